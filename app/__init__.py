@@ -1,0 +1,97 @@
+"""Manage your cancer care: the application factory reads as a list of what the app is made of."""
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, Config, config_for_env, database_url
+
+
+def create_app(test_config: dict | None = None, config_class: type[Config] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", str(BASE_DIR / "instance")),
+        static_folder=str(BASE_DIR / "static"),
+        template_folder=str(BASE_DIR / "templates"),
+    )
+    app.config.from_object(config_class or config_for_env())
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(Path(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    Config.validate(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["TRUST_PROXY_HOPS"]:
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    configure_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_templates(app: Flask) -> None:
+    # The NHS.UK macros need ChainableUndefined; our own templates come first.
+    app.jinja_options = {
+        **app.jinja_options,
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(app.template_folder), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+    }
+    from .forms import register_form_helpers
+    from .pathways import pathway_name
+
+    register_form_helpers(app)
+    app.jinja_env.globals["pathway_name"] = pathway_name
+    app.jinja_env.filters["b64encode"] = lambda text: base64.b64encode(text.encode()).decode()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models_registry  # noqa: F401  (every table, for Alembic and create_all)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+    from .nurse import bp as nurse_bp
+
+    for bp in (main_bp, auth_bp, nurse_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_security(app: Flask) -> None:
+    from .security import init_security
+    from .sessions import init_sessions
+
+    init_security(app)
+    init_sessions(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import init_cli
+
+    init_cli(app)

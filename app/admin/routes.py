@@ -1,0 +1,169 @@
+"""Admin: teams, staff accounts, ending sessions, the audit log."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..audit import audit
+from ..auth import invitations
+from ..authz import admin_required, user_for_admin
+from ..extensions import db
+from ..models import AuditEvent, Role, Team, User, UserSession
+from ..sessions import end_all_sessions
+from . import bp
+from .forms import StaffForm, TeamForm
+
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("/")
+@admin_required
+def index():
+    counts = {
+        "teams": db.session.scalar(select(func.count(Team.id))),
+        "staff": db.session.scalar(select(func.count(User.id)).where(User.role != Role.PATIENT)),
+        "patients": db.session.scalar(select(func.count(User.id)).where(User.role == Role.PATIENT)),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@admin_required
+def teams():
+    form = TeamForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if db.session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower())):
+            form.name.errors.append("A team with this name already exists")
+        else:
+            team = Team(name=name)
+            db.session.add(team)
+            db.session.flush()
+            audit("team.create", subject=f"team:{team.id}", name=name)
+            db.session.commit()
+            flash(f"Team ‘{name}’ created.", "success")
+            return redirect(url_for("admin.teams"))
+    rows = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_template("admin/teams.html", teams=rows, form=form)
+
+
+def _staff_form() -> StaffForm:
+    form = StaffForm()
+    form.team_id.choices = [(0, "Choose a team")] + [
+        (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
+    ]
+    return form
+
+
+def _staff_invitation_page(user: User, issued: invitations.IssuedInvitation):
+    link = url_for("auth.enrol_link", token=issued.token, _external=True)
+    return render_template(
+        "admin/staff_invitation.html",
+        user=user,
+        link=link,
+        code=issued.code_display,
+        expires_at=issued.invitation.expires_at,
+    )
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@admin_required
+def staff():
+    form = _staff_form()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            form.email.errors.append("Someone with this email address already has an account")
+        else:
+            user = User(
+                role=Role(form.role.data),
+                display_name=form.display_name.data.strip(),
+                email=email,
+                team_id=form.team_id.data,
+            )
+            db.session.add(user)
+            issued = invitations.issue(user, current_user)
+            db.session.flush()
+            audit("staff.create", subject=f"user:{user.id}", role=user.role.value)
+            db.session.commit()
+            return _staff_invitation_page(user, issued)
+    rows = db.session.scalars(
+        select(User).where(User.role != Role.PATIENT).order_by(User.display_name)
+    ).all()
+    return render_template("admin/staff.html", staff=rows, form=form)
+
+
+@bp.get("/users/<int:user_id>")
+@admin_required
+def user(user_id: int):
+    person = user_for_admin(user_id)
+    active_sessions = db.session.scalar(
+        select(func.count(UserSession.id)).where(
+            UserSession.user_id == person.id, UserSession.revoked_at.is_(None)
+        )
+    )
+    return render_template("admin/user.html", person=person, active_sessions=active_sessions)
+
+
+@bp.post("/users/<int:user_id>/end-sessions")
+@admin_required
+def end_sessions(user_id: int):
+    person = user_for_admin(user_id)
+    count = end_all_sessions(person)
+    audit("sessions.end", subject=f"user:{person.id}", sessions=count)
+    db.session.commit()
+    flash(f"Signed {person.display_name} out of {count} session(s).", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@admin_required
+def staff_reinvite(user_id: int):
+    person = user_for_admin(user_id)
+    if person.role is Role.PATIENT:
+        # Patients are invited by their own team, who can check who they are.
+        flash("Patients get new invitations from their nurse.", "info")
+        return redirect(url_for("admin.user", user_id=person.id))
+    issued = invitations.issue(person, current_user)
+    db.session.flush()
+    audit("invitation.issue", subject=f"invitation:{issued.invitation.id}", user=person.id)
+    db.session.commit()
+    return _staff_invitation_page(person, issued)
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int):
+    person = user_for_admin(user_id)
+    if person.id == current_user.id:
+        flash("You cannot close your own account.", "info")
+        return redirect(url_for("admin.user", user_id=person.id))
+    person.active = request.form.get("active") == "1"
+    if not person.active:
+        end_all_sessions(person)
+    audit("user.active" if person.active else "user.closed", subject=f"user:{person.id}")
+    db.session.commit()
+    flash("Account reopened." if person.active else "Account closed and signed out everywhere.", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    before = request.args.get("before", type=int)
+    action = (request.args.get("action") or "").strip()[:60]
+    patient_id = request.args.get("patient", type=int)
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE + 1)
+    if before:
+        stmt = stmt.where(AuditEvent.id < before)  # keyset pagination: steady cost on any page
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action))
+    if patient_id:
+        stmt = stmt.where(AuditEvent.patient_id == patient_id)
+    rows = db.session.scalars(stmt).all()
+    next_before = rows[AUDIT_PAGE_SIZE - 1].id if len(rows) > AUDIT_PAGE_SIZE else None
+    return render_template(
+        "admin/audit.html", events=rows[:AUDIT_PAGE_SIZE], next_before=next_before,
+        action=action, patient_id=patient_id,
+    )

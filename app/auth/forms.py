@@ -1,0 +1,55 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from ..forms import DateInputField, past_date
+from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
+
+PASSWORD_MIN = 12
+
+
+class InvitationCodeForm(FlaskForm):
+    code = StringField(
+        "Invitation code",
+        validators=[DataRequired("Enter the code from your invitation"), Length(max=20, message="Code must be 9 characters or fewer")],
+    )
+
+
+class DateOfBirthForm(FlaskForm):
+    date_of_birth = DateInputField(
+        "What is your date of birth?",
+        missing_message="Enter your date of birth",
+        validators=[past_date("Date of birth must be in the past")],
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Create a password",
+        validators=[
+            DataRequired("Enter a password"),
+            Length(min=PASSWORD_MIN, max=200, message=f"Password must be at least {PASSWORD_MIN} characters"),
+        ],
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[DataRequired("Type the password again"), EqualTo("password", "Passwords do not match")],
+    )
+
+
+class PasswordSignInForm(FlaskForm):
+    nhs_number = StringField("NHS number", validators=[DataRequired("Enter your NHS number")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+    def validate_nhs_number(self, field):
+        try:
+            field.data = normalise_nhs_number(field.data)
+        except InvalidNHSNumber as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class PasskeyNameForm(FlaskForm):
+    name = StringField(
+        "Passkey name",
+        validators=[DataRequired("Enter a name for this passkey"), Length(max=60, message="Name must be 60 characters or fewer")],
+    )

@@ -1,0 +1,116 @@
+"""Single-use invitations: a link (with QR code) and a short code a person can type.
+
+Only keyed hashes are stored. Codes are short enough to read over the phone, so they
+are checked under a rate limit, and a wrong date of birth counts against the invitation.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Invitation, User
+from ..timeutil import utcnow
+
+# No 0/O, 1/I/L, 5/S, 2/Z: easy to read aloud and to type on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
+CODE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str
+    code: str
+
+    @property
+    def code_display(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}"
+
+
+class InvitationError(Exception):
+    """Safe to show to the person."""
+
+
+def _digest(value: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def normalise_code(raw: str) -> str:
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def issue(user: User, created_by: User | None) -> IssuedInvitation:
+    """A new invitation for `user`; any earlier unused ones stop working."""
+    now = utcnow()
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    invitation = Invitation(
+        user=user,
+        created_by=created_by,
+        token_hash=_digest("token:" + token),
+        code_hash=_digest("code:" + code),
+        expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    return IssuedInvitation(invitation, token, code)
+
+
+def find_by_token(token: str) -> Invitation:
+    return ensure_usable(db.session.scalar(select(Invitation).where(Invitation.token_hash == _digest("token:" + token))))
+
+
+def find_by_code(raw_code: str) -> Invitation:
+    code = normalise_code(raw_code)
+    if len(code) != CODE_LENGTH:
+        raise InvitationError("Enter the 8 letters and numbers from your invitation")
+    return ensure_usable(db.session.scalar(select(Invitation).where(Invitation.code_hash == _digest("code:" + code))))
+
+
+def ensure_usable(invitation: Invitation | None) -> Invitation:
+    if invitation is None:
+        raise InvitationError("We do not recognise that invitation. Check it, or ask your nurse for a new one")
+    if invitation.used_at is not None:
+        raise InvitationError("That invitation has already been used. Ask your nurse for a new one")
+    if invitation.revoked_at is not None:
+        raise InvitationError("That invitation has been replaced by a newer one. Use the newest, or ask your nurse")
+    if utcnow() >= invitation.expires_at:
+        raise InvitationError("That invitation has expired. Ask your nurse for a new one")
+    return invitation
+
+
+def check_date_of_birth(invitation: Invitation, dob) -> bool:
+    """True when it matches; a wrong answer counts, and too many end the invitation."""
+    profile = invitation.user.patient_profile
+    if profile is not None and profile.date_of_birth == dob:
+        return True
+    invitation.dob_failures += 1
+    if invitation.dob_failures >= current_app.config["INVITATION_MAX_DOB_ATTEMPTS"]:
+        invitation.revoked_at = utcnow()
+    return False
+
+
+def mark_used(invitation: Invitation) -> None:
+    invitation.used_at = utcnow()
+
+
+def qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    out = io.BytesIO()
+    image.save(out)
+    return out.getvalue().decode()

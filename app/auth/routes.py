@@ -1,0 +1,400 @@
+"""Sign-in, enrolment from an invitation, passkey management, sign-out."""
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit import audit
+from ..authz import own_credential
+from ..extensions import db, limiter
+from ..models import Invitation, PatientProfile, Role, User
+from ..sessions import end_all_sessions, end_session, start_session, touch_session
+from . import bp, invitations, passkeys
+from .forms import (
+    DateOfBirthForm,
+    InvitationCodeForm,
+    PasskeyNameForm,
+    PasswordSignInForm,
+    SetPasswordForm,
+)
+
+ENROL_KEY = "enrol_invitation_id"
+DOB_CONFIRMED_KEY = "enrol_dob_confirmed"
+# Keeps timing similar whether or not the NHS number exists.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
+
+
+def sign_in_limit() -> str:
+    return current_app.config["RATE_LIMIT_SIGN_IN"]
+
+
+def enrol_limit() -> str:
+    return current_app.config["RATE_LIMIT_ENROL"]
+
+
+def home_for(user: User) -> str:
+    return url_for("main.index")
+
+
+def json_error(message: str, status: int = 400):
+    return jsonify(error=message), status
+
+
+# ---------------------------------------------------------------- sign in
+
+
+@bp.get("/sign-in")
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return render_template("auth/sign_in.html")
+
+
+@bp.post("/sign-in/passkey/options")
+@limiter.limit(sign_in_limit)
+def sign_in_options():
+    return current_app.response_class(passkeys.authentication_options(), mimetype="application/json")
+
+
+@bp.post("/sign-in/passkey/verify")
+@limiter.limit(sign_in_limit)
+def sign_in_verify():
+    try:
+        user, credential = passkeys.verify_authentication(request.get_data(as_text=True))
+    except passkeys.PasskeyError as exc:
+        audit("signin.passkey", outcome="failure", reason=str(exc))
+        db.session.commit()
+        return json_error(str(exc))
+    if not user.active:
+        audit("signin.passkey", outcome="failure", actor=user, reason="account disabled")
+        db.session.commit()
+        return json_error("This account has been closed. Contact your team.", 403)
+    audit("signin.passkey", actor=user, subject=f"passkey:{credential.id}")
+    db.session.commit()
+    start_session(user, "passkey")
+    return jsonify(redirect=home_for(user))
+
+
+@bp.route("/sign-in/password", methods=["GET", "POST"])
+@limiter.limit(sign_in_limit, methods=["POST"])
+def sign_in_password():
+    form = PasswordSignInForm()
+    if form.validate_on_submit():
+        profile = db.session.scalar(
+            select(PatientProfile).where(PatientProfile.nhs_number == form.nhs_number.data)
+        )
+        user = profile.user if profile else None
+        limit = current_app.config["PASSWORD_MAX_FAILURES"]
+        stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+        password_ok = check_password_hash(stored, form.password.data)
+        if user and user.password_hash and user.failed_password_count >= limit:
+            audit("signin.password", outcome="failure", actor=user, reason="locked")
+            db.session.commit()
+            form.password.errors.append(
+                "This account is locked after too many wrong passwords. Ask your nurse for a new invitation"
+            )
+        elif user and user.password_hash and password_ok and user.active:
+            user.failed_password_count = 0
+            audit("signin.password", actor=user)
+            db.session.commit()
+            start_session(user, "password")
+            return redirect(home_for(user))
+        else:
+            if user and user.password_hash:
+                user.failed_password_count += 1
+            audit("signin.password", outcome="failure", actor=user, reason="wrong details")
+            db.session.commit()
+            form.password.errors.append("The NHS number or password is not right. Check them and try again")
+    return render_template("auth/sign_in_password.html", form=form)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    audit("signout")
+    db.session.commit()
+    end_session()
+    flash("You have signed out. Any answers you saved are kept.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    count = end_all_sessions(current_user)
+    audit("signout.everywhere", sessions=count)
+    db.session.commit()
+    end_session()
+    flash("You have signed out on every device.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.post("/session/keep-alive")
+@login_required
+def keep_alive():
+    touch_session()
+    return jsonify(idle_seconds=current_app.config["SESSION_IDLE_SECONDS"])
+
+
+# ---------------------------------------------------------------- enrolment
+
+
+def _enrolling_invitation() -> Invitation:
+    invitation_id = session.get(ENROL_KEY)
+    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    if invitation is None:
+        abort(404)
+    try:
+        return invitations.ensure_usable(invitation)
+    except invitations.InvitationError:
+        session.pop(ENROL_KEY, None)
+        abort(404)
+
+
+def _needs_dob(invitation: Invitation) -> bool:
+    return invitation.user.role is Role.PATIENT and session.get(DOB_CONFIRMED_KEY) != invitation.id
+
+
+def _begin_enrolment(invitation: Invitation):
+    if current_user.is_authenticated and current_user.id != invitation.user_id:
+        end_session()
+    session[ENROL_KEY] = invitation.id
+    session.pop(DOB_CONFIRMED_KEY, None)
+    audit("invitation.opened", actor=invitation.user, subject=f"invitation:{invitation.id}")
+    db.session.commit()
+    if invitation.user.role is Role.PATIENT:
+        return redirect(url_for("auth.enrol_date_of_birth"))
+    return redirect(url_for("auth.enrol_passkey"))
+
+
+@bp.get("/enrol/<token>")
+@limiter.limit(enrol_limit)
+def enrol_link(token: str):
+    try:
+        invitation = invitations.find_by_token(token)
+    except invitations.InvitationError as exc:
+        audit("invitation.rejected", outcome="failure", reason=str(exc))
+        db.session.commit()
+        return render_template("auth/invitation_problem.html", message=str(exc)), 404
+    # Swap the secret link for a plain URL straight away so it leaves no trace in history.
+    return _begin_enrolment(invitation)
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@limiter.limit(enrol_limit, methods=["POST"])
+def enrol_code():
+    form = InvitationCodeForm()
+    if form.validate_on_submit():
+        try:
+            invitation = invitations.find_by_code(form.code.data)
+        except invitations.InvitationError as exc:
+            audit("invitation.rejected", outcome="failure", reason=str(exc))
+            db.session.commit()
+            form.code.errors.append(str(exc))
+        else:
+            return _begin_enrolment(invitation)
+    return render_template("auth/enrol_code.html", form=form)
+
+
+@bp.route("/enrol/date-of-birth", methods=["GET", "POST"])
+@limiter.limit(enrol_limit, methods=["POST"])
+def enrol_date_of_birth():
+    invitation = _enrolling_invitation()
+    if invitation.user.role is not Role.PATIENT:
+        return redirect(url_for("auth.enrol_passkey"))
+    form = DateOfBirthForm()
+    if form.validate_on_submit():
+        if invitations.check_date_of_birth(invitation, form.date_of_birth.data):
+            session[DOB_CONFIRMED_KEY] = invitation.id
+            audit("invitation.dob_confirmed", actor=invitation.user, subject=f"invitation:{invitation.id}")
+            db.session.commit()
+            return redirect(url_for("auth.enrol_passkey"))
+        audit("invitation.dob_failed", outcome="failure", actor=invitation.user,
+              subject=f"invitation:{invitation.id}", failures=invitation.dob_failures)
+        db.session.commit()
+        if invitation.revoked_at is not None:
+            session.pop(ENROL_KEY, None)
+            return render_template(
+                "auth/invitation_problem.html",
+                message="That date of birth did not match too many times, so this invitation has stopped working. Ask your nurse for a new one",
+            ), 403
+        form.date_of_birth.errors.append(
+            "That date of birth does not match our records. Check it and try again"
+        )
+    return render_template("auth/enrol_date_of_birth.html", form=form)
+
+
+@bp.get("/enrol/passkey")
+def enrol_passkey():
+    invitation = _enrolling_invitation()
+    if _needs_dob(invitation):
+        return redirect(url_for("auth.enrol_date_of_birth"))
+    return render_template("auth/enrol_passkey.html", invitation=invitation, form=PasskeyNameForm())
+
+
+@bp.post("/enrol/passkey/options")
+@limiter.limit(enrol_limit)
+def enrol_passkey_options():
+    invitation = _enrolling_invitation()
+    if _needs_dob(invitation):
+        abort(404)
+    return current_app.response_class(
+        passkeys.registration_options(invitation.user), mimetype="application/json"
+    )
+
+
+@bp.post("/enrol/passkey/verify")
+@limiter.limit(enrol_limit)
+def enrol_passkey_verify():
+    invitation = _enrolling_invitation()
+    if _needs_dob(invitation):
+        abort(404)
+    user = invitation.user
+    try:
+        credential = passkeys.verify_registration(
+            user, request.get_data(as_text=True), request.args.get("name", "")
+        )
+    except passkeys.PasskeyError as exc:
+        audit("passkey.add", outcome="failure", actor=user, reason=str(exc))
+        db.session.commit()
+        return json_error(str(exc))
+    invitations.mark_used(invitation)
+    db.session.flush()
+    audit("invitation.used", actor=user, subject=f"invitation:{invitation.id}", method="passkey")
+    audit("passkey.add", actor=user, subject=f"passkey:{credential.id}")
+    db.session.commit()
+    start_session(user, "passkey")
+    flash("Your passkey is set up. Next time, sign in with it.", "success")
+    return jsonify(redirect=home_for(user))
+
+
+@bp.route("/enrol/password", methods=["GET", "POST"])
+@limiter.limit(enrol_limit, methods=["POST"])
+def enrol_password():
+    invitation = _enrolling_invitation()
+    if invitation.user.role is not Role.PATIENT:
+        # Staff accounts reach patient records, so they always need a passkey.
+        abort(404)
+    if _needs_dob(invitation):
+        return redirect(url_for("auth.enrol_date_of_birth"))
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = invitation.user
+        user.password_hash = generate_password_hash(form.password.data)
+        user.failed_password_count = 0
+        invitations.mark_used(invitation)
+        audit("invitation.used", actor=user, subject=f"invitation:{invitation.id}", method="password")
+        db.session.commit()
+        start_session(user, "password")
+        flash("Your password is set. Sign in with your NHS number and this password.", "success")
+        return redirect(home_for(user))
+    profile = invitation.user.patient_profile
+    return render_template("auth/enrol_password.html", form=form, profile=profile)
+
+
+# ---------------------------------------------------------------- passkey management
+
+
+@bp.get("/account/passkeys")
+@login_required
+def passkey_list():
+    return render_template("auth/passkeys.html", credentials=current_user.credentials)
+
+
+@bp.post("/account/passkeys/options")
+@login_required
+def passkey_add_options():
+    return current_app.response_class(
+        passkeys.registration_options(current_user), mimetype="application/json"
+    )
+
+
+@bp.post("/account/passkeys/verify")
+@login_required
+def passkey_add_verify():
+    try:
+        credential = passkeys.verify_registration(
+            current_user, request.get_data(as_text=True), request.args.get("name", "")
+        )
+    except passkeys.PasskeyError as exc:
+        audit("passkey.add", outcome="failure", reason=str(exc))
+        db.session.commit()
+        return json_error(str(exc))
+    db.session.flush()
+    audit("passkey.add", subject=f"passkey:{credential.id}")
+    db.session.commit()
+    flash(f"Passkey ‘{credential.name}’ added.", "success")
+    return jsonify(redirect=url_for("auth.passkey_list"))
+
+
+@bp.route("/account/passkeys/<int:credential_id>/rename", methods=["GET", "POST"])
+@login_required
+def passkey_rename(credential_id: int):
+    credential = own_credential(credential_id)
+    form = PasskeyNameForm(obj=credential)
+    if form.validate_on_submit():
+        credential.name = form.name.data.strip()
+        audit("passkey.rename", subject=f"passkey:{credential.id}")
+        db.session.commit()
+        flash("Passkey renamed.", "success")
+        return redirect(url_for("auth.passkey_list"))
+    return render_template("auth/passkey_rename.html", form=form, credential=credential)
+
+
+@bp.route("/account/passkeys/<int:credential_id>/remove", methods=["GET", "POST"])
+@login_required
+def passkey_remove(credential_id: int):
+    credential = own_credential(credential_id)
+    others = [c for c in current_user.credentials if c.id != credential.id]
+    can_remove = bool(others) or bool(current_user.password_hash)
+    if request.method == "POST" and can_remove:
+        db.session.delete(credential)
+        audit("passkey.remove", subject=f"passkey:{credential_id}")
+        db.session.commit()
+        flash("Passkey removed. It can no longer be used to sign in.", "success")
+        return redirect(url_for("auth.passkey_list"))
+    return render_template("auth/passkey_remove.html", credential=credential, can_remove=can_remove)
+
+
+# ---------------------------------------------------------------- demo mode only
+
+
+def _demo_only() -> None:
+    # Production refuses to start with DEMO_MODE on; this guards the routes as well.
+    if not current_app.config.get("DEMO_MODE"):
+        abort(404)
+
+
+@bp.get("/demo")
+def demo():
+    _demo_only()
+    from ..demo import demo_people
+
+    return render_template("auth/demo.html", people=demo_people())
+
+
+@bp.post("/demo/sign-in")
+def demo_sign_in():
+    _demo_only()
+    from ..demo import demo_people
+
+    wanted = request.form.get("user_id", type=int)
+    person = next((p for p in demo_people() if p.id == wanted), None)
+    if person is None:
+        abort(404)
+    audit("signin.demo", actor=person)
+    db.session.commit()
+    start_session(person, "demo")
+    return redirect(home_for(person))

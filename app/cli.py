@@ -1,0 +1,46 @@
+"""Command-line tasks: `flask create-admin`, `flask seed-demo`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from .auth import invitations
+from .extensions import db
+from .models import Role, Team, User
+
+
+def init_cli(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--name", required=True, help="The admin's full name")
+    @click.option("--email", required=True, help="The admin's work email address")
+    @click.option("--team", default=None, help="Team to create or join (optional)")
+    @click.option("--base-url", default="http://localhost:5000", show_default=True)
+    def create_admin(name: str, email: str, team: str | None, base_url: str) -> None:
+        """Bootstrap an admin and print their one-time enrolment link and code."""
+        email = email.strip().lower()
+        if db.session.scalar(select(User.id).where(User.email == email)):
+            raise click.ClickException(f"An account for {email} already exists.")
+        team_obj = None
+        if team:
+            team_obj = db.session.scalar(select(Team).where(Team.name == team)) or Team(name=team)
+        user = User(role=Role.ADMIN, display_name=name, email=email, team=team_obj)
+        db.session.add(user)
+        issued = invitations.issue(user, None)
+        db.session.commit()
+        click.echo(f"Admin {name} <{email}> created.")
+        click.echo(f"Enrolment link (single use): {base_url.rstrip('/')}/enrol/{issued.token}")
+        click.echo(f"Or enter this code at {base_url.rstrip('/')}/enrol : {issued.code_display}")
+
+    @app.cli.command("seed-demo")
+    @click.option("--base-url", default="http://localhost:5000", show_default=True)
+    def seed_demo_command(base_url: str) -> None:
+        """Create demo teams, staff and patients, and print invitation codes."""
+        from .demo import seed_demo
+
+        issued = seed_demo(base_url)
+        click.echo("Demo data ready. Open the app and choose 'Try the demo' to sign in as anyone.")
+        for inv in issued:
+            dob = f", date of birth {inv.date_of_birth:%d %m %Y}" if inv.date_of_birth else ""
+            click.echo(f"  Invitation for {inv.name} ({inv.role}): code {inv.code}{dob}")
+            click.echo(f"    link: {inv.link}")

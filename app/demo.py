@@ -1,0 +1,96 @@
+"""Realistic demo data so a newcomer can try every role within a minute.
+
+Only ever used with DEMO_MODE on, which production refuses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from .auth import invitations
+from .extensions import db
+from .models import PatientProfile, Role, Team, User
+from .nhs_number import check_digit
+
+DEMO_TEAM = "Demo Cancer Centre"
+DEMO_EMAIL_DOMAIN = "demo.example"
+
+
+def demo_nhs_number(serial: int) -> str:
+    """A valid NHS number in the 999 range, which is never issued to real people."""
+    while True:
+        first_nine = f"999{serial:06d}"
+        digit = check_digit(first_nine)
+        if digit is not None:
+            return first_nine + digit
+        serial += 1
+
+
+@dataclass
+class SeededInvitation:
+    name: str
+    role: str
+    link: str
+    code: str
+    date_of_birth: date | None
+
+
+DEMO_PATIENTS = [
+    # given, family, dob, pathway, enrolled already
+    ("Margaret", "Okafor", date(1958, 3, 14), "breast", True),
+    ("David", "Hughes", date(1961, 11, 2), "prostate", True),
+    ("Priya", "Sharma", date(1974, 7, 21), "colorectal", False),
+]
+
+
+def seed_demo(base_url: str) -> list[SeededInvitation]:
+    """Create the demo team and people once; return fresh invitations for those not enrolled."""
+    team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
+    if team is None:
+        team = Team(name=DEMO_TEAM)
+        other = Team(name="Demo Haematology Team")
+        db.session.add_all([team, other])
+        nurse = User(role=Role.NURSE, display_name="Sam Taylor", email=f"sam.taylor@{DEMO_EMAIL_DOMAIN}", team=team)
+        colleague = User(role=Role.NURSE, display_name="Alex Morgan", email=f"alex.morgan@{DEMO_EMAIL_DOMAIN}", team=team)
+        admin = User(role=Role.ADMIN, display_name="Jo Admin", email=f"jo.admin@{DEMO_EMAIL_DOMAIN}", team=team)
+        db.session.add_all([nurse, colleague, admin])
+        for serial, (given, family, dob, pathway, _enrolled) in enumerate(DEMO_PATIENTS, start=1):
+            user = User(role=Role.PATIENT, display_name=f"{given} {family}", team=team)
+            db.session.add(user)
+            db.session.add(
+                PatientProfile(
+                    user=user, team=team, nhs_number=demo_nhs_number(serial * 1234),
+                    given_name=given, family_name=family, date_of_birth=dob,
+                    tumour_pathway=pathway, key_worker=nurse,
+                    gp_practice_name="Riverside Medical Practice", gp_practice_phone="020 7946 0000",
+                )
+            )
+        db.session.flush()
+    issued: list[SeededInvitation] = []
+    people = db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)).all()
+    enrolled_names = {f"{g} {f}" for g, f, _d, _p, enrolled in DEMO_PATIENTS if enrolled}
+    for person in people:
+        if person.credentials or person.password_hash or person.display_name in enrolled_names:
+            continue
+        if person.role is Role.PATIENT or person.role is Role.ADMIN:
+            invitation = invitations.issue(person, None)
+            profile = person.patient_profile
+            issued.append(
+                SeededInvitation(
+                    name=person.display_name, role=person.role.value,
+                    link=f"{base_url.rstrip('/')}/enrol/{invitation.token}",
+                    code=invitation.code_display,
+                    date_of_birth=profile.date_of_birth if profile else None,
+                )
+            )
+    db.session.commit()
+    return issued
+
+
+def demo_people() -> list[User]:
+    team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
+    if team is None:
+        return []
+    return list(db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.role, User.id)))

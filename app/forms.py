@@ -1,0 +1,97 @@
+"""The one place that maps WTForms onto the NHS.UK design system, plus shared field types."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+
+def field_error(field) -> dict | None:
+    """The design system's errorMessage for a field, or None."""
+    if not getattr(field, "errors", None):
+        return None
+    return {"text": field.errors[0]}
+
+
+def field_anchor(field) -> str:
+    return f"#{field.id}-day" if isinstance(field, DateInputField) else f"#{field.id}"
+
+
+def error_summary_items(form) -> list[dict]:
+    items = []
+    for field in form:
+        if field.errors:
+            items.append({"text": field.errors[0], "href": field_anchor(field)})
+    return items
+
+
+class DateInputField(Field):
+    """Day, month and year boxes (NHS.UK date input) that keep exactly what was typed."""
+
+    def __init__(self, label=None, validators=None, *, missing_message="Enter a date", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.missing_message = missing_message
+        self.raw_parts = {"day": "", "month": "", "year": ""}
+
+    def process_formdata(self, valuelist):
+        # WTForms passes only the field's own name; the parts arrive as name-day etc.
+        pass
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if formdata is not None:
+            self.raw_parts = {
+                part: (formdata.get(f"{self.name}-{part}") or "").strip()
+                for part in ("day", "month", "year")
+            }
+            self.data = None
+            self._parse_error = None
+            try:
+                self.data = self._parse()
+            except ValueError as exc:
+                self._parse_error = str(exc)
+        elif isinstance(self.data, date):
+            self.raw_parts = {
+                "day": str(self.data.day),
+                "month": str(self.data.month),
+                "year": str(self.data.year),
+            }
+
+    def _parse(self) -> date:
+        parts = self.raw_parts
+        if not any(parts.values()):
+            raise ValueError(self.missing_message)
+        missing = [p for p in ("day", "month", "year") if not parts[p]]
+        if missing:
+            raise ValueError(f"Date must include a {' and '.join(missing)}")
+        if not all(parts[p].isdigit() for p in parts):
+            raise ValueError("Date must be a real date, using numbers only")
+        if len(parts["year"]) != 4:
+            raise ValueError("Year must include 4 numbers")
+        try:
+            return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError as exc:
+            raise ValueError("Date must be a real date") from exc
+
+    def pre_validate(self, form):
+        if getattr(self, "_parse_error", None):
+            raise ValidationError(self._parse_error)
+
+
+def past_date(message: str = "Date must be in the past"):
+    def _check(form, field):
+        if field.data and field.data >= date.today():
+            raise ValidationError(message)
+        if field.data and field.data.year < 1900:
+            raise ValidationError("Year must be 1900 or later")
+
+    return _check
+
+
+def register_form_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        field_error=field_error,
+        error_summary_items=error_summary_items,
+    )

@@ -1,0 +1,53 @@
+"""Home pages per role, the service worker at the site root, and a health check."""
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, send_from_directory, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from config import BASE_DIR
+
+from ..authz import current_patient, patient_required
+from ..extensions import db
+from ..models import Role
+from . import bp
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/start.html")
+    if current_user.role is Role.PATIENT:
+        return redirect(url_for("main.patient_home"))
+    if current_user.role is Role.NURSE:
+        return redirect(url_for("nurse.patients"))
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/my-care")
+@patient_required
+def patient_home():
+    return render_template("main/patient_home.html", profile=current_patient())
+
+
+@bp.get("/service-worker.js")
+def service_worker():
+    # Served from the root so that its scope covers the whole site.
+    response = send_from_directory(BASE_DIR / "service-worker", "service-worker.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/healthz")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok", "version": current_app.config.get("APP_VERSION", "dev")}
+
+
+@bp.get("/offline")
+def offline():
+    # Cached by the service worker; holds nothing personal.
+    response = current_app.make_response(render_template("main/offline.html", public_page=True))
+    response.headers["X-Offline-Page"] = "1"
+    return response

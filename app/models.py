@@ -1,0 +1,227 @@
+"""Core records: teams, people, passkeys, invitations, sessions and the audit log.
+
+Area-specific records (HNAs, care plans, ...) live beside their blueprint and are
+imported by `app.models_registry` so Alembic sees every table.
+"""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .timeutil import UTCDateTime, utcnow
+
+
+class Role(str, enum.Enum):
+    PATIENT = "patient"
+    NURSE = "nurse"
+    ADMIN = "admin"
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["User"]] = relationship(back_populates="team")
+
+    def __repr__(self) -> str:
+        return f"<Team {self.id} {self.name!r}>"
+
+
+def _new_user_handle() -> bytes:
+    # WebAuthn user handles must be opaque: never the database id or anything personal.
+    return secrets.token_bytes(32)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    webauthn_user_handle: Mapped[bytes] = mapped_column(
+        LargeBinary(64), unique=True, default=_new_user_handle
+    )
+    # Fallback for browsers that cannot make a passkey; patients only.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_password_count: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+    credentials: Mapped[list["PasskeyCredential"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="PasskeyCredential.id"
+    )
+    patient_profile: Mapped["PatientProfile | None"] = relationship(
+        back_populates="user", foreign_keys="PatientProfile.user_id", uselist=False
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role is Role.PATIENT
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.NURSE, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class PatientProfile(db.Model):
+    __tablename__ = "patient_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    nhs_number: Mapped[str] = mapped_column(String(10), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100), index=True)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    tumour_pathway: Mapped[str] = mapped_column(String(40))
+    key_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    gp_practice_name: Mapped[str | None] = mapped_column(String(200))
+    gp_practice_phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: two nurses editing at once is detected, not silently merged.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    user: Mapped[User] = relationship(back_populates="patient_profile", foreign_keys=[user_id])
+    team: Mapped[Team] = relationship()
+    key_worker: Mapped[User | None] = relationship(foreign_keys=[key_worker_id])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def nhs_number_display(self) -> str:
+        n = self.nhs_number
+        return f"{n[:3]} {n[3:6]} {n[6:]}"
+
+
+class PasskeyCredential(db.Model):
+    __tablename__ = "passkey_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    name: Mapped[str] = mapped_column(String(60))
+    backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    backed_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="credentials")
+
+
+class Invitation(db.Model):
+    """A single-use way in for a new person, or one who lost every device.
+
+    Only hashes are stored: the link token and the short code are shown once.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dob_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    def usable(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class UserSession(db.Model):
+    """Server-side record of a signed-in browser, so sessions can be ended remotely."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    method: Mapped[str] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only: who read or changed what, and when (UTC)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_patient_at", "patient_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="success")
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient_profiles.id"))
+    subject: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    path: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User | None] = relationship()
+    patient: Mapped[PatientProfile | None] = relationship()
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_audit_changes(mapper, connection, target):  # noqa: ARG001
+    raise AuditLogIsAppendOnly("Audit events can be added, never changed or removed.")

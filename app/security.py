@@ -1,0 +1,57 @@
+"""Security headers for every response, a CSP nonce per request, and no caching of personal pages."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, g, request
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str) -> str:
+    # No inline script or style anywhere: scripts are files from this site, and the nonce
+    # only exists so the design system's script tag pattern keeps working.
+    directives = {
+        "default-src": "'self'",
+        "script-src": f"'self' 'nonce-{nonce}'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "manifest-src": "'self'",
+        "worker-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
+
+
+def init_security(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.after_request
+    def set_security_headers(response):
+        headers = response.headers
+        headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        # Enrolment links carry a secret token: never leak the URL to another site.
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+        )
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        if request.is_secure:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if not request.path.startswith("/static/"):
+            # Pages may hold health data: never keep them in a shared or back-button cache.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
+        return response

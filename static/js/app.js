@@ -1,0 +1,15 @@
+// Progressive enhancement for every page. Pages work without it.
+import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
+import { initPasskeyCeremonies } from './passkeys.js'
+import { initSessionTimeout } from './session-timeout.js'
+import { registerServiceWorker } from './sw-register.js'
+
+document.documentElement.classList.remove('no-js')
+document.body.classList.add('js-enabled')
+if ('noModule' in HTMLScriptElement.prototype) {
+  document.body.classList.add('nhsuk-frontend-supported')
+}
+initAll()
+initPasskeyCeremonies(document)
+initSessionTimeout(document.body)
+registerServiceWorker()

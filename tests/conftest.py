@@ -1,0 +1,101 @@
+"""Shared fixtures: a fresh app and empty database for every test, on SQLite or PostgreSQL.
+
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the suite on PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from tests.helpers import Actors, TestClient, make_actors
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def base_test_config(database_url: str, instance_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+        "WEBAUTHN_RP_ID": "localhost",
+        "WEBAUTHN_ORIGINS": ["http://localhost:5000", "http://localhost"],
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create the tables once per run; each test then starts from empty tables."""
+    app = create_app(base_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    """Override in a test module to change settings for that module's app."""
+    return base_test_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(_schema, app_config):
+    app = create_app(app_config)
+    app.test_client_class = TestClient
+    with app.app_context():
+        _empty_all_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def new_client(app):
+    """A second, independent browser."""
+    return lambda: app.test_client()
+
+
+@pytest.fixture
+def actors(app) -> Actors:
+    """Two teams, each with a nurse and two patients, plus an admin."""
+    with app.app_context():
+        return make_actors()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

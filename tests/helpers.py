@@ -1,0 +1,108 @@
+"""Test helpers: people to act as, a client that knows CSRF, and signing in without ceremony."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from app.models import PatientProfile, Role, Team, User, UserSession
+from app.sessions import _hash
+from app.demo import demo_nhs_number
+
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class TestClient(FlaskClient):
+    """A browser: remembers its CSRF token like a page would."""
+
+    __test__ = False
+
+    def csrf_token(self) -> str:
+        html = self.get("/sign-in").get_data(as_text=True)
+        match = _CSRF_META.search(html) or _CSRF_INPUT.search(html)
+        assert match, "no CSRF token on /sign-in"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def post_json(self, url: str, payload=None, **kwargs):
+        headers = {"X-CSRFToken": self.csrf_token(), "Accept": "application/json"}
+        headers.update(kwargs.pop("headers", {}))
+        return self.post(url, json=payload if payload is not None else {}, headers=headers, **kwargs)
+
+
+@dataclass
+class Actors:
+    """Ids of seeded people. Team A is 'ours'; team B is the other team."""
+
+    team_a: int
+    team_b: int
+    nurse_a: int
+    nurse_b: int
+    admin: int
+    patient_a: int  # user id
+    patient_a2: int
+    patient_b: int
+    profile_a: int  # patient profile id
+    profile_a2: int
+    profile_b: int
+
+
+_serial = iter(range(1, 10**6))
+
+
+def make_patient(team: Team, given: str, family: str, key_worker: User | None = None, **profile) -> PatientProfile:
+    user = User(role=Role.PATIENT, display_name=f"{given} {family}", team=team)
+    patient = PatientProfile(
+        user=user,
+        team=team,
+        nhs_number=profile.pop("nhs_number", None) or demo_nhs_number(next(_serial) * 7919),
+        given_name=given,
+        family_name=family,
+        date_of_birth=profile.pop("date_of_birth", date(1960, 5, 17)),
+        tumour_pathway=profile.pop("tumour_pathway", "breast"),
+        key_worker=key_worker,
+        **profile,
+    )
+    db.session.add_all([user, patient])
+    return patient
+
+
+def make_actors() -> Actors:
+    team_a, team_b = Team(name="Team A"), Team(name="Team B")
+    nurse_a = User(role=Role.NURSE, display_name="Nurse A", email="nurse.a@example.test", team=team_a)
+    nurse_b = User(role=Role.NURSE, display_name="Nurse B", email="nurse.b@example.test", team=team_b)
+    admin = User(role=Role.ADMIN, display_name="Admin", email="admin@example.test")
+    db.session.add_all([team_a, team_b, nurse_a, nurse_b, admin])
+    pa = make_patient(team_a, "Ann", "Able", nurse_a)
+    pa2 = make_patient(team_a, "Arthur", "Ames", nurse_a)
+    pb = make_patient(team_b, "Ben", "Baker", nurse_b)
+    db.session.commit()
+    return Actors(
+        team_a=team_a.id, team_b=team_b.id, nurse_a=nurse_a.id, nurse_b=nurse_b.id, admin=admin.id,
+        patient_a=pa.user_id, patient_a2=pa2.user_id, patient_b=pb.user_id,
+        profile_a=pa.id, profile_a2=pa2.id, profile_b=pb.id,
+    )
+
+
+def sign_in_as(client: FlaskClient, user_id: int, method: str = "test") -> None:
+    """Give `client` a live server-side session for `user_id`, as a real sign-in would."""
+    token = secrets.token_urlsafe(32)
+    app = client.application
+    with app.app_context():
+        db.session.add(UserSession(user_id=user_id, token_hash=_hash(token), method=method))
+        db.session.commit()
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess["sid"] = token
+        sess["_user_id"] = str(user_id)
+        sess["_fresh"] = True
+        sess.permanent = True

@@ -11,6 +11,8 @@ from .models import Role, Team, User
 
 
 def init_cli(app: Flask) -> None:
+    init_content_cli(app)
+
     @app.cli.command("create-admin")
     @click.option("--name", required=True, help="The admin's full name")
     @click.option("--email", required=True, help="The admin's work email address")
@@ -44,3 +46,31 @@ def init_cli(app: Flask) -> None:
             dob = f", date of birth {inv.date_of_birth:%d %m %Y}" if inv.date_of_birth else ""
             click.echo(f"  Invitation for {inv.name} ({inv.role}): code {inv.code}{dob}")
             click.echo(f"    link: {inv.link}")
+
+
+def init_content_cli(app: Flask) -> None:
+    @app.cli.group("content")
+    def content() -> None:
+        """Clinical content: questionnaire versions."""
+
+    @content.command("publish")
+    @click.option("--file", "path", default=None, type=click.Path(exists=True, dir_okay=False),
+                  help="A questionnaire definition (JSON). Without it, every bundled version not yet published.")
+    def publish_command(path: str | None) -> None:
+        """Publish questionnaire versions. Published versions are never changed."""
+        from .hna import service
+        from .hna.questionnaire import QuestionnaireError, load_questionnaire
+
+        if path is None:
+            added = service.publish_bundled_questionnaires()
+        else:
+            try:
+                questionnaire = load_questionnaire(path)
+                added = service.publish(questionnaire, None)
+            except (QuestionnaireError, ValueError) as exc:
+                raise click.ClickException(str(exc)) from exc
+            db.session.commit()
+        for record in added:
+            click.echo(f"Published {record.key} version {record.version}")
+        if not added:
+            click.echo("Nothing new to publish.")

@@ -47,6 +47,9 @@ DEMO_PATIENTS = [
 
 def seed_demo(base_url: str) -> list[SeededInvitation]:
     """Create the demo team and people once; return fresh invitations for those not enrolled."""
+    from .hna.service import publish_bundled_questionnaires
+
+    publish_bundled_questionnaires()
     team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
     if team is None:
         team = Team(name=DEMO_TEAM)

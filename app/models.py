@@ -30,6 +30,11 @@ from .extensions import db
 from .timeutil import UTCDateTime, utcnow
 
 
+def enum_values(enum_class) -> list[str]:
+    """Store enums by value ('patient'), not by Python name ('PATIENT')."""
+    return [member.value for member in enum_class]
+
+
 class Role(str, enum.Enum):
     PATIENT = "patient"
     NURSE = "nurse"
@@ -58,7 +63,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=enum_values))
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)

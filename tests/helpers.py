@@ -23,7 +23,7 @@ class TestClient(FlaskClient):
     __test__ = False
 
     def csrf_token(self) -> str:
-        html = self.get("/sign-in").get_data(as_text=True)
+        html = self.get("/sign-in", follow_redirects=True).get_data(as_text=True)
         match = _CSRF_META.search(html) or _CSRF_INPUT.search(html)
         assert match, "no CSRF token on /sign-in"
         return match.group(1)

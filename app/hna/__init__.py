@@ -1,0 +1,6 @@
+"""Holistic Needs Assessment: the patient's journey, offline sync, and what the team receives."""
+from flask import Blueprint
+
+bp = Blueprint("hna", __name__)
+
+from . import routes  # noqa: E402,F401

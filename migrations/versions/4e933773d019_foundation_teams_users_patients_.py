@@ -1,8 +1,8 @@
-"""foundation: teams, users, patients, passkeys, invitations, sessions, audit
+"""foundation: teams, users, patients, passkeys, invitations, sessions, audit, HNAs, idempotency
 
-Revision ID: 5c3c8cddaf64
+Revision ID: 4e933773d019
 Revises: 
-Create Date: 2026-11-24 22:06:04.527162
+Create Date: 2026-11-24 22:11:30.606777
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.timeutil  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '5c3c8cddaf64'
+revision = '4e933773d019'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -29,7 +29,7 @@ def upgrade():
     )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('role', sa.Enum('PATIENT', 'NURSE', 'ADMIN', name='role', native_enum=False, length=16), nullable=False),
+    sa.Column('role', sa.Enum('patient', 'nurse', 'admin', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('team_id', sa.Integer(), nullable=True),
@@ -45,6 +45,21 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_team_id'), ['team_id'], unique=False)
+
+    op.create_table('idempotency_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('request_fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('created_at', app.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_idempotency_records_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
+    sa.UniqueConstraint('user_id', 'key', name='uq_idempotency_records_user_key')
+    )
+    with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_records_created_at'), ['created_at'], unique=False)
 
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -112,6 +127,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_patient_profiles_key_worker_id'), ['key_worker_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_patient_profiles_team_id'), ['team_id'], unique=False)
 
+    op.create_table('questionnaire_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('published_at', app.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_questionnaire_versions_published_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questionnaire_versions')),
+    sa.UniqueConstraint('key', 'version', name='uq_questionnaire_versions_key_version')
+    )
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -149,11 +175,45 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
         batch_op.create_index('ix_audit_events_patient_at', ['patient_id', 'occurred_at'], unique=False)
 
+    op.create_table('hnas',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('patient_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('questionnaire_version_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', name='hnastatus', native_enum=False, length=16), nullable=False),
+    sa.Column('pathway_point', sa.Enum('diagnosis', 'start_of_treatment', 'during_treatment', 'end_of_treatment', 'after_treatment', 'other', name='pathwaypoint', native_enum=False, length=32), nullable=True),
+    sa.Column('offered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('last_step', sa.String(length=80), nullable=True),
+    sa.Column('created_at', app.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', app.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('distress', sa.Integer(), nullable=True),
+    sa.Column('high_priority', sa.Boolean(), nullable=False),
+    sa.Column('high_scoring_count', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['offered_by_id'], ['users.id'], name=op.f('fk_hnas_offered_by_id_users')),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient_profiles.id'], name=op.f('fk_hnas_patient_id_patient_profiles')),
+    sa.ForeignKeyConstraint(['questionnaire_version_id'], ['questionnaire_versions.id'], name=op.f('fk_hnas_questionnaire_version_id_questionnaire_versions')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_hnas_team_id_teams')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hnas'))
+    )
+    with op.batch_alter_table('hnas', schema=None) as batch_op:
+        batch_op.create_index('ix_hnas_patient_status', ['patient_id', 'status'], unique=False)
+        batch_op.create_index('ix_hnas_team_submitted', ['team_id', 'status', 'submitted_at'], unique=False)
+        batch_op.create_index('uq_hnas_one_draft_per_patient', ['patient_id'], unique=True, sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('hnas', schema=None) as batch_op:
+        batch_op.drop_index('uq_hnas_one_draft_per_patient', sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
+        batch_op.drop_index('ix_hnas_team_submitted')
+        batch_op.drop_index('ix_hnas_patient_status')
+
+    op.drop_table('hnas')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_patient_at')
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
@@ -165,6 +225,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    op.drop_table('questionnaire_versions')
     with op.batch_alter_table('patient_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_patient_profiles_team_id'))
         batch_op.drop_index(batch_op.f('ix_patient_profiles_key_worker_id'))
@@ -179,6 +240,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitations_user_id'))
 
     op.drop_table('invitations')
+    with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotency_records_created_at'))
+
+    op.drop_table('idempotency_records')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
 

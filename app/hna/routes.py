@@ -1,0 +1,294 @@
+"""HNA pages (work without JavaScript), the JSON API used for autosave and offline sync,
+and the team's read-only view of submitted HNAs."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit import audit
+from ..authz import current_patient, patient_for_staff, patient_required, staff_required
+from ..extensions import db
+from ..idempotency import idempotent
+from . import answers as rules
+from . import bp, service
+from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS, PathwayPoint
+
+RESUME_KEY = "hna_resume"
+
+
+def slug(step: str) -> str:
+    return step.replace(":", "-", 1)
+
+
+def step_from_slug(value: str) -> str:
+    prefix, _, rest = value.partition("-")
+    return f"{prefix}:{rest}" if rest and prefix in ("domain", "scores", "matters") else value
+
+
+def step_url(step: str, **kwargs) -> str:
+    return url_for("hna.question", step=slug(step), **kwargs)
+
+
+def own_draft_or_start():
+    patient = current_patient()
+    draft = service.current_draft(patient)
+    return patient, draft
+
+
+def own_hna(hna_id: int) -> HNA:
+    hna = db.session.get(HNA, hna_id)
+    if hna is None or hna.patient_id != current_patient().id:
+        audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
+        db.session.commit()
+        abort(404)
+    return hna
+
+
+def team_hna(hna_id: int) -> HNA:
+    hna = db.session.get(HNA, hna_id)
+    if hna is None or hna.status is not HNAStatus.SUBMITTED:
+        abort(404)
+    patient_for_staff(hna.patient_id)  # 404s for other teams, and audits the refusal
+    return hna
+
+
+def form_data(step: str) -> dict:
+    """A page's form fields as the same plain dict the JSON API receives."""
+    form = request.form
+    if step.startswith("domain:"):
+        return {"concerns": form.getlist("concerns")}
+    if step.startswith(service.SCORES_PREFIX):
+        return {"scores": {k[len("score-"):]: v for k, v in form.items() if k.startswith("score-")}}
+    if step == rules.STEP_TOP:
+        return {"top_concerns": form.getlist("top_concerns")}
+    return form.to_dict()
+
+
+# ---------------------------------------------------------------- patient pages
+
+
+@bp.get("/hna")
+@patient_required
+def start():
+    patient, draft = own_draft_or_start()
+    _apply_stashed_answers(draft)
+    return render_template(
+        "hna/start.html", draft=draft, submitted=service.submitted_hnas(patient),
+    )
+
+
+@bp.post("/hna/start")
+@patient_required
+def begin():
+    patient = current_patient()
+    draft = service.start_or_resume(patient)
+    db.session.commit()
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    return redirect(step_url(service.resume_step(draft, questionnaire)))
+
+
+@bp.route("/hna/questions/<step>", methods=["GET", "POST"])
+def question(step: str):
+    step = step_from_slug(step)
+    if not current_user.is_authenticated:
+        return _stash_and_sign_in(step)
+    if not current_user.is_patient:
+        abort(404)
+    patient, draft = own_draft_or_start()
+    if draft is None:
+        return redirect(url_for("hna.start"))
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    try:
+        previous, following = service.neighbours(draft, questionnaire, step)
+    except service.StepNotFound:
+        abort(404)
+    errors: dict[str, str] = {}
+    submitted_values = None
+    if request.method == "POST":
+        data = form_data(step)
+        result = service.apply_step(draft, questionnaire, step, data)
+        if result.ok:
+            db.session.commit()
+            if request.args.get("return") == "check":
+                return redirect(url_for("hna.check"))
+            _, following = service.neighbours(draft, questionnaire, step)
+            return redirect(step_url(following) if following else url_for("hna.check"))
+        errors = result.errors
+        submitted_values = data  # shown back so nothing typed is lost
+    return render_template(
+        "hna/question.html",
+        hna=draft, questionnaire=questionnaire, step=step, errors=errors,
+        values=submitted_values, back_url=step_url(previous) if previous else url_for("hna.start"),
+        position=service.journey(draft, questionnaire).index(step) + 1,
+        total=len(service.journey(draft, questionnaire)),
+        pathway_points=PATHWAY_POINT_LABELS, scores_prefix=service.SCORES_PREFIX,
+        action_url=step_url(step, **({"return": "check"} if request.args.get("return") == "check" else {})),
+    )
+
+
+@bp.get("/hna/check")
+@patient_required
+def check():
+    patient, draft = own_draft_or_start()
+    if draft is None:
+        return redirect(url_for("hna.start"))
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    return render_template(
+        "hna/check.html", hna=draft, questionnaire=questionnaire,
+        missing=service.missing(draft, questionnaire), step_url=step_url,
+        pathway_points=PATHWAY_POINT_LABELS,
+    )
+
+
+@bp.post("/hna/submit")
+@patient_required
+def submit():
+    patient, draft = own_draft_or_start()
+    if draft is None:
+        # Already submitted (a second tap): show what they sent rather than an error.
+        latest = service.submitted_hnas(patient)
+        if latest:
+            return redirect(url_for("hna.submitted", hna_id=latest[0].id))
+        return redirect(url_for("hna.start"))
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    gaps = service.submit(draft, questionnaire)
+    if gaps:
+        flash("Some questions still need an answer before you can send your assessment.", "info")
+        return redirect(url_for("hna.check"))
+    audit("hna.submit", patient=patient, subject=f"hna:{draft.id}")
+    db.session.commit()
+    return redirect(url_for("hna.submitted", hna_id=draft.id, sent=1))
+
+
+@bp.get("/hna/<int:hna_id>")
+@patient_required
+def submitted(hna_id: int):
+    hna = own_hna(hna_id)
+    if hna.status is not HNAStatus.SUBMITTED:
+        return redirect(url_for("hna.check"))
+    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    return render_template(
+        "hna/submitted.html", hna=hna, questionnaire=questionnaire,
+        summary=rules.summarise_for_nurse(questionnaire, hna.answers),
+        just_sent=request.args.get("sent") == "1", pathway_points=PATHWAY_POINT_LABELS,
+    )
+
+
+# ---------------------------------------------------------------- signed out mid-question
+
+
+def _stash_and_sign_in(step: str):
+    """Answers posted after the session timed out are kept until the person signs in again."""
+    if request.method == "POST":
+        session[RESUME_KEY] = {
+            "user_id": session.get("_user_id"),
+            "step": step,
+            "data": form_data(step),
+        }
+        flash("You were signed out to protect your information. Sign in again and your answer will be saved.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _apply_stashed_answers(draft: HNA | None) -> None:
+    stash = session.pop(RESUME_KEY, None)
+    if not stash or draft is None or stash.get("user_id") != str(current_user.id):
+        return
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    try:
+        result = service.apply_step(draft, questionnaire, stash["step"], stash["data"])
+    except (service.StepNotFound, service.AlreadySubmitted):
+        return
+    if result.ok:
+        db.session.commit()
+        flash("We saved the answer you gave before you were signed out.", "success")
+
+
+# ---------------------------------------------------------------- JSON API (autosave, offline sync)
+
+
+def _json_error(status: int, error: str, detail: str, **extra):
+    return {"error": error, "detail": detail, **extra}, status
+
+
+@bp.post("/api/hna/answers")
+@patient_required
+@idempotent
+def api_save():
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("step"), str) or not isinstance(payload.get("data"), dict):
+        return _json_error(400, "bad_request", "Send {hna_id, step, data}.")
+    patient, draft = own_draft_or_start()
+    hna_id = payload.get("hna_id")
+    if draft is None or (hna_id is not None and hna_id != draft.id):
+        if hna_id is not None:
+            hna = db.session.get(HNA, hna_id) if isinstance(hna_id, int) else None
+            if hna is None or hna.patient_id != patient.id:
+                audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
+                return _json_error(404, "not_found", "No such assessment.")
+            return _json_error(409, "already_submitted", "This assessment has already been sent.")
+        draft = service.start_or_resume(patient)
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    step = payload["step"]
+    try:
+        result = service.apply_step(draft, questionnaire, step, payload["data"])
+    except service.StepNotFound:
+        return _json_error(404, "unknown_step", "That question is not part of this assessment.")
+    if not result.ok:
+        return _json_error(422, "invalid", "Check your answer.", errors=result.errors)
+    db.session.flush()
+    _, following = service.neighbours(draft, questionnaire, step) if step in service.journey(draft, questionnaire) else (None, None)
+    return {
+        "saved": True, "hna_id": draft.id, "step": step,
+        "next_url": step_url(following) if following else url_for("hna.check"),
+    }, 200
+
+
+@bp.post("/api/hna/submit")
+@patient_required
+@idempotent
+def api_submit():
+    payload = request.get_json(silent=True) or {}
+    patient, draft = own_draft_or_start()
+    hna_id = payload.get("hna_id")
+    if draft is None or (hna_id is not None and hna_id != draft.id):
+        hna = db.session.get(HNA, hna_id) if isinstance(hna_id, int) else None
+        if hna is None or hna.patient_id != patient.id:
+            return _json_error(404, "not_found", "No such assessment.")
+        return {"submitted": True, "hna_id": hna.id, "url": url_for("hna.submitted", hna_id=hna.id)}, 200
+    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    gaps = service.submit(draft, questionnaire)
+    if gaps:
+        return _json_error(422, "incomplete", "Some questions still need an answer.", missing=gaps)
+    audit("hna.submit", patient=patient, subject=f"hna:{draft.id}")
+    return {"submitted": True, "hna_id": draft.id, "url": url_for("hna.submitted", hna_id=draft.id, sent=1)}, 200
+
+
+# ---------------------------------------------------------------- the team's view
+
+
+@bp.get("/nurse/hnas")
+@staff_required
+def team_list():
+    rows = db.session.scalars(
+        select(HNA).where(HNA.team_id == current_user.team_id, HNA.status == HNAStatus.SUBMITTED)
+        .order_by(HNA.high_priority.desc(), HNA.distress.desc(), HNA.high_scoring_count.desc(), HNA.submitted_at)
+        .limit(200)
+    ).all()
+    audit("hna.list", results=len(rows))
+    db.session.commit()
+    return render_template("hna/team_list.html", hnas=rows)
+
+
+@bp.get("/nurse/hnas/<int:hna_id>")
+@staff_required
+def team_view(hna_id: int):
+    hna = team_hna(hna_id)
+    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}")
+    db.session.commit()
+    return render_template(
+        "hna/team_view.html", hna=hna, questionnaire=questionnaire,
+        summary=rules.summarise_for_nurse(questionnaire, hna.answers),
+        pathway_points=PATHWAY_POINT_LABELS,
+    )

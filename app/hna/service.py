@@ -1,0 +1,292 @@
+"""The HNA journey as plain operations on records: start, answer a step, submit.
+
+Form posts and offline JSON sync both come through `apply_step`, so there is one set of rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import PatientProfile, User
+from ..timeutil import utcnow
+from . import answers as rules
+from .models import HNA, HNAStatus, PathwayPoint, QuestionnaireVersion
+from .questionnaire import Questionnaire, bundled_definition_paths, load_questionnaire
+
+HNA_KEY = "hna"
+STEP_POINT = "point"
+SCORES_PREFIX = "scores:"
+
+
+class StepNotFound(LookupError):
+    pass
+
+
+class AlreadySubmitted(RuntimeError):
+    pass
+
+
+@dataclass
+class StepResult:
+    errors: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------- questionnaire versions
+
+
+def publish_bundled_questionnaires(published_by: User | None = None) -> list[QuestionnaireVersion]:
+    """Store every bundled definition not yet in the database. Published versions never change."""
+    added = []
+    for path in bundled_definition_paths():
+        questionnaire = load_questionnaire(path)
+        added += publish(questionnaire, published_by, only_if_new=True)
+    db.session.commit()
+    return added
+
+
+def publish(questionnaire: Questionnaire, published_by: User | None, only_if_new: bool = False) -> list[QuestionnaireVersion]:
+    existing = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.key == questionnaire.key,
+            QuestionnaireVersion.version == questionnaire.version,
+        )
+    )
+    if existing is not None:
+        if only_if_new:
+            return []
+        raise ValueError(f"Version {questionnaire.version} of '{questionnaire.key}' is already published")
+    record = QuestionnaireVersion(
+        key=questionnaire.key, version=questionnaire.version,
+        definition=questionnaire.to_dict(), published_by=published_by,
+    )
+    db.session.add(record)
+    return [record]
+
+
+def latest_version(key: str = HNA_KEY) -> QuestionnaireVersion:
+    record = db.session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.key == key)
+        .order_by(QuestionnaireVersion.version.desc()).limit(1)
+    )
+    if record is None:
+        publish_bundled_questionnaires()
+        record = db.session.scalar(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.key == key)
+            .order_by(QuestionnaireVersion.version.desc()).limit(1)
+        )
+    return record
+
+
+_parsed: dict[int, Questionnaire] = {}
+
+
+def questionnaire_of(record: QuestionnaireVersion) -> Questionnaire:
+    """The parsed questionnaire of a stored version (published versions never change)."""
+    parsed = _parsed.get(record.id)
+    if parsed is None or (parsed.key, parsed.version) != (record.key, record.version):
+        parsed = _parsed[record.id] = load_questionnaire(record.definition)
+    return parsed
+
+
+# ---------------------------------------------------------------- drafts
+
+
+def current_draft(patient: PatientProfile) -> HNA | None:
+    return db.session.scalar(
+        select(HNA).where(HNA.patient_id == patient.id, HNA.status == HNAStatus.DRAFT)
+    )
+
+
+def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
+                    pathway_point: PathwayPoint | None = None) -> HNA:
+    """The person's draft, creating one if needed. A double tap never makes two."""
+    draft = current_draft(patient)
+    if draft is not None:
+        return draft
+    draft = HNA(
+        patient_id=patient.id, team_id=patient.team_id,
+        questionnaire_version_id=latest_version().id,
+        offered_by_id=offered_by.id if offered_by else None,
+        pathway_point=pathway_point, answers={},
+    )
+    db.session.add(draft)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        draft = current_draft(patient)
+        if draft is None:
+            raise
+    return draft
+
+
+def submitted_hnas(patient: PatientProfile) -> list[HNA]:
+    return list(db.session.scalars(
+        select(HNA).where(HNA.patient_id == patient.id, HNA.status == HNAStatus.SUBMITTED)
+        .order_by(HNA.submitted_at.desc())
+    ))
+
+
+# ---------------------------------------------------------------- steps
+
+
+def journey(hna: HNA, questionnaire: Questionnaire) -> list[str]:
+    """Every page of this person's journey, in order. Score pages follow what they chose."""
+    chosen = set((hna.answers or {}).get("concerns", {}))
+    steps: list[str] = [STEP_POINT] if hna.offered_by_id is None else []
+    steps.append(rules.STEP_DISTRESS)
+    steps += [rules.domain_step(d.id) for d in questionnaire.domains]
+    steps += [f"{SCORES_PREFIX}{d.id}" for d in questionnaire.domains if chosen & set(d.item_ids)]
+    if chosen:
+        steps.append(rules.STEP_TOP)
+    steps.append(rules.STEP_ANYTHING_ELSE)
+    steps += [rules.matters_step(q.id) for q in questionnaire.what_matters]
+    return steps
+
+
+def neighbours(hna: HNA, questionnaire: Questionnaire, step: str) -> tuple[str | None, str | None]:
+    steps = journey(hna, questionnaire)
+    if step not in steps:
+        raise StepNotFound(step)
+    i = steps.index(step)
+    return (steps[i - 1] if i > 0 else None, steps[i + 1] if i + 1 < len(steps) else None)
+
+
+def resume_step(hna: HNA, questionnaire: Questionnaire) -> str:
+    """Where to take someone who comes back: the first unanswered page after their last one."""
+    steps = journey(hna, questionnaire)
+    if hna.last_step in steps:
+        i = steps.index(hna.last_step)
+        return steps[i + 1] if i + 1 < len(steps) else steps[i]
+    return steps[0]
+
+
+def domain_of_scores_step(questionnaire: Questionnaire, step: str):
+    return questionnaire.domain(step[len(SCORES_PREFIX):])
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    raise rules.AnswerError("answer", "Select from the options shown")
+
+
+def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[str, Any]) -> StepResult:
+    """Validate one page's answers and store them on the draft; nothing is stored on error."""
+    if hna.status is not HNAStatus.DRAFT:
+        raise AlreadySubmitted()
+    if step not in journey(hna, questionnaire) and not step.startswith(SCORES_PREFIX):
+        raise StepNotFound(step)
+    answers = dict(hna.answers or {})
+    try:
+        if step == STEP_POINT:
+            try:
+                hna.pathway_point = PathwayPoint(data.get("pathway_point"))
+            except ValueError as exc:
+                raise rules.AnswerError("pathway_point", "Select where you are in your treatment") from exc
+        elif step == rules.STEP_DISTRESS:
+            answers["distress"] = rules.validate_distress(data.get("distress"))
+        elif step.startswith("domain:"):
+            domain = questionnaire.domain(step[len("domain:"):])
+            none = data.get("none") in (True, "true", "1", "on", "none") or "none" in _as_list(data.get("concerns"))
+            chosen = [c for c in _as_list(data.get("concerns")) if c != "none"]
+            selected = rules.validate_domain_selection(questionnaire, domain.id, chosen, none)
+            _set_domain(answers, domain, selected)
+        elif step.startswith(SCORES_PREFIX):
+            domain = domain_of_scores_step(questionnaire, step)
+            scores = data.get("scores") or {}
+            if not isinstance(scores, Mapping):
+                raise rules.AnswerError("scores", "Choose a number from 0 to 10")
+            concerns = dict(answers.get("concerns") or {})
+            for item_id in domain.item_ids:
+                if item_id in concerns:
+                    concerns[item_id] = rules.validate_concern_score(scores.get(item_id), field=f"score-{item_id}")
+            answers["concerns"] = concerns
+        elif step == rules.STEP_TOP:
+            selected = list((answers.get("concerns") or {}).keys())
+            answers["top_concerns"] = rules.validate_top_concerns(
+                questionnaire, _as_list(data.get("top_concerns")), selected
+            )
+        elif step == rules.STEP_ANYTHING_ELSE:
+            answers["anything_else"] = rules.validate_free_text(
+                data.get("text", ""), questionnaire.other_concern.max_length, field="text"
+            )
+        elif step.startswith("matters:"):
+            qid = step[len("matters:"):]
+            question = next((q for q in questionnaire.what_matters if q.id == qid), None)
+            if question is None:
+                raise StepNotFound(step)
+            matters = dict(answers.get("what_matters") or {})
+            matters[qid] = rules.validate_free_text(data.get("text", ""), question.max_length, field="text")
+            answers["what_matters"] = matters
+        else:
+            raise StepNotFound(step)
+    except rules.AnswerError as exc:
+        return StepResult({exc.field: exc.message})
+    except KeyError as exc:
+        return StepResult({"answer": "Select from the options shown"})
+    hna.answers = answers
+    hna.last_step = step
+    hna.updated_at = utcnow()
+    return StepResult({})
+
+
+def _set_domain(answers: dict, domain, selected: list[str]) -> None:
+    concerns = dict(answers.get("concerns") or {})
+    for item_id in domain.item_ids:
+        if item_id not in selected:
+            concerns.pop(item_id, None)
+    for item_id in selected:
+        concerns.setdefault(item_id, None)
+    answers["concerns"] = concerns
+    none = set(answers.get("domains_none") or [])
+    if selected:
+        none.discard(domain.id)
+    else:
+        none.add(domain.id)
+    answers["domains_none"] = sorted(none)
+    answers["top_concerns"] = [c for c in answers.get("top_concerns") or [] if c in concerns]
+
+
+def missing(hna: HNA, questionnaire: Questionnaire) -> list[str]:
+    steps = journey(hna, questionnaire)
+    gaps = rules.missing_for_submission(questionnaire, hna.answers or {})
+    if STEP_POINT in steps and hna.pathway_point is None:
+        gaps.insert(0, STEP_POINT)
+    # The domain rules call it one "scores" step; the journey has one per domain.
+    if rules.STEP_SCORES in gaps:
+        gaps.remove(rules.STEP_SCORES)
+        concerns = (hna.answers or {}).get("concerns", {})
+        for d in questionnaire.domains:
+            if any(concerns.get(i, 0) is None for i in d.item_ids if i in concerns):
+                gaps.append(f"{SCORES_PREFIX}{d.id}")
+    return gaps
+
+
+def submit(hna: HNA, questionnaire: Questionnaire) -> list[str]:
+    """Submit the draft; returns the steps still missing (nothing changes then)."""
+    if hna.status is HNAStatus.SUBMITTED:
+        return []
+    gaps = missing(hna, questionnaire)
+    if gaps:
+        return gaps
+    answers = hna.answers or {}
+    priority = rules.hna_priority(answers.get("distress"), answers.get("concerns") or {}, questionnaire)
+    hna.status = HNAStatus.SUBMITTED
+    hna.submitted_at = utcnow()
+    hna.distress = answers.get("distress")
+    hna.high_priority = priority.level == rules.LEVEL_HIGH
+    hna.high_scoring_count = len(priority.high_scoring_concerns)
+    return []

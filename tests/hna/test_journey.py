@@ -1,0 +1,204 @@
+"""The patient's HNA journey through plain form posts (no JavaScript)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.hna.models import HNA, HNAStatus
+from app.hna import service
+from tests.helpers import sign_in_as
+
+
+def location(response) -> str:
+    return response.headers["Location"]
+
+
+@pytest.fixture
+def patient(client, actors):
+    sign_in_as(client, actors.patient_a)
+    return client
+
+
+def start(client) -> str:
+    response = client.post_form("/hna/start")
+    assert response.status_code == 302
+    return location(response)
+
+
+def answer(client, url: str, data: dict):
+    return client.post_form(url, data)
+
+
+def complete_required(client) -> None:
+    """Answer every required page: point, distress 6, pain scored 8, none elsewhere."""
+    url = start(client)
+    assert url.endswith("/hna/questions/point")
+    url = location(answer(client, url, {"pathway_point": "end_of_treatment"}))
+    url = location(answer(client, url, {"distress": "6"}))
+    assert url.endswith("/hna/questions/domain-physical")
+    url = location(answer(client, url, {"concerns": ["pain", "tiredness"]}))
+    while "/domain-" in url:
+        url = location(answer(client, url, {"concerns": ["none"]}))
+    assert url.endswith("/hna/questions/scores-physical")
+    url = location(answer(client, url, {"score-pain": "8", "score-tiredness": "3"}))
+    assert url.endswith("/hna/questions/top")
+    url = location(answer(client, url, {"top_concerns": ["pain"]}))
+    assert url.endswith("/hna/questions/anything_else")
+    url = location(answer(client, url, {"text": "Worried about <script>alert(1)</script> money"}))
+    while "/matters-" in url:
+        url = location(answer(client, url, {"text": "My grandchildren"}))
+    assert url.endswith("/hna/check")
+
+
+def test_start_page_explains_time_saving_and_urgent_help(patient):
+    html = patient.get("/hna").get_data(as_text=True)
+    assert "10 to 15 minutes" in html
+    assert "saved as you go" in html
+    assert "999" in html and "111" in html
+
+
+def test_whole_journey_submits_one_hna_with_priority(app, patient, actors):
+    complete_required(patient)
+    check = patient.get("/hna/check").get_data(as_text=True)
+    assert "Send my assessment" in check
+    assert "Some questions still need an answer" not in check
+    response = patient.post_form("/hna/submit")
+    assert response.status_code == 302 and "sent=1" in location(response)
+    with app.app_context():
+        hnas = db.session.scalars(select(HNA)).all()
+        assert len(hnas) == 1
+        hna = hnas[0]
+        assert hna.status is HNAStatus.SUBMITTED
+        assert hna.distress == 6 and hna.high_priority is True and hna.high_scoring_count == 1
+        assert hna.answers["concerns"] == {"pain": 8, "tiredness": 3}
+        assert hna.questionnaire_version.version == 1
+
+
+def test_a_second_submit_does_not_create_another(app, patient):
+    complete_required(patient)
+    patient.post_form("/hna/submit")
+    again = patient.post_form("/hna/submit")
+    assert again.status_code == 302 and "/hna/" in location(again)
+    with app.app_context():
+        assert db.session.query(HNA).count() == 1
+
+
+def test_starting_twice_resumes_the_same_draft(app, patient):
+    start(patient)
+    patient.post_form("/hna/questions/point", {"pathway_point": "diagnosis"})
+    resumed = start(patient)
+    assert resumed.endswith("/hna/questions/distress")
+    with app.app_context():
+        assert db.session.query(HNA).count() == 1
+
+
+def test_submit_refused_while_required_answers_missing(app, patient):
+    start(patient)
+    response = patient.post_form("/hna/submit")
+    assert location(response).endswith("/hna/check")
+    html = patient.get("/hna/check").get_data(as_text=True)
+    assert "Some questions still need an answer" in html
+    with app.app_context():
+        assert db.session.scalar(select(HNA)).status is HNAStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "message"),
+    [
+        ("distress", {"distress": "11"}, "Choose a number from 0 to 10"),
+        ("distress", {}, "Choose a number from 0 to 10"),
+        ("domain-physical", {"concerns": ["not_a_concern"]}, "Select"),
+        ("domain-physical", {"concerns": ["pain", "none"]}, "not both"),
+        ("point", {"pathway_point": "tomorrow"}, "Select where you are"),
+    ],
+)
+def test_bad_answers_get_a_clear_message_and_nothing_is_saved(app, patient, page, data, message):
+    start(patient)
+    response = patient.post_form(f"/hna/questions/{page}", data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and message in html
+    assert "<title>Error: " in html  # the page title says so, for screen reader users
+
+
+def test_long_text_is_refused_but_kept_on_the_page(patient):
+    start(patient)
+    text = "a" * 1001 + "KEEPME"
+    response = patient.post_form("/hna/questions/anything_else", {"text": text})
+    html = response.get_data(as_text=True)
+    assert "1000 characters or fewer" in html
+    assert "KEEPME" in html
+
+
+def test_changing_a_domain_drops_scores_of_unticked_concerns(app, patient):
+    start(patient)
+    patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain", "tiredness"]})
+    patient.post_form("/hna/questions/scores-physical", {"score-pain": "9", "score-tiredness": "2"})
+    patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain"]})
+    with app.app_context():
+        assert db.session.scalar(select(HNA)).answers["concerns"] == {"pain": 9}
+
+
+def test_check_change_link_returns_to_check(patient):
+    complete_required(patient)
+    response = patient.post_form("/hna/questions/distress?return=check", {"distress": "2"})
+    assert location(response).endswith("/hna/check")
+
+
+def test_free_text_is_escaped_for_the_nurse(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    complete_required(client)
+    client.post_form("/hna/submit")
+    sign_in_as(client, actors.nurse_a)
+    listing = client.get("/nurse/hnas").get_data(as_text=True)
+    hna_id = re.search(r"/nurse/hnas/(\d+)", listing).group(1)
+    html = client.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "High distress: 6 out of 10" in html
+    # Top concerns come before What Matters To Me, which comes before other concerns.
+    assert html.index("Pain") < html.index("My grandchildren") < html.index("Feeling tired")
+
+
+def test_other_team_cannot_see_the_hna(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    complete_required(client)
+    client.post_form("/hna/submit")
+    with app.app_context():
+        hna_id = db.session.scalar(select(HNA.id))
+    sign_in_as(client, actors.nurse_b)
+    assert client.get(f"/nurse/hnas/{hna_id}").status_code == 404
+    assert "Ann Able" not in client.get("/nurse/hnas").get_data(as_text=True)
+    sign_in_as(client, actors.patient_a2)
+    assert client.get(f"/hna/{hna_id}").status_code == 404
+
+
+def test_submitted_hna_shows_the_wording_of_its_own_version(app, patient):
+    complete_required(patient)
+    patient.post_form("/hna/submit")
+    with app.app_context():
+        hna = db.session.scalar(select(HNA))
+        version = hna.questionnaire_version
+        definition = dict(version.definition)
+        definition["domains"] = [dict(d) for d in definition["domains"]]
+        definition["domains"][0]["items"] = [dict(i) for i in definition["domains"][0]["items"]]
+        definition["version"] = 2
+        for item in definition["domains"][0]["items"]:
+            if item["id"] == "pain":
+                item["text"] = "Pain (new wording)"
+        from app.hna.questionnaire import load_questionnaire
+
+        service.publish(load_questionnaire(definition), None)
+        db.session.commit()
+        hna_id = hna.id
+    html = patient.get(f"/hna/{hna_id}").get_data(as_text=True)
+    assert "Pain (new wording)" not in html
+    assert ">Pain<" in html or "Pain" in html
+    # A new HNA uses the new version.
+    start(patient)
+    with app.app_context():
+        draft = service.current_draft(db.session.get(HNA, hna_id).patient)
+        assert draft.questionnaire_version.version == 2

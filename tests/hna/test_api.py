@@ -1,0 +1,133 @@
+"""Autosave and offline sync: the JSON API, idempotency keys and ownership."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.hna.models import HNA, HNAStatus
+from app.idempotency import IdempotencyRecord
+from tests.helpers import sign_in_as
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def patient(client, actors):
+    sign_in_as(client, actors.patient_a)
+    return client
+
+
+def save(client, step, data, idem=None, hna_id=None):
+    body = {"step": step, "data": data}
+    if hna_id is not None:
+        body["hna_id"] = hna_id
+    return client.post_json("/api/hna/answers", body, headers={"Idempotency-Key": idem or key()})
+
+
+def test_saving_an_answer_starts_a_draft_and_says_where_next(app, patient):
+    response = save(patient, "distress", {"distress": 5})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["saved"] is True and body["next_url"].endswith("/hna/questions/domain-physical")
+    with app.app_context():
+        assert db.session.scalar(select(HNA)).answers["distress"] == 5
+
+
+def test_a_retry_with_the_same_key_is_not_applied_twice(app, patient):
+    k = key()
+    first = save(patient, "domain:physical", {"concerns": ["pain"]}, idem=k)
+    again = save(patient, "domain:physical", {"concerns": ["pain"]}, idem=k)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json() == first.get_json()
+    with app.app_context():
+        assert db.session.query(HNA).count() == 1
+        assert db.session.query(IdempotencyRecord).count() == 1
+
+
+def test_a_key_replayed_with_a_different_body_is_refused(patient):
+    k = key()
+    assert save(patient, "distress", {"distress": 5}, idem=k).status_code == 200
+    response = save(patient, "distress", {"distress": 9}, idem=k)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "key_reused"
+
+
+@pytest.mark.parametrize("bad_key", ["", "short", "x" * 101, "has spaces in it"])
+def test_a_missing_or_malformed_key_is_refused(patient, bad_key):
+    response = patient.post_json("/api/hna/answers", {"step": "distress", "data": {"distress": 1}},
+                                 headers={"Idempotency-Key": bad_key})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("step", "data", "status"),
+    [
+        ("distress", {"distress": 11}, 422),
+        ("distress", {"distress": -1}, 422),
+        ("distress", {"distress": "seven"}, 422),
+        ("domain:physical", {"concerns": ["no_such_concern"]}, 422),
+        ("domain:nonsense", {"concerns": []}, 404),
+        ("matters:matters_most", {"text": "x" * 2001}, 422),
+        ("not-a-step", {}, 404),
+    ],
+)
+def test_bad_input_gets_a_clear_status_never_a_500(patient, step, data, status):
+    response = save(patient, step, data)
+    assert response.status_code == status
+    assert response.get_json()["detail"]
+
+
+@pytest.mark.parametrize("body", [None, [], {"step": 3, "data": {}}, {"step": "distress"}, "text"])
+def test_malformed_bodies_are_refused(patient, body):
+    response = patient.post("/api/hna/answers", json=body,
+                            headers={"X-CSRFToken": patient.csrf_token(), "Idempotency-Key": key()})
+    assert response.status_code == 400
+
+
+def test_submit_through_the_api_is_idempotent(app, patient):
+    save(patient, "point", {"pathway_point": "after_treatment"})
+    save(patient, "distress", {"distress": 2})
+    for domain in ("physical", "emotional", "practical", "family", "spiritual", "lifestyle"):
+        assert save(patient, f"domain:{domain}", {"concerns": ["none"]}).status_code == 200
+    k = key()
+    first = patient.post_json("/api/hna/submit", {}, headers={"Idempotency-Key": k})
+    again = patient.post_json("/api/hna/submit", {}, headers={"Idempotency-Key": k})
+    assert first.status_code == 200 and again.get_json() == first.get_json()
+    with app.app_context():
+        hnas = db.session.scalars(select(HNA)).all()
+        assert [h.status for h in hnas] == [HNAStatus.SUBMITTED]
+
+
+def test_incomplete_submit_lists_what_is_missing(patient):
+    save(patient, "distress", {"distress": 2})
+    response = patient.post_json("/api/hna/submit", {}, headers={"Idempotency-Key": key()})
+    assert response.status_code == 422
+    assert "point" in response.get_json()["missing"]
+
+
+def test_answers_for_another_patients_hna_are_refused(app, client, new_client, actors):
+    other = new_client()
+    sign_in_as(other, actors.patient_a2)
+    hna_id = save(other, "distress", {"distress": 3}).get_json()["hna_id"]
+    sign_in_as(client, actors.patient_a)
+    response = save(client, "distress", {"distress": 9}, hna_id=hna_id)
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(HNA, hna_id).answers["distress"] == 3
+
+
+def test_staff_cannot_use_the_patient_api(client, actors):
+    sign_in_as(client, actors.nurse_a)
+    assert save(client, "distress", {"distress": 3}).status_code == 404
+
+
+def test_api_needs_the_csrf_header(patient):
+    response = patient.post("/api/hna/answers", json={"step": "distress", "data": {"distress": 1}},
+                            headers={"Idempotency-Key": key()})
+    assert response.status_code == 400

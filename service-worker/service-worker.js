@@ -3,10 +3,15 @@
  * - Static assets (design system, our CSS and JS) are cached so pages open fast on poor signal.
  * - Pages are always fetched from the network: they may hold health data and are sent with
  *   Cache-Control: no-store. When the network is down, a plain offline page is shown instead.
+ * - HNA question pages also have an "offline copy" with no answers or names in it
+ *   (`?shell=1`). The page asks us to keep those copies, so that the person can keep
+ *   answering without signal; their answers wait, encrypted, in IndexedDB (static/js/hna.js).
  * Bump CACHE_VERSION whenever the list of assets changes.
  */
 const CACHE_VERSION = 'v1'
 const STATIC_CACHE = `mycc-static-${CACHE_VERSION}`
+const HNA_CACHE = `mycc-hna-${CACHE_VERSION}`
+const HNA_PAGES = /^\/hna\/questions\/[a-z_:-]+$/
 const OFFLINE_URL = '/offline'
 
 const PRECACHE = [
@@ -19,6 +24,9 @@ const PRECACHE = [
   '/static/js/passkeys.js',
   '/static/js/session-timeout.js',
   '/static/js/sw-register.js',
+  '/static/js/hna.js',
+  '/static/js/offline-store.js',
+  '/static/css/hna.css',
   '/static/nhsuk/assets/images/favicon.svg'
 ]
 
@@ -31,7 +39,7 @@ self.addEventListener('install', event => {
 self.addEventListener('activate', event => {
   event.waitUntil(
     caches.keys()
-      .then(keys => Promise.all(keys.filter(k => k.startsWith('mycc-') && k !== STATIC_CACHE).map(k => caches.delete(k))))
+      .then(keys => Promise.all(keys.filter(k => k.startsWith('mycc-') && ![STATIC_CACHE, HNA_CACHE].includes(k)).map(k => caches.delete(k))))
       .then(() => self.clients.claim())
   )
 })
@@ -64,6 +72,10 @@ self.addEventListener('fetch', event => {
   if (request.mode === 'navigate') {
     event.respondWith(
       fetch(request).catch(async () => {
+        if (HNA_PAGES.test(url.pathname)) {
+          const copy = await (await caches.open(HNA_CACHE)).match(url.pathname)
+          if (copy) return copy
+        }
         const cache = await caches.open(STATIC_CACHE)
         return (await cache.match(OFFLINE_URL)) || Response.error()
       })
@@ -71,7 +83,32 @@ self.addEventListener('fetch', event => {
   }
 })
 
+// Copies are fetched once per questionnaire version and journey, not on every page view:
+// people on poor signal should not pay for them again and again.
+async function keepOfflineCopies (urls, signature) {
+  const marker = '/__hna-offline-copies'
+  let cache = await caches.open(HNA_CACHE)
+  const kept = await cache.match(marker)
+  if (!kept || (await kept.text()) !== signature) {
+    await caches.delete(HNA_CACHE)
+    cache = await caches.open(HNA_CACHE)
+    await cache.put(marker, new Response(signature))
+  }
+  for (const path of urls) {
+    if (!HNA_PAGES.test(path) || await cache.match(path)) continue
+    try {
+      const response = await fetch(path + '?shell=1', { credentials: 'same-origin', redirect: 'error' })
+      if (response.ok) await cache.put(path, response)
+    } catch (e) {
+      // Signal dropped part way: the pages already kept still work.
+    }
+  }
+}
+
 self.addEventListener('message', event => {
+  if (event.data && event.data.type === 'cache-hna-pages' && Array.isArray(event.data.urls)) {
+    event.waitUntil(keepOfflineCopies(event.data.urls, String(event.data.signature || '')))
+  }
   // Sent on sign-out: forget everything this device kept.
   if (event.data && event.data.type === 'sign-out') {
     event.waitUntil(caches.keys().then(keys => Promise.all(keys.map(k => caches.delete(k)))))

@@ -2,8 +2,9 @@
 and the team's read-only view of submitted HNAs."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ..audit import audit
@@ -23,7 +24,7 @@ def slug(step: str) -> str:
 
 def step_from_slug(value: str) -> str:
     prefix, _, rest = value.partition("-")
-    return f"{prefix}:{rest}" if rest and prefix in ("domain", "scores", "matters") else value
+    return f"{prefix}:{rest}" if rest and prefix in ("domain", "matters") else value
 
 
 def step_url(step: str, **kwargs) -> str:
@@ -57,9 +58,10 @@ def form_data(step: str) -> dict:
     """A page's form fields as the same plain dict the JSON API receives."""
     form = request.form
     if step.startswith("domain:"):
-        return {"concerns": form.getlist("concerns")}
-    if step.startswith(service.SCORES_PREFIX):
-        return {"scores": {k[len("score-"):]: v for k, v in form.items() if k.startswith("score-")}}
+        return {
+            "concerns": form.getlist("concerns"),
+            "scores": {k[len("score-"):]: v for k, v in form.items() if k.startswith("score-")},
+        }
     if step == rules.STEP_TOP:
         return {"top_concerns": form.getlist("top_concerns")}
     return form.to_dict()
@@ -105,6 +107,10 @@ def question(step: str):
         abort(404)
     errors: dict[str, str] = {}
     submitted_values = None
+    steps = service.journey(draft, questionnaire)
+    # The offline copy: the same page with nothing personal in it, kept by the service
+    # worker so the journey opens without signal. The phone fills in its own saved answers.
+    offline_copy = request.args.get("shell") == "1" and request.method == "GET"
     if request.method == "POST":
         data = form_data(step)
         result = service.apply_step(draft, questionnaire, step, data)
@@ -112,18 +118,23 @@ def question(step: str):
             db.session.commit()
             if request.args.get("return") == "check":
                 return redirect(url_for("hna.check"))
-            _, following = service.neighbours(draft, questionnaire, step)
             return redirect(step_url(following) if following else url_for("hna.check"))
         errors = result.errors
         submitted_values = data  # shown back so nothing typed is lost
+    returning = request.args.get("return") == "check"
     return render_template(
         "hna/question.html",
         hna=draft, questionnaire=questionnaire, step=step, errors=errors,
+        answers={} if offline_copy else (draft.answers or {}),
+        offline_copy=offline_copy, public_page=offline_copy,
         values=submitted_values, back_url=step_url(previous) if previous else url_for("hna.start"),
-        position=service.journey(draft, questionnaire).index(step) + 1,
-        total=len(service.journey(draft, questionnaire)),
-        pathway_points=PATHWAY_POINT_LABELS, scores_prefix=service.SCORES_PREFIX,
-        action_url=step_url(step, **({"return": "check"} if request.args.get("return") == "check" else {})),
+        next_url=step_url(following) if following else url_for("hna.check"),
+        return_url=url_for("hna.check") if returning else None,
+        journey_urls=[step_url(s) for s in steps],
+        chosen_concerns=[] if offline_copy else list((draft.answers or {}).get("concerns", {})),
+        position=steps.index(step) + 1, total=len(steps),
+        pathway_points=PATHWAY_POINT_LABELS,
+        action_url=step_url(step, **({"return": "check"} if returning else {})),
     )
 
 
@@ -205,6 +216,14 @@ def _apply_stashed_answers(draft: HNA | None) -> None:
 
 
 # ---------------------------------------------------------------- JSON API (autosave, offline sync)
+
+
+@bp.get("/api/hna/token")
+def api_token():
+    """A fresh CSRF token for answers saved while offline, or 401 when signed out."""
+    if not current_user.is_authenticated or not current_user.is_patient:
+        return jsonify(error="signed_out", detail="Sign in again to send your answers."), 401
+    return jsonify(csrf_token=generate_csrf())
 
 
 def _json_error(status: int, error: str, detail: str, **extra):

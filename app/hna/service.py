@@ -19,7 +19,6 @@ from .questionnaire import Questionnaire, bundled_definition_paths, load_questio
 
 HNA_KEY = "hna"
 STEP_POINT = "point"
-SCORES_PREFIX = "scores:"
 
 
 class StepNotFound(LookupError):
@@ -139,14 +138,12 @@ def submitted_hnas(patient: PatientProfile) -> list[HNA]:
 
 
 def journey(hna: HNA, questionnaire: Questionnaire) -> list[str]:
-    """Every page of this person's journey, in order. Score pages follow what they chose."""
-    chosen = set((hna.answers or {}).get("concerns", {}))
+    """Every page of the journey, in order. The same for everyone offered it the same way,
+    so the pages can be prepared for offline use before the person reaches them."""
     steps: list[str] = [STEP_POINT] if hna.offered_by_id is None else []
     steps.append(rules.STEP_DISTRESS)
     steps += [rules.domain_step(d.id) for d in questionnaire.domains]
-    steps += [f"{SCORES_PREFIX}{d.id}" for d in questionnaire.domains if chosen & set(d.item_ids)]
-    if chosen:
-        steps.append(rules.STEP_TOP)
+    steps.append(rules.STEP_TOP)
     steps.append(rules.STEP_ANYTHING_ELSE)
     steps += [rules.matters_step(q.id) for q in questionnaire.what_matters]
     return steps
@@ -169,10 +166,6 @@ def resume_step(hna: HNA, questionnaire: Questionnaire) -> str:
     return steps[0]
 
 
-def domain_of_scores_step(questionnaire: Questionnaire, step: str):
-    return questionnaire.domain(step[len(SCORES_PREFIX):])
-
-
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -187,7 +180,7 @@ def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[
     """Validate one page's answers and store them on the draft; nothing is stored on error."""
     if hna.status is not HNAStatus.DRAFT:
         raise AlreadySubmitted()
-    if step not in journey(hna, questionnaire) and not step.startswith(SCORES_PREFIX):
+    if step not in journey(hna, questionnaire):
         raise StepNotFound(step)
     answers = dict(hna.answers or {})
     try:
@@ -199,21 +192,22 @@ def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[
         elif step == rules.STEP_DISTRESS:
             answers["distress"] = rules.validate_distress(data.get("distress"))
         elif step.startswith("domain:"):
+            # One page per domain: tick the concerns that apply and score each one.
             domain = questionnaire.domain(step[len("domain:"):])
             none = data.get("none") in (True, "true", "1", "on", "none") or "none" in _as_list(data.get("concerns"))
             chosen = [c for c in _as_list(data.get("concerns")) if c != "none"]
             selected = rules.validate_domain_selection(questionnaire, domain.id, chosen, none)
-            _set_domain(answers, domain, selected)
-        elif step.startswith(SCORES_PREFIX):
-            domain = domain_of_scores_step(questionnaire, step)
             scores = data.get("scores") or {}
             if not isinstance(scores, Mapping):
                 raise rules.AnswerError("scores", "Choose a number from 0 to 10")
-            concerns = dict(answers.get("concerns") or {})
-            for item_id in domain.item_ids:
-                if item_id in concerns:
-                    concerns[item_id] = rules.validate_concern_score(scores.get(item_id), field=f"score-{item_id}")
-            answers["concerns"] = concerns
+            scored = {}
+            for item_id in selected:
+                try:
+                    scored[item_id] = rules.validate_concern_score(scores.get(item_id), field=f"score-{item_id}")
+                except rules.AnswerError as exc:
+                    text = questionnaire.concern(item_id).text
+                    raise rules.AnswerError(exc.field, f"Choose a number from 0 to 10 for ‘{text}’") from exc
+            _set_domain(answers, domain, scored)
         elif step == rules.STEP_TOP:
             selected = list((answers.get("concerns") or {}).keys())
             answers["top_concerns"] = rules.validate_top_concerns(
@@ -243,13 +237,10 @@ def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[
     return StepResult({})
 
 
-def _set_domain(answers: dict, domain, selected: list[str]) -> None:
-    concerns = dict(answers.get("concerns") or {})
-    for item_id in domain.item_ids:
-        if item_id not in selected:
-            concerns.pop(item_id, None)
-    for item_id in selected:
-        concerns.setdefault(item_id, None)
+def _set_domain(answers: dict, domain, scored: dict[str, int]) -> None:
+    selected = list(scored)
+    concerns = {k: v for k, v in (answers.get("concerns") or {}).items() if k not in domain.item_ids}
+    concerns.update(scored)
     answers["concerns"] = concerns
     none = set(answers.get("domains_none") or [])
     if selected:
@@ -265,13 +256,14 @@ def missing(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     gaps = rules.missing_for_submission(questionnaire, hna.answers or {})
     if STEP_POINT in steps and hna.pathway_point is None:
         gaps.insert(0, STEP_POINT)
-    # The domain rules call it one "scores" step; the journey has one per domain.
+    # The domain rules call it one "scores" step; here scores are asked on each domain's page.
     if rules.STEP_SCORES in gaps:
         gaps.remove(rules.STEP_SCORES)
         concerns = (hna.answers or {}).get("concerns", {})
         for d in questionnaire.domains:
-            if any(concerns.get(i, 0) is None for i in d.item_ids if i in concerns):
-                gaps.append(f"{SCORES_PREFIX}{d.id}")
+            step = rules.domain_step(d.id)
+            if step not in gaps and any(concerns.get(i, 0) is None for i in d.item_ids if i in concerns):
+                gaps.append(step)
     return gaps
 
 

@@ -40,8 +40,8 @@ def test_saving_an_answer_starts_a_draft_and_says_where_next(app, patient):
 
 def test_a_retry_with_the_same_key_is_not_applied_twice(app, patient):
     k = key()
-    first = save(patient, "domain:physical", {"concerns": ["pain"]}, idem=k)
-    again = save(patient, "domain:physical", {"concerns": ["pain"]}, idem=k)
+    first = save(patient, "domain:physical", {"concerns": ["pain"], "scores": {"pain": 6}}, idem=k)
+    again = save(patient, "domain:physical", {"concerns": ["pain"], "scores": {"pain": 6}}, idem=k)
     assert first.status_code == again.status_code == 200
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json() == first.get_json()

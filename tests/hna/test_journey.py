@@ -39,11 +39,9 @@ def complete_required(client) -> None:
     url = location(answer(client, url, {"pathway_point": "end_of_treatment"}))
     url = location(answer(client, url, {"distress": "6"}))
     assert url.endswith("/hna/questions/domain-physical")
-    url = location(answer(client, url, {"concerns": ["pain", "tiredness"]}))
+    url = location(answer(client, url, {"concerns": ["pain", "tiredness"], "score-pain": "8", "score-tiredness": "3"}))
     while "/domain-" in url:
         url = location(answer(client, url, {"concerns": ["none"]}))
-    assert url.endswith("/hna/questions/scores-physical")
-    url = location(answer(client, url, {"score-pain": "8", "score-tiredness": "3"}))
     assert url.endswith("/hna/questions/top")
     url = location(answer(client, url, {"top_concerns": ["pain"]}))
     assert url.endswith("/hna/questions/anything_else")
@@ -113,6 +111,8 @@ def test_submit_refused_while_required_answers_missing(app, patient):
         ("domain-physical", {"concerns": ["not_a_concern"]}, "Select"),
         ("domain-physical", {"concerns": ["pain", "none"]}, "not both"),
         ("point", {"pathway_point": "tomorrow"}, "Select where you are"),
+        ("domain-physical", {"concerns": ["pain"]}, "Choose a number from 0 to 10 for ‘Pain’"),
+        ("domain-physical", {"concerns": ["pain"], "score-pain": "12"}, "Choose a number from 0 to 10 for ‘Pain’"),
     ],
 )
 def test_bad_answers_get_a_clear_message_and_nothing_is_saved(app, patient, page, data, message):
@@ -135,9 +135,8 @@ def test_long_text_is_refused_but_kept_on_the_page(patient):
 
 def test_changing_a_domain_drops_scores_of_unticked_concerns(app, patient):
     start(patient)
-    patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain", "tiredness"]})
-    patient.post_form("/hna/questions/scores-physical", {"score-pain": "9", "score-tiredness": "2"})
-    patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain"]})
+    patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain", "tiredness"], "score-pain": "9", "score-tiredness": "2"})
+    patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain"], "score-pain": "9", "score-tiredness": "2"})
     with app.app_context():
         assert db.session.scalar(select(HNA)).answers["concerns"] == {"pain": 9}
 

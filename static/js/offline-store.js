@@ -1,0 +1,114 @@
+// Answers waiting to be sent, kept on this phone only until the server has them.
+//
+// A documented deviation from OWASP ASVS 5.0 14.3.3 (see SECURITY.md): entries are
+// encrypted with AES-GCM under a non-extractable Web Crypto key, hold one page's answers
+// each, are deleted as soon as the server confirms them, and the whole store is wiped on
+// sign-out.
+const DB_NAME = 'mycc-offline'
+const DB_VERSION = 1
+const KEYS = 'keys'
+const OUTBOX = 'outbox'
+
+function request (req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+}
+
+let dbPromise = null
+
+function openDb () {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, DB_VERSION)
+      req.onupgradeneeded = () => {
+        const db = req.result
+        if (!db.objectStoreNames.contains(KEYS)) db.createObjectStore(KEYS)
+        if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX, { keyPath: 'id' })
+      }
+      req.onsuccess = () => resolve(req.result)
+      req.onerror = () => reject(req.error)
+    })
+  }
+  return dbPromise
+}
+
+async function tx (store, mode, fn) {
+  const db = await openDb()
+  const t = db.transaction(store, mode)
+  const result = await fn(t.objectStore(store))
+  await new Promise((resolve, reject) => {
+    t.oncomplete = resolve
+    t.onerror = () => reject(t.error)
+    t.onabort = () => reject(t.error)
+  })
+  return result
+}
+
+async function encryptionKey () {
+  const existing = await tx(KEYS, 'readonly', s => request(s.get('outbox')))
+  if (existing) return existing
+  const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+  await tx(KEYS, 'readwrite', s => request(s.put(key, 'outbox')))
+  return key
+}
+
+async function seal (value) {
+  const key = await encryptionKey()
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const plain = new TextEncoder().encode(JSON.stringify(value))
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain)
+  return { iv, sealed }
+}
+
+async function unseal (record) {
+  const key = await encryptionKey()
+  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: record.iv }, key, record.sealed)
+  return JSON.parse(new TextDecoder().decode(plain))
+}
+
+export function isAvailable () {
+  return typeof indexedDB !== 'undefined' && !!(window.crypto && crypto.subtle)
+}
+
+// One entry per page: a newer answer to the same page replaces the older one.
+export async function put (entry) {
+  const { iv, sealed } = await seal(entry)
+  const existing = await all()
+  await tx(OUTBOX, 'readwrite', async store => {
+    for (const old of existing) {
+      if (old.scope === entry.scope && old.step === entry.step) store.delete(old.id)
+    }
+    store.put({ id: entry.id, savedAt: entry.savedAt, iv, sealed })
+  })
+}
+
+export async function all () {
+  const records = await tx(OUTBOX, 'readonly', s => request(s.getAll()))
+  const entries = []
+  for (const record of records) {
+    try {
+      entries.push(await unseal(record))
+    } catch (e) {
+      // A record we can no longer read (key wiped) is useless: drop it.
+      await remove(record.id)
+    }
+  }
+  return entries.sort((a, b) => a.savedAt - b.savedAt)
+}
+
+export async function remove (id) {
+  await tx(OUTBOX, 'readwrite', s => request(s.delete(id)))
+}
+
+export async function wipe () {
+  if (dbPromise) {
+    (await dbPromise).close()
+    dbPromise = null
+  }
+  await new Promise(resolve => {
+    const req = indexedDB.deleteDatabase(DB_NAME)
+    req.onsuccess = req.onerror = req.onblocked = () => resolve()
+  })
+}

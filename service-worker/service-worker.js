@@ -85,6 +85,8 @@ self.addEventListener('fetch', event => {
 
 // Copies are fetched once per questionnaire version and journey, not on every page view:
 // people on poor signal should not pay for them again and again.
+let copying = Promise.resolve()
+
 async function keepOfflineCopies (urls, signature) {
   const marker = '/__hna-offline-copies'
   let cache = await caches.open(HNA_CACHE)
@@ -107,7 +109,9 @@ async function keepOfflineCopies (urls, signature) {
 
 self.addEventListener('message', event => {
   if (event.data && event.data.type === 'cache-hna-pages' && Array.isArray(event.data.urls)) {
-    event.waitUntil(keepOfflineCopies(event.data.urls, String(event.data.signature || '')))
+    // One copying run at a time: every page view asks, and runs must not undo each other.
+    copying = copying.then(() => keepOfflineCopies(event.data.urls, String(event.data.signature || ''))).catch(() => {})
+    event.waitUntil(copying)
   }
   // Sent on sign-out: forget everything this device kept.
   if (event.data && event.data.type === 'sign-out') {

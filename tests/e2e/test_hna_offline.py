@@ -1,0 +1,120 @@
+"""A patient completes their HNA on a phone, losing signal part way, and nothing is lost."""
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.hna.models import HNA, HNAStatus
+from tests.e2e.conftest import sign_in_browser
+
+OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
+
+
+def save_and_continue(page) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue").click()
+
+
+def wait_for_offline_copies(page, count: int) -> None:
+    """The service worker keeps an offline copy of every question page (plus a marker)."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        kept = page.evaluate(
+            "async () => (await caches.has('mycc-hna-v1')) ? (await (await caches.open('mycc-hna-v1')).keys()).length : 0"
+        )
+        if kept >= count + 1:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"only {kept} offline copies were kept, wanted {count + 1}")
+
+
+def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answer(app, live_server, open_page, actors):
+    tab = open_page("phone")
+    page = tab.page
+    sign_in_browser(tab, live_server, actors.patient_a)
+
+    tab.goto("/hna")
+    tab.axe("HNA start page")
+    page.get_by_role("button", name="Start now").click()
+
+    page.get_by_label("At the end of treatment").check()
+    tab.axe("where are you in your treatment")
+    save_and_continue(page)
+
+    page.get_by_label("6", exact=True).check()
+    tab.axe("distress question")
+    save_and_continue(page)
+
+    page.get_by_label("Pain", exact=True).check()
+    page.locator("input[name='score-pain'][value='8']").check()
+    tab.axe("physical concerns with a score revealed")
+    save_and_continue(page)
+    assert "emotional" in page.url
+
+    total = page.evaluate("JSON.parse(document.querySelector('[data-journey]').dataset.journey).length")
+    wait_for_offline_copies(page, total)
+
+    # Signal lost from here on.
+    tab.allow_console(OFFLINE_NOISE)
+    tab.context.set_offline(True)
+
+    page.get_by_label("Worry, fear or anxiety").check()
+    page.locator("input[name='score-worry_fear_anxiety'][value='9']").check()
+    save_and_continue(page)
+    assert "practical" in page.url
+    expect(page.locator("[data-sync-status]")).to_contain_text("Saved on this phone")
+
+    for _ in ("practical", "family", "spiritual", "lifestyle"):
+        page.get_by_label("None of these").check()
+        save_and_continue(page)
+
+    # Reloading without signal still shows the question, from the phone.
+    page.reload()
+    expect(page.locator("legend")).to_contain_text("talk about")
+    page.get_by_label("Pain", exact=True).check()
+    page.get_by_label("Worry, fear or anxiety").check()
+    save_and_continue(page)
+
+    page.get_by_label("Is there anything else").fill("Money worries since I stopped work")
+    save_and_continue(page)
+    while "/hna/questions/matters-" in page.url:
+        page.locator("textarea[name=text]").fill("Walking my dog every day")
+        save_and_continue(page)
+    expect(page.locator("h1")).to_contain_text("offline")
+
+    with app.app_context():
+        draft = db.session.scalar(select(HNA))
+        assert draft.status is HNAStatus.DRAFT
+        assert "practical" not in (draft.answers.get("domains_none") or [])  # still on the phone
+
+    # Signal back: the saved answers are sent once, and the check page shows them all.
+    tab.context.set_offline(False)
+    # The check page sends what waited on the phone, then shows it.
+    page.goto(live_server.url + "/hna/check", wait_until="commit")
+    main = page.locator("main")
+    expect(main).to_contain_text("Money worries since I stopped work", timeout=15000)
+    expect(main).to_contain_text("Worry, fear or anxiety (9)")
+    expect(main).not_to_contain_text("Some questions still need an answer")
+    tab.axe("check your answers")
+    page.get_by_role("button", name="Send my assessment").click()
+    page.wait_for_load_state("load")
+    assert "Assessment sent" in page.locator("main").inner_text()
+    tab.axe("assessment sent")
+
+    with app.app_context():
+        hnas = db.session.scalars(select(HNA)).all()
+        assert len(hnas) == 1
+        hna = hnas[0]
+        assert hna.status is HNAStatus.SUBMITTED
+        assert hna.pathway_point.value == "end_of_treatment"
+        assert hna.answers["distress"] == 6
+        assert hna.answers["concerns"] == {"pain": 8, "worry_fear_anxiety": 9}
+        assert set(hna.answers["domains_none"]) == {"practical", "family", "spiritual", "lifestyle"}
+        assert hna.answers["top_concerns"] == ["pain", "worry_fear_anxiety"]
+        assert hna.answers["anything_else"] == "Money worries since I stopped work"
+        assert all(text == "Walking my dog every day" for text in hna.answers["what_matters"].values())
+        assert len(hna.answers["what_matters"]) == 4

@@ -61,6 +61,10 @@ function fill (form, data) {
       input.setAttribute('aria-expanded', String(wanted))
     }
   }
+  for (const input of form.querySelectorAll('input[name^="score-"]')) {
+    const score = (data.scores || {})[input.name.slice(6)]
+    if (score !== undefined) input.value = score
+  }
   const text = form.querySelector('textarea[name=text]')
   if (text && typeof data.text === 'string') text.value = data.text
 }

@@ -20,7 +20,12 @@ def save_and_continue(page) -> None:
 
 def wait_for_offline_copies(page, count: int) -> None:
     """The service worker keeps an offline copy of every question page (plus a marker)."""
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    try:
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    except Exception:
+        state = page.evaluate("""async () => { const r = await navigator.serviceWorker.getRegistration();
+            return r ? {active: r.active && r.active.state, installing: r.installing && r.installing.state, waiting: r.waiting && r.waiting.state} : 'none' }""")
+        raise AssertionError(f"no service worker controls the page: {state}")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         kept = page.evaluate(
@@ -33,7 +38,7 @@ def wait_for_offline_copies(page, count: int) -> None:
 
 
 def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answer(app, live_server, open_page, actors):
-    tab = open_page("phone")
+    tab = open_page("phone", service_worker=True)
     page = tab.page
     sign_in_browser(tab, live_server, actors.patient_a)
 
@@ -49,8 +54,8 @@ def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answe
     tab.axe("distress question")
     save_and_continue(page)
 
-    page.get_by_label("Pain", exact=True).check()
-    page.locator("input[name='score-pain'][value='8']").check()
+    page.get_by_role("checkbox", name="Pain", exact=True).check()
+    page.locator("input[name='score-pain']").fill("8")
     tab.axe("physical concerns with a score revealed")
     save_and_continue(page)
     assert "emotional" in page.url
@@ -62,8 +67,8 @@ def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answe
     tab.allow_console(OFFLINE_NOISE)
     tab.context.set_offline(True)
 
-    page.get_by_label("Worry, fear or anxiety").check()
-    page.locator("input[name='score-worry_fear_anxiety'][value='9']").check()
+    page.get_by_role("checkbox", name="Worry, fear or anxiety").check()
+    page.locator("input[name='score-worry_fear_anxiety']").fill("9")
     save_and_continue(page)
     assert "practical" in page.url
     expect(page.locator("[data-sync-status]")).to_contain_text("Saved on this phone")
@@ -75,8 +80,8 @@ def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answe
     # Reloading without signal still shows the question, from the phone.
     page.reload()
     expect(page.locator("legend")).to_contain_text("talk about")
-    page.get_by_label("Pain", exact=True).check()
-    page.get_by_label("Worry, fear or anxiety").check()
+    page.get_by_role("checkbox", name="Pain", exact=True).check()
+    page.get_by_role("checkbox", name="Worry, fear or anxiety").check()
     save_and_continue(page)
 
     page.get_by_label("Is there anything else").fill("Money worries since I stopped work")

@@ -1,28 +1,42 @@
-"""Settings, read from the environment with safe defaults for local use.
+"""Settings: safe defaults for local use, overridden by environment variables.
 
-Production (`APP_ENV=production`) refuses to start with a default secret key
-or with demo mode switched on: see `Config.validate`.
+The environment is read when the app is created (`config_for_env()`), not when this module is
+imported, so what a process was started with is what it runs with.
+
+Production (`APP_ENV=production`) refuses to start with a default or short secret key, with
+demo mode or testing switched on, or with insecure cookies: see `Config.validate`.
 """
 from __future__ import annotations
 
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Callable
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_LENGTH = 32
+APP_ENVS = ("development", "production")
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
+class ConfigError(RuntimeError):
+    pass
+
+
+def _as_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+def _as_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _as_str(value: str) -> str:
+    return value
+
+
+def _as_int(value: str) -> int:
+    return int(value.strip())
 
 
 def database_url(instance_path: Path) -> str:
@@ -37,72 +51,107 @@ def database_url(instance_path: Path) -> str:
     return url
 
 
-class ConfigError(RuntimeError):
-    pass
+# setting -> (environment variable, how to read it). Only variables that are set override.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "SECRET_KEY": ("SECRET_KEY", _as_str),
+    "DEMO_MODE": ("DEMO_MODE", _as_bool),
+    "WEBAUTHN_RP_ID": ("WEBAUTHN_RP_ID", _as_str),
+    "WEBAUTHN_RP_NAME": ("WEBAUTHN_RP_NAME", _as_str),
+    "WEBAUTHN_ORIGINS": ("WEBAUTHN_ORIGINS", _as_list),
+    "WEBAUTHN_CHALLENGE_SECONDS": ("WEBAUTHN_CHALLENGE_SECONDS", _as_int),
+    "SESSION_IDLE_SECONDS": ("SESSION_IDLE_SECONDS", _as_int),
+    "SESSION_WARNING_SECONDS": ("SESSION_WARNING_SECONDS", _as_int),
+    "SESSION_ABSOLUTE_SECONDS": ("SESSION_ABSOLUTE_SECONDS", _as_int),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _as_bool),
+    "INVITATION_DAYS": ("INVITATION_DAYS", _as_int),
+    "RATELIMIT_STORAGE_URI": ("REDIS_URL", _as_str),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _as_bool),
+    "RATE_LIMIT_SIGN_IN": ("RATE_LIMIT_SIGN_IN", _as_str),
+    "RATE_LIMIT_ENROL": ("RATE_LIMIT_ENROL", _as_str),
+    "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", _as_int),
+    "TRUST_PROXY_HOPS": ("TRUST_PROXY_HOPS", _as_int),
+}
 
 
 class Config:
-    APP_ENV = os.environ.get("APP_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    APP_ENV = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Demo mode seeds data and allows signing in as a seeded person without a passkey.
-    DEMO_MODE = _bool("DEMO_MODE")
+    DEMO_MODE = False
 
     # WebAuthn relying party. The origin must match what the browser shows exactly.
-    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
-    WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "Manage your cancer care")
-    WEBAUTHN_ORIGINS = [
-        o.strip()
-        for o in os.environ.get(
-            "WEBAUTHN_ORIGINS", "http://localhost:5000,http://127.0.0.1:5000"
-        ).split(",")
-        if o.strip()
-    ]
-    WEBAUTHN_CHALLENGE_SECONDS = _int("WEBAUTHN_CHALLENGE_SECONDS", 300)
+    WEBAUTHN_RP_ID = "localhost"
+    WEBAUTHN_RP_NAME = "Manage your cancer care"
+    WEBAUTHN_ORIGINS = ["http://localhost:5000", "http://127.0.0.1:5000"]
+    WEBAUTHN_CHALLENGE_SECONDS = 300
 
     # Sessions: NHS App integrations use a 10 minute idle timeout with a warning at 9.
-    SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", 600)
-    SESSION_WARNING_SECONDS = _int("SESSION_WARNING_SECONDS", 540)
-    SESSION_ABSOLUTE_SECONDS = _int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+    SESSION_IDLE_SECONDS = 600
+    SESSION_WARNING_SECONDS = 540
+    SESSION_ABSOLUTE_SECONDS = 12 * 3600
     PERMANENT_SESSION_LIFETIME = timedelta(seconds=SESSION_ABSOLUTE_SECONDS)
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
 
-    INVITATION_DAYS = _int("INVITATION_DAYS", 14)
+    INVITATION_DAYS = 14
     INVITATION_MAX_DOB_ATTEMPTS = 5
     PASSWORD_MAX_FAILURES = 5
 
-    # Flask-Limiter: memory by default, Redis when scaled out.
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
-    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Flask-Limiter: memory by default, Redis (REDIS_URL) when scaled out.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    RATE_LIMIT_SIGN_IN = os.environ.get("RATE_LIMIT_SIGN_IN", "10 per minute;50 per hour")
-    RATE_LIMIT_ENROL = os.environ.get("RATE_LIMIT_ENROL", "10 per minute;30 per hour")
+    RATE_LIMIT_SIGN_IN = "10 per minute;50 per hour"
+    RATE_LIMIT_ENROL = "10 per minute;30 per hour"
 
-    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+    MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
+    # Over HTTPS a POST must also carry a same-origin Referer (see Referrer-Policy in security.py).
     WTF_CSRF_SSL_STRICT = True
     PREFERRED_URL_SCHEME = "http"
-    TRUST_PROXY_HOPS = _int("TRUST_PROXY_HOPS", 0)
+    TRUST_PROXY_HOPS = 0
+
+    # Settings that the environment may not change for this kind of config.
+    LOCKED: tuple[str, ...] = ()
+
+    @classmethod
+    def from_environment(cls) -> type[Config]:
+        """This config with the environment's values, read now."""
+        overrides: dict[str, Any] = {}
+        for setting, (variable, read) in ENVIRONMENT.items():
+            raw = os.environ.get(variable)
+            if raw is None or raw.strip() == "" or setting in cls.LOCKED:
+                continue
+            try:
+                overrides[setting] = read(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{variable} must be a whole number, not {raw!r}.") from exc
+        absolute = overrides.get("SESSION_ABSOLUTE_SECONDS", cls.SESSION_ABSOLUTE_SECONDS)
+        overrides["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=absolute)
+        return type(cls.__name__, (cls,), overrides)
 
     @classmethod
     def validate(cls, config: dict) -> None:
         """Refuse settings that would be unsafe in production."""
         if config.get("APP_ENV") != "production":
             return
-        if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY) or len(
-            config["SECRET_KEY"]
-        ) < 32:
-            raise ConfigError("Production needs SECRET_KEY set to a random value of 32+ characters.")
+        secret = config.get("SECRET_KEY")
+        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"Production needs SECRET_KEY set to a random value of {MIN_SECRET_KEY_LENGTH}+ characters."
+            )
         if config.get("DEMO_MODE"):
             raise ConfigError("Demo mode can never be on in production.")
         if config.get("TESTING"):
             raise ConfigError("Testing mode can never be on in production.")
+        if not config.get("SESSION_COOKIE_SECURE"):
+            raise ConfigError("Production session cookies must be Secure (HTTPS only).")
 
 
 class ProductionConfig(Config):
@@ -110,7 +159,14 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
+    LOCKED = ("SESSION_COOKIE_SECURE",)
 
 
 def config_for_env() -> type[Config]:
-    return ProductionConfig if os.environ.get("APP_ENV") == "production" else Config
+    """The config for APP_ENV (development or production), with the environment applied."""
+    app_env = (os.environ.get("APP_ENV") or "development").strip().lower()
+    if app_env not in APP_ENVS:
+        # A typo must not quietly give a production server development defaults.
+        raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {app_env!r}.")
+    base = ProductionConfig if app_env == "production" else Config
+    return base.from_environment()

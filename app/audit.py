@@ -1,40 +1,69 @@
-"""The one audit call. Every read or change of a patient's record by staff goes through it."""
+"""The one audit call. Every read or change of a patient's record by staff goes through it.
+
+The log is append-only: the model refuses changes to a loaded event (`app.models`), and the
+listener below refuses bulk UPDATE and DELETE statements on the table through the ORM.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from .extensions import db
-from .models import AuditEvent
+from .models import AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
+
+# URL arguments that are secrets in themselves.
+SECRET_ARGUMENTS = frozenset({"token"})
 
 
 def audit(
     action: str,
+    /,
     *,
-    patient=None,
+    patient: PatientProfile | int | None = None,
     subject: str | None = None,
     outcome: str = "success",
-    actor=None,
+    actor: User | None = None,
     commit: bool = False,
     **detail: Any,
 ) -> AuditEvent:
-    """Record who did what to which record. Added to the current transaction unless commit=True."""
+    """Record who did what to which record. Added to the current transaction unless commit=True.
+
+    `actor` defaults to the signed-in person; `patient` may be a record not yet flushed.
+    """
     if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user
-    event = AuditEvent(
-        action=action,
-        outcome=outcome,
-        actor_id=getattr(actor, "id", None),
-        patient_id=getattr(patient, "id", patient if isinstance(patient, int) else None),
-        subject=subject,
-        detail=detail,
-    )
+        actor = current_user._get_current_object()
+    event_ = AuditEvent(action=action, outcome=outcome, subject=subject, detail=detail)
+    if actor is not None:
+        event_.actor = actor
+    if isinstance(patient, PatientProfile):
+        event_.patient = patient
+    elif isinstance(patient, int):
+        event_.patient_id = patient
     if has_request_context():
-        event.ip = request.remote_addr
-        event.path = request.path[:500]
-    db.session.add(event)
+        event_.ip = request.remote_addr
+        event_.path = _path_without_secrets()
+    db.session.add(event_)
     if commit:
         db.session.commit()
-    return event
+    return event_
+
+
+def _path_without_secrets() -> str:
+    """The request's path; for a URL that carries a secret (an invitation link), its pattern,
+    so that nobody reading the log could use it."""
+    rule = request.url_rule
+    if rule is not None and rule.arguments & SECRET_ARGUMENTS:
+        return rule.rule
+    return request.path[:500]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        raise AuditLogIsAppendOnly("Audit events can be added, never changed or removed.")

@@ -1,13 +1,14 @@
 """Authorisation in one place.
 
-Patients reach only their own records; staff reach only their own team's patients.
-Anything a person may not see answers 404, so an identifier never confirms that a
-record exists.
+Patients reach only their own records; staff reach only their own team's patients; admins
+manage every account (by design) but see patients only through a team, like any member of staff.
+Anything a person may not see answers 404, so an identifier never confirms that a record
+exists, and every refusal is written to the audit log.
 """
 from __future__ import annotations
 
 from functools import wraps
-from typing import Callable
+from typing import Callable, NoReturn
 
 from flask import abort
 from flask_login import current_user, login_required
@@ -17,19 +18,29 @@ from .extensions import db
 from .models import PasskeyCredential, PatientProfile, Role, User
 
 
+def refuse(action: str, **detail) -> NoReturn:
+    """Answer 404 and record the refusal. Nothing the request changed so far is kept."""
+    db.session.rollback()
+    audit(action, outcome="refused", **detail)
+    db.session.commit()
+    abort(404)
+
+
 def roles_required(*roles: Role) -> Callable:
-    """Signed-in people with one of `roles`; anyone else gets 404."""
+    """Signed-in people with one of `roles`; anyone else gets 404.
+
+    The view keeps the roles in `allowed_roles`, so tests can check every route's roles.
+    """
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
             if current_user.role not in roles:
-                audit("access.refused", outcome="refused", role=current_user.role.value)
-                db.session.commit()
-                abort(404)
+                refuse("access.refused", role=current_user.role.value)
             return view(*args, **kwargs)
 
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
 
     return decorator
@@ -45,7 +56,7 @@ def current_patient() -> PatientProfile:
     """The signed-in patient's own record."""
     profile = current_user.patient_profile if current_user.is_authenticated else None
     if profile is None:
-        abort(404)
+        refuse("patient.access_refused", subject="patient:self")
     return profile
 
 
@@ -58,23 +69,42 @@ def patient_for_staff(patient_id: int) -> PatientProfile:
         or current_user.team_id is None
         or profile.team_id != current_user.team_id
     ):
-        audit("patient.access_refused", outcome="refused", subject=f"patient:{patient_id}")
-        db.session.commit()
-        abort(404)
+        refuse("patient.access_refused", subject=f"patient:{patient_id}")
     return profile
 
 
 def own_credential(credential_pk: int) -> PasskeyCredential:
+    """One of the signed-in person's own passkeys, or 404 (audited)."""
     credential = db.session.get(PasskeyCredential, credential_pk)
     if credential is None or credential.user_id != current_user.id:
-        audit("passkey.access_refused", outcome="refused", subject=f"passkey:{credential_pk}")
-        db.session.commit()
-        abort(404)
+        refuse("passkey.access_refused", subject=f"passkey:{credential_pk}")
     return credential
 
 
 def user_for_admin(user_id: int) -> User:
+    """Any account, for an admin (account management is global by design), or 404 (audited)."""
     user = db.session.get(User, user_id)
-    if user is None or not current_user.is_admin:
-        abort(404)
+    if user is None or not current_user.is_authenticated or not current_user.is_admin:
+        refuse("user.access_refused", subject=f"user:{user_id}")
     return user
+
+
+def own_hna(hna_id: int):
+    """One of the signed-in patient's own HNAs, or 404 (audited)."""
+    from .hna.models import HNA
+
+    hna = db.session.get(HNA, hna_id)
+    if hna is None or hna.patient_id != current_patient().id:
+        refuse("hna.access_refused", subject=f"hna:{hna_id}")
+    return hna
+
+
+def submitted_hna_for_staff(hna_id: int):
+    """A submitted HNA of the signed-in member of staff's own team, or 404 (audited)."""
+    from .hna.models import HNA, HNAStatus
+
+    hna = db.session.get(HNA, hna_id)
+    if hna is None or hna.status is not HNAStatus.SUBMITTED:
+        refuse("hna.access_refused", subject=f"hna:{hna_id}")
+    patient_for_staff(hna.patient_id)
+    return hna

@@ -21,6 +21,7 @@ DEMO_EMAIL_DOMAIN = "demo.example"
 def demo_nhs_number(serial: int) -> str:
     """A valid NHS number in the 999 range, which is never issued to real people."""
     while True:
+        serial %= 1_000_000
         first_nine = f"999{serial:06d}"
         digit = check_digit(first_nine)
         if digit is not None:
@@ -71,6 +72,7 @@ def seed_demo(base_url: str) -> list[SeededInvitation]:
                 )
             )
         db.session.flush()
+        _seed_hnas(team)
     issued: list[SeededInvitation] = []
     people = db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)).all()
     enrolled_names = {f"{g} {f}" for g, f, _d, _p, enrolled in DEMO_PATIENTS if enrolled}
@@ -97,3 +99,35 @@ def demo_people() -> list[User]:
     if team is None:
         return []
     return list(db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.role, User.id)))
+
+
+def _seed_hnas(team: Team) -> None:
+    """A submitted, high-distress HNA for the team's list, so the nurse has something to open."""
+    from .hna import service
+    from .hna.models import PathwayPoint
+
+    profile = db.session.scalar(
+        select(PatientProfile).where(PatientProfile.team_id == team.id, PatientProfile.given_name == "David")
+    )
+    if profile is None:
+        return
+    hna = service.start_or_resume(profile)
+    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    answers = {
+        "point": {"pathway_point": PathwayPoint.END_OF_TREATMENT.value},
+        "distress": {"distress": 7},
+        "domain:physical": {"concerns": ["tiredness", "passing_urine"], "scores": {"tiredness": 8, "passing_urine": 5}},
+        "domain:emotional": {"concerns": ["worry_fear_anxiety"], "scores": {"worry_fear_anxiety": 9}},
+        "domain:practical": {"concerns": ["work_education"], "scores": {"work_education": 6}},
+        "domain:family": {"concerns": ["none"]},
+        "domain:spiritual": {"concerns": ["none"]},
+        "domain:lifestyle": {"concerns": ["none"]},
+        "top": {"top_concerns": ["worry_fear_anxiety", "tiredness"]},
+        "anything_else": {"text": "I keep thinking about whether the cancer will come back."},
+        "matters:matters_most": {"text": "Getting back to my allotment and seeing my grandchildren."},
+    }
+    for step, data in answers.items():
+        result = service.apply_step(hna, questionnaire, step, data)
+        if not result.ok:  # the demo must follow the same rules as everyone else
+            raise ValueError(f"demo HNA answer for {step} refused: {result.errors}")
+    service.submit(hna, questionnaire)

@@ -13,6 +13,7 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Enum,
@@ -146,7 +147,8 @@ class PasskeyCredential(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
-    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    # WebAuthn counters are unsigned 32-bit: up to 4,294,967,295.
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
     transports: Mapped[list[str]] = mapped_column(JSON, default=list)
     name: Mapped[str] = mapped_column(String(60))
     backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)

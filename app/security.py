@@ -6,6 +6,10 @@ import secrets
 from flask import Flask, g, request
 
 
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+HSTS = "max-age=63072000; includeSubDomains"
+
+
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
@@ -41,15 +45,15 @@ def init_security(app: Flask) -> None:
         headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
-        # Enrolment links carry a secret token: never leak the URL to another site.
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["Permissions-Policy"] = (
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
-        )
+        # Enrolment links carry a secret token: never send a URL to another site. Same-origin
+        # requests keep their Referer, which Flask-WTF requires on HTTPS posts
+        # (WTF_CSRF_SSL_STRICT); "no-referrer" would refuse every form in production.
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = PERMISSIONS_POLICY
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if request.is_secure:
-            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+            headers["Strict-Transport-Security"] = HSTS
         if not request.path.startswith("/static/"):
             # Pages may hold health data: never keep them in a shared or back-button cache.
             headers["Cache-Control"] = "no-store"

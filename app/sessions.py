@@ -5,16 +5,21 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import Flask, current_app, g, request, session
-from flask_login import login_user, logout_user
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_login import login_url, login_user, logout_user
 from sqlalchemy import select, update
 
 from .extensions import db, login_manager
 from .models import User, UserSession
 from .timeutil import utcnow
 
-# Touching the session row on every request would turn every page view into a write.
+# Touching the session row on every request would turn every page view into a write, so
+# it is touched at most this often (and never less than a tenth of the idle timeout).
 TOUCH_EVERY = timedelta(seconds=30)
+
+
+def _touch_every() -> timedelta:
+    return min(TOUCH_EVERY, timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"] / 10))
 
 
 def _hash(token: str) -> str:
@@ -22,7 +27,19 @@ def _hash(token: str) -> str:
 
 
 def start_session(user: User, method: str) -> UserSession:
-    """Sign a person in with a brand new session (the old cookie contents are discarded)."""
+    """Sign a person in with a brand new session (the old cookie contents are discarded).
+
+    Any session this browser already had is ended on the server too, so a copy of the old
+    cookie stops working.
+    """
+    old_token = session.get("sid")
+    if old_token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == _hash(old_token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
     keep = {k: session[k] for k in ("hna_resume",) if k in session}
     session.clear()
     session.update(keep)
@@ -64,9 +81,13 @@ def current_session() -> UserSession | None:
     return g.get("user_session")
 
 
-def session_expires_in() -> int:
-    """Seconds until the idle timeout, for the page's warning timer."""
-    return current_app.config["SESSION_IDLE_SECONDS"]
+def session_seconds_left() -> int:
+    """Seconds until the idle timeout as the server counts it, for the page's warning timer."""
+    idle = current_app.config["SESSION_IDLE_SECONDS"]
+    record = current_session()
+    if record is None:
+        return idle
+    return max(0, int(idle - (utcnow() - record.last_seen_at).total_seconds()))
 
 
 def touch_session() -> None:
@@ -98,14 +119,28 @@ def _load_user(user_id: str) -> User | None:
     if user is None or not user.active:
         return None
     g.user_session = record
-    if idle > TOUCH_EVERY and request.endpoint != "auth.session_status":
+    if idle > _touch_every():
         record.last_seen_at = now
         db.session.commit()
     return user
 
 
+def _unauthorized():
+    """Not signed in (or the session ended): scripts get a 401, people the sign-in page."""
+    from .errors import wants_json
+
+    timed_out = g.get("session_timed_out", False)
+    if wants_json():
+        return jsonify(error="session_expired", detail="Sign in again to continue."), 401
+    if timed_out:
+        return redirect(url_for(login_manager.login_view, timeout=1))
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
 def init_sessions(app: Flask) -> None:
     login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue"
     login_manager.login_message_category = "info"
@@ -114,3 +149,4 @@ def init_sessions(app: Flask) -> None:
     login_manager.session_protection = None
     app.jinja_env.globals["session_idle_seconds"] = lambda: app.config["SESSION_IDLE_SECONDS"]
     app.jinja_env.globals["session_warning_seconds"] = lambda: app.config["SESSION_WARNING_SECONDS"]
+    app.jinja_env.globals["session_seconds_left"] = session_seconds_left

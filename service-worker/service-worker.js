@@ -113,8 +113,9 @@ self.addEventListener('message', event => {
     copying = copying.then(() => keepOfflineCopies(event.data.urls, String(event.data.signature || ''))).catch(() => {})
     event.waitUntil(copying)
   }
-  // Sent on sign-out: forget everything this device kept.
+  // Sent on sign-out: forget everything personal this device kept.
   if (event.data && event.data.type === 'sign-out') {
-    event.waitUntil(caches.keys().then(keys => Promise.all(keys.map(k => caches.delete(k)))))
+    // The static cache holds nothing personal and keeps the offline page working.
+    event.waitUntil(caches.keys().then(keys => Promise.all(keys.filter(k => k !== STATIC_CACHE).map(k => caches.delete(k)))))
   }
 })

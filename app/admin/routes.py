@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
 from ..auth import invitations
 from ..authz import admin_required, user_for_admin
 from ..extensions import db
-from ..models import AuditEvent, Role, Team, User, UserSession
+from ..models import AuditEvent, Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
+from ..timeutil import utcnow
 from . import bp
 from .forms import StaffForm, TeamForm
 
@@ -39,19 +42,24 @@ def teams():
         else:
             team = Team(name=name)
             db.session.add(team)
-            db.session.flush()
-            audit("team.create", subject=f"team:{team.id}", name=name)
-            db.session.commit()
-            flash(f"Team ‘{name}’ created.", "success")
-            return redirect(url_for("admin.teams"))
+            try:
+                db.session.flush()
+            except IntegrityError:  # added by someone else a moment ago
+                db.session.rollback()
+                form.name.errors.append("A team with this name already exists")
+            else:
+                audit("team.create", subject=f"team:{team.id}", name=name)
+                db.session.commit()
+                flash(f"Team ‘{name}’ created.", "success")
+                return redirect(url_for("admin.teams"))
     rows = db.session.scalars(select(Team).order_by(Team.name)).all()
     return render_template("admin/teams.html", teams=rows, form=form)
 
 
 def _staff_form() -> StaffForm:
     form = StaffForm()
-    form.team_id.choices = [(0, "Choose a team")] + [
-        (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
+    form.team_id.choices = [SelectChoice(0, "Choose a team")] + [
+        SelectChoice(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
     ]
     return form
 
@@ -83,11 +91,17 @@ def staff():
                 team_id=form.team_id.data,
             )
             db.session.add(user)
-            issued = invitations.issue(user, current_user)
-            db.session.flush()
-            audit("staff.create", subject=f"user:{user.id}", role=user.role.value)
-            db.session.commit()
-            return _staff_invitation_page(user, issued)
+            try:
+                db.session.flush()
+            except IntegrityError:  # added by someone else a moment ago
+                db.session.rollback()
+                form.email.errors.append("Someone with this email address already has an account")
+            else:
+                issued = invitations.issue(user, current_user._get_current_object())
+                db.session.flush()
+                audit("staff.create", subject=f"user:{user.id}", role=user.role.value)
+                db.session.commit()
+                return _staff_invitation_page(user, issued)
     rows = db.session.scalars(
         select(User).where(User.role != Role.PATIENT).order_by(User.display_name)
     ).all()
@@ -98,6 +112,8 @@ def staff():
 @admin_required
 def user(user_id: int):
     person = user_for_admin(user_id)
+    audit("user.view", subject=f"user:{person.id}")
+    db.session.commit()
     active_sessions = db.session.scalar(
         select(func.count(UserSession.id)).where(
             UserSession.user_id == person.id, UserSession.revoked_at.is_(None)
@@ -125,7 +141,10 @@ def staff_reinvite(user_id: int):
         # Patients are invited by their own team, who can check who they are.
         flash("Patients get new invitations from their nurse.", "info")
         return redirect(url_for("admin.user", user_id=person.id))
-    issued = invitations.issue(person, current_user)
+    if not person.active:
+        flash("This account is closed, so an invitation would not work. Reopen it first.", "info")
+        return redirect(url_for("admin.user", user_id=person.id))
+    issued = invitations.issue(person, current_user._get_current_object())
     db.session.flush()
     audit("invitation.issue", subject=f"invitation:{issued.invitation.id}", user=person.id)
     db.session.commit()
@@ -139,8 +158,18 @@ def set_active(user_id: int):
     if person.id == current_user.id:
         flash("You cannot close your own account.", "info")
         return redirect(url_for("admin.user", user_id=person.id))
-    person.active = request.form.get("active") == "1"
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        flash("Choose whether to close or reopen the account.", "info")
+        return redirect(url_for("admin.user", user_id=person.id))
+    person.active = wanted == "1"
     if not person.active:
+        # Signed out everywhere, and no invitation can bring them back in.
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.user_id == person.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
         end_all_sessions(person)
     audit("user.active" if person.active else "user.closed", subject=f"user:{person.id}")
     db.session.commit()
@@ -163,6 +192,9 @@ def audit_log():
         stmt = stmt.where(AuditEvent.patient_id == patient_id)
     rows = db.session.scalars(stmt).all()
     next_before = rows[AUDIT_PAGE_SIZE - 1].id if len(rows) > AUDIT_PAGE_SIZE else None
+    # Reading the log is itself recorded (after the query, so it is on the next page view).
+    audit("audit.view", before=before, action_filter=action or None, patient_filter=patient_id)
+    db.session.commit()
     return render_template(
         "admin/audit.html", events=rows[:AUDIT_PAGE_SIZE], next_before=next_before,
         action=action, patient_id=patient_id,

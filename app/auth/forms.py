@@ -11,7 +11,7 @@ PASSWORD_MIN = 12
 class InvitationCodeForm(FlaskForm):
     code = StringField(
         "Invitation code",
-        validators=[DataRequired("Enter the code from your invitation"), Length(max=20, message="Code must be 9 characters or fewer")],
+        validators=[DataRequired("Enter the code from your invitation"), Length(max=20, message="Enter the 8 letters and numbers from your invitation")],
     )
 
 

@@ -88,7 +88,13 @@ def ensure_usable(invitation: Invitation | None) -> Invitation:
     if invitation.used_at is not None:
         raise InvitationError("That invitation has already been used. Ask your nurse for a new one")
     if invitation.revoked_at is not None:
+        if invitation.dob_failures >= current_app.config["INVITATION_MAX_DOB_ATTEMPTS"]:
+            raise InvitationError(
+                "That invitation stopped working because the date of birth did not match too many times. Ask your nurse for a new one"
+            )
         raise InvitationError("That invitation has been replaced by a newer one. Use the newest, or ask your nurse")
+    if not invitation.user.active:
+        raise InvitationError("That account has been closed. Contact your team")
     if utcnow() >= invitation.expires_at:
         raise InvitationError("That invitation has expired. Ask your nurse for a new one")
     return invitation
@@ -99,14 +105,37 @@ def check_date_of_birth(invitation: Invitation, dob) -> bool:
     profile = invitation.user.patient_profile
     if profile is not None and profile.date_of_birth == dob:
         return True
-    invitation.dob_failures += 1
-    if invitation.dob_failures >= current_app.config["INVITATION_MAX_DOB_ATTEMPTS"]:
-        invitation.revoked_at = utcnow()
+    # Counted in the database, not in Python, so guesses sent in parallel all count.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(dob_failures=Invitation.dob_failures + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.revoked_at.is_(None),
+            Invitation.dob_failures >= current_app.config["INVITATION_MAX_DOB_ATTEMPTS"],
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(invitation)
     return False
 
 
-def mark_used(invitation: Invitation) -> None:
-    invitation.used_at = utcnow()
+def mark_used(invitation: Invitation) -> bool:
+    """Use up the invitation; False if another request used or revoked it first."""
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(invitation)
+    return claimed == 1
 
 
 def qr_svg(url: str) -> str:

@@ -19,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit import audit
 from ..authz import own_credential
 from ..extensions import db, limiter
-from ..models import Invitation, PatientProfile, Role, User
+from ..models import AuditEvent, Invitation, PatientProfile, Role, User
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
 from . import bp, invitations, passkeys
 from .forms import (
@@ -30,6 +30,7 @@ from .forms import (
     SetPasswordForm,
 )
 
+ALREADY_USED = "That invitation has already been used. Ask your nurse for a new one"
 ENROL_KEY = "enrol_invitation_id"
 DOB_CONFIRMED_KEY = "enrol_dob_confirmed"
 # Keeps timing similar whether or not the NHS number exists.
@@ -57,7 +58,13 @@ def json_error(message: str, status: int = 400):
 
 @bp.get("/sign-in")
 def sign_in():
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and request.args.get("timeout"):
+        # The page's idle timer ran out a moment before the server's: the person did nothing
+        # for the whole idle time, so end the session now rather than bounce them back in.
+        audit("signout.idle")
+        db.session.commit()
+        end_session()
+    elif current_user.is_authenticated:
         return redirect(home_for(current_user))
     return render_template("auth/sign_in.html")
 
@@ -113,7 +120,8 @@ def sign_in_password():
             return redirect(home_for(user))
         else:
             if user and user.password_hash:
-                user.failed_password_count += 1
+                # Counted by the database, so attempts sent in parallel all count.
+                user.failed_password_count = User.failed_password_count + 1
             audit("signin.password", outcome="failure", actor=user, reason="wrong details")
             db.session.commit()
             form.password.errors.append("The NHS number or password is not right. Check them and try again")
@@ -127,7 +135,7 @@ def sign_out():
     db.session.commit()
     end_session()
     flash("You have signed out. Any answers you saved are kept.", "success")
-    return redirect(url_for("auth.sign_in"))
+    return _signed_out_redirect()
 
 
 @bp.post("/sign-out-everywhere")
@@ -138,7 +146,15 @@ def sign_out_everywhere():
     db.session.commit()
     end_session()
     flash("You have signed out on every device.", "success")
-    return redirect(url_for("auth.sign_in"))
+    return _signed_out_redirect()
+
+
+def _signed_out_redirect():
+    # The page's script wipes what the phone kept; this header makes sure of it even when
+    # scripting is off (browsers honour it on HTTPS and localhost).
+    response = redirect(url_for("auth.sign_in"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.post("/session/keep-alive")
@@ -167,12 +183,20 @@ def _needs_dob(invitation: Invitation) -> bool:
     return invitation.user.role is Role.PATIENT and session.get(DOB_CONFIRMED_KEY) != invitation.id
 
 
+def _without_secret(event: AuditEvent) -> AuditEvent:
+    # The audit log records the path, and an invitation link's path is its secret: anyone
+    # reading the log could otherwise enrol as that person.
+    if request.url_rule is not None and "<token>" in request.url_rule.rule:
+        event.path = request.url_rule.rule
+    return event
+
+
 def _begin_enrolment(invitation: Invitation):
     if current_user.is_authenticated and current_user.id != invitation.user_id:
         end_session()
     session[ENROL_KEY] = invitation.id
     session.pop(DOB_CONFIRMED_KEY, None)
-    audit("invitation.opened", actor=invitation.user, subject=f"invitation:{invitation.id}")
+    _without_secret(audit("invitation.opened", actor=invitation.user, subject=f"invitation:{invitation.id}"))
     db.session.commit()
     if invitation.user.role is Role.PATIENT:
         return redirect(url_for("auth.enrol_date_of_birth"))
@@ -185,7 +209,7 @@ def enrol_link(token: str):
     try:
         invitation = invitations.find_by_token(token)
     except invitations.InvitationError as exc:
-        audit("invitation.rejected", outcome="failure", reason=str(exc))
+        _without_secret(audit("invitation.rejected", outcome="failure", reason=str(exc)))
         db.session.commit()
         return render_template("auth/invitation_problem.html", message=str(exc)), 404
     # Swap the secret link for a plain URL straight away so it leaves no trace in history.
@@ -270,7 +294,10 @@ def enrol_passkey_verify():
         audit("passkey.add", outcome="failure", actor=user, reason=str(exc))
         db.session.commit()
         return json_error(str(exc))
-    invitations.mark_used(invitation)
+    if not invitations.mark_used(invitation):
+        # Another request finished this enrolment first: keep nothing from this one.
+        db.session.rollback()
+        return json_error(ALREADY_USED, 409)
     db.session.flush()
     audit("invitation.used", actor=user, subject=f"invitation:{invitation.id}", method="passkey")
     audit("passkey.add", actor=user, subject=f"passkey:{credential.id}")
@@ -292,9 +319,11 @@ def enrol_password():
     form = SetPasswordForm()
     if form.validate_on_submit():
         user = invitation.user
+        if not invitations.mark_used(invitation):
+            db.session.rollback()
+            abort(404)
         user.password_hash = generate_password_hash(form.password.data)
         user.failed_password_count = 0
-        invitations.mark_used(invitation)
         audit("invitation.used", actor=user, subject=f"invitation:{invitation.id}", method="password")
         db.session.commit()
         start_session(user, "password")

@@ -8,7 +8,14 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, patient_required, staff_required
+from ..authz import (
+    current_patient,
+    own_hna,
+    patient_required,
+    refuse,
+    staff_required,
+    submitted_hna_for_staff,
+)
 from ..extensions import db
 from ..idempotency import idempotent
 from . import answers as rules
@@ -35,23 +42,6 @@ def own_draft_or_start():
     patient = current_patient()
     draft = service.current_draft(patient)
     return patient, draft
-
-
-def own_hna(hna_id: int) -> HNA:
-    hna = db.session.get(HNA, hna_id)
-    if hna is None or hna.patient_id != current_patient().id:
-        audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
-        db.session.commit()
-        abort(404)
-    return hna
-
-
-def team_hna(hna_id: int) -> HNA:
-    hna = db.session.get(HNA, hna_id)
-    if hna is None or hna.status is not HNAStatus.SUBMITTED:
-        abort(404)
-    patient_for_staff(hna.patient_id)  # 404s for other teams, and audits the refusal
-    return hna
 
 
 def form_data(step: str) -> dict:
@@ -96,7 +86,7 @@ def question(step: str):
     if not current_user.is_authenticated:
         return _stash_and_sign_in(step)
     if not current_user.is_patient:
-        abort(404)
+        refuse("access.refused", role=current_user.role.value)
     patient, draft = own_draft_or_start()
     if draft is None:
         return redirect(url_for("hna.start"))
@@ -302,7 +292,7 @@ def team_list():
 @bp.get("/nurse/hnas/<int:hna_id>")
 @staff_required
 def team_view(hna_id: int):
-    hna = team_hna(hna_id)
+    hna = submitted_hna_for_staff(hna_id)
     questionnaire = service.questionnaire_of(hna.questionnaire_version)
     audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}")
     db.session.commit()

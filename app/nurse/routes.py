@@ -1,9 +1,10 @@
 """Nurse workspace (foundation part): the team's patients, adding a patient, invitations."""
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit import audit
 from ..auth import invitations
@@ -14,6 +15,7 @@ from . import bp
 from .forms import NewPatientForm
 
 PAGE_SIZE = 50
+DUPLICATE_NHS_NUMBER = "A patient with this NHS number is already registered"
 
 
 def _invitation_page(profile: PatientProfile, issued: invitations.IssuedInvitation):
@@ -28,25 +30,38 @@ def _invitation_page(profile: PatientProfile, issued: invitations.IssuedInvitati
     )
 
 
+def _search(query: str):
+    """Every word must match a first or last name; or the digits start an NHS number."""
+    words = query.split()
+    by_name = and_(*[
+        or_(
+            PatientProfile.given_name.icontains(word, autoescape=True),
+            PatientProfile.family_name.icontains(word, autoescape=True),
+        )
+        for word in words
+    ])
+    digits = "".join(ch for ch in query if ch not in " -")
+    if len(digits) >= 3 and digits.isdigit() and digits.isascii():
+        return or_(by_name, PatientProfile.nhs_number.startswith(digits, autoescape=True))
+    return by_name
+
+
 @bp.get("/patients")
 @staff_required
 def patients():
     query = (request.args.get("q") or "").strip()[:100]
     stmt = select(PatientProfile).where(PatientProfile.team_id == current_user.team_id)
     if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
-        conditions = [
-            PatientProfile.family_name.ilike(f"%{query}%"),
-            PatientProfile.given_name.ilike(f"%{query}%"),
-        ]
-        if len(digits) >= 3:
-            conditions.append(PatientProfile.nhs_number.startswith(digits))
-        stmt = stmt.where(or_(*conditions))
-    stmt = stmt.order_by(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id).limit(PAGE_SIZE)
+        stmt = stmt.where(_search(query))
+    stmt = stmt.order_by(
+        PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id
+    ).limit(PAGE_SIZE + 1)
     rows = db.session.scalars(stmt).all()
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
     audit("patient.list", query=query or None, results=len(rows))
     db.session.commit()
-    return render_template("nurse/patients.html", patients=rows, query=query)
+    return render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more)
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -58,7 +73,7 @@ def new_patient():
             select(PatientProfile.id).where(PatientProfile.nhs_number == form.nhs_number.data)
         )
         if existing:
-            form.nhs_number.errors.append("A patient with this NHS number is already registered")
+            form.nhs_number.errors.append(DUPLICATE_NHS_NUMBER)
         elif current_user.team_id is None:
             form.nhs_number.errors.append("You need to belong to a team to add patients. Ask an admin")
         else:
@@ -80,7 +95,14 @@ def new_patient():
                 gp_practice_phone=(form.gp_practice_phone.data or "").strip() or None,
             )
             db.session.add_all([user, profile])
-            issued = invitations.issue(user, current_user)
+            try:
+                db.session.flush()
+            except IntegrityError:
+                # Someone added the same NHS number a moment ago.
+                db.session.rollback()
+                form.nhs_number.errors.append(DUPLICATE_NHS_NUMBER)
+                return render_template("nurse/new_patient.html", form=form)
+            issued = invitations.issue(user, current_user._get_current_object())
             db.session.flush()
             audit("patient.create", patient=profile)
             audit("invitation.issue", patient=profile, subject=f"invitation:{issued.invitation.id}")
@@ -103,7 +125,10 @@ def patient(patient_id: int):
 def reinvite(patient_id: int):
     """A fresh invitation, for a new phone or a person who lost every device."""
     profile = patient_for_staff(patient_id)
-    issued = invitations.issue(profile.user, current_user)
+    if not profile.user.active:
+        flash("This account is closed, so an invitation would not work. Ask an admin to reopen it.", "info")
+        return redirect(url_for("nurse.patient", patient_id=profile.id))
+    issued = invitations.issue(profile.user, current_user._get_current_object())
     db.session.flush()
     audit("invitation.issue", patient=profile, subject=f"invitation:{issued.invitation.id}")
     db.session.commit()

@@ -2,7 +2,7 @@
 import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
 import { initPasskeyCeremonies } from './passkeys.js'
 import { initSessionTimeout } from './session-timeout.js'
-import { registerServiceWorker } from './sw-register.js'
+import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.js'
 
 document.documentElement.classList.remove('no-js')
 document.body.classList.add('js-enabled')
@@ -13,3 +13,4 @@ initAll()
 initPasskeyCeremonies(document)
 initSessionTimeout(document.body)
 registerServiceWorker()
+forgetDeviceDataOnSignOut(document)

@@ -66,6 +66,13 @@ function authenticationJSON (credential) {
 }
 
 const CANCELLED = 'Passkey set-up or sign-in was cancelled or timed out. Try again.'
+const SOMETHING_WRONG = 'Something went wrong. Try again.'
+
+// Our own JSON errors are {error: message}; the app's error pages send {error: title, detail:
+// what to do}, and an expired session sends {error: 'session_expired', detail: ...}.
+function messageFrom (data) {
+  return (data && (data.detail || data.error)) || SOMETHING_WRONG
+}
 
 function showError (root, message) {
   const box = root.querySelector('.app-passkey__error')
@@ -76,12 +83,13 @@ function showError (root, message) {
 
 async function runCeremony (root, button) {
   const mode = root.dataset.mode
+  let leaving = false
   button.disabled = true
   root.querySelector('.app-passkey__error').hidden = true
   try {
     const options = await postJSON(root.dataset.optionsUrl)
     if (!options.ok) {
-      showError(root, options.data.detail || options.data.error || 'Something went wrong. Try again.')
+      showError(root, messageFrom(options.data))
       return
     }
     let body
@@ -104,14 +112,16 @@ async function runCeremony (root, button) {
     }
     const result = await postJSON(url, body)
     if (result.ok && result.data.redirect) {
+      // Stay disabled while the next page loads, so a second tap cannot start another ceremony.
+      leaving = true
       window.location.assign(result.data.redirect)
       return
     }
-    showError(root, result.data.error || 'Something went wrong. Try again.')
+    showError(root, messageFrom(result.data))
   } catch (e) {
     showError(root, 'We could not reach the service. Check your internet connection and try again.')
   } finally {
-    button.disabled = false
+    if (!leaving) button.disabled = false
   }
 }
 

@@ -6,21 +6,50 @@ export function initSessionTimeout (body) {
   const warning = parseInt(body.dataset.sessionWarning, 10)
   const dialog = document.getElementById('session-timeout-dialog')
   if (!idle || !warning || !dialog || typeof dialog.showModal !== 'function') return
+  const stayButton = dialog.querySelector('[data-module="stay-signed-in"]')
 
   let warnTimer, endTimer
-  const schedule = () => {
+  const signedOut = () => window.location.assign(body.dataset.timeoutUrl)
+  const schedule = (idleSeconds) => {
     clearTimeout(warnTimer)
     clearTimeout(endTimer)
-    warnTimer = setTimeout(() => dialog.showModal(), warning * 1000)
-    endTimer = setTimeout(() => {
-      window.location.assign(body.dataset.timeoutUrl)
-    }, idle * 1000)
+    // Keep the same gap between the warning and the end if the server's limit differs.
+    const warnAt = Math.max(0, idleSeconds - (idle - warning))
+    warnTimer = setTimeout(() => {
+      if (!dialog.open) dialog.showModal()
+    }, warnAt * 1000)
+    endTimer = setTimeout(signedOut, idleSeconds * 1000)
   }
-  dialog.querySelector('[data-module="stay-signed-in"]').addEventListener('click', async () => {
-    const result = await postJSON(body.dataset.keepAliveUrl)
-    dialog.close()
-    if (result.ok) schedule()
-    else window.location.assign(body.dataset.timeoutUrl)
+  const staySignedIn = async () => {
+    stayButton.disabled = true
+    let result
+    try {
+      result = await postJSON(body.dataset.keepAliveUrl)
+    } catch (e) {
+      // Offline for a moment: keep the warning up so they can try again.
+      stayButton.disabled = false
+      return
+    }
+    stayButton.disabled = false
+    // A session that has already ended is redirected to the sign-in page, which fetch follows
+    // and answers 200 with HTML: only the JSON answer means the session was renewed.
+    const renewed = result.ok && typeof result.data.idle_seconds === 'number'
+    if (!renewed) {
+      signedOut()
+      return
+    }
+    if (dialog.open) dialog.close()
+    schedule(result.data.idle_seconds)
+  }
+
+  stayButton.addEventListener('click', staySignedIn)
+  // Escape closes a modal dialog; treat it as "stay signed in" rather than a silent dismissal.
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault()
+    staySignedIn()
   })
-  schedule()
+  // Seconds the server will still wait, when it says: a page view does not always renew the
+  // session, so the full idle time would be too generous.
+  const left = parseInt(body.dataset.sessionLeft, 10)
+  schedule(Number.isFinite(left) ? Math.min(left, idle) : idle)
 }

@@ -201,3 +201,11 @@ def test_submitted_hna_shows_the_wording_of_its_own_version(app, patient):
     with app.app_context():
         draft = service.current_draft(db.session.get(HNA, hna_id).patient)
         assert draft.questionnaire_version.version == 2
+
+
+def test_error_messages_and_headings_render_as_text_not_code(patient):
+    start(patient)
+    html = patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain"]}).get_data(as_text=True)
+    assert "{&#39;text&#39;" not in html and "{'text'" not in html
+    assert "&lt;span" not in html
+    assert '<span class="nhsuk-caption-l">Physical</span>' in html

@@ -1,0 +1,77 @@
+"""Sign-in and enrolment are rate limited: guessing codes, passwords or dates of birth is slow."""
+from __future__ import annotations
+
+import pytest
+
+from tests.auth import invite
+
+
+@pytest.fixture
+def app_config(app_config) -> dict:
+    return {**app_config, "RATELIMIT_ENABLED": True, "RATE_LIMIT_SIGN_IN": "3 per minute", "RATE_LIMIT_ENROL": "3 per minute"}
+
+
+def sign_in_with_password(browser):
+    return browser.post_form("/sign-in/password", {"nhs_number": "9434765919", "password": "wrong password"})
+
+
+def passkey_options(browser):
+    return browser.post_json("/sign-in/passkey/options")
+
+
+def passkey_verify(browser):
+    return browser.post_json("/sign-in/passkey/verify", {"id": "guess"})
+
+
+def typed_code(browser):
+    return browser.post_form("/enrol", {"code": "AAAA-AAAA"})
+
+
+def invitation_link(browser):
+    return browser.get("/enrol/a-guessed-token")
+
+
+ATTEMPTS = {
+    "password sign-in": sign_in_with_password,
+    "passkey options": passkey_options,
+    "passkey verify": passkey_verify,
+    "typed invitation code": typed_code,
+    "invitation link": invitation_link,
+}
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS.values(), ids=ATTEMPTS.keys())
+def test_too_many_attempts_get_429_with_a_plain_message(app, client, attempt):
+    for _ in range(3):
+        assert attempt(client).status_code != 429
+
+    response = attempt(client)
+
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Wait a few minutes, then try again." in response.get_data(as_text=True)
+    assert "Retry-After" in response.headers
+
+
+def test_guessing_dates_of_birth_is_limited_too(app, client, actors):
+    app.config["INVITATION_MAX_DOB_ATTEMPTS"] = 100
+    client.get(invite(app, actors.patient_a).link)
+    wrong = {"date_of_birth-day": "1", "date_of_birth-month": "1", "date_of_birth-year": "1970"}
+
+    statuses = [client.post_form("/enrol/date-of-birth", wrong).status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_a_json_request_over_the_limit_gets_a_json_answer(client):
+    for _ in range(3):
+        client.post_json("/sign-in/passkey/options")
+
+    response = client.post_json("/sign-in/passkey/options")
+
+    assert response.status_code == 429
+    assert response.get_json() == {"error": "Too many attempts", "detail": "Wait a few minutes, then try again."}
+
+
+def test_reading_the_sign_in_page_is_not_limited(client):
+    assert all(client.get("/sign-in").status_code == 200 for _ in range(6))

@@ -1,0 +1,255 @@
+"""Server-side sessions: renewed at sign-in, idle and absolute limits, signing out, cookie settings."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from app import create_app
+from app.extensions import db
+from app.models import User, UserSession
+from app.timeutil import utcnow
+from config import ProductionConfig
+from tests.auth import (
+    audit_trail,
+    give_nhs_number,
+    is_signed_in,
+    restore_session_cookie,
+    session_cookie,
+    sessions_of,
+    update_row,
+)
+from tests.helpers import sign_in_as
+
+PASSWORD = "kettle purple garden"
+
+
+@pytest.fixture
+def ann_nhs_number(app, actors) -> str:
+    """Ann signs in with a password here: the quickest real sign-in."""
+    update_row(app, User, actors.patient_a, password_hash=generate_password_hash(PASSWORD, "pbkdf2:sha256:1000"))
+    return give_nhs_number(app, actors.profile_a, "9994242423")
+
+
+def sign_in(browser, nhs_number: str):
+    response = browser.post_form("/sign-in/password", {"nhs_number": nhs_number, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def only_session(app, user_id: int) -> UserSession:
+    [record] = sessions_of(app, user_id)
+    return record
+
+
+def live_sessions(app, user_id: int) -> int:
+    return sum(1 for s in sessions_of(app, user_id) if s.revoked_at is None)
+
+
+# ---------------------------------------------------------------- signing in
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(app, client, actors, ann_nhs_number):
+    sign_in(client, ann_nhs_number)
+    first_cookie = session_cookie(client)
+
+    sign_in(client, ann_nhs_number)
+
+    assert is_signed_in(client)
+    assert live_sessions(app, actors.patient_a) == 1
+    restore_session_cookie(client, first_cookie)
+    assert not is_signed_in(client)
+
+
+def test_signing_in_starts_from_an_empty_session(client, ann_nhs_number):
+    with client.session_transaction() as before:
+        before["enrol_invitation_id"] = 123
+        before["planted"] = "by someone else"
+
+    sign_in(client, ann_nhs_number)
+
+    with client.session_transaction() as after:
+        assert "planted" not in after and "enrol_invitation_id" not in after
+        assert after["sid"]
+
+
+# ---------------------------------------------------------------- idle and absolute limits
+
+
+def test_a_session_ends_after_the_idle_timeout(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    record = only_session(app, actors.patient_a)
+    idle = app.config["SESSION_IDLE_SECONDS"]
+    update_row(app, UserSession, record.id, last_seen_at=utcnow() - timedelta(seconds=idle + 1))
+
+    response = client.get("/my-care")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-in?timeout=1"
+    assert "You were signed out because you did nothing for a while" in client.get("/sign-in?timeout=1").get_data(as_text=True)
+    assert only_session(app, actors.patient_a).revoked_at is not None
+    # Coming back to the page does not bring the session back.
+    update_row(app, UserSession, record.id, last_seen_at=utcnow())
+    assert not is_signed_in(client)
+
+
+def test_activity_just_inside_the_idle_timeout_keeps_the_session_and_counts_as_activity(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    record = only_session(app, actors.patient_a)
+    almost = utcnow() - timedelta(seconds=app.config["SESSION_IDLE_SECONDS"] - 5)
+    update_row(app, UserSession, record.id, last_seen_at=almost)
+
+    assert client.get("/my-care").status_code == 200
+    assert only_session(app, actors.patient_a).last_seen_at > almost + timedelta(seconds=60)
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_active(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    record = only_session(app, actors.patient_a)
+    lifetime = app.config["SESSION_ABSOLUTE_SECONDS"]
+    update_row(app, UserSession, record.id, created_at=utcnow() - timedelta(seconds=lifetime + 1), last_seen_at=utcnow())
+
+    assert client.get("/my-care").headers["Location"] == "/sign-in?timeout=1"
+    assert only_session(app, actors.patient_a).revoked_at is not None
+
+
+def test_stay_signed_in_extends_the_session(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    record = only_session(app, actors.patient_a)
+    almost = utcnow() - timedelta(seconds=app.config["SESSION_IDLE_SECONDS"] - 5)
+    update_row(app, UserSession, record.id, last_seen_at=almost)
+
+    response = client.post_json("/session/keep-alive")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"idle_seconds": app.config["SESSION_IDLE_SECONDS"]}
+    assert only_session(app, actors.patient_a).last_seen_at > almost + timedelta(seconds=60)
+
+
+def test_stay_signed_in_after_the_timeout_answers_401_so_the_page_can_say_so(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    token = client.csrf_token()
+    record = only_session(app, actors.patient_a)
+    update_row(app, UserSession, record.id, last_seen_at=utcnow() - timedelta(hours=1))
+
+    response = client.post_json("/session/keep-alive", headers={"X-CSRFToken": token})
+
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "session_expired"
+
+
+def test_a_page_that_needs_signing_in_sends_people_to_sign_in_and_back(client):
+    response = client.get("/account/passkeys")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-in?next=%2Faccount%2Fpasskeys"
+
+
+# ---------------------------------------------------------------- signing out
+
+
+def test_signing_out_ends_the_session_on_the_server(app, client, actors, ann_nhs_number):
+    sign_in(client, ann_nhs_number)
+    cookie = session_cookie(client)
+
+    response = client.post_form("/sign-out")
+
+    assert response.headers["Location"] == "/sign-in"
+    assert only_session(app, actors.patient_a).revoked_at is not None
+    restore_session_cookie(client, cookie)
+    assert not is_signed_in(client)
+    assert ("signout", "success", actors.patient_a) in audit_trail(app, "signout")
+
+
+def test_signing_out_everywhere_ends_every_session_of_that_person_only(app, actors, new_client):
+    phone, laptop, bens = new_client(), new_client(), new_client()
+    sign_in_as(phone, actors.patient_a)
+    sign_in_as(laptop, actors.patient_a)
+    sign_in_as(bens, actors.patient_b)
+
+    response = phone.post_form("/sign-out-everywhere")
+
+    assert response.headers["Location"] == "/sign-in"
+    assert not is_signed_in(phone) and not is_signed_in(laptop)
+    assert is_signed_in(bens)
+    assert live_sessions(app, actors.patient_a) == 0
+    assert ("signout.everywhere", "success", actors.patient_a) in audit_trail(app, "signout")
+
+
+def test_an_admin_can_end_someones_sessions(app, actors, new_client):
+    admin, phone, laptop = new_client(), new_client(), new_client()
+    sign_in_as(admin, actors.admin)
+    sign_in_as(phone, actors.patient_a)
+    sign_in_as(laptop, actors.patient_a)
+
+    response = admin.post_form(f"/admin/users/{actors.patient_a}/end-sessions")
+
+    assert response.status_code == 302
+    assert not is_signed_in(phone) and not is_signed_in(laptop)
+    assert is_signed_in(admin)
+    assert ("sessions.end", "success", actors.admin) in audit_trail(app, "sessions")
+
+
+@pytest.mark.parametrize("who", ["nurse_a", "patient_a2"])
+def test_only_an_admin_can_end_someone_elses_sessions(app, actors, new_client, who):
+    someone, phone = new_client(), new_client()
+    sign_in_as(someone, getattr(actors, who))
+    sign_in_as(phone, actors.patient_a)
+
+    response = someone.post_form(f"/admin/users/{actors.patient_a}/end-sessions")
+
+    assert response.status_code == 404
+    assert is_signed_in(phone)
+
+
+def test_closing_an_account_signs_the_person_out_and_keeps_them_out(app, actors, new_client, ann_nhs_number):
+    admin, phone = new_client(), new_client()
+    sign_in_as(admin, actors.admin)
+    sign_in(phone, ann_nhs_number)
+
+    admin.post_form(f"/admin/users/{actors.patient_a}/active", {"active": "0"})
+
+    assert not is_signed_in(phone)
+    phone.post_form("/sign-in/password", {"nhs_number": ann_nhs_number, "password": PASSWORD})
+    assert not is_signed_in(phone)
+
+
+def test_a_closed_account_loses_a_session_that_was_not_revoked(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    update_row(app, User, actors.patient_a, active=False)
+
+    assert not is_signed_in(client)
+
+
+# ---------------------------------------------------------------- the cookie
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(client, ann_nhs_number):
+    response = sign_in(client, ann_nhs_number)
+
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_in_production_the_cookie_is_host_only_and_secure(app):
+    production = create_app(
+        {
+            "SECRET_KEY": "p" * 40,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_ENABLED": False,
+        },
+        config_class=ProductionConfig,
+    )
+    try:
+        response = production.test_client().get("/sign-in", base_url="https://localhost")
+    finally:
+        with production.app_context():
+            db.engine.dispose()
+
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/" in cookie and "Domain" not in cookie

@@ -1,0 +1,153 @@
+"""Settings: production refuses anything unsafe; database URLs are read the way we run them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from config import DEFAULT_SECRET_KEY, Config, ConfigError, ProductionConfig, config_for_env, database_url
+
+GOOD_SECRET = "k" * 32
+ENVIRONMENT_VARIABLES = ("APP_ENV", "SECRET_KEY", "DEMO_MODE", "DATABASE_URL", "SESSION_COOKIE_SECURE",
+                         "SESSION_IDLE_SECONDS", "WEBAUTHN_ORIGINS", "REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in ENVIRONMENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+def production(monkeypatch, **variables):
+    monkeypatch.setenv("APP_ENV", "production")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+
+
+# ---------------------------------------------------------------- production refuses
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        (None, "not set"),
+        ("", "empty"),
+        (DEFAULT_SECRET_KEY, "the development default"),
+        ("k" * 31, "one character short"),
+    ],
+)
+def test_production_refuses_a_missing_default_or_short_secret_key(monkeypatch, secret, reason):
+    production(monkeypatch, **({"SECRET_KEY": secret} if secret is not None else {}))
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_long_random_secret_key(monkeypatch):
+    production(monkeypatch, SECRET_KEY=GOOD_SECRET)
+    app = create_app()
+    assert app.config["APP_ENV"] == "production"
+    assert app.config["SECRET_KEY"] == GOOD_SECRET
+
+
+def test_production_refuses_demo_mode_from_the_environment(monkeypatch):
+    production(monkeypatch, SECRET_KEY=GOOD_SECRET, DEMO_MODE="1")
+    with pytest.raises(ConfigError, match="Demo mode"):
+        create_app()
+
+
+def test_production_refuses_demo_mode_from_the_test_config():
+    with pytest.raises(ConfigError, match="Demo mode"):
+        create_app({"SECRET_KEY": GOOD_SECRET, "DEMO_MODE": True}, config_class=ProductionConfig)
+
+
+def test_production_refuses_testing_mode():
+    with pytest.raises(ConfigError, match="Testing"):
+        create_app({"SECRET_KEY": GOOD_SECRET, "TESTING": True}, config_class=ProductionConfig)
+
+
+def test_production_refuses_cookies_that_are_not_secure(monkeypatch):
+    production(monkeypatch, SECRET_KEY=GOOD_SECRET, SESSION_COOKIE_SECURE="0")
+    app = create_app()  # the environment cannot turn it off...
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    with pytest.raises(ConfigError, match="Secure"):  # ...and neither can code
+        create_app({"SECRET_KEY": GOOD_SECRET, "SESSION_COOKIE_SECURE": False}, config_class=ProductionConfig)
+
+
+def test_production_cookies_are_host_only_and_https_only(monkeypatch):
+    production(monkeypatch, SECRET_KEY=GOOD_SECRET)
+    config = create_app().config
+    assert config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["PREFERRED_URL_SCHEME"] == "https"
+
+
+@pytest.mark.parametrize("app_env", ["prod", "live", "staging"])
+def test_an_unknown_app_env_is_refused_rather_than_run_as_development(monkeypatch, app_env):
+    monkeypatch.setenv("APP_ENV", app_env)
+    with pytest.raises(ConfigError, match="APP_ENV must be one of development, production"):
+        create_app()
+
+
+def test_app_env_is_read_whatever_its_case_and_spacing(monkeypatch):
+    monkeypatch.setenv("APP_ENV", " Production ")
+    assert config_for_env().APP_ENV == "production"
+
+
+# ---------------------------------------------------------------- development
+
+
+def test_development_runs_with_the_default_secret_and_demo_mode(monkeypatch):
+    monkeypatch.setenv("DEMO_MODE", "1")
+    app = create_app()
+    assert app.config["APP_ENV"] == "development"
+    assert app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    assert app.config["DEMO_MODE"] is True
+
+
+def test_the_environment_is_read_when_the_app_is_made_not_when_config_is_imported(monkeypatch):
+    monkeypatch.setenv("SESSION_IDLE_SECONDS", "300")
+    monkeypatch.setenv("WEBAUTHN_ORIGINS", "https://care.example.nhs.uk, https://other.example")
+    config = create_app().config
+    assert config["SESSION_IDLE_SECONDS"] == 300
+    assert config["WEBAUTHN_ORIGINS"] == ["https://care.example.nhs.uk", "https://other.example"]
+    assert Config.SESSION_IDLE_SECONDS == 600  # the defaults are untouched
+
+
+def test_a_number_that_is_not_a_number_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("SESSION_IDLE_SECONDS", "ten minutes")
+    with pytest.raises(ConfigError, match="SESSION_IDLE_SECONDS must be a whole number"):
+        create_app()
+
+
+def test_redis_url_is_where_rate_limits_are_kept(monkeypatch):
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    assert config_for_env().RATELIMIT_STORAGE_URI == "redis://cache:6379/0"
+
+
+# ---------------------------------------------------------------- database URL
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://u:p@db.example/care", "postgresql+psycopg://u:p@db.example/care"),
+        ("postgresql://u:p@db.example/care", "postgresql+psycopg://u:p@db.example/care"),
+        ("postgresql+psycopg://u:p@db.example/care", "postgresql+psycopg://u:p@db.example/care"),
+        ("sqlite:////var/data/care.sqlite", "sqlite:////var/data/care.sqlite"),
+    ],
+)
+def test_database_urls_use_psycopg_3(monkeypatch, given, used):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert database_url(Path("/instance")) == used
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
+    app = create_app()
+    expected = Path(app.instance_path) / "app.sqlite"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
+    assert Path(app.instance_path) == tmp_path / "instance"

@@ -1,0 +1,145 @@
+"""Every request that changes something needs the CSRF token: a walk over app.url_map.
+
+New routes are covered automatically. Forms carry the token in a hidden field; scripts send it
+in the X-CSRFToken header.
+"""
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from app import create_app
+from tests.helpers import sign_in_as
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+EXPIRED_PAGE = "The page had expired"
+
+_APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32})
+UNSAFE_RULES = sorted(
+    (rule for rule in _APP.url_map.iter_rules() if rule.methods & UNSAFE),
+    key=lambda rule: rule.rule,
+)
+
+
+def addresses(app) -> list[tuple[str, str]]:
+    """(method, URL) for every unsafe method of every rule; identifiers are placeholders."""
+    with app.test_request_context():
+        return [
+            (method, url_for(rule.endpoint, **{name: 1 for name in rule.arguments}))
+            for rule in UNSAFE_RULES
+            for method in sorted(rule.methods & UNSAFE)
+        ]
+
+
+def signed_in(client, actors):
+    sign_in_as(client, actors.patient_a)
+    return client
+
+
+def is_csrf_refusal(response) -> bool:
+    """The expired-page answer, as a page or (for scripts and /api/) as JSON."""
+    body = response.get_json(silent=True) or {}
+    return response.status_code == 400 and (
+        EXPIRED_PAGE in response.get_data(as_text=True) or body.get("error") == "session_expired"
+    )
+
+
+def test_the_walk_finds_the_forms_and_scripts_that_post():
+    endpoints = {rule.endpoint for rule in UNSAFE_RULES}
+    assert {"auth.sign_out", "auth.sign_in_verify", "nurse.new_patient", "admin.set_active"} <= endpoints
+
+
+def test_a_form_without_the_token_is_refused_on_every_route(app, client, actors):
+    signed_in(client, actors)
+    wrong = []
+    for method, address in addresses(app):
+        response = client.open(address, method=method, data={"anything": "x"})
+        if not is_csrf_refusal(response):
+            wrong.append(f"{method} {address} answered {response.status_code}")
+    assert wrong == []
+
+
+def test_a_form_with_a_wrong_token_is_refused_on_every_route(app, client, actors):
+    signed_in(client, actors)
+    wrong = []
+    for method, address in addresses(app):
+        response = client.open(address, method=method, data={"csrf_token": "forged"})
+        if not is_csrf_refusal(response):
+            wrong.append(f"{method} {address} answered {response.status_code}")
+    assert wrong == []
+
+
+def test_json_without_the_token_is_refused_with_json_on_every_route(app, client, actors):
+    signed_in(client, actors)
+    wrong = []
+    for method, address in addresses(app):
+        response = client.open(address, method=method, json={}, headers={"Accept": "application/json"})
+        if response.status_code != 400 or (response.get_json() or {}).get("error") != "session_expired":
+            wrong.append(f"{method} {address} answered {response.status_code} {response.get_data()[:60]!r}")
+    assert wrong == []
+
+
+def test_someone_not_signed_in_without_the_token_is_sent_to_sign_in(app, client):
+    wrong = []
+    for method, address in addresses(app):
+        response = client.open(address, method=method, data={})
+        to_sign_in = response.status_code == 302 and response.location.startswith("/sign-in")
+        if not (to_sign_in or (address.startswith("/api/") and is_csrf_refusal(response))):
+            wrong.append(f"{method} {address} answered {response.status_code}")
+    assert wrong == []
+
+
+def test_json_with_the_token_in_the_header_gets_past_the_check_on_every_route(app, new_client, actors):
+    wrong = []
+    for method, address in addresses(app):
+        client = signed_in(new_client(), actors)  # afresh: some of these routes sign out
+        csrf = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
+        response = client.open(address, method=method, json={}, headers=csrf)
+        if is_csrf_refusal(response):
+            wrong.append(f"{method} {address}")
+    assert wrong == []
+
+
+def test_a_script_keeps_the_session_alive_with_the_header(client, actors):
+    signed_in(client, actors)
+    response = client.post_json("/session/keep-alive")
+    assert response.status_code == 200
+    assert response.get_json() == {"idle_seconds": 600}
+
+
+def test_a_form_whose_session_has_gone_goes_back_to_sign_in_with_an_explanation(client, actors):
+    signed_in(client, actors)
+    token = client.csrf_token()
+    client.delete_cookie("session")  # the browser dropped the session while the form was open
+    response = client.post("/nurse/patients/new", data={"csrf_token": token}, follow_redirects=True)
+    assert response.request.path == "/sign-in"
+    assert "You were signed out to protect your information" in response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- HTTPS: the Referer check
+
+
+def https_post(client, token: str, **headers):
+    return client.post(
+        "/sign-in/password", base_url="https://localhost", headers=headers,
+        data={"csrf_token": token, "nhs_number": "9434765919", "password": "wrong password"},
+    )
+
+
+def test_over_https_a_post_from_this_site_is_accepted(client):
+    response = https_post(client, client.csrf_token(), Referer="https://localhost/sign-in/password")
+    assert response.status_code == 200
+    assert "The NHS number or password is not right" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("referer", [None, "https://evil.example/sign-in/password", "http://localhost/sign-in"])
+def test_over_https_a_post_without_a_same_origin_referer_is_refused(client, referer):
+    headers = {"Referer": referer} if referer else {}
+    response = https_post(client, client.csrf_token(), **headers)
+    assert response.status_code in (302, 400)
+    assert "The NHS number or password is not right" not in response.get_data(as_text=True)
+
+
+def test_pages_keep_the_referer_on_this_site_so_https_posts_work(client):
+    # "no-referrer" would make browsers drop the Referer that the HTTPS check needs.
+    assert client.get("/sign-in").headers["Referrer-Policy"] == "same-origin"

@@ -1,0 +1,207 @@
+"""Every response carries the security headers; pages hold no inline script or style."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from app.security import HSTS, PERMISSIONS_POLICY
+from tests.helpers import sign_in_as
+
+EXPECTED_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self' 'nonce-{nonce}'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "manifest-src": "'self'",
+    "worker-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+# (who is signed in, page): the main pages of each area.
+MAIN_PAGES = [
+    (None, "/"),
+    (None, "/sign-in"),
+    (None, "/sign-in/password"),
+    (None, "/enrol"),
+    (None, "/offline"),
+    (None, "/no-such-page"),
+    ("patient_a", "/my-care"),
+    ("patient_a", "/account/passkeys"),
+    ("patient_a", "/hna"),
+    ("nurse_a", "/nurse/patients"),
+    ("nurse_a", "/nurse/patients/new"),
+    ("nurse_a", "/nurse/patients/{profile_a}"),
+    ("nurse_a", "/nurse/hnas"),
+    ("admin", "/admin/"),
+    ("admin", "/admin/teams"),
+    ("admin", "/admin/staff"),
+    ("admin", "/admin/users/{nurse_a}"),
+    ("admin", "/admin/audit"),
+]
+
+
+class PageParts(HTMLParser):
+    """The script tags and attributes of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts: list[dict] = []
+        self.inline_script_text = False
+        self.style_attributes: list[str] = []
+        self.event_handlers: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script":
+            self.scripts.append(attributes)
+            self._in_script = True
+        if "style" in attributes:
+            self.style_attributes.append(tag)
+        self.event_handlers += [f"{tag} {name}" for name in attributes if name.startswith("on")]
+        if tag == "style":
+            self.style_attributes.append("<style> element")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.inline_script_text = True
+
+
+def parse_csp(header: str) -> dict[str, str]:
+    directives = {}
+    for part in header.split(";"):
+        name, _, value = part.strip().partition(" ")
+        directives[name] = value
+    return directives
+
+
+def open_page(app, actors, who, path):
+    client = app.test_client()
+    if who:
+        sign_in_as(client, getattr(actors, who))
+    return client.get(path.format(**vars(actors)))
+
+
+# ---------------------------------------------------------------- content security policy
+
+
+def test_the_content_security_policy_allows_only_this_site_and_the_pages_nonce(client):
+    response = client.get("/")
+    csp = parse_csp(response.headers["Content-Security-Policy"])
+    nonce = re.search(r"'nonce-([^']+)'", csp["script-src"]).group(1)
+    assert csp == {name: value.format(nonce=nonce) for name, value in EXPECTED_CSP.items()}
+
+
+def test_the_policy_never_allows_inline_or_eval(client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert "unsafe-hashes" not in policy
+    assert "*" not in policy
+
+
+def test_the_nonce_is_new_for_every_response(client):
+    policies = {client.get("/").headers["Content-Security-Policy"] for _ in range(3)}
+    assert len(policies) == 3
+
+
+@pytest.mark.parametrize(("who", "path"), MAIN_PAGES)
+def test_main_pages_have_no_inline_script_style_or_event_handlers(app, actors, who, path):
+    response = open_page(app, actors, who, path)
+    assert response.status_code in (200, 404)
+    page = PageParts()
+    page.feed(response.get_data(as_text=True))
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    assert page.scripts, "the page loads its script"
+    assert all(script.get("src") for script in page.scripts), "every script is a file"
+    assert all(script.get("nonce") == nonce for script in page.scripts)
+    assert not page.inline_script_text
+    assert page.style_attributes == []
+    assert page.event_handlers == []
+
+
+# ---------------------------------------------------------------- other headers
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", PERMISSIONS_POLICY),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/sign-in", "/static/css/app.css", "/no-such-page"])
+def test_every_response_has_the_security_headers(client, path, header, value):
+    response = client.get(path)
+    response.close()
+    assert response.headers[header] == value
+
+
+def test_the_permissions_policy_turns_off_what_the_service_never_uses():
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in PERMISSIONS_POLICY
+
+
+def test_hsts_is_sent_over_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == HSTS
+    assert "max-age=63072000" in HSTS
+
+
+def test_hsts_is_not_sent_over_plain_http(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+@pytest.mark.parametrize(("who", "path"), [(None, "/"), (None, "/sign-in"), ("nurse_a", "/nurse/patients"),
+                                           ("patient_a", "/my-care"), (None, "/no-such-page")])
+def test_pages_are_never_stored_by_a_cache(app, actors, who, path):
+    response = open_page(app, actors, who, path)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Expires" not in response.headers
+
+
+def test_static_files_may_be_cached(client):
+    response = client.get("/static/css/app.css")
+    response.close()
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+# ---------------------------------------------------------------- request size
+
+
+def test_a_form_that_is_too_large_is_refused_with_a_clear_message(app, client):
+    too_big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post("/sign-in/password", data={"nhs_number": too_big, "password": "x"})
+    assert response.status_code == 413
+    assert "That was too much to send at once" in response.get_data(as_text=True)
+
+
+def test_json_that_is_too_large_is_refused_with_json(app, client):
+    too_big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post("/sign-in/passkey/verify", json={"id": too_big},
+                           headers={"X-CSRFToken": client.csrf_token()})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "That was too much to send at once"
+
+
+def test_a_request_just_under_the_limit_is_read_normally(app, client):
+    response = client.post("/sign-in/password", data={
+        "csrf_token": client.csrf_token(), "nhs_number": "9434765919", "password": "x" * 1000,
+    })
+    assert response.status_code == 200

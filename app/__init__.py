@@ -43,6 +43,9 @@ def configure_templates(app: Flask) -> None:
     # The NHS.UK macros need ChainableUndefined; our own templates come first.
     app.jinja_options = {
         **app.jinja_options,
+        # Escape everywhere, including the design system's `.jinja` macros: Flask's default
+        # only escapes `.html` files, which would print patients' free text raw in a macro.
+        "autoescape": True,
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
             [FileSystemLoader(app.template_folder), PackageLoader("nhsuk_frontend_jinja")]

@@ -102,6 +102,8 @@ EXEMPT: dict[str, str] = {
     "tokens are tested with the invitations",
     "hna.question": "<step> names a question, not a record: the page only ever acts on the "
     "signed-in patient's own draft",
+    "admin.questionnaire_json": "<version_id> names published clinical content, the same for "
+    "every team and holding no patient data; admin-only is checked by the role walk",
 }
 
 # Open to everyone, signed in or not.

@@ -1,7 +1,7 @@
 """Admin: teams, staff accounts, ending sessions, the audit log."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from ..models import AuditEvent, Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
 from ..timeutil import utcnow
 from . import bp
-from .forms import StaffForm, TeamForm
+from .forms import QuestionnaireForm, StaffForm, TeamForm
 
 AUDIT_PAGE_SIZE = 100
 
@@ -199,3 +199,49 @@ def audit_log():
         "admin/audit.html", events=rows[:AUDIT_PAGE_SIZE], next_before=next_before,
         action=action, patient_id=patient_id,
     )
+
+
+@bp.route("/questionnaires", methods=["GET", "POST"])
+@admin_required
+def questionnaires():
+    """Publish a new questionnaire version. Published versions are never edited, so every
+    submitted HNA can still be shown with the exact wording the person answered."""
+    import json
+
+    from ..hna import service
+    from ..hna.models import QuestionnaireVersion
+    from ..hna.questionnaire import QuestionnaireError, load_questionnaire
+
+    form = QuestionnaireForm()
+    if form.validate_on_submit():
+        try:
+            questionnaire = load_questionnaire(json.loads(form.definition.data))
+            record = service.publish(questionnaire, current_user)[0]
+        except json.JSONDecodeError as exc:
+            form.definition.errors.append(f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+        except (QuestionnaireError, ValueError) as exc:
+            form.definition.errors.append(str(exc))
+        else:
+            db.session.flush()
+            audit("questionnaire.publish", subject=f"questionnaire:{record.key}:{record.version}")
+            db.session.commit()
+            flash(f"Version {record.version} of ‘{questionnaire.title}’ published. New assessments use it from now on.", "success")
+            return redirect(url_for("admin.questionnaires"))
+    versions = db.session.scalars(
+        select(QuestionnaireVersion).order_by(QuestionnaireVersion.key, QuestionnaireVersion.version.desc())
+    ).all()
+    return render_template("admin/questionnaires.html", versions=versions, form=form)
+
+
+@bp.get("/questionnaires/<int:version_id>.json")
+@admin_required
+def questionnaire_json(version_id: int):
+    """A published version as JSON: the starting point for writing the next one."""
+    from ..hna.models import QuestionnaireVersion
+
+    record = db.session.get(QuestionnaireVersion, version_id)
+    if record is None:
+        abort(404)
+    response = jsonify(record.definition)
+    response.headers["Content-Disposition"] = f'attachment; filename="{record.key}-v{record.version}.json"'
+    return response

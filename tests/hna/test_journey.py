@@ -209,3 +209,18 @@ def test_error_messages_and_headings_render_as_text_not_code(patient):
     assert "{&#39;text&#39;" not in html and "{'text'" not in html
     assert "&lt;span" not in html
     assert '<span class="nhsuk-caption-l">Physical</span>' in html
+
+
+def test_markup_in_any_answer_is_escaped_everywhere_it_is_shown(app, client, actors):
+    """Design-system macros must escape too: patients' text is never HTML."""
+    sign_in_as(client, actors.patient_a)
+    complete_required(client)
+    client.post_form("/hna/questions/matters-matters_most", {"text": '<img src=x onerror="alert(1)">Family'})
+    check = client.get("/hna/check").get_data(as_text=True)
+    assert "<img src=x" not in check and "&lt;img src=x" in check
+    client.post_form("/hna/submit")
+    sign_in_as(client, actors.nurse_a)
+    listing = client.get("/nurse/hnas").get_data(as_text=True)
+    hna_id = re.search(r"/nurse/hnas/(\d+)", listing).group(1)
+    html = client.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)
+    assert "<img src=x" not in html and "&lt;img src=x" in html

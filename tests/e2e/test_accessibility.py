@@ -217,5 +217,10 @@ def test_admin_pages(live_server, open_page):
     tab.axe("staff member, signed out")
     tab.goto("/admin/audit")
     tab.axe("audit log")
+    tab.goto("/admin/questionnaires")
+    tab.axe("questionnaire versions")
+    page.get_by_role("button", name="Check and publish").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+    tab.axe("questionnaire versions, nothing pasted")
     with live_server.app.app_context():
         assert db.session.scalar(select(Team.id).where(Team.name == "Lung Cancer Nurses"))

@@ -123,3 +123,28 @@ def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answe
         assert hna.answers["anything_else"] == "Money worries since I stopped work"
         assert all(text == "Walking my dog every day" for text in hna.answers["what_matters"].values())
         assert len(hna.answers["what_matters"]) == 4
+
+
+def test_hna_error_states_and_nurse_view_are_accessible(app, live_server, open_page, actors):
+    tab = open_page("phone")
+    page = tab.page
+    sign_in_browser(tab, live_server, actors.patient_a)
+    tab.goto("/hna")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start now").click()
+    tab.goto("/hna/questions/domain-physical")
+    # The script's save is refused (422, logged by the browser), then the page is posted so
+    # the server can show its error summary with the answers kept.
+    tab.allow_console(r"status of 422")
+    page.get_by_role("checkbox", name="Pain", exact=True).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("for ‘Pain’")
+    tab.axe("physical concerns, score missing")
+    tab.goto("/hna/check")
+    tab.axe("check answers with questions missing")
+
+    nurse = open_page("desktop")
+    sign_in_browser(nurse, live_server, actors.nurse_a)
+    nurse.goto("/nurse/hnas")
+    nurse.axe("team's needs assessments, empty")

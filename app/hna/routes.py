@@ -18,6 +18,9 @@ from ..authz import (
 )
 from ..extensions import db
 from ..idempotency import idempotent
+from ..timeutil import utcnow
+from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, kind_for_hna
+from ..triage.working_days import LONDON, response_deadline
 from . import answers as rules
 from . import bp, service
 from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS, PathwayPoint
@@ -286,7 +289,12 @@ def team_list():
     ).all()
     audit("hna.list", results=len(rows))
     db.session.commit()
-    return render_template("hna/team_list.html", hnas=rows)
+    now = utcnow()
+    due = {}
+    for hna in rows:
+        kind = kind_for_hna(hna.high_priority)
+        due[hna.id] = response_deadline(hna.submitted_at, DEFAULT_TARGET_WORKING_DAYS[kind])
+    return render_template("hna/team_list.html", hnas=rows, due=due, now=now, london=LONDON)
 
 
 @bp.get("/nurse/hnas/<int:hna_id>")

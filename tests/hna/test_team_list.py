@@ -60,3 +60,21 @@ def test_drafts_are_not_shown_to_the_team(app, client, actors):
         draft_id = db.session.query(HNA.id).scalar()
     sign_in_as(client, actors.nurse_a)
     assert client.get(f"/nurse/hnas/{draft_id}").status_code == 404
+
+
+def test_reply_due_counts_working_days_and_marks_overdue(app, client, actors):
+    from datetime import datetime, timezone
+
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        hna = submitted(patient, 8)
+        # Thursday 24 December 2099, 10:00: Christmas Friday, Boxing Day moved to Monday 28,
+        # so two working days end on Wednesday 30 December. (Far off, so never overdue.)
+        hna.submitted_at = datetime(2099, 12, 24, 10, tzinfo=timezone.utc)
+        old = submitted(db.session.get(PatientProfile, actors.profile_a2), 1)
+        old.submitted_at = datetime(2020, 1, 6, 10, tzinfo=timezone.utc)
+        db.session.commit()
+    sign_in_as(client, actors.nurse_a)
+    html = client.get("/nurse/hnas").get_data(as_text=True)
+    assert "Wed 30 Dec, 17:00" in html
+    assert html.count("Overdue") == 1

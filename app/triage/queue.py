@@ -1,0 +1,61 @@
+"""The order of a team's triage queue.
+
+Red-flag symptom alerts and emergency reports first, then open-access re-entry requests, then
+HNAs with high distress, then other new HNAs, then overdue care plan reviews. Within a kind,
+the item closest to (or furthest past) its response target comes first, then the oldest.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class ItemKind(str, enum.Enum):
+    EMERGENCY = "emergency"
+    RED_FLAG = "red_flag"
+    REENTRY = "reentry"
+    HNA_HIGH_DISTRESS = "hna_high_distress"
+    HNA_NEW = "hna_new"
+    PLAN_REVIEW_OVERDUE = "plan_review_overdue"
+
+
+# Lower comes first. Emergencies and red flags share the top: both never wait.
+KIND_RANK = {
+    ItemKind.EMERGENCY: 0,
+    ItemKind.RED_FLAG: 0,
+    ItemKind.REENTRY: 1,
+    ItemKind.HNA_HIGH_DISTRESS: 2,
+    ItemKind.HNA_NEW: 3,
+    ItemKind.PLAN_REVIEW_OVERDUE: 4,
+}
+
+# Response targets in working days (0 = the same working day); a team may configure these.
+DEFAULT_TARGET_WORKING_DAYS = {
+    ItemKind.EMERGENCY: 0,
+    ItemKind.RED_FLAG: 0,
+    ItemKind.REENTRY: 2,
+    ItemKind.HNA_HIGH_DISTRESS: 2,
+    ItemKind.HNA_NEW: 5,
+    ItemKind.PLAN_REVIEW_OVERDUE: 5,
+}
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    kind: ItemKind
+    received_at: datetime
+    due_at: datetime
+    item_id: int
+
+
+def sort_key(entry: QueueEntry) -> tuple:
+    return (KIND_RANK[entry.kind], entry.due_at, entry.received_at, entry.item_id)
+
+
+def ordered(entries: list[QueueEntry]) -> list[QueueEntry]:
+    return sorted(entries, key=sort_key)
+
+
+def kind_for_hna(high_distress: bool) -> ItemKind:
+    return ItemKind.HNA_HIGH_DISTRESS if high_distress else ItemKind.HNA_NEW

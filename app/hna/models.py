@@ -85,6 +85,9 @@ class HNA(db.Model):
     distress: Mapped[int | None] = mapped_column(Integer)
     high_priority: Mapped[bool] = mapped_column(Boolean, default=False)
     high_scoring_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Ticked concerns whose advice is not to wait (e.g. fever): these go to the top of the list.
+    urgent_symptoms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    has_urgent_symptom: Mapped[bool] = mapped_column(Boolean, default=False)
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": revision}

@@ -57,6 +57,9 @@ class QuestionnaireError(ValueError):
 class ConcernItem:
     id: str
     text: str
+    # Advice shown as soon as the concern is ticked, for symptoms that must not wait for
+    # the team's reply (for example a high temperature during chemotherapy).
+    urgent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class Domain:
     question: str
     items: tuple[ConcernItem, ...]
     hint: str | None = None
+    # How each ticked concern is scored, when the usual "how much has it bothered you" does
+    # not fit (lifestyle items are wishes for support, not problems).
+    score_label: str | None = None
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -236,7 +242,8 @@ def _domain_to_dict(domain: Domain) -> dict[str, Any]:
             "title": domain.title,
             "question": domain.question,
             "hint": domain.hint,
-            "items": [{"id": item.id, "text": item.text} for item in domain.items],
+            "score_label": domain.score_label,
+            "items": [_drop_none({"id": item.id, "text": item.text, "urgent": item.urgent}) for item in domain.items],
         }
     )
 
@@ -459,7 +466,7 @@ def _parse_questionnaire(data: Any) -> Questionnaire:
 _DISTRESS_FIELDS = (("question", "low_label", "high_label", "threshold"), ("hint",))
 _SCORE_FIELDS = (("question", "low_label", "high_label"), ("hint",))
 _TOP_FIELDS = (("question",), ("hint",))
-_DOMAIN_FIELDS = (("id", "title", "question", "items"), ("hint",))
+_DOMAIN_FIELDS = (("id", "title", "question", "items"), ("hint", "score_label"))
 _FREE_TEXT_FIELDS = (("id", "question", "max_length"), ("hint",))
 
 
@@ -468,16 +475,17 @@ def _parse_domain(fields: _Fields, ids: _IdRegistry) -> Domain:
     ids.claim(domain_id, fields.path("id"))
     items = []
     for index, raw in enumerate(fields.non_empty_list("items")):
-        item = _Fields(raw, fields.path(f"items[{index}]"), ("id", "text"))
+        item = _Fields(raw, fields.path(f"items[{index}]"), ("id", "text"), ("urgent",))
         item_id = item.identifier("id")
         ids.claim(item_id, item.path("id"))
-        items.append(ConcernItem(id=item_id, text=item.text("text")))
+        items.append(ConcernItem(id=item_id, text=item.text("text"), urgent=item.optional_text("urgent")))
     return Domain(
         id=domain_id,
         title=fields.text("title"),
         question=fields.text("question"),
         hint=fields.optional_text("hint"),
         items=tuple(items),
+        score_label=fields.optional_text("score_label"),
     )
 
 

@@ -60,6 +60,16 @@ def form_data(step: str) -> dict:
     return form.to_dict()
 
 
+def reply_due(hna: HNA):
+    """When the team aims to reply: the same rules as the team's list, so both say one thing.
+    For a draft, as if it were sent now."""
+    if hna.submitted_at:
+        high = hna.high_priority
+    else:
+        high = ((hna.answers or {}).get("distress") or 0) >= service.questionnaire_of(hna.questionnaire_version).distress.threshold
+    return response_deadline(hna.submitted_at or utcnow(), DEFAULT_TARGET_WORKING_DAYS[kind_for_hna(high)])
+
+
 # ---------------------------------------------------------------- patient pages
 
 
@@ -141,7 +151,8 @@ def check():
     return render_template(
         "hna/check.html", hna=draft, questionnaire=questionnaire,
         missing=service.missing(draft, questionnaire), step_url=step_url,
-        pathway_points=PATHWAY_POINT_LABELS,
+        pathway_points=PATHWAY_POINT_LABELS, urgent=service.urgent_concerns(draft, questionnaire),
+        reply_by=reply_due(draft).astimezone(LONDON),
     )
 
 
@@ -176,6 +187,7 @@ def submitted(hna_id: int):
         "hna/submitted.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
         just_sent=request.args.get("sent") == "1", pathway_points=PATHWAY_POINT_LABELS,
+        urgent=service.urgent_concerns(hna, questionnaire), reply_by=reply_due(hna).astimezone(LONDON),
     )
 
 
@@ -284,17 +296,15 @@ def api_submit():
 def team_list():
     rows = db.session.scalars(
         select(HNA).where(HNA.team_id == current_user.team_id, HNA.status == HNAStatus.SUBMITTED)
-        .order_by(HNA.high_priority.desc(), HNA.distress.desc(), HNA.high_scoring_count.desc(), HNA.submitted_at)
+        .order_by(HNA.has_urgent_symptom.desc(), HNA.high_priority.desc(), HNA.distress.desc(),
+                  HNA.high_scoring_count.desc(), HNA.submitted_at)
         .limit(200)
     ).all()
     audit("hna.list", results=len(rows))
     db.session.commit()
-    now = utcnow()
-    due = {}
-    for hna in rows:
-        kind = kind_for_hna(hna.high_priority)
-        due[hna.id] = response_deadline(hna.submitted_at, DEFAULT_TARGET_WORKING_DAYS[kind])
-    return render_template("hna/team_list.html", hnas=rows, due=due, now=now, london=LONDON)
+    due = {hna.id: reply_due(hna) for hna in rows}
+    return render_template("hna/team_list.html", hnas=rows, due=due, now=utcnow(), london=LONDON,
+                           urgent_text=_urgent_text)
 
 
 @bp.get("/nurse/hnas/<int:hna_id>")
@@ -307,5 +317,11 @@ def team_view(hna_id: int):
     return render_template(
         "hna/team_view.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
-        pathway_points=PATHWAY_POINT_LABELS,
+        pathway_points=PATHWAY_POINT_LABELS, london=LONDON,
+        urgent=service.urgent_concerns(hna, questionnaire), reply_by=reply_due(hna).astimezone(LONDON),
     )
+
+
+def _urgent_text(hna: HNA) -> str:
+    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    return ", ".join(questionnaire.concern(i).text for i in hna.urgent_symptoms or [])

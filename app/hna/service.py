@@ -206,7 +206,7 @@ def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[
                     scored[item_id] = rules.validate_concern_score(scores.get(item_id), field=f"score-{item_id}")
                 except rules.AnswerError as exc:
                     text = questionnaire.concern(item_id).text
-                    raise rules.AnswerError(exc.field, f"Choose a number from 0 to 10 for ‘{text}’") from exc
+                    raise rules.AnswerError(exc.field, f"Enter a number from 0 to 10 for ‘{text}’") from exc
             _set_domain(answers, domain, scored)
         elif step == rules.STEP_TOP:
             selected = list((answers.get("concerns") or {}).keys())
@@ -281,4 +281,12 @@ def submit(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     hna.distress = answers.get("distress")
     hna.high_priority = priority.level == rules.LEVEL_HIGH
     hna.high_scoring_count = len(priority.high_scoring_concerns)
+    hna.urgent_symptoms = [c.id for c in urgent_concerns(hna, questionnaire)]
+    hna.has_urgent_symptom = bool(hna.urgent_symptoms)
     return []
+
+
+def urgent_concerns(hna: HNA, questionnaire: Questionnaire) -> list:
+    """Ticked concerns that come with advice not to wait (e.g. a fever during chemotherapy)."""
+    chosen = (hna.answers or {}).get("concerns") or {}
+    return [questionnaire.concern(i) for i in questionnaire.all_concern_ids if i in chosen and questionnaire.concern(i).urgent]

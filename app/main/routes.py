@@ -27,7 +27,14 @@ def index():
 @bp.get("/my-care")
 @patient_required
 def patient_home():
-    return render_template("main/patient_home.html", profile=current_patient())
+    from ..hna import service as hna_service
+
+    profile = current_patient()
+    sent = hna_service.submitted_hnas(profile)
+    return render_template(
+        "main/patient_home.html", profile=profile,
+        hna_draft=hna_service.current_draft(profile), hna_last_sent=sent[0] if sent else None,
+    )
 
 
 @bp.get("/service-worker.js")

@@ -150,8 +150,8 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
     phone.wait_for_url("**/my-care")
     phone.get_by_role("heading", name="Hello Priya").wait_for()
     # Home leads on to the needs assessment.
-    phone.get_by_role("link", name="Tell your care team what matters to you").click()
-    phone.get_by_role("heading", name="Tell your care team what matters to you").wait_for()
+    phone.get_by_role("button", name="Tell your care team how you are").click()
+    phone.get_by_role("heading", name="Tell your care team how you are").wait_for()
     with app.app_context():
         credential = db.session.scalar(
             select(PasskeyCredential).where(PasskeyCredential.user_id == patient_user_id)

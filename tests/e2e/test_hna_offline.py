@@ -102,7 +102,7 @@ def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answe
     page.goto(live_server.url + "/hna/check", wait_until="commit")
     main = page.locator("main")
     expect(main).to_contain_text("Money worries since I stopped work", timeout=15000)
-    expect(main).to_contain_text("Worry, fear or anxiety (9)")
+    expect(main).to_contain_text("Worry, fear or anxiety – 9 out of 10")
     expect(main).not_to_contain_text("Some questions still need an answer")
     tab.axe("check your answers")
     page.get_by_role("button", name="Send my assessment").click()

@@ -111,8 +111,8 @@ def test_submit_refused_while_required_answers_missing(app, patient):
         ("domain-physical", {"concerns": ["not_a_concern"]}, "Select"),
         ("domain-physical", {"concerns": ["pain", "none"]}, "not both"),
         ("point", {"pathway_point": "tomorrow"}, "Select where you are"),
-        ("domain-physical", {"concerns": ["pain"]}, "Choose a number from 0 to 10 for ‘Pain’"),
-        ("domain-physical", {"concerns": ["pain"], "score-pain": "12"}, "Choose a number from 0 to 10 for ‘Pain’"),
+        ("domain-physical", {"concerns": ["pain"]}, "Enter a number from 0 to 10 for ‘Pain’"),
+        ("domain-physical", {"concerns": ["pain"], "score-pain": "12"}, "Enter a number from 0 to 10 for ‘Pain’"),
     ],
 )
 def test_bad_answers_get_a_clear_message_and_nothing_is_saved(app, patient, page, data, message):
@@ -224,3 +224,27 @@ def test_markup_in_any_answer_is_escaped_everywhere_it_is_shown(app, client, act
     hna_id = re.search(r"/nurse/hnas/(\d+)", listing).group(1)
     html = client.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_a_ticked_fever_gets_urgent_advice_and_goes_to_the_top_for_the_team(app, client, actors):
+    sign_in_as(client, actors.patient_a2)
+    url = start(client)
+    url = location(answer(client, url, {"pathway_point": "during_treatment"}))
+    url = location(answer(client, url, {"distress": "1"}))
+    domain_page = client.get(url).get_data(as_text=True)
+    assert "acute oncology line now" in domain_page  # revealed under the tick, or shown without JS
+    url = location(answer(client, url, {"concerns": ["fever"], "score-fever": "9"}))
+    while "/domain-" in url:
+        url = location(answer(client, url, {"concerns": ["none"]}))
+    check = client.get("/hna/check").get_data(as_text=True)
+    assert "You said: High temperature or fever" in check
+    client.post_form("/hna/submit")
+
+    sign_in_as(client, actors.patient_a)
+    complete_required(client)  # distress 6: high distress, but no urgent symptom
+    client.post_form("/hna/submit")
+
+    sign_in_as(client, actors.nurse_a)
+    listing = client.get("/nurse/hnas").get_data(as_text=True)
+    assert "Possible urgent symptom: High temperature or fever" in listing
+    assert listing.index("Arthur Ames") < listing.index("Ann Able")

@@ -204,7 +204,7 @@ def test_load_accepts_str_and_path(v1, source):
     ],
 )
 def test_concern_lookup(v1, item_id, text, domain_id, order):
-    assert v1.concern(item_id) == ConcernItem(id=item_id, text=text)
+    assert (v1.concern(item_id).id, v1.concern(item_id).text) == (item_id, text)
     assert v1.domain_of(item_id).id == domain_id
     assert v1.concern_order(item_id) == order
 
@@ -481,3 +481,14 @@ def test_badly_named_definition_files_are_refused(tmp_path, name):
     (tmp_path / name).write_text("{}", encoding="utf-8")
     with pytest.raises(QuestionnaireError, match="must be named like 'hna-v1.json'"):
         bundled_definition_paths(tmp_path)
+
+
+def test_symptoms_that_must_not_wait_carry_urgent_advice(v1):
+    assert "acute oncology line" in v1.concern("fever").urgent
+    assert "999" in v1.concern("breathing").urgent
+    assert v1.concern("pain").urgent is None
+
+
+def test_lifestyle_scores_ask_about_importance_not_bother(v1):
+    assert "important" in v1.domain("lifestyle").score_label
+    assert v1.domain("physical").score_label is None

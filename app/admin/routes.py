@@ -65,13 +65,23 @@ def _staff_form() -> StaffForm:
 
 
 def _staff_invitation_page(user: User, issued: invitations.IssuedInvitation):
-    link = url_for("auth.enrol_link", token=issued.token, _external=True)
+    invitations.remember_to_show(issued)
+    return redirect(url_for("admin.staff_invitation", user_id=user.id))
+
+
+@bp.get("/users/<int:user_id>/invitation")
+@admin_required
+def staff_invitation(user_id: int):
+    person = user_for_admin(user_id)
+    shown = invitations.take_to_show(person)
+    if shown is None:
+        flash("That invitation has already been shown. Create a new one if it was lost.", "info")
+        return redirect(url_for("admin.user", user_id=person.id))
+    record, token, code = shown
     return render_template(
-        "admin/staff_invitation.html",
-        user=user,
-        link=link,
-        code=issued.code_display,
-        expires_at=issued.invitation.expires_at,
+        "admin/staff_invitation.html", user=person,
+        link=url_for("auth.enrol_link", token=token, _external=True),
+        code=code, expires_at=record.expires_at,
     )
 
 

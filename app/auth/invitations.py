@@ -143,3 +143,28 @@ def qr_svg(url: str) -> str:
     out = io.BytesIO()
     image.save(out)
     return out.getvalue().decode()
+
+
+SHOW_ONCE_KEY = "invitation_to_show"
+
+
+def remember_to_show(issued: IssuedInvitation) -> None:
+    """Hand a new invitation's secrets to the next page (post/redirect/get), once.
+
+    Refreshing the page must neither post the form again nor show the code twice."""
+    from flask import session
+
+    session[SHOW_ONCE_KEY] = {
+        "invitation_id": issued.invitation.id, "token": issued.token, "code": issued.code_display,
+    }
+
+
+def take_to_show(user: User) -> tuple[Invitation, str, str] | None:
+    """The invitation remembered for `user`, with its token and code; None once shown."""
+    from flask import session
+
+    shown = session.pop(SHOW_ONCE_KEY, None)
+    record = db.session.get(Invitation, shown["invitation_id"]) if shown else None
+    if record is None or record.user_id != user.id or not record.usable():
+        return None
+    return record, shown["token"], shown["code"]

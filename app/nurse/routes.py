@@ -19,14 +19,22 @@ DUPLICATE_NHS_NUMBER = "A patient with this NHS number is already registered"
 
 
 def _invitation_page(profile: PatientProfile, issued: invitations.IssuedInvitation):
-    link = url_for("auth.enrol_link", token=issued.token, _external=True)
+    invitations.remember_to_show(issued)
+    return redirect(url_for("nurse.invitation", patient_id=profile.id))
+
+
+@bp.get("/patients/<int:patient_id>/invitation")
+@staff_required
+def invitation(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    shown = invitations.take_to_show(profile.user)
+    if shown is None:
+        return render_template("nurse/invitation_shown.html", profile=profile)
+    record, token, code = shown
+    link = url_for("auth.enrol_link", token=token, _external=True)
     return render_template(
-        "nurse/invitation.html",
-        profile=profile,
-        link=link,
-        code=issued.code_display,
-        qr_svg=invitations.qr_svg(link),
-        expires_at=issued.invitation.expires_at,
+        "nurse/invitation.html", profile=profile, link=link, code=code,
+        qr_svg=invitations.qr_svg(link), expires_at=record.expires_at,
     )
 
 

@@ -41,7 +41,8 @@ def events(action: str) -> list[AuditEvent]:
 
 def add_staff(admin, actors, **changes):
     data = {**NEW_NURSE, "team_id": str(actors.team_a), **changes}
-    return admin.post_form("/admin/staff", {k: v for k, v in data.items() if v is not None})
+    return admin.post_form("/admin/staff", {k: v for k, v in data.items() if v is not None},
+                           follow_redirects=True)
 
 
 def invitation_link(body: str) -> str:
@@ -133,7 +134,7 @@ def test_a_new_staff_invitation_stops_the_older_one_working(app, admin, actors, 
     first = invitation_link(page(add_staff(admin, actors)))
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == "nadia.nurse@nhs.net"))
-    second = invitation_link(page(admin.post_form(f"/admin/users/{user_id}/invitation")))
+    second = invitation_link(page(admin.post_form(f"/admin/users/{user_id}/invitation", follow_redirects=True)))
     assert new_client().get(first).status_code == 404
     assert new_client().get(second).status_code == 302
     with app.app_context():
@@ -222,3 +223,10 @@ def test_the_account_page_shows_the_account_and_is_audited(app, admin, actors, n
 
 def test_an_admin_sees_no_close_button_on_their_own_account(admin, actors):
     assert "Close account" not in page(admin.get(f"/admin/users/{actors.admin}"))
+
+
+def test_refreshing_a_staff_invitation_does_not_show_it_again(admin, actors):
+    first = add_staff(admin, actors)
+    assert "Invitation ready" in page(first)
+    again = admin.get(first.request.path, follow_redirects=True)
+    assert "already been shown" in page(again)

@@ -37,7 +37,8 @@ def nurse(client, actors):
 
 def add_patient(nurse, **changes):
     data = {**VALID, **changes}
-    return nurse.post_form("/nurse/patients/new", {k: v for k, v in data.items() if v is not None})
+    return nurse.post_form("/nurse/patients/new", {k: v for k, v in data.items() if v is not None},
+                           follow_redirects=True)
 
 
 def shown_in_summary_and_beside_the_field(body: str, anchor: str, message: str) -> bool:
@@ -180,7 +181,7 @@ def test_a_new_invitation_stops_the_older_one_working(app, nurse, new_client, ac
     first = invitation_parts(page(add_patient(nurse)))
     with app.app_context():
         profile_id = db.session.scalar(select(PatientProfile.id).where(PatientProfile.nhs_number == NEW_NHS_NUMBER))
-    second = invitation_parts(page(nurse.post_form(f"/nurse/patients/{profile_id}/invitation")))
+    second = invitation_parts(page(nurse.post_form(f"/nurse/patients/{profile_id}/invitation", follow_redirects=True)))
     assert first["code"] != second["code"] and first["link"] != second["link"]
     with app.app_context():
         invitations = list(db.session.scalars(select(Invitation).order_by(Invitation.id)))
@@ -275,3 +276,13 @@ def test_opening_a_record_is_audited(app, nurse, actors):
     assert "Ann Able" in body
     with app.app_context():
         assert [(e.actor_id, e.patient_id) for e in events("patient.view")] == [(actors.nurse_a, actors.profile_a)]
+
+
+def test_refreshing_the_invitation_page_never_shows_the_code_again_or_adds_twice(app, nurse):
+    first = add_patient(nurse)
+    assert "Invitation ready" in page(first)
+    again = nurse.get(first.request.path)
+    assert "This invitation has already been shown" in page(again)
+    assert invitation_parts(page(first))["code"] not in page(again)
+    with app.app_context():
+        assert count(Invitation) == 1  # refreshing created nothing

@@ -119,6 +119,9 @@ def question(step: str):
         result = service.apply_step(draft, questionnaire, step, data)
         if result.ok:
             db.session.commit()
+            if request.form.get("action") == "later":
+                flash("Your answers are saved. You can carry on at any time.", "success")
+                return redirect(url_for("hna.start"))
             if request.args.get("return") == "check":
                 return redirect(url_for("hna.check"))
             return redirect(step_url(following) if following else url_for("hna.check"))
@@ -130,7 +133,9 @@ def question(step: str):
         hna=draft, questionnaire=questionnaire, step=step, errors=errors,
         answers={} if offline_copy else (draft.answers or {}),
         offline_copy=offline_copy, public_page=offline_copy,
-        values=submitted_values, back_url=step_url(previous) if previous else url_for("hna.start"),
+        values=submitted_values,
+        back_url=url_for("hna.check") if request.args.get("return") == "check"
+        else (step_url(previous) if previous else url_for("hna.start")),
         next_url=step_url(following) if following else url_for("hna.check"),
         return_url=url_for("hna.check") if returning else None,
         journey_urls=[step_url(s) for s in steps],

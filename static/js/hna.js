@@ -210,7 +210,8 @@ function enhanceQuestion (form) {
     const data = serialise(form)
     const entry = await saveEntry(form, data)
     if (form.dataset.step.startsWith('domain:')) await rememberDomainAnswer(form, data)
-    const next = form.dataset.returnUrl || form.dataset.nextUrl
+    const later = event.submitter && event.submitter.value === 'later'
+    const next = later ? form.dataset.laterUrl : (form.dataset.returnUrl || form.dataset.nextUrl)
     if (!navigator.onLine) {
       window.location.assign(next)
       return
@@ -229,12 +230,13 @@ function enhanceQuestion (form) {
     }
     if (result.status === 200) {
       await outbox.remove(entry.id)
-      window.location.assign(form.dataset.returnUrl || result.body.next_url || next)
+      window.location.assign(later ? next : (form.dataset.returnUrl || result.body.next_url || next))
     } else {
       // The server did not accept it: let it show its own error page with the answers kept.
       await outbox.remove(entry.id)
       navigating = true
-      form.submit()
+      if (event.submitter && form.requestSubmit) form.requestSubmit(event.submitter)
+      else form.submit()
     }
   })
 

@@ -248,3 +248,18 @@ def test_a_ticked_fever_gets_urgent_advice_and_goes_to_the_top_for_the_team(app,
     listing = client.get("/nurse/hnas").get_data(as_text=True)
     assert "Possible urgent symptom: High temperature or fever" in listing
     assert listing.index("Arthur Ames") < listing.index("Ann Able")
+
+
+def test_save_and_finish_later_keeps_the_page_and_goes_to_the_start(app, patient):
+    start(patient)
+    response = patient.post_form("/hna/questions/distress", {"distress": "3", "action": "later"})
+    assert location(response).endswith("/hna")
+    assert "Continue where you left off" in patient.get("/hna").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(HNA)).answers["distress"] == 3
+
+
+def test_back_from_a_change_link_returns_to_check(patient):
+    complete_required(patient)
+    html = patient.get("/hna/questions/distress?return=check").get_data(as_text=True)
+    assert 'href="/hna/check"' in html

@@ -41,10 +41,10 @@ def step_url(step: str, **kwargs) -> str:
     return url_for("hna.question", step=slug(step), **kwargs)
 
 
-def own_draft_or_start():
+def own_draft():
+    """The signed-in patient and their draft HNA (None when they have none)."""
     patient = current_patient()
-    draft = service.current_draft(patient)
-    return patient, draft
+    return patient, service.current_draft(patient)
 
 
 def form_data(step: str) -> dict:
@@ -76,7 +76,7 @@ def reply_due(hna: HNA):
 @bp.get("/hna")
 @patient_required
 def start():
-    patient, draft = own_draft_or_start()
+    patient, draft = own_draft()
     _apply_stashed_answers(draft)
     return render_template(
         "hna/start.html", draft=draft, submitted=service.submitted_hnas(patient),
@@ -100,7 +100,7 @@ def question(step: str):
         return _stash_and_sign_in(step)
     if not current_user.is_patient:
         refuse("access.refused", role=current_user.role.value)
-    patient, draft = own_draft_or_start()
+    patient, draft = own_draft()
     if draft is None:
         return redirect(url_for("hna.start"))
     questionnaire = service.questionnaire_of(draft.questionnaire_version)
@@ -149,7 +149,7 @@ def question(step: str):
 @bp.get("/hna/check")
 @patient_required
 def check():
-    patient, draft = own_draft_or_start()
+    patient, draft = own_draft()
     if draft is None:
         return redirect(url_for("hna.start"))
     questionnaire = service.questionnaire_of(draft.questionnaire_version)
@@ -164,7 +164,7 @@ def check():
 @bp.post("/hna/submit")
 @patient_required
 def submit():
-    patient, draft = own_draft_or_start()
+    patient, draft = own_draft()
     if draft is None:
         # Already submitted (a second tap): show what they sent rather than an error.
         latest = service.submitted_hnas(patient)
@@ -247,7 +247,7 @@ def api_save():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("step"), str) or not isinstance(payload.get("data"), dict):
         return _json_error(400, "bad_request", "Send {hna_id, step, data}.")
-    patient, draft = own_draft_or_start()
+    patient, draft = own_draft()
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
         if hna_id is not None:
@@ -266,7 +266,8 @@ def api_save():
     if not result.ok:
         return _json_error(422, "invalid", "Check your answer.", errors=result.errors)
     db.session.flush()
-    _, following = service.neighbours(draft, questionnaire, step) if step in service.journey(draft, questionnaire) else (None, None)
+    # apply_step has already refused any step outside the journey.
+    _, following = service.neighbours(draft, questionnaire, step)
     return {
         "saved": True, "hna_id": draft.id, "step": step,
         "next_url": step_url(following) if following else url_for("hna.check"),
@@ -278,7 +279,7 @@ def api_save():
 @idempotent
 def api_submit():
     payload = request.get_json(silent=True) or {}
-    patient, draft = own_draft_or_start()
+    patient, draft = own_draft()
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
         hna = db.session.get(HNA, hna_id) if isinstance(hna_id, int) else None

@@ -73,11 +73,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .careplan import bp as careplan_bp
+    from .followup import bp as followup_bp
     from .hna import bp as hna_bp
     from .main import bp as main_bp
     from .nurse import bp as nurse_bp
 
-    for bp in (main_bp, auth_bp, hna_bp, nurse_bp, admin_bp):
+    for bp in (main_bp, auth_bp, hna_bp, nurse_bp, careplan_bp, followup_bp, admin_bp):
         app.register_blueprint(bp)
 
 

@@ -48,6 +48,15 @@ class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Single points of contact shown to the team's patients.
+    phone: Mapped[str | None] = mapped_column(String(40))
+    hours: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Out of hours: the acute oncology 24-hour line, where the hospital has one.
+    out_of_hours_name: Mapped[str | None] = mapped_column(String(120))
+    out_of_hours_phone: Mapped[str | None] = mapped_column(String(40))
+    # Response targets in working days by queue item kind, overriding the defaults.
+    response_targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
     members: Mapped[list["User"]] = relationship(back_populates="team")
 
@@ -119,6 +128,9 @@ class PatientProfile(db.Model):
     key_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     gp_practice_name: Mapped[str | None] = mapped_column(String(200))
     gp_practice_phone: Mapped[str | None] = mapped_column(String(40))
+    gp_practice_address: Mapped[str | None] = mapped_column(String(300))
+    # How the team reaches the person (for re-entry call-backs).
+    phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two nurses editing at once is detected, not silently merged.

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import routes  # noqa: E402,F401
+from . import routes, services  # noqa: E402,F401

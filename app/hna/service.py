@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..triage import service as triage
 from ..models import PatientProfile, User
 from ..timeutil import utcnow
 from . import answers as rules
@@ -283,6 +284,8 @@ def submit(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     hna.high_scoring_count = len(priority.high_scoring_concerns)
     hna.urgent_symptoms = [c.id for c in urgent_concerns(hna, questionnaire)]
     hna.has_urgent_symptom = bool(hna.urgent_symptoms)
+    db.session.flush()
+    triage.raise_for_hna(hna)
     return []
 
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 
-from . import routes  # noqa: E402,F401
+from . import queue_routes, routes  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""The services directory (admin-managed)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes: see the package docstring."""
+from . import bp  # noqa: F401

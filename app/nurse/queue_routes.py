@@ -1,0 +1,2 @@
+"""The triage queue: list, claim, assign, resolve."""
+from . import bp  # noqa: F401

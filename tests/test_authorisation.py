@@ -69,6 +69,19 @@ class World:
             self.made[key] = hna.id
         return self.made[key]
 
+    def queue_item(self, profile_id: int) -> int:
+        """An open item in the patient's team queue."""
+        key = ("queue-item", profile_id)
+        if key not in self.made:
+            from app.triage.queue import ItemKind
+            from app.triage.service import raise_item
+
+            item = raise_item(db.session.get(PatientProfile, profile_id), ItemKind.REENTRY,
+                              "Worried about a new symptom", f"walk:{profile_id}")
+            db.session.commit()
+            self.made[key] = item.id
+        return self.made[key]
+
 
 @dataclass(frozen=True)
 class Argument:
@@ -93,6 +106,10 @@ ARGUMENTS: dict[str, Argument] = {
     "hna_id": Argument(
         own=lambda w, who: w.submitted_hna(w.actors.profile_a),
         foreign=lambda w, who: w.submitted_hna(w.actors.profile_b),
+    ),
+    "item_id": Argument(
+        own=lambda w, who: w.queue_item(w.actors.profile_a),
+        foreign=lambda w, who: w.queue_item(w.actors.profile_b),
     ),
 }
 

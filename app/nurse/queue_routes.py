@@ -1,2 +1,259 @@
-"""The triage queue: list, claim, assign, resolve."""
-from . import bp  # noqa: F401
+"""The triage queue: list, claim, assign, release, resolve.
+
+Every item is reached through `queue_item_for_staff` (another team's item answers 404, audited),
+every view and change is audited, and every change carries the revision the nurse was looking
+at: if a colleague changed the item meanwhile, the answer is 409 and nothing is overwritten.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import and_, func, select
+
+from ..audit import audit
+from ..authz import staff_required
+from ..extensions import db
+from ..models import PatientProfile, User
+from ..pathways import PATHWAYS
+from ..timeutil import utcnow
+from ..triage import service
+from ..triage.access import queue_item_for_staff
+from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
+from ..triage.queue import KIND_LABELS, KIND_TAG_CLASSES
+from ..triage.working_days import LONDON, due_in_words
+from . import bp
+from .queue_forms import AssignForm, ClaimForm, ReleaseForm, ResolveForm
+
+PAGE_SIZE = 50
+STATUS_LABELS = {
+    "open": "All open items",
+    "mine": "Open items I have",
+    "unassigned": "Open items nobody has",
+    "resolved": "Resolved items",
+}
+
+
+# ---------------------------------------------------------------- template helpers
+
+
+@bp.app_template_global()
+def open_queue_items(profile: PatientProfile) -> list[QueueItem]:
+    """The patient's open queue items, most urgent first (for the nurse's patient page)."""
+    return service.open_items_for_patient(profile.id)
+
+
+@bp.app_template_global()
+def queue_kind_tag(item: QueueItem) -> dict:
+    return {"text": KIND_LABELS[item.kind], "classes": KIND_TAG_CLASSES[item.kind]}
+
+
+@bp.app_template_global()
+def queue_due_words(item: QueueItem, now: datetime | None = None) -> str:
+    return due_in_words(item.due_at, now or utcnow())
+
+
+@bp.app_template_global()
+def queue_is_overdue(item: QueueItem, now: datetime | None = None) -> bool:
+    return item.status is ItemStatus.OPEN and (now or utcnow()) > item.due_at
+
+
+@bp.app_template_global()
+def queue_who_has(item: QueueItem) -> str:
+    if item.assignee is None:
+        return "Nobody yet"
+    return "You" if item.assignee_id == current_user.id else item.assignee.display_name
+
+
+@bp.app_template_global()
+def uk_time(moment: datetime | None) -> str:
+    """'25 November 2026, 10:42' in UK time."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y, %H:%M}"
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def _filters() -> service.QueueFilters:
+    args = request.args
+    status = args.get("status", "open")
+    pathway = args.get("pathway") or None
+    key_worker = args.get("key_worker", "")
+    return service.QueueFilters(
+        status=status if status in service.STATUSES else "open",
+        pathway=pathway if pathway in PATHWAYS else None,
+        key_worker_id=int(key_worker) if key_worker.isdigit() and key_worker.isascii() else None,
+        search=(args.get("q") or "").strip()[:100],
+        user_id=current_user.id,
+    )
+
+
+def _summary(team_id: int) -> dict:
+    """How many open items the team has, how many are red flags or emergencies, how many overdue."""
+    now = utcnow()
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(QueueItem.rank == 0),
+            func.count().filter(QueueItem.due_at < now),
+        ).where(QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
+    ).one()
+    return {"open": row[0], "urgent": row[1], "overdue": row[2]}
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    filters = _filters()
+    team_id = current_user.team_id
+    after = (request.args.get("after") or "")[:100] or None
+    page, nurses, summary = service.QueuePage(), [], None
+    if team_id is not None:
+        service.raise_due_reviews(team_id, utcnow().astimezone(LONDON).date())
+        page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
+        nurses = service.team_nurses(team_id)
+        summary = _summary(team_id)
+    # Filters and counts only: never a name or what was typed in the search box.
+    audit("queue.list", status=filters.status, pathway=filters.pathway,
+          key_worker=filters.key_worker_id, searched=bool(filters.search),
+          page=2 if after else 1, results=len(page.items))
+    db.session.commit()
+    current = {
+        "status": filters.status, "pathway": filters.pathway or "",
+        "key_worker": filters.key_worker_id or "", "q": filters.search,
+    }
+    next_url = None
+    if page.next_after:
+        next_url = url_for("nurse.queue", **{k: v for k, v in current.items() if v}, after=page.next_after)
+    first_url = url_for("nurse.queue", **{k: v for k, v in current.items() if v}) if after else None
+    return render_template(
+        "nurse/queue.html", page=page, filters=filters, nurses=nurses, summary=summary,
+        status_labels=STATUS_LABELS, pathways=PATHWAYS, next_url=next_url, first_url=first_url,
+        no_team=team_id is None, now=utcnow(), outcome_labels=OUTCOME_LABELS,
+    )
+
+
+# ---------------------------------------------------------------- one item
+
+
+def _forms(item: QueueItem, **given) -> dict:
+    """The item page's forms: blank ones, except any given (posted, with errors or kept)."""
+    forms = {
+        "claim_form": given.get("claim_form") or ClaimForm(formdata=None),
+        "release_form": given.get("release_form") or ReleaseForm(formdata=None),
+        "assign_form": given.get("assign_form") or AssignForm(formdata=None),
+        "resolve_form": given.get("resolve_form") or ResolveForm(formdata=None),
+    }
+    forms["assign_form"].set_nurses(
+        [nurse for nurse in service.team_nurses(item.team_id) if nurse.id != item.assignee_id]
+    )
+    return forms
+
+
+def _item_page(item: QueueItem, status: int = 200, form=None, conflict=None, template="nurse/queue_item.html", **given):
+    return render_template(
+        template, item=item, form=form, conflict=conflict, now=utcnow(),
+        outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, **_forms(item, **given),
+    ), status
+
+
+@bp.get("/queue/<int:item_id>")
+@staff_required
+def queue_item(item_id: int):
+    item = queue_item_for_staff(item_id)
+    audit("queue.view", patient=item.patient_id, subject=f"queue-item:{item.id}")
+    db.session.commit()
+    return _item_page(item)
+
+
+def _act(item_id: int, form, form_name: str, action: str, change, success, after: str):
+    """Validate `form`, make the change with `change(item, form)`, audit it, and redirect.
+
+    On a stale revision: 409 with the item as it is now and what the nurse typed, kept.
+    """
+    item = queue_item_for_staff(item_id)
+    if hasattr(form, "set_nurses"):
+        form.set_nurses(service.team_nurses(item.team_id))
+    subject = f"queue-item:{item.id}"
+    if not form.validate_on_submit():
+        if form.revision.errors:
+            flash(form.revision.errors[0], "info")
+            return redirect(url_for("nurse.queue_item", item_id=item.id), 303)
+        return _item_page(item, form=form, **{form_name: form})
+    try:
+        result = change(item, form)
+    except service.Conflict as exc:
+        audit(action, patient=exc.item.patient_id, subject=subject, outcome="conflict",
+              revision_seen=form.revision.data, revision_now=exc.item.revision)
+        db.session.commit()
+        return _item_page(exc.item, status=409, conflict=exc, template="nurse/queue_conflict.html",
+                          typed=form, **({form_name: form} if form_name == "resolve_form" else {}))
+    except service.QueueError as exc:
+        db.session.rollback()
+        if hasattr(form, "assignee"):
+            form.assignee.errors.append(exc.message)
+            return _item_page(item, form=form, **{form_name: form})
+        flash(exc.message, "info")
+        return redirect(url_for("nurse.queue_item", item_id=item.id), 303)
+    detail = result if isinstance(result, dict) else {}
+    audit(action, patient=item.patient_id, subject=subject, revision=item.revision, **detail)
+    db.session.commit()
+    flash(success(item), "success")
+    return redirect(url_for(after, item_id=item.id) if after == "nurse.queue_item" else url_for(after), 303)
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.post("/queue/<int:item_id>/claim")
+@staff_required
+def queue_claim(item_id: int):
+    return _act(
+        item_id, ClaimForm(), "claim_form", "queue.claim",
+        lambda item, form: service.claim(item, _me(), form.revision.data),
+        lambda item: f"You have this item: {item.patient.full_name}", "nurse.queue_item",
+    )
+
+
+@bp.post("/queue/<int:item_id>/assign")
+@staff_required
+def queue_assign(item_id: int):
+    def change(item, form):
+        to_user = db.session.get(User, form.assignee.data)
+        service.assign(item, to_user, _me(), form.revision.data)
+        return {"to": to_user.id}
+
+    return _act(
+        item_id, AssignForm(), "assign_form", "queue.assign", change,
+        lambda item: f"{item.assignee.display_name} has the item for {item.patient.full_name}", "nurse.queue",
+    )
+
+
+@bp.post("/queue/<int:item_id>/release")
+@staff_required
+def queue_release(item_id: int):
+    return _act(
+        item_id, ReleaseForm(), "release_form", "queue.release",
+        lambda item, form: service.release(item, _me(), form.revision.data),
+        lambda item: f"Item for {item.patient.full_name} given back to the team", "nurse.queue",
+    )
+
+
+@bp.post("/queue/<int:item_id>/resolve")
+@staff_required
+def queue_resolve(item_id: int):
+    def change(item, form):
+        outcome = Outcome(form.outcome.data)
+        service.resolve(item, outcome, form.note.data, _me(), form.revision.data)
+        # The note is clinical free text: the audit log records only that there was one.
+        return {"resolution": outcome.value, "note": bool(item.outcome_note)}
+
+    return _act(
+        item_id, ResolveForm(), "resolve_form", "queue.resolve", change,
+        lambda item: f"Resolved: {item.patient.full_name} – {OUTCOME_LABELS[item.outcome].lower()}", "nurse.queue",
+    )

@@ -59,3 +59,22 @@ def ordered(entries: list[QueueEntry]) -> list[QueueEntry]:
 
 def kind_for_hna(high_distress: bool) -> ItemKind:
     return ItemKind.HNA_HIGH_DISTRESS if high_distress else ItemKind.HNA_NEW
+
+
+# How each kind is named on the queue, and the NHS.UK tag colour that marks it.
+KIND_LABELS = {
+    ItemKind.EMERGENCY: "Emergency",
+    ItemKind.RED_FLAG: "Red flag",
+    ItemKind.REENTRY: "Re-entry request",
+    ItemKind.HNA_HIGH_DISTRESS: "High distress",
+    ItemKind.HNA_NEW: "Needs assessment",
+    ItemKind.PLAN_REVIEW_OVERDUE: "Care plan review",
+}
+KIND_TAG_CLASSES = {
+    ItemKind.EMERGENCY: "nhsuk-tag--red",
+    ItemKind.RED_FLAG: "nhsuk-tag--red",
+    ItemKind.REENTRY: "nhsuk-tag--orange",
+    ItemKind.HNA_HIGH_DISTRESS: "nhsuk-tag--yellow",
+    ItemKind.HNA_NEW: "nhsuk-tag--blue",
+    ItemKind.PLAN_REVIEW_OVERDUE: "nhsuk-tag--grey",
+}

@@ -1,17 +1,20 @@
 """Raising queue items. Every source raises through `raise_item`, keyed so it happens once."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import PatientProfile, Team
+from ..models import AuditEvent, PatientProfile, Role, Team, User
 from ..timeutil import utcnow
-from .models import QueueItem
+from .models import ItemStatus, Outcome, QueueItem
 from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, kind_for_hna
-from .working_days import response_deadline
+from .working_days import LONDON, response_deadline
 
 
 def target_working_days(team: Team, kind: ItemKind) -> int:
@@ -72,3 +75,252 @@ def resolve_by_source(source_key: str, outcome, note: str | None, by) -> QueueIt
     if item.assignee_id is None:
         item.assignee_id, item.assigned_at = by.id, item.resolved_at
     return item
+
+
+# ---------------------------------------------------------------- overdue care plan reviews
+
+
+def raise_due_reviews(team_id: int, today: date) -> int:
+    """Raise an item, once, for each current care plan of the team whose review date has passed.
+
+    Cheap enough to run on every view of the queue: the plans come from the
+    (team_id, is_current, review_date) index, and plans already raised are left out through the
+    unique source_key. Returns how many items were raised.
+    """
+    from ..careplan.models import CarePlan
+
+    source_key = literal("plan-review:") + cast(CarePlan.id, String)
+    plans = db.session.scalars(
+        select(CarePlan)
+        .where(CarePlan.team_id == team_id, CarePlan.is_current.is_(True), CarePlan.review_date < today)
+        .where(~select(QueueItem.id).where(QueueItem.source_key == source_key).exists())
+        .order_by(CarePlan.review_date, CarePlan.id)
+    ).all()
+    now = utcnow()
+    for plan in plans:
+        # It became overdue when the review day ended (UK time), or now, if that is earlier.
+        passed = datetime.combine(plan.review_date + timedelta(days=1), time(0), tzinfo=LONDON)
+        raise_item(
+            plan.patient, ItemKind.PLAN_REVIEW_OVERDUE,
+            f"Care plan review was due on {plan.review_date.day} {plan.review_date:%B %Y}",
+            f"plan-review:{plan.id}", received_at=min(passed.astimezone(timezone.utc), now),
+            care_plan_id=plan.id,
+        )
+    return len(plans)
+
+
+# ---------------------------------------------------------------- the queue page
+
+STATUSES = ("open", "mine", "unassigned", "resolved")
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the nurse asked to see. `user_id` is the nurse looking, for 'mine'."""
+
+    status: str = "open"
+    pathway: str | None = None
+    key_worker_id: int | None = None
+    search: str = ""
+    user_id: int | None = None
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem] = field(default_factory=list)
+    # Where the next page starts (opaque, for the URL), or None on the last page.
+    next_after: str | None = None
+
+
+def _micros(moment: datetime) -> int:
+    return round(moment.astimezone(timezone.utc).timestamp() * 1_000_000)
+
+
+def _moment(micros: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+
+
+def cursor_for(item: QueueItem, status: str) -> str:
+    """The position just after `item` in its list: what `after=` carries to the next page."""
+    if status == "resolved":
+        return f"r.{_micros(item.resolved_at)}.{item.id}"
+    return f"o.{item.rank}.{_micros(item.due_at)}.{_micros(item.received_at)}.{item.id}"
+
+
+def _parse_cursor(after: str | None, status: str) -> tuple | None:
+    """The cursor's values, or None for the first page (a cursor that is not one of ours)."""
+    if not after:
+        return None
+    parts = after.split(".")
+    try:
+        numbers = [int(p) for p in parts[1:]]
+    except ValueError:
+        return None
+    if status == "resolved" and parts[0] == "r" and len(numbers) == 2:
+        return _moment(numbers[0]), numbers[1]
+    if status != "resolved" and parts[0] == "o" and len(numbers) == 4:
+        return numbers[0], _moment(numbers[1]), _moment(numbers[2]), numbers[3]
+    return None
+
+
+def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, limit: int = 50) -> QueuePage:
+    """One page of the team's queue: open items most urgent first, resolved ones newest first.
+
+    Keyset pagination: each page starts after the last row of the one before, so a page deep in
+    the queue costs what the first does, and items that arrive or go meanwhile never make a row
+    appear twice or be skipped.
+    """
+    from ..nurse.routes import _search
+
+    stmt = (
+        select(QueueItem)
+        .join(QueueItem.patient)
+        .options(contains_eager(QueueItem.patient))
+        .where(QueueItem.team_id == team_id)
+    )
+    position = _parse_cursor(after, filters.status)
+    if filters.status == "resolved":
+        stmt = stmt.where(QueueItem.status == ItemStatus.RESOLVED)
+        if position is not None:
+            stmt = stmt.where(tuple_(QueueItem.resolved_at, QueueItem.id) < tuple_(*position))
+        stmt = stmt.order_by(QueueItem.resolved_at.desc(), QueueItem.id.desc())
+    else:
+        stmt = stmt.where(QueueItem.status == ItemStatus.OPEN)
+        if filters.status == "mine":
+            stmt = stmt.where(QueueItem.assignee_id == filters.user_id)
+        elif filters.status == "unassigned":
+            stmt = stmt.where(QueueItem.assignee_id.is_(None))
+        if position is not None:
+            # The rank bound lets the database start its index range at the right place.
+            stmt = stmt.where(
+                QueueItem.rank >= position[0],
+                tuple_(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id) > tuple_(*position),
+            )
+        stmt = stmt.order_by(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
+    if filters.pathway:
+        stmt = stmt.where(PatientProfile.tumour_pathway == filters.pathway)
+    if filters.key_worker_id:
+        stmt = stmt.where(PatientProfile.key_worker_id == filters.key_worker_id)
+    if filters.search:
+        stmt = stmt.where(_search(filters.search))
+    rows = db.session.scalars(stmt.limit(limit + 1)).all()
+    page = QueuePage(items=list(rows[:limit]))
+    if len(rows) > limit:
+        page.next_after = cursor_for(page.items[-1], filters.status)
+    return page
+
+
+def open_items_for_patient(patient_id: int) -> list[QueueItem]:
+    return list(db.session.scalars(
+        select(QueueItem)
+        .where(QueueItem.patient_id == patient_id, QueueItem.status == ItemStatus.OPEN)
+        .order_by(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
+    ))
+
+
+def team_nurses(team_id: int) -> list[User]:
+    """Who an item can be given to: the team's active nurses."""
+    return list(db.session.scalars(
+        select(User)
+        .where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
+        .order_by(User.display_name, User.id)
+    ))
+
+
+# ---------------------------------------------------------------- acting on an item
+
+
+class QueueError(Exception):
+    """An action that cannot be done, with a message for the nurse."""
+
+    def __init__(self, message: str, item: QueueItem | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.item = item
+
+
+class Conflict(QueueError):
+    """Someone else changed the item since the nurse loaded it. Nothing was saved."""
+
+    def __init__(self, item: QueueItem, changed_by: User | None) -> None:
+        who = changed_by.display_name if changed_by is not None else "Someone else"
+        super().__init__(
+            f"{who} changed this item while you were looking at it, so your change was not saved. "
+            "Check what it looks like now, then try again if it is still needed.",
+            item,
+        )
+        self.changed_by = changed_by
+
+
+CHANGE_ACTIONS = ("queue.claim", "queue.assign", "queue.release", "queue.resolve")
+
+
+def last_changed_by(item: QueueItem) -> User | None:
+    """Who made the item's latest change, from the audit log (None if it was never changed)."""
+    return db.session.scalar(
+        select(User).join(AuditEvent, AuditEvent.actor_id == User.id)
+        .where(AuditEvent.patient_id == item.patient_id, AuditEvent.subject == f"queue-item:{item.id}",
+               AuditEvent.action.in_(CHANGE_ACTIONS), AuditEvent.outcome == "success")
+        .order_by(AuditEvent.id.desc()).limit(1)
+    )
+
+
+def _conflict(item_id: int) -> Conflict:
+    db.session.rollback()
+    item = db.session.get(QueueItem, item_id, populate_existing=True)
+    return Conflict(item, last_changed_by(item))
+
+
+def _check(item: QueueItem, expected_revision: int | None, *, open_only: bool = True) -> None:
+    if expected_revision != item.revision:
+        raise _conflict(item.id)
+    if open_only and item.status is not ItemStatus.OPEN:
+        raise QueueError("This item has been resolved, so it cannot be changed.", item)
+
+
+def _save(item: QueueItem) -> QueueItem:
+    """Flush with the revision check; a change that slipped in meanwhile is a Conflict."""
+    item_id = item.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise _conflict(item_id) from None
+    return item
+
+
+def claim(item: QueueItem, nurse: User, expected_revision: int | None) -> QueueItem:
+    """The nurse takes the item (from nobody, or over from a colleague)."""
+    _check(item, expected_revision)
+    item.assignee_id, item.assigned_at = nurse.id, utcnow()
+    return _save(item)
+
+
+def assign(item: QueueItem, to_user: User | None, by: User, expected_revision: int | None) -> QueueItem:
+    """Give the item to a colleague: an active nurse of the item's team."""
+    _check(item, expected_revision)
+    if (
+        to_user is None or to_user.role is not Role.NURSE or not to_user.active
+        or to_user.team_id != item.team_id
+    ):
+        raise QueueError("Choose a nurse in your team", item)
+    item.assignee_id, item.assigned_at = to_user.id, utcnow()
+    return _save(item)
+
+
+def release(item: QueueItem, by: User, expected_revision: int | None) -> QueueItem:
+    """Nobody has the item any more: it goes back to the team."""
+    _check(item, expected_revision)
+    item.assignee_id, item.assigned_at = None, None
+    return _save(item)
+
+
+def resolve(item: QueueItem, outcome: Outcome, note: str | None, by: User, expected_revision: int | None) -> QueueItem:
+    """Close the item with what was done."""
+    _check(item, expected_revision)
+    now = utcnow()
+    item.status, item.outcome = ItemStatus.RESOLVED, outcome
+    item.outcome_note = (note or "").strip() or None
+    item.resolved_at, item.resolved_by_id = now, by.id
+    if item.assignee_id is None:
+        item.assignee_id, item.assigned_at = by.id, now
+    return _save(item)

@@ -65,3 +65,71 @@ def response_deadline(received: datetime, working_days: int, hours: WorkingHours
 def working_time_overdue(deadline: datetime, now: datetime) -> timedelta:
     """How far past its deadline an item is (zero when it is not yet due)."""
     return max(timedelta(0), now - deadline)
+
+
+def working_hours_between(start: datetime, end: datetime, hours: WorkingHours = WorkingHours()) -> timedelta:
+    """Time between `start` and `end` that falls in working hours on working days."""
+    if end <= start:
+        return timedelta(0)
+    start_local, end_local = start.astimezone(LONDON), end.astimezone(LONDON)
+    total = timedelta(0)
+    day = start_local.date()
+    while day <= end_local.date():
+        if is_working_day(day):
+            opens = datetime.combine(day, hours.start, tzinfo=LONDON)
+            closes = datetime.combine(day, hours.end, tzinfo=LONDON)
+            overlap = min(closes, end_local) - max(opens, start_local)
+            if overlap > timedelta(0):
+                total += overlap
+        day += timedelta(days=1)
+    return total
+
+
+def clock_time(moment: datetime) -> str:
+    """NHS.UK style: 5pm, 9:30am, midday, midnight (London time)."""
+    local = moment.astimezone(LONDON)
+    if (local.hour, local.minute) == (12, 0):
+        return "midday"
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
+def day_words(moment: datetime, now: datetime) -> str:
+    """'today', 'tomorrow', 'yesterday' or 'on Thursday 26 November' (London dates)."""
+    day, today = moment.astimezone(LONDON).date(), now.astimezone(LONDON).date()
+    if day == today:
+        return "today"
+    if day == today + timedelta(days=1):
+        return "tomorrow"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    text = f"on {day:%A} {day.day} {day:%B}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def due_in_words(due: datetime, now: datetime, hours: WorkingHours = WorkingHours()) -> str:
+    """How an item stands against its response target, in plain words.
+
+    'Due by 5pm today'; once past it, how long in working time: 'Overdue by 3 working hours',
+    'Overdue by 2 working days' (a working day being the team's working hours).
+    """
+    if now <= due:
+        return f"Due by {clock_time(due)} {day_words(due, now)}"
+    late = working_hours_between(due, now, hours)
+    day_length = datetime.combine(date.min, hours.end) - datetime.combine(date.min, hours.start)
+    if late >= day_length:
+        return f"Overdue by {_plural(late // day_length, 'working day')}"
+    if late >= timedelta(hours=1):
+        return f"Overdue by {_plural(late // timedelta(hours=1), 'working hour')}"
+    return f"Overdue: was due by {clock_time(due)} {day_words(due, now)}"
+
+
+def is_overdue(due: datetime, now: datetime) -> bool:
+    return now > due

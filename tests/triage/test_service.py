@@ -1,0 +1,287 @@
+"""The queue in the database: order, targets, keyset pages, filters, overdue reviews, locking."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import PatientProfile, User
+from app.triage import service
+from app.triage.models import ItemStatus, Outcome, QueueItem
+from app.triage.queue import ItemKind
+from app.triage.service import Conflict, QueueError, QueueFilters, queue_page
+from app.triage.working_days import response_deadline
+from tests.helpers import make_patient
+from tests.triage.helpers import T0, care_plan, item, nurse, team
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def ids(page) -> list[int]:
+    return [i.id for i in page.items]
+
+
+def all_pages(team_id: int, filters: QueueFilters, limit: int) -> list[int]:
+    seen, after = [], None
+    for _ in range(100):
+        page = queue_page(team_id, filters, after=after, limit=limit)
+        assert len(page.items) <= limit
+        seen += ids(page)
+        if page.next_after is None:
+            return seen
+        after = page.next_after
+    raise AssertionError("pagination never ended")
+
+
+# ---------------------------------------------------------------- order and targets
+
+
+def test_queue_orders_kinds_clinically_whatever_arrived_first(app, actors):
+    with app.app_context():
+        a = actors.profile_a
+        review = item(a, ItemKind.PLAN_REVIEW_OVERDUE, T0 - timedelta(days=30))
+        new = item(a, ItemKind.HNA_NEW, T0 - timedelta(days=3))
+        distress = item(a, ItemKind.HNA_HIGH_DISTRESS, T0 - timedelta(days=2))
+        reentry = item(a, ItemKind.REENTRY, T0 - timedelta(days=1))
+        red_flag_late = item(a, ItemKind.RED_FLAG, T0 + timedelta(hours=7))  # after the cut-off: tomorrow
+        emergency = item(a, ItemKind.EMERGENCY, T0)
+        page = queue_page(actors.team_a, QueueFilters())
+        assert ids(page) == [emergency.id, red_flag_late.id, reentry.id, distress.id, new.id, review.id]
+
+
+def test_within_a_kind_the_nearest_deadline_then_the_oldest_comes_first(app, actors):
+    with app.app_context():
+        later = item(actors.profile_a, ItemKind.REENTRY, T0 + timedelta(days=1))
+        same_due_newer = item(actors.profile_a, ItemKind.REENTRY, T0 + timedelta(hours=1))
+        same_due_older = item(actors.profile_a, ItemKind.REENTRY, T0)
+        assert same_due_older.due_at == same_due_newer.due_at < later.due_at
+        assert ids(queue_page(actors.team_a, QueueFilters())) == [same_due_older.id, same_due_newer.id, later.id]
+
+
+@pytest.mark.parametrize(
+    ("kind", "received_local", "due_local"),
+    [
+        (ItemKind.RED_FLAG, datetime(2026, 11, 24, 10), datetime(2026, 11, 24, 17)),  # same working day
+        (ItemKind.RED_FLAG, datetime(2026, 11, 27, 16), datetime(2026, 11, 30, 17)),  # Friday after 3pm: Monday
+        (ItemKind.REENTRY, datetime(2026, 12, 24, 10), datetime(2026, 12, 30, 17)),   # 2 working days over Christmas
+        (ItemKind.HNA_NEW, datetime(2027, 3, 24, 10), datetime(2027, 4, 2, 17)),      # 5 working days over Easter
+    ],
+)
+def test_items_are_due_by_the_default_working_day_targets(app, actors, kind, received_local, due_local):
+    with app.app_context():
+        made = item(actors.profile_a, kind, received_local.replace(tzinfo=LONDON).astimezone(timezone.utc))
+        assert made.due_at == due_local.replace(tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def test_a_team_can_set_its_own_targets(app, actors):
+    with app.app_context():
+        team(actors.team_a).response_targets = {"reentry": 1, "hna_new": 0}
+        db.session.commit()
+        assert service.target_working_days(team(actors.team_a), ItemKind.REENTRY) == 1
+        assert service.target_working_days(team(actors.team_a), ItemKind.HNA_HIGH_DISTRESS) == 2
+        reentry = item(actors.profile_a, ItemKind.REENTRY, T0)
+        new = item(actors.profile_a, ItemKind.HNA_NEW, T0)
+        other_team = item(actors.profile_b, ItemKind.REENTRY, T0)
+        assert reentry.due_at == response_deadline(T0, 1) == datetime(2026, 11, 25, 17, tzinfo=timezone.utc)
+        assert new.due_at == response_deadline(T0, 0)
+        assert other_team.due_at == response_deadline(T0, 2)
+
+
+def test_raising_the_same_source_twice_gives_the_same_item(app, actors):
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        first = service.raise_item(patient, ItemKind.REENTRY, "Worried about a lump", "reentry:1")
+        again = service.raise_item(patient, ItemKind.REENTRY, "Worried about a lump", "reentry:1")
+        db.session.commit()
+        assert first.id == again.id
+        assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 1
+
+
+# ---------------------------------------------------------------- keyset pagination
+
+
+def test_keyset_pages_have_no_duplicates_or_gaps_even_with_ties(app, actors):
+    with app.app_context():
+        kinds = list(ItemKind)
+        for n in range(37):
+            # Many items share a kind, a deadline and a received time: only the id breaks ties.
+            item(actors.profile_a if n % 2 else actors.profile_a2, kinds[n % len(kinds)],
+                 T0 + timedelta(hours=(n % 3) * 24))
+        everything = ids(queue_page(actors.team_a, QueueFilters(), limit=1000))
+        assert len(everything) == 37
+        for limit in (1, 5, 10, 36, 37):
+            assert all_pages(actors.team_a, QueueFilters(), limit) == everything
+
+
+def test_resolved_items_page_newest_first(app, actors):
+    with app.app_context():
+        by = db.session.get(User, actors.nurse_a)
+        made = [item(actors.profile_a, ItemKind.HNA_NEW, T0 + timedelta(minutes=n)) for n in range(7)]
+        for n, it in enumerate(made):
+            service.resolve(it, Outcome.PHONED, None, by, it.revision)
+            it.resolved_at = T0 + timedelta(hours=n // 2)  # pairs share a time
+        db.session.commit()
+        expected = [it.id for it in sorted(made, key=lambda i: (i.resolved_at, i.id), reverse=True)]
+        assert all_pages(actors.team_a, QueueFilters(status="resolved"), 3) == expected
+        assert ids(queue_page(actors.team_a, QueueFilters())) == []
+
+
+def test_an_item_resolved_between_pages_neither_repeats_nor_hides_another(app, actors):
+    with app.app_context():
+        made = [item(actors.profile_a, ItemKind.REENTRY, T0 + timedelta(minutes=n)) for n in range(6)]
+        first = queue_page(actors.team_a, QueueFilters(), limit=3)
+        service.resolve(made[0], Outcome.PHONED, None, db.session.get(User, actors.nurse_a), made[0].revision)
+        db.session.commit()
+        second = queue_page(actors.team_a, QueueFilters(), after=first.next_after, limit=3)
+        assert ids(first) + ids(second) == [m.id for m in made]
+
+
+def test_a_cursor_that_is_not_ours_gives_the_first_page(app, actors):
+    with app.app_context():
+        made = item(actors.profile_a)
+        for after in ("nonsense", "o.1.2", "r.1.2", "o.a.b.c.d", ""):
+            assert ids(queue_page(actors.team_a, QueueFilters(), after=after)) == [made.id]
+
+
+# ---------------------------------------------------------------- filters and search
+
+
+def test_filters(app, actors):
+    with app.app_context():
+        other_nurse = nurse(actors.team_a, "Nurse Two")
+        lung = make_patient(team(actors.team_a), "Lena", "Lund", other_nurse, tumour_pathway="lung",
+                            nhs_number="9434765919")
+        db.session.commit()
+        ann = item(actors.profile_a, ItemKind.REENTRY)        # breast, key worker nurse A
+        arthur = item(actors.profile_a2, ItemKind.HNA_NEW)    # breast, key worker nurse A
+        lena = item(lung.id, ItemKind.RED_FLAG)               # lung, key worker Nurse Two
+        done = item(actors.profile_a, ItemKind.HNA_NEW)
+        item(actors.profile_b, ItemKind.RED_FLAG)             # the other team's: never shown
+        service.claim(ann, db.session.get(User, actors.nurse_a), ann.revision)
+        service.resolve(done, Outcome.REFERRED, None, db.session.get(User, actors.nurse_a), done.revision)
+        db.session.commit()
+
+        def shown(**filters):
+            return ids(queue_page(actors.team_a, QueueFilters(user_id=actors.nurse_a, **filters)))
+
+        assert shown() == [lena.id, ann.id, arthur.id]
+        assert shown(status="mine") == [ann.id]
+        assert shown(status="unassigned") == [lena.id, arthur.id]
+        assert shown(status="resolved") == [done.id]
+        assert shown(pathway="lung") == [lena.id]
+        assert shown(key_worker_id=other_nurse.id) == [lena.id]
+        assert shown(key_worker_id=actors.nurse_a, status="unassigned") == [arthur.id]
+        assert shown(search="ann able") == [ann.id]
+        assert shown(search="LUND") == [lena.id]
+        assert shown(search="943 476") == [lena.id]
+        assert shown(search="Baker") == []
+        assert shown(search="100%") == []
+
+
+# ---------------------------------------------------------------- overdue care plan reviews
+
+
+def test_a_passed_review_date_raises_one_item_per_current_plan(app, actors):
+    with app.app_context():
+        today = date(2026, 3, 10)
+        overdue = care_plan(actors.profile_a, date(2026, 3, 3))
+        care_plan(actors.profile_a2, today)                              # due today: not yet passed
+        care_plan(actors.profile_a2, date(2026, 1, 1), is_current=False, version=2)  # replaced
+        care_plan(actors.profile_b, date(2026, 1, 1))                    # the other team's
+        assert service.raise_due_reviews(actors.team_a, today) == 1
+        db.session.commit()
+        assert service.raise_due_reviews(actors.team_a, today) == 0
+        assert service.raise_due_reviews(actors.team_a, today + timedelta(days=5)) == 1  # profile_a2's
+        db.session.commit()
+        raised = db.session.scalar(select(QueueItem).where(QueueItem.care_plan_id == overdue.id))
+        assert raised.kind is ItemKind.PLAN_REVIEW_OVERDUE
+        assert raised.source_key == f"plan-review:{overdue.id}"
+        assert raised.reason == "Care plan review was due on 3 March 2026"
+        assert raised.patient_id == actors.profile_a and raised.team_id == actors.team_a
+        # It became overdue at the end of the review day, UK time.
+        assert raised.received_at == datetime(2026, 3, 4, 0, tzinfo=timezone.utc)
+        assert db.session.scalar(select(func.count()).select_from(QueueItem)
+                                 .where(QueueItem.team_id == actors.team_b)) == 0
+
+
+# ---------------------------------------------------------------- claim, assign, release, resolve
+
+
+def test_claim_assign_release_resolve(app, actors):
+    with app.app_context():
+        me = db.session.get(User, actors.nurse_a)
+        colleague = nurse(actors.team_a, "Nurse Two")
+        it = item(actors.profile_a, ItemKind.REENTRY)
+        assert it.revision == 1
+        service.claim(it, me, 1)
+        assert (it.assignee_id, it.revision) == (me.id, 2) and it.assigned_at is not None
+        service.assign(it, colleague, me, 2)
+        assert (it.assignee_id, it.revision) == (colleague.id, 3)
+        service.release(it, me, 3)
+        assert (it.assignee_id, it.assigned_at, it.revision) == (None, None, 4)
+        service.resolve(it, Outcome.ADVICE_GIVEN, "  Told to rest  ", me, 4)
+        db.session.commit()
+        it = db.session.get(QueueItem, it.id, populate_existing=True)
+        assert it.status is ItemStatus.RESOLVED and it.outcome is Outcome.ADVICE_GIVEN
+        assert it.outcome_note == "Told to rest"
+        assert (it.resolved_by_id, it.assignee_id) == (me.id, me.id)
+        with pytest.raises(QueueError, match="resolved"):
+            service.claim(it, me, it.revision)
+
+
+@pytest.mark.parametrize("who", ["other team", "inactive", "patient", "nobody"])
+def test_items_go_only_to_active_nurses_of_the_team(app, actors, who):
+    with app.app_context():
+        me = db.session.get(User, actors.nurse_a)
+        it = item(actors.profile_a)
+        to_user = {
+            "other team": lambda: db.session.get(User, actors.nurse_b),
+            "inactive": lambda: nurse(actors.team_a, "Gone Nurse", active=False),
+            "patient": lambda: db.session.get(User, actors.patient_a),
+            "nobody": lambda: None,
+        }[who]()
+        with pytest.raises(QueueError, match="Choose a nurse in your team"):
+            service.assign(it, to_user, me, it.revision)
+        db.session.rollback()
+        assert db.session.get(QueueItem, it.id).assignee_id is None
+
+
+def test_a_stale_revision_is_a_conflict_and_overwrites_nothing(app, actors):
+    with app.app_context():
+        me = db.session.get(User, actors.nurse_a)
+        colleague = nurse(actors.team_a, "Nurse Two")
+        it = item(actors.profile_a, ItemKind.RED_FLAG)
+        seen = it.revision
+        service.claim(it, colleague, seen)
+        from app.audit import audit
+        audit("queue.claim", patient=it.patient_id, subject=f"queue-item:{it.id}", actor=colleague)
+        db.session.commit()
+        with pytest.raises(Conflict) as caught:
+            service.resolve(it, Outcome.NO_ACTION_NEEDED, "Not needed", me, seen)
+        assert caught.value.changed_by.id == colleague.id
+        assert "Nurse Two changed this item" in caught.value.message
+        db.session.commit()
+        it = db.session.get(QueueItem, it.id, populate_existing=True)
+        assert (it.status, it.assignee_id, it.outcome, it.revision) == (ItemStatus.OPEN, colleague.id, None, 2)
+
+
+def test_a_change_made_between_reading_and_saving_is_caught_at_flush(app, actors):
+    with app.app_context():
+        me = db.session.get(User, actors.nurse_a)
+        colleague = nurse(actors.team_a, "Nurse Two")
+        it = item(actors.profile_a, ItemKind.RED_FLAG)
+        assert it.revision == 1
+        # Another request saves after this one loaded the item (the row moves on; this copy does not).
+        with db.engine.begin() as other_request:
+            other_request.execute(
+                text("UPDATE queue_items SET revision = 2, assignee_id = :who WHERE id = :id"),
+                {"who": colleague.id, "id": it.id},
+            )
+        with pytest.raises(Conflict) as caught:
+            service.claim(it, me, 1)
+        assert (caught.value.item.revision, caught.value.item.assignee_id) == (2, colleague.id)
+        db.session.commit()
+        assert db.session.get(QueueItem, it.id).assignee_id == colleague.id

@@ -11,7 +11,10 @@ from .models import Role, Team, User
 
 
 def init_cli(app: Flask) -> None:
+    from .triage.cli import init_queue_cli
+
     init_content_cli(app)
+    init_queue_cli(app)
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True, help="The admin's full name")

@@ -121,6 +121,8 @@ EXEMPT: dict[str, str] = {
     "signed-in patient's own draft",
     "admin.questionnaire_json": "<version_id> names published clinical content, the same for "
     "every team and holding no patient data; admin-only is checked by the role walk",
+    "admin.service_edit": "<service_id> names a services directory entry, shared by every team and "
+    "holding no patient data; admin-only is checked by the role walk, unknown ids in tests/admin",
 }
 
 # Open to everyone, signed in or not.

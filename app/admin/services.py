@@ -1,2 +1,217 @@
-"""The services directory (admin-managed)."""
-from . import bp  # noqa: F401
+"""The services directory (admin-managed): local and national services that care plans refer or
+signpost people to, by category, with contact details and the concern domains they help with.
+
+No patient data here. Changes are audited; two admins editing one service at once is detected
+through the service's `version` and said plainly (409), keeping what the second admin typed.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import EmailField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+
+from ..audit import audit
+from ..authz import admin_required, refuse
+from ..directory.models import CATEGORY_LABELS, Service, ServiceCategory
+from ..extensions import db
+from ..models import Team
+from . import bp
+
+CONFLICT = 409
+NATIONAL = 0
+FIELDS = ("name", "category", "description", "team_id", "phone", "email", "website", "address", "hours", "domains")
+
+
+@lru_cache(maxsize=1)
+def hna_domains() -> tuple[tuple[str, str], ...]:
+    """(id, title) of the HNA concern domains, from the newest bundled questionnaire."""
+    from ..hna.questionnaire import bundled_definition_paths, load_questionnaire
+
+    questionnaire = load_questionnaire(bundled_definition_paths()[-1])
+    return tuple((domain.id, domain.title) for domain in questionnaire.domains)
+
+
+def domain_titles() -> dict[str, str]:
+    return dict(hna_domains())
+
+
+class ServiceForm(FlaskForm):
+    class Meta:
+        csrf = False  # the app-wide CSRFProtect checks every POST's hidden csrf_token
+
+    version = IntegerField(validators=[Optional()])
+    name = StringField("Name", validators=[DataRequired("Enter the name of the service"), Length(max=200, message="Name must be 200 characters or fewer")])
+    category = RadioField(
+        "Category", choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        validators=[DataRequired("Choose a category")],
+    )
+    description = TextAreaField("What the service offers", validators=[Optional(), Length(max=2000, message="Description must be 2,000 characters or fewer")])
+    team_id = SelectField("Who it is for", coerce=int, validate_choice=False)
+    domains = SelectMultipleField("Concerns it helps with", validators=[DataRequired("Choose at least one kind of concern the service helps with")])
+    phone = StringField("Phone number", validators=[
+        Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"),
+        Regexp(r"^\+?[0-9 ()-]{3,}$", message="Enter a phone number using numbers and spaces only, like 020 7946 0123"),
+    ])
+    email = EmailField("Email address", validators=[Optional(), Email("Enter an email address in the correct format, like name@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
+    website = StringField("Website", validators=[
+        Optional(), Length(max=300, message="Website must be 300 characters or fewer"),
+        Regexp(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", message="Enter a website address starting with https://, like https://www.macmillan.org.uk"),
+    ])
+    address = StringField("Address", validators=[Optional(), Length(max=300, message="Address must be 300 characters or fewer")])
+    hours = StringField("Opening hours", validators=[Optional(), Length(max=200, message="Opening hours must be 200 characters or fewer")])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not any((getattr(self, name).data or "").strip() for name in ("phone", "email", "website")):
+            self.phone.errors = [*self.phone.errors, "Enter at least one way to contact the service: a phone number, email address or website"]
+            self._errors = None
+            ok = False
+        return ok
+
+    def validate_team_id(self, field):
+        if field.data != NATIONAL and db.session.get(Team, field.data) is None:
+            raise ValidationError("Choose a team, or national")
+
+
+def _service_form(**kwargs) -> ServiceForm:
+    form = ServiceForm(**kwargs)
+    form.team_id.choices = [SelectChoice(NATIONAL, "Everyone (a national service)")] + [
+        SelectChoice(t.id, f"Patients of {t.name}") for t in db.session.scalars(select(Team).order_by(Team.name))
+    ]
+    form.domains.choices = [SelectChoice(domain_id, title) for domain_id, title in hna_domains()]
+    return form
+
+
+def _form_data(service: Service) -> dict:
+    return {
+        "version": service.version, "name": service.name, "category": service.category.value,
+        "description": service.description, "team_id": service.team_id or NATIONAL, "domains": list(service.domains or []),
+        "phone": service.phone, "email": service.email, "website": service.website,
+        "address": service.address, "hours": service.hours,
+    }
+
+
+def _apply(form: ServiceForm, service: Service) -> list[str]:
+    """Copy the form onto the service; return the fields that changed."""
+    before = {name: _value(service, name) for name in FIELDS}
+    service.name = form.name.data.strip()
+    service.category = ServiceCategory(form.category.data)
+    service.team_id = form.team_id.data or None
+    service.domains = [d for d, _ in hna_domains() if d in form.domains.data]
+    for name in ("description", "phone", "email", "website", "address", "hours"):
+        setattr(service, name, (getattr(form, name).data or "").strip() or None)
+    return sorted(name for name in FIELDS if _value(service, name) != before[name])
+
+
+def _value(service: Service, name: str):
+    value = getattr(service, name)
+    return value.value if isinstance(value, ServiceCategory) else value
+
+
+def service_for_admin(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None:
+        refuse("service.access_refused", subject=f"service:{service_id}")
+    return service
+
+
+@bp.get("/services")
+@admin_required
+def services():
+    category = request.args.get("category") or ""
+    team = request.args.get("team") or ""
+    show_stopped = request.args.get("show") == "all"
+    stmt = select(Service).order_by(Service.name, Service.id)
+    if category in {c.value for c in ServiceCategory}:
+        stmt = stmt.where(Service.category == ServiceCategory(category))
+    else:
+        category = ""
+    if team == "national":
+        stmt = stmt.where(Service.team_id.is_(None))
+    elif team.isdigit():
+        stmt = stmt.where(Service.team_id == int(team))
+    else:
+        team = ""
+    if not show_stopped:
+        stmt = stmt.where(Service.active.is_(True))
+    rows = db.session.scalars(stmt).all()
+    groups = [(label, [s for s in rows if s.category is c]) for c, label in CATEGORY_LABELS.items()]
+    return render_template(
+        "admin/services.html", groups=[(label, items) for label, items in groups if items], count=len(rows),
+        category=category, team=team, show_stopped=show_stopped, domain_titles=domain_titles(),
+        teams=db.session.scalars(select(Team).order_by(Team.name)).all(), category_labels=CATEGORY_LABELS,
+    )
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@admin_required
+def service_new():
+    form = _service_form()
+    if form.validate_on_submit():
+        service = Service(active=True)
+        _apply(form, service)
+        db.session.add(service)
+        db.session.flush()
+        audit("service.create", subject=f"service:{service.id}", name=service.name, category=service.category.value)
+        db.session.commit()
+        flash(f"‘{service.name}’ added to the directory.", "success")
+        return redirect(url_for("admin.services"))
+    return render_template("admin/services_form.html", form=form, service=None)
+
+
+@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+@admin_required
+def service_edit(service_id: int):
+    service = service_for_admin(service_id)
+    if request.method == "GET":
+        form = _service_form(formdata=None, data=_form_data(service))
+        return render_template("admin/services_form.html", form=form, service=service)
+
+    action = request.form.get("action", "save")
+    if action in ("deactivate", "reactivate"):
+        return _set_active(service, action == "reactivate")
+    form = _service_form()
+    if not form.validate():
+        return render_template("admin/services_form.html", form=form, service=service)
+    if form.version.data != service.version:
+        return _conflict(form, service)
+    changed = _apply(form, service)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        return _conflict(form, service_for_admin(service_id))
+    audit("service.update", subject=f"service:{service.id}", changed=changed)
+    db.session.commit()
+    flash(f"‘{service.name}’ saved.", "success")
+    return redirect(url_for("admin.services"))
+
+
+def _conflict(form: ServiceForm, service: Service):
+    form.version.data = service.version  # saving again is now a knowing choice
+    message = ("Someone else changed this service while you were editing it, so your changes have not been "
+               "saved. What is stored now is shown on the services list. Save again if your changes are still right.")
+    return render_template("admin/services_form.html", form=form, service=service, conflict=message), CONFLICT
+
+
+def _set_active(service: Service, active: bool):
+    if request.form.get("version", type=int) != service.version:
+        flash("Someone else changed this service a moment ago, so nothing was changed. Check it and try again.", "info")
+        return redirect(url_for("admin.service_edit", service_id=service.id)), 303
+    service.active = active
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone else changed this service at the same moment, so nothing was changed. Try again.", "info")
+        return redirect(url_for("admin.service_edit", service_id=service.id)), 303
+    audit("service.reactivate" if active else "service.deactivate", subject=f"service:{service.id}")
+    db.session.commit()
+    flash(f"‘{service.name}’ is {'back in' if active else 'no longer offered in'} the directory.", "success")
+    return redirect(url_for("admin.services"))

@@ -1,2 +1,455 @@
-"""Routes: see the package docstring."""
-from . import bp  # noqa: F401
+"""Follow-up for nurses and patients: the plan agreed at the Treatment Review, the surveillance
+schedule, and End of Treatment Summaries (versioned; a correction is a new version).
+
+Every view and change is audited. Two people editing at once is detected and said plainly
+(409), never silently overwritten, and what the second person typed stays on the page.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit import audit
+from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
+from ..extensions import db
+from ..models import PatientProfile
+from ..pathways import PATHWAYS
+from . import bp
+from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
+from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
+from .pathway_content import PathwayContentError, pathway_content
+from .schedule import interval_text, suggested_next_due, suggested_open_access_until
+
+CONFLICT = 409
+
+
+# ---------------------------------------------------------------- queries
+
+
+def plan_of(profile: PatientProfile) -> FollowUpPlan | None:
+    return db.session.scalar(select(FollowUpPlan).where(FollowUpPlan.patient_id == profile.id))
+
+
+def tests_of(profile: PatientProfile, active: bool = True) -> list[SurveillanceTest]:
+    return list(db.session.scalars(
+        select(SurveillanceTest)
+        .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(active))
+        .order_by(SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTest.id)
+    ))
+
+
+def current_summary(profile: PatientProfile) -> EndOfTreatmentSummary | None:
+    return db.session.scalar(
+        select(EndOfTreatmentSummary).where(
+            EndOfTreatmentSummary.patient_id == profile.id, EndOfTreatmentSummary.is_current.is_(True)
+        )
+    )
+
+
+def summary_versions(profile: PatientProfile) -> list[EndOfTreatmentSummary]:
+    return list(db.session.scalars(
+        select(EndOfTreatmentSummary)
+        .where(EndOfTreatmentSummary.patient_id == profile.id)
+        .order_by(EndOfTreatmentSummary.version.desc())
+    ))
+
+
+def content_for(profile: PatientProfile):
+    """The pathway content for the person's tumour pathway, or None for an unknown pathway."""
+    try:
+        return pathway_content(profile.tumour_pathway)
+    except PathwayContentError:
+        return None
+
+
+# ---------------------------------------------------------------- template helpers
+
+
+@bp.app_template_filter("followup_date")
+def followup_date(value: date | str | None, empty: str = "Not recorded") -> str:
+    """'14 March 2026'; also for dates stored as ISO text (treatment rows)."""
+    if isinstance(value, str):
+        value = _date_or_none(value)
+    return value.strftime("%-d %B %Y") if value else empty
+
+
+@bp.app_template_filter("followup_lines")
+def followup_lines(text: str | None) -> list[str]:
+    """Free text written one item a line, as a list (for bullet lists)."""
+    return [line.strip().lstrip("-•* ").strip() for line in (text or "").splitlines() if line.strip().lstrip("-•* ").strip()]
+
+
+@bp.app_template_global()
+def followup_nurse_panel(profile: PatientProfile) -> dict:
+    """What the nurse's patient page shows about follow-up."""
+    return {"plan": plan_of(profile), "tests": tests_of(profile), "summary": current_summary(profile)}
+
+
+@bp.app_template_global()
+def followup_patient_cards(profile: PatientProfile) -> dict:
+    """What the patient's home page shows: only what exists."""
+    tests = tests_of(profile)
+    return {"plan": plan_of(profile), "next_test": tests[0] if tests else None, "summary": current_summary(profile)}
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    return {
+        "follow_up_type_labels": {t.value: label for t, label in FOLLOW_UP_TYPE_LABELS.items()},
+        "intent_labels": INTENT_LABELS,
+        "interval_text": interval_text,
+    }
+
+
+# ---------------------------------------------------------------- nurse: the follow-up plan
+
+
+def _plan_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None) -> PlanForm:
+    if formdata is not None:
+        return PlanForm(formdata=formdata, prefix="plan")
+    data = {"tumour_pathway": profile.tumour_pathway, "profile_version": profile.version, "plan_version": 0}
+    if plan is not None:
+        data.update(
+            follow_up_type=plan.follow_up_type.value, treatment_review_date=plan.treatment_review_date,
+            open_access_until=plan.open_access_until, plan_version=plan.version,
+        )
+    return PlanForm(formdata=None, data=data, prefix="plan")
+
+
+def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None) -> SurveillanceTestForm:
+    if formdata is not None:
+        return SurveillanceTestForm(formdata=formdata, prefix="test")
+    data: dict = {}
+    test_id = request.args.get("test", type=int)
+    suggestion = request.args.get("suggest", type=int)
+    if test_id is not None:
+        test = _own_test(profile, test_id)
+        data = {
+            "test_id": test.id, "test_version": test.version, "name": test.name,
+            "interval_months": test.interval_months, "next_due": test.next_due,
+            "arranged_by": test.arranged_by, "notes": test.notes,
+        }
+    elif suggestion is not None:
+        content = content_for(profile)
+        if content is not None and 0 <= suggestion < len(content.suggested_tests):
+            chosen = content.suggested_tests[suggestion]
+            data = {
+                "name": chosen.name, "interval_months": chosen.interval_months, "arranged_by": chosen.arranged_by,
+                "next_due": suggested_next_due(chosen.interval_months, date.today(), plan.treatment_review_date if plan else None),
+            }
+    return SurveillanceTestForm(formdata=None, data=data, prefix="test")
+
+
+def _own_test(profile: PatientProfile, test_id: int) -> SurveillanceTest:
+    test = db.session.get(SurveillanceTest, test_id)
+    if test is None or test.patient_id != profile.id:
+        refuse("followup.access_refused", patient=profile, subject=f"surveillance_test:{test_id}")
+    return test
+
+
+def _follow_up_page(profile, plan, plan_form, test_form, status=200, conflict=None, form=None):
+    editing = db.session.get(SurveillanceTest, test_form.test_id.data) if test_form.test_id.data else None
+    if editing is not None and editing.patient_id != profile.id:
+        editing = None
+    content = content_for(profile)
+    return render_template(
+        "followup/nurse_follow_up.html", profile=profile, plan=plan, plan_form=plan_form, test_form=test_form,
+        form=form, conflict=conflict, tests=tests_of(profile), stopped=tests_of(profile, active=False),
+        content=content, editing=editing,
+        open_access_range=suggested_open_access_until(plan.treatment_review_date if plan else None),
+    ), status
+
+
+@bp.route("/nurse/patients/<int:patient_id>/follow-up", methods=["GET", "POST"])
+@staff_required
+def nurse_follow_up(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    plan = plan_of(profile)
+    if request.method == "GET":
+        plan_form, test_form = _plan_form(profile, plan), _test_form(profile, plan)
+        audit("followup.view", patient=profile)
+        db.session.commit()
+        return _follow_up_page(profile, plan, plan_form, test_form)
+
+    action = request.form.get("action")
+    if action == "plan":
+        return _save_plan(profile, plan)
+    if action == "test":
+        return _save_test(profile, plan)
+    if action in ("stop_test", "restart_test"):
+        return _set_test_active(profile, action == "restart_test")
+    flash("Choose what you want to save.", "info")
+    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+
+
+def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
+    form = _plan_form(profile, plan, request.form)
+    test_form = _test_form(profile, plan)
+    if not form.validate():
+        return _follow_up_page(profile, plan, form, test_form, status=200, form=form)
+
+    def conflict(message: str):
+        db.session.rollback()
+        fresh_plan = plan_of(profile)
+        # Keep what they typed, but against the versions now stored, so saving again is a choice.
+        form.plan_version.data = fresh_plan.version if fresh_plan else 0
+        form.profile_version.data = db.session.get(PatientProfile, profile.id).version
+        return _follow_up_page(profile, fresh_plan, form, test_form, status=CONFLICT, conflict=message)
+
+    stored_plan_version = plan.version if plan else 0
+    if (form.plan_version.data or 0) != stored_plan_version:
+        who = plan.updated_by.display_name if plan else "someone"
+        return conflict(f"{who} changed the follow-up plan while you were editing it, so your changes "
+                        "have not been saved. Check the plan below, then save again if your changes are still right.")
+    pathway_changed = form.tumour_pathway.data != profile.tumour_pathway
+    if pathway_changed and form.profile_version.data != profile.version:
+        return conflict("Someone else changed this patient's details (including the tumour pathway) while you "
+                        "were editing, so your changes have not been saved. The pathway now shown is the one "
+                        f"stored: {PATHWAYS.get(profile.tumour_pathway, profile.tumour_pathway)}. Save again if your changes are still right.")
+
+    if plan is None:
+        plan = FollowUpPlan(patient_id=profile.id)
+        db.session.add(plan)
+    old = {"follow_up_type": plan.follow_up_type.value if plan.follow_up_type else None,
+           "treatment_review_date": _iso(plan.treatment_review_date), "open_access_until": _iso(plan.open_access_until)}
+    plan.follow_up_type = FollowUpType(form.follow_up_type.data)
+    plan.treatment_review_date = form.treatment_review_date.data
+    plan.open_access_until = form.open_access_until.data
+    plan.updated_by_id = current_user.id
+    new = {"follow_up_type": plan.follow_up_type.value, "treatment_review_date": _iso(plan.treatment_review_date),
+           "open_access_until": _iso(plan.open_access_until)}
+    if pathway_changed:
+        old_pathway = profile.tumour_pathway
+        profile.tumour_pathway = form.tumour_pathway.data
+        audit("patient.pathway_change", patient=profile, old=old_pathway, new=profile.tumour_pathway)
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        return conflict("Someone else saved this patient's follow-up plan or details at the same moment, so "
+                        "your changes have not been saved. Check what is shown, then save again.")
+    changed = {key: new[key] for key in new if new[key] != old[key]}
+    audit("followup.plan_save", patient=profile, subject=f"follow_up_plan:{plan.id}", changed=changed)
+    db.session.commit()
+    flash("Follow-up plan saved." + (" Tumour pathway changed to " + PATHWAYS[profile.tumour_pathway] + "." if pathway_changed else ""), "success")
+    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
+    form = _test_form(profile, plan, request.form)
+    plan_form = _plan_form(profile, plan)
+    test = _own_test(profile, form.test_id.data) if form.test_id.data else None
+    if not form.validate():
+        return _follow_up_page(profile, plan, plan_form, form, form=form)
+    if test is not None and form.test_version.data != test.version:
+        form.test_version.data = test.version
+        return _follow_up_page(
+            profile, plan, plan_form, form, status=CONFLICT,
+            conflict=f"Someone else changed the {test.name} test while you were editing it, so your changes have "
+                     "not been saved. The schedule below shows what is stored now. Save again if your changes are still right.",
+        )
+    adding = test is None
+    if adding:
+        test = SurveillanceTest(patient_id=profile.id, active=True)
+        db.session.add(test)
+    test.name = form.name.data.strip()
+    test.interval_months = form.interval_months.data
+    test.next_due = form.next_due.data
+    test.arranged_by = (form.arranged_by.data or "").strip() or None
+    test.notes = (form.notes.data or "").strip() or None
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        return _follow_up_page(
+            profile, plan, _plan_form(profile, plan), form, status=CONFLICT,
+            conflict="Someone else changed this test at the same moment, so your changes have not been saved. Save again if they are still right.",
+        )
+    audit("followup.test_add" if adding else "followup.test_update", patient=profile,
+          subject=f"surveillance_test:{test.id}", name=test.name, interval_months=test.interval_months,
+          next_due=test.next_due.isoformat())
+    db.session.commit()
+    flash(f"{test.name} {'added to' if adding else 'updated in'} the schedule.", "success")
+    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+
+
+def _set_test_active(profile: PatientProfile, active: bool):
+    test_id = request.form.get("test_id", type=int)
+    if test_id is None:
+        flash("Choose a test.", "info")
+        return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+    test = _own_test(profile, test_id)
+    if request.form.get("test_version", type=int) != test.version:
+        flash(f"Someone else changed the {test.name} test a moment ago, so nothing was changed. Check the schedule and try again.", "info")
+        return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id)), 303
+    test.active = active
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone else changed this test at the same moment, so nothing was changed. Try again.", "info")
+        return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id)), 303
+    audit("followup.test_restart" if active else "followup.test_stop", patient=profile, subject=f"surveillance_test:{test.id}")
+    db.session.commit()
+    flash(f"{test.name} {'restarted' if active else 'stopped'}.", "success")
+    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+
+
+# ---------------------------------------------------------------- patient: follow-up
+
+
+@bp.get("/my-care/follow-up")
+@patient_required
+def patient_follow_up():
+    profile = current_patient()
+    plan = plan_of(profile)
+    audit("followup.view", patient=profile)
+    db.session.commit()
+    return render_template(
+        "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests_of(profile),
+        content=content_for(profile), today=date.today(),
+    )
+
+
+# ---------------------------------------------------------------- End of Treatment Summaries
+
+
+@bp.get("/nurse/patients/<int:patient_id>/treatment-summary")
+@staff_required
+def nurse_summary(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    versions = summary_versions(profile)
+    wanted = request.args.get("version", type=int)
+    shown = next((v for v in versions if v.version == wanted), None) if wanted else next((v for v in versions if v.is_current), None)
+    if wanted and shown is None:
+        refuse("eots.access_refused", patient=profile, subject=f"eots:patient:{profile.id}:v{wanted}")
+    audit("eots.view", patient=profile, subject=f"eots:{shown.id}" if shown else None, version=shown.version if shown else None)
+    db.session.commit()
+    return render_template("followup/nurse_summary.html", profile=profile, summary=shown, versions=versions)
+
+
+def _summary_data(profile: PatientProfile, current: EndOfTreatmentSummary | None) -> dict:
+    if current is not None:
+        return {
+            "base_version": current.version, "diagnosis": current.diagnosis, "diagnosis_date": current.diagnosis_date,
+            "treatments": [
+                {"treatment": t.get("treatment"), "intent": t.get("intent"),
+                 "started": _date_or_none(t.get("started")), "ended": _date_or_none(t.get("ended"))}
+                for t in current.treatments or []
+            ] or [{}],
+            **{name: getattr(current, name) for name in (
+                "side_effects", "late_effects", "red_flags_contact_team", "red_flags_emergency",
+                "follow_up_plan", "contacts", "gp_actions")},
+        }
+    content = content_for(profile)
+    data: dict = {"base_version": 0, "treatments": [{}]}
+    if content is not None:
+        data["red_flags_contact_team"] = "\n".join(s.text for s in content.red_flags)
+        data["red_flags_emergency"] = "\n".join(s.text for s in content.emergency)
+    plan = plan_of(profile)
+    tests = tests_of(profile)
+    if plan is not None or tests:
+        lines = []
+        if plan is not None:
+            lines.append(FOLLOW_UP_TYPE_LABELS[plan.follow_up_type] + (
+                f", with open access to the team until {followup_date(plan.open_access_until)}" if plan.open_access_until else ""))
+        lines += [f"{t.name}: {interval_text(t.interval_months).lower()}, next due {followup_date(t.next_due)}"
+                  + (f" ({t.arranged_by})" if t.arranged_by else "") for t in tests]
+        data["follow_up_plan"] = "\n".join(lines)
+    contacts = [f"Your cancer team: {profile.team.name}"]
+    if profile.key_worker:
+        contacts.append(f"Your key worker: {profile.key_worker.display_name}")
+    if profile.gp_practice_name:
+        contacts.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
+    data["contacts"] = "\n".join(contacts)
+    return data
+
+
+def _date_or_none(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/nurse/patients/<int:patient_id>/treatment-summary/edit", methods=["GET", "POST"])
+@staff_required
+def edit_summary(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    current = current_summary(profile)
+    if request.method == "GET":
+        form = SummaryForm(formdata=None, data=_summary_data(profile, current))
+        audit("eots.edit_view", patient=profile, subject=f"eots:{current.id}" if current else None)
+        db.session.commit()
+        return _edit_page(profile, form, current)
+
+    form = SummaryForm(formdata=request.form)
+    if request.form.get("action") == "add_treatment":
+        # Another row, keeping everything typed; nothing is checked or saved yet.
+        if len(form.treatments) < form.treatments.max_entries:
+            form.treatments.append_entry()
+        return _edit_page(profile, form, current, focus=f"treatments-{len(form.treatments) - 1}-treatment")
+    if not form.validate():
+        return _edit_page(profile, form, current)
+    stored = current.version if current else 0
+    if (form.base_version.data or 0) != stored:
+        return _summary_conflict(profile, form, current)
+
+    latest = db.session.scalar(
+        select(func.max(EndOfTreatmentSummary.version)).where(EndOfTreatmentSummary.patient_id == profile.id)
+    ) or 0
+    if current is not None:
+        current.is_current = False
+    summary = EndOfTreatmentSummary(
+        patient_id=profile.id, team_id=profile.team_id, version=latest + 1, is_current=True,
+        diagnosis=form.diagnosis.data.strip(), diagnosis_date=form.diagnosis_date.data,
+        treatments=form.treatment_rows(), created_by_id=current_user.id,
+        **{name: (getattr(form, name).data or "").strip() or None for name in (
+            "side_effects", "late_effects", "red_flags_contact_team", "red_flags_emergency",
+            "follow_up_plan", "contacts", "gp_actions")},
+    )
+    db.session.add(summary)
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone saved the same version number a moment ago
+        db.session.rollback()
+        return _summary_conflict(profile, form, current_summary(profile))
+    audit("eots.create", patient=profile, subject=f"eots:{summary.id}", version=summary.version)
+    db.session.commit()
+    flash(f"End of Treatment Summary saved (version {summary.version}). {profile.given_name} can now see it in the app.", "success")
+    return redirect(url_for("followup.nurse_summary", patient_id=profile.id))
+
+
+def _summary_conflict(profile: PatientProfile, form: SummaryForm, current: EndOfTreatmentSummary | None):
+    # Their typed text stays; saving again now would knowingly make a newer version.
+    form.base_version.data = current.version if current else 0
+    who = current.created_by.display_name if current else "Someone"
+    message = (f"{who} saved version {current.version if current else ''} of this summary while you were editing, "
+               "so your changes have not been saved yet. Read the newest version (it opens in a new tab), "
+               "then save again if your version should replace it.")
+    return _edit_page(profile, form, current, conflict=message, status=CONFLICT)
+
+
+def _edit_page(profile, form, current, conflict=None, status=200, focus=None):
+    return render_template(
+        "followup/edit_summary.html", profile=profile, form=form, current=current,
+        conflict=conflict, focus=focus, intent_choices=list(INTENT_LABELS.items()),
+    ), status
+
+
+@bp.get("/my-care/treatment-summary")
+@patient_required
+def patient_summary():
+    profile = current_patient()
+    summary = current_summary(profile)
+    audit("eots.view", patient=profile, subject=f"eots:{summary.id}" if summary else None)
+    db.session.commit()
+    return render_template("followup/patient_summary.html", profile=profile, summary=summary)

@@ -1,0 +1,190 @@
+"""Forms for the follow-up plan, surveillance tests and End of Treatment Summaries.
+
+CSRF is checked for every POST by the app-wide CSRFProtect (the hidden `csrf_token` field), so
+these forms, which share one page under prefixes, do not carry their own token field.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import Form, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import DateInputField
+from ..pathways import PATHWAY_CHOICES
+from .models import FOLLOW_UP_TYPE_LABELS
+
+TEXT_MAX = 5000
+MAX_TREATMENT_ROWS = 20
+
+INTENT_LABELS = {
+    "curative": "To cure the cancer",
+    "control": "To control the cancer",
+    "palliative": "To ease symptoms (palliative)",
+}
+INTENT_CHOICES = [SelectChoice(value, label) for value, label in INTENT_LABELS.items()]
+
+
+class OptionalDateInputField(DateInputField):
+    """A date that may be left blank; anything typed must still be a real date."""
+
+    def _parse(self):
+        if not any(self.raw_parts.values()):
+            return None
+        return super()._parse()
+
+
+def _not_before(other_name: str, message: str):
+    def _check(form, field):
+        other = form[other_name].data
+        if field.data and other and field.data < other:
+            raise ValidationError(message)
+
+    return _check
+
+
+def _sensible_year(form, field):
+    if field.data and not 1900 <= field.data.year <= date.today().year + 50:
+        raise ValidationError("Enter a real date")
+
+
+def _not_in_future(message: str):
+    def _check(form, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(message)
+
+    return _check
+
+
+class _NoCsrf:
+    class Meta:
+        csrf = False
+
+
+class PlanForm(_NoCsrf, FlaskForm):
+    follow_up_type = RadioField(
+        "Follow-up type",
+        choices=[SelectChoice(t.value, label) for t, label in FOLLOW_UP_TYPE_LABELS.items()],
+        validators=[DataRequired("Choose the type of follow-up agreed at the Treatment Review")],
+    )
+    tumour_pathway = SelectField(
+        "Tumour pathway",
+        choices=[SelectChoice(key, name) for key, name in PATHWAY_CHOICES],
+        validators=[DataRequired("Choose a tumour pathway")],
+    )
+    treatment_review_date = OptionalDateInputField(
+        "Treatment Review date", validators=[_sensible_year, _not_in_future("Treatment Review date must be today or in the past")],
+    )
+    open_access_until = OptionalDateInputField(
+        "Open access until",
+        validators=[_sensible_year, _not_before("treatment_review_date", "Open access must end after the Treatment Review")],
+    )
+    plan_version = IntegerField(validators=[Optional()])
+    profile_version = IntegerField(validators=[Optional()])
+
+    def validate_open_access_until(self, field):
+        if self.follow_up_type.data == "supported_self_management" and field.data is None:
+            raise ValidationError("Enter the date open access ends, for supported self-management")
+
+
+class SurveillanceTestForm(_NoCsrf, FlaskForm):
+    test_id = IntegerField(validators=[Optional()])
+    test_version = IntegerField(validators=[Optional()])
+    name = StringField("Test", validators=[DataRequired("Enter the name of the test"), Length(max=120, message="Test name must be 120 characters or fewer")])
+    interval_months = IntegerField(
+        "How often, in months",
+        validators=[DataRequired("Enter how often the test is done, in months, as a whole number"),
+                    NumberRange(min=1, max=60, message="How often must be between 1 and 60 months")],
+    )
+    next_due = DateInputField("Next due", missing_message="Enter the date the test is next due", validators=[_sensible_year])
+    arranged_by = StringField("Who arranges it", validators=[Optional(), Length(max=200, message="Who arranges it must be 200 characters or fewer")])
+    notes = TextAreaField("Notes for the patient", validators=[Optional(), Length(max=2000, message="Notes must be 2,000 characters or fewer")])
+
+
+class TreatmentRowForm(Form):
+    """One treatment given. A row left completely blank is ignored."""
+
+    treatment = StringField("Treatment", validators=[Length(max=200, message="Treatment must be 200 characters or fewer")])
+    started = OptionalDateInputField("Started", validators=[_sensible_year])
+    ended = OptionalDateInputField("Ended", validators=[_sensible_year, _not_before("started", "End date must be the same as or after the start date")])
+    intent = RadioField("Aim of the treatment", choices=INTENT_CHOICES, validate_choice=False)
+
+    def is_blank(self) -> bool:
+        return not (self.treatment.data or "").strip() and not self.intent.data and not any(
+            any(f.raw_parts.values()) for f in (self.started, self.ended)
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.is_blank():
+            for field in self:
+                field.errors = []
+            return True
+        if not (self.treatment.data or "").strip():
+            self.treatment.errors = [*self.treatment.errors, "Enter the treatment given"]
+            ok = False
+        if self.started.data is None and not self.started.errors:
+            self.started.errors = ["Enter the date this treatment started"]
+            ok = False
+        if self.intent.data not in INTENT_LABELS:
+            self.intent.errors = ["Choose what the treatment aimed to do"]
+            ok = False
+        self._errors = None
+        return ok
+
+    def as_dict(self) -> dict:
+        return {
+            "treatment": self.treatment.data.strip(),
+            "started": self.started.data.isoformat(),
+            "ended": self.ended.data.isoformat() if self.ended.data else None,
+            "intent": self.intent.data,
+        }
+
+
+def _text_area(label: str, required: str | None = None, max_length: int = TEXT_MAX) -> TextAreaField:
+    validators = [DataRequired(required)] if required else [Optional()]
+    validators.append(Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer"))
+    return TextAreaField(label, validators=validators)
+
+
+class SummaryForm(_NoCsrf, FlaskForm):
+    base_version = IntegerField(validators=[Optional()])
+    diagnosis = StringField("Diagnosis", validators=[DataRequired("Enter the diagnosis"), Length(max=300, message="Diagnosis must be 300 characters or fewer")])
+    diagnosis_date = DateInputField(
+        "Date of diagnosis", missing_message="Enter the date of diagnosis",
+        validators=[_sensible_year, _not_in_future("Date of diagnosis must be today or in the past")],
+    )
+    treatments = FieldList(FormField(TreatmentRowForm), min_entries=1, max_entries=MAX_TREATMENT_ROWS)
+    side_effects = _text_area("Side effects")
+    late_effects = _text_area("Late effects")
+    red_flags_contact_team = _text_area("Symptoms that mean contact the team", "Enter the symptoms that mean contact the team")
+    red_flags_emergency = _text_area("Symptoms that mean call 999 or go to A&E", "Enter the symptoms that mean call 999 or go to A&E")
+    follow_up_plan = _text_area("Follow-up plan", "Enter the follow-up plan")
+    contacts = _text_area("Contacts", "Enter who to contact")
+    gp_actions = _text_area("Actions for the GP")
+
+    def __iter__(self):
+        """Each treatment row's fields appear on their own, so that the one error summary helper
+        (`app.forms.error_summary_items`) links to them like any other field."""
+        for field in super().__iter__():
+            if field is self.treatments:
+                for row in field:
+                    yield from row.form
+            else:
+                yield field
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if all(row.form.is_blank() for row in self.treatments):
+            first = self.treatments[0].form
+            first.treatment.errors = ["Enter at least one treatment"]
+            first._errors = None
+            self.treatments.errors = [first.errors]
+            self._errors = None
+            ok = False
+        return ok
+
+    def treatment_rows(self) -> list[dict]:
+        return [row.form.as_dict() for row in self.treatments if not row.form.is_blank()]

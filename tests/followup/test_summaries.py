@@ -1,0 +1,190 @@
+"""End of Treatment Summaries: written by the team, versioned, read by the patient."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.followup.models import EndOfTreatmentSummary
+from app.models import AuditEvent, PatientProfile
+from tests.helpers import sign_in_as
+
+
+def edit_url(actors, profile=None):
+    return f"/nurse/patients/{profile or actors.profile_a}/treatment-summary/edit"
+
+
+def view_url(actors, profile=None):
+    return f"/nurse/patients/{profile or actors.profile_a}/treatment-summary"
+
+
+def summary_data(base_version=0, **changes):
+    data = {
+        "action": "save",
+        "base_version": str(base_version),
+        "diagnosis": "Breast cancer (invasive ductal), grade 2",
+        "diagnosis_date-day": "3", "diagnosis_date-month": "2", "diagnosis_date-year": "2025",
+        "treatments-0-treatment": "Wide local excision",
+        "treatments-0-started-day": "10", "treatments-0-started-month": "3", "treatments-0-started-year": "2025",
+        "treatments-0-ended-day": "", "treatments-0-ended-month": "", "treatments-0-ended-year": "",
+        "treatments-0-intent": "curative",
+        "treatments-1-treatment": "Radiotherapy, 15 sessions",
+        "treatments-1-started-day": "5", "treatments-1-started-month": "5", "treatments-1-started-year": "2025",
+        "treatments-1-ended-day": "26", "treatments-1-ended-month": "5", "treatments-1-ended-year": "2025",
+        "treatments-1-intent": "curative",
+        "side_effects": "Tiredness\nSkin soreness",
+        "late_effects": "Lymphoedema",
+        "red_flags_contact_team": "A new lump\nBone pain",
+        "red_flags_emergency": "Chest pain",
+        "follow_up_plan": "Mammogram every year",
+        "contacts": "Breast care nurses, 020 7946 0123",
+        "gp_actions": "Cancer Care Review",
+    }
+    data.update(changes)
+    return data
+
+
+def summaries(app):
+    with app.app_context():
+        return db.session.scalars(select(EndOfTreatmentSummary).order_by(EndOfTreatmentSummary.version)).all()
+
+
+def test_a_new_summary_is_prefilled_from_the_pathway_content(app, nurse, actors):
+    html = nurse.get(edit_url(actors)).get_data(as_text=True)
+    # Patient A is on the breast pathway: its red flags, and the emergency symptoms for everyone.
+    assert "A new lump in your breast, armpit, chest wall or neck" in html
+    assert "Back or neck pain with new weakness in your legs" in html
+    assert "Team A" in html  # contacts start from the team
+    assert 'name="base_version" value="0"' in html
+
+
+def test_nurse_writes_a_summary_and_the_patient_reads_it(app, nurse, actors, new_client):
+    response = nurse.post_form(edit_url(actors), summary_data())
+    assert response.status_code == 302 and response.location.endswith(view_url(actors))
+    [summary] = summaries(app)
+    assert (summary.version, summary.is_current, summary.created_by_id, summary.team_id) == (1, True, actors.nurse_a, actors.team_a)
+    assert summary.diagnosis_date == date(2025, 2, 3)
+    assert summary.treatments == [
+        {"treatment": "Wide local excision", "started": "2025-03-10", "ended": None, "intent": "curative"},
+        {"treatment": "Radiotherapy, 15 sessions", "started": "2025-05-05", "ended": "2025-05-26", "intent": "curative"},
+    ]
+    page = nurse.get(view_url(actors)).get_data(as_text=True)
+    assert "Radiotherapy, 15 sessions" in page and "5 May 2025 to 26 May 2025" in page and "ongoing" in page
+
+    patient = new_client()
+    sign_in_as(patient, actors.patient_a)
+    mine = patient.get("/my-care/treatment-summary").get_data(as_text=True)
+    assert "Your treatment summary" in mine and "Wide local excision" in mine and "Print or save this page" in mine
+    assert "<li>Tiredness</li>" in mine and "to cure the cancer" in mine
+    assert "Your treatment summary" in patient.get("/my-care").get_data(as_text=True)
+
+    other = new_client()
+    sign_in_as(other, actors.patient_a2)
+    theirs = other.get("/my-care/treatment-summary").get_data(as_text=True)
+    assert "Wide local excision" not in theirs and "has not written your treatment summary yet" in theirs
+
+    with app.app_context():
+        actions = [(e.action, e.patient_id) for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("eots.")))]
+    assert ("eots.create", actors.profile_a) in actions
+    assert actions.count(("eots.view", actors.profile_a)) == 2  # the nurse's and the patient's reading
+    assert ("eots.view", actors.profile_a2) in actions
+
+
+def test_an_update_is_a_new_version_and_the_old_one_is_kept(app, nurse, actors):
+    nurse.post_form(edit_url(actors), summary_data())
+    prefilled = nurse.get(edit_url(actors)).get_data(as_text=True)
+    assert 'name="base_version" value="1"' in prefilled and 'value="Radiotherapy, 15 sessions"' in prefilled
+    assert nurse.post_form(edit_url(actors), summary_data(base_version=1, diagnosis="Breast cancer, grade 3")).status_code == 302
+    first, second = summaries(app)
+    assert (first.version, first.is_current, second.version, second.is_current) == (1, False, 2, True)
+    assert first.diagnosis.endswith("grade 2") and second.diagnosis.endswith("grade 3")
+    current = nurse.get(view_url(actors)).get_data(as_text=True)
+    assert "grade 3" in current and "All versions" in current
+    old = nurse.get(view_url(actors) + "?version=1").get_data(as_text=True)
+    assert "grade 2" in old and "an earlier version" in old
+    assert nurse.get(view_url(actors) + "?version=9").status_code == 404
+
+
+def test_a_version_saved_meanwhile_is_a_conflict_and_the_typing_is_kept(app, nurse, actors, new_client):
+    nurse.post_form(edit_url(actors), summary_data())
+    colleague = new_client()
+    sign_in_as(colleague, actors.nurse_a)
+    # The colleague opened the page before the first save, so their base version is 0.
+    response = colleague.post_form(edit_url(actors), summary_data(base_version=0, late_effects="Heart problems (rare)"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Your changes have not been saved" in html and "Nurse A saved version 1" in html
+    assert "Heart problems (rare)" in html and 'name="base_version" value="1"' in html
+    assert len(summaries(app)) == 1
+    # Having read version 1, they save again on purpose: version 2.
+    assert colleague.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Heart problems (rare)")).status_code == 302
+    assert [s.version for s in summaries(app)] == [1, 2]
+
+
+def test_add_another_treatment_keeps_everything_typed_and_saves_nothing(app, nurse, actors):
+    data = summary_data(action="add_treatment", diagnosis="Typed <diagnosis>")
+    html = nurse.post_form(edit_url(actors), data).get_data(as_text=True)
+    assert "Treatment 3" in html and 'name="treatments-2-treatment"' in html
+    assert 'value="Typed &lt;diagnosis&gt;"' in html and 'value="Radiotherapy, 15 sessions"' in html
+    assert "There is a problem" not in html
+    assert summaries(app) == []
+
+
+def test_bad_input_gets_clear_messages_and_keeps_the_typing(app, nurse, actors):
+    data = summary_data(**{
+        "diagnosis": "",
+        "treatments-0-intent": "",
+        "treatments-1-ended-year": "2024",  # before it started
+        "treatments-1-started-day": "32",
+        "gp_actions": "<script>alert(1)</script>",
+    })
+    response = nurse.post_form(edit_url(actors), data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in html
+    assert "Enter the diagnosis" in html
+    assert '<a href="#treatments-0-intent"' in html and "Choose what the treatment aimed to do" in html
+    assert '<a href="#treatments-1-started-day"' in html and "Date must be a real date" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    assert 'value="32"' in html
+    assert summaries(app) == []
+
+
+def test_a_summary_needs_at_least_one_treatment(app, nurse, actors):
+    data = {k: v for k, v in summary_data().items() if not k.startswith("treatments-")}
+    html = nurse.post_form(edit_url(actors), data).get_data(as_text=True)
+    assert '<a href="#treatments-0-treatment"' in html and "Enter at least one treatment" in html
+    assert summaries(app) == []
+
+
+def test_a_half_filled_treatment_row_is_not_ignored(app, nurse, actors):
+    data = summary_data(**{"treatments-1-treatment": "", "treatments-1-intent": ""})
+    html = nurse.post_form(edit_url(actors), data).get_data(as_text=True)
+    assert "Enter the treatment given" in html
+    assert summaries(app) == []
+
+
+def test_free_text_is_escaped_for_nurse_and_patient(app, nurse, actors, new_client):
+    nurse.post_form(edit_url(actors), summary_data(diagnosis="<img src=x onerror=alert(1)>", contacts="<b>Ward 7</b>"))
+    page = nurse.get(view_url(actors)).get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page
+    patient = new_client()
+    sign_in_as(patient, actors.patient_a)
+    mine = patient.get("/my-care/treatment-summary").get_data(as_text=True)
+    assert "&lt;b&gt;Ward 7&lt;/b&gt;" in mine and "<b>Ward 7" not in mine
+
+
+def test_the_summary_page_prints_cleanly(app, nurse, actors):
+    nurse.post_form(edit_url(actors), summary_data())
+    html = nurse.get(view_url(actors)).get_data(as_text=True)
+    assert 'href="/static/css/followup.css"' in html
+    assert 'class="app-print-only"' in html and "NHS number" in html
+    assert 'class="nhsuk-button-group app-no-print"' in html
+
+
+def test_a_patient_moved_to_another_team_keeps_summaries_out_of_the_old_teams_reach(app, nurse, actors):
+    nurse.post_form(edit_url(actors), summary_data())
+    with app.app_context():
+        db.session.get(PatientProfile, actors.profile_a).team_id = actors.team_b
+        db.session.commit()
+    assert nurse.get(view_url(actors)).status_code == 404

@@ -45,6 +45,22 @@ DEMO_PATIENTS = [
     ("Priya", "Sharma", date(1974, 7, 21), "colorectal", False),
 ]
 
+# Single points of contact. Numbers are in Ofcom's drama range (020 7946 0xxx, 07700 900xxx),
+# which is never given to real lines.
+DEMO_TEAM_CONTACTS = {
+    "phone": "020 7946 0123",
+    "hours": "Monday to Friday, 9am to 5pm",
+    "email": "cancer.nurses@demo.example",
+    "out_of_hours_name": "Acute oncology 24-hour line",
+    "out_of_hours_phone": "020 7946 0999",
+}
+DEMO_PATIENT_CONTACTS = {
+    # given name: (phone, GP practice, practice phone, practice address)
+    "Margaret": ("07700 900 314", "Riverside Medical Practice", "020 7946 0000", "12 Mill Lane, London SE1 7AB"),
+    "David": ("07700 900 562", "Riverside Medical Practice", "020 7946 0000", "12 Mill Lane, London SE1 7AB"),
+    "Priya": ("07700 900 721", "Parkview Surgery", "020 7946 0456", "3 Park Road, London SE5 8QT"),
+}
+
 
 def seed_demo(base_url: str) -> list[SeededInvitation]:
     """Create the demo team and people once; return fresh invitations for those not enrolled."""
@@ -53,7 +69,7 @@ def seed_demo(base_url: str) -> list[SeededInvitation]:
     publish_bundled_questionnaires()
     team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
     if team is None:
-        team = Team(name=DEMO_TEAM)
+        team = Team(name=DEMO_TEAM, **DEMO_TEAM_CONTACTS)
         other = Team(name="Demo Haematology Team")
         db.session.add_all([team, other])
         nurse = User(role=Role.NURSE, display_name="Sam Taylor", email=f"sam.taylor@{DEMO_EMAIL_DOMAIN}", team=team)
@@ -63,16 +79,19 @@ def seed_demo(base_url: str) -> list[SeededInvitation]:
         for serial, (given, family, dob, pathway, _enrolled) in enumerate(DEMO_PATIENTS, start=1):
             user = User(role=Role.PATIENT, display_name=f"{given} {family}", team=team)
             db.session.add(user)
+            phone, practice, practice_phone, practice_address = DEMO_PATIENT_CONTACTS[given]
             db.session.add(
                 PatientProfile(
                     user=user, team=team, nhs_number=demo_nhs_number(serial * 1234),
                     given_name=given, family_name=family, date_of_birth=dob,
-                    tumour_pathway=pathway, key_worker=nurse,
-                    gp_practice_name="Riverside Medical Practice", gp_practice_phone="020 7946 0000",
+                    tumour_pathway=pathway, key_worker=nurse, phone=phone,
+                    gp_practice_name=practice, gp_practice_phone=practice_phone,
+                    gp_practice_address=practice_address,
                 )
             )
         db.session.flush()
         _seed_hnas(team)
+        _seed_offer(team, nurse)
     issued: list[SeededInvitation] = []
     people = db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)).all()
     enrolled_names = {f"{g} {f}" for g, f, _d, _p, enrolled in DEMO_PATIENTS if enrolled}
@@ -131,3 +150,18 @@ def _seed_hnas(team: Team) -> None:
         if not result.ok:  # the demo must follow the same rules as everyone else
             raise ValueError(f"demo HNA answer for {step} refused: {result.errors}")
     service.submit(hna, questionnaire)
+
+
+def _seed_offer(team: Team, nurse: User) -> None:
+    """Margaret's nurse has asked her to fill in a needs assessment as her treatment starts."""
+    from .hna import service
+    from .hna.models import PathwayPoint
+
+    profile = db.session.scalar(
+        select(PatientProfile).where(PatientProfile.team_id == team.id, PatientProfile.given_name == "Margaret")
+    )
+    if profile is None:
+        return
+    # Seeding is not something the nurse did, so it is not in the audit log; the offer's date
+    # is then the draft's.
+    service.offer(profile, nurse, PathwayPoint.START_OF_TREATMENT)

@@ -107,6 +107,11 @@ ARGUMENTS: dict[str, Argument] = {
         own=lambda w, who: w.submitted_hna(w.actors.profile_a),
         foreign=lambda w, who: w.submitted_hna(w.actors.profile_b),
     ),
+    "team_id": Argument(
+        # Admins manage every team's contacts by design; nobody else manages any.
+        own=lambda w, who: w.actors.team_a,
+        foreign=lambda w, who: w.actors.team_b,
+    ),
     "item_id": Argument(
         own=lambda w, who: w.queue_item(w.actors.profile_a),
         foreign=lambda w, who: w.queue_item(w.actors.profile_b),

@@ -5,15 +5,19 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from flask_wtf import FlaskForm
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ..audit import audit
 from ..auth import invitations
-from ..authz import admin_required, user_for_admin
+from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
 from ..models import AuditEvent, Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
 from ..timeutil import utcnow
+from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from . import bp
 from .forms import QuestionnaireForm, StaffForm, TeamForm
 
@@ -54,6 +58,102 @@ def teams():
                 return redirect(url_for("admin.teams"))
     rows = db.session.scalars(select(Team).order_by(Team.name)).all()
     return render_template("admin/teams.html", teams=rows, form=form)
+
+
+# ---------------------------------------------------------------- a team's contacts
+
+
+class TeamContactsForm(FlaskForm):
+    """A team's single points of contact, shown to its patients, and its response targets.
+    One target field per queue item kind is added by `team_contacts_form`."""
+
+    phone = StringField("Team phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")])
+    hours = StringField("When the phone is answered", validators=[Optional(), Length(max=200, message="Hours must be 200 characters or fewer")])
+    email = StringField("Team email address", validators=[Optional(), Email("Enter an email address in the correct format, like team@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
+    out_of_hours_name = StringField("Name of the out-of-hours line", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
+    out_of_hours_phone = StringField("Out-of-hours phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")])
+
+
+TARGET_LABELS = {
+    ItemKind.EMERGENCY: "Emergency reports",
+    ItemKind.RED_FLAG: "Red-flag symptoms",
+    ItemKind.REENTRY: "Requests to come back to the team (open access)",
+    ItemKind.HNA_HIGH_DISTRESS: "Needs assessments with high distress",
+    ItemKind.HNA_NEW: "Other new needs assessments",
+    ItemKind.PLAN_REVIEW_OVERDUE: "Overdue care plan reviews",
+}
+TARGET_MESSAGE = "Enter a whole number of working days from 0 to 10"
+CONTACT_FIELDS = ("phone", "hours", "email", "out_of_hours_name", "out_of_hours_phone")
+
+
+def _phone_check(message: str):
+    def _check(form, field):
+        value = (field.data or "").strip()
+        if value and (not set(value) <= set("0123456789 +()-") or sum(c.isdigit() for c in value) < 3):
+            raise ValidationError(message)
+    return _check
+
+
+def _working_days(form, field):
+    value = (field.data or "").strip()
+    if value and not (value.isdigit() and value.isascii() and 0 <= int(value) <= 10):
+        raise ValidationError(TARGET_MESSAGE)
+
+
+def target_field_name(kind: ItemKind) -> str:
+    return f"target_{kind.value}"
+
+
+def team_contacts_form(**kwargs) -> TeamContactsForm:
+    class _Form(TeamContactsForm):
+        pass
+
+    for kind in ItemKind:
+        setattr(_Form, target_field_name(kind), StringField(TARGET_LABELS[kind], validators=[_working_days]))
+    form = _Form(**kwargs)
+    form.phone.validators = [*form.phone.validators, _phone_check("Enter the team phone number, like 020 7946 0123")]
+    form.out_of_hours_phone.validators = [*form.out_of_hours_phone.validators, _phone_check("Enter the out-of-hours phone number, like 020 7946 0999")]
+    return form
+
+
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@admin_required
+def team(team_id: int):
+    record = db.session.get(Team, team_id)
+    if record is None:
+        refuse("team.access_refused", subject=f"team:{team_id}")
+    form = team_contacts_form(obj=None if request.method == "POST" else record)
+    targets = record.response_targets or {}
+    if request.method == "GET":
+        for kind in ItemKind:
+            getattr(form, target_field_name(kind)).data = str(targets.get(kind.value, DEFAULT_TARGET_WORKING_DAYS[kind]))
+    if form.validate_on_submit():
+        changed = []
+        for name in CONTACT_FIELDS:
+            value = (getattr(form, name).data or "").strip() or None
+            if getattr(record, name) != value:
+                setattr(record, name, value)
+                changed.append(name)
+        wanted = {}
+        for kind in ItemKind:
+            value = (getattr(form, target_field_name(kind)).data or "").strip()
+            days = int(value) if value else DEFAULT_TARGET_WORKING_DAYS[kind]
+            if days != DEFAULT_TARGET_WORKING_DAYS[kind]:
+                wanted[kind.value] = days  # only what differs from the default is stored
+        if wanted != targets:
+            record.response_targets = wanted
+            changed.append("response_targets")
+        if changed:
+            audit("team.update", subject=f"team:{record.id}", fields=changed)
+            db.session.commit()
+            flash(f"Contacts for ‘{record.name}’ saved. Their patients see them straight away.", "success")
+        else:
+            flash("Nothing was changed.", "info")
+        return redirect(url_for("admin.team", team_id=record.id))
+    return render_template(
+        "admin/team.html", team=record, form=form,
+        target_fields=[(getattr(form, target_field_name(k)), TARGET_LABELS[k], DEFAULT_TARGET_WORKING_DAYS[k]) for k in ItemKind],
+    )
 
 
 def _staff_form() -> StaffForm:

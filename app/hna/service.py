@@ -293,3 +293,56 @@ def urgent_concerns(hna: HNA, questionnaire: Questionnaire) -> list:
     """Ticked concerns that come with advice not to wait (e.g. a fever during chemotherapy)."""
     chosen = (hna.answers or {}).get("concerns") or {}
     return [questionnaire.concern(i) for i in questionnaire.all_concern_ids if i in chosen and questionnaire.concern(i).urgent]
+
+
+# ---------------------------------------------------------------- offers from the care team
+
+
+@dataclass
+class Offer:
+    hna: HNA
+    # "offered": a new draft; "recorded": the offer added to a draft the person had started;
+    # "already_offered": a draft was offered already, so nothing changed.
+    outcome: str
+
+
+def offer(patient: PatientProfile, by: User, pathway_point: PathwayPoint) -> Offer:
+    """The care team asks the person to fill in an HNA at a point of their pathway.
+
+    There is at most one draft per person, so a repeated or double-submitted offer changes
+    nothing; an offer on a draft the person started themselves is recorded on that draft (the
+    team's point of pathway then stands, and the person is not asked it again).
+    """
+    draft = current_draft(patient)
+    if draft is not None and draft.offered_by_id is not None:
+        return Offer(draft, "already_offered")
+    if draft is not None:
+        draft.offered_by_id = by.id
+        draft.pathway_point = pathway_point
+        db.session.flush()
+        return Offer(draft, "recorded")
+    draft = start_or_resume(patient, offered_by=by, pathway_point=pathway_point)
+    if draft.offered_by_id != by.id and draft.offered_by_id is not None:
+        return Offer(draft, "already_offered")  # a colleague offered one a moment ago
+    if draft.offered_by_id is None:  # the person started one a moment ago
+        draft.offered_by_id = by.id
+        draft.pathway_point = pathway_point
+        db.session.flush()
+        return Offer(draft, "recorded")
+    return Offer(draft, "offered")
+
+
+def offered_at(hna: HNA):
+    """When the care team offered this HNA: the audited offer, or the draft's start when the
+    offer made it. None when the person started it themselves and nobody offered it."""
+    if hna.offered_by_id is None:
+        return None
+    from ..models import AuditEvent
+
+    when = db.session.scalar(
+        select(AuditEvent.occurred_at).where(
+            AuditEvent.action == "hna.offer", AuditEvent.outcome == "success",
+            AuditEvent.subject == f"hna:{hna.id}",
+        ).order_by(AuditEvent.id).limit(1)
+    )
+    return when or hna.created_at

@@ -10,6 +10,7 @@ from config import BASE_DIR
 from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..models import Role
+from ..triage.working_days import LONDON
 from . import bp
 
 
@@ -31,10 +32,21 @@ def patient_home():
 
     profile = current_patient()
     sent = hna_service.submitted_hnas(profile)
+    draft = hna_service.current_draft(profile)
     return render_template(
-        "main/patient_home.html", profile=profile,
-        hna_draft=hna_service.current_draft(profile), hna_last_sent=sent[0] if sent else None,
+        "main/patient_home.html", profile=profile, london=LONDON,
+        hna_draft=draft, hna_offered_at=hna_service.offered_at(draft) if draft else None,
+        hna_last_sent=sent[0] if sent else None,
     )
+
+
+@bp.get("/my-care/contacts")
+@patient_required
+def contacts():
+    """The person's single points of contact: key worker and team, GP practice, out of hours.
+    Like their other own pages, reading it is not audited (staff reads are)."""
+    profile = current_patient()
+    return render_template("main/contacts.html", profile=profile, team=profile.team)
 
 
 @bp.get("/service-worker.js")

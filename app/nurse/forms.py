@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -26,3 +26,54 @@ class NewPatientForm(FlaskForm):
             field.data = normalise_nhs_number(field.data)
         except InvalidNHSNumber as exc:
             raise ValidationError(str(exc)) from exc
+
+
+def _phone_number(message: str):
+    """Digits, spaces and the usual phone punctuation; at least 3 digits."""
+    allowed = set("0123456789 +()-")
+
+    def _check(form, field):
+        value = (field.data or "").strip()
+        if value and (not set(value) <= allowed or sum(ch.isdigit() for ch in value) < 3):
+            raise ValidationError(message)
+
+    return _check
+
+
+class EditPatientForm(FlaskForm):
+    """Changes to a patient's details. `version` is the record's version when the page was
+    shown, so a colleague's save in the meantime is detected, never overwritten."""
+
+    version = HiddenField()
+    given_name = StringField("First name", validators=[DataRequired("Enter the patient's first name"), Length(max=100, message="First name must be 100 characters or fewer")])
+    family_name = StringField("Last name", validators=[DataRequired("Enter the patient's last name"), Length(max=100, message="Last name must be 100 characters or fewer")])
+    date_of_birth = DateInputField("Date of birth", missing_message="Enter the patient's date of birth", validators=[past_date("Date of birth must be in the past")])
+    phone = StringField("Patient's phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), _phone_number("Enter a phone number, like 07700 900 982")])
+    # Choices are the team's active nurses ("" for none), set by the view; checked below.
+    key_worker_id = SelectField("Key worker", choices=[], validate_choice=False)
+    gp_practice_name = StringField("GP practice (optional)", validators=[Optional(), Length(max=200, message="GP practice must be 200 characters or fewer")])
+    gp_practice_phone = StringField("GP practice phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), _phone_number("Enter the GP practice phone number, like 020 7946 0000")])
+    gp_practice_address = StringField("GP practice address (optional)", validators=[Optional(), Length(max=300, message="Address must be 300 characters or fewer")])
+
+    def validate_key_worker_id(self, field):
+        if (field.data or "") not in {str(choice.value) for choice in field.choices}:
+            raise ValidationError("Choose a key worker from the list, or no key worker")
+
+
+class OfferHNAForm(FlaskForm):
+    pathway_point = RadioField("Point of pathway", choices=[], validate_choice=False, validators=[DataRequired("Select the point of the patient's pathway")])
+
+    def validate_pathway_point(self, field):
+        if field.data not in {str(choice.value) for choice in field.choices}:
+            raise ValidationError("Select the point of the patient's pathway")
+
+
+# The point of pathway in staff wording, as the national HNA data collection records it.
+STAFF_PATHWAY_POINT_LABELS = {
+    "diagnosis": "At diagnosis",
+    "start_of_treatment": "Start of treatment",
+    "during_treatment": "During treatment",
+    "end_of_treatment": "End of treatment",
+    "after_treatment": "After treatment",
+    "other": "Other, for example a change in their condition or at their request",
+}

@@ -1,18 +1,22 @@
-"""Nurse workspace (foundation part): the team's patients, adding a patient, invitations."""
+"""Nurse workspace: the team's patients, adding and editing a patient, invitations, offering
+a Holistic Needs Assessment."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..extensions import db
-from ..models import PatientProfile, Role, User
+from ..models import AuditEvent, PatientProfile, Role, User, UserSession
+from ..triage.working_days import LONDON
 from . import bp
-from .forms import NewPatientForm
+from .forms import STAFF_PATHWAY_POINT_LABELS, EditPatientForm, NewPatientForm, OfferHNAForm
 
 PAGE_SIZE = 50
 DUPLICATE_NHS_NUMBER = "A patient with this NHS number is already registered"
@@ -122,10 +126,191 @@ def new_patient():
 @bp.get("/patients/<int:patient_id>")
 @staff_required
 def patient(patient_id: int):
+    from ..hna import service as hna_service
+
     profile = patient_for_staff(patient_id)
     audit("patient.view", patient=profile)
     db.session.commit()
-    return render_template("nurse/patient.html", profile=profile)
+    draft = hna_service.current_draft(profile)
+    sent = hna_service.submitted_hnas(profile)
+    last_signed_in = db.session.scalar(
+        select(func.max(UserSession.created_at)).where(UserSession.user_id == profile.user_id)
+    )
+    return render_template(
+        "nurse/patient.html", profile=profile, team=profile.team, london=LONDON,
+        hna_draft=draft, hna_offered_at=hna_service.offered_at(draft) if draft else None,
+        hna_last_sent=sent[0] if sent else None, last_signed_in=last_signed_in,
+        pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
+    )
+
+
+# ---------------------------------------------------------------- editing a patient's details
+
+# Form field -> what the nurse calls it; the audit log records these names, never the values.
+EDITABLE_FIELDS = {
+    "given_name": "first name",
+    "family_name": "last name",
+    "date_of_birth": "date of birth",
+    "phone": "patient's phone number",
+    "key_worker_id": "key worker",
+    "gp_practice_name": "GP practice",
+    "gp_practice_phone": "GP practice phone number",
+    "gp_practice_address": "GP practice address",
+}
+
+
+def _key_worker_choices(profile: PatientProfile) -> list[SelectChoice]:
+    """The team's active nurses; a current key worker who has left stays listed, so saving
+    other details never changes the key worker by accident."""
+    nurses = list(db.session.scalars(
+        select(User).where(User.team_id == profile.team_id, User.role == Role.NURSE, User.active.is_(True))
+        .order_by(User.display_name, User.id)
+    ))
+    choices = [SelectChoice("", "No key worker")] + [SelectChoice(str(n.id), n.display_name) for n in nurses]
+    current = profile.key_worker
+    if current is not None and current not in nurses:
+        choices.append(SelectChoice(str(current.id), f"{current.display_name} (no longer active in this team)"))
+    return choices
+
+
+def _typed_values(form: EditPatientForm) -> dict:
+    """What the nurse asked for, in the record's own terms."""
+    def text(field) -> str | None:
+        return (field.data or "").strip() or None
+
+    return {
+        "given_name": form.given_name.data.strip(),
+        "family_name": form.family_name.data.strip(),
+        "date_of_birth": form.date_of_birth.data,
+        "phone": text(form.phone),
+        "key_worker_id": int(form.key_worker_id.data) if form.key_worker_id.data else None,
+        "gp_practice_name": text(form.gp_practice_name),
+        "gp_practice_phone": text(form.gp_practice_phone),
+        "gp_practice_address": text(form.gp_practice_address),
+    }
+
+
+def _changes_since(profile: PatientProfile, seen_version: int | None) -> list[dict]:
+    """Who changed which details of the record after version `seen_version`, from the audit log."""
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.patient_id == profile.id, AuditEvent.action == "patient.update",
+            AuditEvent.outcome == "success",
+        ).order_by(AuditEvent.id.desc()).limit(50)
+    ).all()
+    changes = []
+    for event in reversed(events):
+        version = (event.detail or {}).get("version")
+        if seen_version is None or not isinstance(version, int) or version > seen_version:
+            changes.append({
+                "who": event.actor.display_name if event.actor else "Someone",
+                "when": event.occurred_at,
+                "fields": [EDITABLE_FIELDS.get(name, name) for name in (event.detail or {}).get("fields", [])],
+            })
+    return changes
+
+
+def _seen_version(form: EditPatientForm) -> int | None:
+    value = (form.version.data or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_patient(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    form = EditPatientForm(obj=None if request.method == "POST" else profile)
+    form.key_worker_id.choices = _key_worker_choices(profile)
+    if request.method == "GET":
+        form.version.data = str(profile.version)
+        form.key_worker_id.data = str(profile.key_worker_id) if profile.key_worker_id else ""
+        audit("patient.view", patient=profile, page="edit")
+        db.session.commit()
+        return render_template("nurse/edit_patient.html", form=form, profile=profile)
+
+    conflict: list[dict] | None = None
+    if form.validate_on_submit():
+        seen = _seen_version(form)
+        if seen != profile.version:
+            conflict = _changes_since(profile, seen)
+        else:
+            wanted = _typed_values(form)
+            changed = [name for name, value in wanted.items() if getattr(profile, name) != value]
+            if not changed:
+                flash("Nothing was changed.", "info")
+                return redirect(url_for("nurse.patient", patient_id=profile.id))
+            for name in changed:
+                setattr(profile, name, wanted[name])
+            if {"given_name", "family_name"} & set(changed):
+                profile.user.display_name = profile.full_name
+            try:
+                db.session.flush()  # the version column makes this fail if a colleague saved first
+            except StaleDataError:
+                db.session.rollback()
+                profile = patient_for_staff(patient_id)
+                conflict = _changes_since(profile, seen)
+            else:
+                audit("patient.update", patient=profile, fields=changed, version=profile.version)
+                db.session.commit()
+                flash(f"{profile.full_name}'s details are saved.", "success")
+                return redirect(url_for("nurse.patient", patient_id=profile.id))
+    if conflict is not None:
+        # Keep everything this nurse typed; the next save is checked against the record as it
+        # is now, so it goes through only once they have seen the colleague's change.
+        audit("patient.update", patient=profile, outcome="conflict", seen_version=_seen_version(form))
+        db.session.commit()
+        form.version.data = str(profile.version)
+    return render_template(
+        "nurse/edit_patient.html", form=form, profile=profile, conflict=conflict,
+        field_labels=EDITABLE_FIELDS, london=LONDON,
+    )
+
+
+# ---------------------------------------------------------------- offering an HNA
+
+
+def _offer_form() -> OfferHNAForm:
+    from ..hna.models import PathwayPoint
+
+    form = OfferHNAForm()
+    form.pathway_point.choices = [
+        SelectChoice(point.value, STAFF_PATHWAY_POINT_LABELS[point.value]) for point in PathwayPoint
+    ]
+    return form
+
+
+@bp.route("/patients/<int:patient_id>/offer-hna", methods=["GET", "POST"])
+@staff_required
+def offer_hna(patient_id: int):
+    from ..hna import service as hna_service
+    from ..hna.models import PathwayPoint
+
+    profile = patient_for_staff(patient_id)
+    draft = hna_service.current_draft(profile)
+    form = _offer_form()
+    if request.method == "POST" and not profile.user.active:
+        flash("This account is closed, so they could not see the offer. Ask an admin to reopen it.", "info")
+        return redirect(url_for("nurse.patient", patient_id=profile.id))
+    if form.validate_on_submit():
+        result = hna_service.offer(profile, current_user._get_current_object(), PathwayPoint(form.pathway_point.data))
+        if result.outcome == "already_offered":
+            offered_by = result.hna.offered_by.display_name if result.hna.offered_by else "A colleague"
+            flash(f"{offered_by} has already offered {profile.full_name} a needs assessment. "
+                  "They can see it when they sign in.", "info")
+        else:
+            audit("hna.offer", patient=profile, subject=f"hna:{result.hna.id}",
+                  pathway_point=result.hna.pathway_point.value, on_existing_draft=result.outcome == "recorded")
+            flash(f"Needs assessment offered. {profile.given_name} will see it on their home page "
+                  "when they sign in.", "success")
+        db.session.commit()
+        return redirect(url_for("nurse.patient", patient_id=profile.id))
+    if request.method == "GET":
+        audit("patient.view", patient=profile, page="offer-hna")
+        db.session.commit()
+    return render_template(
+        "nurse/offer_hna.html", form=form, profile=profile, draft=draft,
+        offered_at=hna_service.offered_at(draft) if draft else None, london=LONDON,
+    )
 
 
 @bp.post("/patients/<int:patient_id>/invitation")

@@ -1,0 +1,218 @@
+"""A nurse changes a patient's details; two nurses saving at once never overwrite each other."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, PatientProfile, Role, User
+from tests.helpers import sign_in_as
+
+
+@pytest.fixture
+def nurse(client, actors):
+    sign_in_as(client, actors.nurse_a)
+    return client
+
+
+def page(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def version_on(body: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', body).group(1)
+
+
+def form_for(client, patient_id: int, **changes) -> dict:
+    """What the edit page shows, as the browser would send it back, with `changes`."""
+    body = client.get(f"/nurse/patients/{patient_id}/edit").get_data(as_text=True)
+    with client.application.app_context():
+        p = db.session.get(PatientProfile, patient_id)
+        data = {
+            "version": version_on(body),
+            "given_name": p.given_name, "family_name": p.family_name,
+            "date_of_birth-day": str(p.date_of_birth.day), "date_of_birth-month": str(p.date_of_birth.month),
+            "date_of_birth-year": str(p.date_of_birth.year),
+            "phone": p.phone or "", "key_worker_id": str(p.key_worker_id or ""),
+            "gp_practice_name": p.gp_practice_name or "", "gp_practice_phone": p.gp_practice_phone or "",
+            "gp_practice_address": p.gp_practice_address or "",
+        }
+    return {**data, **changes}
+
+
+def profile(app, patient_id: int) -> PatientProfile:
+    with app.app_context():
+        p = db.session.get(PatientProfile, patient_id)
+        db.session.expunge(p)
+        return p
+
+
+def updates(app) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.update").order_by(AuditEvent.id)))
+
+
+def test_the_edit_page_shows_the_details_and_explains_the_nhs_number(app, nurse, actors):
+    response = nurse.get(f"/nurse/patients/{actors.profile_a}/edit")
+    body = page(response)
+    assert response.status_code == 200
+    assert 'value="Ann"' in body and 'value="Able"' in body
+    assert "cannot be changed here because it identifies the patient's record" in body
+    assert 'name="nhs_number"' not in body
+    with app.app_context():
+        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.view")).all()
+        assert [(e.patient_id, e.detail) for e in viewed] == [(actors.profile_a, {"page": "edit"})]
+
+
+def test_a_nurse_saves_new_details_and_the_audit_names_the_fields_not_the_values(app, nurse, actors):
+    with app.app_context():
+        colleague = User(role=Role.NURSE, display_name="Nurse Ada", email="ada@example.test", team_id=actors.team_a)
+        db.session.add(colleague)
+        db.session.commit()
+        colleague_id = colleague.id
+    data = form_for(nurse, actors.profile_a, given_name="Anne", phone="07700 900 123",
+                    key_worker_id=str(colleague_id), gp_practice_name="Parkview Surgery",
+                    gp_practice_phone="020 7946 0456", gp_practice_address="3 Park Road, London")
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data, follow_redirects=True)
+    body = page(response)
+    assert "Anne Able's details are saved." in body
+    assert "Nurse Ada" in body and "Parkview Surgery" in body and "07700 900 123" in body
+    saved = profile(app, actors.profile_a)
+    assert (saved.given_name, saved.phone, saved.key_worker_id, saved.gp_practice_address) == (
+        "Anne", "07700 900 123", colleague_id, "3 Park Road, London")
+    assert saved.version == 2
+    [event] = updates(app)
+    assert event.actor_id == actors.nurse_a and event.patient_id == actors.profile_a
+    assert event.detail == {"fields": ["given_name", "phone", "key_worker_id", "gp_practice_name",
+                                       "gp_practice_phone", "gp_practice_address"], "version": 2}
+    assert "Anne" not in str(event.detail) and "0456" not in str(event.detail)
+    with app.app_context():
+        assert db.session.get(User, actors.patient_a).display_name == "Anne Able"
+
+
+def test_no_key_worker_can_be_chosen_and_other_teams_nurses_cannot(app, nurse, actors):
+    page_html = nurse.get(f"/nurse/patients/{actors.profile_a}/edit").get_data(as_text=True)
+    assert "Nurse A" in page_html and "Nurse B" not in page_html
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit",
+                               form_for(nurse, actors.profile_a, key_worker_id=str(actors.nurse_b)))
+    assert "Choose a key worker from the list, or no key worker" in page(response)
+    assert profile(app, actors.profile_a).key_worker_id == actors.nurse_a
+    nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", form_for(nurse, actors.profile_a, key_worker_id=""))
+    assert profile(app, actors.profile_a).key_worker_id is None
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"given_name": ""}, "Enter the patient's first name"),
+    ({"family_name": "x" * 101}, "Last name must be 100 characters or fewer"),
+    ({"date_of_birth-day": "31", "date_of_birth-month": "2"}, "Date must be a real date"),
+    ({"date_of_birth-year": str(date.today().year + 1)}, "Date of birth must be in the past"),
+    ({"phone": "call me"}, "Enter a phone number, like 07700 900 982"),
+    ({"gp_practice_phone": "12"}, "Enter the GP practice phone number, like 020 7946 0000"),
+    ({"gp_practice_address": "x" * 301}, "Address must be 300 characters or fewer"),
+])
+def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(app, nurse, actors, changes, message):
+    data = form_for(nurse, actors.profile_a, gp_practice_name="Typed <b>Practice</b>", **changes)
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data)
+    raw = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page(response)
+    assert "There is a problem" in raw
+    assert 'value="Typed &lt;b&gt;Practice&lt;/b&gt;"' in raw  # kept, and escaped
+    assert profile(app, actors.profile_a).version == 1
+    assert updates(app) == []
+
+
+def test_saving_nothing_new_changes_nothing(app, nurse, actors):
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", form_for(nurse, actors.profile_a),
+                               follow_redirects=True)
+    assert "Nothing was changed." in page(response)
+    assert profile(app, actors.profile_a).version == 1 and updates(app) == []
+
+
+def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(app, nurse, new_client, actors):
+    with app.app_context():
+        colleague = User(role=Role.NURSE, display_name="Nurse Ada", email="ada@example.test", team_id=actors.team_a)
+        db.session.add(colleague)
+        db.session.commit()
+        colleague_id = colleague.id
+    # Nurse A opens the page; Nurse Ada opens it too and saves a new GP phone number first.
+    mine = form_for(nurse, actors.profile_a, phone="07700 900 555", gp_practice_name="My typed practice")
+    ada = new_client()
+    sign_in_as(ada, colleague_id)
+    ada.post_form(f"/nurse/patients/{actors.profile_a}/edit",
+                  form_for(ada, actors.profile_a, gp_practice_phone="020 7946 0777"))
+    assert profile(app, actors.profile_a).version == 2
+
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", mine)
+    body = page(response)
+    assert response.status_code == 200
+    assert "Someone else saved changes while you were editing" in body
+    assert "Nurse Ada changed GP practice phone number at" in body
+    assert 'value="07700 900 555"' in body and 'value="My typed practice"' in body  # nothing lost
+    assert "020 7946 0777" in body  # what is saved now
+    saved = profile(app, actors.profile_a)
+    assert (saved.gp_practice_phone, saved.phone, saved.version) == ("020 7946 0777", None, 2)
+    assert version_on(response.get_data(as_text=True)) == "2"
+    with app.app_context():
+        conflict = db.session.scalar(select(AuditEvent).where(AuditEvent.outcome == "conflict"))
+        assert conflict.actor_id == actors.nurse_a and conflict.detail == {"seen_version": 1}
+
+    # Having seen it, she saves again: her changes go in and Ada's phone number stays.
+    again = dict(mine, version="2", gp_practice_phone="020 7946 0777")
+    nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", again)
+    saved = profile(app, actors.profile_a)
+    assert (saved.gp_practice_phone, saved.phone, saved.gp_practice_name, saved.version) == (
+        "020 7946 0777", "07700 900 555", "My typed practice", 3)
+
+
+def test_a_save_racing_past_the_version_check_is_caught_by_the_database(app, nurse, actors, monkeypatch):
+    """Two saves in the same instant both pass the explicit check; the version column stops
+    the second one."""
+    from app.nurse import routes
+
+    data = form_for(nurse, actors.profile_a, phone="07700 900 555")
+    real = routes._typed_values
+
+    def colleague_saves_first(form):
+        with db.engine.begin() as other_connection:  # another request, committed in between
+            other_connection.execute(
+                PatientProfile.__table__.update().where(PatientProfile.id == actors.profile_a)
+                .values(version=2, gp_practice_phone="020 7946 0777")
+            )
+        return real(form)
+
+    monkeypatch.setattr(routes, "_typed_values", colleague_saves_first)
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data)
+    assert "Someone else saved changes while you were editing" in page(response)
+    assert 'value="07700 900 555"' in page(response)
+    saved = profile(app, actors.profile_a)
+    assert (saved.phone, saved.gp_practice_phone, saved.version) == (None, "020 7946 0777", 2)
+    assert version_on(response.get_data(as_text=True)) == "2"
+
+
+def test_the_patient_page_is_a_hub_with_change_links_and_contacts(app, nurse, actors):
+    with app.app_context():
+        from app.models import Team
+        team = db.session.get(Team, actors.team_a)
+        team.phone, team.hours = "020 7946 0123", "Monday to Friday, 9am to 5pm"
+        team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology 24-hour line", "020 7946 0999"
+        db.session.commit()
+    body = page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
+    assert f'/nurse/patients/{actors.profile_a}/edit#key_worker_id' in body
+    assert "Change<span class=\"nhsuk-u-visually-hidden\"> key worker" in body
+    assert "020 7946 0123" in body and "Monday to Friday, 9am to 5pm" in body
+    assert "Acute oncology 24-hour line: 020 7946 0999" in body
+    assert "Offer a needs assessment" in body
+    assert "No passkey or password set up yet" in body and "Last signed in" in body
+    assert "Signed up" not in body
+
+
+def test_another_teams_patient_cannot_be_edited(app, nurse, actors):
+    assert nurse.get(f"/nurse/patients/{actors.profile_b}/edit").status_code == 404
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_b}/edit", {"given_name": "Hacked"})
+    assert response.status_code == 404
+    assert profile(app, actors.profile_b).given_name == "Ben"

@@ -1,0 +1,141 @@
+"""The patient's home page, their contacts, and urgent help with their team's 24-hour line."""
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import pytest
+
+from app.extensions import db
+from app.hna import service
+from app.hna.models import HNAStatus, PathwayPoint
+from app.models import PatientProfile, Team, User
+from app.timeutil import utcnow
+from app.triage.working_days import LONDON
+from tests.helpers import sign_in_as
+
+
+@pytest.fixture
+def patient(client, actors):
+    sign_in_as(client, actors.patient_a)
+    return client
+
+
+def page(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def give_contacts(app, actors, **overrides) -> None:
+    with app.app_context():
+        team = db.session.get(Team, actors.team_a)
+        team.phone, team.hours, team.email = "020 7946 0123", "Monday to Friday, 9am to 5pm", "team@nhs.net"
+        team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology 24-hour line", "020 7946 0999"
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        profile.gp_practice_name, profile.gp_practice_phone = "Riverside Medical Practice", "(020) 7946-0000"
+        profile.gp_practice_address = "12 Mill Lane, London"
+        for name, value in overrides.items():
+            setattr(team, name, value)
+        db.session.commit()
+
+
+def test_the_contacts_page_gives_every_single_point_of_contact_as_links_that_dial(app, patient, actors):
+    give_contacts(app, actors)
+    response = patient.get("/my-care/contacts")
+    raw = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Nurse A" in raw and "Team A" in raw and "Monday to Friday, 9am to 5pm" in raw
+    assert '<a href="tel:02079460123" class="app-tel">020 7946 0123</a>' in raw
+    assert '<a href="tel:02079460000" class="app-tel">(020) 7946-0000</a>' in raw
+    assert "12 Mill Lane, London" in raw
+    assert '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>' in raw
+    assert 'href="tel:999"' in raw and 'href="tel:111"' in raw
+    assert 'href="mailto:team@nhs.net"' in raw
+    assert "does not replace urgent care" in raw
+
+
+def test_the_contacts_page_says_what_to_do_when_nothing_is_recorded(app, patient, actors):
+    with app.app_context():
+        db.session.get(PatientProfile, actors.profile_a).key_worker_id = None
+        db.session.commit()
+    body = page(patient.get("/my-care/contacts"))
+    assert "Not yet named – ask your cancer team" in body
+    assert "Your team has not recorded your GP practice" in body
+    assert "call the 24-hour acute oncology line your team gave you" in body
+    assert 'href="tel:999"' in body
+
+
+def test_contacts_are_escaped(app, patient, actors):
+    give_contacts(app, actors, hours="<script>alert(1)</script>", out_of_hours_name="<b>Line</b>")
+    raw = patient.get("/my-care/contacts").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in raw and "&lt;script&gt;" in raw
+    assert "<b>Line</b>" not in raw
+
+
+def test_only_patients_have_a_contacts_page(client, actors):
+    sign_in_as(client, actors.nurse_a)
+    assert client.get("/my-care/contacts").status_code == 404
+
+
+def test_urgent_help_gives_the_teams_24_hour_line_as_a_link_that_dials(app, patient, actors):
+    give_contacts(app, actors)
+    for url in ("/my-care", "/hna"):
+        raw = patient.get(url).get_data(as_text=True)
+        assert "Acute oncology 24-hour line: call <a href=\"tel:02079460999\"" in raw, url
+        assert 'href="tel:999"' in raw and 'href="tel:111"' in raw
+        assert "does not replace urgent care" in raw
+
+
+def test_urgent_help_falls_back_to_plain_advice_without_a_24_hour_line(patient):
+    raw = patient.get("/my-care").get_data(as_text=True)
+    assert "call the 24-hour acute oncology line your team gave you" in raw
+    assert "tel:0" not in raw
+
+
+def test_pages_kept_for_anyone_never_show_a_teams_line(app, client, actors):
+    give_contacts(app, actors)
+    sign_in_as(client, actors.patient_a)
+    raw = client.get("/offline").get_data(as_text=True)
+    assert "02079460999" not in raw
+    assert "call the 24-hour acute oncology line your team gave you" in raw
+
+
+def test_urgent_symptom_advice_after_sending_gives_the_24_hour_line(app, patient, actors):
+    give_contacts(app, actors)
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        hna = service.start_or_resume(profile)
+        questionnaire = service.questionnaire_of(hna.questionnaire_version)
+        hna.answers = {"distress": 2, "concerns": {"fever": 8}}
+        hna.status, hna.submitted_at = HNAStatus.SUBMITTED, utcnow()
+        db.session.commit()
+        assert [c.id for c in service.urgent_concerns(hna, questionnaire)] == ["fever"]
+        hna_id = hna.id
+    raw = patient.get(f"/hna/{hna_id}?sent=1").get_data(as_text=True)
+    assert "You said: High temperature or fever" in raw
+    assert "Acute oncology 24-hour line: <a href=\"tel:02079460999\"" in raw
+
+
+def test_the_home_page_shows_an_offer_with_who_and_when(app, patient, actors):
+    with app.app_context():
+        service.offer(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
+                      PathwayPoint.DIAGNOSIS)
+        db.session.commit()
+    body = page(patient.get("/my-care"))
+    assert "Your care team has asked you to fill in a needs assessment" in body
+    assert f"Nurse A asked you on {datetime.now(LONDON).strftime('%-d %B %Y')}." in body
+    assert 'href="/hna" role="button"' in page(patient.get("/my-care"))
+    assert "Start your needs assessment" in body
+
+
+def test_the_home_page_without_an_offer_invites_the_person_to_start(patient):
+    body = page(patient.get("/my-care"))
+    assert "Your care team has asked you" not in body
+    assert "Tell your care team how you are" in body
+    assert 'href="/my-care/contacts"' in body
+    assert "Nurse A" in body  # the key worker, on the contacts card
+
+
+def test_the_home_page_shows_the_team_phone_as_a_link_that_dials(app, patient, actors):
+    give_contacts(app, actors)
+    raw = patient.get("/my-care").get_data(as_text=True)
+    assert '<a href="tel:02079460123" class="app-tel">020 7946 0123</a>' in raw

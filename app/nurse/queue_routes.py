@@ -22,7 +22,7 @@ from ..triage import service
 from ..triage.access import queue_item_for_staff
 from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
 from ..triage.queue import KIND_LABELS, KIND_TAG_CLASSES
-from ..triage.working_days import LONDON, due_in_words
+from ..triage.working_days import LONDON, clock_time, due_in_words
 from . import bp
 from .queue_forms import AssignForm, ClaimForm, ReleaseForm, ResolveForm
 
@@ -67,12 +67,21 @@ def queue_who_has(item: QueueItem) -> str:
 
 
 @bp.app_template_global()
-def uk_time(moment: datetime | None) -> str:
-    """'25 November 2026, 10:42' in UK time."""
+def queue_time(moment: datetime | None) -> str:
+    """'25 November 2026 at 10:42am' in UK time."""
     if moment is None:
         return ""
     local = moment.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return f"{local.day} {local:%B %Y} at {clock_time(local)}"
+
+
+@bp.app_template_global()
+def queue_time_short(moment: datetime | None) -> str:
+    """'Tue 24 Nov, 9:30am' in UK time, for tables."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    return f"{local:%a} {local.day} {local:%b}, {clock_time(local)}"
 
 
 # ---------------------------------------------------------------- the queue
@@ -117,24 +126,25 @@ def queue():
         page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
         nurses = service.team_nurses(team_id)
         summary = _summary(team_id)
+    current = {
+        "status": filters.status, "pathway": filters.pathway or "",
+        "key_worker": filters.key_worker_id or "", "q": filters.search,
+    }
+    kept = {k: v for k, v in current.items() if v}
+    next_url = url_for("nurse.queue", **kept, after=page.next_after) if page.next_after else None
+    first_url = url_for("nurse.queue", **kept) if after else None
+    # Rendered before the audit commits, which would expire every row the page reads.
+    html = render_template(
+        "nurse/queue.html", page=page, filters=filters, nurses=nurses, summary=summary,
+        status_labels=STATUS_LABELS, pathways=PATHWAYS, next_url=next_url, first_url=first_url,
+        no_team=team_id is None, now=utcnow(), outcome_labels=OUTCOME_LABELS,
+    )
     # Filters and counts only: never a name or what was typed in the search box.
     audit("queue.list", status=filters.status, pathway=filters.pathway,
           key_worker=filters.key_worker_id, searched=bool(filters.search),
           page=2 if after else 1, results=len(page.items))
     db.session.commit()
-    current = {
-        "status": filters.status, "pathway": filters.pathway or "",
-        "key_worker": filters.key_worker_id or "", "q": filters.search,
-    }
-    next_url = None
-    if page.next_after:
-        next_url = url_for("nurse.queue", **{k: v for k, v in current.items() if v}, after=page.next_after)
-    first_url = url_for("nurse.queue", **{k: v for k, v in current.items() if v}) if after else None
-    return render_template(
-        "nurse/queue.html", page=page, filters=filters, nurses=nurses, summary=summary,
-        status_labels=STATUS_LABELS, pathways=PATHWAYS, next_url=next_url, first_url=first_url,
-        no_team=team_id is None, now=utcnow(), outcome_labels=OUTCOME_LABELS,
-    )
+    return html
 
 
 # ---------------------------------------------------------------- one item

@@ -44,6 +44,8 @@ class QueueItem(db.Model):
     __table_args__ = (
         # The queue's order, for keyset pagination: open items of a team by rank, due, age, id.
         Index("ix_queue_items_team_order", "team_id", "status", "rank", "due_at", "received_at", "id"),
+        # Resolved items, newest first, for keyset pages of the 'Resolved' filter.
+        Index("ix_queue_items_team_resolved", "team_id", "status", "resolved_at", "id"),
         Index("ix_queue_items_assignee_status", "assignee_id", "status"),
         Index("ix_queue_items_patient", "patient_id", "status"),
     )

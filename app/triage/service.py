@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import String, cast, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -175,7 +175,7 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     stmt = (
         select(QueueItem)
         .join(QueueItem.patient)
-        .options(contains_eager(QueueItem.patient))
+        .options(contains_eager(QueueItem.patient), selectinload(QueueItem.assignee))
         .where(QueueItem.team_id == team_id)
     )
     position = _parse_cursor(after, filters.status)

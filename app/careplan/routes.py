@@ -1,2 +1,216 @@
-"""Routes: see the package docstring."""
-from . import bp  # noqa: F401
+"""Care plan pages: the nurse's plan, history and editor, and the patient's own plan.
+
+Every page checks ownership first (`patient_for_staff`, `current_patient`) and is audited.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..audit import audit
+from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required, submitted_hna_for_staff
+from ..extensions import db
+from ..hna.models import HNA
+from ..models import PatientProfile
+from ..triage import service as triage
+from ..triage.models import Outcome
+from ..triage.working_days import LONDON
+from . import bp, service
+from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, today, validate_plan
+from .models import CarePlan, CarePlanItem
+from .service import OWNER_LABELS, OWNER_LABELS_FOR_PATIENT, SUPPORT_LABELS, SUPPORT_LABELS_FOR_PATIENT, ItemInput, PlanChanged
+
+
+# ---------------------------------------------------------------- template helpers
+
+
+@bp.app_template_global()
+def current_care_plan(profile: PatientProfile) -> CarePlan | None:
+    """The person's current plan, for the nurse's patient page and the patient's home page."""
+    return service.current_plan(profile)
+
+
+@bp.app_template_global()
+def careplan_when(moment, with_time: bool = True) -> str:
+    local = moment.astimezone(LONDON)
+    return local.strftime("%-d %B %Y at %H:%M" if with_time else "%-d %B %Y")
+
+
+@bp.app_template_global()
+def careplan_who(item: CarePlanItem, for_patient: bool = False) -> str:
+    labels = OWNER_LABELS_FOR_PATIENT if for_patient else OWNER_LABELS
+    label = labels[item.owner]
+    return f"{label} ({item.owner_name})" if item.owner_name else label
+
+
+@bp.app_template_global()
+def careplan_support(item: CarePlanItem, for_patient: bool = False) -> str | None:
+    if for_patient:
+        return SUPPORT_LABELS_FOR_PATIENT[item.support]
+    return SUPPORT_LABELS[item.support]
+
+
+@bp.app_template_global()
+def careplan_review_due(plan: CarePlan) -> bool:
+    return plan.review_date <= today()
+
+
+# ---------------------------------------------------------------- the nurse's pages
+
+
+@bp.get("/nurse/patients/<int:patient_id>/care-plan")
+@staff_required
+def nurse_plan(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    versions = service.plan_versions(profile)
+    history = [
+        (plan, service.changes_between(versions[n + 1] if n + 1 < len(versions) else None, plan))
+        for n, plan in enumerate(versions)
+    ]
+    plan = versions[0] if versions and versions[0].is_current else service.current_plan(profile)
+    audit("careplan.view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
+    db.session.commit()
+    return render_template("careplan/nurse_plan.html", profile=profile, plan=plan, history=history)
+
+
+@bp.get("/nurse/patients/<int:patient_id>/care-plan/versions/<int:version>")
+@staff_required
+def nurse_version(patient_id: int, version: int):
+    profile = patient_for_staff(patient_id)
+    plan = service.plan_version(profile, version)
+    if plan is None:
+        refuse("careplan.access_refused", subject=f"care-plan:patient:{patient_id}:v{version}")
+    changes = service.changes_between(service.previous_version(plan), plan)
+    audit("careplan.view_version", patient=profile, subject=f"care-plan:{plan.id}", version=plan.version)
+    db.session.commit()
+    return render_template("careplan/nurse_version.html", profile=profile, plan=plan, changes=changes)
+
+
+def _hna_for(profile: PatientProfile, value) -> HNA | None:
+    """The submitted HNA named in the request, checked to be this patient's, or None."""
+    if value in (None, ""):
+        return None
+    try:
+        hna_id = int(value)
+    except (TypeError, ValueError):
+        refuse("hna.access_refused", subject=f"hna:{str(value)[:40]}")
+    hna = submitted_hna_for_staff(hna_id)
+    if hna.patient_id != profile.id:
+        refuse("hna.access_refused", subject=f"hna:{hna_id}")
+    return hna
+
+
+def _row_domains(count: int, items: list[ItemInput] | None = None) -> list[str | None]:
+    if items is not None:
+        return [i.domain for i in items] + [None] * (count - len(items))
+    return [request.form.get(f"item_{n}_domain") or None for n in range(count)]
+
+
+def _form(profile: PatientProfile, count: int, domains: list[str | None], **kwargs):
+    services = service.services_for(profile)
+    return plan_form(count, [service.service_options(services, d) for d in domains], **kwargs), services
+
+
+def _render_editor(profile, form, services, hna, current, conflict=None, status=200):
+    return render_template(
+        "careplan/edit.html", profile=profile, form=form, services=services, hna=hna,
+        current=current, conflict=conflict, max_rows=MAX_ROWS,
+        conflict_changes=service.changes_between(service.previous_version(conflict), conflict) if conflict else None,
+    ), status
+
+
+@bp.route("/nurse/patients/<int:patient_id>/care-plan/edit", methods=["GET", "POST"])
+@staff_required
+def edit(patient_id: int):
+    """The editor, prefilled from the current plan and (with ?hna_id=) a submitted HNA."""
+    profile = patient_for_staff(patient_id)
+    if request.method == "POST":
+        return _save(profile)
+    hna = _hna_for(profile, request.args.get("hna_id"))
+    current = service.current_plan(profile)
+    items = [ItemInput.from_item(i) for i in current.items] if current else []
+    if hna is not None:
+        items = service.merge_drafts(items, service.draft_items_from_hna(hna))
+    count = max(len(items), 1)
+    form, services = _form(profile, count, _row_domains(count, items), formdata=None)
+    review = current.review_date if current and current.review_date > today() and hna is None else suggested_review_date()
+    fill(form, items, review, current.summary if current else "", current.version if current else 0,
+         hna.id if hna else None)
+    audit("careplan.edit_open", patient=profile, subject=f"care-plan:{current.id}" if current else f"patient:{profile.id}",
+          hna_id=hna.id if hna else None)
+    db.session.commit()
+    return _render_editor(profile, form, services, hna, current)
+
+
+def _save(profile: PatientProfile):
+    hna = _hna_for(profile, request.form.get("hna_id"))
+    current = service.current_plan(profile)
+    try:
+        count = int(request.form.get("rows") or 1)
+    except ValueError:
+        count = 1
+    count = max(1, min(count, MAX_ROWS))
+    adding = "add_row" in request.form and count < MAX_ROWS
+    shown = count + 1 if adding else count
+    form, services = _form(profile, shown, _row_domains(shown))
+    if adding:
+        # Everything typed comes back, with one more empty concern.
+        form.rows.data = str(shown)
+        audit("careplan.edit_open", patient=profile, subject=f"patient:{profile.id}", added_row=True)
+        db.session.commit()
+        return _render_editor(profile, form, services, hna, current)
+    items = validate_plan(form)
+    if items is None:
+        return _render_editor(profile, form, services, hna, current)
+    try:
+        base_version = int(form.base_version.data)
+    except (TypeError, ValueError):
+        base_version = -1
+    try:
+        plan = service.save_new_version(
+            profile, base_version, items, form.review_date.data, form.summary.data,
+            form.change_note.data, hna, current_user._get_current_object(),
+        )
+    except PlanChanged as exc:
+        latest = exc.current
+        if (
+            latest is not None and latest.version == base_version + 1
+            and latest.created_by_id == current_user.id and service.same_content(latest, items, form.review_date.data, form.summary.data)
+        ):
+            # The same save, sent twice (a double click or a retry): it is already stored.
+            flash("Care plan saved.", "success")
+            return redirect(url_for("careplan.nurse_plan", patient_id=profile.id))
+        audit("careplan.save_conflict", patient=profile, outcome="conflict",
+              subject=f"care-plan:{latest.id}" if latest else f"patient:{profile.id}",
+              base_version=base_version, current_version=latest.version if latest else 0)
+        db.session.commit()
+        # Saving again now is a deliberate choice to put this version on top of theirs.
+        form.base_version.data = str(latest.version if latest else 0)
+        return _render_editor(profile, form, services, hna, current=latest, conflict=latest, status=409)
+    db.session.flush()
+    note = f"Care plan version {plan.version} agreed"
+    if hna is not None:
+        triage.resolve_by_source(f"hna:{hna.id}", Outcome.CARE_PLAN_AGREED, note, by=current_user)
+    if current is not None:
+        triage.resolve_by_source(f"plan-review:{current.id}", Outcome.CARE_PLAN_AGREED, note, by=current_user)
+    audit("careplan.create_version", patient=profile, subject=f"care-plan:{plan.id}", version=plan.version,
+          hna_id=hna.id if hna else None, concerns=len(plan.items), review_date=plan.review_date.isoformat())
+    db.session.commit()
+    flash(f"Care plan saved. {profile.given_name} can see it when they sign in.", "success")
+    return redirect(url_for("careplan.nurse_plan", patient_id=profile.id))
+
+
+# ---------------------------------------------------------------- the patient's page
+
+
+@bp.get("/my-care/plan")
+@patient_required
+def patient_plan():
+    profile = current_patient()
+    plan = service.current_plan(profile)
+    previous = service.previous_version(plan) if plan else None
+    changes = service.changes_between(previous, plan) if previous else None
+    audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
+    db.session.commit()
+    return render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes)
+

@@ -316,8 +316,17 @@ def team_list():
 @bp.get("/nurse/hnas/<int:hna_id>")
 @staff_required
 def team_view(hna_id: int):
+    from ..careplan.service import current_plan
+    from .compare import Assessment, compare
+
     hna = submitted_hna_for_staff(hna_id)
     questionnaire = service.questionnaire_of(hna.questionnaire_version)
+
+    def assessment(record: HNA) -> Assessment:
+        return Assessment(record.id, record.submitted_at, record.answers or {},
+                          service.questionnaire_of(record.questionnaire_version))
+
+    comparison = compare(assessment(hna), [assessment(h) for h in service.submitted_hnas(hna.patient)])
     audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}")
     db.session.commit()
     return render_template(
@@ -325,6 +334,7 @@ def team_view(hna_id: int):
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
         pathway_points=PATHWAY_POINT_LABELS, london=LONDON,
         urgent=service.urgent_concerns(hna, questionnaire), reply_by=reply_due(hna).astimezone(LONDON),
+        comparison=comparison, care_plan=current_plan(hna.patient),
     )
 
 

@@ -1,0 +1,318 @@
+"""Care plans as plain operations on records: read the current plan and its history, draft a
+plan from an HNA, save a new version (never an edit in place), and say what changed.
+
+A nurse saves on top of the version she opened (`base_version`). If a colleague saved in the
+meantime, `save_new_version` raises `PlanChanged` instead of overwriting their work; the unique
+(patient, version) constraint catches the same race when two saves arrive together.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..directory.models import CATEGORY_LABELS, Service
+from ..extensions import db
+from ..hna.models import HNA
+from ..models import PatientProfile, User
+from ..timeutil import utcnow
+from .models import ActionOwner, CarePlan, CarePlanItem, Support
+
+# Who does it, as the nurse reads it and as the person reads it about themselves.
+OWNER_LABELS = {
+    ActionOwner.PATIENT: "The patient",
+    ActionOwner.KEY_WORKER: "Key worker",
+    ActionOwner.GP: "GP",
+    ActionOwner.SERVICE: "A service",
+    ActionOwner.OTHER: "Someone else",
+}
+OWNER_LABELS_FOR_PATIENT = {
+    ActionOwner.PATIENT: "You",
+    ActionOwner.KEY_WORKER: "Your key worker",
+    ActionOwner.GP: "Your GP",
+    ActionOwner.SERVICE: "The service",
+    ActionOwner.OTHER: "Someone else",
+}
+SUPPORT_LABELS = {
+    Support.NONE: "No referral or signposting",
+    Support.REFERRAL: "Referral",
+    Support.SIGNPOSTING: "Signposting",
+}
+SUPPORT_LABELS_FOR_PATIENT = {
+    Support.NONE: None,
+    Support.REFERRAL: "We have referred you to",
+    Support.SIGNPOSTING: "We suggest you contact",
+}
+# Concerns scored this high or more are drafted into the plan, after the person's top ones.
+DRAFT_SCORE_THRESHOLD = 7
+
+
+class PlanChanged(Exception):
+    """Someone saved a newer version than the one the nurse started from."""
+
+    def __init__(self, current: CarePlan | None) -> None:
+        super().__init__("The care plan changed while it was being edited")
+        self.current = current
+
+
+@dataclass
+class ItemInput:
+    """One concern of a plan as typed in (or drafted): what `save_new_version` stores."""
+
+    concern: str
+    concern_id: str | None = None
+    domain: str | None = None
+    agreed: str = ""
+    action: str = ""
+    owner: ActionOwner = ActionOwner.KEY_WORKER
+    owner_name: str = ""
+    support: Support = Support.NONE
+    service_id: int | None = None
+
+    @classmethod
+    def from_item(cls, item: CarePlanItem) -> "ItemInput":
+        return cls(
+            concern=item.concern, concern_id=item.concern_id, domain=item.domain,
+            agreed=item.agreed or "", action=item.action or "", owner=item.owner,
+            owner_name=item.owner_name or "", support=item.support, service_id=item.service_id,
+        )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def current_plan(patient: PatientProfile) -> CarePlan | None:
+    return db.session.scalar(
+        select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.is_current.is_(True))
+        .order_by(CarePlan.version.desc()).limit(1)
+    )
+
+
+def plan_versions(patient: PatientProfile) -> list[CarePlan]:
+    """Every version, newest first."""
+    return list(db.session.scalars(
+        select(CarePlan).where(CarePlan.patient_id == patient.id).order_by(CarePlan.version.desc())
+    ))
+
+
+def plan_version(patient: PatientProfile, version: int) -> CarePlan | None:
+    return db.session.scalar(
+        select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.version == version)
+    )
+
+
+def previous_version(plan: CarePlan) -> CarePlan | None:
+    if plan.version <= 1:
+        return None
+    return db.session.scalar(
+        select(CarePlan).where(CarePlan.patient_id == plan.patient_id, CarePlan.version == plan.version - 1)
+    )
+
+
+def services_for(patient: PatientProfile) -> list[Service]:
+    """Active services the person's team can use: their own team's and national ones."""
+    return list(db.session.scalars(
+        select(Service).where(
+            Service.active.is_(True),
+            or_(Service.team_id == patient.team_id, Service.team_id.is_(None)),
+        ).order_by(Service.category, Service.name, Service.id)
+    ))
+
+
+def service_options(services: Sequence[Service], domain: str | None) -> list[tuple[int, str]]:
+    """(id, label) for a select: services for the concern's domain first, then the rest by
+    category (the design system's select has no option groups, so the group is in the label)."""
+    suggested = [s for s in services if domain and domain in (s.domains or [])]
+    others = sorted(
+        (s for s in services if s not in suggested),
+        key=lambda s: (CATEGORY_LABELS[s.category], s.name.casefold()),
+    )
+    return [(s.id, f"Suggested: {s.name} ({CATEGORY_LABELS[s.category]})") for s in suggested] + [
+        (s.id, f"{CATEGORY_LABELS[s.category]}: {s.name}") for s in others
+    ]
+
+
+# ---------------------------------------------------------------- drafting
+
+
+def draft_items_from_hna(hna: HNA) -> list[ItemInput]:
+    """The person's top concerns first (in their order), then the others scored 7 or more
+    (highest first), each with its domain and wording from the questionnaire they answered."""
+    from ..hna.service import questionnaire_of
+
+    questionnaire = questionnaire_of(hna.questionnaire_version)
+    answers = hna.answers or {}
+    scores: dict[str, int | None] = dict(answers.get("concerns") or {})
+    chosen = [c for c in dict.fromkeys(answers.get("top_concerns") or []) if c in scores]
+    high = sorted(
+        (c for c, s in scores.items() if s is not None and s >= DRAFT_SCORE_THRESHOLD and c not in chosen),
+        key=lambda c: (-(scores[c] or 0), questionnaire.concern_order(c)),
+    )
+    return [
+        ItemInput(
+            concern=questionnaire.concern(c).text[:200], concern_id=c,
+            domain=questionnaire.domain_of(c).id,
+        )
+        for c in [*chosen, *high]
+    ]
+
+
+def merge_drafts(existing: Sequence[ItemInput], drafted: Sequence[ItemInput]) -> list[ItemInput]:
+    """The current plan's concerns, then concerns from a new HNA that the plan does not cover."""
+    known = {_key(i.concern_id, i.concern) for i in existing}
+    return [*existing, *(i for i in drafted if _key(i.concern_id, i.concern) not in known)]
+
+
+# ---------------------------------------------------------------- saving
+
+
+def save_new_version(
+    patient: PatientProfile,
+    base_version: int,
+    items: Sequence[ItemInput],
+    review_date: date,
+    summary: str | None,
+    change_note: str | None,
+    hna: HNA | None,
+    by: User,
+) -> CarePlan:
+    """Store the plan as version base_version + 1 and make it the current one.
+
+    `base_version` is the version the nurse started from (0 for a first plan). Raises
+    PlanChanged, changing nothing, if that is no longer the current version.
+    """
+    if not items:
+        raise ValueError("A care plan needs at least one concern")
+    if hna is not None and hna.patient_id != patient.id:
+        raise ValueError("The HNA belongs to someone else")
+    current = current_plan(patient)
+    current_version = current.version if current is not None else 0
+    if base_version != current_version:
+        raise PlanChanged(current)
+    plan = CarePlan(
+        patient_id=patient.id, team_id=patient.team_id, version=current_version + 1,
+        is_current=True, hna_id=hna.id if hna is not None else None, review_date=review_date,
+        summary=(summary or "").strip() or None, change_note=(change_note or "").strip() or None,
+        created_by_id=by.id, created_at=utcnow(),
+        items=[
+            CarePlanItem(
+                position=n, concern_id=i.concern_id, domain=i.domain, concern=i.concern.strip(),
+                agreed=i.agreed.strip() or None, action=i.action.strip() or None, owner=i.owner,
+                owner_name=i.owner_name.strip() or None, support=i.support,
+                service_id=i.service_id if i.support is not Support.NONE else None,
+            )
+            for n, i in enumerate(items, start=1)
+        ],
+    )
+    try:
+        with db.session.begin_nested():
+            if current is not None:
+                current.is_current = False
+            db.session.add(plan)
+    except IntegrityError:
+        # Another save took the same version number a moment ago.
+        db.session.expire_all()
+        raise PlanChanged(current_plan(patient)) from None
+    return plan
+
+
+def same_content(plan: CarePlan, items: Sequence[ItemInput], review_date: date, summary: str | None) -> bool:
+    """Whether `plan` already says exactly this (a retried or double-clicked save)."""
+    stored = [ItemInput.from_item(i) for i in plan.items]
+    typed = [
+        ItemInput(
+            concern=i.concern.strip(), concern_id=i.concern_id, domain=i.domain,
+            agreed=i.agreed.strip(), action=i.action.strip(), owner=i.owner,
+            owner_name=i.owner_name.strip(), support=i.support,
+            service_id=i.service_id if i.support is not Support.NONE else None,
+        )
+        for i in items
+    ]
+    return (
+        stored == typed and plan.review_date == review_date
+        and (plan.summary or "") == (summary or "").strip()
+    )
+
+
+# ---------------------------------------------------------------- what changed
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    concern: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class PlanChanges:
+    added: tuple[Any, ...] = ()
+    removed: tuple[Any, ...] = ()
+    changed: tuple[ItemChange, ...] = ()
+    review_date: tuple[date, date] | None = None
+    summary_changed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.review_date or self.summary_changed)
+
+
+def _key(concern_id: str | None, concern: str) -> str:
+    return f"id:{concern_id}" if concern_id else "text:" + " ".join(concern.casefold().split())
+
+
+def _who(item) -> str:
+    label = OWNER_LABELS[item.owner]
+    return f"{label} ({item.owner_name})" if item.owner_name else label
+
+
+def _support(item) -> str:
+    if item.support is Support.NONE:
+        return SUPPORT_LABELS[Support.NONE]
+    name = item.service.name if item.service is not None else "no service chosen"
+    return f"{SUPPORT_LABELS[item.support]}: {name}"
+
+
+_COMPARED = (
+    ("What was agreed", lambda i: i.agreed or ""),
+    ("What will happen", lambda i: i.action or ""),
+    ("Who will do it", _who),
+    ("Support", _support),
+)
+
+
+def changes_between(old: CarePlan | None, new: CarePlan) -> PlanChanges:
+    """What changed from `old` to `new`: concerns added or removed (matched by their HNA item,
+    or by their words when typed in), changed fields of the others, the review date, the summary."""
+    if old is None:
+        return PlanChanges(added=tuple(new.items))
+    before = {_key(i.concern_id, i.concern): i for i in old.items}
+    after = {_key(i.concern_id, i.concern): i for i in new.items}
+    changed = []
+    for key, item in after.items():
+        if key not in before:
+            continue
+        fields = tuple(
+            FieldChange(label, read(before[key]), read(item))
+            for label, read in _COMPARED
+            if read(before[key]) != read(item)
+        )
+        if fields:
+            changed.append(ItemChange(item.concern, fields))
+    return PlanChanges(
+        added=tuple(i for k, i in after.items() if k not in before),
+        removed=tuple(i for k, i in before.items() if k not in after),
+        changed=tuple(changed),
+        review_date=(old.review_date, new.review_date) if old.review_date != new.review_date else None,
+        summary_changed=(old.summary or "") != (new.summary or ""),
+    )

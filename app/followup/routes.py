@@ -364,13 +364,21 @@ def _summary_data(profile: PatientProfile, current: EndOfTreatmentSummary | None
         lines += [f"{t.name}: {interval_text(t.interval_months).lower()}, next due {followup_date(t.next_due)}"
                   + (f" ({t.arranged_by})" if t.arranged_by else "") for t in tests]
         data["follow_up_plan"] = "\n".join(lines)
-    contacts = [f"Your cancer team: {profile.team.name}"]
-    if profile.key_worker:
-        contacts.append(f"Your key worker: {profile.key_worker.display_name}")
-    if profile.gp_practice_name:
-        contacts.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
-    data["contacts"] = "\n".join(contacts)
+    data["contacts"] = "\n".join(team_contact_lines(profile))
     return data
+
+
+def team_contact_lines(profile: PatientProfile) -> list[str]:
+    """Who to contact, from the patient's record and their team's details, one per line."""
+    team = profile.team
+    lines = [", ".join(part for part in (f"Your cancer team: {team.name}", team.phone, team.hours) if part)]
+    if profile.key_worker:
+        lines.append(f"Your key worker: {profile.key_worker.display_name}")
+    if team.out_of_hours_phone:
+        lines.append(f"Out of hours: {team.out_of_hours_name or 'your 24-hour line'}, {team.out_of_hours_phone}")
+    if profile.gp_practice_name:
+        lines.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
+    return lines
 
 
 def _date_or_none(value) -> date | None:

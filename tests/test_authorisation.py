@@ -56,6 +56,25 @@ class World:
             self.made[key] = credential.id
         return self.made[key]
 
+    def care_plan_version(self, profile_id: int) -> int:
+        """The version number of a care plan written for the patient by their team's nurse."""
+        key = ("care-plan", profile_id)
+        if key not in self.made:
+            from datetime import date, timedelta
+
+            from app.careplan import service
+            from app.careplan.service import ItemInput
+
+            patient = db.session.get(PatientProfile, profile_id)
+            nurse = next(u for u in patient.team.members if u.role is Role.NURSE)
+            plan = service.save_new_version(
+                patient, 0, [ItemInput(concern="Tiredness", agreed="Rest")],
+                date.today() + timedelta(days=90), None, None, None, nurse,
+            )
+            db.session.commit()
+            self.made[key] = plan.version
+        return self.made[key]
+
     def submitted_hna(self, profile_id: int) -> int:
         """A Holistic Needs Assessment that the patient has sent to their team."""
         key = ("hna", profile_id)
@@ -103,9 +122,19 @@ ARGUMENTS: dict[str, Argument] = {
         own=lambda w, who: w.actors.patient_a,
         foreign=lambda w, who: w.actors.nurse_b,
     ),
+    "version": Argument(
+        # A care plan version is reached through its patient: patient A's plan, patient B's.
+        own=lambda w, who: w.care_plan_version(w.actors.profile_a),
+        foreign=lambda w, who: w.care_plan_version(w.actors.profile_b),
+    ),
     "hna_id": Argument(
         own=lambda w, who: w.submitted_hna(w.actors.profile_a),
         foreign=lambda w, who: w.submitted_hna(w.actors.profile_b),
+    ),
+    "team_id": Argument(
+        # Admins manage every team's contacts by design; nobody else manages any.
+        own=lambda w, who: w.actors.team_a,
+        foreign=lambda w, who: w.actors.team_b,
     ),
     "item_id": Argument(
         own=lambda w, who: w.queue_item(w.actors.profile_a),

@@ -20,6 +20,9 @@ from .forms import STAFF_PATHWAY_POINT_LABELS, EditPatientForm, NewPatientForm, 
 
 PAGE_SIZE = 50
 DUPLICATE_NHS_NUMBER = "A patient with this NHS number is already registered"
+DUPLICATE_NHS_NUMBER_IN_TEAM = (
+    f"{DUPLICATE_NHS_NUMBER} in your team. Search your team's patients by NHS number to find them"
+)
 
 
 def _invitation_page(profile: PatientProfile, issued: invitations.IssuedInvitation):
@@ -81,11 +84,15 @@ def patients():
 def new_patient():
     form = NewPatientForm()
     if form.validate_on_submit():
-        existing = db.session.scalar(
-            select(PatientProfile.id).where(PatientProfile.nhs_number == form.nhs_number.data)
+        existing_team = db.session.scalar(
+            select(PatientProfile.team_id).where(PatientProfile.nhs_number == form.nhs_number.data)
         )
-        if existing:
-            form.nhs_number.errors.append(DUPLICATE_NHS_NUMBER)
+        if existing_team is not None:
+            # Only a record in the nurse's own team may be pointed to; another team's is not
+            # even confirmed to be elsewhere.
+            form.nhs_number.errors.append(
+                DUPLICATE_NHS_NUMBER_IN_TEAM if existing_team == current_user.team_id else DUPLICATE_NHS_NUMBER
+            )
         elif current_user.team_id is None:
             form.nhs_number.errors.append("You need to belong to a team to add patients. Ask an admin")
         else:

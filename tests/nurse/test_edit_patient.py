@@ -216,3 +216,18 @@ def test_another_teams_patient_cannot_be_edited(app, nurse, actors):
     response = nurse.post_form(f"/nurse/patients/{actors.profile_b}/edit", {"given_name": "Hacked"})
     assert response.status_code == 404
     assert profile(app, actors.profile_b).given_name == "Ben"
+
+
+@pytest.mark.parametrize(("nhs_number_of", "told_it_is_in_the_team"), [("profile_a", True), ("profile_b", False)])
+def test_a_duplicate_nhs_number_says_so_only_for_the_nurses_own_team(app, nurse, actors, nhs_number_of, told_it_is_in_the_team):
+    with app.app_context():
+        nhs_number = db.session.get(PatientProfile, getattr(actors, nhs_number_of)).nhs_number
+    response = nurse.post_form("/nurse/patients/new", {
+        "given_name": "Nia", "family_name": "Newton", "nhs_number": nhs_number,
+        "date_of_birth-day": "4", "date_of_birth-month": "9", "date_of_birth-year": "1966",
+        "tumour_pathway": "colorectal",
+    })
+    body = page(response)
+    assert "A patient with this NHS number is already registered" in body
+    assert ("Search your team's patients by NHS number to find them" in body) is told_it_is_in_the_team
+    assert "Ben Baker" not in body and "Team B" not in body

@@ -1,0 +1,118 @@
+"""In the browser: a nurse edits a patient and offers a needs assessment; an admin sets the
+team's contacts; the patient, on a phone, sees the offer and their contacts. axe on each page."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.hna.models import HNA, PathwayPoint
+from app.models import PatientProfile, Role, Team, User
+from tests.e2e.conftest import sign_in_browser
+from tests.helpers import make_patient
+
+
+def seed(app) -> dict[str, int]:
+    with app.app_context():
+        team = Team(name="Breast Cancer Nurses", phone="020 7946 0123", hours="Monday to Friday, 9am to 5pm",
+                    out_of_hours_name="Acute oncology 24-hour line", out_of_hours_phone="020 7946 0999")
+        nurse = User(role=Role.NURSE, display_name="Sam Taylor", email="sam@example.test", team=team)
+        colleague = User(role=Role.NURSE, display_name="Alex Morgan", email="alex@example.test", team=team)
+        admin = User(role=Role.ADMIN, display_name="Jo Admin", email="jo@example.test")
+        db.session.add_all([team, nurse, colleague, admin])
+        patient = make_patient(team, "Margaret", "Okafor", nurse, gp_practice_name="Riverside Medical Practice")
+        db.session.commit()
+        return {"team": team.id, "nurse": nurse.id, "admin": admin.id, "patient": patient.user_id,
+                "profile": patient.id}
+
+
+def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open_page):
+    ids = seed(live_server.app)
+    nurse = open_page("desktop")
+    page = nurse.page
+    sign_in_browser(nurse, live_server, ids["nurse"])
+
+    nurse.goto(f"/nurse/patients/{ids['profile']}")
+    page.get_by_role("heading", name="Margaret Okafor").wait_for()
+    assert "Acute oncology 24-hour line: 020 7946 0999" in page.inner_text("main")
+    nurse.axe("patient hub")
+
+    page.get_by_role("link", name="Change key worker").click()
+    page.wait_for_url(f"**/nurse/patients/{ids['profile']}/edit#key_worker_id")
+    nurse.axe("edit patient")
+    page.get_by_label("First name").fill("")
+    page.get_by_label("Patient's phone number (optional)").fill("07700 900 314")
+    page.get_by_role("button", name="Save changes").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+    assert "Enter the patient's first name" in page.locator(".nhsuk-error-summary").inner_text()
+    assert page.get_by_label("Patient's phone number (optional)").input_value() == "07700 900 314"
+    nurse.axe("edit patient with an error")
+
+    page.get_by_label("First name").fill("Maggie")
+    page.get_by_label("Key worker").select_option(label="Alex Morgan")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(f"**/nurse/patients/{ids['profile']}")
+    page.get_by_text("Maggie Okafor's details are saved.").wait_for()
+    assert "Alex Morgan" in page.inner_text("main")
+    nurse.axe("patient hub after saving")
+
+    page.get_by_role("button", name="Offer a needs assessment").click()
+    page.wait_for_url("**/offer-hna")
+    nurse.axe("offer a needs assessment")
+    page.get_by_role("button", name="Offer needs assessment").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+    nurse.axe("offer a needs assessment, nothing chosen")
+    page.get_by_label("End of treatment").check()
+    page.get_by_role("button", name="Offer needs assessment").click()
+    page.wait_for_url(f"**/nurse/patients/{ids['profile']}")
+    page.get_by_text("Needs assessment offered.").wait_for()
+    assert "Sam Taylor offered a needs assessment on" in page.inner_text("main")
+    nurse.axe("patient hub after offering")
+
+    with live_server.app.app_context():
+        hna = db.session.scalar(select(HNA))
+        assert (hna.offered_by_id, hna.pathway_point) == (ids["nurse"], PathwayPoint.END_OF_TREATMENT)
+        assert db.session.get(PatientProfile, ids["profile"]).phone == "07700 900 314"
+
+    # The patient, on their phone, sees the offer and their contacts.
+    patient = open_page("phone")
+    phone = patient.page
+    sign_in_browser(patient, live_server, ids["patient"])
+    patient.goto("/my-care")
+    phone.get_by_role("heading", name="Your care team has asked you to fill in a needs assessment").wait_for()
+    assert "Sam Taylor asked you on" in phone.inner_text("main")
+    patient.axe("patient home with an offer")
+    phone.get_by_role("link", name="All your contacts, including your GP and out of hours").click()
+    phone.wait_for_url("**/my-care/contacts")
+    phone.get_by_role("heading", name="Your contacts", exact=True).wait_for()
+    assert phone.get_by_role("link", name="020 7946 0999").first.get_attribute("href") == "tel:02079460999"
+    assert phone.get_by_role("link", name="999", exact=True).first.get_attribute("href") == "tel:999"
+    patient.axe("patient contacts")
+    phone.get_by_role("link", name="Back to your care").click()
+    phone.get_by_role("button", name="Start your needs assessment").click()
+    phone.wait_for_url("**/hna")
+    patient.assert_clean()
+
+
+def test_an_admin_sets_the_teams_contacts(live_server, open_page):
+    ids = seed(live_server.app)
+    admin = open_page("desktop")
+    page = admin.page
+    sign_in_browser(admin, live_server, ids["admin"])
+    admin.goto("/admin/teams")
+    page.get_by_role("link", name="change contacts for Breast Cancer Nurses").click()
+    page.wait_for_url(f"**/admin/teams/{ids['team']}")
+    admin.axe("team contacts")
+    page.get_by_label("Requests to come back to the team (open access)").fill("12")
+    page.get_by_role("button", name="Save contacts").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+    assert "Enter a whole number of working days from 0 to 10" in page.locator(".nhsuk-error-summary").inner_text()
+    admin.axe("team contacts with an error")
+    page.get_by_label("Requests to come back to the team (open access)").fill("1")
+    page.get_by_label("Team phone number").fill("020 7946 0124")
+    page.get_by_role("button", name="Save contacts").click()
+    page.wait_for_url(f"**/admin/teams/{ids['team']}")
+    page.get_by_text("Contacts for ‘Breast Cancer Nurses’ saved.").wait_for()
+    admin.axe("team contacts saved")
+    with live_server.app.app_context():
+        team = db.session.get(Team, ids["team"])
+        assert (team.phone, team.response_targets) == ("020 7946 0124", {"reentry": 1})

@@ -136,3 +136,68 @@ def test_patient_on_a_phone_reads_the_follow_up_and_prints_the_summary(live_serv
     assert page.get_by_text("Print or save this page").is_hidden()
     assert page.locator(".app-print-only").is_visible()
     assert page.get_by_text("External beam radiotherapy, 20 sessions").is_visible()
+
+
+def test_admin_keeps_the_services_directory(live_server, open_page):
+    from app.directory import demo as directory_demo
+
+    with live_server.app.app_context():
+        team = Team(name="Urology Cancer Nurses")
+        admin_user = User(role=Role.ADMIN, display_name="Jo Admin", email="jo.admin@example.test", team=team)
+        db.session.add_all([team, admin_user])
+        db.session.flush()
+        directory_demo.seed(team)
+        db.session.commit()
+        admin_id = admin_user.id
+    admin = open_page("desktop")
+    page = admin.page
+    sign_in_browser(admin, live_server, admin_id)
+    admin.goto("/admin/")
+    page.get_by_role("link", name="Services directory").click()
+    page.get_by_role("heading", name="Services directory").wait_for()
+    assert "Macmillan Support Line" in page.locator("main").inner_text()
+    admin.axe("services directory")
+
+    page.get_by_label("Category").select_option(label="Exercise")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**category=exercise**")
+    assert "Move More Riverside" in page.locator("main").inner_text()
+    assert "Macmillan Support Line" not in page.locator("main").inner_text()
+    admin.axe("services directory, filtered")
+
+    page.get_by_role("button", name="Add a service").click()
+    page.get_by_role("heading", name="Add a service").wait_for()
+    admin.axe("add a service")
+    page.get_by_label("Name").fill("Riverside Lymphoedema Clinic")
+    page.get_by_role("button", name="Add service").click()
+    page.locator(".nhsuk-error-summary").wait_for()
+    errors = page.locator(".nhsuk-error-summary").inner_text()
+    assert "Choose a category" in errors and "Enter at least one way to contact the service" in errors
+    assert page.get_by_label("Name").input_value() == "Riverside Lymphoedema Clinic"
+    admin.axe("add a service with errors")
+    page.get_by_label("Rehabilitation").check()
+    page.get_by_label("Physical").check()
+    page.get_by_label("Who it is for").select_option(label="Patients of Urology Cancer Nurses")
+    page.get_by_label("Phone number").fill("020 7946 0970")
+    page.get_by_role("button", name="Add service").click()
+    page.get_by_text("‘Riverside Lymphoedema Clinic’ added to the directory.").wait_for()
+
+    page.get_by_role("link", name="Riverside Lymphoedema Clinic").click()
+    page.get_by_role("heading", name="Riverside Lymphoedema Clinic").wait_for()
+    admin.axe("change a service")
+    page.get_by_role("button", name="Stop offering it").click()
+    page.get_by_text("is no longer offered in the directory").wait_for()
+    assert page.get_by_role("link", name="Riverside Lymphoedema Clinic").count() == 0
+
+
+def test_add_another_treatment_works_without_javascript(live_server, open_page):
+    ids = seed(live_server.app)
+    nurse = open_page("desktop", java_script_enabled=False)
+    page = nurse.page
+    sign_in_browser(nurse, live_server, ids["nurse"])
+    nurse.goto(f"/nurse/patients/{ids['patient']}/treatment-summary/edit")
+    page.locator("#treatments-0-treatment").fill("Surgery")
+    page.get_by_role("button", name="Add another treatment").click()
+    page.locator("#treatments-1-treatment").wait_for()
+    assert page.locator("#treatments-0-treatment").input_value() == "Surgery"
+    assert page.url.endswith("#treatments-end")

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import Form, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import DateInputField
 from ..pathways import PATHWAY_CHOICES
@@ -58,6 +58,15 @@ def _not_in_future(message: str):
     return _check
 
 
+def _months(form, field):
+    """Checks typed text (kept as typed, so 'six' stays on the page to be corrected)."""
+    text = str(field.data).strip()
+    if not text.isdigit() or not text.isascii():
+        raise ValidationError("Enter how often the test is done, in months, as a whole number, like 6")
+    if not 1 <= int(text) <= 60:
+        raise ValidationError("How often must be between 1 and 60 months")
+
+
 class _NoCsrf:
     class Meta:
         csrf = False
@@ -93,10 +102,9 @@ class SurveillanceTestForm(_NoCsrf, FlaskForm):
     test_id = IntegerField(validators=[Optional()])
     test_version = IntegerField(validators=[Optional()])
     name = StringField("Test", validators=[DataRequired("Enter the name of the test"), Length(max=120, message="Test name must be 120 characters or fewer")])
-    interval_months = IntegerField(
+    interval_months = StringField(
         "How often, in months",
-        validators=[DataRequired("Enter how often the test is done, in months, as a whole number"),
-                    NumberRange(min=1, max=60, message="How often must be between 1 and 60 months")],
+        validators=[DataRequired("Enter how often the test is done, in months, as a whole number, like 6"), _months],
     )
     next_due = DateInputField("Next due", missing_message="Enter the date the test is next due", validators=[_sensible_year])
     arranged_by = StringField("Who arranges it", validators=[Optional(), Length(max=200, message="Who arranges it must be 200 characters or fewer")])

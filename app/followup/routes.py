@@ -261,7 +261,7 @@ def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
         test = SurveillanceTest(patient_id=profile.id, active=True)
         db.session.add(test)
     test.name = form.name.data.strip()
-    test.interval_months = form.interval_months.data
+    test.interval_months = int(form.interval_months.data)
     test.next_due = form.next_due.data
     test.arranged_by = (form.arranged_by.data or "").strip() or None
     test.notes = (form.notes.data or "").strip() or None

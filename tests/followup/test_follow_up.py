@@ -183,6 +183,8 @@ def test_a_test_needs_a_name_interval_and_due_date_and_keeps_what_was_typed(app,
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Enter the name of the test" in html and "Enter the date the test is next due" in html
+    assert "Enter how often the test is done, in months, as a whole number, like 6" in html
+    assert "Not a valid integer" not in html and 'value="six"' in html
     assert "GP &lt;b&gt;practice&lt;/b&gt;" in html and "<b>practice" not in html
     with app.app_context():
         assert db.session.scalar(select(SurveillanceTest)) is None
@@ -262,3 +264,16 @@ def test_patient_pages_are_for_patients_only(client, actors, who):
     sign_in_as(client, getattr(actors, who))
     assert client.get("/my-care/follow-up").status_code == 404
     assert client.get("/my-care/treatment-summary").status_code == 404
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("0", "How often must be between 1 and 60 months"),
+    ("61", "How often must be between 1 and 60 months"),
+    ("6.5", "as a whole number, like 6"),
+    ("٦", "as a whole number, like 6"),
+])
+def test_how_often_must_be_a_sensible_whole_number(app, nurse, actors, typed, message):
+    html = nurse.post_form(url(actors), surveillance_data(**{"test-interval_months": typed})).get_data(as_text=True)
+    assert message in html and f'value="{typed}"' in html
+    with app.app_context():
+        assert db.session.scalar(select(SurveillanceTest)) is None

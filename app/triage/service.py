@@ -246,10 +246,23 @@ class Conflict(QueueError):
         who = changed_by.display_name if changed_by is not None else "Someone else"
         super().__init__(
             f"{who} changed this item while you were looking at it, so your change was not saved. "
-            "Check what it looks like now, then try again if it is still needed.",
+            f"{state_in_words(item)} Check it below, then try again if it is still needed.",
             item,
         )
         self.changed_by = changed_by
+
+
+def state_in_words(item: QueueItem) -> str:
+    """Where the item stands now, in a sentence."""
+    from .models import OUTCOME_LABELS
+
+    if item.status is ItemStatus.RESOLVED:
+        by = f" by {item.resolved_by.display_name}" if item.resolved_by else ""
+        outcome = f": {OUTCOME_LABELS[item.outcome].lower()}" if item.outcome else ""
+        return f"It has been resolved{by}{outcome}."
+    if item.assignee is not None:
+        return f"{item.assignee.display_name} has it now."
+    return "Nobody has it now."
 
 
 CHANGE_ACTIONS = ("queue.claim", "queue.assign", "queue.release", "queue.resolve")

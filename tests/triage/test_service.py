@@ -263,6 +263,7 @@ def test_a_stale_revision_is_a_conflict_and_overwrites_nothing(app, actors):
             service.resolve(it, Outcome.NO_ACTION_NEEDED, "Not needed", me, seen)
         assert caught.value.changed_by.id == colleague.id
         assert "Nurse Two changed this item" in caught.value.message
+        assert "Nurse Two has it now." in caught.value.message
         db.session.commit()
         it = db.session.get(QueueItem, it.id, populate_existing=True)
         assert (it.status, it.assignee_id, it.outcome, it.revision) == (ItemStatus.OPEN, colleague.id, None, 2)
@@ -285,3 +286,15 @@ def test_a_change_made_between_reading_and_saving_is_caught_at_flush(app, actors
         assert (caught.value.item.revision, caught.value.item.assignee_id) == (2, colleague.id)
         db.session.commit()
         assert db.session.get(QueueItem, it.id).assignee_id == colleague.id
+
+
+def test_a_conflict_says_where_the_item_stands_now(app, actors):
+    with app.app_context():
+        me = db.session.get(User, actors.nurse_a)
+        it = item(actors.profile_a)
+        assert service.state_in_words(it) == "Nobody has it now."
+        service.resolve(it, Outcome.TEST_ARRANGED, None, me, 1)
+        db.session.commit()
+        assert service.state_in_words(it) == "It has been resolved by Nurse A: test arranged."
+        with pytest.raises(Conflict, match="It has been resolved by Nurse A: test arranged."):
+            service.release(it, me, 1)

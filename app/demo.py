@@ -92,6 +92,7 @@ def seed_demo(base_url: str) -> list[SeededInvitation]:
         db.session.flush()
         _seed_hnas(team)
         _seed_offer(team, nurse)
+        _seed_care_areas(team, nurse)
     issued: list[SeededInvitation] = []
     people = db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)).all()
     enrolled_names = {f"{g} {f}" for g, f, _d, _p, enrolled in DEMO_PATIENTS if enrolled}
@@ -165,3 +166,17 @@ def _seed_offer(team: Team, nurse: User) -> None:
     # Seeding is not something the nurse did, so it is not in the audit log; the offer's date
     # is then the draft's.
     service.offer(profile, nurse, PathwayPoint.START_OF_TREATMENT)
+
+
+def _seed_care_areas(team: Team, nurse: User) -> None:
+    """Each area's own demo data: local services, David's care plan from his HNA, and his
+    follow-up plan and End of Treatment Summary (which quotes the team's contacts above)."""
+    from .careplan import demo as careplan_demo
+    from .directory import demo as directory_demo
+    from .followup import demo as followup_demo
+
+    directory_demo.seed(team)
+    db.session.flush()
+    careplan_demo.seed(team, nurse)
+    followup_demo.seed(team, nurse)
+    db.session.flush()

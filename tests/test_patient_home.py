@@ -139,3 +139,27 @@ def test_the_home_page_shows_the_team_phone_as_a_link_that_dials(app, patient, a
     give_contacts(app, actors)
     raw = patient.get("/my-care").get_data(as_text=True)
     assert '<a href="tel:02079460123" class="app-tel">020 7946 0123</a>' in raw
+
+
+def test_the_demo_has_contacts_an_offer_and_each_areas_records(app, client):
+    from sqlalchemy import func, select
+
+    from app.careplan.models import CarePlan
+    from app.demo import DEMO_TEAM, seed_demo
+    from app.followup.models import FollowUpPlan
+
+    with app.app_context():
+        seed_demo("http://localhost:5000")
+        seed_demo("http://localhost:5000")  # safe to rerun
+        team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
+        assert (team.phone, team.out_of_hours_phone) == ("020 7946 0123", "020 7946 0999")
+        margaret = db.session.scalar(select(PatientProfile).where(PatientProfile.given_name == "Margaret"))
+        assert margaret.gp_practice_phone and margaret.gp_practice_address and margaret.phone
+        assert service.current_draft(margaret).offered_by.display_name == "Sam Taylor"
+        assert db.session.scalar(select(func.count(CarePlan.id))) == 1
+        assert db.session.scalar(select(func.count(FollowUpPlan.id))) == 1
+        margaret_user = margaret.user_id
+    sign_in_as(client, margaret_user)
+    body = page(client.get("/my-care"))
+    assert "Sam Taylor asked you on" in body
+    assert 'Acute oncology 24-hour line: call <a href="tel:02079460999"' in body

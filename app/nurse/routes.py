@@ -2,6 +2,8 @@
 a Holistic Needs Assessment."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
@@ -222,6 +224,44 @@ def _seen_version(form: EditPatientForm) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def _as_shown(values: dict) -> dict[str, str]:
+    """Editable values as the form shows them, so that what the nurse saw, what she typed and
+    what is saved now can be compared field by field."""
+    shown = {}
+    for name in EDITABLE_FIELDS:
+        value = values.get(name)
+        shown[name] = value.isoformat() if isinstance(value, date) else ("" if value is None else str(value))
+    return shown
+
+
+def _saved_values(profile: PatientProfile) -> dict:
+    return {name: getattr(profile, name) for name in EDITABLE_FIELDS}
+
+
+def _merge_colleagues_changes(form: EditPatientForm, profile: PatientProfile, seen: dict[str, str | None]) -> dict:
+    """After a colleague saved: their change goes into the form wherever this nurse left the
+    field as she first saw it; where both changed a field, what this nurse typed is kept and
+    the field is named, so she decides. Nothing is saved here."""
+    typed, now = _as_shown(_typed_values(form)), _as_shown(_saved_values(profile))
+    taken, both = [], []
+    for name in EDITABLE_FIELDS:
+        if now[name] == seen.get(name) or typed[name] == now[name]:
+            continue
+        if seen.get(name) is not None and typed[name] == seen[name]:
+            taken.append(name)
+            if name == "date_of_birth":
+                form.date_of_birth.data = profile.date_of_birth
+                form.date_of_birth.raw_parts = {
+                    "day": str(profile.date_of_birth.day), "month": str(profile.date_of_birth.month),
+                    "year": str(profile.date_of_birth.year),
+                }
+            else:
+                getattr(form, name).data = now[name]
+        else:
+            both.append(name)
+    return {"taken": [EDITABLE_FIELDS[n] for n in taken], "both": [EDITABLE_FIELDS[n] for n in both]}
+
+
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit_patient(patient_id: int):
@@ -233,13 +273,17 @@ def edit_patient(patient_id: int):
         form.key_worker_id.data = str(profile.key_worker_id) if profile.key_worker_id else ""
         audit("patient.view", patient=profile, page="edit")
         db.session.commit()
-        return render_template("nurse/edit_patient.html", form=form, profile=profile)
+        return render_template("nurse/edit_patient.html", form=form, profile=profile,
+                               seen=_as_shown(_saved_values(profile)))
 
+    # What the nurse saw when the page was shown, carried in hidden inputs.
+    seen = {name: request.form.get(f"seen_{name}") for name in EDITABLE_FIELDS}
     conflict: list[dict] | None = None
+    merged: dict = {}
     if form.validate_on_submit():
-        seen = _seen_version(form)
-        if seen != profile.version:
-            conflict = _changes_since(profile, seen)
+        seen_version = _seen_version(form)
+        if seen_version != profile.version:
+            conflict = _changes_since(profile, seen_version)
         else:
             wanted = _typed_values(form)
             changed = [name for name, value in wanted.items() if getattr(profile, name) != value]
@@ -255,21 +299,22 @@ def edit_patient(patient_id: int):
             except StaleDataError:
                 db.session.rollback()
                 profile = patient_for_staff(patient_id)
-                conflict = _changes_since(profile, seen)
+                conflict = _changes_since(profile, seen_version)
             else:
                 audit("patient.update", patient=profile, fields=changed, version=profile.version)
                 db.session.commit()
                 flash(f"{profile.full_name}'s details are saved.", "success")
                 return redirect(url_for("nurse.patient", patient_id=profile.id))
     if conflict is not None:
-        # Keep everything this nurse typed; the next save is checked against the record as it
-        # is now, so it goes through only once they have seen the colleague's change.
+        # Nothing is saved; the next save is checked against the record as it is now.
         audit("patient.update", patient=profile, outcome="conflict", seen_version=_seen_version(form))
         db.session.commit()
+        merged = _merge_colleagues_changes(form, profile, seen)
         form.version.data = str(profile.version)
+        seen = _as_shown(_saved_values(profile))
     return render_template(
-        "nurse/edit_patient.html", form=form, profile=profile, conflict=conflict,
-        field_labels=EDITABLE_FIELDS, london=LONDON,
+        "nurse/edit_patient.html", form=form, profile=profile, conflict=conflict, merged=merged,
+        seen=seen, london=LONDON,
     )
 
 

@@ -21,7 +21,7 @@ def seed(app) -> dict[str, int]:
         db.session.add_all([team, nurse, colleague, admin])
         patient = make_patient(team, "Margaret", "Okafor", nurse, gp_practice_name="Riverside Medical Practice")
         db.session.commit()
-        return {"team": team.id, "nurse": nurse.id, "admin": admin.id, "patient": patient.user_id,
+        return {"team": team.id, "nurse": nurse.id, "colleague": colleague.id, "admin": admin.id, "patient": patient.user_id,
                 "profile": patient.id}
 
 
@@ -49,6 +49,20 @@ def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open
 
     page.get_by_label("First name").fill("Maggie")
     page.get_by_label("Key worker").select_option(label="Alex Morgan")
+
+    # Meanwhile a colleague saves a new GP phone number: nothing is overwritten, nothing lost.
+    colleague = open_page("desktop")
+    sign_in_browser(colleague, live_server, ids["colleague"])
+    colleague.goto(f"/nurse/patients/{ids['profile']}/edit")
+    colleague.page.get_by_label("GP practice phone number (optional)").fill("020 7946 0777")
+    colleague.page.get_by_role("button", name="Save changes").click()
+    colleague.page.wait_for_url(f"**/nurse/patients/{ids['profile']}")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Someone else saved changes while you were editing").wait_for()
+    assert "Alex Morgan changed GP practice phone number" in page.inner_text("main")
+    assert page.get_by_label("First name").input_value() == "Maggie"
+    nurse.axe("edit patient after a colleague saved")
+
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(f"**/nurse/patients/{ids['profile']}")
     page.get_by_text("Maggie Okafor's details are saved.").wait_for()
@@ -71,7 +85,9 @@ def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open
     with live_server.app.app_context():
         hna = db.session.scalar(select(HNA))
         assert (hna.offered_by_id, hna.pathway_point) == (ids["nurse"], PathwayPoint.END_OF_TREATMENT)
-        assert db.session.get(PatientProfile, ids["profile"]).phone == "07700 900 314"
+        saved = db.session.get(PatientProfile, ids["profile"])
+        assert (saved.phone, saved.gp_practice_phone, saved.key_worker_id) == (
+            "07700 900 314", "020 7946 0777", ids["colleague"])
 
     # The patient, on their phone, sees the offer and their contacts.
     patient = open_page("phone")

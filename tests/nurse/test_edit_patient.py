@@ -23,25 +23,22 @@ def page(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def version_on(body: str) -> str:
-    return re.search(r'name="version" value="(\d+)"', body).group(1)
+def form_on(body: str) -> dict:
+    """Every value the edit form would send, as a browser would: inputs (hidden ones too) and
+    the chosen key worker."""
+    data = {name: html.unescape(value) for name, value in
+            re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body)}
+    data.pop("csrf_token", None)
+    select = re.search(r'<select[^>]*name="key_worker_id".*?</select>', body, re.S).group(0)
+    chosen = re.search(r'<option value="([^"]*)"\s+selected', select)
+    data["key_worker_id"] = chosen.group(1) if chosen else ""
+    return data
 
 
 def form_for(client, patient_id: int, **changes) -> dict:
     """What the edit page shows, as the browser would send it back, with `changes`."""
     body = client.get(f"/nurse/patients/{patient_id}/edit").get_data(as_text=True)
-    with client.application.app_context():
-        p = db.session.get(PatientProfile, patient_id)
-        data = {
-            "version": version_on(body),
-            "given_name": p.given_name, "family_name": p.family_name,
-            "date_of_birth-day": str(p.date_of_birth.day), "date_of_birth-month": str(p.date_of_birth.month),
-            "date_of_birth-year": str(p.date_of_birth.year),
-            "phone": p.phone or "", "key_worker_id": str(p.key_worker_id or ""),
-            "gp_practice_name": p.gp_practice_name or "", "gp_practice_phone": p.gp_practice_phone or "",
-            "gp_practice_address": p.gp_practice_address or "",
-        }
-    return {**data, **changes}
+    return {**form_on(body), **changes}
 
 
 def profile(app, patient_id: int) -> PatientProfile:
@@ -133,12 +130,16 @@ def test_saving_nothing_new_changes_nothing(app, nurse, actors):
     assert profile(app, actors.profile_a).version == 1 and updates(app) == []
 
 
-def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(app, nurse, new_client, actors):
+def add_colleague(app, actors) -> int:
     with app.app_context():
         colleague = User(role=Role.NURSE, display_name="Nurse Ada", email="ada@example.test", team_id=actors.team_a)
         db.session.add(colleague)
         db.session.commit()
-        colleague_id = colleague.id
+        return colleague.id
+
+
+def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(app, nurse, new_client, actors):
+    colleague_id = add_colleague(app, actors)
     # Nurse A opens the page; Nurse Ada opens it too and saves a new GP phone number first.
     mine = form_for(nurse, actors.profile_a, phone="07700 900 555", gp_practice_name="My typed practice")
     ada = new_client()
@@ -148,25 +149,42 @@ def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(a
     assert profile(app, actors.profile_a).version == 2
 
     response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", mine)
+    raw = response.get_data(as_text=True)
     body = page(response)
     assert response.status_code == 200
     assert "Someone else saved changes while you were editing" in body
     assert "Nurse Ada changed GP practice phone number at" in body
-    assert 'value="07700 900 555"' in body and 'value="My typed practice"' in body  # nothing lost
-    assert "020 7946 0777" in body  # what is saved now
+    assert "Their changes are now in the form: GP practice phone number." in body
+    again = form_on(raw)
+    assert (again["phone"], again["gp_practice_name"]) == ("07700 900 555", "My typed practice")  # nothing lost
+    assert again["gp_practice_phone"] == "020 7946 0777"  # Ada's change, taken into the form
+    assert again["version"] == "2"
     saved = profile(app, actors.profile_a)
     assert (saved.gp_practice_phone, saved.phone, saved.version) == ("020 7946 0777", None, 2)
-    assert version_on(response.get_data(as_text=True)) == "2"
     with app.app_context():
         conflict = db.session.scalar(select(AuditEvent).where(AuditEvent.outcome == "conflict"))
         assert conflict.actor_id == actors.nurse_a and conflict.detail == {"seen_version": 1}
 
     # Having seen it, she saves again: her changes go in and Ada's phone number stays.
-    again = dict(mine, version="2", gp_practice_phone="020 7946 0777")
     nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", again)
     saved = profile(app, actors.profile_a)
     assert (saved.gp_practice_phone, saved.phone, saved.gp_practice_name, saved.version) == (
         "020 7946 0777", "07700 900 555", "My typed practice", 3)
+
+
+def test_when_both_nurses_change_the_same_detail_hers_is_kept_for_her_to_decide(app, nurse, new_client, actors):
+    colleague_id = add_colleague(app, actors)
+    mine = form_for(nurse, actors.profile_a, gp_practice_name="Parkview Surgery")
+    ada = new_client()
+    sign_in_as(ada, colleague_id)
+    ada.post_form(f"/nurse/patients/{actors.profile_a}/edit",
+                  form_for(ada, actors.profile_a, gp_practice_name="Riverside Practice"))
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", mine)
+    body = page(response)
+    assert "You both changed GP practice. The form shows what you typed" in body
+    assert form_on(response.get_data(as_text=True))["gp_practice_name"] == "Parkview Surgery"
+    assert "Riverside Practice" in body  # what is saved now, beside it
+    assert profile(app, actors.profile_a).gp_practice_name == "Riverside Practice"
 
 
 def test_a_save_racing_past_the_version_check_is_caught_by_the_database(app, nurse, actors, monkeypatch):
@@ -191,7 +209,7 @@ def test_a_save_racing_past_the_version_check_is_caught_by_the_database(app, nur
     assert 'value="07700 900 555"' in page(response)
     saved = profile(app, actors.profile_a)
     assert (saved.phone, saved.gp_practice_phone, saved.version) == (None, "020 7946 0777", 2)
-    assert version_on(response.get_data(as_text=True)) == "2"
+    assert form_on(response.get_data(as_text=True))["version"] == "2"
 
 
 def test_the_patient_page_is_a_hub_with_change_links_and_contacts(app, nurse, actors):

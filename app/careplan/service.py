@@ -8,7 +8,7 @@ meantime, `save_new_version` raises `PlanChanged` instead of overwriting their w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 

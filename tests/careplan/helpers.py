@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from app.careplan import service as plans
-from app.careplan.models import ActionOwner, CarePlan, Support
+from app.careplan.models import ActionOwner, CarePlan
 from app.careplan.service import ItemInput
 from app.directory.models import Service, ServiceCategory
 from app.extensions import db
@@ -64,5 +64,3 @@ def make_plan(patient: PatientProfile, by: User, items: list[ItemInput] | None =
     db.session.commit()
     return plan
 
-
-__all__ = ["Support", "make_plan", "make_service", "submit_hna", "item"]

@@ -172,6 +172,8 @@ def test_mistakes_are_explained_and_nothing_typed_is_lost(app, nurse, actors):
     assert in_summary_and_beside_field(html, "item_1_owner_name", "Enter who will do it for concern 2")
     assert in_summary_and_beside_field(html, "item_2_service_id", "Select the service for concern 3")
     assert in_summary_and_beside_field(html, "review_date-day", "Review date must be in the future")
+    for anchor in re.findall(r'href="#([^"]+)"', html):  # every link in the summary reaches its box
+        assert f'id="{anchor}"' in html, anchor
     assert 'value="Worry about money"' in html and "Phone the advice line" in html
     assert f'value="{yesterday.day}"' in html
     assert versions(app, actors.profile_a) == []

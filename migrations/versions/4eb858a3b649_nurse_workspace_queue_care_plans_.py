@@ -1,8 +1,8 @@
 """nurse workspace: queue, care plans, services, follow-up, treatment summaries
 
-Revision ID: b20d655e6e79
+Revision ID: 4eb858a3b649
 Revises: 83203101c633
-Create Date: 2026-11-25 00:37:09.281338
+Create Date: 2026-11-25 01:16:26.631496
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.timeutil  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = 'b20d655e6e79'
+revision = '4eb858a3b649'
 down_revision = '83203101c633'
 branch_labels = None
 depends_on = None
@@ -180,6 +180,7 @@ def upgrade():
         batch_op.create_index('ix_queue_items_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_queue_items_patient', ['patient_id', 'status'], unique=False)
         batch_op.create_index('ix_queue_items_team_order', ['team_id', 'status', 'rank', 'due_at', 'received_at', 'id'], unique=False)
+        batch_op.create_index('ix_queue_items_team_resolved', ['team_id', 'status', 'resolved_at', 'id'], unique=False)
 
     with op.batch_alter_table('patient_profiles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('gp_practice_address', sa.String(length=300), nullable=True))
@@ -211,6 +212,7 @@ def downgrade():
         batch_op.drop_column('gp_practice_address')
 
     with op.batch_alter_table('queue_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_items_team_resolved')
         batch_op.drop_index('ix_queue_items_team_order')
         batch_op.drop_index('ix_queue_items_patient')
         batch_op.drop_index('ix_queue_items_assignee_status')

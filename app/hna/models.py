@@ -76,6 +76,8 @@ class HNA(db.Model):
     status: Mapped[HNAStatus] = mapped_column(Enum(HNAStatus, native_enum=False, length=16, values_callable=enum_values), default=HNAStatus.DRAFT)
     pathway_point: Mapped[PathwayPoint | None] = mapped_column(Enum(PathwayPoint, native_enum=False, length=32, values_callable=enum_values))
     offered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the care team asked for it (reported nationally with the point of pathway).
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     last_step: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

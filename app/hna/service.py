@@ -115,6 +115,7 @@ def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
         patient_id=patient.id, team_id=patient.team_id,
         questionnaire_version_id=latest_version().id,
         offered_by_id=offered_by.id if offered_by else None,
+        offered_at=utcnow() if offered_by else None,
         pathway_point=pathway_point, answers={},
     )
     db.session.add(draft)
@@ -317,7 +318,7 @@ def offer(patient: PatientProfile, by: User, pathway_point: PathwayPoint) -> Off
     if draft is not None and draft.offered_by_id is not None:
         return Offer(draft, "already_offered")
     if draft is not None:
-        draft.offered_by_id = by.id
+        draft.offered_by_id, draft.offered_at = by.id, utcnow()
         draft.pathway_point = pathway_point
         db.session.flush()
         return Offer(draft, "recorded")
@@ -325,24 +326,8 @@ def offer(patient: PatientProfile, by: User, pathway_point: PathwayPoint) -> Off
     if draft.offered_by_id != by.id and draft.offered_by_id is not None:
         return Offer(draft, "already_offered")  # a colleague offered one a moment ago
     if draft.offered_by_id is None:  # the person started one a moment ago
-        draft.offered_by_id = by.id
+        draft.offered_by_id, draft.offered_at = by.id, utcnow()
         draft.pathway_point = pathway_point
         db.session.flush()
         return Offer(draft, "recorded")
     return Offer(draft, "offered")
-
-
-def offered_at(hna: HNA):
-    """When the care team offered this HNA: the audited offer, or the draft's start when the
-    offer made it. None when the person started it themselves and nobody offered it."""
-    if hna.offered_by_id is None:
-        return None
-    from ..models import AuditEvent
-
-    when = db.session.scalar(
-        select(AuditEvent.occurred_at).where(
-            AuditEvent.action == "hna.offer", AuditEvent.outcome == "success",
-            AuditEvent.subject == f"hna:{hna.id}",
-        ).order_by(AuditEvent.id).limit(1)
-    )
-    return when or hna.created_at

@@ -21,7 +21,7 @@ def index():
     if current_user.role is Role.PATIENT:
         return redirect(url_for("main.patient_home"))
     if current_user.role is Role.NURSE:
-        return redirect(url_for("nurse.patients"))
+        return redirect(url_for("nurse.queue"))
     return redirect(url_for("admin.index"))
 
 
@@ -35,7 +35,7 @@ def patient_home():
     draft = hna_service.current_draft(profile)
     return render_template(
         "main/patient_home.html", profile=profile, london=LONDON,
-        hna_draft=draft, hna_offered_at=hna_service.offered_at(draft) if draft else None,
+        hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,
     )
 

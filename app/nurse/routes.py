@@ -147,7 +147,7 @@ def patient(patient_id: int):
     )
     return render_template(
         "nurse/patient.html", profile=profile, team=profile.team, london=LONDON,
-        hna_draft=draft, hna_offered_at=hna_service.offered_at(draft) if draft else None,
+        hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None, last_signed_in=last_signed_in,
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
     )
@@ -361,7 +361,7 @@ def offer_hna(patient_id: int):
         db.session.commit()
     return render_template(
         "nurse/offer_hna.html", form=form, profile=profile, draft=draft,
-        offered_at=hna_service.offered_at(draft) if draft else None, london=LONDON,
+        offered_at=draft.offered_at if draft else None, london=LONDON,
     )
 
 

@@ -1,6 +1,7 @@
 // Progressive enhancement for every page. Pages work without it.
 import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
 import { initPasskeyCeremonies } from './passkeys.js'
+import { initPrintButtons } from './print.js'
 import { initSessionTimeout } from './session-timeout.js'
 import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.js'
 
@@ -11,6 +12,7 @@ if ('noModule' in HTMLScriptElement.prototype) {
 }
 initAll()
 initPasskeyCeremonies(document)
+initPrintButtons(document)
 initSessionTimeout(document.body)
 registerServiceWorker()
 forgetDeviceDataOnSignOut(document)

@@ -64,6 +64,8 @@ def test_admin_creates_nurse_who_enrols_and_sees_only_their_team(live_server, op
     assert nurse_page.get_by_text("create a password instead").count() == 0
     nurse.add_authenticator()
     nurse_page.get_by_role("button", name="Create a passkey").click()
+    nurse_page.wait_for_url("**/nurse/queue")
+    nurse_page.get_by_role("link", name="Patients", exact=True).click()
     nurse_page.wait_for_url("**/nurse/patients")
     names = nurse_page.locator("tbody tr td:first-child").all_inner_texts()
     assert names == ["Able, Ann", "Ames, Arthur"]

@@ -75,7 +75,7 @@ def test_nurse_writes_a_summary_and_the_patient_reads_it(app, nurse, actors, new
     patient = new_client()
     sign_in_as(patient, actors.patient_a)
     mine = patient.get("/my-care/treatment-summary").get_data(as_text=True)
-    assert "Your treatment summary" in mine and "Wide local excision" in mine and "Print or save this page" in mine
+    assert "Your treatment summary" in mine and "Wide local excision" in mine and "Print your summary" in mine
     assert "<li>Tiredness</li>" in mine and "to cure the cancer" in mine
     assert "Your treatment summary" in patient.get("/my-care").get_data(as_text=True)
 

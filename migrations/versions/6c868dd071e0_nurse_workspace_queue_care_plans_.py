@@ -1,8 +1,8 @@
 """nurse workspace: queue, care plans, services, follow-up, treatment summaries
 
-Revision ID: 4eb858a3b649
+Revision ID: 6c868dd071e0
 Revises: 83203101c633
-Create Date: 2026-11-25 01:16:26.631496
+Create Date: 2026-11-25 01:29:02.024780
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.timeutil  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '4eb858a3b649'
+revision = '6c868dd071e0'
 down_revision = '83203101c633'
 branch_labels = None
 depends_on = None
@@ -182,6 +182,9 @@ def upgrade():
         batch_op.create_index('ix_queue_items_team_order', ['team_id', 'status', 'rank', 'due_at', 'received_at', 'id'], unique=False)
         batch_op.create_index('ix_queue_items_team_resolved', ['team_id', 'status', 'resolved_at', 'id'], unique=False)
 
+    with op.batch_alter_table('hnas', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('offered_at', app.timeutil.UTCDateTime(), nullable=True))
+
     with op.batch_alter_table('patient_profiles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('gp_practice_address', sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column('phone', sa.String(length=40), nullable=True))
@@ -210,6 +213,9 @@ def downgrade():
     with op.batch_alter_table('patient_profiles', schema=None) as batch_op:
         batch_op.drop_column('phone')
         batch_op.drop_column('gp_practice_address')
+
+    with op.batch_alter_table('hnas', schema=None) as batch_op:
+        batch_op.drop_column('offered_at')
 
     with op.batch_alter_table('queue_items', schema=None) as batch_op:
         batch_op.drop_index('ix_queue_items_team_resolved')

@@ -54,7 +54,10 @@ def configure_templates(app: Flask) -> None:
     from .forms import register_form_helpers
     from .pathways import pathway_name
 
+    from .timeutil import register_date_filters
+
     register_form_helpers(app)
+    register_date_filters(app)
     app.jinja_env.globals["pathway_name"] = pathway_name
     app.jinja_env.filters["b64encode"] = lambda text: base64.b64encode(text.encode()).decode()
 

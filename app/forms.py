@@ -95,3 +95,18 @@ def register_form_helpers(app: Flask) -> None:
         field_error=field_error,
         error_summary_items=error_summary_items,
     )
+
+
+PHONE_CHARACTERS = frozenset("0123456789 +()-")
+
+
+def phone_number(message: str = "Enter a phone number using numbers and spaces only, like 020 7946 0123"):
+    """A WTForms validator: digits, spaces and the usual phone punctuation, at least 3 digits.
+    Empty is allowed (add Optional or DataRequired as the field needs)."""
+
+    def _check(form, field):
+        value = (field.data or "").strip()
+        if value and (not set(value) <= PHONE_CHARACTERS or sum(ch.isdigit() for ch in value) < 3):
+            raise ValidationError(message)
+
+    return _check

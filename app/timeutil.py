@@ -1,14 +1,68 @@
 """One notion of time: aware UTC datetimes everywhere, stored as naive UTC."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+# People and teams are in England: dates they see and type are London dates.
+LONDON = ZoneInfo("Europe/London")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def london_today(now: datetime | None = None) -> date:
+    """Today's date in England (the server's own date can differ around midnight)."""
+    return (now or utcnow()).astimezone(LONDON).date()
+
+
+# ---------------------------------------------------------------- NHS.UK style words for times
+
+
+def clock_time(moment: datetime) -> str:
+    """5pm, 9:30am, midday, midnight (London time)."""
+    local = moment.astimezone(LONDON)
+    if (local.hour, local.minute) == (12, 0):
+        return "midday"
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
+def long_date(value: date | datetime | None, empty: str = "") -> str:
+    """'14 March 2026' (a datetime is shown as its London date)."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def date_time(moment: datetime | None) -> str:
+    """'25 November 2026 at 10:42am', London time."""
+    if moment is None:
+        return ""
+    return f"{long_date(moment)} at {clock_time(moment)}"
+
+
+def short_date_time(moment: datetime | None) -> str:
+    """'Tue 24 Nov, 9:30am', London time, for tables."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    return f"{local:%a} {local.day} {local:%b}, {clock_time(local)}"
+
+
+def register_date_filters(app) -> None:
+    for function in (long_date, date_time, short_date_time):
+        app.jinja_env.filters[function.__name__] = function
 
 
 class UTCDateTime(TypeDecorator):

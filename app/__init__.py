@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, Undefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, Config, config_for_env, database_url
@@ -59,6 +59,9 @@ def configure_templates(app: Flask) -> None:
     register_form_helpers(app)
     register_date_filters(app)
     app.jinja_env.globals["pathway_name"] = pathway_name
+    # With ChainableUndefined a variable a view forgot to pass is "not none", which once showed
+    # a false edit conflict on every page load: treat undefined as none.
+    app.jinja_env.tests["none"] = lambda value: value is None or isinstance(value, Undefined)
     app.jinja_env.filters["b64encode"] = lambda text: base64.b64encode(text.encode()).decode()
 
 

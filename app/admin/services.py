@@ -20,7 +20,9 @@ from ..audit import audit
 from ..authz import admin_required, refuse
 from ..directory.models import CATEGORY_LABELS, Service, ServiceCategory
 from ..extensions import db
+from ..forms import phone_number
 from ..models import Team
+from ..versioning import Switch, set_active
 from . import bp
 
 CONFLICT = 409
@@ -55,8 +57,7 @@ class ServiceForm(FlaskForm):
     team_id = SelectField("Who it is for", coerce=int, validate_choice=False)
     domains = SelectMultipleField("Concerns it helps with", validators=[DataRequired("Choose at least one kind of concern the service helps with")])
     phone = StringField("Phone number", validators=[
-        Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"),
-        Regexp(r"^\+?[0-9 ()-]{3,}$", message="Enter a phone number using numbers and spaces only, like 020 7946 0123"),
+        Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number(),
     ])
     email = EmailField("Email address", validators=[Optional(), Email("Enter an email address in the correct format, like name@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
     website = StringField("Website", validators=[
@@ -155,10 +156,11 @@ def service_new():
     form = _service_form()
     if form.validate_on_submit():
         service = Service(active=True)
-        _apply(form, service)
+        fields = _apply(form, service)
         db.session.add(service)
         db.session.flush()
-        audit("service.create", subject=f"service:{service.id}", name=service.name, category=service.category.value)
+        # Ids and field names only in the audit log, never what was typed.
+        audit("service.create", subject=f"service:{service.id}", fields=fields)
         db.session.commit()
         flash(f"‘{service.name}’ added to the directory.", "success")
         return redirect(url_for("admin.services"))
@@ -201,17 +203,12 @@ def _conflict(form: ServiceForm, service: Service):
 
 
 def _set_active(service: Service, active: bool):
-    if request.form.get("version", type=int) != service.version:
+    outcome = set_active(service, active, request.form.get("version", type=int))
+    if outcome is Switch.STALE:
         flash("Someone else changed this service a moment ago, so nothing was changed. Check it and try again.", "info")
         return redirect(url_for("admin.service_edit", service_id=service.id)), 303
-    service.active = active
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone else changed this service at the same moment, so nothing was changed. Try again.", "info")
-        return redirect(url_for("admin.service_edit", service_id=service.id)), 303
-    audit("service.reactivate" if active else "service.deactivate", subject=f"service:{service.id}")
-    db.session.commit()
+    if outcome is Switch.DONE:  # not when this was the same click arriving twice
+        audit("service.reactivate" if active else "service.deactivate", subject=f"service:{service.id}")
+        db.session.commit()
     flash(f"‘{service.name}’ is {'back in' if active else 'no longer offered in'} the directory.", "success")
     return redirect(url_for("admin.services"))

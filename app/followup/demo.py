@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import PatientProfile, Team, User
+from ..timeutil import london_today
 from .models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from .pathway_content import pathway_content
 from .routes import team_contact_lines
@@ -17,7 +18,7 @@ from .schedule import add_months
 def seed(team: Team, nurse: User, today: date | None = None) -> PatientProfile | None:
     """Give the team's first prostate patient without a follow-up plan a plan, a PSA schedule and
     a summary. Returns that patient, or None if there is nobody to seed (so it is safe to rerun)."""
-    today = today or date.today()
+    today = today or london_today()
     profile = db.session.scalar(
         select(PatientProfile)
         .where(PatientProfile.team_id == team.id, PatientProfile.tumour_pathway == "prostate")

@@ -5,14 +5,13 @@ these forms, which share one page under prefixes, do not carry their own token f
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import Form, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import DateInputField
+from ..timeutil import london_today
 from ..pathways import PATHWAY_CHOICES
 from .models import FOLLOW_UP_TYPE_LABELS
 
@@ -46,13 +45,13 @@ def _not_before(other_name: str, message: str):
 
 
 def _sensible_year(form, field):
-    if field.data and not 1900 <= field.data.year <= date.today().year + 50:
+    if field.data and not 1900 <= field.data.year <= london_today().year + 50:
         raise ValidationError("Enter a real date")
 
 
 def _not_in_future(message: str):
     def _check(form, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > london_today():
             raise ValidationError(message)
 
     return _check
@@ -100,6 +99,7 @@ class PlanForm(_NoCsrf, FlaskForm):
 
 class SurveillanceTestForm(_NoCsrf, FlaskForm):
     test_id = IntegerField(validators=[Optional()])
+    add_token = StringField(validators=[Optional()])  # one per rendered "Add a test" form (routes.ADD_TOKEN)
     test_version = IntegerField(validators=[Optional()])
     name = StringField("Test", validators=[DataRequired("Enter the name of the test"), Length(max=120, message="Test name must be 120 characters or fewer")])
     interval_months = StringField(

@@ -6,6 +6,10 @@ Every view and change is audited. Two people editing at once is detected and sai
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import secrets
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
@@ -17,8 +21,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
+from ..idempotency import IdempotencyRecord
 from ..models import PatientProfile
 from ..pathways import PATHWAYS
+from ..timeutil import long_date, london_today
+from ..versioning import Switch, is_own_retry, set_active
 from . import bp
 from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
@@ -70,12 +77,10 @@ def content_for(profile: PatientProfile):
 # ---------------------------------------------------------------- template helpers
 
 
-@bp.app_template_filter("followup_date")
-def followup_date(value: date | str | None, empty: str = "Not recorded") -> str:
-    """'14 March 2026'; also for dates stored as ISO text (treatment rows)."""
-    if isinstance(value, str):
-        value = _date_or_none(value)
-    return value.strftime("%-d %B %Y") if value else empty
+@bp.app_template_filter("iso_date")
+def iso_date(value: date | str | None) -> date | None:
+    """A date stored as ISO text (treatment rows) as a date, for the shared `long_date` filter."""
+    return _date_or_none(value) if isinstance(value, str) else value
 
 
 @bp.app_template_filter("followup_lines")
@@ -124,7 +129,7 @@ def _plan_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
 def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None) -> SurveillanceTestForm:
     if formdata is not None:
         return SurveillanceTestForm(formdata=formdata, prefix="test")
-    data: dict = {}
+    data: dict = {"add_token": new_add_token()}
     test_id = request.args.get("test", type=int)
     suggestion = request.args.get("suggest", type=int)
     if test_id is not None:
@@ -138,9 +143,9 @@ def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
         content = content_for(profile)
         if content is not None and 0 <= suggestion < len(content.suggested_tests):
             chosen = content.suggested_tests[suggestion]
-            data = {
+            data |= {
                 "name": chosen.name, "interval_months": chosen.interval_months, "arranged_by": chosen.arranged_by,
-                "next_due": suggested_next_due(chosen.interval_months, date.today(), plan.treatment_review_date if plan else None),
+                "next_due": suggested_next_due(chosen.interval_months, london_today(), plan.treatment_review_date if plan else None),
             }
     return SurveillanceTestForm(formdata=None, data=data, prefix="test")
 
@@ -203,6 +208,12 @@ def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
 
     stored_plan_version = plan.version if plan else 0
     if (form.plan_version.data or 0) != stored_plan_version:
+        if plan is not None and plan.version == (form.plan_version.data or 0) + 1 and plan.updated_by_id == current_user.id and (
+            plan.follow_up_type.value, plan.treatment_review_date, plan.open_access_until, profile.tumour_pathway,
+        ) == (form.follow_up_type.data, form.treatment_review_date.data, form.open_access_until.data, form.tumour_pathway.data):
+            # Her own save, sent twice (a double click or a retry): it is already stored.
+            flash("Follow-up plan saved.", "success")
+            return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
         who = plan.updated_by.display_name if plan else "someone"
         return conflict(f"{who} changed the follow-up plan while you were editing it, so your changes "
                         "have not been saved. Check the plan below, then save again if your changes are still right.")
@@ -232,7 +243,7 @@ def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
     except (StaleDataError, IntegrityError):
         return conflict("Someone else saved this patient's follow-up plan or details at the same moment, so "
                         "your changes have not been saved. Check what is shown, then save again.")
-    changed = {key: new[key] for key in new if new[key] != old[key]}
+    changed = sorted(key for key in new if new[key] != old[key])  # names only, like every audit detail
     audit("followup.plan_save", patient=profile, subject=f"follow_up_plan:{plan.id}", changed=changed)
     db.session.commit()
     flash("Follow-up plan saved." + (" Tumour pathway changed to " + PATHWAYS[profile.tumour_pathway] + "." if pathway_changed else ""), "success")
@@ -243,28 +254,56 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+# Each rendered "Add a test" form carries a one-time token; the add it makes is stored under it.
+ADD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_add_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _test_values(form: SurveillanceTestForm) -> dict:
+    return {
+        "name": form.name.data.strip(), "interval_months": int(form.interval_months.data),
+        "next_due": form.next_due.data, "arranged_by": (form.arranged_by.data or "").strip() or None,
+        "notes": (form.notes.data or "").strip() or None,
+    }
+
+
+def _add_fingerprint(profile: PatientProfile, values: dict) -> str:
+    canonical = json.dumps({"patient": profile.id, **values}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _add_record(key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key)
+    )
+
+
 def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
     form = _test_form(profile, plan, request.form)
     plan_form = _plan_form(profile, plan)
     test = _own_test(profile, form.test_id.data) if form.test_id.data else None
     if not form.validate():
         return _follow_up_page(profile, plan, plan_form, form, form=form)
-    if test is not None and form.test_version.data != test.version:
+    values = _test_values(form)
+    if test is None:
+        return _add_test(profile, plan, plan_form, form, values)
+    if form.test_version.data != test.version:
+        if test.version == (form.test_version.data or 0) + 1 and all(getattr(test, k) == v for k, v in values.items()):
+            # This same change, sent twice (a double click or a retry): it is already stored.
+            flash(f"{test.name} updated in the schedule.", "success")
+            return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
         form.test_version.data = test.version
         return _follow_up_page(
             profile, plan, plan_form, form, status=CONFLICT,
             conflict=f"Someone else changed the {test.name} test while you were editing it, so your changes have "
                      "not been saved. The schedule below shows what is stored now. Save again if your changes are still right.",
         )
-    adding = test is None
-    if adding:
-        test = SurveillanceTest(patient_id=profile.id, active=True)
-        db.session.add(test)
-    test.name = form.name.data.strip()
-    test.interval_months = int(form.interval_months.data)
-    test.next_due = form.next_due.data
-    test.arranged_by = (form.arranged_by.data or "").strip() or None
-    test.notes = (form.notes.data or "").strip() or None
+    changed = sorted(name for name, value in values.items() if getattr(test, name) != value)
+    for name, value in values.items():
+        setattr(test, name, value)
     try:
         db.session.flush()
     except StaleDataError:
@@ -273,12 +312,61 @@ def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
             profile, plan, _plan_form(profile, plan), form, status=CONFLICT,
             conflict="Someone else changed this test at the same moment, so your changes have not been saved. Save again if they are still right.",
         )
-    audit("followup.test_add" if adding else "followup.test_update", patient=profile,
-          subject=f"surveillance_test:{test.id}", name=test.name, interval_months=test.interval_months,
-          next_due=test.next_due.isoformat())
+    # Ids and the names of what changed only: the values are free text typed about a patient.
+    audit("followup.test_update", patient=profile, subject=f"surveillance_test:{test.id}", changed=changed)
     db.session.commit()
-    flash(f"{test.name} {'added to' if adding else 'updated in'} the schedule.", "success")
+    flash(f"{test.name} updated in the schedule.", "success")
     return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+
+
+def _add_test(profile, plan, plan_form, form, values):
+    """Add a test once per rendered form: the form's one-time token is stored (as an
+    IdempotencyRecord, unique per person) in the same transaction as the test, so a double click
+    or a retry of the same add finds it and is told it is saved, even when both arrive at once."""
+    token = (form.add_token.data or "").strip()
+    if not ADD_TOKEN.fullmatch(token):
+        return _add_again(profile, plan, plan_form, form, "This page was out of date, so the test has not been "
+                          "added yet. Check it below, then select Add test again.")
+    key = f"followup.test_add:{token}"
+    fingerprint = _add_fingerprint(profile, values)
+    earlier = _add_record(key)
+    if earlier is not None:
+        return _add_already_made(profile, plan, plan_form, form, earlier, fingerprint)
+    test = SurveillanceTest(patient_id=profile.id, active=True, **values)
+    db.session.add(test)
+    db.session.flush()
+    db.session.add(IdempotencyRecord(
+        user_id=current_user.id, key=key, request_fingerprint=fingerprint, status_code=303,
+        response={"surveillance_test_id": test.id},
+    ))
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form, sent twice at once: the other one added it
+        db.session.rollback()
+        earlier = _add_record(key)
+        if earlier is None:
+            raise
+        return _add_already_made(profile, plan, plan_form, form, earlier, fingerprint)
+    audit("followup.test_add", patient=profile, subject=f"surveillance_test:{test.id}",
+          fields=sorted(name for name, value in values.items() if value is not None))
+    db.session.commit()
+    flash(f"{test.name} added to the schedule.", "success")
+    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+
+
+def _add_already_made(profile, plan, plan_form, form, earlier: IdempotencyRecord, fingerprint: str):
+    added = db.session.get(SurveillanceTest, earlier.response.get("surveillance_test_id"))
+    if earlier.request_fingerprint == fingerprint and added is not None:
+        flash(f"{added.name} added to the schedule.", "success")
+        return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+    # The same form used again for a different test (for example after going back a page).
+    return _add_again(profile, plan, plan_form, form, "This form was already used to add a test, so this one "
+                      "has not been added yet. Check the schedule, then select Add test again if you want to add it as well.")
+
+
+def _add_again(profile, plan, plan_form, form, message: str):
+    form.add_token.data = new_add_token()  # adding it now is a deliberate, fresh choice
+    return _follow_up_page(profile, plan, plan_form, form, status=CONFLICT, conflict=message)
 
 
 def _set_test_active(profile: PatientProfile, active: bool):
@@ -287,18 +375,13 @@ def _set_test_active(profile: PatientProfile, active: bool):
         flash("Choose a test.", "info")
         return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
     test = _own_test(profile, test_id)
-    if request.form.get("test_version", type=int) != test.version:
+    outcome = set_active(test, active, request.form.get("test_version", type=int))
+    if outcome is Switch.STALE:
         flash(f"Someone else changed the {test.name} test a moment ago, so nothing was changed. Check the schedule and try again.", "info")
         return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id)), 303
-    test.active = active
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone else changed this test at the same moment, so nothing was changed. Try again.", "info")
-        return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id)), 303
-    audit("followup.test_restart" if active else "followup.test_stop", patient=profile, subject=f"surveillance_test:{test.id}")
-    db.session.commit()
+    if outcome is Switch.DONE:
+        audit("followup.test_restart" if active else "followup.test_stop", patient=profile, subject=f"surveillance_test:{test.id}")
+        db.session.commit()
     flash(f"{test.name} {'restarted' if active else 'stopped'}.", "success")
     return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
 
@@ -315,7 +398,7 @@ def patient_follow_up():
     db.session.commit()
     return render_template(
         "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests_of(profile),
-        content=content_for(profile), today=date.today(),
+        content=content_for(profile), today=london_today(),
     )
 
 
@@ -360,8 +443,8 @@ def _summary_data(profile: PatientProfile, current: EndOfTreatmentSummary | None
         lines = []
         if plan is not None:
             lines.append(FOLLOW_UP_TYPE_LABELS[plan.follow_up_type] + (
-                f", with open access to the team until {followup_date(plan.open_access_until)}" if plan.open_access_until else ""))
-        lines += [f"{t.name}: {interval_text(t.interval_months).lower()}, next due {followup_date(t.next_due)}"
+                f", with open access to the team until {long_date(plan.open_access_until)}" if plan.open_access_until else ""))
+        lines += [f"{t.name}: {interval_text(t.interval_months).lower()}, next due {long_date(t.next_due)}"
                   + (f" ({t.arranged_by})" if t.arranged_by else "") for t in tests]
         data["follow_up_plan"] = "\n".join(lines)
     data["contacts"] = "\n".join(team_contact_lines(profile))
@@ -407,9 +490,10 @@ def edit_summary(patient_id: int):
         return _edit_page(profile, form, current, focus=f"treatments-{len(form.treatments) - 1}-treatment")
     if not form.validate():
         return _edit_page(profile, form, current)
+    values = _summary_values(form)
     stored = current.version if current else 0
     if (form.base_version.data or 0) != stored:
-        return _summary_conflict(profile, form, current)
+        return _summary_conflict(profile, form, current, values)
 
     latest = db.session.scalar(
         select(func.max(EndOfTreatmentSummary.version)).where(EndOfTreatmentSummary.patient_id == profile.id)
@@ -418,25 +502,39 @@ def edit_summary(patient_id: int):
         current.is_current = False
     summary = EndOfTreatmentSummary(
         patient_id=profile.id, team_id=profile.team_id, version=latest + 1, is_current=True,
-        diagnosis=form.diagnosis.data.strip(), diagnosis_date=form.diagnosis_date.data,
-        treatments=form.treatment_rows(), created_by_id=current_user.id,
-        **{name: (getattr(form, name).data or "").strip() or None for name in (
-            "side_effects", "late_effects", "red_flags_contact_team", "red_flags_emergency",
-            "follow_up_plan", "contacts", "gp_actions")},
+        created_by_id=current_user.id, **values,
     )
     db.session.add(summary)
     try:
         db.session.flush()
     except IntegrityError:  # someone saved the same version number a moment ago
         db.session.rollback()
-        return _summary_conflict(profile, form, current_summary(profile))
+        return _summary_conflict(profile, form, current_summary(profile), values)
     audit("eots.create", patient=profile, subject=f"eots:{summary.id}", version=summary.version)
     db.session.commit()
     flash(f"End of Treatment Summary saved (version {summary.version}). {profile.given_name} can now see it in the app.", "success")
     return redirect(url_for("followup.nurse_summary", patient_id=profile.id))
 
 
-def _summary_conflict(profile: PatientProfile, form: SummaryForm, current: EndOfTreatmentSummary | None):
+SUMMARY_TEXT_FIELDS = ("side_effects", "late_effects", "red_flags_contact_team", "red_flags_emergency",
+                       "follow_up_plan", "contacts", "gp_actions")
+
+
+def _summary_values(form: SummaryForm) -> dict:
+    """What a save stores, as stored (also what an identical retry is compared with)."""
+    return {
+        "diagnosis": form.diagnosis.data.strip(), "diagnosis_date": form.diagnosis_date.data,
+        "treatments": form.treatment_rows(),
+        **{name: (getattr(form, name).data or "").strip() or None for name in SUMMARY_TEXT_FIELDS},
+    }
+
+
+def _summary_conflict(profile: PatientProfile, form: SummaryForm, current: EndOfTreatmentSummary | None, values: dict):
+    if is_own_retry(current, form.base_version.data or 0, current_user.id,
+                    lambda saved: all(getattr(saved, name) == value for name, value in values.items())):
+        # The same save, sent twice (a double click or a retry): it is already stored.
+        flash(f"End of Treatment Summary saved (version {current.version}). {profile.given_name} can now see it in the app.", "success")
+        return redirect(url_for("followup.nurse_summary", patient_id=profile.id))
     # Their typed text stays; saving again now would knowingly make a newer version.
     form.base_version.data = current.version if current else 0
     who = current.created_by.display_name if current else "Someone"

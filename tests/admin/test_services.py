@@ -50,6 +50,11 @@ def test_admin_adds_a_national_service_and_it_is_listed_by_category(app, admin):
     assert service.national and service.category is ServiceCategory.PSYCHOLOGICAL_SUPPORT
     assert service.domains == ["emotional", "family"] and service.email is None and service.active
     assert actions(app) == ["service.create"]
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "service.create"))
+    # Field names only, never what was typed.
+    assert event.subject == f"service:{service.id}"
+    assert event.detail == {"fields": ["address", "category", "description", "domains", "hours", "name", "phone", "website"]}
     html = admin.get("/admin/services").get_data(as_text=True)
     assert "Psychological support" in html and "Riverside Psychology Service" in html
     assert "Emotional, Family and relationships" in html and "Everyone (national)" in html
@@ -86,7 +91,9 @@ def test_bad_input_gets_clear_messages_and_keeps_what_was_typed(app, admin):
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("email", "not an email", "Enter an email address in the correct format"),
     ("website", "javascript:alert(1)", "Enter a website address starting with https://"),
-    ("phone", "call us", "Enter a phone number using numbers and spaces only"),
+    ("phone", "call us", "Enter a full phone number, like 020 7946 0123"),
+    ("phone", "(-) -", "Enter a full phone number, like 020 7946 0123"),  # no digits at all
+    ("phone", "0999", "Enter a full phone number, like 020 7946 0123"),  # the shared rule: 10 to 15 digits
     ("team_id", "99999", "Choose a team, or national"),
     ("category", "astrology", "Not a valid choice"),
 ])
@@ -138,6 +145,9 @@ def test_stop_offering_and_offer_again(app, admin):
     assert not stored(app)[0].active
     assert admin.post_form(f"/admin/services/{service.id}", {"action": "reactivate", "version": "2"}).status_code == 302
     assert stored(app)[0].active
+    # The same click arriving twice: done once, and not blamed on someone else.
+    twice = admin.post_form(f"/admin/services/{service.id}", {"action": "reactivate", "version": "2"}, follow_redirects=True)
+    assert "is back in the directory" in twice.get_data(as_text=True) and "Someone else" not in twice.get_data(as_text=True)
     assert actions(app) == ["service.create", "service.deactivate", "service.reactivate"]
 
 

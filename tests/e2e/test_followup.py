@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from app.extensions import db
 from app.followup import demo as followup_demo
 from app.models import Role, Team, User
+from app.timeutil import london_today
 from tests.e2e.conftest import sign_in_browser
 from tests.helpers import make_patient
 
@@ -46,7 +47,7 @@ def test_nurse_sets_a_schedule_and_writes_a_summary(live_server, open_page):
 
     # Supported self-management without an end date for open access: a clear message.
     page.get_by_label("Supported self-management").check()
-    review = date.today() - timedelta(days=14)
+    review = london_today() - timedelta(days=14)
     fill_date(page, "plan-treatment_review_date", review)
     page.get_by_role("button", name="Save follow-up plan").click()
     summary = page.locator(".nhsuk-error-summary")

@@ -1,17 +1,24 @@
 """The follow-up plan and surveillance schedule: nurses record them, patients read them."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+import secrets
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
+from app.followup.schedule import add_months
 from app.models import AuditEvent, PatientProfile
+from app.timeutil import london_today
 from tests.helpers import sign_in_as
 
-TODAY = date.today()
+TODAY = london_today()
+# 11:30pm UTC on 15 June 2030 is already 16 June in London (BST); the server's date is neither.
+LATE_EVENING = datetime(2030, 6, 15, 23, 30, tzinfo=timezone.utc)
+LONDON_DAY = date(2030, 6, 16)
 REVIEW = TODAY - timedelta(days=30)
 
 
@@ -43,9 +50,14 @@ def surveillance_data(next_due=TODAY + timedelta(days=180), **changes):
         "test-next_due-year": str(next_due.year),
         "test-arranged_by": "The breast unit",
         "test-notes": "",
+        "test-add_token": secrets.token_urlsafe(16),  # as each rendered "Add a test" form carries
     }
     data.update(changes)
     return data
+
+
+def add_token(page_html: str) -> str:
+    return re.search(r'name="test-add_token" value="([^"]+)"', page_html).group(1)
 
 
 def url(actors, profile=None):
@@ -71,7 +83,8 @@ def test_nurse_records_the_plan_and_it_is_audited(app, nurse, actors):
         assert plan.treatment_review_date == REVIEW and plan.open_access_until == date(REVIEW.year + 4, 6, 1)
         assert plan.updated_by_id == actors.nurse_a
     [event] = audits(app, "followup.plan_save")
-    assert event.patient_id == actors.profile_a and event.detail["changed"]["follow_up_type"] == "supported_self_management"
+    assert event.patient_id == actors.profile_a
+    assert event.detail == {"changed": ["follow_up_type", "open_access_until", "treatment_review_date"]}
 
 
 def test_self_management_needs_an_open_access_date_and_keeps_what_was_typed(app, nurse, actors):
@@ -111,6 +124,20 @@ def test_a_plan_saved_meanwhile_is_a_conflict_not_an_overwrite(app, nurse, actor
     assert again.status_code == 302
 
 
+def test_her_own_plan_save_sent_twice_is_saved_not_a_conflict(app, nurse, actors):
+    data = plan_data(**{"plan-tumour_pathway": "lung"})
+    assert nurse.post_form(url(actors), data).status_code == 302
+    retry = nurse.post_form(url(actors), data, follow_redirects=True)
+    assert retry.status_code == 200 and "Follow-up plan saved." in retry.get_data(as_text=True)
+    assert "changed the follow-up plan while you were editing" not in retry.get_data(as_text=True)
+    assert len(audits(app, "followup.plan_save")) == len(audits(app, "patient.pathway_change")) == 1
+    # The same plan saved by a colleague meanwhile is still a conflict.
+    with app.app_context():  # (as if someone else had saved version 1; the version is not moved on)
+        db.session.execute(FollowUpPlan.__table__.update().values(updated_by_id=actors.admin))
+        db.session.commit()
+    assert nurse.post_form(url(actors), data).status_code == 409
+
+
 def test_changing_the_pathway_uses_the_patient_records_lock(app, nurse, actors):
     response = nurse.post_form(url(actors), plan_data(**{"plan-tumour_pathway": "lung"}))
     assert response.status_code == 302
@@ -135,7 +162,11 @@ def test_an_old_profile_version_does_not_matter_when_the_pathway_is_not_changed(
     with app.app_context():
         db.session.get(PatientProfile, actors.profile_a).phone = "07700 900000"
         db.session.commit()
-    assert nurse.post_form(url(actors), plan_data(profile_version=1)).status_code == 302
+    assert nurse.post_form(url(actors), plan_data(profile_version=1, **{"plan-follow_up_type": "clinician_led"})).status_code == 302
+    with app.app_context():
+        plan = db.session.scalar(select(FollowUpPlan))
+        assert plan.patient_id == actors.profile_a and plan.follow_up_type is FollowUpType.CLINICIAN_LED
+        assert db.session.get(PatientProfile, actors.profile_a).tumour_pathway == "breast"
 
 
 def test_nurse_adds_changes_stops_and_restarts_a_test(app, nurse, actors):
@@ -194,8 +225,11 @@ def test_suggestions_come_from_the_pathway_content(nurse, actors):
     page = nurse.get(url(actors)).get_data(as_text=True)
     assert "Use Mammogram, every year" in page
     prefilled = nurse.get(url(actors) + "?suggest=0").get_data(as_text=True)
-    assert 'name="test-name" type="text" value="Mammogram"' in prefilled or 'value="Mammogram"' in prefilled
-    assert 'value="12"' in prefilled
+    assert re.search(r'<input[^>]*name="test-name"[^>]*value="Mammogram"', prefilled)
+    assert re.search(r'<input[^>]*name="test-interval_months"[^>]*value="12"', prefilled)
+    due = add_months(TODAY, 12)  # no plan yet, so a year from today
+    assert re.search(rf'<input[^>]*name="test-next_due-year"[^>]*value="{due.year}"', prefilled)
+    assert re.search(rf'<input[^>]*name="test-next_due-day"[^>]*value="{due.day}"', prefilled)
 
 
 def test_another_patients_test_cannot_be_changed_through_this_patient(app, nurse, actors):
@@ -215,14 +249,19 @@ def test_another_patients_test_cannot_be_changed_through_this_patient(app, nurse
     assert len(audits(app, "followup.access_refused")) == 3
 
 
-@pytest.mark.parametrize("path", ["follow-up", "treatment-summary", "treatment-summary/edit"])
-def test_another_teams_patient_answers_404_and_is_audited(app, nurse, actors, path):
+@pytest.mark.parametrize(("path", "post_status"), [
+    ("follow-up", 404),
+    ("treatment-summary", 405),  # a page that is only ever read: POST is not a method it has
+    ("treatment-summary/edit", 404),
+])
+def test_another_teams_patient_answers_404_and_is_audited(app, nurse, actors, path, post_status):
     address = f"/nurse/patients/{actors.profile_b}/{path}"
     assert nurse.get(address).status_code == 404
     response = nurse.post_form(address, {"action": "plan"})
-    assert response.status_code in (404, 405)
+    assert response.status_code == post_status
     refused = audits(app, "patient.access_refused")
-    assert refused and all(e.subject == f"patient:{actors.profile_b}" for e in refused)
+    assert len(refused) == (2 if post_status == 404 else 1)  # a 405 never reaches the page
+    assert all(e.subject == f"patient:{actors.profile_b}" and e.outcome == "refused" for e in refused)
 
 
 def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors):
@@ -277,3 +316,122 @@ def test_how_often_must_be_a_sensible_whole_number(app, nurse, actors, typed, me
     assert message in html and f'value="{typed}"' in html
     with app.app_context():
         assert db.session.scalar(select(SurveillanceTest)) is None
+
+
+# ---------------------------------------------------------------- the same add or stop sent twice
+
+
+def test_adding_the_same_test_twice_stores_it_once(app, nurse, actors):
+    token = add_token(nurse.get(url(actors)).get_data(as_text=True))
+    data = surveillance_data(**{"test-add_token": token})
+    first = nurse.post_form(url(actors), data)
+    retry = nurse.post_form(url(actors), data, follow_redirects=True)  # a double click, or the browser retrying
+    assert first.status_code == 302 and retry.status_code == 200
+    assert "Mammogram added to the schedule." in retry.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SurveillanceTest.id))) == 1
+    assert len(audits(app, "followup.test_add")) == 1
+    # A fresh form adds a second test when the nurse means to.
+    fresh = add_token(retry.get_data(as_text=True))
+    assert fresh != token
+    assert nurse.post_form(url(actors), surveillance_data(**{"test-add_token": fresh, "test-name": "Ultrasound"})).status_code == 302
+    with app.app_context():
+        assert sorted(db.session.scalars(select(SurveillanceTest.name))) == ["Mammogram", "Ultrasound"]
+
+
+def test_a_used_form_sent_with_a_different_test_is_not_added_silently(app, nurse, actors):
+    data = surveillance_data()
+    assert nurse.post_form(url(actors), data).status_code == 302
+    # Back a page, change the test, send again: a clear message, what was typed kept, a new form.
+    again = nurse.post_form(url(actors), {**data, "test-name": "Chest X-ray"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 409 and "This form was already used to add a test" in html
+    assert 'value="Chest X-ray"' in html and add_token(html) != data["test-add_token"]
+    with app.app_context():
+        assert list(db.session.scalars(select(SurveillanceTest.name))) == ["Mammogram"]
+    assert nurse.post_form(url(actors), {**data, "test-name": "Chest X-ray", "test-add_token": add_token(html)}).status_code == 302
+
+
+def test_an_add_without_its_form_token_is_shown_again_not_stored(app, nurse, actors):
+    response = nurse.post_form(url(actors), surveillance_data(**{"test-add_token": ""}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "This page was out of date" in html and 'value="Mammogram"' in html
+    with app.app_context():
+        assert db.session.scalar(select(SurveillanceTest)) is None
+
+
+def test_a_change_sent_twice_is_saved_not_a_conflict(app, nurse, actors):
+    nurse.post_form(url(actors), surveillance_data())
+    with app.app_context():
+        test = db.session.scalar(select(SurveillanceTest))
+        test_id, version = test.id, test.version
+    change = surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"})
+    assert nurse.post_form(url(actors), change).status_code == 302
+    retry = nurse.post_form(url(actors), change, follow_redirects=True)
+    assert retry.status_code == 200 and "Mammogram updated in the schedule." in retry.get_data(as_text=True)
+    assert len(audits(app, "followup.test_update")) == 1
+
+
+def test_stop_clicked_twice_stops_once_without_blaming_a_colleague(app, nurse, actors):
+    nurse.post_form(url(actors), surveillance_data())
+    with app.app_context():
+        test_id = db.session.scalar(select(SurveillanceTest.id))
+    stop = {"action": "stop_test", "test_id": str(test_id), "test_version": "1"}
+    assert nurse.post_form(url(actors), stop).status_code == 302
+    twice = nurse.post_form(url(actors), stop, follow_redirects=True).get_data(as_text=True)
+    assert "Mammogram stopped." in twice and "Someone else" not in twice
+    assert len(audits(app, "followup.test_stop")) == 1
+    with app.app_context():
+        assert not db.session.get(SurveillanceTest, test_id).active
+
+
+# ---------------------------------------------------------------- no free text in the audit log
+
+
+def test_adding_and_changing_a_test_audits_field_names_not_what_was_typed(app, nurse, actors):
+    nurse.post_form(url(actors), surveillance_data(**{"test-name": "Scan at St Elsewhere", "test-notes": "Bring your letter"}))
+    with app.app_context():
+        test = db.session.scalar(select(SurveillanceTest))
+        test_id, version = test.id, test.version
+    nurse.post_form(url(actors), surveillance_data(**{
+        "test-test_id": str(test_id), "test-test_version": str(version), "test-name": "Scan at Riverside",
+        "test-notes": "Bring your letter", "test-interval_months": "6",
+    }))
+    [added] = audits(app, "followup.test_add")
+    [updated] = audits(app, "followup.test_update")
+    assert added.subject == updated.subject == f"surveillance_test:{test_id}"
+    assert added.detail == {"fields": ["arranged_by", "interval_months", "name", "next_due", "notes"]}
+    assert updated.detail == {"changed": ["interval_months", "name"]}
+
+
+# ---------------------------------------------------------------- London dates, not the server's
+
+
+def test_dates_are_london_dates(app, nurse, actors, monkeypatch):
+    monkeypatch.setattr("app.timeutil.utcnow", lambda: LATE_EVENING)
+    # A Treatment Review today in London is not "in the future".
+    review = {"plan-treatment_review_date-day": str(LONDON_DAY.day), "plan-treatment_review_date-month": str(LONDON_DAY.month),
+              "plan-treatment_review_date-year": str(LONDON_DAY.year), "plan-open_access_until-year": str(LONDON_DAY.year + 4)}
+    assert nurse.post_form(url(actors), plan_data(**review)).status_code == 302
+    # A suggested test is first due one interval after the review (today in London).
+    prefilled = nurse.get(url(actors) + "?suggest=0").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="test-next_due-year"[^>]*value="2031"', prefilled)
+    assert re.search(r'<input[^>]*name="test-next_due-day"[^>]*value="16"', prefilled)
+
+
+def test_the_patient_is_told_a_test_is_overdue_by_the_london_date(app, client, actors, monkeypatch):
+    monkeypatch.setattr("app.timeutil.utcnow", lambda: LATE_EVENING)
+    with app.app_context():
+        db.session.add(SurveillanceTest(patient_id=actors.profile_a, name="Mammogram", interval_months=12, next_due=date(2030, 6, 15)))
+        db.session.commit()
+    sign_in_as(client, actors.patient_a)
+    html = client.get("/my-care/follow-up").get_data(as_text=True)
+    assert "15 June 2030 (overdue: contact your team" in html
+
+
+def test_when_the_plan_was_changed_is_shown_as_a_london_date(app, nurse, actors):
+    with app.app_context():
+        db.session.add(FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.CLINICIAN_LED,
+                                    updated_by_id=actors.nurse_a, updated_at=datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)))
+        db.session.commit()
+    assert "Last changed by Nurse A on 1 July 2026." in nurse.get(url(actors)).get_data(as_text=True)

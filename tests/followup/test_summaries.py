@@ -1,13 +1,13 @@
 """End of Treatment Summaries: written by the team, versioned, read by the patient."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.followup.models import EndOfTreatmentSummary
-from app.models import AuditEvent, PatientProfile
+from app.models import AuditEvent, PatientProfile, Role, User
 from tests.helpers import sign_in_as
 
 
@@ -188,3 +188,49 @@ def test_a_patient_moved_to_another_team_keeps_summaries_out_of_the_old_teams_re
         db.session.get(PatientProfile, actors.profile_a).team_id = actors.team_b
         db.session.commit()
     assert nurse.get(view_url(actors)).status_code == 404
+    assert nurse.get(view_url(actors) + "?version=1").status_code == 404
+    assert nurse.get(edit_url(actors)).status_code == 404
+    with app.app_context():
+        refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.access_refused")).all()
+    assert len(refused) == 3
+    assert all((e.subject, e.outcome, e.actor_id) == (f"patient:{actors.profile_a}", "refused", actors.nurse_a) for e in refused)
+
+
+def test_her_own_save_sent_twice_is_saved_once_not_a_conflict(app, nurse, actors):
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    retry = nurse.post_form(edit_url(actors), summary_data())  # a double click, or the browser retrying
+    assert retry.status_code == 302 and retry.location.endswith(view_url(actors))
+    assert "End of Treatment Summary saved (version 1)" in nurse.get(view_url(actors)).get_data(as_text=True)
+    assert [s.version for s in summaries(app)] == [1]
+    with app.app_context():
+        assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "eots.create")).all()) == 1
+
+
+def test_a_colleagues_identical_save_is_still_a_conflict(app, nurse, actors, new_client):
+    with app.app_context():
+        colleague_user = User(role=Role.NURSE, display_name="Nurse C", email="nurse.c@example.test", team_id=actors.team_a)
+        db.session.add(colleague_user)
+        db.session.commit()
+        colleague_id = colleague_user.id
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    colleague = new_client()
+    sign_in_as(colleague, colleague_id)
+    response = colleague.post_form(edit_url(actors), summary_data())
+    assert response.status_code == 409 and "Nurse A saved version 1" in response.get_data(as_text=True)
+    # Her own retry with something changed is a conflict too: it is not the save that was stored.
+    changed = nurse.post_form(edit_url(actors), summary_data(gp_actions="Cancer Care Review within 6 months"))
+    assert changed.status_code == 409
+    assert [s.version for s in summaries(app)] == [1]
+
+
+def test_when_a_version_was_written_is_shown_in_london_time(app, nurse, actors):
+    nurse.post_form(edit_url(actors), summary_data())
+    nurse.post_form(edit_url(actors), summary_data(base_version=1, diagnosis="Breast cancer, grade 3"))
+    with app.app_context():  # 11:30pm UTC on 30 June is 12:30am on 1 July in London (BST)
+        db.session.execute(EndOfTreatmentSummary.__table__.update().values(created_at=datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)))
+        db.session.commit()
+    html = nurse.get(view_url(actors)).get_data(as_text=True)
+    assert "written by Nurse A (Team A) on 1 July 2026." in html
+    assert "Version 2 (shown), by Nurse A on 1 July 2026 at 12:30am (current)" in html
+    panel = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
+    assert "Version 2, 1 July 2026" in panel

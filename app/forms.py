@@ -100,16 +100,17 @@ def register_form_helpers(app: Flask) -> None:
 PHONE_CHARACTERS = frozenset("0123456789 +()-")
 
 
-def phone_number(message: str = "Enter a full phone number, like 020 7946 0123"):
+def phone_number(message: str = "Enter a full phone number, like 020 7946 0123", min_digits: int = 10):
     """A WTForms validator for a full phone number someone can call back on: digits, spaces and
     the usual punctuation, with 10 to 15 digits (UK numbers have 10 or 11; +44 adds 2), so a
-    slip like "0999" or "12345" is caught before a patient taps it. Empty is allowed (add
+    slip like "0999" or "12345" is caught before a patient taps it. National helplines with
+    short numbers (111, Samaritans 116 123) pass `min_digits=3`. Empty is allowed (add
     Optional or DataRequired as the field needs)."""
 
     def _check(form, field):
         value = (field.data or "").strip()
         digits = sum(ch.isdigit() for ch in value)
-        if value and (not set(value) <= PHONE_CHARACTERS or not 10 <= digits <= 15):
+        if value and (not set(value) <= PHONE_CHARACTERS or not min_digits <= digits <= 15):
             raise ValidationError(message)
 
     return _check

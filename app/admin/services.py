@@ -57,7 +57,9 @@ class ServiceForm(FlaskForm):
     team_id = SelectField("Who it is for", coerce=int, validate_choice=False)
     domains = SelectMultipleField("Concerns it helps with", validators=[DataRequired("Choose at least one kind of concern the service helps with")])
     phone = StringField("Phone number", validators=[
-        Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number(),
+        Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"),
+        # Helplines can be short (NHS 111, Samaritans 116 123).
+        phone_number("Enter a phone number, like 020 7946 0123 or 116 123", min_digits=3),
     ])
     email = EmailField("Email address", validators=[Optional(), Email("Enter an email address in the correct format, like name@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
     website = StringField("Website", validators=[

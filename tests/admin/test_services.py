@@ -44,6 +44,11 @@ def add(admin, **changes):
     return admin.post_form("/admin/services/new", {**VALID, **changes})
 
 
+def test_a_national_helpline_can_have_a_short_number(app, admin):
+    assert add(admin, phone="116 123").status_code == 302
+    assert [service.phone for service in stored(app)] == ["116 123"]
+
+
 def test_admin_adds_a_national_service_and_it_is_listed_by_category(app, admin):
     assert add(admin).status_code == 302
     [service] = stored(app)
@@ -91,9 +96,9 @@ def test_bad_input_gets_clear_messages_and_keeps_what_was_typed(app, admin):
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("email", "not an email", "Enter an email address in the correct format"),
     ("website", "javascript:alert(1)", "Enter a website address starting with https://"),
-    ("phone", "call us", "Enter a full phone number, like 020 7946 0123"),
-    ("phone", "(-) -", "Enter a full phone number, like 020 7946 0123"),  # no digits at all
-    ("phone", "0999", "Enter a full phone number, like 020 7946 0123"),  # the shared rule: 10 to 15 digits
+    ("phone", "call us", "Enter a phone number, like 020 7946 0123 or 116 123"),
+    ("phone", "(-) -", "Enter a phone number, like 020 7946 0123 or 116 123"),  # no digits at all
+    ("phone", "09", "Enter a phone number, like 020 7946 0123 or 116 123"),  # helplines have 3 or more
     ("team_id", "99999", "Choose a team, or national"),
     ("category", "astrology", "Not a valid choice"),
 ])

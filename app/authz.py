@@ -73,6 +73,20 @@ def patient_for_staff(patient_id: int) -> PatientProfile:
     return profile
 
 
+def team_record_for_staff(record, action: str, subject: str):
+    """`record` (anything with a `team_id` and a `patient_id`, e.g. a queue item) if it is the
+    signed-in member of staff's team's and so is its patient now, or 404 (audited)."""
+    if (
+        record is None
+        or not current_user.is_staff
+        or current_user.team_id is None
+        or record.team_id != current_user.team_id
+    ):
+        refuse(action, subject=subject)
+    patient_for_staff(record.patient_id)
+    return record
+
+
 def own_credential(credential_pk: int) -> PasskeyCredential:
     """One of the signed-in person's own passkeys, or 404 (audited)."""
     credential = db.session.get(PasskeyCredential, credential_pk)

@@ -10,6 +10,9 @@ from ..triage.models import OUTCOME_LABELS, Outcome
 
 NOTE_MAX = 2000
 REVISION_MISSING = "This page is out of date. Reload it and try again"
+REVISION_MISSING_RESOLVE = (
+    "This page was out of date, so the item was not resolved. Check it below, then resolve it again"
+)
 
 
 class _ItemForm(FlaskForm):

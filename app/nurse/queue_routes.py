@@ -10,21 +10,22 @@ from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ..audit import audit
 from ..authz import staff_required
 from ..extensions import db
+from ..forms import field_anchor
 from ..models import PatientProfile, User
 from ..pathways import PATHWAYS
-from ..timeutil import utcnow
+from ..timeutil import london_today, utcnow
 from ..triage import service
 from ..triage.access import queue_item_for_staff
 from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
 from ..triage.queue import KIND_LABELS, KIND_TAG_CLASSES
-from ..triage.working_days import LONDON, clock_time, due_in_words
+from ..triage.working_days import due_in_words
 from . import bp
-from .queue_forms import AssignForm, ClaimForm, ReleaseForm, ResolveForm
+from .queue_forms import REVISION_MISSING_RESOLVE, AssignForm, ClaimForm, ReleaseForm, ResolveForm
 
 PAGE_SIZE = 50
 STATUS_LABELS = {
@@ -66,24 +67,6 @@ def queue_who_has(item: QueueItem) -> str:
     return "You" if item.assignee_id == current_user.id else item.assignee.display_name
 
 
-@bp.app_template_global()
-def queue_time(moment: datetime | None) -> str:
-    """'25 November 2026 at 10:42am' in UK time."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y} at {clock_time(local)}"
-
-
-@bp.app_template_global()
-def queue_time_short(moment: datetime | None) -> str:
-    """'Tue 24 Nov, 9:30am' in UK time, for tables."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(LONDON)
-    return f"{local:%a} {local.day} {local:%b}, {clock_time(local)}"
-
-
 # ---------------------------------------------------------------- the queue
 
 
@@ -122,7 +105,7 @@ def queue():
     after = (request.args.get("after") or "")[:100] or None
     page, nurses, summary = service.QueuePage(), [], None
     if team_id is not None:
-        service.raise_due_reviews(team_id, utcnow().astimezone(LONDON).date())
+        service.raise_due_reviews(team_id, london_today())
         page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
         nurses = service.team_nurses(team_id)
         summary = _summary(team_id)
@@ -164,9 +147,10 @@ def _forms(item: QueueItem, **given) -> dict:
     return forms
 
 
-def _item_page(item: QueueItem, status: int = 200, form=None, conflict=None, template="nurse/queue_item.html", **given):
+def _item_page(item: QueueItem, status: int = 200, form=None, conflict=None, template="nurse/queue_item.html",
+               out_of_date=None, **given):
     return render_template(
-        template, item=item, form=form, conflict=conflict, now=utcnow(),
+        template, item=item, form=form, conflict=conflict, out_of_date=out_of_date, now=utcnow(),
         outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, **_forms(item, **given),
     ), status
 
@@ -183,19 +167,32 @@ def queue_item(item_id: int):
 def _act(item_id: int, form, form_name: str, action: str, change, success, after: str):
     """Validate `form`, make the change with `change(item, form)`, audit it, and redirect.
 
-    On a stale revision: 409 with the item as it is now and what the nurse typed, kept.
+    On a stale revision: 409 with the item as it is now and what the nurse typed, kept; unless
+    the change was her own and the item is already as she asks (a retry or a double click),
+    which is simply done.
     """
     item = queue_item_for_staff(item_id)
     if hasattr(form, "set_nurses"):
         form.set_nurses(service.team_nurses(item.team_id))
     subject = f"queue-item:{item.id}"
     if not form.validate_on_submit():
+        if form.revision.errors and form_name == "resolve_form":
+            # Keep what she chose and typed: the page, as it is now, offers the form again.
+            errors = [{"text": REVISION_MISSING_RESOLVE, "href": "#resolve-item"}] + [
+                {"text": field.errors[0], "href": field_anchor(field)}
+                for field in (form.outcome, form.note) if field.errors
+            ]
+            return _item_page(item, out_of_date=errors, **{form_name: form})
         if form.revision.errors:
             flash(form.revision.errors[0], "info")
             return redirect(url_for("nurse.queue_item", item_id=item.id), 303)
         return _item_page(item, form=form, **{form_name: form})
     try:
         result = change(item, form)
+    except service.AlreadyDone as exc:
+        # Already saved (and audited) by her first click: say so, as if it were this one.
+        flash(success(exc.item), "success")
+        return redirect(url_for(after, item_id=item.id) if after == "nurse.queue_item" else url_for(after), 303)
     except service.Conflict as exc:
         audit(action, patient=exc.item.patient_id, subject=subject, outcome="conflict",
               revision_seen=form.revision.data, revision_now=exc.item.revision)

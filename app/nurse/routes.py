@@ -6,11 +6,12 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from .. import patient_search
 from ..audit import audit
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
@@ -47,36 +48,21 @@ def invitation(patient_id: int):
     )
 
 
-def _search(query: str):
-    """Every word must match a first or last name; or the digits start an NHS number."""
-    words = query.split()
-    by_name = and_(*[
-        or_(
-            PatientProfile.given_name.icontains(word, autoescape=True),
-            PatientProfile.family_name.icontains(word, autoescape=True),
-        )
-        for word in words
-    ])
-    digits = "".join(ch for ch in query if ch not in " -")
-    if len(digits) >= 3 and digits.isdigit() and digits.isascii():
-        return or_(by_name, PatientProfile.nhs_number.startswith(digits, autoescape=True))
-    return by_name
-
-
 @bp.get("/patients")
 @staff_required
 def patients():
     query = (request.args.get("q") or "").strip()[:100]
     stmt = select(PatientProfile).where(PatientProfile.team_id == current_user.team_id)
     if query:
-        stmt = stmt.where(_search(query))
+        stmt = stmt.where(patient_search.matches(query))
     stmt = stmt.order_by(
         PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id
     ).limit(PAGE_SIZE + 1)
     rows = db.session.scalars(stmt).all()
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    audit("patient.list", query=query or None, results=len(rows))
+    # Never what was typed in the search box (a name or NHS number): only that there was a search.
+    audit("patient.list", searched=bool(query), results=len(rows))
     db.session.commit()
     return render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more)
 

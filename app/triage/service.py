@@ -1,6 +1,7 @@
 """Raising queue items. Every source raises through `raise_item`, keyed so it happens once."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -9,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import patient_search
 from ..extensions import db
 from ..models import AuditEvent, PatientProfile, Role, Team, User
-from ..timeutil import utcnow
+from ..timeutil import LONDON, UTCDateTime, utcnow
 from .models import ItemStatus, Outcome, QueueItem
 from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, kind_for_hna
-from .working_days import LONDON, response_deadline
+from .working_days import response_deadline
 
 
 def target_working_days(team: Team, kind: ItemKind) -> int:
@@ -39,8 +41,12 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
         with db.session.begin_nested():
             db.session.add(item)
     except IntegrityError:
-        # Raised a moment ago by another request.
-        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
+        # Raised a moment ago by another request, if it is there now; anything else is an error
+        # that must not lose the item silently.
+        raised = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
+        if raised is None:
+            raise
+        item = raised
     return item
 
 
@@ -59,10 +65,10 @@ def raise_for_hna(hna) -> QueueItem:
     return raise_item(hna.patient, kind, reason, f"hna:{hna.id}", received_at=hna.submitted_at, hna_id=hna.id)
 
 
-def resolve_by_source(source_key: str, outcome, note: str | None, by) -> QueueItem | None:
+def resolve_by_source(source_key: str, outcome: Outcome, note: str | None, by) -> QueueItem | None:
     """Resolve the open item raised by `source_key` (e.g. when a care plan is written from an
-    HNA). Nothing happens if there is none or it is already resolved."""
-    from .models import ItemStatus
+    HNA), audited as `by` resolving it. Nothing happens if there is none or it is already resolved."""
+    from ..audit import audit
 
     item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
     if item is None or item.status is ItemStatus.RESOLVED:
@@ -74,6 +80,10 @@ def resolve_by_source(source_key: str, outcome, note: str | None, by) -> QueueIt
     item.resolved_by_id = by.id
     if item.assignee_id is None:
         item.assignee_id, item.assigned_at = by.id, item.resolved_at
+    # `by` may be Flask-Login's current_user proxy. The note is free text: only whether there was one.
+    actor = by._get_current_object() if hasattr(by, "_get_current_object") else by
+    audit("queue.resolve", patient=item.patient_id, subject=f"queue-item:{item.id}", actor=actor,
+          resolution=Outcome(outcome).value, via=source_key, note=bool(note))
     return item
 
 
@@ -140,6 +150,12 @@ def _moment(micros: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
 
 
+def _as_stored(moment: datetime):
+    """A cursor's time, bound through the columns' type (naive UTC), so the database compares
+    like with like: bound as it is, an aware time would be compared in the server's time zone."""
+    return literal(moment, UTCDateTime())
+
+
 def cursor_for(item: QueueItem, status: str) -> str:
     """The position just after `item` in its list: what `after=` carries to the next page."""
     if status == "resolved":
@@ -170,19 +186,21 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     the queue costs what the first does, and items that arrive or go meanwhile never make a row
     appear twice or be skipped.
     """
-    from ..nurse.routes import _search
-
     stmt = (
         select(QueueItem)
         .join(QueueItem.patient)
         .options(contains_eager(QueueItem.patient), selectinload(QueueItem.assignee))
-        .where(QueueItem.team_id == team_id)
+        # The patient must be the team's now, too (as on the item page).
+        .where(QueueItem.team_id == team_id, PatientProfile.team_id == team_id)
     )
     position = _parse_cursor(after, filters.status)
     if filters.status == "resolved":
         stmt = stmt.where(QueueItem.status == ItemStatus.RESOLVED)
         if position is not None:
-            stmt = stmt.where(tuple_(QueueItem.resolved_at, QueueItem.id) < tuple_(*position))
+            resolved_at, item_id = position
+            stmt = stmt.where(
+                tuple_(QueueItem.resolved_at, QueueItem.id) < tuple_(_as_stored(resolved_at), item_id)
+            )
         stmt = stmt.order_by(QueueItem.resolved_at.desc(), QueueItem.id.desc())
     else:
         stmt = stmt.where(QueueItem.status == ItemStatus.OPEN)
@@ -192,9 +210,11 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
             stmt = stmt.where(QueueItem.assignee_id.is_(None))
         if position is not None:
             # The rank bound lets the database start its index range at the right place.
+            rank, due_at, received_at, item_id = position
             stmt = stmt.where(
-                QueueItem.rank >= position[0],
-                tuple_(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id) > tuple_(*position),
+                QueueItem.rank >= rank,
+                tuple_(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
+                > tuple_(rank, _as_stored(due_at), _as_stored(received_at), item_id),
             )
         stmt = stmt.order_by(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
     if filters.pathway:
@@ -202,7 +222,7 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     if filters.key_worker_id:
         stmt = stmt.where(PatientProfile.key_worker_id == filters.key_worker_id)
     if filters.search:
-        stmt = stmt.where(_search(filters.search))
+        stmt = stmt.where(patient_search.matches(filters.search))
     rows = db.session.scalars(stmt.limit(limit + 1)).all()
     page = QueuePage(items=list(rows[:limit]))
     if len(rows) > limit:
@@ -278,62 +298,92 @@ def last_changed_by(item: QueueItem) -> User | None:
     )
 
 
-def _conflict(item_id: int) -> Conflict:
+class AlreadyDone(QueueError):
+    """The nurse's own change, sent again (a retry or a double click): the item is already as
+    she asked, so there is nothing to save and nothing to warn her about."""
+
+    def __init__(self, item: QueueItem) -> None:
+        super().__init__("Already done.", item)
+
+
+Done = Callable[[QueueItem], bool]
+
+
+def _conflict(item_id: int, by: User | None = None, done: Done | None = None) -> QueueError:
+    """What to raise when the item moved on: AlreadyDone if `by` made the latest change and the
+    item is now just as `done` wants it, otherwise a Conflict naming who changed it."""
     db.session.rollback()
     item = db.session.get(QueueItem, item_id, populate_existing=True)
-    return Conflict(item, last_changed_by(item))
+    changed_by = last_changed_by(item)
+    if by is not None and done is not None and changed_by is not None and changed_by.id == by.id and done(item):
+        return AlreadyDone(item)
+    return Conflict(item, changed_by)
 
 
-def _check(item: QueueItem, expected_revision: int | None, *, open_only: bool = True) -> None:
+def _check(item: QueueItem, expected_revision: int | None, by: User | None = None,
+           done: Done | None = None, *, open_only: bool = True) -> None:
     if expected_revision != item.revision:
-        raise _conflict(item.id)
+        raise _conflict(item.id, by, done)
     if open_only and item.status is not ItemStatus.OPEN:
         raise QueueError("This item has been resolved, so it cannot be changed.", item)
 
 
-def _save(item: QueueItem) -> QueueItem:
+def _save(item: QueueItem, by: User | None = None, done: Done | None = None) -> QueueItem:
     """Flush with the revision check; a change that slipped in meanwhile is a Conflict."""
     item_id = item.id
     try:
         db.session.flush()
     except StaleDataError:
-        raise _conflict(item_id) from None
+        raise _conflict(item_id, by, done) from None
     return item
+
+
+def _has(assignee_id: int) -> Done:
+    return lambda item: item.status is ItemStatus.OPEN and item.assignee_id == assignee_id
 
 
 def claim(item: QueueItem, nurse: User, expected_revision: int | None) -> QueueItem:
     """The nurse takes the item (from nobody, or over from a colleague)."""
-    _check(item, expected_revision)
+    done = _has(nurse.id)
+    _check(item, expected_revision, nurse, done)
     item.assignee_id, item.assigned_at = nurse.id, utcnow()
-    return _save(item)
+    return _save(item, nurse, done)
 
 
 def assign(item: QueueItem, to_user: User | None, by: User, expected_revision: int | None) -> QueueItem:
     """Give the item to a colleague: an active nurse of the item's team."""
-    _check(item, expected_revision)
+    done = _has(to_user.id) if to_user is not None else None
+    _check(item, expected_revision, by, done)
     if (
         to_user is None or to_user.role is not Role.NURSE or not to_user.active
         or to_user.team_id != item.team_id
     ):
         raise QueueError("Choose a nurse in your team", item)
     item.assignee_id, item.assigned_at = to_user.id, utcnow()
-    return _save(item)
+    return _save(item, by, done)
 
 
 def release(item: QueueItem, by: User, expected_revision: int | None) -> QueueItem:
     """Nobody has the item any more: it goes back to the team."""
-    _check(item, expected_revision)
+    def done(current: QueueItem) -> bool:
+        return current.status is ItemStatus.OPEN and current.assignee_id is None
+
+    _check(item, expected_revision, by, done)
     item.assignee_id, item.assigned_at = None, None
-    return _save(item)
+    return _save(item, by, done)
 
 
 def resolve(item: QueueItem, outcome: Outcome, note: str | None, by: User, expected_revision: int | None) -> QueueItem:
     """Close the item with what was done."""
-    _check(item, expected_revision)
+    def done(current: QueueItem) -> bool:
+        return (current.status is ItemStatus.RESOLVED and current.outcome is outcome
+                and current.resolved_by_id == by.id)
+
+    _check(item, expected_revision, by, done)
     now = utcnow()
     item.status, item.outcome = ItemStatus.RESOLVED, outcome
     item.outcome_note = (note or "").strip() or None
     item.resolved_at, item.resolved_by_id = now, by.id
     if item.assignee_id is None:
         item.assignee_id, item.assigned_at = by.id, now
-    return _save(item)
+    return _save(item, by, done)

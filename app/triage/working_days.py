@@ -1,7 +1,8 @@
 """Working days in England and Wales, for response targets.
 
 Bank holidays come from the maintained `holidays` package (England's calendar, which England
-and Wales share), never from a hand-written list. Plain functions, no Flask.
+and Wales share), never from a hand-written list. Plain functions, no Flask. London time and
+clock times are `app.timeutil`'s.
 """
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-LONDON = ZoneInfo("Europe/London")
+# LONDON is imported from here by other areas; it is timeutil's, the one for the whole app.
+from ..timeutil import LONDON, clock_time
+
+__all__ = [
+    "LONDON", "WorkingHours", "clock_time", "day_words", "due_in_words", "first_working_day_from",
+    "is_overdue", "is_working_day", "next_working_day", "response_deadline", "working_hours_between",
+    "working_time_overdue",
+]
 
 
 @dataclass(frozen=True)
@@ -83,18 +91,6 @@ def working_hours_between(start: datetime, end: datetime, hours: WorkingHours = 
                 total += overlap
         day += timedelta(days=1)
     return total
-
-
-def clock_time(moment: datetime) -> str:
-    """NHS.UK style: 5pm, 9:30am, midday, midnight (London time)."""
-    local = moment.astimezone(LONDON)
-    if (local.hour, local.minute) == (12, 0):
-        return "midday"
-    if (local.hour, local.minute) == (0, 0):
-        return "midnight"
-    hour = local.hour % 12 or 12
-    minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
 
 
 def day_words(moment: datetime, now: datetime) -> str:

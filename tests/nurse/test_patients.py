@@ -268,7 +268,12 @@ def test_listing_and_searching_are_audited(app, nurse, actors):
     with app.app_context():
         event = events("patient.list")[-1]
         assert event.actor_id == actors.nurse_a
-        assert event.detail == {"query": "able", "results": 1}
+        # That there was a search and what it found, never what was typed (a name, an NHS number).
+        assert event.detail == {"searched": True, "results": 1}
+        assert "able" not in str(event.detail).lower()
+    nurse.get("/nurse/patients")
+    with app.app_context():
+        assert events("patient.list")[-1].detail == {"searched": False, "results": 2}
 
 
 def test_opening_a_record_is_audited(app, nurse, actors):

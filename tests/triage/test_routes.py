@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.hna import service as hna_service
@@ -307,3 +307,156 @@ def test_the_patient_page_lists_their_open_items(app, actors, nurse_a):
     assert "An old assessment" not in html and "Arthur" not in html
     html = nurse_a.get(f"/nurse/patients/{actors.profile_a2}").get_data(as_text=True)
     assert "Arthur&#39;s assessment" in html
+
+
+# ---------------------------------------------------------------- a patient moving team
+
+
+def move(app, profile_id: int, team_id: int) -> None:
+    with app.app_context():
+        db.session.get(PatientProfile, profile_id).team_id = team_id
+        db.session.commit()
+
+
+def test_a_patient_who_moves_team_takes_their_open_items_with_them(app, actors, nurse_a, new_client):
+    open_id = make(app, actors.profile_a, ItemKind.RED_FLAG, reason="Possible urgent symptom")
+    done_id = make(app, actors.profile_a, reason="An old assessment")
+    with app.app_context():
+        done = db.session.get(QueueItem, done_id)
+        service.resolve(done, Outcome.PHONED, None, db.session.get(User, actors.nurse_a), 1)
+        hna = hna_service.start_or_resume(db.session.get(PatientProfile, actors.profile_a))
+        plan = care_plan(actors.profile_a, date(2027, 1, 1))
+        old_plan = care_plan(actors.profile_a, date(2026, 1, 1), is_current=False, version=2)
+        hna_id, plan_id, old_plan_id, hna_revision = hna.id, plan.id, old_plan.id, hna.revision
+    move(app, actors.profile_a, actors.team_b)
+
+    with app.app_context():
+        moved = db.session.get(QueueItem, open_id)
+        assert (moved.team_id, moved.revision) == (actors.team_b, 1)   # moved, not edited
+        assert db.session.get(QueueItem, done_id).team_id == actors.team_a  # the work done stays
+        from app.careplan.models import CarePlan
+        from app.hna.models import HNA
+        draft = db.session.get(HNA, hna_id)
+        assert (draft.team_id, draft.revision) == (actors.team_b, hna_revision)
+        assert db.session.get(CarePlan, plan_id).team_id == actors.team_b
+        assert db.session.get(CarePlan, old_plan_id).team_id == actors.team_a
+
+    nurse_b = new_client()
+    sign_in_as(nurse_b, actors.nurse_b)
+    assert "Possible urgent symptom" in nurse_b.get("/nurse/queue").get_data(as_text=True)
+    assert nurse_b.get(f"/nurse/queue/{open_id}").status_code == 200
+    assert nurse_b.post_form(f"/nurse/queue/{open_id}/claim", {"revision": "1"}).status_code == 303
+
+    assert nurse_a.get(f"/nurse/queue/{open_id}").status_code == 404
+    assert nurse_a.get(f"/nurse/queue/{done_id}").status_code == 404
+    for status in ("open", "resolved"):
+        html = nurse_a.get(f"/nurse/queue?status={status}").get_data(as_text=True)
+        assert "Ann Able" not in html, status
+
+
+def test_an_item_left_with_the_old_team_is_not_theirs_any_more(app, actors, nurse_a):
+    # Even a copy of the team that did not move (written around the ORM) does not let the old
+    # team reach a patient who is no longer theirs.
+    item_id = make(app, actors.profile_a, ItemKind.RED_FLAG)
+    with app.app_context():
+        db.session.execute(text("UPDATE patient_profiles SET team_id = :team WHERE id = :id"),
+                           {"team": actors.team_b, "id": actors.profile_a})
+        db.session.commit()
+        assert db.session.get(QueueItem, item_id).team_id == actors.team_a
+    for route in ITEM_ROUTES:
+        address = route.format(id=item_id)
+        response = (nurse_a.get(address) if route.count("/") == 3
+                    else nurse_a.post_form(address, {"revision": "1", "outcome": "phoned", "assignee": str(actors.nurse_a)}))
+        assert response.status_code == 404, route
+    assert "Ann Able" not in nurse_a.get("/nurse/queue").get_data(as_text=True)
+    it = get_item(app, item_id)
+    assert (it.status, it.assignee_id, it.revision) == (ItemStatus.OPEN, None, 1)
+
+
+# ---------------------------------------------------------------- her own change, sent twice
+
+
+@pytest.mark.parametrize(
+    ("action", "posted", "message"),
+    [
+        ("claim", {}, "You have this item: Ann Able"),
+        ("assign", {"assignee": "colleague"}, "Nurse Two has the item for Ann Able"),
+        ("resolve", {"outcome": "phoned", "note": "Rang her"}, "Resolved: Ann Able – phoned the patient"),
+    ],
+)
+def test_a_nurses_own_change_sent_twice_is_simply_done(app, actors, nurse_a, action, posted, message):
+    with app.app_context():
+        colleague = nurse(actors.team_a, "Nurse Two").id
+    posted = {key: str(colleague) if value == "colleague" else value for key, value in posted.items()}
+    item_id = make(app, actors.profile_a, ItemKind.RED_FLAG)
+    first = nurse_a.post_form(f"/nurse/queue/{item_id}/{action}", {"revision": "1", **posted})
+    again = nurse_a.post_form(f"/nurse/queue/{item_id}/{action}", {"revision": "1", **posted})
+    assert first.status_code == again.status_code == 303
+    assert again.location == first.location
+    html = nurse_a.get(again.location).get_data(as_text=True)
+    assert message in html and "changed this item" not in html
+    [event] = events(app, f"queue.{action}")  # one change, audited once
+    assert event.outcome == "success"
+    assert get_item(app, item_id).revision == 2
+
+
+def test_a_nurses_own_release_sent_twice_is_simply_done(app, actors, nurse_a):
+    item_id = make(app, actors.profile_a)
+    nurse_a.post_form(f"/nurse/queue/{item_id}/claim", {"revision": "1"})
+    assert nurse_a.post_form(f"/nurse/queue/{item_id}/release", {"revision": "2"}).status_code == 303
+    again = nurse_a.post_form(f"/nurse/queue/{item_id}/release", {"revision": "2"})
+    assert again.status_code == 303 and again.location == "/nurse/queue"
+    assert "Item for Ann Able given back to the team" in nurse_a.get("/nurse/queue").get_data(as_text=True)
+    assert len(events(app, "queue.release")) == 1
+    assert get_item(app, item_id).revision == 3
+
+
+def test_her_own_earlier_change_that_differs_is_still_a_conflict(app, actors, nurse_a):
+    item_id = make(app, actors.profile_a)
+    nurse_a.post_form(f"/nurse/queue/{item_id}/resolve", {"revision": "1", "outcome": "phoned"})
+    response = nurse_a.post_form(f"/nurse/queue/{item_id}/resolve", {"revision": "1", "outcome": "referred"})
+    assert response.status_code == 409
+    assert get_item(app, item_id).outcome is Outcome.PHONED
+
+
+def test_a_colleagues_change_to_the_same_state_is_still_a_conflict(app, actors, nurse_a, new_client):
+    with app.app_context():
+        colleague = nurse(actors.team_a, "Nurse Two").id
+    item_id = make(app, actors.profile_a)
+    nurse_a.post_form(f"/nurse/queue/{item_id}/claim", {"revision": "1"})
+    other = new_client()
+    sign_in_as(other, colleague)
+    assert other.post_form(f"/nurse/queue/{item_id}/release", {"revision": "2"}).status_code == 303
+    response = nurse_a.post_form(f"/nurse/queue/{item_id}/release", {"revision": "2"})
+    assert response.status_code == 409
+    assert "Nurse Two changed this item" in response.get_data(as_text=True)
+    assert [e.outcome for e in events(app, "queue.release")] == ["success", "conflict"]
+
+
+# ---------------------------------------------------------------- a resolve form from an old page
+
+
+def test_a_resolve_form_without_its_revision_keeps_what_she_typed(app, actors, nurse_a):
+    item_id = make(app, actors.profile_a)
+    response = nurse_a.post_form(f"/nurse/queue/{item_id}/resolve",
+                                 {"outcome": "advice_given", "note": "Told to rest <b>today</b>"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in html and "This page was out of date, so the item was not resolved" in html
+    assert 'href="#resolve-item"' in html and 'id="resolve-item"' in html
+    assert "Told to rest &lt;b&gt;today&lt;/b&gt;</textarea>" in html
+    assert re.search(r'value="advice_given"[^>]*checked', html)
+    assert 'name="revision" value="1"' in html
+    assert get_item(app, item_id).status is ItemStatus.OPEN
+    assert events(app, "queue.resolve") == []
+    # Sent again from that page, it is saved.
+    again = nurse_a.post_form(f"/nurse/queue/{item_id}/resolve",
+                              {"revision": "1", "outcome": "advice_given", "note": "Told to rest"})
+    assert again.status_code == 303 and get_item(app, item_id).outcome_note == "Told to rest"
+
+
+def test_a_resolve_form_without_its_revision_or_a_reason_says_both(app, actors, nurse_a):
+    item_id = make(app, actors.profile_a)
+    html = nurse_a.post_form(f"/nurse/queue/{item_id}/resolve", {"outcome": "no_action_needed"}).get_data(as_text=True)
+    assert 'href="#resolve-item"' in html and 'href="#note"' in html and "Say why no action is needed" in html
+    assert 'href="#revision"' not in html

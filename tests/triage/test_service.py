@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -298,3 +299,67 @@ def test_a_conflict_says_where_the_item_stands_now(app, actors):
         assert service.state_in_words(it) == "It has been resolved by Nurse A: test arranged."
         with pytest.raises(Conflict, match="It has been resolved by Nurse A: test arranged."):
             service.release(it, me, 1)
+
+
+def test_keyset_pages_in_summer_time_visit_every_item_once(app, actors):
+    # July: London is an hour ahead of UTC. The cursor's times must be compared as stored
+    # (naive UTC) even when the database server itself runs on London time.
+    with app.app_context():
+        by = db.session.get(User, actors.nurse_a)
+        july = datetime(2026, 7, 14, 8, 30, tzinfo=timezone.utc)
+        made = [item(actors.profile_a, ItemKind.REENTRY if n % 2 else ItemKind.HNA_NEW,
+                     july + timedelta(minutes=20 * n)) for n in range(9)]
+        everything = ids(queue_page(actors.team_a, QueueFilters(), limit=1000))
+        assert sorted(everything) == sorted(m.id for m in made)
+        for limit in (1, 2, 4):
+            assert all_pages(actors.team_a, QueueFilters(), limit) == everything
+        for n, it in enumerate(made):
+            service.resolve(it, Outcome.PHONED, None, by, it.revision)
+            it.resolved_at = july + timedelta(days=1, minutes=30 * (n // 2))  # pairs share a time
+        db.session.commit()
+        expected = [it.id for it in sorted(made, key=lambda i: (i.resolved_at, i.id), reverse=True)]
+        for limit in (1, 2, 4):
+            assert all_pages(actors.team_a, QueueFilters(status="resolved"), limit) == expected
+
+
+# ---------------------------------------------------------------- resolved by its source
+
+
+def test_resolving_by_source_is_audited_and_named_in_a_later_conflict(app, actors):
+    from app.audit import audit
+    from app.models import AuditEvent
+
+    with app.app_context():
+        me = db.session.get(User, actors.nurse_a)
+        colleague = nurse(actors.team_a, "Nurse Two")
+        it = item(actors.profile_a, ItemKind.PLAN_REVIEW_OVERDUE)
+        service.claim(it, colleague, 1)
+        audit("queue.claim", patient=it.patient_id, subject=f"queue-item:{it.id}", actor=colleague)
+        db.session.commit()
+        assert service.resolve_by_source(it.source_key, Outcome.CARE_PLAN_AGREED, "Plan agreed with Ann", me) is it
+        db.session.commit()
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "queue.resolve")).all()
+        assert (event.actor_id, event.patient_id, event.subject, event.outcome) == (
+            me.id, actors.profile_a, f"queue-item:{it.id}", "success")
+        assert event.detail == {"resolution": "care_plan_agreed", "via": it.source_key, "note": True}
+        # Resolving again does nothing, and writes nothing.
+        assert service.resolve_by_source(it.source_key, Outcome.CARE_PLAN_AGREED, None, me) is None
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "queue.resolve")) == 1
+        # The colleague, still looking at the item as she claimed it, is told who changed it.
+        with pytest.raises(Conflict) as caught:
+            service.release(it, colleague, 2)
+        assert "Nurse A changed this item" in caught.value.message
+
+
+def test_raising_an_item_that_fails_for_another_reason_is_an_error_not_nothing(app, actors):
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        # Not a second raise of the same source: a row the database refuses (no team).
+        patient = SimpleNamespace(id=actors.profile_a, team_id=None, team=team(actors.team_a))
+        with pytest.raises(IntegrityError):
+            service.raise_item(patient, ItemKind.RED_FLAG, "Possible urgent symptom", "test:broken")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 0

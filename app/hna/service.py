@@ -283,10 +283,11 @@ def submit(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     hna.distress = answers.get("distress")
     hna.high_priority = priority.level == rules.LEVEL_HIGH
     hna.high_scoring_count = len(priority.high_scoring_concerns)
-    hna.urgent_symptoms = [c.id for c in urgent_concerns(hna, questionnaire)]
+    urgent = urgent_concerns(hna, questionnaire)
+    hna.urgent_symptoms = [c.id for c in urgent]
     hna.has_urgent_symptom = bool(hna.urgent_symptoms)
     db.session.flush()
-    triage.raise_for_hna(hna)
+    triage.raise_for_hna(hna, urgent_symptoms=[c.text for c in urgent])
     return []
 
 

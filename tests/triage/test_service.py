@@ -363,3 +363,17 @@ def test_raising_an_item_that_fails_for_another_reason_is_an_error_not_nothing(a
             service.raise_item(patient, ItemKind.RED_FLAG, "Possible urgent symptom", "test:broken")
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 0
+
+
+def test_a_red_flag_from_an_hna_names_the_symptom_and_the_distress(app, actors):
+    from tests.careplan.helpers import submit_hna
+
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        hna = submit_hna(patient, distress=8, scores={"fever": 8, "breathing": 6}, top=["fever"])
+        raised = db.session.scalar(select(QueueItem).where(QueueItem.hna_id == hna.id))
+        assert raised.kind is ItemKind.RED_FLAG
+        assert raised.reason == (
+            "Needs assessment: possible urgent symptom (Breathing difficulties; High temperature or fever); "
+            "distress 8 out of 10; 1 concern scored 7 or more"
+        )

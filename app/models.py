@@ -57,6 +57,10 @@ class Team(db.Model):
     out_of_hours_phone: Mapped[str | None] = mapped_column(String(40))
     # Response targets in working days by queue item kind, overriding the defaults.
     response_targets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Optimistic locking: two admins saving the contacts at once is detected, not overwritten.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     members: Mapped[list["User"]] = relationship(back_populates="team")
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
-
 import pytest
 
 from app.extensions import db
 from app.hna import service
 from app.hna.models import HNAStatus, PathwayPoint
 from app.models import PatientProfile, Team, User
-from app.timeutil import utcnow
-from app.triage.working_days import LONDON
+from app.timeutil import london_today, long_date, utcnow
 from tests.helpers import sign_in_as
 
 
@@ -122,7 +119,7 @@ def test_the_home_page_shows_an_offer_with_who_and_when(app, patient, actors):
         db.session.commit()
     body = page(patient.get("/my-care"))
     assert "Your care team has asked you to fill in a needs assessment" in body
-    assert f"Nurse A asked you on {datetime.now(LONDON).strftime('%-d %B %Y')}." in body
+    assert f"Nurse A asked you on {long_date(london_today())}." in body
     assert 'href="/hna" role="button"' in page(patient.get("/my-care"))
     assert "Start your needs assessment" in body
 
@@ -163,3 +160,48 @@ def test_the_demo_has_contacts_an_offer_and_each_areas_records(app, client):
     body = page(client.get("/my-care"))
     assert "Sam Taylor asked you on" in body
     assert 'Acute oncology 24-hour line: call <a href="tel:02079460999"' in body
+
+
+def test_urgent_advice_under_a_symptom_on_the_question_page_gives_the_24_hour_line(app, patient, actors):
+    give_contacts(app, actors)
+    patient.post_form("/hna/start")
+    raw = patient.get("/hna/questions/domain-physical").get_data(as_text=True)
+    assert "Get help now if you need it" in raw
+    # The same words and link as on the check and sent pages (hna/_urgent.html).
+    assert ('Acute oncology 24-hour line: <a href="tel:02079460999" class="app-tel">020 7946 0999</a>. '
+            'In an emergency, call <a href="tel:999">999</a>.') in raw
+
+
+def test_the_offline_copy_of_a_question_page_holds_no_teams_line(app, patient, actors):
+    give_contacts(app, actors)
+    patient.post_form("/hna/start")
+    raw = patient.get("/hna/questions/domain-physical?shell=1").get_data(as_text=True)
+    assert "Get help now if you need it" in raw and "Call your 24-hour acute oncology line now" in raw
+    assert "02079460999" not in raw and "020 7946 0999" not in raw and "Acute oncology 24-hour line" not in raw
+    assert "Team A" not in raw and "Ann Able" not in raw
+
+
+def test_one_macro_makes_every_tel_link(app):
+    from pathlib import Path
+
+    from flask import render_template_string
+
+    with app.test_request_context():
+        link = render_template_string('{% from "macros/tel.html" import tel_link %}{{ tel_link(n, "GP practice") }}',
+                                      n="+44 20 7946.0123")
+    assert link == ('<a href="tel:+442079460123" class="app-tel">+44 20 7946.0123'
+                    '<span class="nhsuk-u-visually-hidden"> (GP practice)</span></a>')
+    templates = Path(app.root_path).parent / "templates"
+    makers = sorted(str(p.relative_to(templates)) for p in templates.rglob("*.html")
+                    if 'href="tel:{{' in p.read_text(encoding="utf-8"))
+    assert makers == ["macros/tel.html"]
+    assert not (templates / "main" / "_tel.html").exists()
+
+
+def test_the_home_page_uses_the_shared_date_filters_not_strftime(app):
+    """strftime('%-d') works on Linux only; long_date works everywhere, in London time."""
+    from pathlib import Path
+
+    root = Path(app.root_path).parent
+    for path in [*(root / "templates" / "main").glob("*.html"), root / "app" / "main" / "routes.py"]:
+        assert "strftime" not in path.read_text(encoding="utf-8"), path.name

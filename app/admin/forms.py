@@ -1,7 +1,13 @@
+"""The admin area's forms: teams and their contacts, staff accounts, questionnaires."""
+from __future__ import annotations
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..forms import phone_number
+from ..triage.queue import ItemKind
 
 ROLE_OPTIONS = [SelectChoice("nurse", "Nurse or key worker"), SelectChoice("admin", "Admin")]
 
@@ -23,3 +29,47 @@ class QuestionnaireForm(FlaskForm):
         validators=[DataRequired("Paste the questionnaire definition"),
                     Length(max=200_000, message="Definition must be 200,000 characters or fewer")],
     )
+
+
+class TeamContactsForm(FlaskForm):
+    """A team's single points of contact, shown to its patients, and its response targets.
+    One target field per queue item kind is added by `team_contacts_form`. `version` is the
+    team's version when the page was shown, so another admin's save in the meantime is
+    detected, never overwritten."""
+
+    version = HiddenField()
+    phone = StringField("Team phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the team phone number, like 020 7946 0123")])
+    hours = StringField("When the phone is answered", validators=[Optional(), Length(max=200, message="Hours must be 200 characters or fewer")])
+    email = StringField("Team email address", validators=[Optional(), Email("Enter an email address in the correct format, like team@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
+    out_of_hours_name = StringField("Name of the out-of-hours line", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
+    out_of_hours_phone = StringField("Out-of-hours phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the out-of-hours phone number, like 020 7946 0999")])
+
+
+TARGET_LABELS = {
+    ItemKind.EMERGENCY: "Emergency reports",
+    ItemKind.RED_FLAG: "Red-flag symptoms",
+    ItemKind.REENTRY: "Requests to come back to the team (open access)",
+    ItemKind.HNA_HIGH_DISTRESS: "Needs assessments with high distress",
+    ItemKind.HNA_NEW: "Other new needs assessments",
+    ItemKind.PLAN_REVIEW_OVERDUE: "Overdue care plan reviews",
+}
+TARGET_MESSAGE = "Enter a whole number of working days from 0 to 10"
+
+
+def _working_days(form, field):
+    value = (field.data or "").strip()
+    if value and not (value.isdigit() and value.isascii() and 0 <= int(value) <= 10):
+        raise ValidationError(TARGET_MESSAGE)
+
+
+def target_field_name(kind: ItemKind) -> str:
+    return f"target_{kind.value}"
+
+
+def team_contacts_form(**kwargs) -> TeamContactsForm:
+    class _Form(TeamContactsForm):
+        pass
+
+    for kind in ItemKind:
+        setattr(_Form, target_field_name(kind), StringField(TARGET_LABELS[kind], validators=[_working_days]))
+    return _Form(**kwargs)

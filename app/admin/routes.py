@@ -5,10 +5,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from flask_wtf import FlaskForm
-from wtforms import StringField
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ..audit import audit
 from ..auth import invitations
@@ -19,7 +17,14 @@ from ..sessions import end_all_sessions
 from ..timeutil import utcnow
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from . import bp
-from .forms import QuestionnaireForm, StaffForm, TeamForm
+from .forms import (
+    TARGET_LABELS,
+    QuestionnaireForm,
+    StaffForm,
+    TeamForm,
+    target_field_name,
+    team_contacts_form,
+)
 
 AUDIT_PAGE_SIZE = 100
 
@@ -62,58 +67,61 @@ def teams():
 
 # ---------------------------------------------------------------- a team's contacts
 
-
-class TeamContactsForm(FlaskForm):
-    """A team's single points of contact, shown to its patients, and its response targets.
-    One target field per queue item kind is added by `team_contacts_form`."""
-
-    phone = StringField("Team phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")])
-    hours = StringField("When the phone is answered", validators=[Optional(), Length(max=200, message="Hours must be 200 characters or fewer")])
-    email = StringField("Team email address", validators=[Optional(), Email("Enter an email address in the correct format, like team@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
-    out_of_hours_name = StringField("Name of the out-of-hours line", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
-    out_of_hours_phone = StringField("Out-of-hours phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")])
-
-
-TARGET_LABELS = {
-    ItemKind.EMERGENCY: "Emergency reports",
-    ItemKind.RED_FLAG: "Red-flag symptoms",
-    ItemKind.REENTRY: "Requests to come back to the team (open access)",
-    ItemKind.HNA_HIGH_DISTRESS: "Needs assessments with high distress",
-    ItemKind.HNA_NEW: "Other new needs assessments",
-    ItemKind.PLAN_REVIEW_OVERDUE: "Overdue care plan reviews",
-}
-TARGET_MESSAGE = "Enter a whole number of working days from 0 to 10"
+CONFLICT = 409
 CONTACT_FIELDS = ("phone", "hours", "email", "out_of_hours_name", "out_of_hours_phone")
+# What an admin calls each changed part; the audit log records these names, never the values.
+CHANGE_LABELS = {
+    "phone": "team phone number",
+    "hours": "when the phone is answered",
+    "email": "team email address",
+    "out_of_hours_name": "name of the out-of-hours line",
+    "out_of_hours_phone": "out-of-hours phone number",
+    "response_targets": "response targets",
+}
 
 
-def _phone_check(message: str):
-    def _check(form, field):
-        value = (field.data or "").strip()
-        if value and (not set(value) <= set("0123456789 +()-") or sum(c.isdigit() for c in value) < 3):
-            raise ValidationError(message)
-    return _check
+def _seen_version(form) -> int | None:
+    value = (form.version.data or "").strip()
+    return int(value) if value.isdigit() and value.isascii() else None
 
 
-def _working_days(form, field):
-    value = (field.data or "").strip()
-    if value and not (value.isdigit() and value.isascii() and 0 <= int(value) <= 10):
-        raise ValidationError(TARGET_MESSAGE)
+def _team_changes_since(record: Team, seen_version: int | None) -> list[dict]:
+    """Who changed which of the team's contacts after version `seen_version`, from the audit log."""
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject == f"team:{record.id}", AuditEvent.action == "team.update",
+            AuditEvent.outcome == "success",
+        ).order_by(AuditEvent.id.desc()).limit(50)
+    ).all()
+    changes = []
+    for event in reversed(events):
+        version = (event.detail or {}).get("version")
+        if isinstance(version, int) and (seen_version is None or version > seen_version):
+            changes.append({
+                "who": event.actor.display_name if event.actor else "Someone",
+                "when": event.occurred_at,
+                "fields": [CHANGE_LABELS.get(name, name) for name in (event.detail or {}).get("fields", [])],
+            })
+    return changes
 
 
-def target_field_name(kind: ItemKind) -> str:
-    return f"target_{kind.value}"
+def _team_page(record: Team, form, conflict: list[dict] | None = None, unchecked: bool = False):
+    return render_template(
+        "admin/team.html", team=record, form=form, conflict=conflict, unchecked=unchecked,
+        target_fields=[(getattr(form, target_field_name(k)), TARGET_LABELS[k], DEFAULT_TARGET_WORKING_DAYS[k]) for k in ItemKind],
+        saved_targets=[(TARGET_LABELS[k], (record.response_targets or {}).get(k.value, DEFAULT_TARGET_WORKING_DAYS[k])) for k in ItemKind],
+    )
 
 
-def team_contacts_form(**kwargs) -> TeamContactsForm:
-    class _Form(TeamContactsForm):
-        pass
-
-    for kind in ItemKind:
-        setattr(_Form, target_field_name(kind), StringField(TARGET_LABELS[kind], validators=[_working_days]))
-    form = _Form(**kwargs)
-    form.phone.validators = [*form.phone.validators, _phone_check("Enter the team phone number, like 020 7946 0123")]
-    form.out_of_hours_phone.validators = [*form.out_of_hours_phone.validators, _phone_check("Enter the out-of-hours phone number, like 020 7946 0999")]
-    return form
+def _team_conflict(record: Team, form):
+    """Nothing is saved; what this admin typed stays in the form, beside what is saved now, and
+    the next save is checked against the team as it is now."""
+    seen_version = _seen_version(form)
+    conflict = _team_changes_since(record, seen_version)
+    audit("team.update", subject=f"team:{record.id}", outcome="conflict", seen_version=seen_version)
+    db.session.commit()
+    form.version.data = str(record.version)
+    return _team_page(record, form, conflict=conflict), CONFLICT
 
 
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
@@ -125,9 +133,17 @@ def team(team_id: int):
     form = team_contacts_form(obj=None if request.method == "POST" else record)
     targets = record.response_targets or {}
     if request.method == "GET":
+        form.version.data = str(record.version)
         for kind in ItemKind:
             getattr(form, target_field_name(kind)).data = str(targets.get(kind.value, DEFAULT_TARGET_WORKING_DAYS[kind]))
     if form.validate_on_submit():
+        if _seen_version(form) is None:
+            # A page that does not say what it showed (one from before versions, or not a
+            # browser): nothing is saved until the admin has seen what is saved now.
+            form.version.data = str(record.version)
+            return _team_page(record, form, unchecked=True)
+        if _seen_version(form) != record.version:
+            return _team_conflict(record, form)
         changed = []
         for name in CONTACT_FIELDS:
             value = (getattr(form, name).data or "").strip() or None
@@ -143,17 +159,19 @@ def team(team_id: int):
         if wanted != targets:
             record.response_targets = wanted
             changed.append("response_targets")
-        if changed:
-            audit("team.update", subject=f"team:{record.id}", fields=changed)
-            db.session.commit()
-            flash(f"Contacts for ‘{record.name}’ saved. Their patients see them straight away.", "success")
-        else:
+        if not changed:
             flash("Nothing was changed.", "info")
+            return redirect(url_for("admin.team", team_id=record.id))
+        try:
+            db.session.flush()  # the version column makes this fail if another admin saved first
+        except StaleDataError:
+            db.session.rollback()
+            return _team_conflict(db.session.get(Team, team_id), form)
+        audit("team.update", subject=f"team:{record.id}", fields=changed, version=record.version)
+        db.session.commit()
+        flash(f"Contacts for ‘{record.name}’ saved. Their patients see them straight away.", "success")
         return redirect(url_for("admin.team", team_id=record.id))
-    return render_template(
-        "admin/team.html", team=record, form=form,
-        target_fields=[(getattr(form, target_field_name(k)), TARGET_LABELS[k], DEFAULT_TARGET_WORKING_DAYS[k]) for k in ItemKind],
-    )
+    return _team_page(record, form)
 
 
 def _staff_form() -> StaffForm:

@@ -10,7 +10,6 @@ from config import BASE_DIR
 from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..models import Role
-from ..triage.working_days import LONDON
 from . import bp
 
 
@@ -34,7 +33,7 @@ def patient_home():
     sent = hna_service.submitted_hnas(profile)
     draft = hna_service.current_draft(profile)
     return render_template(
-        "main/patient_home.html", profile=profile, london=LONDON,
+        "main/patient_home.html", profile=profile,
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,
     )

@@ -3,7 +3,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, past_date
+from ..forms import DateInputField, past_date, phone_number
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..pathways import PATHWAY_CHOICES
 
@@ -28,18 +28,6 @@ class NewPatientForm(FlaskForm):
             raise ValidationError(str(exc)) from exc
 
 
-def _phone_number(message: str):
-    """Digits, spaces and the usual phone punctuation; at least 3 digits."""
-    allowed = set("0123456789 +()-")
-
-    def _check(form, field):
-        value = (field.data or "").strip()
-        if value and (not set(value) <= allowed or sum(ch.isdigit() for ch in value) < 3):
-            raise ValidationError(message)
-
-    return _check
-
-
 class EditPatientForm(FlaskForm):
     """Changes to a patient's details. `version` is the record's version when the page was
     shown, so a colleague's save in the meantime is detected, never overwritten."""
@@ -48,11 +36,11 @@ class EditPatientForm(FlaskForm):
     given_name = StringField("First name", validators=[DataRequired("Enter the patient's first name"), Length(max=100, message="First name must be 100 characters or fewer")])
     family_name = StringField("Last name", validators=[DataRequired("Enter the patient's last name"), Length(max=100, message="Last name must be 100 characters or fewer")])
     date_of_birth = DateInputField("Date of birth", missing_message="Enter the patient's date of birth", validators=[past_date("Date of birth must be in the past")])
-    phone = StringField("Patient's phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), _phone_number("Enter a phone number, like 07700 900 982")])
+    phone = StringField("Patient's phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
     # Choices are the team's active nurses ("" for none), set by the view; checked below.
     key_worker_id = SelectField("Key worker", choices=[], validate_choice=False)
     gp_practice_name = StringField("GP practice (optional)", validators=[Optional(), Length(max=200, message="GP practice must be 200 characters or fewer")])
-    gp_practice_phone = StringField("GP practice phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), _phone_number("Enter the GP practice phone number, like 020 7946 0000")])
+    gp_practice_phone = StringField("GP practice phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the GP practice phone number, like 020 7946 0000")])
     gp_practice_address = StringField("GP practice address (optional)", validators=[Optional(), Length(max=300, message="Address must be 300 characters or fewer")])
 
     def validate_key_worker_id(self, field):

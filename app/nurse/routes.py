@@ -17,7 +17,6 @@ from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..extensions import db
 from ..models import AuditEvent, PatientProfile, Role, User, UserSession
-from ..triage.working_days import LONDON
 from . import bp
 from .forms import STAFF_PATHWAY_POINT_LABELS, EditPatientForm, NewPatientForm, OfferHNAForm
 
@@ -132,7 +131,7 @@ def patient(patient_id: int):
         select(func.max(UserSession.created_at)).where(UserSession.user_id == profile.user_id)
     )
     return render_template(
-        "nurse/patient.html", profile=profile, team=profile.team, london=LONDON,
+        "nurse/patient.html", profile=profile, team=profile.team,
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None, last_signed_in=last_signed_in,
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
@@ -300,7 +299,7 @@ def edit_patient(patient_id: int):
         seen = _as_shown(_saved_values(profile))
     return render_template(
         "nurse/edit_patient.html", form=form, profile=profile, conflict=conflict, merged=merged,
-        seen=seen, london=LONDON,
+        seen=seen,
     )
 
 
@@ -347,7 +346,7 @@ def offer_hna(patient_id: int):
         db.session.commit()
     return render_template(
         "nurse/offer_hna.html", form=form, profile=profile, draft=draft,
-        offered_at=draft.offered_at if draft else None, london=LONDON,
+        offered_at=draft.offered_at if draft else None,
     )
 
 

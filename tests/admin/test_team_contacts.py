@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, Team
+from app.models import AuditEvent, Role, Team, User
 from app.triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from tests.helpers import sign_in_as
 
@@ -35,6 +36,17 @@ def targets(**days) -> dict:
     return {f"target_{k.value}": str(days.get(k.value, DEFAULT_TARGET_WORKING_DAYS[k])) for k in ItemKind}
 
 
+def shown_version(client, team_id: int) -> str:
+    """The version the contacts page carries, as a browser would send it back."""
+    body = client.get(f"/admin/teams/{team_id}").get_data(as_text=True)
+    return re.search(r'<input type="hidden" name="version" value="([^"]*)"', body).group(1)
+
+
+def save(client, team_id: int, data: dict, **kwargs):
+    """Open the page, then save `data` on it."""
+    return client.post_form(f"/admin/teams/{team_id}", {"version": shown_version(client, team_id), **data}, **kwargs)
+
+
 def team(app, team_id: int) -> Team:
     with app.app_context():
         record = db.session.get(Team, team_id)
@@ -44,7 +56,7 @@ def team(app, team_id: int) -> Team:
 
 def updates(app) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "team.update")))
+        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "team.update", AuditEvent.outcome == "success")))
 
 
 def test_the_teams_list_links_to_each_teams_contacts(admin, actors):
@@ -62,7 +74,7 @@ def test_the_page_shows_the_default_response_targets(admin, actors):
 
 
 def test_an_admin_saves_contacts_and_targets_and_it_is_audited(app, admin, actors):
-    response = admin.post_form(f"/admin/teams/{actors.team_a}", {**CONTACTS, **targets(reentry=1, hna_new=3)},
+    response = save(admin, actors.team_a, {**CONTACTS, **targets(reentry=1, hna_new=3)},
                                follow_redirects=True)
     assert "Contacts for ‘Team A’ saved." in page(response)
     saved = team(app, actors.team_a)
@@ -70,13 +82,13 @@ def test_an_admin_saves_contacts_and_targets_and_it_is_audited(app, admin, actor
     assert saved.response_targets == {"reentry": 1, "hna_new": 3}  # only what differs from the default
     [event] = updates(app)
     assert (event.actor_id, event.subject) == (actors.admin, f"team:{actors.team_a}")
-    assert event.detail == {"fields": [*CONTACTS, "response_targets"]}
+    assert event.detail == {"fields": [*CONTACTS, "response_targets"], "version": 2}
     assert team(app, actors.team_b).phone is None
 
     # Shown again as saved; saving the same again changes nothing.
     body = page(admin.get(f"/admin/teams/{actors.team_a}"))
     assert 'value="020 7946 0999"' in body
-    response = admin.post_form(f"/admin/teams/{actors.team_a}", {**CONTACTS, **targets(reentry=1, hna_new=3)},
+    response = save(admin, actors.team_a, {**CONTACTS, **targets(reentry=1, hna_new=3)},
                                follow_redirects=True)
     assert "Nothing was changed." in page(response)
     assert len(updates(app)) == 1
@@ -95,7 +107,7 @@ def test_an_admin_saves_contacts_and_targets_and_it_is_audited(app, admin, actor
 ])
 def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(app, admin, actors, changes, message):
     data = {**CONTACTS, **targets(), "out_of_hours_name": "Line <i>24</i>", **changes}
-    response = admin.post_form(f"/admin/teams/{actors.team_a}", data)
+    response = save(admin, actors.team_a, data)
     raw = response.get_data(as_text=True)
     assert response.status_code == 200
     assert message in page(response) and "There is a problem" in raw
@@ -105,8 +117,8 @@ def test_bad_input_gets_a_clear_message_and_keeps_what_was_typed(app, admin, act
 
 def test_blank_targets_mean_the_default(app, admin, actors):
     data = {**CONTACTS, **targets(reentry=1)}
-    admin.post_form(f"/admin/teams/{actors.team_a}", data)
-    admin.post_form(f"/admin/teams/{actors.team_a}", {**data, "target_reentry": ""})
+    save(admin, actors.team_a, data)
+    save(admin, actors.team_a, {**data, "target_reentry": ""})
     assert team(app, actors.team_a).response_targets == {}
 
 
@@ -125,10 +137,117 @@ def test_a_team_that_does_not_exist_answers_404_and_is_audited(app, admin):
 
 
 def test_a_nurse_sees_the_teams_contacts_read_only_on_the_patient_page(app, admin, client, new_client, actors):
-    admin.post_form(f"/admin/teams/{actors.team_a}", {**CONTACTS, **targets()})
+    save(admin, actors.team_a, {**CONTACTS, **targets()})
     nurse = new_client()
     sign_in_as(nurse, actors.nurse_a)
     body = page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
     assert "Monday to Friday, 9am to 5pm" in body and "lung.cns@nhs.net" in body
     assert "An admin changes these." in body
     assert "/admin/teams" not in body
+
+
+def add_admin(app) -> int:
+    with app.app_context():
+        other = User(role=Role.ADMIN, display_name="Admin Bo", email="bo@example.test")
+        db.session.add(other)
+        db.session.commit()
+        return other.id
+
+
+def form_on(body: str) -> dict:
+    """Every value the contacts form would send, as a browser would."""
+    return {name: html.unescape(value) for name, value in
+            re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body) if name != "csrf_token"}
+
+
+def test_two_admins_saving_at_once_never_overwrite_each_other(app, admin, new_client, actors):
+    # This admin opens the page; Admin Bo opens it too and saves a new phone number first.
+    mine = {**CONTACTS, **targets(reentry=1), "version": shown_version(admin, actors.team_a), "phone": ""}
+    bo = new_client()
+    sign_in_as(bo, add_admin(app))
+    save(bo, actors.team_a, {"phone": "020 7946 0777", **targets()})
+    assert (team(app, actors.team_a).phone, team(app, actors.team_a).version) == ("020 7946 0777", 2)
+
+    response = admin.post_form(f"/admin/teams/{actors.team_a}", mine)
+    body = page(response)
+    assert response.status_code == 409
+    assert "Someone else saved these contacts while you were editing" in body
+    assert "Admin Bo changed team phone number on" in body
+    assert "nothing has been overwritten" in body
+    assert "020 7946 0777" in body  # what is saved now, beside the form
+    again = form_on(response.get_data(as_text=True))
+    assert (again["hours"], again["target_reentry"], again["phone"]) == (CONTACTS["hours"], "1", "")  # kept as typed
+    assert again["version"] == "2"
+    saved = team(app, actors.team_a)
+    assert (saved.phone, saved.hours, saved.response_targets, saved.version) == ("020 7946 0777", None, {}, 2)
+    with app.app_context():
+        conflict = db.session.scalar(select(AuditEvent).where(AuditEvent.outcome == "conflict"))
+        assert (conflict.actor_id, conflict.action, conflict.detail) == (actors.admin, "team.update", {"seen_version": 1})
+
+    # Having seen it, she puts Bo's number back in and saves again: now it is saved.
+    admin.post_form(f"/admin/teams/{actors.team_a}", {**again, "phone": "020 7946 0777"})
+    saved = team(app, actors.team_a)
+    assert (saved.phone, saved.hours, saved.response_targets, saved.version) == (
+        "020 7946 0777", CONTACTS["hours"], {"reentry": 1}, 3)
+
+
+def test_a_save_without_the_version_it_was_based_on_is_not_saved_until_checked(app, admin, actors):
+    response = admin.post_form(f"/admin/teams/{actors.team_a}", {**CONTACTS, **targets()})
+    assert response.status_code == 200
+    assert "Your changes have not been saved yet" in page(response)
+    again = form_on(response.get_data(as_text=True))
+    assert (again["phone"], again["version"]) == (CONTACTS["phone"], "1")
+    assert team(app, actors.team_a).phone is None and updates(app) == []
+    admin.post_form(f"/admin/teams/{actors.team_a}", again)
+    assert team(app, actors.team_a).phone == CONTACTS["phone"]
+
+
+def test_a_save_racing_past_the_version_check_is_caught_by_the_database(app, admin, actors, monkeypatch):
+    """Two saves in the same instant both pass the explicit check; the version column stops
+    the second one."""
+    from app.admin import routes
+
+    data = {**CONTACTS, **targets(), "version": shown_version(admin, actors.team_a)}
+    real = routes.target_field_name
+    raced = []
+
+    def another_admin_saves_first(kind):
+        if not raced:
+            raced.append(kind)
+            with db.engine.begin() as other_connection:  # another request, committed in between
+                other_connection.execute(
+                    Team.__table__.update().where(Team.id == actors.team_a).values(version=2, hours="Always")
+                )
+        return real(kind)
+
+    monkeypatch.setattr(routes, "target_field_name", another_admin_saves_first)
+    response = admin.post_form(f"/admin/teams/{actors.team_a}", data)
+    assert raced and response.status_code == 409
+    assert "Someone else saved these contacts while you were editing" in page(response)
+    assert form_on(response.get_data(as_text=True))["phone"] == CONTACTS["phone"]
+    assert form_on(response.get_data(as_text=True))["version"] == "2"
+    saved = team(app, actors.team_a)
+    assert (saved.phone, saved.hours, saved.version) == (None, "Always", 2)
+    assert updates(app) == []
+
+
+def test_adding_a_team_starts_it_at_version_1(app, admin):
+    admin.post_form("/admin/teams", {"name": "Team C"})
+    with app.app_context():
+        assert db.session.scalar(select(Team.version).where(Team.name == "Team C")) == 1
+
+
+def uses_the_shared_phone_validator(unbound_field) -> bool:
+    return any(getattr(v, "__module__", "") == "app.forms" and v.__qualname__.startswith("phone_number.")
+               for v in unbound_field.kwargs["validators"])
+
+
+def test_the_contacts_form_lives_with_the_admin_forms_and_checks_phones_the_shared_way():
+    import app.admin.routes as routes
+    from app.admin.forms import TeamContactsForm
+
+    assert uses_the_shared_phone_validator(TeamContactsForm.phone)
+    assert uses_the_shared_phone_validator(TeamContactsForm.out_of_hours_phone)
+    assert not hasattr(routes, "_phone_check")
+    assert not [name for name, value in vars(routes).items()
+                if isinstance(value, type) and value.__module__ == routes.__name__]  # no form classes left in routes

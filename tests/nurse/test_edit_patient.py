@@ -153,7 +153,7 @@ def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(a
     body = page(response)
     assert response.status_code == 200
     assert "Someone else saved changes while you were editing" in body
-    assert "Nurse Ada changed GP practice phone number at" in body
+    assert "Nurse Ada changed GP practice phone number on " in body
     assert "Their changes are now in the form: GP practice phone number." in body
     again = form_on(raw)
     assert (again["phone"], again["gp_practice_name"]) == ("07700 900 555", "My typed practice")  # nothing lost
@@ -249,3 +249,28 @@ def test_a_duplicate_nhs_number_says_so_only_for_the_nurses_own_team(app, nurse,
     assert "A patient with this NHS number is already registered" in body
     assert ("Search your team's patients by NHS number to find them" in body) is told_it_is_in_the_team
     assert "Ben Baker" not in body and "Team B" not in body
+
+
+def test_phone_numbers_are_checked_by_the_shared_validator():
+    import app.nurse.forms as forms
+
+    for field in (forms.EditPatientForm.phone, forms.EditPatientForm.gp_practice_phone):
+        assert any(getattr(v, "__module__", "") == "app.forms" and v.__qualname__.startswith("phone_number.")
+                   for v in field.kwargs["validators"])
+    assert not hasattr(forms, "_phone_number")
+
+
+def test_the_patient_pages_use_the_shared_date_filters_not_strftime():
+    """strftime('%-d') works on Linux only; long_date and date_time work everywhere, in London time."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pages = [p for p in (root / "templates" / "nurse").glob("*.html")
+             if not p.name.startswith(("queue", "_patient_queue"))]
+    for path in [*pages, root / "app" / "nurse" / "routes.py"]:
+        assert "strftime" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_a_patients_details_page_shows_dates_in_words(app, nurse, actors):
+    body = page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
+    assert "17 May 1960" in body and "Never" in body

@@ -53,7 +53,9 @@ def seed(team: Team, nurse: User) -> CarePlan | None:
         item.agreed, item.action = agreed, action
         item.owner = ActionOwner.PATIENT if item.domain == "physical" else ActionOwner.KEY_WORKER
         if not referred:
-            match = next((s for s in services if item.domain in (s.domains or [])), None) or (services[0] if services else None)
+            # The service that fits the concern best (its category first, as the editor suggests).
+            suggested, _ = service.suggested_services(services, item.concern_id, item.domain)
+            match = suggested[0] if suggested else None
             if match is not None:
                 item.support, item.service_id = Support.REFERRAL, match.id
                 item.owner, item.owner_name = ActionOwner.KEY_WORKER, nurse.display_name
@@ -65,6 +67,9 @@ def seed(team: Team, nurse: User) -> CarePlan | None:
         change_note=None, hna=hna, by=nurse,
     )
     db.session.flush()
-    triage.resolve_by_source(f"hna:{hna.id}", Outcome.CARE_PLAN_AGREED, "Care plan version 1 agreed", by=nurse)
+    # As the editor does by default: an ordinary HNA item is done; a red flag never without a person.
+    for queued in service.open_queue_items(hna, None):
+        if not service.is_urgent(queued):
+            triage.resolve_by_source(queued.source_key, Outcome.CARE_PLAN_AGREED, "Care plan version 1 agreed", by=nurse)
     db.session.commit()
     return plan

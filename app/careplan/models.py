@@ -49,6 +49,9 @@ class CarePlan(db.Model):
     change_note: Mapped[str | None] = mapped_column(String(300))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the person first opened this version in the app (None: not yet). "What changed"
+    # compares the current version with the newest one they have seen.
+    seen_by_patient_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[PatientProfile] = relationship()
     created_by: Mapped[User] = relationship()

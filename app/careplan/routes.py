@@ -13,7 +13,8 @@ from ..extensions import db
 from ..hna.models import HNA
 from ..models import PatientProfile
 from ..triage import service as triage
-from ..triage.models import Outcome
+from ..triage.models import ItemStatus, Outcome
+from ..triage.queue import KIND_LABELS
 from ..triage.working_days import LONDON
 from . import bp, service
 from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, today, validate_plan
@@ -100,23 +101,33 @@ def _hna_for(profile: PatientProfile, value) -> HNA | None:
     return hna
 
 
-def _row_domains(count: int, items: list[ItemInput] | None = None) -> list[str | None]:
+def _row_concerns(count: int, items: list[ItemInput] | None = None) -> list[tuple[str | None, str | None]]:
+    """(concern id, domain) of each row: what its service suggestions depend on."""
     if items is not None:
-        return [i.domain for i in items] + [None] * (count - len(items))
-    return [request.form.get(f"item_{n}_domain") or None for n in range(count)]
+        return [(i.concern_id, i.domain) for i in items] + [(None, None)] * (count - len(items))
+    return [(request.form.get(f"item_{n}_concern_id") or None, request.form.get(f"item_{n}_domain") or None)
+            for n in range(count)]
 
 
-def _form(profile: PatientProfile, count: int, domains: list[str | None], **kwargs):
+def _form(profile: PatientProfile, count: int, concerns: list[tuple[str | None, str | None]], **kwargs):
     services = service.services_for(profile)
-    return plan_form(count, [service.service_options(services, d) for d in domains], **kwargs), services
+    return plan_form(count, [service.service_options(services, d, c) for c, d in concerns], **kwargs), services
 
 
-def _render_editor(profile, form, services, hna, current, conflict=None, status=200):
+def _render_editor(profile, form, services, hna, current, queue_items=(), ticked=frozenset(), conflict=None,
+                   status=200):
     return render_template(
         "careplan/edit.html", profile=profile, form=form, services=services, hna=hna,
         current=current, conflict=conflict, max_rows=MAX_ROWS,
+        queue_items=queue_items, ticked=ticked, is_urgent=service.is_urgent, kind_labels=KIND_LABELS,
         conflict_changes=service.changes_between(service.previous_version(conflict), conflict) if conflict else None,
     ), status
+
+
+def _ticked(queue_items) -> set[int]:
+    """The queue items the nurse chose to mark as done: only ones this save can answer."""
+    chosen = set(request.form.getlist("resolve_item"))
+    return {q.id for q in queue_items if str(q.id) in chosen}
 
 
 @bp.route("/nurse/patients/<int:patient_id>/care-plan/edit", methods=["GET", "POST"])
@@ -132,14 +143,17 @@ def edit(patient_id: int):
     if hna is not None:
         items = service.merge_drafts(items, service.draft_items_from_hna(hna))
     count = max(len(items), 1)
-    form, services = _form(profile, count, _row_domains(count, items), formdata=None)
+    form, services = _form(profile, count, _row_concerns(count, items), formdata=None)
     review = current.review_date if current and current.review_date > today() and hna is None else suggested_review_date()
     fill(form, items, review, current.summary if current else "", current.version if current else 0,
          hna.id if hna else None)
     audit("careplan.edit_open", patient=profile, subject=f"care-plan:{current.id}" if current else f"patient:{profile.id}",
           hna_id=hna.id if hna else None)
     db.session.commit()
-    return _render_editor(profile, form, services, hna, current)
+    queue_items = service.open_queue_items(hna, current)
+    # Ordinary items are ticked to start with; a red flag only ever by the nurse herself.
+    ticked = {q.id for q in queue_items if not service.is_urgent(q)}
+    return _render_editor(profile, form, services, hna, current, queue_items, ticked)
 
 
 def _save(profile: PatientProfile):
@@ -152,16 +166,18 @@ def _save(profile: PatientProfile):
     count = max(1, min(count, MAX_ROWS))
     adding = "add_row" in request.form and count < MAX_ROWS
     shown = count + 1 if adding else count
-    form, services = _form(profile, shown, _row_domains(shown))
+    form, services = _form(profile, shown, _row_concerns(shown))
+    queue_items = service.open_queue_items(hna, current)
+    ticked = _ticked(queue_items)
     if adding:
         # Everything typed comes back, with one more empty concern.
         form.rows.data = str(shown)
         audit("careplan.edit_open", patient=profile, subject=f"patient:{profile.id}", added_row=True)
         db.session.commit()
-        return _render_editor(profile, form, services, hna, current)
+        return _render_editor(profile, form, services, hna, current, queue_items, ticked)
     items = validate_plan(form)
     if items is None:
-        return _render_editor(profile, form, services, hna, current)
+        return _render_editor(profile, form, services, hna, current, queue_items, ticked)
     try:
         base_version = int(form.base_version.data)
     except (TypeError, ValueError):
@@ -186,18 +202,32 @@ def _save(profile: PatientProfile):
         db.session.commit()
         # Saving again now is a deliberate choice to put this version on top of theirs.
         form.base_version.data = str(latest.version if latest else 0)
-        return _render_editor(profile, form, services, hna, current=latest, conflict=latest, status=409)
+        return _render_editor(profile, form, services, hna, latest, service.open_queue_items(hna, latest), ticked,
+                              conflict=latest, status=409)
     db.session.flush()
     note = f"Care plan version {plan.version} agreed"
-    if hna is not None:
-        triage.resolve_by_source(f"hna:{hna.id}", Outcome.CARE_PLAN_AGREED, note, by=current_user)
-    if current is not None:
-        triage.resolve_by_source(f"plan-review:{current.id}", Outcome.CARE_PLAN_AGREED, note, by=current_user)
+    # Only what the nurse ticked is closed: a red flag stays open until she has spoken to the person.
+    for queued in queue_items:
+        if queued.id in ticked:
+            triage.resolve_by_source(queued.source_key, Outcome.CARE_PLAN_AGREED, note, by=current_user)
     audit("careplan.create_version", patient=profile, subject=f"care-plan:{plan.id}", version=plan.version,
-          hna_id=hna.id if hna else None, concerns=len(plan.items), review_date=plan.review_date.isoformat())
+          hna_id=hna.id if hna else None, concerns=len(plan.items), review_date=plan.review_date.isoformat(),
+          queue_items_done=sorted(q.id for q in queue_items if q.status is ItemStatus.RESOLVED),
+          queue_items_open=sorted(q.id for q in queue_items if q.status is ItemStatus.OPEN))
     db.session.commit()
-    flash(f"Care plan saved. {profile.given_name} can see it when they sign in.", "success")
+    flash(_saved_message(profile, queue_items), "success")
     return redirect(url_for("careplan.nurse_plan", patient_id=profile.id))
+
+
+def _saved_message(profile: PatientProfile, queue_items) -> str:
+    """What happened, plainly: the plan, then each queue item it could have answered."""
+    words = ["Care plan saved."]
+    for queued in queue_items:
+        which = "The queue item" if len(queue_items) == 1 else f"The ‘{KIND_LABELS[queued.kind]}’ queue item"
+        done = queued.status is ItemStatus.RESOLVED
+        words.append(f"{which} {'is marked as done' if done else 'is still open'}.")
+    words.append(f"{profile.given_name} can see the plan when they sign in.")
+    return " ".join(words)
 
 
 # ---------------------------------------------------------------- the patient's page
@@ -208,9 +238,14 @@ def _save(profile: PatientProfile):
 def patient_plan():
     profile = current_patient()
     plan = service.current_plan(profile)
-    previous = service.previous_version(plan) if plan else None
-    changes = service.changes_between(previous, plan) if previous else None
+    changes = first_look = None
+    if plan is not None:
+        # Every change since the person last looked: from the newest version they have opened.
+        seen = service.last_seen_before(plan)
+        first_look = seen is None
+        changes = service.changes_for_patient(service.changes_between(seen, plan)) if seen else None
+        service.mark_seen(plan)
     audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
     db.session.commit()
-    return render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes)
-
+    return render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes,
+                           first_look=first_look)

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..hna.models import HNA
 from ..models import PatientProfile, User
 from ..timeutil import utcnow
+from ..triage.queue import ItemKind
 from .models import ActionOwner, CarePlan, CarePlanItem, Support
 
 # Who does it, as the nurse reads it and as the person reads it about themselves.
@@ -123,14 +124,30 @@ def services_for(patient: PatientProfile) -> list[Service]:
     ))
 
 
-def service_options(services: Sequence[Service], domain: str | None) -> list[tuple[int, str]]:
-    """(id, label) for a select: services for the concern's domain first, then the rest by
-    category (the design system's select has no option groups, so the group is in the label)."""
-    suggested = [s for s in services if domain and domain in (s.domains or [])]
+def suggested_services(services: Sequence[Service], concern_id: str | None,
+                       domain: str | None) -> tuple[list[Service], list[Service]]:
+    """(suggested, others) for a concern: services whose category fits the concern best come
+    first, in the order app/content/careplan/service-suggestions-v1.json gives the categories,
+    then services for the concern's domain; the others follow by category and name."""
+    from . import suggestions
+
+    categories = suggestions.current().categories_for(concern_id)
+    by_category = [s for c in categories for s in services if s.category is c]
+    by_domain = [s for s in services if domain and domain in (s.domains or []) and s not in by_category]
+    suggested = by_category + by_domain
     others = sorted(
         (s for s in services if s not in suggested),
         key=lambda s: (CATEGORY_LABELS[s.category], s.name.casefold()),
     )
+    return suggested, others
+
+
+def service_options(services: Sequence[Service], domain: str | None,
+                    concern_id: str | None = None) -> list[tuple[int, str]]:
+    """(id, label) for a select: the suggested services first (see `suggested_services`), then
+    the rest by category (the design system's select has no option groups, so the group is in
+    the label)."""
+    suggested, others = suggested_services(services, concern_id, domain)
     return [(s.id, f"Suggested: {s.name} ({CATEGORY_LABELS[s.category]})") for s in suggested] + [
         (s.id, f"{CATEGORY_LABELS[s.category]}: {s.name}") for s in others
     ]
@@ -252,6 +269,9 @@ class FieldChange:
 class ItemChange:
     concern: str
     fields: tuple[FieldChange, ...]
+    # The concern as it was and as it is, for saying what changed in the person's own words.
+    before: Any = None
+    after: Any = None
 
 
 @dataclass(frozen=True)
@@ -308,7 +328,7 @@ def changes_between(old: CarePlan | None, new: CarePlan) -> PlanChanges:
             if read(before[key]) != read(item)
         )
         if fields:
-            changed.append(ItemChange(item.concern, fields))
+            changed.append(ItemChange(item.concern, fields, before[key], item))
     return PlanChanges(
         added=tuple(i for k, i in after.items() if k not in before),
         removed=tuple(i for k, i in before.items() if k not in after),
@@ -316,3 +336,104 @@ def changes_between(old: CarePlan | None, new: CarePlan) -> PlanChanges:
         review_date=(old.review_date, new.review_date) if old.review_date != new.review_date else None,
         summary_changed=(old.summary or "") != (new.summary or ""),
     )
+
+
+# ---------------------------------------------------------------- what changed, for the person
+
+
+def last_seen_before(plan: CarePlan) -> CarePlan | None:
+    """The newest earlier version the person has opened: what they last knew of their plan."""
+    return db.session.scalar(
+        select(CarePlan).where(
+            CarePlan.patient_id == plan.patient_id, CarePlan.version < plan.version,
+            CarePlan.seen_by_patient_at.is_not(None),
+        ).order_by(CarePlan.version.desc()).limit(1)
+    )
+
+
+def mark_seen(plan: CarePlan) -> bool:
+    """Record that the person has opened this version (the first time only). True if new."""
+    if plan.seen_by_patient_at is not None:
+        return False
+    plan.seen_by_patient_at = utcnow()
+    return True
+
+
+def _service_name(item) -> str:
+    return item.service.name if item.service is not None else "a service"
+
+
+def _support_sentence(concern: str, old, new) -> str:
+    if new.support is Support.NONE:
+        return f"{concern}: {_service_name(old)} is no longer part of your plan."
+    if old.support is Support.NONE:
+        verb = "we have referred you to" if new.support is Support.REFERRAL else "we suggest you contact"
+        return f"{concern}: {verb} {_service_name(new)}."
+    if old.support is new.support:
+        what = "your referral" if new.support is Support.REFERRAL else "the service we suggest"
+        return f"{concern}: {what} changed from {_service_name(old)} to {_service_name(new)}."
+    if new.support is Support.REFERRAL:
+        return f"{concern}: we have now referred you to {_service_name(new)}."
+    return f"{concern}: instead of a referral, we suggest you contact {_service_name(new)}."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def changes_for_patient(changes: PlanChanges) -> list[str]:
+    """What changed, in plain sentences about "you" ("Added: Pain.", "Your review date moved to
+    3 March 2027."). Free text the person can read below is named, not quoted."""
+    from ..timeutil import long_date
+
+    lines = [f"Added: {i.concern}." for i in changes.added]
+    lines += [f"Removed: {i.concern}." for i in changes.removed]
+    for change in changes.changed:
+        old, new = change.before, change.after
+        for field in change.fields:
+            if field.label == "What was agreed":
+                lines.append(f"{change.concern}: what you agreed changed.")
+            elif field.label == "What will happen":
+                lines.append(f"{change.concern}: what will happen changed.")
+            elif field.label == "Who will do it" and old is not None and new is not None:
+                lines.append(f"{change.concern}: who will do it changed from "
+                             f"{_lower_first(_who_for_patient(old))} to {_lower_first(_who_for_patient(new))}.")
+            elif field.label == "Support" and old is not None and new is not None:
+                lines.append(_support_sentence(change.concern, old, new))
+            else:
+                lines.append(f"{change.concern}: {field.label.lower()} changed.")
+    if changes.review_date:
+        lines.append(f"Your review date moved to {long_date(changes.review_date[1])}.")
+    if changes.summary_changed:
+        lines.append("What we agreed overall changed.")
+    return lines
+
+
+def _who_for_patient(item) -> str:
+    label = OWNER_LABELS_FOR_PATIENT[item.owner]
+    return f"{label} ({item.owner_name})" if item.owner_name else label
+
+
+# ---------------------------------------------------------------- the queue items a plan answers
+
+# Never closed without the nurse choosing to: she resolves these once she has spoken to the person.
+URGENT_KINDS = frozenset({ItemKind.RED_FLAG, ItemKind.EMERGENCY})
+
+
+def open_queue_items(hna: HNA | None, current: CarePlan | None) -> list:
+    """The open queue items saving this plan can answer: the HNA's, and the current plan's
+    due review. Most urgent first."""
+    from ..triage.models import ItemStatus, QueueItem
+
+    keys = ([f"hna:{hna.id}"] if hna is not None else []) + (
+        [f"plan-review:{current.id}"] if current is not None else [])
+    if not keys:
+        return []
+    return list(db.session.scalars(
+        select(QueueItem).where(QueueItem.source_key.in_(keys), QueueItem.status == ItemStatus.OPEN)
+        .order_by(QueueItem.rank, QueueItem.due_at, QueueItem.id)
+    ))
+
+
+def is_urgent(item) -> bool:
+    return item.kind in URGENT_KINDS

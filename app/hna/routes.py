@@ -70,6 +70,43 @@ def reply_due(hna: HNA):
     return response_deadline(hna.submitted_at or utcnow(), DEFAULT_TARGET_WORKING_DAYS[kind_for_hna(high)])
 
 
+def queue_items_for(hnas) -> dict:
+    """Each HNA's queue item (raised as "hna:<id>"), in one query: {hna id: QueueItem}. What the
+    team's pages say about the reply, so they say what the queue says."""
+    from sqlalchemy.orm import selectinload
+
+    from ..triage.models import QueueItem
+
+    keys = {f"hna:{hna.id}": hna.id for hna in hnas}
+    if not keys:
+        return {}
+    items = db.session.scalars(
+        select(QueueItem).where(QueueItem.source_key.in_(list(keys)))
+        .options(selectinload(QueueItem.resolved_by))
+    )
+    return {keys[item.source_key]: item for item in items}
+
+
+def reply_state(hna: HNA, item, now) -> dict:
+    """The reply to an HNA as the team's pages show it: from its queue item (due, overdue or
+    done, with a link to it), or, for an HNA with no item, the computed target."""
+    from ..timeutil import long_date
+    from ..triage.models import OUTCOME_LABELS, ItemStatus
+    from ..triage.working_days import due_in_words
+
+    if item is None:
+        due = reply_due(hna)
+        return {"item": None, "done": False, "due_at": due, "overdue": now > due,
+                "words": due_in_words(due, now)}
+    if item.status is ItemStatus.RESOLVED:
+        outcome = OUTCOME_LABELS[item.outcome] if item.outcome else "Resolved"
+        who = f" by {item.resolved_by.display_name}" if item.resolved_by else ""
+        return {"item": item, "done": True, "due_at": item.due_at, "overdue": False,
+                "words": f"Done: {outcome}{who} on {long_date(item.resolved_at)}"}
+    return {"item": item, "done": False, "due_at": item.due_at, "overdue": now > item.due_at,
+            "words": due_in_words(item.due_at, now)}
+
+
 # ---------------------------------------------------------------- patient pages
 
 
@@ -308,8 +345,10 @@ def team_list():
     ).all()
     audit("hna.list", results=len(rows))
     db.session.commit()
-    due = {hna.id: reply_due(hna) for hna in rows}
-    return render_template("hna/team_list.html", hnas=rows, due=due, now=utcnow(), london=LONDON,
+    now = utcnow()
+    items = queue_items_for(rows)
+    replies = {hna.id: reply_state(hna, items.get(hna.id), now) for hna in rows}
+    return render_template("hna/team_list.html", hnas=rows, replies=replies, now=now, london=LONDON,
                            urgent_text=_urgent_text)
 
 
@@ -333,7 +372,8 @@ def team_view(hna_id: int):
         "hna/team_view.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
         pathway_points=PATHWAY_POINT_LABELS, london=LONDON,
-        urgent=service.urgent_concerns(hna, questionnaire), reply_by=reply_due(hna).astimezone(LONDON),
+        urgent=service.urgent_concerns(hna, questionnaire),
+        reply=reply_state(hna, queue_items_for([hna]).get(hna.id), utcnow()),
         comparison=comparison, care_plan=current_plan(hna.patient),
     )
 

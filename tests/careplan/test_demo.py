@@ -26,3 +26,26 @@ def test_the_demo_plan_is_realistic_and_written_once(app, actors):
         assert db.session.query(QueueItem).filter_by(source_key=f"hna:{hna.id}").one().status is ItemStatus.RESOLVED
         assert seed(team, nurse) is None
         assert len(service.plan_versions(patient)) == 1
+
+
+def test_the_demo_refers_a_worry_to_psychological_support_not_the_carers_centre(app, actors):
+    from app.directory import demo as directory_demo
+    from app.directory.models import ServiceCategory
+
+    with app.app_context():
+        team, nurse = db.session.get(Team, actors.team_a), db.session.get(User, actors.nurse_a)
+        directory_demo.seed(team)
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        submit_hna(patient, scores={"worry_fear_anxiety": 9, "tiredness": 8}, top=["worry_fear_anxiety"])
+        plan = seed(team, nurse)
+        [referral] = [i for i in plan.items if i.support is Support.REFERRAL]
+        assert referral.concern_id == "worry_fear_anxiety"
+        assert referral.service.category is ServiceCategory.PSYCHOLOGICAL_SUPPORT
+
+
+def test_the_demo_leaves_a_red_flag_open(app, actors):
+    with app.app_context():
+        team, nurse = db.session.get(Team, actors.team_a), db.session.get(User, actors.nurse_a)
+        hna = submit_hna(db.session.get(PatientProfile, actors.profile_a), scores={"fever": 8, "worry_fear_anxiety": 9})
+        assert seed(team, nurse) is not None
+        assert db.session.query(QueueItem).filter_by(source_key=f"hna:{hna.id}").one().status is ItemStatus.OPEN

@@ -65,6 +65,93 @@ def in_summary_and_beside_field(html: str, anchor: str, message: str) -> bool:
 # ---------------------------------------------------------------- writing a plan
 
 
+def hna_with_item(app, actors, **answers) -> tuple[int, int]:
+    with app.app_context():
+        hna_id = submit_hna(db.session.get(PatientProfile, actors.profile_a), **answers).id
+        item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"hna:{hna_id}"))
+    return hna_id, item_id
+
+
+def queue_item(app, item_id) -> QueueItem:
+    with app.app_context():
+        return db.session.get(QueueItem, item_id)
+
+
+def test_a_red_flag_is_not_closed_by_saving_a_plan(app, nurse, actors):
+    """An HNA with a possible urgent symptom (fever) raised a red flag: the nurse resolves it
+    herself once she has spoken to the person, never as a side effect of the plan."""
+    hna_id, item_id = hna_with_item(app, actors, scores={"fever": 8, "worry_fear_anxiety": 9})
+    assert queue_item(app, item_id).kind.value == "red_flag"
+    html = page(nurse.get(f"{edit_url(actors)}?hna_id={hna_id}"))
+    assert "This assessment has a possible urgent symptom: resolve it from the queue once you have spoken to Ann." in html
+    assert f'href="/nurse/queue/{item_id}"' in html
+    assert re.search(rf'name="resolve_item" type="checkbox" value="{item_id}"(?! checked)', html)
+    # Saved as the editor sends it: the box left unticked.
+    data = plan_form(rows=[{"concern": "Worry", "agreed": "Talk"}], hna_id=str(hna_id))
+    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert versions(app, actors.profile_a) == [1]
+    assert queue_item(app, item_id).status is ItemStatus.OPEN
+    html = page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
+    assert "Care plan saved. The queue item is still open." in html
+
+
+def test_a_red_flag_is_closed_only_when_the_nurse_ticks_it(app, nurse, actors):
+    hna_id, item_id = hna_with_item(app, actors, scores={"fever": 8}, top=["fever"])
+    data = plan_form(rows=[{"concern": "Fever", "agreed": "Spoke to Ann; she is well"}], hna_id=str(hna_id),
+                     resolve_item=str(item_id))
+    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    queued = queue_item(app, item_id)
+    assert queued.status is ItemStatus.RESOLVED and queued.resolved_by_id == actors.nurse_a
+
+
+def test_an_ordinary_hna_item_left_unticked_stays_open(app, nurse, actors):
+    hna_id, item_id = hna_with_item(app, actors)
+    data = plan_form(rows=[{"concern": "Worry", "agreed": "Talk"}], hna_id=str(hna_id))
+    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert queue_item(app, item_id).status is ItemStatus.OPEN
+    assert "The queue item is still open." in page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
+
+
+def test_an_unrelated_queue_item_cannot_be_closed_through_the_plan(app, nurse, actors):
+    _, other_item = hna_with_item(app, actors)
+    hna_id, item_id = hna_with_item(app, actors)
+    data = plan_form(rows=[{"concern": "Worry", "agreed": "Talk"}], hna_id=str(hna_id), resolve_item=str(other_item))
+    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert queue_item(app, other_item).status is ItemStatus.OPEN
+    assert queue_item(app, item_id).status is ItemStatus.OPEN
+
+
+def test_a_due_plan_review_is_offered_ticked_and_closed(app, nurse, actors):
+    from app.triage import service as triage
+
+    with app.app_context():
+        plan = make_plan(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
+                         review_date=date.today() - timedelta(days=3))
+        triage.raise_due_reviews(actors.team_a, date.today())
+        db.session.commit()
+        item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"plan-review:{plan.id}"))
+    html = page(nurse.get(edit_url(actors)))
+    assert re.search(rf'name="resolve_item" type="checkbox" value="{item_id}" checked', html)
+    data = plan_form(1, rows=[{"concern": "Worry", "agreed": "Talk"}], resolve_item=str(item_id))
+    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert queue_item(app, item_id).status is ItemStatus.RESOLVED
+
+
+def test_the_editor_asks_for_plain_words_and_the_nurse_can_preview_the_patients_page(app, nurse, actors):
+    html = page(nurse.get(edit_url(actors)))
+    assert html.count("Ann will see this in the app. Use plain words.") == 2
+    with app.app_context():
+        make_plan(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
+                  [item("Pain", agreed="Try the new painkillers")], summary="We agreed a plan for pain")
+    html = page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
+    preview = html.split('id="patient-preview"', 1)[1].split("</details>", 1)[0]
+    assert "Preview what Ann will see" in preview
+    assert "Your concerns and what will happen" in preview and "What you agreed" in preview
+    assert "Try the new painkillers" in preview and "We agreed a plan for pain" in preview
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # the preview's headings do not repeat the nurse's ids
+
+
 def test_the_editor_is_prefilled_from_the_hna(app, nurse, actors):
     with app.app_context():
         hna = submit_hna(db.session.get(PatientProfile, actors.profile_a),
@@ -83,9 +170,15 @@ def test_a_plan_written_from_an_hna_is_saved_audited_and_closes_the_queue_item(a
     with app.app_context():
         hna_id = submit_hna(db.session.get(PatientProfile, actors.profile_a)).id
         helpline = make_service("Hospital psychology", actors.team_a).id
+        item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"hna:{hna_id}"))
+    html = page(nurse.get(f"{edit_url(actors)}?hna_id={hna_id}"))
+    # An ordinary HNA item: offered, and ticked to start with.
+    assert "Also mark the queue item as done (care plan agreed)" in html
+    assert re.search(rf'name="resolve_item" type="checkbox" value="{item_id}" checked', html)
     data = plan_form(rows=[{"concern": "Worry, fear or anxiety", "concern_id": "worry_fear_anxiety", "domain": "emotional",
                             "agreed": "Talk to a psychologist", "action": "Referral made today",
-                            "support": "referral", "service_id": str(helpline)}], hna_id=str(hna_id))
+                            "support": "referral", "service_id": str(helpline)}], hna_id=str(hna_id),
+                     resolve_item=str(item_id))
     response = nurse.post_form(edit_url(actors), data)
     assert response.status_code == 302 and response.location.endswith(f"/nurse/patients/{actors.profile_a}/care-plan")
     assert versions(app, actors.profile_a) == [1]
@@ -97,7 +190,9 @@ def test_a_plan_written_from_an_hna_is_saved_audited_and_closes_the_queue_item(a
         assert queued.status is ItemStatus.RESOLVED and queued.outcome is Outcome.CARE_PLAN_AGREED
     [event] = events(app, "careplan.create_version")
     assert (event.actor_id, event.patient_id, event.detail["version"]) == (actors.nurse_a, actors.profile_a, 1)
+    assert event.detail["queue_items_done"] == [item_id]
     html = page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
+    assert "Care plan saved. The queue item is marked as done." in html
     assert "Talk to a psychologist" in html and "Hospital psychology" in html and "Version 1" in html
     assert events(app, "careplan.view")
 
@@ -251,16 +346,20 @@ def test_an_hna_of_another_patient_cannot_be_used(app, nurse, actors):
 def test_the_patient_sees_their_own_current_plan_and_what_changed(app, new_client, actors):
     with app.app_context():
         patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
-        helpline = make_service("Hospital psychology", actors.team_a, phone="020 7946 0123")
+        helpline = make_service("Hospital psychology", actors.team_a, phone="020 7946 0123").id
         make_plan(patient, nurse, [item("Pain", agreed="Painkillers")])
-        make_plan(patient, nurse, [item("Pain", agreed="Painkillers"),
-                                   item("Worry", agreed="Talk to someone", support=service.Support.REFERRAL, service_id=helpline.id)],
-                  change_note="After our phone call")
     own = new_client()
     sign_in_as(own, actors.patient_a)
+    assert "This is your first plan." in page(own.get("/my-care/plan"))
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        make_plan(patient, nurse, [item("Pain", agreed="Painkillers"),
+                                   item("Worry", agreed="Talk to someone", support=service.Support.REFERRAL, service_id=helpline)],
+                  change_note="After our phone call")
     html = page(own.get("/my-care/plan"))
     assert "Your care and support plan" in html
-    assert "What changed on" in html and "Added: Worry" in html and "After our phone call" in html
+    assert "What changed since you last looked at your plan" in html and "Added: Worry." in html
+    assert "After our phone call" in html
     assert "We have referred you to" in html and 'href="tel:02079460123"' in html
     assert 'href="https://example.org/support"' in html
     assert events(app, "careplan.patient_view")[0].patient_id == actors.profile_a
@@ -271,6 +370,47 @@ def test_the_patient_sees_their_own_current_plan_and_what_changed(app, new_clien
     sign_in_as(other, actors.patient_a2)
     html = page(other.get("/my-care/plan"))
     assert "You do not have a care and support plan yet" in html and "Painkillers" not in html
+
+
+def test_the_patient_sees_every_change_since_they_last_looked(app, new_client, actors):
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        first = make_service("Hospital psychology", actors.team_a).id
+        second = make_service("Maggie's centre", actors.team_a).id
+        referral = service.Support.REFERRAL
+        make_plan(patient, nurse, [item("Worry", agreed="Talk", support=referral, service_id=first)],
+                  review_date=date(2030, 1, 10))
+    own = new_client()
+    sign_in_as(own, actors.patient_a)
+    own.get("/my-care/plan")  # she reads version 1
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        # Two updates she has not seen yet: the second alone would hide the first.
+        make_plan(patient, nurse, [item("Worry", agreed="Talk", support=referral, service_id=second),
+                                   item("Pain", agreed="Painkillers")], review_date=date(2030, 1, 10))
+        make_plan(patient, nurse, [item("Worry", agreed="Talk", support=referral, service_id=second),
+                                   item("Pain", agreed="Painkillers")], review_date=date(2027, 3, 3))
+    html = page(own.get("/my-care/plan"))
+    changed = html.split("What changed since you last looked at your plan", 1)[1].split("</div>", 1)[0]
+    assert "Added: Pain." in changed
+    assert "Worry: your referral changed from Hospital psychology to Maggie&#39;s centre." in changed
+    assert "Your review date moved to 3 March 2027." in changed
+    # Looking again does not lose what changed since the version she had seen before.
+    assert "Added: Pain." in page(own.get("/my-care/plan"))
+    with app.app_context():
+        seen = [p.seen_by_patient_at is not None for p in service.plan_versions(db.session.get(PatientProfile, actors.profile_a))]
+        assert seen == [True, False, True]  # newest first: version 2 was never opened
+
+
+def test_a_patient_who_never_looked_sees_everything_as_new(app, new_client, actors):
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        make_plan(patient, nurse, [item("Pain")])
+        make_plan(patient, nurse, [item("Pain"), item("Sleep")])
+    own = new_client()
+    sign_in_as(own, actors.patient_a)
+    html = page(own.get("/my-care/plan"))
+    assert "everything in it is new to you" in html and "What changed since" not in html
 
 
 def test_staff_cannot_open_the_patients_page(nurse):

@@ -1,6 +1,7 @@
 """What the team receives: submitted HNAs in priority order, for their own team only."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from app.extensions import db
@@ -76,5 +77,76 @@ def test_reply_due_counts_working_days_and_marks_overdue(app, client, actors):
         db.session.commit()
     sign_in_as(client, actors.nurse_a)
     html = client.get("/nurse/hnas").get_data(as_text=True)
-    assert "Wed 30 Dec, 17:00" in html
-    assert html.count("Overdue") == 1
+    # Neither has a queue item, so the target is worked out from the HNA itself.
+    assert "Wed 30 Dec, 5pm" in html
+    assert len(re.findall(r">\s*Overdue\s*<", html)) == 1  # the tag; its words say by how much
+    assert "Overdue by" in html
+
+
+def _red_flag_hna(patient):
+    """An HNA sent now with a possible urgent symptom (a fever): the queue raises a red flag."""
+    from tests.careplan.helpers import submit_hna
+
+    return submit_hna(patient, distress=2, scores={"fever": 8}, top=["fever"])
+
+
+def test_the_list_and_the_hna_page_say_what_the_queue_says(app, client, actors):
+    from sqlalchemy import select
+
+    from app.timeutil import short_date_time
+    from app.triage.models import QueueItem
+
+    with app.app_context():
+        hna = _red_flag_hna(db.session.get(PatientProfile, actors.profile_a))
+        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"hna:{hna.id}"))
+        assert item.kind.value == "red_flag"
+        # The queue's target (the same working day), not the HNA's own 5 working days.
+        hna_id, item_id, due = hna.id, item.id, short_date_time(item.due_at)
+    sign_in_as(client, actors.nurse_a)
+    for url in ("/nurse/hnas", f"/nurse/hnas/{hna_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert due in html, url
+        assert f'href="/nurse/queue/{item_id}"' in html, url
+        assert "Due by" in html or "Overdue" in html, url
+
+
+def test_a_resolved_hna_says_who_did_what_and_when(app, client, actors):
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.timeutil import long_date, utcnow
+    from app.triage import service as triage
+    from app.triage.models import Outcome, QueueItem
+
+    with app.app_context():
+        hna = _red_flag_hna(db.session.get(PatientProfile, actors.profile_a))
+        triage.resolve_by_source(f"hna:{hna.id}", Outcome.PHONED, None, by=db.session.get(User, actors.nurse_a))
+        db.session.commit()
+        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"hna:{hna.id}"))
+        hna_id, name, on = hna.id, item.resolved_by.display_name, long_date(utcnow())
+    sign_in_as(client, actors.nurse_a)
+    for url in ("/nurse/hnas", f"/nurse/hnas/{hna_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert f"Done: Phoned the patient by {name} on {on}" in html, url
+        assert "Due by" not in html and "Overdue" not in html, url
+
+
+def test_the_list_reads_every_queue_item_in_one_query(app, client, actors):
+    from sqlalchemy import event
+
+    with app.app_context():
+        for profile in (actors.profile_a, actors.profile_a2):
+            _red_flag_hna(db.session.get(PatientProfile, profile))
+        engine = db.engine
+    sign_in_as(client, actors.nurse_a)
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/nurse/hnas").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len([s for s in statements if "FROM queue_items" in s]) == 1

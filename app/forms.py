@@ -30,9 +30,14 @@ def error_summary_items(form) -> list[dict]:
 class DateInputField(Field):
     """Day, month and year boxes (NHS.UK date input) that keep exactly what was typed."""
 
-    def __init__(self, label=None, validators=None, *, missing_message="Enter a date", **kwargs):
+    def __init__(self, label=None, validators=None, *, missing_message="Enter a date", date_name=None, **kwargs):
+        """`date_name` ("Date of diagnosis") puts the date's name in its messages ("Date of
+        diagnosis must be a real date"), for pages with more than one date; without it the
+        messages say "Date". It can also be set on the bound field (`field.date_name = ...`)
+        before validation, e.g. for rows in a FieldList ("Start date of treatment 2")."""
         super().__init__(label, validators, **kwargs)
         self.missing_message = missing_message
+        self.date_name = date_name
         self.raw_parts = {"day": "", "month": "", "year": ""}
 
     def process_formdata(self, valuelist):
@@ -63,20 +68,25 @@ class DateInputField(Field):
         parts = self.raw_parts
         if not any(parts.values()):
             raise ValueError(self.missing_message)
+        name = self.date_name or "Date"
         missing = [p for p in ("day", "month", "year") if not parts[p]]
         if missing:
-            raise ValueError(f"Date must include a {' and '.join(missing)}")
+            raise ValueError(f"{name} must include a {' and '.join(missing)}")
         if not all(parts[p].isdigit() for p in parts):
-            raise ValueError("Date must be a real date, using numbers only")
+            raise ValueError(f"{name} must be a real date, using numbers only")
         if len(parts["year"]) != 4:
-            raise ValueError("Year must include 4 numbers")
+            raise ValueError(f"{self.date_name} must include a year with 4 numbers" if self.date_name else "Year must include 4 numbers")
         try:
             return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
         except ValueError as exc:
-            raise ValueError("Date must be a real date") from exc
+            raise ValueError(f"{name} must be a real date") from exc
 
     def pre_validate(self, form):
         if getattr(self, "_parse_error", None):
+            try:  # parsed again, so a name given after the form was built is in the message
+                self._parse()
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
             raise ValidationError(self._parse_error)
 
 

@@ -6,7 +6,7 @@ these forms, which share one page under prefixes, do not carry their own token f
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Form, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -46,7 +46,7 @@ def _not_before(other_name: str, message: str):
 
 def _sensible_year(form, field):
     if field.data and not 1900 <= field.data.year <= london_today().year + 50:
-        raise ValidationError("Enter a real date")
+        raise ValidationError(f"{field.date_name or 'Date'} must be a real date")
 
 
 def _not_in_future(message: str):
@@ -55,6 +55,11 @@ def _not_in_future(message: str):
             raise ValidationError(message)
 
     return _check
+
+
+NEXT_DUE_IN_THE_PAST = ("Next due date must be today or in the future. If the test really is overdue, "
+                        "tick the box to confirm you have told the patient")
+OVERDUE_CONFIRMATION = "This test is overdue and I have told the patient"
 
 
 def _months(form, field):
@@ -83,10 +88,10 @@ class PlanForm(_NoCsrf, FlaskForm):
         validators=[DataRequired("Choose a tumour pathway")],
     )
     treatment_review_date = OptionalDateInputField(
-        "Treatment Review date", validators=[_sensible_year, _not_in_future("Treatment Review date must be today or in the past")],
+        "Treatment Review date", date_name="Treatment Review date", validators=[_sensible_year, _not_in_future("Treatment Review date must be today or in the past")],
     )
     open_access_until = OptionalDateInputField(
-        "Open access until",
+        "Open access until", date_name="Open access end date",
         validators=[_sensible_year, _not_before("treatment_review_date", "Open access must end after the Treatment Review")],
     )
     plan_version = IntegerField(validators=[Optional()])
@@ -106,9 +111,21 @@ class SurveillanceTestForm(_NoCsrf, FlaskForm):
         "How often, in months",
         validators=[DataRequired("Enter how often the test is done, in months, as a whole number, like 6"), _months],
     )
-    next_due = DateInputField("Next due", missing_message="Enter the date the test is next due", validators=[_sensible_year])
+    next_due = DateInputField("Next due", missing_message="Enter the date the test is next due", date_name="Next due date",
+                              validators=[_sensible_year])
+    # A date in the past shows to the patient as overdue and goes into the summary for the GP:
+    # only on purpose, with the patient told.
+    overdue_confirmed = BooleanField(OVERDUE_CONFIRMATION)
     arranged_by = StringField("Who arranges it", validators=[Optional(), Length(max=200, message="Who arranges it must be 200 characters or fewer")])
     notes = TextAreaField("Notes for the patient", validators=[Optional(), Length(max=2000, message="Notes must be 2,000 characters or fewer")])
+
+    def validate_next_due(self, field):
+        if field.data and not field.errors and self.is_overdue() and not self.overdue_confirmed.data:
+            raise ValidationError(NEXT_DUE_IN_THE_PAST)
+
+    def is_overdue(self) -> bool:
+        """The next due date given is before today (London)."""
+        return self.next_due.data is not None and self.next_due.data < london_today()
 
 
 class TreatmentRowForm(Form):
@@ -116,8 +133,20 @@ class TreatmentRowForm(Form):
 
     treatment = StringField("Treatment", validators=[Length(max=200, message="Treatment must be 200 characters or fewer")])
     started = OptionalDateInputField("Started", validators=[_sensible_year])
-    ended = OptionalDateInputField("Ended", validators=[_sensible_year, _not_before("started", "End date must be the same as or after the start date")])
+    ended = OptionalDateInputField("Ended", validators=[_sensible_year])
     intent = RadioField("Aim of the treatment", choices=INTENT_CHOICES, validate_choice=False)
+    number = 1  # which treatment this is on the page (set by SummaryForm), named in messages
+
+    def name_dates(self, number: int) -> None:
+        """Name this row's dates in their messages: "Start date of treatment 2 must be a real date"."""
+        self.number = number
+        self.started.date_name = f"Start date of treatment {number}"
+        self.ended.date_name = f"End date of treatment {number}"
+
+    def validate_ended(self, field):
+        started = self.started.data
+        if field.data and started and field.data < started:
+            raise ValidationError(f"End date of treatment {self.number} must be the same as or after its start date")
 
     def is_blank(self) -> bool:
         return not (self.treatment.data or "").strip() and not self.intent.data and not any(
@@ -134,7 +163,7 @@ class TreatmentRowForm(Form):
             self.treatment.errors = [*self.treatment.errors, "Enter the treatment given"]
             ok = False
         if self.started.data is None and not self.started.errors:
-            self.started.errors = ["Enter the date this treatment started"]
+            self.started.errors = [f"Enter the start date of treatment {self.number}"]
             ok = False
         if self.intent.data not in INTENT_LABELS:
             self.intent.errors = ["Choose what the treatment aimed to do"]
@@ -161,14 +190,15 @@ class SummaryForm(_NoCsrf, FlaskForm):
     base_version = IntegerField(validators=[Optional()])
     diagnosis = StringField("Diagnosis", validators=[DataRequired("Enter the diagnosis"), Length(max=300, message="Diagnosis must be 300 characters or fewer")])
     diagnosis_date = DateInputField(
-        "Date of diagnosis", missing_message="Enter the date of diagnosis",
+        "Date of diagnosis", missing_message="Enter the date of diagnosis", date_name="Date of diagnosis",
         validators=[_sensible_year, _not_in_future("Date of diagnosis must be today or in the past")],
     )
     treatments = FieldList(FormField(TreatmentRowForm), min_entries=1, max_entries=MAX_TREATMENT_ROWS)
     side_effects = _text_area("Side effects")
     late_effects = _text_area("Late effects")
-    red_flags_contact_team = _text_area("Symptoms that mean contact the team", "Enter the symptoms that mean contact the team")
+    # Emergencies first, everywhere (form, error summary, every page and print).
     red_flags_emergency = _text_area("Symptoms that mean call 999 or go to A&E", "Enter the symptoms that mean call 999 or go to A&E")
+    red_flags_contact_team = _text_area("Symptoms that mean contact the team", "Enter the symptoms that mean contact the team")
     follow_up_plan = _text_area("Follow-up plan", "Enter the follow-up plan")
     contacts = _text_area("Contacts", "Enter who to contact")
     gp_actions = _text_area("Actions for the GP")
@@ -184,6 +214,8 @@ class SummaryForm(_NoCsrf, FlaskForm):
                 yield field
 
     def validate(self, extra_validators=None) -> bool:
+        for number, row in enumerate(self.treatments, start=1):
+            row.form.name_dates(number)
         ok = super().validate(extra_validators)
         if all(row.form.is_blank() for row in self.treatments):
             first = self.treatments[0].form

@@ -12,8 +12,9 @@ import re
 import secrets
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -89,6 +90,43 @@ def followup_lines(text: str | None) -> list[str]:
     return [line.strip().lstrip("-•* ").strip() for line in (text or "").splitlines() if line.strip().lstrip("-•* ").strip()]
 
 
+# A UK phone number as people write it: 01632 960 123, 020 7946 0123, (01632) 960123,
+# 07700-900123, +44 20 7946 0123. What matches is then cut back, a group at a time, to 10 or 11
+# digits (12 with +44), so "020 7946 0123 9am to 5pm" links only the number, and dates, other
+# long numbers and short numbers stay as text.
+UK_PHONE = re.compile(r"(?<![\w+])(?:\+44[ \t]?|\(?0)\d[\d \t()-]{7,20}\d(?!\w)")
+SEPARATOR = re.compile(r"[ \t()-]+")
+
+
+def _phone_in(candidate: str) -> str | None:
+    """The longest start of `candidate`, ending at a group of digits, that is a whole UK number."""
+    while True:
+        digits = "".join(ch for ch in candidate if ch.isdigit())
+        if candidate.startswith("+44") and len(digits) == 12 or not candidate.startswith("+") and len(digits) in (10, 11):
+            return candidate
+        cuts = [m.start() for m in SEPARATOR.finditer(candidate)]
+        if not cuts or len(digits) < 10:
+            return None
+        candidate = candidate[:cuts[-1]]
+
+
+@bp.app_template_filter("followup_phone_links")
+def phone_links(text: str | None) -> Markup:
+    """Free text with each UK phone number in it made a tel: link (through the shared tel_link
+    macro), as Markup built from escaped pieces: the text itself is never trusted."""
+    text = text or ""
+    tel_link = current_app.jinja_env.get_template("macros/tel.html").module.tel_link
+    pieces, last = [], 0
+    for match in UK_PHONE.finditer(text):
+        number = _phone_in(match.group(0))
+        if number is None:
+            continue
+        pieces += [escape(text[last:match.start()]), Markup(tel_link(number))]
+        last = match.start() + len(number)
+    pieces.append(escape(text[last:]))
+    return Markup("").join(pieces)
+
+
 @bp.app_template_global()
 def followup_nurse_panel(profile: PatientProfile) -> dict:
     """What the nurse's patient page shows about follow-up."""
@@ -131,7 +169,6 @@ def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
         return SurveillanceTestForm(formdata=formdata, prefix="test")
     data: dict = {"add_token": new_add_token()}
     test_id = request.args.get("test", type=int)
-    suggestion = request.args.get("suggest", type=int)
     if test_id is not None:
         test = _own_test(profile, test_id)
         data = {
@@ -139,15 +176,27 @@ def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
             "interval_months": test.interval_months, "next_due": test.next_due,
             "arranged_by": test.arranged_by, "notes": test.notes,
         }
-    elif suggestion is not None:
-        content = content_for(profile)
-        if content is not None and 0 <= suggestion < len(content.suggested_tests):
-            chosen = content.suggested_tests[suggestion]
-            data |= {
-                "name": chosen.name, "interval_months": chosen.interval_months, "arranged_by": chosen.arranged_by,
-                "next_due": suggested_next_due(chosen.interval_months, london_today(), plan.treatment_review_date if plan else None),
-            }
-    return SurveillanceTestForm(formdata=None, data=data, prefix="test")
+    form = SurveillanceTestForm(formdata=None, data=data, prefix="test")
+    suggestion = request.args.get("suggest", type=int)
+    if test_id is None and suggestion is not None:
+        _use_suggestion(profile, plan, form, suggestion)
+    return form
+
+
+def _use_suggestion(profile: PatientProfile, plan: FollowUpPlan | None, form: SurveillanceTestForm, index: int) -> None:
+    """Fill the test's name, how often, who arranges it and a first due date from the pathway's
+    suggestion; anything else typed (notes) stays as it is."""
+    content = content_for(profile)
+    if content is None or not 0 <= index < len(content.suggested_tests):
+        return
+    chosen = content.suggested_tests[index]
+    due = suggested_next_due(chosen.interval_months, london_today(), plan.treatment_review_date if plan else None)
+    form.name.data = chosen.name
+    form.interval_months.data = str(chosen.interval_months)
+    form.arranged_by.data = chosen.arranged_by
+    form.next_due.data = due
+    form.next_due.raw_parts = {"day": str(due.day), "month": str(due.month), "year": str(due.year)}
+    form.overdue_confirmed.data = False
 
 
 def _own_test(profile: PatientProfile, test_id: int) -> SurveillanceTest:
@@ -157,17 +206,28 @@ def _own_test(profile: PatientProfile, test_id: int) -> SurveillanceTest:
     return test
 
 
-def _follow_up_page(profile, plan, plan_form, test_form, status=200, conflict=None, form=None):
+def _follow_up_page(profile, plan, plan_form, status=200, conflict=None, form=None):
+    """The plan and the schedule. Adding or changing a test has its own page (`_test_page`), so
+    nothing typed on one form is lost by using the other."""
+    return render_template(
+        "followup/nurse_follow_up.html", profile=profile, plan=plan, plan_form=plan_form,
+        form=form, conflict=conflict, tests=tests_of(profile), stopped=tests_of(profile, active=False),
+        today=london_today(), open_access_range=suggested_open_access_until(plan.treatment_review_date if plan else None),
+    ), status
+
+
+def _test_page(profile, test_form, status=200, conflict=None, form=None):
     editing = db.session.get(SurveillanceTest, test_form.test_id.data) if test_form.test_id.data else None
     if editing is not None and editing.patient_id != profile.id:
         editing = None
-    content = content_for(profile)
     return render_template(
-        "followup/nurse_follow_up.html", profile=profile, plan=plan, plan_form=plan_form, test_form=test_form,
-        form=form, conflict=conflict, tests=tests_of(profile), stopped=tests_of(profile, active=False),
-        content=content, editing=editing,
-        open_access_range=suggested_open_access_until(plan.treatment_review_date if plan else None),
+        "followup/nurse_test.html", profile=profile, test_form=test_form, form=form, conflict=conflict,
+        content=content_for(profile), editing=editing, today=london_today(),
     ), status
+
+
+def _schedule_url(profile: PatientProfile) -> str:
+    return url_for("followup.nurse_follow_up", patient_id=profile.id, _anchor="schedule")
 
 
 @bp.route("/nurse/patients/<int:patient_id>/follow-up", methods=["GET", "POST"])
@@ -176,10 +236,14 @@ def nurse_follow_up(patient_id: int):
     profile = patient_for_staff(patient_id)
     plan = plan_of(profile)
     if request.method == "GET":
-        plan_form, test_form = _plan_form(profile, plan), _test_form(profile, plan)
+        if request.args.get("test") or request.args.get("suggest"):  # old links: the test now has its own page
+            wanted = {key: request.args.get(key, type=int) for key in ("test", "suggest")}
+            return redirect(url_for("followup.nurse_test", patient_id=profile.id,
+                                    **{key: value for key, value in wanted.items() if value is not None}))
+        plan_form = _plan_form(profile, plan)
         audit("followup.view", patient=profile)
         db.session.commit()
-        return _follow_up_page(profile, plan, plan_form, test_form)
+        return _follow_up_page(profile, plan, plan_form)
 
     action = request.form.get("action")
     if action == "plan":
@@ -192,11 +256,33 @@ def nurse_follow_up(patient_id: int):
     return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
 
 
+@bp.route("/nurse/patients/<int:patient_id>/follow-up/test", methods=["GET", "POST"])
+@staff_required
+def nurse_test(patient_id: int):
+    """Add a test to the schedule (`?suggest=N` starts from a pathway suggestion) or change one
+    (`?test=ID`). A suggestion chosen on this page submits the form, so what was typed stays."""
+    profile = patient_for_staff(patient_id)
+    plan = plan_of(profile)
+    if request.method == "GET":
+        form = _test_form(profile, plan)
+        audit("followup.view", patient=profile)
+        db.session.commit()
+        return _test_page(profile, form)
+    suggestion = request.form.get("use_suggestion", type=int)
+    if suggestion is not None:
+        # Nothing is checked or saved yet: the suggestion fills its fields, the rest stays as typed.
+        form = _test_form(profile, plan, request.form)
+        if form.test_id.data:
+            _own_test(profile, form.test_id.data)
+        _use_suggestion(profile, plan, form, suggestion)
+        return _test_page(profile, form)
+    return _save_test(profile, plan)
+
+
 def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
     form = _plan_form(profile, plan, request.form)
-    test_form = _test_form(profile, plan)
     if not form.validate():
-        return _follow_up_page(profile, plan, form, test_form, status=200, form=form)
+        return _follow_up_page(profile, plan, form, status=200, form=form)
 
     def conflict(message: str):
         db.session.rollback()
@@ -204,7 +290,7 @@ def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
         # Keep what they typed, but against the versions now stored, so saving again is a choice.
         form.plan_version.data = fresh_plan.version if fresh_plan else 0
         form.profile_version.data = db.session.get(PatientProfile, profile.id).version
-        return _follow_up_page(profile, fresh_plan, form, test_form, status=CONFLICT, conflict=message)
+        return _follow_up_page(profile, fresh_plan, form, status=CONFLICT, conflict=message)
 
     stored_plan_version = plan.version if plan else 0
     if (form.plan_version.data or 0) != stored_plan_version:
@@ -283,21 +369,20 @@ def _add_record(key: str) -> IdempotencyRecord | None:
 
 def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
     form = _test_form(profile, plan, request.form)
-    plan_form = _plan_form(profile, plan)
     test = _own_test(profile, form.test_id.data) if form.test_id.data else None
     if not form.validate():
-        return _follow_up_page(profile, plan, plan_form, form, form=form)
+        return _test_page(profile, form, form=form)
     values = _test_values(form)
     if test is None:
-        return _add_test(profile, plan, plan_form, form, values)
+        return _add_test(profile, form, values)
     if form.test_version.data != test.version:
         if test.version == (form.test_version.data or 0) + 1 and all(getattr(test, k) == v for k, v in values.items()):
             # This same change, sent twice (a double click or a retry): it is already stored.
             flash(f"{test.name} updated in the schedule.", "success")
-            return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+            return redirect(_schedule_url(profile))
         form.test_version.data = test.version
-        return _follow_up_page(
-            profile, plan, plan_form, form, status=CONFLICT,
+        return _test_page(
+            profile, form, status=CONFLICT,
             conflict=f"Someone else changed the {test.name} test while you were editing it, so your changes have "
                      "not been saved. The schedule below shows what is stored now. Save again if your changes are still right.",
         )
@@ -308,30 +393,36 @@ def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        return _follow_up_page(
-            profile, plan, _plan_form(profile, plan), form, status=CONFLICT,
+        return _test_page(
+            profile, form, status=CONFLICT,
             conflict="Someone else changed this test at the same moment, so your changes have not been saved. Save again if they are still right.",
         )
     # Ids and the names of what changed only: the values are free text typed about a patient.
-    audit("followup.test_update", patient=profile, subject=f"surveillance_test:{test.id}", changed=changed)
+    audit("followup.test_update", patient=profile, subject=f"surveillance_test:{test.id}", changed=changed,
+          **_overdue_detail(form))
     db.session.commit()
     flash(f"{test.name} updated in the schedule.", "success")
-    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+    return redirect(_schedule_url(profile))
 
 
-def _add_test(profile, plan, plan_form, form, values):
+def _overdue_detail(form: SurveillanceTestForm) -> dict:
+    """An audit note that a past due date was kept on purpose, the patient told (no values)."""
+    return {"overdue_confirmed": True} if form.is_overdue() else {}
+
+
+def _add_test(profile, form, values):
     """Add a test once per rendered form: the form's one-time token is stored (as an
     IdempotencyRecord, unique per person) in the same transaction as the test, so a double click
     or a retry of the same add finds it and is told it is saved, even when both arrive at once."""
     token = (form.add_token.data or "").strip()
     if not ADD_TOKEN.fullmatch(token):
-        return _add_again(profile, plan, plan_form, form, "This page was out of date, so the test has not been "
+        return _add_again(profile, form, "This page was out of date, so the test has not been "
                           "added yet. Check it below, then select Add test again.")
     key = f"followup.test_add:{token}"
     fingerprint = _add_fingerprint(profile, values)
     earlier = _add_record(key)
     if earlier is not None:
-        return _add_already_made(profile, plan, plan_form, form, earlier, fingerprint)
+        return _add_already_made(profile, form, earlier, fingerprint)
     test = SurveillanceTest(patient_id=profile.id, active=True, **values)
     db.session.add(test)
     db.session.flush()
@@ -346,27 +437,27 @@ def _add_test(profile, plan, plan_form, form, values):
         earlier = _add_record(key)
         if earlier is None:
             raise
-        return _add_already_made(profile, plan, plan_form, form, earlier, fingerprint)
+        return _add_already_made(profile, form, earlier, fingerprint)
     audit("followup.test_add", patient=profile, subject=f"surveillance_test:{test.id}",
-          fields=sorted(name for name, value in values.items() if value is not None))
+          fields=sorted(name for name, value in values.items() if value is not None), **_overdue_detail(form))
     db.session.commit()
     flash(f"{test.name} added to the schedule.", "success")
-    return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+    return redirect(_schedule_url(profile))
 
 
-def _add_already_made(profile, plan, plan_form, form, earlier: IdempotencyRecord, fingerprint: str):
+def _add_already_made(profile, form, earlier: IdempotencyRecord, fingerprint: str):
     added = db.session.get(SurveillanceTest, earlier.response.get("surveillance_test_id"))
     if earlier.request_fingerprint == fingerprint and added is not None:
         flash(f"{added.name} added to the schedule.", "success")
-        return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
+        return redirect(_schedule_url(profile))
     # The same form used again for a different test (for example after going back a page).
-    return _add_again(profile, plan, plan_form, form, "This form was already used to add a test, so this one "
+    return _add_again(profile, form, "This form was already used to add a test, so this one "
                       "has not been added yet. Check the schedule, then select Add test again if you want to add it as well.")
 
 
-def _add_again(profile, plan, plan_form, form, message: str):
+def _add_again(profile, form, message: str):
     form.add_token.data = new_add_token()  # adding it now is a deliberate, fresh choice
-    return _follow_up_page(profile, plan, plan_form, form, status=CONFLICT, conflict=message)
+    return _test_page(profile, form, status=CONFLICT, conflict=message)
 
 
 def _set_test_active(profile: PatientProfile, active: bool):
@@ -444,7 +535,9 @@ def _summary_data(profile: PatientProfile, current: EndOfTreatmentSummary | None
         if plan is not None:
             lines.append(FOLLOW_UP_TYPE_LABELS[plan.follow_up_type] + (
                 f", with open access to the team until {long_date(plan.open_access_until)}" if plan.open_access_until else ""))
+        today = london_today()
         lines += [f"{t.name}: {interval_text(t.interval_months).lower()}, next due {long_date(t.next_due)}"
+                  + (" (overdue)" if t.next_due < today else "")
                   + (f" ({t.arranged_by})" if t.arranged_by else "") for t in tests]
         data["follow_up_plan"] = "\n".join(lines)
     data["contacts"] = "\n".join(team_contact_lines(profile))

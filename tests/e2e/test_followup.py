@@ -61,8 +61,27 @@ def test_nurse_sets_a_schedule_and_writes_a_summary(live_server, open_page):
     page.get_by_text("Follow-up plan saved.").wait_for()
     nurse.axe("follow-up plan saved")
 
-    page.get_by_role("link", name="Use PSA blood test, every 6 months").click()
+    # Adding a test has its own page, so nothing typed in the plan can be lost by it.
+    page.get_by_role("button", name="Add a test").click()
+    page.get_by_role("heading", name="Add a test").wait_for()
+    nurse.axe("add a test")
+    page.get_by_label("Notes for the patient (optional)").fill("Book it in the week before")
+    # A suggestion fills the test in and keeps what was typed.
+    page.get_by_role("button", name="Use PSA blood test, every 6 months").click()
+    page.get_by_label("Test", exact=True).wait_for()
     assert page.get_by_label("Test", exact=True).input_value() == "PSA blood test"
+    assert page.get_by_label("Notes for the patient (optional)").input_value() == "Book it in the week before"
+    # A next due date in the past: refused, with everything typed kept, unless confirmed.
+    past = date(2020, 9, 15)
+    fill_date(page, "test-next_due", past)
+    page.get_by_role("button", name="Add test").click()
+    errors = page.locator(".nhsuk-error-summary")
+    errors.wait_for()
+    assert "Next due date must be today or in the future" in errors.inner_text()
+    assert page.locator("#test-next_due-year").input_value() == "2020"
+    assert page.get_by_label("Notes for the patient (optional)").input_value() == "Book it in the week before"
+    nurse.axe("a next due date in the past")
+    fill_date(page, "test-next_due", london_today() + timedelta(days=90))
     page.get_by_role("button", name="Add test").click()
     page.get_by_text("PSA blood test added to the schedule.").wait_for()
     assert "Every 6 months" in page.locator("table").inner_text()
@@ -76,6 +95,9 @@ def test_nurse_sets_a_schedule_and_writes_a_summary(live_server, open_page):
     page.get_by_label("Diagnosis", exact=True).wait_for()
     # Prefilled from the prostate pathway content and the schedule just set.
     assert "Blood in your pee" in page.get_by_label("Symptoms that mean contact the team the same day").input_value()
+    # Emergencies come first in the form.
+    names = page.locator("textarea").evaluate_all("boxes => boxes.map(b => b.name)")
+    assert names.index("red_flags_emergency") < names.index("red_flags_contact_team")
     assert "PSA blood test" in page.get_by_label("Follow-up plan").input_value()
     nurse.axe("write the summary")
 
@@ -96,7 +118,7 @@ def test_nurse_sets_a_schedule_and_writes_a_summary(live_server, open_page):
     page.locator("#treatments-1-treatment").fill("Hormone therapy")
     page.get_by_role("button", name="Save summary").click()
     page.locator(".nhsuk-error-summary").wait_for()
-    assert "Enter the date this treatment started" in page.locator(".nhsuk-error-summary").inner_text()
+    assert "Enter the start date of treatment 2" in page.locator(".nhsuk-error-summary").inner_text()
     nurse.axe("summary with errors")
 
     fill_date(page, "treatments-1-started", date(2025, 2, 1))
@@ -123,7 +145,9 @@ def test_patient_on_a_phone_reads_the_follow_up_and_prints_the_summary(live_serv
     text = page.locator("main").inner_text()
     assert "You look after your own follow-up" in text and "You can contact your cancer team directly until" in text
     assert "Every 6 months" in text and "Blood in your pee" in text
+    assert text.index("Call 999") < text.index("Contact your cancer team the same day")
     patient.axe("patient follow-up")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
 
     page.get_by_role("link", name="Back to your care").click()
     page.get_by_role("link", name="Your treatment summary").click()
@@ -134,7 +158,15 @@ def test_patient_on_a_phone_reads_the_follow_up_and_prints_the_summary(live_serv
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1 } }")
     print_button.click()
     assert page.evaluate("() => window.printed") == 1
+    # Emergencies first, as an emergency care card; the team's numbers can be tapped.
+    text = page.locator("main").inner_text()
+    assert text.index("Call 999 or your 24-hour line") < text.index("Contact your cancer team the same day")
+    assert page.locator(".app-eots .nhsuk-card--care--emergency").count() == 1
+    contacts = page.locator(".app-eots a[href='tel:02079460123']")
+    assert contacts.count() >= 1 and contacts.first.inner_text() == "020 7946 0123"
+    assert page.locator(".app-eots a[href='tel:02079460999']").count() == 1
     patient.axe("patient treatment summary")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
 
     page.emulate_media(media="print")
     assert page.locator(".nhsuk-header").is_hidden() and page.locator(".nhsuk-footer").is_hidden()

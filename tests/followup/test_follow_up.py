@@ -64,6 +64,14 @@ def url(actors, profile=None):
     return f"/nurse/patients/{profile or actors.profile_a}/follow-up"
 
 
+def test_url(actors, profile=None):
+    """The page for adding or changing a test (its own page, so the plan form is never lost)."""
+    return url(actors, profile) + "/test"
+
+
+test_url.__test__ = False  # a helper, not a test
+
+
 def audits(app, action):
     with app.app_context():
         return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
@@ -94,7 +102,7 @@ def test_self_management_needs_an_open_access_date_and_keeps_what_was_typed(app,
     }))
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "There is a problem" in html
-    assert "Date must be a real date" in html
+    assert "Treatment Review date must be a real date" in html
     assert "Enter the date open access ends, for supported self-management" in html
     assert 'value="31"' in html  # the impossible day stays, to be corrected
     with app.app_context():
@@ -170,17 +178,17 @@ def test_an_old_profile_version_does_not_matter_when_the_pathway_is_not_changed(
 
 
 def test_nurse_adds_changes_stops_and_restarts_a_test(app, nurse, actors):
-    assert nurse.post_form(url(actors), surveillance_data()).status_code == 302
+    assert nurse.post_form(test_url(actors), surveillance_data()).status_code == 302
     with app.app_context():
         test = db.session.scalar(select(SurveillanceTest))
         assert (test.name, test.interval_months, test.arranged_by, test.active) == ("Mammogram", 12, "The breast unit", True)
         test_id, version = test.id, test.version
-    page = nurse.get(url(actors) + f"?test={test_id}").get_data(as_text=True)
+    page = nurse.get(test_url(actors) + f"?test={test_id}").get_data(as_text=True)
     assert "Change Mammogram" in page and f'name="test-test_id" value="{test_id}"' in page
 
-    changed = nurse.post_form(url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"}))
+    changed = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"}))
     assert changed.status_code == 302
-    stale = nurse.post_form(url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "Ultrasound"}))
+    stale = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "Ultrasound"}))
     assert stale.status_code == 409 and "Someone else changed the Mammogram test" in stale.get_data(as_text=True)
     assert 'value="Ultrasound"' in stale.get_data(as_text=True)
 
@@ -197,7 +205,7 @@ def test_nurse_adds_changes_stops_and_restarts_a_test(app, nurse, actors):
 
 
 def test_stopping_with_an_old_version_changes_nothing(app, nurse, actors):
-    nurse.post_form(url(actors), surveillance_data())
+    nurse.post_form(test_url(actors), surveillance_data())
     with app.app_context():
         test_id = db.session.scalar(select(SurveillanceTest.id))
     response = nurse.post_form(url(actors), {"action": "stop_test", "test_id": str(test_id), "test_version": "99"}, follow_redirects=True)
@@ -207,7 +215,7 @@ def test_stopping_with_an_old_version_changes_nothing(app, nurse, actors):
 
 
 def test_a_test_needs_a_name_interval_and_due_date_and_keeps_what_was_typed(app, nurse, actors):
-    response = nurse.post_form(url(actors), surveillance_data(**{
+    response = nurse.post_form(test_url(actors), surveillance_data(**{
         "test-name": "", "test-interval_months": "six", "test-next_due-day": "", "test-next_due-month": "",
         "test-next_due-year": "", "test-arranged_by": "GP <b>practice</b>",
     }))
@@ -222,9 +230,9 @@ def test_a_test_needs_a_name_interval_and_due_date_and_keeps_what_was_typed(app,
 
 
 def test_suggestions_come_from_the_pathway_content(nurse, actors):
-    page = nurse.get(url(actors)).get_data(as_text=True)
+    page = nurse.get(test_url(actors)).get_data(as_text=True)
     assert "Use Mammogram, every year" in page
-    prefilled = nurse.get(url(actors) + "?suggest=0").get_data(as_text=True)
+    prefilled = nurse.get(test_url(actors) + "?suggest=0").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="test-name"[^>]*value="Mammogram"', prefilled)
     assert re.search(r'<input[^>]*name="test-interval_months"[^>]*value="12"', prefilled)
     due = add_months(TODAY, 12)  # no plan yet, so a year from today
@@ -238,10 +246,10 @@ def test_another_patients_test_cannot_be_changed_through_this_patient(app, nurse
         db.session.add(other)
         db.session.commit()
         other_id = other.id
-    assert nurse.get(url(actors) + f"?test={other_id}").status_code == 404
+    assert nurse.get(test_url(actors) + f"?test={other_id}").status_code == 404
     response = nurse.post_form(url(actors), {"action": "stop_test", "test_id": str(other_id), "test_version": "1"})
     assert response.status_code == 404
-    response = nurse.post_form(url(actors), surveillance_data(**{"test-test_id": str(other_id), "test-test_version": "1"}))
+    response = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(other_id), "test-test_version": "1"}))
     assert response.status_code == 404
     with app.app_context():
         assert db.session.get(SurveillanceTest, other_id).active
@@ -293,7 +301,7 @@ def test_the_nurse_patient_page_shows_the_follow_up_panel(app, nurse, actors):
     html = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
     assert "Record the follow-up plan and tests" in html and "Write the End of Treatment Summary" in html
     nurse.post_form(url(actors), plan_data())
-    nurse.post_form(url(actors), surveillance_data(next_due=date(TODAY.year + 1, 2, 3)))
+    nurse.post_form(test_url(actors), surveillance_data(next_due=date(TODAY.year + 1, 2, 3)))
     html = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
     assert "Supported self-management" in html and f"Mammogram, 3 February {TODAY.year + 1}" in html
 
@@ -312,7 +320,7 @@ def test_patient_pages_are_for_patients_only(client, actors, who):
     ("٦", "as a whole number, like 6"),
 ])
 def test_how_often_must_be_a_sensible_whole_number(app, nurse, actors, typed, message):
-    html = nurse.post_form(url(actors), surveillance_data(**{"test-interval_months": typed})).get_data(as_text=True)
+    html = nurse.post_form(test_url(actors), surveillance_data(**{"test-interval_months": typed})).get_data(as_text=True)
     assert message in html and f'value="{typed}"' in html
     with app.app_context():
         assert db.session.scalar(select(SurveillanceTest)) is None
@@ -322,38 +330,38 @@ def test_how_often_must_be_a_sensible_whole_number(app, nurse, actors, typed, me
 
 
 def test_adding_the_same_test_twice_stores_it_once(app, nurse, actors):
-    token = add_token(nurse.get(url(actors)).get_data(as_text=True))
+    token = add_token(nurse.get(test_url(actors)).get_data(as_text=True))
     data = surveillance_data(**{"test-add_token": token})
-    first = nurse.post_form(url(actors), data)
-    retry = nurse.post_form(url(actors), data, follow_redirects=True)  # a double click, or the browser retrying
+    first = nurse.post_form(test_url(actors), data)
+    retry = nurse.post_form(test_url(actors), data, follow_redirects=True)  # a double click, or the browser retrying
     assert first.status_code == 302 and retry.status_code == 200
     assert "Mammogram added to the schedule." in retry.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(SurveillanceTest.id))) == 1
     assert len(audits(app, "followup.test_add")) == 1
     # A fresh form adds a second test when the nurse means to.
-    fresh = add_token(retry.get_data(as_text=True))
+    fresh = add_token(nurse.get(test_url(actors)).get_data(as_text=True))
     assert fresh != token
-    assert nurse.post_form(url(actors), surveillance_data(**{"test-add_token": fresh, "test-name": "Ultrasound"})).status_code == 302
+    assert nurse.post_form(test_url(actors), surveillance_data(**{"test-add_token": fresh, "test-name": "Ultrasound"})).status_code == 302
     with app.app_context():
         assert sorted(db.session.scalars(select(SurveillanceTest.name))) == ["Mammogram", "Ultrasound"]
 
 
 def test_a_used_form_sent_with_a_different_test_is_not_added_silently(app, nurse, actors):
     data = surveillance_data()
-    assert nurse.post_form(url(actors), data).status_code == 302
+    assert nurse.post_form(test_url(actors), data).status_code == 302
     # Back a page, change the test, send again: a clear message, what was typed kept, a new form.
-    again = nurse.post_form(url(actors), {**data, "test-name": "Chest X-ray"})
+    again = nurse.post_form(test_url(actors), {**data, "test-name": "Chest X-ray"})
     html = again.get_data(as_text=True)
     assert again.status_code == 409 and "This form was already used to add a test" in html
     assert 'value="Chest X-ray"' in html and add_token(html) != data["test-add_token"]
     with app.app_context():
         assert list(db.session.scalars(select(SurveillanceTest.name))) == ["Mammogram"]
-    assert nurse.post_form(url(actors), {**data, "test-name": "Chest X-ray", "test-add_token": add_token(html)}).status_code == 302
+    assert nurse.post_form(test_url(actors), {**data, "test-name": "Chest X-ray", "test-add_token": add_token(html)}).status_code == 302
 
 
 def test_an_add_without_its_form_token_is_shown_again_not_stored(app, nurse, actors):
-    response = nurse.post_form(url(actors), surveillance_data(**{"test-add_token": ""}))
+    response = nurse.post_form(test_url(actors), surveillance_data(**{"test-add_token": ""}))
     html = response.get_data(as_text=True)
     assert response.status_code == 409 and "This page was out of date" in html and 'value="Mammogram"' in html
     with app.app_context():
@@ -361,19 +369,19 @@ def test_an_add_without_its_form_token_is_shown_again_not_stored(app, nurse, act
 
 
 def test_a_change_sent_twice_is_saved_not_a_conflict(app, nurse, actors):
-    nurse.post_form(url(actors), surveillance_data())
+    nurse.post_form(test_url(actors), surveillance_data())
     with app.app_context():
         test = db.session.scalar(select(SurveillanceTest))
         test_id, version = test.id, test.version
     change = surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"})
-    assert nurse.post_form(url(actors), change).status_code == 302
-    retry = nurse.post_form(url(actors), change, follow_redirects=True)
+    assert nurse.post_form(test_url(actors), change).status_code == 302
+    retry = nurse.post_form(test_url(actors), change, follow_redirects=True)
     assert retry.status_code == 200 and "Mammogram updated in the schedule." in retry.get_data(as_text=True)
     assert len(audits(app, "followup.test_update")) == 1
 
 
 def test_stop_clicked_twice_stops_once_without_blaming_a_colleague(app, nurse, actors):
-    nurse.post_form(url(actors), surveillance_data())
+    nurse.post_form(test_url(actors), surveillance_data())
     with app.app_context():
         test_id = db.session.scalar(select(SurveillanceTest.id))
     stop = {"action": "stop_test", "test_id": str(test_id), "test_version": "1"}
@@ -389,11 +397,11 @@ def test_stop_clicked_twice_stops_once_without_blaming_a_colleague(app, nurse, a
 
 
 def test_adding_and_changing_a_test_audits_field_names_not_what_was_typed(app, nurse, actors):
-    nurse.post_form(url(actors), surveillance_data(**{"test-name": "Scan at St Elsewhere", "test-notes": "Bring your letter"}))
+    nurse.post_form(test_url(actors), surveillance_data(**{"test-name": "Scan at St Elsewhere", "test-notes": "Bring your letter"}))
     with app.app_context():
         test = db.session.scalar(select(SurveillanceTest))
         test_id, version = test.id, test.version
-    nurse.post_form(url(actors), surveillance_data(**{
+    nurse.post_form(test_url(actors), surveillance_data(**{
         "test-test_id": str(test_id), "test-test_version": str(version), "test-name": "Scan at Riverside",
         "test-notes": "Bring your letter", "test-interval_months": "6",
     }))
@@ -414,7 +422,7 @@ def test_dates_are_london_dates(app, nurse, actors, monkeypatch):
               "plan-treatment_review_date-year": str(LONDON_DAY.year), "plan-open_access_until-year": str(LONDON_DAY.year + 4)}
     assert nurse.post_form(url(actors), plan_data(**review)).status_code == 302
     # A suggested test is first due one interval after the review (today in London).
-    prefilled = nurse.get(url(actors) + "?suggest=0").get_data(as_text=True)
+    prefilled = nurse.get(test_url(actors) + "?suggest=0").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="test-next_due-year"[^>]*value="2031"', prefilled)
     assert re.search(r'<input[^>]*name="test-next_due-day"[^>]*value="16"', prefilled)
 
@@ -435,3 +443,111 @@ def test_when_the_plan_was_changed_is_shown_as_a_london_date(app, nurse, actors)
                                     updated_by_id=actors.nurse_a, updated_at=datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)))
         db.session.commit()
     assert "Last changed by Nurse A on 1 July 2026." in nurse.get(url(actors)).get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- a next due date in the past
+
+
+def test_a_next_due_date_in_the_past_is_refused_unless_the_nurse_confirms_it(app, nurse, actors):
+    past = date(2020, 9, 15)
+    data = surveillance_data(next_due=past, **{"test-notes": "Bring your <letter>"})
+    response = nurse.post_form(test_url(actors), data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in html
+    assert "Next due date must be today or in the future" in html
+    assert '<a href="#test-next_due-day"' in html
+    # Everything typed stays, and the confirmation is offered, not ticked for them.
+    assert 'value="15"' in html and 'value="9"' in html and 'value="2020"' in html
+    assert 'value="Mammogram"' in html and 'value="The breast unit"' in html and "Bring your &lt;letter&gt;" in html
+    assert "This test is overdue and I have told the patient" in html
+    assert not re.search(r'name="test-overdue_confirmed"[^>]*checked', html)
+    with app.app_context():
+        assert db.session.scalar(select(SurveillanceTest)) is None
+
+    confirmed = nurse.post_form(test_url(actors), {**data, "test-overdue_confirmed": "y"})
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(SurveillanceTest)).next_due == past
+    assert "Overdue</strong>" in nurse.get(url(actors)).get_data(as_text=True)  # marked in the nurse's schedule
+    [added] = audits(app, "followup.test_add")
+    assert added.detail["overdue_confirmed"] is True
+
+
+def test_yesterday_in_london_is_in_the_past_and_today_is_not(app, nurse, actors, monkeypatch):
+    monkeypatch.setattr("app.timeutil.utcnow", lambda: LATE_EVENING)  # already 16 June in London
+    refused = nurse.post_form(test_url(actors), surveillance_data(next_due=date(2030, 6, 15))).get_data(as_text=True)
+    assert "Next due date must be today or in the future" in refused
+    assert nurse.post_form(test_url(actors), surveillance_data(next_due=LONDON_DAY)).status_code == 302
+    [added] = audits(app, "followup.test_add")
+    assert "overdue_confirmed" not in added.detail
+
+
+def test_changing_an_overdue_test_asks_again(app, nurse, actors):
+    with app.app_context():
+        test = SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=TODAY - timedelta(days=3))
+        db.session.add(test)
+        db.session.commit()
+        test_id, version = test.id, test.version
+    page = nurse.get(test_url(actors) + f"?test={test_id}").get_data(as_text=True)
+    assert "This date is in the past" in page  # the question is there before saving
+    due = TODAY - timedelta(days=3)
+    change = surveillance_data(next_due=due, **{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "CT scan",
+                                               "test-notes": "Please phone us"})
+    assert "Next due date must be today or in the future" in nurse.post_form(test_url(actors), change).get_data(as_text=True)
+    assert nurse.post_form(test_url(actors), {**change, "test-overdue_confirmed": "y"}).status_code == 302
+    [updated] = audits(app, "followup.test_update")
+    assert updated.detail == {"changed": ["arranged_by", "notes"], "overdue_confirmed": True}
+
+
+def test_plan_date_messages_name_the_date(nurse, actors):
+    html = nurse.post_form(url(actors), plan_data(**{
+        "plan-treatment_review_date-day": "31", "plan-treatment_review_date-month": "2",
+        "plan-open_access_until-month": "",
+    })).get_data(as_text=True)
+    assert "Treatment Review date must be a real date" in html
+    assert "Open access end date must include a month" in html
+    assert "Date must" not in html
+    due = nurse.post_form(test_url(actors), surveillance_data(**{"test-next_due-year": "26"})).get_data(as_text=True)
+    assert "Next due date must include a year with 4 numbers" in due
+
+
+# ---------------------------------------------------------------- suggestions keep what was typed
+
+
+def test_a_suggestion_fills_the_test_and_keeps_what_was_typed(app, nurse, actors):
+    page = nurse.get(test_url(actors)).get_data(as_text=True)
+    # A button in the test's own form (it sends what was typed), not a link that reloads the page.
+    assert re.search(r'<button[^>]*name="use_suggestion" value="0"[^>]*>\s*Use Mammogram, every year', page)
+    token = add_token(page)
+    response = nurse.post_form(test_url(actors), {
+        "use_suggestion": "0", "test-add_token": token, "test-name": "Mammo", "test-interval_months": "",
+        "test-next_due-day": "", "test-next_due-month": "", "test-next_due-year": "",
+        "test-arranged_by": "", "test-notes": "Bring your <letter>",
+    })
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" not in html
+    assert re.search(r'<input[^>]*name="test-name"[^>]*value="Mammogram"', html)
+    assert re.search(r'<input[^>]*name="test-interval_months"[^>]*value="12"', html)
+    due = add_months(TODAY, 12)
+    assert re.search(rf'<input[^>]*name="test-next_due-year"[^>]*value="{due.year}"', html)
+    assert "Bring your &lt;letter&gt;" in html and add_token(html) == token
+    with app.app_context():
+        assert db.session.scalar(select(SurveillanceTest)) is None
+
+
+def test_the_plan_and_the_tests_are_on_separate_pages(nurse, actors):
+    """Using a suggestion, or any other test form action, never reloads the plan form."""
+    plan_page = nurse.get(url(actors)).get_data(as_text=True)
+    assert 'name="plan-follow_up_type"' in plan_page and 'name="test-name"' not in plan_page
+    assert f'href="{test_url(actors)}"' in plan_page
+    test_page = nurse.get(test_url(actors)).get_data(as_text=True)
+    assert 'name="test-name"' in test_page and 'name="plan-follow_up_type"' not in test_page
+    # Old addresses still work.
+    assert nurse.get(url(actors) + "?suggest=0").location.endswith(test_url(actors) + "?suggest=0")
+
+
+def test_a_test_posted_to_the_follow_up_page_is_still_saved(app, nurse, actors):
+    response = nurse.post_form(url(actors), surveillance_data())
+    assert response.status_code == 302 and response.location.endswith(url(actors) + "#schedule")
+    with app.app_context():
+        assert db.session.scalar(select(SurveillanceTest.name)) == "Mammogram"

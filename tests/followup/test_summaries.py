@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -144,7 +146,7 @@ def test_bad_input_gets_clear_messages_and_keeps_the_typing(app, nurse, actors):
     assert response.status_code == 200 and "There is a problem" in html
     assert "Enter the diagnosis" in html
     assert '<a href="#treatments-0-intent"' in html and "Choose what the treatment aimed to do" in html
-    assert '<a href="#treatments-1-started-day"' in html and "Date must be a real date" in html
+    assert '<a href="#treatments-1-started-day"' in html and "Start date of treatment 2 must be a real date" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
     assert 'value="32"' in html
     assert summaries(app) == []
@@ -234,3 +236,104 @@ def test_when_a_version_was_written_is_shown_in_london_time(app, nurse, actors):
     assert "Version 2 (shown), by Nurse A on 1 July 2026 at 12:30am (current)" in html
     panel = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
     assert "Version 2, 1 July 2026" in panel
+
+
+# ---------------------------------------------------------------- dates named in their messages
+
+
+def test_each_date_message_names_its_date(app, nurse, actors):
+    data = summary_data(**{
+        "diagnosis_date-day": "31", "diagnosis_date-month": "2",
+        "treatments-0-started-year": "25",
+        "treatments-1-started-day": "32",
+        "treatments-1-ended-year": "2024",
+    })
+    html = nurse.post_form(edit_url(actors), data).get_data(as_text=True)
+    assert "Date of diagnosis must be a real date" in html
+    assert "Start date of treatment 1 must include a year with 4 numbers" in html
+    assert "Start date of treatment 2 must be a real date" in html
+    assert "Date must be" not in html and "Year must include" not in html
+    fixed = nurse.post_form(edit_url(actors), summary_data(**{"treatments-1-ended-year": "2024"})).get_data(as_text=True)
+    assert "End date of treatment 2 must be the same as or after its start date" in fixed
+    no_start = nurse.post_form(edit_url(actors), summary_data(**{
+        "treatments-1-started-day": "", "treatments-1-started-month": "", "treatments-1-started-year": ""})).get_data(as_text=True)
+    assert "Enter the start date of treatment 2" in no_start
+    assert summaries(app) == []
+
+
+# ---------------------------------------------------------------- emergencies first; phone numbers to tap
+
+
+def test_emergencies_come_first_in_the_form_and_on_every_page(app, nurse, actors, new_client):
+    form = nurse.get(edit_url(actors)).get_data(as_text=True)
+    assert form.index('name="red_flags_emergency"') < form.index('name="red_flags_contact_team"')
+    # The error summary lists them in the same order as the form.
+    errors = nurse.post_form(edit_url(actors), summary_data(red_flags_emergency="", red_flags_contact_team="")).get_data(as_text=True)
+    assert errors.index('href="#red_flags_emergency"') < errors.index('href="#red_flags_contact_team"')
+
+    nurse.post_form(edit_url(actors), summary_data())
+    patient = new_client()
+    sign_in_as(patient, actors.patient_a)
+    for html in (nurse.get(view_url(actors)).get_data(as_text=True),
+                 patient.get("/my-care/treatment-summary").get_data(as_text=True)):
+        emergency = html.index("Call 999 or your 24-hour line, or go to A&amp;E, if you have")
+        same_day = html.index("Contact your cancer team the same day if you have")
+        assert emergency < same_day
+        assert html.index("Chest pain") < html.index("A new lump")
+        # Marked as an emergency: the NHS.UK emergency care card, heavier still when printed.
+        assert 'nhsuk-card--care--emergency app-eots__box app-eots__emergency' in html
+
+
+def test_phone_numbers_in_who_to_contact_can_be_tapped_and_the_text_stays_escaped(app, nurse, actors, new_client):
+    contacts = ("Breast care nurses, 020 7946 0123, 9am to 5pm\n"
+                "<script>alert(1)</script> (01632) 960123\n"
+                "Out of hours: +44 20 7946 0999\n"
+                "Ward 7, extension 4567, NHS number 943 476 5919")
+    nurse.post_form(edit_url(actors), summary_data(contacts=contacts))
+    patient = new_client()
+    sign_in_as(patient, actors.patient_a)
+    for html in (nurse.get(view_url(actors)).get_data(as_text=True),
+                 patient.get("/my-care/treatment-summary").get_data(as_text=True)):
+        assert '<a href="tel:02079460123" class="app-tel">020 7946 0123</a>, 9am to 5pm' in html
+        assert '&lt;script&gt;alert(1)&lt;/script&gt; <a href="tel:01632960123" class="app-tel">(01632) 960123</a>' in html
+        assert '<a href="tel:+442079460999" class="app-tel">+44 20 7946 0999</a>' in html
+        assert "<script>alert(1)" not in html
+        assert 'tel:4567' not in html and 'tel:9434765919' not in html
+    # Only "Who to contact" is changed: a number in other text stays text.
+    nurse.post_form(edit_url(actors), summary_data(base_version=1, gp_actions="Call 020 7946 0123"))
+    assert 'tel:02079460123' not in nurse.get(view_url(actors)).get_data(as_text=True).split("Actions for the GP")[1]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Call 020 7946 0123", 'Call <a href="tel:02079460123" class="app-tel">020 7946 0123</a>'),
+    ("07700-900123.", '<a href="tel:07700900123" class="app-tel">07700-900123</a>.'),
+    ("0113 496 0000 (Mon to Fri)", '<a href="tel:01134960000" class="app-tel">0113 496 0000</a> (Mon to Fri)'),
+    ("020 7946 0123 9am to 5pm", '<a href="tel:02079460123" class="app-tel">020 7946 0123</a> 9am to 5pm'),
+    ("15/09/2026, 2026-09-15", "15/09/2026, 2026-09-15"),
+    ("Room 0123", "Room 0123"),
+    ("<b>0800 123 4567</b>", '&lt;b&gt;<a href="tel:08001234567" class="app-tel">0800 123 4567</a>&lt;/b&gt;'),
+    ('"onmouseover=alert(1) 020 7946 0123', '&#34;onmouseover=alert(1) <a href="tel:02079460123" class="app-tel">020 7946 0123</a>'),
+    ("", ""),
+])
+def test_phone_links_are_built_from_escaped_pieces(app, text, expected):
+    from markupsafe import Markup
+
+    from app.followup.routes import phone_links
+
+    with app.test_request_context():
+        result = phone_links(text)
+    assert isinstance(result, Markup) and str(result) == expected
+
+
+def test_an_overdue_test_is_called_overdue_in_the_follow_up_plan_prefilled_for_the_gp(app, nurse, actors):
+    from app.followup.models import SurveillanceTest
+
+    with app.app_context():
+        db.session.add_all([
+            SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=date(2020, 9, 15)),
+            SurveillanceTest(patient_id=actors.profile_a, name="Mammogram", interval_months=12, next_due=date(2099, 1, 9)),
+        ])
+        db.session.commit()
+    html = nurse.get(edit_url(actors)).get_data(as_text=True)
+    assert "CT scan: every year, next due 15 September 2020 (overdue)" in html
+    assert "Mammogram: every year, next due 9 January 2099\n" in html or "next due 9 January 2099</textarea>" in html

@@ -75,11 +75,50 @@ def test_only_patients_have_a_contacts_page(client, actors):
 
 def test_urgent_help_gives_the_teams_24_hour_line_as_a_link_that_dials(app, patient, actors):
     give_contacts(app, actors)
+    raw = patient.get("/hna").get_data(as_text=True)
+    assert "Acute oncology 24-hour line: call <a href=\"tel:02079460999\"" in raw
     for url in ("/my-care", "/hna"):
         raw = patient.get(url).get_data(as_text=True)
-        assert "Acute oncology 24-hour line: call <a href=\"tel:02079460999\"" in raw, url
+        assert 'href="tel:02079460999"' in raw, url
         assert 'href="tel:999"' in raw and 'href="tel:111"' in raw
         assert "does not replace urgent care" in raw
+
+
+FEELING_UNWELL = ("If you have had chemotherapy or immunotherapy and feel unwell or have a temperature of "
+                  "37.5°C or more, call Acute oncology 24-hour line now:")
+
+
+@pytest.mark.parametrize("url", ["/my-care", "/my-care/contacts"])
+def test_feeling_unwell_and_the_24_hour_line_come_first_and_only_once(app, patient, actors, url):
+    """On a small phone the urgent advice used to start far down the home page, and the
+    24-hour line came last on the contacts page, after the GP."""
+    give_contacts(app, actors)
+    body = page(patient.get(url))
+    assert "Feeling unwell?" in body and FEELING_UNWELL in body
+    line = body.index('href="tel:02079460999"')
+    assert body.count('href="tel:02079460999"') == 1  # said once, not again further down
+    assert line < body.index("Nurse A")  # before the key worker
+    assert line < body.index('href="tel:02079460123"')  # and the team's own number
+    assert line < body.index("In an emergency call") < body.index('href="tel:111"')
+    assert body.count("If you need help urgently") == 0  # the longer box is not repeated
+    assert "style=" not in body.split("<main", 1)[1]
+
+
+def test_the_contacts_page_orders_24_hour_line_team_gp_then_999_and_111(app, patient, actors):
+    give_contacts(app, actors)
+    body = page(patient.get("/my-care/contacts"))
+    order = [body.index(marker) for marker in (
+        'href="tel:02079460999"', "Your hospital team", 'href="tel:02079460123"',
+        "Your GP practice", 'href="tel:02079460000"', "Other urgent help", 'href="tel:111"')]
+    assert order == sorted(order)
+
+
+@pytest.mark.parametrize("url", ["/my-care", "/my-care/contacts"])
+def test_feeling_unwell_without_a_24_hour_line_gives_plain_advice(patient, url):
+    body = page(patient.get(url))
+    assert "Feeling unwell?" in body
+    assert "call the 24-hour acute oncology line your team gave you now" in body
+    assert "tel:0" not in body and 'href="tel:999"' in body
 
 
 def test_urgent_help_falls_back_to_plain_advice_without_a_24_hour_line(patient):
@@ -121,7 +160,88 @@ def test_the_home_page_shows_an_offer_with_who_and_when(app, patient, actors):
     assert "Your care team has asked you to fill in a needs assessment" in body
     assert f"Nurse A asked you on {long_date(london_today())}." in body
     assert 'href="/hna" role="button"' in page(patient.get("/my-care"))
-    assert "Start your needs assessment" in body
+    assert "Start the assessment Nurse A asked you to do" in body
+    assert "Continue" not in body
+
+
+def offer_from_nurse_a(app, actors):
+    with app.app_context():
+        service.offer(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
+                      PathwayPoint.DIAGNOSIS)
+        db.session.commit()
+
+
+def test_an_offered_assessment_never_opened_is_started_not_continued(app, patient, actors):
+    offer_from_nurse_a(app, actors)
+    body = page(patient.get("/hna"))
+    assert "Continue where you left off" not in body and "You started this assessment" not in body
+    assert "Start the assessment Nurse A asked you to do" in body
+    assert f"Nurse A from your care team asked you on {long_date(london_today())} to fill this in" in body
+
+    # Once they have answered something, it is theirs to continue.
+    patient.post_form("/hna/start")
+    patient.post_form("/hna/questions/distress", {"distress": "3", "action": "later"})
+    body = page(patient.get("/hna"))
+    assert "Continue where you left off" in body and "You started this assessment on" in body
+    assert "Start the assessment Nurse A asked you to do" not in body
+    assert "Continue your assessment" in page(patient.get("/my-care"))
+
+
+def send_an_assessment(app, actors) -> int:
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        hna = service.start_or_resume(profile)
+        hna.answers = {"distress": 2}
+        hna.status, hna.submitted_at = HNAStatus.SUBMITTED, utcnow()
+        db.session.commit()
+        return hna.id
+
+
+def test_after_sending_the_home_page_says_who_has_the_answers_and_by_when(app, patient, actors):
+    from app.hna.routes import reply_due
+
+    hna_id = send_an_assessment(app, actors)
+    with app.app_context():
+        from app.hna.models import HNA
+        due = reply_due(db.session.get(HNA, hna_id))
+    body = page(patient.get("/my-care"))
+    assert "after you tell them how you are" not in body
+    assert f"Nurse A has your answers and will contact you by {long_date(due)}." in body
+    assert "Nurse A will write a plan with you, using the answers you sent." in body
+
+
+def test_after_sending_the_reply_date_is_the_queue_items(app, patient, actors):
+    from datetime import timedelta
+
+    from app.triage.models import ItemStatus, QueueItem
+    from app.triage.queue import ItemKind
+
+    hna_id = send_an_assessment(app, actors)
+    due = utcnow() + timedelta(days=20)
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        profile.key_worker_id = None
+        item = QueueItem(team_id=actors.team_a, patient_id=actors.profile_a, kind=ItemKind.HNA_NEW, reason="New",
+                         source_key=f"hna:{hna_id}", hna_id=hna_id, due_at=due)
+        db.session.add(item)
+        db.session.commit()
+        item_id = item.id
+    body = page(patient.get("/my-care"))
+    assert f"Your care team has your answers and will contact you by {long_date(due)}." in body
+
+    # Late: no date in the past, but what to do. Done: no date at all.
+    with app.app_context():
+        db.session.get(QueueItem, item_id).due_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    body = page(patient.get("/my-care"))
+    assert ("Your care team has your answers. If you have not heard from them yet, "
+            '<a href="/my-care/contacts">contact your team</a>.') in body
+    with app.app_context():
+        item = db.session.get(QueueItem, item_id)
+        item.status, item.resolved_at = ItemStatus.RESOLVED, utcnow()
+        db.session.commit()
+    body = page(patient.get("/my-care"))
+    assert "Your care team has your answers." in body and "will contact you by" not in body
 
 
 def test_the_home_page_without_an_offer_invites_the_person_to_start(patient):
@@ -159,7 +279,7 @@ def test_the_demo_has_contacts_an_offer_and_each_areas_records(app, client):
     sign_in_as(client, margaret_user)
     body = page(client.get("/my-care"))
     assert "Sam Taylor asked you on" in body
-    assert 'Acute oncology 24-hour line: call <a href="tel:02079460999"' in body
+    assert 'call Acute oncology 24-hour line now:' in body and 'href="tel:02079460999"' in body
 
 
 def test_urgent_advice_under_a_symptom_on_the_question_page_gives_the_24_hour_line(app, patient, actors):

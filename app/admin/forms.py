@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..forms import phone_number
-from ..triage.queue import ItemKind
+from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 
 ROLE_OPTIONS = [SelectChoice("nurse", "Nurse or key worker"), SelectChoice("admin", "Admin")]
 
@@ -31,6 +31,16 @@ class QuestionnaireForm(FlaskForm):
     )
 
 
+OUT_OF_HOURS_CHECK = "I have checked this number by calling it"
+OUT_OF_HOURS_CHECK_MESSAGE = ("Call the new out-of-hours number to check it, then tick ‘I have checked this number by "
+                              "calling it’. Patients tap it in an emergency")
+LONGER_WAIT = "Red flags will wait more than the same working day"
+LONGER_WAIT_MESSAGE = ("Tick ‘Red flags will wait more than the same working day’ to keep a target above 0 for "
+                       "red-flag symptoms or emergency reports, or set them to 0")
+# Phoned the same working day unless an admin confirms otherwise.
+SAME_DAY_KINDS = (ItemKind.EMERGENCY, ItemKind.RED_FLAG)
+
+
 class TeamContactsForm(FlaskForm):
     """A team's single points of contact, shown to its patients, and its response targets.
     One target field per queue item kind is added by `team_contacts_form`. `version` is the
@@ -43,6 +53,32 @@ class TeamContactsForm(FlaskForm):
     email = StringField("Team email address", validators=[Optional(), Email("Enter an email address in the correct format, like team@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
     out_of_hours_name = StringField("Name of the out-of-hours line", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
     out_of_hours_phone = StringField("Out-of-hours phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the out-of-hours phone number, like 020 7946 0999")])
+    # Patients tap the 24-hour line in an emergency: a new or changed number is saved only once
+    # the admin says they have rung it. Needed only when the number changes (see below).
+    out_of_hours_phone_checked = BooleanField(OUT_OF_HOURS_CHECK)
+    # Red flags and emergencies are phoned the same working day (target 0). A longer target is
+    # allowed, but only when the admin says so in so many words.
+    longer_red_flag_wait = BooleanField(LONGER_WAIT)
+
+    # What is saved now, set by the view: the confirmations are asked for only for a change.
+    saved_out_of_hours_phone: str | None = None
+    saved_targets: dict | None = None
+
+    def validate_out_of_hours_phone_checked(self, field):
+        typed = (self.out_of_hours_phone.data or "").strip()
+        if typed and typed != (self.saved_out_of_hours_phone or "") and not self.out_of_hours_phone.errors and not field.data:
+            raise ValidationError(OUT_OF_HOURS_CHECK_MESSAGE)
+
+    def validate_longer_red_flag_wait(self, field):
+        saved = self.saved_targets or {}
+        for kind in SAME_DAY_KINDS:
+            target = getattr(self, target_field_name(kind))
+            value = (target.data or "").strip()
+            if not (value.isdigit() and value.isascii() and int(value) <= 10):
+                continue
+            days = int(value)
+            if days > 0 and days != saved.get(kind.value, DEFAULT_TARGET_WORKING_DAYS[kind]) and not field.data:
+                raise ValidationError(LONGER_WAIT_MESSAGE)
 
 
 TARGET_LABELS = {

@@ -18,6 +18,7 @@ from ..timeutil import utcnow
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from . import bp
 from .forms import (
+    SAME_DAY_KINDS,
     TARGET_LABELS,
     QuestionnaireForm,
     StaffForm,
@@ -110,6 +111,8 @@ def _team_page(record: Team, form, conflict: list[dict] | None = None, unchecked
         "admin/team.html", team=record, form=form, conflict=conflict, unchecked=unchecked,
         target_fields=[(getattr(form, target_field_name(k)), TARGET_LABELS[k], DEFAULT_TARGET_WORKING_DAYS[k]) for k in ItemKind],
         saved_targets=[(TARGET_LABELS[k], (record.response_targets or {}).get(k.value, DEFAULT_TARGET_WORKING_DAYS[k])) for k in ItemKind],
+        same_day_waits=[f"{TARGET_LABELS[k]}: {days} working day{'' if days == 1 else 's'}" for k in SAME_DAY_KINDS
+                        if (days := (record.response_targets or {}).get(k.value, DEFAULT_TARGET_WORKING_DAYS[k])) > 0],
     )
 
 
@@ -132,6 +135,8 @@ def team(team_id: int):
         refuse("team.access_refused", subject=f"team:{team_id}")
     form = team_contacts_form(obj=None if request.method == "POST" else record)
     targets = record.response_targets or {}
+    # The ticks are asked for only when the 24-hour line or a same-day target changes.
+    form.saved_out_of_hours_phone, form.saved_targets = record.out_of_hours_phone, targets
     if request.method == "GET":
         form.version.data = str(record.version)
         for kind in ItemKind:
@@ -167,7 +172,15 @@ def team(team_id: int):
         except StaleDataError:
             db.session.rollback()
             return _team_conflict(db.session.get(Team, team_id), form)
-        audit("team.update", subject=f"team:{record.id}", fields=changed, version=record.version)
+        # What the admin confirmed (never the values): that they rang the new 24-hour line, and
+        # that red flags or emergencies may now wait longer than the same working day.
+        confirmed = [name for name, given in (
+            ("out_of_hours_phone_checked", "out_of_hours_phone" in changed and record.out_of_hours_phone),
+            ("longer_red_flag_wait", "response_targets" in changed and any(
+                wanted.get(k.value, 0) > 0 and wanted.get(k.value) != targets.get(k.value) for k in SAME_DAY_KINDS)),
+        ) if given]
+        audit("team.update", subject=f"team:{record.id}", fields=changed, version=record.version,
+              **({"confirmed": confirmed} if confirmed else {}))
         db.session.commit()
         flash(f"Contacts for ‘{record.name}’ saved. Their patients see them straight away.", "success")
         return redirect(url_for("admin.team", team_id=record.id))

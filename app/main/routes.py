@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from config import BASE_DIR
 
@@ -36,7 +36,27 @@ def patient_home():
         "main/patient_home.html", profile=profile,
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,
+        hna_reply=_reply_to(sent[0]) if sent else None,
     )
+
+
+def _reply_to(hna) -> dict:
+    """What the patient is told about the reply to the assessment they sent: by when the team
+    will contact them (its open queue item's due date, else the same target the team's pages
+    compute), whether that date has passed, or that the team has already dealt with it."""
+    from ..hna.routes import reply_due
+    from ..timeutil import utcnow
+    from ..triage.models import ItemStatus, QueueItem
+
+    items = list(db.session.scalars(select(QueueItem).where(QueueItem.hna_id == hna.id)))
+    open_items = [item for item in items if item.status is not ItemStatus.RESOLVED]
+    if open_items:
+        due = min(item.due_at for item in open_items)
+    elif items:
+        return {"by": None, "late": False, "done": True}
+    else:
+        due = reply_due(hna)
+    return {"by": due, "late": utcnow() > due, "done": False}
 
 
 @bp.get("/my-care/contacts")

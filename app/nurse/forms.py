@@ -39,6 +39,8 @@ class EditPatientForm(FlaskForm):
     phone = StringField("Patient's phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
     # Choices are the team's active nurses ("" for none), set by the view; checked below.
     key_worker_id = SelectField("Key worker", choices=[], validate_choice=False)
+    # PATHWAY_CHOICES, and the patient's current pathway if it is no longer one of them (set by the view).
+    tumour_pathway = SelectField("Tumour pathway", choices=[], validate_choice=False)
     gp_practice_name = StringField("GP practice (optional)", validators=[Optional(), Length(max=200, message="GP practice must be 200 characters or fewer")])
     gp_practice_phone = StringField("GP practice phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the GP practice phone number, like 020 7946 0000")])
     gp_practice_address = StringField("GP practice address (optional)", validators=[Optional(), Length(max=300, message="Address must be 300 characters or fewer")])
@@ -46,6 +48,10 @@ class EditPatientForm(FlaskForm):
     def validate_key_worker_id(self, field):
         if (field.data or "") not in {str(choice.value) for choice in field.choices}:
             raise ValidationError("Choose a key worker from the list, or no key worker")
+
+    def validate_tumour_pathway(self, field):
+        if not field.data or field.data not in {str(choice.value) for choice in field.choices}:
+            raise ValidationError("Choose the patient's tumour pathway from the list")
 
 
 class OfferHNAForm(FlaskForm):

@@ -17,6 +17,7 @@ from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..extensions import db
 from ..models import AuditEvent, PatientProfile, Role, User, UserSession
+from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
 from . import bp
 from .forms import STAFF_PATHWAY_POINT_LABELS, EditPatientForm, NewPatientForm, OfferHNAForm
 
@@ -147,6 +148,7 @@ EDITABLE_FIELDS = {
     "date_of_birth": "date of birth",
     "phone": "patient's phone number",
     "key_worker_id": "key worker",
+    "tumour_pathway": "tumour pathway",
     "gp_practice_name": "GP practice",
     "gp_practice_phone": "GP practice phone number",
     "gp_practice_address": "GP practice address",
@@ -167,6 +169,15 @@ def _key_worker_choices(profile: PatientProfile) -> list[SelectChoice]:
     return choices
 
 
+def _pathway_choices(profile: PatientProfile) -> list[SelectChoice]:
+    """The known pathways; a current pathway no longer among them stays listed, so saving other
+    details never changes the pathway by accident."""
+    choices = [SelectChoice(key, name) for key, name in PATHWAY_CHOICES]
+    if profile.tumour_pathway and profile.tumour_pathway not in PATHWAYS:
+        choices.append(SelectChoice(profile.tumour_pathway, f"{profile.tumour_pathway} (no longer listed)"))
+    return choices
+
+
 def _typed_values(form: EditPatientForm) -> dict:
     """What the nurse asked for, in the record's own terms."""
     def text(field) -> str | None:
@@ -178,6 +189,7 @@ def _typed_values(form: EditPatientForm) -> dict:
         "date_of_birth": form.date_of_birth.data,
         "phone": text(form.phone),
         "key_worker_id": int(form.key_worker_id.data) if form.key_worker_id.data else None,
+        "tumour_pathway": form.tumour_pathway.data,
         "gp_practice_name": text(form.gp_practice_name),
         "gp_practice_phone": text(form.gp_practice_phone),
         "gp_practice_address": text(form.gp_practice_address),
@@ -253,6 +265,7 @@ def edit_patient(patient_id: int):
     profile = patient_for_staff(patient_id)
     form = EditPatientForm(obj=None if request.method == "POST" else profile)
     form.key_worker_id.choices = _key_worker_choices(profile)
+    form.tumour_pathway.choices = _pathway_choices(profile)
     if request.method == "GET":
         form.version.data = str(profile.version)
         form.key_worker_id.data = str(profile.key_worker_id) if profile.key_worker_id else ""
@@ -275,6 +288,7 @@ def edit_patient(patient_id: int):
             if not changed:
                 flash("Nothing was changed.", "info")
                 return redirect(url_for("nurse.patient", patient_id=profile.id))
+            old_pathway = profile.tumour_pathway
             for name in changed:
                 setattr(profile, name, wanted[name])
             if {"given_name", "family_name"} & set(changed):
@@ -287,8 +301,12 @@ def edit_patient(patient_id: int):
                 conflict = _changes_since(profile, seen_version)
             else:
                 audit("patient.update", patient=profile, fields=changed, version=profile.version)
+                if "tumour_pathway" in changed:  # as the follow-up page records it
+                    audit("patient.pathway_change", patient=profile, old=old_pathway, new=profile.tumour_pathway)
                 db.session.commit()
-                flash(f"{profile.full_name}'s details are saved.", "success")
+                flash(f"{profile.full_name}'s details are saved."
+                      + (f" Tumour pathway changed to {pathway_name(profile.tumour_pathway)}." if "tumour_pathway" in changed else ""),
+                      "success")
                 return redirect(url_for("nurse.patient", patient_id=profile.id))
     if conflict is not None:
         # Nothing is saved; the next save is checked against the record as it is now.

@@ -19,6 +19,8 @@ CONTACTS = {
     "out_of_hours_name": "Acute oncology 24-hour line",
     "out_of_hours_phone": "020 7946 0999",
 }
+# A new 24-hour line is saved only when the admin says they rang it.
+RANG_IT = {"out_of_hours_phone_checked": "y"}
 
 
 @pytest.fixture
@@ -74,7 +76,7 @@ def test_the_page_shows_the_default_response_targets(admin, actors):
 
 
 def test_an_admin_saves_contacts_and_targets_and_it_is_audited(app, admin, actors):
-    response = save(admin, actors.team_a, {**CONTACTS, **targets(reentry=1, hna_new=3)},
+    response = save(admin, actors.team_a, {**CONTACTS, **RANG_IT, **targets(reentry=1, hna_new=3)},
                                follow_redirects=True)
     assert "Contacts for ‘Team A’ saved." in page(response)
     saved = team(app, actors.team_a)
@@ -82,7 +84,8 @@ def test_an_admin_saves_contacts_and_targets_and_it_is_audited(app, admin, actor
     assert saved.response_targets == {"reentry": 1, "hna_new": 3}  # only what differs from the default
     [event] = updates(app)
     assert (event.actor_id, event.subject) == (actors.admin, f"team:{actors.team_a}")
-    assert event.detail == {"fields": [*CONTACTS, "response_targets"], "version": 2}
+    assert event.detail == {"fields": [*CONTACTS, "response_targets"], "version": 2,
+                            "confirmed": ["out_of_hours_phone_checked"]}
     assert team(app, actors.team_b).phone is None
 
     # Shown again as saved; saving the same again changes nothing.
@@ -137,7 +140,7 @@ def test_a_team_that_does_not_exist_answers_404_and_is_audited(app, admin):
 
 
 def test_a_nurse_sees_the_teams_contacts_read_only_on_the_patient_page(app, admin, client, new_client, actors):
-    save(admin, actors.team_a, {**CONTACTS, **targets()})
+    save(admin, actors.team_a, {**CONTACTS, **RANG_IT, **targets()})
     nurse = new_client()
     sign_in_as(nurse, actors.nurse_a)
     body = page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
@@ -156,13 +159,14 @@ def add_admin(app) -> int:
 
 def form_on(body: str) -> dict:
     """Every value the contacts form would send, as a browser would."""
-    return {name: html.unescape(value) for name, value in
-            re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body) if name != "csrf_token"}
+    return {name: html.unescape(value) for tag, name, value in
+            re.findall(r'(<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"[^>]*>)', body)
+            if name != "csrf_token" and ('type="checkbox"' not in tag or re.search(r"\schecked\b", tag))}
 
 
 def test_two_admins_saving_at_once_never_overwrite_each_other(app, admin, new_client, actors):
     # This admin opens the page; Admin Bo opens it too and saves a new phone number first.
-    mine = {**CONTACTS, **targets(reentry=1), "version": shown_version(admin, actors.team_a), "phone": ""}
+    mine = {**CONTACTS, **RANG_IT, **targets(reentry=1), "version": shown_version(admin, actors.team_a), "phone": ""}
     bo = new_client()
     sign_in_as(bo, add_admin(app))
     save(bo, actors.team_a, {"phone": "020 7946 0777", **targets()})
@@ -192,7 +196,7 @@ def test_two_admins_saving_at_once_never_overwrite_each_other(app, admin, new_cl
 
 
 def test_a_save_without_the_version_it_was_based_on_is_not_saved_until_checked(app, admin, actors):
-    response = admin.post_form(f"/admin/teams/{actors.team_a}", {**CONTACTS, **targets()})
+    response = admin.post_form(f"/admin/teams/{actors.team_a}", {**CONTACTS, **RANG_IT, **targets()})
     assert response.status_code == 200
     assert "Your changes have not been saved yet" in page(response)
     again = form_on(response.get_data(as_text=True))
@@ -207,7 +211,7 @@ def test_a_save_racing_past_the_version_check_is_caught_by_the_database(app, adm
     the second one."""
     from app.admin import routes
 
-    data = {**CONTACTS, **targets(), "version": shown_version(admin, actors.team_a)}
+    data = {**CONTACTS, **RANG_IT, **targets(), "version": shown_version(admin, actors.team_a)}
     real = routes.target_field_name
     raced = []
 
@@ -251,3 +255,67 @@ def test_the_contacts_form_lives_with_the_admin_forms_and_checks_phones_the_shar
     assert not hasattr(routes, "_phone_check")
     assert not [name for name, value in vars(routes).items()
                 if isinstance(value, type) and value.__module__ == routes.__name__]  # no form classes left in routes
+
+
+# ---------------------------------------------------------------- confirmations
+
+
+LONGER_WAIT_ERROR = ("Tick ‘Red flags will wait more than the same working day’ to keep a target above 0 for "
+                     "red-flag symptoms or emergency reports, or set them to 0")
+RANG_IT_ERROR = "Call the new out-of-hours number to check it, then tick ‘I have checked this number by calling it’"
+
+
+@pytest.mark.parametrize("kind", ["red_flag", "emergency"])
+def test_a_same_day_target_above_0_needs_a_tick_and_says_so(app, admin, actors, kind):
+    data = {**CONTACTS, **RANG_IT, **targets(**{kind: 1, "reentry": 3})}
+    response = save(admin, actors.team_a, data)
+    raw = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert LONGER_WAIT_ERROR in page(response) and "There is a problem" in raw
+    assert 'href="#longer_red_flag_wait"' in raw
+    typed = form_on(raw)  # everything typed is kept, the other tick too
+    assert (typed[f"target_{kind}"], typed["target_reentry"], typed["phone"]) == ("1", "3", CONTACTS["phone"])
+    assert typed["out_of_hours_phone_checked"] == "y" and "longer_red_flag_wait" not in typed
+    assert team(app, actors.team_a).phone is None and updates(app) == []
+
+    response = admin.post_form(f"/admin/teams/{actors.team_a}", {**typed, "longer_red_flag_wait": "y"},
+                               follow_redirects=True)
+    assert "Contacts for ‘Team A’ saved." in page(response)
+    assert "Red flags wait more than the same working day" in page(response)  # said on the page from now on
+    assert team(app, actors.team_a).response_targets == {kind: 1, "reentry": 3}
+    [event] = updates(app)
+    assert event.detail["confirmed"] == ["out_of_hours_phone_checked", "longer_red_flag_wait"]
+
+    # Saved once, it is not asked again for other changes.
+    response = save(admin, actors.team_a, {**CONTACTS, **targets(**{kind: 1, "reentry": 3}), "hours": "Always"},
+                    follow_redirects=True)
+    assert "Contacts for ‘Team A’ saved." in page(response)
+    assert "confirmed" not in updates(app)[-1].detail
+
+
+def test_same_day_targets_need_no_tick(app, admin, actors):
+    response = save(admin, actors.team_a, {**CONTACTS, **RANG_IT, **targets(red_flag=0, emergency=0)},
+                    follow_redirects=True)
+    assert "Contacts for ‘Team A’ saved." in page(response)
+    assert "Red flags wait more than the same working day" not in page(response)
+
+
+def test_a_new_or_changed_24_hour_line_needs_a_tick_that_it_was_rung(app, admin, actors):
+    response = save(admin, actors.team_a, {**CONTACTS, **targets()})
+    raw = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert RANG_IT_ERROR in page(response) and 'href="#out_of_hours_phone_checked"' in raw
+    assert form_on(raw)["out_of_hours_phone"] == CONTACTS["out_of_hours_phone"]
+    assert team(app, actors.team_a).out_of_hours_phone is None
+
+    save(admin, actors.team_a, {**CONTACTS, **RANG_IT, **targets()})
+    assert team(app, actors.team_a).out_of_hours_phone == CONTACTS["out_of_hours_phone"]
+    # The same number again: no tick needed. A different one: asked again.
+    response = save(admin, actors.team_a, {**CONTACTS, **targets(), "hours": "Always"}, follow_redirects=True)
+    assert "Contacts for ‘Team A’ saved." in page(response)
+    response = save(admin, actors.team_a, {**CONTACTS, **targets(), "out_of_hours_phone": "020 7946 0998"})
+    assert RANG_IT_ERROR in page(response)
+    assert team(app, actors.team_a).out_of_hours_phone == CONTACTS["out_of_hours_phone"]
+    # Removing it needs no call (patients are then told to call 111, or 999).
+    save(admin, actors.team_a, {**CONTACTS, **targets(), "out_of_hours_phone": ""})
+    assert team(app, actors.team_a).out_of_hours_phone is None

@@ -49,6 +49,7 @@ def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open
 
     page.get_by_label("First name").fill("Maggie")
     page.get_by_label("Key worker").select_option(label="Alex Morgan")
+    page.get_by_label("Tumour pathway").select_option(label="Lung")
 
     # Meanwhile a colleague saves a new GP phone number: nothing is overwritten, nothing lost.
     colleague = open_page("desktop")
@@ -86,8 +87,8 @@ def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open
         hna = db.session.scalar(select(HNA))
         assert (hna.offered_by_id, hna.pathway_point) == (ids["nurse"], PathwayPoint.END_OF_TREATMENT)
         saved = db.session.get(PatientProfile, ids["profile"])
-        assert (saved.phone, saved.gp_practice_phone, saved.key_worker_id) == (
-            "07700 900 314", "020 7946 0777", ids["colleague"])
+        assert (saved.phone, saved.gp_practice_phone, saved.key_worker_id, saved.tumour_pathway) == (
+            "07700 900 314", "020 7946 0777", ids["colleague"], "lung")
 
     # The patient, on their phone, sees the offer and their contacts.
     patient = open_page("phone")
@@ -104,8 +105,11 @@ def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open
     assert phone.get_by_role("link", name="999", exact=True).first.get_attribute("href") == "tel:999"
     patient.axe("patient contacts")
     phone.get_by_role("link", name="Back to your care").click()
-    phone.get_by_role("button", name="Start your needs assessment").click()
+    phone.get_by_role("button", name="Start the assessment Sam Taylor asked you to do").click()
     phone.wait_for_url("**/hna")
+    phone.get_by_role("button", name="Start the assessment Sam Taylor asked you to do").wait_for()
+    assert "Continue where you left off" not in phone.inner_text("main")
+    patient.axe("needs assessment start, offered and not opened")
     patient.assert_clean()
 
 
@@ -132,3 +136,76 @@ def test_an_admin_sets_the_teams_contacts(live_server, open_page):
     with live_server.app.app_context():
         team = db.session.get(Team, ids["team"])
         assert (team.phone, team.response_targets) == ("020 7946 0124", {"reentry": 1})
+
+
+PHONE_SCREEN_HEIGHT = 844  # the phone viewport in conftest.PHONE
+
+
+def test_on_a_phone_the_24_hour_line_is_on_the_first_screen(live_server, open_page):
+    """A worried patient on a small phone finds the 24-hour line without scrolling, on their
+    home page and their contacts page, even with an offer, a care plan card and more below."""
+    ids = seed(live_server.app)
+    with live_server.app.app_context():
+        from app.hna import service
+
+        service.offer(db.session.get(PatientProfile, ids["profile"]), db.session.get(User, ids["nurse"]),
+                      PathwayPoint.DIAGNOSIS)
+        db.session.commit()
+    patient = open_page("phone")
+    phone = patient.page
+    sign_in_browser(patient, live_server, ids["patient"])
+    for path, label in (("/my-care", "patient home"), ("/my-care/contacts", "patient contacts")):
+        patient.goto(path)
+        box = phone.locator("#feeling-unwell")
+        assert "Feeling unwell?" in box.inner_text()
+        line = box.get_by_role("link", name="020 7946 0999")
+        assert line.get_attribute("href") == "tel:02079460999"
+        top = line.bounding_box()["y"]
+        assert top < PHONE_SCREEN_HEIGHT, f"{label}: the 24-hour line starts {top}px down"
+        assert line.bounding_box()["height"] >= 44  # a tap target big enough on an old phone
+        assert phone.get_by_role("link", name="020 7946 0999").count() == 1  # said once
+        patient.axe(label + " on a phone")
+
+
+def test_a_nurse_changes_only_the_tumour_pathway_on_the_edit_page(live_server, open_page):
+    ids = seed(live_server.app)
+    nurse = open_page("desktop")
+    page = nurse.page
+    sign_in_browser(nurse, live_server, ids["nurse"])
+    nurse.goto(f"/nurse/patients/{ids['profile']}")
+    page.get_by_role("link", name="Change tumour pathway").click()
+    page.wait_for_url(f"**/nurse/patients/{ids['profile']}/edit#tumour_pathway")
+    page.get_by_label("Tumour pathway").select_option(label="Colorectal (bowel)")
+    nurse.axe("edit patient, pathway")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Tumour pathway changed to Colorectal (bowel).").wait_for()
+    nurse.axe("patient hub after changing the pathway")
+    with live_server.app.app_context():
+        assert db.session.get(PatientProfile, ids["profile"]).tumour_pathway == "colorectal"
+
+
+def test_an_admin_confirms_a_longer_red_flag_wait_and_a_new_24_hour_line(live_server, open_page):
+    ids = seed(live_server.app)
+    admin = open_page("desktop")
+    page = admin.page
+    sign_in_browser(admin, live_server, ids["admin"])
+    admin.goto(f"/admin/teams/{ids['team']}")
+    page.get_by_label("Red-flag symptoms").fill("1")
+    page.get_by_label("Out-of-hours phone number").fill("020 7946 0998")
+    page.get_by_role("button", name="Save contacts").click()
+    summary = page.locator(".nhsuk-error-summary")
+    summary.wait_for()
+    assert "Red flags will wait more than the same working day" in summary.inner_text()
+    assert "I have checked this number by calling it" in summary.inner_text()
+    assert page.get_by_label("Red-flag symptoms").input_value() == "1"
+    assert page.get_by_label("Out-of-hours phone number").input_value() == "020 7946 0998"
+    admin.axe("team contacts, confirmations missing")
+    page.get_by_label("Red flags will wait more than the same working day").check()
+    page.get_by_label("I have checked this number by calling it").check()
+    page.get_by_role("button", name="Save contacts").click()
+    page.get_by_text("Contacts for ‘Breast Cancer Nurses’ saved.").wait_for()
+    page.get_by_role("heading", name="Red flags wait more than the same working day").wait_for()
+    admin.axe("team contacts, longer red-flag wait saved")
+    with live_server.app.app_context():
+        team = db.session.get(Team, ids["team"])
+        assert (team.out_of_hours_phone, team.response_targets) == ("020 7946 0998", {"red_flag": 1})

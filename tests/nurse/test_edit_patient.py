@@ -25,13 +25,14 @@ def page(response) -> str:
 
 def form_on(body: str) -> dict:
     """Every value the edit form would send, as a browser would: inputs (hidden ones too) and
-    the chosen key worker."""
+    the chosen key worker and tumour pathway."""
     data = {name: html.unescape(value) for name, value in
             re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body)}
     data.pop("csrf_token", None)
-    select = re.search(r'<select[^>]*name="key_worker_id".*?</select>', body, re.S).group(0)
-    chosen = re.search(r'<option value="([^"]*)"\s+selected', select)
-    data["key_worker_id"] = chosen.group(1) if chosen else ""
+    for name in ("key_worker_id", "tumour_pathway"):
+        select = re.search(rf'<select[^>]*name="{name}".*?</select>', body, re.S).group(0)
+        chosen = re.search(r'<option value="([^"]*)"\s+selected', select)
+        data[name] = chosen.group(1) if chosen else ""
     return data
 
 
@@ -274,3 +275,78 @@ def test_the_patient_pages_use_the_shared_date_filters_not_strftime():
 def test_a_patients_details_page_shows_dates_in_words(app, nurse, actors):
     body = page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
     assert "17 May 1960" in body and "Never" in body
+
+
+# ---------------------------------------------------------------- the tumour pathway
+
+
+def pathway_events(app) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.pathway_change")))
+
+
+def test_the_tumour_pathway_is_changed_on_the_edit_page(app, nurse, actors):
+    body = page(nurse.get(f"/nurse/patients/{actors.profile_a}/edit"))
+    assert '<select class="nhsuk-select" id="tumour_pathway" name="tumour_pathway"' in body
+    assert "Colorectal (bowel)" in body and "Choose a pathway" not in body
+    before = profile(app, actors.profile_a).tumour_pathway
+    data = form_for(nurse, actors.profile_a, tumour_pathway="colorectal")
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data, follow_redirects=True)
+    assert "Tumour pathway changed to Colorectal (bowel)." in page(response)
+    assert profile(app, actors.profile_a).tumour_pathway == "colorectal"
+    assert updates(app)[-1].detail["fields"] == ["tumour_pathway"]
+    [event] = pathway_events(app)
+    assert event.detail == {"old": before, "new": "colorectal"}
+    # The patient page links to it.
+    assert f'href="/nurse/patients/{actors.profile_a}/edit#tumour_pathway"' in page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
+
+
+@pytest.mark.parametrize("value", ["", "spleen"])
+def test_a_pathway_not_in_the_list_is_refused_and_the_rest_kept(app, nurse, actors, value):
+    data = form_for(nurse, actors.profile_a, tumour_pathway=value, gp_practice_name="Typed practice")
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data)
+    body = page(response)
+    assert "Choose the patient's tumour pathway from the list" in body and "There is a problem" in body
+    assert 'value="Typed practice"' in body
+    assert profile(app, actors.profile_a).gp_practice_name is None and pathway_events(app) == []
+
+
+def test_a_pathway_no_longer_listed_is_kept_when_other_details_are_saved(app, nurse, actors):
+    with app.app_context():
+        db.session.get(PatientProfile, actors.profile_a).tumour_pathway = "old_pathway"
+        db.session.commit()
+    data = form_for(nurse, actors.profile_a, phone="07700 900 777")
+    assert data["tumour_pathway"] == "old_pathway"
+    nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data)
+    saved = profile(app, actors.profile_a)
+    assert (saved.phone, saved.tumour_pathway) == ("07700 900 777", "old_pathway")
+
+
+def test_a_colleagues_pathway_change_in_the_meantime_is_merged_not_overwritten(app, nurse, new_client, actors):
+    colleague_id = add_colleague(app, actors)
+    mine = form_for(nurse, actors.profile_a, phone="07700 900 555")
+    ada = new_client()
+    sign_in_as(ada, colleague_id)
+    ada.post_form(f"/nurse/patients/{actors.profile_a}/edit", form_for(ada, actors.profile_a, tumour_pathway="lung"))
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", mine)
+    body = page(response)
+    assert "Nurse Ada changed tumour pathway on " in body
+    assert "Their changes are now in the form: tumour pathway." in body
+    again = form_on(response.get_data(as_text=True))
+    assert (again["tumour_pathway"], again["phone"]) == ("lung", "07700 900 555")
+    nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", again)
+    saved = profile(app, actors.profile_a)
+    assert (saved.tumour_pathway, saved.phone, saved.version) == ("lung", "07700 900 555", 3)
+
+
+def test_when_both_nurses_change_the_pathway_hers_is_kept_for_her_to_decide(app, nurse, new_client, actors):
+    colleague_id = add_colleague(app, actors)
+    mine = form_for(nurse, actors.profile_a, tumour_pathway="prostate")
+    ada = new_client()
+    sign_in_as(ada, colleague_id)
+    ada.post_form(f"/nurse/patients/{actors.profile_a}/edit", form_for(ada, actors.profile_a, tumour_pathway="lung"))
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", mine)
+    body = page(response)
+    assert "You both changed tumour pathway. The form shows what you typed" in body
+    assert form_on(response.get_data(as_text=True))["tumour_pathway"] == "prostate"
+    assert profile(app, actors.profile_a).tumour_pathway == "lung"

@@ -106,7 +106,7 @@ def test_the_patient_sees_the_offer_and_is_not_asked_the_point_again(app, nurse,
     home = page(patient.get("/my-care"))
     assert "Your care team has asked you to fill in a needs assessment" in home
     assert "Nurse A asked you on" in home
-    assert "Start your needs assessment" in home
+    assert "Start the assessment Nurse A asked you to do" in home
     response = patient.post_form("/hna/start")
     assert response.headers["Location"].endswith("/hna/questions/distress")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from .extensions import db
@@ -67,3 +67,29 @@ def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
         mapper.class_ is AuditEvent for mapper in state.all_mappers
     ):
         raise AuditLogIsAppendOnly("Audit events can be added, never changed or removed.")
+
+
+def changes_since(action: str, seen_version: int | None, field_labels: dict[str, str], *,
+                  subject: str | None = None, patient_id: int | None = None) -> list[dict]:
+    """Who changed which fields of a record after the version someone was looking at, read
+    from the audit log (`action` events recording `fields` and `version`), oldest first.
+
+    For the message shown when two people edit at once: "Sam Taylor changed the phone number at
+    10:42am". An event without a version number is shown, in case it is the one that clashed."""
+    stmt = select(AuditEvent).where(AuditEvent.action == action, AuditEvent.outcome == "success")
+    if subject is not None:
+        stmt = stmt.where(AuditEvent.subject == subject)
+    if patient_id is not None:
+        stmt = stmt.where(AuditEvent.patient_id == patient_id)
+    events = db.session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(50)).all()
+    changes = []
+    for event_ in reversed(events):
+        detail = event_.detail or {}
+        version = detail.get("version")
+        if seen_version is None or not isinstance(version, int) or version > seen_version:
+            changes.append({
+                "who": event_.actor.display_name if event_.actor else "Someone",
+                "when": event_.occurred_at,
+                "fields": [field_labels.get(name, name) for name in detail.get("fields", [])],
+            })
+    return changes

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from tests.helpers import Actors, TestClient, make_actors
+from tests.helpers import Actors, TestClient, make_actors, sign_in_as
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -125,3 +125,24 @@ def actors(app) -> Actors:
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def nurse(client, actors) -> TestClient:
+    """A nurse of team A, signed in."""
+    sign_in_as(client, actors.nurse_a)
+    return client
+
+
+@pytest.fixture
+def patient(client, actors) -> TestClient:
+    """Patient A (team A), signed in."""
+    sign_in_as(client, actors.patient_a)
+    return client
+
+
+@pytest.fixture
+def admin(client, actors) -> TestClient:
+    """The admin, signed in."""
+    sign_in_as(client, actors.admin)
+    return client

@@ -1,6 +1,7 @@
 """Test helpers: people to act as, a client that knows CSRF, and signing in without ceremony."""
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from dataclasses import dataclass
@@ -106,3 +107,8 @@ def sign_in_as(client: FlaskClient, user_id: int, method: str = "test") -> None:
         sess["_user_id"] = str(user_id)
         sess["_fresh"] = True
         sess.permanent = True
+
+
+def page(response) -> str:
+    """A response's HTML with entities decoded, for checking the words a person reads."""
+    return html.unescape(response.get_data(as_text=True))

@@ -9,17 +9,7 @@ from app.hna import service
 from app.hna.models import HNAStatus, PathwayPoint
 from app.models import PatientProfile, Team, User
 from app.timeutil import london_today, long_date, utcnow
-from tests.helpers import sign_in_as
-
-
-@pytest.fixture
-def patient(client, actors):
-    sign_in_as(client, actors.patient_a)
-    return client
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import page, sign_in_as
 
 
 def give_contacts(app, actors, **overrides) -> None:

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from ..audit import audit
+from ..audit import audit, changes_since
+from ..forms import submitted_version
 from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
@@ -81,31 +82,6 @@ CHANGE_LABELS = {
 }
 
 
-def _seen_version(form) -> int | None:
-    value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() and value.isascii() else None
-
-
-def _team_changes_since(record: Team, seen_version: int | None) -> list[dict]:
-    """Who changed which of the team's contacts after version `seen_version`, from the audit log."""
-    events = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.subject == f"team:{record.id}", AuditEvent.action == "team.update",
-            AuditEvent.outcome == "success",
-        ).order_by(AuditEvent.id.desc()).limit(50)
-    ).all()
-    changes = []
-    for event in reversed(events):
-        version = (event.detail or {}).get("version")
-        if isinstance(version, int) and (seen_version is None or version > seen_version):
-            changes.append({
-                "who": event.actor.display_name if event.actor else "Someone",
-                "when": event.occurred_at,
-                "fields": [CHANGE_LABELS.get(name, name) for name in (event.detail or {}).get("fields", [])],
-            })
-    return changes
-
-
 def _team_page(record: Team, form, conflict: list[dict] | None = None, unchecked: bool = False):
     return render_template(
         "admin/team.html", team=record, form=form, conflict=conflict, unchecked=unchecked,
@@ -119,8 +95,8 @@ def _team_page(record: Team, form, conflict: list[dict] | None = None, unchecked
 def _team_conflict(record: Team, form):
     """Nothing is saved; what this admin typed stays in the form, beside what is saved now, and
     the next save is checked against the team as it is now."""
-    seen_version = _seen_version(form)
-    conflict = _team_changes_since(record, seen_version)
+    seen_version = submitted_version(form.version)
+    conflict = changes_since("team.update", seen_version, CHANGE_LABELS, subject=f"team:{record.id}")
     audit("team.update", subject=f"team:{record.id}", outcome="conflict", seen_version=seen_version)
     db.session.commit()
     form.version.data = str(record.version)
@@ -142,12 +118,12 @@ def team(team_id: int):
         for kind in ItemKind:
             getattr(form, target_field_name(kind)).data = str(targets.get(kind.value, DEFAULT_TARGET_WORKING_DAYS[kind]))
     if form.validate_on_submit():
-        if _seen_version(form) is None:
+        if submitted_version(form.version) is None:
             # A page that does not say what it showed (one from before versions, or not a
             # browser): nothing is saved until the admin has seen what is saved now.
             form.version.data = str(record.version)
             return _team_page(record, form, unchecked=True)
-        if _seen_version(form) != record.version:
+        if submitted_version(form.version) != record.version:
             return _team_conflict(record, form)
         changed = []
         for name in CONTACT_FIELDS:

@@ -12,11 +12,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from .. import patient_search
-from ..audit import audit
+from ..audit import audit, changes_since
+from ..forms import submitted_version
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..extensions import db
-from ..models import AuditEvent, PatientProfile, Role, User, UserSession
+from ..models import PatientProfile, Role, User, UserSession
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
 from . import bp
 from .forms import STAFF_PATHWAY_POINT_LABELS, EditPatientForm, NewPatientForm, OfferHNAForm
@@ -196,31 +197,6 @@ def _typed_values(form: EditPatientForm) -> dict:
     }
 
 
-def _changes_since(profile: PatientProfile, seen_version: int | None) -> list[dict]:
-    """Who changed which details of the record after version `seen_version`, from the audit log."""
-    events = db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.patient_id == profile.id, AuditEvent.action == "patient.update",
-            AuditEvent.outcome == "success",
-        ).order_by(AuditEvent.id.desc()).limit(50)
-    ).all()
-    changes = []
-    for event in reversed(events):
-        version = (event.detail or {}).get("version")
-        if seen_version is None or not isinstance(version, int) or version > seen_version:
-            changes.append({
-                "who": event.actor.display_name if event.actor else "Someone",
-                "when": event.occurred_at,
-                "fields": [EDITABLE_FIELDS.get(name, name) for name in (event.detail or {}).get("fields", [])],
-            })
-    return changes
-
-
-def _seen_version(form: EditPatientForm) -> int | None:
-    value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() else None
-
-
 def _as_shown(values: dict) -> dict[str, str]:
     """Editable values as the form shows them, so that what the nurse saw, what she typed and
     what is saved now can be compared field by field."""
@@ -279,9 +255,9 @@ def edit_patient(patient_id: int):
     conflict: list[dict] | None = None
     merged: dict = {}
     if form.validate_on_submit():
-        seen_version = _seen_version(form)
+        seen_version = submitted_version(form.version)
         if seen_version != profile.version:
-            conflict = _changes_since(profile, seen_version)
+            conflict = changes_since("patient.update", seen_version, EDITABLE_FIELDS, patient_id=profile.id)
         else:
             wanted = _typed_values(form)
             changed = [name for name, value in wanted.items() if getattr(profile, name) != value]
@@ -298,7 +274,7 @@ def edit_patient(patient_id: int):
             except StaleDataError:
                 db.session.rollback()
                 profile = patient_for_staff(patient_id)
-                conflict = _changes_since(profile, seen_version)
+                conflict = changes_since("patient.update", seen_version, EDITABLE_FIELDS, patient_id=profile.id)
             else:
                 audit("patient.update", patient=profile, fields=changed, version=profile.version)
                 if "tumour_pathway" in changed:  # as the follow-up page records it
@@ -310,7 +286,7 @@ def edit_patient(patient_id: int):
                 return redirect(url_for("nurse.patient", patient_id=profile.id))
     if conflict is not None:
         # Nothing is saved; the next save is checked against the record as it is now.
-        audit("patient.update", patient=profile, outcome="conflict", seen_version=_seen_version(form))
+        audit("patient.update", patient=profile, outcome="conflict", seen_version=submitted_version(form.version))
         db.session.commit()
         merged = _merge_colleagues_changes(form, profile, seen)
         form.version.data = str(profile.version)

@@ -1,7 +1,6 @@
 """An admin creates teams and staff accounts, invites staff, ends sessions and closes accounts."""
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -9,15 +8,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Invitation, Role, Team, User, UserSession
-from tests.helpers import sign_in_as
+from tests.helpers import page, sign_in_as
 
 NEW_NURSE = {"display_name": "Nadia Nurse", "email": "Nadia.Nurse@NHS.net", "role": "nurse"}
-
-
-@pytest.fixture
-def admin(client, actors):
-    sign_in_as(client, actors.admin)
-    return client
 
 
 def shown_in_summary_and_beside_the_field(body: str, anchor: str, message: str) -> bool:
@@ -25,10 +18,6 @@ def shown_in_summary_and_beside_the_field(body: str, anchor: str, message: str) 
     in_summary = re.search(rf'<a href="#{anchor}"\s*>\s*{re.escape(message)}\s*</a>', body)
     beside_field = re.search(rf'<span class="nhsuk-u-visually-hidden">Error: </span>\s*{re.escape(message)}', body)
     return bool(in_summary and beside_field)
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def count(model, *where) -> int:

@@ -24,12 +24,6 @@ VALID = {
 }
 
 
-@pytest.fixture
-def admin(client, actors):
-    sign_in_as(client, actors.admin)
-    return client
-
-
 def stored(app):
     with app.app_context():
         return db.session.scalars(select(Service).order_by(Service.id)).all()

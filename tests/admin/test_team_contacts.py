@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Role, Team, User
 from app.triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
-from tests.helpers import sign_in_as
+from tests.helpers import page, sign_in_as
 
 CONTACTS = {
     "phone": "020 7946 0123",
@@ -21,16 +21,6 @@ CONTACTS = {
 }
 # A new 24-hour line is saved only when the admin says they rang it.
 RANG_IT = {"out_of_hours_phone_checked": "y"}
-
-
-@pytest.fixture
-def admin(client, actors):
-    sign_in_as(client, actors.admin)
-    return client
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def targets(**days) -> dict:

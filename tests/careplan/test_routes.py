@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from app.careplan import service
@@ -16,12 +15,6 @@ from tests.careplan.helpers import item, make_plan, make_service, submit_hna
 from tests.helpers import make_patient, sign_in_as
 
 IN_A_MONTH = date.today() + timedelta(days=30)
-
-
-@pytest.fixture
-def nurse(client, actors):
-    sign_in_as(client, actors.nurse_a)
-    return client
 
 
 def edit_url(actors, profile="profile_a") -> str:

@@ -16,12 +16,6 @@ def key() -> str:
     return uuid.uuid4().hex
 
 
-@pytest.fixture
-def patient(client, actors):
-    sign_in_as(client, actors.patient_a)
-    return client
-
-
 def save(client, step, data, idem=None, hna_id=None):
     body = {"step": step, "data": data}
     if hna_id is not None:

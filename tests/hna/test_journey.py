@@ -16,12 +16,6 @@ def location(response) -> str:
     return response.headers["Location"]
 
 
-@pytest.fixture
-def patient(client, actors):
-    sign_in_as(client, actors.patient_a)
-    return client
-
-
 def start(client) -> str:
     response = client.post_form("/hna/start")
     assert response.status_code == 302

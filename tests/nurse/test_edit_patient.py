@@ -10,17 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, PatientProfile, Role, User
-from tests.helpers import sign_in_as
-
-
-@pytest.fixture
-def nurse(client, actors):
-    sign_in_as(client, actors.nurse_a)
-    return client
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import page, sign_in_as
 
 
 def form_on(body: str) -> dict:

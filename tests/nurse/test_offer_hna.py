@@ -1,7 +1,6 @@
 """A nurse offers a Holistic Needs Assessment at a point of the pathway; the patient sees it."""
 from __future__ import annotations
 
-import html
 
 import pytest
 from sqlalchemy import func, select
@@ -11,17 +10,7 @@ from app.hna import service
 from app.hna.models import HNA, PathwayPoint
 from app.models import AuditEvent, PatientProfile, User
 from app.nurse.forms import STAFF_PATHWAY_POINT_LABELS
-from tests.helpers import sign_in_as
-
-
-@pytest.fixture
-def nurse(client, actors):
-    sign_in_as(client, actors.nurse_a)
-    return client
-
-
-def page(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+from tests.helpers import page, sign_in_as
 
 
 def hnas(app) -> list[HNA]:

@@ -29,12 +29,6 @@ VALID = {
 TOMORROW = date.today() + timedelta(days=1)
 
 
-@pytest.fixture
-def nurse(client, actors):
-    sign_in_as(client, actors.nurse_a)
-    return client
-
-
 def add_patient(nurse, **changes):
     data = {**VALID, **changes}
     return nurse.post_form("/nurse/patients/new", {k: v for k, v in data.items() if v is not None},

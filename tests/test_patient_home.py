@@ -196,8 +196,23 @@ def test_after_sending_the_home_page_says_who_has_the_answers_and_by_when(app, p
         due = reply_due(db.session.get(HNA, hna_id))
     body = page(patient.get("/my-care"))
     assert "after you tell them how you are" not in body
-    assert f"Nurse A has your answers and will contact you by {long_date(due)}." in body
+    # Nobody has taken it yet: naming the key worker would be false reassurance.
+    assert f"Your care team has your answers and will contact you by {long_date(due)}." in body
     assert "Nurse A will write a plan with you, using the answers you sent." in body
+
+
+def test_once_a_nurse_takes_the_assessment_the_home_page_names_her(app, patient, actors):
+    from app.triage.models import QueueItem
+    from app.triage.queue import ItemKind
+
+    hna_id = send_an_assessment(app, actors)
+    with app.app_context():
+        item = QueueItem(team_id=actors.team_a, patient_id=actors.profile_a, kind=ItemKind.HNA_NEW, reason="New",
+                         source_key=f"hna:{hna_id}", hna_id=hna_id, due_at=utcnow(),
+                         assignee_id=actors.nurse_b, assigned_at=utcnow())
+        db.session.add(item)
+        db.session.commit()
+    assert "Nurse B has your answers" in page(patient.get("/my-care"))
 
 
 def test_after_sending_the_reply_date_is_the_queue_items(app, patient, actors):

@@ -19,7 +19,7 @@ from ..authz import (
 from ..extensions import db
 from ..idempotency import idempotent
 from ..timeutil import utcnow
-from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, kind_for_hna
+from ..triage.queue import kind_for_hna
 from ..triage.working_days import LONDON, response_deadline
 from . import answers as rules
 from . import bp, service
@@ -61,13 +61,21 @@ def form_data(step: str) -> dict:
 
 
 def reply_due(hna: HNA):
-    """When the team aims to reply: the same rules as the team's list, so both say one thing.
-    For a draft, as if it were sent now."""
+    """When the team aims to reply: its queue item's due time once sent, else the target the
+    queue would give it (a possible urgent symptom: the same working day), as if sent now."""
+    from ..triage.service import target_working_days
+
+    item = queue_items_for([hna]).get(hna.id) if hna.submitted_at else None
+    if item is not None:
+        return item.due_at
     if hna.submitted_at:
-        high = hna.high_priority
+        high, urgent = hna.high_priority, hna.has_urgent_symptom
     else:
-        high = ((hna.answers or {}).get("distress") or 0) >= service.questionnaire_of(hna.questionnaire_version).distress.threshold
-    return response_deadline(hna.submitted_at or utcnow(), DEFAULT_TARGET_WORKING_DAYS[kind_for_hna(high)])
+        questionnaire = service.questionnaire_of(hna.questionnaire_version)
+        high = ((hna.answers or {}).get("distress") or 0) >= questionnaire.distress.threshold
+        urgent = bool(service.urgent_concerns(hna, questionnaire))
+    kind = kind_for_hna(high, urgent)
+    return response_deadline(hna.submitted_at or utcnow(), target_working_days(hna.patient.team, kind))
 
 
 def queue_items_for(hnas) -> dict:

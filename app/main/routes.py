@@ -50,13 +50,12 @@ def _reply_to(hna) -> dict:
 
     items = list(db.session.scalars(select(QueueItem).where(QueueItem.hna_id == hna.id)))
     open_items = [item for item in items if item.status is not ItemStatus.RESOLVED]
-    if open_items:
-        due = min(item.due_at for item in open_items)
-    elif items:
-        return {"by": None, "late": False, "done": True}
-    else:
-        due = reply_due(hna)
-    return {"by": due, "late": utcnow() > due, "done": False}
+    if items and not open_items:
+        return {"by": None, "late": False, "done": True, "taken_by": None}
+    due = reply_due(hna)
+    # Named only once someone has taken it: "Sam has your answers" must be true.
+    taken_by = next((item.assignee for item in open_items if item.assignee is not None), None)
+    return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 
 @bp.get("/my-care/contacts")

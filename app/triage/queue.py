@@ -57,7 +57,10 @@ def ordered(entries: list[QueueEntry]) -> list[QueueEntry]:
     return sorted(entries, key=sort_key)
 
 
-def kind_for_hna(high_distress: bool) -> ItemKind:
+def kind_for_hna(high_distress: bool, urgent_symptom: bool = False) -> ItemKind:
+    """An HNA with a possible urgent symptom is a red flag; then high distress; then the rest."""
+    if urgent_symptom:
+        return ItemKind.RED_FLAG
     return ItemKind.HNA_HIGH_DISTRESS if high_distress else ItemKind.HNA_NEW
 
 

@@ -54,14 +54,13 @@ def raise_for_hna(hna, urgent_symptoms: list[str] = ()) -> QueueItem:
     """A submitted HNA goes to its team: urgent symptoms at the top, then high distress.
 
     `urgent_symptoms` are the ticked symptoms' words, so the queue says which one it is."""
-    if hna.has_urgent_symptom:
-        kind = ItemKind.RED_FLAG
+    kind = kind_for_hna(hna.high_priority, hna.has_urgent_symptom)
+    if kind is ItemKind.RED_FLAG:
         named = "; ".join(urgent_symptoms)
         reason = f"Needs assessment: possible urgent symptom ({named})" if named else "Needs assessment: possible urgent symptom"
         if hna.distress is not None:
             reason += f"; distress {hna.distress} out of 10"
     else:
-        kind = kind_for_hna(hna.high_priority)
         reason = "Needs assessment: " + (
             f"distress {hna.distress} out of 10" if hna.distress is not None else "sent"
         )

@@ -150,3 +150,29 @@ def test_the_list_reads_every_queue_item_in_one_query(app, client, actors):
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len([s for s in statements if "FROM queue_items" in s]) == 1
+
+
+def test_the_patient_is_given_the_same_reply_date_as_the_queue(app, actors):
+    """A possible urgent symptom: the patient's pages promise the red flag's same-day target,
+    before sending (as if sent now) and after (the queue item's own due time)."""
+    from sqlalchemy import select
+
+    from app.hna import service
+    from app.hna.routes import reply_due
+    from app.timeutil import utcnow
+    from app.triage.models import QueueItem
+    from app.triage.queue import ItemKind
+    from app.triage.service import target_working_days
+    from app.triage.working_days import response_deadline
+
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        draft = service.start_or_resume(patient)
+        draft.answers = {"distress": 2, "concerns": {"fever": 8}}
+        expected = response_deadline(utcnow(), target_working_days(patient.team, ItemKind.RED_FLAG))
+        assert reply_due(draft) == expected
+        db.session.rollback()
+
+        hna = _red_flag_hna(patient)
+        item = db.session.scalar(select(QueueItem).where(QueueItem.hna_id == hna.id))
+        assert reply_due(hna) == item.due_at

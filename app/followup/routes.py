@@ -137,7 +137,9 @@ def followup_nurse_panel(profile: PatientProfile) -> dict:
 def followup_patient_cards(profile: PatientProfile) -> dict:
     """What the patient's home page shows: only what exists."""
     tests = tests_of(profile)
-    return {"plan": plan_of(profile), "next_test": tests[0] if tests else None, "summary": current_summary(profile)}
+    next_test = tests[0] if tests else None
+    return {"plan": plan_of(profile), "next_test": next_test, "summary": current_summary(profile),
+            "next_test_overdue": bool(next_test and next_test.next_due < london_today())}
 
 
 @bp.app_context_processor

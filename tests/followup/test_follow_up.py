@@ -293,8 +293,26 @@ def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors):
     assert "Call 999" in html and "A new lump in your breast" in html
     home = patient.get("/my-care").get_data(as_text=True)
     assert "Your follow-up and tests" in home and "Next: Mammogram, due 9 January 2031" in home
-    assert "Your treatment summary" not in home
+    assert "Your treatment summary" not in home and "overdue" not in home
     assert audits(app, "followup.view")[-1].patient_id == actors.profile_a
+
+
+def test_the_emergency_box_gives_the_24_hour_line_and_home_says_when_a_test_is_overdue(app, patient, actors):
+    with app.app_context():
+        team = db.session.get(PatientProfile, actors.profile_a).team
+        team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology 24-hour line", "020 7946 0999"
+        db.session.add_all([
+            FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                         open_access_until=date(2030, 3, 14), updated_by_id=actors.nurse_a),
+            SurveillanceTest(patient_id=actors.profile_a, name="Mammogram", interval_months=12,
+                             next_due=TODAY - timedelta(days=3)),
+        ])
+        db.session.commit()
+    html = patient.get("/my-care/follow-up").get_data(as_text=True)
+    emergency = html[html.index("Immediate action required"):html.index("Urgent advice")]
+    assert 'Acute oncology 24-hour line: <a href="tel:02079460999" class="app-tel">020 7946 0999</a>' in emergency
+    home = patient.get("/my-care").get_data(as_text=True)
+    assert "Next: Mammogram, due" in home and "(overdue – contact your team)" in home
 
 
 def test_the_nurse_patient_page_shows_the_follow_up_panel(app, nurse, actors):

@@ -62,6 +62,10 @@ def test_a_new_summary_is_prefilled_from_the_pathway_content(app, nurse, actors)
 
 
 def test_nurse_writes_a_summary_and_the_patient_reads_it(app, nurse, actors, new_client):
+    with app.app_context():
+        team = db.session.get(PatientProfile, actors.profile_a).team
+        team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology 24-hour line", "020 7946 0999"
+        db.session.commit()
     response = nurse.post_form(edit_url(actors), summary_data())
     assert response.status_code == 302 and response.location.endswith(view_url(actors))
     [summary] = summaries(app)
@@ -79,6 +83,9 @@ def test_nurse_writes_a_summary_and_the_patient_reads_it(app, nurse, actors, new
     mine = patient.get("/my-care/treatment-summary").get_data(as_text=True)
     assert "Your treatment summary" in mine and "Wide local excision" in mine and "Print your summary" in mine
     assert "<li>Tiredness</li>" in mine and "to cure the cancer" in mine
+    # The emergency box itself gives the number to call, not just the footer.
+    emergency = mine[mine.index("Immediate action required"):mine.index("Urgent advice")]
+    assert 'Acute oncology 24-hour line: <a href="tel:02079460999" class="app-tel">020 7946 0999</a>' in emergency
     assert "Your treatment summary" in patient.get("/my-care").get_data(as_text=True)
 
     other = new_client()

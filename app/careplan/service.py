@@ -131,7 +131,10 @@ def suggested_services(services: Sequence[Service], concern_id: str | None,
     then services for the concern's domain; the others follow by category and name."""
     from . import suggestions
 
-    categories = suggestions.current().categories_for(concern_id)
+    current = suggestions.current()
+    if not current.suggests_services(concern_id):
+        return [], sorted(services, key=lambda s: (CATEGORY_LABELS[s.category], s.name.casefold()))
+    categories = current.categories_for(concern_id)
     by_category = [s for c in categories for s in services if s.category is c]
     by_domain = [s for s in services if domain and domain in (s.domains or []) and s not in by_category]
     suggested = by_category + by_domain

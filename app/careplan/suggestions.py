@@ -35,6 +35,11 @@ class ServiceSuggestions:
     questionnaire_key: str
     questionnaire_version: int
     by_concern: Mapping[str, tuple[ServiceCategory, ...]]
+    # Symptoms the team itself deals with (e.g. a fever): no directory service is suggested.
+    team_only: frozenset[str] = frozenset()
+
+    def suggests_services(self, concern_id: str | None) -> bool:
+        return (concern_id or "") not in self.team_only
 
     def categories_for(self, concern_id: str | None) -> tuple[ServiceCategory, ...]:
         """The categories that fit the concern, best first (none for a typed-in concern)."""
@@ -87,7 +92,16 @@ def parse(data: Any, concern_ids: set[str] | None = None) -> ServiceSuggestions:
         if len(set(wanted)) != len(wanted):
             raise SuggestionsError(f"{concern_id}: a category is listed twice")
         by_concern[concern_id] = tuple(categories[c] for c in wanted)
-    return ServiceSuggestions(version, named["key"], named["version"], by_concern)
+    team_only = data.get("team_only", [])
+    if not isinstance(team_only, list) or not all(isinstance(c, str) for c in team_only):
+        raise SuggestionsError("'team_only' must list concern ids")
+    for concern_id in team_only:
+        if concern_id not in concern_ids:
+            raise SuggestionsError(
+                f"unknown concern {concern_id!r} in 'team_only': not in {named['key']} version {named['version']}")
+        if concern_id in by_concern:
+            raise SuggestionsError(f"{concern_id}: in both 'concerns' and 'team_only'")
+    return ServiceSuggestions(version, named["key"], named["version"], by_concern, frozenset(team_only))
 
 
 def load(path: Path, concern_ids: set[str] | None = None) -> ServiceSuggestions:

@@ -79,3 +79,28 @@ def test_the_best_fitting_category_comes_first_then_the_domain_then_the_rest(app
         assert options[-1][1] == "Money and benefits advice: Benefits advice"  # not for this concern
         # A typed-in concern has no id: its domain decides, as before.
         assert order(None, "practical")[0] in {carers.id, maggies.id, money.id}
+
+
+def test_a_symptom_the_team_deals_with_is_offered_no_service(app, actors):
+    """A fever or breathing problem is for the team (and maybe 999), not for a dietitian or an
+    exercise class because they share the physical domain."""
+    with app.app_context():
+        make_service("Dietitians", actors.team_a, domains=("physical",), category=ServiceCategory.DIETITIAN)
+        make_service("Move More", actors.team_a, domains=("physical",), category=ServiceCategory.EXERCISE)
+        services = service.services_for(db.session.get(PatientProfile, actors.profile_a))
+        for concern_id in ("fever", "breathing"):
+            labels = [label for _, label in service.service_options(services, "physical", concern_id)]
+            assert labels == ["Dietitian: Dietitians", "Exercise: Move More"], concern_id
+        assert service.service_options(services, "physical", "tiredness")[0][1].startswith("Suggested: ")
+
+
+@pytest.mark.parametrize("team_only, message", [
+    (["no_such_concern"], "unknown concern 'no_such_concern' in 'team_only'"),
+    (["eating_appetite"], "eating_appetite: in both 'concerns' and 'team_only'"),
+    ("fever", "'team_only' must list concern ids"),
+])
+def test_a_mistake_in_team_only_fails_loudly(team_only, message):
+    data = json.loads(CURRENT_FILE.read_text())
+    data["team_only"] = team_only
+    with pytest.raises(SuggestionsError, match=message):
+        suggestions.parse(data)

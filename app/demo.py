@@ -93,6 +93,7 @@ def seed_demo(base_url: str) -> list[SeededInvitation]:
         _seed_hnas(team)
         _seed_offer(team, nurse)
         _seed_care_areas(team, nurse)
+        _seed_open_queue(team)
     issued: list[SeededInvitation] = []
     people = db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)).all()
     enrolled_names = {f"{g} {f}" for g, f, _d, _p, enrolled in DEMO_PATIENTS if enrolled}
@@ -123,17 +124,9 @@ def demo_people() -> list[User]:
 
 def _seed_hnas(team: Team) -> None:
     """A submitted, high-distress HNA for the team's list, so the nurse has something to open."""
-    from .hna import service
     from .hna.models import PathwayPoint
 
-    profile = db.session.scalar(
-        select(PatientProfile).where(PatientProfile.team_id == team.id, PatientProfile.given_name == "David")
-    )
-    if profile is None:
-        return
-    hna = service.start_or_resume(profile)
-    questionnaire = service.questionnaire_of(hna.questionnaire_version)
-    answers = {
+    _submit_demo_hna(team, "David", {
         "point": {"pathway_point": PathwayPoint.END_OF_TREATMENT.value},
         "distress": {"distress": 7},
         "domain:physical": {"concerns": ["tiredness", "passing_urine"], "scores": {"tiredness": 8, "passing_urine": 5}},
@@ -145,7 +138,38 @@ def _seed_hnas(team: Team) -> None:
         "top": {"top_concerns": ["worry_fear_anxiety", "tiredness"]},
         "anything_else": {"text": "I keep thinking about whether the cancer will come back."},
         "matters:matters_most": {"text": "Getting back to my allotment and seeing my grandchildren."},
-    }
+    })
+
+
+def _seed_open_queue(team: Team) -> None:
+    """Work waiting in the nurse's queue: Priya ticked a fever in her HNA (a red flag)."""
+    from .hna.models import PathwayPoint
+
+    _submit_demo_hna(team, "Priya", {
+        "point": {"pathway_point": PathwayPoint.DURING_TREATMENT.value},
+        "distress": {"distress": 6},
+        "domain:physical": {"concerns": ["fever", "tiredness"], "scores": {"fever": 8, "tiredness": 6}},
+        "domain:emotional": {"concerns": ["worry_fear_anxiety"], "scores": {"worry_fear_anxiety": 7}},
+        "domain:practical": {"concerns": ["none"]},
+        "domain:family": {"concerns": ["none"]},
+        "domain:spiritual": {"concerns": ["none"]},
+        "domain:lifestyle": {"concerns": ["none"]},
+        "top": {"top_concerns": ["fever", "worry_fear_anxiety"]},
+        "anything_else": {"text": "I felt shivery last night after my chemo."},
+    })
+
+
+def _submit_demo_hna(team: Team, given_name: str, answers: dict) -> None:
+    """Answer and send an HNA page by page, by the same rules as everyone else."""
+    from .hna import service
+
+    profile = db.session.scalar(
+        select(PatientProfile).where(PatientProfile.team_id == team.id, PatientProfile.given_name == given_name)
+    )
+    if profile is None:
+        return
+    hna = service.start_or_resume(profile)
+    questionnaire = service.questionnaire_of(hna.questionnaire_version)
     for step, data in answers.items():
         result = service.apply_step(hna, questionnaire, step, data)
         if not result.ok:  # the demo must follow the same rules as everyone else

@@ -49,9 +49,12 @@ def test_signing_in_as_a_demo_patient_opens_their_care_page(app, client, demo):
     assert ("signin.demo", "success", demo["Margaret Okafor"]) in audit_trail(app, "signin")
 
 
-def test_a_demo_nurse_lands_on_their_patient_list(client, demo):
+def test_a_demo_nurse_lands_on_a_queue_with_work_in_it(client, demo):
     demo_sign_in(client, demo["Sam Taylor"])
-    assert client.get("/").headers["Location"].startswith("/nurse")
+    assert client.get("/").headers["Location"] == "/nurse/queue"
+    queue = client.get("/nurse/queue").get_data(as_text=True)
+    # Priya ticked a fever in her needs assessment: a red flag waits at the top.
+    assert "Priya Sharma" in queue and "High temperature or fever" in queue
 
 
 def test_demo_sign_in_only_works_for_demo_people(client, demo, actors):

@@ -164,7 +164,9 @@ def test_patient_on_a_phone_reads_the_follow_up_and_prints_the_summary(live_serv
     assert page.locator(".app-eots .nhsuk-card--care--emergency").count() == 1
     contacts = page.locator(".app-eots a[href='tel:02079460123']")
     assert contacts.count() >= 1 and contacts.first.inner_text() == "020 7946 0123"
-    assert page.locator(".app-eots a[href='tel:02079460999']").count() == 1
+    # The 24-hour line: in the emergency box itself, and under "Who to contact".
+    assert page.locator(".app-eots .nhsuk-card--care--emergency a[href='tel:02079460999']").count() == 1
+    assert page.locator(".app-eots a[href='tel:02079460999']").count() == 2
     patient.axe("patient treatment summary")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
 

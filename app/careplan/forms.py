@@ -18,8 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from ..forms import DateInputField
-from ..timeutil import utcnow
-from ..triage.working_days import LONDON
+from ..followup.schedule import add_months
+from ..timeutil import london_today
 from .models import ActionOwner, Support
 from .service import OWNER_LABELS, SUPPORT_LABELS, ItemInput
 
@@ -30,22 +30,9 @@ ROW_FIELDS = ("concern", "agreed", "action", "owner", "owner_name", "support", "
               "remove", "concern_id", "domain")
 
 
-def today() -> date:
-    return utcnow().astimezone(LONDON).date()
-
-
 def suggested_review_date(start: date | None = None) -> date:
     """Three months on (the last day of the month when it is shorter)."""
-    start = start or today()
-    month = start.month + 3
-    year = start.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return add_months(start or london_today(), 3)
 
 
 class PlanFormBase(FlaskForm):
@@ -213,10 +200,10 @@ def validate_plan(form: PlanFormBase) -> list[ItemInput] | None:
         form.item_0_concern.errors.append("Enter at least one concern you discussed")
         ok = False
     if form.review_date.data is not None and not form.review_date.errors:
-        if form.review_date.data <= today():
+        if form.review_date.data <= london_today():
             form.review_date.errors.append("Review date must be in the future")
             ok = False
-        elif (form.review_date.data - today()).days > MAX_REVIEW_DAYS:
+        elif (form.review_date.data - london_today()).days > MAX_REVIEW_DAYS:
             form.review_date.errors.append("Review date must be within 2 years")
             ok = False
     return items if ok else None

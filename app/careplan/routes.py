@@ -15,9 +15,10 @@ from ..models import PatientProfile
 from ..triage import service as triage
 from ..triage.models import ItemStatus, Outcome
 from ..triage.queue import KIND_LABELS
+from ..timeutil import london_today
 from ..triage.working_days import LONDON
 from . import bp, service
-from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, today, validate_plan
+from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, validate_plan
 from .models import CarePlan, CarePlanItem
 from .service import OWNER_LABELS, OWNER_LABELS_FOR_PATIENT, SUPPORT_LABELS, SUPPORT_LABELS_FOR_PATIENT, ItemInput, PlanChanged
 
@@ -53,7 +54,7 @@ def careplan_support(item: CarePlanItem, for_patient: bool = False) -> str | Non
 
 @bp.app_template_global()
 def careplan_review_due(plan: CarePlan) -> bool:
-    return plan.review_date <= today()
+    return plan.review_date <= london_today()
 
 
 # ---------------------------------------------------------------- the nurse's pages
@@ -144,7 +145,7 @@ def edit(patient_id: int):
         items = service.merge_drafts(items, service.draft_items_from_hna(hna))
     count = max(len(items), 1)
     form, services = _form(profile, count, _row_concerns(count, items), formdata=None)
-    review = current.review_date if current and current.review_date > today() and hna is None else suggested_review_date()
+    review = current.review_date if current and current.review_date > london_today() and hna is None else suggested_review_date()
     fill(form, items, review, current.summary if current else "", current.version if current else 0,
          hna.id if hna else None)
     audit("careplan.edit_open", patient=profile, subject=f"care-plan:{current.id}" if current else f"patient:{profile.id}",

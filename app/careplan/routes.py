@@ -16,6 +16,7 @@ from ..triage import service as triage
 from ..triage.models import ItemStatus, Outcome
 from ..triage.queue import KIND_LABELS
 from ..timeutil import london_today
+from ..versioning import is_own_retry
 from ..triage.working_days import LONDON
 from . import bp, service
 from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, validate_plan
@@ -190,11 +191,8 @@ def _save(profile: PatientProfile):
         )
     except PlanChanged as exc:
         latest = exc.current
-        if (
-            latest is not None and latest.version == base_version + 1
-            and latest.created_by_id == current_user.id and service.same_content(latest, items, form.review_date.data, form.summary.data)
-        ):
-            # The same save, sent twice (a double click or a retry): it is already stored.
+        if is_own_retry(latest, base_version, current_user.id,
+                        lambda plan: service.same_content(plan, items, form.review_date.data, form.summary.data)):
             flash("Care plan saved.", "success")
             return redirect(url_for("careplan.nurse_plan", patient_id=profile.id))
         audit("careplan.save_conflict", patient=profile, outcome="conflict",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from config import BASE_DIR
 
@@ -44,17 +44,16 @@ def _reply_to(hna) -> dict:
     """What the patient is told about the reply to the assessment they sent: by when the team
     will contact them (its open queue item's due date, else the same target the team's pages
     compute), whether that date has passed, or that the team has already dealt with it."""
-    from ..hna.routes import reply_due
+    from ..hna.routes import queue_items_for, reply_due
     from ..timeutil import utcnow
-    from ..triage.models import ItemStatus, QueueItem
+    from ..triage.models import ItemStatus
 
-    items = list(db.session.scalars(select(QueueItem).where(QueueItem.hna_id == hna.id)))
-    open_items = [item for item in items if item.status is not ItemStatus.RESOLVED]
-    if items and not open_items:
+    item = queue_items_for([hna]).get(hna.id)
+    if item is not None and item.status is ItemStatus.RESOLVED:
         return {"by": None, "late": False, "done": True, "taken_by": None}
-    due = reply_due(hna)
+    due = item.due_at if item is not None else reply_due(hna)
     # Named only once someone has taken it: "Sam has your answers" must be true.
-    taken_by = next((item.assignee for item in open_items if item.assignee is not None), None)
+    taken_by = item.assignee if item is not None else None
     return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 

@@ -15,7 +15,7 @@ from ..models import PatientProfile
 from ..triage import service as triage
 from ..triage.models import ItemStatus, Outcome
 from ..triage.queue import KIND_LABELS
-from ..timeutil import london_today
+from ..timeutil import london_today, long_date
 from ..versioning import is_own_retry
 from ..triage.working_days import LONDON
 from . import bp, service
@@ -34,9 +34,9 @@ def current_care_plan(profile: PatientProfile) -> CarePlan | None:
 
 
 @bp.app_template_global()
-def careplan_when(moment, with_time: bool = True) -> str:
-    local = moment.astimezone(LONDON)
-    return local.strftime("%-d %B %Y at %H:%M" if with_time else "%-d %B %Y")
+def careplan_when(moment) -> str:
+    """'3 March 2027 at 14:05' (London time), for plan versions; dates alone use `long_date`."""
+    return f"{long_date(moment)} at {moment.astimezone(LONDON):%H:%M}"
 
 
 @bp.app_template_global()

@@ -26,7 +26,7 @@ def normalise_nhs_number(raw: str) -> str:
 
 def check_digit(first_nine: str) -> str | None:
     """The modulus 11 check digit for nine digits, or None when no valid one exists."""
-    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1)))
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1), strict=True))
     result = 11 - (total % 11)
     if result == 11:
         return "0"

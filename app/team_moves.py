@@ -44,7 +44,7 @@ _FOLLOWERS = (
 
 def move_patient_records(session: Session, patient_id: int, team_id: int) -> None:
     """Give the patient's live queue items, draft HNAs and current care plan to `team_id`."""
-    for model, live_in_table, live_loaded in _FOLLOWERS:
+    for model, live_in_table, _ in _FOLLOWERS:
         table = model.__table__
         values = {"team_id": team_id}
         if "updated_at" in table.c:

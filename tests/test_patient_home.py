@@ -1,7 +1,6 @@
 """The patient's home page, their contacts, and urgent help with their team's 24-hour line."""
 from __future__ import annotations
 
-import html
 import pytest
 
 from app.extensions import db

@@ -23,7 +23,7 @@ from ..triage.queue import kind_for_hna
 from ..triage.working_days import LONDON, response_deadline
 from . import answers as rules
 from . import bp, service
-from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS, PathwayPoint
+from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS
 
 RESUME_KEY = "hna_resume"
 

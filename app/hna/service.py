@@ -231,7 +231,7 @@ def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[
             raise StepNotFound(step)
     except rules.AnswerError as exc:
         return StepResult({exc.field: exc.message})
-    except KeyError as exc:
+    except KeyError:
         return StepResult({"answer": "Select from the options shown"})
     hna.answers = answers
     hna.last_step = step

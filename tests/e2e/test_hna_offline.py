@@ -25,7 +25,7 @@ def wait_for_offline_copies(page, count: int) -> None:
     except Exception:
         state = page.evaluate("""async () => { const r = await navigator.serviceWorker.getRegistration();
             return r ? {active: r.active && r.active.state, installing: r.installing && r.installing.state, waiting: r.waiting && r.waiting.state} : 'none' }""")
-        raise AssertionError(f"no service worker controls the page: {state}")
+        raise AssertionError(f"no service worker controls the page: {state}") from None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         kept = page.evaluate(

@@ -10,7 +10,6 @@ import pytest
 
 from app.hna.questionnaire import (
     CONTENT_DIR,
-    ConcernItem,
     OtherConcernQuestion,
     Questionnaire,
     QuestionnaireError,

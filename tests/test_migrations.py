@@ -89,3 +89,41 @@ def test_the_checker_notices_a_schema_that_differs(migrations_app):
     with db.engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE stray (id INTEGER PRIMARY KEY)")
     assert [diff[0] for diff in differences_from_the_models()] == ["remove_table"]
+
+
+ONE_CURRENT_SUMMARY = "b7e1c2d4f5a6"  # heals duplicate current summaries, then forbids them
+
+
+@pytest.mark.hazard("HAZ-006")
+def test_upgrading_heals_two_current_summaries_keeping_the_highest_version(migrations_app):
+    from sqlalchemy import text
+
+    config = migrations_app.extensions["migrate"].migrate.get_config()
+    before = ScriptDirectory.from_config(config).get_revision(ONE_CURRENT_SUMMARY).down_revision
+    flask_migrate.upgrade(revision=before)
+    now = "2026-12-01 09:00:00"
+    rows = {  # (patient, version): is_current, as the race left them
+        (1, 1): False, (1, 2): True, (1, 3): True,  # the race: versions 2 and 3 both current
+        (2, 1): False, (2, 2): True,                 # healthy
+    }
+    with db.engine.begin() as conn:
+        def insert(table, **values):
+            conn.execute(text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})"), values)
+
+        insert("teams", id=1, name="Team A", created_at=now)
+        for user_id, role in ((1, "nurse"), (2, "patient"), (3, "patient")):
+            insert("users", id=user_id, role=role, display_name=f"Person {user_id}", webauthn_user_handle=bytes([user_id]) * 16,
+                   failed_password_count=0, active=True, created_at=now, team_id=1)
+        for profile_id in (1, 2):
+            insert("patient_profiles", id=profile_id, user_id=profile_id + 1, team_id=1, nhs_number=f"943476591{profile_id}",
+                   given_name="Pat", family_name=f"Ient{profile_id}", date_of_birth=f"1960-01-0{profile_id}",
+                   tumour_pathway="breast", created_at=now, updated_at=now, version=1)
+        for n, ((patient, version), current) in enumerate(rows.items(), start=1):
+            insert("end_of_treatment_summaries", id=n, patient_id=patient, team_id=1, version=version, is_current=current,
+                   diagnosis="Breast cancer", treatments="[]", created_by_id=1, created_at=now)
+    flask_migrate.upgrade()
+    with db.engine.connect() as conn:
+        current = sorted(conn.execute(text(
+            "SELECT patient_id, version FROM end_of_treatment_summaries WHERE is_current")).all())
+    assert current == [(1, 3), (2, 2)]
+    assert differences_from_the_models() == []

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -75,7 +75,12 @@ class EndOfTreatmentSummary(db.Model):
     """One version of a person's End of Treatment Summary; a correction is a new version."""
 
     __tablename__ = "end_of_treatment_summaries"
-    __table_args__ = (UniqueConstraint("patient_id", "version", name="uq_eots_patient_version"),)
+    __table_args__ = (
+        UniqueConstraint("patient_id", "version", name="uq_eots_patient_version"),
+        # At most one current summary per person, whatever races the app loses.
+        Index("uq_eots_one_current_per_patient", "patient_id", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient_profiles.id"), index=True)

@@ -15,7 +15,7 @@ from datetime import date
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,6 +32,7 @@ from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from .pathway_content import PathwayContentError, pathway_content
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
+from .summaries import SummaryChanged, current_summary, same_content, save_new_version, summary_versions
 
 CONFLICT = 409
 
@@ -48,22 +49,6 @@ def tests_of(profile: PatientProfile, active: bool = True) -> list[SurveillanceT
         select(SurveillanceTest)
         .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(active))
         .order_by(SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTest.id)
-    ))
-
-
-def current_summary(profile: PatientProfile) -> EndOfTreatmentSummary | None:
-    return db.session.scalar(
-        select(EndOfTreatmentSummary).where(
-            EndOfTreatmentSummary.patient_id == profile.id, EndOfTreatmentSummary.is_current.is_(True)
-        )
-    )
-
-
-def summary_versions(profile: PatientProfile) -> list[EndOfTreatmentSummary]:
-    return list(db.session.scalars(
-        select(EndOfTreatmentSummary)
-        .where(EndOfTreatmentSummary.patient_id == profile.id)
-        .order_by(EndOfTreatmentSummary.version.desc())
     ))
 
 
@@ -586,25 +571,10 @@ def edit_summary(patient_id: int):
     if not form.validate():
         return _edit_page(profile, form, current)
     values = _summary_values(form)
-    stored = current.version if current else 0
-    if (form.base_version.data or 0) != stored:
-        return _summary_conflict(profile, form, current, values)
-
-    latest = db.session.scalar(
-        select(func.max(EndOfTreatmentSummary.version)).where(EndOfTreatmentSummary.patient_id == profile.id)
-    ) or 0
-    if current is not None:
-        current.is_current = False
-    summary = EndOfTreatmentSummary(
-        patient_id=profile.id, team_id=profile.team_id, version=latest + 1, is_current=True,
-        created_by_id=current_user.id, **values,
-    )
-    db.session.add(summary)
     try:
-        db.session.flush()
-    except IntegrityError:  # someone saved the same version number a moment ago
-        db.session.rollback()
-        return _summary_conflict(profile, form, current_summary(profile), values)
+        summary = save_new_version(profile, form.base_version.data or 0, values, current_user._get_current_object())
+    except SummaryChanged as exc:
+        return _summary_conflict(profile, form, exc.current, values)
     audit("eots.create", patient=profile, subject=f"eots:{summary.id}", version=summary.version)
     db.session.commit()
     flash(f"End of Treatment Summary saved (version {summary.version}). {profile.given_name} can now see it in the app.", "success")
@@ -625,8 +595,7 @@ def _summary_values(form: SummaryForm) -> dict:
 
 
 def _summary_conflict(profile: PatientProfile, form: SummaryForm, current: EndOfTreatmentSummary | None, values: dict):
-    if is_own_retry(current, form.base_version.data or 0, current_user.id,
-                    lambda saved: all(getattr(saved, name) == value for name, value in values.items())):
+    if is_own_retry(current, form.base_version.data or 0, current_user.id, lambda saved: same_content(saved, values)):
         # The same save, sent twice (a double click or a retry): it is already stored.
         flash(f"End of Treatment Summary saved (version {current.version}). {profile.given_name} can now see it in the app.", "success")
         return redirect(url_for("followup.nurse_summary", patient_id=profile.id))

@@ -344,3 +344,97 @@ def test_an_overdue_test_is_called_overdue_in_the_follow_up_plan_prefilled_for_t
     html = nurse.get(edit_url(actors)).get_data(as_text=True)
     assert "CT scan: every year, next due 15 September 2020 (overdue)" in html
     assert "Mammogram: every year, next due 9 January 2099\n" in html or "next due 9 January 2099</textarea>" in html
+
+
+def _add_colleague(app, actors, name="Nurse C") -> int:
+    with app.app_context():
+        colleague = User(role=Role.NURSE, display_name=name, email=f"{name.replace(' ', '.').lower()}@example.test",
+                         team_id=actors.team_a)
+        db.session.add(colleague)
+        db.session.commit()
+        return colleague.id
+
+
+def _current_versions(app, actors) -> list[int]:
+    return [s.version for s in summaries(app) if s.is_current]
+
+
+@pytest.mark.hazard("HAZ-005")
+@pytest.mark.hazard("HAZ-006")
+def test_two_saves_from_the_same_opened_version_keep_one_current_and_the_second_is_told(app, nurse, actors, new_client):
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    colleague = new_client()
+    sign_in_as(colleague, _add_colleague(app, actors))
+    # Both opened version 1; the nurse saves first.
+    assert nurse.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Lymphoedema, neuropathy")).status_code == 302
+    response = colleague.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Early menopause"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Nurse A saved version 2" in html and "Early menopause" in html
+    assert [s.version for s in summaries(app)] == [1, 2] and _current_versions(app, actors) == [2]
+
+
+@pytest.mark.hazard("HAZ-005")
+@pytest.mark.hazard("HAZ-006")
+def test_a_colleagues_save_landing_during_a_save_is_a_409_not_a_second_current_summary(app, nurse, actors, monkeypatch):
+    """The true race: both saves pass "is version 1 still current?", then the colleague's version 2
+    is committed before this one is written. Numbering from the opened version makes the database
+    refuse this one (an IntegrityError), and that is answered like any other conflict."""
+    from sqlalchemy.orm import Session
+
+    from app.followup import summaries as service
+
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    colleague_id = _add_colleague(app, actors)
+    read_current = service.current_summary
+    raced = []
+
+    def current_then_colleague_saves(profile):
+        current = read_current(profile)
+        if not raced:
+            raced.append(True)
+            with Session(db.engine) as other:  # the colleague's own connection and transaction
+                stored = other.get(EndOfTreatmentSummary, current.id)
+                stored.is_current = False
+                other.add(EndOfTreatmentSummary(
+                    patient_id=profile.id, team_id=profile.team_id, version=2, is_current=True,
+                    created_by_id=colleague_id, diagnosis="Breast cancer, grade 3", treatments=[]))
+                other.commit()
+        return current
+
+    monkeypatch.setattr(service, "current_summary", current_then_colleague_saves)
+    response = nurse.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Early menopause"))
+    html = response.get_data(as_text=True)
+    assert raced and response.status_code == 409
+    assert "Nurse C saved version 2" in html and "Early menopause" in html and 'name="base_version" value="2"' in html
+    assert [s.version for s in summaries(app)] == [1, 2] and _current_versions(app, actors) == [2]
+
+
+@pytest.mark.hazard("HAZ-006")
+@pytest.mark.parametrize(("first_current", "second_current", "refused"), [
+    (True, True, True),     # two current summaries for one person: never
+    (True, False, False),
+    (False, True, False),
+    (False, False, False),  # only old versions (not something the app makes, but not a clash)
+])
+def test_the_database_keeps_at_most_one_current_summary_per_patient(app, actors, first_current, second_current, refused):
+    from sqlalchemy.exc import IntegrityError
+
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        db.session.add_all([
+            EndOfTreatmentSummary(patient_id=profile.id, team_id=profile.team_id, version=version, is_current=current,
+                                  created_by_id=actors.nurse_a, diagnosis="Bowel cancer", treatments=[])
+            for version, current in ((1, first_current), (2, second_current))
+        ])
+        if refused:
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+        else:
+            db.session.commit()
+        # Another person's current summary is never a clash.
+        other = db.session.get(PatientProfile, actors.profile_a2)
+        db.session.add(EndOfTreatmentSummary(patient_id=other.id, team_id=other.team_id, version=1, is_current=True,
+                                             created_by_id=actors.nurse_a, diagnosis="Lung cancer", treatments=[]))
+        db.session.commit()

@@ -3,6 +3,11 @@
 A JSON view decorated with `idempotent` must be sent an `Idempotency-Key` header. The first
 response is stored with a fingerprint of the request; a retry with the same key and body gets
 the stored response, and the same key with a different body is refused with 422.
+
+Saves that arrive at the same moment (two tabs, or one key sent again while the first is still
+being written) are run again on a fresh transaction when the database reports the clash, so
+each gets a defined answer: saved, the stored answer of the same key, or, if the clash outlasts
+a few attempts, a 409 `busy` with Retry-After that the offline outbox waits for and retries.
 """
 from __future__ import annotations
 
@@ -13,16 +18,22 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, Integer, JSON, String, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
 from .timeutil import UTCDateTime, utcnow
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
+# Each clash means another save has just been committed, so a fresh attempt usually succeeds.
+ATTEMPTS = 4
+BUSY_RETRY_AFTER_SECONDS = 2
+# PostgreSQL: serialization failure, deadlock, lock not available.
+_CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
 class IdempotencyRecord(db.Model):
@@ -59,6 +70,46 @@ def _replay(record: IdempotencyRecord, fingerprint: str):
     return response
 
 
+class Busy(Exception):
+    """The same record kept changing under every attempt: ask the sender to try again shortly."""
+
+
+def busy_response():
+    response = jsonify(error="busy", detail="Your answer is being saved by another request. Trying again.",
+                       retry_after=BUSY_RETRY_AFTER_SECONDS)
+    response.status_code = 409
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
+def is_write_clash(exc: Exception) -> bool:
+    """True for errors that mean another transaction wrote the same rows at the same moment
+    (and so a fresh attempt can succeed), not for a fault in the request or the database."""
+    if isinstance(exc, (StaleDataError, IntegrityError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) in _CONTENTION_SQLSTATES:
+            return True
+        return "database is locked" in str(orig)  # SQLite: another writer holds the file
+    return False
+
+
+def write_with_retries(attempt):
+    """Run `attempt()` (which writes, commits and returns a result) until it does not clash with
+    a concurrent write; each new attempt starts on a fresh transaction. Raises Busy after
+    ATTEMPTS clashes."""
+    for number in range(1, ATTEMPTS + 1):
+        try:
+            return attempt()
+        except Exception as exc:  # noqa: BLE001  (only write clashes are retried)
+            db.session.rollback()
+            if not is_write_clash(exc):
+                raise
+            current_app.logger.info("Write clash on %s (attempt %d): %s", request.path, number, type(exc).__name__)
+    raise Busy()
+
+
 def idempotent(view):
     """For JSON views returning (dict, status). Needs a signed-in user."""
 
@@ -69,28 +120,31 @@ def idempotent(view):
             return jsonify(error="idempotency_key_required",
                            detail="Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.:"), 400
         fingerprint = _fingerprint()
-        existing = _find(current_user.id, key)
-        if existing is not None:
-            return _replay(existing, fingerprint)
-        body, status = view(*args, **kwargs)
-        if status >= 500 or status in (401, 403, 409, 429):
-            db.session.rollback()
-            return jsonify(body), status
-        db.session.add(IdempotencyRecord(
-            user_id=current_user.id, key=key, request_fingerprint=fingerprint,
-            status_code=status, response=body,
-        ))
-        try:
+        user_id = current_user.id
+
+        def attempt():
+            existing = _find(user_id, key)
+            if existing is not None:
+                return _replay(existing, fingerprint)
+            body, status = view(*args, **kwargs)
+            if status >= 500 or status in (401, 403, 409, 429):
+                db.session.rollback()
+                return jsonify(body), status
+            # Stored in the same transaction as the view's changes: when the same key races
+            # itself, only one commit passes the unique key and the others run again, find
+            # it and answer what it answered.
+            db.session.add(IdempotencyRecord(
+                user_id=user_id, key=key, request_fingerprint=fingerprint,
+                status_code=status, response=body,
+            ))
             db.session.commit()
-        except IntegrityError:
-            # The same request raced itself: keep the first one's effects and answer.
-            db.session.rollback()
-            existing = _find(current_user.id, key)
-            if existing is None:
-                raise
-            return _replay(existing, fingerprint)
-        response = jsonify(body)
-        response.status_code = status
-        return response
+            response = jsonify(body)
+            response.status_code = status
+            return response
+
+        try:
+            return write_with_retries(attempt)
+        except Busy:
+            return busy_response()
 
     return wrapped

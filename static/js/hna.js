@@ -97,7 +97,25 @@ async function send (entry) {
   let body = {}
   try { body = await response.json() } catch (e) { body = {} }
   if (response.status === 400 && body.error === 'session_expired') throw new SignedOut()
-  return { status: response.status, body }
+  return { status: response.status, body, retryAfter: parseInt(response.headers.get('Retry-After'), 10) || 1 }
+}
+
+const BUSY_RETRIES = 3
+
+function isBusy (result) {
+  return result.status === 409 && result.body.error === 'busy'
+}
+
+// The server was still writing another save of the same draft (another tab, or this answer
+// sent twice): wait as long as it asks, then send again. Still busy after that, the answer
+// stays in the outbox and is sent with the others later.
+async function sendWhenFree (entry) {
+  let result = await send(entry)
+  for (let tries = 0; isBusy(result) && tries < BUSY_RETRIES; tries++) {
+    await new Promise(resolve => setTimeout(resolve, result.retryAfter * 1000))
+    result = await send(entry)
+  }
+  return result
 }
 
 function signedOutMessage () {
@@ -122,13 +140,16 @@ export async function syncAll () {
   for (const entry of entries) {
     let result
     try {
-      result = await send(entry)
+      result = await sendWhenFree(entry)
     } catch (e) {
       if (e instanceof SignedOut) signedOutMessage()
       else pendingMessage(entries.length - sent)
       return sent
     }
-    if (result.status === 200) {
+    if (isBusy(result)) {
+      pendingMessage(entries.length - sent)
+      return sent
+    } else if (result.status === 200) {
       await outbox.remove(entry.id)
       sent++
     } else if (result.status === 409 || result.status === 404) {
@@ -218,7 +239,7 @@ function enhanceQuestion (form) {
     }
     let result
     try {
-      result = await send(entry)
+      result = await sendWhenFree(entry)
     } catch (e) {
       if (e instanceof SignedOut) {
         signedOutMessage()
@@ -228,7 +249,9 @@ function enhanceQuestion (form) {
       window.location.assign(next) // lost signal mid-send: it is safe in the outbox
       return
     }
-    if (result.status === 200) {
+    if (isBusy(result)) {
+      window.location.assign(next) // safe in the outbox; the next page sends it
+    } else if (result.status === 200) {
       await outbox.remove(entry.id)
       window.location.assign(later ? next : (form.dataset.returnUrl || result.body.next_url || next))
     } else {
@@ -250,7 +273,7 @@ function enhanceQuestion (form) {
         const entry = await saveEntry(form, serialise(form))
         if (!navigator.onLine) { pendingMessage(1); return }
         try {
-          const result = await send(entry)
+          const result = await sendWhenFree(entry)
           if (result.status === 200) {
             await outbox.remove(entry.id)
             showStatus('<p>Saved.</p>', 'sent')

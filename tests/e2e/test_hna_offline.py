@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -148,3 +150,34 @@ def test_hna_error_states_and_nurse_view_are_accessible(app, live_server, open_p
     sign_in_browser(nurse, live_server, actors.nurse_a)
     nurse.goto("/nurse/hnas")
     nurse.axe("team's needs assessments, empty")
+
+
+@pytest.mark.hazard("HAZ-008")
+def test_a_busy_answer_is_sent_again_after_retry_after_not_dropped(app, live_server, open_page, actors):
+    tab = open_page("phone")
+    page = tab.page
+    sign_in_browser(tab, live_server, actors.patient_a)
+    tab.goto("/hna")
+    page.get_by_role("button", name="Start now").click()
+    page.get_by_label("At the end of treatment").check()
+    save_and_continue(page)
+
+    # The first send meets another save of the same draft still being written.
+    sends = []
+
+    def first_busy(route):
+        sends.append(route.request.post_data_json["step"])
+        if len(sends) == 1:
+            route.fulfill(status=409, headers={"Retry-After": "1", "Content-Type": "application/json"},
+                          body='{"error": "busy", "detail": "Trying again.", "retry_after": 1}')
+        else:
+            route.continue_()
+
+    page.route("**/api/hna/answers", first_busy)
+    tab.allow_console(r"status of 409")
+    page.get_by_label("6", exact=True).check()
+    save_and_continue(page)
+    assert "domain-physical" in page.url
+    assert sends == ["distress", "distress"]
+    with app.app_context():
+        assert db.session.scalar(select(HNA)).answers["distress"] == 6

@@ -105,6 +105,18 @@ def register_form_helpers(app: Flask) -> None:
         field_error=field_error,
         error_summary_items=error_summary_items,
     )
+    app.jinja_env.filters["dial_digits"] = dial_digits
+
+
+def dial_digits(number: str) -> str:
+    """What a `tel:` link dials for a number as written: its digits, and a leading +, whatever
+    separators were typed (spaces, hyphens, brackets, dots). The one rule, used by the tel_link
+    macro and by the urgent line kept on the phone for the offline page."""
+    dial = ""
+    for character in str(number):
+        if character in "0123456789" or (character == "+" and not dial):
+            dial += character
+    return dial
 
 
 PHONE_CHARACTERS = frozenset("0123456789 +()-")

@@ -6,9 +6,10 @@
  * - HNA question pages also have an "offline copy" with no answers or names in it
  *   (`?shell=1`). The page asks us to keep those copies, so that the person can keep
  *   answering without signal; their answers wait, encrypted, in IndexedDB (static/js/hna.js).
- * Bump CACHE_VERSION whenever the list of assets changes.
+ * - The offline page fills in the person's own 24-hour line from this phone (static/js/urgent-line.js).
+ * Bump CACHE_VERSION whenever the list of assets or what the kept pages hold changes.
  */
-const CACHE_VERSION = 'v1'
+const CACHE_VERSION = 'v2'
 const STATIC_CACHE = `mycc-static-${CACHE_VERSION}`
 const HNA_CACHE = `mycc-hna-${CACHE_VERSION}`
 const HNA_PAGES = /^\/hna\/questions\/[a-z_:-]+$/
@@ -19,15 +20,20 @@ const PRECACHE = [
   '/static/nhsuk/nhsuk-frontend.min.css',
   '/static/nhsuk/nhsuk-frontend.min.js',
   '/static/css/app.css',
+  '/static/css/print.css',
   '/static/js/app.js',
   '/static/js/csrf.js',
   '/static/js/passkeys.js',
+  '/static/js/print.js',
   '/static/js/session-timeout.js',
   '/static/js/sw-register.js',
   '/static/js/hna.js',
   '/static/js/offline-store.js',
+  '/static/js/urgent-line.js',
   '/static/css/hna.css',
-  '/static/nhsuk/assets/images/favicon.svg'
+  '/static/nhsuk/assets/images/favicon.svg',
+  '/static/nhsuk/assets/images/favicon.ico',
+  '/static/nhsuk/assets/images/nhsuk-icon-180.png'
 ]
 
 self.addEventListener('install', event => {

@@ -124,6 +124,73 @@ def test_pages_kept_for_anyone_never_show_a_teams_line(app, client, actors):
     assert "call the 24-hour acute oncology line your team gave you" in raw
 
 
+@pytest.mark.hazard("HAZ-002")
+def test_the_offline_page_always_offers_999_and_111_to_dial_and_a_place_for_the_persons_own_line(client):
+    raw = client.get("/offline").get_data(as_text=True)
+    assert 'href="tel:999"' in raw and 'href="tel:111"' in raw
+    # Filled in on the phone by static/js/urgent-line.js; without it, 111 stands in.
+    assert ('<li data-urgent-line>call the 24-hour acute oncology line your team gave you, or '
+            '<a href="tel:111">111</a> if you do not have it</li>') in raw
+    assert "js/app.js" in raw
+
+
+@pytest.mark.hazard("HAZ-002")
+@pytest.mark.parametrize(
+    ("out_of_hours_name", "out_of_hours_phone", "expected"),
+    [
+        ("Acute oncology 24-hour line", "020 7946 0999",
+         {"name": "Acute oncology 24-hour line", "phone": "020 7946 0999", "dial": "02079460999"}),
+        (None, "+44 (20) 7946-0999", {"name": "Your 24-hour line", "phone": "+44 (20) 7946-0999", "dial": "+442079460999"}),
+        ("Acute oncology", None, {"name": None, "phone": None, "dial": None}),
+        (None, "", {"name": None, "phone": None, "dial": None}),
+    ],
+)
+def test_the_urgent_line_kept_on_the_phone_is_the_patients_own_teams(
+        app, patient, actors, out_of_hours_name, out_of_hours_phone, expected):
+    give_contacts(app, actors, out_of_hours_name=out_of_hours_name, out_of_hours_phone=out_of_hours_phone)
+    response = patient.get("/my-care/urgent-line", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.get_json() == expected
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_the_urgent_line_is_only_ever_the_signed_in_patients(app, client, actors):
+    give_contacts(app, actors)
+    with app.app_context():
+        db.session.get(Team, actors.team_b).out_of_hours_phone = "0161 496 0999"
+        db.session.commit()
+    sign_in_as(client, actors.patient_b)
+    assert client.get("/my-care/urgent-line").get_json()["dial"] == "01614960999"
+    for staff in (actors.nurse_a, actors.admin):
+        sign_in_as(client, staff)
+        assert client.get("/my-care/urgent-line").status_code == 404
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_a_script_asking_for_the_urgent_line_when_signed_out_is_told_so(client):
+    response = client.get("/my-care/urgent-line", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "session_expired"
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_only_a_signed_in_patients_pages_ask_for_their_line_and_every_other_page_forgets_it(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    raw = client.get("/my-care").get_data(as_text=True)
+    assert 'data-urgent-line-url="/my-care/urgent-line"' in raw and "data-urgent-line-forget" not in raw
+    # The offline page is kept for anyone: it neither asks nor forgets, it only shows.
+    raw = client.get("/offline").get_data(as_text=True)
+    assert "data-urgent-line-url" not in raw and "data-urgent-line-forget" not in raw
+    sign_in_as(client, actors.nurse_a)
+    raw = client.get("/nurse/queue").get_data(as_text=True)
+    assert "data-urgent-line-forget" in raw and "data-urgent-line-url" not in raw
+    with client.session_transaction() as sess:
+        sess.clear()
+    raw = client.get("/sign-in").get_data(as_text=True)
+    assert "data-urgent-line-forget" in raw and "data-urgent-line-url" not in raw
+
+
 def test_urgent_symptom_advice_after_sending_gives_the_24_hour_line(app, patient, actors):
     give_contacts(app, actors)
     with app.app_context():

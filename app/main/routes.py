@@ -1,7 +1,7 @@
 """Home pages per role, the service worker at the site root, and a health check."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, send_from_directory, url_for
+from flask import current_app, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -9,6 +9,7 @@ from config import BASE_DIR
 
 from ..authz import current_patient, patient_required
 from ..extensions import db
+from ..forms import dial_digits
 from ..models import Role
 from . import bp
 
@@ -64,6 +65,25 @@ def contacts():
     Like their other own pages, reading it is not audited (staff reads are)."""
     profile = current_patient()
     return render_template("main/contacts.html", profile=profile, team=profile.team)
+
+
+@bp.get("/my-care/urgent-line")
+@patient_required
+def urgent_line():
+    """The signed-in patient's own 24-hour line, for the offline page, which holds nothing
+    personal: static/js/urgent-line.js keeps it on this phone for this person only (encrypted,
+    wiped at sign-out) and fills it in there. `phone` is null where the team has none, and the
+    page then keeps its advice to call 111. Sent with no-store, like every dynamic response."""
+    line = urgent_line_of(current_patient())
+    return jsonify(line)
+
+
+def urgent_line_of(profile) -> dict:
+    team = profile.team
+    if team is None or not team.out_of_hours_phone:
+        return {"name": None, "phone": None, "dial": None}
+    phone = team.out_of_hours_phone
+    return {"name": team.out_of_hours_name or "Your 24-hour line", "phone": phone, "dial": dial_digits(phone)}
 
 
 @bp.get("/service-worker.js")

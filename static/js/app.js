@@ -4,6 +4,7 @@ import { initPasskeyCeremonies } from './passkeys.js'
 import { initPrintButtons } from './print.js'
 import { initSessionTimeout } from './session-timeout.js'
 import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.js'
+import { initUrgentLine } from './urgent-line.js'
 
 document.documentElement.classList.remove('no-js')
 document.body.classList.add('js-enabled')
@@ -16,3 +17,4 @@ initPrintButtons(document)
 initSessionTimeout(document.body)
 registerServiceWorker()
 forgetDeviceDataOnSignOut(document)
+initUrgentLine(document)

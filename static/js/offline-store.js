@@ -1,13 +1,16 @@
-// Answers waiting to be sent, kept on this phone only until the server has them.
+// What this phone keeps for the person signed in on it: answers waiting to be sent, kept only
+// until the server has them, and their team's 24-hour line for the offline page.
 //
 // A documented deviation from OWASP ASVS 5.0 14.3.3 (see SECURITY.md): entries are
 // encrypted with AES-GCM under a non-extractable Web Crypto key, hold one page's answers
 // each, are deleted as soon as the server confirms them, and the whole store is wiped on
 // sign-out.
 const DB_NAME = 'mycc-offline'
-const DB_VERSION = 1
+const DB_VERSION = 2
 const KEYS = 'keys'
 const OUTBOX = 'outbox'
+// One record per kind of thing kept about the signed-in person (e.g. 'urgent-line').
+const PERSON = 'person'
 
 function request (req) {
   return new Promise((resolve, reject) => {
@@ -26,8 +29,16 @@ function openDb () {
         const db = req.result
         if (!db.objectStoreNames.contains(KEYS)) db.createObjectStore(KEYS)
         if (!db.objectStoreNames.contains(OUTBOX)) db.createObjectStore(OUTBOX, { keyPath: 'id' })
+        if (!db.objectStoreNames.contains(PERSON)) db.createObjectStore(PERSON)
       }
-      req.onsuccess = () => resolve(req.result)
+      req.onsuccess = () => {
+        // Another tab upgrading the store or wiping it at sign-out must not wait on this one.
+        req.result.onversionchange = () => {
+          req.result.close()
+          dbPromise = null
+        }
+        resolve(req.result)
+      }
       req.onerror = () => reject(req.error)
     })
   }
@@ -100,6 +111,28 @@ export async function all () {
 
 export async function remove (id) {
   await tx(OUTBOX, 'readwrite', s => request(s.delete(id)))
+}
+
+// The signed-in person's team 24-hour line ({name, phone, dial}; phone null when the team has
+// none), replaced whenever a page of theirs loads, forgotten on any page nobody's line is for.
+export async function keepUrgentLine (line) {
+  const { iv, sealed } = await seal(line)
+  await tx(PERSON, 'readwrite', s => request(s.put({ iv, sealed }, 'urgent-line')))
+}
+
+export async function keptUrgentLine () {
+  const record = await tx(PERSON, 'readonly', s => request(s.get('urgent-line')))
+  if (!record) return null
+  try {
+    return await unseal(record)
+  } catch (e) {
+    await forgetUrgentLine()
+    return null
+  }
+}
+
+export async function forgetUrgentLine () {
+  await tx(PERSON, 'readwrite', s => request(s.delete('urgent-line')))
 }
 
 export async function wipe () {

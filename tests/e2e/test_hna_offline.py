@@ -31,7 +31,7 @@ def wait_for_offline_copies(page, count: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         kept = page.evaluate(
-            "async () => (await caches.has('mycc-hna-v1')) ? (await (await caches.open('mycc-hna-v1')).keys()).length : 0"
+            "async () => (await caches.has('mycc-hna-v2')) ? (await (await caches.open('mycc-hna-v2')).keys()).length : 0"
         )
         if kept >= count + 1:
             return

@@ -1,0 +1,49 @@
+// The offline page (and the offline copies of HNA pages) hold nothing personal, so they cannot
+// carry the person's own 24-hour line. Each page of a signed-in patient fetches it and keeps it
+// on this phone, encrypted, for that person only (offline-store.js); the pages kept for anyone
+// fill it in from there. Any page rendered for nobody's line (signed out, staff) forgets it, and
+// signing out wipes it with everything else, so the next person on the phone never sees it.
+import { forgetUrgentLine, isAvailable, keepUrgentLine, keptUrgentLine } from './offline-store.js'
+
+async function refresh (url) {
+  let response
+  try {
+    response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } })
+  } catch (e) {
+    return // No signal: keep what we have.
+  }
+  if (response.status === 401 || response.status === 404) {
+    await forgetUrgentLine() // Signed out or not a patient after all.
+    return
+  }
+  if (!response.ok) return
+  const line = await response.json()
+  await keepUrgentLine({ name: line.name || null, phone: line.phone || null, dial: line.dial || null })
+}
+
+function fill (slot, line) {
+  const link = document.createElement('a')
+  link.href = 'tel:' + line.dial
+  link.className = 'app-tel'
+  link.textContent = line.phone
+  slot.replaceChildren(`${line.name}: call `, link, ', at any time of day or night')
+}
+
+export async function initUrgentLine (root) {
+  if (!isAvailable()) return
+  const body = root.body
+  try {
+    if (body.dataset.urgentLineUrl) {
+      await refresh(body.dataset.urgentLineUrl)
+    } else if ('urgentLineForget' in body.dataset) {
+      await forgetUrgentLine()
+    }
+    const slots = root.querySelectorAll('[data-urgent-line]')
+    if (!slots.length) return
+    const line = await keptUrgentLine()
+    // No line kept, or a team without one: the page's own advice (your team's line, or 111) stays.
+    if (line && line.phone && line.dial) slots.forEach(slot => fill(slot, line))
+  } catch (e) {
+    // An enhancement: the page already says to call 999 or 111.
+  }
+}

@@ -101,7 +101,22 @@ class Config:
 
     INVITATION_DAYS = 14
     INVITATION_MAX_DOB_ATTEMPTS = 5
-    PASSWORD_MAX_FAILURES = 5
+
+    # Wrong passwords slow the next try down and are forgotten on their own (app/auth/throttle.py):
+    # per NHS number, per address, and across the whole service against password spraying. A few
+    # tries are free, then each wrong one doubles the wait from the first delay up to the longest.
+    SIGN_IN_THROTTLE_ACCOUNT = {
+        "free_attempts": 5, "forgive_seconds": 15 * 60, "first_delay_seconds": 60, "longest_delay_seconds": 15 * 60,
+    }
+    SIGN_IN_THROTTLE_ADDRESS = {
+        "free_attempts": 20, "forgive_seconds": 3 * 60, "first_delay_seconds": 60, "longest_delay_seconds": 15 * 60,
+    }
+    SIGN_IN_THROTTLE_SERVICE = {
+        "free_attempts": 500, "forgive_seconds": 2, "first_delay_seconds": 30, "longest_delay_seconds": 5 * 60,
+    }
+    # A browser that signed in with the right password before is not delayed by others' guesses.
+    KNOWN_BROWSER_COOKIE_NAME = "known_browser"
+    KNOWN_BROWSER_DAYS = 365
 
     # Flask-Limiter: memory by default, Redis (REDIS_URL) when scaled out.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -158,6 +173,7 @@ class ProductionConfig(Config):
     APP_ENV = "production"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
+    KNOWN_BROWSER_COOKIE_NAME = "__Host-known_browser"
     PREFERRED_URL_SCHEME = "https"
     LOCKED = ("SESSION_COOKIE_SECURE",)
 

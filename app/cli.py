@@ -11,8 +11,10 @@ from .models import Role, Team, User
 
 
 def init_cli(app: Flask) -> None:
+    from .auth.cli import init_auth_cli
     from .triage.cli import init_queue_cli
 
+    init_auth_cli(app)
     init_content_cli(app)
     init_queue_cli(app)
 

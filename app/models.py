@@ -86,7 +86,6 @@ class User(UserMixin, db.Model):
     )
     # Fallback for browsers that cannot make a passkey; patients only.
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    failed_password_count: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

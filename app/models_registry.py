@@ -1,5 +1,6 @@
 """Imports every module that defines tables, so metadata is complete wherever it is used."""
 from . import idempotency, models  # noqa: F401
+from .auth import throttle as auth_throttle  # noqa: F401
 from .careplan import models as careplan_models  # noqa: F401
 from .directory import models as directory_models  # noqa: F401
 from .followup import models as followup_models  # noqa: F401

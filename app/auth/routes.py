@@ -21,7 +21,7 @@ from ..authz import own_credential
 from ..extensions import db, limiter
 from ..models import AuditEvent, Invitation, PatientProfile, Role, User
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
-from . import bp, invitations, passkeys
+from . import bp, invitations, passkeys, throttle
 from .forms import (
     DateOfBirthForm,
     InvitationCodeForm,
@@ -98,34 +98,46 @@ def sign_in_verify():
 @limiter.limit(sign_in_limit, methods=["POST"])
 def sign_in_password():
     form = PasswordSignInForm()
-    if form.validate_on_submit():
-        profile = db.session.scalar(
-            select(PatientProfile).where(PatientProfile.nhs_number == form.nhs_number.data)
-        )
-        user = profile.user if profile else None
-        limit = current_app.config["PASSWORD_MAX_FAILURES"]
-        stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
-        password_ok = check_password_hash(stored, form.password.data)
-        if user and user.password_hash and user.failed_password_count >= limit:
-            audit("signin.password", outcome="failure", actor=user, reason="locked")
-            db.session.commit()
-            form.password.errors.append(
-                "This account is locked after too many wrong passwords. Ask your nurse for a new invitation"
-            )
-        elif user and user.password_hash and password_ok and user.active:
-            user.failed_password_count = 0
-            audit("signin.password", actor=user)
-            db.session.commit()
-            start_session(user, "password")
-            return redirect(home_for(user))
-        else:
-            if user and user.password_hash:
-                # Counted by the database, so attempts sent in parallel all count.
-                user.failed_password_count = User.failed_password_count + 1
-            audit("signin.password", outcome="failure", actor=user, reason="wrong details")
-            db.session.commit()
-            form.password.errors.append("The NHS number or password is not right. Check them and try again")
+    if not form.validate_on_submit():
+        return render_template("auth/sign_in_password.html", form=form)
+    nhs_number = form.nhs_number.data
+    buckets = throttle.buckets_for(nhs_number, request.remote_addr,
+                                   throttle.is_known_browser(request, nhs_number))
+    profile = db.session.scalar(select(PatientProfile).where(PatientProfile.nhs_number == nhs_number))
+    user = profile.user if profile else None
+    wait = throttle.wait_before_next_attempt(buckets)
+    if wait:
+        # The password is not even checked: waiting is the same for every number, real or not.
+        audit("signin.password", outcome="failure", actor=user, reason="delayed")
+        db.session.commit()
+        return _wait_before_trying_again(form, wait)
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    password_ok = check_password_hash(stored, form.password.data)
+    if user and user.password_hash and password_ok and user.active:
+        throttle.clear_account(nhs_number)
+        audit("signin.password", actor=user)
+        db.session.commit()
+        start_session(user, "password")
+        response = redirect(home_for(user))
+        throttle.remember_browser(request, response, nhs_number)
+        return response
+    wait = throttle.record_failure(buckets)
+    audit("signin.password", outcome="failure", actor=user, reason="wrong details")
+    db.session.commit()
+    if wait:
+        return _wait_before_trying_again(form, wait)
+    form.password.errors.append("The NHS number or password is not right. Check them and try again")
     return render_template("auth/sign_in_password.html", form=form)
+
+
+def _wait_before_trying_again(form: PasswordSignInForm, wait):
+    # One page for every reason to wait, so it says nothing about whether the number is real.
+    response = current_app.make_response((
+        render_template("auth/sign_in_password.html", form=form, minutes_to_wait=throttle.minutes_to_wait(wait)),
+        429,
+    ))
+    response.headers["Retry-After"] = throttle.retry_after_seconds(wait)
+    return response
 
 
 @bp.post("/sign-out")
@@ -323,7 +335,8 @@ def enrol_password():
             db.session.rollback()
             abort(404)
         user.password_hash = generate_password_hash(form.password.data)
-        user.failed_password_count = 0
+        # A new password from a new invitation starts with no wrong ones counted against it.
+        throttle.clear_account(user.patient_profile.nhs_number)
         audit("invitation.used", actor=user, subject=f"invitation:{invitation.id}", method="password")
         db.session.commit()
         start_session(user, "password")

@@ -10,11 +10,8 @@ from werkzeug.security import generate_password_hash
 from app.extensions import db
 from app.models import User
 from tests.auth import (
-    ANN_DOB,
     audit_trail,
-    confirm_date_of_birth,
     give_nhs_number,
-    invite,
     is_signed_in,
     sessions_of,
     update_row,
@@ -22,7 +19,6 @@ from tests.auth import (
 
 PASSWORD = "kettle purple garden"
 NOT_RIGHT = "The NHS number or password is not right. Check them and try again"
-LOCKED = "This account is locked after too many wrong passwords. Ask your nurse for a new invitation"
 UNKNOWN_NHS_NUMBER = "9434765919"  # valid check digit, belongs to nobody here
 
 
@@ -48,11 +44,6 @@ def sign_in(browser, nhs_number: str, password: str):
     return browser.post_form("/sign-in/password", {"nhs_number": nhs_number, "password": password})
 
 
-def failures(app, user_id: int) -> int:
-    with app.app_context():
-        return db.session.get(User, user_id).failed_password_count
-
-
 @pytest.mark.parametrize(
     "written", [lambda p: p.nhs_number, lambda p: p.spaced, lambda p: p.spaced.replace(" ", "-")],
     ids=["digits only", "with spaces", "with dashes"],
@@ -67,52 +58,13 @@ def test_a_patient_signs_in_with_their_nhs_number_and_password(app, client, ann,
     assert ("signin.password", "success", ann.id) in audit_trail(app, "signin")
 
 
-def test_a_wrong_password_is_refused_and_counted(app, client, ann):
+def test_a_wrong_password_is_refused(app, client, ann):
     response = sign_in(client, ann.nhs_number, "not the password")
 
     assert response.status_code == 200
     assert NOT_RIGHT in response.get_data(as_text=True)
     assert not is_signed_in(client)
-    assert failures(app, ann.id) == 1
     assert ("signin.password", "failure", ann.id) in audit_trail(app, "signin")
-
-
-def test_the_right_password_clears_the_count_of_wrong_ones(app, client, ann):
-    for _ in range(3):
-        sign_in(client, ann.nhs_number, "not the password")
-
-    sign_in(client, ann.nhs_number, PASSWORD)
-
-    assert is_signed_in(client)
-    assert failures(app, ann.id) == 0
-
-
-def test_after_five_wrong_passwords_even_the_right_one_is_refused(app, client, ann):
-    assert app.config["PASSWORD_MAX_FAILURES"] == 5
-    for _ in range(5):
-        assert NOT_RIGHT in sign_in(client, ann.nhs_number, "not the password").get_data(as_text=True)
-
-    response = sign_in(client, ann.nhs_number, PASSWORD)
-
-    assert LOCKED in response.get_data(as_text=True)
-    assert not is_signed_in(client)
-    assert audit_trail(app, "signin")[-1] == ("signin.password", "failure", ann.id)
-
-
-def test_a_new_invitation_lets_a_locked_out_patient_set_a_new_password(app, client, ann, new_client):
-    app.config["PASSWORD_MAX_FAILURES"] = 2
-    for _ in range(2):
-        sign_in(client, ann.nhs_number, "not the password")
-
-    browser = new_client()
-    browser.get(invite(app, ann.id).link)
-    confirm_date_of_birth(browser, ANN_DOB)
-    browser.post_form("/enrol/password", {"password": "a brand new password", "confirm": "a brand new password"})
-    browser.post_form("/sign-out")
-
-    assert failures(app, ann.id) == 0
-    sign_in(browser, ann.nhs_number, "a brand new password")
-    assert is_signed_in(browser)
 
 
 @pytest.mark.parametrize(

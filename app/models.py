@@ -214,6 +214,10 @@ class UserSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(300))
     method: Mapped[str] = mapped_column(String(20))
+    # A form posted after this session timed out (e.g. an HNA answer), kept here on the server
+    # until the same person signs in again, never in the cookie (which anyone can decode).
+    kept_post: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    kept_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

@@ -16,6 +16,8 @@ from .timeutil import utcnow
 # Touching the session row on every request would turn every page view into a write, so
 # it is touched at most this often (and never less than a tenth of the idle timeout).
 TOUCH_EVERY = timedelta(seconds=30)
+# How long a form posted after a timeout waits on the server for the person to sign in again.
+KEPT_POST_LIFETIME = timedelta(hours=1)
 
 
 def _touch_every() -> timedelta:
@@ -33,22 +35,26 @@ def start_session(user: User, method: str) -> UserSession:
     cookie stops working.
     """
     old_token = session.get("sid")
+    kept_post = kept_post_at = None
     if old_token:
-        db.session.execute(
-            update(UserSession)
-            .where(UserSession.token_hash == _hash(old_token), UserSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    keep = {k: session[k] for k in ("hna_resume",) if k in session}
+        old = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(old_token)))
+        if old is not None:
+            # A form this person posted after timing out moves to their new session; anyone
+            # else signing in on this browser never gets it.
+            if old.user_id == user.id and old.kept_post is not None and old.kept_post_at > utcnow() - KEPT_POST_LIFETIME:
+                kept_post, kept_post_at = old.kept_post, old.kept_post_at
+            old.kept_post = old.kept_post_at = None
+            if old.revoked_at is None:
+                old.revoked_at = utcnow()
     session.clear()
-    session.update(keep)
     token = secrets.token_urlsafe(32)
     record = UserSession(
         user_id=user.id,
         token_hash=_hash(token),
         method=method,
         user_agent=(request.user_agent.string or "")[:300],
+        kept_post=kept_post,
+        kept_post_at=kept_post_at,
     )
     db.session.add(record)
     db.session.commit()
@@ -71,10 +77,43 @@ def end_all_sessions(user: User) -> int:
     result = db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        .values(revoked_at=utcnow(), kept_post=None, kept_post_at=None)
     )
     db.session.commit()
     return result.rowcount
+
+
+def keep_post_for_next_sign_in(payload: dict) -> bool:
+    """Keep a form posted after this browser's session timed out on the server (on the session
+    row its cookie still names), for `take_kept_post` once the same person signs in again.
+    False when the cookie names no session of the person it says (nothing is kept)."""
+    token, user_id = session.get("sid"), session.get("_user_id")
+    if not token or not user_id:
+        return False
+    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    if record is None or str(record.user_id) != user_id:
+        return False
+    now = utcnow()
+    # Answers nobody came back for are not kept past their lifetime.
+    db.session.execute(
+        update(UserSession).where(UserSession.kept_post_at < now - KEPT_POST_LIFETIME)
+        .values(kept_post=None, kept_post_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    record.kept_post, record.kept_post_at = payload, now
+    db.session.commit()
+    return True
+
+
+def take_kept_post() -> dict | None:
+    """The form the signed-in person posted before their last session timed out, once (it is
+    removed as it is read), or None when there is none or it has expired. Not committed."""
+    record = current_session()
+    if record is None or record.kept_post is None:
+        return None
+    payload, at = record.kept_post, record.kept_post_at
+    record.kept_post = record.kept_post_at = None
+    return payload if at > utcnow() - KEPT_POST_LIFETIME else None
 
 
 def current_session() -> UserSession | None:

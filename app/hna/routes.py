@@ -2,7 +2,7 @@
 and the team's read-only view of submitted HNAs."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -18,14 +18,13 @@ from ..authz import (
 )
 from ..extensions import db
 from ..idempotency import idempotent
+from ..sessions import keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
 from ..triage.queue import kind_for_hna
 from ..triage.working_days import LONDON, response_deadline
 from . import answers as rules
 from . import bp, service
 from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS
-
-RESUME_KEY = "hna_resume"
 
 
 def slug(step: str) -> str:
@@ -245,28 +244,20 @@ def submitted(hna_id: int):
 
 
 def _stash_and_sign_in(step: str):
-    """Answers posted after the session timed out are kept until the person signs in again."""
-    if request.method == "POST":
-        session[RESUME_KEY] = {
-            "user_id": session.get("_user_id"),
-            "step": step,
-            "data": form_data(step),
-        }
+    """Answers posted after the session timed out are kept on the server (never in the
+    cookie) until the same person signs in again."""
+    if request.method == "POST" and keep_post_for_next_sign_in({"kind": "hna", "step": step, "data": form_data(step)}):
         flash("You were signed out to protect your information. Sign in again and your answer will be saved.", "info")
     return redirect(url_for("auth.sign_in"))
 
 
 def _apply_stashed_answers(draft: HNA | None) -> None:
-    stash = session.pop(RESUME_KEY, None)
-    if not stash or draft is None or stash.get("user_id") != str(current_user.id):
+    kept = take_kept_post()
+    if kept is None:
         return
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
-    try:
-        result = service.apply_step(draft, questionnaire, stash["step"], stash["data"])
-    except (service.StepNotFound, service.AlreadySubmitted):
-        return
-    if result.ok:
-        db.session.commit()
+    saved = service.restore_kept_answer(draft, kept)
+    db.session.commit()  # taken either way, so never applied twice
+    if saved:
         flash("We saved the answer you gave before you were signed out.", "success")
 
 

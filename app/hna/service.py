@@ -253,6 +253,18 @@ def _set_domain(answers: dict, domain, scored: dict[str, int]) -> None:
     answers["top_concerns"] = [c for c in answers.get("top_concerns") or [] if c in concerns]
 
 
+def restore_kept_answer(draft: HNA | None, kept: Mapping[str, Any]) -> bool:
+    """Apply an answer posted after the person's session timed out (kept on the server until
+    they signed in again, see app/sessions.py). True when it was saved on the draft."""
+    if draft is None or kept.get("kind") != "hna" or not isinstance(kept.get("data"), Mapping):
+        return False
+    questionnaire = questionnaire_of(draft.questionnaire_version)
+    try:
+        return apply_step(draft, questionnaire, str(kept.get("step")), kept["data"]).ok
+    except (StepNotFound, AlreadySubmitted):
+        return False
+
+
 def missing(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     steps = journey(hna, questionnaire)
     gaps = rules.missing_for_submission(questionnaire, hna.answers or {})

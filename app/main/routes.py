@@ -1,7 +1,7 @@
 """Home pages per role, the service worker at the site root, and a health check."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, send_from_directory, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -29,10 +29,17 @@ def index():
 @patient_required
 def patient_home():
     from ..hna import service as hna_service
+    from ..sessions import take_kept_post
 
     profile = current_patient()
     sent = hna_service.submitted_hnas(profile)
     draft = hna_service.current_draft(profile)
+    # Signing in lands here: an answer posted after the last session timed out is saved now.
+    kept = take_kept_post()
+    if kept is not None:
+        if hna_service.restore_kept_answer(draft, kept):
+            flash("We saved the answer you gave before you were signed out.", "success")
+        db.session.commit()
     return render_template(
         "main/patient_home.html", profile=profile,
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,

@@ -33,6 +33,7 @@ from .forms import (
 ALREADY_USED = "That invitation has already been used. Ask your nurse for a new one"
 ENROL_KEY = "enrol_invitation_id"
 DOB_CONFIRMED_KEY = "enrol_dob_confirmed"
+SWITCH_KEY = "enrol_switch_invitation_id"
 # Keeps timing similar whether or not the NHS number exists.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
 
@@ -58,13 +59,9 @@ def json_error(message: str, status: int = 400):
 
 @bp.get("/sign-in")
 def sign_in():
-    if current_user.is_authenticated and request.args.get("timeout"):
-        # The page's idle timer ran out a moment before the server's: the person did nothing
-        # for the whole idle time, so end the session now rather than bounce them back in.
-        audit("signout.idle")
-        db.session.commit()
-        end_session()
-    elif current_user.is_authenticated:
+    # Never signs anyone out: a GET can come from a link on any site. The page's idle timer
+    # posts to sign_out (reason=idle), which comes back here with ?timeout=1 for the message.
+    if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return render_template("auth/sign_in.html")
 
@@ -143,6 +140,13 @@ def _wait_before_trying_again(form: PasswordSignInForm, wait):
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    if request.form.get("reason") == "idle":
+        # The page's idle timer ran out a moment before the server's: the person did nothing
+        # for the whole idle time, so end the session and say why.
+        audit("signout.idle")
+        db.session.commit()
+        end_session()
+        return _signed_out_redirect(url_for("auth.sign_in", timeout=1))
     audit("signout")
     db.session.commit()
     end_session()
@@ -161,10 +165,10 @@ def sign_out_everywhere():
     return _signed_out_redirect()
 
 
-def _signed_out_redirect():
+def _signed_out_redirect(to: str | None = None):
     # The page's script wipes what the phone kept; this header makes sure of it even when
     # scripting is off (browsers honour it on HTTPS and localhost).
-    response = redirect(url_for("auth.sign_in"))
+    response = redirect(to or url_for("auth.sign_in"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
@@ -205,7 +209,9 @@ def _without_secret(event: AuditEvent) -> AuditEvent:
 
 def _begin_enrolment(invitation: Invitation):
     if current_user.is_authenticated and current_user.id != invitation.user_id:
-        end_session()
+        # Someone else's invitation: ask before signing this person out (enrol_switch_account).
+        session[SWITCH_KEY] = invitation.id
+        return redirect(url_for("auth.enrol_switch_account"))
     session[ENROL_KEY] = invitation.id
     session.pop(DOB_CONFIRMED_KEY, None)
     _without_secret(audit("invitation.opened", actor=invitation.user, subject=f"invitation:{invitation.id}"))
@@ -242,6 +248,31 @@ def enrol_code():
         else:
             return _begin_enrolment(invitation)
     return render_template("auth/enrol_code.html", form=form)
+
+
+@bp.route("/enrol/switch-account", methods=["GET", "POST"])
+@login_required
+def enrol_switch_account():
+    invitation_id = session.get(SWITCH_KEY)
+    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    if invitation is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("auth/enrol_switch_account.html")
+    session.pop(SWITCH_KEY, None)
+    if request.form.get("choice") != "sign-out":
+        return redirect(home_for(current_user))
+    audit("signout", reason="opened another person's invitation")
+    db.session.commit()
+    end_session()
+    try:
+        invitation = invitations.ensure_usable(invitation)
+    except invitations.InvitationError as exc:
+        return render_template("auth/invitation_problem.html", message=str(exc)), 404
+    response = _begin_enrolment(invitation)
+    # What the phone kept for the first person must not be left for the next (see sign_out).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/enrol/date-of-birth", methods=["GET", "POST"])

@@ -9,7 +9,15 @@ export function initSessionTimeout (body) {
   const stayButton = dialog.querySelector('[data-module="stay-signed-in"]')
 
   let warnTimer, endTimer
+  // The session has already ended on the server: the sign-in page only says why.
   const signedOut = () => window.location.assign(body.dataset.timeoutUrl)
+  // Time is up here: sign out with a POST (the form's submit handler wipes what the phone kept).
+  const idleForm = document.getElementById(body.dataset.idleSignOutForm)
+  const signOutIdle = () => {
+    if (!idleForm) return signedOut()
+    if (typeof idleForm.requestSubmit === 'function') idleForm.requestSubmit()
+    else idleForm.submit()
+  }
   const schedule = (idleSeconds) => {
     clearTimeout(warnTimer)
     clearTimeout(endTimer)
@@ -18,7 +26,7 @@ export function initSessionTimeout (body) {
     warnTimer = setTimeout(() => {
       if (!dialog.open) dialog.showModal()
     }, warnAt * 1000)
-    endTimer = setTimeout(signedOut, idleSeconds * 1000)
+    endTimer = setTimeout(signOutIdle, idleSeconds * 1000)
   }
   const staySignedIn = async () => {
     stayButton.disabled = true

@@ -25,6 +25,7 @@ from tests.auth import (
     restore_session_cookie,
     session_cookie,
 )
+from tests.helpers import sign_in_as
 from tests.webauthn_fake import FakeAuthenticator, b64
 
 WRONG_DOB = "That date of birth does not match our records. Check it and try again"
@@ -282,13 +283,70 @@ def test_a_patient_who_lost_their_phone_enrols_a_new_one_with_a_new_invitation(a
     assert [c.name for c in credentials_of(app, actors.patient_a)] == ["Old phone", "New phone"]
 
 
-def test_opening_someone_elses_invitation_signs_the_first_person_out(app, client, actors):
-    enrol_with_passkey(client, FakeAuthenticator(), invite(app, actors.patient_a))
-    assert is_signed_in(client)
+def typed_code(invitation):
+    return lambda browser: browser.post_form("/enrol", {"code": invitation.code_display})
 
+
+def opened_link(invitation):
+    return lambda browser: browser.get(invitation.link)
+
+
+@pytest.mark.parametrize("how", [opened_link, typed_code], ids=["link", "code"])
+def test_someone_elses_invitation_asks_before_signing_the_first_person_out(app, client, actors, how):
+    sign_in_as(client, actors.patient_a)
+    invitation = invite(app, actors.patient_a2)
+
+    response = how(invitation)(client)
+
+    assert response.status_code == 302 and response.headers["Location"] == "/enrol/switch-account"
+    page = client.get("/enrol/switch-account").get_data(as_text=True)
+    assert "You are signed in as Ann" in page
+    assert "Sign out and continue" in page and 'value="sign-out"' in page
+    assert invitation.token not in page
+    assert is_signed_in(client), "nothing happens until they say so"
+
+
+def test_signing_out_to_use_someone_elses_invitation_goes_on_to_their_enrolment(app, client, actors):
+    sign_in_as(client, actors.patient_a)
     client.get(invite(app, actors.patient_a2).link)
 
+    response = client.post_form("/enrol/switch-account", {"choice": "sign-out"})
+
+    assert response.headers["Location"] == "/enrol/date-of-birth"
+    assert "storage" in response.headers["Clear-Site-Data"]
     assert not is_signed_in(client)
+    assert ("signout", "success", actors.patient_a) in audit_trail(app, "signout")
+    assert confirm_date_of_birth(client, ANN_DOB).headers["Location"] == "/enrol/passkey"
+
+
+def test_staying_signed_in_keeps_the_first_person_and_forgets_the_invitation(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    client.get(invite(app, actors.patient_a2).link)
+
+    response = client.post_form("/enrol/switch-account", {"choice": "stay"})
+
+    assert response.headers["Location"] == "/"
+    assert is_signed_in(client)
+    assert client.post_form("/enrol/switch-account", {"choice": "sign-out"}).status_code == 404
+    assert client.get("/enrol/date-of-birth").status_code == 404
+
+
+def test_signing_out_for_an_invitation_needs_the_pages_csrf_token(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    client.get(invite(app, actors.patient_a2).link)
+
+    client.post("/enrol/switch-account", data={"choice": "sign-out"})
+
+    assert is_signed_in(client)
+
+
+def test_the_persons_own_invitation_needs_no_question(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+
+    response = client.get(invite(app, actors.patient_a).link)
+
+    assert response.headers["Location"] == "/enrol/date-of-birth"
+    assert is_signed_in(client)
 
 
 # ---------------------------------------------------------------- with a password

@@ -162,6 +162,43 @@ def test_signing_out_ends_the_session_on_the_server(app, client, actors, ann_nhs
     assert ("signout", "success", actors.patient_a) in audit_trail(app, "signout")
 
 
+@pytest.mark.parametrize("address", [
+    "/sign-in?timeout=1",
+    "/sign-in?timeout=yes",
+    "/sign-in?timeout=1&next=/my-care",
+])
+def test_a_link_from_another_site_cannot_sign_anyone_out(app, client, actors, address):
+    sign_in_as(client, actors.patient_a)
+
+    response = client.get(address, headers={"Sec-Fetch-Site": "cross-site"})
+
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert is_signed_in(client)
+    assert audit_trail(app, "signout") == []
+
+
+def test_the_pages_idle_timer_signs_out_with_a_post_and_says_why(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+
+    response = client.post_form("/sign-out", {"reason": "idle"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sign-in?timeout=1"
+    assert "storage" in response.headers["Clear-Site-Data"]
+    assert not is_signed_in(client)
+    assert audit_trail(app, "signout") == [("signout.idle", "success", actors.patient_a)]
+    assert "You were signed out because you did nothing for a while" in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+
+
+def test_signing_out_needs_the_pages_csrf_token(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+
+    client.post("/sign-out", data={"reason": "idle"})
+
+    assert is_signed_in(client)
+
+
 def test_signing_out_everywhere_ends_every_session_of_that_person_only(app, actors, new_client):
     phone, laptop, bens = new_client(), new_client(), new_client()
     sign_in_as(phone, actors.patient_a)

@@ -136,9 +136,3 @@ def phone_number(message: str = "Enter a full phone number, like 020 7946 0123",
             raise ValidationError(message)
 
     return _check
-
-
-def submitted_version(field) -> int | None:
-    """The record version a form was showing (a hidden field), or None if missing or tampered."""
-    value = (field.data or "").strip()
-    return int(value) if value.isdigit() and value.isascii() else None

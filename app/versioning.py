@@ -1,31 +1,86 @@
-"""Versioned records (optimistic locking through a `version` column): telling a person's own
-retried save, or double-click, apart from a colleague's change.
+"""The one kit for concurrent edits of versioned records (optimistic locking through a version
+column), used by every page that changes one: care plans, End of Treatment Summaries, follow-up
+plans and surveillance tests, patients' details, team contacts, the services directory and the
+queue.
 
-A retry of a save that already worked arrives carrying the version the page showed, which is
-now one behind. Answering it with "someone else changed this" would be wrong and alarming, so
-these helpers recognise it; a genuine colleague's change still gets the usual conflict.
+- `shown_version`: the version the page showed, from its hidden field.
+- `is_own_retry`: a person's own save arriving twice (a double click or a retry) is recognised
+  on author AND content, so it is answered "saved"; anything else, a colleague's save or her own
+  stale save with different content, is a conflict (otherwise her change would be silently lost
+  while the page says it was saved).
+- `last_changed_by` and `conflict_message`: the conflict names who changed what.
+- `answer_conflict`: the one 409 answer, the page again with what the person typed kept.
 """
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
+from flask import render_template, request
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
+from .models import AuditEvent, User
+
+CONFLICT = 409
+# More digits than any version a record reaches: anything longer is not one the page showed.
+_MAX_VERSION_DIGITS = 9
 
 
-def is_own_retry(latest: Any, base_version: int | None, author_id: int,
-                 same_content: Callable[[Any], bool]) -> bool:
-    """True when `latest` (the newest stored version, with `version` and `created_by_id`) is this
-    person's own save of exactly this content, made from the version their page was based on:
-    the same save sent twice (a double click or a retry), so it is already stored."""
+def shown_version(field: Any = "version") -> int | None:
+    """The version the page showed, from its hidden field: a form field (its data) or the name of
+    a posted field. None when missing or tampered with, which never matches a stored version."""
+    value = field.data if hasattr(field, "data") else request.form.get(field)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10 ** _MAX_VERSION_DIGITS else None
+    value = (value or "").strip() if isinstance(value, str) else ""
+    if value.isascii() and value.isdigit() and len(value) <= _MAX_VERSION_DIGITS:
+        return int(value)
+    return None
+
+
+def is_own_retry(*, stored_version: int | None, shown_version: int | None, changed_by_id: int | None,
+                 by_id: int, same_content: Callable[[], bool]) -> bool:
+    """True when the stored record is exactly one change past the version the person's page showed,
+    that change was hers, and it stored exactly what she sends now: the same save sent twice, so
+    it is already stored. A colleague's change, or her own earlier save with different content,
+    is not a retry: that is a conflict."""
     return (
-        latest is not None and base_version is not None
-        and latest.version == base_version + 1
-        and latest.created_by_id == author_id
-        and same_content(latest)
+        stored_version is not None and shown_version is not None
+        and stored_version == shown_version + 1
+        and changed_by_id is not None and changed_by_id == by_id
+        and bool(same_content())
     )
+
+
+def last_changed_by(subject: str, actions: Iterable[str], patient_id: int | None = None) -> User | None:
+    """Who made the latest successful change (one of `actions`) to `subject`, from the audit log;
+    None if nobody did (for records without a column saying who changed them last). Give the
+    patient's id when the record is about one: the audit log is indexed by patient."""
+    stmt = (
+        select(User).join(AuditEvent, AuditEvent.actor_id == User.id)
+        .where(AuditEvent.subject == subject, AuditEvent.action.in_(tuple(actions)), AuditEvent.outcome == "success")
+    )
+    if patient_id is not None:
+        stmt = stmt.where(AuditEvent.patient_id == patient_id)
+    return db.session.scalar(stmt.order_by(AuditEvent.id.desc()).limit(1))
+
+
+def conflict_message(who: Any, what: str, next_step: str, *, did: str = "changed") -> str:
+    """'Sam Taylor changed the follow-up plan while you were editing it, so your changes have not
+    been saved. <next step>'. `who` is a User, a name, or None (someone else)."""
+    name = getattr(who, "display_name", who) or "Someone else"
+    return f"{name} {did} {what} while you were editing it, so your changes have not been saved. {next_step}"
+
+
+def answer_conflict(template: str, /, **context) -> tuple[str, int]:
+    """The one answer to a lost race: 409, and the page again with the record as it is now and
+    everything the person typed kept (the caller puts the stored version into the form's hidden
+    field, so saving again is a knowing choice)."""
+    return render_template(template, **context), CONFLICT
 
 
 class Switch(enum.Enum):

@@ -9,10 +9,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit, changes_since
-from ..forms import submitted_version
 from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
+from ..versioning import answer_conflict, shown_version
 from ..models import AuditEvent, Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
 from ..timeutil import utcnow
@@ -69,7 +69,6 @@ def teams():
 
 # ---------------------------------------------------------------- a team's contacts
 
-CONFLICT = 409
 CONTACT_FIELDS = ("phone", "hours", "email", "out_of_hours_name", "out_of_hours_phone")
 # What an admin calls each changed part; the audit log records these names, never the values.
 CHANGE_LABELS = {
@@ -82,9 +81,13 @@ CHANGE_LABELS = {
 }
 
 
-def _team_page(record: Team, form, conflict: list[dict] | None = None, unchecked: bool = False):
-    return render_template(
-        "admin/team.html", team=record, form=form, conflict=conflict, unchecked=unchecked,
+def _team_page(record: Team, form, unchecked: bool = False):
+    return render_template("admin/team.html", **_team_context(record, form, unchecked=unchecked))
+
+
+def _team_context(record: Team, form, conflict: list[dict] | None = None, unchecked: bool = False) -> dict:
+    return dict(
+        team=record, form=form, conflict=conflict, unchecked=unchecked,
         target_fields=[(getattr(form, target_field_name(k)), TARGET_LABELS[k], DEFAULT_TARGET_WORKING_DAYS[k]) for k in ItemKind],
         saved_targets=[(TARGET_LABELS[k], (record.response_targets or {}).get(k.value, DEFAULT_TARGET_WORKING_DAYS[k])) for k in ItemKind],
         same_day_waits=[f"{TARGET_LABELS[k]}: {days} working day{'' if days == 1 else 's'}" for k in SAME_DAY_KINDS
@@ -95,12 +98,12 @@ def _team_page(record: Team, form, conflict: list[dict] | None = None, unchecked
 def _team_conflict(record: Team, form):
     """Nothing is saved; what this admin typed stays in the form, beside what is saved now, and
     the next save is checked against the team as it is now."""
-    seen_version = submitted_version(form.version)
+    seen_version = shown_version(form.version)
     conflict = changes_since("team.update", seen_version, CHANGE_LABELS, subject=f"team:{record.id}")
     audit("team.update", subject=f"team:{record.id}", outcome="conflict", seen_version=seen_version)
     db.session.commit()
     form.version.data = str(record.version)
-    return _team_page(record, form, conflict=conflict), CONFLICT
+    return answer_conflict("admin/team.html", **_team_context(record, form, conflict=conflict))
 
 
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
@@ -118,12 +121,12 @@ def team(team_id: int):
         for kind in ItemKind:
             getattr(form, target_field_name(kind)).data = str(targets.get(kind.value, DEFAULT_TARGET_WORKING_DAYS[kind]))
     if form.validate_on_submit():
-        if submitted_version(form.version) is None:
+        if shown_version(form.version) is None:
             # A page that does not say what it showed (one from before versions, or not a
             # browser): nothing is saved until the admin has seen what is saved now.
             form.version.data = str(record.version)
             return _team_page(record, form, unchecked=True)
-        if submitted_version(form.version) != record.version:
+        if shown_version(form.version) != record.version:
             return _team_conflict(record, form)
         changed = []
         for name in CONTACT_FIELDS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,10 +23,12 @@ from ..directory.models import CATEGORY_LABELS, Service, ServiceCategory
 from ..extensions import db
 from ..forms import phone_number
 from ..models import Team
-from ..versioning import Switch, set_active
+from ..versioning import (Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active,
+                          shown_version)
 from . import bp
 
-CONFLICT = 409
+# What changes a service (the audit actions), for naming who changed it last.
+SERVICE_CHANGES = ("service.create", "service.update", "service.deactivate", "service.reactivate")
 NATIONAL = 0
 FIELDS = ("name", "category", "description", "team_id", "phone", "email", "website", "address", "hours", "domains")
 
@@ -100,15 +103,21 @@ def _form_data(service: Service) -> dict:
     }
 
 
+def _typed(form: ServiceForm) -> dict:
+    """What the form asks to store, as stored."""
+    return {
+        "name": form.name.data.strip(), "category": ServiceCategory(form.category.data),
+        "team_id": form.team_id.data or None, "domains": [d for d, _ in hna_domains() if d in form.domains.data],
+        **{name: (getattr(form, name).data or "").strip() or None
+           for name in ("description", "phone", "email", "website", "address", "hours")},
+    }
+
+
 def _apply(form: ServiceForm, service: Service) -> list[str]:
     """Copy the form onto the service; return the fields that changed."""
     before = {name: _value(service, name) for name in FIELDS}
-    service.name = form.name.data.strip()
-    service.category = ServiceCategory(form.category.data)
-    service.team_id = form.team_id.data or None
-    service.domains = [d for d, _ in hna_domains() if d in form.domains.data]
-    for name in ("description", "phone", "email", "website", "address", "hours"):
-        setattr(service, name, (getattr(form, name).data or "").strip() or None)
+    for name, value in _typed(form).items():
+        setattr(service, name, value)
     return sorted(name for name in FIELDS if _value(service, name) != before[name])
 
 
@@ -183,25 +192,34 @@ def service_edit(service_id: int):
     form = _service_form()
     if not form.validate():
         return render_template("admin/services_form.html", form=form, service=service)
-    if form.version.data != service.version:
-        return _conflict(form, service)
+    shown = shown_version(form.version)
+    if shown != service.version:
+        changed_by = last_changed_by(f"service:{service.id}", SERVICE_CHANGES)
+        if is_own_retry(stored_version=service.version, shown_version=shown,
+                        changed_by_id=changed_by.id if changed_by else None, by_id=current_user.id,
+                        same_content=lambda: all(getattr(service, k) == v for k, v in _typed(form).items())):
+            # Her own save, sent twice (a double click or a retry): it is already stored.
+            flash(f"‘{service.name}’ saved.", "success")
+            return redirect(url_for("admin.services"))
+        return _conflict(form, service, changed_by)
     changed = _apply(form, service)
     try:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        return _conflict(form, service_for_admin(service_id))
+        fresh = service_for_admin(service_id)
+        return _conflict(form, fresh, last_changed_by(f"service:{fresh.id}", SERVICE_CHANGES))
     audit("service.update", subject=f"service:{service.id}", changed=changed)
     db.session.commit()
     flash(f"‘{service.name}’ saved.", "success")
     return redirect(url_for("admin.services"))
 
 
-def _conflict(form: ServiceForm, service: Service):
+def _conflict(form: ServiceForm, service: Service, changed_by=None):
     form.version.data = service.version  # saving again is now a knowing choice
-    message = ("Someone else changed this service while you were editing it, so your changes have not been "
-               "saved. What is stored now is shown on the services list. Save again if your changes are still right.")
-    return render_template("admin/services_form.html", form=form, service=service, conflict=message), CONFLICT
+    message = conflict_message(changed_by, "this service", "What is stored now is shown on the services list. "
+                               "Save again if your changes are still right.")
+    return answer_conflict("admin/services_form.html", form=form, service=service, conflict=message)
 
 
 def _set_active(service: Service, active: bool):

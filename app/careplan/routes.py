@@ -16,7 +16,7 @@ from ..triage import service as triage
 from ..triage.models import ItemStatus, Outcome
 from ..triage.queue import KIND_LABELS
 from ..timeutil import london_today, long_date
-from ..versioning import is_own_retry
+from ..versioning import answer_conflict, is_own_retry, shown_version
 from ..triage.working_days import LONDON
 from . import bp, service
 from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, validate_plan
@@ -117,13 +117,17 @@ def _form(profile: PatientProfile, count: int, concerns: list[tuple[str | None, 
 
 
 def _render_editor(profile, form, services, hna, current, queue_items=(), ticked=frozenset(), conflict=None,
-                   status=200):
-    return render_template(
-        "careplan/edit.html", profile=profile, form=form, services=services, hna=hna,
+                   lost_race=False):
+    """The editor; after a lost race (`conflict` is the version saved meanwhile, if any) the 409 answer."""
+    context = dict(
+        profile=profile, form=form, services=services, hna=hna,
         current=current, conflict=conflict, max_rows=MAX_ROWS,
         queue_items=queue_items, ticked=ticked, is_urgent=service.is_urgent, kind_labels=KIND_LABELS,
         conflict_changes=service.changes_between(service.previous_version(conflict), conflict) if conflict else None,
-    ), status
+    )
+    if lost_race:
+        return answer_conflict("careplan/edit.html", **context)
+    return render_template("careplan/edit.html", **context)
 
 
 def _ticked(queue_items) -> set[int]:
@@ -180,10 +184,8 @@ def _save(profile: PatientProfile):
     items = validate_plan(form)
     if items is None:
         return _render_editor(profile, form, services, hna, current, queue_items, ticked)
-    try:
-        base_version = int(form.base_version.data)
-    except (TypeError, ValueError):
-        base_version = -1
+    shown = shown_version(form.base_version)
+    base_version = -1 if shown is None else shown  # a missing or tampered version matches none
     try:
         plan = service.save_new_version(
             profile, base_version, items, form.review_date.data, form.summary.data,
@@ -191,8 +193,10 @@ def _save(profile: PatientProfile):
         )
     except PlanChanged as exc:
         latest = exc.current
-        if is_own_retry(latest, base_version, current_user.id,
-                        lambda plan: service.same_content(plan, items, form.review_date.data, form.summary.data)):
+        if latest is not None and is_own_retry(
+            stored_version=latest.version, shown_version=shown, changed_by_id=latest.created_by_id, by_id=current_user.id,
+            same_content=lambda: service.same_content(latest, items, form.review_date.data, form.summary.data),
+        ):
             flash("Care plan saved.", "success")
             return redirect(url_for("careplan.nurse_plan", patient_id=profile.id))
         audit("careplan.save_conflict", patient=profile, outcome="conflict",
@@ -202,7 +206,7 @@ def _save(profile: PatientProfile):
         # Saving again now is a deliberate choice to put this version on top of theirs.
         form.base_version.data = str(latest.version if latest else 0)
         return _render_editor(profile, form, services, hna, latest, service.open_queue_items(hna, latest), ticked,
-                              conflict=latest, status=409)
+                              conflict=latest, lost_race=True)
     db.session.flush()
     note = f"Care plan version {plan.version} agreed"
     # Only what the nurse ticked is closed: a red flag stays open until she has spoken to the person.

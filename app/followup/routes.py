@@ -26,7 +26,7 @@ from ..idempotency import IdempotencyRecord
 from ..models import PatientProfile
 from ..pathways import PATHWAYS
 from ..timeutil import long_date, london_today
-from ..versioning import Switch, is_own_retry, set_active
+from ..versioning import Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active, shown_version
 from . import bp
 from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
@@ -34,7 +34,8 @@ from .pathway_content import PathwayContentError, pathway_content
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
 from .summaries import SummaryChanged, current_summary, same_content, save_new_version, summary_versions
 
-CONFLICT = 409
+# What changes a surveillance test (the audit actions), for naming who changed it last.
+TEST_CHANGES = ("followup.test_add", "followup.test_update", "followup.test_stop", "followup.test_restart")
 
 
 # ---------------------------------------------------------------- queries
@@ -193,24 +194,29 @@ def _own_test(profile: PatientProfile, test_id: int) -> SurveillanceTest:
     return test
 
 
-def _follow_up_page(profile, plan, plan_form, status=200, conflict=None, form=None):
-    """The plan and the schedule. Adding or changing a test has its own page (`_test_page`), so
-    nothing typed on one form is lost by using the other."""
-    return render_template(
-        "followup/nurse_follow_up.html", profile=profile, plan=plan, plan_form=plan_form,
+def _follow_up_page(profile, plan, plan_form, conflict=None, form=None):
+    """The plan and the schedule (409 with `conflict`). Adding or changing a test has its own page
+    (`_test_page`), so nothing typed on one form is lost by using the other."""
+    context = dict(
+        profile=profile, plan=plan, plan_form=plan_form,
         form=form, conflict=conflict, tests=tests_of(profile), stopped=tests_of(profile, active=False),
         today=london_today(), open_access_range=suggested_open_access_until(plan.treatment_review_date if plan else None),
-    ), status
+    )
+    if conflict:
+        return answer_conflict("followup/nurse_follow_up.html", **context)
+    return render_template("followup/nurse_follow_up.html", **context)
 
 
-def _test_page(profile, test_form, status=200, conflict=None, form=None):
+def _test_page(profile, test_form, conflict=None, form=None):
+    """Adding or changing one test (409 with `conflict`)."""
     editing = db.session.get(SurveillanceTest, test_form.test_id.data) if test_form.test_id.data else None
     if editing is not None and editing.patient_id != profile.id:
         editing = None
-    return render_template(
-        "followup/nurse_test.html", profile=profile, test_form=test_form, form=form, conflict=conflict,
-        content=content_for(profile), editing=editing, today=london_today(),
-    ), status
+    context = dict(profile=profile, test_form=test_form, form=form, conflict=conflict,
+                   content=content_for(profile), editing=editing, today=london_today())
+    if conflict:
+        return answer_conflict("followup/nurse_test.html", **context)
+    return render_template("followup/nurse_test.html", **context)
 
 
 def _schedule_url(profile: PatientProfile) -> str:
@@ -269,7 +275,7 @@ def nurse_test(patient_id: int):
 def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
     form = _plan_form(profile, plan, request.form)
     if not form.validate():
-        return _follow_up_page(profile, plan, form, status=200, form=form)
+        return _follow_up_page(profile, plan, form, form=form)
 
     def conflict(message: str):
         db.session.rollback()
@@ -277,21 +283,23 @@ def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
         # Keep what they typed, but against the versions now stored, so saving again is a choice.
         form.plan_version.data = fresh_plan.version if fresh_plan else 0
         form.profile_version.data = db.session.get(PatientProfile, profile.id).version
-        return _follow_up_page(profile, fresh_plan, form, status=CONFLICT, conflict=message)
+        return _follow_up_page(profile, fresh_plan, form, conflict=message)
 
-    stored_plan_version = plan.version if plan else 0
-    if (form.plan_version.data or 0) != stored_plan_version:
-        if plan is not None and plan.version == (form.plan_version.data or 0) + 1 and plan.updated_by_id == current_user.id and (
-            plan.follow_up_type.value, plan.treatment_review_date, plan.open_access_until, profile.tumour_pathway,
-        ) == (form.follow_up_type.data, form.treatment_review_date.data, form.open_access_until.data, form.tumour_pathway.data):
+    shown = shown_version(form.plan_version) or 0
+    if shown != (plan.version if plan else 0):
+        if plan is not None and is_own_retry(
+            stored_version=plan.version, shown_version=shown, changed_by_id=plan.updated_by_id, by_id=current_user.id,
+            same_content=lambda: (
+                plan.follow_up_type.value, plan.treatment_review_date, plan.open_access_until, profile.tumour_pathway,
+            ) == (form.follow_up_type.data, form.treatment_review_date.data, form.open_access_until.data, form.tumour_pathway.data),
+        ):
             # Her own save, sent twice (a double click or a retry): it is already stored.
             flash("Follow-up plan saved.", "success")
             return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
-        who = plan.updated_by.display_name if plan else "someone"
-        return conflict(f"{who} changed the follow-up plan while you were editing it, so your changes "
-                        "have not been saved. Check the plan below, then save again if your changes are still right.")
+        return conflict(conflict_message(plan.updated_by if plan else None, "the follow-up plan",
+                                         "Check the plan below, then save again if your changes are still right."))
     pathway_changed = form.tumour_pathway.data != profile.tumour_pathway
-    if pathway_changed and form.profile_version.data != profile.version:
+    if pathway_changed and shown_version(form.profile_version) != profile.version:
         return conflict("Someone else changed this patient's details (including the tumour pathway) while you "
                         "were editing, so your changes have not been saved. The pathway now shown is the one "
                         f"stored: {PATHWAYS.get(profile.tumour_pathway, profile.tumour_pathway)}. Save again if your changes are still right.")
@@ -362,17 +370,18 @@ def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
     values = _test_values(form)
     if test is None:
         return _add_test(profile, form, values)
-    if form.test_version.data != test.version:
-        if test.version == (form.test_version.data or 0) + 1 and all(getattr(test, k) == v for k, v in values.items()):
+    shown = shown_version(form.test_version)
+    if shown != test.version:
+        changed_by = last_changed_by(f"surveillance_test:{test.id}", TEST_CHANGES)
+        if is_own_retry(stored_version=test.version, shown_version=shown, changed_by_id=changed_by.id if changed_by else None,
+                        by_id=current_user.id, same_content=lambda: all(getattr(test, k) == v for k, v in values.items())):
             # This same change, sent twice (a double click or a retry): it is already stored.
             flash(f"{test.name} updated in the schedule.", "success")
             return redirect(_schedule_url(profile))
         form.test_version.data = test.version
-        return _test_page(
-            profile, form, status=CONFLICT,
-            conflict=f"Someone else changed the {test.name} test while you were editing it, so your changes have "
-                     "not been saved. The schedule below shows what is stored now. Save again if your changes are still right.",
-        )
+        return _test_page(profile, form, conflict=conflict_message(
+            changed_by, f"the {test.name} test",
+            "The schedule below shows what is stored now. Save again if your changes are still right."))
     changed = sorted(name for name, value in values.items() if getattr(test, name) != value)
     for name, value in values.items():
         setattr(test, name, value)
@@ -380,10 +389,8 @@ def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        return _test_page(
-            profile, form, status=CONFLICT,
-            conflict="Someone else changed this test at the same moment, so your changes have not been saved. Save again if they are still right.",
-        )
+        return _test_page(profile, form, conflict=conflict_message(
+            None, "this test", "Save again if your changes are still right.", did="changed"))
     # Ids and the names of what changed only: the values are free text typed about a patient.
     audit("followup.test_update", patient=profile, subject=f"surveillance_test:{test.id}", changed=changed,
           **_overdue_detail(form))
@@ -444,7 +451,7 @@ def _add_already_made(profile, form, earlier: IdempotencyRecord, fingerprint: st
 
 def _add_again(profile, form, message: str):
     form.add_token.data = new_add_token()  # adding it now is a deliberate, fresh choice
-    return _test_page(profile, form, status=CONFLICT, conflict=message)
+    return _test_page(profile, form, conflict=message)
 
 
 def _set_test_active(profile: PatientProfile, active: bool):
@@ -572,7 +579,7 @@ def edit_summary(patient_id: int):
         return _edit_page(profile, form, current)
     values = _summary_values(form)
     try:
-        summary = save_new_version(profile, form.base_version.data or 0, values, current_user._get_current_object())
+        summary = save_new_version(profile, shown_version(form.base_version) or 0, values, current_user._get_current_object())
     except SummaryChanged as exc:
         return _summary_conflict(profile, form, exc.current, values)
     audit("eots.create", patient=profile, subject=f"eots:{summary.id}", version=summary.version)
@@ -595,24 +602,29 @@ def _summary_values(form: SummaryForm) -> dict:
 
 
 def _summary_conflict(profile: PatientProfile, form: SummaryForm, current: EndOfTreatmentSummary | None, values: dict):
-    if is_own_retry(current, form.base_version.data or 0, current_user.id, lambda saved: same_content(saved, values)):
+    if current is not None and is_own_retry(
+        stored_version=current.version, shown_version=shown_version(form.base_version) or 0,
+        changed_by_id=current.created_by_id, by_id=current_user.id, same_content=lambda: same_content(current, values),
+    ):
         # The same save, sent twice (a double click or a retry): it is already stored.
         flash(f"End of Treatment Summary saved (version {current.version}). {profile.given_name} can now see it in the app.", "success")
         return redirect(url_for("followup.nurse_summary", patient_id=profile.id))
     # Their typed text stays; saving again now would knowingly make a newer version.
     form.base_version.data = current.version if current else 0
-    who = current.created_by.display_name if current else "Someone"
-    message = (f"{who} saved version {current.version if current else ''} of this summary while you were editing, "
-               "so your changes have not been saved yet. Read the newest version (it opens in a new tab), "
-               "then save again if your version should replace it.")
-    return _edit_page(profile, form, current, conflict=message, status=CONFLICT)
+    message = conflict_message(
+        current.created_by if current else None, f"version {current.version if current else ''} of this summary",
+        "Read the newest version (it opens in a new tab), then save again if your version should replace it.",
+        did="saved")
+    return answer_conflict("followup/edit_summary.html", **_edit_context(profile, form, current, conflict=message))
 
 
-def _edit_page(profile, form, current, conflict=None, status=200, focus=None):
-    return render_template(
-        "followup/edit_summary.html", profile=profile, form=form, current=current,
-        conflict=conflict, focus=focus, intent_choices=list(INTENT_LABELS.items()),
-    ), status
+def _edit_context(profile, form, current, conflict=None, focus=None) -> dict:
+    return dict(profile=profile, form=form, current=current, conflict=conflict, focus=focus,
+                intent_choices=list(INTENT_LABELS.items()))
+
+
+def _edit_page(profile, form, current, focus=None):
+    return render_template("followup/edit_summary.html", **_edit_context(profile, form, current, focus=focus))
 
 
 @bp.get("/my-care/treatment-summary")

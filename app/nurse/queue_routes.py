@@ -16,6 +16,7 @@ from ..audit import audit
 from ..authz import staff_required
 from ..extensions import db
 from ..forms import field_anchor
+from ..versioning import answer_conflict
 from ..models import PatientProfile, User
 from ..pathways import PATHWAYS
 from ..timeutil import london_today, utcnow
@@ -147,12 +148,13 @@ def _forms(item: QueueItem, **given) -> dict:
     return forms
 
 
-def _item_page(item: QueueItem, status: int = 200, form=None, conflict=None, template="nurse/queue_item.html",
-               out_of_date=None, **given):
-    return render_template(
-        template, item=item, form=form, conflict=conflict, out_of_date=out_of_date, now=utcnow(),
-        outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, **_forms(item, **given),
-    ), status
+def _item_context(item: QueueItem, form=None, conflict=None, out_of_date=None, **given) -> dict:
+    return dict(item=item, form=form, conflict=conflict, out_of_date=out_of_date, now=utcnow(),
+                outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS, **_forms(item, **given))
+
+
+def _item_page(item: QueueItem, form=None, out_of_date=None, **given):
+    return render_template("nurse/queue_item.html", **_item_context(item, form=form, out_of_date=out_of_date, **given))
 
 
 @bp.get("/queue/<int:item_id>")
@@ -197,8 +199,8 @@ def _act(item_id: int, form, form_name: str, action: str, change, success, after
         audit(action, patient=exc.item.patient_id, subject=subject, outcome="conflict",
               revision_seen=form.revision.data, revision_now=exc.item.revision)
         db.session.commit()
-        return _item_page(exc.item, status=409, conflict=exc, template="nurse/queue_conflict.html",
-                          typed=form, **({form_name: form} if form_name == "resolve_form" else {}))
+        return answer_conflict("nurse/queue_conflict.html", typed=form, **_item_context(
+            exc.item, conflict=exc, **({form_name: form} if form_name == "resolve_form" else {})))
     except service.QueueError as exc:
         db.session.rollback()
         if hasattr(form, "assignee"):

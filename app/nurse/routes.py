@@ -13,10 +13,10 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import patient_search
 from ..audit import audit, changes_since
-from ..forms import submitted_version
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..extensions import db
+from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User, UserSession
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
 from . import bp
@@ -255,7 +255,7 @@ def edit_patient(patient_id: int):
     conflict: list[dict] | None = None
     merged: dict = {}
     if form.validate_on_submit():
-        seen_version = submitted_version(form.version)
+        seen_version = shown_version(form.version)
         if seen_version != profile.version:
             conflict = changes_since("patient.update", seen_version, EDITABLE_FIELDS, patient_id=profile.id)
         else:
@@ -286,11 +286,13 @@ def edit_patient(patient_id: int):
                 return redirect(url_for("nurse.patient", patient_id=profile.id))
     if conflict is not None:
         # Nothing is saved; the next save is checked against the record as it is now.
-        audit("patient.update", patient=profile, outcome="conflict", seen_version=submitted_version(form.version))
+        audit("patient.update", patient=profile, outcome="conflict", seen_version=shown_version(form.version))
         db.session.commit()
         merged = _merge_colleagues_changes(form, profile, seen)
         form.version.data = str(profile.version)
         seen = _as_shown(_saved_values(profile))
+        return answer_conflict("nurse/edit_patient.html", form=form, profile=profile, conflict=conflict,
+                               merged=merged, seen=seen)
     return render_template(
         "nurse/edit_patient.html", form=form, profile=profile, conflict=conflict, merged=merged,
         seen=seen,

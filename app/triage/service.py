@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import patient_search
+from .. import patient_search, versioning
 from ..extensions import db
-from ..models import AuditEvent, PatientProfile, Role, Team, User
+from ..models import PatientProfile, Role, Team, User
 from ..timeutil import LONDON, UTCDateTime, utcnow
 from .models import ItemStatus, Outcome, QueueItem
 from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, kind_for_hna
@@ -294,12 +294,7 @@ CHANGE_ACTIONS = ("queue.claim", "queue.assign", "queue.release", "queue.resolve
 
 def last_changed_by(item: QueueItem) -> User | None:
     """Who made the item's latest change, from the audit log (None if it was never changed)."""
-    return db.session.scalar(
-        select(User).join(AuditEvent, AuditEvent.actor_id == User.id)
-        .where(AuditEvent.patient_id == item.patient_id, AuditEvent.subject == f"queue-item:{item.id}",
-               AuditEvent.action.in_(CHANGE_ACTIONS), AuditEvent.outcome == "success")
-        .order_by(AuditEvent.id.desc()).limit(1)
-    )
+    return versioning.last_changed_by(f"queue-item:{item.id}", CHANGE_ACTIONS, patient_id=item.patient_id)
 
 
 class AlreadyDone(QueueError):
@@ -313,13 +308,18 @@ class AlreadyDone(QueueError):
 Done = Callable[[QueueItem], bool]
 
 
-def _conflict(item_id: int, by: User | None = None, done: Done | None = None) -> QueueError:
-    """What to raise when the item moved on: AlreadyDone if `by` made the latest change and the
-    item is now just as `done` wants it, otherwise a Conflict naming who changed it."""
+def _conflict(item_id: int, expected_revision: int | None, by: User | None = None,
+              done: Done | None = None) -> QueueError:
+    """What to raise when the item moved on: AlreadyDone if it is `by`'s own change sent again
+    (one change past the revision she saw, hers, and the item just as `done` wants it),
+    otherwise a Conflict naming who changed it."""
     db.session.rollback()
     item = db.session.get(QueueItem, item_id, populate_existing=True)
     changed_by = last_changed_by(item)
-    if by is not None and done is not None and changed_by is not None and changed_by.id == by.id and done(item):
+    if by is not None and done is not None and versioning.is_own_retry(
+        stored_version=item.revision, shown_version=expected_revision,
+        changed_by_id=changed_by.id if changed_by else None, by_id=by.id, same_content=lambda: done(item),
+    ):
         return AlreadyDone(item)
     return Conflict(item, changed_by)
 
@@ -327,18 +327,18 @@ def _conflict(item_id: int, by: User | None = None, done: Done | None = None) ->
 def _check(item: QueueItem, expected_revision: int | None, by: User | None = None,
            done: Done | None = None, *, open_only: bool = True) -> None:
     if expected_revision != item.revision:
-        raise _conflict(item.id, by, done)
+        raise _conflict(item.id, expected_revision, by, done)
     if open_only and item.status is not ItemStatus.OPEN:
         raise QueueError("This item has been resolved, so it cannot be changed.", item)
 
 
 def _save(item: QueueItem, by: User | None = None, done: Done | None = None) -> QueueItem:
     """Flush with the revision check; a change that slipped in meanwhile is a Conflict."""
-    item_id = item.id
+    item_id, shown = item.id, item.revision  # as checked against what the nurse's page showed
     try:
         db.session.flush()
     except StaleDataError:
-        raise _conflict(item_id, by, done) from None
+        raise _conflict(item_id, shown, by, done) from None
     return item
 
 
@@ -380,8 +380,9 @@ def release(item: QueueItem, by: User, expected_revision: int | None) -> QueueIt
 def resolve(item: QueueItem, outcome: Outcome, note: str | None, by: User, expected_revision: int | None) -> QueueItem:
     """Close the item with what was done."""
     def done(current: QueueItem) -> bool:
+        # The note too: her stale second resolve with a different note is not a retry.
         return (current.status is ItemStatus.RESOLVED and current.outcome is outcome
-                and current.resolved_by_id == by.id)
+                and current.resolved_by_id == by.id and current.outcome_note == ((note or "").strip() or None))
 
     _check(item, expected_revision, by, done)
     now = utcnow()

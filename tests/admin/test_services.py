@@ -125,7 +125,7 @@ def test_an_edit_on_top_of_someone_elses_is_a_conflict_and_keeps_the_typing(app,
     response = other.post_form(f"/admin/services/{service.id}", {**VALID, "version": "1", "name": "Renamed by the other admin"})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Someone else changed this service while you were editing it" in html
+    assert "changed this service while you were editing it" in html
     assert 'value="Renamed by the other admin"' in html and 'name="version" value="2"' in html
     [service] = stored(app)
     assert service.name == VALID["name"] and service.phone == "020 7946 0999"

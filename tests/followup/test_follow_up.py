@@ -189,7 +189,7 @@ def test_nurse_adds_changes_stops_and_restarts_a_test(app, nurse, actors):
     changed = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"}))
     assert changed.status_code == 302
     stale = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "Ultrasound"}))
-    assert stale.status_code == 409 and "Someone else changed the Mammogram test" in stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "Nurse A changed the Mammogram test" in stale.get_data(as_text=True)
     assert 'value="Ultrasound"' in stale.get_data(as_text=True)
 
     stop = nurse.post_form(url(actors), {"action": "stop_test", "test_id": str(test_id), "test_version": str(version + 1)})

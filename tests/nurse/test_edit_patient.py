@@ -129,6 +129,7 @@ def add_colleague(app, actors) -> int:
         return colleague.id
 
 
+@pytest.mark.hazard("HAZ-005")
 def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(app, nurse, new_client, actors):
     colleague_id = add_colleague(app, actors)
     # Nurse A opens the page; Nurse Ada opens it too and saves a new GP phone number first.
@@ -142,7 +143,7 @@ def test_a_colleagues_save_in_the_meantime_is_shown_and_nothing_is_overwritten(a
     response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", mine)
     raw = response.get_data(as_text=True)
     body = page(response)
-    assert response.status_code == 200
+    assert response.status_code == 409  # a conflict, not "OK": nothing was saved
     assert "Someone else saved changes while you were editing" in body
     assert "Nurse Ada changed GP practice phone number on " in body
     assert "Their changes are now in the form: GP practice phone number." in body
@@ -196,6 +197,7 @@ def test_a_save_racing_past_the_version_check_is_caught_by_the_database(app, nur
 
     monkeypatch.setattr(routes, "_typed_values", colleague_saves_first)
     response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data)
+    assert response.status_code == 409
     assert "Someone else saved changes while you were editing" in page(response)
     assert 'value="07700 900 555"' in page(response)
     saved = profile(app, actors.profile_a)

@@ -419,6 +419,19 @@ def test_her_own_earlier_change_that_differs_is_still_a_conflict(app, actors, nu
     assert get_item(app, item_id).outcome is Outcome.PHONED
 
 
+@pytest.mark.hazard("HAZ-005")
+def test_her_stale_second_resolve_with_a_different_note_is_a_conflict_not_a_retry(app, actors, nurse_a):
+    item_id = make(app, actors.profile_a)
+    first = {"revision": "1", "outcome": "phoned", "note": "Spoke to her, pain settled"}
+    assert nurse_a.post_form(f"/nurse/queue/{item_id}/resolve", first).status_code == 303
+    # The same outcome from the same old page, but a different note: not the save that was stored.
+    response = nurse_a.post_form(f"/nurse/queue/{item_id}/resolve", {**first, "note": "Booked a GP visit for Friday"})
+    assert response.status_code == 409 and "Booked a GP visit for Friday" in response.get_data(as_text=True)
+    assert get_item(app, item_id).outcome_note == "Spoke to her, pain settled"
+    # Sent again exactly as stored: a retry, answered as saved.
+    assert nurse_a.post_form(f"/nurse/queue/{item_id}/resolve", first).status_code == 303
+
+
 def test_a_colleagues_change_to_the_same_state_is_still_a_conflict(app, actors, nurse_a, new_client):
     with app.app_context():
         colleague = nurse(actors.team_a, "Nurse Two").id

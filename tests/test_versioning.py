@@ -1,0 +1,55 @@
+"""The one concurrent-edit kit: the version a page showed, and a person's own retry told apart
+from a conflict on author AND content."""
+from __future__ import annotations
+
+import pytest
+
+from app.versioning import conflict_message, is_own_retry, shown_version
+
+ME, COLLEAGUE = 7, 8
+
+
+@pytest.mark.hazard("HAZ-005")
+@pytest.mark.parametrize(("stored", "shown", "changed_by", "same_content", "retry"), [
+    (2, 1, ME, True, True),           # her save, sent twice: already stored
+    (2, 1, ME, False, False),         # her stale second save with different content: a conflict
+    (2, 1, COLLEAGUE, True, False),   # a colleague saved exactly this: still a conflict (she should know)
+    (2, 1, COLLEAGUE, False, False),  # a colleague's change
+    (3, 1, ME, True, False),          # more than one change since her page: not one save sent twice
+    (1, 1, ME, True, False),          # nothing changed since her page: not a retry at all
+    (2, None, ME, True, False),       # her page did not say what it showed
+    (None, 1, ME, True, False),       # nothing stored
+    (2, 1, None, True, False),        # nobody known to have made the change
+])
+def test_an_own_retry_is_her_change_of_exactly_this_content_one_version_on(stored, shown, changed_by, same_content, retry):
+    assert is_own_retry(stored_version=stored, shown_version=shown, changed_by_id=changed_by, by_id=ME,
+                        same_content=lambda: same_content) is retry
+
+
+class Field:
+    def __init__(self, data):
+        self.data = data
+
+
+@pytest.mark.parametrize(("data", "version"), [
+    ("3", 3), (" 3 ", 3), ("0", 0), (3, 3), (0, 0),
+    ("", None), (None, None), ("-1", None), (-1, None), ("3.0", None), ("٣", None),  # Arabic-Indic three
+    ("1" * 10, None), (10 ** 12, None), (True, None), ("abc", None),
+])
+def test_the_shown_version_is_a_small_whole_number_or_none(data, version):
+    assert shown_version(Field(data)) == version
+
+
+def test_the_shown_version_is_read_from_a_posted_field_by_name(app):
+    with app.test_request_context(method="POST", data={"version": "4", "test_version": "x"}):
+        assert (shown_version(), shown_version("test_version"), shown_version("missing")) == (4, None, None)
+
+
+@pytest.mark.parametrize(("who", "named"), [
+    ("Sam Taylor", "Sam Taylor changed the plan"),
+    (None, "Someone else changed the plan"),
+    ("", "Someone else changed the plan"),
+])
+def test_a_conflict_names_who_changed_what(who, named):
+    message = conflict_message(who, "the plan", "Check it, then save again.")
+    assert message == f"{named} while you were editing it, so your changes have not been saved. Check it, then save again."

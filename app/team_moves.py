@@ -1,5 +1,8 @@
 """When a patient moves to another team, the work still in hand moves with them.
 
+Admins move a patient (admin.user_team: `what_moves` shows them what will go, `move_patient`
+does it); whatever changes a PatientProfile's team, the listener below moves the live copies.
+
 Queue items, HNAs and care plans carry a copy of the patient's team (so a team's lists need no
 join). When a PatientProfile's team changes, the same flush moves the copies that are still
 live: the patient's open queue items, draft HNAs and current care plan. Records that are
@@ -11,13 +14,16 @@ with the item open) is not told that someone else changed it.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, update
+from dataclasses import dataclass
+
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .careplan.models import CarePlan
 from .hna.models import HNA, HNAStatus
-from .models import PatientProfile
+from .extensions import db
+from .models import PatientProfile, Team, User
 from .triage.models import ItemStatus, QueueItem
 
 
@@ -40,6 +46,54 @@ _FOLLOWERS = (
     (HNA, lambda table: table.c.status == HNAStatus.DRAFT, lambda values: values.get("status") is HNAStatus.DRAFT),
     (CarePlan, lambda table: table.c.is_current.is_(True), lambda values: values.get("is_current") is True),
 )
+
+
+@dataclass(frozen=True)
+class MovePreview:
+    """What moving a patient takes to the new team, and what stays with the old one."""
+
+    open_items: int
+    draft_hnas: int
+    current_plan_version: int | None
+    resolved_items: int
+    sent_hnas: int
+    earlier_plans: int
+    key_worker: User | None  # a member of the old team: the new team names their own
+
+
+def what_moves(profile: PatientProfile) -> MovePreview:
+    def counted(model, where) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(model.patient_id == profile.id, where))
+
+    current_plan_version = db.session.scalar(
+        select(CarePlan.version).where(CarePlan.patient_id == profile.id, CarePlan.is_current.is_(True)))
+    return MovePreview(
+        open_items=counted(QueueItem, QueueItem.status == ItemStatus.OPEN),
+        draft_hnas=counted(HNA, HNA.status == HNAStatus.DRAFT),
+        current_plan_version=current_plan_version,
+        resolved_items=counted(QueueItem, QueueItem.status != ItemStatus.OPEN),
+        sent_hnas=counted(HNA, HNA.status != HNAStatus.DRAFT),
+        earlier_plans=counted(CarePlan, CarePlan.is_current.is_(False)),
+        key_worker=profile.key_worker,
+    )
+
+
+def other_teams(profile: PatientProfile) -> list[Team]:
+    """The teams a patient can move to: every team but their own, by name."""
+    return list(db.session.scalars(select(Team).where(Team.id != profile.team_id).order_by(Team.name, Team.id)))
+
+
+def move_patient(profile: PatientProfile, team: Team) -> MovePreview:
+    """Move the patient (their record and their account) to `team`, with their live work (the
+    listener below, at flush). Their key worker belongs to the old team, so the new team names
+    their own. Returns what moved. Flushes: a colleague's edit of the record since the admin's
+    page was shown fails the flush (the record's version column)."""
+    moved = what_moves(profile)
+    profile.team = team
+    profile.user.team = team
+    profile.key_worker = None
+    db.session.flush()
+    return moved
 
 
 def move_patient_records(session: Session, patient_id: int, team_id: int) -> None:

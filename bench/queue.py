@@ -157,10 +157,9 @@ def main() -> None:
             timed("whole page GET /nurse/queue (render, audit)", lambda: len(client.get("/nurse/queue").data), repeat=15)
 
             from sqlalchemy import String, cast, literal, tuple_
-            from app.triage.models import ItemStatus
+            from app.triage.models import QUEUE_ORDER as order, ItemStatus
             base = select(QueueItem.id).join(QueueItem.patient).where(
                 QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
-            order = (QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
             plan("first page", base.order_by(*order).limit(51))
             plan("deep page", base.where(QueueItem.rank >= deep.rank, tuple_(*order) > tuple_(
                 deep.rank, deep.due_at.replace(tzinfo=None), deep.received_at.replace(tzinfo=None), deep.id)).order_by(*order).limit(51))

@@ -23,6 +23,29 @@ class StaffForm(FlaskForm):
     team_id = SelectField("Team", coerce=int, validators=[DataRequired("Choose a team")])
 
 
+CHOOSE_TEAM = "Choose the team to move them to"
+
+
+def _team_id(value) -> int | None:
+    """A team id from the form, or None (then "choose a team") for anything that is not one."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() and text.isascii() and len(text) < 10 else None
+
+
+class TeamMoveForm(FlaskForm):
+    """Moving a patient to another team: choose the team, then confirm what moves."""
+
+    team_id = RadioField("Which team should look after them now?", coerce=_team_id, validate_choice=False,
+                         validators=[DataRequired(CHOOSE_TEAM)])
+    version = HiddenField()  # the patient record's version the admin was shown
+    confirmed = HiddenField()  # "1" once the admin has read what moves
+
+    def validate_team_id(self, field):
+        # Their own team, a team since removed, or anything typed into the request: one message.
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(CHOOSE_TEAM)
+
+
 class QuestionnaireForm(FlaskForm):
     definition = TextAreaField(
         "Questionnaire definition (JSON)",

@@ -1,4 +1,4 @@
-"""Admin: teams, staff accounts, ending sessions, the audit log."""
+"""Admin: teams, staff accounts, ending sessions, moving patients between teams, the audit log."""
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
+from .. import team_moves
 from ..audit import audit, changes_since
 from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
@@ -24,6 +25,7 @@ from .forms import (
     QuestionnaireForm,
     StaffForm,
     TeamForm,
+    TeamMoveForm,
     target_field_name,
     team_contacts_form,
 )
@@ -295,6 +297,58 @@ def set_active(user_id: int):
     db.session.commit()
     flash("Account reopened." if person.active else "Account closed and signed out everywhere.", "success")
     return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.route("/users/<int:user_id>/team", methods=["GET", "POST"])
+@admin_required
+def user_team(user_id: int):
+    """Move a patient to another team, with the work still in hand (app/team_moves.py). The
+    admin chooses the team, reads what moves and what stays, then confirms."""
+    person = user_for_admin(user_id)
+    profile = person.patient_profile
+    if profile is None:
+        flash("Only patients move between teams here. Staff change team with a new account.", "info")
+        return redirect(url_for("admin.user", user_id=person.id), 303)
+    form = TeamMoveForm()
+    teams = team_moves.other_teams(profile)
+    form.team_id.choices = [(team.id, team.name) for team in teams]
+    if request.method == "GET":
+        form.version.data = str(profile.version)
+    if not form.validate_on_submit():
+        return render_template("admin/user_team.html", person=person, profile=profile, form=form, teams=teams)
+    team = next(team for team in teams if team.id == form.team_id.data)
+    seen_version = submitted_version(form.version)
+    if seen_version != profile.version:
+        return _team_move_conflict(person, profile, form, teams, seen_version)
+    if form.confirmed.data != "1":
+        return render_template("admin/user_team.html", person=person, profile=profile, form=form, teams=teams,
+                               team=team, preview=team_moves.what_moves(profile))
+    from_team = profile.team
+    try:
+        moved = team_moves.move_patient(profile, team)
+    except StaleDataError:  # a colleague saved the record between our read and our write
+        db.session.rollback()
+        return _team_move_conflict(person, profile, form, teams, seen_version)
+    audit("patient.team_move", patient=profile, from_team=from_team.id, to_team=team.id,
+          open_items=moved.open_items, draft_hnas=moved.draft_hnas, care_plan_version=moved.current_plan_version,
+          key_worker_cleared=moved.key_worker.id if moved.key_worker else None)
+    db.session.commit()
+    flash(f"{person.display_name} moved from {from_team.name} to {team.name}.", "success")
+    return redirect(url_for("admin.user", user_id=person.id), 303)
+
+
+def _team_move_conflict(person: User, profile, form: TeamMoveForm, teams: list[Team], seen_version: int | None):
+    """The record changed since the admin read what moves: show what moves now, to confirm again."""
+    audit("patient.team_move", patient=profile, outcome="conflict", seen_version=seen_version)
+    db.session.commit()
+    db.session.refresh(profile)
+    form.version.data = str(profile.version)
+    team = next((team for team in teams if team.id == form.team_id.data), None)
+    return render_template(
+        "admin/user_team.html", person=person, profile=profile, form=form, teams=teams, team=team,
+        preview=team_moves.what_moves(profile) if team else None,
+        conflict="Someone changed this patient's record while you were deciding. Check what moves now, then confirm again.",
+    ), 409
 
 
 @bp.get("/audit")

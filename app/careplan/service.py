@@ -426,7 +426,7 @@ URGENT_KINDS = frozenset({ItemKind.RED_FLAG, ItemKind.EMERGENCY})
 def open_queue_items(hna: HNA | None, current: CarePlan | None) -> list:
     """The open queue items saving this plan can answer: the HNA's, and the current plan's
     due review. Most urgent first."""
-    from ..triage.models import ItemStatus, QueueItem
+    from ..triage.models import QUEUE_ORDER, ItemStatus, QueueItem
 
     keys = ([f"hna:{hna.id}"] if hna is not None else []) + (
         [f"plan-review:{current.id}"] if current is not None else [])
@@ -434,7 +434,7 @@ def open_queue_items(hna: HNA | None, current: CarePlan | None) -> list:
         return []
     return list(db.session.scalars(
         select(QueueItem).where(QueueItem.source_key.in_(keys), QueueItem.status == ItemStatus.OPEN)
-        .order_by(QueueItem.rank, QueueItem.due_at, QueueItem.id)
+        .order_by(*QUEUE_ORDER)
     ))
 
 

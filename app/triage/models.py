@@ -85,3 +85,9 @@ class QueueItem(db.Model):
         super().__init__(**kwargs)
         if self.kind is not None and self.rank is None:
             self.rank = KIND_RANK[self.kind]
+
+
+# The one order of open queue items, most urgent first: clinical rank, then the nearest (or
+# furthest past) response target, then the oldest, then the id so that ties have an order too.
+# Keyset paging compares rows in this same order (triage.service.queue_page).
+QUEUE_ORDER = (QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)

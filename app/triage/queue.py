@@ -1,14 +1,14 @@
-"""The order of a team's triage queue.
+"""The kinds of work in a team's triage queue, their clinical rank and response targets.
 
 Red-flag symptom alerts and emergency reports first, then open-access re-entry requests, then
 HNAs with high distress, then other new HNAs, then overdue care plan reviews. Within a kind,
-the item closest to (or furthest past) its response target comes first, then the oldest.
+the item closest to (or furthest past) its response target comes first, then the oldest. The
+database orders the queue (`QUEUE_ORDER` in app/triage/models.py, by the stored `rank`), so that
+it can be paged by an index; this module gives only the rank each kind has.
 """
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import datetime
 
 
 class ItemKind(str, enum.Enum):
@@ -39,22 +39,6 @@ DEFAULT_TARGET_WORKING_DAYS = {
     ItemKind.HNA_NEW: 5,
     ItemKind.PLAN_REVIEW_OVERDUE: 5,
 }
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    kind: ItemKind
-    received_at: datetime
-    due_at: datetime
-    item_id: int
-
-
-def sort_key(entry: QueueEntry) -> tuple:
-    return (KIND_RANK[entry.kind], entry.due_at, entry.received_at, entry.item_id)
-
-
-def ordered(entries: list[QueueEntry]) -> list[QueueEntry]:
-    return sorted(entries, key=sort_key)
 
 
 def kind_for_hna(high_distress: bool, urgent_symptom: bool = False) -> ItemKind:

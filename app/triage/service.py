@@ -14,7 +14,7 @@ from .. import patient_search, versioning
 from ..extensions import db
 from ..models import PatientProfile, Role, Team, User
 from ..timeutil import LONDON, UTCDateTime, utcnow
-from .models import ItemStatus, Outcome, QueueItem
+from .models import QUEUE_ORDER, ItemStatus, Outcome, QueueItem
 from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, kind_for_hna
 from .working_days import response_deadline
 
@@ -217,10 +217,9 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
             rank, due_at, received_at, item_id = position
             stmt = stmt.where(
                 QueueItem.rank >= rank,
-                tuple_(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
-                > tuple_(rank, _as_stored(due_at), _as_stored(received_at), item_id),
+                tuple_(*QUEUE_ORDER) > tuple_(rank, _as_stored(due_at), _as_stored(received_at), item_id),
             )
-        stmt = stmt.order_by(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
+        stmt = stmt.order_by(*QUEUE_ORDER)
     if filters.pathway:
         stmt = stmt.where(PatientProfile.tumour_pathway == filters.pathway)
     if filters.key_worker_id:
@@ -238,7 +237,7 @@ def open_items_for_patient(patient_id: int) -> list[QueueItem]:
     return list(db.session.scalars(
         select(QueueItem)
         .where(QueueItem.patient_id == patient_id, QueueItem.status == ItemStatus.OPEN)
-        .order_by(QueueItem.rank, QueueItem.due_at, QueueItem.received_at, QueueItem.id)
+        .order_by(*QUEUE_ORDER)
     ))
 
 

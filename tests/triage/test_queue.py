@@ -1,43 +1,43 @@
-"""Queue order: red flags first, then re-entry, high distress, new HNAs, overdue reviews."""
+"""The queue's kinds and their one order (the database's, QUEUE_ORDER; tests/triage/test_service.py
+checks the order itself, page by page)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import re
+from pathlib import Path
 
-from app.triage.queue import ItemKind, QueueEntry, kind_for_hna, ordered
+import pytest
 
-T0 = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
+from app.triage.queue import KIND_RANK, ItemKind, kind_for_hna
 
-
-def entry(kind, item_id, received_hours=0, due_hours=8):
-    return QueueEntry(kind=kind, received_at=T0 + timedelta(hours=received_hours),
-                      due_at=T0 + timedelta(hours=due_hours), item_id=item_id)
+APP = Path(__file__).resolve().parent.parent.parent / "app"
 
 
-def test_kinds_come_in_clinical_order_whatever_arrived_first():
-    entries = [
-        entry(ItemKind.PLAN_REVIEW_OVERDUE, 1, received_hours=-100),
-        entry(ItemKind.HNA_NEW, 2, received_hours=-50),
-        entry(ItemKind.HNA_HIGH_DISTRESS, 3, received_hours=-10),
-        entry(ItemKind.REENTRY, 4, received_hours=-5),
-        entry(ItemKind.RED_FLAG, 5, received_hours=0),
+@pytest.mark.parametrize(
+    ("high_distress", "urgent_symptom", "kind"),
+    [
+        (True, False, ItemKind.HNA_HIGH_DISTRESS),
+        (False, False, ItemKind.HNA_NEW),
+        (False, True, ItemKind.RED_FLAG),
+        (True, True, ItemKind.RED_FLAG),
+    ],
+)
+def test_hna_kind_follows_urgent_symptoms_then_distress(high_distress, urgent_symptom, kind):
+    assert kind_for_hna(high_distress, urgent_symptom) is kind
+
+
+@pytest.mark.hazard("HAZ-001")
+def test_emergencies_and_red_flags_outrank_everything_else():
+    top = {kind for kind, rank in KIND_RANK.items() if rank == min(KIND_RANK.values())}
+    assert top == {ItemKind.EMERGENCY, ItemKind.RED_FLAG}
+    assert sorted(KIND_RANK, key=KIND_RANK.get)[2:] == [
+        ItemKind.REENTRY, ItemKind.HNA_HIGH_DISTRESS, ItemKind.HNA_NEW, ItemKind.PLAN_REVIEW_OVERDUE]
+
+
+def test_the_queue_order_is_written_once():
+    """Every query that lists queue items most urgent first uses triage.models.QUEUE_ORDER."""
+    copies = [
+        str(path.relative_to(APP)) for path in APP.rglob("*.py")
+        if re.search(r"order_by\(\s*QueueItem\.rank", path.read_text(encoding="utf-8"))
+        or re.search(r"def (sort_key|ordered)\b", path.read_text(encoding="utf-8")) and "triage" in str(path)
     ]
-    assert [e.item_id for e in ordered(entries)] == [5, 4, 3, 2, 1]
-
-
-def test_emergencies_and_red_flags_share_the_top_by_deadline():
-    entries = [entry(ItemKind.RED_FLAG, 1, due_hours=5), entry(ItemKind.EMERGENCY, 2, due_hours=1)]
-    assert [e.item_id for e in ordered(entries)] == [2, 1]
-
-
-def test_within_a_kind_the_nearest_deadline_then_the_oldest_comes_first():
-    entries = [
-        entry(ItemKind.REENTRY, 1, received_hours=0, due_hours=40),
-        entry(ItemKind.REENTRY, 2, received_hours=-30, due_hours=10),
-        entry(ItemKind.REENTRY, 3, received_hours=-31, due_hours=10),
-    ]
-    assert [e.item_id for e in ordered(entries)] == [3, 2, 1]
-
-
-def test_hna_kind_follows_distress():
-    assert kind_for_hna(True) is ItemKind.HNA_HIGH_DISTRESS
-    assert kind_for_hna(False) is ItemKind.HNA_NEW
+    assert copies == []

@@ -1,10 +1,19 @@
 """Nobody reaches what is not theirs: a walk over every route in the app.
 
 The rules come from `app.url_map`, so a new route is covered the day it is added. A rule whose
-URL carries an identifier is requested by patient A and by nurse A (team A) with identifiers
-that belong to someone else, with every method it accepts: each answer must be 404, show nothing
-of the other person, and leave an audit event. The same URLs with the person's own identifiers
-answer 200 to someone, so the 404s are about ownership and not a broken URL.
+URL carries an identifier is requested by patient A, nurse A (team A) and the admin (who belongs
+to no team) with identifiers that belong to someone else, with every method it accepts: each
+answer must be 404, show nothing of the other person, and leave an audit event. A rule with two
+identifiers is also walked with them mixed (her own patient, another patient's care plan
+version), since a record read without checking its parent only shows up in a mix. The same URLs
+with the person's own identifiers answer 200 to someone, so the 404s are about ownership and not
+a broken URL.
+
+Identifiers also travel in query strings, forms and JSON bodies: those are walked from CARRIED
+the same way, and `test_every_identifier_read_from_a_request_is_walked_or_exempt` reads the
+app's source so that a new one is listed the day it is added. Every link on every page must open
+for the person it was shown to (which keeps drafts out of the nurse's lists), and an
+Idempotency-Key is never one person's to replay to another.
 
 A new blueprint adds the identifiers its URLs take to ARGUMENTS (one line each: how to find
 something the person may reach, and something they may not); a route the walk cannot exercise
@@ -13,9 +22,15 @@ goes in EXEMPT with the reason. A rule with an argument in neither fails
 """
 from __future__ import annotations
 
+import ast
+import inspect
+import itertools
 import re
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask import url_for
@@ -23,6 +38,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
+from app.idempotency import idempotent
 from app.models import AuditEvent, Invitation, PasskeyCredential, PatientProfile, Role, User
 from app.timeutil import utcnow
 from tests.helpers import Actors, sign_in_as
@@ -56,8 +72,8 @@ class World:
             self.made[key] = credential.id
         return self.made[key]
 
-    def care_plan_version(self, profile_id: int) -> int:
-        """The version number of a care plan written for the patient by their team's nurse."""
+    def care_plan_version(self, profile_id: int, versions: int = 1) -> int:
+        """The newest version number of a care plan the patient's nurse wrote `versions` times."""
         key = ("care-plan", profile_id)
         if key not in self.made:
             from datetime import date, timedelta
@@ -67,12 +83,56 @@ class World:
 
             patient = db.session.get(PatientProfile, profile_id)
             nurse = next(u for u in patient.team.members if u.role is Role.NURSE)
-            plan = service.save_new_version(
-                patient, 0, [ItemInput(concern="Tiredness", agreed="Rest")],
-                date.today() + timedelta(days=90), None, None, None, nurse,
-            )
-            db.session.commit()
+            for shown in range(versions):
+                plan = service.save_new_version(
+                    patient, shown, [ItemInput(concern="Tiredness", agreed=f"Rest, version {shown + 1}")],
+                    date.today() + timedelta(days=90), None, None, None, nurse,
+                )
+                db.session.commit()
             self.made[key] = plan.version
+        return self.made[key]
+
+    def summary_version(self, profile_id: int, versions: int = 1) -> int:
+        """The newest version number of an End of Treatment Summary written `versions` times."""
+        key = ("summary", profile_id)
+        if key not in self.made:
+            from app.followup.models import EndOfTreatmentSummary
+
+            patient = db.session.get(PatientProfile, profile_id)
+            nurse = next(u for u in patient.team.members if u.role is Role.NURSE)
+            for version in range(1, versions + 1):
+                db.session.add(EndOfTreatmentSummary(
+                    patient_id=patient.id, team_id=patient.team_id, version=version,
+                    is_current=version == versions, diagnosis=f"Diagnosis, version {version}", created_by_id=nurse.id,
+                ))
+            db.session.commit()
+            self.made[key] = versions
+        return self.made[key]
+
+    def surveillance_test(self, profile_id: int) -> int:
+        """A test in the patient's surveillance schedule."""
+        key = ("surveillance-test", profile_id)
+        if key not in self.made:
+            from datetime import date
+
+            from app.followup.models import SurveillanceTest
+
+            test = SurveillanceTest(patient_id=profile_id, name="CT scan", interval_months=6,
+                                    next_due=date(2027, 6, 1))
+            db.session.add(test)
+            db.session.commit()
+            self.made[key] = test.id
+        return self.made[key]
+
+    def draft_hna(self, profile_id: int) -> int:
+        """A Holistic Needs Assessment the patient has started and not sent (after a sent one)."""
+        key = ("draft-hna", profile_id)
+        if key not in self.made:
+            from app.hna import service
+
+            self.submitted_hna(profile_id)
+            self.made[key] = service.start_or_resume(db.session.get(PatientProfile, profile_id)).id
+            db.session.commit()
         return self.made[key]
 
     def submitted_hna(self, profile_id: int) -> int:
@@ -105,7 +165,8 @@ class World:
 @dataclass(frozen=True)
 class Argument:
     own: Callable[[World, str], object]  # something `who` may reach
-    foreign: Callable[[World, str], object]  # something that belongs to someone else
+    # Something that belongs to someone else; None when nothing of the kind is out of `who`'s reach.
+    foreign: Callable[[World, str], object]
 
 
 ARGUMENTS: dict[str, Argument] = {
@@ -120,12 +181,14 @@ ARGUMENTS: dict[str, Argument] = {
     "user_id": Argument(
         # Admins manage every account by design; nobody else manages any.
         own=lambda w, who: w.actors.patient_a,
-        foreign=lambda w, who: w.actors.nurse_b,
+        foreign=lambda w, who: None if who == ADMIN else w.actors.nurse_b,
     ),
     "version": Argument(
-        # A care plan version is reached through its patient: patient A's plan, patient B's.
+        # A care plan version is reached through its patient: patient A's plan, patient B's. B's
+        # has a version A's has not, so that A's patient with B's version finds B's plan if a
+        # version is ever read without its patient.
         own=lambda w, who: w.care_plan_version(w.actors.profile_a),
-        foreign=lambda w, who: w.care_plan_version(w.actors.profile_b),
+        foreign=lambda w, who: w.care_plan_version(w.actors.profile_b, versions=2),
     ),
     "hna_id": Argument(
         own=lambda w, who: w.submitted_hna(w.actors.profile_a),
@@ -134,12 +197,75 @@ ARGUMENTS: dict[str, Argument] = {
     "team_id": Argument(
         # Admins manage every team's contacts by design; nobody else manages any.
         own=lambda w, who: w.actors.team_a,
-        foreign=lambda w, who: w.actors.team_b,
+        foreign=lambda w, who: None if who == ADMIN else w.actors.team_b,
     ),
     "item_id": Argument(
         own=lambda w, who: w.queue_item(w.actors.profile_a),
         foreign=lambda w, who: w.queue_item(w.actors.profile_b),
     ),
+
+    "test_id": Argument(
+        own=lambda w, who: w.surveillance_test(w.actors.profile_a),
+        foreign=lambda w, who: w.surveillance_test(w.actors.profile_b),
+    ),
+    # Identifiers sent beside a patient's URL are walked with another patient's record from the
+    # same team as well: the nurse may open that record by itself, never through this patient.
+    "hna_id_in_team": Argument(
+        own=lambda w, who: w.submitted_hna(w.actors.profile_a),
+        foreign=lambda w, who: w.submitted_hna(w.actors.profile_a2),
+    ),
+    "test_id_in_team": Argument(
+        own=lambda w, who: w.surveillance_test(w.actors.profile_a),
+        foreign=lambda w, who: w.surveillance_test(w.actors.profile_a2),
+    ),
+    "summary_version": Argument(
+        # As with care plan versions: B's summary has a version A's has not.
+        own=lambda w, who: w.summary_version(w.actors.profile_a),
+        foreign=lambda w, who: w.summary_version(w.actors.profile_b, versions=2),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Carried:
+    """An identifier a route reads from its query string ("query"), form ("form") or JSON body
+    ("json"). The route's own URL identifiers are the person's own, so only this one is foreign."""
+
+    endpoint: str
+    method: str
+    where: str
+    field: str
+    argument: str  # the ARGUMENTS entry that gives one's own and someone else's value
+    extra: dict = field(default_factory=dict)  # whatever else the request needs to reach the check
+
+
+CARRIED: list[Carried] = [
+    Carried("hna.api_save", "POST", "json", "hna_id", "hna_id", {"step": "pathway_point", "data": {}}),
+    Carried("hna.api_submit", "POST", "json", "hna_id", "hna_id"),
+    Carried("hna.api_submit", "POST", "json", "hna_id", "hna_id_in_team"),
+    Carried("careplan.edit", "GET", "query", "hna_id", "hna_id"),
+    Carried("careplan.edit", "GET", "query", "hna_id", "hna_id_in_team"),
+    Carried("careplan.edit", "POST", "form", "hna_id", "hna_id"),
+    Carried("careplan.edit", "POST", "form", "hna_id", "hna_id_in_team"),
+    Carried("followup.nurse_test", "GET", "query", "test", "test_id"),
+    Carried("followup.nurse_test", "GET", "query", "test", "test_id_in_team"),
+    Carried("followup.nurse_test", "POST", "form", "test-test_id", "test_id", {"test-name": "CT scan"}),
+    Carried("followup.nurse_test", "POST", "form", "test-test_id", "test_id_in_team", {"test-name": "CT scan"}),
+    Carried("followup.nurse_follow_up", "GET", "query", "test", "test_id"),
+    Carried("followup.nurse_follow_up", "POST", "form", "test_id", "test_id", {"action": "stop_test"}),
+    Carried("followup.nurse_follow_up", "POST", "form", "test_id", "test_id_in_team", {"action": "stop_test"}),
+    Carried("followup.nurse_summary", "GET", "query", "version", "summary_version"),
+]
+
+# Numbers read from requests that name no record a person could be refused.
+CARRIED_EXEMPT: dict[str, str] = {
+    "app.admin.routes:before": "a paging cursor over the audit log, which admins read whole by design",
+    "app.admin.routes:patient": "the audit log's patient filter: admins read the whole log by design",
+    "app.admin.services:version": "the version of a service the page showed, for the concurrent-edit check",
+    "app.auth.routes:user_id": "the demo sign-in (DEMO_MODE only, which production refuses)",
+    "app.followup.routes:suggest": "an index into the pathway's suggested tests: content, not a record",
+    "app.followup.routes:use_suggestion": "an index into the pathway's suggested tests: content, not a record",
+    "app.followup.routes:test_version": "the version of a test the page showed, for the concurrent-edit check",
 }
 
 EXEMPT: dict[str, str] = {
@@ -189,14 +315,30 @@ def world(app, actors) -> World:
     return World(actors)
 
 
-def url(app, world: World, rule, who: str, whose: str) -> str:
-    """The rule's URL for `who`, with their `own` or someone else's (`foreign`) identifiers."""
+def url(app, world: World, rule, who: str, whose: str | dict[str, str]) -> str | None:
+    """The rule's URL for `who`, with their `own` or someone else's (`foreign`) identifiers, or
+    a mix ({argument: "own" or "foreign"}); None when something asked for has no such thing."""
     with app.test_request_context():
-        values = {
-            name: getattr(ARGUMENTS[name], whose)(world, who) if name in ARGUMENTS else 1
-            for name in rule.arguments
-        }
+        values = {}
+        for name in rule.arguments:
+            if name not in ARGUMENTS:
+                values[name] = 1
+                continue
+            value = getattr(ARGUMENTS[name], whose if isinstance(whose, str) else whose[name])(world, who)
+            if value is None:
+                return None
+            values[name] = value
         return url_for(rule.endpoint, **values)
+
+
+def foreign_mixes(rule) -> list[dict[str, str]]:
+    """Every way of giving the rule's identifiers with at least one of them someone else's."""
+    names = sorted(name for name in rule.arguments if name in ARGUMENTS)
+    return [
+        dict(zip(names, whose, strict=True))
+        for whose in itertools.product(("own", "foreign"), repeat=len(names))
+        if "foreign" in whose
+    ]
 
 
 def browser_of(new_client, actors: Actors, who: str | None):
@@ -253,28 +395,119 @@ def test_the_walk_covers_the_routes_that_take_identifiers():
 # ---------------------------------------------------------------- someone else's identifiers
 
 
-@pytest.mark.parametrize("who", [PATIENT_A, NURSE_A])
+def refused_properly(app, world: World, who: str, response, before: int) -> str | None:
+    """What is wrong with the answer to a request for someone else's record, or None."""
+    body = response.get_data(as_text=True)
+    if response.status_code != 404:
+        return f"answered {response.status_code}"
+    if "Baker" in body or "Nurse B" in body:
+        return "showed the other person's name"
+    if refusals(app, world.user(who)) != before + 1:
+        return "was refused without an audit event"
+    return None
+
+
+@pytest.mark.hazard("HAZ-004")
+@pytest.mark.parametrize("who", [PATIENT_A, NURSE_A, ADMIN])
 def test_someone_elses_identifiers_answer_404_on_every_route_and_are_audited(app, world, new_client, who):
     client, csrf = browser_of(new_client, world.actors, who)
-    wrong = []
+    wrong, walked = [], 0
     for rule in WALKED:
-        with app.app_context():
-            address = url(app, world, rule, who, "foreign")
-        for method in methods(rule):
-            before = refusals(app, world.user(who))
-            response = client.open(address, method=method, headers=csrf, data={})
-            body = response.get_data(as_text=True)
-            if response.status_code != 404:
-                wrong.append(f"{method} {address} answered {response.status_code}")
-            elif "Baker" in body or "Nurse B" in body:
-                wrong.append(f"{method} {address} showed the other person's name")
-            elif refusals(app, world.user(who)) != before + 1:
-                wrong.append(f"{method} {address} was refused without an audit event")
-        for method in sorted({"GET", "POST"} - rule.methods):
-            response = client.open(address, method=method, headers=csrf, data={})
-            if response.status_code not in (404, 405):
-                wrong.append(f"{method} {address} (a method it does not take) answered {response.status_code}")
+        for whose in foreign_mixes(rule):
+            with app.app_context():
+                address = url(app, world, rule, who, whose)
+            if address is None:
+                continue
+            for method in methods(rule):
+                walked += 1
+                before = refusals(app, world.user(who))
+                response = client.open(address, method=method, headers=csrf, data={})
+                problem = refused_properly(app, world, who, response, before)
+                if problem:
+                    wrong.append(f"{method} {address} {problem}")
+            for method in sorted({"GET", "POST"} - rule.methods):
+                response = client.open(address, method=method, headers=csrf, data={})
+                if response.status_code not in (404, 405):
+                    wrong.append(f"{method} {address} (a method it does not take) answered {response.status_code}")
+    assert walked > 20
     assert wrong == []
+
+
+def test_routes_with_two_identifiers_are_walked_with_them_mixed():
+    rule = next(r for r in WALKED if r.endpoint == "careplan.nurse_version")
+    assert {"patient_id": "own", "version": "foreign"} in foreign_mixes(rule)
+    assert {"patient_id": "foreign", "version": "own"} in foreign_mixes(rule)
+    assert {"patient_id": "own", "version": "own"} not in foreign_mixes(rule)
+
+
+# ---------------------------------------------------------------- identifiers in queries and bodies
+
+
+def send_carried(app, world: World, client, csrf: dict, carried: Carried, who: str, whose: str):
+    """The carried identifier's request from `who`, with their own or someone else's value."""
+    rule = next(r for r in RULES if r.endpoint == carried.endpoint)
+    with app.app_context():
+        address = url(app, world, rule, who, "own")
+        fields = {carried.field: getattr(ARGUMENTS[carried.argument], whose)(world, who), **carried.extra}
+    if carried.where == "query":
+        return client.open(f"{address}?{urlencode(fields)}", method=carried.method, headers=csrf,
+                           follow_redirects=True)
+    if carried.where == "form":
+        return client.open(address, method=carried.method, headers=csrf, data=fields, follow_redirects=True)
+    headers = {**csrf, "Idempotency-Key": uuid.uuid4().hex, "Accept": "application/json"}
+    return client.open(address, method=carried.method, headers=headers, json=fields)
+
+
+@pytest.mark.hazard("HAZ-004")
+@pytest.mark.parametrize("who", [PATIENT_A, NURSE_A, ADMIN])
+def test_someone_elses_identifiers_in_queries_and_bodies_answer_404_and_are_audited(app, world, new_client, who):
+    client, csrf = browser_of(new_client, world.actors, who)
+    wrong = []
+    for carried in CARRIED:
+        before = refusals(app, world.user(who))
+        response = send_carried(app, world, client, csrf, carried, who, "foreign")
+        problem = refused_properly(app, world, who, response, before)
+        if problem:
+            wrong.append(f"{carried.method} {carried.endpoint} {carried.where} {carried.field} {problem}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("carried", CARRIED, ids=lambda c: f"{c.endpoint}:{c.method}:{c.field}:{c.argument}")
+def test_the_same_request_with_ones_own_identifier_is_not_refused(app, world, new_client, carried):
+    statuses = {}
+    for who in (PATIENT_A, NURSE_A):
+        client, csrf = browser_of(new_client, world.actors, who)
+        statuses[who] = send_carried(app, world, client, csrf, carried, who, "own").status_code
+    assert any(status != 404 for status in statuses.values()), statuses
+
+
+def identifiers_read_from_requests() -> set[str]:
+    """`module:field` for each field the app reads from a query, form or JSON body that is named
+    like an identifier (`..._id`) or read as a number (`type=int`)."""
+    found = set()
+    sources = {"request.args", "request.form", "request.values", "args", "payload"}
+    for path in sorted(Path("app").rglob("*.py")):
+        module = ".".join(path.with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("get", "getlist") and ast.unparse(node.func.value) in sources
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                continue
+            name = node.args[0].value
+            as_number = any(k.arg == "type" and ast.unparse(k.value) == "int" for k in node.keywords)
+            if name.endswith("_id") or as_number:
+                found.add(f"{module}:{name}")
+    return found
+
+
+def test_every_identifier_read_from_a_request_is_walked_or_exempt(app):
+    walked = {
+        f"{inspect.unwrap(app.view_functions[c.endpoint]).__module__}:{c.field}" for c in CARRIED
+    }
+    assert identifiers_read_from_requests() - walked - CARRIED_EXEMPT.keys() == set(), (
+        "add these to CARRIED, or to CARRIED_EXEMPT with the reason"
+    )
+    assert CARRIED_EXEMPT.keys() - identifiers_read_from_requests() == set()
 
 
 @pytest.mark.parametrize("rule", WALKED, ids=rule_id)
@@ -324,6 +557,101 @@ def test_a_refused_request_keeps_nothing_it_changed(app, actors, new_client):
     assert response.status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+# ---------------------------------------------------------------- what a page links to
+
+
+def links_on(response) -> set[str]:
+    """This app's own addresses that the page links to."""
+    found = set()
+    for href in re.findall(r'href="([^"]+)"', response.get_data(as_text=True)):
+        parts = urlsplit(href.replace("&amp;", "&"))
+        if not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("/static/"):
+            found.add(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return found
+
+
+@pytest.mark.hazard("HAZ-004")
+@pytest.mark.parametrize("who", [PATIENT_A, NURSE_A, ADMIN])
+def test_every_record_a_page_links_to_opens_for_the_person_it_was_shown_to(app, world, new_client, who):
+    """Lists show only what the person may open: another team's patient, or a draft HNA the
+    patient has not sent, in a nurse's list would link to a page that refuses her."""
+    with app.app_context():
+        for profile in (world.actors.profile_a, world.actors.profile_a2, world.actors.profile_b):
+            world.draft_hna(profile)  # a sent HNA and a newer draft, for each patient
+            world.queue_item(profile)
+    client, _ = browser_of(new_client, world.actors, who)
+    adapter = app.url_map.bind("localhost")
+    pages = [rule for rule in RULES if not rule.arguments and "GET" in rule.methods and rule.endpoint not in PUBLIC]
+    wrong, opened = [], set()
+    for rule in pages:
+        response = client.get(rule.rule)
+        if response.status_code >= 500:
+            wrong.append(f"{rule.rule} answered {response.status_code}")
+        if response.status_code != 200:
+            continue
+        for link in sorted(links_on(response) - opened):
+            endpoint, arguments = adapter.match(urlsplit(link).path, method="GET")
+            if not arguments:
+                continue  # pages without identifiers are the role walk's
+            opened.add(link)
+            status = client.get(link).status_code
+            if status >= 400:
+                wrong.append(f"{rule.rule} links to {link} ({endpoint}), which answers {status}")
+    assert opened, "no page linked to a record: the walk saw nothing"
+    assert wrong == []
+
+
+def test_the_nurses_hna_list_links_her_teams_sent_hnas(app, world, new_client):
+    """So the link walk has something to check on the list that must never show drafts."""
+    with app.app_context():
+        sent, draft = world.submitted_hna(world.actors.profile_a), world.draft_hna(world.actors.profile_a)
+    client, _ = browser_of(new_client, world.actors, NURSE_A)
+    links = links_on(client.get("/nurse/hnas"))
+    assert f"/nurse/hnas/{sent}" in links
+    assert f"/nurse/hnas/{draft}" not in links
+
+
+# ---------------------------------------------------------------- idempotency keys
+
+
+def is_idempotent(view) -> bool:
+    """Whether `idempotent` wraps the view, somewhere among its decorators."""
+    marker = idempotent(lambda: None).__code__
+    while view is not None:
+        if view.__code__ is marker:
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+IDEMPOTENT = [rule for rule in RULES if is_idempotent(_APP.view_functions[rule.endpoint])]
+TWO_OF_ROLE = {Role.PATIENT: ("patient_a", "patient_b"), Role.NURSE: ("nurse_a", "nurse_b")}
+
+
+def test_the_idempotency_walk_finds_the_json_posts():
+    assert {"hna.api_save", "hna.api_submit"} <= {rule.endpoint for rule in IDEMPOTENT}
+
+
+@pytest.mark.hazard("HAZ-004")
+@pytest.mark.parametrize("rule", IDEMPOTENT, ids=rule_id)
+def test_one_persons_idempotency_key_never_replays_to_another(app, world, new_client, rule):
+    role = next(role for role in TWO_OF_ROLE if role in (view_roles(app, rule.endpoint) or TWO_OF_ROLE))
+    first, second = TWO_OF_ROLE[role]
+    key = "shared-key-0001"
+
+    def send(who: str):
+        client, csrf = browser_of(new_client, world.actors, who)
+        with app.app_context():
+            address = url(app, world, rule, who, "own")
+        return client.post(address, json={}, headers={**csrf, "Idempotency-Key": key, "Accept": "application/json"})
+
+    send(first)
+    assert send(first).headers.get("Idempotent-Replayed") == "true"  # the key is kept for its owner
+    other = send(second)
+    assert other.headers.get("Idempotent-Replayed") is None
+    assert other.status_code != 422  # nor refused as someone else's key reused
 
 
 # ---------------------------------------------------------------- signed out

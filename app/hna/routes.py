@@ -320,6 +320,8 @@ def api_submit():
     if draft is None or (hna_id is not None and hna_id != draft.id):
         hna = db.session.get(HNA, hna_id) if isinstance(hna_id, int) else None
         if hna is None or hna.patient_id != patient.id:
+            # hna_id is whatever the JSON held: keep the audit subject short.
+            audit("hna.access_refused", outcome="refused", subject=f"hna:{str(hna_id)[:40]}")
             return _json_error(404, "not_found", "No such assessment.")
         return {"submitted": True, "hna_id": hna.id, "url": url_for("hna.submitted", hna_id=hna.id)}, 200
     questionnaire = service.questionnaire_of(draft.questionnaire_version)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app.extensions import db
 from app.models import User
 from tests.auth import (
     audit_trail,

@@ -317,7 +317,7 @@ def user_team(user_id: int):
     if not form.validate_on_submit():
         return render_template("admin/user_team.html", person=person, profile=profile, form=form, teams=teams)
     team = next(team for team in teams if team.id == form.team_id.data)
-    seen_version = submitted_version(form.version)
+    seen_version = shown_version(form.version)
     if seen_version != profile.version:
         return _team_move_conflict(person, profile, form, teams, seen_version)
     if form.confirmed.data != "1":

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.hna import service as hna_service
 from app.models import AuditEvent, PatientProfile, User
 from app.triage import service as triage_service
-from app.triage.models import ItemStatus, Outcome, QueueItem
+from app.triage.models import Outcome, QueueItem
 from app.triage.queue import ItemKind
 from tests.admin.test_admin import shown_in_summary_and_beside_the_field
 from tests.helpers import page, sign_in_as

@@ -13,7 +13,7 @@ from ..audit import audit, changes_since
 from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
-from ..versioning import answer_conflict, shown_version
+from ..versioning import answer_conflict, conflict_message, shown_version
 from ..models import AuditEvent, Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
 from ..timeutil import utcnow
@@ -344,11 +344,11 @@ def _team_move_conflict(person: User, profile, form: TeamMoveForm, teams: list[T
     db.session.refresh(profile)
     form.version.data = str(profile.version)
     team = next((team for team in teams if team.id == form.team_id.data), None)
-    return render_template(
+    return answer_conflict(
         "admin/user_team.html", person=person, profile=profile, form=form, teams=teams, team=team,
         preview=team_moves.what_moves(profile) if team else None,
-        conflict="Someone changed this patient's record while you were deciding. Check what moves now, then confirm again.",
-    ), 409
+        conflict=conflict_message(None, "this patient's record", "Check what moves now, then confirm again."),
+    )
 
 
 @bp.get("/audit")

@@ -90,7 +90,7 @@ def test_a_move_confirmed_after_a_colleague_changed_the_record_is_shown_again_no
                                                  "confirmed": "1"})
     assert response.status_code == 409
     body = page(response)
-    assert "Someone changed this patient's record" in body and "Move from Team A to Team B?" in body
+    assert "Someone else changed this patient's record" in body and "Move from Team A to Team B?" in body
     with app.app_context():
         profile = db.session.get(PatientProfile, actors.profile_a)
         assert profile.team_id == actors.team_a

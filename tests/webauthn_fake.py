@@ -145,6 +145,8 @@ class FakeAuthenticator:
         flip_signature: bool = False,
         credential: StoredCredential | None = None,
         user_handle: str | None = None,
+        user_present: bool = True,
+        user_verified: bool = True,
     ) -> dict:
         """Answer authentication options by signing with a stored credential."""
         credential = credential or self._pick(options_json)
@@ -152,7 +154,8 @@ class FakeAuthenticator:
             self.sign_count += self.counter_step
             counter = self.sign_count
         client_data = self._client_data("webauthn.get", challenge or options_json["challenge"], origin)
-        auth_data = self._auth_data(rp_id or credential.rp_id, USER_PRESENT | USER_VERIFIED, counter)
+        flags = (USER_PRESENT if user_present else 0) | (USER_VERIFIED if user_verified else 0)
+        auth_data = self._auth_data(rp_id or credential.rp_id, flags, counter)
         signature = credential.private_key.sign(
             auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256())
         )

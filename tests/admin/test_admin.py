@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+from app.auth import invitations
 from app.extensions import db
 from app.models import AuditEvent, Invitation, Role, Team, User, UserSession
 from tests.helpers import page, sign_in_as
@@ -83,6 +85,14 @@ def test_a_staff_invitation_goes_straight_to_making_a_passkey(admin, actors, new
     link = invitation_link(page(add_staff(admin, actors)))
     response = new_client().get(link)
     assert response.status_code == 302 and response.location == "/enrol/passkey"
+
+
+def test_a_staff_invitation_says_until_when_it_works_in_london_time(app, admin, actors, monkeypatch):
+    # Issued at 11:30pm UTC on 16 June: 14 days on is 11:30pm UTC on 30 June, 1 July in London.
+    monkeypatch.setattr(invitations, "utcnow", lambda: datetime(2027, 6, 16, 23, 30, tzinfo=timezone.utc))
+    assert app.config["INVITATION_DAYS"] == 14
+
+    assert "It works once, until 1 July 2027," in page(add_staff(admin, actors))
 
 
 STAFF_MISTAKES = [

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import pytest
 from werkzeug.security import generate_password_hash
 
 from app.auth import passkeys
-from app.models import User
+from app.models import PasskeyCredential, User
 from tests.auth import (
     audit_trail,
     credentials_of,
@@ -120,6 +121,17 @@ def test_the_passkeys_page_lists_each_passkey_by_name(client, ann):
     html = client.get("/account/passkeys").get_data(as_text=True)
 
     assert "Phone" in html and "Laptop" in html
+
+
+def test_the_passkeys_page_gives_london_dates_the_same_on_every_platform(app, client, ann):
+    # 11:30pm UTC on 30 June is already 1 July in London (summer time).
+    [phone] = credentials_of(app, ann)
+    update_row(app, PasskeyCredential, phone.id, created_at=datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc),
+               last_used_at=datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+
+    html = client.get("/account/passkeys").get_data(as_text=True)
+
+    assert "Added 1 July 2026, last used 5 January 2026" in html
 
 
 def test_a_passkey_can_be_renamed(app, client, ann):
@@ -371,6 +383,9 @@ TAMPERED_SIGN_INS = {
     "wrong challenge": (lambda key, c: key.authenticate(c, challenge=b64(b"x" * 64)), NOT_SIGNED_IN),
     "flipped signature byte": (lambda key, c: key.authenticate(c, flip_signature=True), NOT_SIGNED_IN),
     "wrong rpIdHash": (lambda key, c: key.authenticate(c, rp_id="evil.example"), NOT_SIGNED_IN),
+    # Possession alone is not enough: the fingerprint, face or screen lock must have been used.
+    "user not verified (UV flag off)": (lambda key, c: key.authenticate(c, user_verified=False), NOT_SIGNED_IN),
+    "user not present (UP flag off)": (lambda key, c: key.authenticate(c, user_present=False), NOT_SIGNED_IN),
     "unknown credential": (lambda key, c: _stranger_credential(c), NOT_RECOGNISED),
     "another person's user handle": (lambda key, c: key.authenticate(c, user_handle=b64(b"not ann")), NOT_RECOGNISED),
     "id and rawId differ": (_edit(lambda b: b.update(id=b64(b"another id"))), NOT_SIGNED_IN),

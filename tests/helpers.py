@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from app.extensions import db
 from app.models import PatientProfile, Role, Team, User, UserSession
@@ -107,6 +108,12 @@ def sign_in_as(client: FlaskClient, user_id: int, method: str = "test") -> None:
         sess["_user_id"] = str(user_id)
         sess["_fresh"] = True
         sess.permanent = True
+
+
+def shown_escaped(html: str, text: str) -> bool:
+    """`text` is on the page as the words typed, escaped, and nowhere as live markup. Checking
+    only that the markup is absent passes as well when the text is not shown at all."""
+    return str(escape(text)) in html and text not in html
 
 
 def page(response) -> str:

@@ -54,6 +54,50 @@ def test_response_deadline(received, working_days, due_local):
     assert due == due_local.astimezone(timezone.utc)
 
 
+def utc(y, m, d, hh, mm=0, ss=0):
+    return datetime(y, m, d, hh, mm, ss, tzinfo=timezone.utc)
+
+
+# Arrivals around the 15:00 cut-off, given in UTC as the server stores them, so that London time
+# (GMT in winter, BST in summer) is worked out by the rule under test. 15:00:00 itself is after
+# the cut-off: the team has no time left that day.
+@pytest.mark.hazard("HAZ-001")
+@pytest.mark.parametrize(
+    ("received", "working_days", "due_local"),
+    [
+        # GMT, Tuesday 24 November 2026 (London = UTC)
+        (utc(2026, 11, 24, 14, 59, 59), 0, at(2026, 11, 24, 17)),  # one second before: today
+        (utc(2026, 11, 24, 15, 0, 0), 0, at(2026, 11, 25, 17)),    # exactly 15:00: tomorrow
+        (utc(2026, 11, 24, 15, 0, 1), 0, at(2026, 11, 25, 17)),    # one second after: tomorrow
+        (utc(2026, 11, 24, 14, 59, 59), 2, at(2026, 11, 26, 17)),  # two working days from today
+        (utc(2026, 11, 24, 15, 0, 0), 2, at(2026, 11, 27, 17)),    # two working days from tomorrow
+        # BST, Wednesday 1 July 2026 (London = UTC+1): 15:00 in London is 14:00 UTC
+        (utc(2026, 7, 1, 13, 59, 59), 0, at(2026, 7, 1, 17)),      # 14:59:59 BST: today
+        (utc(2026, 7, 1, 14, 0, 0), 0, at(2026, 7, 2, 17)),        # exactly 15:00 BST: tomorrow
+        (utc(2026, 7, 1, 14, 30, 0), 0, at(2026, 7, 2, 17)),       # 14:30 UTC is 15:30 BST
+        # Friday: exactly 15:00 waits for Monday; a second before is still Friday
+        (utc(2026, 11, 27, 14, 59, 59), 0, at(2026, 11, 27, 17)),
+        (utc(2026, 11, 27, 15, 0, 0), 0, at(2026, 11, 30, 17)),
+        (utc(2026, 11, 27, 15, 0, 0), 2, at(2026, 12, 2, 17)),
+        # Friday before the clocks go forward (GMT in, BST out) and back (BST in, GMT out)
+        (utc(2026, 3, 27, 15, 0, 0), 0, at(2026, 3, 30, 17)),
+        (utc(2026, 10, 23, 14, 0, 0), 0, at(2026, 10, 26, 17)),
+        (utc(2026, 10, 23, 13, 59, 59), 0, at(2026, 10, 23, 17)),
+        # Before a bank holiday: Friday 28 August 2026, then late summer bank holiday Monday
+        (utc(2026, 8, 28, 13, 59, 59), 0, at(2026, 8, 28, 17)),
+        (utc(2026, 8, 28, 14, 0, 0), 0, at(2026, 9, 1, 17)),
+        # Christmas Eve (Thursday) at 15:00: Christmas Day, the weekend and Boxing Day (substitute)
+        (utc(2026, 12, 24, 14, 59, 59), 0, at(2026, 12, 24, 17)),
+        (utc(2026, 12, 24, 15, 0, 0), 0, at(2026, 12, 29, 17)),
+        # On a bank holiday the time of day does not matter: the next working day
+        (utc(2026, 8, 31, 9, 0, 0), 0, at(2026, 9, 1, 17)),
+        (utc(2026, 8, 31, 14, 0, 0), 0, at(2026, 9, 1, 17)),
+    ],
+)
+def test_the_1500_cut_off(received, working_days, due_local):
+    assert response_deadline(received, working_days) == due_local.astimezone(timezone.utc)
+
+
 def test_deadline_respects_british_summer_time():
     due = response_deadline(at(2026, 7, 1, 10), 0)
     assert due == datetime(2026, 7, 1, 16, 0, tzinfo=timezone.utc)  # 17:00 BST

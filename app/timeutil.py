@@ -60,8 +60,17 @@ def short_date_time(moment: datetime | None) -> str:
     return f"{local:%a} {local.day} {local:%b}, {clock_time(local)}"
 
 
+def exact_date_time(moment: datetime | None) -> str:
+    """'24 Nov 2026, 9:30:05am', London time, to the second: for the audit log."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%b %Y}, {hour}:{local:%M:%S}{'am' if local.hour < 12 else 'pm'}"
+
+
 def register_date_filters(app) -> None:
-    for function in (long_date, date_time, short_date_time):
+    for function in (long_date, date_time, short_date_time, exact_date_time):
         app.jinja_env.filters[function.__name__] = function
 
 

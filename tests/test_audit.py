@@ -153,3 +153,108 @@ def test_the_log_pages_back_in_time_without_gaps_or_repeats(app, client, actors)
     assert shown_events(third) == list(range(30, 0, -1))
     assert older_link(third) is None
     assert "action=test." in older_link(first)  # the filter is kept from page to page
+
+
+# ---------------------------------------------------------------- filtering the log
+
+
+def at(year, month, day, hour, minute=0):
+    from datetime import datetime
+
+    return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def logged(app, actors):
+    """Five events, named by their subject, by different people about different patients."""
+    with app.app_context():
+        for subject, actor, patient, action, when in [
+            ("event:1", actors.nurse_a, actors.profile_a, "patient.view", at(2026, 7, 1, 22, 30)),   # 11:30pm 1 July in London
+            ("event:2", actors.nurse_a, actors.profile_a2, "patient.update", at(2026, 7, 1, 23, 30)),  # 12:30am 2 July in London
+            ("event:3", actors.nurse_b, actors.profile_b, "patient.view", at(2026, 7, 2, 12)),
+            ("event:4", actors.admin, None, "team.update", at(2026, 12, 1, 0, 30)),    # GMT: 12:30am 1 December
+            ("event:5", None, None, "sign_in.failed", at(2026, 12, 2, 9)),
+        ]:
+            db.session.add(AuditEvent(subject=subject, actor_id=actor, patient_id=patient, action=action, occurred_at=when))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", [5, 4, 3, 2, 1]),
+        ("action=patient.", [3, 2, 1]),
+        ("action=patient.view", [3, 1]),
+        ("person=nurse+a", [2, 1]),
+        ("person=NURSE.B@example", [3]),             # email, any case
+        ("person=Admin", [4]),
+        ("person=nobody", []),
+        ("patient=ann", [1]),                         # Ann Able, not Amy (patient_a2)
+        ("patient=baker", [3]),
+        ("person=nurse&patient=able", [1]),
+        ("from_date-day=2&from_date-month=7&from_date-year=2026", [5, 4, 3, 2]),   # London dates
+        ("to_date-day=1&to_date-month=7&to_date-year=2026", [1]),
+        ("from_date-day=2&from_date-month=7&from_date-year=2026&to_date-day=2&to_date-month=7&to_date-year=2026", [3, 2]),
+        ("from_date-day=1&from_date-month=12&from_date-year=2026&to_date-day=1&to_date-month=12&to_date-year=2026", [4]),
+        ("action=patient.&from_date-day=2&from_date-month=7&from_date-year=2026", [3, 2]),
+        ("action=%25", []),                           # LIKE wildcards match themselves
+    ],
+)
+def test_the_log_filters_by_action_person_patient_and_london_dates(admin, logged, query, expected):
+    body = admin.get(f"/admin/audit?{query}").get_data(as_text=True)
+    assert shown_events(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from_date-day=2&from_date-month=7&from_date-year=2026&to_date-day=1&to_date-month=7&to_date-year=2026",
+         "To date must be the same as or after the from date"),
+        ("from_date-day=31&from_date-month=2&from_date-year=2026", "From date must be a real date"),
+        ("to_date-day=1&to_date-month=7", "To date must include a year"),
+        ("person=" + "x" * 101, "Name or email must be 100 characters or fewer"),
+    ],
+)
+def test_filters_with_a_mistake_say_so_keep_what_was_typed_and_show_no_events(admin, logged, query, message):
+    body = html.unescape(admin.get(f"/admin/audit?{query}").get_data(as_text=True))
+    assert "There is a problem" in body and message in body
+    assert shown_events(body) == []
+    assert "Correct the filters to see events." in body
+    if "from_date-day=31" in query:
+        assert re.search(r'name="from_date-day"[^>]*value="31"', body)
+
+
+def test_the_log_shows_times_in_uk_time_to_the_second(admin, logged):
+    body = admin.get("/admin/audit?person=nurse+a").get_data(as_text=True)
+    assert "2 Jul 2026, 12:30:00am" in body and "1 Jul 2026, 11:30:00pm" in body
+    assert "Times are UK time" in body
+
+
+def test_paging_keeps_every_filter(app, admin, actors):
+    with app.app_context():
+        for n in range(1, 206):
+            db.session.add(AuditEvent(subject=f"event:{n}", actor_id=actors.nurse_a if n % 2 else actors.nurse_b,
+                                      action="patient.view", occurred_at=at(2026, 7, 3, 9)))
+        db.session.commit()
+    first = admin.get("/admin/audit?person=Nurse+A&from_date-day=3&from_date-month=7&from_date-year=2026").get_data(as_text=True)
+    second = admin.get(older_link(first)).get_data(as_text=True)
+    odd = list(range(205, 0, -2))
+    assert shown_events(first) == odd[:100] and shown_events(second) == odd[100:]
+    assert older_link(second) is None
+    assert "person=Nurse+A" in older_link(first) and "from_date-day=3" in older_link(first)
+
+
+def test_reading_the_log_records_the_filters_used(app, admin, logged):
+    admin.get("/admin/audit?person=nurse&patient=able&from_date-day=2&from_date-month=7&from_date-year=2026")
+    with app.app_context():
+        detail = latest("audit.view").detail
+        assert (detail["person_filter"], detail["patient_filter"], detail["from_date"], detail["to_date"]) == (
+            "nurse", "able", "2026-07-02", None)
+
+
+def test_admin_pages_show_dates_only_through_the_shared_filters(app):
+    """strftime('%-d') works on Linux only and shows UTC; the timeutil filters show UK time."""
+    from pathlib import Path
+
+    admin_templates = Path(app.root_path).parent / "templates" / "admin"
+    assert [p.name for p in sorted(admin_templates.glob("*.html")) if "strftime" in p.read_text(encoding="utf-8")] == []

@@ -260,7 +260,6 @@ CARRIED: list[Carried] = [
 # Numbers read from requests that name no record a person could be refused.
 CARRIED_EXEMPT: dict[str, str] = {
     "app.admin.routes:before": "a paging cursor over the audit log, which admins read whole by design",
-    "app.admin.routes:patient": "the audit log's patient filter: admins read the whole log by design",
     "app.admin.services:version": "the version of a service the page showed, for the concurrent-edit check",
     "app.auth.routes:user_id": "the demo sign-in (DEMO_MODE only, which production refuses)",
     "app.followup.routes:suggest": "an index into the pathway's suggested tests: content, not a record",

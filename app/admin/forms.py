@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import phone_number
+from ..forms import DateInputField, phone_number
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 
 ROLE_OPTIONS = [SelectChoice("nurse", "Nurse or key worker"), SelectChoice("admin", "Admin")]
@@ -44,6 +44,33 @@ class TeamMoveForm(FlaskForm):
         # Their own team, a team since removed, or anything typed into the request: one message.
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError(CHOOSE_TEAM)
+
+
+class _OptionalDate(DateInputField):
+    """A filter's date: left empty, it filters nothing."""
+
+    def pre_validate(self, form):
+        if not any(self.raw_parts.values()):
+            self.data = None
+            return
+        super().pre_validate(form)
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters, read from the query string (a search: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField("Action starts with", validators=[Optional(), Length(max=60, message="Action must be 60 characters or fewer")])
+    person = StringField("Who did it (name or email)", validators=[Optional(), Length(max=100, message="Name or email must be 100 characters or fewer")])
+    patient = StringField("Patient (name or NHS number)", validators=[Optional(), Length(max=100, message="Patient must be 100 characters or fewer")])
+    from_date = _OptionalDate("From", date_name="From date")
+    to_date = _OptionalDate("To", date_name="To date")
+
+    def validate_to_date(self, field):
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError("To date must be the same as or after the from date")
 
 
 class QuestionnaireForm(FlaskForm):

@@ -14,12 +14,14 @@ from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
 from ..versioning import answer_conflict, conflict_message, shown_version
-from ..models import AuditEvent, Invitation, Role, Team, User, UserSession
+from ..models import Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
 from ..timeutil import utcnow
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from . import bp
+from . import audit_log as audit_log_service
 from .forms import (
+    AuditFilterForm,
     SAME_DAY_KINDS,
     TARGET_LABELS,
     QuestionnaireForm,
@@ -29,9 +31,6 @@ from .forms import (
     target_field_name,
     team_contacts_form,
 )
-
-AUDIT_PAGE_SIZE = 100
-
 
 @bp.get("/")
 @admin_required
@@ -354,25 +353,26 @@ def _team_move_conflict(person: User, profile, form: TeamMoveForm, teams: list[T
 @bp.get("/audit")
 @admin_required
 def audit_log():
+    form = AuditFilterForm(request.args)
     before = request.args.get("before", type=int)
-    action = (request.args.get("action") or "").strip()[:60]
-    patient_id = request.args.get("patient", type=int)
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE_SIZE + 1)
-    if before:
-        stmt = stmt.where(AuditEvent.id < before)  # keyset pagination: steady cost on any page
-    if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action))
-    if patient_id:
-        stmt = stmt.where(AuditEvent.patient_id == patient_id)
-    rows = db.session.scalars(stmt).all()
-    next_before = rows[AUDIT_PAGE_SIZE - 1].id if len(rows) > AUDIT_PAGE_SIZE else None
+    valid = form.validate()
+    filters = audit_log_service.AuditFilters(
+        action=(form.action.data or "").strip(), person=(form.person.data or "").strip(),
+        patient=(form.patient.data or "").strip(), from_date=form.from_date.data, to_date=form.to_date.data,
+    ) if valid else None
+    # Filters with a mistake show no events, only the mistake: never a log wider than was asked for.
+    page = audit_log_service.audit_page(filters, before) if filters else audit_log_service.AuditPage([], None)
     # Reading the log is itself recorded (after the query, so it is on the next page view).
-    audit("audit.view", before=before, action_filter=action or None, patient_filter=patient_id)
+    shown = filters or audit_log_service.AuditFilters()
+    audit("audit.view", before=before, action_filter=shown.action or None, person_filter=shown.person or None,
+          patient_filter=shown.patient or None,
+          from_date=shown.from_date.isoformat() if shown.from_date else None,
+          to_date=shown.to_date.isoformat() if shown.to_date else None)
     db.session.commit()
-    return render_template(
-        "admin/audit.html", events=rows[:AUDIT_PAGE_SIZE], next_before=next_before,
-        action=action, patient_id=patient_id,
-    )
+    # The next page keeps every filter exactly as typed.
+    kept = {name: value for name, value in request.args.items() if name != "before" and value}
+    older = url_for("admin.audit_log", before=page.next_before, **kept) if page.next_before else None
+    return render_template("admin/audit.html", events=page.events, older=older, form=form)
 
 
 @bp.route("/questionnaires", methods=["GET", "POST"])

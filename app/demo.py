@@ -142,7 +142,7 @@ def _seed_hnas(team: Team) -> None:
 
 
 def _seed_open_queue(team: Team) -> None:
-    """Work waiting in the nurse's queue: Priya ticked a fever in her HNA (a red flag)."""
+    """Work waiting in the nurse's queue: Priya ticked a fever in her HNA (an emergency)."""
     from .hna.models import PathwayPoint
 
     _submit_demo_hna(team, "Priya", {

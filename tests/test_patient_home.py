@@ -191,20 +191,41 @@ def test_only_a_signed_in_patients_pages_ask_for_their_line_and_every_other_page
     assert "data-urgent-line-forget" in raw and "data-urgent-line-url" not in raw
 
 
+@pytest.mark.hazard("HAZ-002")
 def test_urgent_symptom_advice_after_sending_gives_the_24_hour_line(app, patient, actors):
     give_contacts(app, actors)
     with app.app_context():
         profile = db.session.get(PatientProfile, actors.profile_a)
         hna = service.start_or_resume(profile)
         questionnaire = service.questionnaire_of(hna.questionnaire_version)
+        hna.answers = {"distress": 2, "concerns": {"breathing": 8}}
+        hna.status, hna.submitted_at = HNAStatus.SUBMITTED, utcnow()
+        db.session.commit()
+        assert [c.id for c in service.urgent_concerns(hna, questionnaire)] == ["breathing"]
+        hna_id = hna.id
+    raw = patient.get(f"/hna/{hna_id}?sent=1").get_data(as_text=True)
+    assert "You said: Breathing difficulties" in raw
+    assert "Acute oncology 24-hour line: <a href=\"tel:02079460999\"" in raw
+
+
+@pytest.mark.hazard("HAZ-009")
+@pytest.mark.hazard("HAZ-002")
+def test_a_fever_after_sending_says_call_now_with_the_24_hour_line_and_999(app, patient, actors):
+    give_contacts(app, actors)
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        hna = service.start_or_resume(profile)
         hna.answers = {"distress": 2, "concerns": {"fever": 8}}
         hna.status, hna.submitted_at = HNAStatus.SUBMITTED, utcnow()
         db.session.commit()
-        assert [c.id for c in service.urgent_concerns(hna, questionnaire)] == ["fever"]
         hna_id = hna.id
-    raw = patient.get(f"/hna/{hna_id}?sent=1").get_data(as_text=True)
-    assert "You said: High temperature or fever" in raw
-    assert "Acute oncology 24-hour line: <a href=\"tel:02079460999\"" in raw
+    body = page(patient.get(f"/hna/{hna_id}?sent=1"))
+    assert "Call now: this could be an emergency" in body
+    # The pathway content's words, the one source of the advice.
+    assert "A high temperature (37.5°C or more) or feeling suddenly unwell during or soon after chemotherapy" in body
+    assert 'Acute oncology 24-hour line: call <a href="tel:02079460999"' in body
+    assert '<a href="tel:999">999</a>' in body
+    assert "Do not wait for them: call now." in body
 
 
 def test_the_home_page_shows_an_offer_with_who_and_when(app, patient, actors):
@@ -254,7 +275,7 @@ def send_an_assessment(app, actors) -> int:
 
 
 def test_after_sending_the_home_page_says_who_has_the_answers_and_by_when(app, patient, actors):
-    from app.hna.routes import reply_due
+    from app.hna.service import reply_due
 
     hna_id = send_an_assessment(app, actors)
     with app.app_context():
@@ -367,7 +388,8 @@ def test_the_offline_copy_of_a_question_page_holds_no_teams_line(app, patient, a
     give_contacts(app, actors)
     patient.post_form("/hna/start")
     raw = patient.get("/hna/questions/domain-physical?shell=1").get_data(as_text=True)
-    assert "Get help now if you need it" in raw and "Call your 24-hour acute oncology line now" in raw
+    assert "Get help now if you need it" in raw and "call your 24-hour acute oncology line today" in raw
+    assert "Call now: this could be an emergency" in raw and "24-hour acute oncology line your team gave you" in raw
     assert "02079460999" not in raw and "020 7946 0999" not in raw and "Acute oncology 24-hour line" not in raw
     assert "Team A" not in raw and "Ann Able" not in raw
 

@@ -339,6 +339,18 @@ def _other_concerns(
 # --- Progress through the form ----------------------------------------------------------
 
 
+# hna v1 was published before a concern could name the pathway emergency it may be, and
+# published versions are never edited: its fever item is the possible-sepsis emergency of the
+# shared facts (a temperature of 37.5°C or more during or after chemotherapy).
+PUBLISHED_EMERGENCY_LINKS = {("hna", 1, "fever"): "possible_sepsis"}
+
+
+def emergency_of(questionnaire: Questionnaire, concern_id: str) -> str | None:
+    """The pathway emergency a ticked concern may be (e.g. "possible_sepsis"), or None."""
+    linked = questionnaire.concern(concern_id).emergency
+    return linked or PUBLISHED_EMERGENCY_LINKS.get((questionnaire.key, questionnaire.version, concern_id))
+
+
 def domain_step(domain_id: str) -> str:
     return f"{_DOMAIN_PREFIX}{domain_id}"
 

@@ -60,6 +60,9 @@ class ConcernItem:
     # Advice shown as soon as the concern is ticked, for symptoms that must not wait for
     # the team's reply (for example a high temperature during chemotherapy).
     urgent: str | None = None
+    # The emergency in the tumour pathway content (app/content/pathways, e.g. "possible_sepsis")
+    # that this concern may be: the HNA then raises an emergency, as a symptom report would.
+    emergency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,8 @@ def _domain_to_dict(domain: Domain) -> dict[str, Any]:
             "question": domain.question,
             "hint": domain.hint,
             "score_label": domain.score_label,
-            "items": [_drop_none({"id": item.id, "text": item.text, "urgent": item.urgent}) for item in domain.items],
+            "items": [_drop_none({"id": item.id, "text": item.text, "urgent": item.urgent, "emergency": item.emergency})
+                      for item in domain.items],
         }
     )
 
@@ -475,10 +479,14 @@ def _parse_domain(fields: _Fields, ids: _IdRegistry) -> Domain:
     ids.claim(domain_id, fields.path("id"))
     items = []
     for index, raw in enumerate(fields.non_empty_list("items")):
-        item = _Fields(raw, fields.path(f"items[{index}]"), ("id", "text"), ("urgent",))
+        item = _Fields(raw, fields.path(f"items[{index}]"), ("id", "text"), ("urgent", "emergency"))
         item_id = item.identifier("id")
         ids.claim(item_id, item.path("id"))
-        items.append(ConcernItem(id=item_id, text=item.text("text"), urgent=item.optional_text("urgent")))
+        emergency = item.optional_text("emergency")
+        if emergency is not None and not item.optional_text("urgent"):
+            raise QuestionnaireError(f"{item.path('emergency')}: an emergency needs its 'urgent' advice too")
+        items.append(ConcernItem(id=item_id, text=item.text("text"), urgent=item.optional_text("urgent"),
+                                 emergency=emergency))
     return Domain(
         id=domain_id,
         title=fields.text("title"),

@@ -20,8 +20,7 @@ from ..extensions import db
 from ..idempotency import idempotent
 from ..sessions import keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
-from ..triage.queue import kind_for_hna
-from ..triage.working_days import LONDON, response_deadline
+from ..triage.working_days import LONDON
 from . import answers as rules
 from . import bp, service
 from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS
@@ -57,61 +56,6 @@ def form_data(step: str) -> dict:
     if step == rules.STEP_TOP:
         return {"top_concerns": form.getlist("top_concerns")}
     return form.to_dict()
-
-
-def reply_due(hna: HNA):
-    """When the team aims to reply: its queue item's due time once sent, else the target the
-    queue would give it (a possible urgent symptom: the same working day), as if sent now."""
-    from ..triage.service import target_working_days
-
-    item = queue_items_for([hna]).get(hna.id) if hna.submitted_at else None
-    if item is not None:
-        return item.due_at
-    if hna.submitted_at:
-        high, urgent = hna.high_priority, hna.has_urgent_symptom
-    else:
-        questionnaire = service.questionnaire_of(hna.questionnaire_version)
-        high = ((hna.answers or {}).get("distress") or 0) >= questionnaire.distress.threshold
-        urgent = bool(service.urgent_concerns(hna, questionnaire))
-    kind = kind_for_hna(high, urgent)
-    return response_deadline(hna.submitted_at or utcnow(), target_working_days(hna.patient.team, kind))
-
-
-def queue_items_for(hnas) -> dict:
-    """Each HNA's queue item (raised as "hna:<id>"), in one query: {hna id: QueueItem}. What the
-    team's pages say about the reply, so they say what the queue says."""
-    from sqlalchemy.orm import selectinload
-
-    from ..triage.models import QueueItem
-
-    keys = {f"hna:{hna.id}": hna.id for hna in hnas}
-    if not keys:
-        return {}
-    items = db.session.scalars(
-        select(QueueItem).where(QueueItem.source_key.in_(list(keys)))
-        .options(selectinload(QueueItem.resolved_by))
-    )
-    return {keys[item.source_key]: item for item in items}
-
-
-def reply_state(hna: HNA, item, now) -> dict:
-    """The reply to an HNA as the team's pages show it: from its queue item (due, overdue or
-    done, with a link to it), or, for an HNA with no item, the computed target."""
-    from ..timeutil import long_date
-    from ..triage.models import OUTCOME_LABELS, ItemStatus
-    from ..triage.working_days import due_in_words
-
-    if item is None:
-        due = reply_due(hna)
-        return {"item": None, "done": False, "due_at": due, "overdue": now > due,
-                "words": due_in_words(due, now)}
-    if item.status is ItemStatus.RESOLVED:
-        outcome = OUTCOME_LABELS[item.outcome] if item.outcome else "Resolved"
-        who = f" by {item.resolved_by.display_name}" if item.resolved_by else ""
-        return {"item": item, "done": True, "due_at": item.due_at, "overdue": False,
-                "words": f"Done: {outcome}{who} on {long_date(item.resolved_at)}"}
-    return {"item": item, "done": False, "due_at": item.due_at, "overdue": now > item.due_at,
-            "words": due_in_words(item.due_at, now)}
 
 
 # ---------------------------------------------------------------- patient pages
@@ -187,6 +131,11 @@ def question(step: str):
         position=steps.index(step) + 1, total=len(steps),
         pathway_points=PATHWAY_POINT_LABELS,
         action_url=step_url(step, **({"return": "check"} if returning else {})),
+        # Shown as soon as such a concern is ticked (the same words on every pathway).
+        emergency_by_concern={
+            item.id: service.emergency_advice(questionnaire, [item.id], patient.tumour_pathway)
+            for item in (questionnaire.domain(step[len("domain:"):]).items if step.startswith("domain:") else ())
+        },
     )
 
 
@@ -197,11 +146,12 @@ def check():
     if draft is None:
         return redirect(url_for("hna.start"))
     questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    urgent, emergency = _urgent_and_emergency(draft, questionnaire, patient)
     return render_template(
         "hna/check.html", hna=draft, questionnaire=questionnaire,
         missing=service.missing(draft, questionnaire), step_url=step_url,
-        pathway_points=PATHWAY_POINT_LABELS, urgent=service.urgent_concerns(draft, questionnaire),
-        reply_by=reply_due(draft).astimezone(LONDON),
+        pathway_points=PATHWAY_POINT_LABELS, urgent=urgent, emergency=emergency,
+        reply_words=service.reply_promise(draft, utcnow()),
     )
 
 
@@ -232,12 +182,25 @@ def submitted(hna_id: int):
     if hna.status is not HNAStatus.SUBMITTED:
         return redirect(url_for("hna.check"))
     questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    urgent, emergency = _urgent_and_emergency(hna, questionnaire, hna.patient)
     return render_template(
         "hna/submitted.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
         just_sent=request.args.get("sent") == "1", pathway_points=PATHWAY_POINT_LABELS,
-        urgent=service.urgent_concerns(hna, questionnaire), reply_by=reply_due(hna).astimezone(LONDON),
+        urgent=urgent, emergency=emergency, reply_words=service.reply_promise(hna, utcnow()),
     )
+
+
+def _urgent_and_emergency(hna: HNA, questionnaire, patient):
+    """The ticked symptoms that must not wait, for the patient's pages: those that may be an
+    emergency go to templates/partials/emergency.html (with when the team will see it), the
+    rest to hna/_urgent.html."""
+    urgent = service.urgent_concerns(hna, questionnaire)
+    emergency = service.emergency_advice(questionnaire, [c.id for c in urgent], patient.tumour_pathway)
+    if emergency is not None:
+        emergency["seen"] = service.reply_promise(hna, utcnow())
+        urgent = [c for c in urgent if not rules.emergency_of(questionnaire, c.id)]
+    return urgent, emergency
 
 
 # ---------------------------------------------------------------- signed out mid-question
@@ -347,8 +310,8 @@ def team_list():
     audit("hna.list", results=len(rows))
     db.session.commit()
     now = utcnow()
-    items = queue_items_for(rows)
-    replies = {hna.id: reply_state(hna, items.get(hna.id), now) for hna in rows}
+    items = service.queue_items_for(rows)
+    replies = {hna.id: service.reply_state(hna, items.get(hna.id), now) for hna in rows}
     return render_template("hna/team_list.html", hnas=rows, replies=replies, now=now, london=LONDON,
                            urgent_text=_urgent_text)
 
@@ -374,7 +337,8 @@ def team_view(hna_id: int):
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
         pathway_points=PATHWAY_POINT_LABELS, london=LONDON,
         urgent=service.urgent_concerns(hna, questionnaire),
-        reply=reply_state(hna, queue_items_for([hna]).get(hna.id), utcnow()),
+        emergency_ids={c.id for c in service.emergency_concerns(hna, questionnaire)},
+        reply=service.reply_state(hna, service.queue_items_for([hna]).get(hna.id), utcnow()),
         comparison=comparison, care_plan=current_plan(hna.patient),
     )
 

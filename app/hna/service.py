@@ -5,15 +5,21 @@ Form posts and offline JSON sync both come through `apply_step`, so there is one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..triage import service as triage
+from ..triage.models import OUTCOME_LABELS, ItemStatus, QueueItem
+from ..triage.queue import ItemKind, kind_for_hna
+from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User
-from ..timeutil import utcnow
+from ..timeutil import long_date, utcnow
+from .reply_time import when_team_sees_it
 from . import answers as rules
 from .models import HNA, HNAStatus, PathwayPoint, QuestionnaireVersion
 from .questionnaire import Questionnaire, bundled_definition_paths, load_questionnaire
@@ -299,7 +305,8 @@ def submit(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     hna.urgent_symptoms = [c.id for c in urgent]
     hna.has_urgent_symptom = bool(hna.urgent_symptoms)
     db.session.flush()
-    triage.raise_for_hna(hna, urgent_symptoms=[c.text for c in urgent])
+    triage.raise_for_hna(hna, urgent_symptoms=[c.text for c in urgent],
+                         emergencies=[c.text for c in emergency_concerns(hna, questionnaire)])
     return []
 
 
@@ -307,6 +314,98 @@ def urgent_concerns(hna: HNA, questionnaire: Questionnaire) -> list:
     """Ticked concerns that come with advice not to wait (e.g. a fever during chemotherapy)."""
     chosen = (hna.answers or {}).get("concerns") or {}
     return [questionnaire.concern(i) for i in questionnaire.all_concern_ids if i in chosen and questionnaire.concern(i).urgent]
+
+
+def emergency_concerns(hna: HNA, questionnaire: Questionnaire) -> list:
+    """Ticked concerns that may be an emergency (e.g. a fever after chemotherapy: possible
+    sepsis): the person is told at once to call, and the team's queue gets an emergency."""
+    return [c for c in urgent_concerns(hna, questionnaire) if rules.emergency_of(questionnaire, c.id)]
+
+
+def emergency_advice(questionnaire: Questionnaire, concern_ids, pathway: str) -> dict | None:
+    """What templates/partials/emergency.html shows for these ticked concerns, when any may be
+    an emergency: the pathway content's words for it (the one source of the urgent advice,
+    e.g. "37.5°C or more") and what to do; None when none is."""
+    from ..followup.pathway_content import PathwayContentError, bundled_definition, pathway_content
+
+    ids = dict.fromkeys(e for c in concern_ids if (e := rules.emergency_of(questionnaire, c)))
+    if not ids:
+        return None
+    try:
+        content = pathway_content(pathway)
+    except PathwayContentError:  # the emergencies are the same on every pathway
+        content = next(iter(bundled_definition().pathways.values()))
+    return {"symptoms": [content.symptom(i).text for i in ids], "advice": content.emergency_advice}
+
+
+# ---------------------------------------------------------------- the team's reply
+
+
+def queue_items_for(hnas) -> dict:
+    """Each HNA's queue item (raised as "hna:<id>"), in one query: {hna id: QueueItem}. What the
+    team's pages say about the reply, so they say what the queue says."""
+    keys = {f"hna:{hna.id}": hna.id for hna in hnas}
+    if not keys:
+        return {}
+    items = db.session.scalars(
+        select(QueueItem).where(QueueItem.source_key.in_(list(keys)))
+        .options(selectinload(QueueItem.resolved_by))
+    )
+    return {keys[item.source_key]: item for item in items}
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    kind: ItemKind
+    received_at: datetime
+    due_at: datetime
+    working_days: int
+
+
+def reply_target(hna: HNA, now: datetime | None = None) -> ReplyTarget:
+    """The queue's target for the team's reply: its queue item's once sent, else the one the
+    queue would give it (a possible emergency or urgent symptom: the same working day) if it
+    were sent `now`."""
+    item = queue_items_for([hna]).get(hna.id) if hna.submitted_at else None
+    if item is not None:
+        return ReplyTarget(item.kind, item.received_at, item.due_at, triage.target_working_days(hna.patient.team, item.kind))
+    questionnaire = questionnaire_of(hna.questionnaire_version)
+    if hna.submitted_at:
+        high, urgent = hna.high_priority, hna.has_urgent_symptom
+    else:
+        high = ((hna.answers or {}).get("distress") or 0) >= questionnaire.distress.threshold
+        urgent = bool(urgent_concerns(hna, questionnaire))
+    kind = kind_for_hna(high, urgent, emergency=bool(emergency_concerns(hna, questionnaire)))
+    received = hna.submitted_at or now or utcnow()
+    days = triage.target_working_days(hna.patient.team, kind)
+    return ReplyTarget(kind, received, response_deadline(received, days), days)
+
+
+def reply_due(hna: HNA) -> datetime:
+    """When the team aims to reply (see reply_target)."""
+    return reply_target(hna).due_at
+
+
+def reply_promise(hna: HNA, now: datetime) -> str:
+    """What the person is told about when the team will see it: the queue's own deadline."""
+    target = reply_target(hna, now)
+    return when_team_sees_it(target.received_at, target.due_at, target.working_days, now)
+
+
+def reply_state(hna: HNA, item, now) -> dict:
+    """The reply to an HNA as the team's pages show it: from its queue item (due, overdue or
+    done, with a link to it), or, for an HNA with no item, the computed target."""
+    if item is None:
+        due = reply_due(hna)
+        return {"item": None, "done": False, "due_at": due, "overdue": now > due,
+                "words": due_in_words(due, now)}
+    if item.status is ItemStatus.RESOLVED:
+        outcome = OUTCOME_LABELS[item.outcome] if item.outcome else "Resolved"
+        who = f" by {item.resolved_by.display_name}" if item.resolved_by else ""
+        return {"item": item, "done": True, "due_at": item.due_at, "overdue": False,
+                "words": f"Done: {outcome}{who} on {long_date(item.resolved_at)}"}
+    return {"item": item, "done": False, "due_at": item.due_at, "overdue": now > item.due_at,
+            "words": due_in_words(item.due_at, now)}
 
 
 # ---------------------------------------------------------------- offers from the care team

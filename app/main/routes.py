@@ -52,7 +52,7 @@ def _reply_to(hna) -> dict:
     """What the patient is told about the reply to the assessment they sent: by when the team
     will contact them (its open queue item's due date, else the same target the team's pages
     compute), whether that date has passed, or that the team has already dealt with it."""
-    from ..hna.routes import queue_items_for, reply_due
+    from ..hna.service import queue_items_for, reply_due
     from ..timeutil import utcnow
     from ..triage.models import ItemStatus
 

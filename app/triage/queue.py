@@ -41,8 +41,12 @@ DEFAULT_TARGET_WORKING_DAYS = {
 }
 
 
-def kind_for_hna(high_distress: bool, urgent_symptom: bool = False) -> ItemKind:
-    """An HNA with a possible urgent symptom is a red flag; then high distress; then the rest."""
+def kind_for_hna(high_distress: bool, urgent_symptom: bool = False, emergency: bool = False) -> ItemKind:
+    """An HNA with a possible emergency (e.g. a fever after chemotherapy) is an emergency, as the
+    same symptom reported on its own is; a possible urgent symptom is a red flag; then high
+    distress; then the rest."""
+    if emergency:
+        return ItemKind.EMERGENCY
     if urgent_symptom:
         return ItemKind.RED_FLAG
     return ItemKind.HNA_HIGH_DISTRESS if high_distress else ItemKind.HNA_NEW

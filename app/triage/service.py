@@ -50,12 +50,19 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
     return item
 
 
-def raise_for_hna(hna, urgent_symptoms: list[str] = ()) -> QueueItem:
-    """A submitted HNA goes to its team: urgent symptoms at the top, then high distress.
+def raise_for_hna(hna, urgent_symptoms: list[str] = (), emergencies: list[str] = ()) -> QueueItem:
+    """A submitted HNA goes to its team: emergencies and urgent symptoms at the top, then high
+    distress.
 
-    `urgent_symptoms` are the ticked symptoms' words, so the queue says which one it is."""
-    kind = kind_for_hna(hna.high_priority, hna.has_urgent_symptom)
-    if kind is ItemKind.RED_FLAG:
+    `urgent_symptoms` are the ticked symptoms' words, so the queue says which one it is;
+    `emergencies` those of them that may be an emergency (the patient was told to call now)."""
+    kind = kind_for_hna(hna.high_priority, hna.has_urgent_symptom, emergency=bool(emergencies))
+    if kind is ItemKind.EMERGENCY:
+        reason = (f"Needs assessment: possible emergency ({'; '.join(emergencies)}); "
+                  "the patient was told to call 999 or the 24-hour line now")
+        if hna.distress is not None:
+            reason += f"; distress {hna.distress} out of 10"
+    elif kind is ItemKind.RED_FLAG:
         named = "; ".join(urgent_symptoms)
         reason = f"Needs assessment: possible urgent symptom ({named})" if named else "Needs assessment: possible urgent symptom"
         if hna.distress is not None:

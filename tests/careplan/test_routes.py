@@ -71,9 +71,9 @@ def queue_item(app, item_id) -> QueueItem:
 
 
 def test_a_red_flag_is_not_closed_by_saving_a_plan(app, nurse, actors):
-    """An HNA with a possible urgent symptom (fever) raised a red flag: the nurse resolves it
+    """An HNA with a possible urgent symptom (breathing) raised a red flag: the nurse resolves it
     herself once she has spoken to the person, never as a side effect of the plan."""
-    hna_id, item_id = hna_with_item(app, actors, scores={"fever": 8, "worry_fear_anxiety": 9})
+    hna_id, item_id = hna_with_item(app, actors, scores={"breathing": 8, "worry_fear_anxiety": 9})
     assert queue_item(app, item_id).kind.value == "red_flag"
     html = page(nurse.get(f"{edit_url(actors)}?hna_id={hna_id}"))
     assert "This assessment has a possible urgent symptom: resolve it from the queue once you have spoken to Ann." in html

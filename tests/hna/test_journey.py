@@ -220,18 +220,21 @@ def test_markup_in_any_answer_is_escaped_everywhere_it_is_shown(app, client, act
     assert "<img src=x" not in html and "&lt;img src=x" in html
 
 
-def test_a_ticked_fever_gets_urgent_advice_and_goes_to_the_top_for_the_team(app, client, actors):
+@pytest.mark.hazard("HAZ-009")
+def test_a_ticked_fever_is_an_emergency_at_once_and_goes_to_the_top_for_the_team(app, client, actors):
     sign_in_as(client, actors.patient_a2)
     url = start(client)
     url = location(answer(client, url, {"pathway_point": "during_treatment"}))
     url = location(answer(client, url, {"distress": "1"}))
     domain_page = client.get(url).get_data(as_text=True)
-    assert "acute oncology line now" in domain_page  # revealed under the tick, or shown without JS
+    # Revealed under the tick (shown without JS): call now, in the pathway content's words.
+    assert "Call now: this could be an emergency" in domain_page and "37.5°C or more" in domain_page
     url = location(answer(client, url, {"concerns": ["fever"], "score-fever": "9"}))
     while "/domain-" in url:
         url = location(answer(client, url, {"concerns": ["none"]}))
     check = client.get("/hna/check").get_data(as_text=True)
-    assert "You said: High temperature or fever" in check
+    assert "Call now: this could be an emergency" in check and 'href="tel:999"' in check
+    assert "Your care team will see it the same working day" in check or "so they will see it by" in check
     client.post_form("/hna/submit")
 
     sign_in_as(client, actors.patient_a)
@@ -242,6 +245,8 @@ def test_a_ticked_fever_gets_urgent_advice_and_goes_to_the_top_for_the_team(app,
     listing = client.get("/nurse/hnas").get_data(as_text=True)
     assert "Possible urgent symptom: High temperature or fever" in listing
     assert listing.index("Arthur Ames") < listing.index("Ann Able")
+    hna_id = re.search(r'href="/nurse/hnas/(\d+)"', listing).group(1)
+    assert "Possible emergency: High temperature or fever" in client.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)
 
 
 def test_save_and_finish_later_keeps_the_page_and_goes_to_the_start(app, patient):

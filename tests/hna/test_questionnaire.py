@@ -491,3 +491,31 @@ def test_symptoms_that_must_not_wait_carry_urgent_advice(v1):
 def test_lifestyle_scores_ask_about_importance_not_bother(v1):
     assert "important" in v1.domain("lifestyle").score_label
     assert v1.domain("physical").score_label is None
+
+
+@pytest.mark.hazard("HAZ-009")
+def test_every_emergency_link_names_an_emergency_in_the_pathway_content():
+    from app.followup.pathway_content import bundled_definition
+    from app.hna.answers import PUBLISHED_EMERGENCY_LINKS, emergency_of
+    from app.hna.questionnaire import bundled_definition_paths
+
+    emergencies = {s.id for content in bundled_definition().pathways.values() for s in content.emergency}
+    linked = {}
+    for path in bundled_definition_paths():
+        questionnaire = load_questionnaire(path)
+        for concern_id in questionnaire.all_concern_ids:
+            if emergency_of(questionnaire, concern_id):
+                linked[(questionnaire.key, questionnaire.version, concern_id)] = emergency_of(questionnaire, concern_id)
+    assert linked[("hna", 1, "fever")] == "possible_sepsis"
+    assert set(PUBLISHED_EMERGENCY_LINKS) <= set(linked)
+    assert set(linked.values()) <= emergencies
+
+
+def test_an_emergency_without_its_urgent_advice_is_refused():
+    from app.hna.questionnaire import QuestionnaireError
+
+    data = v1_dict()
+    data["domains"][0]["items"][0]["emergency"] = "possible_sepsis"
+    data["domains"][0]["items"][0].pop("urgent", None)
+    with pytest.raises(QuestionnaireError, match="urgent"):
+        load_questionnaire(data)

@@ -84,7 +84,8 @@ def test_reply_due_counts_working_days_and_marks_overdue(app, client, actors):
 
 
 def _red_flag_hna(patient):
-    """An HNA sent now with a possible urgent symptom (a fever): the queue raises a red flag."""
+    """An HNA sent now with a possible emergency (a fever): the queue raises an emergency, the
+    same-working-day target as a red flag."""
     from tests.careplan.helpers import submit_hna
 
     return submit_hna(patient, distress=2, scores={"fever": 8}, top=["fever"])
@@ -99,7 +100,7 @@ def test_the_list_and_the_hna_page_say_what_the_queue_says(app, client, actors):
     with app.app_context():
         hna = _red_flag_hna(db.session.get(PatientProfile, actors.profile_a))
         item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"hna:{hna.id}"))
-        assert item.kind.value == "red_flag"
+        assert item.kind.value == "emergency"
         # The queue's target (the same working day), not the HNA's own 5 working days.
         hna_id, item_id, due = hna.id, item.id, short_date_time(item.due_at)
     sign_in_as(client, actors.nurse_a)
@@ -153,12 +154,12 @@ def test_the_list_reads_every_queue_item_in_one_query(app, client, actors):
 
 
 def test_the_patient_is_given_the_same_reply_date_as_the_queue(app, actors):
-    """A possible urgent symptom: the patient's pages promise the red flag's same-day target,
+    """A possible emergency: the patient's pages promise the emergency's same-day target,
     before sending (as if sent now) and after (the queue item's own due time)."""
     from sqlalchemy import select
 
     from app.hna import service
-    from app.hna.routes import reply_due
+    from app.hna.service import reply_due
     from app.timeutil import utcnow
     from app.triage.models import QueueItem
     from app.triage.queue import ItemKind
@@ -169,7 +170,7 @@ def test_the_patient_is_given_the_same_reply_date_as_the_queue(app, actors):
         patient = db.session.get(PatientProfile, actors.profile_a)
         draft = service.start_or_resume(patient)
         draft.answers = {"distress": 2, "concerns": {"fever": 8}}
-        expected = response_deadline(utcnow(), target_working_days(patient.team, ItemKind.RED_FLAG))
+        expected = response_deadline(utcnow(), target_working_days(patient.team, ItemKind.EMERGENCY))
         assert reply_due(draft) == expected
         db.session.rollback()
 

@@ -370,10 +370,27 @@ def test_a_red_flag_from_an_hna_names_the_symptom_and_the_distress(app, actors):
 
     with app.app_context():
         patient = db.session.get(PatientProfile, actors.profile_a)
-        hna = submit_hna(patient, distress=8, scores={"fever": 8, "breathing": 6}, top=["fever"])
+        hna = submit_hna(patient, distress=8, scores={"breathing": 6, "pain": 8}, top=["breathing"])
         raised = db.session.scalar(select(QueueItem).where(QueueItem.hna_id == hna.id))
         assert raised.kind is ItemKind.RED_FLAG
         assert raised.reason == (
-            "Needs assessment: possible urgent symptom (Breathing difficulties; High temperature or fever); "
+            "Needs assessment: possible urgent symptom (Breathing difficulties); "
             "distress 8 out of 10; 1 concern scored 7 or more"
         )
+
+
+@pytest.mark.hazard("HAZ-009")
+def test_a_fever_in_an_hna_raises_an_emergency_as_a_symptom_report_would(app, actors):
+    from tests.careplan.helpers import submit_hna
+
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        hna = submit_hna(patient, distress=8, scores={"fever": 8, "breathing": 6}, top=["fever"])
+        raised = db.session.scalar(select(QueueItem).where(QueueItem.hna_id == hna.id))
+        assert raised.kind is ItemKind.EMERGENCY
+        assert raised.reason == (
+            "Needs assessment: possible emergency (High temperature or fever); the patient was told "
+            "to call 999 or the 24-hour line now; distress 8 out of 10; 1 concern scored 7 or more"
+        )
+
+

@@ -108,15 +108,25 @@ def register_form_helpers(app: Flask) -> None:
     app.jinja_env.filters["dial_digits"] = dial_digits
 
 
-def dial_digits(number: str) -> str:
+# What may be written in a phone number besides digits: a leading +, and separators people type
+# or paste (spaces, non-breaking spaces, hyphens, brackets, dots).
+PHONE_SEPARATORS = frozenset(" \u00a0-().")
+DIALLABLE_DIGITS = range(3, 16)  # 111 and 116 123 up to the 15 of an international number
+
+
+def dial_digits(number: str | None) -> str:
     """What a `tel:` link dials for a number as written: its digits, and a leading +, whatever
-    separators were typed (spaces, hyphens, brackets, dots). The one rule, used by the tel_link
-    macro and by the urgent line kept on the phone for the offline page."""
+    separators were typed; "" when the text is not a number that can be dialled (letters, an
+    extension, two numbers, too few or too many digits), so that no link is made for it. The
+    one rule, used by the tel_link macro and by the urgent line kept on the phone for the
+    offline page."""
     dial = ""
-    for character in str(number):
+    for character in str(number or "").strip():
         if character in "0123456789" or (character == "+" and not dial):
             dial += character
-    return dial
+        elif character not in PHONE_SEPARATORS:
+            return ""
+    return dial if len(dial.lstrip("+")) in DIALLABLE_DIGITS else ""
 
 
 PHONE_CHARACTERS = frozenset("0123456789 +()-")

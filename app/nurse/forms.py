@@ -12,31 +12,15 @@ PATHWAY_OPTIONS = [SelectChoice("", "Choose a pathway")] + [
 ]
 
 
-class NewPatientForm(FlaskForm):
-    given_name = StringField("First name", validators=[DataRequired("Enter the patient's first name"), Length(max=100, message="First name must be 100 characters or fewer")])
-    family_name = StringField("Last name", validators=[DataRequired("Enter the patient's last name"), Length(max=100, message="Last name must be 100 characters or fewer")])
-    nhs_number = StringField("NHS number", validators=[DataRequired("Enter the patient's NHS number")])
-    date_of_birth = DateInputField("Date of birth", missing_message="Enter the patient's date of birth", validators=[past_date("Date of birth must be in the past")])
-    tumour_pathway = SelectField("Tumour pathway", choices=PATHWAY_OPTIONS, validators=[DataRequired("Choose the patient's tumour pathway")])
-    gp_practice_name = StringField("GP practice (optional)", validators=[Optional(), Length(max=200, message="GP practice must be 200 characters or fewer")])
-    gp_practice_phone = StringField("GP practice phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")])
+class PatientDetailsForm(FlaskForm):
+    """A patient's details, checked the same way when they are added and when they are edited:
+    a number saved here is shown to the patient as a link to call, so one that cannot be dialled
+    must never get in by either door. The views set the key worker and pathway choices."""
 
-    def validate_nhs_number(self, field):
-        try:
-            field.data = normalise_nhs_number(field.data)
-        except InvalidNHSNumber as exc:
-            raise ValidationError(str(exc)) from exc
-
-
-class EditPatientForm(FlaskForm):
-    """Changes to a patient's details. `version` is the record's version when the page was
-    shown, so a colleague's save in the meantime is detected, never overwritten."""
-
-    version = HiddenField()
     given_name = StringField("First name", validators=[DataRequired("Enter the patient's first name"), Length(max=100, message="First name must be 100 characters or fewer")])
     family_name = StringField("Last name", validators=[DataRequired("Enter the patient's last name"), Length(max=100, message="Last name must be 100 characters or fewer")])
     date_of_birth = DateInputField("Date of birth", missing_message="Enter the patient's date of birth", validators=[past_date("Date of birth must be in the past")])
-    phone = StringField("Patient's phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
+    phone = StringField("Patient's mobile phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
     # Choices are the team's active nurses ("" for none), set by the view; checked below.
     key_worker_id = SelectField("Key worker", choices=[], validate_choice=False)
     # PATHWAY_CHOICES, and the patient's current pathway if it is no longer one of them (set by the view).
@@ -52,6 +36,23 @@ class EditPatientForm(FlaskForm):
     def validate_tumour_pathway(self, field):
         if not field.data or field.data not in {str(choice.value) for choice in field.choices}:
             raise ValidationError("Choose the patient's tumour pathway from the list")
+
+
+class NewPatientForm(PatientDetailsForm):
+    nhs_number = StringField("NHS number", validators=[DataRequired("Enter the patient's NHS number")])
+
+    def validate_nhs_number(self, field):
+        try:
+            field.data = normalise_nhs_number(field.data)
+        except InvalidNHSNumber as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class EditPatientForm(PatientDetailsForm):
+    """Changes to a patient's details. `version` is the record's version when the page was
+    shown, so a colleague's save in the meantime is detected, never overwritten."""
+
+    version = HiddenField()
 
 
 class OfferHNAForm(FlaskForm):

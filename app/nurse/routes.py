@@ -20,7 +20,14 @@ from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User, UserSession
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
 from . import bp
-from .forms import STAFF_PATHWAY_POINT_LABELS, EditPatientForm, NewPatientForm, OfferHNAForm
+from .forms import (
+    PATHWAY_OPTIONS,
+    STAFF_PATHWAY_POINT_LABELS,
+    EditPatientForm,
+    NewPatientForm,
+    OfferHNAForm,
+    PatientDetailsForm,
+)
 
 PAGE_SIZE = 50
 DUPLICATE_NHS_NUMBER = "A patient with this NHS number is already registered"
@@ -72,6 +79,10 @@ def patients():
 @staff_required
 def new_patient():
     form = NewPatientForm()
+    form.key_worker_id.choices = _key_worker_choices(current_user.team_id)
+    form.tumour_pathway.choices = PATHWAY_OPTIONS
+    if request.method == "GET" and current_user.role is Role.NURSE:
+        form.key_worker_id.data = str(current_user.id)
     if form.validate_on_submit():
         existing_team = db.session.scalar(
             select(PatientProfile.team_id).where(PatientProfile.nhs_number == form.nhs_number.data)
@@ -85,23 +96,13 @@ def new_patient():
         elif current_user.team_id is None:
             form.nhs_number.errors.append("You need to belong to a team to add patients. Ask an admin")
         else:
+            details = _typed_values(form)
             user = User(
                 role=Role.PATIENT,
-                display_name=f"{form.given_name.data.strip()} {form.family_name.data.strip()}",
+                display_name=f"{details['given_name']} {details['family_name']}",
                 team_id=current_user.team_id,
             )
-            profile = PatientProfile(
-                user=user,
-                team_id=current_user.team_id,
-                nhs_number=form.nhs_number.data,
-                given_name=form.given_name.data.strip(),
-                family_name=form.family_name.data.strip(),
-                date_of_birth=form.date_of_birth.data,
-                tumour_pathway=form.tumour_pathway.data,
-                key_worker_id=current_user.id if current_user.role is Role.NURSE else None,
-                gp_practice_name=(form.gp_practice_name.data or "").strip() or None,
-                gp_practice_phone=(form.gp_practice_phone.data or "").strip() or None,
-            )
+            profile = PatientProfile(user=user, team_id=current_user.team_id, nhs_number=form.nhs_number.data, **details)
             db.session.add_all([user, profile])
             try:
                 db.session.flush()
@@ -156,15 +157,14 @@ EDITABLE_FIELDS = {
 }
 
 
-def _key_worker_choices(profile: PatientProfile) -> list[SelectChoice]:
+def _key_worker_choices(team_id: int | None, current: User | None = None) -> list[SelectChoice]:
     """The team's active nurses; a current key worker who has left stays listed, so saving
     other details never changes the key worker by accident."""
     nurses = list(db.session.scalars(
-        select(User).where(User.team_id == profile.team_id, User.role == Role.NURSE, User.active.is_(True))
+        select(User).where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
         .order_by(User.display_name, User.id)
-    ))
+    )) if team_id is not None else []
     choices = [SelectChoice("", "No key worker")] + [SelectChoice(str(n.id), n.display_name) for n in nurses]
-    current = profile.key_worker
     if current is not None and current not in nurses:
         choices.append(SelectChoice(str(current.id), f"{current.display_name} (no longer active in this team)"))
     return choices
@@ -179,7 +179,7 @@ def _pathway_choices(profile: PatientProfile) -> list[SelectChoice]:
     return choices
 
 
-def _typed_values(form: EditPatientForm) -> dict:
+def _typed_values(form: PatientDetailsForm) -> dict:
     """What the nurse asked for, in the record's own terms."""
     def text(field) -> str | None:
         return (field.data or "").strip() or None
@@ -240,7 +240,7 @@ def _merge_colleagues_changes(form: EditPatientForm, profile: PatientProfile, se
 def edit_patient(patient_id: int):
     profile = patient_for_staff(patient_id)
     form = EditPatientForm(obj=None if request.method == "POST" else profile)
-    form.key_worker_id.choices = _key_worker_choices(profile)
+    form.key_worker_id.choices = _key_worker_choices(profile.team_id, profile.key_worker)
     form.tumour_pathway.choices = _pathway_choices(profile)
     if request.method == "GET":
         form.version.data = str(profile.version)

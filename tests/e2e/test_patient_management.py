@@ -40,11 +40,11 @@ def test_a_nurse_edits_a_patient_and_offers_a_needs_assessment(live_server, open
     page.wait_for_url(f"**/nurse/patients/{ids['profile']}/edit#key_worker_id")
     nurse.axe("edit patient")
     page.get_by_label("First name").fill("")
-    page.get_by_label("Patient's phone number (optional)").fill("07700 900 314")
+    page.get_by_label("Mobile phone number (optional)").fill("07700 900 314")
     page.get_by_role("button", name="Save changes").click()
     page.locator(".nhsuk-error-summary").wait_for()
     assert "Enter the patient's first name" in page.locator(".nhsuk-error-summary").inner_text()
-    assert page.get_by_label("Patient's phone number (optional)").input_value() == "07700 900 314"
+    assert page.get_by_label("Mobile phone number (optional)").input_value() == "07700 900 314"
     nurse.axe("edit patient with an error")
 
     page.get_by_label("First name").fill("Maggie")

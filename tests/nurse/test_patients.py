@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.demo import demo_nhs_number
 from app.extensions import db
-from app.models import AuditEvent, Invitation, PatientProfile, Team, User
+from app.models import AuditEvent, Invitation, PatientProfile, Role, Team, User
 from tests.helpers import make_patient, sign_in_as
 
 NEW_NHS_NUMBER = demo_nhs_number(424242)
@@ -30,6 +30,11 @@ TOMORROW = date.today() + timedelta(days=1)
 
 
 def add_patient(nurse, **changes):
+    if "key_worker_id" not in changes:
+        # As a browser sends the form: with the key worker it comes with.
+        form = nurse.get("/nurse/patients/new").get_data(as_text=True)
+        chosen = re.search(r'<option value="([^"]*)"\s+selected', form)
+        changes["key_worker_id"] = chosen.group(1) if chosen else ""
     data = {**VALID, **changes}
     return nurse.post_form("/nurse/patients/new", {k: v for k, v in data.items() if v is not None},
                            follow_redirects=True)
@@ -59,9 +64,63 @@ def events(action: str) -> list[AuditEvent]:
 
 def test_the_form_asks_for_everything_needed(nurse):
     form = page(nurse.get("/nurse/patients/new"))
-    for label in ("First name", "Last name", "NHS number", "Date of birth", "Tumour pathway",
-                  "GP practice (optional)"):
+    for label in ("First name", "Last name", "NHS number", "Date of birth", "Mobile phone number (optional)",
+                  "Key worker", "Tumour pathway", "GP practice (optional)", "GP practice phone number (optional)",
+                  "GP practice address (optional)"):
         assert label in form
+
+
+def test_the_nurse_adding_a_patient_is_their_key_worker_unless_she_chooses_another(app, nurse, actors):
+    with app.app_context():
+        colleague = User(role=Role.NURSE, display_name="Nurse Colleague", team_id=actors.team_a, email="c@example.test")
+        db.session.add(colleague)
+        db.session.commit()
+        colleague_id = colleague.id
+    form = page(nurse.get("/nurse/patients/new"))
+    assert re.search(rf'<option value="{actors.nurse_a}"\s+selected', form)
+    assert "Nurse Colleague" in form and "Nurse B" not in form
+
+    add_patient(nurse, key_worker_id=str(colleague_id), phone="07700 900 982",
+                gp_practice_address="12 Mill Lane, London")
+
+    with app.app_context():
+        profile = db.session.scalar(select(PatientProfile).where(PatientProfile.nhs_number == NEW_NHS_NUMBER))
+        assert (profile.key_worker_id, profile.phone, profile.gp_practice_address) == (
+            colleague_id, "07700 900 982", "12 Mill Lane, London")
+
+
+# The same details are checked the same way when a patient is added and when they are edited.
+DETAIL_MISTAKES = [
+    ({"gp_practice_phone": "not a phone"}, "Enter the GP practice phone number, like 020 7946 0000"),
+    ({"gp_practice_phone": "12345"}, "Enter the GP practice phone number, like 020 7946 0000"),
+    ({"gp_practice_phone": "020 7946 0000 ext 12"}, "Enter the GP practice phone number, like 020 7946 0000"),
+    ({"phone": "call me"}, "Enter a phone number, like 07700 900 982"),
+    ({"phone": "0999"}, "Enter a phone number, like 07700 900 982"),
+    ({"phone": "0" * 41}, "Phone number must be 40 characters or fewer"),
+    ({"gp_practice_address": "x" * 301}, "Address must be 300 characters or fewer"),
+    ({"given_name": "N" * 101}, "First name must be 100 characters or fewer"),
+    ({"tumour_pathway": "spleen"}, "Choose the patient's tumour pathway from the list"),
+    ({"key_worker_id": "OTHER_TEAMS_NURSE"}, "Choose a key worker from the list, or no key worker"),
+]
+
+
+@pytest.mark.hazard("HAZ-011")
+@pytest.mark.parametrize("where", ["add", "edit"])
+@pytest.mark.parametrize(("changes", "message"), DETAIL_MISTAKES, ids=[f"{m[0]}" for m in DETAIL_MISTAKES])
+def test_add_and_edit_refuse_the_same_details_with_the_same_message(app, nurse, actors, where, changes, message):
+    from tests.nurse.test_edit_patient import form_for
+
+    changes = {k: str(actors.nurse_b) if v == "OTHER_TEAMS_NURSE" else v for k, v in changes.items()}
+    if where == "add":
+        response = add_patient(nurse, **changes)
+    else:
+        response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", form_for(nurse, actors.profile_a, **changes))
+
+    assert response.status_code == 200
+    assert message in html.unescape(page(response)) and "There is a problem" in page(response)
+    with app.app_context():
+        assert count(PatientProfile) == 3
+        assert db.session.get(PatientProfile, actors.profile_a).version == 1
 
 
 MISTAKES = [
@@ -79,8 +138,11 @@ MISTAKES = [
     ({"date_of_birth-day": "31", "date_of_birth-month": "2"}, "date_of_birth-day", "Date must be a real date"),
     ({"date_of_birth-day": str(TOMORROW.day), "date_of_birth-month": str(TOMORROW.month),
       "date_of_birth-year": str(TOMORROW.year)}, "date_of_birth-day", "Date of birth must be in the past"),
-    ({"tumour_pathway": ""}, "tumour_pathway", "Choose the patient's tumour pathway"),
+    ({"tumour_pathway": ""}, "tumour_pathway", "Choose the patient's tumour pathway from the list"),
+    ({"tumour_pathway": "spleen"}, "tumour_pathway", "Choose the patient's tumour pathway from the list"),
     ({"gp_practice_phone": "0" * 41}, "gp_practice_phone", "Phone number must be 40 characters or fewer"),
+    ({"gp_practice_phone": "not a phone"}, "gp_practice_phone", "Enter the GP practice phone number, like 020 7946 0000"),
+    ({"phone": "not a phone"}, "phone", "Enter a phone number, like 07700 900 982"),
 ]
 
 
@@ -160,14 +222,14 @@ def test_the_invitation_shows_a_code_a_link_and_a_qr_code(nurse):
     assert "<svg" in base64.b64decode(parts["qr"]).decode()
 
 
-def test_the_invitation_link_works_and_only_hashes_are_kept(app, nurse):
+def test_the_invitation_link_works_and_only_hashes_are_kept(app, nurse, new_client):
     parts = invitation_parts(page(add_patient(nurse)))
     with app.app_context():
         invitation = db.session.scalars(select(Invitation)).one()
         stored = " ".join([invitation.token_hash, invitation.code_hash])
     token = parts["link"].rsplit("/", 1)[1]
     assert token not in stored and parts["code"].replace("-", "") not in stored
-    response = nurse.get(parts["link"])
+    response = new_client().get(parts["link"])  # on the patient's phone
     assert response.status_code == 302 and response.location == "/enrol/date-of-birth"
 
 

@@ -351,6 +351,20 @@ def emergency_of(questionnaire: Questionnaire, concern_id: str) -> str | None:
     return linked or PUBLISHED_EMERGENCY_LINKS.get((questionnaire.key, questionnaire.version, concern_id))
 
 
+# Pages where a person may be telling us how distressed they are or may write it in their own
+# words: the crisis route (templates/partials/mental_health_crisis.html) is shown beside them.
+CRISIS_ROUTE_DOMAINS = frozenset({"emotional"})
+
+
+def shows_crisis_route(step: str) -> bool:
+    """True for the distress score, the emotional concerns and every free-text question."""
+    return (
+        step in (STEP_DISTRESS, STEP_ANYTHING_ELSE)
+        or step.startswith(_MATTERS_PREFIX)
+        or (step.startswith(_DOMAIN_PREFIX) and step[len(_DOMAIN_PREFIX):] in CRISIS_ROUTE_DOMAINS)
+    )
+
+
 def domain_step(domain_id: str) -> str:
     return f"{_DOMAIN_PREFIX}{domain_id}"
 

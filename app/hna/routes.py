@@ -131,6 +131,7 @@ def question(step: str):
         position=steps.index(step) + 1, total=len(steps),
         pathway_points=PATHWAY_POINT_LABELS,
         action_url=step_url(step, **({"return": "check"} if returning else {})),
+        crisis_route=rules.shows_crisis_route(step),
         # Shown as soon as such a concern is ticked (the same words on every pathway).
         emergency_by_concern={
             item.id: service.emergency_advice(questionnaire, [item.id], patient.tumour_pathway)

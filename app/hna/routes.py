@@ -68,6 +68,7 @@ def start():
     _apply_stashed_answers(draft)
     return render_template(
         "hna/start.html", draft=draft, submitted=service.submitted_hnas(patient),
+        pathway_points=PATHWAY_POINT_LABELS,
     )
 
 
@@ -150,7 +151,7 @@ def check():
     urgent, emergency = _urgent_and_emergency(draft, questionnaire, patient)
     return render_template(
         "hna/check.html", hna=draft, questionnaire=questionnaire,
-        missing=service.missing(draft, questionnaire), step_url=step_url,
+        missing=service.missing(draft, questionnaire), step_url=step_url, step_question=service.step_question,
         pathway_points=PATHWAY_POINT_LABELS, urgent=urgent, emergency=emergency,
         reply_words=service.reply_promise(draft, utcnow()),
     )

@@ -271,6 +271,28 @@ def restore_kept_answer(draft: HNA | None, kept: Mapping[str, Any]) -> bool:
         return False
 
 
+POINT_QUESTION = "Where are you in your treatment?"
+
+
+def step_question(questionnaire: Questionnaire, step: str) -> str:
+    """The question a step asks, in the words its page shows (never the step's internal name)."""
+    if step == STEP_POINT:
+        return POINT_QUESTION
+    if step == rules.STEP_DISTRESS:
+        return questionnaire.distress.question
+    if step.startswith("domain:"):
+        return questionnaire.domain(step[len("domain:"):]).question
+    if step == rules.STEP_TOP:
+        return questionnaire.top_concerns.question
+    if step == rules.STEP_ANYTHING_ELSE:
+        return questionnaire.other_concern.question
+    if step.startswith("matters:"):
+        for question in questionnaire.what_matters:
+            if question.id == step[len("matters:"):]:
+                return question.question
+    raise StepNotFound(step)
+
+
 def missing(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     steps = journey(hna, questionnaire)
     gaps = rules.missing_for_submission(questionnaire, hna.answers or {})

@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
+    register_post_redirect_get(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -95,6 +96,12 @@ def register_security(app: Flask) -> None:
 
     init_security(app)
     init_sessions(app)
+
+
+def register_post_redirect_get(app: Flask) -> None:
+    from .prg import init_post_redirect_get
+
+    init_post_redirect_get(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

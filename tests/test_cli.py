@@ -106,7 +106,7 @@ def test_seed_demo_prints_fresh_invitations_that_replace_the_last_ones(app, runn
         usable = [i for i in db.session.scalars(select(Invitation)) if i.usable()]
     assert len(usable) == 2
     assert "replaced by a newer one" in client.post_form("/enrol", {"code": first_codes[0]}).get_data(as_text=True)
-    assert client.post_form("/enrol", {"code": second_codes[0]}).status_code == 302
+    assert client.post_form("/enrol", {"code": second_codes[0]}).status_code == 303
 
 
 def test_seed_demo_does_not_invite_someone_who_has_already_enrolled(app, runner, client):

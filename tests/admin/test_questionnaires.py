@@ -40,7 +40,7 @@ def test_admin_sees_published_versions_and_can_download_one(app, admin):
 
 def test_publishing_a_valid_new_version(app, admin, actors):
     response = admin.post_form("/admin/questionnaires", {"definition": json.dumps(next_version(app))})
-    assert response.status_code == 302
+    assert response.status_code == 303
     with app.app_context():
         latest = service.latest_version()
         assert latest.version == 2 and latest.published_by_id == actors.admin

@@ -39,12 +39,12 @@ def add(admin, **changes):
 
 
 def test_a_national_helpline_can_have_a_short_number(app, admin):
-    assert add(admin, phone="116 123").status_code == 302
+    assert add(admin, phone="116 123").status_code == 303
     assert [service.phone for service in stored(app)] == ["116 123"]
 
 
 def test_admin_adds_a_national_service_and_it_is_listed_by_category(app, admin):
-    assert add(admin).status_code == 302
+    assert add(admin).status_code == 303
     [service] = stored(app)
     assert service.national and service.category is ServiceCategory.PSYCHOLOGICAL_SUPPORT
     assert service.domains == ["emotional", "family"] and service.email is None and service.active
@@ -108,7 +108,7 @@ def test_admin_changes_a_service_and_it_is_audited(app, admin):
     page = admin.get(f"/admin/services/{service.id}").get_data(as_text=True)
     assert 'value="Riverside Psychology Service"' in page and 'name="version" value="1"' in page
     response = admin.post_form(f"/admin/services/{service.id}", {**VALID, "version": "1", "hours": "Weekdays 8am to 6pm"})
-    assert response.status_code == 302
+    assert response.status_code == 303
     [service] = stored(app)
     assert service.hours == "Weekdays 8am to 6pm" and service.version == 2
     with app.app_context():
@@ -119,7 +119,7 @@ def test_admin_changes_a_service_and_it_is_audited(app, admin):
 def test_an_edit_on_top_of_someone_elses_is_a_conflict_and_keeps_the_typing(app, admin, new_client, actors):
     add(admin)
     [service] = stored(app)
-    assert admin.post_form(f"/admin/services/{service.id}", {**VALID, "version": "1", "phone": "020 7946 0999"}).status_code == 302
+    assert admin.post_form(f"/admin/services/{service.id}", {**VALID, "version": "1", "phone": "020 7946 0999"}).status_code == 303
     other = new_client()
     sign_in_as(other, actors.admin)
     response = other.post_form(f"/admin/services/{service.id}", {**VALID, "version": "1", "name": "Renamed by the other admin"})
@@ -134,7 +134,7 @@ def test_an_edit_on_top_of_someone_elses_is_a_conflict_and_keeps_the_typing(app,
 def test_stop_offering_and_offer_again(app, admin):
     add(admin)
     [service] = stored(app)
-    assert admin.post_form(f"/admin/services/{service.id}", {"action": "deactivate", "version": "1"}).status_code == 302
+    assert admin.post_form(f"/admin/services/{service.id}", {"action": "deactivate", "version": "1"}).status_code == 303
     assert not stored(app)[0].active
     listing = admin.get("/admin/services").get_data(as_text=True)
     assert ">Riverside Psychology Service</a>" not in listing
@@ -142,7 +142,7 @@ def test_stop_offering_and_offer_again(app, admin):
     stale = admin.post_form(f"/admin/services/{service.id}", {"action": "reactivate", "version": "1"}, follow_redirects=True)
     assert "Someone else changed this service a moment ago" in stale.get_data(as_text=True)
     assert not stored(app)[0].active
-    assert admin.post_form(f"/admin/services/{service.id}", {"action": "reactivate", "version": "2"}).status_code == 302
+    assert admin.post_form(f"/admin/services/{service.id}", {"action": "reactivate", "version": "2"}).status_code == 303
     assert stored(app)[0].active
     # The same click arriving twice: done once, and not blamed on someone else.
     twice = admin.post_form(f"/admin/services/{service.id}", {"action": "reactivate", "version": "2"}, follow_redirects=True)

@@ -51,7 +51,7 @@ def test_a_typed_code_works_however_it_is_written(app, client, actors, typed):
 
     response = client.post_form("/enrol", {"code": typed(invitation.code)})
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/enrol/date-of-birth"
 
 

@@ -139,7 +139,7 @@ def test_a_passkey_can_be_renamed(app, client, ann):
 
     response = client.post_form(f"/account/passkeys/{credential.id}/rename", {"name": "  Work phone  "})
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/account/passkeys"
     assert credentials_of(app, ann)[0].name == "Work phone"
     assert ("passkey.rename", "success", ann) in audit_trail(app, "passkey")
@@ -168,7 +168,7 @@ def test_a_passkey_can_be_removed_when_another_remains_and_then_no_longer_signs_
 
     response = client.post_form(f"/account/passkeys/{phone_credential.id}/remove")
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert [c.name for c in credentials_of(app, ann)] == ["Laptop"]
     refused = sign_in_with_passkey(new_client(), phone)
     assert refused.status_code == 400
@@ -192,7 +192,7 @@ def test_the_only_passkey_can_be_removed_when_a_password_is_set(app, client, ann
 
     response = client.post_form(f"/account/passkeys/{credential.id}/remove")
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert credentials_of(app, ann) == []
 
 

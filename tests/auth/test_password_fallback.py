@@ -50,7 +50,7 @@ def sign_in(browser, nhs_number: str, password: str):
 def test_a_patient_signs_in_with_their_nhs_number_and_password(app, client, ann, written):
     response = sign_in(client, written(ann), PASSWORD)
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/"
     assert "Hello Ann" in client.get("/my-care").get_data(as_text=True)
     assert [s.method for s in sessions_of(app, ann.id)] == ["password"]

@@ -34,7 +34,7 @@ def ann_nhs_number(app, actors) -> str:
 
 def sign_in(browser, nhs_number: str):
     response = browser.post_form("/sign-in/password", {"nhs_number": nhs_number, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     return response
 
 
@@ -182,7 +182,7 @@ def test_the_pages_idle_timer_signs_out_with_a_post_and_says_why(app, client, ac
 
     response = client.post_form("/sign-out", {"reason": "idle"})
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"] == "/sign-in?timeout=1"
     assert "storage" in response.headers["Clear-Site-Data"]
     assert not is_signed_in(client)
@@ -222,7 +222,7 @@ def test_an_admin_can_end_someones_sessions(app, actors, new_client):
 
     response = admin.post_form(f"/admin/users/{actors.patient_a}/end-sessions")
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert not is_signed_in(phone) and not is_signed_in(laptop)
     assert is_signed_in(admin)
     assert ("sessions.end", "success", actors.admin) in audit_trail(app, "sessions")

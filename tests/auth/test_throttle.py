@@ -126,14 +126,14 @@ def test_the_wait_wears_off_on_its_own_and_the_right_password_then_works(app, cl
     clock.pass_(seconds=1)
     response = sign_in(client, ANN, PASSWORD)
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert is_signed_in(client)
 
 
 def test_a_right_password_forgets_the_wrong_ones_before_it(app, client, people, clock, new_client):
     for _ in range(2):
         sign_in(client, ANN, "not the password")
-    assert sign_in(client, ANN, PASSWORD).status_code == 302
+    assert sign_in(client, ANN, PASSWORD).status_code == 303
 
     stranger = new_client()
     for _ in range(2):
@@ -171,7 +171,7 @@ def _without_typed(response) -> str:
 def signed_in_before(app, new_client):
     """Ann's own browser: she signed in with her password once, then signed out."""
     browser = from_address(new_client(), "192.0.2.10")
-    assert sign_in(browser, ANN, PASSWORD).status_code == 302
+    assert sign_in(browser, ANN, PASSWORD).status_code == 303
     browser.post_form("/sign-out")
     return browser
 
@@ -184,7 +184,7 @@ def test_a_stranger_guessing_at_her_nhs_number_does_not_delay_her_own_browser(ap
         sign_in(stranger, ANN, "a guess")
     assert sign_in(new_client(), ANN, PASSWORD).status_code == 429, "other browsers are delayed"
 
-    assert sign_in(ann, ANN, PASSWORD).status_code == 302
+    assert sign_in(ann, ANN, PASSWORD).status_code == 303
     assert is_signed_in(ann)
 
 
@@ -199,7 +199,7 @@ def test_guessing_from_her_address_or_across_the_service_does_not_delay_her_own_
         sign_in(stranger, number, "a guess")
     assert sign_in(from_address(new_client(), "192.0.2.10"), ANN, PASSWORD).status_code == 429
 
-    assert sign_in(ann, ANN, PASSWORD).status_code == 302
+    assert sign_in(ann, ANN, PASSWORD).status_code == 303
 
 
 def test_her_own_browser_is_still_slowed_if_it_guesses(app, people, clock, new_client):
@@ -230,7 +230,7 @@ def test_a_new_invitation_lets_a_delayed_patient_set_a_new_password_and_sign_in(
     browser.post_form("/enrol/password", {"password": "a brand new password", "confirm": "a brand new password"})
     browser.post_form("/sign-out")
 
-    assert sign_in(new_client(), ANN, "a brand new password").status_code == 302
+    assert sign_in(new_client(), ANN, "a brand new password").status_code == 303
 
 
 @pytest.mark.parametrize("option", [["--nhs-number", "999 424 2423"], ["--all"]])
@@ -242,7 +242,7 @@ def test_the_command_line_clears_the_counts(app, people, clock, new_client, runn
 
     assert result.exit_code == 0, result.output
     assert "Cleared" in result.output
-    assert sign_in(new_client(), ANN, PASSWORD).status_code == 302
+    assert sign_in(new_client(), ANN, PASSWORD).status_code == 303
 
 
 def test_the_command_line_clears_an_address(app, people, clock, new_client, runner):
@@ -253,7 +253,7 @@ def test_the_command_line_clears_an_address(app, people, clock, new_client, runn
     result = runner.invoke(args=["sign-in-delays", "clear", "--address", "203.0.113.9"])
 
     assert "Cleared 1 count" in result.output
-    assert sign_in(from_address(new_client(), "203.0.113.9"), ANN, PASSWORD).status_code == 302
+    assert sign_in(from_address(new_client(), "203.0.113.9"), ANN, PASSWORD).status_code == 303
 
 
 def test_the_command_line_says_what_to_clear(runner):

@@ -81,7 +81,7 @@ def test_a_red_flag_is_not_closed_by_saving_a_plan(app, nurse, actors):
     assert re.search(rf'name="resolve_item" type="checkbox" value="{item_id}"(?! checked)', html)
     # Saved as the editor sends it: the box left unticked.
     data = plan_form(rows=[{"concern": "Worry", "agreed": "Talk"}], hna_id=str(hna_id))
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     assert versions(app, actors.profile_a) == [1]
     assert queue_item(app, item_id).status is ItemStatus.OPEN
     html = page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
@@ -92,7 +92,7 @@ def test_a_red_flag_is_closed_only_when_the_nurse_ticks_it(app, nurse, actors):
     hna_id, item_id = hna_with_item(app, actors, scores={"fever": 8}, top=["fever"])
     data = plan_form(rows=[{"concern": "Fever", "agreed": "Spoke to Ann; she is well"}], hna_id=str(hna_id),
                      resolve_item=str(item_id))
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     queued = queue_item(app, item_id)
     assert queued.status is ItemStatus.RESOLVED and queued.resolved_by_id == actors.nurse_a
 
@@ -100,7 +100,7 @@ def test_a_red_flag_is_closed_only_when_the_nurse_ticks_it(app, nurse, actors):
 def test_an_ordinary_hna_item_left_unticked_stays_open(app, nurse, actors):
     hna_id, item_id = hna_with_item(app, actors)
     data = plan_form(rows=[{"concern": "Worry", "agreed": "Talk"}], hna_id=str(hna_id))
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     assert queue_item(app, item_id).status is ItemStatus.OPEN
     assert "The queue item is still open." in page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
 
@@ -109,7 +109,7 @@ def test_an_unrelated_queue_item_cannot_be_closed_through_the_plan(app, nurse, a
     _, other_item = hna_with_item(app, actors)
     hna_id, item_id = hna_with_item(app, actors)
     data = plan_form(rows=[{"concern": "Worry", "agreed": "Talk"}], hna_id=str(hna_id), resolve_item=str(other_item))
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     assert queue_item(app, other_item).status is ItemStatus.OPEN
     assert queue_item(app, item_id).status is ItemStatus.OPEN
 
@@ -126,7 +126,7 @@ def test_a_due_plan_review_is_offered_ticked_and_closed(app, nurse, actors):
     html = page(nurse.get(edit_url(actors)))
     assert re.search(rf'name="resolve_item" type="checkbox" value="{item_id}" checked', html)
     data = plan_form(1, rows=[{"concern": "Worry", "agreed": "Talk"}], resolve_item=str(item_id))
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     assert queue_item(app, item_id).status is ItemStatus.RESOLVED
 
 
@@ -173,7 +173,7 @@ def test_a_plan_written_from_an_hna_is_saved_audited_and_closes_the_queue_item(a
                             "support": "referral", "service_id": str(helpline)}], hna_id=str(hna_id),
                      resolve_item=str(item_id))
     response = nurse.post_form(edit_url(actors), data)
-    assert response.status_code == 302 and response.location.endswith(f"/nurse/patients/{actors.profile_a}/care-plan")
+    assert response.status_code == 303 and response.location.endswith(f"/nurse/patients/{actors.profile_a}/care-plan")
     assert versions(app, actors.profile_a) == [1]
     with app.app_context():
         plan = db.session.scalar(select(CarePlan))
@@ -198,7 +198,7 @@ def test_an_update_is_a_new_version_with_its_history(app, nurse, actors):
     assert "Update the care plan" in html and 'name="base_version" value="1"' in html and 'value="Pain"' in html
     data = plan_form(1, rows=[{"concern": "Pain", "agreed": "Painkillers"}, {"concern": "Sleep", "agreed": "A routine"}],
                      change_note="Reviewed at the 3-month call")
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     assert versions(app, actors.profile_a) == [2, 1]
     html = page(nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan"))
     assert "Added: Sleep" in html and "Reviewed at the 3-month call" in html and "(current)" in html
@@ -219,7 +219,7 @@ def test_a_colleagues_save_is_shown_and_nothing_typed_is_lost(app, new_client, a
     mine, theirs = new_client(), new_client()
     sign_in_as(mine, actors.nurse_a)
     sign_in_as(theirs, colleague_id)
-    assert theirs.post_form(edit_url(actors), plan_form(1, rows=[{"concern": "Pain", "agreed": "Pain clinic referral"}])).status_code == 302
+    assert theirs.post_form(edit_url(actors), plan_form(1, rows=[{"concern": "Pain", "agreed": "Pain clinic referral"}])).status_code == 303
     typed = plan_form(1, rows=[{"concern": "Pain", "agreed": "My <b>careful</b> notes"}], summary="My summary")
     response = mine.post_form(edit_url(actors), typed)
     html = page(response)
@@ -232,15 +232,15 @@ def test_a_colleagues_save_is_shown_and_nothing_typed_is_lost(app, new_client, a
     assert events(app, "careplan.save_conflict")[0].outcome == "conflict"
     # Saving again after reading theirs is deliberate: it goes on top.
     typed["base_version"] = "2"
-    assert mine.post_form(edit_url(actors), typed).status_code == 302
+    assert mine.post_form(edit_url(actors), typed).status_code == 303
     assert versions(app, actors.profile_a) == [3, 2, 1]
 
 
 def test_a_retried_save_is_not_duplicated(app, nurse, actors):
     data = plan_form(0)
-    assert nurse.post_form(edit_url(actors), data).status_code == 302
+    assert nurse.post_form(edit_url(actors), data).status_code == 303
     again = nurse.post_form(edit_url(actors), data)
-    assert again.status_code == 302
+    assert again.status_code == 303
     assert versions(app, actors.profile_a) == [1]
 
 
@@ -301,7 +301,7 @@ def test_add_another_concern_keeps_everything_and_saves_nothing(app, nurse, acto
     assert versions(app, actors.profile_a) == []
     # The empty extra row is ignored on saving; a removed one is left out.
     rows = [{"concern": "Pain", "agreed": "Painkillers"}, {"concern": "Sleep", "agreed": "x", "remove": "yes"}, {}]
-    assert nurse.post_form(edit_url(actors), plan_form(rows=rows)).status_code == 302
+    assert nurse.post_form(edit_url(actors), plan_form(rows=rows)).status_code == 303
     with app.app_context():
         assert [i.concern for i in db.session.scalar(select(CarePlan)).items] == ["Pain"]
 

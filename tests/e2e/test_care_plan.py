@@ -89,3 +89,29 @@ def test_nurse_writes_a_care_plan_from_a_high_distress_hna_and_the_patient_sees_
     expect(phone.get_by_text("We have referred you to")).to_be_visible()
     expect(phone.get_by_role("link", name="020 7946 0123")).to_have_attribute("href", "tel:02079460123")
     ann.axe("the patient's care plan")
+
+
+def test_back_after_saving_a_plan_that_first_had_an_error_shows_the_editor_not_a_resubmission(app, live_server, open_page, actors):
+    """The error page answered a form post; going back to it must load the editor again, not ask
+    the browser's "Confirm Form Resubmission" (or post the plan a second time)."""
+    nurse = open_page("desktop")
+    page = nurse.page
+    sign_in_browser(nurse, live_server, actors.nurse_a)
+    nurse.goto(f"/nurse/patients/{actors.profile_a}/care-plan/edit")
+    page.get_by_label("The concern you discussed").fill("Tiredness")
+    page.get_by_role("button", name="Save care plan").click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    page.get_by_label("What you agreed").fill("Ann will try a short walk each day.")
+    page.get_by_role("button", name="Save care plan").click()
+    expect(page.get_by_text("Version 1")).to_be_visible()
+
+    methods = []
+    page.on("request", lambda request: methods.append(request.method))
+    page.go_back()
+    # The editor again, loaded with GET: now for the plan that was saved.
+    expect(page.get_by_role("heading", name="Update the care plan")).to_be_visible()
+    assert page.url.endswith(f"/nurse/patients/{actors.profile_a}/care-plan/edit")
+    assert "POST" not in methods
+    nurse.assert_clean()
+    with app.app_context():
+        assert len(db.session.query(CarePlan).all()) == 1

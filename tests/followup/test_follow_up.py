@@ -83,7 +83,7 @@ def test_nurse_records_the_plan_and_it_is_audited(app, nurse, actors):
     assert audits(app, "followup.view")[0].patient_id == actors.profile_a
 
     response = nurse.post_form(url(actors), plan_data())
-    assert response.status_code == 302
+    assert response.status_code == 303
     with app.app_context():
         plan = db.session.scalar(select(FollowUpPlan))
         assert plan.patient_id == actors.profile_a
@@ -115,7 +115,7 @@ def test_open_access_must_end_after_the_review(nurse, actors):
 
 
 def test_a_plan_saved_meanwhile_is_a_conflict_not_an_overwrite(app, nurse, actors, new_client):
-    assert nurse.post_form(url(actors), plan_data()).status_code == 302
+    assert nurse.post_form(url(actors), plan_data()).status_code == 303
     # A colleague opened the page before that save, with no plan yet (plan_version 0).
     colleague = new_client()
     sign_in_as(colleague, actors.nurse_a)
@@ -129,12 +129,12 @@ def test_a_plan_saved_meanwhile_is_a_conflict_not_an_overwrite(app, nurse, actor
         plan_version = db.session.scalar(select(FollowUpPlan)).version
     # Saving again, now knowingly on top of the colleague's version, works.
     again = colleague.post_form(url(actors), plan_data(plan_version=plan_version, **{"plan-follow_up_type": "clinician_led"}))
-    assert again.status_code == 302
+    assert again.status_code == 303
 
 
 def test_her_own_plan_save_sent_twice_is_saved_not_a_conflict(app, nurse, actors):
     data = plan_data(**{"plan-tumour_pathway": "lung"})
-    assert nurse.post_form(url(actors), data).status_code == 302
+    assert nurse.post_form(url(actors), data).status_code == 303
     retry = nurse.post_form(url(actors), data, follow_redirects=True)
     assert retry.status_code == 200 and "Follow-up plan saved." in retry.get_data(as_text=True)
     assert "changed the follow-up plan while you were editing" not in retry.get_data(as_text=True)
@@ -148,7 +148,7 @@ def test_her_own_plan_save_sent_twice_is_saved_not_a_conflict(app, nurse, actors
 
 def test_changing_the_pathway_uses_the_patient_records_lock(app, nurse, actors):
     response = nurse.post_form(url(actors), plan_data(**{"plan-tumour_pathway": "lung"}))
-    assert response.status_code == 302
+    assert response.status_code == 303
     with app.app_context():
         profile = db.session.get(PatientProfile, actors.profile_a)
         assert profile.tumour_pathway == "lung" and profile.version == 2
@@ -170,7 +170,7 @@ def test_an_old_profile_version_does_not_matter_when_the_pathway_is_not_changed(
     with app.app_context():
         db.session.get(PatientProfile, actors.profile_a).phone = "07700 900000"
         db.session.commit()
-    assert nurse.post_form(url(actors), plan_data(profile_version=1, **{"plan-follow_up_type": "clinician_led"})).status_code == 302
+    assert nurse.post_form(url(actors), plan_data(profile_version=1, **{"plan-follow_up_type": "clinician_led"})).status_code == 303
     with app.app_context():
         plan = db.session.scalar(select(FollowUpPlan))
         assert plan.patient_id == actors.profile_a and plan.follow_up_type is FollowUpType.CLINICIAN_LED
@@ -178,7 +178,7 @@ def test_an_old_profile_version_does_not_matter_when_the_pathway_is_not_changed(
 
 
 def test_nurse_adds_changes_stops_and_restarts_a_test(app, nurse, actors):
-    assert nurse.post_form(test_url(actors), surveillance_data()).status_code == 302
+    assert nurse.post_form(test_url(actors), surveillance_data()).status_code == 303
     with app.app_context():
         test = db.session.scalar(select(SurveillanceTest))
         assert (test.name, test.interval_months, test.arranged_by, test.active) == ("Mammogram", 12, "The breast unit", True)
@@ -187,18 +187,18 @@ def test_nurse_adds_changes_stops_and_restarts_a_test(app, nurse, actors):
     assert "Change Mammogram" in page and f'name="test-test_id" value="{test_id}"' in page
 
     changed = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"}))
-    assert changed.status_code == 302
+    assert changed.status_code == 303
     stale = nurse.post_form(test_url(actors), surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "Ultrasound"}))
     assert stale.status_code == 409 and "Nurse A changed the Mammogram test" in stale.get_data(as_text=True)
     assert 'value="Ultrasound"' in stale.get_data(as_text=True)
 
     stop = nurse.post_form(url(actors), {"action": "stop_test", "test_id": str(test_id), "test_version": str(version + 1)})
-    assert stop.status_code == 302
+    assert stop.status_code == 303
     with app.app_context():
         test = db.session.get(SurveillanceTest, test_id)
         assert test.interval_months == 24 and test.name == "Mammogram" and not test.active
     restart = nurse.post_form(url(actors), {"action": "restart_test", "test_id": str(test_id), "test_version": str(version + 2)})
-    assert restart.status_code == 302
+    assert restart.status_code == 303
     assert [e.action for e in audits(app, "followup.test_add")] == ["followup.test_add"]
     assert len(audits(app, "followup.test_update")) == 1
     assert len(audits(app, "followup.test_stop")) == len(audits(app, "followup.test_restart")) == 1
@@ -352,7 +352,7 @@ def test_adding_the_same_test_twice_stores_it_once(app, nurse, actors):
     data = surveillance_data(**{"test-add_token": token})
     first = nurse.post_form(test_url(actors), data)
     retry = nurse.post_form(test_url(actors), data, follow_redirects=True)  # a double click, or the browser retrying
-    assert first.status_code == 302 and retry.status_code == 200
+    assert first.status_code == 303 and retry.status_code == 200
     assert "Mammogram added to the schedule." in retry.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(SurveillanceTest.id))) == 1
@@ -360,14 +360,14 @@ def test_adding_the_same_test_twice_stores_it_once(app, nurse, actors):
     # A fresh form adds a second test when the nurse means to.
     fresh = add_token(nurse.get(test_url(actors)).get_data(as_text=True))
     assert fresh != token
-    assert nurse.post_form(test_url(actors), surveillance_data(**{"test-add_token": fresh, "test-name": "Ultrasound"})).status_code == 302
+    assert nurse.post_form(test_url(actors), surveillance_data(**{"test-add_token": fresh, "test-name": "Ultrasound"})).status_code == 303
     with app.app_context():
         assert sorted(db.session.scalars(select(SurveillanceTest.name))) == ["Mammogram", "Ultrasound"]
 
 
 def test_a_used_form_sent_with_a_different_test_is_not_added_silently(app, nurse, actors):
     data = surveillance_data()
-    assert nurse.post_form(test_url(actors), data).status_code == 302
+    assert nurse.post_form(test_url(actors), data).status_code == 303
     # Back a page, change the test, send again: a clear message, what was typed kept, a new form.
     again = nurse.post_form(test_url(actors), {**data, "test-name": "Chest X-ray"})
     html = again.get_data(as_text=True)
@@ -375,7 +375,7 @@ def test_a_used_form_sent_with_a_different_test_is_not_added_silently(app, nurse
     assert 'value="Chest X-ray"' in html and add_token(html) != data["test-add_token"]
     with app.app_context():
         assert list(db.session.scalars(select(SurveillanceTest.name))) == ["Mammogram"]
-    assert nurse.post_form(test_url(actors), {**data, "test-name": "Chest X-ray", "test-add_token": add_token(html)}).status_code == 302
+    assert nurse.post_form(test_url(actors), {**data, "test-name": "Chest X-ray", "test-add_token": add_token(html)}).status_code == 303
 
 
 def test_an_add_without_its_form_token_is_shown_again_not_stored(app, nurse, actors):
@@ -392,7 +392,7 @@ def test_a_change_sent_twice_is_saved_not_a_conflict(app, nurse, actors):
         test = db.session.scalar(select(SurveillanceTest))
         test_id, version = test.id, test.version
     change = surveillance_data(**{"test-test_id": str(test_id), "test-test_version": str(version), "test-interval_months": "24"})
-    assert nurse.post_form(test_url(actors), change).status_code == 302
+    assert nurse.post_form(test_url(actors), change).status_code == 303
     retry = nurse.post_form(test_url(actors), change, follow_redirects=True)
     assert retry.status_code == 200 and "Mammogram updated in the schedule." in retry.get_data(as_text=True)
     assert len(audits(app, "followup.test_update")) == 1
@@ -403,7 +403,7 @@ def test_stop_clicked_twice_stops_once_without_blaming_a_colleague(app, nurse, a
     with app.app_context():
         test_id = db.session.scalar(select(SurveillanceTest.id))
     stop = {"action": "stop_test", "test_id": str(test_id), "test_version": "1"}
-    assert nurse.post_form(url(actors), stop).status_code == 302
+    assert nurse.post_form(url(actors), stop).status_code == 303
     twice = nurse.post_form(url(actors), stop, follow_redirects=True).get_data(as_text=True)
     assert "Mammogram stopped." in twice and "Someone else" not in twice
     assert len(audits(app, "followup.test_stop")) == 1
@@ -438,7 +438,7 @@ def test_dates_are_london_dates(app, nurse, actors, monkeypatch):
     # A Treatment Review today in London is not "in the future".
     review = {"plan-treatment_review_date-day": str(LONDON_DAY.day), "plan-treatment_review_date-month": str(LONDON_DAY.month),
               "plan-treatment_review_date-year": str(LONDON_DAY.year), "plan-open_access_until-year": str(LONDON_DAY.year + 4)}
-    assert nurse.post_form(url(actors), plan_data(**review)).status_code == 302
+    assert nurse.post_form(url(actors), plan_data(**review)).status_code == 303
     # A suggested test is first due one interval after the review (today in London).
     prefilled = nurse.get(test_url(actors) + "?suggest=0").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="test-next_due-year"[^>]*value="2031"', prefilled)
@@ -483,7 +483,7 @@ def test_a_next_due_date_in_the_past_is_refused_unless_the_nurse_confirms_it(app
         assert db.session.scalar(select(SurveillanceTest)) is None
 
     confirmed = nurse.post_form(test_url(actors), {**data, "test-overdue_confirmed": "y"})
-    assert confirmed.status_code == 302
+    assert confirmed.status_code == 303
     with app.app_context():
         assert db.session.scalar(select(SurveillanceTest)).next_due == past
     assert "Overdue</strong>" in nurse.get(url(actors)).get_data(as_text=True)  # marked in the nurse's schedule
@@ -495,7 +495,7 @@ def test_yesterday_in_london_is_in_the_past_and_today_is_not(app, nurse, actors,
     monkeypatch.setattr("app.timeutil.utcnow", lambda: LATE_EVENING)  # already 16 June in London
     refused = nurse.post_form(test_url(actors), surveillance_data(next_due=date(2030, 6, 15))).get_data(as_text=True)
     assert "Next due date must be today or in the future" in refused
-    assert nurse.post_form(test_url(actors), surveillance_data(next_due=LONDON_DAY)).status_code == 302
+    assert nurse.post_form(test_url(actors), surveillance_data(next_due=LONDON_DAY)).status_code == 303
     [added] = audits(app, "followup.test_add")
     assert "overdue_confirmed" not in added.detail
 
@@ -512,7 +512,7 @@ def test_changing_an_overdue_test_asks_again(app, nurse, actors):
     change = surveillance_data(next_due=due, **{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "CT scan",
                                                "test-notes": "Please phone us"})
     assert "Next due date must be today or in the future" in nurse.post_form(test_url(actors), change).get_data(as_text=True)
-    assert nurse.post_form(test_url(actors), {**change, "test-overdue_confirmed": "y"}).status_code == 302
+    assert nurse.post_form(test_url(actors), {**change, "test-overdue_confirmed": "y"}).status_code == 303
     [updated] = audits(app, "followup.test_update")
     assert updated.detail == {"changed": ["arranged_by", "notes"], "overdue_confirmed": True}
 
@@ -566,6 +566,6 @@ def test_the_plan_and_the_tests_are_on_separate_pages(nurse, actors):
 
 def test_a_test_posted_to_the_follow_up_page_is_still_saved(app, nurse, actors):
     response = nurse.post_form(url(actors), surveillance_data())
-    assert response.status_code == 302 and response.location.endswith(url(actors) + "#schedule")
+    assert response.status_code == 303 and response.location.endswith(url(actors) + "#schedule")
     with app.app_context():
         assert db.session.scalar(select(SurveillanceTest.name)) == "Mammogram"

@@ -67,7 +67,7 @@ def test_nurse_writes_a_summary_and_the_patient_reads_it(app, nurse, actors, new
         team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology 24-hour line", "020 7946 0999"
         db.session.commit()
     response = nurse.post_form(edit_url(actors), summary_data())
-    assert response.status_code == 302 and response.location.endswith(view_url(actors))
+    assert response.status_code == 303 and response.location.endswith(view_url(actors))
     [summary] = summaries(app)
     assert (summary.version, summary.is_current, summary.created_by_id, summary.team_id) == (1, True, actors.nurse_a, actors.team_a)
     assert summary.diagnosis_date == date(2025, 2, 3)
@@ -104,7 +104,7 @@ def test_an_update_is_a_new_version_and_the_old_one_is_kept(app, nurse, actors):
     nurse.post_form(edit_url(actors), summary_data())
     prefilled = nurse.get(edit_url(actors)).get_data(as_text=True)
     assert 'name="base_version" value="1"' in prefilled and 'value="Radiotherapy, 15 sessions"' in prefilled
-    assert nurse.post_form(edit_url(actors), summary_data(base_version=1, diagnosis="Breast cancer, grade 3")).status_code == 302
+    assert nurse.post_form(edit_url(actors), summary_data(base_version=1, diagnosis="Breast cancer, grade 3")).status_code == 303
     first, second = summaries(app)
     assert (first.version, first.is_current, second.version, second.is_current) == (1, False, 2, True)
     assert first.diagnosis.endswith("grade 2") and second.diagnosis.endswith("grade 3")
@@ -127,7 +127,7 @@ def test_a_version_saved_meanwhile_is_a_conflict_and_the_typing_is_kept(app, nur
     assert "Heart problems (rare)" in html and 'name="base_version" value="1"' in html
     assert len(summaries(app)) == 1
     # Having read version 1, they save again on purpose: version 2.
-    assert colleague.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Heart problems (rare)")).status_code == 302
+    assert colleague.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Heart problems (rare)")).status_code == 303
     assert [s.version for s in summaries(app)] == [1, 2]
 
 
@@ -206,9 +206,9 @@ def test_a_patient_moved_to_another_team_keeps_summaries_out_of_the_old_teams_re
 
 
 def test_her_own_save_sent_twice_is_saved_once_not_a_conflict(app, nurse, actors):
-    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 303
     retry = nurse.post_form(edit_url(actors), summary_data())  # a double click, or the browser retrying
-    assert retry.status_code == 302 and retry.location.endswith(view_url(actors))
+    assert retry.status_code == 303 and retry.location.endswith(view_url(actors))
     assert "End of Treatment Summary saved (version 1)" in nurse.get(view_url(actors)).get_data(as_text=True)
     assert [s.version for s in summaries(app)] == [1]
     with app.app_context():
@@ -221,7 +221,7 @@ def test_a_colleagues_identical_save_is_still_a_conflict(app, nurse, actors, new
         db.session.add(colleague_user)
         db.session.commit()
         colleague_id = colleague_user.id
-    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 303
     colleague = new_client()
     sign_in_as(colleague, colleague_id)
     response = colleague.post_form(edit_url(actors), summary_data())
@@ -362,11 +362,11 @@ def _current_versions(app, actors) -> list[int]:
 @pytest.mark.hazard("HAZ-005")
 @pytest.mark.hazard("HAZ-006")
 def test_two_saves_from_the_same_opened_version_keep_one_current_and_the_second_is_told(app, nurse, actors, new_client):
-    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 303
     colleague = new_client()
     sign_in_as(colleague, _add_colleague(app, actors))
     # Both opened version 1; the nurse saves first.
-    assert nurse.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Lymphoedema, neuropathy")).status_code == 302
+    assert nurse.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Lymphoedema, neuropathy")).status_code == 303
     response = colleague.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Early menopause"))
     html = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -384,7 +384,7 @@ def test_a_colleagues_save_landing_during_a_save_is_a_409_not_a_second_current_s
 
     from app.followup import summaries as service
 
-    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 302
+    assert nurse.post_form(edit_url(actors), summary_data()).status_code == 303
     colleague_id = _add_colleague(app, actors)
     read_current = service.current_summary
     raced = []

@@ -18,7 +18,7 @@ def location(response) -> str:
 
 def start(client) -> str:
     response = client.post_form("/hna/start")
-    assert response.status_code == 302
+    assert response.status_code == 303
     return location(response)
 
 
@@ -58,7 +58,7 @@ def test_whole_journey_submits_one_hna_with_priority(app, patient, actors):
     assert "Send my assessment" in check
     assert "Some questions still need an answer" not in check
     response = patient.post_form("/hna/submit")
-    assert response.status_code == 302 and "sent=1" in location(response)
+    assert response.status_code == 303 and "sent=1" in location(response)
     with app.app_context():
         hnas = db.session.scalars(select(HNA)).all()
         assert len(hnas) == 1
@@ -73,7 +73,7 @@ def test_a_second_submit_does_not_create_another(app, patient):
     complete_required(patient)
     patient.post_form("/hna/submit")
     again = patient.post_form("/hna/submit")
-    assert again.status_code == 302 and "/hna/" in location(again)
+    assert again.status_code == 303 and "/hna/" in location(again)
     with app.app_context():
         assert db.session.query(HNA).count() == 1
 

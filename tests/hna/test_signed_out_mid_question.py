@@ -47,7 +47,7 @@ def sign_in_with_password(app, client, user_id):
         db.session.commit()
         nhs_number = db.session.scalar(select(PatientProfile.nhs_number).where(PatientProfile.user_id == user_id))
     response = client.post_form("/sign-in/password", {"nhs_number": nhs_number, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
     return response
 
 
@@ -57,7 +57,7 @@ def answer_after_timeout(app, client, actors):
     token = client.csrf_token()
     expire_sessions(app, actors.patient_a)
     response = client.post("/hna/questions/matters-matters_most", data={"csrf_token": token, "text": ANSWER})
-    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    assert response.status_code == 303 and "/sign-in" in response.headers["Location"]
 
 
 def kept_answer(app):

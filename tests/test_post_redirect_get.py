@@ -1,0 +1,141 @@
+"""Post/redirect/get: every form post that works answers 303 See Other, so Back and Reload never
+send it again. The walk covers every POST route of the app: each is here with a submission that
+works, or listed with why it answers otherwise (JSON for scripts) or where it is proved.
+A new POST route fails `test_every_post_route_is_walked` until it is added."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import User
+from app.triage import service as triage
+from tests.admin.test_questionnaires import next_version
+from tests.admin.test_services import VALID as SERVICE
+from tests.careplan.helpers import make_service
+from tests.careplan.test_routes import plan_form
+from tests.followup.test_follow_up import plan_data, surveillance_data
+from tests.followup.test_summaries import summary_data
+from tests.helpers import sign_in_as
+from tests.nurse.test_edit_patient import form_for
+from tests.nurse.test_patients import VALID as NEW_PATIENT
+from tests.triage.helpers import item
+
+# Scripts' endpoints: they answer JSON (their own success and error shapes), never a page.
+JSON_ROUTES = {
+    "auth.passkey_add_options", "auth.passkey_add_verify", "auth.enrol_passkey_options",
+    "auth.enrol_passkey_verify", "auth.sign_in_options", "auth.sign_in_verify", "auth.keep_alive",
+    "hna.api_save", "hna.api_submit",
+}
+# Form posts whose success needs a ceremony (a passkey, an invitation, a password, demo mode, a
+# whole HNA): each success is proved a 303 in the test named.
+PROVED_ELSEWHERE = {
+    "auth.passkey_remove": "tests/auth/test_passkeys.py",
+    "auth.passkey_rename": "tests/auth/test_passkeys.py",
+    "auth.demo_sign_in": "tests/test_demo.py",
+    "auth.enrol_code": "tests/auth/test_enrolment.py",
+    "auth.enrol_date_of_birth": "tests/auth/test_enrolment.py",
+    "auth.enrol_password": "tests/auth/test_password_fallback.py",
+    "auth.enrol_switch_account": "tests/auth/test_enrolment.py",
+    "auth.sign_in_password": "tests/auth/test_password_fallback.py",
+    "hna.question": "tests/hna/test_journey.py",
+    "hna.submit": "tests/hna/test_journey.py",
+}
+
+
+def _queue_item(app, actors, claimed=False) -> int:
+    with app.app_context():
+        made = item(actors.profile_a)
+        if claimed:
+            triage.claim(made, db.session.get(User, actors.nurse_a), made.revision)
+            db.session.commit()
+        return made.id
+
+
+def _service(app) -> int:
+    with app.app_context():
+        return make_service("Riverside Psychology Service").id
+
+
+def _form_as_shown(client, path: str) -> dict:
+    """Every input the page's form would send back unchanged (hidden ones too)."""
+    body = client.get(path).get_data(as_text=True)
+    data = dict(re.findall(r'<input[^>]*\bname="([^"]+)"[^>]*\bvalue="([^"]*)"', body))
+    data.pop("csrf_token", None)
+    return data
+
+
+# endpoint -> (who posts, a submission that works: (app, actors, client) -> (path, data))
+SUCCESSES = {
+    "nurse.new_patient": ("nurse", lambda app, a, c: ("/nurse/patients/new", NEW_PATIENT)),
+    "nurse.edit_patient": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/edit", form_for(c, a.profile_a, phone="07700 900 555"))),
+    "nurse.offer_hna": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/offer-hna", {"pathway_point": "end_of_treatment"})),
+    "nurse.reinvite": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/invitation", {})),
+    "nurse.queue_claim": ("nurse", lambda app, a, c: (f"/nurse/queue/{_queue_item(app, a)}/claim", {"revision": "1"})),
+    "nurse.queue_release": ("nurse", lambda app, a, c: (
+        f"/nurse/queue/{_queue_item(app, a, claimed=True)}/release", {"revision": "2"})),
+    "nurse.queue_assign": ("nurse", lambda app, a, c: (
+        f"/nurse/queue/{_queue_item(app, a)}/assign", {"revision": "1", "assignee": str(a.nurse_a)})),
+    "nurse.queue_resolve": ("nurse", lambda app, a, c: (
+        f"/nurse/queue/{_queue_item(app, a)}/resolve", {"revision": "1", "outcome": "phoned", "note": ""})),
+    "careplan.edit": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/care-plan/edit", plan_form())),
+    "followup.nurse_follow_up": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/follow-up", plan_data())),
+    "followup.nurse_test": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/follow-up/test", surveillance_data())),
+    "followup.edit_summary": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/treatment-summary/edit", summary_data())),
+    "admin.teams": ("admin", lambda app, a, c: ("/admin/teams", {"name": "Lung Cancer CNS Team"})),
+    "admin.team": ("admin", lambda app, a, c: (f"/admin/teams/{a.team_a}", _form_as_shown(c, f"/admin/teams/{a.team_a}"))),
+    "admin.staff": ("admin", lambda app, a, c: ("/admin/staff", {
+        "display_name": "Nadia Nurse", "email": "nadia.nurse@nhs.net", "role": "nurse", "team_id": str(a.team_a)})),
+    "admin.set_active": ("admin", lambda app, a, c: (f"/admin/users/{a.nurse_a}/active", {"active": "0"})),
+    "admin.end_sessions": ("admin", lambda app, a, c: (f"/admin/users/{a.nurse_a}/end-sessions", {})),
+    "admin.staff_reinvite": ("admin", lambda app, a, c: (f"/admin/users/{a.nurse_a}/invitation", {})),
+    "admin.service_new": ("admin", lambda app, a, c: ("/admin/services/new", SERVICE)),
+    "admin.service_edit": ("admin", lambda app, a, c: (
+        f"/admin/services/{_service(app)}", {**SERVICE, "version": "1", "hours": "Weekdays"})),
+    "admin.questionnaires": ("admin", lambda app, a, c: (
+        "/admin/questionnaires", {"definition": json.dumps(next_version(app))})),
+    "hna.begin": ("patient", lambda app, a, c: ("/hna/start", {})),
+    "auth.sign_out": ("patient", lambda app, a, c: ("/sign-out", {})),
+    "auth.sign_out_everywhere": ("patient", lambda app, a, c: ("/sign-out-everywhere", {})),
+}
+
+
+def _post_routes(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+
+
+def test_every_post_route_is_walked(app):
+    covered = set(SUCCESSES) | JSON_ROUTES | set(PROVED_ELSEWHERE)
+    assert _post_routes(app) - covered == set(), "add the new POST route to SUCCESSES (or say why not)"
+    assert covered - _post_routes(app) == set(), "a route listed here no longer exists"
+
+
+@pytest.mark.parametrize("endpoint", sorted(SUCCESSES))
+def test_a_form_post_that_works_answers_303_see_other(app, client, actors, endpoint):
+    who, submission = SUCCESSES[endpoint]
+    sign_in_as(client, {"nurse": actors.nurse_a, "admin": actors.admin, "patient": actors.patient_a}[who])
+    path, data = submission(app, actors, client)
+    response = client.post_form(path, dict(data))
+    assert response.status_code == 303, (endpoint, response.status_code, response.get_data(as_text=True)[:300])
+    assert response.location
+
+
+def test_a_redirect_after_a_get_is_left_as_it_is(app, client):
+    assert client.get("/nurse/patients").status_code == 302  # to sign in: nothing was posted
+
+
+def test_a_post_answered_with_its_form_again_marks_the_page_for_the_browser_history(app, client, actors):
+    """static/js/app.js turns such a page into an ordinary history entry (see the browser test in
+    tests/e2e/test_care_plan.py); a page shown by GET is not marked."""
+    sign_in_as(client, actors.nurse_a)
+    with_mistake = client.post_form(f"/nurse/patients/{actors.profile_a}/care-plan/edit", plan_form(
+        rows=[{"concern": "Tiredness", "agreed": ""}]))
+    assert with_mistake.status_code == 200 and "There is a problem" in with_mistake.get_data(as_text=True)
+    assert "data-answers-post" in with_mistake.get_data(as_text=True)
+    assert "data-answers-post" not in client.get(f"/nurse/patients/{actors.profile_a}/care-plan/edit").get_data(as_text=True)

@@ -123,16 +123,16 @@ def current_session() -> UserSession | None:
 def session_seconds_left() -> int:
     """Seconds until the idle timeout as the server counts it, for the page's warning timer."""
     idle = current_app.config["SESSION_IDLE_SECONDS"]
-    record = current_session()
-    if record is None:
+    last_seen_at = g.get("session_last_seen_at")
+    if last_seen_at is None:
         return idle
-    return max(0, int(idle - (utcnow() - record.last_seen_at).total_seconds()))
+    return max(0, int(idle - (utcnow() - last_seen_at).total_seconds()))
 
 
 def touch_session() -> None:
     record = current_session()
     if record is not None:
-        record.last_seen_at = utcnow()
+        record.last_seen_at = g.session_last_seen_at = utcnow()
         db.session.commit()
 
 
@@ -161,6 +161,9 @@ def _load_user(user_id: str) -> User | None:
     if idle > _touch_every():
         record.last_seen_at = now
         db.session.commit()
+    # Kept as a value: the page's timer reads it while rendering, after the view has committed
+    # (which expires the record), and templates must not query.
+    g.session_last_seen_at = record.last_seen_at
     return user
 
 

@@ -10,3 +10,94 @@ def test_a_variable_the_view_did_not_pass_counts_as_none(app):
     assert template.render(conflict=None) == "hidden"
     assert template.render(conflict={"by": "Sam"}) == "shown"
     assert app.jinja_env.from_string("{{ 0 is none }}").render() == "False"
+
+
+# ---------------------------------------------------------------- what templates may do
+
+
+def _record_queries_made_inside_template_helpers(app, monkeypatch) -> list[str]:
+    """Every template global, filter and context processor of ours is watched: a database query
+    made while one runs is recorded by the helper's name."""
+    from functools import wraps
+
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    running: list[str] = []
+    found: list[str] = []
+
+    def watched(name, function):
+        @wraps(function)
+        def wrapper(*args, **kwargs):
+            running.append(name)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                running.pop()
+        return wrapper
+
+    def ours(function) -> bool:
+        return callable(function) and (getattr(function, "__module__", "") or "").startswith("app")
+
+    for table in (app.jinja_env.globals, app.jinja_env.filters):
+        for name, function in list(table.items()):
+            if ours(function):
+                monkeypatch.setitem(table, name, watched(name, function))
+    for key, processors in list(app.template_context_processors.items()):
+        monkeypatch.setitem(app.template_context_processors, key,
+                            [watched(p.__name__, p) if ours(p) else p for p in processors])
+
+    def on_query(conn, cursor, statement, *rest):
+        if running:
+            found.append(f"{running[-1]}: {statement.split()[0]} {statement[:80]}")
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_query)
+    monkeypatch.undo = (lambda original=monkeypatch.undo: (event.remove(engine, "before_cursor_execute", on_query), original()))
+    return found
+
+
+def test_template_helpers_run_no_queries_views_pass_what_pages_show(app, actors, new_client, monkeypatch):
+    from datetime import date
+
+    from app.extensions import db
+    from app.followup.models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
+    from app.models import PatientProfile
+    from app.triage.queue import ItemKind
+    from tests.helpers import sign_in_as
+    from tests.triage.helpers import care_plan, item
+
+    with app.app_context():
+        item(actors.profile_a, ItemKind.RED_FLAG, reason="Possible urgent symptom")
+        care_plan(actors.profile_a, date(2027, 1, 1))
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        db.session.add_all([
+            FollowUpPlan(patient_id=profile.id, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                         open_access_until=date(2030, 3, 14), updated_by_id=actors.nurse_a),
+            SurveillanceTest(patient_id=profile.id, name="Mammogram", interval_months=12, next_due=date(2031, 1, 9)),
+            EndOfTreatmentSummary(patient_id=profile.id, team_id=profile.team_id, version=1, is_current=True,
+                                  created_by_id=actors.nurse_a, diagnosis="Breast cancer", treatments=[]),
+        ])
+        db.session.commit()
+    found = _record_queries_made_inside_template_helpers(app, monkeypatch)
+
+    nurse, patient, admin = new_client(), new_client(), new_client()
+    sign_in_as(nurse, actors.nurse_a)
+    sign_in_as(patient, actors.patient_a)
+    sign_in_as(admin, actors.admin)
+    pages = {
+        nurse: ["/nurse/queue", f"/nurse/patients/{actors.profile_a}", f"/nurse/patients/{actors.profile_a}/follow-up"],
+        patient: ["/my-care", "/my-care/plan", "/my-care/follow-up", "/my-care/treatment-summary", "/my-care/contacts"],
+        admin: ["/admin/", "/admin/audit"],
+    }
+    for client, addresses in pages.items():
+        for address in addresses:
+            response = client.get(address)
+            assert response.status_code == 200, address
+    nurse_page = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
+    assert "Possible urgent symptom" in nurse_page and "Mammogram" in nurse_page and "Review date" in nurse_page
+    home = patient.get("/my-care").get_data(as_text=True)
+    assert "Mammogram" in home and "Your care and support plan" in home
+    assert found == []

@@ -28,12 +28,6 @@ from .service import OWNER_LABELS, OWNER_LABELS_FOR_PATIENT, SUPPORT_LABELS, SUP
 
 
 @bp.app_template_global()
-def current_care_plan(profile: PatientProfile) -> CarePlan | None:
-    """The person's current plan, for the nurse's patient page and the patient's home page."""
-    return service.current_plan(profile)
-
-
-@bp.app_template_global()
 def careplan_when(moment) -> str:
     """'3 March 2027 at 14:05' (London time), for plan versions; dates alone use `long_date`."""
     return f"{long_date(moment)} at {moment.astimezone(LONDON):%H:%M}"

@@ -31,6 +31,7 @@ from . import bp
 from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from .pathway_content import PathwayContentError, pathway_content
+from .service import plan_of, tests_of
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
 from .summaries import SummaryChanged, current_summary, same_content, save_new_version, summary_versions
 
@@ -39,18 +40,6 @@ TEST_CHANGES = ("followup.test_add", "followup.test_update", "followup.test_stop
 
 
 # ---------------------------------------------------------------- queries
-
-
-def plan_of(profile: PatientProfile) -> FollowUpPlan | None:
-    return db.session.scalar(select(FollowUpPlan).where(FollowUpPlan.patient_id == profile.id))
-
-
-def tests_of(profile: PatientProfile, active: bool = True) -> list[SurveillanceTest]:
-    return list(db.session.scalars(
-        select(SurveillanceTest)
-        .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(active))
-        .order_by(SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTest.id)
-    ))
 
 
 def content_for(profile: PatientProfile):
@@ -111,21 +100,6 @@ def phone_links(text: str | None) -> Markup:
         last = match.start() + len(number)
     pieces.append(escape(text[last:]))
     return Markup("").join(pieces)
-
-
-@bp.app_template_global()
-def followup_nurse_panel(profile: PatientProfile) -> dict:
-    """What the nurse's patient page shows about follow-up."""
-    return {"plan": plan_of(profile), "tests": tests_of(profile), "summary": current_summary(profile)}
-
-
-@bp.app_template_global()
-def followup_patient_cards(profile: PatientProfile) -> dict:
-    """What the patient's home page shows: only what exists."""
-    tests = tests_of(profile)
-    next_test = tests[0] if tests else None
-    return {"plan": plan_of(profile), "next_test": next_test, "summary": current_summary(profile),
-            "next_test_overdue": bool(next_test and next_test.next_due < london_today())}
 
 
 @bp.app_context_processor

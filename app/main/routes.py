@@ -28,6 +28,8 @@ def index():
 @bp.get("/my-care")
 @patient_required
 def patient_home():
+    from ..careplan import service as careplan_service
+    from ..followup import service as followup_service
     from ..hna import service as hna_service
     from ..sessions import take_kept_post
 
@@ -42,6 +44,7 @@ def patient_home():
         db.session.commit()
     return render_template(
         "main/patient_home.html", profile=profile,
+        care_plan=careplan_service.current_plan(profile), follow_up=followup_service.patient_cards(profile),
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,
         hna_reply=_reply_to(sent[0]) if sent else None,

@@ -17,7 +17,7 @@ from ..authz import staff_required
 from ..extensions import db
 from ..forms import field_anchor
 from ..versioning import answer_conflict
-from ..models import PatientProfile, User
+from ..models import User
 from ..pathways import PATHWAYS
 from ..timeutil import london_today, utcnow
 from ..triage import service
@@ -38,12 +38,6 @@ STATUS_LABELS = {
 
 
 # ---------------------------------------------------------------- template helpers
-
-
-@bp.app_template_global()
-def open_queue_items(profile: PatientProfile) -> list[QueueItem]:
-    """The patient's open queue items, most urgent first (for the nurse's patient page)."""
-    return service.open_items_for_patient(profile.id)
 
 
 @bp.app_template_global()

@@ -123,7 +123,10 @@ def new_patient():
 @bp.get("/patients/<int:patient_id>")
 @staff_required
 def patient(patient_id: int):
+    from ..careplan import service as careplan_service
+    from ..followup import service as followup_service
     from ..hna import service as hna_service
+    from ..triage import service as triage_service
 
     profile = patient_for_staff(patient_id)
     audit("patient.view", patient=profile)
@@ -138,6 +141,8 @@ def patient(patient_id: int):
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None, last_signed_in=last_signed_in,
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
+        queue_items=triage_service.open_items_for_patient(profile.id),
+        care_plan=careplan_service.current_plan(profile), follow_up=followup_service.nurse_panel(profile),
     )
 
 

@@ -95,6 +95,8 @@ SUCCESSES = {
     "admin.set_active": ("admin", lambda app, a, c: (f"/admin/users/{a.nurse_a}/active", {"active": "0"})),
     "admin.end_sessions": ("admin", lambda app, a, c: (f"/admin/users/{a.nurse_a}/end-sessions", {})),
     "admin.staff_reinvite": ("admin", lambda app, a, c: (f"/admin/users/{a.nurse_a}/invitation", {})),
+    "admin.user_team": ("admin", lambda app, a, c: (
+        f"/admin/users/{a.patient_a}/team", {"team_id": str(a.team_b), "version": "1", "confirmed": "1"})),
     "admin.service_new": ("admin", lambda app, a, c: ("/admin/services/new", SERVICE)),
     "admin.service_edit": ("admin", lambda app, a, c: (
         f"/admin/services/{_service(app)}", {**SERVICE, "version": "1", "hours": "Weekdays"})),

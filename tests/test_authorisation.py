@@ -550,6 +550,7 @@ def test_a_refusal_records_who_asked_for_what(app, actors, new_client):
         assert event.path == f"/nurse/patients/{actors.profile_b}"
 
 
+@pytest.mark.hazard("HAZ-004")
 def test_a_refused_request_keeps_nothing_it_changed(app, actors, new_client):
     client, csrf = browser_of(new_client, actors, NURSE_A)
     response = client.post(f"/nurse/patients/{actors.profile_b}/invitation", headers=csrf)
@@ -656,6 +657,7 @@ def test_one_persons_idempotency_key_never_replays_to_another(app, world, new_cl
 # ---------------------------------------------------------------- signed out
 
 
+@pytest.mark.hazard("HAZ-004")
 def test_every_route_that_is_not_public_refuses_someone_not_signed_in(app, world, new_client):
     client, csrf = browser_of(new_client, world.actors, None)
     wrong = []
@@ -690,6 +692,7 @@ def test_public_pages_open_without_signing_in(client):
 # ---------------------------------------------------------------- roles
 
 
+@pytest.mark.hazard("HAZ-004")
 def test_a_route_for_other_roles_answers_404_and_is_audited(app, world, new_client):
     wrong, checked = [], 0
     for who, role in ROLE_OF.items():
@@ -748,6 +751,7 @@ def test_each_role_reaches_its_own_area_only(actors, new_client, who, path, stat
     assert client.get(path).status_code == status
 
 
+@pytest.mark.hazard("HAZ-004")
 def test_a_closed_account_is_signed_out_and_reaches_nothing(app, actors, new_client):
     client, _ = browser_of(new_client, actors, NURSE_A)
     with app.app_context():

@@ -62,6 +62,7 @@ def test_only_patients_have_a_contacts_page(client, actors):
     assert client.get("/my-care/contacts").status_code == 404
 
 
+@pytest.mark.hazard("HAZ-002")
 def test_urgent_help_gives_the_teams_24_hour_line_as_a_link_that_dials(app, patient, actors):
     give_contacts(app, actors)
     raw = patient.get("/hna").get_data(as_text=True)
@@ -77,6 +78,7 @@ FEELING_UNWELL = ("If you have had chemotherapy or immunotherapy and feel unwell
                   "37.5°C or more, call Acute oncology 24-hour line now:")
 
 
+@pytest.mark.hazard("HAZ-002")
 @pytest.mark.parametrize("url", ["/my-care", "/my-care/contacts"])
 def test_feeling_unwell_and_the_24_hour_line_come_first_and_only_once(app, patient, actors, url):
     """On a small phone the urgent advice used to start far down the home page, and the
@@ -93,6 +95,8 @@ def test_feeling_unwell_and_the_24_hour_line_come_first_and_only_once(app, patie
     assert "style=" not in body.split("<main", 1)[1]
 
 
+@pytest.mark.hazard("HAZ-010")
+@pytest.mark.hazard("HAZ-002")
 def test_the_contacts_page_orders_24_hour_line_team_gp_then_999_and_111(app, patient, actors):
     give_contacts(app, actors)
     body = page(patient.get("/my-care/contacts"))
@@ -110,6 +114,7 @@ def test_feeling_unwell_without_a_24_hour_line_gives_plain_advice(patient, url):
     assert "tel:0" not in body and 'href="tel:999"' in body
 
 
+@pytest.mark.hazard("HAZ-002")
 def test_urgent_help_falls_back_to_plain_advice_without_a_24_hour_line(patient):
     raw = patient.get("/my-care").get_data(as_text=True)
     assert "call the 24-hour acute oncology line your team gave you" in raw
@@ -302,6 +307,7 @@ def test_once_a_nurse_takes_the_assessment_the_home_page_names_her(app, patient,
     assert "Nurse B has your answers" in page(patient.get("/my-care"))
 
 
+@pytest.mark.hazard("HAZ-012")
 def test_after_sending_the_reply_date_is_the_queue_items(app, patient, actors):
     from datetime import timedelta
 
@@ -374,6 +380,7 @@ def test_the_demo_has_contacts_an_offer_and_each_areas_records(app, client):
     assert 'call Acute oncology 24-hour line now:' in body and 'href="tel:02079460999"' in body
 
 
+@pytest.mark.hazard("HAZ-002")
 def test_urgent_advice_under_a_symptom_on_the_question_page_gives_the_24_hour_line(app, patient, actors):
     give_contacts(app, actors)
     patient.post_form("/hna/start")
@@ -394,6 +401,7 @@ def test_the_offline_copy_of_a_question_page_holds_no_teams_line(app, patient, a
     assert "Team A" not in raw and "Ann Able" not in raw
 
 
+@pytest.mark.hazard("HAZ-011")
 def test_one_macro_makes_every_tel_link(app):
     from pathlib import Path
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.careplan import service
@@ -208,6 +209,7 @@ def test_an_update_is_a_new_version_with_its_history(app, nurse, actors):
     assert nurse.get(f"/nurse/patients/{actors.profile_a}/care-plan/versions/3").status_code == 404
 
 
+@pytest.mark.hazard("HAZ-005")
 def test_a_colleagues_save_is_shown_and_nothing_typed_is_lost(app, new_client, actors):
     with app.app_context():
         team = db.session.get(PatientProfile, actors.profile_a).team
@@ -336,6 +338,7 @@ def test_an_hna_of_another_patient_cannot_be_used(app, nurse, actors):
     assert versions(app, actors.profile_a) == []
 
 
+@pytest.mark.hazard("HAZ-006")
 def test_the_patient_sees_their_own_current_plan_and_what_changed(app, new_client, actors):
     with app.app_context():
         patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)

@@ -34,6 +34,7 @@ def test_no_plan_to_start_with(patient):
     assert service.plan_versions(patient) == []
 
 
+@pytest.mark.hazard("HAZ-006")
 def test_a_change_is_a_new_version_and_the_old_one_is_kept_unchanged(patient, nurse):
     first = make_plan(patient, nurse, [item("Pain", agreed="Try the new painkillers")])
     second = make_plan(patient, nurse, [item("Pain", agreed="See the pain team")], change_note="Reviewed by phone")
@@ -48,6 +49,7 @@ def test_a_change_is_a_new_version_and_the_old_one_is_kept_unchanged(patient, nu
     assert count(CarePlanItem) == 2
 
 
+@pytest.mark.hazard("HAZ-005")
 def test_saving_on_top_of_an_old_version_is_refused_and_changes_nothing(patient, nurse):
     make_plan(patient, nurse)
     colleague = make_plan(patient, nurse, [item("Sleep")])
@@ -65,6 +67,7 @@ def test_a_first_plan_saved_twice_at_once_is_refused_the_second_time(patient, nu
         make_plan(patient, nurse, base_version=0)
 
 
+@pytest.mark.hazard("HAZ-005")
 def test_two_saves_racing_for_the_same_version_are_caught_by_the_database(patient, nurse, monkeypatch):
     """Both read version 1 as current; the second insert of version 2 hits the unique constraint."""
     first = make_plan(patient, nurse)

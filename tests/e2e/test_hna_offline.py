@@ -39,6 +39,7 @@ def wait_for_offline_copies(page, count: int) -> None:
     raise AssertionError(f"only {kept} offline copies were kept, wanted {count + 1}")
 
 
+@pytest.mark.hazard("HAZ-008")
 def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answer(app, live_server, open_page, actors):
     tab = open_page("phone", service_worker=True)
     page = tab.page

@@ -311,6 +311,7 @@ def test_phone_numbers_in_who_to_contact_can_be_tapped_and_the_text_stays_escape
     assert 'tel:02079460123' not in nurse.get(view_url(actors)).get_data(as_text=True).split("Actions for the GP")[1]
 
 
+@pytest.mark.hazard("HAZ-011")
 @pytest.mark.parametrize(("text", "expected"), [
     ("Call 020 7946 0123", 'Call <a href="tel:02079460123" class="app-tel">020 7946 0123</a>'),
     ("07700-900123.", '<a href="tel:07700900123" class="app-tel">07700-900123</a>.'),

@@ -221,6 +221,7 @@ def test_markup_in_any_answer_is_escaped_everywhere_it_is_shown(app, client, act
 
 
 @pytest.mark.hazard("HAZ-009")
+@pytest.mark.hazard("HAZ-001")
 def test_a_ticked_fever_is_an_emergency_at_once_and_goes_to_the_top_for_the_team(app, client, actors):
     sign_in_as(client, actors.patient_a2)
     url = start(client)

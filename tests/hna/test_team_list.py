@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
 from app.hna import service
 from app.hna.models import HNA, HNAStatus
@@ -63,6 +65,7 @@ def test_drafts_are_not_shown_to_the_team(app, client, actors):
     assert client.get(f"/nurse/hnas/{draft_id}").status_code == 404
 
 
+@pytest.mark.hazard("HAZ-001")
 def test_reply_due_counts_working_days_and_marks_overdue(app, client, actors):
     from datetime import datetime, timezone
 
@@ -153,6 +156,7 @@ def test_the_list_reads_every_queue_item_in_one_query(app, client, actors):
     assert len([s for s in statements if "FROM queue_items" in s]) == 1
 
 
+@pytest.mark.hazard("HAZ-012")
 def test_the_patient_is_given_the_same_reply_date_as_the_queue(app, actors):
     """A possible emergency: the patient's pages promise the emergency's same-day target,
     before sending (as if sent now) and after (the queue item's own due time)."""

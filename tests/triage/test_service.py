@@ -62,6 +62,7 @@ def test_within_a_kind_the_nearest_deadline_then_the_oldest_comes_first(app, act
         assert ids(queue_page(actors.team_a, QueueFilters())) == [same_due_older.id, same_due_newer.id, later.id]
 
 
+@pytest.mark.hazard("HAZ-001")
 @pytest.mark.parametrize(
     ("kind", "received_local", "due_local"),
     [

@@ -36,6 +36,7 @@ def test_next_working_day_skips_christmas():
     assert next_working_day(date(2026, 12, 24)) == date(2026, 12, 29)
 
 
+@pytest.mark.hazard("HAZ-001")
 @pytest.mark.parametrize(
     ("received", "working_days", "due_local"),
     [

@@ -5,16 +5,21 @@ are checked under a rate limit, and a wrong date of birth counts against the inv
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import io
+import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 import qrcode
-import qrcode.image.svg
+import qrcode.constants
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -138,25 +143,47 @@ def mark_used(invitation: Invitation) -> bool:
     return claimed == 1
 
 
-def qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    out = io.BytesIO()
-    image.save(out)
-    return out.getvalue().decode()
+# Four modules of white around the code, as the QR standard asks, so it scans on paper too.
+QR_QUIET_ZONE = 4
+
+
+def qr_svg(text: str) -> Markup:
+    """The QR code for `text` as inline SVG: one path, colours as presentation attributes and no
+    style, script or link, so the strict Content Security Policy lets it show and print."""
+    code = qrcode.QRCode(border=QR_QUIET_ZONE, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(text)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    modules = "".join(
+        f"M{x} {y}h1v1h-1z" for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark
+    )
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="200" height="200" '
+        f'role="img" aria-label="QR code that opens the invitation link" class="app-qr__code" '
+        f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{modules}"/></svg>'
+    )
 
 
 SHOW_ONCE_KEY = "invitation_to_show"
 
 
+def _sealer() -> AESGCM:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return AESGCM(hashlib.sha256(b"invitation-to-show:" + secret).digest())
+
+
 def remember_to_show(issued: IssuedInvitation) -> None:
     """Hand a new invitation's secrets to the next page (post/redirect/get), once.
 
-    Refreshing the page must neither post the form again nor show the code twice."""
+    Refreshing the page must neither post the form again nor show the code twice. The session
+    cookie is signed but readable, so the code and token travel in it encrypted."""
     from flask import session
 
-    session[SHOW_ONCE_KEY] = {
-        "invitation_id": issued.invitation.id, "token": issued.token, "code": issued.code_display,
-    }
+    secrets_ = json.dumps({"token": issued.token, "code": issued.code_display}).encode()
+    nonce = os.urandom(12)
+    sealed = base64.urlsafe_b64encode(nonce + _sealer().encrypt(nonce, secrets_, None)).decode()
+    session[SHOW_ONCE_KEY] = {"invitation_id": issued.invitation.id, "sealed": sealed}
 
 
 def take_to_show(user: User) -> tuple[Invitation, str, str] | None:
@@ -164,7 +191,14 @@ def take_to_show(user: User) -> tuple[Invitation, str, str] | None:
     from flask import session
 
     shown = session.pop(SHOW_ONCE_KEY, None)
-    record = db.session.get(Invitation, shown["invitation_id"]) if shown else None
+    if not isinstance(shown, dict):
+        return None
+    record = db.session.get(Invitation, shown.get("invitation_id"))
     if record is None or record.user_id != user.id or not record.usable():
         return None
-    return record, shown["token"], shown["code"]
+    try:
+        raw = base64.urlsafe_b64decode(shown["sealed"])
+        opened = json.loads(_sealer().decrypt(raw[:12], raw[12:], None))
+    except (KeyError, TypeError, ValueError, InvalidTag):
+        return None  # from before a key change, or not ours
+    return record, opened["token"], opened["code"]

@@ -73,6 +73,14 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
     page.get_by_role("button", name="Add patient and create invitation").click()
     page.get_by_role("heading", name="Invitation ready").wait_for()
     nurse.axe("invitation page")
+    assert page.locator(".app-qr svg").first.is_visible()  # the inline SVG QR code, allowed by the CSP
+    # Printed, the page is the patient's letter: code, QR code and instructions, without the nurse's screen.
+    page.emulate_media(media="print")
+    letter = page.locator(".app-invitation-letter")
+    assert letter.is_visible() and letter.locator("svg").is_visible()
+    assert not page.get_by_role("heading", name="Invitation ready").is_visible()
+    page.emulate_media(media="screen")
+    assert not letter.is_visible()
     code = page.get_by_test_id("invitation-code").inner_text().strip()
     assert len(code) == 9 and code[4] == "-"
     with app.app_context():

@@ -1,18 +1,21 @@
 """A nurse adds patients, gives them invitations, and finds her own team's patients."""
 from __future__ import annotations
 
-import base64
 import html
+import json
 import re
 from datetime import date, timedelta
 
 import pytest
+import qrcode
 from sqlalchemy import func, select
 
+from app.auth import invitations
 from app.demo import demo_nhs_number
 from app.extensions import db
 from app.models import AuditEvent, Invitation, PatientProfile, Role, Team, User
 from tests.helpers import make_patient, sign_in_as
+from tests.test_security_headers import PageParts
 
 NEW_NHS_NUMBER = demo_nhs_number(424242)
 VALID = {
@@ -210,16 +213,73 @@ def invitation_parts(body: str) -> dict:
     return {
         "code": re.search(r'data-testid="invitation-code">([^<]+)<', body).group(1),
         "link": html.unescape(re.search(r'data-testid="invitation-link">([^<]+)<', body).group(1)),
-        "qr": re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', body).group(1),
+        "qr": re.findall(r'<svg\b[^>]*class="app-qr__code".*?</svg>', body, re.S),
     }
 
 
-def test_the_invitation_shows_a_code_a_link_and_a_qr_code(nurse):
+def test_the_invitation_shows_a_code_a_link_and_a_qr_code_that_opens_the_link(nurse):
     parts = invitation_parts(page(add_patient(nurse)))
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", parts["code"])
     assert re.fullmatch(r"http://localhost/enrol/[A-Za-z0-9_-]{40,}", parts["link"])
-    assert base64.b64decode(parts["qr"]).decode().lstrip().startswith(("<svg", "<?xml"))
-    assert "<svg" in base64.b64decode(parts["qr"]).decode()
+    # Inline SVG, on the screen and in the letter, drawing exactly the link's QR modules.
+    assert parts["qr"] == [invitations.qr_svg(parts["link"])] * 2
+    assert dark_modules(parts["qr"][0]) == dark_modules_of(parts["link"])
+
+
+def dark_modules(svg: str) -> set[tuple[int, int]]:
+    path = re.search(r'<path[^>]* d="([^"]+)"', svg).group(1)
+    return {(int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", path)}
+
+
+def dark_modules_of(text: str) -> set[tuple[int, int]]:
+    code = qrcode.QRCode(border=invitations.QR_QUIET_ZONE)
+    code.add_data(text)
+    return {(x, y) for y, row in enumerate(code.get_matrix()) for x, dark in enumerate(row) if dark}
+
+
+@pytest.mark.parametrize("text", ["http://localhost/enrol/abc", "https://example.nhs.uk/enrol/" + "x" * 43])
+def test_the_qr_code_is_plain_svg_that_the_content_security_policy_allows(text):
+    svg = invitations.qr_svg(text)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "style" not in svg and "<script" not in svg and "href" not in svg
+    assert 'role="img"' in svg and "aria-label=" in svg
+    assert dark_modules(svg) == dark_modules_of(text)
+
+
+def test_the_invitation_page_prints_a_letter_in_plain_english(app, nurse, actors):
+    with app.app_context():
+        db.session.get(Team, actors.team_a).phone = "020 7946 0123"
+        db.session.commit()
+    body = page(add_patient(nurse))
+    code = invitation_parts(body)["code"]
+
+    letter = re.search(r'<section class="app-invitation-letter"[^>]*>(.*?)</section>', body, re.S).group(1)
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", letter)).split())
+    assert "Nia Newton" in words
+    assert f"type this code: {code}" in words
+    assert "http://localhost/enrol" in words and "scan the QR code" in words
+    assert "confirm your date of birth" in words
+    assert "until " in words and "ask your cancer team for a new invitation" in words
+    assert "020 7946 0123" in words
+    assert "<svg" in letter
+    assert 'data-print' in body and "Print the invitation letter" in body
+    parts = PageParts()
+    parts.feed(body)
+    assert parts.style_attributes == [] and not parts.inline_script_text  # the strict CSP holds
+    assert re.search(r'<link rel="stylesheet" href="/static/css/print.css" media="print">', body)
+
+
+def test_the_code_and_link_never_sit_readable_in_the_nurses_cookie(app, nurse):
+    response = nurse.post_form("/nurse/patients/new", VALID)
+    assert response.status_code == 302
+    cookie = nurse.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    with app.test_request_context():
+        stored = json.dumps(app.session_interface.get_signing_serializer(app).loads(cookie))
+
+    parts = invitation_parts(page(nurse.get(response.location)))
+
+    assert parts["code"] not in stored and parts["code"].replace("-", "") not in stored
+    assert parts["link"].rsplit("/", 1)[1] not in stored
 
 
 def test_the_invitation_link_works_and_only_hashes_are_kept(app, nurse, new_client):

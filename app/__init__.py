@@ -5,9 +5,13 @@ import base64
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Request, request
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, Undefined
+from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from . import untrusted
 
 from config import BASE_DIR, Config, config_for_env, database_url
 
@@ -30,6 +34,7 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    configure_requests(app)
     configure_templates(app)
     register_extensions(app)
     register_blueprints(app)
@@ -38,6 +43,58 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+class UntrustedInput(BadRequest):
+    """A request carrying input no route here can take (see app/untrusted.py): a 400 with
+    its own message, in the page or JSON shape the caller expects."""
+
+    custom_detail = True
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:...>`: ASCII digits naming a record, 0 to 2^31-1, so that a path id
+    the database cannot store is a 404 instead of an overflow error."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, fixed_digits=0, min=0, max=untrusted.MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class AppRequest(Request):
+    """Parsed JSON is checked before any view sees it: control characters in any key or string
+    and integers beyond 32 bits are a 400, even for `get_json(silent=True)`. (Nesting depth is
+    checked on the raw body for every request, before anything parses it.)"""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        value = super().get_json(force=force, silent=silent, cache=cache)
+        if untrusted.json_has_control_characters(value):
+            raise UntrustedInput("The data sent contains hidden special characters.")
+        if untrusted.json_has_huge_integer(value):
+            raise UntrustedInput("The data sent contains a number that is too large.")
+        return value
+
+
+FORM_MIMETYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def configure_requests(app: Flask) -> None:
+    # The converter must be in place before any blueprint adds its rules.
+    app.url_map.converters["int"] = IdConverter
+    app.request_class = AppRequest
+
+    @app.before_request
+    def refuse_hostile_input():
+        # Query strings are never typed text a person needs kept: refuse, do not guess.
+        for key, value in request.args.items(multi=True):
+            if untrusted.has_control_characters(key) or untrusted.has_control_characters(value):
+                raise UntrustedInput("The web address contains hidden special characters.")
+        # Any body that is not a form may be JSON to some parser (the passkey library reads the
+        # raw text whatever its type): too deep a document would make that parser recurse.
+        if request.mimetype not in FORM_MIMETYPES and request.content_length != 0:
+            if untrusted.json_too_deep(request.get_data(cache=True)):
+                raise UntrustedInput("The data sent is nested too deeply.")
 
 
 def configure_templates(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from .extensions import db
 from .models import AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
+from .untrusted import without_control_characters
 
 # URL arguments that are secrets in themselves.
 SECRET_ARGUMENTS = frozenset({"token"})
@@ -36,6 +37,10 @@ def audit(
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
+    # A refused request's subject may quote what was sent: PostgreSQL cannot store a NUL, and
+    # the log's reader must not be shown terminal escapes.
+    if subject is not None:
+        subject = without_control_characters(subject)
     event_ = AuditEvent(action=action, outcome=outcome, subject=subject, detail=detail)
     if actor is not None:
         event_.actor = actor
@@ -58,7 +63,7 @@ def _path_without_secrets() -> str:
     rule = request.url_rule
     if rule is not None and rule.arguments & SECRET_ARGUMENTS:
         return rule.rule
-    return request.path[:500]
+    return without_control_characters(request.path)[:500]
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -4,8 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask
-from wtforms import Field
-from wtforms.validators import ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, Form
+from wtforms.validators import StopValidation, ValidationError
+
+from . import untrusted
+
+NUMBER_TOO_LARGE_MESSAGE = "Enter a smaller number"
 
 
 def field_error(field) -> dict | None:
@@ -25,6 +30,48 @@ def error_summary_items(form) -> list[dict]:
         if field.errors:
             items.append({"text": field.errors[0], "href": field_anchor(field)})
     return items
+
+
+def _hostile_input_message(field) -> str | None:
+    """Why a field's submitted value can never be stored, or None. Checked on what was typed
+    (raw_data, and a date's three boxes), so it covers every field type the same way."""
+    typed = list(getattr(field, "raw_data", None) or ()) + list(getattr(field, "raw_parts", {}).values())
+    if any(isinstance(text, str) and untrusted.has_control_characters(text) for text in typed):
+        return untrusted.CONTROL_CHARACTER_MESSAGE
+    data = field.data
+    if isinstance(data, int) and not isinstance(data, bool) and not -untrusted.MAX_ID - 1 <= data <= untrusted.MAX_ID:
+        return NUMBER_TOO_LARGE_MESSAGE
+    return None
+
+
+def _refuse(message: str):
+    def _check(form, field):
+        raise StopValidation(message)
+
+    return _check
+
+
+class _RefusesHostileInput:
+    """Before any validator runs (some query the database), a field holding control characters
+    or a number no column can store gets one error and no further checks; the text typed
+    stays on the field so the page shows it back."""
+
+    def validate(self, extra_validators=None):
+        for field in self:
+            message = _hostile_input_message(field)
+            if message:
+                # A new list: the unbound field's validators are shared by every instance.
+                # StopValidation also skips the form's own validate_<field> methods.
+                field.validators = [_refuse(message)]
+        return super().validate(extra_validators)
+
+
+class PageForm(_RefusesHostileInput, FlaskForm):
+    """Every form a page posts inherits this (CSRF included)."""
+
+
+class RowForm(_RefusesHostileInput, Form):
+    """Every repeated group inside a PageForm (FormField rows) inherits this."""
 
 
 class DateInputField(Field):
@@ -72,13 +119,13 @@ class DateInputField(Field):
         missing = [p for p in ("day", "month", "year") if not parts[p]]
         if missing:
             raise ValueError(f"{name} must include a {' and '.join(missing)}")
-        if not all(parts[p].isdigit() for p in parts):
+        if not all(parts[p].isdigit() and parts[p].isascii() for p in parts):  # "²".isdigit() is true
             raise ValueError(f"{name} must be a real date, using numbers only")
         if len(parts["year"]) != 4:
             raise ValueError(f"{self.date_name} must include a year with 4 numbers" if self.date_name else "Year must include 4 numbers")
         try:
             return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # a day of 10^20 overflows, not a ValueError
             raise ValueError(f"{name} must be a real date") from exc
 
     def pre_validate(self, form):

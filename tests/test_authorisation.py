@@ -482,7 +482,8 @@ def test_the_same_request_with_ones_own_identifier_is_not_refused(app, world, ne
 
 def identifiers_read_from_requests() -> set[str]:
     """`module:field` for each field the app reads from a query, form or JSON body that is named
-    like an identifier (`..._id`) or read as a number (`type=int`)."""
+    like an identifier (`..._id`) or read as a number (`type=int`, or `type=parse_id` from
+    app/untrusted.py)."""
     found = set()
     sources = {"request.args", "request.form", "request.values", "args", "payload"}
     for path in sorted(Path("app").rglob("*.py")):
@@ -493,7 +494,7 @@ def identifiers_read_from_requests() -> set[str]:
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 continue
             name = node.args[0].value
-            as_number = any(k.arg == "type" and ast.unparse(k.value) == "int" for k in node.keywords)
+            as_number = any(k.arg == "type" and ast.unparse(k.value) in ("int", "parse_id") for k in node.keywords)
             if name.endswith("_id") or as_number:
                 found.add(f"{module}:{name}")
     return found

@@ -1,22 +1,22 @@
 """The admin area's forms: teams and their contacts, staff accounts, questionnaires."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import DateInputField, phone_number
+from ..forms import DateInputField, PageForm, phone_number
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
+from ..untrusted import id_or_none
 
 ROLE_OPTIONS = [SelectChoice("nurse", "Nurse or key worker"), SelectChoice("admin", "Admin")]
 
 
-class TeamForm(FlaskForm):
+class TeamForm(PageForm):
     name = StringField("Team name", validators=[DataRequired("Enter a team name"), Length(max=120, message="Team name must be 120 characters or fewer")])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(PageForm):
     display_name = StringField("Full name", validators=[DataRequired("Enter their full name"), Length(max=200, message="Name must be 200 characters or fewer")])
     email = EmailField("Work email address", validators=[DataRequired("Enter their work email address"), Email("Enter an email address in the correct format, like name@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
     role = RadioField("Role", choices=ROLE_OPTIONS, validators=[DataRequired("Choose a role")])
@@ -28,11 +28,10 @@ CHOOSE_TEAM = "Choose the team to move them to"
 
 def _team_id(value) -> int | None:
     """A team id from the form, or None (then "choose a team") for anything that is not one."""
-    text = str(value) if value is not None else ""
-    return int(text) if text.isdigit() and text.isascii() and len(text) < 10 else None
+    return id_or_none(value)
 
 
-class TeamMoveForm(FlaskForm):
+class TeamMoveForm(PageForm):
     """Moving a patient to another team: choose the team, then confirm what moves."""
 
     team_id = RadioField("Which team should look after them now?", coerce=_team_id, validate_choice=False,
@@ -56,7 +55,7 @@ class _OptionalDate(DateInputField):
         super().pre_validate(form)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PageForm):
     """The audit log's filters, read from the query string (a search: no CSRF token)."""
 
     class Meta:
@@ -73,7 +72,7 @@ class AuditFilterForm(FlaskForm):
             raise ValidationError("To date must be the same as or after the from date")
 
 
-class QuestionnaireForm(FlaskForm):
+class QuestionnaireForm(PageForm):
     definition = TextAreaField(
         "Questionnaire definition (JSON)",
         validators=[DataRequired("Paste the questionnaire definition"),
@@ -91,7 +90,7 @@ LONGER_WAIT_MESSAGE = ("Tick ‘Red flags will wait more than the same working d
 SAME_DAY_KINDS = (ItemKind.EMERGENCY, ItemKind.RED_FLAG)
 
 
-class TeamContactsForm(FlaskForm):
+class TeamContactsForm(PageForm):
     """A team's single points of contact, shown to its patients, and its response targets.
     One target field per queue item kind is added by `team_contacts_form`. `version` is the
     team's version when the page was shown, so another admin's save in the meantime is

@@ -18,6 +18,7 @@ from ..models import Invitation, Role, Team, User, UserSession
 from ..sessions import end_all_sessions
 from ..timeutil import utcnow
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
+from ..untrusted import parse_id
 from . import bp
 from . import audit_log as audit_log_service
 from .forms import (
@@ -354,7 +355,7 @@ def _team_move_conflict(person: User, profile, form: TeamMoveForm, teams: list[T
 @admin_required
 def audit_log():
     form = AuditFilterForm(request.args)
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=parse_id)
     valid = form.validate()
     filters = audit_log_service.AuditFilters(
         action=(form.action.data or "").strip(), person=(form.person.data or "").strip(),

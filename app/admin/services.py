@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import EmailField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -21,10 +20,11 @@ from ..audit import audit
 from ..authz import admin_required, refuse
 from ..directory.models import CATEGORY_LABELS, Service, ServiceCategory
 from ..extensions import db
-from ..forms import phone_number
+from ..forms import PageForm, phone_number
 from ..models import Team
 from ..versioning import (Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active,
                           shown_version)
+from ..untrusted import id_or_none, parse_id
 from . import bp
 
 # What changes a service (the audit actions), for naming who changed it last.
@@ -46,7 +46,7 @@ def domain_titles() -> dict[str, str]:
     return dict(hna_domains())
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(PageForm):
     class Meta:
         csrf = False  # the app-wide CSRFProtect checks every POST's hidden csrf_token
 
@@ -81,7 +81,8 @@ class ServiceForm(FlaskForm):
         return ok
 
     def validate_team_id(self, field):
-        if field.data != NATIONAL and db.session.get(Team, field.data) is None:
+        team_id = id_or_none(field.data)  # None when what was sent could not be a number
+        if field.data != NATIONAL and (team_id is None or db.session.get(Team, team_id) is None):
             raise ValidationError("Choose a team, or national")
 
 
@@ -146,8 +147,8 @@ def services():
         category = ""
     if team == "national":
         stmt = stmt.where(Service.team_id.is_(None))
-    elif team.isdigit():
-        stmt = stmt.where(Service.team_id == int(team))
+    elif id_or_none(team) is not None:
+        stmt = stmt.where(Service.team_id == id_or_none(team))
     else:
         team = ""
     if not show_stopped:
@@ -223,7 +224,7 @@ def _conflict(form: ServiceForm, service: Service, changed_by=None):
 
 
 def _set_active(service: Service, active: bool):
-    outcome = set_active(service, active, request.form.get("version", type=int))
+    outcome = set_active(service, active, request.form.get("version", type=parse_id))
     if outcome is Switch.STALE:
         flash("Someone else changed this service a moment ago, so nothing was changed. Check it and try again.", "info")
         return redirect(url_for("admin.service_edit", service_id=service.id)), 303

@@ -1,21 +1,20 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..forms import DateInputField, past_date
+from ..forms import DateInputField, PageForm, past_date
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 
 PASSWORD_MIN = 12
 
 
-class InvitationCodeForm(FlaskForm):
+class InvitationCodeForm(PageForm):
     code = StringField(
         "Invitation code",
         validators=[DataRequired("Enter the code from your invitation"), Length(max=20, message="Enter the 8 letters and numbers from your invitation")],
     )
 
 
-class DateOfBirthForm(FlaskForm):
+class DateOfBirthForm(PageForm):
     date_of_birth = DateInputField(
         "What is your date of birth?",
         missing_message="Enter your date of birth",
@@ -23,7 +22,7 @@ class DateOfBirthForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PageForm):
     password = PasswordField(
         "Create a password",
         validators=[
@@ -37,7 +36,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class PasswordSignInForm(FlaskForm):
+class PasswordSignInForm(PageForm):
     nhs_number = StringField("NHS number", validators=[DataRequired("Enter your NHS number")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
@@ -48,7 +47,7 @@ class PasswordSignInForm(FlaskForm):
             raise ValidationError(str(exc)) from exc
 
 
-class PasskeyNameForm(FlaskForm):
+class PasskeyNameForm(PageForm):
     name = StringField(
         "Passkey name",
         validators=[DataRequired("Enter a name for this passkey"), Length(max=60, message="Name must be 60 characters or fewer")],

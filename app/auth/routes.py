@@ -21,6 +21,7 @@ from ..authz import own_credential
 from ..extensions import db, limiter
 from ..models import AuditEvent, Invitation, PatientProfile, Role, User
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
+from ..untrusted import parse_id
 from . import bp, invitations, passkeys, throttle
 from .forms import (
     DateOfBirthForm,
@@ -463,7 +464,7 @@ def demo_sign_in():
     _demo_only()
     from ..demo import demo_people
 
-    wanted = request.form.get("user_id", type=int)
+    wanted = request.form.get("user_id", type=parse_id)
     person = next((p for p in demo_people() if p.id == wanted), None)
     if person is None:
         abort(404)

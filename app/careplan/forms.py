@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
-from ..forms import DateInputField
+from ..forms import DateInputField, PageForm
 from ..followup.schedule import add_months
 from ..timeutil import london_today
 from .models import ActionOwner, Support
@@ -35,7 +34,7 @@ def suggested_review_date(start: date | None = None) -> date:
     return add_months(start or london_today(), 3)
 
 
-class PlanFormBase(FlaskForm):
+class PlanFormBase(PageForm):
     base_version = HiddenField()
     hna_id = HiddenField()
     rows = HiddenField()

@@ -18,6 +18,7 @@ from ..triage.queue import KIND_LABELS
 from ..timeutil import london_today, long_date
 from ..versioning import answer_conflict, is_own_retry, shown_version
 from ..triage.working_days import LONDON
+from ..untrusted import parse_id
 from . import bp, service
 from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, validate_plan
 from .models import CarePlan, CarePlanItem
@@ -88,8 +89,8 @@ def _hna_for(profile: PatientProfile, value) -> HNA | None:
     if value in (None, ""):
         return None
     try:
-        hna_id = int(value)
-    except (TypeError, ValueError):
+        hna_id = parse_id(value)
+    except ValueError:
         refuse("hna.access_refused", subject=f"hna:{str(value)[:40]}")
     hna = submitted_hna_for_staff(hna_id)
     if hna.patient_id != profile.id:

@@ -5,12 +5,11 @@ these forms, which share one page under prefixes, do not carry their own token f
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField
+from ..forms import DateInputField, PageForm, RowForm
 from ..timeutil import london_today
 from ..pathways import PATHWAY_CHOICES
 from .models import FOLLOW_UP_TYPE_LABELS
@@ -76,7 +75,7 @@ class _NoCsrf:
         csrf = False
 
 
-class PlanForm(_NoCsrf, FlaskForm):
+class PlanForm(_NoCsrf, PageForm):
     follow_up_type = RadioField(
         "Follow-up type",
         choices=[SelectChoice(t.value, label) for t, label in FOLLOW_UP_TYPE_LABELS.items()],
@@ -102,7 +101,7 @@ class PlanForm(_NoCsrf, FlaskForm):
             raise ValidationError("Enter the date open access ends, for supported self-management")
 
 
-class SurveillanceTestForm(_NoCsrf, FlaskForm):
+class SurveillanceTestForm(_NoCsrf, PageForm):
     test_id = IntegerField(validators=[Optional()])
     add_token = StringField(validators=[Optional()])  # one per rendered "Add a test" form (routes.ADD_TOKEN)
     test_version = IntegerField(validators=[Optional()])
@@ -128,7 +127,7 @@ class SurveillanceTestForm(_NoCsrf, FlaskForm):
         return self.next_due.data is not None and self.next_due.data < london_today()
 
 
-class TreatmentRowForm(Form):
+class TreatmentRowForm(RowForm):
     """One treatment given. A row left completely blank is ignored."""
 
     treatment = StringField("Treatment", validators=[Length(max=200, message="Treatment must be 200 characters or fewer")])
@@ -186,7 +185,7 @@ def _text_area(label: str, required: str | None = None, max_length: int = TEXT_M
     return TextAreaField(label, validators=validators)
 
 
-class SummaryForm(_NoCsrf, FlaskForm):
+class SummaryForm(_NoCsrf, PageForm):
     base_version = IntegerField(validators=[Optional()])
     diagnosis = StringField("Diagnosis", validators=[DataRequired("Enter the diagnosis"), Length(max=300, message="Diagnosis must be 300 characters or fewer")])
     diagnosis_date = DateInputField(

@@ -27,6 +27,7 @@ from ..models import PatientProfile
 from ..pathways import PATHWAYS
 from ..timeutil import long_date, london_today
 from ..versioning import Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active, shown_version
+from ..untrusted import id_or_none, parse_id
 from . import bp
 from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
@@ -130,7 +131,7 @@ def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
     if formdata is not None:
         return SurveillanceTestForm(formdata=formdata, prefix="test")
     data: dict = {"add_token": new_add_token()}
-    test_id = request.args.get("test", type=int)
+    test_id = request.args.get("test", type=parse_id)
     if test_id is not None:
         test = _own_test(profile, test_id)
         data = {
@@ -139,7 +140,7 @@ def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
             "arranged_by": test.arranged_by, "notes": test.notes,
         }
     form = SurveillanceTestForm(formdata=None, data=data, prefix="test")
-    suggestion = request.args.get("suggest", type=int)
+    suggestion = request.args.get("suggest", type=parse_id)
     if test_id is None and suggestion is not None:
         _use_suggestion(profile, plan, form, suggestion)
     return form
@@ -162,7 +163,8 @@ def _use_suggestion(profile: PatientProfile, plan: FollowUpPlan | None, form: Su
 
 
 def _own_test(profile: PatientProfile, test_id: int) -> SurveillanceTest:
-    test = db.session.get(SurveillanceTest, test_id)
+    # A tampered id the database cannot hold names no test: refused like someone else's.
+    test = db.session.get(SurveillanceTest, test_id) if id_or_none(test_id) is not None else None
     if test is None or test.patient_id != profile.id:
         refuse("followup.access_refused", patient=profile, subject=f"surveillance_test:{test_id}")
     return test
@@ -204,7 +206,7 @@ def nurse_follow_up(patient_id: int):
     plan = plan_of(profile)
     if request.method == "GET":
         if request.args.get("test") or request.args.get("suggest"):  # old links: the test now has its own page
-            wanted = {key: request.args.get(key, type=int) for key in ("test", "suggest")}
+            wanted = {key: request.args.get(key, type=parse_id) for key in ("test", "suggest")}
             return redirect(url_for("followup.nurse_test", patient_id=profile.id,
                                     **{key: value for key, value in wanted.items() if value is not None}))
         plan_form = _plan_form(profile, plan)
@@ -235,7 +237,7 @@ def nurse_test(patient_id: int):
         audit("followup.view", patient=profile)
         db.session.commit()
         return _test_page(profile, form)
-    suggestion = request.form.get("use_suggestion", type=int)
+    suggestion = request.form.get("use_suggestion", type=parse_id)
     if suggestion is not None:
         # Nothing is checked or saved yet: the suggestion fills its fields, the rest stays as typed.
         form = _test_form(profile, plan, request.form)
@@ -429,12 +431,12 @@ def _add_again(profile, form, message: str):
 
 
 def _set_test_active(profile: PatientProfile, active: bool):
-    test_id = request.form.get("test_id", type=int)
+    test_id = request.form.get("test_id", type=parse_id)
     if test_id is None:
         flash("Choose a test.", "info")
         return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
     test = _own_test(profile, test_id)
-    outcome = set_active(test, active, request.form.get("test_version", type=int))
+    outcome = set_active(test, active, request.form.get("test_version", type=parse_id))
     if outcome is Switch.STALE:
         flash(f"Someone else changed the {test.name} test a moment ago, so nothing was changed. Check the schedule and try again.", "info")
         return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id)), 303
@@ -469,7 +471,7 @@ def patient_follow_up():
 def nurse_summary(patient_id: int):
     profile = patient_for_staff(patient_id)
     versions = summary_versions(profile)
-    wanted = request.args.get("version", type=int)
+    wanted = request.args.get("version", type=parse_id)
     shown = next((v for v in versions if v.version == wanted), None) if wanted else next((v for v in versions if v.is_current), None)
     if wanted and shown is None:
         refuse("eots.access_refused", patient=profile, subject=f"eots:patient:{profile.id}:v{wanted}")

@@ -21,6 +21,7 @@ from ..idempotency import idempotent
 from ..sessions import keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
 from ..triage.working_days import LONDON
+from ..untrusted import id_or_none
 from . import answers as rules
 from . import bp, service
 from .models import HNA, HNAStatus, PATHWAY_POINT_LABELS
@@ -241,6 +242,12 @@ def _json_error(status: int, error: str, detail: str, **extra):
     return {"error": error, "detail": detail, **extra}, status
 
 
+def _hna_named(value) -> HNA | None:
+    """The HNA a JSON body names by id, or None (a string or an id no row can have included)."""
+    hna_id = id_or_none(value) if isinstance(value, int) else None
+    return db.session.get(HNA, hna_id) if hna_id is not None else None
+
+
 @bp.post("/api/hna/answers")
 @patient_required
 @idempotent
@@ -252,7 +259,7 @@ def api_save():
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
         if hna_id is not None:
-            hna = db.session.get(HNA, hna_id) if isinstance(hna_id, int) else None
+            hna = _hna_named(hna_id)
             if hna is None or hna.patient_id != patient.id:
                 audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
                 return _json_error(404, "not_found", "No such assessment.")
@@ -283,7 +290,7 @@ def api_submit():
     patient, draft = own_draft()
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
-        hna = db.session.get(HNA, hna_id) if isinstance(hna_id, int) else None
+        hna = _hna_named(hna_id)
         if hna is None or hna.patient_id != patient.id:
             # hna_id is whatever the JSON held: keep the audit subject short.
             audit("hna.access_refused", outcome="refused", subject=f"hna:{str(hna_id)[:40]}")

@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, past_date, phone_number
+from ..forms import DateInputField, PageForm, past_date, phone_number
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..pathways import PATHWAY_CHOICES
 
@@ -12,7 +11,7 @@ PATHWAY_OPTIONS = [SelectChoice("", "Choose a pathway")] + [
 ]
 
 
-class PatientDetailsForm(FlaskForm):
+class PatientDetailsForm(PageForm):
     """A patient's details, checked the same way when they are added and when they are edited:
     a number saved here is shown to the patient as a link to call, so one that cannot be dialled
     must never get in by either door. The views set the key worker and pathway choices."""
@@ -55,7 +54,7 @@ class EditPatientForm(PatientDetailsForm):
     version = HiddenField()
 
 
-class OfferHNAForm(FlaskForm):
+class OfferHNAForm(PageForm):
     pathway_point = RadioField("Point of pathway", choices=[], validate_choice=False, validators=[DataRequired("Select the point of the patient's pathway")])
 
     def validate_pathway_point(self, field):

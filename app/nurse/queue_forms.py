@@ -1,10 +1,11 @@
 """Forms on a queue item: claim, assign, release, resolve. Each carries the revision it was made from."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from ..forms import PageForm
 
 from ..triage.models import OUTCOME_LABELS, Outcome
 
@@ -15,7 +16,7 @@ REVISION_MISSING_RESOLVE = (
 )
 
 
-class _ItemForm(FlaskForm):
+class _ItemForm(PageForm):
     # The revision of the item the nurse was looking at (hidden); optimistic locking.
     revision = IntegerField("Revision", validators=[InputRequired(REVISION_MISSING)])
 

@@ -25,6 +25,7 @@ from ..triage.access import queue_item_for_staff
 from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
 from ..triage.queue import KIND_LABELS, KIND_TAG_CLASSES
 from ..triage.working_days import due_in_words
+from ..untrusted import id_or_none
 from . import bp
 from .queue_forms import REVISION_MISSING_RESOLVE, AssignForm, ClaimForm, ReleaseForm, ResolveForm
 
@@ -73,7 +74,7 @@ def _filters() -> service.QueueFilters:
     return service.QueueFilters(
         status=status if status in service.STATUSES else "open",
         pathway=pathway if pathway in PATHWAYS else None,
-        key_worker_id=int(key_worker) if key_worker.isdigit() and key_worker.isascii() else None,
+        key_worker_id=id_or_none(key_worker),
         search=(args.get("q") or "").strip()[:100],
         user_id=current_user.id,
     )

@@ -98,8 +98,13 @@ def test_a_wrong_date_of_birth_is_explained_and_counted(app, client, actors):
         (("31", "2", "1960"), "Date must be a real date"),
         (("17", "5", "60"), "Year must include 4 numbers"),
         (("1", "1", str(date.today().year + 1)), "Date of birth must be in the past"),
+        (("99999999999999999999", "5", "1960"), "Date must be a real date"),
+        (("17", "99999999999999999999", "1960"), "Date must be a real date"),
+        (("²", "5", "1960"), "Date must be a real date, using numbers only"),
+        (("17\x00", "5", "1960"), "Date must be a real date, using numbers only"),
     ],
-    ids=["empty", "no month", "not a real date", "two-digit year", "in the future"],
+    ids=["empty", "no month", "not a real date", "two-digit year", "in the future", "huge day", "huge month",
+         "not an ASCII digit", "control character"],
 )
 def test_a_date_that_cannot_be_a_date_of_birth_is_explained_and_not_counted(app, client, actors, typed, message):
     invitation = invite(app, actors.patient_a)

@@ -271,7 +271,7 @@ def test_the_invitation_page_prints_a_letter_in_plain_english(app, nurse, actors
 
 def test_the_code_and_link_never_sit_readable_in_the_nurses_cookie(app, nurse):
     response = nurse.post_form("/nurse/patients/new", VALID)
-    assert response.status_code == 302
+    assert response.location.endswith("/invitation")
     cookie = nurse.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     with app.test_request_context():
         stored = json.dumps(app.session_interface.get_signing_serializer(app).loads(cookie))

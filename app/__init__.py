@@ -109,12 +109,14 @@ def configure_templates(app: Flask) -> None:
             [FileSystemLoader(app.template_folder), PackageLoader("nhsuk_frontend_jinja")]
         ),
     }
+    from .bidi import register_bidi_filter
     from .forms import register_form_helpers
     from .pathways import pathway_name
 
     from .timeutil import register_date_filters
 
     register_form_helpers(app)
+    register_bidi_filter(app)
     register_date_filters(app)
     app.jinja_env.globals["pathway_name"] = pathway_name
     # With ChainableUndefined a variable a view forgot to pass is "not none", which once showed

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.auth import throttle
@@ -271,3 +272,24 @@ def test_finished_counts_are_removed(app, people, clock, new_client, runner):
     result = runner.invoke(args=["sign-in-delays", "forget-finished"])
 
     assert "Removed 3 finished counts" in result.output  # account, address and service
+
+
+@pytest.mark.hazard("HAZ-007")
+def test_wrong_passwords_sent_at_once_all_count(app, clock):
+    """Guesses sent in parallel must not slip through uncounted (compare-and-set in _count)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.auth.throttle import SignInThrottle
+    from app.extensions import db
+
+    def guess(_):
+        with app.app_context():
+            throttle.record_failure([throttle.Bucket("account", "account:parallel")], clock.now)
+            db.session.commit()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(guess, range(12)))
+
+    with app.app_context():
+        row = db.session.scalars(select(SignInThrottle).where(SignInThrottle.key == "account:parallel")).one()
+        assert row.attempts == 12

@@ -9,6 +9,13 @@ Three levels that the app's rules must keep apart: ``emergency``, ``red_flags`` 
 Symptom ids are unique within a pathway across the three levels, so that a later rule engine
 can say which level a logged symptom belongs to.
 
+From version 2 the file also holds the symptom rules that ``app/symptoms/rules.py`` applies:
+the severities (each with a plain description), the red-flag advice, the watch rules (how long
+or how often a watch symptom may come back before it is a red flag, and whether "severe" makes
+it one), how "something else" in the person's own words is treated, and, on a red flag that only
+counts after a while ("a change in bowel habit for over 3 weeks"), ``after_days``. A watch
+symptom may override any watch rule for itself. Version 1 has none of these and stays loadable.
+
 Loading is strict: the file is edited by hand (the clinical safety officer owns the lists), and
 a typo must fail in tests or at start-up rather than show a patient a broken list.
 
@@ -33,8 +40,11 @@ __all__ = [
     "PathwayContent",
     "PathwayContentError",
     "PathwayDefinition",
+    "SEVERITIES",
+    "SomethingElse",
     "SuggestedTest",
     "Symptom",
+    "WatchRules",
     "bundled_definition",
     "load_pathway_definition",
     "pathway_content",
@@ -45,6 +55,10 @@ LEVELS = ("emergency", "red_flag", "watch")
 # Who notices a symptom: the person, or the team on a remote monitoring result (a rising PSA).
 REPORTERS = ("person", "result")
 MAX_INTERVAL_MONTHS = 60
+SEVERITIES = ("mild", "moderate", "severe")
+MAX_RULE_DAYS = 365
+# The first version whose file carries the symptom rules.
+RULES_SINCE_VERSION = 2
 
 _ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 _FILE_NAME_PATTERN = re.compile(r"pathways-v(?P<version>[1-9][0-9]*)\.json")
@@ -55,11 +69,36 @@ class PathwayContentError(ValueError):
 
 
 @dataclass(frozen=True)
+class WatchRules:
+    """When a watch symptom becomes a red flag: it has lasted ``persists_days`` or more, or it
+    was logged ``repeats`` times within ``repeats_within_days`` days, or (``severe_raises``) it is
+    severe."""
+
+    persists_days: int
+    repeats: int
+    repeats_within_days: int
+    severe_raises: bool
+
+
+@dataclass(frozen=True)
+class SomethingElse:
+    """A symptom told in the person's own words: a watch symptom, a red flag when severe and
+    ``severe_raises``."""
+
+    text: str
+    severe_raises: bool
+
+
+@dataclass(frozen=True)
 class Symptom:
     id: str
     text: str
     level: str
     reported_by: str = "person"
+    # A red flag only once it has lasted this many days; a watch symptom before then.
+    after_days: int | None = None
+    # A watch symptom's own rules where they differ from the pathway's (None: the pathway's).
+    watch_rules: WatchRules | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +121,19 @@ class PathwayContent:
     suggested_tests: tuple[SuggestedTest, ...]
     emergency_advice: str
     watch_advice: str
+    # From version 2 (None before): the symptom rules.
+    red_flag_advice: str | None = None
+    severities: Mapping[str, str] | None = None
+    watch_rules: WatchRules | None = None
+    something_else: SomethingElse | None = None
+
+    @property
+    def has_rules(self) -> bool:
+        return self.watch_rules is not None
+
+    def rules_for(self, symptom: Symptom) -> WatchRules:
+        """The watch rules for one watch symptom: its own, else the pathway's."""
+        return symptom.watch_rules or self.watch_rules
 
     def symptom(self, symptom_id: str) -> Symptom:
         for symptom in self.emergency + self.red_flags + self.watch:
@@ -195,11 +247,52 @@ def _list(value: Any, where: str, allow_empty: bool = False) -> list:
     return value
 
 
-def _symptoms(value: Any, where: str, level: str, seen: dict[str, str]) -> tuple[Symptom, ...]:
+def _days(value: Any, where: str, low: int = 1, high: int = MAX_RULE_DAYS) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise PathwayContentError(f"{where}: a whole number from {low} to {high}")
+    return value
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise PathwayContentError(f"{where}: must be true or false")
+    return value
+
+
+_WATCH_RULE_FIELDS = {"persists_days", "repeats", "repeats_within_days", "severe_raises"}
+
+
+def _watch_rules(value: Any, where: str, defaults: WatchRules | None = None) -> WatchRules:
+    """The pathway's watch rules (every field), or a symptom's overrides of ``defaults``."""
+    raw = _object(value, where, set() if defaults else _WATCH_RULE_FIELDS, _WATCH_RULE_FIELDS if defaults else set())
+    fields = dict(defaults.__dict__) if defaults else {}
+    for name in ("persists_days", "repeats_within_days"):
+        if name in raw:
+            fields[name] = _days(raw[name], f"{where}.{name}")
+    if "repeats" in raw:
+        fields["repeats"] = _days(raw["repeats"], f"{where}.repeats", 2, 20)
+    if "severe_raises" in raw:
+        fields["severe_raises"] = _flag(raw["severe_raises"], f"{where}.severe_raises")
+    return WatchRules(**fields)
+
+
+def _severities(value: Any, where: str) -> Mapping[str, str]:
+    raw = _object(value, where, set(SEVERITIES))
+    return {name: _text(raw[name], f"{where}.{name}") for name in SEVERITIES}
+
+
+def _symptoms(
+    value: Any, where: str, level: str, seen: dict[str, str], pathway_rules: WatchRules | None = None
+) -> tuple[Symptom, ...]:
+    optional = {"reported_by"}
+    if pathway_rules is not None and level == "red_flag":
+        optional.add("after_days")
+    if pathway_rules is not None and level == "watch":
+        optional.add("watch_rules")
     symptoms = []
     for index, raw in enumerate(_list(value, where)):
         at = f"{where}[{index}]"
-        raw = _object(raw, at, {"id", "text"}, {"reported_by"})
+        raw = _object(raw, at, {"id", "text"}, optional)
         symptom_id = raw["id"]
         if not isinstance(symptom_id, str) or not _ID_PATTERN.fullmatch(symptom_id):
             raise PathwayContentError(f"{at}.id: use lower-case letters, digits and underscores")
@@ -209,7 +302,11 @@ def _symptoms(value: Any, where: str, level: str, seen: dict[str, str]) -> tuple
         reported_by = raw.get("reported_by", "person")
         if reported_by not in REPORTERS:
             raise PathwayContentError(f"{at}.reported_by: must be one of {', '.join(REPORTERS)}")
-        symptoms.append(Symptom(symptom_id, _text(raw["text"], f"{at}.text"), level, reported_by))
+        after_days = _days(raw["after_days"], f"{at}.after_days") if "after_days" in raw else None
+        if after_days is not None and reported_by != "person":
+            raise PathwayContentError(f"{at}.after_days: only for a symptom the person reports")
+        own_rules = _watch_rules(raw["watch_rules"], f"{at}.watch_rules", pathway_rules) if "watch_rules" in raw else None
+        symptoms.append(Symptom(symptom_id, _text(raw["text"], f"{at}.text"), level, reported_by, after_days, own_rules))
     return tuple(symptoms)
 
 
@@ -231,12 +328,28 @@ def _tests(value: Any, where: str) -> tuple[SuggestedTest, ...]:
 
 
 def _parse(data: Any, known_pathways: Mapping[str, str]) -> PathwayDefinition:
-    root = _object(data, "definition", {"key", "version", "title", "emergency_advice", "watch_advice", "emergency", "pathways"})
-    if root["key"] != "pathways":
-        raise PathwayContentError("definition.key: must be 'pathways'")
-    version = root["version"]
+    required = {"key", "version", "title", "emergency_advice", "watch_advice", "emergency", "pathways"}
+    rule_fields = {"red_flag_advice", "severities", "watch_rules", "something_else"}
+    version = data.get("version") if isinstance(data, Mapping) else None
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise PathwayContentError("definition.version: must be a whole number, 1 or more")
+    # Version 1 was published before the rules; from version 2 they are required.
+    has_rules = version >= RULES_SINCE_VERSION
+    root = _object(data, "definition", required | rule_fields if has_rules else required)
+    if root["key"] != "pathways":
+        raise PathwayContentError("definition.key: must be 'pathways'")
+    rules: dict[str, Any] = {}
+    if has_rules:
+        something_else = _object(root["something_else"], "something_else", {"text", "severe_raises"})
+        rules = {
+            "red_flag_advice": _text(root["red_flag_advice"], "definition.red_flag_advice"),
+            "severities": _severities(root["severities"], "severities"),
+            "watch_rules": _watch_rules(root["watch_rules"], "watch_rules"),
+            "something_else": SomethingElse(
+                _text(something_else["text"], "something_else.text"),
+                _flag(something_else["severe_raises"], "something_else.severe_raises"),
+            ),
+        }
     title = _text(root["title"], "definition.title")
     emergency_advice = _text(root["emergency_advice"], "definition.emergency_advice")
     watch_advice = _text(root["watch_advice"], "definition.watch_advice")
@@ -264,11 +377,12 @@ def _parse(data: Any, known_pathways: Mapping[str, str]) -> PathwayDefinition:
             key=key,
             name=known_pathways[key],
             version=version,
-            red_flags=_symptoms(raw["red_flags"], f"{at}.red_flags", "red_flag", seen),
+            red_flags=_symptoms(raw["red_flags"], f"{at}.red_flags", "red_flag", seen, rules.get("watch_rules")),
             emergency=emergency,
-            watch=_symptoms(raw["watch"], f"{at}.watch", "watch", seen),
+            watch=_symptoms(raw["watch"], f"{at}.watch", "watch", seen, rules.get("watch_rules")),
             suggested_tests=_tests(raw["suggested_tests"], f"{at}.suggested_tests"),
             emergency_advice=emergency_advice,
             watch_advice=watch_advice,
+            **rules,
         )
     return PathwayDefinition(key="pathways", version=version, title=title, pathways=pathways)

@@ -1,0 +1,241 @@
+"""The symptom rules: which level a logged symptom is at, as a plain function over plain data.
+
+The rules are data, in the versioned pathway content (``app/content/pathways/pathways-v2.json``
+and later, loaded by ``app.followup.pathway_content``); this module only applies them. Three
+levels, kept apart as the shared facts say:
+
+- **emergency**: the four emergencies listed once for every pathway (possible spinal cord
+  compression, possible sepsis, severe breathlessness or chest pain, new confusion or a
+  seizure). Always an emergency, whatever the severity or history.
+- **red flag**: the pathway's red flags. One with ``after_days`` (e.g. "a change in bowel habit
+  for over 3 weeks", ``after_days: 21``) is a red flag once ``today - started_on`` is
+  ``after_days`` days or more, and a watch symptom before then (the daily sweep raises it).
+- **watch**: the pathway's watch symptoms, and "something else" in the person's own words. A
+  watch symptom is a red flag when (first rule that applies wins, in this order):
+
+  1. ``severe_raises`` and the person says it is severe ("severe watch -> red flag"; a red flag
+     that is not yet at its duration counts as a watch symptom here too);
+  2. it has lasted ``persists_days`` days or more (``today - started_on >= 21``: started 21 days
+     ago raises, 20 days ago does not);
+  3. the same symptom was logged ``repeats`` times (this report included) within
+     ``repeats_within_days`` days: the window is the ``repeats_within_days`` days ending today,
+     both ends included (``today - logged_on <= 13`` for 14 days). "Something else" entries are
+     each in their own words, so they are never counted as the same symptom.
+
+  "Something else" follows rules 1 and 2 with its own ``severe_raises``.
+  Otherwise it stays a watch symptom. ``new_or_worse`` is recorded for the nurse to read; it
+  does not change the level on its own (the watch advice tells the person to contact the team
+  if it gets worse, and "severe" raises it).
+
+Pure Python: no Flask, no database.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from ..followup.pathway_content import (
+    SEVERITIES,
+    PathwayContent,
+    Symptom,
+    WatchRules,
+    bundled_definition,
+)
+
+__all__ = [
+    "SEVERITIES",
+    "Assessment",
+    "Level",
+    "Report",
+    "SymptomChoice",
+    "UnknownSymptom",
+    "assess",
+    "level_rank",
+    "rules_content",
+    "rules_version",
+    "severity_descriptions",
+    "something_else_text",
+    "sweep",
+    "symptom_choices",
+]
+
+
+class Level(StrEnum):
+    EMERGENCY = "emergency"
+    RED_FLAG = "red_flag"
+    WATCH = "watch"
+
+
+_RANK = {Level.WATCH: 0, Level.RED_FLAG: 1, Level.EMERGENCY: 2}
+
+
+def level_rank(level: Level) -> int:
+    """Higher is more urgent: watch 0, red flag 1, emergency 2."""
+    return _RANK[Level(level)]
+
+
+class UnknownSymptom(ValueError):
+    """The symptom id is not one the person can report on this pathway, or the severity is not
+    one of SEVERITIES (bad input: the caller shows a field error)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    symptom_id: str | None  # None = "something else" in their own words
+    severity: str
+    started_on: date
+    logged_on: date
+    new_or_worse: bool = False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: Level
+    rule: str  # which rule fired, for the audit trail and tests
+    reason: str  # plain words for the nurse
+
+
+@dataclass(frozen=True)
+class SymptomChoice:
+    id: str
+    text: str
+    level: Level
+    # A red flag that only counts once it has lasted this many days (None: at once).
+    after_days: int | None = None
+
+
+# ---------------------------------------------------------------- content
+
+
+def rules_content(pathway_key: str | None) -> PathwayContent:
+    """The newest pathway content that carries rules; with no pathway (not yet recorded, or not
+    one we know), a pathway's content is still used for what is the same everywhere: the
+    emergencies, the severities and the "something else" rule."""
+    definition = bundled_definition()
+    if pathway_key in definition.pathways:
+        return definition.pathways[pathway_key]
+    return next(iter(definition.pathways.values()))
+
+
+def rules_version() -> str:
+    """The version of the rules applied, e.g. "pathways-v2", kept with each assessment."""
+    return f"pathways-v{bundled_definition().version}"
+
+
+def severity_descriptions() -> dict[str, str]:
+    """{"mild": "You notice it, but ...", ...} in SEVERITIES order."""
+    return dict(rules_content(None).severities)
+
+
+def something_else_text() -> str:
+    return rules_content(None).something_else.text
+
+
+def _known(pathway_key: str | None) -> bool:
+    return pathway_key in bundled_definition().pathways
+
+
+def _reportable(content: PathwayContent, pathway_key: str | None) -> list[Symptom]:
+    """Emergencies first, then (on a known pathway) its red flags and watch symptoms; never a
+    test result such as a rising PSA, which the team sees, not the person."""
+    symptoms = list(content.emergency)
+    if _known(pathway_key):
+        symptoms += [s for s in content.red_flags + content.watch if s.reported_by == "person"]
+    return symptoms
+
+
+def symptom_choices(pathway_key: str | None) -> list[SymptomChoice]:
+    """What the person can pick from: emergencies first, then the pathway's red flags and watch
+    symptoms ("something else" is offered by the form beside these)."""
+    content = rules_content(pathway_key)
+    return [SymptomChoice(s.id, s.text, Level(s.level), s.after_days) for s in _reportable(content, pathway_key)]
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def _days_since(earlier: date, today: date) -> int:
+    return (today - earlier).days
+
+
+def assess(pathway_key: str | None, report: Report, history: Sequence[Report], today: date) -> Assessment:
+    """The level of one report, given the person's other entries (``history``: the same object
+    as ``report`` in it is skipped, so it is counted once) and today's date.
+
+    Raises UnknownSymptom for a symptom id the person cannot report on this pathway (including
+    a test result such as a rising PSA) or a severity not in SEVERITIES."""
+    if report.severity not in SEVERITIES:
+        raise UnknownSymptom(f"severity must be one of {', '.join(SEVERITIES)}")
+    content = rules_content(pathway_key)
+    severe = report.severity == "severe"
+    lasted = _days_since(report.started_on, today)
+    if report.symptom_id is None:
+        if severe and content.something_else.severe_raises:
+            return Assessment(Level.RED_FLAG, "something_else_severe", "Something else, in their own words, that they say is severe")
+        if lasted >= content.watch_rules.persists_days:
+            return Assessment(
+                Level.RED_FLAG, "watch_persists",
+                f"Something else, in their own words, for {lasted} days ({content.watch_rules.persists_days} or more)",
+            )
+        return Assessment(Level.WATCH, "something_else", "Something else, in their own words")
+
+    symptom = next((s for s in _reportable(content, pathway_key) if s.id == report.symptom_id), None)
+    if symptom is None:
+        raise UnknownSymptom(f"{report.symptom_id!r} is not a symptom on this pathway")
+    if symptom.level == Level.EMERGENCY:
+        return Assessment(Level.EMERGENCY, "emergency", f"Possible emergency: {symptom.text}")
+    if symptom.level == Level.RED_FLAG:
+        if symptom.after_days is None:
+            return Assessment(Level.RED_FLAG, "red_flag", f"Red flag: {symptom.text}")
+        if lasted >= symptom.after_days:
+            return Assessment(
+                Level.RED_FLAG, "red_flag_duration", f"Red flag: {symptom.text}, for {lasted} days ({symptom.after_days} or more)"
+            )
+        # Below its duration it is a watch symptom, with the pathway's watch rules.
+        rules = content.watch_rules
+        below = f", for {lasted} days (a red flag from {symptom.after_days})"
+    else:
+        rules = content.rules_for(symptom)
+        below = ""
+
+    if severe and rules.severe_raises:
+        return Assessment(Level.RED_FLAG, "watch_severe", f"{symptom.text}{below}, which they say is severe")
+    if lasted >= rules.persists_days:
+        return Assessment(
+            Level.RED_FLAG, "watch_persists", f"{symptom.text}, for {lasted} days ({rules.persists_days} or more)"
+        )
+    times = _times_logged(report, history, rules, today)
+    if times >= rules.repeats:
+        return Assessment(
+            Level.RED_FLAG, "watch_repeats", f"{symptom.text}, logged {times} times in {rules.repeats_within_days} days"
+        )
+    return Assessment(Level.WATCH, "watch", f"Watch: {symptom.text}{below}")
+
+
+def _times_logged(report: Report, history: Sequence[Report], rules: WatchRules, today: date) -> int:
+    # The report itself counts once whether or not the caller put it in the history (by
+    # identity: two entries with the same details logged the same day are two entries).
+    entries = [report] + [entry for entry in history if entry is not report]
+    return sum(
+        1 for entry in entries
+        if entry.symptom_id == report.symptom_id and 0 <= _days_since(entry.logged_on, today) < rules.repeats_within_days
+    )
+
+
+def sweep(pathway_key: str | None, entries: Sequence[Report], today: date) -> list[tuple[Report, Assessment]]:
+    """The daily sweep: each entry whose level today is higher than when it was logged (a red
+    flag that has reached its duration, a watch symptom that has lasted too long), oldest first.
+
+    ``entries`` are the person's current entries (removed ones left out). An entry stays in the
+    answer on every later sweep, so that a missed day loses nothing: the caller merges it into
+    the open queue item (or records that it has raised it) rather than raising it again."""
+    risen = []
+    for entry in sorted(entries, key=lambda e: e.logged_on):
+        earlier = [e for e in entries if e.logged_on <= entry.logged_on]
+        then = assess(pathway_key, entry, earlier, entry.logged_on)
+        now = assess(pathway_key, entry, earlier, today)
+        if level_rank(now.level) > level_rank(then.level):
+            risen.append((entry, now))
+    return risen

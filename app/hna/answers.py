@@ -315,6 +315,8 @@ def _concern_entry(
         "domain_id": domain.id,
         "domain_title": domain.title,
         "score": score,
+        # What the score measures when it is not how much the concern bothered them.
+        "score_summary": domain.score_summary,
         "high": score is not None and score >= questionnaire.concern_score_threshold,
     }
 

@@ -75,6 +75,11 @@ class Domain:
     # How each ticked concern is scored, when the usual "how much has it bothered you" does
     # not fit (lifestyle items are wishes for support, not problems).
     score_label: str | None = None
+    # With score_label: what 0 and 10 mean, and what a score means where it is read back
+    # ("3 out of 10 – how important support is"), so the question, the score and the summary
+    # the nurse reads all say the same thing.
+    score_hint: str | None = None
+    score_summary: str | None = None
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -246,6 +251,8 @@ def _domain_to_dict(domain: Domain) -> dict[str, Any]:
             "question": domain.question,
             "hint": domain.hint,
             "score_label": domain.score_label,
+            "score_hint": domain.score_hint,
+            "score_summary": domain.score_summary,
             "items": [_drop_none({"id": item.id, "text": item.text, "urgent": item.urgent, "emergency": item.emergency})
                       for item in domain.items],
         }
@@ -470,7 +477,7 @@ def _parse_questionnaire(data: Any) -> Questionnaire:
 _DISTRESS_FIELDS = (("question", "low_label", "high_label", "threshold"), ("hint",))
 _SCORE_FIELDS = (("question", "low_label", "high_label"), ("hint",))
 _TOP_FIELDS = (("question",), ("hint",))
-_DOMAIN_FIELDS = (("id", "title", "question", "items"), ("hint", "score_label"))
+_DOMAIN_FIELDS = (("id", "title", "question", "items"), ("hint", "score_label", "score_hint", "score_summary"))
 _FREE_TEXT_FIELDS = (("id", "question", "max_length"), ("hint",))
 
 
@@ -494,6 +501,8 @@ def _parse_domain(fields: _Fields, ids: _IdRegistry) -> Domain:
         hint=fields.optional_text("hint"),
         items=tuple(items),
         score_label=fields.optional_text("score_label"),
+        score_hint=fields.optional_text("score_hint"),
+        score_summary=fields.optional_text("score_summary"),
     )
 
 

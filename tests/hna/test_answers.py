@@ -441,6 +441,7 @@ def test_summary_of_full_answers(v1):
             "domain_id": "family",
             "domain_title": "Family and relationships",
             "score": 9,
+            "score_summary": None,
             "high": True,
         },
         {
@@ -449,6 +450,7 @@ def test_summary_of_full_answers(v1):
             "domain_id": "physical",
             "domain_title": "Physical",
             "score": 8,
+            "score_summary": None,
             "high": True,
         },
     ]

@@ -66,7 +66,7 @@ def test_whole_journey_submits_one_hna_with_priority(app, patient, actors):
         assert hna.status is HNAStatus.SUBMITTED
         assert hna.distress == 6 and hna.high_priority is True and hna.high_scoring_count == 1
         assert hna.answers["concerns"] == {"pain": 8, "tiredness": 3}
-        assert hna.questionnaire_version.version == 1
+        assert hna.questionnaire_version.version == 2  # the newest published version
 
 
 def test_a_second_submit_does_not_create_another(app, patient):
@@ -178,7 +178,7 @@ def test_submitted_hna_shows_the_wording_of_its_own_version(app, patient):
         definition = dict(version.definition)
         definition["domains"] = [dict(d) for d in definition["domains"]]
         definition["domains"][0]["items"] = [dict(i) for i in definition["domains"][0]["items"]]
-        definition["version"] = 2
+        definition["version"] = version.version + 1
         for item in definition["domains"][0]["items"]:
             if item["id"] == "pain":
                 item["text"] = "Pain (new wording)"
@@ -186,7 +186,7 @@ def test_submitted_hna_shows_the_wording_of_its_own_version(app, patient):
 
         service.publish(load_questionnaire(definition), None)
         db.session.commit()
-        hna_id = hna.id
+        hna_id, new_version = hna.id, definition["version"]
     html = patient.get(f"/hna/{hna_id}").get_data(as_text=True)
     assert "Pain (new wording)" not in html
     assert ">Pain<" in html or "Pain" in html
@@ -194,7 +194,7 @@ def test_submitted_hna_shows_the_wording_of_its_own_version(app, patient):
     start(patient)
     with app.app_context():
         draft = service.current_draft(db.session.get(HNA, hna_id).patient)
-        assert draft.questionnaire_version.version == 2
+        assert draft.questionnaire_version.version == new_version
 
 
 def test_error_messages_and_headings_render_as_text_not_code(patient):
@@ -263,3 +263,26 @@ def test_back_from_a_change_link_returns_to_check(patient):
     complete_required(patient)
     html = patient.get("/hna/questions/distress?return=check").get_data(as_text=True)
     assert 'href="/hna/check"' in html
+
+
+def test_lifestyle_asks_reads_and_summarises_one_thing(app, patient, actors):
+    """hna v2: the lifestyle question, its score and what the nurse reads all speak of how
+    important support is, never of how much it bothered them."""
+    url = start(patient)
+    url = location(answer(patient, url, {"pathway_point": "end_of_treatment"}))
+    url = location(answer(patient, url, {"distress": "2"}))
+    while not url.endswith("/domain-lifestyle"):
+        url = location(answer(patient, url, {"concerns": ["none"]}))
+    page = patient.get(url).get_data(as_text=True)
+    assert "Which of these would you like more information or support with?" in page
+    assert "For each one, answer ‘How important is getting support with this to you?’ from 0 to 10." in page
+    assert "bothered" not in page
+    answer(patient, url, {"concerns": ["diet_nutrition"], "score-diet_nutrition": "3"})
+    check = patient.get("/hna/check").get_data(as_text=True)
+    assert "Diet and nutrition – 3 out of 10 for how important support is" in check
+    complete = patient.post_form("/hna/submit")
+    assert complete.status_code == 302
+    sign_in_as(patient, actors.nurse_a)
+    hna_id = re.search(r'href="/nurse/hnas/(\d+)"', patient.get("/nurse/hnas").get_data(as_text=True)).group(1)
+    nurse_page = patient.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)
+    assert "3 out of 10 for how important support is" in nurse_page

@@ -281,7 +281,7 @@ def test_lifestyle_asks_reads_and_summarises_one_thing(app, patient, actors):
     check = patient.get("/hna/check").get_data(as_text=True)
     assert "Diet and nutrition – 3 out of 10 for how important support is" in check
     complete = patient.post_form("/hna/submit")
-    assert complete.status_code == 302
+    assert complete.status_code == 303
     sign_in_as(patient, actors.nurse_a)
     hna_id = re.search(r'href="/nurse/hnas/(\d+)"', patient.get("/nurse/hnas").get_data(as_text=True)).group(1)
     nurse_page = patient.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)

@@ -20,6 +20,7 @@ from ..audit import audit
 from ..authz import own_credential
 from ..extensions import db, limiter
 from ..models import AuditEvent, Invitation, PatientProfile, Role, User
+from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
 from ..untrusted import parse_id
 from . import bp, invitations, passkeys, throttle
@@ -92,8 +93,18 @@ def sign_in_verify():
     return jsonify(redirect=home_for(user))
 
 
+def _known_browser_for_typed_number() -> bool:
+    """The per-address rate limit must not let a stranger on the same network keep someone
+    out of their own browser; that browser's guesses are still counted (throttle)."""
+    try:
+        nhs_number = normalise_nhs_number(request.form.get("nhs_number", ""))
+    except InvalidNHSNumber:
+        return False
+    return throttle.is_known_browser(request, nhs_number)
+
+
 @bp.route("/sign-in/password", methods=["GET", "POST"])
-@limiter.limit(sign_in_limit, methods=["POST"])
+@limiter.limit(sign_in_limit, methods=["POST"], exempt_when=_known_browser_for_typed_number)
 def sign_in_password():
     form = PasswordSignInForm()
     if not form.validate_on_submit():

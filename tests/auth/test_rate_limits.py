@@ -75,3 +75,24 @@ def test_a_json_request_over_the_limit_gets_a_json_answer(client):
 
 def test_reading_the_sign_in_page_is_not_limited(client):
     assert all(client.get("/sign-in").status_code == 200 for _ in range(6))
+
+
+@pytest.mark.hazard("HAZ-007")
+def test_a_stranger_filling_the_addresss_limit_does_not_stop_a_browser_that_signed_in_before(app, actors, new_client):
+    from werkzeug.security import generate_password_hash
+
+    from app.models import User
+    from tests.auth import give_nhs_number, update_row
+
+    update_row(app, User, actors.patient_a, password_hash=generate_password_hash("kettle purple garden", "pbkdf2:sha256:1000"))
+    ann = give_nhs_number(app, actors.profile_a, "9994242423")
+    own = new_client()
+    assert own.post_form("/sign-in/password", {"nhs_number": ann, "password": "kettle purple garden"}).status_code == 303
+    own.post_form("/sign-out")
+    stranger = new_client()  # the same address: a shared network
+    while sign_in_with_password(stranger).status_code != 429:
+        pass
+
+    response = own.post_form("/sign-in/password", {"nhs_number": ann, "password": "kettle purple garden"})
+
+    assert response.status_code == 303 and response.location == "/"

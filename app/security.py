@@ -1,6 +1,7 @@
 """Security headers for every response, a CSP nonce per request, and no caching of personal pages."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import Flask, g, request
@@ -36,6 +37,22 @@ def content_security_policy(nonce: str) -> str:
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
+NO_STORE = "no-store"
+# A file whose name carries its content's hash (app.3f9a1c2b.css) never changes under that name.
+CONTENT_HASHED = re.compile(r"\.[0-9a-f]{8,64}\.[a-z0-9]+$")
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def cache_control(endpoint: str | None, status: int, path: str) -> str:
+    """The one caching rule. Every dynamic response (pages, JSON, redirects, errors, and a 404
+    under /static/) may hold health data or a session's state: never stored by any cache or the
+    back button. A static file is checked with the server each time (`no-cache`), unless its
+    name carries its content hash: then it is kept for a year."""
+    if endpoint == "static" and status in (200, 206, 304):
+        return IMMUTABLE if CONTENT_HASHED.search(path) else "no-cache"
+    return NO_STORE
+
+
 def init_security(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
@@ -54,8 +71,7 @@ def init_security(app: Flask) -> None:
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if request.is_secure:
             headers["Strict-Transport-Security"] = HSTS
-        if not request.path.startswith("/static/"):
-            # Pages may hold health data: never keep them in a shared or back-button cache.
-            headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = cache_control(request.endpoint, response.status_code, request.path)
+        if headers["Cache-Control"] == NO_STORE:
             headers.pop("Expires", None)
         return response

@@ -21,9 +21,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.hna.questionnaire import SCORE_MAX, SCORE_MIN, Questionnaire
+from app.symptoms import rules as symptom_rules
+from app.timeutil import london_today
 
 __all__ = [
     "LEVEL_HIGH",
@@ -341,16 +344,39 @@ def _other_concerns(
 # --- Progress through the form ----------------------------------------------------------
 
 
-# hna v1 was published before a concern could name the pathway emergency it may be, and
-# published versions are never edited: its fever item is the possible-sepsis emergency of the
-# shared facts (a temperature of 37.5°C or more during or after chemotherapy).
-PUBLISHED_EMERGENCY_LINKS = {("hna", 1, "fever"): "possible_sepsis"}
+# The pathway symptom an urgent concern is, where the published questionnaire does not say
+# (published versions are never edited). hna v1 was published before a concern could name its
+# emergency: its fever item is the possible-sepsis emergency of the shared facts (37.5°C or more
+# during or after chemotherapy). A questionnaire can only name an emergency, so breathing
+# difficulties are linked here to the breathlessness red flag.
+PUBLISHED_SYMPTOM_LINKS = {
+    ("hna", 1, "fever"): "possible_sepsis",
+    ("hna", 1, "breathing"): "breathlessness",
+    ("hna", 2, "breathing"): "breathlessness",
+}
 
 
-def emergency_of(questionnaire: Questionnaire, concern_id: str) -> str | None:
-    """The pathway emergency a ticked concern may be (e.g. "possible_sepsis"), or None."""
+def linked_symptom(questionnaire: Questionnaire, concern_id: str) -> str | None:
+    """The pathway symptom id a concern is linked to (e.g. "possible_sepsis"), or None."""
     linked = questionnaire.concern(concern_id).emergency
-    return linked or PUBLISHED_EMERGENCY_LINKS.get((questionnaire.key, questionnaire.version, concern_id))
+    return linked or PUBLISHED_SYMPTOM_LINKS.get((questionnaire.key, questionnaire.version, concern_id))
+
+
+def concern_level(questionnaire: Questionnaire, concern_id: str, pathway: str | None = None, today: date | None = None):
+    """The symptom rules' level (app/symptoms/rules.py, the one source of levels) for a ticked
+    concern that comes with urgent advice; None for any other concern."""
+    if not questionnaire.concern(concern_id).urgent:
+        return None
+    today = today or london_today()
+    return symptom_rules.hna_concern_level(pathway, linked_symptom(questionnaire, concern_id), today).level
+
+
+def emergency_of(questionnaire: Questionnaire, concern_id: str, pathway: str | None = None) -> str | None:
+    """The pathway emergency a ticked concern may be (e.g. "possible_sepsis"), or None: the
+    linked symptom when the symptom rules say it is an emergency."""
+    if concern_level(questionnaire, concern_id, pathway) is symptom_rules.Level.EMERGENCY:
+        return linked_symptom(questionnaire, concern_id)
+    return None
 
 
 # Pages where a person may be telling us how distressed they are or may write it in their own

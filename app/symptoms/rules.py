@@ -52,6 +52,7 @@ __all__ = [
     "SymptomChoice",
     "UnknownSymptom",
     "assess",
+    "hna_concern_level",
     "level_rank",
     "rules_content",
     "rules_version",
@@ -212,6 +213,21 @@ def assess(pathway_key: str | None, report: Report, history: Sequence[Report], t
             Level.RED_FLAG, "watch_repeats", f"{symptom.text}, logged {times} times in {rules.repeats_within_days} days"
         )
     return Assessment(Level.WATCH, "watch", f"Watch: {symptom.text}{below}")
+
+
+def hna_concern_level(pathway_key: str | None, symptom_id: str | None, today: date) -> Assessment:
+    """The level of an urgent concern ticked in an HNA (a fever, breathing difficulties), from
+    the pathway symptom it is linked to (None: not linked), so that the HNA and the symptom log
+    give the same symptom the same level.
+
+    An HNA says nothing of severity or of how long: the concern is taken as severe and started
+    today, since the questionnaire marks it as one not to wait with; a linked symptom that is not
+    on this pathway (breathlessness is a red flag on the lung pathway only) counts as something
+    else in the person's words. So a linked emergency is an emergency on every pathway, and
+    anything else is at least a red flag while "severe" raises a watch symptom."""
+    content = rules_content(pathway_key)
+    known = symptom_id is not None and any(s.id == symptom_id for s in _reportable(content, pathway_key))
+    return assess(pathway_key, Report(symptom_id if known else None, "severe", today, today), [], today)
 
 
 def _times_logged(report: Report, history: Sequence[Report], rules: WatchRules, today: date) -> int:

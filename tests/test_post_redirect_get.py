@@ -17,7 +17,7 @@ from tests.admin.test_services import VALID as SERVICE
 from tests.careplan.helpers import make_service
 from tests.careplan.test_routes import plan_form
 from tests.followup.test_follow_up import plan_data, surveillance_data
-from tests.followup.test_summaries import summary_data
+from tests.followup.test_summaries import gp_copy_data, summary_data
 from tests.helpers import sign_in_as
 from tests.nurse.test_edit_patient import form_for
 from tests.nurse.test_patients import VALID as NEW_PATIENT
@@ -59,6 +59,11 @@ def _service(app) -> int:
         return make_service("Riverside Psychology Service").id
 
 
+def _summary_to_send(client, actors) -> dict:
+    assert client.post_form(f"/nurse/patients/{actors.profile_a}/treatment-summary/edit", summary_data()).status_code == 303
+    return gp_copy_data()
+
+
 def _form_as_shown(client, path: str) -> dict:
     """Every input the page's form would send back unchanged (hidden ones too)."""
     body = client.get(path).get_data(as_text=True)
@@ -88,6 +93,8 @@ SUCCESSES = {
         f"/nurse/patients/{a.profile_a}/follow-up/test", surveillance_data())),
     "followup.edit_summary": ("nurse", lambda app, a, c: (
         f"/nurse/patients/{a.profile_a}/treatment-summary/edit", summary_data())),
+    "followup.record_summary_gp_copy": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/treatment-summary/gp-copy", _summary_to_send(c, a))),
     "admin.teams": ("admin", lambda app, a, c: ("/admin/teams", {"name": "Lung Cancer CNS Team"})),
     "admin.team": ("admin", lambda app, a, c: (f"/admin/teams/{a.team_a}", _form_as_shown(c, f"/admin/teams/{a.team_a}"))),
     "admin.staff": ("admin", lambda app, a, c: ("/admin/staff", {

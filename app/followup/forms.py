@@ -227,3 +227,31 @@ class SummaryForm(_NoCsrf, PageForm):
 
     def treatment_rows(self) -> list[dict]:
         return [row.form.as_dict() for row in self.treatments if not row.form.is_blank()]
+
+
+# How a team sends the GP their copy (never the app: it sends nothing).
+GP_COPY_METHODS = {
+    "gp_system": "Through the GP practice's clinical system (for example Docman)",
+    "nhsmail": "By NHSmail",
+    "email": "By another secure email",
+    "post": "By post",
+}
+
+
+class GpCopyForm(_NoCsrf, FlaskForm):
+    """Record that the team sent this version of the summary to the GP practice."""
+
+    summary_version = IntegerField(validators=[Optional()])
+    sent_on = DateInputField(
+        "Date sent", missing_message="Enter the date the copy was sent", date_name="Date sent",
+        validators=[_sensible_year, _not_in_future("Date sent must be today or in the past")],
+    )
+    method = RadioField("How was it sent?", choices=[SelectChoice(v, label) for v, label in GP_COPY_METHODS.items()],
+                        validators=[DataRequired("Choose how the copy was sent")])
+# The same, as said after "sent to the GP practice on 3 December 2026, ...".
+GP_COPY_SENT_PHRASES = {
+    "gp_system": "through the practice's clinical system",
+    "nhsmail": "by NHSmail",
+    "email": "by secure email",
+    "post": "by post",
+}

@@ -100,6 +100,13 @@ class EndOfTreatmentSummary(db.Model):
     gp_actions: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The copy for the GP: sent by the team outside the app (the app sends nothing), so the
+    # patient is told only what a nurse recorded: when and how it went, and who said so.
+    gp_copy_sent_on: Mapped[date | None] = mapped_column(Date)
+    gp_copy_method: Mapped[str | None] = mapped_column(String(20))
+    gp_copy_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    gp_copy_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[PatientProfile] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    gp_copy_recorded_by: Mapped[User | None] = relationship(foreign_keys=[gp_copy_recorded_by_id])

@@ -29,12 +29,13 @@ from ..timeutil import long_date, london_today
 from ..versioning import Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active, shown_version
 from ..untrusted import id_or_none, parse_id
 from . import bp
-from .forms import INTENT_LABELS, PlanForm, SummaryForm, SurveillanceTestForm
+from .forms import GP_COPY_SENT_PHRASES, INTENT_LABELS, GpCopyForm, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from .pathway_content import PathwayContentError, pathway_content
 from .service import plan_of, tests_of
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
-from .summaries import SummaryChanged, current_summary, same_content, save_new_version, summary_versions
+from .summaries import (SentBeforeWritten, SummaryChanged, current_summary, record_gp_copy, same_content, save_new_version,
+                        summary_version, summary_versions)
 
 # What changes a surveillance test (the audit actions), for naming who changed it last.
 TEST_CHANGES = ("followup.test_add", "followup.test_update", "followup.test_stop", "followup.test_restart")
@@ -477,7 +478,45 @@ def nurse_summary(patient_id: int):
         refuse("eots.access_refused", patient=profile, subject=f"eots:patient:{profile.id}:v{wanted}")
     audit("eots.view", patient=profile, subject=f"eots:{shown.id}" if shown else None, version=shown.version if shown else None)
     db.session.commit()
-    return render_template("followup/nurse_summary.html", profile=profile, summary=shown, versions=versions)
+    gp_form = GpCopyForm(formdata=None, data={"summary_version": shown.version, "sent_on": london_today()}) if shown else None
+    return _summary_page(profile, shown, versions, gp_form)
+
+
+def _summary_page(profile, summary, versions, gp_form, form=None):
+    return render_template("followup/nurse_summary.html", profile=profile, summary=summary, versions=versions,
+                           gp_form=gp_form, gp_copy_sent=GP_COPY_SENT_PHRASES, form=form)
+
+
+@bp.post("/nurse/patients/<int:patient_id>/treatment-summary/gp-copy")
+@staff_required
+def record_summary_gp_copy(patient_id: int):
+    """The nurse records that the team sent this version to the GP practice: when and how."""
+    profile = patient_for_staff(patient_id)
+    form = GpCopyForm(formdata=request.form)
+    wanted = shown_version(form.summary_version)
+    summary = summary_version(profile, wanted) if wanted is not None else current_summary(profile)
+    if wanted is not None and summary is None:  # a version this patient does not have
+        refuse("eots.access_refused", patient=profile, subject=f"eots:patient:{profile.id}:v{wanted}")
+    if summary is None:
+        flash(f"There is no End of Treatment Summary for {profile.given_name} to send yet.", "info")
+        return redirect(url_for("followup.nurse_summary", patient_id=profile.id))
+    if form.validate():
+        try:
+            record_gp_copy(summary, form.sent_on.data, form.method.data, current_user._get_current_object())
+        except SentBeforeWritten:
+            form.sent_on.errors.append(f"Date sent must be on or after the day version {summary.version} was written, "
+                                       f"{long_date(summary.created_at)}")
+        else:
+            # The date and how, never anything about the patient's care.
+            audit("eots.gp_copy_recorded", patient=profile, subject=f"eots:{summary.id}", version=summary.version,
+                  method=form.method.data, sent_on=form.sent_on.data.isoformat())
+            db.session.commit()
+            flash(f"Recorded: version {summary.version} was sent to the GP practice on {long_date(summary.gp_copy_sent_on)}. "
+                  f"{profile.given_name} can see this in the app.", "success")
+            return redirect(url_for("followup.nurse_summary", patient_id=profile.id,
+                                    **({} if summary.is_current else {"version": summary.version})))
+    # What she typed stays, beside the version she was looking at.
+    return _summary_page(profile, summary, summary_versions(profile), form, form=form)
 
 
 def _summary_data(profile: PatientProfile, current: EndOfTreatmentSummary | None) -> dict:

@@ -10,6 +10,7 @@ and the team can never be shown different "current" summaries.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import PatientProfile, User
+from ..timeutil import london_today, utcnow
 from .models import EndOfTreatmentSummary
 
 
@@ -70,6 +72,28 @@ def save_new_version(profile: PatientProfile, base_version: int, values: dict[st
         db.session.expire_all()
         raise SummaryChanged(current_summary(profile)) from None
     return summary
+
+
+def summary_version(profile: PatientProfile, version: int | None) -> EndOfTreatmentSummary | None:
+    if version is None:
+        return None
+    return db.session.scalar(
+        select(EndOfTreatmentSummary).where(
+            EndOfTreatmentSummary.patient_id == profile.id, EndOfTreatmentSummary.version == version)
+    )
+
+
+class SentBeforeWritten(ValueError):
+    """The date given for the GP's copy is before that version of the summary was written."""
+
+
+def record_gp_copy(summary: EndOfTreatmentSummary, sent_on: date, method: str, by: User) -> None:
+    """Record that the team sent this version to the GP practice (the app itself sends nothing).
+    A later record of the same version corrects the earlier one."""
+    if sent_on < london_today(summary.created_at):  # the London date it was written
+        raise SentBeforeWritten(summary.version)
+    summary.gp_copy_sent_on, summary.gp_copy_method = sent_on, method
+    summary.gp_copy_recorded_by_id, summary.gp_copy_recorded_at = by.id, utcnow()
 
 
 def same_content(summary: EndOfTreatmentSummary, values: dict[str, Any]) -> bool:

@@ -439,3 +439,91 @@ def test_the_database_keeps_at_most_one_current_summary_per_patient(app, actors,
         db.session.add(EndOfTreatmentSummary(patient_id=other.id, team_id=other.team_id, version=1, is_current=True,
                                              created_by_id=actors.nurse_a, diagnosis="Lung cancer", treatments=[]))
         db.session.commit()
+
+
+# ---------------------------------------------------------------- the copy for the GP
+
+
+def gp_copy_url(actors, profile=None):
+    return view_url(actors, profile) + "/gp-copy"
+
+
+def gp_copy_data(version=1, sent_on=None, method="nhsmail", **changes):
+    from app.timeutil import london_today
+
+    sent_on = sent_on or london_today()
+    data = {"summary_version": str(version), "sent_on-day": str(sent_on.day), "sent_on-month": str(sent_on.month),
+            "sent_on-year": str(sent_on.year), "method": method}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.hazard("HAZ-012")
+def test_the_patient_is_told_a_copy_went_to_the_gp_only_once_the_team_records_it(app, nurse, actors, new_client):
+    from app.timeutil import london_today, long_date
+
+    patient = new_client()
+    sign_in_as(patient, actors.patient_a)
+    nurse.post_form(edit_url(actors), summary_data())
+    before = patient.get("/my-care/treatment-summary").get_data(as_text=True)
+    assert "Your cancer team wrote this summary" in before
+    assert "GP gets a copy" not in before and "sent to your GP" not in before  # nothing was sent
+    assert "Nobody has recorded sending version 1 to the GP practice" in nurse.get(view_url(actors)).get_data(as_text=True)
+
+    recorded = nurse.post_form(gp_copy_url(actors), gp_copy_data())
+    assert recorded.status_code == 303 and recorded.location.endswith(view_url(actors))
+    today = long_date(london_today())
+    assert f"A copy was sent to your GP on {today}." in patient.get("/my-care/treatment-summary").get_data(as_text=True)
+    page = nurse.get(view_url(actors)).get_data(as_text=True)
+    assert f"was sent to the GP practice on {today}, by NHSmail. Recorded by Nurse A" in page
+    [summary] = summaries(app)
+    assert (summary.gp_copy_method, summary.gp_copy_recorded_by_id) == ("nhsmail", actors.nurse_a)
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "eots.gp_copy_recorded")).all()
+        assert (event.actor_id, event.patient_id, event.subject) == (actors.nurse_a, actors.profile_a, f"eots:{summary.id}")
+        assert event.detail == {"version": 1, "method": "nhsmail", "sent_on": london_today().isoformat()}
+
+    # A new version has not been sent: the patient is no longer told it was.
+    nurse.post_form(edit_url(actors), summary_data(base_version=1, late_effects="Heart problems (rare)"))
+    assert "sent to your GP" not in patient.get("/my-care/treatment-summary").get_data(as_text=True)
+
+
+@pytest.mark.hazard("HAZ-012")
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"sent_on-day": "", "sent_on-month": "", "sent_on-year": ""}, "Enter the date the copy was sent"),
+    ({"sent_on-day": "31", "sent_on-month": "2"}, "Date sent must be a real date"),
+    ({"sent_on-year": "2999"}, "Date sent must be a real date"),
+    ({"method": None}, "Choose how the copy was sent"),
+    ({"method": "carrier pigeon"}, "Not a valid choice"),
+    ("tomorrow", "Date sent must be today or in the past"),
+    ("before it was written", "Date sent must be on or after the day version 1 was written"),
+])
+def test_a_gp_copy_record_with_a_mistake_saves_nothing_and_keeps_what_was_typed(app, nurse, actors, changes, message):
+    from datetime import timedelta
+
+    from app.timeutil import london_today
+
+    nurse.post_form(edit_url(actors), summary_data())
+    if changes == "tomorrow":
+        data = gp_copy_data(sent_on=london_today() + timedelta(days=1))
+    elif changes == "before it was written":
+        data = gp_copy_data(sent_on=london_today() - timedelta(days=1))
+    else:
+        data = gp_copy_data(**changes)
+    response = nurse.post_form(gp_copy_url(actors), data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in html and message in html
+    assert f'value="{data.get("sent_on-year", "")}"' in html  # what was typed stays
+    [summary] = summaries(app)
+    assert summary.gp_copy_sent_on is None and summary.gp_copy_recorded_by_id is None
+
+
+@pytest.mark.hazard("HAZ-004")
+def test_only_the_patients_own_team_can_record_the_gp_copy(app, nurse, actors):
+    nurse.post_form(edit_url(actors), summary_data())
+    assert nurse.post_form(gp_copy_url(actors, actors.profile_b), gp_copy_data()).status_code == 404
+    nothing_written = nurse.post_form(gp_copy_url(actors, actors.profile_a2), gp_copy_data(version=None))
+    assert nothing_written.status_code == 303 and nothing_written.location.endswith(view_url(actors, actors.profile_a2))
+    assert nurse.post_form(gp_copy_url(actors, actors.profile_a2), gp_copy_data()).status_code == 404  # no version 1
+    assert nurse.post_form(gp_copy_url(actors), gp_copy_data(version=7)).status_code == 404
+    assert summaries(app)[0].gp_copy_sent_on is None

@@ -238,7 +238,7 @@ GP_COPY_METHODS = {
 }
 
 
-class GpCopyForm(_NoCsrf, FlaskForm):
+class GpCopyForm(_NoCsrf, PageForm):
     """Record that the team sent this version of the summary to the GP practice."""
 
     summary_version = IntegerField(validators=[Optional()])

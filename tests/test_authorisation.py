@@ -260,7 +260,10 @@ CARRIED: list[Carried] = [
 # Numbers read from requests that name no record a person could be refused.
 CARRIED_EXEMPT: dict[str, str] = {
     "app.admin.routes:before": "a paging cursor over the audit log, which admins read whole by design",
+    "app.admin.services:team": "the admin's services filter: admins keep every team's directory by design",
     "app.admin.services:version": "the version of a service the page showed, for the concurrent-edit check",
+    "app.nurse.queue_routes:key_worker": "a filter over her own team's queue (the query keeps to her team): "
+    "another team's nurse matches nothing",
     "app.auth.routes:user_id": "the demo sign-in (DEMO_MODE only, which production refuses)",
     "app.followup.routes:suggest": "an index into the pathway's suggested tests: content, not a record",
     "app.followup.routes:use_suggestion": "an index into the pathway's suggested tests: content, not a record",
@@ -497,21 +500,46 @@ def test_the_same_requests_with_ones_own_identifiers_are_not_refused(app, world,
 
 def identifiers_read_from_requests() -> set[str]:
     """`module:field` for each field the app reads from a query, form or JSON body that is named
-    like an identifier (`..._id`) or read as a number (`type=int`, or `type=parse_id` from
-    app/untrusted.py)."""
+    like an identifier (`..._id`), read as a number (`type=int`, or `type=parse_id` from
+    app/untrusted.py) or handed to app/untrusted.py's id_or_none or parse_id, directly or through
+    a variable in the same function."""
     found = set()
     sources = {"request.args", "request.form", "request.values", "args", "payload"}
+
+    def read_field(node) -> str | None:
+        if isinstance(node, ast.BoolOp):  # request.args.get("team") or ""
+            node = node.values[0]
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("get", "getlist") and ast.unparse(node.func.value) in sources
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            return node.args[0].value
+        return None
+
     for path in sorted(Path("app").rglob("*.py")):
         module = ".".join(path.with_suffix("").parts)
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("get", "getlist") and ast.unparse(node.func.value) in sources
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            name = read_field(node) if isinstance(node, ast.Call) else None
+            if name is None:
                 continue
-            name = node.args[0].value
             as_number = any(k.arg == "type" and ast.unparse(k.value) in ("int", "parse_id") for k in node.keywords)
             if name.endswith("_id") or as_number:
                 found.add(f"{module}:{name}")
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            variables = {
+                target.id: read_field(statement.value)
+                for statement in ast.walk(function) if isinstance(statement, ast.Assign) and read_field(statement.value)
+                for target in statement.targets if isinstance(target, ast.Name)
+            }
+            for call in ast.walk(function):
+                if (isinstance(call, ast.Call) and ast.unparse(call.func).split(".")[-1] in ("id_or_none", "parse_id")
+                        and call.args):
+                    argument = call.args[0]
+                    name = read_field(argument) or (variables.get(argument.id) if isinstance(argument, ast.Name) else None)
+                    if name:
+                        found.add(f"{module}:{name}")
     return found
 
 

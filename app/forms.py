@@ -137,6 +137,15 @@ class DateInputField(Field):
             raise ValidationError(self._parse_error)
 
 
+class OptionalDateInputField(DateInputField):
+    """A date that may be left blank; anything typed must still be a real date."""
+
+    def _parse(self):
+        if not any(self.raw_parts.values()):
+            return None
+        return super()._parse()
+
+
 def past_date(message: str = "Date must be in the past"):
     def _check(form, field):
         if field.data and field.data >= date.today():

@@ -101,3 +101,26 @@ def test_template_helpers_run_no_queries_views_pass_what_pages_show(app, actors,
     home = patient.get("/my-care").get_data(as_text=True)
     assert "Mammogram" in home and "Your care and support plan" in home
     assert found == []
+
+
+FIELD_MACROS = ("text_field", "date_field", "radio_field", "select_field", "textarea_field", "checkboxes_field")
+
+
+def test_form_labels_are_written_only_in_the_form_classes(app):
+    """The field macros (templates/macros/form.html) show each field's own label; a page passing
+    its own words as well would let the label in the form class and the page drift apart."""
+    import re
+    from pathlib import Path
+
+    templates = Path(app.root_path).parent / "templates"
+    call = re.compile(r"\b(" + "|".join(FIELD_MACROS) + r")\(\s*[\w.\[\]]+\s*,(?!\s*\w+\s*=)([^)\n]{0,60})")
+    passing_words = [
+        f"{path.relative_to(templates)}: {match.group(0)}"
+        for path in sorted(templates.rglob("*.html"))
+        for match in call.finditer(path.read_text(encoding="utf-8"))
+        if not match.group(0).startswith("macro")
+    ]
+    assert passing_words == []
+    macros = (templates / "macros" / "form.html").read_text(encoding="utf-8")
+    for name in FIELD_MACROS:
+        assert re.search(rf"{{% macro {name}\(field, hint=None", macros), name

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import DateInputField, PageForm, phone_number
+from ..forms import OptionalDateInputField, PageForm, phone_number
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from ..untrusted import id_or_none
 
@@ -45,16 +45,6 @@ class TeamMoveForm(PageForm):
             raise ValidationError(CHOOSE_TEAM)
 
 
-class _OptionalDate(DateInputField):
-    """A filter's date: left empty, it filters nothing."""
-
-    def pre_validate(self, form):
-        if not any(self.raw_parts.values()):
-            self.data = None
-            return
-        super().pre_validate(form)
-
-
 class AuditFilterForm(PageForm):
     """The audit log's filters, read from the query string (a search: no CSRF token)."""
 
@@ -64,8 +54,8 @@ class AuditFilterForm(PageForm):
     action = StringField("Action starts with", validators=[Optional(), Length(max=60, message="Action must be 60 characters or fewer")])
     person = StringField("Who did it (name or email)", validators=[Optional(), Length(max=100, message="Name or email must be 100 characters or fewer")])
     patient = StringField("Patient (name or NHS number)", validators=[Optional(), Length(max=100, message="Patient must be 100 characters or fewer")])
-    from_date = _OptionalDate("From", date_name="From date")
-    to_date = _OptionalDate("To", date_name="To date")
+    from_date = OptionalDateInputField("From", date_name="From date")
+    to_date = OptionalDateInputField("To", date_name="To date")
 
     def validate_to_date(self, field):
         if field.data and self.from_date.data and field.data < self.from_date.data:
@@ -99,7 +89,7 @@ class TeamContactsForm(PageForm):
     version = HiddenField()
     phone = StringField("Team phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the team phone number, like 020 7946 0123")])
     hours = StringField("When the phone is answered", validators=[Optional(), Length(max=200, message="Hours must be 200 characters or fewer")])
-    email = StringField("Team email address", validators=[Optional(), Email("Enter an email address in the correct format, like team@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
+    email = StringField("Team email address (optional)", validators=[Optional(), Email("Enter an email address in the correct format, like team@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
     out_of_hours_name = StringField("Name of the out-of-hours line", validators=[Optional(), Length(max=120, message="Name must be 120 characters or fewer")])
     out_of_hours_phone = StringField("Out-of-hours phone number", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter the out-of-hours phone number, like 020 7946 0999")])
     # Patients tap the 24-hour line in an emergency: a new or changed number is saved only once

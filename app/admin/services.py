@@ -56,7 +56,7 @@ class ServiceForm(PageForm):
         "Category", choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
         validators=[DataRequired("Choose a category")],
     )
-    description = TextAreaField("What the service offers", validators=[Optional(), Length(max=2000, message="Description must be 2,000 characters or fewer")])
+    description = TextAreaField("What the service offers (optional)", validators=[Optional(), Length(max=2000, message="Description must be 2,000 characters or fewer")])
     team_id = SelectField("Who it is for", coerce=int, validate_choice=False)
     domains = SelectMultipleField("Concerns it helps with", validators=[DataRequired("Choose at least one kind of concern the service helps with")])
     phone = StringField("Phone number", validators=[
@@ -64,13 +64,13 @@ class ServiceForm(PageForm):
         # Helplines can be short (NHS 111, Samaritans 116 123).
         phone_number("Enter a phone number, like 020 7946 0123 or 116 123", min_digits=3),
     ])
-    email = EmailField("Email address", validators=[Optional(), Email("Enter an email address in the correct format, like name@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
-    website = StringField("Website", validators=[
+    email = EmailField("Email address (optional)", validators=[Optional(), Email("Enter an email address in the correct format, like name@nhs.net"), Length(max=254, message="Email address must be 254 characters or fewer")])
+    website = StringField("Website (optional)", validators=[
         Optional(), Length(max=300, message="Website must be 300 characters or fewer"),
         Regexp(r"^https?://[^\s<>\"]+\.[^\s<>\"]+$", message="Enter a website address starting with https://, like https://www.macmillan.org.uk"),
     ])
-    address = StringField("Address", validators=[Optional(), Length(max=300, message="Address must be 300 characters or fewer")])
-    hours = StringField("Opening hours", validators=[Optional(), Length(max=200, message="Opening hours must be 200 characters or fewer")])
+    address = StringField("Address (optional)", validators=[Optional(), Length(max=300, message="Address must be 300 characters or fewer")])
+    hours = StringField("Opening hours (optional)", validators=[Optional(), Length(max=200, message="Opening hours must be 200 characters or fewer")])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -9,7 +9,7 @@ PASSWORD_MIN = 12
 
 class InvitationCodeForm(PageForm):
     code = StringField(
-        "Invitation code",
+        "Enter your invitation code",
         validators=[DataRequired("Enter the code from your invitation"), Length(max=20, message="Enter the 8 letters and numbers from your invitation")],
     )
 
@@ -49,6 +49,6 @@ class PasswordSignInForm(PageForm):
 
 class PasskeyNameForm(PageForm):
     name = StringField(
-        "Passkey name",
+        "Rename this passkey",
         validators=[DataRequired("Enter a name for this passkey"), Length(max=60, message="Name must be 60 characters or fewer")],
     )

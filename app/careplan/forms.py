@@ -99,9 +99,8 @@ def plan_form(row_count: int, service_choices: Sequence[Sequence[tuple[int, str]
         pass
 
     for n in range(row_count):
-        number = n + 1
         setattr(PlanForm, f"item_{n}_concern", StringField(
-            f"Concern {number}", filters=[_strip],
+            "The concern you discussed", filters=[_strip],
             validators=[_length(200, "The concern")]))
         setattr(PlanForm, f"item_{n}_agreed", TextAreaField(
             "What you agreed", filters=[_strip], validators=[_length(2000, "What you agreed")]))
@@ -111,9 +110,9 @@ def plan_form(row_count: int, service_choices: Sequence[Sequence[tuple[int, str]
             "Who will do it", default=ActionOwner.KEY_WORKER.value, validate_choice=False,
             choices=[SelectChoice(o.value, OWNER_LABELS[o]) for o in ActionOwner]))
         setattr(PlanForm, f"item_{n}_owner_name", StringField(
-            "Name (optional)", filters=[_strip], validators=[_length(200, "The name")]))
+            "Their name (optional)", filters=[_strip], validators=[_length(200, "The name")]))
         setattr(PlanForm, f"item_{n}_support", RadioField(
-            "Referral or signposting", default=Support.NONE.value, validate_choice=False,
+            "Referral or signposting to a service", default=Support.NONE.value, validate_choice=False,
             choices=[SelectChoice(s.value, SUPPORT_LABELS[s]) for s in Support]))
         choices = service_choices[n] if n < len(service_choices) else []
         setattr(PlanForm, f"item_{n}_service_id", SelectField(
@@ -123,7 +122,7 @@ def plan_form(row_count: int, service_choices: Sequence[Sequence[tuple[int, str]
         setattr(PlanForm, f"item_{n}_concern_id", HiddenField(filters=[_clean_id]))
         setattr(PlanForm, f"item_{n}_domain", HiddenField(filters=[_clean_id]))
     PlanForm.review_date = DateInputField("Review date", missing_message="Enter a review date")
-    PlanForm.summary = TextAreaField("Summary", filters=[_strip], validators=[_length(2000, "The summary")])
+    PlanForm.summary = TextAreaField("Summary (optional)", filters=[_strip], validators=[_length(2000, "The summary")])
     PlanForm.change_note = StringField("Why are you changing the plan? (optional)", filters=[_strip],
                                        validators=[_length(300, "The reason")])
 

@@ -9,7 +9,7 @@ from wtforms import BooleanField, FieldList, FormField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, PageForm, RowForm
+from ..forms import DateInputField, OptionalDateInputField, PageForm, RowForm
 from ..timeutil import london_today
 from ..pathways import PATHWAY_CHOICES
 from .models import FOLLOW_UP_TYPE_LABELS
@@ -23,15 +23,6 @@ INTENT_LABELS = {
     "palliative": "To ease symptoms (palliative)",
 }
 INTENT_CHOICES = [SelectChoice(value, label) for value, label in INTENT_LABELS.items()]
-
-
-class OptionalDateInputField(DateInputField):
-    """A date that may be left blank; anything typed must still be a real date."""
-
-    def _parse(self):
-        if not any(self.raw_parts.values()):
-            return None
-        return super()._parse()
 
 
 def _not_before(other_name: str, message: str):
@@ -77,7 +68,7 @@ class _NoCsrf:
 
 class PlanForm(_NoCsrf, PageForm):
     follow_up_type = RadioField(
-        "Follow-up type",
+        "Type of follow-up",
         choices=[SelectChoice(t.value, label) for t, label in FOLLOW_UP_TYPE_LABELS.items()],
         validators=[DataRequired("Choose the type of follow-up agreed at the Treatment Review")],
     )
@@ -115,8 +106,8 @@ class SurveillanceTestForm(_NoCsrf, PageForm):
     # A date in the past shows to the patient as overdue and goes into the summary for the GP:
     # only on purpose, with the patient told.
     overdue_confirmed = BooleanField(OVERDUE_CONFIRMATION)
-    arranged_by = StringField("Who arranges it", validators=[Optional(), Length(max=200, message="Who arranges it must be 200 characters or fewer")])
-    notes = TextAreaField("Notes for the patient", validators=[Optional(), Length(max=2000, message="Notes must be 2,000 characters or fewer")])
+    arranged_by = StringField("Who arranges it (optional)", validators=[Optional(), Length(max=200, message="Who arranges it must be 200 characters or fewer")])
+    notes = TextAreaField("Notes for the patient (optional)", validators=[Optional(), Length(max=2000, message="Notes must be 2,000 characters or fewer")])
 
     def validate_next_due(self, field):
         if field.data and not field.errors and self.is_overdue() and not self.overdue_confirmed.data:
@@ -132,8 +123,8 @@ class TreatmentRowForm(RowForm):
 
     treatment = StringField("Treatment", validators=[Length(max=200, message="Treatment must be 200 characters or fewer")])
     started = OptionalDateInputField("Started", validators=[_sensible_year])
-    ended = OptionalDateInputField("Ended", validators=[_sensible_year])
-    intent = RadioField("Aim of the treatment", choices=INTENT_CHOICES, validate_choice=False)
+    ended = OptionalDateInputField("Ended (leave blank if ongoing)", validators=[_sensible_year])
+    intent = RadioField("What the treatment aimed to do", choices=INTENT_CHOICES, validate_choice=False)
     number = 1  # which treatment this is on the page (set by SummaryForm), named in messages
 
     def name_dates(self, number: int) -> None:
@@ -179,9 +170,10 @@ class TreatmentRowForm(RowForm):
         }
 
 
-def _text_area(label: str, required: str | None = None, max_length: int = TEXT_MAX) -> TextAreaField:
+def _text_area(label: str, required: str | None = None, max_length: int = TEXT_MAX, *, name: str | None = None) -> TextAreaField:
+    """`name` is what the messages call the box when the label is a question or a long phrase."""
     validators = [DataRequired(required)] if required else [Optional()]
-    validators.append(Length(max=max_length, message=f"{label} must be {max_length:,} characters or fewer"))
+    validators.append(Length(max=max_length, message=f"{name or label} must be {max_length:,} characters or fewer"))
     return TextAreaField(label, validators=validators)
 
 
@@ -194,12 +186,13 @@ class SummaryForm(_NoCsrf, PageForm):
     )
     treatments = FieldList(FormField(TreatmentRowForm), min_entries=1, max_entries=MAX_TREATMENT_ROWS)
     side_effects = _text_area("Side effects")
-    late_effects = _text_area("Late effects")
+    late_effects = _text_area("Late effects to look out for", name="Late effects")
     # Emergencies first, everywhere (form, error summary, every page and print).
     red_flags_emergency = _text_area("Symptoms that mean call 999 or go to A&E", "Enter the symptoms that mean call 999 or go to A&E")
-    red_flags_contact_team = _text_area("Symptoms that mean contact the team", "Enter the symptoms that mean contact the team")
+    red_flags_contact_team = _text_area("Symptoms that mean contact the team the same day", "Enter the symptoms that mean contact the team",
+                                        name="Symptoms that mean contact the team")
     follow_up_plan = _text_area("Follow-up plan", "Enter the follow-up plan")
-    contacts = _text_area("Contacts", "Enter who to contact")
+    contacts = _text_area("Who to contact", "Enter who to contact", name="Contacts")
     gp_actions = _text_area("Actions for the GP")
 
     def __iter__(self):

@@ -19,7 +19,7 @@ class PatientDetailsForm(PageForm):
     given_name = StringField("First name", validators=[DataRequired("Enter the patient's first name"), Length(max=100, message="First name must be 100 characters or fewer")])
     family_name = StringField("Last name", validators=[DataRequired("Enter the patient's last name"), Length(max=100, message="Last name must be 100 characters or fewer")])
     date_of_birth = DateInputField("Date of birth", missing_message="Enter the patient's date of birth", validators=[past_date("Date of birth must be in the past")])
-    phone = StringField("Patient's mobile phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
+    phone = StringField("Mobile phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
     # Choices are the team's active nurses ("" for none), set by the view; checked below.
     key_worker_id = SelectField("Key worker", choices=[], validate_choice=False)
     # PATHWAY_CHOICES, and the patient's current pathway if it is no longer one of them (set by the view).
@@ -55,7 +55,7 @@ class EditPatientForm(PatientDetailsForm):
 
 
 class OfferHNAForm(PageForm):
-    pathway_point = RadioField("Point of pathway", choices=[], validate_choice=False, validators=[DataRequired("Select the point of the patient's pathway")])
+    pathway_point = RadioField("Offer a needs assessment: which point of their pathway is this?", choices=[], validate_choice=False, validators=[DataRequired("Select the point of the patient's pathway")])
 
     def validate_pathway_point(self, field):
         if field.data not in {str(choice.value) for choice in field.choices}:

@@ -30,7 +30,7 @@ class ReleaseForm(_ItemForm):
 
 
 class AssignForm(_ItemForm):
-    assignee = SelectField("Give it to", coerce=int, validators=[DataRequired("Choose who to give it to")])
+    assignee = SelectField("Give it to a colleague", coerce=int, validators=[DataRequired("Choose who to give it to")])
 
     def set_nurses(self, nurses) -> None:
         self.assignee.choices = [SelectChoice(0, "Choose a nurse")] + [
@@ -40,12 +40,12 @@ class AssignForm(_ItemForm):
 
 class ResolveForm(_ItemForm):
     outcome = RadioField(
-        "What did you do?",
+        "Resolve: what did you do?",
         choices=[SelectChoice(outcome.value, label) for outcome, label in OUTCOME_LABELS.items()],
         validators=[DataRequired("Choose what you did")],
     )
     note = TextAreaField(
-        "Note (optional)",
+        "Note",
         validators=[Length(max=NOTE_MAX, message=f"Note must be {NOTE_MAX:,} characters or fewer")],
     )
 

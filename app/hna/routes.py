@@ -20,7 +20,6 @@ from ..extensions import db
 from ..idempotency import idempotent
 from ..sessions import keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
-from ..triage.working_days import LONDON
 from ..untrusted import id_or_none
 from . import answers as rules
 from . import bp, service
@@ -321,7 +320,7 @@ def team_list():
     now = utcnow()
     items = service.queue_items_for(rows)
     replies = {hna.id: service.reply_state(hna, items.get(hna.id), now) for hna in rows}
-    return render_template("hna/team_list.html", hnas=rows, replies=replies, now=now, london=LONDON,
+    return render_template("hna/team_list.html", hnas=rows, replies=replies, now=now,
                            urgent_text=_urgent_text)
 
 
@@ -344,7 +343,7 @@ def team_view(hna_id: int):
     return render_template(
         "hna/team_view.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
-        pathway_points=PATHWAY_POINT_LABELS, london=LONDON,
+        pathway_points=PATHWAY_POINT_LABELS,
         urgent=service.urgent_concerns(hna, questionnaire),
         emergency_ids={c.id for c in service.emergency_concerns(hna, questionnaire)},
         reply=service.reply_state(hna, service.queue_items_for([hna]).get(hna.id), utcnow()),

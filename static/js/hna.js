@@ -2,16 +2,21 @@
 // when there is no signal, and sent when the connection returns. Each saved page carries an
 // idempotency key, so a retry or a double tap never saves twice.
 import * as outbox from './offline-store.js'
+import { csrfToken as pageCsrfToken } from './csrf.js'
 
 const SCOPE = 'hna'
 const MEMO = 'hna-memo'
-const API_TOKEN = '/api/hna/token'
-const API_SAVE = '/api/hna/answers'
 
 class SignedOut extends Error {}
 
 function statusBox () {
   return document.querySelector('[data-sync-status]')
+}
+
+// The API's URLs come from the page (templates/hna/_sync_status.html), never from here.
+function urls () {
+  const box = statusBox()
+  return box ? box.dataset : {}
 }
 
 function showStatus (html, kind) {
@@ -71,26 +76,42 @@ function fill (form, data) {
 
 let token = null
 
-async function csrfToken () {
-  if (token) return token
-  const response = await fetch(API_TOKEN, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+// The page's own token (csrf.js). Offline copies have none, and a page opened before signing in
+// again holds a stale one: then a fresh token is asked for.
+async function csrfToken (fresh = false) {
+  if (token && !fresh) return token
+  const fromPage = fresh ? '' : pageCsrfToken()
+  if (fromPage) {
+    token = fromPage
+    return token
+  }
+  const response = await fetch(urls().tokenUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
   if (response.status === 401) throw new SignedOut()
   token = (await response.json()).csrf_token
   return token
 }
 
-async function send (entry) {
-  const response = await fetch(API_SAVE, {
+async function post (entry, csrf) {
+  return fetch(urls().saveUrl, {
     method: 'POST',
     credentials: 'same-origin',
     headers: {
       'Content-Type': 'application/json',
       Accept: 'application/json',
-      'X-CSRFToken': await csrfToken(),
+      'X-CSRFToken': csrf,
       'Idempotency-Key': entry.id
     },
     body: JSON.stringify({ step: entry.step, data: entry.data, hna_id: entry.hnaId })
   })
+}
+
+async function send (entry) {
+  let response = await post(entry, await csrfToken())
+  if (response.status === 400 && response.headers.get('Content-Type')?.includes('json')) {
+    // A stale token (the session was renewed since the page loaded): once more with a fresh one.
+    const body = await response.clone().json().catch(() => ({}))
+    if (body.error === 'session_expired') response = await post(entry, await csrfToken(true))
+  }
   if (response.status === 401 || (response.status === 400 && !response.headers.get('Content-Type')?.includes('json'))) {
     throw new SignedOut()
   }
@@ -119,7 +140,10 @@ async function sendWhenFree (entry) {
 }
 
 function signedOutMessage () {
-  showStatus('<p>You have been signed out. Your answers are saved on this phone. <a href="/sign-in">Sign in again</a> to send them.</p>', 'warning')
+  const link = document.createElement('a')
+  link.href = urls().signInUrl
+  link.textContent = 'Sign in again'
+  showStatus('<p>You have been signed out. Your answers are saved on this phone. ' + link.outerHTML + ' to send them.</p>', 'warning')
 }
 
 function pendingMessage (count) {

@@ -65,6 +65,31 @@ def test_drafts_are_not_shown_to_the_team(app, client, actors):
     assert client.get(f"/nurse/hnas/{draft_id}").status_code == 404
 
 
+def test_the_teams_list_never_shows_drafts(app, client, actors):
+    with app.app_context():
+        draft = service.start_or_resume(db.session.get(PatientProfile, actors.profile_a2))
+        draft.answers = {"distress": 9, "concerns": {"pain": 9}}
+        sent = submitted(db.session.get(PatientProfile, actors.profile_a), 2)
+        db.session.commit()
+        draft_id, sent_id = draft.id, sent.id
+    sign_in_as(client, actors.nurse_a)
+    html = client.get("/nurse/hnas").get_data(as_text=True)
+    assert f'href="/nurse/hnas/{sent_id}"' in html
+    assert f'href="/nurse/hnas/{draft_id}"' not in html and "Arthur Ames" not in html
+
+
+def test_hna_templates_show_dates_only_through_the_timeutil_filters():
+    """No Linux-only strftime('%-d') and never a UTC time: the timeutil filters give London time."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    files = [*templates.joinpath("hna").glob("*.html"), templates / "main" / "patient_home.html",
+             templates / "partials" / "emergency.html", templates / "partials" / "mental_health_crisis.html"]
+    offenders = [str(f.relative_to(templates)) for f in files
+                 if "strftime" in f.read_text(encoding="utf-8") or "astimezone" in f.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
 @pytest.mark.hazard("HAZ-001")
 def test_reply_due_counts_working_days_and_marks_overdue(app, client, actors):
     from datetime import datetime, timezone

@@ -4,6 +4,10 @@ A JSON view decorated with `idempotent` must be sent an `Idempotency-Key` header
 response is stored with a fingerprint of the request; a retry with the same key and body gets
 the stored response, and the same key with a different body is refused with 422.
 
+A page form that must act once (adding a test to a schedule) carries a one-time token from
+`new_form_token` and does its work through `add_once`: the same record type, keyed by the token,
+stored in the same transaction as what the form made.
+
 Saves that arrive at the same moment (two tabs, or one key sent again while the first is still
 being written) are run again on a fresh transaction when the database reports the clash, so
 each gets a defined answer: saved, the stored answer of the same key, or, if the clash outlasts
@@ -11,12 +15,15 @@ a few attempts, a 409 `busy` with Retry-After that the offline outbox waits for 
 """
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, Callable
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
@@ -148,3 +155,62 @@ def idempotent(view):
             return busy_response()
 
     return wrapped
+
+
+# ---------------------------------------------------------------- page forms that act once
+
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_form_token() -> str:
+    """A one-time token for each rendered form whose post must act once."""
+    return secrets.token_urlsafe(16)
+
+
+class Once(enum.Enum):
+    MADE = "made"                # done now
+    ALREADY = "already"          # this form, with this content, was done a moment ago (a double click or a retry)
+    TOKEN_USED = "token_used"    # this form was already used for something else (e.g. after going back a page)
+    OUT_OF_DATE = "out_of_date"  # the page carried no usable token (a page from before tokens, or not a browser)
+
+
+@dataclass(frozen=True)
+class OnceResult:
+    status: Once
+    made: dict[str, Any] | None = None  # what `make` returned, now or the first time
+
+
+def _content_fingerprint(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def add_once(user_id: int, scope: str, token: str | None, content: dict[str, Any],
+             make: Callable[[], dict[str, Any]]) -> OnceResult:
+    """Run `make` (which adds records, flushes and returns a JSON-able dict naming what it made)
+    at most once for this person, scope and form token. The token is stored with a fingerprint of
+    `content` in the same transaction, so when the same form arrives twice, even at the same
+    moment, only one is made and the other is told what the first made. The caller commits."""
+    token = (token or "").strip()
+    if not FORM_TOKEN.fullmatch(token):
+        return OnceResult(Once.OUT_OF_DATE)
+    key, fingerprint = f"{scope}:{token}", _content_fingerprint(content)
+
+    def earlier_answer(record: IdempotencyRecord) -> OnceResult:
+        if record.request_fingerprint != fingerprint:
+            return OnceResult(Once.TOKEN_USED)
+        return OnceResult(Once.ALREADY, record.response)
+
+    earlier = _find(user_id, key)
+    if earlier is not None:
+        return earlier_answer(earlier)
+    try:
+        with db.session.begin_nested():
+            made = make()
+            db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_fingerprint=fingerprint,
+                                             status_code=303, response=made))
+    except IntegrityError:  # the same form, sent twice at once: the other one made it
+        earlier = _find(user_id, key)
+        if earlier is None:
+            raise
+        return earlier_answer(earlier)
+    return OnceResult(Once.MADE, made)

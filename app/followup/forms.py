@@ -94,7 +94,7 @@ class PlanForm(_NoCsrf, PageForm):
 
 class SurveillanceTestForm(_NoCsrf, PageForm):
     test_id = IntegerField(validators=[Optional()])
-    add_token = StringField(validators=[Optional()])  # one per rendered "Add a test" form (routes.ADD_TOKEN)
+    add_token = StringField(validators=[Optional()])  # one per rendered "Add a test" form (idempotency.new_form_token)
     test_version = IntegerField(validators=[Optional()])
     name = StringField("Test", validators=[DataRequired("Enter the name of the test"), Length(max=120, message="Test name must be 120 characters or fewer")])
     interval_months = StringField(

@@ -6,23 +6,19 @@ Every view and change is audited. Two people editing at once is detected and sai
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import secrets
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
-from ..idempotency import IdempotencyRecord
+from ..idempotency import Once, add_once, new_form_token
 from ..models import PatientProfile
 from ..pathways import PATHWAYS
 from ..timeutil import long_date, london_today
@@ -131,7 +127,7 @@ def _plan_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None
 def _test_form(profile: PatientProfile, plan: FollowUpPlan | None, formdata=None) -> SurveillanceTestForm:
     if formdata is not None:
         return SurveillanceTestForm(formdata=formdata, prefix="test")
-    data: dict = {"add_token": new_add_token()}
+    data: dict = {"add_token": new_form_token()}
     test_id = request.args.get("test", type=parse_id)
     if test_id is not None:
         test = _own_test(profile, test_id)
@@ -312,31 +308,12 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-# Each rendered "Add a test" form carries a one-time token; the add it makes is stored under it.
-ADD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-def new_add_token() -> str:
-    return secrets.token_urlsafe(16)
-
-
 def _test_values(form: SurveillanceTestForm) -> dict:
     return {
         "name": form.name.data.strip(), "interval_months": int(form.interval_months.data),
         "next_due": form.next_due.data, "arranged_by": (form.arranged_by.data or "").strip() or None,
         "notes": (form.notes.data or "").strip() or None,
     }
-
-
-def _add_fingerprint(profile: PatientProfile, values: dict) -> str:
-    canonical = json.dumps({"patient": profile.id, **values}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _add_record(key: str) -> IdempotencyRecord | None:
-    return db.session.scalar(
-        select(IdempotencyRecord).where(IdempotencyRecord.user_id == current_user.id, IdempotencyRecord.key == key)
-    )
 
 
 def _save_test(profile: PatientProfile, plan: FollowUpPlan | None):
@@ -382,52 +359,38 @@ def _overdue_detail(form: SurveillanceTestForm) -> dict:
 
 
 def _add_test(profile, form, values):
-    """Add a test once per rendered form: the form's one-time token is stored (as an
-    IdempotencyRecord, unique per person) in the same transaction as the test, so a double click
-    or a retry of the same add finds it and is told it is saved, even when both arrive at once."""
-    token = (form.add_token.data or "").strip()
-    if not ADD_TOKEN.fullmatch(token):
+    """Add a test once per rendered "Add a test" form (its one-time token, through the one
+    idempotency mechanism), so a double click or a retry of the same add is told it is saved,
+    even when both arrive at once."""
+    added: list[SurveillanceTest] = []
+
+    def make() -> dict:
+        test = SurveillanceTest(patient_id=profile.id, active=True, **values)
+        db.session.add(test)
+        db.session.flush()
+        added.append(test)
+        return {"surveillance_test_id": test.id}
+
+    once = add_once(current_user.id, "followup.test_add", form.add_token.data, {"patient": profile.id, **values}, make)
+    if once.status is Once.OUT_OF_DATE:
         return _add_again(profile, form, "This page was out of date, so the test has not been "
                           "added yet. Check it below, then select Add test again.")
-    key = f"followup.test_add:{token}"
-    fingerprint = _add_fingerprint(profile, values)
-    earlier = _add_record(key)
-    if earlier is not None:
-        return _add_already_made(profile, form, earlier, fingerprint)
-    test = SurveillanceTest(patient_id=profile.id, active=True, **values)
-    db.session.add(test)
-    db.session.flush()
-    db.session.add(IdempotencyRecord(
-        user_id=current_user.id, key=key, request_fingerprint=fingerprint, status_code=303,
-        response={"surveillance_test_id": test.id},
-    ))
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same form, sent twice at once: the other one added it
-        db.session.rollback()
-        earlier = _add_record(key)
-        if earlier is None:
-            raise
-        return _add_already_made(profile, form, earlier, fingerprint)
-    audit("followup.test_add", patient=profile, subject=f"surveillance_test:{test.id}",
-          fields=sorted(name for name, value in values.items() if value is not None), **_overdue_detail(form))
-    db.session.commit()
+    test = added[0] if added else (
+        db.session.get(SurveillanceTest, once.made["surveillance_test_id"]) if once.status is Once.ALREADY else None)
+    if test is None:
+        # The same form used again for a different test (for example after going back a page).
+        return _add_again(profile, form, "This form was already used to add a test, so this one "
+                          "has not been added yet. Check the schedule, then select Add test again if you want to add it as well.")
+    if once.status is Once.MADE:
+        audit("followup.test_add", patient=profile, subject=f"surveillance_test:{test.id}",
+              fields=sorted(name for name, value in values.items() if value is not None), **_overdue_detail(form))
+        db.session.commit()
     flash(f"{test.name} added to the schedule.", "success")
     return redirect(_schedule_url(profile))
 
 
-def _add_already_made(profile, form, earlier: IdempotencyRecord, fingerprint: str):
-    added = db.session.get(SurveillanceTest, earlier.response.get("surveillance_test_id"))
-    if earlier.request_fingerprint == fingerprint and added is not None:
-        flash(f"{added.name} added to the schedule.", "success")
-        return redirect(_schedule_url(profile))
-    # The same form used again for a different test (for example after going back a page).
-    return _add_again(profile, form, "This form was already used to add a test, so this one "
-                      "has not been added yet. Check the schedule, then select Add test again if you want to add it as well.")
-
-
 def _add_again(profile, form, message: str):
-    form.add_token.data = new_add_token()  # adding it now is a deliberate, fresh choice
+    form.add_token.data = new_form_token()  # adding it now is a deliberate, fresh choice
     return _test_page(profile, form, conflict=message)
 
 

@@ -1,0 +1,89 @@
+"""The one idempotency mechanism, for page forms that must act once: `add_once` with a token from
+`new_form_token` (JSON posts with an Idempotency-Key are tested with the HNA API)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.idempotency import IdempotencyRecord, Once, add_once, new_form_token
+from app.directory.models import Service, ServiceCategory
+
+TOKEN = "A" * 22
+
+
+def add_service(name: str):
+    def make() -> dict:
+        service = Service(name=name, category=ServiceCategory.PSYCHOLOGICAL_SUPPORT)
+        db.session.add(service)
+        db.session.flush()
+        return {"service_id": service.id}
+    return make
+
+
+def services() -> list[str]:
+    return list(db.session.scalars(select(Service.name).order_by(Service.id)))
+
+
+@pytest.mark.hazard("HAZ-005")
+@pytest.mark.parametrize(("first", "second", "status", "made"), [
+    # (token, content) of each post -> what the second is told, and what exists afterwards
+    ((TOKEN, "Once A"), (TOKEN, "Once A"), Once.ALREADY, ["Once A"]),             # a double click or a retry
+    ((TOKEN, "Once A"), (TOKEN, "Once B"), Once.TOKEN_USED, ["Once A"]),          # the form used again for something else
+    ((TOKEN, "Once A"), ("B" * 22, "Once A"), Once.MADE, ["Once A", "Once A"]),   # a fresh form: a deliberate second one
+    ((TOKEN, "Once A"), ("", "Once B"), Once.OUT_OF_DATE, ["Once A"]),            # no token: nothing is made
+    ((TOKEN, "Once A"), ("short", "Once B"), Once.OUT_OF_DATE, ["Once A"]),
+    ((TOKEN, "Once A"), ("x" * 22 + "<>", "Once B"), Once.OUT_OF_DATE, ["Once A"]),
+])
+def test_a_form_acts_once_per_token_and_content(app, actors, first, second, status, made):
+    with app.app_context():
+        assert add_once(actors.nurse_a, "test.add", first[0], {"name": first[1]}, add_service(first[1])).status is Once.MADE
+        db.session.commit()
+        result = add_once(actors.nurse_a, "test.add", second[0], {"name": second[1]}, add_service(second[1]))
+        db.session.commit()
+        assert result.status is status and services() == made
+        if status is Once.ALREADY:  # told what the first one made
+            assert result.made == {"service_id": db.session.scalar(select(Service.id).where(Service.name == "Once A"))}
+
+
+def test_the_same_token_is_separate_per_person_and_per_scope(app, actors):
+    with app.app_context():
+        for user_id, scope in ((actors.nurse_a, "test.add"), (actors.nurse_b, "test.add"), (actors.nurse_a, "other.add")):
+            assert add_once(user_id, scope, TOKEN, {"name": "Once A"}, add_service("Once A")).status is Once.MADE
+        db.session.commit()
+        assert services() == ["Once A"] * 3
+
+
+def test_two_posts_of_one_form_at_the_same_moment_make_one(app, actors):
+    """The second passes the "already made?" check before the first commits; the unique key then
+    refuses its record, and it is told what the first made."""
+    from sqlalchemy.orm import Session
+
+    def first_commits_meanwhile() -> dict:
+        with Session(db.engine) as other:  # the other request, committed in between
+            service = Service(name="Once A", category=ServiceCategory.PSYCHOLOGICAL_SUPPORT)
+            other.add(service)
+            other.flush()
+            other.add(IdempotencyRecord(user_id=actors.nurse_a, key=f"test.add:{TOKEN}", status_code=303,
+                                        request_fingerprint=_fingerprint({"name": "Once A"}), response={"service_id": service.id}))
+            other.commit()
+        return add_service("Once A")()
+
+    with app.app_context():
+        result = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, first_commits_meanwhile)
+        db.session.commit()
+        assert result.status is Once.ALREADY and services() == ["Once A"]
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+
+
+def _fingerprint(content):
+    from app.idempotency import _content_fingerprint
+
+    return _content_fingerprint(content)
+
+
+def test_each_form_token_is_new_and_usable():
+    from app.idempotency import FORM_TOKEN
+
+    tokens = {new_form_token() for _ in range(50)}
+    assert len(tokens) == 50 and all(FORM_TOKEN.fullmatch(t) for t in tokens)

@@ -17,7 +17,7 @@ from ..authz import (
     submitted_hna_for_staff,
 )
 from ..extensions import db
-from ..idempotency import idempotent
+from ..idempotency import Busy, idempotent, write_with_retries
 from ..sessions import keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
 from ..untrusted import id_or_none
@@ -37,6 +37,15 @@ def step_from_slug(value: str) -> str:
 
 def step_url(step: str, **kwargs) -> str:
     return url_for("hna.question", step=slug(step), **kwargs)
+
+
+BUSY_MESSAGE = ("Your answer was being saved in another window at the same moment. "
+                "Check it and select ‘Save and continue’ again.")
+
+
+def _question_page(status: int, template: str, **context):
+    headers = {"Retry-After": "2"} if status == 409 else {}
+    return render_template(template, **context), status, headers
 
 
 def own_draft():
@@ -103,11 +112,22 @@ def question(step: str):
     # The offline copy: the same page with nothing personal in it, kept by the service
     # worker so the journey opens without signal. The phone fills in its own saved answers.
     offline_copy = request.args.get("shell") == "1" and request.method == "GET"
+    status = 200
     if request.method == "POST":
         data = form_data(step)
-        result = service.apply_step(draft, questionnaire, step, data)
+
+        def save():
+            result = service.apply_step(draft, questionnaire, step, data)
+            if result.ok:
+                db.session.commit()
+            return result
+
+        try:
+            # Two tabs saving the same draft at once: the later one is applied again on top.
+            result = write_with_retries(save)
+        except Busy:
+            result, status = service.StepResult({"answer": BUSY_MESSAGE}), 409
         if result.ok:
-            db.session.commit()
             if request.form.get("action") == "later":
                 flash("Your answers are saved. You can carry on at any time.", "success")
                 return redirect(url_for("hna.start"))
@@ -117,7 +137,8 @@ def question(step: str):
         errors = result.errors
         submitted_values = data  # shown back so nothing typed is lost
     returning = request.args.get("return") == "check"
-    return render_template(
+    return _question_page(
+        status,
         "hna/question.html",
         hna=draft, questionnaire=questionnaire, step=step, errors=errors,
         answers={} if offline_copy else (draft.answers or {}),

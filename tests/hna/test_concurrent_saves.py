@@ -117,3 +117,49 @@ def test_a_clash_that_outlasts_the_retries_is_busy_and_anything_else_is_not(pati
         assert len(calls) == ATTEMPTS
     else:
         assert len(calls) == 1
+
+
+def forms_at_once(app, actors, posts):
+    """Post each (url, form) from its own browser without JavaScript, all released together."""
+    ready = []
+    for url, form in posts:
+        browser = app.test_client()
+        sign_in_as(browser, actors.patient_a)
+        ready.append((browser, url, {**form, "csrf_token": browser.csrf_token()}))
+    barrier = threading.Barrier(len(ready))
+    statuses: list = [None] * len(ready)
+
+    def post(i, browser, url, form):
+        barrier.wait()
+        statuses[i] = browser.post(url, data=form).status_code
+
+    threads = [threading.Thread(target=post, args=(i, *r)) for i, r in enumerate(ready)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return statuses
+
+
+def test_two_tabs_posting_forms_on_one_draft_never_answer_500(app, patient, actors):
+    start_draft(patient)
+    for round_ in range(3):
+        statuses = forms_at_once(app, actors, [
+            ("/hna/questions/distress", {"distress": str(4 + round_)}),
+            ("/hna/questions/domain-physical", {"concerns": ["pain"], "score-pain": str(3 + round_)}),
+        ])
+        assert all(s in (302, 303, 409) for s in statuses), statuses
+
+
+def test_a_form_whose_clash_outlasts_the_retries_is_kept_and_answered_409(patient, monkeypatch):
+    start_draft(patient)
+
+    def clash(*args, **kwargs):
+        raise StaleDataError("UPDATE statement on table 'hnas' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(service, "apply_step", clash)
+    response = patient.post_form("/hna/questions/domain-physical", {"concerns": ["pain"], "score-pain": "7"})
+    assert response.status_code == 409 and response.headers["Retry-After"]
+    html = response.get_data(as_text=True)
+    assert "being saved in another window" in html
+    assert 'name="score-pain" type="text" value="7"' in html or 'value="7"' in html

@@ -16,9 +16,11 @@ MESSAGES = {
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, that did not work", "Go back and try again."),
     413: ("That was too much to send at once", "Shorten your answer and try again."),
+    415: ("Sorry, we could not read that", "Go back and try again."),
     422: ("Sorry, we could not accept that", "Go back, check your answer and try again."),
     429: ("Too many attempts", "Wait a few minutes, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
+    503: ("Sorry, the service is unavailable", "Try again later. Nothing you saved has been lost."),
 }
 # Headers from the original error that the person's browser or script needs.
 KEPT_HEADERS = ("Allow", "Retry-After")
@@ -31,10 +33,41 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+# The `error` of each status in the JSON shape, for scripts to branch on.
+ERROR_CODES = {
+    400: "bad_request", 401: "signed_out", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+    500: "server_error", 503: "unavailable",
+}
+
+
+def error_body(error: str, detail: str, **extra) -> dict:
+    """The one JSON error shape: `error`, a fixed code a script branches on ("signed_out",
+    "busy"); `detail`, a sentence a person can read; then anything else the case needs. Views
+    whose (dict, status) answer is stored for replay (app/idempotency.py) return this."""
+    return {"error": error, "detail": detail, **extra}
+
+
+def json_error(status: int, error: str | None = None, detail: str | None = None, *,
+               headers: dict | None = None, **extra):
+    """A JSON error response in the one shape; code and sentence default from the status."""
+    title, advice = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    response = jsonify(error_body(error or ERROR_CODES.get(status, "bad_request" if status < 500 else "server_error"),
+                                  detail or advice, **extra))
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def signed_out():
+    """The one answer to a script whose person is not (or no longer) signed in."""
+    return json_error(401, "signed_out", "Sign in again to continue.")
+
+
 def error_response(status: int, detail: str | None = None, headers: dict | None = None):
     title, advice = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     if wants_json():
-        return jsonify(error=title, detail=detail or advice), status, headers or {}
+        return json_error(status, detail=detail, headers=headers)
     try:
         body = render_template("errors/error.html", title=title, advice=detail or advice, status=status)
     except Exception:  # noqa: BLE001  (the error page itself failed: plain text, still no trace)
@@ -49,7 +82,7 @@ def init_errors(app: Flask) -> None:
     def csrf_error(exc: CSRFError):
         # Most CSRF failures are a session that timed out while the form was open.
         if wants_json():
-            return jsonify(error="session_expired", detail="Sign in again to continue."), 400
+            return json_error(400, "session_expired", "The page had expired. Refresh it and try again.")
         if not current_user.is_authenticated:
             flash("You were signed out to protect your information. Sign in again to continue.", "info")
             return redirect(url_for("auth.sign_in"))

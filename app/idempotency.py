@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
+from .errors import json_error
 from .extensions import db
 from .timeutil import UTCDateTime, utcnow
 
@@ -70,7 +71,7 @@ def _find(user_id: int, key: str) -> IdempotencyRecord | None:
 
 def _replay(record: IdempotencyRecord, fingerprint: str):
     if record.request_fingerprint != fingerprint:
-        return jsonify(error="key_reused", detail="This Idempotency-Key was already used for a different request."), 422
+        return json_error(422, "key_reused", "This Idempotency-Key was already used for a different request.")
     response = jsonify(record.response)
     response.status_code = record.status_code
     response.headers["Idempotent-Replayed"] = "true"
@@ -82,11 +83,8 @@ class Busy(Exception):
 
 
 def busy_response():
-    response = jsonify(error="busy", detail="Your answer is being saved by another request. Trying again.",
-                       retry_after=BUSY_RETRY_AFTER_SECONDS)
-    response.status_code = 409
-    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
-    return response
+    return json_error(409, "busy", "Your answer is being saved by another request. Trying again.",
+                      headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}, retry_after=BUSY_RETRY_AFTER_SECONDS)
 
 
 def is_write_clash(exc: Exception) -> bool:
@@ -124,8 +122,8 @@ def idempotent(view):
     def wrapped(*args, **kwargs):
         key = request.headers.get("Idempotency-Key", "")
         if not KEY_PATTERN.fullmatch(key):
-            return jsonify(error="idempotency_key_required",
-                           detail="Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.:"), 400
+            return json_error(400, "idempotency_key_required",
+                              "Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.:")
         fingerprint = _fingerprint()
         user_id = current_user.id
 

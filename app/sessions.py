@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_url, login_user, logout_user
 from sqlalchemy import select, update
 
@@ -169,11 +169,11 @@ def _load_user(user_id: str) -> User | None:
 
 def _unauthorized():
     """Not signed in (or the session ended): scripts get a 401, people the sign-in page."""
-    from .errors import wants_json
+    from .errors import signed_out, wants_json
 
     timed_out = g.get("session_timed_out", False)
     if wants_json():
-        return jsonify(error="session_expired", detail="Sign in again to continue."), 401
+        return signed_out()
     if timed_out:
         return redirect(url_for(login_manager.login_view, timeout=1))
     flash(login_manager.login_message, login_manager.login_message_category)

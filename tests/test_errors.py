@@ -53,6 +53,8 @@ PAGES = [
     ("429", 429, "Too many attempts"),
     ("500", 500, "Sorry, there is a problem with the service"),
 ]
+CODES = {"404": "not_found", "405": "method_not_allowed", "413": "too_large", "429": "too_many_requests",
+         "500": "server_error"}
 
 
 @pytest.mark.parametrize(("case", "status", "title"), PAGES)
@@ -70,7 +72,7 @@ def test_each_error_is_json_for_a_script(client, case, status, title):
     response = send(client, case, JSON)
     assert response.status_code == status
     assert response.mimetype == "application/json"
-    assert response.get_json()["error"] == title
+    assert response.get_json()["error"] == CODES[case]
     assert response.get_json()["detail"]
 
 
@@ -111,3 +113,42 @@ def test_error_pages_carry_the_security_headers(client):
     response = send(client, "500")
     assert response.headers["Cache-Control"] == "no-store"
     assert "Content-Security-Policy" in response.headers
+
+
+# ---------------------------------------------------------------- one JSON shape, one signed-out answer
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "detail", "extra", "body"),
+    [
+        (404, None, None, {}, {"error": "not_found", "detail": "If you typed the web address, check it is correct."}),
+        (401, "signed_out", "Sign in again to continue.", {}, {"error": "signed_out", "detail": "Sign in again to continue."}),
+        (409, "busy", "Trying again.", {"retry_after": 2}, {"error": "busy", "detail": "Trying again.", "retry_after": 2}),
+        (503, None, None, {}, {"error": "unavailable", "detail": "Try again later. Nothing you saved has been lost."}),
+        (418, None, "Odd.", {}, {"error": "bad_request", "detail": "Odd."}),
+    ],
+)
+def test_every_json_error_has_one_shape(app, status, error, detail, extra, body):
+    from app.errors import error_body, json_error
+
+    with app.test_request_context():
+        response = json_error(status, error, detail, headers={"Retry-After": "2"}, **extra)
+        assert (response.status_code, response.get_json(), response.headers["Retry-After"]) == (status, body, "2")
+        assert error_body(body["error"], body["detail"], **extra) == body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/session/keep-alive", {"json": {}}),
+        ("POST", "/api/hna/answers", {"json": {"step": "point", "data": {}}}),
+        ("GET", "/api/hna/token", {}),
+        ("GET", "/my-care/urgent-line", {"headers": JSON}),
+        ("GET", "/my-care", {"headers": JSON}),
+    ],
+)
+def test_a_script_whose_person_is_signed_out_gets_one_401_answer_never_a_redirect(client, method, path, kwargs):
+    headers = {"X-CSRFToken": client.csrf_token(), "Idempotency-Key": "signed-out-1", **kwargs.pop("headers", {})}
+    response = client.open(path, method=method, headers=headers, **kwargs)
+    assert response.status_code == 401
+    assert response.get_json() == {"error": "signed_out", "detail": "Sign in again to continue."}

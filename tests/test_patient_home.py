@@ -176,7 +176,7 @@ def test_the_urgent_line_is_only_ever_the_signed_in_patients(app, client, actors
 def test_a_script_asking_for_the_urgent_line_when_signed_out_is_told_so(client):
     response = client.get("/my-care/urgent-line", headers={"Accept": "application/json"})
     assert response.status_code == 401
-    assert response.get_json()["error"] == "session_expired"
+    assert response.get_json()["error"] == "signed_out"
 
 
 @pytest.mark.hazard("HAZ-003")

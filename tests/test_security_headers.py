@@ -197,7 +197,7 @@ def test_json_that_is_too_large_is_refused_with_json(app, client):
     response = client.post("/sign-in/passkey/verify", json={"id": too_big},
                            headers={"X-CSRFToken": client.csrf_token()})
     assert response.status_code == 413
-    assert response.get_json()["error"] == "That was too much to send at once"
+    assert response.get_json() == {"error": "too_large", "detail": "Shorten your answer and try again."}
 
 
 def test_a_request_just_under_the_limit_is_read_normally(app, client):

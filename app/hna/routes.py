@@ -16,6 +16,7 @@ from ..authz import (
     staff_required,
     submitted_hna_for_staff,
 )
+from ..errors import error_body, signed_out
 from ..extensions import db
 from ..idempotency import Busy, idempotent, write_with_retries
 from ..sessions import keep_post_for_next_sign_in, take_kept_post
@@ -254,12 +255,8 @@ def _apply_stashed_answers(draft: HNA | None) -> None:
 def api_token():
     """A fresh CSRF token for answers saved while offline, or 401 when signed out."""
     if not current_user.is_authenticated or not current_user.is_patient:
-        return jsonify(error="signed_out", detail="Sign in again to send your answers."), 401
+        return signed_out()
     return jsonify(csrf_token=generate_csrf())
-
-
-def _json_error(status: int, error: str, detail: str, **extra):
-    return {"error": error, "detail": detail, **extra}, status
 
 
 def _hna_named(value) -> HNA | None:
@@ -274,7 +271,7 @@ def _hna_named(value) -> HNA | None:
 def api_save():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("step"), str) or not isinstance(payload.get("data"), dict):
-        return _json_error(400, "bad_request", "Send {hna_id, step, data}.")
+        return error_body("bad_request", "Send {hna_id, step, data}."), 400
     patient, draft = own_draft()
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
@@ -282,17 +279,17 @@ def api_save():
             hna = _hna_named(hna_id)
             if hna is None or hna.patient_id != patient.id:
                 audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
-                return _json_error(404, "not_found", "No such assessment.")
-            return _json_error(409, "already_submitted", "This assessment has already been sent.")
+                return error_body("not_found", "No such assessment."), 404
+            return error_body("already_submitted", "This assessment has already been sent."), 409
         draft = service.start_or_resume(patient)
     questionnaire = service.questionnaire_of(draft.questionnaire_version)
     step = payload["step"]
     try:
         result = service.apply_step(draft, questionnaire, step, payload["data"])
     except service.StepNotFound:
-        return _json_error(404, "unknown_step", "That question is not part of this assessment.")
+        return error_body("unknown_step", "That question is not part of this assessment."), 404
     if not result.ok:
-        return _json_error(422, "invalid", "Check your answer.", errors=result.errors)
+        return error_body("invalid", "Check your answer.", errors=result.errors), 422
     db.session.flush()
     # apply_step has already refused any step outside the journey.
     _, following = service.neighbours(draft, questionnaire, step)
@@ -314,12 +311,12 @@ def api_submit():
         if hna is None or hna.patient_id != patient.id:
             # hna_id is whatever the JSON held: keep the audit subject short.
             audit("hna.access_refused", outcome="refused", subject=f"hna:{str(hna_id)[:40]}")
-            return _json_error(404, "not_found", "No such assessment.")
+            return error_body("not_found", "No such assessment."), 404
         return {"submitted": True, "hna_id": hna.id, "url": url_for("hna.submitted", hna_id=hna.id)}, 200
     questionnaire = service.questionnaire_of(draft.questionnaire_version)
     gaps = service.submit(draft, questionnaire)
     if gaps:
-        return _json_error(422, "incomplete", "Some questions still need an answer.", missing=gaps)
+        return error_body("incomplete", "Some questions still need an answer.", missing=gaps), 422
     audit("hna.submit", patient=patient, subject=f"hna:{draft.id}")
     return {"submitted": True, "hna_id": draft.id, "url": url_for("hna.submitted", hna_id=draft.id, sent=1)}, 200
 

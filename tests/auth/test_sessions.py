@@ -136,7 +136,7 @@ def test_stay_signed_in_after_the_timeout_answers_401_so_the_page_can_say_so(app
     response = client.post_json("/session/keep-alive", headers={"X-CSRFToken": token})
 
     assert response.status_code == 401
-    assert response.get_json()["error"] == "session_expired"
+    assert response.get_json()["error"] == "signed_out"
 
 
 def test_a_page_that_needs_signing_in_sends_people_to_sign_in_and_back(client):

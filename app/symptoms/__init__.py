@@ -2,3 +2,8 @@
 
 ``rules`` is the plain engine (no Flask, no database) over the versioned pathway content.
 """
+from flask import Blueprint
+
+bp = Blueprint("symptoms", __name__)
+
+from . import routes  # noqa: E402,F401

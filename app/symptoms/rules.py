@@ -54,6 +54,7 @@ __all__ = [
     "assess",
     "hna_concern_level",
     "level_rank",
+    "offline_rules",
     "rules_content",
     "rules_version",
     "severity_descriptions",
@@ -255,3 +256,36 @@ def sweep(pathway_key: str | None, entries: Sequence[Report], today: date) -> li
         if level_rank(now.level) > level_rank(then.level):
             risen.append((entry, now))
     return risen
+
+
+def offline_rules(pathway_key: str | None) -> dict:
+    """The rules kept on the phone (static/js/symptom-rules.js, ``levelOffline``), so that an
+    emergency logged with no connection shows its instruction at once. Everything ``assess``
+    needs except the person's history: an entry's repeats are counted when it reaches the
+    server. Plain JSON data; the route adds the person's own 24-hour line."""
+    content = rules_content(pathway_key)
+
+    def rules_of(watch: WatchRules) -> dict:
+        return {"persists_days": watch.persists_days, "severe_raises": watch.severe_raises}
+
+    symptoms = []
+    for symptom in _reportable(content, pathway_key):
+        entry = {"id": symptom.id, "text": symptom.text, "level": symptom.level}
+        if symptom.level == Level.RED_FLAG and symptom.after_days is not None:
+            entry["after_days"] = symptom.after_days
+        if symptom.level == Level.WATCH and symptom.watch_rules is not None:
+            entry["watch_rules"] = rules_of(symptom.watch_rules)
+        symptoms.append(entry)
+    return {
+        "version": rules_version(),
+        "pathway": pathway_key if _known(pathway_key) else None,
+        "advice": {
+            Level.EMERGENCY.value: content.emergency_advice,
+            Level.RED_FLAG.value: content.red_flag_advice,
+            Level.WATCH.value: content.watch_advice,
+        },
+        "severities": dict(content.severities),
+        "watch_rules": rules_of(content.watch_rules),
+        "something_else": {"text": content.something_else.text, "severe_raises": content.something_else.severe_raises},
+        "symptoms": symptoms,
+    }

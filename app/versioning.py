@@ -89,9 +89,12 @@ class Switch(enum.Enum):
     STALE = "stale"      # someone changed the record since the page was shown: nothing changed
 
 
-def set_active(record: Any, active: bool, shown_version: int | None) -> Switch:
+def set_active(record: Any, active: bool, shown_version: int | None, *, by_id: int,
+               last_changed_by_now: Callable[[], User | None]) -> Switch:
     """Stop or restart `record` (with `active` and a `version_id_col` named `version`) if it is
-    still the version the page showed. Flushes; on a lost race the session is rolled back."""
+    still the version the page showed. Flushes; on a lost race the session is rolled back.
+    ALREADY only for this person's own click arriving twice (`last_changed_by_now` reads who made
+    the latest change); a colleague's change meanwhile is STALE, so she is told."""
     if shown_version is not None and shown_version == record.version:
         record.active = active
         try:
@@ -99,6 +102,9 @@ def set_active(record: Any, active: bool, shown_version: int | None) -> Switch:
             return Switch.DONE
         except StaleDataError:
             db.session.rollback()  # the record reloads below, as now stored
-    if shown_version is not None and record.version == shown_version + 1 and record.active is active:
+    changed_by = last_changed_by_now()
+    if is_own_retry(stored_version=record.version, shown_version=shown_version,
+                    changed_by_id=changed_by.id if changed_by else None, by_id=by_id,
+                    same_content=lambda: record.active is active):
         return Switch.ALREADY
     return Switch.STALE

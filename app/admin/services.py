@@ -224,7 +224,8 @@ def _conflict(form: ServiceForm, service: Service, changed_by=None):
 
 
 def _set_active(service: Service, active: bool):
-    outcome = set_active(service, active, request.form.get("version", type=parse_id))
+    outcome = set_active(service, active, request.form.get("version", type=parse_id), by_id=current_user.id,
+                         last_changed_by_now=lambda: last_changed_by(f"service:{service.id}", SERVICE_CHANGES))
     if outcome is Switch.STALE:
         flash("Someone else changed this service a moment ago, so nothing was changed. Check it and try again.", "info")
         return redirect(url_for("admin.service_edit", service_id=service.id)), 303

@@ -400,7 +400,9 @@ def _set_test_active(profile: PatientProfile, active: bool):
         flash("Choose a test.", "info")
         return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id))
     test = _own_test(profile, test_id)
-    outcome = set_active(test, active, request.form.get("test_version", type=parse_id))
+    outcome = set_active(test, active, request.form.get("test_version", type=parse_id), by_id=current_user.id,
+                         last_changed_by_now=lambda: last_changed_by(f"surveillance_test:{test.id}", TEST_CHANGES,
+                                                                     patient_id=profile.id))
     if outcome is Switch.STALE:
         flash(f"Someone else changed the {test.name} test a moment ago, so nothing was changed. Check the schedule and try again.", "info")
         return redirect(url_for("followup.nurse_follow_up", patient_id=profile.id)), 303

@@ -411,6 +411,28 @@ def test_stop_clicked_twice_stops_once_without_blaming_a_colleague(app, nurse, a
         assert not db.session.get(SurveillanceTest, test_id).active
 
 
+
+@pytest.mark.hazard("HAZ-005")
+def test_a_colleague_stopping_the_test_meanwhile_is_said_not_passed_off_as_her_click(app, nurse, actors, new_client):
+    from app.models import Role, User
+
+    nurse.post_form(test_url(actors), surveillance_data())
+    with app.app_context():
+        test_id = db.session.scalar(select(SurveillanceTest.id))
+        colleague = User(role=Role.NURSE, display_name="Nurse C", email="nurse.c@example.test", team_id=actors.team_a)
+        db.session.add(colleague)
+        db.session.commit()
+        colleague_id = colleague.id
+    other = new_client()
+    sign_in_as(other, colleague_id)
+    stop = {"action": "stop_test", "test_id": str(test_id), "test_version": "1"}
+    assert other.post_form(url(actors), stop).status_code == 303
+    hers = nurse.post_form(url(actors), stop, follow_redirects=True).get_data(as_text=True)
+    assert "Someone else changed the Mammogram test a moment ago, so nothing was changed" in hers
+    assert "Mammogram stopped." not in hers
+    assert [e.actor_id for e in audits(app, "followup.test_stop")] == [colleague_id]
+
+
 # ---------------------------------------------------------------- no free text in the audit log
 
 

@@ -9,9 +9,9 @@ from config import BASE_DIR
 
 from ..authz import current_patient, patient_required
 from ..extensions import db
-from ..forms import dial_digits
 from ..models import Role, User
 from . import bp
+from .urgent_line import urgent_line_of
 
 
 @bp.get("/")
@@ -86,14 +86,6 @@ def urgent_line():
     page then keeps its advice to call 111. Sent with no-store, like every dynamic response."""
     line = urgent_line_of(current_patient())
     return jsonify(line)
-
-
-def urgent_line_of(profile) -> dict:
-    team = profile.team
-    if team is None or not team.out_of_hours_phone:
-        return {"name": None, "phone": None, "dial": None}
-    phone = team.out_of_hours_phone
-    return {"name": team.out_of_hours_name or "Your 24-hour line", "phone": phone, "dial": dial_digits(phone)}
 
 
 @bp.get("/service-worker.js")

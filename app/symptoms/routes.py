@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from ..authz import current_patient, patient_required
-from ..main.routes import urgent_line_of
+from ..main.urgent_line import urgent_line_of
 from . import bp
 from . import rules
 

@@ -73,7 +73,7 @@ def test_the_phone_and_the_server_give_every_symptom_the_same_level(tmp_path):
     for key, table in tables.items():
         pathway = None if key == "None" else key
         expected = [python_level(pathway, *case) for case in table["cases"]]
-        disagree = [(case, js, py) for case, js, py in zip(table["cases"], answers[key], expected) if js != py]
+        disagree = [(case, js, py) for case, js, py in zip(table["cases"], answers[key], expected, strict=True) if js != py]
         assert disagree == [], key
     assert "emergency" in answers["None"] and "red_flag" in answers["colorectal"] and "watch" in answers["lung"]
 

@@ -11,8 +11,8 @@ from ..models import PatientProfile, Team, User
 from ..timeutil import london_today
 from .models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from .pathway_content import pathway_content
-from .routes import team_contact_lines
 from .schedule import add_months
+from .service import team_contact_lines
 
 
 def seed(team: Team, nurse: User, today: date | None = None) -> PatientProfile | None:

@@ -23,29 +23,17 @@ from ..models import PatientProfile
 from ..pathways import PATHWAYS
 from ..timeutil import long_date, london_today
 from ..versioning import Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active, shown_version
-from ..untrusted import id_or_none, parse_id
+from ..untrusted import parse_id
 from . import bp
 from .forms import GP_COPY_SENT_PHRASES, INTENT_LABELS, GpCopyForm, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
-from .pathway_content import PathwayContentError, pathway_content
-from .service import plan_of, tests_of
+from .service import content_for, plan_of, stored_profile_version, team_contact_lines, test_of, tests_of
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
 from .summaries import (SentBeforeWritten, SummaryChanged, current_summary, record_gp_copy, same_content, save_new_version,
                         summary_version, summary_versions)
 
 # What changes a surveillance test (the audit actions), for naming who changed it last.
 TEST_CHANGES = ("followup.test_add", "followup.test_update", "followup.test_stop", "followup.test_restart")
-
-
-# ---------------------------------------------------------------- queries
-
-
-def content_for(profile: PatientProfile):
-    """The pathway content for the person's tumour pathway, or None for an unknown pathway."""
-    try:
-        return pathway_content(profile.tumour_pathway)
-    except PathwayContentError:
-        return None
 
 
 # ---------------------------------------------------------------- template helpers
@@ -160,9 +148,8 @@ def _use_suggestion(profile: PatientProfile, plan: FollowUpPlan | None, form: Su
 
 
 def _own_test(profile: PatientProfile, test_id: int) -> SurveillanceTest:
-    # A tampered id the database cannot hold names no test: refused like someone else's.
-    test = db.session.get(SurveillanceTest, test_id) if id_or_none(test_id) is not None else None
-    if test is None or test.patient_id != profile.id:
+    test = test_of(profile, test_id)
+    if test is None:
         refuse("followup.access_refused", patient=profile, subject=f"surveillance_test:{test_id}")
     return test
 
@@ -182,9 +169,7 @@ def _follow_up_page(profile, plan, plan_form, conflict=None, form=None):
 
 def _test_page(profile, test_form, conflict=None, form=None):
     """Adding or changing one test (409 with `conflict`)."""
-    editing = db.session.get(SurveillanceTest, test_form.test_id.data) if test_form.test_id.data else None
-    if editing is not None and editing.patient_id != profile.id:
-        editing = None
+    editing = test_of(profile, test_form.test_id.data) if test_form.test_id.data else None
     context = dict(profile=profile, test_form=test_form, form=form, conflict=conflict,
                    content=content_for(profile), editing=editing, today=london_today())
     if conflict:
@@ -255,7 +240,7 @@ def _save_plan(profile: PatientProfile, plan: FollowUpPlan | None):
         fresh_plan = plan_of(profile)
         # Keep what they typed, but against the versions now stored, so saving again is a choice.
         form.plan_version.data = fresh_plan.version if fresh_plan else 0
-        form.profile_version.data = db.session.get(PatientProfile, profile.id).version
+        form.profile_version.data = stored_profile_version(profile)
         return _follow_up_page(profile, fresh_plan, form, conflict=message)
 
     shown = shown_version(form.plan_version) or 0
@@ -376,7 +361,7 @@ def _add_test(profile, form, values):
         return _add_again(profile, form, "This page was out of date, so the test has not been "
                           "added yet. Check it below, then select Add test again.")
     test = added[0] if added else (
-        db.session.get(SurveillanceTest, once.made["surveillance_test_id"]) if once.status is Once.ALREADY else None)
+        test_of(profile, once.made["surveillance_test_id"]) if once.status is Once.ALREADY else None)
     if test is None:
         # The same form used again for a different test (for example after going back a page).
         return _add_again(profile, form, "This form was already used to add a test, so this one "
@@ -516,19 +501,6 @@ def _summary_data(profile: PatientProfile, current: EndOfTreatmentSummary | None
         data["follow_up_plan"] = "\n".join(lines)
     data["contacts"] = "\n".join(team_contact_lines(profile))
     return data
-
-
-def team_contact_lines(profile: PatientProfile) -> list[str]:
-    """Who to contact, from the patient's record and their team's details, one per line."""
-    team = profile.team
-    lines = [", ".join(part for part in (f"Your cancer team: {team.name}", team.phone, team.hours) if part)]
-    if profile.key_worker:
-        lines.append(f"Your key worker: {profile.key_worker.display_name}")
-    if team.out_of_hours_phone:
-        lines.append(f"Out of hours: {team.out_of_hours_name or 'your 24-hour line'}, {team.out_of_hours_phone}")
-    if profile.gp_practice_name:
-        lines.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
-    return lines
 
 
 def _date_or_none(value) -> date | None:

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import PatientProfile
 from ..timeutil import london_today
+from ..untrusted import id_or_none
 from .models import FollowUpPlan, SurveillanceTest
+from .pathway_content import PathwayContent, PathwayContentError, pathway_content
 from .summaries import current_summary
 
 
@@ -22,6 +24,41 @@ def tests_of(profile: PatientProfile, active: bool = True) -> list[SurveillanceT
         .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(active))
         .order_by(SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTest.id)
     ))
+
+
+def test_of(profile: PatientProfile, test_id: int | None) -> SurveillanceTest | None:
+    """The person's own surveillance test with this id, or None: someone else's test, no test,
+    and an id the database cannot hold (a tampered form) are all no test of theirs."""
+    if id_or_none(test_id) is None:
+        return None
+    test = db.session.get(SurveillanceTest, test_id)
+    return test if test is not None and test.patient_id == profile.id else None
+
+
+def stored_profile_version(profile: PatientProfile) -> int:
+    """The person's details' version as stored now (after a rollback, for a conflict answer)."""
+    return db.session.get(PatientProfile, profile.id).version
+
+
+def content_for(profile: PatientProfile) -> PathwayContent | None:
+    """The pathway content for the person's tumour pathway, or None for an unknown pathway."""
+    try:
+        return pathway_content(profile.tumour_pathway)
+    except PathwayContentError:
+        return None
+
+
+def team_contact_lines(profile: PatientProfile) -> list[str]:
+    """Who to contact, from the patient's record and their team's details, one per line."""
+    team = profile.team
+    lines = [", ".join(part for part in (f"Your cancer team: {team.name}", team.phone, team.hours) if part)]
+    if profile.key_worker:
+        lines.append(f"Your key worker: {profile.key_worker.display_name}")
+    if team.out_of_hours_phone:
+        lines.append(f"Out of hours: {team.out_of_hours_name or 'your 24-hour line'}, {team.out_of_hours_phone}")
+    if profile.gp_practice_name:
+        lines.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
+    return lines
 
 
 def nurse_panel(profile: PatientProfile) -> dict:

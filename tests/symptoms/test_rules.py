@@ -297,3 +297,29 @@ def test_version_1_has_no_rules_and_still_loads():
 
     first = load_pathway_definition(bundled_definition_paths()[0])
     assert first.version == 1 and not first["breast"].has_rules
+
+
+@pytest.fixture
+def own_rules(monkeypatch):
+    """Breast tiredness with its own watch rules: red flag only after 42 days, never by severity,
+    and after 2 entries in 7 days."""
+    data = with_rules(pathways__breast__watch__0__watch_rules={
+        "persists_days": 42, "severe_raises": False, "repeats": 2, "repeats_within_days": 7})
+    definition = load_pathway_definition(data)
+    monkeypatch.setattr("app.symptoms.rules.bundled_definition", lambda: definition)
+    return definition
+
+
+@pytest.mark.parametrize(("symptom_id", "severity", "started", "earlier_logged", "expected"), [
+    ("tiredness", "severe", 0, (), Level.WATCH),
+    ("tiredness", "mild", 41, (), Level.WATCH),
+    ("tiredness", "mild", 42, (), Level.RED_FLAG),
+    ("tiredness", "mild", 0, (6,), Level.RED_FLAG),
+    ("tiredness", "mild", 0, (7,), Level.WATCH),
+    ("joint_aches", "severe", 0, (), Level.RED_FLAG),     # the pathway's rules still apply to the others
+    ("joint_aches", "mild", 21, (), Level.RED_FLAG),
+    ("joint_aches", "mild", 0, (6,), Level.WATCH),
+])
+def test_a_watch_symptoms_own_rules_replace_the_pathways(own_rules, symptom_id, severity, started, earlier_logged, expected):
+    history = [report(symptom_id, logged_days_ago=days) for days in earlier_logged]
+    assert level_of("breast", report(symptom_id, severity, started_days_ago=started), history).level == expected

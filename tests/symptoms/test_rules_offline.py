@@ -78,6 +78,20 @@ def test_the_phone_and_the_server_give_every_symptom_the_same_level(tmp_path):
     assert "emergency" in answers["None"] and "red_flag" in answers["colorectal"] and "watch" in answers["lung"]
 
 
+def test_the_phone_follows_a_watch_symptoms_own_rules_as_the_server_does(tmp_path, monkeypatch):
+    from app.followup.pathway_content import load_pathway_definition
+    from tests.symptoms.test_rules import with_rules
+
+    definition = load_pathway_definition(with_rules(
+        pathways__breast__watch__0__watch_rules={"persists_days": 42, "severe_raises": False}))
+    monkeypatch.setattr("app.symptoms.rules.bundled_definition", lambda: definition)
+    cases = [(s, severity, days) for s in ("tiredness", "joint_aches") for severity in SEVERITIES for days in (0, 21, 41, 42)]
+    levels = run_js(tmp_path, "return data.cases.map(([id, s, d]) => rules.levelOffline(data.rules, id, s, d))",
+                    rules=offline_rules("breast"), cases=cases)
+    assert levels == [python_level("breast", *case) for case in cases]
+    assert levels[:4] == ["watch", "watch", "watch", "red_flag"]
+
+
 @pytest.mark.hazard("HAZ-016")
 def test_offline_an_emergency_says_call_999_and_the_own_line_and_never_that_the_team_knows(tmp_path):
     rules = {**offline_rules("prostate"), "urgent_line": {"name": "Acute oncology", "phone": "020 7946 0999", "dial": "02079460999"}}

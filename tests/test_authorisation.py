@@ -124,6 +124,24 @@ class World:
             self.made[key] = test.id
         return self.made[key]
 
+    def test_result(self, profile_id: int) -> int:
+        """A result of a test in the patient's schedule, waiting for a nurse's review."""
+        key = ("test-result", profile_id)
+        if key not in self.made:
+            from datetime import date
+
+            from app.results.models import TestResult
+
+            patient = db.session.get(PatientProfile, profile_id)
+            nurse = next(u for u in patient.team.members if u.role is Role.NURSE)
+            result = TestResult(surveillance_test_id=self.surveillance_test(profile_id), patient_id=profile_id,
+                                value=5, unit="ng/mL", taken_on=date(2026, 1, 5), resulted_on=date(2026, 1, 8),
+                                abnormal=True, needs_review=True, recorded_by_id=nurse.id)
+            db.session.add(result)
+            db.session.commit()
+            self.made[key] = result.id
+        return self.made[key]
+
     def draft_hna(self, profile_id: int) -> int:
         """A Holistic Needs Assessment the patient has started and not sent (after a sent one)."""
         key = ("draft-hna", profile_id)
@@ -218,6 +236,10 @@ ARGUMENTS: dict[str, Argument] = {
         own=lambda w, who: w.surveillance_test(w.actors.profile_a),
         foreign=lambda w, who: w.surveillance_test(w.actors.profile_a2),
     ),
+    "result_id_in_team": Argument(
+        own=lambda w, who: w.test_result(w.actors.profile_a),
+        foreign=lambda w, who: w.test_result(w.actors.profile_a2),
+    ),
     "summary_version": Argument(
         # As with care plan versions: B's summary has a version A's has not.
         own=lambda w, who: w.summary_version(w.actors.profile_a),
@@ -255,6 +277,11 @@ CARRIED: list[Carried] = [
     Carried("followup.nurse_follow_up", "POST", "form", "test_id", "test_id", {"action": "stop_test"}),
     Carried("followup.nurse_follow_up", "POST", "form", "test_id", "test_id_in_team", {"action": "stop_test"}),
     Carried("followup.nurse_summary", "GET", "query", "version", "summary_version"),
+    Carried("results.nurse_record", "GET", "query", "test", "test_id"),
+    Carried("results.nurse_record", "GET", "query", "test", "test_id_in_team"),
+    Carried("results.nurse_record", "POST", "form", "result-test", "test_id", {"result-value": "1"}),
+    Carried("results.nurse_record", "POST", "form", "result-test", "test_id_in_team", {"result-value": "1"}),
+    Carried("results.nurse_results", "POST", "form", "result_id", "result_id_in_team"),
 ]
 
 # Numbers read from requests that name no record a person could be refused.

@@ -1,0 +1,176 @@
+"""Results for nurses (record a result, set a person's safe range, clear "needs review") and
+for patients (their own results, with the team's comment).
+
+Routes make no queries: records come from `service`, access from `app.authz`. Every view and
+change is audited; a 4xx page keeps everything typed.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..audit import audit
+from ..authz import patient_for_staff, refuse, staff_required
+from ..extensions import db
+from ..idempotency import new_form_token
+from ..models import PatientProfile
+from ..untrusted import id_or_none, parse_id
+from ..versioning import answer_conflict, shown_version
+from . import bp, service
+from .forms import ResultForm, RuleForm
+from .rules import number, parse_value, same_unit
+
+def _own_test(profile: PatientProfile, test_id):
+    # A tampered id the database cannot hold names no test: refused like someone else's.
+    test = service.own_test(profile, id_or_none(test_id))
+    if test is None:
+        refuse("results.access_refused", patient=profile, subject=f"surveillance_test:{test_id}"[:200])
+    return test
+
+
+def _results_url(profile: PatientProfile) -> str:
+    return url_for("results.nurse_results", patient_id=profile.id)
+
+
+# ---------------------------------------------------------------- nurse: a person's results
+
+
+@bp.route("/nurse/patients/<int:patient_id>/results", methods=["GET", "POST"])
+@staff_required
+def nurse_results(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    if request.method == "POST":
+        ids = [id_or_none(value) for value in request.form.getlist("result_id")]
+        flagged = {result.id for result in service.flagged_results(profile)}
+        for result_id in ids:
+            # Only this person's flagged results: any other id is refused like someone else's.
+            if result_id is None or (result_id not in flagged and not service.is_persons_result(profile, result_id)):
+                refuse("results.access_refused", patient=profile, subject=f"test_result:{result_id}")
+        cleared = service.clear_review(profile, [i for i in ids if i is not None], current_user)
+        db.session.commit()
+        if cleared:
+            flash(f"Review cleared for {profile.full_name}: {len(cleared)} result{'s' if len(cleared) != 1 else ''}.", "success")
+        else:
+            flash("Nothing to clear: these results were already reviewed.", "info")
+        return redirect(_results_url(profile))
+    audit("results.view", patient=profile)
+    db.session.commit()
+    return render_template("results/nurse_results.html", profile=profile, panels=service.nurse_panels(profile),
+                           flagged=service.flagged_results(profile), number=number)
+
+
+def _result_form(profile: PatientProfile, formdata=None) -> ResultForm:
+    tests = service.active_tests(profile)
+    if formdata is not None:
+        form = ResultForm(formdata=formdata, prefix="result")
+    else:
+        chosen = request.args.get("test", type=parse_id)
+        data = {"add_token": new_form_token()}
+        if chosen is not None:
+            test = _own_test(profile, chosen)
+            rule = service.rule_of(test)
+            data.update(test=str(test.id), unit=rule.unit if rule else "")
+        form = ResultForm(formdata=None, data=data, prefix="result")
+    form.test.choices = [("", "Choose a test")] + [(str(t.id), t.name) for t in tests]
+    return form
+
+
+def _record_page(profile, form, conflict=None, status=200):
+    page = render_template("results/nurse_record.html", profile=profile, result_form=form,
+                           form=form if form.errors else None, conflict=conflict)
+    return page, status
+
+
+@bp.route("/nurse/patients/<int:patient_id>/results/record", methods=["GET", "POST"])
+@staff_required
+def nurse_record(patient_id: int):
+    profile = patient_for_staff(patient_id)
+    if request.method == "GET":
+        form = _result_form(profile)
+        audit("results.view", patient=profile)
+        db.session.commit()
+        return _record_page(profile, form)
+    form = _result_form(profile, request.form)
+    test_id = (form.test.data or "").strip()
+    test = _own_test(profile, test_id) if test_id else None
+    valid = form.validate()
+    rule = service.rule_of(test) if test is not None else None
+    if valid and rule is not None and not same_unit(form.unit.data, rule.unit):
+        form.unit.errors = [f"Unit must be {rule.unit}, the unit of {profile.given_name}'s safe range for {test.name}. "
+                            "Convert the result, or change the safe range first"]
+        valid = False
+    if not valid:
+        return _record_page(profile, form)
+    entry = service.ResultEntry(
+        value=parse_value(form.value.data), unit=form.unit.data.strip(), taken_on=form.taken_on.data,
+        resulted_on=form.resulted_on.data, comment=(form.comment.data or "").strip() or None,
+    )
+    try:
+        result = service.record_result(profile, test, entry, current_user._get_current_object(), form.add_token.data)
+    except service.FormAlreadyUsed as exc:
+        form.add_token.data = new_form_token()  # recording it now is a fresh, deliberate choice
+        return _record_page(profile, form, conflict=exc.message, status=409)
+    db.session.commit()
+    if result.abnormal:
+        flash(f"{test.name} result recorded. It is outside {profile.given_name}'s safe range "
+              f"({result.review_reason}): a red flag is on the team's queue and {profile.given_name} is marked "
+              "as needing review.", "warning")
+    elif result.needs_review:
+        flash(f"{test.name} result recorded. There is no safe range set for this test, so it needs your review.", "warning")
+    else:
+        flash(f"{test.name} result recorded: within {profile.given_name}'s safe range.", "success")
+    return redirect(_results_url(profile))
+
+
+# ---------------------------------------------------------------- nurse: a person's safe range
+
+
+def _rule_form(rule, formdata=None) -> RuleForm:
+    if formdata is not None:
+        return RuleForm(formdata=formdata, prefix="rule")
+    data = {"rule_version": rule.version if rule else 0}
+    if rule is not None:
+        data.update(unit=rule.unit, upper_limit=_shown(rule.upper_limit), rise_amount=_shown(rule.rise_amount),
+                    rise_months=str(rule.rise_months) if rule.rise_months else "")
+    return RuleForm(formdata=None, data=data, prefix="rule")
+
+
+def _shown(value) -> str:
+    return number(value) if value is not None else ""
+
+
+def _rule_page(profile, test, form, conflict=None, status=200):
+    context = dict(profile=profile, test=test, rule_form=form, form=form if form.errors else None,
+                   conflict=conflict, rule=service.rule_of(test))
+    if conflict:
+        return answer_conflict("results/nurse_rule.html", **context)
+    return render_template("results/nurse_rule.html", **context), status
+
+
+@bp.route("/nurse/patients/<int:patient_id>/results/tests/<int:test_id>/safe-range", methods=["GET", "POST"])
+@staff_required
+def nurse_rule(patient_id: int, test_id: int):
+    profile = patient_for_staff(patient_id)
+    test = _own_test(profile, test_id)
+    if request.method == "GET":
+        audit("results.view", patient=profile, subject=f"surveillance_test:{test.id}")
+        db.session.commit()
+        return _rule_page(profile, test, _rule_form(service.rule_of(test)))
+    form = _rule_form(None, request.form)
+    if not form.validate():
+        return _rule_page(profile, test, form)
+    entry = service.RuleEntry(
+        unit=form.unit.data.strip(),
+        upper_limit=parse_value(form.upper_limit.data) if (form.upper_limit.data or "").strip() else None,
+        rise_amount=parse_value(form.rise_amount.data) if (form.rise_amount.data or "").strip() else None,
+        rise_months=int(form.rise_months.data) if (form.rise_months.data or "").strip() else None,
+    )
+    try:
+        service.save_rule(profile, test, entry, shown_version(form.rule_version), current_user._get_current_object())
+    except service.RuleConflict as exc:
+        # What she typed stays; the stored version goes into the form, so saving again is a choice.
+        form.rule_version.data = exc.rule.version if exc.rule else 0
+        return _rule_page(profile, test, form, conflict=exc.message)
+    db.session.commit()
+    flash(f"Safe range for {test.name} saved. It judges results recorded from now on.", "success")
+    return redirect(_results_url(profile))

@@ -1,0 +1,290 @@
+"""Results: recording them, judging them by the person's safe range, raising a red flag for the
+team, the "needs review" flag and clearing it. Routes call these; they make no queries.
+
+Recording is idempotent per rendered form (`idempotency.add_once`: its one-time token is stored
+in the same transaction as the result), and a safe range is versioned
+(`app/versioning.py`): a colleague's change is a conflict, never silently overwritten.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import versioning
+from ..audit import audit
+from ..extensions import db
+from ..followup.models import SurveillanceTest
+from ..idempotency import Once, add_once
+from ..models import PatientProfile, User
+from ..timeutil import utcnow
+from ..triage.models import ItemStatus, QueueItem
+from ..triage.queue import ItemKind
+from ..triage.service import raise_item
+from .models import ResultRule, TestResult
+from .rules import Reading, SafeRange, Verdict, assess, number
+
+# What changes a safe range (the audit action), for naming who changed it last.
+RULE_CHANGES = ("results.rule_save",)
+# Queue items raised by results start with this; a person's open one takes later abnormal
+# results too, so a series of high values is one item to act on, not a stack.
+SOURCE_PREFIX = "result:"
+
+
+class ResultsError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RuleConflict(ResultsError):
+    def __init__(self, message: str, rule: ResultRule | None) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class FormAlreadyUsed(ResultsError):
+    """The rendered form's one-time token was used for a different result."""
+
+
+@dataclass(frozen=True)
+class ResultEntry:
+    value: Decimal
+    unit: str
+    taken_on: date
+    resulted_on: date
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    unit: str
+    upper_limit: Decimal | None
+    rise_amount: Decimal | None
+    rise_months: int | None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def own_test(profile: PatientProfile, test_id: int | None) -> SurveillanceTest | None:
+    """The person's surveillance test `test_id`, or None if it is not theirs (or not a test)."""
+    test = db.session.get(SurveillanceTest, test_id) if test_id is not None else None
+    return test if test is not None and test.patient_id == profile.id else None
+
+
+def active_tests(profile: PatientProfile) -> list[SurveillanceTest]:
+    return list(db.session.scalars(
+        select(SurveillanceTest)
+        .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(True))
+        .order_by(SurveillanceTest.name, SurveillanceTest.id)
+    ))
+
+
+def rule_of(test: SurveillanceTest) -> ResultRule | None:
+    return db.session.scalar(select(ResultRule).where(ResultRule.surveillance_test_id == test.id))
+
+
+def safe_range(rule: ResultRule | None) -> SafeRange | None:
+    if rule is None:
+        return None
+    return SafeRange(unit=rule.unit, upper_limit=rule.upper_limit, rise_amount=rule.rise_amount,
+                     rise_months=rule.rise_months)
+
+
+def results_of(test: SurveillanceTest) -> list[TestResult]:
+    """The test's results, oldest first (its series)."""
+    return list(db.session.scalars(
+        select(TestResult).where(TestResult.surveillance_test_id == test.id)
+        .order_by(TestResult.taken_on, TestResult.id)
+    ))
+
+
+def flagged_results(profile: PatientProfile) -> list[TestResult]:
+    """Results waiting for a nurse's review, oldest first."""
+    return list(db.session.scalars(
+        select(TestResult).where(TestResult.patient_id == profile.id, TestResult.needs_review.is_(True))
+        .order_by(TestResult.taken_on, TestResult.id)
+    ))
+
+
+def is_persons_result(profile: PatientProfile, result_id: int) -> bool:
+    result = db.session.get(TestResult, result_id)
+    return result is not None and result.patient_id == profile.id
+
+
+def needs_review(profile: PatientProfile) -> bool:
+    return db.session.scalar(
+        select(TestResult.id).where(TestResult.patient_id == profile.id, TestResult.needs_review.is_(True)).limit(1)
+    ) is not None
+
+
+@dataclass
+class TestPanel:
+    test: SurveillanceTest
+    rule: ResultRule | None
+    results: list[TestResult]  # oldest first
+
+
+def nurse_panels(profile: PatientProfile) -> list[TestPanel]:
+    """Every test of the person's (stopped ones too, if they have results), with its safe range
+    and results."""
+    tests = db.session.scalars(
+        select(SurveillanceTest).where(SurveillanceTest.patient_id == profile.id)
+        .order_by(SurveillanceTest.active.desc(), SurveillanceTest.name, SurveillanceTest.id)
+    ).all()
+    panels = [TestPanel(test, rule_of(test), results_of(test)) for test in tests]
+    return [p for p in panels if p.test.active or p.results]
+
+
+# ---------------------------------------------------------------- recording a result
+
+
+def judge(test: SurveillanceTest, entry: ResultEntry, rule: ResultRule | None) -> Verdict:
+    earlier = [Reading(r.value, r.taken_on) for r in results_of(test)]
+    return assess(safe_range(rule), Reading(entry.value, entry.taken_on), earlier)
+
+
+def record_result(profile: PatientProfile, test: SurveillanceTest, entry: ResultEntry, by: User,
+                  token: str | None, source: str = "nurse") -> TestResult:
+    """Store the result once per rendered form (`token`, through `idempotency.add_once`), judged
+    by the person's safe range; outside it, raise a red-flag item for the team (or add to the
+    person's open one). The same form sent twice returns the result already stored. Flushes; the
+    caller commits."""
+    made: list[tuple[TestResult, ResultRule | None, Verdict]] = []
+
+    def make() -> dict:
+        rule = rule_of(test)
+        verdict = judge(test, entry, rule)
+        result = TestResult(
+            surveillance_test_id=test.id, patient_id=profile.id, value=entry.value, unit=entry.unit.strip(),
+            taken_on=entry.taken_on, resulted_on=entry.resulted_on, comment=entry.comment,
+            abnormal=verdict.abnormal, needs_review=verdict.needs_review,
+            review_reason="; ".join(verdict.reasons)[:300] or None, source=source, recorded_by_id=by.id,
+        )
+        db.session.add(result)
+        db.session.flush()
+        made.append((result, rule, verdict))
+        return {"test_result_id": result.id}
+
+    once = add_once(by.id, "results.record", token, {"patient": profile.id, "test": test.id, **entry.__dict__}, make)
+    if once.status is Once.OUT_OF_DATE:
+        raise FormAlreadyUsed("This page was out of date, so the result has not been recorded yet. "
+                              "Check it below, then select Record result again.")
+    if once.status is Once.TOKEN_USED:
+        raise FormAlreadyUsed("This form was already used to record a result, so this one has not been "
+                              "recorded yet. Check the results, then record it again if it is a different one.")
+    if once.status is Once.ALREADY:
+        return db.session.get(TestResult, once.made["test_result_id"])
+    result, rule, verdict = made[0]
+    # Ids and the verdict only: values and comments are clinical detail kept in the record.
+    audit("results.record", patient=profile, subject=f"test_result:{result.id}", actor=by,
+          surveillance_test=test.id, abnormal=verdict.abnormal, judged=verdict.judged, source=source,
+          rule_version=rule.version if rule else None)
+    if verdict.abnormal:
+        raise_red_flag(profile, test, result, by)
+    return result
+
+
+def open_results_item(profile: PatientProfile) -> QueueItem | None:
+    return db.session.scalar(
+        select(QueueItem).where(
+            QueueItem.patient_id == profile.id, QueueItem.status == ItemStatus.OPEN,
+            QueueItem.source_key.startswith(SOURCE_PREFIX, autoescape=True),
+        ).order_by(QueueItem.id).limit(1)
+    )
+
+
+def raise_red_flag(profile: PatientProfile, test: SurveillanceTest, result: TestResult, by: User) -> QueueItem:
+    """A red-flag item for the team, at the top of its queue. While one raised by a result is
+    open, later abnormal results join it (they are all on the person's results page, flagged)."""
+    item = open_results_item(profile)
+    if item is not None:
+        audit("results.red_flag_merged", patient=profile, subject=f"queue-item:{item.id}", actor=by,
+              test_result=result.id)
+        return item
+    reason = (f"{test.name} result outside the person's safe range: {number(result.value)} {result.unit} "
+              f"taken {result.taken_on.day} {result.taken_on:%B %Y} ({result.review_reason})")
+    return raise_item(profile, ItemKind.RED_FLAG, reason, f"{SOURCE_PREFIX}{result.id}")
+
+
+def clear_review(profile: PatientProfile, result_ids: list[int], by: User) -> list[TestResult]:
+    """Clear the flag on the results the nurse's page showed (`result_ids`, all the person's);
+    a result flagged after her page was shown stays flagged. Returns those cleared now."""
+    wanted = set(result_ids)
+    results = [r for r in flagged_results(profile) if r.id in wanted]
+    now = utcnow()
+    for result in results:
+        result.needs_review, result.cleared_at, result.cleared_by_id = False, now, by.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Cleared by a colleague a moment ago: it is cleared, which is what she asked for.
+        db.session.rollback()
+        return []
+    for result in results:
+        audit("results.review_clear", patient=profile, subject=f"test_result:{result.id}", actor=by)
+    return results
+
+
+# ---------------------------------------------------------------- the safe range
+
+
+def _rule_values(entry: RuleEntry) -> dict:
+    return {"unit": entry.unit.strip(), "upper_limit": entry.upper_limit, "rise_amount": entry.rise_amount,
+            "rise_months": entry.rise_months}
+
+
+def _same(rule: ResultRule, values: dict) -> bool:
+    return all(getattr(rule, name) == value for name, value in values.items())
+
+
+def save_rule(profile: PatientProfile, test: SurveillanceTest, entry: RuleEntry, shown: int | None,
+              by: User) -> ResultRule:
+    """Set the person's safe range for `test`, if the version her page showed (0: none yet) is
+    the one stored. Her own save arriving twice is answered as saved; anything else that moved
+    on is a RuleConflict naming who changed it. Flushes; the caller commits."""
+    rule = rule_of(test)
+    values = _rule_values(entry)
+    stored = rule.version if rule else 0
+    if shown != stored:
+        changed_by = versioning.last_changed_by(f"result_rule:{rule.id}", RULE_CHANGES, patient_id=profile.id) if rule else None
+        if rule is not None and versioning.is_own_retry(
+            stored_version=rule.version, shown_version=shown, changed_by_id=changed_by.id if changed_by else None,
+            by_id=by.id, same_content=lambda: _same(rule, values),
+        ):
+            return rule
+        raise RuleConflict(versioning.conflict_message(
+            changed_by, f"the safe range for {test.name}",
+            "The range below is the one stored now. Save again if your changes are still right."), rule)
+    if rule is None:
+        rule = ResultRule(surveillance_test_id=test.id, patient_id=profile.id, updated_by_id=by.id, **values)
+        db.session.add(rule)
+        changed = sorted(name for name, value in values.items() if value is not None)
+    else:
+        changed = sorted(name for name, value in values.items() if getattr(rule, name) != value)
+        for name, value in values.items():
+            setattr(rule, name, value)
+        rule.updated_by_id = by.id
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise RuleConflict(versioning.conflict_message(
+            None, f"the safe range for {test.name}", "Save again if your changes are still right."),
+            rule_of(test)) from None
+    # The new range's numbers are the rule itself, not free text about the person: kept, so the
+    # log shows which range judged which result.
+    audit("results.rule_save", patient=profile, subject=f"result_rule:{rule.id}", actor=by, version=rule.version,
+          fields=changed, unit=rule.unit, upper_limit=_text(rule.upper_limit), rise_amount=_text(rule.rise_amount),
+          rise_months=rule.rise_months)
+    return rule
+
+
+def _text(value: Decimal | None) -> str | None:
+    return number(value) if value is not None else None

@@ -20,6 +20,8 @@ from tests.followup.test_follow_up import plan_data, surveillance_data
 from tests.followup.test_summaries import gp_copy_data, summary_data
 from tests.helpers import sign_in_as
 from tests.nurse.test_edit_patient import form_for
+from tests.results.helpers import flagged_result, make_psa
+from tests.results.test_nurse_results import result_data
 from tests.nurse.test_patients import VALID as NEW_PATIENT
 from tests.triage.helpers import item
 
@@ -64,6 +66,17 @@ def _summary_to_send(client, actors) -> dict:
     return gp_copy_data()
 
 
+def _psa(app, actors) -> int:
+    with app.app_context():
+        return make_psa(actors.profile_a, actors.nurse_a).id
+
+
+def _flagged(app, actors) -> dict:
+    with app.app_context():
+        test = make_psa(actors.profile_a, actors.nurse_a)
+        return {"result_id": str(flagged_result(test, actors.nurse_a).id)}
+
+
 def _form_as_shown(client, path: str) -> dict:
     """Every input the page's form would send back unchanged (hidden ones too)."""
     body = client.get(path).get_data(as_text=True)
@@ -91,6 +104,12 @@ SUCCESSES = {
     "followup.nurse_follow_up": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/follow-up", plan_data())),
     "followup.nurse_test": ("nurse", lambda app, a, c: (
         f"/nurse/patients/{a.profile_a}/follow-up/test", surveillance_data())),
+    "results.nurse_record": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/results/record", result_data(_psa(app, a)))),
+    "results.nurse_rule": ("nurse", lambda app, a, c: (
+        f"/nurse/patients/{a.profile_a}/results/tests/{_psa(app, a)}/safe-range",
+        {"rule-rule_version": "1", "rule-unit": "ng/mL", "rule-upper_limit": "3.5"})),
+    "results.nurse_results": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/results", _flagged(app, a))),
     "followup.edit_summary": ("nurse", lambda app, a, c: (
         f"/nurse/patients/{a.profile_a}/treatment-summary/edit", summary_data())),
     "followup.record_summary_gp_copy": ("nurse", lambda app, a, c: (

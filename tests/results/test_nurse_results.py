@@ -18,6 +18,7 @@ from app.timeutil import london_today
 from app.triage.models import ItemStatus, QueueItem
 from app.triage.queue import ItemKind
 from tests.helpers import page
+from tests.results.helpers import make_psa
 
 TODAY = london_today()
 
@@ -26,16 +27,9 @@ TODAY = london_today()
 def psa(app, actors):
     """Patient A's PSA test, self-managed, with a safe range: above 4, or a rise of 0.75 in 6 months."""
     with app.app_context():
-        test = SurveillanceTest(patient_id=actors.profile_a, name="PSA blood test", interval_months=6,
-                                next_due=TODAY + timedelta(days=30))
-        db.session.add(test)
         db.session.add(FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
                                     open_access_until=TODAY + timedelta(days=900), updated_by_id=actors.nurse_a))
-        db.session.flush()
-        db.session.add(ResultRule(surveillance_test_id=test.id, patient_id=actors.profile_a, unit="ng/mL",
-                                  upper_limit=4, rise_amount="0.75", rise_months=6, updated_by_id=actors.nurse_a))
-        db.session.commit()
-        return test.id
+        return make_psa(actors.profile_a, actors.nurse_a).id
 
 
 def result_data(test_id, value="2.1", unit="ng/mL", taken=TODAY - timedelta(days=5), resulted=TODAY - timedelta(days=2),

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import errors
 from ..audit import audit
 from ..authz import own_credential
 from ..extensions import db, limiter
@@ -53,7 +54,8 @@ def home_for(user: User) -> str:
 
 
 def json_error(message: str, status: int = 400):
-    return jsonify(error=message), status
+    """A passkey step's refusal in the app's one JSON error shape (app.errors.json_error)."""
+    return errors.json_error(status, detail=message)
 
 
 # ---------------------------------------------------------------- sign in

@@ -68,8 +68,7 @@ function authenticationJSON (credential) {
 const CANCELLED = 'Passkey set-up or sign-in was cancelled or timed out. Try again.'
 const SOMETHING_WRONG = 'Something went wrong. Try again.'
 
-// Our own JSON errors are {error: message}; the app's error pages send {error: title, detail:
-// what to do}, and an expired session sends {error: 'session_expired', detail: ...}.
+// Every JSON error is {error: code, detail: a sentence for the person} (app/errors.py).
 function messageFrom (data) {
   return (data && (data.detail || data.error)) || SOMETHING_WRONG
 }

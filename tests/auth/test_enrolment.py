@@ -228,7 +228,7 @@ def test_a_tampered_registration_is_refused_and_the_invitation_still_works(app, 
     response = client.post_json("/enrol/passkey/verify", tamper(options(client, "/enrol/passkey/options")))
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": NOT_SET_UP}
+    assert response.get_json()["detail"] == NOT_SET_UP
     assert credentials_of(app, actors.patient_a) == []
     assert not is_signed_in(client)
     assert ("passkey.add", "failure", actors.patient_a) in audit_trail(app, "passkey")
@@ -274,7 +274,7 @@ def test_when_two_requests_race_to_finish_enrolment_only_one_wins(app, client, a
     response = client.post_json("/enrol/passkey/verify", FakeAuthenticator().register(registration))
 
     assert response.status_code == 409
-    assert response.get_json() == {"error": "That invitation has already been used. Ask your nurse for a new one"}
+    assert response.get_json()["detail"] == "That invitation has already been used. Ask your nurse for a new one"
     assert credentials_of(app, actors.nurse_a) == []
     assert not is_signed_in(client)
 

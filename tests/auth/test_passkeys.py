@@ -85,7 +85,7 @@ def test_a_closed_account_cannot_sign_in_with_a_passkey(app, ann, phone, new_cli
     response = sign_in_with_passkey(browser, phone)
 
     assert response.status_code == 403
-    assert response.get_json() == {"error": "This account has been closed. Contact your team."}
+    assert response.get_json()["detail"] == "This account has been closed. Contact your team."
     assert not is_signed_in(browser)
     assert ("signin.passkey", "failure", ann) in audit_trail(app, "signin")
 
@@ -172,7 +172,7 @@ def test_a_passkey_can_be_removed_when_another_remains_and_then_no_longer_signs_
     assert [c.name for c in credentials_of(app, ann)] == ["Laptop"]
     refused = sign_in_with_passkey(new_client(), phone)
     assert refused.status_code == 400
-    assert refused.get_json() == {"error": NOT_RECOGNISED}
+    assert refused.get_json()["detail"] == NOT_RECOGNISED
 
 
 def test_the_only_way_in_cannot_be_removed(app, client, ann):
@@ -253,7 +253,7 @@ def test_a_counter_that_does_not_move_forward_is_refused_and_not_stored(app, act
     response = sign_in_with_passkey(browser, key, counter=sent)
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": NOT_SIGNED_IN}
+    assert response.get_json()["detail"] == NOT_SIGNED_IN
     assert not is_signed_in(browser)
     assert credentials_of(app, actors.patient_a)[0].sign_count == 10
     assert audit_trail(app, "signin")[-1] == ("signin.passkey", "failure", None)
@@ -284,7 +284,7 @@ def test_a_challenge_works_only_once(ann, phone, new_client):
     replay = browser.post_json(VERIFY, signed)
 
     assert replay.status_code == 400
-    assert replay.get_json() == {"error": "That took too long or the page was opened twice. Try again."}
+    assert replay.get_json()["detail"] == "That took too long or the page was opened twice. Try again."
 
 
 @pytest.mark.parametrize("synced", [True, False], ids=["synced passkey", "counting passkey"])
@@ -342,7 +342,7 @@ def test_a_sign_in_challenge_expires(app, ann, phone, new_client, monkeypatch, w
     assert response.status_code == (200 if works else 400)
     assert is_signed_in(browser) is works
     if not works:
-        assert response.get_json() == {"error": "That took too long. Try again."}
+        assert response.get_json()["detail"] == "That took too long. Try again."
 
 
 def test_a_registration_challenge_expires(app, actors, client, monkeypatch):
@@ -356,7 +356,7 @@ def test_a_registration_challenge_expires(app, actors, client, monkeypatch):
     response = client.post_json("/enrol/passkey/verify", FakeAuthenticator().register(registration))
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": "That took too long. Try again."}
+    assert response.get_json()["detail"] == "That took too long. Try again."
     assert credentials_of(app, actors.nurse_a) == []
 
 
@@ -406,7 +406,7 @@ def test_a_tampered_sign_in_is_refused_with_a_clear_message(app, ann, phone, new
     response = browser.post_json(VERIFY, body)
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": message}
+    assert response.get_json()["detail"] == message
     assert not is_signed_in(browser)
     assert audit_trail(app, "signin") == [("signin.passkey", "failure", None)]
 
@@ -435,7 +435,7 @@ def test_garbage_sent_to_a_verify_endpoint_gets_a_json_400_not_a_500(app, actors
     response = post_raw(browser, url, body)
 
     assert response.status_code == 400
-    assert response.get_json()["error"] in (UNREADABLE, "We could not set up that passkey. Try again.")
+    assert response.get_json()["detail"] in (UNREADABLE, "We could not set up that passkey. Try again.")
     assert not is_signed_in(browser)
 
 
@@ -443,7 +443,7 @@ def test_a_verify_without_asking_for_options_first_is_refused(new_client):
     response = new_client().post_json(VERIFY, {"id": "x"})
 
     assert response.status_code == 400
-    assert response.get_json() == {"error": "That took too long or the page was opened twice. Try again."}
+    assert response.get_json()["detail"] == "That took too long or the page was opened twice. Try again."
 
 
 def test_sign_in_endpoints_need_the_csrf_token(new_client):

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit import audit
-from ..authz import patient_for_staff, refuse, staff_required
+from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..idempotency import new_form_token
 from ..models import PatientProfile
@@ -174,3 +174,16 @@ def nurse_rule(patient_id: int, test_id: int):
     db.session.commit()
     flash(f"Safe range for {test.name} saved. It judges results recorded from now on.", "success")
     return redirect(_results_url(profile))
+
+
+# ---------------------------------------------------------------- patient: my results
+
+
+@bp.get("/my-care/results")
+@patient_required
+def patient_results():
+    profile = current_patient()
+    audit("results.view", patient=profile)
+    db.session.commit()
+    return render_template("results/patient_results.html", profile=profile, panels=service.patient_panels(profile),
+                           number=number)

@@ -25,6 +25,7 @@ from ..timeutil import utcnow
 from ..triage.models import ItemStatus, QueueItem
 from ..triage.queue import ItemKind
 from ..triage.service import raise_item
+from .chart import Chart, series_chart
 from .models import ResultRule, TestResult
 from .rules import Reading, SafeRange, Verdict, assess, number
 
@@ -139,6 +140,27 @@ def nurse_panels(profile: PatientProfile) -> list[TestPanel]:
     ).all()
     panels = [TestPanel(test, rule_of(test), results_of(test)) for test in tests]
     return [p for p in panels if p.test.active or p.results]
+
+
+@dataclass
+class PatientPanel:
+    test: SurveillanceTest
+    results: list[TestResult]  # newest first, as the table lists them
+    chart: Chart | None        # the same results as a line, oldest first
+
+
+def patient_panels(profile: PatientProfile) -> list[PatientPanel]:
+    """What the patient sees: each of their tests that has results, with the team's comments and
+    a chart of the series. Only results the team has recorded exist, so nothing unreviewed by a
+    person is ever shown as a bare number from a machine."""
+    panels = []
+    for panel in nurse_panels(profile):
+        if not panel.results:
+            continue
+        limit = panel.rule.upper_limit if panel.rule else None
+        chart = series_chart([(r.taken_on, r.value, r.needs_review) for r in panel.results], limit=limit)
+        panels.append(PatientPanel(panel.test, list(reversed(panel.results)), chart))
+    return panels
 
 
 # ---------------------------------------------------------------- recording a result

@@ -11,7 +11,11 @@ from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..models import Role, User
 from . import bp
+from .patient_nav import patient_nav_items
 from .urgent_line import urgent_line_of
+
+# The patient's menu in the header (templates/base.html), built from app/main/patient_nav.py.
+bp.add_app_template_global(patient_nav_items)
 
 
 @bp.get("/")

@@ -1,0 +1,43 @@
+"""The patient's menu, in one place: every page a patient reaches from the header, in order.
+
+A new patient page is added here the day it lands (tests/test_patient_nav.py fails until it is,
+or until it is listed there as reached from another page). Entries name endpoints, never paths,
+so a moved URL cannot leave a dead link in the menu.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    endpoint: str
+    text: str
+    # Home's URL starts every patient path, so it is current only on itself.
+    exact: bool = False
+
+
+PATIENT_NAV: tuple[NavEntry, ...] = (
+    NavEntry("main.patient_home", "Home", exact=True),
+    NavEntry("careplan.patient_plan", "My plan"),
+    NavEntry("followup.patient_follow_up", "Follow-up"),
+    NavEntry("followup.patient_summary", "Treatment summary"),
+    NavEntry("main.contacts", "Contacts"),
+    NavEntry("auth.passkey_list", "Account"),
+)
+
+
+def is_current(href: str, path: str, exact: bool) -> bool:
+    """The menu entry for `href` is the page at `path` or one of the pages below it."""
+    return path == href or (not exact and path.startswith(href.rstrip("/") + "/"))
+
+
+def patient_nav_items(path: str) -> list[dict]:
+    """The menu as the design system's header navigation items, the page at `path` current."""
+    items = []
+    for entry in PATIENT_NAV:
+        href = url_for(entry.endpoint)
+        items.append({"href": href, "text": entry.text, "current": is_current(href, path, entry.exact)})
+    return items

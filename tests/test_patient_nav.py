@@ -1,0 +1,93 @@
+"""The patient's menu (app/main/patient_nav.py): it reaches every patient page, lists only pages
+that exist, and marks the page the person is on."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import url_for
+
+from app.main.patient_nav import PATIENT_NAV, is_current
+from app.models import Role
+
+# Patient pages deliberately left out of the menu, each with where the person reaches it from.
+# A new patient page fails test_every_patient_page_is_in_the_menu until it is in PATIENT_NAV or here.
+REACHED_FROM_ELSEWHERE = {
+    "hna.start": "the needs assessment card on the home page (the assessment is offered, not browsed to)",
+    "hna.check": "a step of the needs assessment, after its questions",
+}
+
+
+@pytest.mark.parametrize("href, path, exact, current", [
+    ("/my-care", "/my-care", True, True),
+    # Home's URL starts every patient path: only the home page itself is Home.
+    ("/my-care", "/my-care/plan", True, False),
+    ("/my-care/plan", "/my-care/plan", False, True),
+    ("/my-care/plan", "/my-care/plan/print", False, True),
+    # A page whose path only begins with the same letters is another page.
+    ("/my-care/plan", "/my-care/planned", False, False),
+    ("/my-care/plan", "/my-care/follow-up", False, False),
+    ("/account/passkeys", "/account/passkeys/3/rename", False, True),
+])
+def test_a_menu_entry_is_current_on_its_page_and_the_pages_below_it(href, path, exact, current):
+    assert is_current(href, path, exact) is current
+
+
+def _patient_pages(app) -> set[str]:
+    """Endpoints a patient opens as a page: GET, no identifier in the URL, patients only."""
+    found = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if "GET" in rule.methods and not rule.arguments and getattr(view, "allowed_roles", None) == frozenset({Role.PATIENT}):
+            found.add(rule.endpoint)
+    return found
+
+
+def test_every_patient_page_is_in_the_menu(app, patient):
+    in_menu = {entry.endpoint for entry in PATIENT_NAV}
+    missing = []
+    for endpoint in sorted(_patient_pages(app) - in_menu - set(REACHED_FROM_ELSEWHERE)):
+        with app.test_request_context():
+            url = url_for(endpoint)
+        response = patient.get(url)
+        # JSON for scripts (the 24-hour line, symptom rules) is not a page to go to.
+        if response.status_code == 200 and response.mimetype == "text/html":
+            missing.append(f"{endpoint} ({url})")
+    assert not missing, "Patient pages missing from app/main/patient_nav.py PATIENT_NAV: " + ", ".join(missing)
+
+
+def test_every_menu_entry_opens_for_the_patient_and_is_marked_current_there(patient):
+    for entry in PATIENT_NAV:
+        response = patient.get(url_for_entry(patient, entry.endpoint))
+        assert response.status_code == 200, entry.endpoint
+        menu = _menu(response.get_data(as_text=True))
+        assert [text for _href, text, _current in menu] == [e.text for e in PATIENT_NAV]
+        assert [text for _href, text, current in menu if current] == [entry.text], entry.endpoint
+
+
+def test_the_exemptions_name_patient_pages_that_exist(app):
+    # A page renamed or removed leaves no stale excuse behind.
+    assert set(REACHED_FROM_ELSEWHERE) <= _patient_pages(app)
+
+
+def test_staff_do_not_get_the_patient_menu(nurse):
+    raw = nurse.get("/nurse/queue").get_data(as_text=True)
+    assert "/my-care/plan" not in raw and "Queue" in raw
+
+
+def url_for_entry(client, endpoint: str) -> str:
+    with client.application.test_request_context():
+        return url_for(endpoint)
+
+
+NAV_ITEM = re.compile(r'<li class="nhsuk-header__navigation-item( nhsuk-header__navigation-item--current)?"\s*>(.*?)</li>', re.S)
+LINK = re.compile(r'href="([^"]+)"[^>]*>\s*(?:<strong[^>]*>)?([^<]+)')
+
+
+def _menu(raw: str) -> list[tuple[str, str, bool]]:
+    """(href, text, current) of each header menu entry, in order."""
+    found = []
+    for current, inner in NAV_ITEM.findall(raw):
+        href, text = LINK.search(inner).groups()
+        found.append((href, text.strip(), bool(current)))
+    return found

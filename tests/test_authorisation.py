@@ -166,6 +166,21 @@ class World:
             self.made[key] = hna.id
         return self.made[key]
 
+    def symptom_entry(self, profile_id: int) -> int:
+        """A symptom the patient logged (a watch symptom, so it raises no queue item)."""
+        key = ("symptom-entry", profile_id)
+        if key not in self.made:
+            from datetime import date
+
+            from app.symptoms import service
+            from app.symptoms.service import SymptomDetails
+
+            entry = service.log_symptom(db.session.get(PatientProfile, profile_id), SymptomDetails(
+                "tiredness", None, "mild", date.today(), False, None))
+            db.session.commit()
+            self.made[key] = entry.id
+        return self.made[key]
+
     def queue_item(self, profile_id: int) -> int:
         """An open item in the patient's team queue."""
         key = ("queue-item", profile_id)
@@ -222,6 +237,10 @@ ARGUMENTS: dict[str, Argument] = {
         foreign=lambda w, who: w.queue_item(w.actors.profile_b),
     ),
 
+    "entry_id": Argument(
+        own=lambda w, who: w.symptom_entry(w.actors.profile_a),
+        foreign=lambda w, who: w.symptom_entry(w.actors.profile_b),
+    ),
     "test_id": Argument(
         own=lambda w, who: w.surveillance_test(w.actors.profile_a),
         foreign=lambda w, who: w.surveillance_test(w.actors.profile_b),

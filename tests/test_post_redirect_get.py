@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 
 from app.extensions import db
-from app.models import User
+from app.models import PatientProfile, User
+from app.symptoms.service import SymptomDetails, log_symptom
 from app.triage import service as triage
 from tests.admin.test_questionnaires import next_version
 from tests.admin.test_services import VALID as SERVICE
@@ -19,6 +21,7 @@ from tests.careplan.test_routes import plan_form
 from tests.followup.test_follow_up import plan_data, surveillance_data
 from tests.followup.test_summaries import gp_copy_data, summary_data
 from tests.helpers import sign_in_as
+from tests.symptoms.helpers import symptom_form
 from tests.nurse.test_edit_patient import form_for
 from tests.results.helpers import flagged_result, make_psa
 from tests.results.test_nurse_results import result_data
@@ -59,6 +62,14 @@ def _queue_item(app, actors, claimed=False) -> int:
 def _service(app) -> int:
     with app.app_context():
         return make_service("Riverside Psychology Service").id
+
+
+def _symptom(app, actors) -> int:
+    with app.app_context():
+        entry = log_symptom(db.session.get(PatientProfile, actors.profile_a), SymptomDetails(
+            "tiredness", None, "mild", date.today(), False, None))
+        db.session.commit()
+        return entry.id
 
 
 def _summary_to_send(client, actors) -> dict:
@@ -129,6 +140,10 @@ SUCCESSES = {
     "admin.questionnaires": ("admin", lambda app, a, c: (
         "/admin/questionnaires", {"definition": json.dumps(next_version(app))})),
     "hna.begin": ("patient", lambda app, a, c: ("/hna/start", {})),
+    "symptoms.new": ("patient", lambda app, a, c: ("/my-care/symptoms/new", _form_as_shown(c, "/my-care/symptoms/new") | symptom_form())),
+    "symptoms.edit": ("patient", lambda app, a, c: (
+        f"/my-care/symptoms/{_symptom(app, a)}/edit", symptom_form(symptom="joint_aches") | {"version": "1"})),
+    "symptoms.remove": ("patient", lambda app, a, c: (f"/my-care/symptoms/{_symptom(app, a)}/remove", {})),
     "auth.sign_out": ("patient", lambda app, a, c: ("/sign-out", {})),
     "auth.sign_out_everywhere": ("patient", lambda app, a, c: ("/sign-out-everywhere", {})),
 }

@@ -1,12 +1,169 @@
-"""The symptoms area's pages and JSON."""
+"""The person's symptom log (on a phone): log a symptom, read what to do, correct or remove it;
+and the rules kept on the phone for when there is no connection.
+
+Every page is the signed-in patient's own (`current_patient`; someone else's entry is 404,
+audited) and shows the urgent-help partial. The instruction to call after an emergency is
+never held back: not by a rate limit, nor by a form token that was already used.
+"""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from ..authz import current_patient, patient_required
+from ..audit import audit
+from ..authz import current_patient, patient_required, refuse
+from ..extensions import db
+from ..idempotency import Once, add_once, new_form_token
 from ..main.urgent_line import urgent_line_of
-from . import bp
-from . import rules
+from ..timeutil import utcnow
+from ..versioning import shown_version
+from . import bp, rules, service
+from .forms import SymptomForm
+from .rules import Level
+
+
+def _form(profile, **kwargs) -> SymptomForm:
+    form = SymptomForm(**kwargs)
+    form.set_choices(service.choices(profile))
+    return form
+
+
+def _own(profile, entry_id: int):
+    entry = service.own_entry(profile, entry_id)
+    if entry is None:
+        refuse("symptoms.access_refused", patient=profile, subject=f"symptom-entry:{entry_id}")
+    return entry
+
+
+def _emergency_of(profile, form: SymptomForm) -> dict | None:
+    """The emergency instruction for a chosen emergency symptom, shown even when the entry was
+    not saved (the page was out of date): calling must never wait for the form."""
+    chosen = form.symptom.data
+    for choice in rules.symptom_choices(service.pathway_of(profile)):
+        if choice.id == chosen and choice.level is Level.EMERGENCY:
+            return {"symptoms": [choice.text], "advice": rules.rules_content(service.pathway_of(profile)).emergency_advice,
+                    "seen": None}
+    return None
+
+
+@bp.get("/my-care/symptoms")
+@patient_required
+def history():
+    profile = current_patient()
+    entries = service.history(profile)
+    audit("symptoms.view", patient=profile, subject=f"patient:{profile.id}")
+    db.session.commit()
+    return render_template("symptoms/history.html", profile=profile, entries=entries)
+
+
+@bp.route("/my-care/symptoms/new", methods=["GET", "POST"])
+@patient_required
+def new():
+    profile = current_patient()
+    if request.method != "POST":
+        form = _form(profile, formdata=None)
+        form.form_token.data = new_form_token()
+        return render_template("symptoms/form.html", form=form, entry=None)
+    form = _form(profile)
+    if not form.validate():
+        return render_template("symptoms/form.html", form=form, entry=None, emergency=_emergency_of(profile, form))
+    details = form.details()
+    made = []
+
+    def make() -> dict:
+        entry = service.log_symptom(profile, details)
+        made.append(entry)
+        return {"symptom_entry_id": entry.id}
+
+    content = {"patient": profile.id, **details.__dict__}
+    once = add_once(current_user.id, "symptoms.log", form.form_token.data, content, make)
+    if once.status in (Once.OUT_OF_DATE, Once.TOKEN_USED):
+        form.form_token.data = new_form_token()
+        message = ("This page was out of date, so your symptom has not been sent yet. Check it below, then "
+                   "select Send again." if once.status is Once.OUT_OF_DATE else
+                   "This form was already used to send a symptom, so this one has not been sent yet. Check it "
+                   "below, then select Send again if you want to send it as well.")
+        return render_template("symptoms/form.html", form=form, entry=None, conflict=message,
+                               emergency=_emergency_of(profile, form))
+    entry_id = once.made["symptom_entry_id"]
+    if once.status is Once.MADE:
+        entry = made[0]
+        audit("symptoms.log", patient=profile, subject=f"symptom-entry:{entry.id}", level=entry.level,
+              rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id)
+        db.session.commit()
+    return redirect(url_for("symptoms.logged", entry_id=entry_id))
+
+
+@bp.get("/my-care/symptoms/<int:entry_id>")
+@patient_required
+def logged(entry_id: int):
+    """What to do now about an entry: call now, contact the team today (or when they will see
+    it), or keep an eye on it."""
+    profile = current_patient()
+    entry = service.logged_entry(profile, entry_id)
+    if entry is None:
+        refuse("symptoms.access_refused", patient=profile, subject=f"symptom-entry:{entry_id}")
+    level = Level(entry.level)
+    outcome = service.outcome_for(profile, level, entry.updated_at or entry.logged_at)
+    emergency = ({"symptoms": [entry.symptom_text], "advice": outcome.advice, "seen": None}
+                 if level is Level.EMERGENCY else None)
+    audit("symptoms.view_entry", patient=profile, subject=f"symptom-entry:{entry.id}")
+    db.session.commit()
+    return render_template("symptoms/logged.html", profile=profile, entry=entry, outcome=outcome,
+                           emergency=emergency, Level=Level)
+
+
+@bp.route("/my-care/symptoms/<int:entry_id>/edit", methods=["GET", "POST"])
+@patient_required
+def edit(entry_id: int):
+    profile = current_patient()
+    entry = _own(profile, entry_id)
+    if request.method != "POST":
+        form = _form(profile, formdata=None)
+        form.fill_from(entry)
+        return render_template("symptoms/form.html", form=form, entry=entry)
+    form = _form(profile)
+    if not form.validate():
+        return render_template("symptoms/form.html", form=form, entry=entry, emergency=_emergency_of(profile, form))
+    details = form.details()
+    shown = shown_version(form.version)
+    if service.same_details(entry, details):
+        # Nothing changed, or this very correction sent again: nothing to save.
+        return redirect(url_for("symptoms.logged", entry_id=entry.id))
+    try:
+        service.correct(profile, entry, shown, details, utcnow())
+    except service.EntryChanged:
+        db.session.rollback()
+        audit("symptoms.correct_conflict", patient=profile, subject=f"symptom-entry:{entry_id}", outcome="conflict")
+        db.session.commit()
+        entry = _own(profile, entry_id)
+        form.version.data = entry.version
+        return render_template("symptoms/form.html", form=form, entry=entry, emergency=_emergency_of(profile, form),
+                               conflict="This symptom was changed on another screen while you were correcting it, "
+                                        "so your correction has not been saved. Check it below, then select Save again."), 409
+    audit("symptoms.correct", patient=profile, subject=f"symptom-entry:{entry.id}", level=entry.level,
+          rule=entry.rule, version=entry.version, queue_item=entry.queue_item_id)
+    db.session.commit()
+    return redirect(url_for("symptoms.logged", entry_id=entry.id))
+
+
+@bp.route("/my-care/symptoms/<int:entry_id>/remove", methods=["GET", "POST"])
+@patient_required
+def remove(entry_id: int):
+    profile = current_patient()
+    entry = service.logged_entry(profile, entry_id)
+    if entry is None:
+        refuse("symptoms.access_refused", patient=profile, subject=f"symptom-entry:{entry_id}")
+    if request.method != "POST":
+        if entry.removed_at is not None:
+            return redirect(url_for("symptoms.history"))
+        return render_template("symptoms/remove.html", entry=entry)
+    # A second tap, or a retry, finds it already removed and says the same.
+    if service.remove(entry, utcnow()):
+        audit("symptoms.remove", patient=profile, subject=f"symptom-entry:{entry.id}", queue_item=entry.queue_item_id)
+        db.session.commit()
+    flash("Symptom removed from your log. Your care team can still see what you sent them.", "success")
+    return redirect(url_for("symptoms.history"))
 
 
 @bp.get("/my-care/symptom-rules")

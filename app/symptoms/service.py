@@ -1,0 +1,297 @@
+"""The symptom log's rules of the house: logging, correcting and removing entries, what the
+person is told, and what goes to the team's queue. Routes make no queries; this module does.
+
+What goes to the team:
+- an emergency or a red flag raises a queue item at the top of the queue (an emergency item for
+  an emergency), saying what the person reported in their own words;
+- while the person has an open symptom item, later emergencies and red flags MERGE into it (an
+  emergency makes it an emergency item) instead of stacking up beside it;
+- a correction or a removal never closes or downgrades an item: the team is told of the change
+  on the open item, and a correction that is still urgent is sent again if the item was closed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..hna.reply_time import when_team_sees_it
+from ..models import PatientProfile
+from ..timeutil import clock_time, london_today, long_date, utcnow
+from ..triage import service as triage
+from ..triage.models import ItemStatus, QueueItem
+from ..triage.queue import ItemKind
+from ..triage.working_days import response_deadline
+from . import rules
+from .models import SymptomEntry, SymptomEntryVersion
+from .rules import Level
+
+SOMETHING_ELSE = "something_else"
+# Every queue item raised from the symptom log has a source key starting with this.
+SOURCE_PREFIX = "symptoms:"
+URGENT = (Level.EMERGENCY, Level.RED_FLAG)
+QUEUE_KIND = {Level.EMERGENCY: ItemKind.EMERGENCY, Level.RED_FLAG: ItemKind.RED_FLAG}
+MAX_REASON = 300
+
+
+@dataclass(frozen=True)
+class SymptomDetails:
+    """What the person told us, as the form checked it."""
+
+    symptom_id: str | None  # None: something else, in `own_words`
+    own_words: str | None
+    severity: str
+    started_on: date
+    new_or_worse: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the person is told once an entry is logged or corrected."""
+
+    level: Level
+    advice: str
+    # For a red flag: whether the team sees it today, and the sentence saying when they will.
+    seen_today: bool = False
+    seen: str | None = None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def pathway_of(profile: PatientProfile) -> str | None:
+    return profile.tumour_pathway
+
+
+def choices(profile: PatientProfile) -> list[tuple[str, str]]:
+    """(value, words) the person picks from: their pathway's symptoms, then something else."""
+    picks = [(c.id, c.text) for c in rules.symptom_choices(pathway_of(profile))]
+    return picks + [(SOMETHING_ELSE, rules.something_else_text())]
+
+
+def symptom_text(profile: PatientProfile, symptom_id: str | None) -> str:
+    if symptom_id is None:
+        return rules.something_else_text()
+    return dict(choices(profile))[symptom_id]
+
+
+def history(profile: PatientProfile) -> list[SymptomEntry]:
+    """The person's current entries, newest first."""
+    return list(db.session.scalars(
+        select(SymptomEntry)
+        .where(SymptomEntry.patient_id == profile.id, SymptomEntry.removed_at.is_(None))
+        .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
+    ))
+
+
+def own_entry(profile: PatientProfile, entry_id: int) -> SymptomEntry | None:
+    """The person's own current entry, or None (someone else's, removed, or none)."""
+    entry = db.session.get(SymptomEntry, entry_id)
+    if entry is None or entry.patient_id != profile.id or entry.removed_at is not None:
+        return None
+    return entry
+
+
+def logged_entry(profile: PatientProfile, entry_id: int) -> SymptomEntry | None:
+    """The person's own entry, removed or not: the page saying what to do after logging it."""
+    entry = db.session.get(SymptomEntry, entry_id)
+    return entry if entry is not None and entry.patient_id == profile.id else None
+
+
+def _report(entry: SymptomEntry) -> rules.Report:
+    return rules.Report(entry.symptom_id, entry.severity, entry.started_on, entry.logged_on, entry.new_or_worse)
+
+
+def _assess(profile: PatientProfile, entry: SymptomEntry, today: date) -> rules.Assessment:
+    # No autoflush: a correction being made must be written once, as one new version.
+    with db.session.no_autoflush:
+        others = [e for e in history(profile) if e.id != entry.id]
+    return rules.assess(pathway_of(profile), _report(entry), [_report(e) for e in others], today)
+
+
+# ---------------------------------------------------------------- what the person is told
+
+
+def outcome_for(profile: PatientProfile, level: Level, now: datetime) -> Outcome:
+    """The advice for `level`; for a red flag sent `now`, when the team will see it, by the
+    queue's own working-day rules (never "today" when it cannot be)."""
+    content = rules.rules_content(pathway_of(profile))
+    level = Level(level)
+    if level is Level.EMERGENCY:
+        return Outcome(level, content.emergency_advice)
+    if level is Level.RED_FLAG:
+        days = triage.target_working_days(profile.team, ItemKind.RED_FLAG)
+        due = response_deadline(now, days)
+        seen_today = days == 0 and london_today(due) == london_today(now)
+        return Outcome(level, content.red_flag_advice or content.emergency_advice, seen_today,
+                       when_team_sees_it(now, due, days, now))
+    return Outcome(level, content.watch_advice)
+
+
+# ---------------------------------------------------------------- the team's queue
+
+
+def _describe(entry: SymptomEntry) -> str:
+    """What the person reported, in their words, for the queue item."""
+    what = f'"{entry.own_words}"' if entry.symptom_id is None else entry.symptom_text
+    parts = [entry.severity, f"since {long_date(entry.started_on)}"]
+    if entry.new_or_worse:
+        parts.append("new or getting worse")
+    text = f"{what} ({', '.join(parts)})"
+    if entry.note:
+        text += f': "{entry.note}"'
+    return text
+
+
+def _open_symptom_item(profile: PatientProfile) -> QueueItem | None:
+    return db.session.scalar(
+        select(QueueItem)
+        .where(QueueItem.patient_id == profile.id, QueueItem.status == ItemStatus.OPEN,
+               QueueItem.source_key.startswith(SOURCE_PREFIX))
+        .order_by(QueueItem.id)
+        .limit(1)
+    )
+
+
+def _item_reason(item_kind: ItemKind, entries: list[SymptomEntry], changes: list[str]) -> str:
+    """Most urgent first; the same symptom logged again is named once, with how many times (its
+    newest words), so a repeat never pushes another symptom out of the item."""
+    newest_first = sorted(entries, key=lambda e: (-rules.level_rank(Level(e.level)), -(e.entry_id if isinstance(e, SymptomEntryVersion) else e.id)))
+    groups: dict[tuple, list] = {}
+    for entry in newest_first:
+        groups.setdefault((entry.symptom_id, entry.own_words if entry.symptom_id is None else None), []).append(entry)
+    described = [_describe(same[0]) + (f", logged {len(same)} times" if len(same) > 1 else "") for same in groups.values()]
+    head = ("Possible emergency (told to call 999 or the 24-hour line): " if item_kind is ItemKind.EMERGENCY
+            else "Red flag symptom: ")
+    text = head + "; ".join(described) + "".join(changes)
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _as_sent(entry: SymptomEntry):
+    """The entry as the team first had it (its first urgent wording): corrections are added after
+    it, never in its place."""
+    for version in reversed(entry.earlier_versions):  # oldest first
+        if Level(version.level) in URGENT:
+            return version
+    return entry
+
+
+def _refresh_reason(item: QueueItem, change: str | None = None) -> None:
+    """The item's words: each linked entry as it was sent, then every change since (kept from
+    the item's words as they were, after " | ")."""
+    entries = list(db.session.scalars(select(SymptomEntry).where(SymptomEntry.queue_item_id == item.id)))
+    changes = item.reason.split(" | ", 1)[1] if " | " in item.reason else ""
+    if change:
+        changes = f"{changes}; {change}" if changes else change
+    sent = [_as_sent(e) for e in entries]
+    urgent = [e for e in sent if Level(e.level) in URGENT] or sent
+    item.reason = _item_reason(item.kind, urgent, [f" | {changes}"] if changes else [])
+
+
+def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime) -> QueueItem:
+    """Raise the entry's emergency or red flag, or merge it into the person's open symptom item."""
+    level = Level(entry.level)
+    item = _open_symptom_item(profile)
+    if item is None:
+        item = triage.raise_item(profile, QUEUE_KIND[level], _describe(entry),
+                                 f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}", received_at=now)
+    elif level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
+        item.kind = ItemKind.EMERGENCY  # the same rank: both are at the top, never waiting
+    entry.queue_item_id = item.id
+    db.session.flush()
+    _refresh_reason(item)
+    return item
+
+
+def _tell_team_of_change(entry: SymptomEntry, change: str) -> None:
+    """A correction or removal the team must see on the item it raised, which stays as it is."""
+    item = db.session.get(QueueItem, entry.queue_item_id) if entry.queue_item_id else None
+    if item is not None and item.status is ItemStatus.OPEN:
+        _refresh_reason(item, change)
+
+
+# ---------------------------------------------------------------- changing the log
+
+
+def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime | None = None) -> SymptomEntry:
+    """A new entry, assessed by the rules, sent to the team when urgent. Flushes; the caller commits."""
+    now = now or utcnow()
+    entry = SymptomEntry(patient_id=profile.id, logged_at=now, logged_on=london_today(now), version=1)
+    _apply(profile, entry, details)
+    assessment = _assess(profile, entry, london_today(now))
+    entry.level, entry.rule, entry.rules_version = assessment.level.value, assessment.rule, rules.rules_version()
+    db.session.add(entry)
+    db.session.flush()
+    if assessment.level in URGENT:
+        send_to_team(profile, entry, now)
+    return entry
+
+
+def _apply(profile: PatientProfile, entry: SymptomEntry, details: SymptomDetails) -> None:
+    entry.symptom_id = details.symptom_id
+    entry.symptom_text = symptom_text(profile, details.symptom_id)
+    entry.own_words = details.own_words if details.symptom_id is None else None
+    entry.severity = details.severity
+    entry.started_on = details.started_on
+    entry.new_or_worse = details.new_or_worse
+    entry.note = details.note or None
+
+
+def same_details(entry: SymptomEntry, details: SymptomDetails) -> bool:
+    own_words = details.own_words if details.symptom_id is None else None
+    return (entry.symptom_id, entry.own_words, entry.severity, entry.started_on, entry.new_or_worse, entry.note) == (
+        details.symptom_id, own_words, details.severity, details.started_on, details.new_or_worse, details.note or None)
+
+
+class EntryChanged(Exception):
+    """The entry was corrected elsewhere since the page was shown. Nothing was saved."""
+
+
+def correct(profile: PatientProfile, entry: SymptomEntry, shown_version: int | None, details: SymptomDetails,
+            now: datetime | None = None) -> SymptomEntry:
+    """Correct an entry: the wording the team may have read is kept as a version; the level may
+    rise (sent to the team) but an item it raised is never closed or made less urgent. Raises
+    EntryChanged when `shown_version` is not the entry's version. Flushes; the caller commits."""
+    now = now or utcnow()
+    if shown_version != entry.version:
+        raise EntryChanged()
+    db.session.add(SymptomEntryVersion(
+        entry=entry, version=entry.version, symptom_id=entry.symptom_id, symptom_text=entry.symptom_text,
+        own_words=entry.own_words, severity=entry.severity, started_on=entry.started_on,
+        new_or_worse=entry.new_or_worse, note=entry.note, level=entry.level,
+        saved_at=entry.updated_at or entry.logged_at, replaced_at=now,
+    ))
+    before = Level(entry.level)
+    _apply(profile, entry, details)
+    assessment = _assess(profile, entry, london_today(now))
+    entry.updated_at = now
+    entry.version += 1
+    entry.level, entry.rule, entry.rules_version = assessment.level.value, assessment.rule, rules.rules_version()
+    db.session.flush()
+    if assessment.level in URGENT:
+        item = db.session.get(QueueItem, entry.queue_item_id) if entry.queue_item_id else None
+        if item is None or item.status is not ItemStatus.OPEN:
+            send_to_team(profile, entry, now)
+        else:
+            if assessment.level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
+                item.kind = ItemKind.EMERGENCY
+            _tell_team_of_change(entry, f"corrected by the patient at {clock_time(now)} on {long_date(now)}: "
+                                        f"now {_describe(entry)}")
+    elif before in URGENT:
+        _tell_team_of_change(entry, f"corrected by the patient at {clock_time(now)} on {long_date(now)}: "
+                                    f"now {_describe(entry)}, a watch symptom (this item stays for you to close)")
+    return entry
+
+
+def remove(entry: SymptomEntry, now: datetime | None = None) -> bool:
+    """Remove an entry from the person's log (kept for the team). False when already removed."""
+    now = now or utcnow()
+    if entry.removed_at is not None:
+        return False
+    entry.removed_at = now
+    db.session.flush()
+    _tell_team_of_change(entry, f"the patient removed an entry at {clock_time(now)} on {long_date(now)}")
+    return True

@@ -1,0 +1,205 @@
+"""The symptom log's pages: logging, what the person is told, correcting and removing, and what
+the team's queue gets."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.idempotency import IdempotencyRecord
+from app.models import AuditEvent, PatientProfile
+from app.symptoms.models import SymptomEntry, SymptomEntryVersion
+from app.triage.models import ItemStatus, QueueItem
+from app.triage.queue import ItemKind
+from tests.helpers import page
+
+from .helpers import clock, form_token, log, symptom_form  # noqa: F401  (clock is a fixture)
+
+# A Monday in London (GMT in December): before the 15:00 cut-off.
+MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
+
+
+def entries(app) -> list[SymptomEntry]:
+    with app.app_context():
+        return list(db.session.scalars(select(SymptomEntry).order_by(SymptomEntry.id)))
+
+
+def queue(app) -> list[QueueItem]:
+    with app.app_context():
+        return list(db.session.scalars(select(QueueItem).order_by(QueueItem.id)))
+
+
+@pytest.fixture
+def team_phones(app, actors):
+    with app.app_context():
+        team = db.session.get(PatientProfile, actors.profile_a).team
+        team.phone, team.out_of_hours_phone, team.out_of_hours_name = "020 7946 0000", "020 7946 0999", "Acute oncology line"
+        db.session.commit()
+
+
+def test_a_watch_symptom_is_logged_with_advice_and_not_sent_to_the_queue(app, patient, clock):
+    clock(MONDAY_MORNING)
+    response = log(patient, symptom="tiredness", severity="mild", started=date(2026, 12, 5), note="Since Saturday")
+    assert response.status_code == 303
+    shown = page(patient.get(response.headers["Location"]))
+    assert "Your symptom is logged" in shown and "If you need help urgently" in shown
+    assert queue(app) == []
+    (entry,) = entries(app)
+    assert (entry.level, entry.symptom_text, entry.note) == ("watch", "Tiredness", "Since Saturday")
+    history = page(patient.get("/my-care/symptoms"))
+    assert "Tiredness" in history and "Since Saturday" in history
+
+
+def test_the_pathway_list_and_something_else_are_offered_with_plain_severities(patient):
+    shown = page(patient.get("/my-care/symptoms/new"))
+    assert "A new lump in your breast" in shown and "Something else" in shown
+    assert "Mild: You notice it, but it does not stop you doing your usual things." in shown
+    assert "If you need help urgently" in shown
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_red_flag_goes_to_the_top_of_the_queue_in_the_persons_words(app, patient, team_phones, clock):
+    clock(MONDAY_MORNING)
+    response = log(patient, symptom="something_else", own_words="A lump under my arm", severity="severe",
+                   new_or_worse="yes", note="It hurts when I lift")
+    shown = page(patient.get(response.headers["Location"]))
+    assert "Contact your care team today" in shown and "020 7946 0000" in shown
+    (item,) = queue(app)
+    assert item.kind is ItemKind.RED_FLAG and item.rank == 0
+    assert '"A lump under my arm" (severe' in item.reason and "new or getting worse" in item.reason
+    assert "It hurts when I lift" in item.reason
+    assert entries(app)[0].queue_item_id == item.id
+
+
+@pytest.mark.hazard("HAZ-016")
+def test_an_emergency_shows_the_call_now_instruction_and_an_emergency_item(app, patient, team_phones, clock):
+    clock(MONDAY_MORNING)
+    response = log(patient, symptom="possible_sepsis", severity="moderate")
+    html = patient.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Call now: this could be an emergency" in html
+    assert 'href="tel:999"' in html and 'href="tel:02079460999"' in html
+    # The instruction comes before anything else on the page.
+    assert html.index("Call now: this could be an emergency") < html.index("<h1")
+    (item,) = queue(app)
+    assert item.kind is ItemKind.EMERGENCY and item.rank == 0
+
+
+@pytest.mark.hazard("HAZ-016")
+def test_repeated_urgent_symptoms_merge_into_the_open_item_and_are_never_held_back(app, patient, clock):
+    clock(MONDAY_MORNING)
+    log(patient, symptom="new_lump", severity="mild")
+    for _ in range(3):
+        response = log(patient, symptom="possible_sepsis", severity="severe")
+        assert "Call now: this could be an emergency" in page(patient.get(response.headers["Location"]))
+    (item,) = queue(app)
+    assert item.kind is ItemKind.EMERGENCY
+    assert "A new lump" in item.reason and "A high temperature" in item.reason
+    assert len(entries(app)) == 4
+
+
+def test_a_double_tap_logs_once(app, patient, clock):
+    clock(MONDAY_MORNING)
+    token = form_token(patient)
+    first = log(patient, symptom="new_lump", form_token=token)
+    again = log(patient, symptom="new_lump", form_token=token)
+    assert first.headers["Location"] == again.headers["Location"]
+    assert len(entries(app)) == 1 and len(queue(app)) == 1
+
+
+def test_a_used_form_sent_with_another_symptom_is_not_logged_and_keeps_what_was_typed(app, patient, clock):
+    clock(MONDAY_MORNING)
+    token = form_token(patient)
+    log(patient, symptom="tiredness", form_token=token)
+    response = log(patient, symptom="possible_sepsis", note="Shivering", form_token=token)
+    shown = page(response)
+    assert "already used to send a symptom" in shown and "Shivering" in shown
+    # Calling never waits for the form.
+    assert "Call now: this could be an emergency" in shown
+    assert len(entries(app)) == 1
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"symptom": ""}, "Select the symptom, or something else"),
+    ({"symptom": "not_a_symptom"}, "Not a valid choice"),
+    ({"symptom": "something_else", "own_words": ""}, "Tell us about the symptom in your own words"),
+    ({"severity": "unbearable"}, "Not a valid choice"),
+    ({"started": date(2026, 12, 8)}, "The date it started must be today or in the past"),
+    ({"new_or_worse": ""}, "Select yes if it is new or getting worse"),
+])
+def test_mistakes_are_shown_and_keep_what_was_typed(app, patient, clock, fields, message):
+    clock(MONDAY_MORNING)
+    response = log(patient, note="My own note", **fields)
+    shown = page(response)
+    assert response.status_code == 200 and "There is a problem" in shown
+    assert message in shown and "My own note" in shown
+    assert entries(app) == []
+
+
+def correct(client, entry_id: int, version: int, **fields):
+    return client.post_form(f"/my-care/symptoms/{entry_id}/edit", {**symptom_form(**fields), "version": str(version)})
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_correction_keeps_what_the_team_saw_and_never_downgrades_or_closes_its_item(app, patient, clock):
+    clock(MONDAY_MORNING)
+    log(patient, symptom="new_lump", severity="moderate")
+    entry = entries(app)[0]
+    response = correct(patient, entry.id, entry.version, symptom="tiredness", severity="mild")
+    assert response.status_code == 303
+    (corrected,) = entries(app)
+    assert corrected.level == "watch" and corrected.version == 2
+    with app.app_context():
+        (earlier,) = db.session.scalars(select(SymptomEntryVersion)).all()
+        assert (earlier.symptom_id, earlier.severity, earlier.level) == ("new_lump", "moderate", "red_flag")
+    (item,) = queue(app)
+    assert item.status is ItemStatus.OPEN and item.kind is ItemKind.RED_FLAG
+    assert "A new lump" in item.reason and "corrected by the patient" in item.reason
+
+
+def test_a_correction_that_makes_it_urgent_sends_it_to_the_team(app, patient, clock):
+    clock(MONDAY_MORNING)
+    log(patient, symptom="tiredness")
+    entry = entries(app)[0]
+    correct(patient, entry.id, entry.version, symptom="confusion_or_seizure")
+    (item,) = queue(app)
+    assert item.kind is ItemKind.EMERGENCY and "New confusion" in item.reason
+
+
+def test_a_correction_from_an_out_of_date_page_is_refused_and_keeps_what_was_typed(app, patient, clock):
+    clock(MONDAY_MORNING)
+    log(patient, symptom="tiredness")
+    entry = entries(app)[0]
+    correct(patient, entry.id, entry.version, symptom="joint_aches")
+    response = correct(patient, entry.id, entry.version, symptom="scar_discomfort", note="Typed on the old page")
+    assert response.status_code == 409
+    assert "Typed on the old page" in page(response)
+    assert entries(app)[0].symptom_id == "joint_aches"
+
+
+def test_removing_an_entry_keeps_it_for_the_team_and_a_second_tap_changes_nothing(app, patient, clock):
+    clock(MONDAY_MORNING)
+    log(patient, symptom="new_lump")
+    entry = entries(app)[0]
+    for _ in range(2):
+        assert patient.post_form(f"/my-care/symptoms/{entry.id}/remove").status_code == 303
+    assert "A new lump" not in page(patient.get("/my-care/symptoms")).split("What you have logged")[-1]
+    (item,) = queue(app)
+    assert item.status is ItemStatus.OPEN and "the patient removed an entry" in item.reason
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "symptoms.remove")) == 1
+
+
+def test_someone_elses_entry_is_not_found(app, patient, new_client, actors, clock):
+    from tests.helpers import sign_in_as
+
+    clock(MONDAY_MORNING)
+    other = new_client()
+    sign_in_as(other, actors.patient_a2)
+    log(other, symptom="tiredness")
+    entry = entries(app)[0]
+    for url in (f"/my-care/symptoms/{entry.id}", f"/my-care/symptoms/{entry.id}/edit", f"/my-care/symptoms/{entry.id}/remove"):
+        assert patient.get(url).status_code == 404
+    assert correct(patient, entry.id, 1, symptom="new_lump").status_code == 404
+    assert entries(app)[0].symptom_id == "tiredness" and queue(app) == []

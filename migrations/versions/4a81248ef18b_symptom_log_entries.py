@@ -4,7 +4,7 @@ A correction keeps what the team may already have read (symptom_entry_versions);
 names the queue item it raised or was merged into.
 
 Revision ID: 4a81248ef18b
-Revises: e5a7b9c1d3f2
+Revises: 716c04502439
 Create Date: 2026-12-06 16:01:00.832327
 
 """
@@ -16,7 +16,7 @@ import app.timeutil  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '4a81248ef18b'
-down_revision = 'e5a7b9c1d3f2'
+down_revision = '716c04502439'
 branch_labels = None
 depends_on = None
 

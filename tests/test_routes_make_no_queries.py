@@ -11,7 +11,6 @@ import pytest
 APP = Path(__file__).resolve().parent.parent / "app"
 
 # Routes modules already in this shape. Add an area here once its queries have moved.
-<<<<<<< HEAD
 CLEAN_ROUTES = ["careplan/routes.py", "followup/routes.py", "results/routes.py", "symptoms/routes.py"]
 
 # What reads the database: the session's readers and SQLAlchemy's statement builders.

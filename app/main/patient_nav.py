@@ -24,6 +24,7 @@ PATIENT_NAV: tuple[NavEntry, ...] = (
     NavEntry("careplan.patient_plan", "My plan"),
     NavEntry("followup.patient_follow_up", "Follow-up"),
     NavEntry("results.patient_results", "Results"),
+    NavEntry("symptoms.history", "Symptoms"),
     NavEntry("followup.patient_summary", "Treatment summary"),
     NavEntry("main.contacts", "Contacts"),
     NavEntry("auth.passkey_list", "Account"),

@@ -12,11 +12,13 @@ from .models import Role, Team, User
 
 def init_cli(app: Flask) -> None:
     from .auth.cli import init_auth_cli
+    from .symptoms.cli import init_symptoms_cli
     from .triage.cli import init_queue_cli
 
     init_auth_cli(app)
     init_content_cli(app)
     init_queue_cli(app)
+    init_symptoms_cli(app)
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True, help="The admin's full name")

@@ -191,13 +191,14 @@ def _refresh_reason(item: QueueItem, change: str | None = None) -> None:
     item.reason = _item_reason(item.kind, urgent, [f" | {changes}"] if changes else [])
 
 
-def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime) -> QueueItem:
-    """Raise the entry's emergency or red flag, or merge it into the person's open symptom item."""
+def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, why: str = "") -> QueueItem:
+    """Raise the entry's emergency or red flag, or merge it into the person's open symptom item.
+    `why` tells apart the raises of one version of an entry (the daily sweep's, by its day)."""
     level = Level(entry.level)
     item = _open_symptom_item(profile)
     if item is None:
         item = triage.raise_item(profile, QUEUE_KIND[level], _describe(entry),
-                                 f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}", received_at=now)
+                                 f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}{why}", received_at=now)
     elif level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
         item.kind = ItemKind.EMERGENCY  # the same rank: both are at the top, never waiting
     entry.queue_item_id = item.id
@@ -295,3 +296,36 @@ def remove(entry: SymptomEntry, now: datetime | None = None) -> bool:
     db.session.flush()
     _tell_team_of_change(entry, f"the patient removed an entry at {clock_time(now)} on {long_date(now)}")
     return True
+
+
+# ---------------------------------------------------------------- the daily sweep
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Apply the duration and persistence rules to every current entry that is not yet urgent
+    (rules.sweep): an entry whose level has risen since it was logged is recorded at its new
+    level and sent to the team (merged into the open symptom item, if there is one). Running it
+    again raises nothing new: the entry's stored level is already the risen one. Flushes;
+    returns how many entries rose. The caller commits."""
+    now = now or utcnow()
+    today = london_today(now)
+    patients = db.session.scalars(
+        select(PatientProfile).where(PatientProfile.id.in_(
+            select(SymptomEntry.patient_id).where(SymptomEntry.removed_at.is_(None), SymptomEntry.level == Level.WATCH.value)
+        )).order_by(PatientProfile.id)
+    ).all()
+    risen = 0
+    for profile in patients:
+        # rules.sweep answers with the very Report objects it was given: matched back by identity.
+        pairs = [(_report(entry), entry) for entry in history(profile)]
+        entry_of = {id(report): entry for report, entry in pairs}
+        for report, assessment in rules.sweep(pathway_of(profile), [report for report, _ in pairs], today):
+            entry = entry_of[id(report)]
+            if rules.level_rank(assessment.level) <= rules.level_rank(Level(entry.level)):
+                continue  # already recorded at this level (an earlier sweep, or a correction)
+            entry.level, entry.rule, entry.rules_version = assessment.level.value, assessment.rule, rules.rules_version()
+            db.session.flush()
+            send_to_team(profile, entry, now, why=f":sweep:{today.isoformat()}")
+            _tell_team_of_change(entry, f"raised by the daily check on {long_date(today)}: {assessment.reason}")
+            risen += 1
+    return risen

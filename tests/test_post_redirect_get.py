@@ -82,6 +82,17 @@ def _psa(app, actors) -> int:
         return make_psa(actors.profile_a, actors.nurse_a).id
 
 
+def _import_confirmation(app, actors) -> dict:
+    from app.models import PatientProfile
+    from app.timeutil import london_today
+
+    with app.app_context():
+        make_psa(actors.profile_a, actors.nurse_a)
+        number = db.session.get(PatientProfile, actors.profile_a).nhs_number
+    text = f"nhs_number,test,value,unit,date\n{number},PSA blood test,2.1,ng/mL,{london_today().isoformat()}\n"
+    return {"action": "confirm", "import-csv": text, "import-token": "import-token-0123456789"}
+
+
 def _flagged(app, actors) -> dict:
     with app.app_context():
         test = make_psa(actors.profile_a, actors.nurse_a)
@@ -120,6 +131,7 @@ SUCCESSES = {
     "results.nurse_rule": ("nurse", lambda app, a, c: (
         f"/nurse/patients/{a.profile_a}/results/tests/{_psa(app, a)}/safe-range",
         {"rule-rule_version": "1", "rule-unit": "ng/mL", "rule-upper_limit": "3.5"})),
+    "results.nurse_import": ("nurse", lambda app, a, c: ("/nurse/results/import", _import_confirmation(app, a))),
     "results.nurse_results": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/results", _flagged(app, a))),
     "followup.edit_summary": ("nurse", lambda app, a, c: (
         f"/nurse/patients/{a.profile_a}/treatment-summary/edit", summary_data())),

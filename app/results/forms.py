@@ -3,7 +3,7 @@
 CSRF is checked for every POST by the app-wide CSRFProtect (the hidden `csrf_token` field)."""
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import FileField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import DateInputField, PageForm
@@ -85,3 +85,12 @@ class RuleForm(_NoCsrf, PageForm):
     def validate_upper_limit(self, field):
         if not (field.data or "").strip() and not (self.rise_amount.data or "").strip():
             raise ValidationError("Enter a level, a rise, or both")
+
+
+class ImportForm(_NoCsrf, PageForm):
+    """A results file: chosen and previewed (`file`), then confirmed (the file's text comes back
+    in `csv`, read and checked again, so nothing unchecked is ever imported)."""
+
+    file = FileField("Results file (CSV)")
+    csv = TextAreaField()
+    token = StringField(validators=[Optional()])  # one per preview (idempotency.add_once, per row)

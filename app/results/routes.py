@@ -10,14 +10,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
+from ..authz import current_patient, nurse_required, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..idempotency import new_form_token
+from ..timeutil import london_today
 from ..models import PatientProfile
 from ..untrusted import id_or_none, parse_id
 from ..versioning import answer_conflict, shown_version
 from . import bp, service
-from .forms import ResultForm, RuleForm
+from .csv_import import COLUMNS, ImportFileError, read_csv
+from .forms import ImportForm, ResultForm, RuleForm
 from .rules import number, parse_value, same_unit
 
 def _own_test(profile: PatientProfile, test_id):
@@ -174,6 +176,60 @@ def nurse_rule(patient_id: int, test_id: int):
     db.session.commit()
     flash(f"Safe range for {test.name} saved. It judges results recorded from now on.", "success")
     return redirect(_results_url(profile))
+
+
+# ---------------------------------------------------------------- nurse: importing a results file
+
+
+def _import_page(form, rows=None, csv_text=None):
+    return render_template("results/nurse_import.html", import_form=form, form=form if form.errors else None,
+                           rows=rows, csv_text=csv_text, columns=COLUMNS, number=number)
+
+
+@bp.route("/nurse/results/import", methods=["GET", "POST"])
+@nurse_required
+def nurse_import():
+    """Choose a file, see every row with what will happen to it, then confirm: only the valid
+    rows are recorded, each once however often the confirmation is sent."""
+    if current_user.team_id is None:
+        refuse("results.access_refused", subject="results-import")
+    if request.method == "GET":
+        return _import_page(ImportForm(formdata=None, prefix="import"))
+    form = ImportForm(prefix="import")
+    form.validate()
+    confirming = request.form.get("action") == "confirm"
+    if confirming:
+        raw = form.csv.data or ""
+    else:
+        upload = request.files.get(form.file.name)
+        raw = upload.read() if upload is not None and upload.filename else b""
+        if not raw:
+            form.file.errors = ["Choose a CSV file of results"]
+    if not form.errors:
+        try:
+            rows = read_csv(raw, london_today())
+        except ImportFileError as exc:
+            form.file.errors = [str(exc)]
+    if form.errors:
+        return _import_page(form)
+    service.check_import(rows, current_user.team_id)
+    if not confirming:
+        form.token.data = new_form_token()
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
+        return _import_page(form, rows=rows, csv_text=text)
+    try:
+        recorded = service.import_rows(rows, current_user._get_current_object(), form.token.data)
+    except service.FormAlreadyUsed as exc:
+        db.session.rollback()
+        flash(exc.message, "info")
+        return redirect(url_for("results.nurse_import"))
+    db.session.commit()
+    refused = sum(1 for row in rows if not row.ok)
+    flagged = sum(1 for result in recorded if result.needs_review)
+    flash(f"{len(recorded)} result{'s' if len(recorded) != 1 else ''} imported"
+          + (f", {flagged} of them needing review (on the team's queue if outside a safe range)" if flagged else "")
+          + (f". {refused} row{'s' if refused != 1 else ''} not imported." if refused else "."), "success")
+    return redirect(url_for("results.nurse_import"))
 
 
 # ---------------------------------------------------------------- patient: my results

@@ -21,13 +21,14 @@ from ..extensions import db
 from ..followup.models import SurveillanceTest
 from ..idempotency import Once, add_once
 from ..models import PatientProfile, User
-from ..timeutil import utcnow
+from ..timeutil import london_today, utcnow
 from ..triage.models import ItemStatus, QueueItem
 from ..triage.queue import ItemKind
 from ..triage.service import raise_item
 from .chart import Chart, series_chart
+from .csv_import import ImportRow
 from .models import ResultRule, TestResult
-from .rules import Reading, SafeRange, Verdict, assess, number
+from .rules import Reading, SafeRange, Verdict, assess, number, same_unit
 
 # What changes a safe range (the audit action), for naming who changed it last.
 RULE_CHANGES = ("results.rule_save",)
@@ -310,3 +311,56 @@ def save_rule(profile: PatientProfile, test: SurveillanceTest, entry: RuleEntry,
 
 def _text(value: Decimal | None) -> str | None:
     return number(value) if value is not None else None
+
+
+# ---------------------------------------------------------------- importing a results file
+
+
+def check_import(rows: list[ImportRow], team_id: int) -> None:
+    """Look each readable row up: the person must be one of the team's (anyone else is an
+    unknown patient: a file never confirms who is on another team's list), the test one of
+    theirs, the unit their safe range's, and the result not already stored or in the file twice."""
+    numbers = {row.nhs_number for row in rows if row.ok}
+    people = {p.nhs_number: p for p in db.session.scalars(
+        select(PatientProfile).where(PatientProfile.team_id == team_id, PatientProfile.nhs_number.in_(numbers)))} if numbers else {}
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        if not row.ok:
+            continue
+        profile = people.get(row.nhs_number)
+        if profile is None:
+            row.problems.append("Unknown patient: no one in your team has this NHS number")
+            continue
+        test = next((t for t in active_tests(profile) if t.name.strip().casefold() == row.test_name.casefold()), None)
+        if test is None:
+            row.problems.append(f"{profile.full_name} has no test called {row.test_name} in their schedule")
+            continue
+        rule = rule_of(test)
+        if rule is not None and not same_unit(row.unit, rule.unit):
+            row.problems.append(f"Unit {row.unit} does not match {rule.unit}, the unit of {profile.full_name}'s safe range")
+            continue
+        key = (test.id, row.taken_on, row.value)
+        if key in seen:
+            row.problems.append(f"Duplicate of line {seen[key]} in this file")
+            continue
+        seen[key] = row.line
+        if db.session.scalar(select(TestResult.id).where(
+                TestResult.surveillance_test_id == test.id, TestResult.taken_on == row.taken_on,
+                TestResult.value == row.value).limit(1)) is not None:
+            row.problems.append("Already recorded: this result is stored for this test and date")
+            continue
+        row.profile, row.test = profile, test
+
+
+def import_rows(rows: list[ImportRow], by: User, token: str | None) -> list[TestResult]:
+    """Record the rows that passed `check_import`, each once for this file's confirmation
+    (`token`), judged like a result typed by a nurse. Flushes; the caller commits."""
+    recorded = []
+    for row in rows:
+        if not row.ok:
+            continue
+        entry = ResultEntry(value=row.value, unit=row.unit, taken_on=row.taken_on, resulted_on=london_today())
+        recorded.append(record_result(row.profile, row.test, entry, by, f"{token or ''}-{row.line}", source="import"))
+    audit("results.import", actor=by, subject=f"team:{by.team_id}", imported=len(recorded),
+          refused=sum(1 for row in rows if not row.ok))
+    return recorded

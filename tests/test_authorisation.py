@@ -181,6 +181,20 @@ class World:
             self.made[key] = entry.id
         return self.made[key]
 
+    def reentry_request(self, profile_id: int) -> int:
+        """A request to be seen that the patient sent (with its queue item)."""
+        key = ("reentry", profile_id)
+        if key not in self.made:
+            from app.reentry.models import ContactMethod, ContactTime
+            from app.reentry.service import ask
+
+            patient = db.session.get(PatientProfile, profile_id)
+            asked = ask(patient, patient.user, f"walk-token-{profile_id:08d}", "A new lump", ContactMethod.MESSAGE,
+                        ContactTime.ANY, None)
+            db.session.commit()
+            self.made[key] = asked.request.id
+        return self.made[key]
+
     def queue_item(self, profile_id: int) -> int:
         """An open item in the patient's team queue."""
         key = ("queue-item", profile_id)
@@ -240,6 +254,10 @@ ARGUMENTS: dict[str, Argument] = {
     "entry_id": Argument(
         own=lambda w, who: w.symptom_entry(w.actors.profile_a),
         foreign=lambda w, who: w.symptom_entry(w.actors.profile_b),
+    ),
+    "request_id": Argument(
+        own=lambda w, who: w.reentry_request(w.actors.profile_a),
+        foreign=lambda w, who: w.reentry_request(w.actors.profile_b),
     ),
     "test_id": Argument(
         own=lambda w, who: w.surveillance_test(w.actors.profile_a),

@@ -1,0 +1,133 @@
+"""Re-entry pages: the patient asks to be seen and follows the request; the nurse moves it on.
+
+Every page checks ownership first (`service.own_request`, `service.request_for_staff`) and
+every change is audited by the service.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..audit import audit
+from ..authz import current_patient, patient_required, staff_required
+from ..extensions import db
+from ..idempotency import Once, new_form_token
+from ..timeutil import london_today
+from ..versioning import answer_conflict, shown_version
+from . import bp, service
+from .forms import AskForm, StepForm
+from .models import CONTACT_METHOD_LABELS, CONTACT_TIME_LABELS, ContactMethod, ContactTime, RequestStatus
+from .service import OUTCOME_LABELS_FOR_PATIENT, Access
+
+
+@bp.app_template_global()
+def reentry_status_words(status: RequestStatus, request_=None) -> str:
+    """Where a request stands, as the person reads it."""
+    seen_by = request_.seen_by.display_name if request_ is not None and request_.seen_by else "A nurse"
+    return {
+        RequestStatus.SENT: "Sent to your team",
+        RequestStatus.SEEN: f"Seen by {seen_by}",
+        RequestStatus.WILL_CALL: "A nurse will call you",
+        RequestStatus.APPOINTMENT_BOOKED: "Appointment booked",
+        RequestStatus.CLOSED: "Closed",
+    }[status]
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+# ---------------------------------------------------------------- the patient's pages
+
+
+@bp.route("/my-care/ask-to-be-seen", methods=["GET", "POST"])
+@patient_required
+def ask():
+    profile = current_patient()
+    access, plan = service.access_of(profile, london_today())
+    requests_ = service.requests_of(profile)
+    if access is not Access.OPEN:
+        return render_template("reentry/not_open.html", profile=profile, access=access, plan=plan, requests=requests_)
+    if request.method == "GET":
+        form = AskForm(formdata=None, data={"token": new_form_token(), "contact_phone": profile.phone})
+        return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_)
+    form = AskForm()
+    if not form.validate():
+        return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_)
+    method = ContactMethod(form.contact_method.data)
+    asked = service.ask(
+        profile, _me(), form.token.data, form.worry.data.strip(), method, ContactTime(form.contact_time.data),
+        ((form.contact_phone.data or "").strip() or None) if method is ContactMethod.PHONE else None,
+    )
+    if asked.request is None:
+        # The page carried no usable token, or its token was used for a different request (after
+        # going back a page): nothing was sent; sending now is a fresh, deliberate choice.
+        form.token.data = new_form_token()
+        problem = ("This page was out of date, so your request has not been sent yet. Check it, then select Send again."
+                   if asked.status is Once.OUT_OF_DATE else
+                   "This form was already used to send a request, so this one has not been sent yet. "
+                   "Check your requests below, then select Send again if you want to send it as well.")
+        return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_,
+                               problem=problem), 409
+    db.session.commit()
+    return redirect(url_for("reentry.request_status", request_id=asked.request.id, sent=1))
+
+
+@bp.get("/my-care/requests/<int:request_id>")
+@patient_required
+def request_status(request_id: int):
+    request_ = service.own_request(request_id)
+    return render_template("reentry/status.html", request_=request_, profile=request_.patient,
+                           just_sent=request.args.get("sent") == "1",
+                           method_labels=CONTACT_METHOD_LABELS, time_labels=CONTACT_TIME_LABELS,
+                           outcome_labels=OUTCOME_LABELS_FOR_PATIENT)
+
+
+# ---------------------------------------------------------------- the nurse's page
+
+
+def _nurse_page(profile, request_, form, conflict=None, status=200):
+    context = dict(profile=profile, request_=request_, form=form, conflict=conflict,
+                   method_labels=CONTACT_METHOD_LABELS, time_labels=CONTACT_TIME_LABELS)
+    if status == 409:
+        return answer_conflict("reentry/nurse_request.html", **context)
+    return render_template("reentry/nurse_request.html", **context), status
+
+
+@bp.route("/nurse/patients/<int:patient_id>/requests/<int:request_id>", methods=["GET", "POST"])
+@staff_required
+def nurse_request(patient_id: int, request_id: int):
+    profile, request_ = service.request_for_staff(patient_id, request_id)
+    choices = service.next_statuses(request_.status)
+    if request.method == "GET":
+        audit("reentry.view", patient=profile, subject=f"reentry:{request_.id}")
+        db.session.commit()
+        form = StepForm(formdata=None, data={"version": request_.version}).offer(choices)
+        return _nurse_page(profile, request_, form)
+    form = StepForm().offer(service.next_statuses(RequestStatus.SENT))  # any step: a stale page may offer an older one
+    if not form.validate():
+        return _nurse_page(profile, request_, form)
+    change = service.Change(
+        status=form.chosen(), appointment_at=form.appointment_at(),
+        appointment_place=(form.appointment_place.data or "").strip() or None,
+        outcome=service.Outcome(form.outcome.data) if form.chosen() is RequestStatus.CLOSED else None,
+        outcome_note=(form.outcome_note.data or "").strip() or None,
+    )
+    if change.status is not RequestStatus.APPOINTMENT_BOOKED:
+        change = service.Change(change.status, outcome=change.outcome, outcome_note=change.outcome_note)
+    try:
+        service.move_on(request_, change, _me(), shown_version(form.version))
+    except service.AlreadyChanged:
+        pass
+    except service.RequestChanged as exc:
+        profile, request_ = service.request_for_staff(patient_id, request_id)
+        form.version.data = request_.version  # saving again is a knowing choice
+        form.offer(service.next_statuses(request_.status))
+        return _nurse_page(profile, request_, form, conflict=exc.message, status=409)
+    except service.ReentryError as exc:
+        form.version.data = request_.version
+        form.offer(service.next_statuses(request_.status))
+        return _nurse_page(profile, request_, form, conflict=exc.message, status=409)
+    db.session.commit()
+    flash(f"Saved: {reentry_status_words(request_.status, request_).lower()}.", "success")
+    return redirect(url_for("reentry.nurse_request", patient_id=profile.id, request_id=request_.id))

@@ -1,0 +1,270 @@
+"""Asking to be seen: the patient's request reaches the queue once, shows its reply date and
+each step the team takes; the nurse moves it on, told when a colleague got there first."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.followup.models import FollowUpType
+from app.models import AuditEvent, Role, User
+from app.reentry.models import ReentryRequest, RequestStatus
+from app.timeutil import london_today, long_date
+from app.triage.models import ItemStatus, Outcome, QueueItem
+from app.triage.queue import ItemKind
+from tests.helpers import page, sign_in_as
+from tests.reentry.helpers import ask_data, form_token, give_plan
+
+ASK = "/my-care/ask-to-be-seen"
+URGENT = "If you need help urgently"
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def self_managed(app, actors):
+    with app.app_context():
+        give_plan(actors.profile_a, actors.nurse_a)
+
+
+def send(client, **changes):
+    token = form_token(client.get(ASK).get_data(as_text=True))
+    return client.post_form(ASK, ask_data(token, **changes))
+
+
+def request_id_from(response) -> int:
+    return int(response.headers["Location"].split("/requests/")[1].split("?")[0])
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_a_request_reaches_the_queue_and_the_person_is_given_the_date_to_expect_a_reply(app, patient, self_managed):
+    form = patient.get(ASK)
+    assert form.status_code == 200 and URGENT in page(form)
+
+    sent = send(patient)
+
+    assert sent.status_code == 303
+    confirmation = patient.get(sent.headers["Location"])
+    with app.app_context():
+        request = db.session.get(ReentryRequest, request_id_from(sent))
+        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"reentry:{request.id}"))
+        assert item.kind is ItemKind.REENTRY and item.status is ItemStatus.OPEN
+        assert "A new ache in my lower back" in item.reason
+        assert request.due_at == item.due_at and request.status is RequestStatus.SENT
+        audited = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "reentry.create"))
+        assert audited.subject == f"reentry:{request.id}"
+        due = long_date(item.due_at)
+    text = page(confirmation)
+    assert f"Your team will contact you by {due}" in text
+    assert URGENT in text and "If you feel worse before then" in text
+    assert "Sent to your team" in text
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_the_same_form_sent_twice_makes_one_request_and_one_queue_item(app, patient, self_managed):
+    token = form_token(patient.get(ASK).get_data(as_text=True))
+
+    first = patient.post_form(ASK, ask_data(token))
+    again = patient.post_form(ASK, ask_data(token))
+
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    with app.app_context():
+        assert count(ReentryRequest) == 1
+        assert db.session.scalar(select(func.count()).select_from(QueueItem).where(QueueItem.kind == ItemKind.REENTRY)) == 1
+
+
+@pytest.mark.hazard("HAZ-020")
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        (None, "This page was out of date"),
+        ("", "This page was out of date"),
+        ("reused", "This form was already used to send a request"),
+    ],
+)
+def test_a_form_that_cannot_be_sent_once_sends_nothing_and_keeps_what_was_typed(app, patient, self_managed, token, problem):
+    if token == "reused":
+        token = form_token(patient.get(ASK).get_data(as_text=True))
+        assert patient.post_form(ASK, ask_data(token)).status_code == 303
+    before = None
+    with app.app_context():
+        before = count(ReentryRequest)
+
+    answer = patient.post_form(ASK, ask_data(token, worry="Short of breath climbing stairs"))
+
+    assert answer.status_code == 409
+    assert problem in page(answer) and "Short of breath climbing stairs" in page(answer)
+    with app.app_context():
+        assert count(ReentryRequest) == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"worry": "  "}, "Tell us what is worrying you"),
+        ({"contact_phone": ""}, "Enter a phone number to call you on"),
+        ({"contact_phone": "0999"}, "Enter a full phone number"),
+        ({"contact_method": None}, "Choose how you would like your team to contact you"),
+        ({"contact_time": "midnight"}, "Not a valid choice"),
+        ({"worry": "x" * 2001}, "2,000 characters or fewer"),
+    ],
+)
+def test_a_mistake_is_shown_with_what_was_typed_kept(app, patient, self_managed, changes, message):
+    answer = send(patient, **{"worry": "Pain in my hip at night", **changes})
+
+    assert answer.status_code == 200  # the form again, as every form in the app answers a mistake
+    text = page(answer)
+    assert message in text
+    if "worry" not in changes:
+        assert "Pain in my hip at night" in text
+    with app.app_context():
+        assert count(ReentryRequest) == 0
+
+
+def test_a_message_as_the_way_to_contact_needs_no_phone_number(app, patient, self_managed):
+    assert send(patient, contact_method="message", contact_phone="").status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(ReentryRequest)).contact_phone is None
+
+
+@pytest.mark.parametrize(
+    ("plan", "words"),
+    [
+        ((FollowUpType.CLINICIAN_LED, None), "Your cancer team arranges your check-up appointments"),
+        ((FollowUpType.SUPPORTED_SELF_MANAGEMENT, timedelta(days=-1)), "contact your GP practice"),
+        (None, "has not recorded your follow-up plan yet"),
+    ],
+)
+def test_without_open_access_the_page_says_who_to_contact_and_keeps_urgent_help(app, actors, patient, plan, words):
+    with app.app_context():
+        if plan is not None:
+            kind, offset = plan
+            give_plan(actors.profile_a, actors.nurse_a, kind, london_today() + offset if offset else None)
+
+    shown = patient.get(ASK)
+    posted = patient.post_form(ASK, ask_data("a" * 22))
+
+    for answer in (shown, posted):
+        assert answer.status_code == 200
+        assert words in page(answer) and URGENT in page(answer)
+        assert "What is worrying you?" not in page(answer)
+    with app.app_context():
+        assert count(ReentryRequest) == 0
+
+
+# ---------------------------------------------------------------- the team moves it on
+
+
+@pytest.fixture
+def sent_request(app, actors, new_client, self_managed) -> int:
+    client = new_client()
+    sign_in_as(client, actors.patient_a)
+    return request_id_from(send(client))
+
+
+def nurse_url(actors, request_id: int) -> str:
+    return f"/nurse/patients/{actors.profile_a}/requests/{request_id}"
+
+
+def shown_version(client, actors, request_id: int) -> int:
+    """The version the nurse's page shows now, in its hidden field."""
+    html = client.get(nurse_url(actors, request_id)).get_data(as_text=True)
+    return int(re.search(r'name="version" value="(\d+)"', html).group(1))
+
+
+def step(client, actors, request_id: int, version: int | None, status: str, **fields):
+    """Post the next step from a page that showed `version` (None: the page as it is now)."""
+    if version is None:
+        version = shown_version(client, actors, request_id)
+    return client.post_form(nurse_url(actors, request_id), {"version": str(version), "status": status, **fields})
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_the_person_sees_each_step_from_sent_to_closed_each_dated_and_audited(app, actors, new_client, sent_request):
+    nurse, patient = new_client(), new_client()
+    sign_in_as(nurse, actors.nurse_a)
+    sign_in_as(patient, actors.patient_a)
+    status_url = f"/my-care/requests/{sent_request}"
+    day = london_today() + timedelta(days=3)
+    with app.app_context():
+        nurse_name = db.session.get(User, actors.nurse_a).display_name
+
+    assert step(nurse, actors, sent_request, None, "seen").status_code == 303
+    assert f"Seen by {nurse_name}" in page(patient.get(status_url))
+    assert step(nurse, actors, sent_request, None, "will_call").status_code == 303
+    assert "A nurse will call you" in page(patient.get(status_url))
+    assert step(nurse, actors, sent_request, None, "appointment_booked", **{
+        "appointment_date-day": str(day.day), "appointment_date-month": str(day.month),
+        "appointment_date-year": str(day.year), "appointment_time": "14:30",
+        "appointment_place": "Oncology outpatients, level 2"}).status_code == 303
+    booked = page(patient.get(status_url))
+    assert "Appointment booked" in booked and long_date(day) in booked and "2:30pm" in booked
+    assert "Oncology outpatients, level 2" in booked
+    assert step(nurse, actors, sent_request, None, "closed", outcome="advice_given",
+                outcome_note="Nothing worrying on examination").status_code == 303
+
+    closed = page(patient.get(status_url))
+    assert "Closed" in closed and "A nurse gave you advice" in closed and "Nothing worrying on examination" in closed
+    assert URGENT in closed
+    with app.app_context():
+        request = db.session.get(ReentryRequest, sent_request)
+        assert [c.status for c in request.changes] == [
+            RequestStatus.SENT, RequestStatus.SEEN, RequestStatus.WILL_CALL,
+            RequestStatus.APPOINTMENT_BOOKED, RequestStatus.CLOSED]
+        assert all(c.changed_at is not None for c in request.changes)
+        statuses = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "reentry.status")
+                                      .order_by(AuditEvent.id)).all()
+        assert [d["status"] for d in statuses] == ["seen", "will_call", "appointment_booked", "closed"]
+        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"reentry:{sent_request}"))
+        assert item.status is ItemStatus.RESOLVED and item.outcome is Outcome.ADVICE_GIVEN
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_a_colleague_changing_the_request_first_is_a_conflict_that_keeps_what_was_typed(app, actors, new_client, sent_request):
+    with app.app_context():
+        colleague = User(role=Role.NURSE, display_name="Alex Colleague", team_id=actors.team_a)
+        db.session.add(colleague)
+        db.session.commit()
+        colleague_id = colleague.id
+    first, second = new_client(), new_client()
+    sign_in_as(first, colleague_id)
+    sign_in_as(second, actors.nurse_a)
+
+    both_saw = shown_version(second, actors, sent_request)
+    assert step(first, actors, sent_request, both_saw, "will_call").status_code == 303
+    late = step(second, actors, sent_request, both_saw, "closed", outcome="no_action_needed", outcome_note="Settled by phone")
+
+    assert late.status_code == 409
+    assert "Alex Colleague updated this request" in page(late) and "Settled by phone" in page(late)
+    with app.app_context():
+        assert db.session.get(ReentryRequest, sent_request).status is RequestStatus.WILL_CALL
+
+
+def test_the_nurses_own_step_sent_twice_is_saved_once_without_a_conflict(app, actors, nurse, sent_request):
+    saw = shown_version(nurse, actors, sent_request)
+    assert step(nurse, actors, sent_request, saw, "will_call").status_code == 303
+    assert step(nurse, actors, sent_request, saw, "will_call").status_code == 303
+    with app.app_context():
+        assert len(db.session.get(ReentryRequest, sent_request).changes) == 2
+
+
+def test_an_appointment_needs_its_date_time_and_place_and_closing_needs_an_outcome(app, actors, nurse, sent_request):
+    booked = step(nurse, actors, sent_request, None, "appointment_booked", appointment_place="Clinic 4")
+    closed = step(nurse, actors, sent_request, None, "closed", outcome_note="Phoned")
+
+    assert booked.status_code == 200
+    assert "Enter the appointment date" in page(booked) and "Enter the appointment time" in page(booked)
+    assert "Clinic 4" in page(booked)
+    assert closed.status_code == 200 and "Choose the outcome" in page(closed) and "Phoned" in page(closed)
+
+
+def test_the_queue_item_leads_to_the_request(app, actors, nurse, sent_request):
+    with app.app_context():
+        item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"reentry:{sent_request}"))
+    assert nurse_url(actors, sent_request) in nurse.get(f"/nurse/queue/{item_id}").get_data(as_text=True)

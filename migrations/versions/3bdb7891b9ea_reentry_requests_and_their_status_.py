@@ -1,7 +1,7 @@
 """Open-access re-entry: requests to be seen, and the dated history of each one's status
 
 Revision ID: 3bdb7891b9ea
-Revises: e5a7b9c1d3f2
+Revises: 4a81248ef18b
 Create Date: 2026-12-06 16:02:36.754320
 
 """
@@ -13,7 +13,7 @@ import app.timeutil  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '3bdb7891b9ea'
-down_revision = 'e5a7b9c1d3f2'
+down_revision = '4a81248ef18b'
 branch_labels = None
 depends_on = None
 

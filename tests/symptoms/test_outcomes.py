@@ -12,7 +12,7 @@ from app.symptoms.rules import Level
 from app.symptoms.service import outcome_for
 from tests.helpers import page
 
-from .helpers import clock, log  # noqa: F401  (clock is a fixture)
+from .helpers import log
 
 
 def utc(*parts) -> datetime:

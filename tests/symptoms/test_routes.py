@@ -2,20 +2,19 @@
 the team's queue gets."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.idempotency import IdempotencyRecord
 from app.models import AuditEvent, PatientProfile
 from app.symptoms.models import SymptomEntry, SymptomEntryVersion
 from app.triage.models import ItemStatus, QueueItem
 from app.triage.queue import ItemKind
 from tests.helpers import page
 
-from .helpers import clock, form_token, log, symptom_form  # noqa: F401  (clock is a fixture)
+from .helpers import form_token, log, symptom_form
 
 # A Monday in London (GMT in December): before the 15:00 cut-off.
 MONDAY_MORNING = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)

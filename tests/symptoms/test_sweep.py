@@ -11,7 +11,7 @@ from app.symptoms.models import SymptomEntry
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
 
-from .helpers import clock, log  # noqa: F401  (clock is a fixture)
+from .helpers import log
 
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 

@@ -131,7 +131,15 @@ export async function keptUrgentLine () {
   }
 }
 
+// Opening the store creates it: when this phone keeps nothing (just wiped at sign-out), there is
+// nothing to forget, and a signed-out phone should hold no store at all.
+async function storeExists () {
+  if (dbPromise || !indexedDB.databases) return true
+  return (await indexedDB.databases()).some(d => d.name === DB_NAME)
+}
+
 export async function forgetUrgentLine () {
+  if (!(await storeExists())) return
   await tx(PERSON, 'readwrite', s => request(s.delete('urgent-line')))
 }
 

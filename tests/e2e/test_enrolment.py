@@ -143,7 +143,8 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
 
     # Signs out, then back in with the passkey. Signing out forgets answers kept on the phone.
     phone.evaluate("""() => new Promise((resolve, reject) => {
-        const req = indexedDB.open('mycc-offline', 1)
+        // Whatever version the app's offline store is at now (it opens it for the urgent line).
+        const req = indexedDB.open('mycc-offline')
         req.onupgradeneeded = () => req.result.createObjectStore('outbox', {keyPath: 'id'})
         req.onsuccess = () => { req.result.close(); resolve() }
         req.onerror = () => reject(req.error)

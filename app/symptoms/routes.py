@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ..audit import audit
 from ..authz import current_patient, patient_required, refuse
 from ..extensions import db
-from ..idempotency import Once, add_once, new_form_token
+from ..errors import error_body
+from ..idempotency import Once, add_once, idempotent, new_form_token
 from ..main.urgent_line import urgent_line_of
 from ..timeutil import utcnow
 from ..versioning import shown_version
@@ -92,6 +94,39 @@ def new():
               rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id)
         db.session.commit()
     return redirect(url_for("symptoms.logged", entry_id=entry_id))
+
+
+def _form_from_json(profile, body) -> SymptomForm:
+    """The same form, filled from what the offline outbox sends (the form's own field names;
+    the CSRF token came in the X-CSRFToken header, checked for every post)."""
+    fields = body if isinstance(body, dict) else {}
+    formdata = MultiDict({name: value for name, value in fields.items()
+                          if isinstance(name, str) and isinstance(value, str)})
+    form = SymptomForm(formdata=formdata, meta={"csrf": False})
+    form.set_choices(service.choices(profile))
+    return form
+
+
+@bp.post("/my-care/symptoms/api/log")
+@patient_required
+@idempotent
+def api_log():
+    """A symptom sent by the offline outbox (static/js/symptoms.js) with an Idempotency-Key, so a
+    retry never logs it twice. 201 with where to read what to do; 422 with the form's errors
+    (the page then posts the form itself, to show them with what was typed)."""
+    profile = current_patient()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return error_body("bad_request", "Send the symptom form's fields, as JSON."), 400
+    form = _form_from_json(profile, body)
+    if not form.validate():
+        return error_body("invalid", "Check the symptom: some answers need changing.",
+                          errors={name: errors[0] for name, errors in form.errors.items()}), 422
+    entry = service.log_symptom(profile, form.details())
+    audit("symptoms.log", patient=profile, subject=f"symptom-entry:{entry.id}", level=entry.level,
+          rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id, via="outbox")
+    return {"entry_id": entry.id, "level": entry.level,
+            "next_url": url_for("symptoms.logged", entry_id=entry.id)}, 201
 
 
 @bp.get("/my-care/symptoms/<int:entry_id>")

@@ -143,6 +143,23 @@ export async function forgetUrgentLine () {
   await tx(PERSON, 'readwrite', s => request(s.delete('urgent-line')))
 }
 
+// The symptom rules for the signed-in person's pathway (GET /my-care/symptom-rules), so that a
+// symptom logged with no connection shows its instruction at once. Kept like the urgent line.
+export async function keepSymptomRules (rules) {
+  const { iv, sealed } = await seal(rules)
+  await tx(PERSON, 'readwrite', s => request(s.put({ iv, sealed }, 'symptom-rules')))
+}
+
+export async function keptSymptomRules () {
+  const record = await tx(PERSON, 'readonly', s => request(s.get('symptom-rules')))
+  if (!record) return null
+  try {
+    return await unseal(record)
+  } catch (e) {
+    return null
+  }
+}
+
 export async function wipe () {
   if (dbPromise) {
     (await dbPromise).close()

@@ -2,6 +2,7 @@
 the nurse finds it at the top of the team's queue. Every page passes axe."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -42,7 +43,7 @@ def test_a_self_managed_patient_logs_a_red_flag_and_the_nurse_sees_it_at_the_top
     page.locator("input[name=new_or_worse][value=yes]").check()
     page.get_by_label("Anything else you want your team to know").fill("Found it this morning")
     page.get_by_role("button", name="Send").click()
-    page.wait_for_url("**/my-care/symptoms/*")
+    page.wait_for_url(re.compile(r".*/my-care/symptoms/\d+$"))
     heading = page.locator("h1").inner_text()
     assert heading.startswith("Contact your care team")
     assert page.locator('a[href="tel:999"]').count() >= 1
@@ -54,3 +55,56 @@ def test_a_self_managed_patient_logs_a_red_flag_and_the_nurse_sees_it_at_the_top
     first_row = nurse_tab.page.locator("tbody tr").first
     assert "Red flag" in first_row.inner_text() and "Ann Able" in first_row.inner_text()
     nurse_tab.axe("team queue with the red flag at the top")
+
+
+@pytest.mark.hazard("HAZ-016")
+def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_when_back_online(
+        app, live_server, open_page, actors):
+    from sqlalchemy import select
+
+    from app.symptoms.models import SymptomEntry
+    from app.triage.models import QueueItem
+
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        profile.team.out_of_hours_phone, profile.team.out_of_hours_name = "020 7946 0999", "Acute oncology line"
+        db.session.commit()
+
+    tab = open_page("phone")
+    tab.allow_console(r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR")
+    sign_in_browser(tab, live_server, actors.patient_a)
+    page = tab.page
+    tab.goto("/my-care/symptoms/new")
+    # The rules are kept on the phone once the page has loaded them.
+    page.wait_for_function("""async () => {
+        const db = await new Promise(r => { const q = indexedDB.open('mycc-offline'); q.onsuccess = () => r(q.result) })
+        if (!db.objectStoreNames.contains('person')) return false
+        return await new Promise(r => { const q = db.transaction('person').objectStore('person').get('symptom-rules');
+                                        q.onsuccess = () => r(!!q.result) }) }""", timeout=10000)
+    page.context.set_offline(True)
+    page.get_by_label("A high temperature", exact=False).check()
+    page.locator("input[name=severity][value=severe]").check()
+    today = date.today()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.locator("input[name=new_or_worse][value=yes]").check()
+    page.get_by_role("button", name="Send").click()
+
+    instruction = page.locator("[data-symptom-offline]")
+    instruction.get_by_text("Call now: this could be an emergency").wait_for()
+    assert "Your team has not been told yet" in instruction.inner_text()
+    assert instruction.locator('a[href="tel:999"]').count() == 1
+    assert instruction.locator('a[href="tel:02079460999"]').count() == 1
+    tab.axe("emergency logged offline")
+    with app.app_context():
+        assert db.session.scalars(select(SymptomEntry)).all() == []
+
+    page.context.set_offline(False)
+    page.wait_for_url(re.compile(r".*/my-care/symptoms/\d+$"))
+    page.get_by_text("Call now: this could be an emergency").first.wait_for()
+    with app.app_context():
+        (entry,) = db.session.scalars(select(SymptomEntry)).all()
+        assert entry.level == "emergency"
+        (queued,) = db.session.scalars(select(QueueItem)).all()
+        assert queued.kind is ItemKind.EMERGENCY

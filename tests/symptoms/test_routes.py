@@ -202,3 +202,19 @@ def test_someone_elses_entry_is_not_found(app, patient, new_client, actors, cloc
         assert patient.get(url).status_code == 404
     assert correct(patient, entry.id, 1, symptom="new_lump").status_code == 404
     assert entries(app)[0].symptom_id == "tiredness" and queue(app) == []
+
+
+def test_the_outbox_logs_a_symptom_once_per_key_and_answers_mistakes_as_json(app, patient, clock):
+    clock(MONDAY_MORNING)
+    headers = {"Idempotency-Key": "outbox-entry-0001"}
+    first = patient.post_json("/my-care/symptoms/api/log", symptom_form(symptom="new_lump"), headers=headers)
+    again = patient.post_json("/my-care/symptoms/api/log", symptom_form(symptom="new_lump"), headers=headers)
+    assert first.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert first.get_json()["level"] == "red_flag"
+    assert first.get_json()["next_url"] == f"/my-care/symptoms/{entries(app)[0].id}"
+    assert len(entries(app)) == 1 and len(queue(app)) == 1
+    wrong = patient.post_json("/my-care/symptoms/api/log", symptom_form(symptom="something_else"),
+                              headers={"Idempotency-Key": "outbox-entry-0002"})
+    assert wrong.status_code == 422
+    assert wrong.get_json()["errors"] == {"own_words": "Tell us about the symptom in your own words"}
+    assert patient.post_json("/my-care/symptoms/api/log", {}, headers={"Idempotency-Key": "outbox-entry-0003"}).status_code == 400

@@ -10,8 +10,10 @@ from config import BASE_DIR
 from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..models import Role, User
+from ..timeutil import london_today
 from . import bp
 from .patient_nav import patient_nav_items
+from .things_to_do import hna_reply, things_to_do
 from .urgent_line import urgent_line_of
 
 # The patient's menu in the header (templates/base.html), built from app/main/patient_nav.py.
@@ -46,30 +48,16 @@ def patient_home():
         if hna_service.restore_kept_answer(draft, kept):
             flash("We saved the answer you gave before you were signed out.", "success")
         db.session.commit()
+    reply = hna_reply(sent[0]) if sent else None
     return render_template(
         "main/patient_home.html", profile=profile,
+        things_to_do=things_to_do(profile, london_today(), hna={"draft": draft, "last_sent": sent[0] if sent else None,
+                                                                 "reply": reply}),
         care_plan=careplan_service.current_plan(profile), follow_up=followup_service.patient_cards(profile),
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,
-        hna_reply=_reply_to(sent[0]) if sent else None,
+        hna_reply=reply,
     )
-
-
-def _reply_to(hna) -> dict:
-    """What the patient is told about the reply to the assessment they sent: by when the team
-    will contact them (its open queue item's due date, else the same target the team's pages
-    compute), whether that date has passed, or that the team has already dealt with it."""
-    from ..hna.service import queue_items_for, reply_due
-    from ..timeutil import utcnow
-    from ..triage.models import ItemStatus
-
-    item = queue_items_for([hna]).get(hna.id)
-    if item is not None and item.status is ItemStatus.RESOLVED:
-        return {"by": None, "late": False, "done": True, "taken_by": None}
-    due = item.due_at if item is not None else reply_due(hna)
-    # Named only once someone has taken it: "Sam has your answers" must be true.
-    taken_by = item.assignee if item is not None else None
-    return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 
 @bp.get("/my-care/contacts")

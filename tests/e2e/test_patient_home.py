@@ -1,8 +1,14 @@
 """The patient's home and menu on a small phone (360 x 640, the narrowest in common use)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from app.extensions import db
-from app.models import User
+from app.followup.models import SurveillanceTest
+from app.hna import service as hna_service
+from app.hna.models import PathwayPoint
+from app.models import PatientProfile, User
+from app.timeutil import london_today
 from tests.e2e.conftest import sign_in_browser
 from tests.e2e.test_accessibility import seed
 
@@ -49,3 +55,33 @@ def test_the_header_keeps_to_one_row_each_and_the_menu_reaches_every_patient_pag
     rows = page.evaluate(HEADER_ROWS)
     assert rows["header"] <= HEADER_ONE_ROW_EACH_PX, rows
     tab.axe("contacts at 360 px")
+
+
+def test_the_first_screen_says_what_to_do_now_and_keeps_feeling_unwell_on_it(live_server, open_page):
+    ids = seed(live_server.app)
+    today = london_today()
+    with live_server.app.app_context():
+        profile = db.session.get(PatientProfile, ids["profile"])
+        # A busy day: an offer, a test overdue and two due soon.
+        hna_service.offer(profile, db.session.get(User, ids["nurse"]), PathwayPoint.AFTER_TREATMENT)
+        db.session.add_all([
+            SurveillanceTest(patient_id=profile.id, name=name, interval_months=6, next_due=today + timedelta(days=days),
+                             arranged_by="Your GP practice")
+            for name, days in (("PSA blood test", -5), ("CT scan", 12), ("Mammogram", 20))
+        ])
+        db.session.commit()
+    tab = open_page("phone")
+    page = tab.page
+    page.set_viewport_size(SMALL_PHONE)
+    sign_in_browser(tab, live_server, ids["patient"])
+
+    tab.goto("/my-care")
+    first = page.locator("[data-things-to-do] li").first
+    assert first.get_by_role("link").inner_text() == "PSA blood test: arrange it now"
+    first_box = first.bounding_box()
+    unwell_heading = page.locator("#feeling-unwell").get_by_role("heading", name="Feeling unwell?").bounding_box()
+    # Nothing above the list but the header and the greeting; both within the first screen.
+    assert first_box["y"] + first_box["height"] <= SMALL_PHONE["height"], first_box
+    assert unwell_heading["y"] + unwell_heading["height"] <= SMALL_PHONE["height"], unwell_heading
+    assert first_box["y"] < unwell_heading["y"]
+    tab.axe("patient home with things to do at 360 px")

@@ -1,0 +1,102 @@
+"""What the patient needs to do now, for the top of their home page: gathered from each area's
+service, in one order (`in_order`, a plain rule over plain data).
+
+The wording lives in templates/main/_things_to_do.html, one block per `kind`. A new area adds
+its kinds here (with their urgency) and a block there; the order rule stays the one below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+from ..models import PatientProfile
+from ..timeutil import utcnow
+
+# A test due within this many days is something to arrange now.
+DUE_SOON_DAYS = 28
+
+
+class Urgency(IntEnum):
+    """Most urgent first: what is late, then what the team asked, then what is due soon, then
+    the person's own unfinished work, then the status of what they sent."""
+
+    LATE = 0
+    ASKED = 1
+    DUE_SOON = 2
+    STARTED = 3
+    WAITING = 4
+
+
+@dataclass(frozen=True)
+class ToDo:
+    urgency: Urgency
+    kind: str
+    # The date that orders things of the same urgency, earliest first (None: after those with one).
+    when: date | None = None
+    subject: Any = None
+    detail: dict | None = None
+
+
+def in_order(things: list[ToDo]) -> list[ToDo]:
+    """Most urgent first; of the same urgency, the earliest date first; ties keep their order."""
+    return sorted(things, key=lambda thing: (thing.urgency, thing.when is None, thing.when or date.min))
+
+
+def due_tests(tests, today: date) -> list[ToDo]:
+    """Surveillance tests past their due date, or due within DUE_SOON_DAYS (plain data in)."""
+    things = []
+    for test in tests:
+        if test.next_due < today:
+            things.append(ToDo(Urgency.LATE, "test_overdue", test.next_due, test))
+        elif test.next_due <= today + timedelta(days=DUE_SOON_DAYS):
+            things.append(ToDo(Urgency.DUE_SOON, "test_due", test.next_due, test))
+    return things
+
+
+def hna_things(draft, last_sent, reply: dict | None) -> list[ToDo]:
+    """The needs assessment: one the team offered, one the person started, or the reply to the
+    one they sent (late, or on its way); nothing once the team has dealt with it."""
+    if draft is not None and draft.offered_by_id:
+        return [ToDo(Urgency.ASKED, "hna_offered", _day(draft.offered_at), draft)]
+    if draft is not None:
+        return [ToDo(Urgency.STARTED, "hna_started", _day(draft.created_at), draft)]
+    if last_sent is not None and reply is not None and not reply["done"]:
+        if reply["late"]:
+            return [ToDo(Urgency.LATE, "hna_reply_late", _day(reply["by"]), last_sent, reply)]
+        return [ToDo(Urgency.WAITING, "hna_sent", _day(reply["by"]), last_sent, reply)]
+    return []
+
+
+def hna_reply(hna) -> dict:
+    """What the patient is told about the reply to the assessment they sent: by when the team
+    will contact them (its open queue item's due date, else the same target the team's pages
+    compute), whether that date has passed, or that the team has already dealt with it."""
+    from ..hna.service import queue_items_for, reply_due
+    from ..triage.models import ItemStatus
+
+    item = queue_items_for([hna]).get(hna.id)
+    if item is not None and item.status is ItemStatus.RESOLVED:
+        return {"by": None, "late": False, "done": True, "taken_by": None}
+    due = item.due_at if item is not None else reply_due(hna)
+    # Named only once someone has taken it: "Sam has your answers" must be true.
+    taken_by = item.assignee if item is not None else None
+    return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
+
+
+def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) -> list[ToDo]:
+    """Everything the patient needs to do now, most urgent first. `hna` is what the home page
+    already read about the assessment ({"draft", "last_sent", "reply"}), read here if not given."""
+    from ..followup.service import tests_of
+    from ..hna import service as hna_service
+
+    if hna is None:
+        sent = hna_service.submitted_hnas(patient)
+        hna = {"draft": hna_service.current_draft(patient), "last_sent": sent[0] if sent else None}
+        hna["reply"] = hna_reply(sent[0]) if sent else None
+    return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today))
+
+
+def _day(moment: datetime | date | None) -> date | None:
+    return moment.date() if isinstance(moment, datetime) else moment

@@ -1,0 +1,118 @@
+"""What the patient needs to do now (app/main/things_to_do.py): the order rule as a table, what
+each area adds, and the top of the home page."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from app.extensions import db
+from app.followup.models import SurveillanceTest
+from app.hna import service as hna_service
+from app.hna.models import PathwayPoint
+from app.main.things_to_do import DUE_SOON_DAYS, ToDo, Urgency, hna_things, in_order, due_tests, things_to_do
+from app.models import PatientProfile, User
+from app.timeutil import london_today, long_date
+from tests.helpers import page
+
+DAY = date(2026, 12, 7)
+
+
+def thing(urgency: Urgency, when: date | None, name: str) -> ToDo:
+    return ToDo(urgency, name, when)
+
+
+@pytest.mark.parametrize("given, expected", [
+    # Late beats everything, however far back; what the team asked beats what is due soon.
+    ([thing(Urgency.WAITING, DAY, "sent"), thing(Urgency.LATE, DAY - timedelta(days=90), "overdue")], ["overdue", "sent"]),
+    ([thing(Urgency.DUE_SOON, DAY, "due"), thing(Urgency.ASKED, DAY + timedelta(days=5), "offer")], ["offer", "due"]),
+    ([thing(Urgency.STARTED, DAY, "draft"), thing(Urgency.DUE_SOON, DAY + timedelta(days=20), "due")], ["due", "draft"]),
+    ([thing(Urgency.WAITING, DAY, "sent"), thing(Urgency.STARTED, DAY + timedelta(days=1), "draft")], ["draft", "sent"]),
+    # Of the same urgency, the earliest date first; no date after a date.
+    ([thing(Urgency.DUE_SOON, DAY + timedelta(days=9), "later"), thing(Urgency.DUE_SOON, DAY, "sooner")], ["sooner", "later"]),
+    ([thing(Urgency.LATE, None, "undated"), thing(Urgency.LATE, DAY, "dated")], ["dated", "undated"]),
+    # Ties keep the order the areas gave them.
+    ([thing(Urgency.ASKED, DAY, "first"), thing(Urgency.ASKED, DAY, "second")], ["first", "second"]),
+    ([], []),
+])
+def test_most_urgent_first_then_earliest(given, expected):
+    assert [t.kind for t in in_order(given)] == expected
+
+
+def scheduled(due: date, name: str = "PSA blood test"):
+    return SimpleNamespace(name=name, next_due=due)
+
+
+@pytest.mark.parametrize("days_from_today, expected", [
+    (-1, [(Urgency.LATE, "test_overdue")]),
+    (0, [(Urgency.DUE_SOON, "test_due")]),
+    (DUE_SOON_DAYS, [(Urgency.DUE_SOON, "test_due")]),
+    (DUE_SOON_DAYS + 1, []),
+])
+def test_a_test_is_late_after_its_day_and_due_soon_within_four_weeks(days_from_today, expected):
+    found = due_tests([scheduled(DAY + timedelta(days=days_from_today))], DAY)
+    assert [(t.urgency, t.kind) for t in found] == expected
+
+
+NOW = datetime(2026, 12, 7, 10, tzinfo=timezone.utc)
+OFFERED = SimpleNamespace(offered_by_id=3, offered_at=NOW, created_at=NOW)
+STARTED = SimpleNamespace(offered_by_id=None, offered_at=None, created_at=NOW)
+SENT = SimpleNamespace(id=9)
+
+
+@pytest.mark.parametrize("draft, last_sent, reply, expected", [
+    (OFFERED, None, None, [(Urgency.ASKED, "hna_offered")]),
+    # An offer counts even when an earlier assessment is waiting for its reply.
+    (OFFERED, SENT, {"done": False, "late": True, "by": NOW}, [(Urgency.ASKED, "hna_offered")]),
+    (STARTED, None, None, [(Urgency.STARTED, "hna_started")]),
+    (None, SENT, {"done": False, "late": True, "by": NOW}, [(Urgency.LATE, "hna_reply_late")]),
+    (None, SENT, {"done": False, "late": False, "by": NOW}, [(Urgency.WAITING, "hna_sent")]),
+    # Dealt with by the team: nothing left to do or wait for.
+    (None, SENT, {"done": True, "late": False, "by": None}, []),
+    (None, None, None, []),
+])
+def test_the_needs_assessment_adds_one_thing_at_most(draft, last_sent, reply, expected):
+    assert [(t.urgency, t.kind) for t in hna_things(draft, last_sent, reply)] == expected
+
+
+def _schedule(app, actors, *tests: tuple[str, int]) -> None:
+    today = london_today()
+    with app.app_context():
+        db.session.add_all([SurveillanceTest(patient_id=actors.profile_a, name=name, interval_months=6,
+                                             next_due=today + timedelta(days=days)) for name, days in tests])
+        db.session.commit()
+
+
+def test_things_to_do_gathers_each_area_in_order(app, actors):
+    _schedule(app, actors, ("CT scan", 10), ("PSA blood test", -3), ("Mammogram", 200))
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        hna_service.offer(profile, db.session.get(User, actors.nurse_a), PathwayPoint.AFTER_TREATMENT)
+        db.session.commit()
+        found = things_to_do(profile, london_today())
+        assert [(t.kind, getattr(t.subject, "name", None)) for t in found] == [
+            ("test_overdue", "PSA blood test"), ("hna_offered", None), ("test_due", "CT scan")]
+
+
+def test_the_home_page_says_what_to_do_before_anything_else(app, patient, actors):
+    _schedule(app, actors, ("PSA blood test", -3), ("CT scan", 10))
+    body = page(patient.get("/my-care"))
+    to_do = body.index("To do now")
+    assert to_do < body.index("Feeling unwell?")
+    overdue, due = body.index("PSA blood test: arrange it now"), body.index("CT scan due")
+    assert to_do < overdue < due < body.index("Feeling unwell?")
+    assert f"Due {long_date(london_today() - timedelta(days=3))}. Not had it? Contact your team." in body
+
+
+def test_the_home_page_says_when_there_is_nothing_to_do(patient):
+    assert "Nothing to do now." in page(patient.get("/my-care"))
+
+
+def test_someone_elses_tests_are_not_on_my_list(app, patient, actors):
+    with app.app_context():
+        db.session.add(SurveillanceTest(patient_id=actors.profile_a2, name="Their scan", interval_months=6,
+                                        next_due=london_today()))
+        db.session.commit()
+    body = page(patient.get("/my-care"))
+    assert "Their scan" not in body and "Nothing to do now." in body

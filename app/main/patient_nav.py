@@ -22,11 +22,12 @@ class NavEntry:
 PATIENT_NAV: tuple[NavEntry, ...] = (
     NavEntry("main.patient_home", "Home", exact=True),
     NavEntry("careplan.patient_plan", "My plan"),
-    NavEntry("followup.patient_follow_up", "Follow-up"),
-    NavEntry("results.patient_results", "Results"),
     NavEntry("symptoms.history", "Symptoms"),
-    NavEntry("followup.patient_summary", "Treatment summary"),
+    NavEntry("reentry.ask", "Ask my team"),
+    NavEntry("results.patient_results", "Results"),
+    NavEntry("followup.patient_follow_up", "Follow-up"),
     NavEntry("main.contacts", "Contacts"),
+    NavEntry("followup.patient_summary", "Treatment summary"),
     NavEntry("auth.passkey_list", "Account"),
 )
 

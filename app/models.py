@@ -119,6 +119,8 @@ class User(UserMixin, db.Model):
 
 class PatientProfile(db.Model):
     __tablename__ = "patient_profiles"
+    # A team's people by name, for keyset pages (remote monitoring).
+    __table_args__ = (Index("ix_patient_profiles_team_name", "team_id", "family_name", "given_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
@@ -205,6 +207,8 @@ class UserSession(db.Model):
     """Server-side record of a signed-in browser, so sessions can be ended remotely."""
 
     __tablename__ = "user_sessions"
+    # When a person last used the app (remote monitoring lists those who have not for months).
+    __table_args__ = (Index("ix_user_sessions_user_seen", "user_id", "last_seen_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

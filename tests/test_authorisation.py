@@ -328,6 +328,10 @@ CARRIED_EXEMPT: dict[str, str] = {
     "app.admin.services:version": "the version of a service the page showed, for the concurrent-edit check",
     "app.nurse.queue_routes:key_worker": "a filter over her own team's queue (the query keeps to her team): "
     "another team's nurse matches nothing",
+    "app.results.routes:key_worker": "a filter over her own team's monitoring list (the query keeps to her team): "
+    "another team's nurse matches nothing",
+    "app.results.routes:after": "a paging cursor: the last person of the page before, used only if they are in her "
+    "own team (anyone else gives the first page), and never shown",
     "app.auth.routes:user_id": "the demo sign-in (DEMO_MODE only, which production refuses)",
     "app.followup.routes:suggest": "an index into the pathway's suggested tests: content, not a record",
     "app.followup.routes:use_suggestion": "an index into the pathway's suggested tests: content, not a record",

@@ -29,6 +29,8 @@ class FollowUpPlan(db.Model):
     """The follow-up pathway decided with the person at the Treatment Review (one per person)."""
 
     __tablename__ = "follow_up_plans"
+    # Who is on supported self-management (remote monitoring).
+    __table_args__ = (Index("ix_follow_up_plans_type", "follow_up_type", "patient_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient_profiles.id"), unique=True)
@@ -51,7 +53,11 @@ class SurveillanceTest(db.Model):
     """One test in a person's surveillance schedule: what, how often, when next due."""
 
     __tablename__ = "surveillance_tests"
-    __table_args__ = (Index("ix_surveillance_tests_due", "active", "next_due"),)
+    __table_args__ = (
+        Index("ix_surveillance_tests_due", "active", "next_due"),
+        # A person's active tests by due date (remote monitoring: overdue, due soon, no schedule).
+        Index("ix_surveillance_tests_patient_due", "patient_id", "active", "next_due"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient_profiles.id"), index=True)

@@ -15,10 +15,12 @@ from ..extensions import db
 from ..idempotency import new_form_token
 from ..timeutil import london_today
 from ..models import PatientProfile
+from ..pathways import PATHWAYS
 from ..untrusted import id_or_none, parse_id
 from ..versioning import answer_conflict, shown_version
 from . import bp, service
 from .csv_import import COLUMNS, ImportFileError, read_csv
+from .monitoring import REASON_LABELS, MonitoringFilters, monitoring_page
 from .forms import ImportForm, ResultForm, RuleForm
 from .rules import number, parse_value, same_unit
 
@@ -230,6 +232,32 @@ def nurse_import():
           + (f", {flagged} of them needing review (on the team's queue if outside a safe range)" if flagged else "")
           + (f". {refused} row{'s' if refused != 1 else ''} not imported." if refused else "."), "success")
     return redirect(url_for("results.nurse_import"))
+
+
+# ---------------------------------------------------------------- nurse: remote monitoring
+
+
+@bp.get("/nurse/monitoring")
+@nurse_required
+def monitoring():
+    """The team's self-managed people who need a look: a result to review, no schedule, a test
+    overdue or due soon, never enrolled in the app or not opened it for months."""
+    if current_user.team_id is None:
+        refuse("results.access_refused", subject="monitoring")
+    pathway = request.args.get("pathway") or None
+    filters = MonitoringFilters(pathway=pathway if pathway in PATHWAYS else None,
+                                key_worker_id=id_or_none(request.args.get("key_worker", "")))
+    after = id_or_none(request.args.get("after", ""))
+    shown = monitoring_page(current_user.team_id, filters, london_today(), after=after)
+    audit("results.monitoring_list", pathway=filters.pathway, key_worker=filters.key_worker_id, page_after=after)
+    db.session.commit()
+    query = {"pathway": filters.pathway or "", "key_worker": filters.key_worker_id or ""}
+    return render_template(
+        "results/monitoring.html", page=shown, filters=filters, pathways=PATHWAYS, reason_labels=REASON_LABELS,
+        nurses=service.team_nurses(current_user.team_id),
+        next_url=url_for("results.monitoring", after=shown.next_after, **query) if shown.next_after else None,
+        first_url=url_for("results.monitoring", **query) if after else None,
+    )
 
 
 # ---------------------------------------------------------------- patient: my results

@@ -1,0 +1,119 @@
+"""Remote monitoring for the team: every person on supported self-management who needs a look,
+whether or not they use the app (people who decline it are monitored by letter and phone).
+
+A person is listed when any of these holds (each a column of the one query, so a page costs one
+statement, and keyset paging by name keeps a page deep in the list as cheap as the first):
+- **needs review**: a result waiting for a nurse (outside the safe range, or not judged);
+- **no schedule**: no active surveillance test at all (people never put on the monitoring list
+  are the known failure of older pathways);
+- **overdue**: an active test whose due date has passed with no result taken since
+  `EARLY_DAYS` before it was due (a test done a little early counts);
+- **due soon**: an active test due within `DUE_SOON_DAYS`;
+- **never enrolled**: no passkey and no password, so the app cannot reach them;
+- **not opened**: enrolled, but not seen in the app for `NOT_OPENED_DAYS`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from ..followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
+from ..models import PasskeyCredential, PatientProfile, User, UserSession
+from ..timeutil import LONDON
+from .models import TestResult
+
+DUE_SOON_DAYS = 28
+EARLY_DAYS = 28
+NOT_OPENED_DAYS = 90
+PAGE_SIZE = 50
+
+REASONS = ("needs_review", "no_schedule", "overdue", "due_soon", "never_enrolled", "not_opened")
+REASON_LABELS = {
+    "needs_review": "Result needs review",
+    "no_schedule": "No tests scheduled",
+    "overdue": "Test overdue",
+    "due_soon": f"Test due within {DUE_SOON_DAYS // 7} weeks",
+    "never_enrolled": "Never enrolled in the app",
+    "not_opened": f"Has not opened the app for {NOT_OPENED_DAYS // 30} months",
+}
+
+
+@dataclass(frozen=True)
+class MonitoringFilters:
+    pathway: str | None = None
+    key_worker_id: int | None = None
+
+
+@dataclass
+class MonitoredPerson:
+    profile: PatientProfile
+    reasons: list[str]
+
+
+@dataclass
+class MonitoringPage:
+    people: list[MonitoredPerson] = field(default_factory=list)
+    next_after: str | None = None
+
+
+def _days_before(column, days: int):
+    """`column` (a date) less `days` days, in the database's own date arithmetic."""
+    if db.engine.dialect.name == "sqlite":
+        return func.date(column, f"-{days} days")
+    return column - days
+
+
+def _conditions(today: date):
+    person = PatientProfile
+    test = SurveillanceTest
+    active_test = and_(test.patient_id == person.id, test.active.is_(True))
+    result_since_due = exists().where(TestResult.surveillance_test_id == test.id,
+                                      TestResult.taken_on >= _days_before(test.next_due, EARLY_DAYS))
+    seen_since = datetime.combine(today - timedelta(days=NOT_OPENED_DAYS), time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    enrolled = or_(User.password_hash.is_not(None), exists().where(PasskeyCredential.user_id == person.user_id))
+    return {
+        "needs_review": exists().where(TestResult.patient_id == person.id, TestResult.needs_review.is_(True)),
+        "no_schedule": ~exists().where(active_test),
+        "overdue": exists().where(active_test, test.next_due < today, ~result_since_due),
+        "due_soon": exists().where(active_test, test.next_due >= today,
+                                   test.next_due <= today + timedelta(days=DUE_SOON_DAYS)),
+        "never_enrolled": ~enrolled,
+        "not_opened": and_(enrolled, ~exists().where(UserSession.user_id == person.user_id,
+                                                     UserSession.last_seen_at >= seen_since)),
+    }
+
+
+def cursor_for(profile: PatientProfile) -> str:
+    return f"{profile.id}"
+
+
+def monitoring_page(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
+                    limit: int = PAGE_SIZE) -> MonitoringPage:
+    """One page of the team's self-managed people who need a look, by name."""
+    conditions = _conditions(today)
+    stmt = (
+        select(PatientProfile, *(condition.label(name) for name, condition in conditions.items()))
+        .join(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
+        .join(User, User.id == PatientProfile.user_id)
+        .options(contains_eager(PatientProfile.user))
+        .where(PatientProfile.team_id == team_id,
+               FollowUpPlan.follow_up_type == FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+               or_(*conditions.values()))
+    )
+    if filters.pathway:
+        stmt = stmt.where(PatientProfile.tumour_pathway == filters.pathway)
+    if filters.key_worker_id:
+        stmt = stmt.where(PatientProfile.key_worker_id == filters.key_worker_id)
+    if after is not None:
+        last = db.session.get(PatientProfile, after)
+        if last is not None and last.team_id == team_id:
+            stmt = stmt.where(tuple_(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
+                              > tuple_(literal(last.family_name), literal(last.given_name), literal(last.id)))
+    order = (PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
+    rows = db.session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    people = [MonitoredPerson(row[0], [name for name in REASONS if getattr(row, name)]) for row in rows[:limit]]
+    return MonitoringPage(people, cursor_for(people[-1].profile) if len(rows) > limit else None)

@@ -1,0 +1,119 @@
+"""Remote monitoring: every self-managed person who needs a look, whether or not they use the app."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
+from app.models import PasskeyCredential, Role, Team, User, UserSession
+from app.results.models import TestResult
+from app.results.monitoring import MonitoringFilters, monitoring_page
+from app.timeutil import london_today, utcnow
+from tests.helpers import make_patient, page
+
+TODAY = london_today()
+
+
+def person(team, nurse, name, *, self_managed=True, due=None, results=(), flagged=False, enrolled=True,
+           seen_days_ago=1, pathway="prostate", key_worker=None):
+    """A person of `team`: `due` days from today for their one test (None: no schedule), results
+    taken `results` days relative to that due date."""
+    profile = make_patient(team, name, name + "son", key_worker or nurse, tumour_pathway=pathway)
+    db.session.flush()
+    kind = FollowUpType.SUPPORTED_SELF_MANAGEMENT if self_managed else FollowUpType.CLINICIAN_LED
+    db.session.add(FollowUpPlan(patient_id=profile.id, follow_up_type=kind, updated_by_id=nurse.id))
+    if due is not None:
+        test = SurveillanceTest(patient_id=profile.id, name="PSA blood test", interval_months=6,
+                                next_due=TODAY + timedelta(days=due))
+        db.session.add(test)
+        db.session.flush()
+        for offset in results:
+            taken = test.next_due + timedelta(days=offset)
+            db.session.add(TestResult(surveillance_test_id=test.id, patient_id=profile.id, value=1, unit="ng/mL",
+                                      taken_on=taken, resulted_on=taken, needs_review=flagged, abnormal=flagged,
+                                      recorded_by_id=nurse.id))
+    if enrolled:
+        db.session.add(PasskeyCredential(user_id=profile.user_id, credential_id=f"key-{name}".encode(),
+                                         public_key=b"k", name="Phone"))
+        db.session.add(UserSession(user_id=profile.user_id, token_hash=f"{name:0<64}"[:64], method="passkey",
+                                   created_at=utcnow() - timedelta(days=seen_days_ago),
+                                   last_seen_at=utcnow() - timedelta(days=seen_days_ago)))
+    return profile
+
+
+# name -> (how the person is set up, why they are listed; None: not listed)
+PEOPLE = {
+    "Fine": (dict(due=100), None),
+    "Soon": (dict(due=28), ["due_soon"]),
+    "Later": (dict(due=29), None),
+    "Today": (dict(due=0), ["due_soon"]),
+    "Overdue": (dict(due=-1), ["overdue"]),
+    "Early": (dict(due=-10, results=[-28]), None),  # done 28 days before it was due: counts
+    "Tooearly": (dict(due=-10, results=[-29]), ["overdue"]),
+    "Done": (dict(due=-10, results=[3]), None),
+    "Unscheduled": (dict(due=None), ["no_schedule"]),
+    "Flagged": (dict(due=100, results=[-200], flagged=True), ["needs_review"]),
+    "Unenrolled": (dict(due=100, enrolled=False), ["never_enrolled"]),
+    "Away": (dict(due=100, seen_days_ago=91), ["not_opened"]),
+    "Recent": (dict(due=100, seen_days_ago=89), None),
+    "Lost": (dict(due=None, enrolled=False), ["no_schedule", "never_enrolled"]),
+    "Clinicianled": (dict(due=None, self_managed=False, enrolled=False), None),
+}
+
+
+@pytest.fixture
+def team(app, actors):
+    with app.app_context():
+        team_a, team_b = db.session.get(Team, actors.team_a), db.session.get(Team, actors.team_b)
+        nurse_a, nurse_b = db.session.get(User, actors.nurse_a), db.session.get(User, actors.nurse_b)
+        for name, (setup, _) in PEOPLE.items():
+            person(team_a, nurse_a, name, **setup)
+        person(team_b, nurse_b, "Elsewhere", due=None, enrolled=False)
+        db.session.commit()
+
+
+@pytest.mark.hazard("HAZ-018")
+def test_every_self_managed_person_who_needs_a_look_is_listed_with_why(app, actors, team):
+    with app.app_context():
+        shown = monitoring_page(actors.team_a, MonitoringFilters(), TODAY, limit=100)
+        listed = {p.profile.given_name: p.reasons for p in shown.people}
+    assert listed == {name: why for name, (_, why) in PEOPLE.items() if why is not None}
+
+
+@pytest.mark.hazard("HAZ-018")
+def test_keyset_pages_list_everyone_once(app, actors, team):
+    seen, after = [], None
+    with app.app_context():
+        while True:
+            shown = monitoring_page(actors.team_a, MonitoringFilters(), TODAY, after=after, limit=3)
+            seen += [p.profile.given_name for p in shown.people]
+            if shown.next_after is None:
+                break
+            after = int(shown.next_after)
+    assert sorted(seen) == sorted(name for name, (_, why) in PEOPLE.items() if why is not None)
+    assert len(seen) == len(set(seen))
+
+
+def test_filters_by_pathway_and_key_worker(app, actors, team):
+    with app.app_context():
+        team_a = db.session.get(Team, actors.team_a)
+        other_nurse = User(role=Role.NURSE, display_name="Nurse C", team=team_a)
+        db.session.add(other_nurse)
+        db.session.flush()
+        person(team_a, other_nurse, "Breastcare", due=None, pathway="breast", key_worker=other_nurse)
+        db.session.commit()
+        by_pathway = monitoring_page(actors.team_a, MonitoringFilters(pathway="breast"), TODAY, limit=100)
+        by_worker = monitoring_page(actors.team_a, MonitoringFilters(key_worker_id=other_nurse.id), TODAY, limit=100)
+        assert [p.profile.given_name for p in by_pathway.people] == ["Breastcare"]
+        assert [p.profile.given_name for p in by_worker.people] == ["Breastcare"]
+
+
+def test_the_page_lists_the_nurses_own_team_only(app, nurse, actors, team):
+    response = nurse.get("/nurse/monitoring?pathway=prostate")
+    assert response.status_code == 200
+    html = page(response)
+    assert "Lost Lostson" in html and "No tests scheduled" in html and "Never enrolled in the app" in html
+    assert "Elsewhere" not in html and "Clinicianled" not in html
+    assert nurse.get("/nurse/monitoring?after=999999&key_worker=abc&pathway=nonsense").status_code == 200

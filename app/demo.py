@@ -194,16 +194,19 @@ def _seed_offer(team: Team, nurse: User) -> None:
 
 def _seed_care_areas(team: Team, nurse: User) -> None:
     """Each area's own demo data: local services, David's care plan from his HNA, and his
-    follow-up plan and End of Treatment Summary (which quotes the team's contacts above), and a
-    watch symptom in his symptom log."""
+    follow-up plan and End of Treatment Summary (which quotes the team's contacts above), his PSA
+    results with a rise waiting for review, and a watch symptom in his symptom log."""
     from .careplan import demo as careplan_demo
     from .directory import demo as directory_demo
     from .followup import demo as followup_demo
+    from .results import demo as results_demo
     from .symptoms import demo as symptoms_demo
 
     directory_demo.seed(team)
     db.session.flush()
     careplan_demo.seed(team, nurse)
     followup_demo.seed(team, nurse)
+    db.session.flush()
+    results_demo.seed(team, nurse)
     symptoms_demo.seed(team)
     db.session.flush()

@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..audit import audit
-from ..authz import current_patient, patient_required, refuse
+from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..errors import error_body
 from ..idempotency import Once, add_once, idempotent, new_form_token
@@ -199,6 +199,18 @@ def remove(entry_id: int):
         db.session.commit()
     flash("Symptom removed from your log. Your care team can still see what you sent them.", "success")
     return redirect(url_for("symptoms.history"))
+
+
+@bp.get("/nurse/patients/<int:patient_id>/symptoms")
+@staff_required
+def nurse_log(patient_id: int):
+    """The person's symptom log for their team: every entry as sent, with each correction and
+    removal, and the queue item it went to."""
+    profile = patient_for_staff(patient_id)
+    entries = service.log_for_team(profile)
+    audit("symptoms.team_view", patient=profile, subject=f"patient:{profile.id}")
+    db.session.commit()
+    return render_template("symptoms/nurse_log.html", profile=profile, entries=entries)
 
 
 @bp.get("/my-care/symptom-rules")

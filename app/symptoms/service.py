@@ -87,6 +87,15 @@ def history(profile: PatientProfile) -> list[SymptomEntry]:
     ))
 
 
+def log_for_team(profile: PatientProfile) -> list[SymptomEntry]:
+    """Every entry the person has logged, newest first, removed ones too: what the team was sent
+    stays readable (each entry's earlier wording is in `earlier_versions`)."""
+    return list(db.session.scalars(
+        select(SymptomEntry).where(SymptomEntry.patient_id == profile.id)
+        .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
+    ))
+
+
 def own_entry(profile: PatientProfile, entry_id: int) -> SymptomEntry | None:
     """The person's own current entry, or None (someone else's, removed, or none)."""
     entry = db.session.get(SymptomEntry, entry_id)

@@ -218,3 +218,20 @@ def test_the_outbox_logs_a_symptom_once_per_key_and_answers_mistakes_as_json(app
     assert wrong.status_code == 422
     assert wrong.get_json()["errors"] == {"own_words": "Tell us about the symptom in your own words"}
     assert patient.post_json("/my-care/symptoms/api/log", {}, headers={"Idempotency-Key": "outbox-entry-0003"}).status_code == 400
+
+
+def test_the_team_reads_every_entry_as_sent_with_its_corrections_and_removals(app, patient, new_client, actors, clock):
+    from tests.helpers import sign_in_as
+
+    nurse_client = new_client()
+    sign_in_as(nurse_client, actors.nurse_a)
+    clock(MONDAY_MORNING)
+    log(patient, symptom="new_lump", severity="moderate", note="First words")
+    entry = entries(app)[0]
+    correct(patient, entry.id, entry.version, symptom="new_lump", severity="severe", note="Second words")
+    log(patient, symptom="tiredness")
+    removed = entries(app)[1]
+    patient.post_form(f"/my-care/symptoms/{removed.id}/remove")
+    shown = page(nurse_client.get(f"/nurse/patients/{entry.patient_id}/symptoms"))
+    assert "First words" in shown and "Second words" in shown and "Corrected by Ann" in shown
+    assert "Removed by Ann" in shown and "Tiredness" in shown

@@ -111,6 +111,7 @@ def configure_templates(app: Flask) -> None:
     }
     from .bidi import register_bidi_filter
     from .forms import register_form_helpers
+    from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
     from .timeutil import register_date_filters
@@ -119,6 +120,8 @@ def configure_templates(app: Flask) -> None:
     register_bidi_filter(app)
     register_date_filters(app)
     app.jinja_env.globals["pathway_name"] = pathway_name
+    # Read from the bundled content once per process: no query, so fine as a global.
+    app.jinja_env.globals["emergency_signs"] = emergency_signs
     # With ChainableUndefined a variable a view forgot to pass is "not none", which once showed
     # a false edit conflict on every page load: treat undefined as none.
     app.jinja_env.tests["none"] = lambda value: value is None or isinstance(value, Undefined)

@@ -1,9 +1,12 @@
 """The patient's home page, their contacts, and urgent help with their team's 24-hour line."""
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from app.extensions import db
+from app.followup.pathway_content import emergency_signs
 from app.hna import service
 from app.hna.models import HNAStatus, PathwayPoint
 from app.models import PatientProfile, Team, User
@@ -72,10 +75,13 @@ def test_urgent_help_gives_the_teams_24_hour_line_as_a_link_that_dials(app, pati
         assert 'href="tel:02079460999"' in raw, url
         assert 'href="tel:999"' in raw and 'href="tel:111"' in raw
         assert "does not replace urgent care" in raw
+    # The signs to act on are the pathway content's words, the one source of the advice.
+    for sign in emergency_signs():
+        assert sign.text in html.unescape(raw), sign.id
 
 
-FEELING_UNWELL = ("If you have had chemotherapy or immunotherapy and feel unwell or have a temperature of "
-                  "37.5°C or more, call Acute oncology 24-hour line now:")
+FEELING_UNWELL = ("A high temperature (37.5°C or more) or feeling suddenly unwell during or soon after "
+                  "chemotherapy or immunotherapy? If so, call Acute oncology 24-hour line now:")
 
 
 @pytest.mark.hazard("HAZ-002")
@@ -110,7 +116,8 @@ def test_the_contacts_page_orders_24_hour_line_team_gp_then_999_and_111(app, pat
 def test_feeling_unwell_without_a_24_hour_line_gives_plain_advice(patient, url):
     body = page(patient.get(url))
     assert "Feeling unwell?" in body
-    assert "call the 24-hour acute oncology line your team gave you now" in body
+    assert ('call the 24-hour acute oncology line your team gave you now, or <a href="tel:111">111</a> '
+            "if you do not have the number") in body
     assert "tel:0" not in body and 'href="tel:999"' in body
 
 

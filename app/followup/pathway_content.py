@@ -46,6 +46,7 @@ __all__ = [
     "Symptom",
     "WatchRules",
     "bundled_definition",
+    "emergency_signs",
     "load_pathway_definition",
     "pathway_content",
 ]
@@ -167,6 +168,12 @@ class PathwayDefinition:
 def pathway_content(key: str) -> PathwayContent:
     """The bundled (newest) content for one tumour pathway, e.g. ``pathway_content("prostate")``."""
     return bundled_definition()[key]
+
+
+def emergency_signs() -> tuple[Symptom, ...]:
+    """The emergencies every pathway shares (newest bundled content): the one source of the urgent
+    advice's words (e.g. "37.5°C or more") on pages that know no pathway."""
+    return next(iter(bundled_definition().pathways.values())).emergency
 
 
 @lru_cache(maxsize=1)

@@ -195,6 +195,19 @@ class World:
             self.made[key] = asked.request.id
         return self.made[key]
 
+    def message_thread(self, profile_id: int) -> int:
+        """A thread a nurse started on the patient's queue item."""
+        key = ("thread", profile_id)
+        if key not in self.made:
+            from app.messages.service import start_thread
+            from app.triage.models import QueueItem
+
+            item = db.session.get(QueueItem, self.queue_item(profile_id))
+            nurse = next(u for u in item.patient.team.members if u.role is Role.NURSE)
+            self.made[key] = start_thread(item, nurse).id
+            db.session.commit()
+        return self.made[key]
+
     def queue_item(self, profile_id: int) -> int:
         """An open item in the patient's team queue."""
         key = ("queue-item", profile_id)
@@ -254,6 +267,10 @@ ARGUMENTS: dict[str, Argument] = {
     "entry_id": Argument(
         own=lambda w, who: w.symptom_entry(w.actors.profile_a),
         foreign=lambda w, who: w.symptom_entry(w.actors.profile_b),
+    ),
+    "thread_id": Argument(
+        own=lambda w, who: w.message_thread(w.actors.profile_a),
+        foreign=lambda w, who: w.message_thread(w.actors.profile_b),
     ),
     "request_id": Argument(
         own=lambda w, who: w.reentry_request(w.actors.profile_a),

@@ -19,6 +19,7 @@ from ..forms import field_anchor
 from ..versioning import answer_conflict
 from ..models import User
 from ..pathways import PATHWAYS
+from ..messages import service as messages
 from ..reentry.service import request_for_queue_item
 from ..timeutil import london_today, utcnow
 from ..triage import service
@@ -147,7 +148,8 @@ def _forms(item: QueueItem, **given) -> dict:
 def _item_context(item: QueueItem, form=None, conflict=None, out_of_date=None, **given) -> dict:
     return dict(item=item, form=form, conflict=conflict, out_of_date=out_of_date, now=utcnow(),
                 outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS,
-                reentry_request=request_for_queue_item(item), **_forms(item, **given))
+                reentry_request=request_for_queue_item(item), thread=messages.thread_for_item(item),
+                **_forms(item, **given))
 
 
 def _item_page(item: QueueItem, form=None, out_of_date=None, **given):

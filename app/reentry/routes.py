@@ -12,6 +12,7 @@ from ..audit import audit
 from ..authz import current_patient, patient_required, staff_required
 from ..extensions import db
 from ..idempotency import Once, new_form_token
+from ..messages.service import thread_about
 from ..timeutil import london_today
 from ..versioning import answer_conflict, shown_version
 from . import bp, service
@@ -78,6 +79,7 @@ def ask():
 def request_status(request_id: int):
     request_ = service.own_request(request_id)
     return render_template("reentry/status.html", request_=request_, profile=request_.patient,
+                           thread=thread_about(f"reentry:{request_.id}"),
                            just_sent=request.args.get("sent") == "1",
                            method_labels=CONTACT_METHOD_LABELS, time_labels=CONTACT_TIME_LABELS,
                            outcome_labels=OUTCOME_LABELS_FOR_PATIENT)

@@ -1,0 +1,105 @@
+"""Message pages: the patient's threads and answers; the nurse's replies and unread list.
+
+Every page checks ownership first (`service.own_thread`, `service.thread_for_staff`,
+`queue_item_for_staff`); every message is audited by the service.
+"""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..authz import current_patient, nurse_required, patient_required, staff_required
+from ..extensions import db
+from ..idempotency import Once, new_form_token
+from ..triage.access import queue_item_for_staff
+from . import bp, service
+from .forms import MessageForm
+
+NOT_SENT = {
+    Once.OUT_OF_DATE: "This page was out of date, so your message has not been sent yet. Check it, then select Send again.",
+    Once.TOKEN_USED: "This form was already used to send a message, so this one has not been sent yet. "
+                     "Check the messages above, then select Send again if you want to send it as well.",
+}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _fresh_form() -> MessageForm:
+    return MessageForm(formdata=None, data={"token": new_form_token()})
+
+
+def _send(thread, form: MessageForm):
+    """Send the form's message; None when sent (or already sent), else what to tell the person."""
+    sent = service.send(thread, _me(), form.token.data, form.body.data.strip())
+    if sent.message is None:
+        form.token.data = new_form_token()  # sending now is a fresh, deliberate choice
+        return NOT_SENT[sent.status]
+    db.session.commit()
+    return None
+
+
+# ---------------------------------------------------------------- the patient's pages
+
+
+@bp.get("/my-care/messages")
+@patient_required
+def patient_threads():
+    profile = current_patient()
+    return render_template("messages/patient_threads.html", threads=service.threads_of(profile))
+
+
+@bp.route("/my-care/messages/<int:thread_id>", methods=["GET", "POST"])
+@patient_required
+def patient_thread(thread_id: int):
+    thread = service.own_thread(thread_id)
+    if request.method == "GET":
+        service.open_thread(thread, True, _me())
+        db.session.commit()
+        return render_template("messages/patient_thread.html", thread=thread, form=_fresh_form())
+    form = MessageForm()
+    if not form.validate():
+        return render_template("messages/patient_thread.html", thread=thread, form=form)
+    problem = _send(thread, form)
+    if problem:
+        return render_template("messages/patient_thread.html", thread=thread, form=form, problem=problem), 409
+    flash("Message sent. Your team reads messages in working hours only.", "success")
+    return redirect(url_for("messages.patient_thread", thread_id=thread.id))
+
+
+# ---------------------------------------------------------------- the nurse's pages
+
+
+@bp.get("/nurse/messages")
+@staff_required
+def team_unread():
+    return render_template("messages/team_unread.html", lines=service.team_threads_with_unread(current_user.team_id))
+
+
+@bp.post("/nurse/queue/<int:item_id>/message")
+@nurse_required
+def start(item_id: int):
+    item = queue_item_for_staff(item_id)
+    thread = service.start_thread(item, _me())
+    db.session.commit()
+    return redirect(url_for("messages.nurse_thread", patient_id=item.patient_id, thread_id=thread.id))
+
+
+@bp.route("/nurse/patients/<int:patient_id>/messages/<int:thread_id>", methods=["GET", "POST"])
+@staff_required
+def nurse_thread(patient_id: int, thread_id: int):
+    profile, thread = service.thread_for_staff(patient_id, thread_id)
+    context = dict(profile=profile, thread=thread, work=service.open_work(thread))
+    if request.method == "GET":
+        service.open_thread(thread, False, _me())
+        db.session.commit()
+        return render_template("messages/nurse_thread.html", form=_fresh_form(), **context)
+    form = MessageForm()
+    if not form.validate():
+        return render_template("messages/nurse_thread.html", form=form, **context)
+    problem = _send(thread, form)
+    if problem:
+        return render_template("messages/nurse_thread.html", form=form, problem=problem, **context), 409
+    flash("Reply sent.", "success")
+    return redirect(url_for("messages.nurse_thread", patient_id=profile.id, thread_id=thread.id))

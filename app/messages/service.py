@@ -1,0 +1,206 @@
+"""Threads and messages: starting a thread on the team's work, sending once, unread counts, and
+the rule that a patient's answer always lands on open work for the team.
+
+Routes make no queries: they call these functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import audit
+from ..authz import current_patient, patient_for_staff, refuse
+from ..extensions import db
+from ..idempotency import Once, add_once
+from ..models import PatientProfile, User
+from ..timeutil import utcnow
+from ..triage import service as triage
+from ..triage.models import ItemStatus, QueueItem
+from ..triage.queue import KIND_LABELS, ItemKind
+from .models import Message, MessageThread
+
+BODY_MAX = 2000
+
+
+def about_for(item: QueueItem) -> str:
+    """What a thread started on `item` is about: a re-entry request has one thread whichever of
+    its items it is started from; any other item has its own."""
+    return item.source_key if item.source_key.startswith("reentry:") else f"queue-item:{item.id}"
+
+
+def subject_for(item: QueueItem) -> str:
+    return "Your request to be seen" if item.kind is ItemKind.REENTRY else f"About your {KIND_LABELS[item.kind].lower()}"
+
+
+def thread_about(about: str) -> MessageThread | None:
+    return db.session.scalar(select(MessageThread).where(MessageThread.about == about))
+
+
+def thread_for_item(item: QueueItem) -> MessageThread | None:
+    """The thread `item` belongs to: the one a patient's answer raised it from, or its own."""
+    prefix, _, number = item.source_key.partition(":")
+    if prefix == "message" and number.isdigit():
+        message = db.session.get(Message, int(number))
+        if message is not None and message.thread.patient_id == item.patient_id:
+            return message.thread
+    return thread_about(about_for(item))
+
+
+def start_thread(item: QueueItem, by: User) -> MessageThread:
+    """The thread about `item`'s work, started now if it has none (a second nurse, or a double
+    click, gets the same one)."""
+    existing = thread_for_item(item)
+    if existing is not None:
+        return existing
+    about = about_for(item)
+    thread = MessageThread(patient_id=item.patient_id, about=about, queue_item_id=item.id, subject=subject_for(item))
+    try:
+        with db.session.begin_nested():
+            db.session.add(thread)
+    except IntegrityError:
+        thread = thread_about(about)
+        if thread is None:
+            raise
+        return thread
+    audit("message.thread_start", patient=item.patient_id, subject=f"thread:{thread.id}", actor=by, queue_item=item.id)
+    return thread
+
+
+# ---------------------------------------------------------------- reaching a thread
+
+
+def own_thread(thread_id: int) -> MessageThread:
+    """One of the signed-in patient's own threads, or 404 (audited)."""
+    thread = db.session.get(MessageThread, thread_id)
+    if thread is None or thread.patient_id != current_patient().id:
+        refuse("message.access_refused", subject=f"thread:{thread_id}")
+    return thread
+
+
+def thread_for_staff(patient_id: int, thread_id: int) -> tuple[PatientProfile, MessageThread]:
+    profile = patient_for_staff(patient_id)
+    thread = db.session.get(MessageThread, thread_id)
+    if thread is None or thread.patient_id != profile.id:
+        refuse("message.access_refused", subject=f"thread:{thread_id}")
+    return profile, thread
+
+
+# ---------------------------------------------------------------- unread counts
+
+
+def _unread(from_patient: bool):
+    return (select(func.count()).select_from(Message).join(MessageThread)
+            .where(Message.from_patient.is_(from_patient), Message.read_at.is_(None)))
+
+
+def unread_for_patient(profile: PatientProfile) -> int:
+    """Messages from the team the person has not opened yet."""
+    return db.session.scalar(_unread(False).where(MessageThread.patient_id == profile.id))
+
+
+def unread_for_team(team_id: int) -> int:
+    """Patients' messages no one in the team has opened yet (patients of the team now)."""
+    return db.session.scalar(_unread(True).join(PatientProfile, PatientProfile.id == MessageThread.patient_id)
+                             .where(PatientProfile.team_id == team_id))
+
+
+def unread_in(thread: MessageThread, from_patient: bool) -> int:
+    return db.session.scalar(_unread(from_patient).where(MessageThread.id == thread.id))
+
+
+@dataclass(frozen=True)
+class ThreadLine:
+    thread: MessageThread
+    unread: int
+    last_sent_at: object
+
+
+def threads_of(profile: PatientProfile, reader_is_patient: bool = True) -> list[ThreadLine]:
+    """The person's threads, the newest message first, with how many are unread by the reader."""
+    unread = func.count(Message.id).filter(Message.from_patient.is_(not reader_is_patient), Message.read_at.is_(None))
+    rows = db.session.execute(
+        select(MessageThread, unread, func.max(Message.sent_at))
+        .join(Message, Message.thread_id == MessageThread.id, isouter=True)
+        .where(MessageThread.patient_id == profile.id)
+        .group_by(MessageThread.id)
+        .order_by(func.max(Message.sent_at).desc(), MessageThread.id.desc())
+    ).all()
+    return [ThreadLine(thread, count, last) for thread, count, last in rows]
+
+
+def team_threads_with_unread(team_id: int) -> list[ThreadLine]:
+    """Threads of the team's patients holding messages from the patient nobody has opened, oldest first."""
+    rows = db.session.execute(
+        select(MessageThread, func.count(Message.id), func.min(Message.sent_at))
+        .join(Message, Message.thread_id == MessageThread.id)
+        .join(PatientProfile, PatientProfile.id == MessageThread.patient_id)
+        .where(PatientProfile.team_id == team_id, Message.from_patient.is_(True), Message.read_at.is_(None))
+        .group_by(MessageThread.id)
+        .order_by(func.min(Message.sent_at), MessageThread.id)
+    ).all()
+    return [ThreadLine(thread, count, first) for thread, count, first in rows]
+
+
+def open_thread(thread: MessageThread, reader_is_patient: bool, by: User) -> None:
+    """The reader opened the thread: the other side's messages are read now. The caller commits."""
+    db.session.execute(
+        update(Message)
+        .where(Message.thread_id == thread.id, Message.from_patient.is_(not reader_is_patient), Message.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.expire(thread)
+    if not reader_is_patient:
+        audit("message.view", patient=thread.patient_id, subject=f"thread:{thread.id}", actor=by)
+
+
+# ---------------------------------------------------------------- sending
+
+
+def open_work(thread: MessageThread) -> QueueItem | None:
+    """The team's open queue item for this thread: the one it began on, or one a later answer
+    raised; None when all of it is resolved."""
+    raised = select(Message.raised_item_id).where(Message.thread_id == thread.id, Message.raised_item_id.is_not(None))
+    return db.session.scalar(
+        select(QueueItem)
+        .where(QueueItem.status == ItemStatus.OPEN,
+               (QueueItem.id == thread.queue_item_id) | QueueItem.id.in_(raised))
+        .order_by(QueueItem.id.desc()).limit(1)
+    )
+
+
+def _preview(body: str) -> str:
+    line = " ".join(body.split())
+    return line if len(line) <= 150 else line[:149] + "…"
+
+
+@dataclass(frozen=True)
+class Sent:
+    status: Once
+    message: Message | None
+
+
+def send(thread: MessageThread, by: User, token: str | None, body: str) -> Sent:
+    """Add the message once per form (a retry or a double tap answers with the first). A patient's
+    message with no open work for the team raises a queue item, so no answer lands unseen.
+    The caller commits."""
+    from_patient = by.is_patient
+
+    def make() -> dict:
+        message = Message(thread_id=thread.id, author_id=by.id, from_patient=from_patient, body=body, sent_at=utcnow())
+        db.session.add(message)
+        db.session.flush()
+        raised = None
+        if from_patient and open_work(thread) is None:
+            patient = db.session.get(PatientProfile, thread.patient_id)
+            raised = triage.raise_item(patient, ItemKind.REENTRY, f"Answered a message after it was closed: {_preview(body)}",
+                                       f"message:{message.id}")
+            message.raised_item_id = raised.id
+        audit("message.send", patient=thread.patient_id, subject=f"thread:{thread.id}", actor=by,
+              message=message.id, from_patient=from_patient, raised_item=raised.id if raised else None)
+        return {"message_id": message.id}
+
+    once = add_once(by.id, f"messages.send:{thread.id}", token, {"thread": thread.id, "body": body}, make)
+    message = db.session.get(Message, once.made["message_id"]) if once.made else None
+    return Sent(once.status, message)

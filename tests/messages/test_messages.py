@@ -1,0 +1,162 @@
+"""Messages: the nurse replies in the app, the patient answers; unread counts for both sides,
+every message audited and escaped, sends idempotent, and an answer never lands unseen."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.messages import service
+from app.messages.models import Message, MessageThread
+from app.models import AuditEvent, PatientProfile, User
+from app.triage.models import ItemStatus, Outcome, QueueItem
+from app.triage.queue import ItemKind
+from app.triage.service import raise_item, resolve
+from tests.helpers import page, sign_in_as
+
+URGENT = "If you need help urgently"
+WORKING_HOURS = "Your team reads messages in working hours only"
+
+
+@pytest.fixture
+def item_id(app, actors) -> int:
+    with app.app_context():
+        item = raise_item(db.session.get(PatientProfile, actors.profile_a), ItemKind.HNA_NEW, "Needs assessment: sent", "hna:test")
+        db.session.commit()
+        return item.id
+
+
+@pytest.fixture
+def browsers(actors, new_client):
+    nurse, patient = new_client(), new_client()
+    sign_in_as(nurse, actors.nurse_a)
+    sign_in_as(patient, actors.patient_a)
+    return nurse, patient
+
+
+def token(html: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def start(nurse, item_id: int) -> str:
+    started = nurse.post_form(f"/nurse/queue/{item_id}/message")
+    assert started.status_code == 303
+    return started.headers["Location"]
+
+
+def thread_id_of(url: str) -> int:
+    return int(url.rstrip("/").split("/")[-1])
+
+
+def write(client, url: str, body: str, form_token: str | None = None):
+    if form_token is None:
+        form_token = token(client.get(url).get_data(as_text=True))
+    return client.post_form(url, {"token": form_token, "body": body})
+
+
+@pytest.mark.hazard("HAZ-019")
+def test_a_reply_and_an_answer_each_way_with_unread_counts_and_audit(app, actors, browsers, item_id):
+    nurse, patient = browsers
+    nurse_url = start(nurse, item_id)
+    thread_id = thread_id_of(nurse_url)
+    patient_url = f"/my-care/messages/{thread_id}"
+
+    assert write(nurse, nurse_url, "Could you tell me when the tiredness started?").status_code == 303
+    with app.app_context():
+        assert service.unread_for_patient(db.session.get(PatientProfile, actors.profile_a)) == 1
+    listed = page(patient.get("/my-care/messages"))
+    assert "1 new" in listed and WORKING_HOURS in listed and URGENT in listed
+
+    opened = page(patient.get(patient_url))
+    assert "Could you tell me when the tiredness started?" in opened
+    assert WORKING_HOURS in opened and URGENT in opened
+    assert write(patient, patient_url, "About three weeks ago").status_code == 303
+    with app.app_context():
+        assert service.unread_for_patient(db.session.get(PatientProfile, actors.profile_a)) == 0
+        assert service.unread_for_team(actors.team_a) == 1
+        assert service.unread_for_team(actors.team_b) == 0
+    assert "1 unread" in page(nurse.get("/nurse/messages"))
+    assert "About three weeks ago" in page(nurse.get(nurse_url))
+    with app.app_context():
+        assert service.unread_for_team(actors.team_a) == 0
+        sends = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "message.send")).all()
+        assert [d["from_patient"] for d in sends] == [False, True]
+        # The item was still open, so the answer is on it: nothing new raised.
+        assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 1
+
+
+@pytest.mark.hazard("HAZ-019")
+def test_an_answer_after_the_work_was_resolved_goes_back_to_the_queue(app, actors, browsers, item_id):
+    nurse, patient = browsers
+    nurse_url = start(nurse, item_id)
+    write(nurse, nurse_url, "All looks fine; no need to come in.")
+    with app.app_context():
+        item = db.session.get(QueueItem, item_id)
+        resolve(item, Outcome.ADVICE_GIVEN, None, db.session.get(User, actors.nurse_a), item.revision)
+        db.session.commit()
+
+    assert write(patient, f"/my-care/messages/{thread_id_of(nurse_url)}", "It is worse today").status_code == 303
+
+    with app.app_context():
+        raised = db.session.scalar(select(QueueItem).where(QueueItem.source_key.like("message:%")))
+        assert raised.status is ItemStatus.OPEN and raised.patient_id == actors.profile_a
+        assert "It is worse today" in raised.reason
+        # A second answer joins the open item rather than stacking another.
+        thread = db.session.get(MessageThread, thread_id_of(nurse_url))
+        assert service.open_work(thread).id == raised.id
+    write(patient, f"/my-care/messages/{thread_id_of(nurse_url)}", "And I forgot to say: since Monday")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(QueueItem).where(QueueItem.status == ItemStatus.OPEN)) == 1
+    # The raised item leads the nurse back to the same conversation.
+    assert nurse_url in nurse.get(f"/nurse/queue/{raised_id(app)}").get_data(as_text=True)
+
+
+def raised_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(QueueItem.id).where(QueueItem.source_key.like("message:%")))
+
+
+@pytest.mark.hazard("HAZ-019")
+def test_a_message_sent_twice_is_sent_once_and_a_used_form_sends_nothing(app, browsers, item_id):
+    nurse, patient = browsers
+    thread_url = f"/my-care/messages/{thread_id_of(start(nurse, item_id))}"
+    form_token = token(patient.get(thread_url).get_data(as_text=True))
+
+    assert write(patient, thread_url, "Thank you", form_token).status_code == 303
+    assert write(patient, thread_url, "Thank you", form_token).status_code == 303
+    reused = write(patient, thread_url, "One more thing", form_token)
+    missing = write(patient, thread_url, "Another thing", "")
+
+    assert reused.status_code == missing.status_code == 409
+    assert "One more thing" in page(reused) and "Another thing" in page(missing)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+@pytest.mark.parametrize(("body", "message"), [("   ", "Write your message"), ("x" * 2001, "2,000 characters or fewer")])
+def test_a_mistake_keeps_what_was_typed(app, browsers, item_id, body, message):
+    nurse, patient = browsers
+    answer = write(patient, f"/my-care/messages/{thread_id_of(start(nurse, item_id))}", body)
+    assert answer.status_code == 200 and message in page(answer)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_free_text_is_escaped_and_isolated_on_staff_pages(app, browsers, item_id):
+    nurse, patient = browsers
+    nurse_url = start(nurse, item_id)
+    write(patient, f"/my-care/messages/{thread_id_of(nurse_url)}", "<script>alert(1)</script> \u202eevil")
+    staff = nurse.get(nurse_url).get_data(as_text=True)
+    mine = patient.get(f"/my-care/messages/{thread_id_of(nurse_url)}").get_data(as_text=True)
+    for html in (staff, mine):
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<bdi>&lt;script&gt;" in staff  # isolated from the page's own direction
+
+
+def test_a_queue_item_has_one_thread_however_often_it_is_started(app, browsers, item_id):
+    nurse, _ = browsers
+    assert start(nurse, item_id) == start(nurse, item_id)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MessageThread)) == 1

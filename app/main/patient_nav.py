@@ -24,6 +24,7 @@ PATIENT_NAV: tuple[NavEntry, ...] = (
     NavEntry("careplan.patient_plan", "My plan"),
     NavEntry("symptoms.history", "Symptoms"),
     NavEntry("reentry.ask", "Ask my team"),
+    NavEntry("messages.patient_threads", "Messages"),
     NavEntry("results.patient_results", "Results"),
     NavEntry("followup.patient_follow_up", "Follow-up"),
     NavEntry("main.contacts", "Contacts"),

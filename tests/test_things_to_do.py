@@ -11,10 +11,12 @@ from app.extensions import db
 from app.followup.models import SurveillanceTest
 from app.hna import service as hna_service
 from app.hna.models import PathwayPoint
-from app.main.things_to_do import DUE_SOON_DAYS, ToDo, Urgency, hna_things, in_order, due_tests, things_to_do
+from app.main.things_to_do import DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, request_things, things_to_do
 from app.models import PatientProfile, User
+from app.reentry.models import RequestStatus
 from app.timeutil import london_today, long_date
 from tests.helpers import page
+from tests.reentry.helpers import ask_data, form_token, give_plan
 
 DAY = date(2026, 12, 7)
 
@@ -116,3 +118,33 @@ def test_someone_elses_tests_are_not_on_my_list(app, patient, actors):
         db.session.commit()
     body = page(patient.get("/my-care"))
     assert "Their scan" not in body and "Nothing to do now." in body
+
+
+def asked(status: RequestStatus, due_in_hours: int = 24, appointment_at: datetime | None = None):
+    return SimpleNamespace(status=status, due_at=NOW + timedelta(hours=due_in_hours), created_at=NOW - timedelta(days=1),
+                           appointment_at=appointment_at)
+
+
+@pytest.mark.hazard("HAZ-012")  # past its reply target, a request is never shown as still on its way
+@pytest.mark.parametrize("given, expected", [
+    (asked(RequestStatus.SENT), [(Urgency.WAITING, "request_status")]),
+    # Past the team's response target with no answer: the person is told to call.
+    (asked(RequestStatus.SENT, due_in_hours=-1), [(Urgency.LATE, "request_late")]),
+    # Once a nurse has seen it, the target has been met, however long ago it was.
+    (asked(RequestStatus.SEEN, due_in_hours=-100), [(Urgency.WAITING, "request_status")]),
+    (asked(RequestStatus.WILL_CALL, due_in_hours=-100), [(Urgency.WAITING, "request_status")]),
+    (asked(RequestStatus.APPOINTMENT_BOOKED, appointment_at=NOW + timedelta(days=2)), [(Urgency.DUE_SOON, "request_appointment")]),
+    (asked(RequestStatus.CLOSED, due_in_hours=-100), []),
+])
+def test_an_open_request_to_be_seen_says_where_it_stands(given, expected):
+    assert [(t.urgency, t.kind) for t in request_things([given], NOW)] == expected
+
+
+def test_the_home_page_shows_a_request_to_be_seen_and_its_status(app, patient, actors):
+    with app.app_context():
+        give_plan(actors.profile_a, actors.nurse_a)
+    token = form_token(patient.get("/my-care/ask-to-be-seen").get_data(as_text=True))
+    patient.post_form("/my-care/ask-to-be-seen", ask_data(token))
+    body = page(patient.get("/my-care"))
+    assert body.index("Your request to be seen") < body.index("Feeling unwell?")
+    assert f"Sent to your team. Sent {long_date(london_today())}." in body

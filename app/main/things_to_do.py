@@ -69,6 +69,24 @@ def hna_things(draft, last_sent, reply: dict | None) -> list[ToDo]:
     return []
 
 
+def request_things(requests, now: datetime) -> list[ToDo]:
+    """Each open request to be seen (re-entry): an appointment to go to, a request past the
+    team's response target with no answer yet, or where it stands; nothing once closed."""
+    from ..reentry.models import RequestStatus
+
+    things = []
+    for request in requests:
+        if request.status is RequestStatus.CLOSED:
+            continue
+        if request.status is RequestStatus.APPOINTMENT_BOOKED and request.appointment_at:
+            things.append(ToDo(Urgency.DUE_SOON, "request_appointment", _day(request.appointment_at), request))
+        elif request.status is RequestStatus.SENT and now > request.due_at:
+            things.append(ToDo(Urgency.LATE, "request_late", _day(request.due_at), request))
+        else:
+            things.append(ToDo(Urgency.WAITING, "request_status", _day(request.created_at), request))
+    return things
+
+
 def hna_reply(hna) -> dict:
     """What the patient is told about the reply to the assessment they sent: by when the team
     will contact them (its open queue item's due date, else the same target the team's pages
@@ -90,12 +108,14 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) 
     already read about the assessment ({"draft", "last_sent", "reply"}), read here if not given."""
     from ..followup.service import tests_of
     from ..hna import service as hna_service
+    from ..reentry.service import requests_of
 
     if hna is None:
         sent = hna_service.submitted_hnas(patient)
         hna = {"draft": hna_service.current_draft(patient), "last_sent": sent[0] if sent else None}
         hna["reply"] = hna_reply(sent[0]) if sent else None
-    return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today))
+    return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today)
+                    + request_things(requests_of(patient), utcnow()))
 
 
 def _day(moment: datetime | date | None) -> date | None:

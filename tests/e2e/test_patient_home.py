@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
 from app.followup.models import SurveillanceTest
 from app.hna import service as hna_service
@@ -57,6 +59,7 @@ def test_the_header_keeps_to_one_row_each_and_the_menu_reaches_every_patient_pag
     tab.axe("contacts at 360 px")
 
 
+@pytest.mark.hazard("HAZ-002")  # the urgent-help box, with the number to call, stays on the first screen
 def test_the_first_screen_says_what_to_do_now_and_keeps_feeling_unwell_on_it(live_server, open_page):
     ids = seed(live_server.app)
     today = london_today()

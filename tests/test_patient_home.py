@@ -379,7 +379,8 @@ def test_the_demo_has_contacts_an_offer_and_each_areas_records(app, client):
         assert margaret.gp_practice_phone and margaret.gp_practice_address and margaret.phone
         assert service.current_draft(margaret).offered_by.display_name == "Sam Taylor"
         assert db.session.scalar(select(func.count(CarePlan.id))) == 1
-        assert db.session.scalar(select(func.count(FollowUpPlan.id))) == 1
+        # David's (self-managed) and Priya's (clinician-led, app/reentry/demo.py).
+        assert db.session.scalar(select(func.count(FollowUpPlan.id))) == 2
         margaret_user = margaret.user_id
     sign_in_as(client, margaret_user)
     body = page(client.get("/my-care"))

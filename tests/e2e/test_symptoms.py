@@ -55,6 +55,9 @@ def test_a_self_managed_patient_logs_a_red_flag_and_the_nurse_sees_it_at_the_top
     first_row = nurse_tab.page.locator("tbody tr").first
     assert "Red flag" in first_row.inner_text() and "Ann Able" in first_row.inner_text()
     nurse_tab.axe("team queue with the red flag at the top")
+    nurse_tab.goto(f"/nurse/patients/{actors.profile_a}/symptoms")
+    assert "Found it this morning" in nurse_tab.page.locator("main").inner_text()
+    nurse_tab.axe("the patient's symptom log, for the team")
 
 
 @pytest.mark.hazard("HAZ-016")

@@ -143,8 +143,19 @@ export async function forgetUrgentLine () {
   await tx(PERSON, 'readwrite', s => request(s.delete('urgent-line')))
 }
 
+// Everything kept for the person signed in on this phone (their 24-hour line, their pathway's
+// symptom rules), forgotten on any page rendered for nobody's line (signed out, staff).
+export async function forgetKeptForPerson () {
+  if (!(await storeExists())) return
+  await tx(PERSON, 'readwrite', s => {
+    s.delete('urgent-line')
+    return request(s.delete('symptom-rules'))
+  })
+}
+
 // The symptom rules for the signed-in person's pathway (GET /my-care/symptom-rules), so that a
-// symptom logged with no connection shows its instruction at once. Kept like the urgent line.
+// symptom logged with no connection shows its instruction at once. Kept like the urgent line,
+// and forgotten with it.
 export async function keepSymptomRules (rules) {
   const { iv, sealed } = await seal(rules)
   await tx(PERSON, 'readwrite', s => request(s.put({ iv, sealed }, 'symptom-rules')))

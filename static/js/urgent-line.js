@@ -3,7 +3,7 @@
 // on this phone, encrypted, for that person only (offline-store.js); the pages kept for anyone
 // fill it in from there. Any page rendered for nobody's line (signed out, staff) forgets it, and
 // signing out wipes it with everything else, so the next person on the phone never sees it.
-import { forgetUrgentLine, isAvailable, keepUrgentLine, keptUrgentLine } from './offline-store.js'
+import { forgetKeptForPerson, isAvailable, keepUrgentLine, keptUrgentLine } from './offline-store.js'
 
 async function refresh (url) {
   let response
@@ -13,7 +13,7 @@ async function refresh (url) {
     return // No signal: keep what we have.
   }
   if (response.status === 401 || response.status === 404) {
-    await forgetUrgentLine() // Signed out or not a patient after all.
+    await forgetKeptForPerson() // Signed out or not a patient after all.
     return
   }
   if (!response.ok) return
@@ -36,7 +36,7 @@ export async function initUrgentLine (root) {
     if (body.dataset.urgentLineUrl) {
       await refresh(body.dataset.urgentLineUrl)
     } else if ('urgentLineForget' in body.dataset) {
-      await forgetUrgentLine()
+      await forgetKeptForPerson()
     }
     const slots = root.querySelectorAll('[data-urgent-line]')
     if (!slots.length) return

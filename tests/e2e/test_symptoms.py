@@ -3,6 +3,7 @@ the nurse finds it at the top of the team's queue. Every page passes axe."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
@@ -60,6 +61,26 @@ def test_a_self_managed_patient_logs_a_red_flag_and_the_nurse_sees_it_at_the_top
     nurse_tab.axe("the patient's symptom log, for the team")
 
 
+RULES_KEPT = """async () => {
+    const db = await new Promise(r => { const q = indexedDB.open('mycc-offline'); q.onsuccess = () => r(q.result) })
+    if (!db.objectStoreNames.contains('person')) { db.close(); return false }
+    const kept = await new Promise(r => { const q = db.transaction('person').objectStore('person').get('symptom-rules');
+                                          q.onsuccess = () => r(!!q.result) })
+    db.close()
+    return kept }"""
+
+
+def rules_kept(page) -> bool:
+    return page.evaluate(f"({RULES_KEPT})()")  # evaluate waits for the promise
+
+
+def wait_until(condition, message: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
+
+
 @pytest.mark.hazard("HAZ-016")
 def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_when_back_online(
         app, live_server, open_page, actors):
@@ -79,11 +100,7 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
     page = tab.page
     tab.goto("/my-care/symptoms/new")
     # The rules are kept on the phone once the page has loaded them.
-    page.wait_for_function("""async () => {
-        const db = await new Promise(r => { const q = indexedDB.open('mycc-offline'); q.onsuccess = () => r(q.result) })
-        if (!db.objectStoreNames.contains('person')) return false
-        return await new Promise(r => { const q = db.transaction('person').objectStore('person').get('symptom-rules');
-                                        q.onsuccess = () => r(!!q.result) }) }""", timeout=10000)
+    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
     page.context.set_offline(True)
     page.get_by_label("A high temperature", exact=False).check()
     page.locator("input[name=severity][value=severe]").check()
@@ -111,3 +128,10 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
         assert entry.level == "emergency"
         (queued,) = db.session.scalars(select(QueueItem)).all()
         assert queued.kind is ItemKind.EMERGENCY
+
+    # The phone is handed to someone else (here a nurse signing in on it): the rules kept for the
+    # patient are forgotten with their 24-hour line.
+    assert rules_kept(page)
+    sign_in_browser(tab, live_server, actors.nurse_a)
+    tab.goto("/nurse/queue")
+    wait_until(lambda: not rules_kept(page), "the rules kept for the patient were not forgotten")

@@ -336,6 +336,8 @@ CARRIED: list[Carried] = [
     Carried("results.nurse_record", "POST", "form", "result-test", "test_id", {"result-value": "1"}),
     Carried("results.nurse_record", "POST", "form", "result-test", "test_id_in_team", {"result-value": "1"}),
     Carried("results.nurse_results", "POST", "form", "result_id", "result_id_in_team"),
+    Carried("results.nurse_sample", "POST", "form", "sample-test", "test_id"),
+    Carried("results.nurse_sample", "POST", "form", "sample-test", "test_id_in_team"),
 ]
 
 # Numbers read from requests that name no record a person could be refused.

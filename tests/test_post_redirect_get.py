@@ -131,6 +131,9 @@ SUCCESSES = {
     "results.nurse_rule": ("nurse", lambda app, a, c: (
         f"/nurse/patients/{a.profile_a}/results/tests/{_psa(app, a)}/safe-range",
         {"rule-rule_version": "1", "rule-unit": "ng/mL", "rule-upper_limit": "3.5"})),
+    "results.nurse_sample": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/results/sample", {
+        "sample-test": str(_psa(app, a)), "sample-token": "sample-token-0123456789", "sample-taken_on-day": "1",
+        "sample-taken_on-month": "1", "sample-taken_on-year": "2026"})),
     "results.nurse_import": ("nurse", lambda app, a, c: ("/nurse/results/import", _import_confirmation(app, a))),
     "results.nurse_results": ("nurse", lambda app, a, c: (f"/nurse/patients/{a.profile_a}/results", _flagged(app, a))),
     "followup.edit_summary": ("nurse", lambda app, a, c: (

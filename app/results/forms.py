@@ -94,3 +94,13 @@ class ImportForm(_NoCsrf, PageForm):
     file = FileField("Results file (CSV)")
     csv = TextAreaField()
     token = StringField(validators=[Optional()])  # one per preview (idempotency.add_once, per row)
+
+
+class SampleForm(_NoCsrf, PageForm):
+    """A sample taken (or a scan done), before its result is in."""
+
+    token = StringField(validators=[Optional()])  # one per rendered form (idempotency.add_once)
+    test = SelectField("Test the sample was for", coerce=str, validate_choice=False,
+                       validators=[DataRequired("Choose which test the sample was for")])
+    taken_on = DateInputField("Date the sample was taken", missing_message="Enter the date the sample was taken",
+                              date_name="Date the sample was taken", validators=[_not_future("Date the sample was taken")])

@@ -83,3 +83,22 @@ class TestResult(db.Model):
     patient: Mapped[PatientProfile] = relationship()
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     cleared_by: Mapped[User | None] = relationship(foreign_keys=[cleared_by_id])
+
+
+class SampleTaken(db.Model):
+    """A sample taken (or scan done) for a surveillance test, before its result is in. Remote
+    monitoring lists it when no result has come 3 weeks later; recording a result for the test
+    taken on or after that day settles it."""
+
+    __tablename__ = "samples_taken"
+    __table_args__ = (Index("ix_samples_taken_waiting", "patient_id", "result_id", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    surveillance_test_id: Mapped[int] = mapped_column(ForeignKey("surveillance_tests.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient_profiles.id"))
+    taken_on: Mapped[date] = mapped_column(Date)
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("test_results.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    test: Mapped[SurveillanceTest] = relationship()

@@ -4,6 +4,7 @@ whether or not they use the app (people who decline it are monitored by letter a
 A person is listed when any of these holds (each a column of the one query, so a page costs one
 statement, and keyset paging by name keeps a page deep in the list as cheap as the first):
 - **needs review**: a result waiting for a nurse (outside the safe range, or not judged);
+- **no result**: a sample taken `NO_RESULT_DAYS` or more ago with no result yet;
 - **no schedule**: no active surveillance test at all (people never put on the monitoring list
   are the known failure of older pathways);
 - **overdue**: an active test whose due date has passed with no result taken since
@@ -24,16 +25,18 @@ from ..extensions import db
 from ..followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
 from ..models import PasskeyCredential, PatientProfile, User, UserSession
 from ..timeutil import LONDON
-from .models import TestResult
+from .models import SampleTaken, TestResult
 
 DUE_SOON_DAYS = 28
 EARLY_DAYS = 28
 NOT_OPENED_DAYS = 90
+NO_RESULT_DAYS = 21
 PAGE_SIZE = 50
 
-REASONS = ("needs_review", "no_schedule", "overdue", "due_soon", "never_enrolled", "not_opened")
+REASONS = ("needs_review", "no_result", "no_schedule", "overdue", "due_soon", "never_enrolled", "not_opened")
 REASON_LABELS = {
     "needs_review": "Result needs review",
+    "no_result": f"No result {NO_RESULT_DAYS // 7} weeks after a sample",
     "no_schedule": "No tests scheduled",
     "overdue": "Test overdue",
     "due_soon": f"Test due within {DUE_SOON_DAYS // 7} weeks",
@@ -77,6 +80,8 @@ def _conditions(today: date):
     enrolled = or_(User.password_hash.is_not(None), exists().where(PasskeyCredential.user_id == person.user_id))
     return {
         "needs_review": exists().where(TestResult.patient_id == person.id, TestResult.needs_review.is_(True)),
+        "no_result": exists().where(SampleTaken.patient_id == person.id, SampleTaken.result_id.is_(None),
+                                    SampleTaken.taken_on <= today - timedelta(days=NO_RESULT_DAYS)),
         "no_schedule": ~exists().where(active_test),
         "overdue": exists().where(active_test, test.next_due < today, ~result_since_due),
         "due_soon": exists().where(active_test, test.next_due >= today,

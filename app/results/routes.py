@@ -21,7 +21,7 @@ from ..versioning import answer_conflict, shown_version
 from . import bp, service
 from .csv_import import COLUMNS, ImportFileError, read_csv
 from .monitoring import REASON_LABELS, MonitoringFilters, monitoring_page
-from .forms import ImportForm, ResultForm, RuleForm
+from .forms import ImportForm, ResultForm, RuleForm, SampleForm
 from .rules import number, parse_value, same_unit
 
 def _own_test(profile: PatientProfile, test_id):
@@ -59,8 +59,40 @@ def nurse_results(patient_id: int):
         return redirect(_results_url(profile))
     audit("results.view", patient=profile)
     db.session.commit()
+    return _results_page(profile, _sample_form(profile))
+
+
+def _sample_form(profile: PatientProfile, formdata=None) -> SampleForm:
+    form = SampleForm(formdata=formdata, data=None if formdata is not None else {"token": new_form_token()}, prefix="sample")
+    form.test.choices = [("", "Choose a test")] + [(str(t.id), t.name) for t in service.active_tests(profile)]
+    return form
+
+
+def _results_page(profile, sample_form, conflict=None):
     return render_template("results/nurse_results.html", profile=profile, panels=service.nurse_panels(profile),
-                           flagged=service.flagged_results(profile), number=number)
+                           flagged=service.flagged_results(profile), waiting=service.waiting_samples(profile),
+                           sample_form=sample_form, form=sample_form if sample_form.errors else None,
+                           conflict=conflict, number=number)
+
+
+@bp.post("/nurse/patients/<int:patient_id>/results/sample")
+@staff_required
+def nurse_sample(patient_id: int):
+    """Note that a sample was taken: if no result comes within 3 weeks, monitoring says so."""
+    profile = patient_for_staff(patient_id)
+    form = _sample_form(profile, request.form)
+    test_id = (form.test.data or "").strip()
+    test = _own_test(profile, test_id) if test_id else None
+    if not form.validate():
+        return _results_page(profile, form)
+    try:
+        service.record_sample(profile, test, form.taken_on.data, current_user._get_current_object(), form.token.data)
+    except service.FormAlreadyUsed as exc:
+        form.token.data = new_form_token()
+        return _results_page(profile, form, conflict=exc.message), 409
+    db.session.commit()
+    flash(f"Sample for {test.name} noted. If no result is recorded within 3 weeks, the monitoring list shows it.", "success")
+    return redirect(_results_url(profile))
 
 
 def _result_form(profile: PatientProfile, formdata=None) -> ResultForm:

@@ -27,7 +27,7 @@ from ..triage.queue import ItemKind
 from ..triage.service import raise_item
 from .chart import Chart, series_chart
 from .csv_import import ImportRow
-from .models import ResultRule, TestResult
+from .models import ResultRule, SampleTaken, TestResult
 from .rules import Reading, SafeRange, Verdict, assess, number, same_unit
 
 # What changes a safe range (the audit action), for naming who changed it last.
@@ -200,6 +200,11 @@ def record_result(profile: PatientProfile, test: SurveillanceTest, entry: Result
         )
         db.session.add(result)
         db.session.flush()
+        # A sample waiting for this result is settled by it (and by none taken before it was).
+        for sample in db.session.scalars(select(SampleTaken).where(
+                SampleTaken.surveillance_test_id == test.id, SampleTaken.result_id.is_(None),
+                SampleTaken.taken_on <= entry.taken_on)):
+            sample.result_id = result.id
         made.append((result, rule, verdict))
         return {"test_result_id": result.id}
 
@@ -220,6 +225,36 @@ def record_result(profile: PatientProfile, test: SurveillanceTest, entry: Result
     if verdict.abnormal:
         raise_red_flag(profile, test, result, by)
     return result
+
+
+def waiting_samples(profile: PatientProfile) -> list[SampleTaken]:
+    """Samples taken with no result yet, oldest first."""
+    return list(db.session.scalars(
+        select(SampleTaken).where(SampleTaken.patient_id == profile.id, SampleTaken.result_id.is_(None))
+        .order_by(SampleTaken.taken_on, SampleTaken.id)))
+
+
+def record_sample(profile: PatientProfile, test: SurveillanceTest, taken_on: date, by: User,
+                  token: str | None) -> SampleTaken:
+    """Note that a sample was taken for `test`, once per rendered form. Flushes; the caller commits."""
+    made: list[SampleTaken] = []
+
+    def make() -> dict:
+        sample = SampleTaken(surveillance_test_id=test.id, patient_id=profile.id, taken_on=taken_on,
+                             recorded_by_id=by.id)
+        db.session.add(sample)
+        db.session.flush()
+        made.append(sample)
+        return {"sample_id": sample.id}
+
+    once = add_once(by.id, "results.sample", token, {"patient": profile.id, "test": test.id, "taken_on": taken_on}, make)
+    if once.status in (Once.OUT_OF_DATE, Once.TOKEN_USED):
+        raise FormAlreadyUsed("This form was out of date or already used, so the sample has not been noted. "
+                              "Check the results, then note it again.")
+    if once.status is Once.ALREADY:
+        return db.session.get(SampleTaken, once.made["sample_id"])
+    audit("results.sample_taken", patient=profile, subject=f"sample:{made[0].id}", actor=by, surveillance_test=test.id)
+    return made[0]
 
 
 def open_results_item(profile: PatientProfile) -> QueueItem | None:

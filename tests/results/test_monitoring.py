@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
 from app.models import PasskeyCredential, Role, Team, User, UserSession
-from app.results.models import TestResult
+from app.results.models import SampleTaken, TestResult
 from app.results.monitoring import MonitoringFilters, monitoring_page
 from app.timeutil import london_today, utcnow
 from tests.helpers import make_patient, page
@@ -17,7 +17,7 @@ TODAY = london_today()
 
 
 def person(team, nurse, name, *, self_managed=True, due=None, results=(), flagged=False, enrolled=True,
-           seen_days_ago=1, pathway="prostate", key_worker=None):
+           seen_days_ago=1, pathway="prostate", key_worker=None, sample_days_ago=None):
     """A person of `team`: `due` days from today for their one test (None: no schedule), results
     taken `results` days relative to that due date."""
     profile = make_patient(team, name, name + "son", key_worker or nurse, tumour_pathway=pathway)
@@ -34,6 +34,9 @@ def person(team, nurse, name, *, self_managed=True, due=None, results=(), flagge
             db.session.add(TestResult(surveillance_test_id=test.id, patient_id=profile.id, value=1, unit="ng/mL",
                                       taken_on=taken, resulted_on=taken, needs_review=flagged, abnormal=flagged,
                                       recorded_by_id=nurse.id))
+        if sample_days_ago is not None:
+            db.session.add(SampleTaken(surveillance_test_id=test.id, patient_id=profile.id, recorded_by_id=nurse.id,
+                                       taken_on=TODAY - timedelta(days=sample_days_ago)))
     if enrolled:
         db.session.add(PasskeyCredential(user_id=profile.user_id, credential_id=f"key-{name}".encode(),
                                          public_key=b"k", name="Phone"))
@@ -54,6 +57,8 @@ PEOPLE = {
     "Tooearly": (dict(due=-10, results=[-29]), ["overdue"]),
     "Done": (dict(due=-10, results=[3]), None),
     "Unscheduled": (dict(due=None), ["no_schedule"]),
+    "Sampled": (dict(due=100, sample_days_ago=21), ["no_result"]),  # 3 weeks with no result
+    "Waiting": (dict(due=100, sample_days_ago=20), None),
     "Flagged": (dict(due=100, results=[-200], flagged=True), ["needs_review"]),
     "Unenrolled": (dict(due=100, enrolled=False), ["never_enrolled"]),
     "Away": (dict(due=100, seen_days_ago=91), ["not_opened"]),

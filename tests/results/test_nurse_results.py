@@ -240,3 +240,34 @@ def test_a_page_without_its_one_time_token_records_nothing_and_keeps_what_was_ty
     assert response.status_code == 409
     assert "This page was out of date" in page(response) and 'value="3.3"' in response.get_data(as_text=True)
     assert not results(app)
+
+
+
+@pytest.mark.hazard("HAZ-018")
+def test_a_sample_noted_waits_for_its_result_and_the_result_settles_it(app, nurse, actors, psa):
+    from app.results.models import SampleTaken
+
+    taken = TODAY - timedelta(days=25)
+    html = nurse.get(f"/nurse/patients/{actors.profile_a}/results").get_data(as_text=True)
+    token = re.search(r'name="sample-token" value="([^"]+)"', html).group(1)
+    data = {"sample-test": str(psa), "sample-token": token, "sample-taken_on-day": str(taken.day),
+            "sample-taken_on-month": str(taken.month), "sample-taken_on-year": str(taken.year)}
+    url = f"/nurse/patients/{actors.profile_a}/results/sample"
+    assert nurse.post_form(url, data).status_code == 303
+    assert nurse.post_form(url, data).status_code == 303  # the same form twice: noted once
+    assert "No result 3 weeks after a sample" in page(nurse.get("/nurse/monitoring"))
+    record(nurse, actors, psa, taken=taken, resulted=TODAY)
+    with app.app_context():
+        (sample,) = db.session.scalars(select(SampleTaken)).all()
+        assert sample.result_id == results(app)[0].id
+    assert "No result 3 weeks after a sample" not in page(nurse.get("/nurse/monitoring"))
+
+
+def test_a_sample_date_in_the_future_is_refused_with_what_was_typed_kept(app, nurse, actors, psa):
+    future = TODAY + timedelta(days=2)
+    response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/results/sample", {
+        "sample-test": str(psa), "sample-token": secrets.token_urlsafe(16), "sample-taken_on-day": str(future.day),
+        "sample-taken_on-month": str(future.month), "sample-taken_on-year": str(future.year)})
+    assert response.status_code == 200
+    assert "Date the sample was taken must be today or in the past" in page(response)
+    assert f'value="{future.day}"' in response.get_data(as_text=True)

@@ -11,7 +11,8 @@ from app.extensions import db
 from app.followup.models import SurveillanceTest
 from app.hna import service as hna_service
 from app.hna.models import PathwayPoint
-from app.main.things_to_do import DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, request_things, things_to_do
+from app.main.things_to_do import (DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, message_things,
+                                   request_things, things_to_do)
 from app.models import PatientProfile, User
 from app.reentry.models import RequestStatus
 from app.timeutil import london_today, long_date
@@ -148,3 +149,31 @@ def test_the_home_page_shows_a_request_to_be_seen_and_its_status(app, patient, a
     body = page(patient.get("/my-care"))
     assert body.index("Your request to be seen") < body.index("Feeling unwell?")
     assert f"Sent to your team. Sent {long_date(london_today())}." in body
+
+
+@pytest.mark.parametrize("unread, expected", [
+    (0, []),
+    (1, [(Urgency.ASKED, "messages_unread")]),
+    (3, [(Urgency.ASKED, "messages_unread")]),
+])
+def test_unread_replies_from_the_team_are_one_thing_to_do(unread, expected):
+    assert [(t.urgency, t.kind) for t in message_things(unread)] == expected
+
+
+def test_the_home_page_shows_a_reply_from_the_team_until_it_is_read(app, actors, patient):
+    from app.idempotency import new_form_token
+    from app.messages import service as messages_service
+    from app.triage.queue import ItemKind
+    from app.triage.service import raise_item
+
+    with app.app_context():
+        nurse = db.session.get(User, actors.nurse_a)
+        item = raise_item(db.session.get(PatientProfile, actors.profile_a), ItemKind.HNA_NEW, "Needs assessment: sent", "hna:test")
+        thread = messages_service.start_thread(item, nurse)
+        messages_service.send(thread, nurse, new_form_token(), "Can you come in on Tuesday?")
+        db.session.commit()
+        thread_id = thread.id
+    body = page(patient.get("/my-care"))
+    assert body.index("Read the reply from your team") < body.index("Feeling unwell?")
+    assert patient.get(f"/my-care/messages/{thread_id}").status_code == 200
+    assert "Read the reply from your team" not in page(patient.get("/my-care"))

@@ -69,6 +69,11 @@ def hna_things(draft, last_sent, reply: dict | None) -> list[ToDo]:
     return []
 
 
+def message_things(unread: int) -> list[ToDo]:
+    """Replies from the team the person has not opened: what the team asked or answered."""
+    return [ToDo(Urgency.ASKED, "messages_unread", None, unread)] if unread else []
+
+
 def request_things(requests, now: datetime) -> list[ToDo]:
     """Each open request to be seen (re-entry): an appointment to go to, a request past the
     team's response target with no answer yet, or where it stands; nothing once closed."""
@@ -108,6 +113,7 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) 
     already read about the assessment ({"draft", "last_sent", "reply"}), read here if not given."""
     from ..followup.service import tests_of
     from ..hna import service as hna_service
+    from ..messages.service import unread_for_patient
     from ..reentry.service import requests_of
 
     if hna is None:
@@ -115,7 +121,7 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) 
         hna = {"draft": hna_service.current_draft(patient), "last_sent": sent[0] if sent else None}
         hna["reply"] = hna_reply(sent[0]) if sent else None
     return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today)
-                    + request_things(requests_of(patient), utcnow()))
+                    + message_things(unread_for_patient(patient)) + request_things(requests_of(patient), utcnow()))
 
 
 def _day(moment: datetime | date | None) -> date | None:

@@ -368,6 +368,8 @@ FORM_IDENTIFIERS: dict[str, str] = {
     "app.admin.forms:team_id": "admin only: admins put staff in, and move patients to, any team by design",
     "app.admin.services:team_id": "admin only: a directory service may be for any team or national",
     "app.careplan.forms:concern_id": "names a concern in the questionnaire's content, not a record",
+    "app.reentry.forms:symptom_entry_ids": "checked against the patient's own current entries offered "
+    "(AskForm.offer_symptoms); another patient's entry is tested in tests/reentry/test_routes.py",
 }
 
 EXEMPT: dict[str, str] = {
@@ -631,7 +633,8 @@ def identifiers_read_from_requests() -> set[str]:
 
 
 def identifier_fields_in_forms() -> set[str]:
-    """`module:field` for each form field named like an identifier (`..._id`), including the
+    """`module:field` for each form field named like an identifier (`..._id`, or `..._ids` for a
+    list of them), including the
     rows a form class makes with setattr (`f"item_{n}_service_id"` gives `service_id`)."""
     found = set()
     for path in sorted(Path("app").rglob("*.py")):
@@ -642,7 +645,7 @@ def identifier_fields_in_forms() -> set[str]:
                     if (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)
                             and ast.unparse(statement.value.func).endswith("Field")):
                         found |= {f"{module}:{t.id}" for t in statement.targets
-                                  if isinstance(t, ast.Name) and t.id.endswith("_id")}
+                                  if isinstance(t, ast.Name) and t.id.endswith(("_id", "_ids"))}
             elif (isinstance(node, ast.Call) and ast.unparse(node.func) == "setattr" and len(node.args) == 3
                   and isinstance(node.args[2], ast.Call) and ast.unparse(node.args[2].func).endswith("Field")):
                 target = node.args[1]

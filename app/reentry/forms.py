@@ -4,12 +4,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import OptionalDateInputField, PageForm, phone_number
-from ..timeutil import LONDON, london_today
+from ..timeutil import LONDON, london_today, long_date
 from ..triage.models import OUTCOME_LABELS
 from .models import CONTACT_METHOD_LABELS, CONTACT_TIME_LABELS, ContactMethod, RequestStatus
 from .service import CLOSING_OUTCOMES
@@ -32,6 +32,9 @@ class AskForm(_NoCsrf, PageForm):
         validators=[DataRequired("Tell us what is worrying you"),
                     Length(max=WORRY_MAX, message=f"What is worrying you must be {WORRY_MAX:,} characters or fewer")],
     )
+    # Checked against the person's own current entries (`offer_symptoms`): anyone else's id, or
+    # a removed entry's, is "Not a valid choice" with everything typed kept.
+    symptom_entry_ids = SelectMultipleField("Attach symptoms from your symptom log (optional)", choices=[])
     contact_method = RadioField(
         "How would you like your team to contact you?",
         choices=[SelectChoice(m.value, label) for m, label in CONTACT_METHOD_LABELS.items()],
@@ -46,6 +49,17 @@ class AskForm(_NoCsrf, PageForm):
         choices=[SelectChoice(t.value, label) for t, label in CONTACT_TIME_LABELS.items()],
         validators=[DataRequired("Choose when is best to contact you")],
     )
+
+    def offer_symptoms(self, entries) -> "AskForm":
+        self.symptom_entry_ids.choices = [
+            SelectChoice(str(e.id), f"{e.own_words or e.symptom_text} ({e.severity}, logged {long_date(e.logged_at)})")
+            for e in entries
+        ]
+        return self
+
+    def chosen_symptoms(self, entries) -> list:
+        chosen = set(self.symptom_entry_ids.data or ())
+        return [e for e in entries if str(e.id) in chosen]
 
     def validate_contact_phone(self, field):
         if self.contact_method.data == ContactMethod.PHONE.value and not (field.data or "").strip():

@@ -4,11 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, Enum, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import PatientProfile, User, enum_values
+from ..symptoms.models import SymptomEntry
 from ..timeutil import UTCDateTime, utcnow
 from ..triage.models import Outcome
 
@@ -45,6 +46,14 @@ class RequestStatus(str, enum.Enum):
     CLOSED = "closed"
 
 
+# The symptom log entries a person attached to a request (their own, chosen on the form).
+request_symptoms = Table(
+    "reentry_request_symptoms", db.metadata,
+    Column("request_id", ForeignKey("reentry_requests.id"), primary_key=True),
+    Column("entry_id", ForeignKey("symptom_entries.id"), primary_key=True),
+)
+
+
 class ReentryRequest(db.Model):
     """One request to be seen. Each has one queue item (source key `reentry:<id>`)."""
 
@@ -75,6 +84,7 @@ class ReentryRequest(db.Model):
 
     patient: Mapped[PatientProfile] = relationship()
     seen_by: Mapped[User | None] = relationship(foreign_keys=[seen_by_id])
+    symptoms: Mapped[list[SymptomEntry]] = relationship(secondary=request_symptoms, order_by=SymptomEntry.logged_at.desc())
     changes: Mapped[list["ReentryStatusChange"]] = relationship(
         back_populates="request", order_by="ReentryStatusChange.id", cascade="all, delete-orphan")
 

@@ -49,16 +49,18 @@ def ask():
     requests_ = service.requests_of(profile)
     if access is not Access.OPEN:
         return render_template("reentry/not_open.html", profile=profile, access=access, plan=plan, requests=requests_)
+    entries = service.attachable_symptoms(profile)
     if request.method == "GET":
-        form = AskForm(formdata=None, data={"token": new_form_token(), "contact_phone": profile.phone})
+        form = AskForm(formdata=None, data={"token": new_form_token(), "contact_phone": profile.phone}).offer_symptoms(entries)
         return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_)
-    form = AskForm()
+    form = AskForm().offer_symptoms(entries)
     if not form.validate():
         return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_)
     method = ContactMethod(form.contact_method.data)
     asked = service.ask(
         profile, _me(), form.token.data, form.worry.data.strip(), method, ContactTime(form.contact_time.data),
         ((form.contact_phone.data or "").strip() or None) if method is ContactMethod.PHONE else None,
+        form.chosen_symptoms(entries),
     )
     if asked.request is None:
         # The page carried no usable token, or its token was used for a different request (after

@@ -20,6 +20,7 @@ from ..followup.models import FollowUpPlan, FollowUpType
 from ..followup.service import plan_of
 from ..idempotency import Once, add_once
 from ..models import PatientProfile, User
+from ..symptoms import service as symptoms
 from ..timeutil import utcnow
 from ..triage import service as triage
 from ..triage.models import Outcome
@@ -128,18 +129,25 @@ class Asked:
     request: ReentryRequest | None
 
 
+def attachable_symptoms(profile: PatientProfile) -> list:
+    """The person's own current symptom log entries, newest first: what they may attach."""
+    return symptoms.history(profile)
+
+
 def ask(profile: PatientProfile, by: User, token: str | None, worry: str, contact_method: ContactMethod,
-        contact_time: ContactTime, contact_phone: str | None) -> Asked:
+        contact_time: ContactTime, contact_phone: str | None, symptom_entries: list = ()) -> Asked:
     """Make the request and its queue item, once per form (a retry or a double tap answers with
     the request the first one made). The caller checks access first and commits."""
     content = {"patient": profile.id, "worry": worry, "method": contact_method.value,
-               "time": contact_time.value, "phone": contact_phone}
+               "time": contact_time.value, "phone": contact_phone,
+               "symptoms": sorted(entry.id for entry in symptom_entries)}
 
     def make() -> dict:
         now = utcnow()
         request = ReentryRequest(patient_id=profile.id, worry=worry, contact_method=contact_method,
                                  contact_time=contact_time, contact_phone=contact_phone,
-                                 status=RequestStatus.SENT, created_at=now, due_at=now)
+                                 status=RequestStatus.SENT, created_at=now, due_at=now,
+                                 symptoms=[e for e in symptom_entries if e.patient_id == profile.id])
         db.session.add(request)
         db.session.flush()
         # One deadline, the queue's: the date the person is given is the one the team works to.
@@ -149,7 +157,7 @@ def ask(profile: PatientProfile, by: User, token: str | None, worry: str, contac
         request.changes.append(ReentryStatusChange(status=RequestStatus.SENT, changed_at=now, changed_by_id=by.id))
         db.session.flush()
         audit("reentry.create", patient=profile, subject=f"reentry:{request.id}", actor=by,
-              contact_method=contact_method.value, queue_item=item.id)
+              contact_method=contact_method.value, queue_item=item.id, symptoms=len(request.symptoms))
         return {"reentry_request_id": request.id}
 
     once = add_once(by.id, "reentry.ask", token, content, make)

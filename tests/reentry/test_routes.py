@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.followup.models import FollowUpType
-from app.models import AuditEvent, Role, User
+from app.models import AuditEvent, PatientProfile, Role, User
 from app.reentry.models import ReentryRequest, RequestStatus
 from app.timeutil import london_today, long_date
 from app.triage.models import ItemStatus, Outcome, QueueItem
@@ -268,3 +268,37 @@ def test_the_queue_item_leads_to_the_request(app, actors, nurse, sent_request):
     with app.app_context():
         item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"reentry:{sent_request}"))
     assert nurse_url(actors, sent_request) in nurse.get(f"/nurse/queue/{item_id}").get_data(as_text=True)
+
+
+def _log_symptom(profile_id: int, words: str):
+    from datetime import date
+
+    from app.symptoms import service as symptoms
+    from app.symptoms.service import SymptomDetails
+
+    entry = symptoms.log_symptom(db.session.get(PatientProfile, profile_id),
+                                 SymptomDetails(None, words, "mild", date.today(), False, None))
+    db.session.commit()
+    return entry.id
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_own_symptom_entries_can_be_attached_and_another_patients_cannot(app, actors, patient, self_managed):
+    with app.app_context():
+        own = _log_symptom(actors.profile_a, "Aching back at night")
+        theirs = _log_symptom(actors.profile_b, "Someone else's cough")
+    form = patient.get(ASK)
+    assert "Aching back at night" in page(form) and "Someone else's cough" not in page(form)
+    token = form_token(form.get_data(as_text=True))
+
+    refused = patient.post_form(ASK, {**ask_data(token, worry="Worse this week"), "symptom_entry_ids": [str(own), str(theirs)]})
+    assert refused.status_code == 200 and "is not a valid choice" in page(refused) and "Worse this week" in page(refused)
+    with app.app_context():
+        assert count(ReentryRequest) == 0
+
+    sent = patient.post_form(ASK, {**ask_data(token, worry="Worse this week"), "symptom_entry_ids": [str(own)]})
+    assert sent.status_code == 303
+    with app.app_context():
+        request = db.session.scalar(select(ReentryRequest))
+        assert [e.id for e in request.symptoms] == [own]
+    assert "Aching back at night" in page(patient.get(sent.headers["Location"]))

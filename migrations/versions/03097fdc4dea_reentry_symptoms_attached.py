@@ -1,7 +1,7 @@
 """Re-entry: the symptom log entries a person attached to their request
 
 Revision ID: 03097fdc4dea
-Revises: 43876e357859
+Revises: 8f264cd54834
 Create Date: 2026-12-06 16:37:47.116759
 
 """
@@ -13,7 +13,7 @@ import app.timeutil  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '03097fdc4dea'
-down_revision = '43876e357859'
+down_revision = '8f264cd54834'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.followup.models import SurveillanceTest
 from app.hna import service as hna_service
 from app.hna.models import PathwayPoint
-from app.main.things_to_do import (DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, message_things,
+from app.main.things_to_do import (DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, message_things, symptom_things,
                                    request_things, things_to_do)
 from app.models import PatientProfile, User
 from app.reentry.models import RequestStatus
@@ -177,3 +177,33 @@ def test_the_home_page_shows_a_reply_from_the_team_until_it_is_read(app, actors,
     assert body.index("Read the reply from your team") < body.index("Feeling unwell?")
     assert patient.get(f"/my-care/messages/{thread_id}").status_code == 200
     assert "Read the reply from your team" not in page(patient.get("/my-care"))
+
+
+def entry(level: str, logged_on: date):
+    return SimpleNamespace(level=level, logged_on=logged_on)
+
+
+@pytest.mark.hazard("HAZ-015")  # a red flag logged today stays at the top of the home page with what to do
+@pytest.mark.parametrize("given, expected", [
+    (entry("emergency", DAY), [(Urgency.LATE, "symptom_act_today")]),
+    (entry("red_flag", DAY), [(Urgency.LATE, "symptom_act_today")]),
+    # Watch symptoms come with advice, not something to do now.
+    (entry("watch", DAY), []),
+    # Yesterday's: the team has it in their queue; today's instruction was for that day.
+    (entry("red_flag", DAY - timedelta(days=1)), []),
+])
+def test_a_symptom_to_act_on_today_is_at_the_top(given, expected):
+    assert [(t.urgency, t.kind) for t in symptom_things([given], DAY)] == expected
+
+
+def test_the_home_page_puts_a_red_flag_logged_today_first(app, patient):
+    from tests.symptoms.helpers import log
+
+    response = log(patient, symptom="something_else", own_words="A lump under my arm", severity="severe", new_or_worse="yes")
+    assert response.status_code == 303
+    body = page(patient.get("/my-care"))
+    first = body.index("What to do about your symptom now")
+    assert first < body.index("Feeling unwell?")
+    assert "A lump under my arm, logged today." in body
+    entry_url = response.headers["Location"].split("?")[0]
+    assert f'href="{entry_url}"' in patient.get("/my-care").get_data(as_text=True)

@@ -69,6 +69,17 @@ def hna_things(draft, last_sent, reply: dict | None) -> list[ToDo]:
     return []
 
 
+# Symptom levels whose instruction is to act the same day (call 999, the 24-hour line or the team).
+ACT_TODAY_LEVELS = ("emergency", "red_flag")
+
+
+def symptom_things(entries, today: date) -> list[ToDo]:
+    """Emergency and red-flag symptoms logged today: their page says what to do now, so it stays
+    at the top of the home page for the rest of the day (watch symptoms have advice, not a task)."""
+    return [ToDo(Urgency.LATE, "symptom_act_today", entry.logged_on, entry)
+            for entry in entries if entry.level in ACT_TODAY_LEVELS and entry.logged_on == today]
+
+
 def message_things(unread: int) -> list[ToDo]:
     """Replies from the team the person has not opened: what the team asked or answered."""
     return [ToDo(Urgency.ASKED, "messages_unread", None, unread)] if unread else []
@@ -115,13 +126,15 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) 
     from ..hna import service as hna_service
     from ..messages.service import unread_for_patient
     from ..reentry.service import requests_of
+    from ..symptoms.service import history
 
     if hna is None:
         sent = hna_service.submitted_hnas(patient)
         hna = {"draft": hna_service.current_draft(patient), "last_sent": sent[0] if sent else None}
         hna["reply"] = hna_reply(sent[0]) if sent else None
     return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today)
-                    + message_things(unread_for_patient(patient)) + request_things(requests_of(patient), utcnow()))
+                    + message_things(unread_for_patient(patient)) + request_things(requests_of(patient), utcnow())
+                    + symptom_things(history(patient), today))
 
 
 def _day(moment: datetime | date | None) -> date | None:

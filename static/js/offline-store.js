@@ -57,12 +57,27 @@ async function tx (store, mode, fn) {
   return result
 }
 
-async function encryptionKey () {
+// One key per phone. Scripts on one page (the urgent line, the symptom rules) may ask for it at
+// the same moment on a fresh phone: each making its own and the last one written winning left
+// what the others sealed unreadable, so the page shares one promise, and a key made meanwhile in
+// another tab is taken rather than overwritten (add, not put).
+let keyPromise = null
+
+function encryptionKey () {
+  if (!keyPromise) keyPromise = loadOrMakeKey().catch(error => { keyPromise = null; throw error })
+  return keyPromise
+}
+
+async function loadOrMakeKey () {
   const existing = await tx(KEYS, 'readonly', s => request(s.get('outbox')))
   if (existing) return existing
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
-  await tx(KEYS, 'readwrite', s => request(s.put(key, 'outbox')))
-  return key
+  try {
+    await tx(KEYS, 'readwrite', s => request(s.add(key, 'outbox')))
+    return key
+  } catch (e) {
+    return await tx(KEYS, 'readonly', s => request(s.get('outbox')))
+  }
 }
 
 async function seal (value) {
@@ -176,6 +191,7 @@ export async function wipe () {
     (await dbPromise).close()
     dbPromise = null
   }
+  keyPromise = null
   await new Promise(resolve => {
     const req = indexedDB.deleteDatabase(DB_NAME)
     req.onsuccess = req.onerror = req.onblocked = () => resolve()

@@ -135,3 +135,22 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
     sign_in_browser(tab, live_server, actors.nurse_a)
     tab.goto("/nurse/queue")
     wait_until(lambda: not rules_kept(page), "the rules kept for the patient were not forgotten")
+
+
+@pytest.mark.hazard("HAZ-016")
+def test_what_two_scripts_keep_at_once_on_a_fresh_phone_can_both_be_read_back(open_page):
+    """The urgent line and the symptom rules are kept by two scripts as a page loads. On a fresh
+    phone each once made its own key and the last one written won, so the rules could not be
+    read offline and the emergency instruction lost the team's 24-hour line."""
+    tab = open_page("phone")
+    tab.goto("/offline")
+    line, rules = tab.page.evaluate("""async () => {
+        const store = await import('/static/js/offline-store.js')
+        await Promise.all([
+            store.keepUrgentLine({ name: 'Acute oncology line', phone: '020 7946 0999', dial: '02079460999' }),
+            store.keepSymptomRules({ version: 'pathways-v2', urgent_line: null }),
+        ])
+        return [await store.keptUrgentLine(), await store.keptSymptomRules()]
+    }""")
+    assert line == {"name": "Acute oncology line", "phone": "020 7946 0999", "dial": "02079460999"}
+    assert rules == {"version": "pathways-v2", "urgent_line": None}

@@ -434,3 +434,17 @@ def test_the_home_page_uses_the_shared_date_filters_not_strftime(app):
     root = Path(app.root_path).parent
     for path in [*(root / "templates" / "main").glob("*.html"), root / "app" / "main" / "routes.py"]:
         assert "strftime" not in path.read_text(encoding="utf-8"), path.name
+
+
+@pytest.mark.hazard("HAZ-002")
+def test_every_patient_care_page_offers_urgent_help(app, patient):
+    """Walked from the app's routes, so a new patient page is covered the day it is added."""
+    pages = [rule.rule for rule in app.url_map.iter_rules()
+             if "GET" in rule.methods and not rule.arguments and rule.rule.startswith(("/my-care", "/hna"))]
+    missing = []
+    for path in pages:
+        response = patient.get(path)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            if 'href="tel:999"' not in response.get_data(as_text=True):
+                missing.append(path)
+    assert len(pages) > 8 and missing == []

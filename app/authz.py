@@ -87,6 +87,25 @@ def team_record_for_staff(record, action: str, subject: str):
     return record
 
 
+def own_patient_record(model, record_id: int, action: str, kind: str):
+    """A record of `model` (anything with a `patient_id`) that is the signed-in patient's own, or
+    404 audited as `action` on "<kind>:<id>"."""
+    record = db.session.get(model, record_id)
+    if record is None or record.patient_id != current_patient().id:
+        refuse(action, subject=f"{kind}:{record_id}")
+    return record
+
+
+def patient_record_for_staff(patient_id: int, model, record_id: int, action: str, kind: str):
+    """(patient, record): a patient the signed-in member of staff may see and a record of `model`
+    that is that patient's, or 404 audited as `action` on "<kind>:<id>"."""
+    profile = patient_for_staff(patient_id)
+    record = db.session.get(model, record_id)
+    if record is None or record.patient_id != profile.id:
+        refuse(action, subject=f"{kind}:{record_id}")
+    return profile, record
+
+
 def own_credential(credential_pk: int) -> PasskeyCredential:
     """One of the signed-in person's own passkeys, or 404 (audited)."""
     credential = db.session.get(PasskeyCredential, credential_pk)
@@ -107,10 +126,7 @@ def own_hna(hna_id: int):
     """One of the signed-in patient's own HNAs, or 404 (audited)."""
     from .hna.models import HNA
 
-    hna = db.session.get(HNA, hna_id)
-    if hna is None or hna.patient_id != current_patient().id:
-        refuse("hna.access_refused", subject=f"hna:{hna_id}")
-    return hna
+    return own_patient_record(HNA, hna_id, "hna.access_refused", "hna")
 
 
 def submitted_hna_for_staff(hna_id: int):

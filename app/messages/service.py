@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, refuse
+from ..authz import own_patient_record, patient_record_for_staff
 from ..extensions import db
 from ..idempotency import Once, add_once
 from ..models import PatientProfile, User
@@ -73,18 +73,11 @@ def start_thread(item: QueueItem, by: User) -> MessageThread:
 
 def own_thread(thread_id: int) -> MessageThread:
     """One of the signed-in patient's own threads, or 404 (audited)."""
-    thread = db.session.get(MessageThread, thread_id)
-    if thread is None or thread.patient_id != current_patient().id:
-        refuse("message.access_refused", subject=f"thread:{thread_id}")
-    return thread
+    return own_patient_record(MessageThread, thread_id, "message.access_refused", "thread")
 
 
 def thread_for_staff(patient_id: int, thread_id: int) -> tuple[PatientProfile, MessageThread]:
-    profile = patient_for_staff(patient_id)
-    thread = db.session.get(MessageThread, thread_id)
-    if thread is None or thread.patient_id != profile.id:
-        refuse("message.access_refused", subject=f"thread:{thread_id}")
-    return profile, thread
+    return patient_record_for_staff(patient_id, MessageThread, thread_id, "message.access_refused", "thread")
 
 
 # ---------------------------------------------------------------- unread counts

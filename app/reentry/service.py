@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, refuse
+from ..authz import own_patient_record, patient_record_for_staff
 from ..extensions import db
 from ..followup.models import FollowUpPlan, FollowUpType
 from ..followup.service import plan_of
@@ -88,19 +88,12 @@ CLOSING_OUTCOMES = tuple(OUTCOME_LABELS_FOR_PATIENT)
 
 def own_request(request_id: int) -> ReentryRequest:
     """One of the signed-in patient's own requests, or 404 (audited)."""
-    request = db.session.get(ReentryRequest, request_id)
-    if request is None or request.patient_id != current_patient().id:
-        refuse("reentry.access_refused", subject=f"reentry:{request_id}")
-    return request
+    return own_patient_record(ReentryRequest, request_id, "reentry.access_refused", "reentry")
 
 
 def request_for_staff(patient_id: int, request_id: int) -> tuple[PatientProfile, ReentryRequest]:
     """The patient (of the member of staff's team) and their request, or 404 (audited)."""
-    profile = patient_for_staff(patient_id)
-    request = db.session.get(ReentryRequest, request_id)
-    if request is None or request.patient_id != profile.id:
-        refuse("reentry.access_refused", subject=f"reentry:{request_id}")
-    return profile, request
+    return patient_record_for_staff(patient_id, ReentryRequest, request_id, "reentry.access_refused", "reentry")
 
 
 def requests_of(profile: PatientProfile) -> list[ReentryRequest]:

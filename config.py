@@ -65,6 +65,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _as_bool),
     "INVITATION_DAYS": ("INVITATION_DAYS", _as_int),
     "RATELIMIT_STORAGE_URI": ("REDIS_URL", _as_str),
+    "REDIS_URL": ("REDIS_URL", _as_str),
+    "HUEY_SQLITE_PATH": ("HUEY_SQLITE_PATH", _as_str),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _as_bool),
     "RATE_LIMIT_SIGN_IN": ("RATE_LIMIT_SIGN_IN", _as_str),
     "RATE_LIMIT_ENROL": ("RATE_LIMIT_ENROL", _as_str),
@@ -124,6 +126,13 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATE_LIMIT_SIGN_IN = "10 per minute;50 per hour"
     RATE_LIMIT_ENROL = "10 per minute;30 per hour"
+
+    # Background work (app/background.py): huey keeps its queue in Redis when REDIS_URL is set,
+    # else in a SQLite file (HUEY_SQLITE_PATH, default instance/huey.sqlite). Immediate mode runs
+    # each task at once in the caller's thread (tests).
+    REDIS_URL: str | None = None
+    HUEY_SQLITE_PATH: str | None = None
+    HUEY_IMMEDIATE = False
 
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does

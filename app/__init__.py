@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
     configure_templates(app)
     register_extensions(app)
     register_blueprints(app)
+    register_background(app)
     register_security(app)
     register_post_redirect_get(app)
     register_errorhandlers(app)
@@ -154,6 +155,12 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, hna_bp, nurse_bp, careplan_bp, followup_bp, reentry_bp, messages_bp, symptoms_bp, results_bp, admin_bp):
         app.register_blueprint(bp)
+
+
+def register_background(app: Flask) -> None:
+    from .background import init_background
+
+    init_background(app)
 
 
 def register_security(app: Flask) -> None:

@@ -19,6 +19,7 @@ def init_cli(app: Flask) -> None:
     init_content_cli(app)
     init_queue_cli(app)
     init_symptoms_cli(app)
+    init_tasks_cli(app)
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True, help="The admin's full name")
@@ -81,3 +82,23 @@ def init_content_cli(app: Flask) -> None:
             click.echo(f"Published {record.key} version {record.version}")
         if not added:
             click.echo("Nothing new to publish.")
+
+
+def init_tasks_cli(app: Flask) -> None:
+    @app.cli.group("tasks")
+    def tasks() -> None:
+        """Background work (huey): reminders and the daily symptom sweep."""
+
+    @tasks.command("consume")
+    @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+                  help="Tasks run at once (threads): sends mostly wait on the network.")
+    def consume_command(workers: int) -> None:
+        """Run the one task consumer: queued tasks, and the periodic ones on their schedule.
+        Run exactly one per deployment (it also runs the periodic tasks); stop it with Ctrl-C
+        or SIGTERM, which lets running tasks finish."""
+        from .background import huey, storage_description
+
+        if huey.immediate:
+            raise click.ClickException("HUEY_IMMEDIATE is on: tasks already run where they are queued.")
+        click.echo(f"Task consumer: {workers} worker{'s' if workers != 1 else ''}, queue in {storage_description()}.")
+        huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=True).run()

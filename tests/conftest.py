@@ -49,6 +49,8 @@ def base_test_config(database_url: str, instance_path: Path) -> dict:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_ENABLED": False,
+        # Background tasks run at once, in the test's thread (app/background.py).
+        "HUEY_IMMEDIATE": True,
         "SERVER_NAME": None,
         "WEBAUTHN_RP_ID": "localhost",
         "WEBAUTHN_ORIGINS": ["http://localhost:5000", "http://localhost"],

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("symptoms", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import routes, tasks  # noqa: E402,F401

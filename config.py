@@ -72,6 +72,11 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "RATE_LIMIT_ENROL": ("RATE_LIMIT_ENROL", _as_str),
     "MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", _as_int),
     "TRUST_PROXY_HOPS": ("TRUST_PROXY_HOPS", _as_int),
+    # Web Push (app/push/): `flask push generate-vapid` prints a VAPID_PRIVATE_KEY line.
+    "VAPID_PRIVATE_KEY": ("VAPID_PRIVATE_KEY", _as_str),
+    "VAPID_SUBJECT": ("VAPID_SUBJECT", _as_str),
+    "PUSH_SERVICE_HOSTS": ("PUSH_SERVICE_HOSTS", _as_list),
+    "PUSH_TITLE": ("PUSH_TITLE", _as_str),
 }
 
 
@@ -141,6 +146,22 @@ class Config:
     PREFERRED_URL_SCHEME = "http"
     TRUST_PROXY_HOPS = 0
 
+    # Web Push (app/push/). The private key signs every push (RFC 8292); production without one
+    # has no push. The subject is who the push services can contact about our sends.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_SUBJECT = "mailto:push-admin@localhost"
+    # Endpoints are taken only over https at these hosts (app/push/endpoints.py: no SSRF).
+    PUSH_SERVICE_HOSTS = ["fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com",
+                          "*.notify.windows.com"]
+    # Lock screens are not private: a neutral title, never the word cancer.
+    PUSH_TITLE = "Your care team"
+    PUSH_TIMEOUT_SECONDS = 10
+    # True: the system's certificates; the tests point it at their local push service's certificate.
+    PUSH_TLS_VERIFY: bool | str = True
+    # Back-off when a push service answers 429 or 5xx without Retry-After: doubles from the first.
+    PUSH_RETRY_FIRST_SECONDS = 60
+    PUSH_RETRY_LONGEST_SECONDS = 6 * 3600
+
     # Settings that the environment may not change for this kind of config.
     LOCKED: tuple[str, ...] = ()
 
@@ -163,6 +184,10 @@ class Config:
     @classmethod
     def validate(cls, config: dict) -> None:
         """Refuse settings that would be unsafe in production."""
+        # Lock screens are not private (HAZ-021): in any environment, the notification title may
+        # not name the illness.
+        if "cancer" in str(config.get("PUSH_TITLE", "")).lower():
+            raise ConfigError("PUSH_TITLE is shown on lock screens: it must not name the illness.")
         if config.get("APP_ENV") != "production":
             return
         secret = config.get("SECRET_KEY")

@@ -12,6 +12,7 @@ from .models import Role, Team, User
 
 def init_cli(app: Flask) -> None:
     from .auth.cli import init_auth_cli
+    from .push.cli import init_push_cli
     from .symptoms.cli import init_symptoms_cli
     from .triage.cli import init_queue_cli
 
@@ -20,6 +21,7 @@ def init_cli(app: Flask) -> None:
     init_queue_cli(app)
     init_symptoms_cli(app)
     init_tasks_cli(app)
+    init_push_cli(app)
 
     @app.cli.command("create-admin")
     @click.option("--name", required=True, help="The admin's full name")

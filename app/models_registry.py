@@ -6,6 +6,7 @@ from .directory import models as directory_models  # noqa: F401
 from .followup import models as followup_models  # noqa: F401
 from .hna import models as hna_models  # noqa: F401
 from .messages import models as messages_models  # noqa: F401
+from .push import models as push_models  # noqa: F401
 from .reentry import models as reentry_models  # noqa: F401
 from .results import models as results_models  # noqa: F401
 from .symptoms import models as symptoms_models  # noqa: F401

@@ -148,3 +148,34 @@ def admin(client, actors) -> TestClient:
     """The admin, signed in."""
     sign_in_as(client, actors.admin)
     return client
+
+
+# ---------------------------------------------------------------- push: the local push service
+
+
+@pytest.fixture(scope="session")
+def _local_push_service(tmp_path_factory):
+    from tests.push_service import LocalPushService
+
+    service = LocalPushService(tmp_path_factory.mktemp("push-service"))
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def push_service(_local_push_service):
+    """The test suite's own push service (tests/push_service.py), emptied for each test. Use
+    with `push_config(push_service)` in the module's app_config so the app may send to it."""
+    _local_push_service.reset()
+    return _local_push_service
+
+
+def push_config(service) -> dict:
+    """Settings that let the app send to the local push service (and nowhere new besides)."""
+    from config import Config
+
+    return {
+        "PUSH_SERVICE_HOSTS": [*Config.PUSH_SERVICE_HOSTS, service.host_entry],
+        "PUSH_TLS_VERIFY": service.cert_path,
+        "PUSH_TIMEOUT_SECONDS": 2,
+    }

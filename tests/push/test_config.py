@@ -1,0 +1,49 @@
+"""Push settings: the neutral title, the push service list and the VAPID key per environment."""
+import pytest
+
+from app import create_app
+from app.push import vapid
+from config import ConfigError, ProductionConfig
+
+GOOD_SECRET = "k" * 32
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in ("APP_ENV", "DEMO_MODE", "VAPID_PRIVATE_KEY", "PUSH_TITLE", "PUSH_SERVICE_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.mark.parametrize("title", ["Cancer care", "Your CANCER team", "Riverside cancer centre"])
+def test_a_notification_title_naming_the_illness_is_refused(monkeypatch, title):
+    monkeypatch.setenv("PUSH_TITLE", title)
+    with pytest.raises(ConfigError, match="PUSH_TITLE"):
+        create_app()
+
+
+def test_the_title_and_push_services_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PUSH_TITLE", "Riverside Hospital")
+    monkeypatch.setenv("PUSH_SERVICE_HOSTS", "fcm.googleapis.com, web.push.apple.com")
+    config = create_app().config
+    assert config["PUSH_TITLE"] == "Riverside Hospital"
+    assert config["PUSH_SERVICE_HOSTS"] == ["fcm.googleapis.com", "web.push.apple.com"]
+    monkeypatch.delenv("PUSH_TITLE")
+    assert create_app().config["PUSH_TITLE"] == "Your care team"
+
+
+def test_production_without_a_vapid_key_has_no_push():
+    app = create_app({"SECRET_KEY": GOOD_SECRET}, config_class=ProductionConfig)
+    assert vapid.application_server_key(app) is None
+
+
+def test_production_uses_the_configured_key():
+    key = vapid.new_private_key()
+    app = create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key}, config_class=ProductionConfig)
+    assert vapid.application_server_key(app) == vapid.public_key_for(key)
+
+
+def test_development_keeps_one_throwaway_key_across_restarts():
+    first = vapid.application_server_key(create_app())
+    assert first is not None
+    assert vapid.application_server_key(create_app()) == first

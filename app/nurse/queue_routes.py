@@ -20,7 +20,7 @@ from ..versioning import answer_conflict
 from ..models import User
 from ..pathways import PATHWAYS
 from ..messages import service as messages
-from ..reentry.service import request_for_queue_item
+from ..reentry import service as reentry
 from ..timeutil import london_today, utcnow
 from ..triage import service
 from ..triage.access import queue_item_for_staff
@@ -148,7 +148,7 @@ def _forms(item: QueueItem, **given) -> dict:
 def _item_context(item: QueueItem, form=None, conflict=None, out_of_date=None, **given) -> dict:
     return dict(item=item, form=form, conflict=conflict, out_of_date=out_of_date, now=utcnow(),
                 outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS,
-                reentry_request=request_for_queue_item(item), thread=messages.thread_for_item(item),
+                reentry_request=reentry.request_for_queue_item(item), thread=messages.thread_for_item(item),
                 **_forms(item, **given))
 
 
@@ -257,7 +257,8 @@ def queue_release(item_id: int):
 def queue_resolve(item_id: int):
     def change(item, form):
         outcome = Outcome(form.outcome.data)
-        service.resolve(item, outcome, form.note.data, _me(), form.revision.data)
+        # Through the re-entry service: a re-entry item's request closes with it, the one way.
+        reentry.resolve_queue_item(item, outcome, form.note.data, _me(), form.revision.data)
         # The note is clinical free text: the audit log records only that there was one.
         return {"resolution": outcome.value, "note": bool(item.outcome_note)}
 

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..idempotency import Once, new_form_token
 from ..messages.service import thread_about
 from ..timeutil import london_today
+from ..triage.models import OUTCOME_LABELS
 from ..versioning import answer_conflict, shown_version
 from . import bp, service
 from .forms import AskForm, StepForm
@@ -92,7 +93,8 @@ def request_status(request_id: int):
 
 def _nurse_page(profile, request_, form, conflict=None, status=200):
     context = dict(profile=profile, request_=request_, form=form, conflict=conflict,
-                   method_labels=CONTACT_METHOD_LABELS, time_labels=CONTACT_TIME_LABELS)
+                   method_labels=CONTACT_METHOD_LABELS, time_labels=CONTACT_TIME_LABELS,
+                   outcome_labels=OUTCOME_LABELS)
     if status == 409:
         return answer_conflict("reentry/nurse_request.html", **context)
     return render_template("reentry/nurse_request.html", **context), status

@@ -23,7 +23,7 @@ from ..models import PatientProfile, User
 from ..symptoms import service as symptoms
 from ..timeutil import utcnow
 from ..triage import service as triage
-from ..triage.models import Outcome
+from ..triage.models import Outcome, QueueItem
 from ..triage.queue import ItemKind
 from .models import ContactMethod, ContactTime, ReentryRequest, ReentryStatusChange, RequestStatus
 
@@ -79,6 +79,7 @@ OUTCOME_LABELS_FOR_PATIENT = {
     Outcome.TEST_ARRANGED: "Your team arranged a test",
     Outcome.REFERRED: "Your team referred you to another service",
     Outcome.NO_ACTION_NEEDED: "Your team found nothing more needed doing",
+    Outcome.CARE_PLAN_AGREED: "You agreed a care plan with your team",
 }
 CLOSING_OUTCOMES = tuple(OUTCOME_LABELS_FOR_PATIENT)
 
@@ -104,7 +105,7 @@ def requests_of(profile: PatientProfile) -> list[ReentryRequest]:
     ))
 
 
-def request_for_queue_item(item) -> ReentryRequest | None:
+def request_for_queue_item(item: QueueItem) -> ReentryRequest | None:
     """The request a re-entry queue item was raised for (its source key is `reentry:<id>`)."""
     prefix, _, number = (item.source_key or "").partition(":")
     if prefix != "reentry" or not number.isdigit():
@@ -222,14 +223,8 @@ def _stale(request_id: int, shown: int | None, by: User, change: Change) -> Reen
     return RequestChanged(changed_by)
 
 
-def move_on(request: ReentryRequest, change: Change, by: User, shown: int | None) -> ReentryRequest:
-    """Record the team's next step on the request, if the nurse's page showed the request as it
-    is now; dated and audited, and closing it resolves its queue item. The caller commits."""
-    if shown != request.version:
-        raise _stale(request.id, shown, by, change)
-    if change.status not in next_statuses(request.status):
-        raise ReentryError("This request has already moved past that step. Choose what happens next.")
-    now = utcnow()
+def _record_step(request: ReentryRequest, change: Change, by: User) -> None:
+    """The one way a request moves on, whichever page the nurse was on: the step dated and named."""
     request.status = change.status
     if request.seen_by_id is None:
         request.seen_by_id = by.id  # the nurse who first acts on it is the one named as having seen it
@@ -237,14 +232,52 @@ def move_on(request: ReentryRequest, change: Change, by: User, shown: int | None
         request.appointment_at, request.appointment_place = change.appointment_at, change.appointment_place
     if change.status is RequestStatus.CLOSED:
         request.outcome, request.outcome_note = change.outcome, change.outcome_note
-    request.changes.append(ReentryStatusChange(status=change.status, changed_at=now, changed_by_id=by.id))
+    request.changes.append(ReentryStatusChange(status=change.status, changed_at=utcnow(), changed_by_id=by.id))
+
+
+def _audit_step(request: ReentryRequest, by: User, **detail) -> None:
+    audit(STATUS_CHANGE, patient=request.patient_id, subject=f"reentry:{request.id}", actor=by,
+          status=request.status.value, version=request.version, **detail)
+
+
+def move_on(request: ReentryRequest, change: Change, by: User, shown: int | None) -> ReentryRequest:
+    """Record the team's next step on the request, if the nurse's page showed the request as it
+    is now; dated and audited, and closing it resolves its queue item. The caller commits."""
+    if shown != request.version:
+        raise _stale(request.id, shown, by, change)
+    if change.status not in next_statuses(request.status):
+        raise ReentryError("This request has already moved past that step. Choose what happens next.")
+    _record_step(request, change, by)
     request_id = request.id
     try:
         db.session.flush()
     except StaleDataError:
         raise _stale(request_id, shown, by, change) from None
-    audit(STATUS_CHANGE, patient=request.patient_id, subject=f"reentry:{request.id}", actor=by,
-          status=change.status.value, version=request.version)
+    _audit_step(request, by)
     if change.status is RequestStatus.CLOSED:
         triage.resolve_by_source(f"reentry:{request.id}", change.outcome, change.outcome_note, by)
     return request
+
+
+def resolve_queue_item(item: QueueItem, outcome: Outcome, note: str | None, by: User,
+                       expected_revision: int | None) -> QueueItem:
+    """Resolve a queue item from the queue (checked against the revision the nurse's page showed,
+    as `triage.service.resolve`). A re-entry item's request closes with it, with the same outcome
+    and note, dated, named and audited like a close on the request's own page, so the person never
+    reads "sent" about a request the team has finished with. The caller audits the item and commits."""
+    triage.resolve(item, outcome, note, by, expected_revision)
+    request = request_for_queue_item(item)
+    if request is None or request.status is RequestStatus.CLOSED:
+        return item
+    _record_step(request, Change(RequestStatus.CLOSED, outcome=outcome, outcome_note=item.outcome_note), by)
+    item_id = item.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # A colleague moved the request on at the same moment: nothing is saved, she is told who.
+        db.session.rollback()
+        item = db.session.get(QueueItem, item_id, populate_existing=True)
+        raise triage.Conflict(item, versioning.last_changed_by(
+            f"reentry:{request.id}", (STATUS_CHANGE,), patient_id=item.patient_id)) from None
+    _audit_step(request, by, via=f"queue-item:{item.id}")
+    return item

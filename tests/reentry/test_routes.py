@@ -270,6 +270,72 @@ def test_the_queue_item_leads_to_the_request(app, actors, nurse, sent_request):
     assert nurse_url(actors, sent_request) in nurse.get(f"/nurse/queue/{item_id}").get_data(as_text=True)
 
 
+def resolve_from_queue(client, request_id: int, outcome: str, note: str = ""):
+    """Resolve the request's queue item on the queue item page, as it shows now."""
+    with client.application.app_context():
+        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"reentry:{request_id}"))
+        item_id, revision = item.id, item.revision
+    return client.post_form(f"/nurse/queue/{item_id}/resolve",
+                            {"revision": str(revision), "outcome": outcome, "note": note})
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_resolving_the_queue_item_closes_the_request_with_the_same_outcome(app, actors, new_client, sent_request):
+    nurse, patient = new_client(), new_client()
+    sign_in_as(nurse, actors.nurse_a)
+    sign_in_as(patient, actors.patient_a)
+    assert step(nurse, actors, sent_request, None, "will_call").status_code == 303
+    seen_before = shown_version(nurse, actors, sent_request)
+
+    resolved = resolve_from_queue(nurse, sent_request, "phoned", "Spoke to him, the ache has settled")
+
+    assert resolved.status_code == 303
+    closed = page(patient.get(f"/my-care/requests/{sent_request}"))
+    assert "Closed" in closed and "A nurse spoke to you on the phone" in closed
+    assert "Spoke to him, the ache has settled" in closed
+    on_its_page = page(nurse.get(nurse_url(actors, sent_request)))
+    assert "This request is closed" in on_its_page and "Phoned the patient" in on_its_page
+    with app.app_context():
+        request = db.session.get(ReentryRequest, sent_request)
+        assert request.status is RequestStatus.CLOSED and request.outcome is Outcome.PHONED
+        assert request.outcome_note == "Spoke to him, the ache has settled"
+        assert [c.status for c in request.changes] == [RequestStatus.SENT, RequestStatus.WILL_CALL, RequestStatus.CLOSED]
+        assert request.changes[-1].changed_by_id == actors.nurse_a
+        assert request.version > seen_before  # a page showing the request before is now out of date
+        statuses = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "reentry.status")
+                                      .order_by(AuditEvent.id)).all()
+        assert [d["status"] for d in statuses] == ["will_call", "closed"]
+    # The request's page, left open from before, cannot close it a second time with other words.
+    late = step(nurse, actors, sent_request, seen_before, "closed", outcome="advice_given", outcome_note="Other words")
+    assert late.status_code == 409 and "Other words" in page(late)
+    with app.app_context():
+        assert db.session.get(ReentryRequest, sent_request).outcome is Outcome.PHONED
+
+
+@pytest.mark.hazard("HAZ-020")
+@pytest.mark.parametrize("outcome", [o.value for o in Outcome])
+def test_every_queue_outcome_closes_the_request_in_words_the_person_reads(app, actors, new_client, sent_request, outcome):
+    nurse, patient = new_client(), new_client()
+    sign_in_as(nurse, actors.nurse_a)
+    sign_in_as(patient, actors.patient_a)
+
+    assert resolve_from_queue(nurse, sent_request, outcome, "Why, in a few words").status_code == 303
+
+    status_page = patient.get(f"/my-care/requests/{sent_request}")
+    assert status_page.status_code == 200 and "Closed" in page(status_page)
+    with app.app_context():
+        from app.reentry.service import OUTCOME_LABELS_FOR_PATIENT
+
+        assert OUTCOME_LABELS_FOR_PATIENT[Outcome(outcome)] in page(status_page)
+        assert db.session.get(ReentryRequest, sent_request).outcome is Outcome(outcome)
+
+
+def test_the_queue_item_page_says_resolving_closes_the_request_the_person_reads(app, actors, nurse, sent_request):
+    with app.app_context():
+        item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"reentry:{sent_request}"))
+    assert "closes their request to be seen" in page(nurse.get(f"/nurse/queue/{item_id}"))
+
+
 def _log_symptom(profile_id: int, words: str):
     from datetime import date
 

@@ -389,6 +389,7 @@ PUBLIC: dict[str, str] = {
     "static": "the design system's and our CSS, JS and icons",
     "main.index": "the start page",
     "main.service_worker": "the service worker script",
+    "main.manifest": "the web app manifest, which browsers fetch without cookies",
     "main.health": "the health check for the load balancer",
     "main.offline": "the offline page the service worker caches",
     "auth.sign_in": "the sign-in page",

@@ -15,9 +15,12 @@ from . import bp
 from .patient_nav import patient_nav_items
 from .things_to_do import hna_reply, things_to_do
 from .urgent_line import urgent_line_of
+from .web_manifest import MANIFEST_MIMETYPE, THEME_COLOUR, web_manifest
 
 # The patient's menu in the header (templates/base.html), built from app/main/patient_nav.py.
 bp.add_app_template_global(patient_nav_items)
+# Every page's <meta name="theme-color"> is the manifest's, from one place.
+bp.add_app_template_global(THEME_COLOUR, "theme_colour")
 
 
 @bp.get("/")
@@ -86,6 +89,15 @@ def service_worker():
     response = send_from_directory(BASE_DIR / "service-worker", "service-worker.js", max_age=0)
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest (app/main/web_manifest.py), linked from every page's head. Public:
+    it holds nothing personal, and browsers fetch it without cookies."""
+    response = jsonify(web_manifest())
+    response.mimetype = MANIFEST_MIMETYPE
     return response
 
 

@@ -124,6 +124,10 @@ def after_commit(task_function: Callable, *args: Any, session: Session | None = 
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session: Session) -> None:
+    # Also called when a savepoint is released: the change is not committed until the outer
+    # transaction is, and a task run now would not see it.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, [])
     for task_function, args in pending:
         task_function(*args)

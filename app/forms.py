@@ -156,6 +156,16 @@ def past_date(message: str = "Date must be in the past"):
     return _check
 
 
+def not_future_date(message: str = "Date must be today or in the past"):
+    def _check(form, field):
+        if field.data and field.data > date.today():
+            raise ValidationError(message)
+        if field.data and field.data.year < 1900:
+            raise ValidationError("Year must be 1900 or later")
+
+    return _check
+
+
 def register_form_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         field_error=field_error,

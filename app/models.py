@@ -136,6 +136,9 @@ class PatientProfile(db.Model):
     gp_practice_address: Mapped[str | None] = mapped_column(String(300))
     # How the team reaches the person (for re-entry call-backs).
     phone: Mapped[str | None] = mapped_column(String(40))
+    # When the cancer was diagnosed: the GP practice's Cancer Care Reviews are due within 3 and
+    # 12 months of it (reminders). None: not recorded yet.
+    diagnosed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two nurses editing at once is detected, not silently merged.

@@ -8,6 +8,7 @@ from .hna import models as hna_models  # noqa: F401
 from .messages import models as messages_models  # noqa: F401
 from .push import models as push_models  # noqa: F401
 from .reentry import models as reentry_models  # noqa: F401
+from .reminders import models as reminders_models  # noqa: F401
 from .results import models as results_models  # noqa: F401
 from .symptoms import models as symptoms_models  # noqa: F401
 from .triage import models as triage_models  # noqa: F401

@@ -107,6 +107,17 @@ def test_a_savepoint_rolled_back_keeps_the_outer_changes_task(app):
     assert [label for label, _, _ in ran] == ["outer"]
 
 
+def test_a_savepoint_released_is_not_the_commit(app):
+    with app.app_context():
+        with db.session.begin_nested():
+            db.session.add(Team(name="Oncology"))
+            after_commit(note_what_the_task_sees, "in a savepoint")
+        assert ran == []
+        db.session.commit()
+
+    assert ran == [("in a savepoint", app.config["SECRET_KEY"], ["Oncology"])]
+
+
 def utc(*parts) -> datetime:
     return datetime(*parts)  # huey hands schedules a naive UTC minute
 

@@ -35,6 +35,7 @@ def seed(team: Team, nurse: User, today: date | None = None) -> PatientProfile |
     radiotherapy_start = add_months(diagnosed, 4)
     radiotherapy_end = radiotherapy_start + timedelta(days=27)
 
+    profile.diagnosed_on = diagnosed  # as the summary says (GP Cancer Care Review reminders)
     db.session.add(FollowUpPlan(
         patient_id=profile.id, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
         treatment_review_date=review, open_access_until=add_months(review, 36), updated_by_id=nurse.id,

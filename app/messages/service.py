@@ -192,6 +192,10 @@ def send(thread: MessageThread, by: User, token: str | None, body: str) -> Sent:
             message.raised_item_id = raised.id
         audit("message.send", patient=thread.patient_id, subject=f"thread:{thread.id}", actor=by,
               message=message.id, from_patient=from_patient, raised_item=raised.id if raised else None)
+        if not from_patient:
+            from ..reminders.tasks import notify_after_commit
+
+            notify_after_commit(thread.patient.user_id, f"team_reply:{message.id}")
         return {"message_id": message.id}
 
     once = add_once(by.id, f"messages.send:{thread.id}", token, {"thread": thread.id, "body": body}, make)

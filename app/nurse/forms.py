@@ -2,7 +2,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, PageForm, past_date, phone_number
+from ..forms import DateInputField, OptionalDateInputField, PageForm, not_future_date, past_date, phone_number
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..pathways import PATHWAY_CHOICES
 
@@ -19,6 +19,9 @@ class PatientDetailsForm(PageForm):
     given_name = StringField("First name", validators=[DataRequired("Enter the patient's first name"), Length(max=100, message="First name must be 100 characters or fewer")])
     family_name = StringField("Last name", validators=[DataRequired("Enter the patient's last name"), Length(max=100, message="Last name must be 100 characters or fewer")])
     date_of_birth = DateInputField("Date of birth", missing_message="Enter the patient's date of birth", validators=[past_date("Date of birth must be in the past")])
+    # The GP practice's Cancer Care Reviews are due within 3 and 12 months of it (reminders).
+    diagnosed_on = OptionalDateInputField("Date of diagnosis (optional)", date_name="Date of diagnosis",
+                                          validators=[not_future_date("Date of diagnosis must be today or in the past")])
     phone = StringField("Mobile phone number (optional)", validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer"), phone_number("Enter a phone number, like 07700 900 982")])
     # Choices are the team's active nurses ("" for none), set by the view; checked below.
     key_worker_id = SelectField("Key worker", choices=[], validate_choice=False)

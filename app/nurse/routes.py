@@ -153,6 +153,7 @@ EDITABLE_FIELDS = {
     "given_name": "first name",
     "family_name": "last name",
     "date_of_birth": "date of birth",
+    "diagnosed_on": "date of diagnosis",
     "phone": "patient's phone number",
     "key_worker_id": "key worker",
     "tumour_pathway": "tumour pathway",
@@ -193,6 +194,7 @@ def _typed_values(form: PatientDetailsForm) -> dict:
         "given_name": form.given_name.data.strip(),
         "family_name": form.family_name.data.strip(),
         "date_of_birth": form.date_of_birth.data,
+        "diagnosed_on": form.diagnosed_on.data,
         "phone": text(form.phone),
         "key_worker_id": int(form.key_worker_id.data) if form.key_worker_id.data else None,
         "tumour_pathway": form.tumour_pathway.data,
@@ -227,12 +229,12 @@ def _merge_colleagues_changes(form: EditPatientForm, profile: PatientProfile, se
             continue
         if seen.get(name) is not None and typed[name] == seen[name]:
             taken.append(name)
-            if name == "date_of_birth":
-                form.date_of_birth.data = profile.date_of_birth
-                form.date_of_birth.raw_parts = {
-                    "day": str(profile.date_of_birth.day), "month": str(profile.date_of_birth.month),
-                    "year": str(profile.date_of_birth.year),
-                }
+            if name in ("date_of_birth", "diagnosed_on"):
+                saved = getattr(profile, name)
+                getattr(form, name).data = saved
+                getattr(form, name).raw_parts = {
+                    "day": str(saved.day), "month": str(saved.month), "year": str(saved.year),
+                } if saved else {"day": "", "month": "", "year": ""}
             else:
                 getattr(form, name).data = now[name]
         else:

@@ -256,6 +256,9 @@ def move_on(request: ReentryRequest, change: Change, by: User, shown: int | None
     _audit_step(request, by)
     if change.status is RequestStatus.CLOSED:
         triage.resolve_by_source(f"reentry:{request.id}", change.outcome, change.outcome_note, by)
+    from ..reminders.tasks import notify_after_commit
+
+    notify_after_commit(request.patient.user_id, f"reentry_status:{request.changes[-1].id}")
     return request
 
 

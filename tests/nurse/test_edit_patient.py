@@ -342,3 +342,17 @@ def test_when_both_nurses_change_the_pathway_hers_is_kept_for_her_to_decide(app,
     assert "You both changed tumour pathway. The form shows what you typed" in body
     assert form_on(response.get_data(as_text=True))["tumour_pathway"] == "prostate"
     assert profile(app, actors.profile_a).tumour_pathway == "lung"
+
+
+def test_a_nurse_records_the_date_of_diagnosis_and_can_clear_it(app, nurse, actors):
+    data = form_for(nurse, actors.profile_a, **{"diagnosed_on-day": "3", "diagnosed_on-month": "2", "diagnosed_on-year": "2026"})
+    body = page(nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data, follow_redirects=True))
+
+    assert profile(app, actors.profile_a).diagnosed_on == date(2026, 2, 3)
+    assert "Date of diagnosis" in body and "3 February 2026" in body
+    [event] = updates(app)
+    assert event.detail["fields"] == ["diagnosed_on"]
+
+    data = form_for(nurse, actors.profile_a, **{"diagnosed_on-day": "", "diagnosed_on-month": "", "diagnosed_on-year": ""})
+    nurse.post_form(f"/nurse/patients/{actors.profile_a}/edit", data)
+    assert profile(app, actors.profile_a).diagnosed_on is None

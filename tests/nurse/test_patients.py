@@ -104,6 +104,10 @@ DETAIL_MISTAKES = [
     ({"given_name": "N" * 101}, "First name must be 100 characters or fewer"),
     ({"tumour_pathway": "spleen"}, "Choose the patient's tumour pathway from the list"),
     ({"key_worker_id": "OTHER_TEAMS_NURSE"}, "Choose a key worker from the list, or no key worker"),
+    ({"diagnosed_on-day": "31", "diagnosed_on-month": "2", "diagnosed_on-year": "2026"}, "Date of diagnosis must be a real date"),
+    ({"diagnosed_on-day": "3", "diagnosed_on-year": "2026"}, "Date of diagnosis must include a month"),
+    ({"diagnosed_on-day": str(TOMORROW.day), "diagnosed_on-month": str(TOMORROW.month),
+      "diagnosed_on-year": str(TOMORROW.year)}, "Date of diagnosis must be today or in the past"),
 ]
 
 
@@ -188,6 +192,14 @@ def test_a_new_patient_joins_the_nurses_team_with_her_as_key_worker(app, nurse, 
         assert (profile.given_name, profile.family_name, profile.date_of_birth) == ("Nia", "Newton", date(1966, 9, 4))
         assert (profile.team_id, profile.key_worker_id, profile.tumour_pathway) == (actors.team_a, actors.nurse_a, "colorectal")
         assert profile.user.role.value == "patient" and profile.user.team_id == actors.team_a
+        assert profile.diagnosed_on is None  # optional
+
+
+def test_a_new_patient_can_have_a_date_of_diagnosis(app, nurse):
+    add_patient(nurse, **{"diagnosed_on-day": "3", "diagnosed_on-month": "2", "diagnosed_on-year": "2026"})
+    with app.app_context():
+        profile = db.session.scalar(select(PatientProfile).where(PatientProfile.nhs_number == NEW_NHS_NUMBER))
+        assert profile.diagnosed_on == date(2026, 2, 3)
 
 
 def test_adding_a_patient_is_audited(app, nurse, actors):

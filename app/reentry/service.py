@@ -236,8 +236,12 @@ def _record_step(request: ReentryRequest, change: Change, by: User) -> None:
 
 
 def _audit_step(request: ReentryRequest, by: User, **detail) -> None:
+    """After the step is flushed: audited, and the person's phone told once it is committed."""
+    from ..reminders.tasks import notify_after_commit
+
     audit(STATUS_CHANGE, patient=request.patient_id, subject=f"reentry:{request.id}", actor=by,
           status=request.status.value, version=request.version, **detail)
+    notify_after_commit(request.patient.user_id, f"reentry_status:{request.changes[-1].id}")
 
 
 def move_on(request: ReentryRequest, change: Change, by: User, shown: int | None) -> ReentryRequest:
@@ -256,9 +260,6 @@ def move_on(request: ReentryRequest, change: Change, by: User, shown: int | None
     _audit_step(request, by)
     if change.status is RequestStatus.CLOSED:
         triage.resolve_by_source(f"reentry:{request.id}", change.outcome, change.outcome_note, by)
-    from ..reminders.tasks import notify_after_commit
-
-    notify_after_commit(request.patient.user_id, f"reentry_status:{request.changes[-1].id}")
     return request
 
 

@@ -296,3 +296,25 @@ def test_a_change_to_a_request_to_be_seen_reaches_the_phone_at_once_and_the_requ
     assert received(push_service, phone) == ["reentry_status"]
     [claim] = claims(app)
     assert claim.key.startswith("reentry_status:") and claim.outcome == "sent"
+
+
+def test_closing_a_request_from_the_queue_reaches_the_phone_too(app, actors, push_service, phone, clock, monkeypatch):
+    from app.idempotency import new_form_token
+    from app.reentry import service as reentry
+    from app.reentry.models import ContactMethod, ContactTime
+    from app.triage.models import Outcome, QueueItem
+
+    noon = london(2026, 6, 3, 12, 0)
+    clock(noon)
+    monkeypatch.setattr("app.reentry.service.utcnow", lambda: noon)
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        asked = reentry.ask(patient, patient.user, new_form_token(), "A cough that will not go away",
+                            ContactMethod.PHONE, ContactTime.ANY, "07700 900 123")
+        db.session.commit()
+        item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"reentry:{asked.request.id}"))
+        reentry.resolve_queue_item(item, Outcome.ADVICE_GIVEN, "Advice given on the phone",
+                                   db.session.get(User, actors.nurse_a), item.revision)
+        db.session.commit()
+
+    assert received(push_service, phone) == ["reentry_status"]

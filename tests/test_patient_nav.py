@@ -16,6 +16,7 @@ REACHED_FROM_ELSEWHERE = {
     "hna.start": "the needs assessment card on the home page (the assessment is offered, not browsed to)",
     "hna.check": "a step of the needs assessment, after its questions",
     "symptoms.new": "the symptom log's page (Symptoms) and the home page's Log a symptom link",
+    "main.install": "the account page (Account)",
 }
 
 

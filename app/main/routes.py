@@ -72,6 +72,14 @@ def contacts():
     return render_template("main/contacts.html", profile=profile, team=profile.team)
 
 
+@bp.get("/my-care/install")
+@patient_required
+def install():
+    """How to add the app to a home screen, per platform (and that an iPhone needs it there for
+    notifications); static/js/install.js offers the browser's own install where it can."""
+    return render_template("main/install.html")
+
+
 @bp.get("/my-care/urgent-line")
 @patient_required
 def urgent_line():

@@ -103,6 +103,40 @@ def request_things(requests, now: datetime) -> list[ToDo]:
     return things
 
 
+# ---------------------------------------------------------------- what a reminder is also about
+# Every reminder's fact is here too (or on the team's pages), from the day the reminder goes:
+# nothing relies on a notification arriving (HAZ-023). The days come from app/reminders/rules.py.
+
+
+def waiting_result_things(samples, today: date) -> list[ToDo]:
+    """A sample taken with no result after the weeks results usually take: ask the team."""
+    from ..reminders.rules import NO_RESULT_DAYS
+
+    return [ToDo(Urgency.LATE, "no_result", sample.taken_on, sample)
+            for sample in samples if today >= sample.taken_on + timedelta(days=NO_RESULT_DAYS)]
+
+
+def gp_review_things(diagnosed_on: date | None, today: date) -> list[ToDo]:
+    """The GP practice's Cancer Care Reviews, from the day to ask about each until it is due."""
+    from ..reminders.rules import gp_review_dates
+
+    if diagnosed_on is None:
+        return []
+    return [ToDo(Urgency.DUE_SOON, f"gp_review_{which}", due_by)
+            for which, prompt_on, due_by in gp_review_dates(diagnosed_on) if prompt_on <= today < due_by]
+
+
+def care_plan_review_things(plan, today: date) -> list[ToDo]:
+    """The care plan's review, in the week before its date and on the day."""
+    from ..reminders.rules import CARE_PLAN_REVIEW_DAYS_BEFORE
+
+    if plan is None or plan.review_date is None:
+        return []
+    if plan.review_date - timedelta(days=CARE_PLAN_REVIEW_DAYS_BEFORE) <= today <= plan.review_date:
+        return [ToDo(Urgency.DUE_SOON, "care_plan_review", plan.review_date, plan)]
+    return []
+
+
 def hna_reply(hna) -> dict:
     """What the patient is told about the reply to the assessment they sent: by when the team
     will contact them (its open queue item's due date, else the same target the team's pages
@@ -122,10 +156,12 @@ def hna_reply(hna) -> dict:
 def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) -> list[ToDo]:
     """Everything the patient needs to do now, most urgent first. `hna` is what the home page
     already read about the assessment ({"draft", "last_sent", "reply"}), read here if not given."""
+    from ..careplan.service import current_plan
     from ..followup.service import tests_of
     from ..hna import service as hna_service
     from ..messages.service import unread_for_patient
     from ..reentry.service import requests_of
+    from ..results.service import waiting_samples
     from ..symptoms.service import history
 
     if hna is None:
@@ -134,7 +170,8 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) 
         hna["reply"] = hna_reply(sent[0]) if sent else None
     return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today)
                     + message_things(unread_for_patient(patient)) + request_things(requests_of(patient), utcnow())
-                    + symptom_things(history(patient), today))
+                    + symptom_things(history(patient), today) + waiting_result_things(waiting_samples(patient), today)
+                    + gp_review_things(patient.diagnosed_on, today) + care_plan_review_things(current_plan(patient), today))
 
 
 def _day(moment: datetime | date | None) -> date | None:

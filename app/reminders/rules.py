@@ -178,18 +178,20 @@ def sample_reminders(facts: Facts) -> list[Reminder]:
     return reminders
 
 
+def gp_review_dates(diagnosed_on: date) -> list[tuple[str, date, date]]:
+    """Each GP Cancer Care Review: ("first" or "review", the day to prompt, the day it is due by)."""
+    return [(which, add_months(diagnosed_on, prompt_months), add_months(diagnosed_on, due_months))
+            for which, prompt_months, due_months in (("first", GP_FIRST_PROMPT_MONTHS, GP_FIRST_DUE_MONTHS),
+                                                     ("review", GP_REVIEW_PROMPT_MONTHS, GP_REVIEW_DUE_MONTHS))]
+
+
 def gp_review_reminders(facts: Facts) -> list[Reminder]:
     if facts.diagnosed_on is None:
         return []
     diagnosed = facts.diagnosed_on.isoformat()
-    reminders = []
-    for which, prompt_months, due_months in (("first", GP_FIRST_PROMPT_MONTHS, GP_FIRST_DUE_MONTHS),
-                                             ("review", GP_REVIEW_PROMPT_MONTHS, GP_REVIEW_DUE_MONTHS)):
-        send_at = london_morning(add_months(facts.diagnosed_on, prompt_months))
-        until = london_morning(add_months(facts.diagnosed_on, due_months))
-        reminders.append(Reminder("gp_review", f"gp_review:{which}:{facts.patient_id}:{diagnosed}", facts.user_id,
-                                  send_at, until, f"gp_review_{which}"))
-    return reminders
+    return [Reminder("gp_review", f"gp_review:{which}:{facts.patient_id}:{diagnosed}", facts.user_id,
+                     london_morning(prompt_on), london_morning(due_by), f"gp_review_{which}")
+            for which, prompt_on, due_by in gp_review_dates(facts.diagnosed_on)]
 
 
 def care_plan_reminders(facts: Facts) -> list[Reminder]:

@@ -1,10 +1,13 @@
 """The one place that maps WTForms onto the NHS.UK design system, plus shared field types."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from flask import Flask
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
 
@@ -68,6 +71,22 @@ class _RefusesHostileInput:
 
 class PageForm(_RefusesHostileInput, FlaskForm):
     """Every form a page posts inherits this (CSRF included)."""
+
+
+def formdata_from_json(body) -> MultiDict:
+    """A page form's fields as the offline outbox sends them (static/js/form-outbox.js: each
+    field's name with its text, or a list of texts for a field chosen more than once, such as
+    checkboxes), as the formdata a form posted by the page would give. Anything else (numbers,
+    objects, a body that is not an object) is left out, so the form says what is missing. The
+    CSRF token came in the X-CSRFToken header, checked for every post."""
+    fields = body if isinstance(body, dict) else {}
+    pairs = []
+    for name, value in fields.items():
+        if not isinstance(name, str):
+            continue
+        values = value if isinstance(value, list) else [value]
+        pairs += [(name, text) for text in values if isinstance(text, str)]
+    return MultiDict(pairs)
 
 
 class RowForm(_RefusesHostileInput, Form):
@@ -166,10 +185,21 @@ def not_future_date(message: str = "Date must be today or in the past"):
     return _check
 
 
+def outbox_owner() -> str:
+    """Whose forms the phone's outbox may send from this page (static/js/form-outbox.js): a
+    form kept for someone else (signed out by the server with no chance to wipe the phone, and
+    someone else signed in since) is forgotten, never sent as this person. A digest of their
+    opaque passkey user handle: stable across sign-ins, and never their id."""
+    if not current_user.is_authenticated:
+        return ""
+    return hashlib.sha256(b"outbox-owner:" + current_user.webauthn_user_handle).hexdigest()[:32]
+
+
 def register_form_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         field_error=field_error,
         error_summary_items=error_summary_items,
+        outbox_owner=outbox_owner,
     )
     app.jinja_env.filters["dial_digits"] = dial_digits
 

@@ -29,6 +29,8 @@ const PRECACHE = [
   '/static/js/sw-register.js',
   '/static/js/hna.js',
   '/static/js/offline-store.js',
+  // The outbox for forms that must reach the team (imported by app.js on every page).
+  '/static/js/form-outbox.js',
   '/static/js/urgent-line.js',
   '/static/css/hna.css',
   '/static/nhsuk/assets/images/favicon.svg',

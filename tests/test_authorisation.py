@@ -318,6 +318,7 @@ class Carried:
 CARRIED: list[Carried] = [
     Carried("hna.api_save", "POST", "json", "hna_id", "hna_id", {"step": "pathway_point", "data": {}}),
     Carried("hna.api_submit", "POST", "json", "hna_id", "hna_id"),
+    Carried("messages.api_send", "POST", "json", "thread_id", "thread_id", {"token": "a" * 22, "body": "Hello"}),
     Carried("hna.api_submit", "POST", "json", "hna_id", "hna_id_in_team"),
     Carried("careplan.edit", "GET", "query", "hna_id", "hna_id"),
     Carried("careplan.edit", "GET", "query", "hna_id", "hna_id_in_team"),

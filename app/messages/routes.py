@@ -9,9 +9,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..authz import current_patient, nurse_required, patient_required, staff_required
+from ..errors import error_body
 from ..extensions import db
-from ..idempotency import Once, new_form_token
+from ..forms import formdata_from_json
+from ..idempotency import Once, idempotent, new_form_token
 from ..triage.access import queue_item_for_staff
+from ..untrusted import id_or_none
 from . import bp, service
 from .forms import MessageForm
 
@@ -20,6 +23,9 @@ NOT_SENT = {
     Once.TOKEN_USED: "This form was already used to send a message, so this one has not been sent yet. "
                      "Check the messages above, then select Send again if you want to send it as well.",
 }
+
+
+SENT = "Message sent. Your team reads messages in working hours only."
 
 
 def _me():
@@ -64,8 +70,36 @@ def patient_thread(thread_id: int):
     problem = _send(thread, form)
     if problem:
         return render_template("messages/patient_thread.html", thread=thread, form=form, problem=problem), 409
-    flash("Message sent. Your team reads messages in working hours only.", "success")
+    flash(SENT, "success")
     return redirect(url_for("messages.patient_thread", thread_id=thread.id))
+
+
+@bp.post("/my-care/messages/api/send")
+@patient_required
+@idempotent
+def api_send():
+    """An answer sent by the phone's outbox (static/js/form-outbox.js), kept there while there
+    was no connection: the form's fields and the thread's `thread_id`. It carries an
+    Idempotency-Key and the form's own one-time token, so neither a retry nor a double tap sends
+    it twice. 201 with the thread's page; a 4xx in the one JSON error shape, after which the page
+    posts the form itself so that the person reads why, with what they typed. (The thread is in
+    the body, not the address: someone else's thread is refused before the key is looked at.)"""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not payload:
+        return error_body("bad_request", "Send the message form's fields and its thread_id, as JSON."), 400
+    thread_id = id_or_none(payload.get("thread_id"))
+    if thread_id is None:
+        return error_body("bad_request", "Say which conversation the message is for (thread_id)."), 400
+    thread = service.own_thread(thread_id)
+    form = MessageForm(formdata=formdata_from_json(payload))
+    if not form.validate():
+        return error_body("invalid", "Check your message: it needs changing.",
+                          errors={name: errors[0] for name, errors in form.errors.items()}), 422
+    sent = service.send(thread, _me(), form.token.data, form.body.data.strip())
+    if sent.message is None:
+        return error_body(sent.status.value, NOT_SENT[sent.status]), 409
+    flash(SENT, "success")
+    return {"message_id": sent.message.id, "next_url": url_for("messages.patient_thread", thread_id=thread.id)}, 201
 
 
 # ---------------------------------------------------------------- the nurse's pages

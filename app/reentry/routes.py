@@ -10,8 +10,10 @@ from flask_login import current_user
 
 from ..audit import audit
 from ..authz import current_patient, patient_required, staff_required
+from ..errors import error_body
 from ..extensions import db
-from ..idempotency import Once, new_form_token
+from ..forms import formdata_from_json
+from ..idempotency import Once, idempotent, new_form_token
 from ..messages.service import thread_about
 from ..timeutil import london_today
 from ..triage.models import OUTCOME_LABELS
@@ -39,6 +41,24 @@ def _me():
     return current_user._get_current_object()
 
 
+# Why a form's request was not sent (it could not be sent once): sending now is a fresh choice.
+NOT_SENT = {
+    Once.OUT_OF_DATE: "This page was out of date, so your request has not been sent yet. Check it, then select Send again.",
+    Once.TOKEN_USED: "This form was already used to send a request, so this one has not been sent yet. "
+                     "Check your requests below, then select Send again if you want to send it as well.",
+}
+
+
+def _ask(profile, form: AskForm, entries) -> service.Asked:
+    """Send the form's request, once per form (the page's post and the outbox's alike)."""
+    method = ContactMethod(form.contact_method.data)
+    return service.ask(
+        profile, _me(), form.token.data, form.worry.data.strip(), method, ContactTime(form.contact_time.data),
+        ((form.contact_phone.data or "").strip() or None) if method is ContactMethod.PHONE else None,
+        form.chosen_symptoms(entries),
+    )
+
+
 # ---------------------------------------------------------------- the patient's pages
 
 
@@ -57,24 +77,43 @@ def ask():
     form = AskForm().offer_symptoms(entries)
     if not form.validate():
         return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_)
-    method = ContactMethod(form.contact_method.data)
-    asked = service.ask(
-        profile, _me(), form.token.data, form.worry.data.strip(), method, ContactTime(form.contact_time.data),
-        ((form.contact_phone.data or "").strip() or None) if method is ContactMethod.PHONE else None,
-        form.chosen_symptoms(entries),
-    )
+    asked = _ask(profile, form, entries)
     if asked.request is None:
         # The page carried no usable token, or its token was used for a different request (after
         # going back a page): nothing was sent; sending now is a fresh, deliberate choice.
         form.token.data = new_form_token()
-        problem = ("This page was out of date, so your request has not been sent yet. Check it, then select Send again."
-                   if asked.status is Once.OUT_OF_DATE else
-                   "This form was already used to send a request, so this one has not been sent yet. "
-                   "Check your requests below, then select Send again if you want to send it as well.")
         return render_template("reentry/ask.html", profile=profile, plan=plan, form=form, requests=requests_,
-                               problem=problem), 409
+                               problem=NOT_SENT[asked.status]), 409
     db.session.commit()
     return redirect(url_for("reentry.request_status", request_id=asked.request.id, sent=1))
+
+
+@bp.post("/my-care/ask-to-be-seen/api/send")
+@patient_required
+@idempotent
+def api_ask():
+    """A request sent by the phone's outbox (static/js/form-outbox.js), kept there while there
+    was no connection. It carries an Idempotency-Key and the form's own one-time token, so
+    neither a retry nor a double tap makes a second request. 201 with the request's page; a 4xx
+    in the one JSON error shape, after which the page posts the form itself so that the person
+    reads why, with what they typed."""
+    profile = current_patient()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return error_body("bad_request", "Send the request form's fields, as JSON."), 400
+    access, _ = service.access_of(profile, london_today())
+    if access is not Access.OPEN:
+        return error_body("not_open", "You cannot ask to be seen through the app now: the page says who to contact."), 409
+    entries = service.attachable_symptoms(profile)
+    form = AskForm(formdata=formdata_from_json(body)).offer_symptoms(entries)
+    if not form.validate():
+        return error_body("invalid", "Check your request: some answers need changing.",
+                          errors={name: errors[0] for name, errors in form.errors.items()}), 422
+    asked = _ask(profile, form, entries)
+    if asked.request is None:
+        return error_body(asked.status.value, NOT_SENT[asked.status]), 409
+    return {"reentry_request_id": asked.request.id,
+            "next_url": url_for("reentry.request_status", request_id=asked.request.id, sent=1)}, 201
 
 
 @bp.get("/my-care/requests/<int:request_id>")

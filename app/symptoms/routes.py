@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..errors import error_body
+from ..forms import formdata_from_json
 from ..idempotency import Once, add_once, idempotent, new_form_token
 from ..main.urgent_line import urgent_line_of
 from ..timeutil import utcnow
@@ -99,10 +99,7 @@ def new():
 def _form_from_json(profile, body) -> SymptomForm:
     """The same form, filled from what the offline outbox sends (the form's own field names;
     the CSRF token came in the X-CSRFToken header, checked for every post)."""
-    fields = body if isinstance(body, dict) else {}
-    formdata = MultiDict({name: value for name, value in fields.items()
-                          if isinstance(name, str) and isinstance(value, str)})
-    form = SymptomForm(formdata=formdata, meta={"csrf": False})
+    form = SymptomForm(formdata=formdata_from_json(body), meta={"csrf": False})
     form.set_choices(service.choices(profile))
     return form
 

@@ -5,6 +5,8 @@ import { initPrintButtons } from './print.js'
 import { initSessionTimeout } from './session-timeout.js'
 import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.js'
 import { initUrgentLine } from './urgent-line.js'
+// Forms kept on the phone with no connection (asking to be seen, answering a message).
+import { initFormOutbox } from './form-outbox.js'
 
 document.documentElement.classList.remove('no-js')
 // A page that answers a form post becomes an ordinary history entry in static/js/answers-post.js.
@@ -19,3 +21,4 @@ initSessionTimeout(document.body)
 registerServiceWorker()
 forgetDeviceDataOnSignOut(document)
 initUrgentLine(document)
+initFormOutbox(document)

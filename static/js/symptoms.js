@@ -1,27 +1,14 @@
-// The symptom form, enhanced: a symptom is sent through the same encrypted outbox as HNA answers
-// (offline-store.js: kept only until the server has it, wiped at sign-out), with an
-// Idempotency-Key so a retry never logs it twice. With no connection, the instruction is shown
-// at once from the rules kept on this phone (symptom-rules.js), above all an emergency's number
-// to call, and the person is told plainly that their team has not been told yet.
+// The symptom form, enhanced: a symptom is sent through the phone's one outbox, like a request
+// to be seen or an answer to the team (form-outbox.js over offline-store.js: encrypted, kept only
+// until the server has it, wiped at sign-out), with an Idempotency-Key so a retry never logs it
+// twice. With no connection, the instruction is shown at once from the rules kept on this phone
+// (symptom-rules.js), above all an emergency's number to call, and the person is told plainly
+// that their team has not been told yet.
 import * as outbox from './offline-store.js'
-import { csrfToken } from './csrf.js'
+import { entryFor, fieldsOf, fillAndPost, sendEntry } from './form-outbox.js'
 import { levelOffline, offlineInstruction } from './symptom-rules.js'
 
 const SCOPE = 'symptoms'
-
-function newKey () {
-  if (crypto.randomUUID) return crypto.randomUUID()
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
-}
-
-function serialise (form) {
-  const data = {}
-  for (const [name, value] of new FormData(form).entries()) {
-    if (name !== 'csrf_token') data[name] = value
-  }
-  return data
-}
 
 function daysSinceStart (data) {
   const day = parseInt(data['started_on-day'], 10)
@@ -33,23 +20,6 @@ function daysSinceStart (data) {
   const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate())
   const days = Math.round((today - started) / 86400000)
   return days >= 0 ? days : null
-}
-
-async function send (form, entry) {
-  const response = await fetch(form.dataset.apiUrl, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'X-CSRFToken': csrfToken(),
-      'Idempotency-Key': entry.id
-    },
-    body: JSON.stringify(entry.data)
-  })
-  let body = {}
-  try { body = await response.json() } catch (e) { body = {} }
-  return { status: response.status, body }
 }
 
 function element (tag, text, className) {
@@ -107,35 +77,21 @@ async function syncAll (form) {
   if (!navigator.onLine) return null
   let next = null
   for (const entry of (await outbox.all()).filter(e => e.scope === SCOPE)) {
-    let result
-    try {
-      result = await send(form, entry)
-    } catch (e) {
-      return next // the connection went again: it stays in the outbox
-    }
-    if (result.status === 201 || result.status === 200) {
+    // Kept before entries named their endpoint: the form's.
+    const sent = await sendEntry(entry, entry.apiUrl || form.dataset.apiUrl)
+    if (sent.outcome === 'sent') {
       await outbox.remove(entry.id)
-      next = result.body.next_url
-    } else if (result.status === 422) {
+      next = sent.body.next_url
+    } else if (sent.outcome === 'refused') {
       // It needs changing: put it back in the form for the server to show what.
       await outbox.remove(entry.id)
       fillAndPost(form, entry.data)
       return null
     } else {
-      return next
+      return next // no connection, signed out or the server busy: it stays in the outbox
     }
   }
   return next
-}
-
-function fillAndPost (form, data) {
-  for (const input of form.querySelectorAll('input, textarea')) {
-    if (input.name === 'csrf_token' || input.name === 'form_token' || !(input.name in data)) continue
-    if (input.type === 'radio') input.checked = input.value === data[input.name]
-    else input.value = data[input.name]
-  }
-  form.hidden = false
-  form.submit()
 }
 
 async function keepRules (form) {
@@ -153,8 +109,8 @@ async function init () {
   if (navigator.onLine) await keepRules(form)
   form.addEventListener('submit', async event => {
     event.preventDefault()
-    const data = serialise(form)
-    const entry = { id: newKey(), scope: SCOPE, step: newKey(), data, savedAt: Date.now() }
+    const data = fieldsOf(new FormData(form).entries())
+    const entry = entryFor({ scope: SCOPE, apiUrl: form.dataset.apiUrl, url: window.location.pathname, data })
     await outbox.put(entry)
     const next = await syncAll(form)
     if (next) {

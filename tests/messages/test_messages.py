@@ -160,3 +160,80 @@ def test_a_queue_item_has_one_thread_however_often_it_is_started(app, browsers, 
     assert start(nurse, item_id) == start(nurse, item_id)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(MessageThread)) == 1
+
+
+# ---------------------------------------------------------------- the phone's outbox
+
+
+def send_json(client, thread_id, fields: dict, key: str):
+    return client.post_json("/my-care/messages/api/send", {**fields, "thread_id": thread_id}, headers={"Idempotency-Key": key})
+
+
+@pytest.mark.hazard("HAZ-019")
+def test_the_outbox_sends_an_answer_once_however_often_it_is_sent(app, browsers, item_id):
+    """An answer kept on the phone with no connection carries an Idempotency-Key and the form's
+    own token: a retry is answered from the first, and the same form under a new key (or posted
+    by the page after all) finds the message already sent."""
+    nurse, patient = browsers
+    thread_id = thread_id_of(start(nurse, item_id))
+    thread_url = f"/my-care/messages/{thread_id}"
+    form_token = token(patient.get(thread_url).get_data(as_text=True))
+    fields = {"token": form_token, "body": "Mostly at night"}
+
+    first = send_json(patient, thread_id, fields, "outbox-entry-0001")
+    retried = send_json(patient, thread_id, fields, "outbox-entry-0001")
+    tapped_twice = send_json(patient, thread_id, fields, "outbox-entry-0002")
+
+    assert first.status_code == retried.status_code == tapped_twice.status_code == 201
+    assert retried.headers.get("Idempotent-Replayed") == "true"
+    assert first.get_json()["next_url"] == thread_url
+    assert write(patient, thread_url, "Mostly at night", form_token).status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Message.body)).all() == ["Mostly at night"]
+    assert "Message sent" in page(patient.get(thread_url))
+
+
+@pytest.mark.hazard("HAZ-019")
+@pytest.mark.parametrize(
+    ("fields", "status", "error"),
+    [
+        ({"body": "   "}, 422, "invalid"),
+        ({"body": "x" * 2001}, 422, "invalid"),
+        ({"token": ""}, 409, "out_of_date"),
+        ({"token": "used"}, 409, "token_used"),
+    ],
+)
+def test_the_outbox_is_told_why_an_answer_was_not_sent_in_the_one_error_shape(app, browsers, item_id, fields, status, error):
+    nurse, patient = browsers
+    thread_id = thread_id_of(start(nurse, item_id))
+    form_token = token(patient.get(f"/my-care/messages/{thread_id}").get_data(as_text=True))
+    if fields.get("token") == "used":
+        assert write(patient, f"/my-care/messages/{thread_id}", "First answer", form_token).status_code == 303
+        fields = {**fields, "token": form_token}
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Message))
+
+    answer = send_json(patient, thread_id, {"token": form_token, "body": "Another answer", **fields}, "outbox-entry-0003")
+
+    assert answer.status_code == status
+    assert answer.get_json()["error"] == error and answer.get_json()["detail"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == before
+
+
+def test_the_outbox_cannot_answer_on_someone_elses_thread(app, actors, new_client, browsers, item_id):
+    nurse, _ = browsers
+    thread_id = thread_id_of(start(nurse, item_id))
+    other = new_client()
+    sign_in_as(other, actors.patient_b)
+    answer = send_json(other, thread_id, {"token": "a" * 22, "body": "Not mine"}, "outbox-entry-0004")
+    assert answer.status_code == 404 and answer.is_json
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+@pytest.mark.parametrize("thread", [None, "", "one", -1, 2**63, True])
+def test_the_outbox_naming_no_thread_is_a_400(app, browsers, item_id, thread):
+    _, patient = browsers
+    answer = send_json(patient, thread, {"token": "a" * 22, "body": "Which thread?"}, "outbox-entry-0005")
+    assert answer.status_code in (400, 404) and answer.get_json()["error"]

@@ -368,3 +368,75 @@ def test_own_symptom_entries_can_be_attached_and_another_patients_cannot(app, ac
         request = db.session.scalar(select(ReentryRequest))
         assert [e.id for e in request.symptoms] == [own]
     assert "Aching back at night" in page(patient.get(sent.headers["Location"]))
+
+
+# ---------------------------------------------------------------- the phone's outbox
+
+SEND_JSON = "/my-care/ask-to-be-seen/api/send"
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_the_outbox_makes_one_request_however_often_it_is_sent(app, patient, self_managed):
+    """The form kept on the phone with no connection is sent with an Idempotency-Key and the
+    form's own token: a retry of the same key is answered from the first, and the same form under
+    a new key (tapped twice before the first answer came back) finds the request already made."""
+    token = form_token(patient.get(ASK).get_data(as_text=True))
+
+    first = patient.post_json(SEND_JSON, ask_data(token), headers={"Idempotency-Key": "outbox-entry-0001"})
+    retried = patient.post_json(SEND_JSON, ask_data(token), headers={"Idempotency-Key": "outbox-entry-0001"})
+    tapped_twice = patient.post_json(SEND_JSON, ask_data(token), headers={"Idempotency-Key": "outbox-entry-0002"})
+    by_the_page = patient.post_form(ASK, ask_data(token))
+
+    assert first.status_code == retried.status_code == tapped_twice.status_code == 201
+    assert retried.headers.get("Idempotent-Replayed") == "true"
+    with app.app_context():
+        (request,) = db.session.scalars(select(ReentryRequest)).all()
+        assert db.session.scalar(select(func.count()).select_from(QueueItem).where(QueueItem.kind == ItemKind.REENTRY)) == 1
+        assert request.contact_phone == "07700 900123"
+    where = f"/my-care/requests/{request.id}?sent=1"
+    assert first.get_json() == tapped_twice.get_json() == {"reentry_request_id": request.id, "next_url": where}
+    assert by_the_page.status_code == 303 and by_the_page.headers["Location"] == where
+
+
+@pytest.mark.hazard("HAZ-020")
+@pytest.mark.parametrize(
+    ("fields", "status", "error"),
+    [
+        ({"worry": "  "}, 422, "invalid"),
+        ({"contact_phone": "0999"}, 422, "invalid"),
+        ({"token": ""}, 409, "out_of_date"),
+        ({"token": "used"}, 409, "token_used"),
+        ({"symptom_entry_ids": ["99999"]}, 422, "invalid"),
+    ],
+)
+def test_the_outbox_is_told_why_a_request_was_not_sent_in_the_one_error_shape(app, patient, self_managed, fields, status, error):
+    token = form_token(patient.get(ASK).get_data(as_text=True))
+    if fields.get("token") == "used":
+        assert patient.post_form(ASK, ask_data(token, worry="Something else first")).status_code == 303
+        fields = {**fields, "token": token}
+    with app.app_context():
+        before = count(ReentryRequest)
+
+    answer = patient.post_json(SEND_JSON, {**ask_data(token), **fields}, headers={"Idempotency-Key": "outbox-entry-0003"})
+
+    assert answer.status_code == status
+    assert answer.get_json()["error"] == error and answer.get_json()["detail"]
+    with app.app_context():
+        assert count(ReentryRequest) == before
+
+
+@pytest.mark.parametrize("body", [{}, [], "worry", {"worry": 7}])
+def test_the_outbox_sending_no_form_is_a_400_or_a_422_never_a_request(app, patient, self_managed, body):
+    answer = patient.post_json(SEND_JSON, body, headers={"Idempotency-Key": "outbox-entry-0004"})
+    assert answer.status_code in (400, 422) and answer.is_json and "error" in answer.get_json()
+    with app.app_context():
+        assert count(ReentryRequest) == 0
+
+
+def test_the_outbox_cannot_ask_to_be_seen_without_open_access(app, actors, patient):
+    with app.app_context():
+        give_plan(actors.profile_a, actors.nurse_a, FollowUpType.CLINICIAN_LED)
+    answer = patient.post_json(SEND_JSON, ask_data("a" * 22), headers={"Idempotency-Key": "outbox-entry-0005"})
+    assert answer.status_code == 409 and answer.get_json()["error"] == "not_open"
+    with app.app_context():
+        assert count(ReentryRequest) == 0

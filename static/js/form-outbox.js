@@ -1,0 +1,209 @@
+// Forms that must reach the care team on a poor connection (asking to be seen, answering a
+// message, logging a symptom) go through the phone's one outbox (offline-store.js: encrypted,
+// kept only until the server has them, wiped at sign-out).
+//
+// A form opts in with `data-outbox="<scope>"` and `data-outbox-url` (its JSON endpoint, which
+// is `idempotent` on the server); `data-outbox-with` adds fields that are not in the form (the
+// thread a message is for). What is kept travels with two keys from app/idempotency.py: a fresh
+// Idempotency-Key per entry (a retry is answered from the first send) and the form's own
+// one-time token (the same form tapped twice, or posted by the page after all, finds what the
+// first made). Entries are keyed by that token, so tapping Send again replaces the entry
+// waiting on the phone rather than adding a second.
+//
+// With no connection the form is hidden and the page's own box says plainly that the team does
+// not have it yet and whom to call meanwhile (templates/partials/outbox_waiting.html); it is sent
+// when the connection comes back. When the server refuses it (a 4xx), the entry leaves the phone
+// and the form is posted as the page would post it, so the server shows why, with what was typed.
+import * as outbox from './offline-store.js'
+import { csrfToken } from './csrf.js'
+
+// Idempotency keys the server accepts: 8 to 100 of these (app/idempotency.py KEY_PATTERN).
+export const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/
+
+export function newKey () {
+  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID()
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
+}
+
+// A form's fields (FormData entries) as the JSON endpoints read them (app/forms.py
+// formdata_from_json): each name with its text, a list for a name given more than once
+// (checkboxes). The CSRF token goes in a header, never in what is kept on the phone.
+export function fieldsOf (pairs) {
+  const data = {}
+  for (const [name, value] of pairs) {
+    if (name === 'csrf_token' || typeof value !== 'string') continue
+    if (Object.hasOwn(data, name)) data[name] = [].concat(data[name], value)
+    else data[name] = value
+  }
+  return data
+}
+
+// The form's one-time token (idempotency.new_form_token) names the entry: one entry per form.
+export function formTokenOf (data) {
+  const token = typeof data.token === 'string' ? data.token : data.form_token
+  return typeof token === 'string' && token ? token : null
+}
+
+export function entryFor ({ scope, owner, apiUrl, url, extra, data }, now = Date.now(), makeKey = newKey) {
+  return {
+    id: makeKey(), // the Idempotency-Key
+    scope,
+    owner,
+    step: formTokenOf(data) || makeKey(),
+    url,
+    apiUrl,
+    extra: extra || {},
+    data,
+    savedAt: now
+  }
+}
+
+// What to do after the server answered an entry:
+// 'sent': it has it (or had it already); forget it and go where the answer says.
+// 'refused': it will never take it as it is; forget it and post the form so the person reads why.
+// 'signed_out': keep it; it can be sent once the person signs in again.
+// 'later': keep it and send it again later (no connection, the server busy or failing).
+export function outcomeOf (status, body = {}) {
+  if (status === 200 || status === 201) return 'sent'
+  if (status === 401 || (status === 400 && body.error === 'session_expired')) return 'signed_out'
+  if (status === 409 && body.error === 'busy') return 'later'
+  if (status === 429) return 'later'
+  if (status >= 400 && status < 500) return 'refused'
+  return 'later'
+}
+
+export async function sendEntry (entry, apiUrl = entry.apiUrl) {
+  let response
+  try {
+    response = await fetch(apiUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-CSRFToken': csrfToken(),
+        'Idempotency-Key': entry.id
+      },
+      body: JSON.stringify({ ...entry.data, ...(entry.extra || {}) })
+    })
+  } catch (e) {
+    return { outcome: 'later', status: 0, body: {} } // the connection went: it stays on the phone
+  }
+  let body = {}
+  try { body = await response.json() } catch (e) { body = {} }
+  return { outcome: outcomeOf(response.status, body), status: response.status, body }
+}
+
+// Put what was kept back in the form and post it as the page would (the server then answers
+// with its own page: the errors shown with what was typed, or where the form went).
+export function fillAndPost (form, data) {
+  for (const input of form.querySelectorAll('input, textarea, select')) {
+    if (input.name === 'csrf_token' || !(input.name in data)) continue
+    const kept = [].concat(data[input.name])
+    if (input.type === 'radio' || input.type === 'checkbox') input.checked = kept.includes(input.value)
+    else input.value = kept[0]
+  }
+  form.hidden = false
+  form.submit()
+}
+
+// ---------------------------------------------------------------- forms on a page
+
+// Which kept entries this form sends: its own scope and page, and only the signed-in person's.
+export function isFor (entry, { scope, owner, url, apiUrl }) {
+  return entry.scope === scope && entry.owner === owner && entry.url === url && entry.apiUrl === apiUrl
+}
+
+// Kept for someone other than the person signed in now: never theirs to send or to see.
+export function isSomeoneElses (entry, { scope, owner }) {
+  return entry.scope === scope && entry.owner !== owner
+}
+
+function placeOf (form) {
+  return { scope: form.dataset.outbox, owner: form.dataset.outboxOwner || '', url: window.location.pathname, apiUrl: form.dataset.outboxUrl }
+}
+
+async function waitingOn (form) {
+  const place = placeOf(form)
+  const entries = await outbox.all()
+  for (const entry of entries.filter(e => isSomeoneElses(e, place))) await outbox.remove(entry.id)
+  return entries.filter(e => isFor(e, place))
+}
+
+function show (form, which) {
+  const box = document.querySelector(`[data-outbox-status="${form.dataset.outbox}"]`)
+  if (!box) return
+  for (const state of box.querySelectorAll('[data-outbox-state]')) state.hidden = state.dataset.outboxState !== which
+  box.hidden = false
+  form.hidden = true
+  const heading = box.querySelector(`[data-outbox-state="${which}"] [tabindex="-1"]`)
+  if (heading) heading.focus()
+}
+
+// Send what waits for this form, oldest first; the page follows the first answer that moves it on.
+async function sendWaiting (form) {
+  if (!navigator.onLine) return
+  for (const entry of await waitingOn(form)) {
+    const sent = await sendEntry(entry)
+    if (sent.outcome === 'sent') {
+      await outbox.remove(entry.id)
+      window.location.assign(sent.body.next_url || window.location.pathname)
+      return
+    }
+    if (sent.outcome === 'refused') {
+      await outbox.remove(entry.id)
+      fillAndPost(form, entry.data)
+      return
+    }
+    if (sent.outcome === 'signed_out') {
+      show(form, 'signed-out')
+      return
+    }
+    show(form, 'waiting')
+    return
+  }
+}
+
+function enhance (form) {
+  let busy = false
+  form.addEventListener('submit', async event => {
+    event.preventDefault()
+    if (busy) return // a double tap: the first is on its way
+    busy = true
+    const entry = entryFor({
+      ...placeOf(form),
+      extra: JSON.parse(form.dataset.outboxWith || '{}'),
+      data: fieldsOf(new FormData(form).entries())
+    })
+    try {
+      await outbox.put(entry)
+    } catch (e) {
+      form.submit() // nothing can be kept here (private browsing): post it as the page would
+      return
+    }
+    if (!navigator.onLine) {
+      show(form, 'waiting')
+      return
+    }
+    await sendWaiting(form)
+  })
+}
+
+export async function initFormOutbox (root) {
+  const forms = root.querySelectorAll('form[data-outbox][data-outbox-url][data-outbox-owner]')
+  if (!forms.length || !outbox.isAvailable()) return
+  for (const form of forms) {
+    enhance(form)
+    window.addEventListener('online', () => sendWaiting(form).catch(() => {}))
+    try {
+      // Kept on an earlier visit: sent now, or shown as still waiting.
+      if ((await waitingOn(form)).length) {
+        if (navigator.onLine) await sendWaiting(form)
+        else show(form, 'waiting')
+      }
+    } catch (e) {
+      // The outbox is an enhancement: the form still posts as a page would.
+    }
+  }
+}

@@ -65,9 +65,10 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
     page.get_by_label("First name").fill("Priya")
     page.get_by_label("Last name").fill("Sharma")
     page.get_by_label("NHS number").fill(f"{nhs_number[:3]} {nhs_number[3:6]} {nhs_number[6:]}")
-    page.get_by_label("Day").fill("21")
-    page.get_by_label("Month").fill("7")
-    page.get_by_label("Year").fill("1974")
+    born = page.get_by_role("group", name="Date of birth")  # the form has a date of diagnosis too
+    born.get_by_label("Day").fill("21")
+    born.get_by_label("Month").fill("7")
+    born.get_by_label("Year").fill("1974")
     page.get_by_label("Tumour pathway").select_option("colorectal")
     page.get_by_label("GP practice (optional)", exact=True).fill("Riverside Medical Practice")
     page.get_by_role("button", name="Add patient and create invitation").click()
@@ -141,14 +142,22 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
     assert on_device[0]["userHandle"]  # the account's opaque handle, not a name or number
     assert credential_id_bytes({"credentialId": on_device[0]["userHandle"]}) == handle
 
-    # Signs out, then back in with the passkey. Signing out forgets answers kept on the phone.
-    phone.evaluate("""() => new Promise((resolve, reject) => {
-        // Whatever version the app's offline store is at now (it opens it for the urgent line).
-        const req = indexedDB.open('mycc-offline')
-        req.onupgradeneeded = () => req.result.createObjectStore('outbox', {keyPath: 'id'})
-        req.onsuccess = () => { req.result.close(); resolve() }
-        req.onerror = () => reject(req.error)
-    })""")
+    # Signs out, then back in with the passkey. Signing out forgets everything the phone's one
+    # outbox keeps: HNA answers, symptoms, requests to be seen and answers to the team, each kept
+    # once per form however often it was sent (static/js/form-outbox.js).
+    kept = phone.evaluate("""async () => {
+        const store = await import('/static/js/offline-store.js')
+        const { entryFor } = await import('/static/js/form-outbox.js')
+        const place = { owner: 'o', apiUrl: '/api', url: '/page' }
+        for (const scope of ['hna', 'symptoms', 'reentry', 'messages']) {
+            for (const worry of ['Back pain', 'Back pain at night']) {  // the same form sent twice
+                await store.put(entryFor({ ...place, scope, data: { token: 'one-form-token-0001', worry } }))
+            }
+        }
+        return (await store.all()).map(e => [e.scope, e.data.worry]).sort()
+    }""")
+    assert kept == [["hna", "Back pain at night"], ["messages", "Back pain at night"],
+                    ["reentry", "Back pain at night"], ["symptoms", "Back pain at night"]]
     phone.get_by_role("button", name="Sign out").click()
     phone.wait_for_url("**/sign-in")
     assert "mycc-offline" not in phone.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")

@@ -1,0 +1,141 @@
+"""static/js/form-outbox.js, the phone's one outbox for forms that must reach the team (asking to
+be seen, answering a message, logging a symptom), run in Node.js: how entries are keyed (one per
+form, by its one-time token; a fresh Idempotency-Key the server accepts), what is kept of a form,
+which entries a page may send, and what each server answer does with an entry."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.idempotency import FORM_TOKEN, KEY_PATTERN, new_form_token
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ["form-outbox.js", "offline-store.js", "csrf.js"]
+
+
+@pytest.fixture(scope="module")
+def run_js(tmp_path_factory):
+    """Run `calls` (the body of an async function given `data` and the module as `outbox`) in
+    Node; what it returns comes back as JSON. The modules keep their names beside a package.json
+    saying they are ES modules, so their own imports work as in the browser."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("Node.js is needed to test static/js/form-outbox.js")
+    folder = tmp_path_factory.mktemp("outbox")
+    for name in MODULES:
+        shutil.copy(ROOT / "static" / "js" / name, folder / name)
+    (folder / "package.json").write_text('{"type": "module"}')
+
+    def run(calls: str, **data):
+        (folder / "run.js").write_text(
+            "import * as outbox from './form-outbox.js'\n"
+            "import { readFileSync } from 'node:fs'\n"
+            "const data = JSON.parse(readFileSync(process.argv[2], 'utf8'))\n"
+            f"const answer = await (async () => {{ {calls} }})()\n"
+            "process.stdout.write(JSON.stringify(answer))\n"
+        )
+        (folder / "data.json").write_text(json.dumps(data))
+        done = subprocess.run([node, str(folder / "run.js"), str(folder / "data.json")],
+                              capture_output=True, text=True, timeout=30, check=False)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("pairs", "kept"),
+    [
+        ([["csrf_token", "secret"], ["worry", "Back pain"]], {"worry": "Back pain"}),
+        ([["symptom_entry_ids", "3"]], {"symptom_entry_ids": "3"}),
+        ([["symptom_entry_ids", "3"], ["symptom_entry_ids", "5"], ["symptom_entry_ids", "8"]],
+         {"symptom_entry_ids": ["3", "5", "8"]}),
+        ([["token", "t" * 22], ["body", ""]], {"token": "t" * 22, "body": ""}),
+        ([], {}),
+    ],
+)
+def test_a_form_is_kept_as_its_fields_without_the_csrf_token(run_js, pairs, kept):
+    assert run_js("return outbox.fieldsOf(data.pairs)", pairs=pairs) == kept
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same_entry"),
+    [
+        ({"token": "form-one-token-0001", "worry": "a"}, {"token": "form-one-token-0001", "worry": "b"}, True),
+        ({"token": "form-one-token-0001"}, {"token": "form-two-token-0002"}, False),
+        ({"form_token": "symptom-form-0001"}, {"form_token": "symptom-form-0001"}, True),
+        ({"worry": "no token"}, {"worry": "no token"}, False),
+        ({"token": ""}, {"token": ""}, False),
+    ],
+)
+def test_entries_are_one_per_form_each_with_its_own_idempotency_key(run_js, first, second, same_entry):
+    """The outbox replaces an entry of the same scope and step (offline-store.js put), so the
+    same form tapped twice leaves one entry; each send still carries a fresh Idempotency-Key."""
+    a, b = run_js(
+        "const place = { scope: 'reentry', owner: 'o', apiUrl: '/api', url: '/page' }\n"
+        "return [outbox.entryFor({ ...place, data: data.first }, 1), outbox.entryFor({ ...place, data: data.second }, 2)]",
+        first=first, second=second,
+    )
+    assert (a["step"] == b["step"]) is same_entry
+    assert a["id"] != b["id"]
+    assert a["scope"] == "reentry" and a["owner"] == "o" and a["savedAt"] == 1 and a["data"] == first
+
+
+def test_the_keys_made_on_the_phone_are_keys_the_server_accepts(run_js):
+    keys = run_js("return Array.from({ length: 20 }, () => outbox.newKey())")
+    assert len(set(keys)) == 20
+    assert all(KEY_PATTERN.fullmatch(key) for key in keys)
+    # And the JS pattern is the server's.
+    assert run_js("return outbox.KEY_PATTERN.source") == f"^{KEY_PATTERN.pattern}$"
+    token = new_form_token()
+    assert FORM_TOKEN.fullmatch(token)
+    assert run_js("return outbox.entryFor({ scope: 's', data: { token: data.token } }).step", token=token) == token
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "outcome"),
+    [
+        (201, {"next_url": "/my-care/requests/1?sent=1"}, "sent"),
+        (200, {}, "sent"),
+        (401, {"error": "signed_out"}, "signed_out"),
+        (400, {"error": "session_expired"}, "signed_out"),
+        (400, {"error": "bad_request"}, "refused"),
+        (400, {"error": "idempotency_key_required"}, "refused"),
+        (404, {"error": "not_found"}, "refused"),
+        (409, {"error": "busy", "retry_after": 2}, "later"),
+        (409, {"error": "token_used"}, "refused"),
+        (409, {"error": "out_of_date"}, "refused"),
+        (409, {"error": "not_open"}, "refused"),
+        (413, {"error": "too_large"}, "refused"),
+        (422, {"error": "invalid", "errors": {"worry": "Tell us what is worrying you"}}, "refused"),
+        (429, {"error": "too_many_requests"}, "later"),
+        (500, {"error": "server_error"}, "later"),
+        (503, {}, "later"),
+    ],
+)
+def test_what_each_answer_does_with_the_entry(run_js, status, body, outcome):
+    """Kept ('later', 'signed_out') unless the server has it ('sent') or will never take it as it
+    is ('refused': the page then posts the form, so the person reads why with what they typed)."""
+    assert run_js("return outbox.outcomeOf(data.status, data.body)", status=status, body=body) == outcome
+
+
+@pytest.mark.parametrize(
+    ("entry", "sends", "someone_elses"),
+    [
+        ({"scope": "reentry", "owner": "me", "url": "/ask", "apiUrl": "/api"}, True, False),
+        ({"scope": "reentry", "owner": "them", "url": "/ask", "apiUrl": "/api"}, False, True),
+        ({"scope": "reentry", "url": "/ask", "apiUrl": "/api"}, False, True),
+        ({"scope": "messages", "owner": "me", "url": "/ask", "apiUrl": "/api"}, False, False),
+        ({"scope": "messages", "owner": "them", "url": "/ask", "apiUrl": "/api"}, False, False),
+        ({"scope": "reentry", "owner": "me", "url": "/other-thread", "apiUrl": "/api"}, False, False),
+        ({"scope": "reentry", "owner": "me", "url": "/ask", "apiUrl": "/old-api"}, False, False),
+    ],
+)
+def test_a_page_sends_only_its_own_forms_entries_and_forgets_someone_elses(run_js, entry, sends, someone_elses):
+    place = {"scope": "reentry", "owner": "me", "url": "/ask", "apiUrl": "/api"}
+    assert run_js("return [outbox.isFor(data.entry, data.place), outbox.isSomeoneElses(data.entry, data.place)]",
+                  entry=entry, place=place) == [sends, someone_elses]

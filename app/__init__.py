@@ -20,7 +20,8 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
     app = Flask(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH", str(BASE_DIR / "instance")),
-        static_folder=str(BASE_DIR / "static"),
+        # Static files are served by WhiteNoise from the asset build (register_static_files).
+        static_folder=None,
         template_folder=str(BASE_DIR / "templates"),
     )
     app.config.from_object(config_class or config_for_env())
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
 
     configure_requests(app)
     configure_templates(app)
+    register_static_files(app)
     register_extensions(app)
     register_blueprints(app)
     register_background(app)
@@ -127,6 +129,12 @@ def configure_templates(app: Flask) -> None:
     # a false edit conflict on every page load: treat undefined as none.
     app.jinja_env.tests["none"] = lambda value: value is None or isinstance(value, Undefined)
     app.jinja_env.filters["b64encode"] = lambda text: base64.b64encode(text.encode()).decode()
+
+
+def register_static_files(app: Flask) -> None:
+    from .assets import init_assets
+
+    init_assets(app)
 
 
 def register_extensions(app: Flask) -> None:

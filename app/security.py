@@ -1,7 +1,6 @@
 """Security headers for every response, a CSP nonce per request, and no caching of personal pages."""
 from __future__ import annotations
 
-import re
 import secrets
 
 from flask import Flask, g, request
@@ -17,12 +16,12 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy(nonce: str | None) -> str:
     # No inline script or style anywhere: scripts are files from this site, and the nonce
     # only exists so the design system's script tag pattern keeps working.
     directives = {
         "default-src": "'self'",
-        "script-src": f"'self' 'nonce-{nonce}'",
+        "script-src": f"'self' 'nonce-{nonce}'" if nonce else "'self'",
         "style-src": "'self'",
         "img-src": "'self' data:",
         "font-src": "'self'",
@@ -38,19 +37,28 @@ def content_security_policy(nonce: str) -> str:
 
 
 NO_STORE = "no-store"
-# A file whose name carries its content's hash (app.3f9a1c2b.css) never changes under that name.
-CONTENT_HASHED = re.compile(r"\.[0-9a-f]{8,64}\.[a-z0-9]+$")
-IMMUTABLE = "public, max-age=31536000, immutable"
+
+COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Enrolment links carry a secret token: never send a URL to another site. Same-origin
+    # requests keep their Referer, which Flask-WTF requires on HTTPS posts
+    # (WTF_CSRF_SSL_STRICT); "no-referrer" would refuse every form in production.
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
-def cache_control(endpoint: str | None, status: int, path: str) -> str:
-    """The one caching rule. Every dynamic response (pages, JSON, redirects, errors, and a 404
-    under /static/) may hold health data or a session's state: never stored by any cache or the
-    back button. A static file is checked with the server each time (`no-cache`), unless its
-    name carries its content hash: then it is kept for a year."""
-    if endpoint == "static" and status in (200, 206, 304):
-        return IMMUTABLE if CONTENT_HASHED.search(path) else "no-cache"
-    return NO_STORE
+def static_file_security_headers() -> dict[str, str]:
+    """The headers every response carries, for the static files WhiteNoise serves before a
+    request reaches Flask (app/assets.py). A file has no nonce: its policy allows no script
+    but this site's, which matters for an SVG opened on its own."""
+    return {
+        "Content-Security-Policy": content_security_policy(None),
+        **COMMON_HEADERS,
+    }
 
 
 def init_security(app: Flask) -> None:
@@ -60,18 +68,12 @@ def init_security(app: Flask) -> None:
     def set_security_headers(response):
         headers = response.headers
         headers["Content-Security-Policy"] = content_security_policy(csp_nonce())
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        # Enrolment links carry a secret token: never send a URL to another site. Same-origin
-        # requests keep their Referer, which Flask-WTF requires on HTTPS posts
-        # (WTF_CSRF_SSL_STRICT); "no-referrer" would refuse every form in production.
-        headers["Referrer-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = PERMISSIONS_POLICY
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        headers.update(COMMON_HEADERS)
         if request.is_secure:
             headers["Strict-Transport-Security"] = HSTS
-        headers["Cache-Control"] = cache_control(request.endpoint, response.status_code, request.path)
-        if headers["Cache-Control"] == NO_STORE:
-            headers.pop("Expires", None)
+        # The one caching rule: everything the app answers (pages, JSON, redirects, errors, a
+        # 404 under /static/) may hold health data or a session's state, so no cache or back
+        # button keeps it. Static files never get here: WhiteNoise serves them (app/assets.py).
+        headers["Cache-Control"] = NO_STORE
+        headers.pop("Expires", None)
         return response

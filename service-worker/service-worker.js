@@ -7,36 +7,24 @@
  *   (`?shell=1`). The page asks us to keep those copies, so that the person can keep
  *   answering without signal; their answers wait, encrypted, in IndexedDB (static/js/hna.js).
  * - The offline page fills in the person's own 24-hour line from this phone (static/js/urgent-line.js).
- * Bump CACHE_VERSION whenever the list of assets or what the kept pages hold changes.
+ *
+ * ---- Assets, install and activate (assets) ----
+ * ASSETS_VERSION and PRECACHE_ASSETS are written in above this file by the server
+ * (app/assets.py, service_worker_script) from the asset build (scripts/build_assets.py): every
+ * static file under its content-hashed name, except manifest screenshots. Nothing here is kept
+ * by hand: a changed asset changes the version, so the browser sees a new service worker, whose
+ * caches carry the new version's name, and the old ones are deleted when it activates.
  */
-const CACHE_VERSION = 'v2'
-const STATIC_CACHE = `mycc-static-${CACHE_VERSION}`
-const HNA_CACHE = `mycc-hna-${CACHE_VERSION}`
+/* global ASSETS_VERSION, PRECACHE_ASSETS */
+const STATIC_CACHE = `mycc-static-${ASSETS_VERSION}`
+// The kept HNA pages link this version's hashed assets: kept again under a new version.
+const HNA_CACHE = `mycc-hna-${ASSETS_VERSION}`
+// Every cache this version uses; any other `mycc-` cache is an old version's, deleted on
+// activate. A section adding a cache adds its name here.
+const CURRENT_CACHES = [STATIC_CACHE, HNA_CACHE]
 const HNA_PAGES = /^\/hna\/questions\/[a-z_:-]+$/
 const OFFLINE_URL = '/offline'
-
-const PRECACHE = [
-  OFFLINE_URL,
-  '/static/nhsuk/nhsuk-frontend.min.css',
-  '/static/nhsuk/nhsuk-frontend.min.js',
-  '/static/css/app.css',
-  '/static/css/print.css',
-  '/static/js/app.js',
-  '/static/js/csrf.js',
-  '/static/js/passkeys.js',
-  '/static/js/print.js',
-  '/static/js/session-timeout.js',
-  '/static/js/sw-register.js',
-  '/static/js/hna.js',
-  '/static/js/offline-store.js',
-  // The outbox for forms that must reach the team (imported by app.js on every page).
-  '/static/js/form-outbox.js',
-  '/static/js/urgent-line.js',
-  '/static/css/hna.css',
-  '/static/nhsuk/assets/images/favicon.svg',
-  '/static/nhsuk/assets/images/favicon.ico',
-  '/static/nhsuk/assets/images/nhsuk-icon-180.png'
-]
+const PRECACHE = [OFFLINE_URL, ...PRECACHE_ASSETS]
 
 self.addEventListener('install', event => {
   event.waitUntil(
@@ -47,7 +35,7 @@ self.addEventListener('install', event => {
 self.addEventListener('activate', event => {
   event.waitUntil(
     caches.keys()
-      .then(keys => Promise.all(keys.filter(k => k.startsWith('mycc-') && ![STATIC_CACHE, HNA_CACHE].includes(k)).map(k => caches.delete(k))))
+      .then(keys => Promise.all(keys.filter(k => k.startsWith('mycc-') && !CURRENT_CACHES.includes(k)).map(k => caches.delete(k))))
       .then(() => self.clients.claim())
   )
 })
@@ -63,19 +51,14 @@ self.addEventListener('fetch', event => {
   if (url.origin !== self.location.origin) return
 
   if (isStaticAsset(url)) {
-    // Stale-while-revalidate: fast from cache, refreshed in the background.
+    // A hashed name never changes content: the kept copy is always right. Anything not kept
+    // (an unhashed name, a screenshot) comes from the network and is not kept.
     event.respondWith(
-      caches.open(STATIC_CACHE).then(async cache => {
-        const cached = await cache.match(request)
-        const network = fetch(request).then(response => {
-          if (response.ok) cache.put(request, response.clone())
-          return response
-        }).catch(() => cached)
-        return cached || network
-      })
+      caches.open(STATIC_CACHE).then(async cache => (await cache.match(request)) || fetch(request))
     )
     return
   }
+  // ---- end of assets section ----
 
   if (request.mode === 'navigate') {
     event.respondWith(

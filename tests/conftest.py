@@ -4,6 +4,7 @@ Set TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the suite on Postgr
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -16,6 +17,16 @@ from app.extensions import db
 from tests.helpers import Actors, TestClient, make_actors, sign_in_as
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session):
+    """The app serves static files from the asset build: rebuild it when static/ changed since
+    (an edited script, a rebase), so a test never runs against stale hashed names."""
+    spec = importlib.util.spec_from_file_location("build_assets", ROOT / "scripts" / "build_assets.py")
+    build_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_assets)
+    build_assets.build_if_stale()
 
 
 @pytest.fixture(scope="session")

@@ -374,7 +374,6 @@ FORM_IDENTIFIERS: dict[str, str] = {
 }
 
 EXEMPT: dict[str, str] = {
-    "static": "public files: <filename> names a file, not a record",
     "auth.enrol_link": "<token> is the invitation's secret itself; unknown, used and expired "
     "tokens are tested with the invitations",
     "hna.question": "<step> names a question, not a record: the page only ever acts on the "
@@ -387,7 +386,6 @@ EXEMPT: dict[str, str] = {
 
 # Open to everyone, signed in or not.
 PUBLIC: dict[str, str] = {
-    "static": "the design system's and our CSS, JS and icons",
     "main.index": "the start page",
     "main.service_worker": "the service worker script",
     "main.manifest": "the web app manifest, which browsers fetch without cookies",

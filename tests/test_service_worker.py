@@ -1,42 +1,75 @@
-"""The service worker keeps everything the offline page needs to work with no signal."""
+"""The service worker keeps everything the offline page needs to work with no signal, from a
+list the asset build wrote (no list or version kept by hand)."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.test_assets import build, referenced_assets
+
 ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "service-worker" / "service-worker.js"
 
 
-def precached() -> set[str]:
-    source = (ROOT / "service-worker" / "service-worker.js").read_text(encoding="utf-8")
-    listing = re.search(r"const PRECACHE = \[(.*?)\]", source, re.S).group(1)
-    offline_url = re.search(r"const OFFLINE_URL = '([^']+)'", source).group(1)
-    return set(re.findall(r"'([^']+)'", listing)) | ({offline_url} if "OFFLINE_URL" in listing else set())
+def served_worker(client) -> str:
+    response = client.get("/service-worker.js")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
-def imported_modules(entry: str) -> set[str]:
-    """Every module `entry` loads, following imports (a module that fails to load offline stops
-    the whole page's script, the urgent line included)."""
-    seen, waiting = set(), [entry]
-    while waiting:
-        path = waiting.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        source = (ROOT / path.lstrip("/")).read_text(encoding="utf-8")
-        for target in re.findall(r"^import .*? from '([^']+)'", source, re.M):
-            waiting.append(str(Path(path).parent / target).replace("/js/../", "/"))
-    return {"/" + str(Path(p)).lstrip("/") for p in seen}
+def precached(client) -> set[str]:
+    script = served_worker(client)
+    listing = json.loads(re.search(r"^const PRECACHE_ASSETS = (\[.*?\])$", script, re.S | re.M).group(1))
+    offline_url = re.search(r"const OFFLINE_URL = '([^']+)'", script).group(1)
+    assert re.search(r"const PRECACHE = \[OFFLINE_URL, \.\.\.PRECACHE_ASSETS\]", script)
+    return set(listing) | {offline_url}
 
 
 @pytest.mark.hazard("HAZ-002")
 def test_the_offline_page_and_every_file_it_loads_are_kept_by_the_service_worker(client):
     raw = client.get("/offline").get_data(as_text=True)
-    loaded = set(re.findall(r'(?:src|href)="(/static/[^"?]+)"', raw))
-    for module in [path for path in loaded if path.endswith(".js")]:
-        loaded |= imported_modules(module)
-    assert "/static/js/urgent-line.js" in loaded
-    assert "/offline" in precached()
-    assert loaded - precached() == set()
+    loaded: set[str] = set()
+    # Following CSS url()s and JS imports: a module that fails to load offline stops the whole
+    # page's script, the urgent line included.
+    for link in re.findall(r'(?:src|href)="(/static/[^"?]+)"', raw):
+        referenced_assets(client, link, loaded)
+    assert any(re.fullmatch(r"/static/js/urgent-line\.[0-9a-f]{12}\.js", url) for url in loaded)
+    assert "/offline" in precached(client)
+    assert loaded - precached(client) == set()
+
+
+def test_the_worker_keeps_every_hashed_asset_of_this_build_and_names_its_caches_by_the_builds_version(app, client):
+    assets = app.extensions["assets"]
+    script = served_worker(client)
+    assert script.startswith("/* Written by the server from the asset build")
+    assert f"const ASSETS_VERSION = \"{assets.version}\"\n" in script
+    assert precached(client) == {"/offline"} | {"/static/" + hashed for name, hashed in assets.files.items()
+                                                 if not name.startswith("screenshots/")}
+    # The rest is the source file as written; it keeps no version or list of its own.
+    assert script.endswith(SOURCE.read_text(encoding="utf-8"))
+    source = SOURCE.read_text(encoding="utf-8")
+    assert "const STATIC_CACHE = `mycc-static-${ASSETS_VERSION}`" in source
+    assert "CACHE_VERSION" not in source
+    assert re.findall(r"['\"`]/static/[^'\"`]+\.[a-z]+['\"`]", source) == []
+
+
+def test_the_worker_is_served_at_the_root_for_the_whole_site_and_never_stored(client):
+    response = client.get("/service-worker.js")
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(("name", "kept"), [
+    ("js/app.js", True),
+    ("icons/icon-192.png", True),
+    ("screenshots/home-narrow.png", False),
+    ("screenshots/wide/home.png", False),
+])
+def test_manifest_screenshots_are_never_precached(tmp_path, name, kept):
+    manifest = build(tmp_path, {name: "x"})
+    assert (manifest["files"][name] in manifest["precache"]) is kept
+    assert all(not hashed.startswith("screenshots/") for hashed in manifest["precache"])

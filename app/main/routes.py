@@ -1,12 +1,11 @@
 """Home pages per role, the service worker at the site root, and a health check."""
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from config import BASE_DIR
-
+from ..assets import service_worker_script
 from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..models import Role, User
@@ -93,10 +92,10 @@ def urgent_line():
 
 @bp.get("/service-worker.js")
 def service_worker():
-    # Served from the root so that its scope covers the whole site.
-    response = send_from_directory(BASE_DIR / "service-worker", "service-worker.js", max_age=0)
+    # Served from the root so that its scope covers the whole site; with the asset build's
+    # version and precache list written in (app/assets.py).
+    response = current_app.response_class(service_worker_script(), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
-    response.headers["Cache-Control"] = "no-cache"
     return response
 
 

@@ -31,7 +31,9 @@ def wait_for_offline_copies(page, count: int) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         kept = page.evaluate(
-            "async () => (await caches.has('mycc-hna-v2')) ? (await (await caches.open('mycc-hna-v2')).keys()).length : 0"
+            # The cache is named by the asset build's version (service-worker/service-worker.js).
+            """async () => { const name = (await caches.keys()).find(key => key.startsWith('mycc-hna-'))
+                return name ? (await (await caches.open(name)).keys()).length : 0 }"""
         )
         if kept >= count + 1:
             return

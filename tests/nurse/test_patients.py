@@ -278,7 +278,7 @@ def test_the_invitation_page_prints_a_letter_in_plain_english(app, nurse, actors
     parts = PageParts()
     parts.feed(body)
     assert parts.style_attributes == [] and not parts.inline_script_text  # the strict CSP holds
-    assert re.search(r'<link rel="stylesheet" href="/static/css/print.css" media="print">', body)
+    assert re.search(r'<link rel="stylesheet" href="/static/css/print\.[0-9a-f]{12}\.css" media="print">', body)
 
 
 def test_the_code_and_link_never_sit_readable_in_the_nurses_cookie(app, nurse):

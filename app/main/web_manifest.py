@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from flask import url_for
 
+from ..assets import asset_url
+
 NAME = "Manage your cancer care"
 SHORT_NAME = "My care"
 DESCRIPTION = "Your care plan, contacts, symptoms, results and messages from your care team, on your phone."
@@ -35,8 +37,8 @@ SCREENSHOTS = (
 
 
 def web_manifest() -> dict:
-    """The manifest as JSON-ready data; URLs come from url_for, so whatever serves static files
-    (names with a content hash, say) serves these too. Needs a request or app context."""
+    """The manifest as JSON-ready data; image URLs come from asset_url (content-hashed names,
+    cached immutable). Needs a request or app context."""
     return {
         # `id` fixes the app's identity: start_url may change later without a second install.
         "id": "/",
@@ -55,12 +57,12 @@ def web_manifest() -> dict:
         "categories": ["health", "medical"],
         "prefer_related_applications": False,
         "icons": [
-            {"src": url_for("static", filename=path), "sizes": f"{size}x{size}", "type": "image/png",
+            {"src": asset_url(path), "sizes": f"{size}x{size}", "type": "image/png",
              "purpose": purpose}
             for path, size, purpose in ICONS
         ],
         "screenshots": [
-            {"src": url_for("static", filename=path), "sizes": f"{width}x{height}", "type": "image/png",
+            {"src": asset_url(path), "sizes": f"{width}x{height}", "type": "image/png",
              "form_factor": form_factor, "label": label}
             for path, width, height, form_factor, label in SCREENSHOTS
         ],

@@ -23,7 +23,7 @@ def test_it_says_plainly_that_an_iphone_needs_the_app_on_the_home_screen_for_not
 
 def test_the_install_button_and_the_already_installed_message_wait_for_the_script(patient):
     raw = patient.get("/my-care/install").get_data(as_text=True)
-    assert re.search(r'<script type="module" src="/static/js/install\.js" nonce="[^"]+"></script>', raw)
+    assert re.search(r'<script type="module" src="/static/js/install\.[0-9a-f]{12}\.js" nonce="[^"]+"></script>', raw)
     for part in ("data-install-offer", "data-install-standalone", "data-install-done"):
         assert re.search(part + r"\s+hidden>", raw), part
 

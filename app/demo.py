@@ -196,11 +196,13 @@ def _seed_care_areas(team: Team, nurse: User) -> None:
     """Each area's own demo data: local services, David's care plan from his HNA, and his
     follow-up plan and End of Treatment Summary (which quotes the team's contacts above), his PSA
     results with a rise waiting for review, a watch symptom in his symptom log, and his open
-    request to be seen with a nurse's reply (Priya is on clinician-led follow-up)."""
+    request to be seen with a nurse's reply (Priya is on clinician-led follow-up), and the
+    reminders his record has called for so far."""
     from .careplan import demo as careplan_demo
     from .directory import demo as directory_demo
     from .followup import demo as followup_demo
     from .reentry import demo as reentry_demo
+    from .reminders import demo as reminders_demo
     from .results import demo as results_demo
     from .symptoms import demo as symptoms_demo
 
@@ -213,4 +215,6 @@ def _seed_care_areas(team: Team, nurse: User) -> None:
     symptoms_demo.seed(team)
     db.session.flush()
     reentry_demo.seed(team, nurse)
+    db.session.flush()
+    reminders_demo.seed(team)
     db.session.flush()

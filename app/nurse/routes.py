@@ -16,6 +16,7 @@ from ..audit import audit, changes_since
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..extensions import db
+from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User, UserSession
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
@@ -126,6 +127,7 @@ def patient(patient_id: int):
     from ..careplan import service as careplan_service
     from ..followup import service as followup_service
     from ..hna import service as hna_service
+    from ..reminders import service as reminders_service
     from ..triage import service as triage_service
 
     profile = patient_for_staff(patient_id)
@@ -143,6 +145,7 @@ def patient(patient_id: int):
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
         queue_items=triage_service.open_items_for_patient(profile.id),
         care_plan=careplan_service.current_plan(profile), follow_up=followup_service.nurse_panel(profile),
+        reminders=reminders_service.recent_reminders(profile.user_id, utcnow()),
     )
 
 

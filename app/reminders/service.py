@@ -29,6 +29,7 @@ monitoring list (HAZ-023).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
@@ -263,9 +264,52 @@ def send(user_id: int, key: str, now: datetime, send_later: Callable[[int, str, 
 
 # ---------------------------------------------------------------- what people see
 
+# What each reminder was about, in the team's words (rules.Reminder.about).
+ABOUT_WORDS = {
+    "hna_not_started": "Needs assessment offered, not started",
+    "test_due_6w": "Test due in 6 weeks",
+    "test_due_4w": "Test due in 4 weeks",
+    "test_overdue": "Test overdue",
+    "no_result": "No result 3 weeks after a sample",
+    "gp_review_first": "GP practice's first contact due (3 months after diagnosis)",
+    "gp_review_review": "GP Cancer Care Review due (12 months after diagnosis)",
+    "care_plan_review": "Care plan review in a week",
+    "team_reply": "Reply from the team",
+}
+OUTCOME_WORDS = {
+    SENT: "Sent",
+    OFF: "Not sent: they turned these off",
+    NO_DEVICES: "Not sent: no phone set up for notifications",
+    FAILED: "Not sent: the phone's notification service refused it",
+    NOT_NEEDED: "Not sent: no longer needed",
+    UNCONFIRMED: "May not have arrived (interrupted while sending)",
+}
 
-def recent_claims(user_id: int, limit: int = 10) -> list[ReminderClaim]:
-    """The person's latest reminders, newest first."""
-    return list(db.session.scalars(
+
+@dataclass(frozen=True)
+class ReminderLine:
+    claimed_at: datetime
+    about: str
+    outcome: str
+
+
+def about_words(about: str) -> str:
+    if about.startswith("reentry_"):
+        return "Request to be seen updated"
+    return ABOUT_WORDS.get(about, about)
+
+
+def outcome_words(claim: ReminderClaim, now: datetime) -> str:
+    if claim.outcome is not None:
+        return OUTCOME_WORDS.get(claim.outcome, claim.outcome)
+    if claim.sending_at is not None:
+        return "Sending"
+    return "Waiting for quiet hours to end" if claim.lease_until > now else "Waiting to send"
+
+
+def recent_reminders(user_id: int, now: datetime, limit: int = 10) -> list[ReminderLine]:
+    """The person's latest reminders, newest first, in words."""
+    claims = db.session.scalars(
         select(ReminderClaim).where(ReminderClaim.user_id == user_id)
-        .order_by(ReminderClaim.claimed_at.desc(), ReminderClaim.id.desc()).limit(limit)))
+        .order_by(ReminderClaim.claimed_at.desc(), ReminderClaim.id.desc()).limit(limit))
+    return [ReminderLine(claim.claimed_at, about_words(claim.about), outcome_words(claim, now)) for claim in claims]

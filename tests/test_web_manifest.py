@@ -162,3 +162,19 @@ def test_the_screenshots_are_for_a_phone_and_a_computer_and_never_kept_by_the_se
     kept = precached(client)
     assert not [shot["src"] for shot in screenshots if shot["src"] in kept]
     assert not [path for path in kept if "/screenshots/" in path]
+
+
+def test_ios_gets_the_neutral_name_and_an_opaque_full_bleed_icon(client):
+    raw = client.get("/").get_data(as_text=True)
+    assert '<meta name="apple-mobile-web-app-title" content="My care">' in raw
+    assert '<meta name="apple-mobile-web-app-capable" content="yes">' in raw
+    assert '<meta name="mobile-web-app-capable" content="yes">' in raw
+    href = re.search(r'<link rel="apple-touch-icon" href="([^"]+)">', raw).group(1)
+    with client.get(href) as response:
+        assert response.status_code == 200
+        data = response.get_data()
+    assert png_size(data) == (180, 180)
+    # iOS shows transparency as black and rounds the corners itself: every pixel is opaque.
+    rows = png_pixels(data)
+    assert all(pixel[3:] in ((), (255,)) for row in rows for pixel in row)
+    assert rows[0][0][:3] == (0x00, 0x5E, 0xB8)

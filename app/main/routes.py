@@ -14,12 +14,14 @@ from . import bp
 from .patient_nav import patient_nav_items
 from .things_to_do import hna_reply, things_to_do
 from .urgent_line import urgent_line_of
-from .web_manifest import MANIFEST_MIMETYPE, THEME_COLOUR, web_manifest
+from .web_manifest import MANIFEST_MIMETYPE, SHORT_NAME, THEME_COLOUR, web_manifest
 
 # The patient's menu in the header (templates/base.html), built from app/main/patient_nav.py.
 bp.add_app_template_global(patient_nav_items)
-# Every page's <meta name="theme-color"> is the manifest's, from one place.
+# Every page's <meta name="theme-color"> and the name iOS puts under its home screen icon are the
+# manifest's, from one place.
 bp.add_app_template_global(THEME_COLOUR, "theme_colour")
+bp.add_app_template_global(SHORT_NAME, "app_short_name")
 
 
 @bp.get("/")

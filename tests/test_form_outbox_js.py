@@ -139,3 +139,27 @@ def test_a_page_sends_only_its_own_forms_entries_and_forgets_someone_elses(run_j
     place = {"scope": "reentry", "owner": "me", "url": "/ask", "apiUrl": "/api"}
     assert run_js("return [outbox.isFor(data.entry, data.place), outbox.isSomeoneElses(data.entry, data.place)]",
                   entry=entry, place=place) == [sends, someone_elses]
+
+
+@pytest.mark.parametrize(
+    ("entry", "sent_here"),
+    [
+        ({"scope": "reentry", "owner": "me", "url": "/ask", "apiUrl": "/api"}, True),
+        ({"scope": "messages", "owner": "me", "url": "/my-care/messages/4", "apiUrl": "/api"}, True),
+        ({"scope": "reentry", "owner": "me", "url": "/my-care", "apiUrl": "/api"}, False),  # its own page sends it
+        ({"scope": "reentry", "owner": "them", "url": "/ask", "apiUrl": "/api"}, False),
+        ({"scope": "reentry", "url": "/ask", "apiUrl": "/api"}, False),
+        ({"scope": "reentry", "owner": "me", "url": "/ask"}, False),
+        ({"scope": "symptoms", "owner": "me", "url": "/my-care/symptoms/new", "apiUrl": "/api"}, False),
+        ({"scope": "hna", "owner": "me", "url": "/hna/questions/distress", "apiUrl": "/api"}, False),
+    ],
+)
+def test_any_page_of_the_person_sends_their_kept_requests_and_answers(run_js, entry, sent_here):
+    """Symptoms (whose instruction is shown on their own page) and HNA answers (sent by hna.js)
+    are not sent from other pages."""
+    assert run_js("return outbox.isSentFromAnyPage(data.entry, 'me', '/my-care')", entry=entry) is sent_here
+
+
+def test_no_page_sends_anything_for_nobody(run_js):
+    entry = {"scope": "reentry", "owner": "", "url": "/ask", "apiUrl": "/api"}
+    assert run_js("return outbox.isSentFromAnyPage(data.entry, '', '/my-care')", entry=entry) is False

@@ -190,7 +190,77 @@ function enhance (form) {
   })
 }
 
+// ---------------------------------------------------------------- from any page
+
+// A request or an answer kept on the phone is sent from whichever page of the person's is open
+// when the connection is back, not only from its own form's page: nobody has to go back to it.
+const SENT_FROM_ANY_PAGE = {
+  reentry: 'request to be seen',
+  messages: 'message to your team'
+}
+
+function notice (root, kind, text, link) {
+  const main = root.querySelector('main')
+  if (!main) return
+  const id = `outbox-notice-${main.querySelectorAll('[data-outbox-notice]').length + 1}`
+  const banner = root.createElement('div')
+  banner.className = 'nhsuk-notification-banner' + (kind === 'sent' ? ' nhsuk-notification-banner--success' : '')
+  banner.setAttribute('role', kind === 'sent' ? 'alert' : 'region')
+  banner.setAttribute('aria-labelledby', id)
+  banner.dataset.outboxNotice = kind
+  const header = root.createElement('div')
+  header.className = 'nhsuk-notification-banner__header'
+  const title = root.createElement('h2')
+  title.className = 'nhsuk-notification-banner__title'
+  title.id = id
+  title.textContent = kind === 'sent' ? 'Success' : 'Important'
+  header.append(title)
+  const content = root.createElement('div')
+  content.className = 'nhsuk-notification-banner__content'
+  const heading = root.createElement('p')
+  heading.className = 'nhsuk-notification-banner__heading'
+  heading.append(text + ' ')
+  const anchor = root.createElement('a')
+  anchor.className = 'nhsuk-notification-banner__link'
+  anchor.href = link.href
+  anchor.textContent = link.text
+  heading.append(anchor)
+  content.append(heading)
+  banner.append(header, content)
+  main.prepend(banner)
+}
+
+export function isSentFromAnyPage (entry, owner, here) {
+  return Object.hasOwn(SENT_FROM_ANY_PAGE, entry.scope) && !!owner && entry.owner === owner &&
+    entry.url !== here && typeof entry.apiUrl === 'string'
+}
+
+async function sendFromAnyPage (root) {
+  const owner = root.body.dataset.outboxOwner
+  if (!owner || !navigator.onLine || !outbox.isAvailable()) return
+  const entries = (await outbox.all()).filter(e => isSentFromAnyPage(e, owner, window.location.pathname))
+  for (const entry of entries) {
+    const what = SENT_FROM_ANY_PAGE[entry.scope]
+    const sent = await sendEntry(entry)
+    if (sent.outcome === 'sent') {
+      await outbox.remove(entry.id)
+      notice(root, 'sent', `Your ${what}, saved on this phone, has now been sent.`,
+        { href: sent.body.next_url || entry.url, text: 'See what you sent' })
+    } else if (sent.outcome === 'refused') {
+      // Kept: its own page posts it, so the person reads why with what they typed.
+      notice(root, 'refused', `Your ${what}, saved on this phone, has not been sent.`,
+        { href: entry.url, text: 'Check it and send it again' })
+    } else {
+      return // no connection, signed out or busy: it stays, and is tried again later
+    }
+  }
+}
+
 export async function initFormOutbox (root) {
+  if (root.body && root.body.dataset.outboxOwner) {
+    sendFromAnyPage(root).catch(() => {})
+    window.addEventListener('online', () => sendFromAnyPage(root).catch(() => {}))
+  }
   const forms = root.querySelectorAll('form[data-outbox][data-outbox-url][data-outbox-owner]')
   if (!forms.length || !outbox.isAvailable()) return
   for (const form of forms) {

@@ -4,6 +4,7 @@ and whom to call meanwhile; it is sent once when the connection comes back. Page
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import pytest
@@ -135,3 +136,51 @@ def test_an_answer_written_offline_is_kept_and_sent_once_when_back_online(app, l
     tab.axe("answer sent from the outbox")
     with app.app_context():
         assert db.session.scalars(select(Message.body).where(Message.from_patient.is_(True))).all() == ["Mostly at night"]
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_a_request_kept_on_the_phone_is_sent_from_whichever_page_is_open_when_back_online(
+        app, live_server, open_page, actors, self_managed):
+    tab = open_page("phone")
+    tab.allow_console(OFFLINE_NOISE)
+    sign_in_browser(tab, live_server, actors.patient_a)
+    page = tab.page
+    tab.goto("/my-care/ask-to-be-seen")
+    page.context.set_offline(True)
+    page.get_by_label("What is worrying you?").fill("Tired all the time since last month")
+    page.get_by_label("A message in this app").check()
+    page.get_by_label("Any time", exact=False).check()
+    double_tap(page)
+    assert_told_it_is_not_sent(page, "request")
+
+    # The signal comes back too weak to send it from this page; the person moves on.
+    tried = []
+
+    def too_weak(route):
+        tried.append(route.request.headers.get("idempotency-key"))
+        route.abort()
+
+    page.route("**/ask-to-be-seen/api/send", too_weak)
+    page.context.set_offline(False)
+    page.wait_for_function("() => navigator.onLine")
+    deadline = time.monotonic() + 10
+    while not tried:
+        assert time.monotonic() < deadline, "the page did not try to send the request when back online"
+        page.wait_for_timeout(100)
+    expect(page.locator('[data-outbox-state="waiting"]')).to_be_visible()
+    page.unroute("**/ask-to-be-seen/api/send")
+    assert page.evaluate(f"({KEPT})()") == 1
+    with app.app_context():
+        assert count(ReentryRequest) == 0
+
+    tab.goto("/my-care")
+    banner = page.locator('[data-outbox-notice="sent"]')
+    expect(banner).to_contain_text("Your request to be seen, saved on this phone, has now been sent.")
+    tab.axe("home, telling the person a kept request was sent")
+    assert page.evaluate(f"({KEPT})()") == 0
+    with app.app_context():
+        (request,) = db.session.scalars(select(ReentryRequest)).all()
+        assert request.worry == "Tired all the time since last month"
+        assert count(QueueItem, QueueItem.kind == ItemKind.REENTRY) == 1
+    banner.get_by_role("link", name="See what you sent").click()
+    page.wait_for_url(re.compile(rf".*/my-care/requests/{request.id}\?sent=1$"))

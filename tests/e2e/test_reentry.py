@@ -36,6 +36,7 @@ def test_a_request_goes_from_sent_to_closed_with_a_message_each_way(app, live_se
     patient.wait_for_url(re.compile(r".*/my-care/requests/\d+\?sent=1$"))
     status_url = patient.url.split("?")[0]
     assert "Your team will contact you by" in patient.locator("main").inner_text()
+    assert "Sent to your team" in patient.locator("main").inner_text()
     assert patient.locator('a[href="tel:999"]').count() >= 1
     phone.axe("request sent")
 

@@ -26,10 +26,14 @@ const HNA_PAGES = /^\/hna\/questions\/[a-z_:-]+$/
 const OFFLINE_URL = '/offline'
 const PRECACHE = [OFFLINE_URL, ...PRECACHE_ASSETS]
 
+// A new version installs and waits: it takes over only when the person chooses to refresh
+// (the page posts SKIP_WAITING, static/js/sw-register.js), never in the middle of a form.
 self.addEventListener('install', event => {
-  event.waitUntil(
-    caches.open(STATIC_CACHE).then(cache => cache.addAll(PRECACHE)).then(() => self.skipWaiting())
-  )
+  event.waitUntil(caches.open(STATIC_CACHE).then(cache => cache.addAll(PRECACHE)))
+})
+
+self.addEventListener('message', event => {
+  if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting()
 })
 
 self.addEventListener('activate', event => {

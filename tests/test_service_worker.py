@@ -73,3 +73,19 @@ def test_manifest_screenshots_are_never_precached(tmp_path, name, kept):
     manifest = build(tmp_path, {name: "x"})
     assert (manifest["files"][name] in manifest["precache"]) is kept
     assert all(not hashed.startswith("screenshots/") for hashed in manifest["precache"])
+
+
+@pytest.mark.parametrize("path", ["/", "/offline", "/sign-in/password"])
+def test_every_page_has_the_update_notice_hidden_until_a_new_version_waits(client, path):
+    raw = client.get(path).get_data(as_text=True)
+    notice = re.search(r'<div role="status" data-update-notice>\s*<div hidden data-update-notice-banner>(.*?)</div>\s*</div>\s*</div>\s*</div>', raw, re.S)
+    assert notice, "the status region and its hidden banner"
+    assert "A new version is ready — refresh when you have finished what you are doing" in notice.group(1)
+    assert re.search(r'<button type="button" class="nhsuk-button[^"]*" data-update-refresh>Refresh now</button>', notice.group(1))
+
+
+def test_a_new_version_never_takes_over_by_itself():
+    """Only the page's SKIP_WAITING, sent when the person presses Refresh now, lets it."""
+    source = SOURCE.read_text(encoding="utf-8")
+    assert source.count("self.skipWaiting()") == 1
+    assert re.search(r"event\.data\.type === 'SKIP_WAITING'\) self\.skipWaiting\(\)", source)

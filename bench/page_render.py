@@ -10,7 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project instead of bench/, which Python puts first: bench/queue.py would hide the standard
+# library's queue module from everything imported after (huey imports psycopg, which needs it).
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402

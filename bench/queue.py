@@ -15,7 +15,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The project instead of bench/, which Python puts first: bench/queue.py would hide the standard
+# library's queue module from everything imported after (huey imports psycopg, which needs it).
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from sqlalchemy import insert, select, text  # noqa: E402
 

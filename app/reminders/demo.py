@@ -23,7 +23,7 @@ def seed(team: Team, now: datetime | None = None) -> int:
         PatientProfile.team_id == team.id, PatientProfile.given_name == "David"))
     if profile is None:
         return 0
-    [facts] = facts_for([profile.id], now) or [None]
+    [facts] = facts_for(profile.id, profile.id, now) or [None]
     if facts is None:
         return 0
     from ..followup.models import FollowUpPlan

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -64,8 +64,10 @@ def _by_patient(rows) -> dict[int, list]:
     return grouped
 
 
-def facts_for(patient_ids: list[int], now: datetime) -> list[Facts]:
-    """The facts the rules need, for these people (active accounts only), in a few queries."""
+def facts_for(first_id: int, last_id: int, now: datetime) -> list[Facts]:
+    """The facts the rules need, for the people with patient ids from `first_id` to `last_id`
+    (active accounts only), in a few queries. A range, not a list of ids: every query then walks
+    its patient_id index once (a long IN list made SQLite look up every id for every row)."""
     from ..careplan.models import CarePlan
     from ..followup.models import SurveillanceTest
     from ..hna.models import HNA, HNAStatus
@@ -73,45 +75,46 @@ def facts_for(patient_ids: list[int], now: datetime) -> list[Facts]:
     from ..reentry.models import ReentryRequest, ReentryStatusChange
     from ..results.models import SampleTaken, TestResult
 
-    if not patient_ids:
-        return []
     people = db.session.execute(
         select(PatientProfile.id, PatientProfile.user_id, PatientProfile.diagnosed_on)
         .join(User, User.id == PatientProfile.user_id)
-        .where(PatientProfile.id.in_(patient_ids), User.active.is_(True))
+        .where(PatientProfile.id.between(first_id, last_id), User.active.is_(True))
     ).all()
-    ids = [row.id for row in people]
-    if not ids:
+    if not people:
         return []
+
+    def ids(column):
+        return column.between(first_id, last_id)
+
     hnas = _by_patient(db.session.execute(
         select(HNA.patient_id, HNA.id, HNA.offered_at, HNA.last_step)
-        .where(HNA.patient_id.in_(ids), HNA.status == HNAStatus.DRAFT, HNA.offered_at.is_not(None))))
+        .where(ids(HNA.patient_id), HNA.status == HNAStatus.DRAFT, HNA.offered_at.is_not(None))))
     tests = _by_patient(db.session.execute(
         select(SurveillanceTest.patient_id, SurveillanceTest.id, SurveillanceTest.next_due)
-        .where(SurveillanceTest.patient_id.in_(ids), SurveillanceTest.active.is_(True))))
+        .where(ids(SurveillanceTest.patient_id), SurveillanceTest.active.is_(True))))
     last_sample = dict(db.session.execute(
         select(SampleTaken.surveillance_test_id, func.max(SampleTaken.taken_on))
-        .where(SampleTaken.patient_id.in_(ids)).group_by(SampleTaken.surveillance_test_id)).all())
+        .where(ids(SampleTaken.patient_id)).group_by(SampleTaken.surveillance_test_id)).all())
     last_result = dict(db.session.execute(
         select(TestResult.surveillance_test_id, func.max(TestResult.taken_on))
-        .where(TestResult.patient_id.in_(ids)).group_by(TestResult.surveillance_test_id)).all())
+        .where(ids(TestResult.patient_id)).group_by(TestResult.surveillance_test_id)).all())
     samples = _by_patient(db.session.execute(
         select(SampleTaken.patient_id, SampleTaken.id, SampleTaken.taken_on)
         .join(SurveillanceTest, SurveillanceTest.id == SampleTaken.surveillance_test_id)
-        .where(SampleTaken.patient_id.in_(ids), SampleTaken.result_id.is_(None), SurveillanceTest.active.is_(True))))
+        .where(ids(SampleTaken.patient_id), SampleTaken.result_id.is_(None), SurveillanceTest.active.is_(True))))
     plans = {row.patient_id: row for row in db.session.execute(
         select(CarePlan.patient_id, CarePlan.id, CarePlan.review_date)
-        .where(CarePlan.patient_id.in_(ids), CarePlan.is_current.is_(True)))}
+        .where(ids(CarePlan.patient_id), CarePlan.is_current.is_(True)))}
     recent = now - rules.EVENT_STALE
     replies = _by_patient(db.session.execute(
         select(MessageThread.patient_id, Message.id, Message.sent_at, Message.read_at)
         .join(MessageThread, MessageThread.id == Message.thread_id)
-        .where(MessageThread.patient_id.in_(ids), Message.from_patient.is_(False), Message.sent_at >= recent)))
+        .where(ids(MessageThread.patient_id), Message.from_patient.is_(False), Message.sent_at >= recent)))
     changes = _by_patient(db.session.execute(
         select(ReentryRequest.patient_id, ReentryStatusChange.id, ReentryStatusChange.request_id,
                ReentryStatusChange.status, ReentryStatusChange.changed_at, ReentryStatusChange.changed_by_id)
         .join(ReentryRequest, ReentryRequest.id == ReentryStatusChange.request_id)
-        .where(ReentryRequest.patient_id.in_(ids), ReentryStatusChange.changed_at >= recent)))
+        .where(ids(ReentryRequest.patient_id), ReentryStatusChange.changed_at >= recent)))
 
     def latest(*days):
         known = [day for day in days if day is not None]
@@ -138,16 +141,18 @@ def facts_for(patient_ids: list[int], now: datetime) -> list[Facts]:
     return facts
 
 
-def all_patient_ids() -> list[int]:
-    return list(db.session.scalars(select(PatientProfile.id).order_by(PatientProfile.id)))
-
-
-def due_reminders(now: datetime, patient_ids: Iterable[int] | None = None) -> list[Reminder]:
-    """Every reminder whose time has come, for these people (everyone by default)."""
-    ids = list(patient_ids) if patient_ids is not None else all_patient_ids()
+def due_reminders(now: datetime, patient_id: int | None = None) -> list[Reminder]:
+    """Every reminder whose time has come, for one person or (by default) everyone, CHUNK
+    patient ids at a time."""
+    if patient_id is not None:
+        first, last = patient_id, patient_id
+    else:
+        first, last = db.session.execute(select(func.min(PatientProfile.id), func.max(PatientProfile.id))).one()
+        if first is None:
+            return []
     found: list[Reminder] = []
-    for start in range(0, len(ids), CHUNK):
-        for facts in facts_for(ids[start:start + CHUNK], now):
+    for start in range(first, last + 1, CHUNK):
+        for facts in facts_for(start, min(start + CHUNK - 1, last), now):
             found += rules.due(rules.schedule(facts), now)
     return found
 
@@ -157,7 +162,7 @@ def current_reminder(user_id: int, key: str, now: datetime) -> Reminder | None:
     patient_id = db.session.scalar(select(PatientProfile.id).where(PatientProfile.user_id == user_id))
     if patient_id is None:
         return None
-    for reminder in due_reminders(now, [patient_id]):
+    for reminder in due_reminders(now, patient_id):
         if reminder.key == key:
             return reminder
     return None

@@ -124,6 +124,7 @@ RECORDS = {
 }
 
 
+@pytest.mark.hazard("HAZ-023")
 def test_every_kind_of_reminder_the_rules_make_is_in_this_table():
     """A new rule in app/reminders/rules.py must say where its fact is shown without push."""
     from datetime import datetime, timezone

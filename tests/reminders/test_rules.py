@@ -35,6 +35,7 @@ def schedule_of(**values) -> list[tuple[str, datetime, datetime]]:
 # ---------------------------------------------------------------- 09:00 London, whatever the season
 
 
+@pytest.mark.hazard("HAZ-023")
 @pytest.mark.parametrize("day, utc_time", [
     (date(2026, 1, 15), utc(2026, 1, 15, 9, 0)),     # GMT
     (date(2026, 3, 28), utc(2026, 3, 28, 9, 0)),     # the last GMT day

@@ -27,13 +27,12 @@ from ..untrusted import parse_id
 from . import bp
 from .forms import GP_COPY_SENT_PHRASES, INTENT_LABELS, GpCopyForm, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
-from .service import content_for, plan_of, stored_profile_version, team_contact_lines, test_of, tests_of
+from .service import TEST_CHANGES, content_for, plan_of, stored_profile_version, team_contact_lines, test_of, tests_of
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
 from .summaries import (SentBeforeWritten, SummaryChanged, current_summary, record_gp_copy, same_content, save_new_version,
                         summary_version, summary_versions)
 
 # What changes a surveillance test (the audit actions), for naming who changed it last.
-TEST_CHANGES = ("followup.test_add", "followup.test_update", "followup.test_stop", "followup.test_restart")
 
 
 # ---------------------------------------------------------------- template helpers

@@ -32,6 +32,13 @@ def suggested_next_due(interval_months: int, today: date, review: date | None = 
     return add_months(today, interval_months)
 
 
+def next_due_after_result(current_due: date, interval_months: int, taken_on: date) -> date:
+    """When a test is next due once a result taken on `taken_on` is recorded: one interval after
+    it was taken (early or late, the interval runs between tests), but never earlier than the
+    date already set, so an old result entered late cannot make a due test look done."""
+    return max(current_due, add_months(taken_on, interval_months))
+
+
 def interval_text(months: int) -> str:
     """'Every 6 months', 'Every year', 'Every 2 years', 'Every 18 months'."""
     if months == 12:

@@ -3,13 +3,17 @@ their surveillance tests, and the panels the nurse's patient page and the patien
 show (passed to the templates by those views, never fetched by the templates themselves)."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
+from ..audit import audit
 from ..extensions import db
-from ..models import PatientProfile
+from ..models import PatientProfile, User
 from ..timeutil import london_today
 from ..untrusted import id_or_none
 from .models import FollowUpPlan, SurveillanceTest
+from .schedule import next_due_after_result
 from .pathway_content import PathwayContent, PathwayContentError, pathway_content
 from .summaries import current_summary
 
@@ -33,6 +37,27 @@ def test_of(profile: PatientProfile, test_id: int | None) -> SurveillanceTest | 
         return None
     test = db.session.get(SurveillanceTest, test_id)
     return test if test is not None and test.patient_id == profile.id else None
+
+
+# The audit actions that change a surveillance test, for naming who changed it last (a
+# colleague's page left open is told who, whether she edited it or a result moved it on).
+TEST_CHANGES = ("followup.test_add", "followup.test_update", "followup.test_stop", "followup.test_restart",
+                "followup.test_due_moved")
+
+
+def move_due_after_result(test: SurveillanceTest, taken_on: date, by: User) -> bool:
+    """A result taken on `taken_on` was recorded: move the test's next due date on
+    (`schedule.next_due_after_result`), audited as `by`'s change to the test. True if it moved.
+    The test's version changes with it, so a schedule page showing the old date is out of date.
+    Flushes nothing; the caller's flush saves it."""
+    due = next_due_after_result(test.next_due, test.interval_months, taken_on)
+    if due == test.next_due:
+        return False
+    test.next_due = due
+    # Dates of the schedule, not clinical free text.
+    audit("followup.test_due_moved", patient=test.patient_id, subject=f"surveillance_test:{test.id}", actor=by,
+          next_due=due.isoformat(), taken_on=taken_on.isoformat())
+    return True
 
 
 def stored_profile_version(profile: PatientProfile) -> int:

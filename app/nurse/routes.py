@@ -15,6 +15,7 @@ from .. import patient_search
 from ..audit import audit, changes_since
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
+from ..results import service as results_service
 from ..extensions import db
 from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
@@ -73,7 +74,8 @@ def patients():
     # Never what was typed in the search box (a name or NHS number): only that there was a search.
     audit("patient.list", searched=bool(query), results=len(rows))
     db.session.commit()
-    return render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more)
+    return render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
+                           needing_review=results_service.needing_review_among([p.id for p in rows]))
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -128,6 +130,7 @@ def patient(patient_id: int):
     from ..followup import service as followup_service
     from ..hna import service as hna_service
     from ..reminders import service as reminders_service
+    from ..results.rules import number
     from ..triage import service as triage_service
 
     profile = patient_for_staff(patient_id)
@@ -146,6 +149,7 @@ def patient(patient_id: int):
         queue_items=triage_service.open_items_for_patient(profile.id),
         care_plan=careplan_service.current_plan(profile), follow_up=followup_service.nurse_panel(profile),
         reminders=reminders_service.recent_reminders(profile.user_id, utcnow()),
+        flagged=results_service.flagged_results(profile), number=number,
     )
 
 

@@ -56,6 +56,9 @@ def nurse_results(patient_id: int):
             flash(f"Review cleared for {profile.full_name}: {len(cleared)} result{'s' if len(cleared) != 1 else ''}.", "success")
         else:
             flash("Nothing to clear: these results were already reviewed.", "info")
+        # Cleared from the patient page's copy of the flag: back there, where the nurse was.
+        if request.form.get("back_to") == "patient":
+            return redirect(url_for("nurse.patient", patient_id=profile.id))
         return redirect(_results_url(profile))
     audit("results.view", patient=profile)
     db.session.commit()

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import versioning
 from ..audit import audit
 from ..extensions import db
+from ..followup import service as followup
 from ..followup.models import SurveillanceTest
 from ..idempotency import Once, add_once
 from ..models import PatientProfile, User
@@ -125,6 +126,16 @@ def needs_review(profile: PatientProfile) -> bool:
     ) is not None
 
 
+def needing_review_among(profile_ids: list[int]) -> set[int]:
+    """Which of these people have a result waiting for a nurse's review (one query for a list
+    page, through the (patient_id, needs_review) index)."""
+    if not profile_ids:
+        return set()
+    return set(db.session.scalars(
+        select(TestResult.patient_id).where(TestResult.patient_id.in_(profile_ids), TestResult.needs_review.is_(True))
+        .distinct()))
+
+
 @dataclass
 class TestPanel:
     test: SurveillanceTest
@@ -199,6 +210,8 @@ def record_result(profile: PatientProfile, test: SurveillanceTest, entry: Result
             review_reason="; ".join(verdict.reasons)[:300] or None, source=source, recorded_by_id=by.id,
         )
         db.session.add(result)
+        # The test was done: its next due date moves on (never back, for an old result entered late).
+        followup.move_due_after_result(test, entry.taken_on, by)
         db.session.flush()
         # A sample waiting for this result is settled by it (and by none taken before it was).
         for sample in db.session.scalars(select(SampleTaken).where(

@@ -115,6 +115,50 @@ def test_a_result_with_no_safe_range_waits_for_review(app, nurse, actors, psa):
     assert "No safe range set" in page(nurse.get(f"/nurse/patients/{actors.profile_a}/results"))
 
 
+@pytest.mark.hazard("HAZ-018")
+def test_a_result_moves_its_tests_due_date_on_and_an_old_one_entered_late_does_not(app, nurse, actors, psa):
+    from app.followup.schedule import add_months
+
+    taken = TODAY - timedelta(days=5)
+    assert record(nurse, actors, psa, taken=taken).status_code == 303
+    with app.app_context():
+        test = db.session.get(SurveillanceTest, psa)
+        assert test.next_due == add_months(taken, 6)
+        moved = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "followup.test_due_moved"))
+        assert moved.subject == f"surveillance_test:{psa}" and moved.actor_id == actors.nurse_a
+        assert moved.detail["next_due"] == add_months(taken, 6).isoformat()
+
+    old = TODAY - timedelta(days=400)
+    assert record(nurse, actors, psa, value="1.9", taken=old, resulted=old).status_code == 303
+    with app.app_context():
+        assert db.session.get(SurveillanceTest, psa).next_due == add_months(taken, 6)
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "followup.test_due_moved")) == 1
+
+
+@pytest.mark.hazard("HAZ-017")
+def test_the_patient_page_shows_results_waiting_for_review_and_clears_them(app, nurse, actors, psa):
+    record(nurse, actors, psa, value="4.2")
+    html = page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
+    assert "Needs review" in html and "PSA blood test: 4.2 ng/mL" in html and "Above 4 ng/mL" in html
+    shown = re.findall(r'name="result_id" value="(\d+)"', nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True))
+    assert len(shown) == 1
+
+    cleared = nurse.post_form(f"/nurse/patients/{actors.profile_a}/results", {"result_id": shown,
+                                                                            "back_to": "patient"})
+    assert cleared.status_code == 303 and cleared.location.endswith(f"/nurse/patients/{actors.profile_a}")
+    assert "Needs review" not in page(nurse.get(f"/nurse/patients/{actors.profile_a}"))
+    (result,) = results(app)
+    assert not result.needs_review and result.cleared_by_id == actors.nurse_a
+
+
+def test_the_patient_list_marks_who_has_a_result_waiting_for_review(app, nurse, actors, psa):
+    assert "Result needs review" not in page(nurse.get("/nurse/patients"))
+    record(nurse, actors, psa, value="4.2")
+    listed = page(nurse.get("/nurse/patients"))
+    assert listed.count("Result needs review") == 1
+
+
 @pytest.mark.hazard("HAZ-017")
 def test_clearing_the_flag_clears_only_the_results_the_nurse_saw(app, nurse, actors, psa):
     record(nurse, actors, psa, value="4.2")

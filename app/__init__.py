@@ -157,11 +157,12 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .messages import bp as messages_bp
     from .nurse import bp as nurse_bp
+    from .push import bp as push_bp
     from .reentry import bp as reentry_bp
     from .results import bp as results_bp
     from .symptoms import bp as symptoms_bp
 
-    for bp in (main_bp, auth_bp, hna_bp, nurse_bp, careplan_bp, followup_bp, reentry_bp, messages_bp, symptoms_bp, results_bp, admin_bp):
+    for bp in (main_bp, auth_bp, hna_bp, nurse_bp, careplan_bp, followup_bp, reentry_bp, messages_bp, symptoms_bp, results_bp, admin_bp, push_bp):
         app.register_blueprint(bp)
 
 

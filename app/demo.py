@@ -196,11 +196,12 @@ def _seed_care_areas(team: Team, nurse: User) -> None:
     """Each area's own demo data: local services, David's care plan from his HNA, and his
     follow-up plan and End of Treatment Summary (which quotes the team's contacts above), his PSA
     results with a rise waiting for review, a watch symptom in his symptom log, and his open
-    request to be seen with a nurse's reply (Priya is on clinician-led follow-up), and the
-    reminders his record has called for so far."""
+    request to be seen with a nurse's reply (Priya is on clinician-led follow-up), the
+    reminders his record has called for so far, and his phone getting notifications."""
     from .careplan import demo as careplan_demo
     from .directory import demo as directory_demo
     from .followup import demo as followup_demo
+    from .push import demo as push_demo
     from .reentry import demo as reentry_demo
     from .reminders import demo as reminders_demo
     from .results import demo as results_demo
@@ -217,4 +218,5 @@ def _seed_care_areas(team: Team, nurse: User) -> None:
     reentry_demo.seed(team, nurse)
     db.session.flush()
     reminders_demo.seed(team)
+    push_demo.seed(team)
     db.session.flush()

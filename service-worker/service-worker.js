@@ -114,3 +114,75 @@ self.addEventListener('message', event => {
     event.waitUntil(caches.keys().then(keys => Promise.all(keys.filter(k => k !== STATIC_CACHE).map(k => caches.delete(k)))))
   }
 })
+
+// ---- Push (app/push/): begin --------------------------------------------------------------
+// A push carries only a neutral title and body, the kind and its topic (app/push/kinds.py):
+// lock screens are not private (HAZ-021). The notification's tag is the topic, so a newer one of
+// the same kind replaces an older one. A tap opens the page for the kind from this table, never
+// an address from the payload; the table is app/push/kinds.py's open_url_for
+// (tests/push/test_service_worker_push.py runs this section in Node and compares them).
+const PUSH_OPEN_URLS = {
+  hna: '/hna',
+  test_due: '/my-care/follow-up',
+  test_overdue: '/my-care/follow-up',
+  gp_review: '/my-care',
+  care_plan: '/my-care/plan',
+  team_reply: '/my-care/messages',
+  reentry_status: '/my-care'
+}
+const PUSH_FALLBACK_URL = '/my-care'
+const PUSH_FALLBACK_TITLE = 'Your care team'
+const PUSH_FALLBACK_BODY = 'You have something new to see in the app'
+
+function pushOpenUrl (kind) {
+  return Object.prototype.hasOwnProperty.call(PUSH_OPEN_URLS, kind) ? PUSH_OPEN_URLS[kind] : PUSH_FALLBACK_URL
+}
+
+// What to show for a push payload: only short plain text from it, and the page from the table.
+function pushNotificationFrom (payload) {
+  const data = payload && typeof payload === 'object' ? payload : {}
+  const text = (value, fallback, longest) =>
+    typeof value === 'string' && value.trim() ? value.trim().slice(0, longest) : fallback
+  const topic = typeof data.topic === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(data.topic) ? data.topic : 'mycc'
+  return {
+    title: text(data.title, PUSH_FALLBACK_TITLE, 60),
+    options: {
+      body: text(data.body, PUSH_FALLBACK_BODY, 200),
+      tag: topic,
+      renotify: true,
+      data: { url: pushOpenUrl(data.kind) }
+    }
+  }
+}
+
+self.addEventListener('push', event => {
+  let payload = {}
+  try {
+    payload = event.data ? event.data.json() : {}
+  } catch (e) {
+    payload = {} // not JSON: still show the neutral words, never nothing (userVisibleOnly)
+  }
+  const { title, options } = pushNotificationFrom(payload)
+  event.waitUntil(self.registration.showNotification(title, options))
+})
+
+self.addEventListener('notificationclick', event => {
+  event.notification.close()
+  // The page was chosen from the table when the notification was shown (pushNotificationFrom).
+  const kept = new URL((event.notification.data && event.notification.data.url) || PUSH_FALLBACK_URL, self.location.origin)
+  const url = kept.origin === self.location.origin ? kept.href : new URL(PUSH_FALLBACK_URL, self.location.origin).href
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async windows => {
+    // A tab of the app already open is reused; signed out, it shows the sign-in page first.
+    for (const client of windows) {
+      if (new URL(client.url).origin !== self.location.origin) continue
+      try {
+        const moved = await client.navigate(url)
+        return (moved || client).focus()
+      } catch (e) {
+        // A tab this worker does not control cannot be navigated: open a new one below.
+      }
+    }
+    return self.clients.openWindow(url)
+  }))
+})
+// ---- Push (app/push/): end ----------------------------------------------------------------

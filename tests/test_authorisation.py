@@ -208,6 +208,19 @@ class World:
             db.session.commit()
         return self.made[key]
 
+    def push_subscription(self, who: str) -> int:
+        """A phone of `who` subscribed to notifications."""
+        key = ("push-subscription", who)
+        if key not in self.made:
+            from app.push.models import PushSubscription
+            endpoint = f"https://fcm.googleapis.com/fcm/send/walk-{who}"
+            subscription = PushSubscription(user_id=self.user(who), endpoint=endpoint, endpoint_hash=f"walk-{who}",
+                                            p256dh="not-a-real-key", auth="not-a-secret", device_label="Phone")
+            db.session.add(subscription)
+            db.session.commit()
+            self.made[key] = subscription.id
+        return self.made[key]
+
     def queue_item(self, profile_id: int) -> int:
         """An open item in the patient's team queue."""
         key = ("queue-item", profile_id)
@@ -275,6 +288,10 @@ ARGUMENTS: dict[str, Argument] = {
     "request_id": Argument(
         own=lambda w, who: w.reentry_request(w.actors.profile_a),
         foreign=lambda w, who: w.reentry_request(w.actors.profile_b),
+    ),
+    "subscription_id": Argument(
+        own=lambda w, who: w.push_subscription(who),
+        foreign=lambda w, who: w.push_subscription("patient_b"),
     ),
     "test_id": Argument(
         own=lambda w, who: w.surveillance_test(w.actors.profile_a),

@@ -17,6 +17,7 @@ REACHED_FROM_ELSEWHERE = {
     "hna.check": "a step of the needs assessment, after its questions",
     "symptoms.new": "the symptom log's page (Symptoms) and the home page's Log a symptom link",
     "main.install": "the account page (Account)",
+    "push.settings": "the Account page's Notifications link (How you sign in)",
 }
 
 

@@ -33,6 +33,7 @@ JSON_ROUTES = {
     "auth.passkey_add_options", "auth.passkey_add_verify", "auth.enrol_passkey_options",
     "auth.enrol_passkey_verify", "auth.sign_in_options", "auth.sign_in_verify", "auth.keep_alive",
     "hna.api_save", "hna.api_submit", "symptoms.api_log", "reentry.api_ask", "messages.api_send",
+    "push.subscribe", "push.unsubscribe",
 }
 # Form posts whose success needs a ceremony (a passkey, an invitation, a password, demo mode, a
 # whole HNA): each success is proved a 303 in the test named.
@@ -63,6 +64,17 @@ def _queue_item(app, actors, claimed=False) -> int:
             triage.claim(made, db.session.get(User, actors.nurse_a), made.revision)
             db.session.commit()
         return made.id
+
+
+def _push_subscription(app, actors) -> int:
+    with app.app_context():
+        from app.push.models import PushSubscription
+
+        subscription = PushSubscription(user_id=actors.patient_a, endpoint="https://fcm.googleapis.com/fcm/send/prg",
+                                        endpoint_hash="prg", p256dh="key", auth="secret", device_label="Phone")
+        db.session.add(subscription)
+        db.session.commit()
+        return subscription.id
 
 
 def _service(app) -> int:
@@ -165,6 +177,10 @@ SUCCESSES = {
     "symptoms.edit": ("patient", lambda app, a, c: (
         f"/my-care/symptoms/{_symptom(app, a)}/edit", symptom_form(symptom="joint_aches") | {"version": "1"})),
     "symptoms.remove": ("patient", lambda app, a, c: (f"/my-care/symptoms/{_symptom(app, a)}/remove", {})),
+    "push.settings": ("patient", lambda app, a, c: (
+        "/my-care/notifications", {"kinds": "team_reply", "quiet_start": "21:00", "quiet_end": "08:00"})),
+    "push.remove_device": ("patient", lambda app, a, c: (
+        f"/my-care/notifications/devices/{_push_subscription(app, a)}/remove", {})),
     "auth.sign_out": ("patient", lambda app, a, c: ("/sign-out", {})),
     "auth.sign_out_everywhere": ("patient", lambda app, a, c: ("/sign-out-everywhere", {})),
 }

@@ -22,6 +22,7 @@ from ..authz import own_credential
 from ..extensions import db, limiter
 from ..models import AuditEvent, Invitation, PatientProfile, Role, User
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
+from ..push import service as push_service
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
 from ..untrusted import parse_id
 from . import bp, invitations, passkeys, throttle
@@ -161,7 +162,11 @@ def sign_out():
         db.session.commit()
         end_session()
         return _signed_out_redirect(url_for("auth.sign_in", timeout=1))
-    audit("signout")
+    # Push: this phone stops getting the person's notifications (an idle timeout above keeps
+    # them: reminders are for when the app is closed).
+    removed = push_service.forget_phone_at_sign_out(
+        current_user.id, request.form.get("push_endpoint"), session.get(push_service.SESSION_ENDPOINT_KEY))
+    audit("signout", **({"push_devices_removed": removed} if removed else {}))
     db.session.commit()
     end_session()
     flash("You have signed out. Any answers you saved are kept.", "success")
@@ -172,7 +177,9 @@ def sign_out():
 @login_required
 def sign_out_everywhere():
     count = end_all_sessions(current_user)
-    audit("signout.everywhere", sessions=count)
+    # Push: a lost phone must not keep getting notifications.
+    removed = push_service.forget_every_phone(current_user.id)
+    audit("signout.everywhere", sessions=count, **({"push_devices_removed": removed} if removed else {}))
     db.session.commit()
     end_session()
     flash("You have signed out on every device.", "success")

@@ -178,6 +178,29 @@ def unsubscribe_endpoint(user_id: int, endpoint: object) -> bool:
     return result.rowcount > 0
 
 
+# The flask session key for the endpoint this browser subscribed with in this session (its hash).
+SESSION_ENDPOINT_KEY = "push_endpoint_hash"
+
+
+def forget_phone_at_sign_out(user_id: int, endpoint: object, subscribed_in_session: object) -> int:
+    """Signing out on a phone removes that phone's subscription, named by the sign-out form
+    (static/js/push.js) or remembered by the session that subscribed: the next person to sign in
+    there gets none of this person's notifications. Only the person's own rows go."""
+    hashes = {endpoint_hash(endpoint)} if isinstance(endpoint, str) and endpoint else set()
+    if isinstance(subscribed_in_session, str) and subscribed_in_session:
+        hashes.add(subscribed_in_session)
+    if not hashes:
+        return 0
+    result = db.session.execute(delete(PushSubscription).where(
+        PushSubscription.user_id == user_id, PushSubscription.endpoint_hash.in_(hashes)))
+    return result.rowcount
+
+
+def forget_every_phone(user_id: int) -> int:
+    """Signing out everywhere (a lost phone): no device of the person gets notifications any more."""
+    return db.session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id)).rowcount
+
+
 def recent_sends(user_id: int, limit: int = 10) -> list[PushSendRecord]:
     return list(db.session.scalars(
         select(PushSendRecord).where(PushSendRecord.user_id == user_id)

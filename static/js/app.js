@@ -2,6 +2,7 @@
 import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
 import { initPasskeyCeremonies } from './passkeys.js'
 import { initPrintButtons } from './print.js'
+import { initPushSettings } from './push.js'
 import { initSessionTimeout } from './session-timeout.js'
 import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.js'
 import { initUrgentLine } from './urgent-line.js'
@@ -22,3 +23,4 @@ registerServiceWorker()
 forgetDeviceDataOnSignOut(document)
 initUrgentLine(document)
 initFormOutbox(document)
+initPushSettings(document)

@@ -1,5 +1,7 @@
 // The service worker lives at the site root so that its scope is the whole app.
 import { wipe } from './offline-store.js'
+// Push: sign-out also drops this phone's push subscription (push.js).
+import { forgetPushSubscription } from './push.js'
 
 export function registerServiceWorker (scope = document) {
   if (!('serviceWorker' in navigator)) return
@@ -55,7 +57,9 @@ export function forgetDeviceDataOnSignOut (scope) {
       const worker = 'serviceWorker' in navigator ? navigator.serviceWorker.controller : null
       if (worker) worker.postMessage({ type: 'sign-out' })
       const carryOn = () => form.submit()
-      Promise.race([wipe(), new Promise(resolve => setTimeout(resolve, 1000))]).then(carryOn, carryOn)
+      // Push: the form names this phone's subscription for the server to remove, and the browser drops it.
+      const forgetPush = forgetPushSubscription(form).catch(() => {})
+      Promise.race([Promise.all([wipe(), forgetPush]), new Promise(resolve => setTimeout(resolve, 1000))]).then(carryOn, carryOn)
     })
   })
 }

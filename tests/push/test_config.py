@@ -15,6 +15,7 @@ def clean_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
 
 
+@pytest.mark.hazard("HAZ-021")
 @pytest.mark.parametrize("title", ["Cancer care", "Your CANCER team", "Riverside cancer centre"])
 def test_a_notification_title_naming_the_illness_is_refused(monkeypatch, title):
     monkeypatch.setenv("PUSH_TITLE", title)

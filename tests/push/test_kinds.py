@@ -21,6 +21,7 @@ def test_the_kinds_are_exactly_the_ones_other_areas_send():
     assert set(KINDS) == EXPECTED_KINDS
 
 
+@pytest.mark.hazard("HAZ-021")
 @pytest.mark.parametrize("kind_id", sorted(EXPECTED_KINDS))
 def test_what_a_lock_screen_shows_carries_no_clinical_detail(kind_id):
     payload = payload_for(kind_id, "Your care team")

@@ -53,6 +53,7 @@ def subscriptions(app) -> list[PushSubscription]:
         return list(db.session.scalars(select(PushSubscription)))
 
 
+@pytest.mark.hazard("HAZ-021")
 @pytest.mark.parametrize("kind_id", sorted(KINDS))
 def test_the_phone_receives_the_neutral_message_with_its_kinds_headers(app, actors, push_service, phone, kind_id):
     delivery = deliver(app, actors.patient_a, kind_id)

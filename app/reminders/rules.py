@@ -26,6 +26,7 @@ queue or monitoring list, whether or not a notification arrives (HAZ-023).
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -118,6 +119,8 @@ class Reminder:
         return self.send_at <= now < self.until
 
 
+# The same few hundred days recur across every person's schedule: the time zone sum is done once each.
+@functools.lru_cache(maxsize=4096)
 def london_morning(day: date) -> datetime:
     """09:00 London time on that day, as UTC (08:00 UTC in summer, 09:00 UTC in winter)."""
     return datetime.combine(day, MORNING, tzinfo=LONDON).astimezone(timezone.utc)

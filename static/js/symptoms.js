@@ -5,10 +5,21 @@
 // (symptom-rules.js), above all an emergency's number to call, and the person is told plainly
 // that their team has not been told yet.
 import * as outbox from './offline-store.js'
-import { entryFor, fieldsOf, fillAndPost, sendEntry } from './form-outbox.js'
+import { entryFor, fieldsOf, fillAndPost, isSomeoneElses, sendEntry } from './form-outbox.js'
 import { levelOffline, offlineInstruction } from './symptom-rules.js'
 
 const SCOPE = 'symptoms'
+
+// The symptoms kept on this phone for the person signed in now. Those kept for someone else
+// (signed out by the server with no chance to wipe the phone, and someone else signed in since)
+// are forgotten, never sent as this person. Kept before entries named their owner: this person's.
+async function waiting (form) {
+  const place = { scope: SCOPE, owner: form.dataset.outboxOwner || '' }
+  const entries = (await outbox.all()).filter(e => e.scope === SCOPE)
+  const theirs = entries.filter(e => e.owner !== undefined && isSomeoneElses(e, place))
+  for (const entry of theirs) await outbox.remove(entry.id)
+  return entries.filter(e => !theirs.includes(e))
+}
 
 function daysSinceStart (data) {
   const day = parseInt(data['started_on-day'], 10)
@@ -76,7 +87,7 @@ function showSaved (form, count) {
 async function syncAll (form) {
   if (!navigator.onLine) return null
   let next = null
-  for (const entry of (await outbox.all()).filter(e => e.scope === SCOPE)) {
+  for (const entry of await waiting(form)) {
     // Kept before entries named their endpoint: the form's.
     const sent = await sendEntry(entry, entry.apiUrl || form.dataset.apiUrl)
     if (sent.outcome === 'sent') {
@@ -110,7 +121,7 @@ async function init () {
   form.addEventListener('submit', async event => {
     event.preventDefault()
     const data = fieldsOf(new FormData(form).entries())
-    const entry = entryFor({ scope: SCOPE, apiUrl: form.dataset.apiUrl, url: window.location.pathname, data })
+    const entry = entryFor({ scope: SCOPE, owner: form.dataset.outboxOwner || '', apiUrl: form.dataset.apiUrl, url: window.location.pathname, data })
     await outbox.put(entry)
     const next = await syncAll(form)
     if (next) {
@@ -125,8 +136,8 @@ async function init () {
       showOfflineInstruction(form, offlineInstruction(rules || { advice: {}, urgent_line: null }, level || 'emergency'))
     }
   })
-  const waiting = (await outbox.all()).filter(e => e.scope === SCOPE).length
-  if (waiting && !navigator.onLine) showSaved(form, waiting)
+  const kept = (await waiting(form)).length
+  if (kept && !navigator.onLine) showSaved(form, kept)
   const next = await syncAll(form)
   if (next) window.location.assign(next)
   window.addEventListener('online', async () => {

@@ -184,3 +184,53 @@ def test_a_request_kept_on_the_phone_is_sent_from_whichever_page_is_open_when_ba
         assert count(QueueItem, QueueItem.kind == ItemKind.REENTRY) == 1
     banner.get_by_role("link", name="See what you sent").click()
     page.wait_for_url(re.compile(rf".*/my-care/requests/{request.id}\?sent=1$"))
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_what_one_person_kept_on_a_shared_phone_is_never_sent_as_the_next(app, live_server, open_page, actors, self_managed):
+    """The first person's session ends on the server with no chance to wipe the phone (no
+    sign-out form posted), and someone else signs in on it: the request and the symptom kept for
+    the first are forgotten, not sent to the second's team as theirs."""
+    from app.symptoms.models import SymptomEntry
+
+    with app.app_context():
+        db.session.add(FollowUpPlan(patient_id=actors.profile_b, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                                    treatment_review_date=date(2026, 6, 1), open_access_until=date(2031, 6, 1),
+                                    updated_by_id=actors.nurse_b))
+        db.session.commit()
+    tab = open_page("phone")
+    tab.allow_console(OFFLINE_NOISE)
+    sign_in_browser(tab, live_server, actors.patient_a)
+    page = tab.page
+    tab.goto("/my-care/ask-to-be-seen")
+    first_owner = page.locator("form[data-outbox]").get_attribute("data-outbox-owner")
+    page.evaluate("""async owner => {
+        const store = await import('/static/js/offline-store.js')
+        const { entryFor } = await import('/static/js/form-outbox.js')
+        await store.put(entryFor({ scope: 'symptoms', owner, apiUrl: '/my-care/symptoms/api/log', url: '/my-care/symptoms/new',
+                                   data: { symptom: 'something_else', own_words: "Ann's rash", severity: 'mild' } }))
+    }""", first_owner)
+    page.route("**/api/**", lambda route: route.abort())  # nothing the first person keeps gets through
+    page.context.set_offline(True)
+    page.get_by_label("What is worrying you?").fill("Ann's private worry")
+    page.get_by_label("A message in this app").check()
+    page.get_by_label("Any time", exact=False).check()
+    double_tap(page)
+    assert_told_it_is_not_sent(page, "request")
+    assert page.evaluate(f"({KEPT})()") == 2
+    # The first person's page is closed before anything could be sent (it would be theirs to send).
+    page.goto("about:blank")
+    page.context.set_offline(False)
+    page.unroute("**/api/**")
+
+    sign_in_browser(tab, live_server, actors.patient_b)
+    tab.goto("/my-care/ask-to-be-seen")
+    expect(page.locator("form[data-outbox]")).to_be_visible()
+    assert page.locator("form[data-outbox]").get_attribute("data-outbox-owner") != first_owner
+    tab.goto("/my-care/symptoms/new")
+    expect(page.locator("form[data-symptom-form]")).to_be_visible()
+    page.wait_for_function(f"async () => ({KEPT})() === 0")
+    with app.app_context():
+        # Nothing at all for the second person (what the first kept was theirs alone).
+        assert count(ReentryRequest, ReentryRequest.patient_id == actors.profile_b) == 0
+        assert count(SymptomEntry, SymptomEntry.patient_id == actors.profile_b) == 0

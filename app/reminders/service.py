@@ -5,7 +5,8 @@ The rules are plain functions in `rules.py`; this module reads the record into t
 
 Sending one reminder (`send`), in this order, each step committed before the next:
 1. Recompute the person's reminders now: one whose fact has changed (the test was done, the
-   reply read) is not sent, and no claim is made.
+   reply read) is not sent, and no claim is made (one held back for quiet hours is finished as
+   not needed).
 2. Claim it: insert its row (unique key) with a lease of CLAIM_LIMIT. If the row exists, take it
    over only if it is unfinished, was never being sent, and its lease has run out (one atomic
    UPDATE ... WHERE, so of two workers exactly one wins). Otherwise someone else has it: stop.
@@ -244,6 +245,14 @@ def send(user_id: int, key: str, now: datetime, send_later: Callable[[int, str, 
 
     reminder = current_reminder(user_id, key, now)
     if reminder is None:
+        # One held back (quiet hours) whose fact has changed since: say it was not needed, so the
+        # team's page does not show it waiting for ever. One being sent is left as it is.
+        db.session.execute(
+            update(ReminderClaim)
+            .where(ReminderClaim.key == key, ReminderClaim.finished_at.is_(None), ReminderClaim.sending_at.is_(None),
+                   ReminderClaim.lease_until <= now)
+            .values(finished_at=now, outcome=NOT_NEEDED))
+        db.session.commit()
         return NOT_DUE
     claim = take_claim(reminder, now)
     if claim is None:

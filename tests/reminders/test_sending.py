@@ -318,3 +318,20 @@ def test_closing_a_request_from_the_queue_reaches_the_phone_too(app, actors, pus
         db.session.commit()
 
     assert received(push_service, phone) == ["reentry_status"]
+
+
+def test_a_reminder_held_for_quiet_hours_whose_fact_changes_meanwhile_is_not_sent_and_says_so(
+        app, actors, push_service, phone, clock):
+    test_id = psa_due_on(app, actors, DUE)
+    set_quiet_hours(app, actors.patient_a, time(21, 0), time(9, 30))
+    check_at(clock, SIX_WEEKS_BEFORE)  # held until 09:30
+    with app.app_context():
+        db.session.get(SurveillanceTest, test_id).active = False  # taken off the schedule meanwhile
+        db.session.commit()
+
+    clock(SIX_WEEKS_BEFORE + timedelta(minutes=30))
+    assert send_reminder.call_local(actors.patient_a, f"test_due:6w:{test_id}:2026-11-20") == service.NOT_DUE
+
+    assert received(push_service, phone) == []
+    [claim] = claims(app)
+    assert claim.outcome == service.NOT_NEEDED

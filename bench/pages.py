@@ -1,0 +1,355 @@
+"""Requests per second and latency of the pages people use most, served as in production
+(gunicorn, 2 workers, loopback), beside a bare Flask JSON endpoint served the same way in the
+same run (prints figures; never asserts a time).
+
+    .venv/bin/python bench/pages.py            # 10 s per endpoint, SQLite
+    .venv/bin/python bench/pages.py --quick    # 2 s per endpoint (CI: it keeps working)
+    TEST_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/pages.py   # SQLite, then PostgreSQL
+    .venv/bin/python bench/pages.py --database-url postgresql+psycopg://...      # the same
+
+Load comes from `wrk` (Debian package, installed by scripts/install-system-deps) at 16
+connections. The demo data is seeded into a throwaway database (a SQLite file in a temporary
+folder; on PostgreSQL a new database on the given server, dropped afterwards); patients and a
+nurse are signed in by session rows made directly in it, as the browser tests do. Every server
+this starts listens on 127.0.0.1 only and is stopped at the end, whatever happens.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not bench/ itself on the path: bench/queue.py would stand in for the standard library's queue.
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+
+CONNECTIONS = 16
+WORKERS = 2
+GOALS = {"page": 5, "write": 3, "queue": 8}  # at least 1/N of bare Flask's requests/s
+P95_GOAL_MS = 50
+
+# wrk's Lua: each request of a writing endpoint carries its own Idempotency-Key (so every one
+# is a real save, not a replay), and the run ends by printing one JSON line of figures.
+WRK_SCRIPT = r"""
+local counter = 0
+thread_id = 0  -- a global: setup() sets it in each thread
+local threads = {}
+local unique = os.getenv("BENCH_UNIQUE_KEYS") == "1"
+
+function setup(thread)
+  thread:set("thread_id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function request()
+  if unique then
+    counter = counter + 1
+    wrk.headers["Idempotency-Key"] = "bench-" .. os.getenv("BENCH_RUN") .. "-" .. thread_id .. "-" .. counter
+  end
+  return wrk.format()
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, ' ..
+    '"non_2xx_3xx": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3, errors.status,
+    errors.connect + errors.read + errors.write + errors.timeout))
+end
+"""
+
+
+def bare_app():
+    """The baseline: Flask with one JSON route and nothing else."""
+    from flask import Flask
+
+    bare = Flask("bare")
+
+    @bare.get("/")
+    def hello():
+        return {"ok": True}
+
+    return bare
+
+
+@dataclass
+class Endpoint:
+    label: str
+    who: str  # "none", "patient", "hna_patient" or "nurse"
+    path: str
+    goal: str | None  # key into GOALS
+    method: str = "GET"
+    body: dict | None = None
+    headers: dict = field(default_factory=dict)
+
+
+def endpoints(symptom_date) -> list[Endpoint]:
+    json_headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    symptom = {"symptom": "tiredness", "severity": "mild", "started_on-day": str(symptom_date.day),
+               "started_on-month": str(symptom_date.month), "started_on-year": str(symptom_date.year),
+               "new_or_worse": "no", "note": "", "own_words": ""}
+    return [
+        Endpoint("/healthz", "none", "/healthz", None),
+        Endpoint("patient home /my-care", "patient", "/my-care", "page"),
+        Endpoint("HNA question page", "hna_patient", "/hna/questions/distress", "page"),
+        Endpoint("care plan /my-care/plan", "patient", "/my-care/plan", "page"),
+        Endpoint("follow-up /my-care/follow-up", "patient", "/my-care/follow-up", "page"),
+        Endpoint("HNA JSON autosave", "hna_patient", "/api/hna/answers", "write", "POST",
+                 {"step": "distress", "data": {"distress": 4}}, json_headers),
+        Endpoint("symptom submission (JSON)", "patient", "/my-care/symptoms/api/log", "write", "POST",
+                 symptom, json_headers),
+        Endpoint("nurse queue /nurse/queue", "nurse", "/nurse/queue", "queue"),
+    ]
+
+
+# ---------------------------------------------------------------- the database
+
+
+@dataclass
+class Database:
+    url: str
+    name: str
+    drop: callable = None
+
+
+def sqlite_database(folder: Path) -> Database:
+    return Database(f"sqlite:///{folder / 'bench.sqlite'}", "SQLite")
+
+
+def postgres_database(server_url: str) -> Database:
+    """A new database on the given server, so a bench never touches anyone's data."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_pages_{os.getpid()}"
+    admin_url = make_url(server_url).set(database="postgres")
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+    return Database(make_url(server_url).set(database=name).render_as_string(hide_password=False),
+                    "PostgreSQL", drop)
+
+
+def seed(database: Database, instance: Path) -> dict:
+    """Demo data, a started HNA for Margaret, and signed-in sessions: cookie and CSRF token per person."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+    from sqlalchemy import select, text
+
+    from app import create_app
+    from app.demo import seed_demo
+    from app.extensions import db
+    from app.hna import service as hna_service
+    from app.models import PatientProfile, User, UserSession
+    from app.sessions import _hash
+
+    os.environ["INSTANCE_PATH"] = str(instance)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": SECRET_KEY,
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        if database.name == "SQLite":
+            # WAL is kept in the file; the app sets its own busy timeout on every connection.
+            db.session.execute(text("PRAGMA journal_mode=WAL"))
+        db.create_all()
+        seed_demo("http://127.0.0.1")
+        people = {
+            "patient": db.session.scalar(select(User).where(User.display_name == "David Hughes")),
+            "hna_patient": db.session.scalar(select(User).where(User.display_name == "Margaret Okafor")),
+            "nurse": db.session.scalar(select(User).where(User.display_name == "Sam Taylor")),
+        }
+        margaret = db.session.scalar(select(PatientProfile).where(PatientProfile.user_id == people["hna_patient"].id))
+        hna_service.start_or_resume(margaret)
+        db.session.commit()
+        signed_in = {}
+        for who, user in people.items():
+            token = secrets.token_urlsafe(32)
+            db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), method="bench"))
+            db.session.commit()
+            # Its own app context: generate_csrf keeps the token in g, which would carry over.
+            with app.app_context(), app.test_request_context():
+                session.update({"sid": token, "_user_id": str(user.id), "_fresh": True, "_permanent": True})
+                csrf = generate_csrf()
+                cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+            signed_in[who] = {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}", "X-CSRFToken": csrf}
+        db.session.remove()
+        db.engine.dispose()
+    return signed_in
+
+
+SECRET_KEY = "bench-" + secrets.token_hex(16)
+
+
+# ---------------------------------------------------------------- servers and load
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn on 127.0.0.1 with WORKERS sync workers, stopped on exit (or after max_seconds)."""
+
+    def __init__(self, target: str, env: dict, max_seconds: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(ROOT / ".venv" / "bin" / "gunicorn") if (ROOT / ".venv" / "bin" / "gunicorn").exists()
+                   else "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}",
+                   "--timeout", "30", "--log-level", "warning", target]
+        # `timeout` stops the server even if this script is killed before it can.
+        self.process = subprocess.Popen(["timeout", str(max_seconds), *command], cwd=ROOT,
+                                        env={**os.environ, **env}, start_new_session=True)
+
+    def wait_ready(self, path: str = "/") -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped at start (exit {self.process.returncode})")
+            try:
+                urllib.request.urlopen(self.url + path, timeout=10).read()
+                return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not answer within 30 s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def check(url: str, endpoint: Endpoint, headers: dict) -> None:
+    """One request first: a bench of a redirect to sign-in or an error page would measure nothing."""
+    body = json.dumps(endpoint.body).encode() if endpoint.body is not None else None
+    request = urllib.request.Request(url + endpoint.path, data=body, method=endpoint.method,
+                                     headers={**headers, **endpoint.headers,
+                                              "Idempotency-Key": "bench-check-" + secrets.token_hex(8)})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status = response.status
+            final = response.url
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"{endpoint.label}: {endpoint.method} {endpoint.path} answered {error.code}: "
+                         f"{error.read()[:300]!r}") from None
+    if status >= 300 or not final.endswith(endpoint.path):
+        raise SystemExit(f"{endpoint.label}: {endpoint.path} ended at {final} ({status})")
+
+
+def wrk(url: str, endpoint: Endpoint | None, headers: dict, seconds: int, folder: Path) -> dict:
+    env = {**os.environ, "BENCH_RUN": secrets.token_hex(4), "BENCH_UNIQUE_KEYS": "0"}
+    script = WRK_SCRIPT
+    command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "5s"]
+    target = url + "/"
+    if endpoint is not None:
+        target = url + endpoint.path
+        for name, value in {**headers, **endpoint.headers}.items():
+            command += ["-H", f"{name}: {value}"]
+        if endpoint.method == "POST":
+            # A Lua string literal is a JSON string literal for this body's characters.
+            script = f"wrk.method = \"POST\"\nwrk.body = {json.dumps(json.dumps(endpoint.body))}\n" + script
+            env["BENCH_UNIQUE_KEYS"] = "1"
+    script_path = folder / f"wrk-{secrets.token_hex(4)}.lua"
+    script_path.write_text(script)
+    output = subprocess.run([*command, "-s", str(script_path), target], capture_output=True, text=True,
+                            timeout=seconds + 60, env=env)
+    if output.returncode != 0:
+        raise SystemExit(f"wrk failed: {output.stderr or output.stdout}")
+    figures = json.loads(output.stdout.strip().splitlines()[-1])
+    figures["rps"] = figures["requests"] / figures["seconds"]
+    return figures
+
+
+def run(database: Database, seconds: int, folder: Path) -> None:
+    from datetime import date
+
+    instance = folder / f"instance-{database.name.lower()}"
+    instance.mkdir()
+    signed_in = seed(database, instance)
+    env = {"DATABASE_URL": database.url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0",
+           "INSTANCE_PATH": str(instance), "APP_ENV": "development", "DEMO_MODE": "0"}
+    plan = endpoints(date.today())
+    # Each server lives at most as long as its whole share of the run could take.
+    lifetime = 120 + len(plan) * (seconds + 10) * 2
+    print(f"\n{database.name}: gunicorn -w {WORKERS}, wrk -c {CONNECTIONS}, {seconds} s per endpoint "
+          f"(warm-up 1 s each)")
+    with Gunicorn("bench.pages:bare_app()", {}, lifetime) as bare:
+        bare.wait_ready("/")
+        wrk(bare.url, None, {}, 1, folder)
+        baseline = wrk(bare.url, None, {}, seconds, folder)
+    rows = [("bare Flask JSON endpoint (baseline)", baseline, None)]
+    with Gunicorn("wsgi:app", env, lifetime) as server:
+        server.wait_ready("/healthz")
+        for endpoint in plan:
+            headers = signed_in.get(endpoint.who, {})
+            check(server.url, endpoint, headers)
+            wrk(server.url, endpoint, headers, 1, folder)
+            rows.append((endpoint.label, wrk(server.url, endpoint, headers, seconds, folder), endpoint.goal))
+    print(f"{'endpoint':40} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'ratio':>7}  goal")
+    for label, figures, goal in rows:
+        ratio = baseline["rps"] / figures["rps"] if figures["rps"] else float("inf")
+        wanted = ""
+        if goal:
+            met = ratio <= GOALS[goal] and figures["p95_ms"] < P95_GOAL_MS
+            wanted = f"1/{GOALS[goal]}, p95<{P95_GOAL_MS}: {'met' if met else 'NOT met'}"
+        errors = figures["non_2xx_3xx"] + figures["socket_errors"]
+        note = f"  ({errors} errors)" if errors else ""
+        print(f"{label:40} {figures['rps']:8.0f} {figures['p50_ms']:7.1f} {figures['p95_ms']:7.1f} "
+              f"{'1/' + format(ratio, '.1f'):>7}  {wanted}{note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 s per endpoint instead of 10")
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="a PostgreSQL server to bench as well (a new database is made on it)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run scripts/install-system-deps (Debian package wrk).")
+    seconds = 2 if args.quick else 10
+    folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    try:
+        run(sqlite_database(folder), seconds, folder)
+        if args.database_url and args.database_url.startswith("postgres"):
+            database = postgres_database(args.database_url)
+            try:
+                run(database, seconds, folder)
+            finally:
+                database.drop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -237,6 +237,9 @@ def save_new_version(
         # Another save took the same version number a moment ago.
         db.session.expire_all()
         raise PlanChanged(current_plan(patient)) from None
+    from ..reminders.tasks import notify_after_commit
+
+    notify_after_commit(patient.user_id, f"care_plan_updated:{plan.id}")
     return plan
 
 

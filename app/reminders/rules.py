@@ -19,7 +19,8 @@ The rules (timings from the shared domain facts, follow-up-push-interop.md):
 - GP Cancer Care Review: the first contact is due within 3 months of diagnosis, so a prompt at
   about 2 months; the full review is due within 12 months, so a prompt at about 10 months;
 - care plan review: a week before the review date;
-- a reply from the team, and a change in a request to be seen: at once.
+- a new version of the care plan the person has not opened, a reply from the team, and a change
+  in a request to be seen: at once.
 Nothing urgent waits on these: each fact is also on the person's home page and the team's
 queue or monitoring list, whether or not a notification arrives (HAZ-023).
 """
@@ -98,6 +99,9 @@ class Facts:
     samples: tuple[WaitingSample, ...] = ()
     care_plan_id: int | None = None
     care_plan_review: date | None = None
+    # When the current version was agreed, and whether the person has opened it since.
+    care_plan_created_at: datetime | None = None
+    care_plan_seen: bool = True
     team_replies: tuple[TeamReply, ...] = ()
     status_changes: tuple[StatusChange, ...] = field(default=())
 
@@ -198,12 +202,19 @@ def gp_review_reminders(facts: Facts) -> list[Reminder]:
 
 
 def care_plan_reminders(facts: Facts) -> list[Reminder]:
-    if facts.care_plan_id is None or facts.care_plan_review is None:
+    if facts.care_plan_id is None:
         return []
-    review = facts.care_plan_review
-    send_at = london_morning(review - timedelta(days=CARE_PLAN_REVIEW_DAYS_BEFORE))
-    return [Reminder("care_plan", f"care_plan_review:{facts.care_plan_id}:{review.isoformat()}", facts.user_id,
-                     send_at, london_morning(review + timedelta(days=1)), "care_plan_review")]
+    reminders = []
+    if facts.care_plan_created_at is not None and not facts.care_plan_seen:
+        agreed = facts.care_plan_created_at
+        reminders.append(Reminder("care_plan", f"care_plan_updated:{facts.care_plan_id}", facts.user_id, agreed,
+                                  agreed + EVENT_STALE, "care_plan_updated"))
+    if facts.care_plan_review is not None:
+        review = facts.care_plan_review
+        send_at = london_morning(review - timedelta(days=CARE_PLAN_REVIEW_DAYS_BEFORE))
+        reminders.append(Reminder("care_plan", f"care_plan_review:{facts.care_plan_id}:{review.isoformat()}",
+                                  facts.user_id, send_at, london_morning(review + timedelta(days=1)), "care_plan_review"))
+    return reminders
 
 
 def event_reminders(facts: Facts) -> list[Reminder]:

@@ -104,7 +104,7 @@ def facts_for(first_id: int, last_id: int, now: datetime) -> list[Facts]:
         .join(SurveillanceTest, SurveillanceTest.id == SampleTaken.surveillance_test_id)
         .where(ids(SampleTaken.patient_id), SampleTaken.result_id.is_(None), SurveillanceTest.active.is_(True))))
     plans = {row.patient_id: row for row in db.session.execute(
-        select(CarePlan.patient_id, CarePlan.id, CarePlan.review_date)
+        select(CarePlan.patient_id, CarePlan.id, CarePlan.review_date, CarePlan.created_at, CarePlan.seen_by_patient_at)
         .where(ids(CarePlan.patient_id), CarePlan.is_current.is_(True)))}
     recent = now - rules.EVENT_STALE
     replies = _by_patient(db.session.execute(
@@ -132,6 +132,8 @@ def facts_for(first_id: int, last_id: int, now: datetime) -> list[Facts]:
                         for test_id, next_due in tests.get(person.id, ())),
             samples=tuple(rules.WaitingSample(sample_id, taken_on) for sample_id, taken_on in samples.get(person.id, ())),
             care_plan_id=plan.id if plan else None, care_plan_review=plan.review_date if plan else None,
+            care_plan_created_at=plan.created_at if plan else None,
+            care_plan_seen=plan.seen_by_patient_at is not None if plan else True,
             team_replies=tuple(rules.TeamReply(message_id, sent_at, read_at is not None)
                                for message_id, sent_at, read_at in replies.get(person.id, ())),
             # The person's own steps (sending the request) are not news to them.
@@ -288,6 +290,7 @@ ABOUT_WORDS = {
     "gp_review_first": "GP practice's first contact due (3 months after diagnosis)",
     "gp_review_review": "GP Cancer Care Review due (12 months after diagnosis)",
     "care_plan_review": "Care plan review in a week",
+    "care_plan_updated": "Care plan updated",
     "team_reply": "Reply from the team",
 }
 OUTCOME_WORDS = {

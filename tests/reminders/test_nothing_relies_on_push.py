@@ -85,6 +85,12 @@ def care_plan_review_in_6_days(actors, today):
     return ("home", f"Your care plan review is due {long_date(review)}")
 
 
+def care_plan_agreed_today(actors, today):
+    db.session.add(CarePlan(patient_id=actors.profile_a, team_id=actors.team_a, version=1, is_current=True,
+                            review_date=today + timedelta(days=90), created_by_id=actors.nurse_a, created_at=utcnow()))
+    return ("nurse", f"Version 1, agreed {long_date(today)}")
+
+
 def reply_from_the_team(actors, today):
     from app.messages import service as messages
     from app.triage import service as triage
@@ -119,6 +125,7 @@ RECORDS = {
     "gp_review_first": diagnosed_2_months_ago,
     "gp_review_review": diagnosed_10_months_ago,
     "care_plan_review": care_plan_review_in_6_days,
+    "care_plan_updated": care_plan_agreed_today,
     "team_reply": reply_from_the_team,
     "reentry_will_call": request_moved_on,
 }
@@ -134,7 +141,7 @@ def test_every_kind_of_reminder_the_rules_make_is_in_this_table():
         user_id=1, patient_id=1, diagnosed_on=date(2026, 1, 5),
         offered_hnas=(rules.OfferedHNA(1, moment, False),), tests=(rules.DueTest(1, date(2026, 6, 1)),),
         samples=(rules.WaitingSample(1, date(2026, 5, 1)),), care_plan_id=1, care_plan_review=date(2026, 6, 1),
-        team_replies=(rules.TeamReply(1, moment, False),),
+        care_plan_created_at=moment, care_plan_seen=False, team_replies=(rules.TeamReply(1, moment, False),),
         status_changes=tuple(rules.StatusChange(n, 1, status, moment)
                              for n, status in enumerate(("seen", "will_call", "appointment_booked", "closed")))))
     abouts = {"reentry_will_call" if r.about.startswith("reentry_") else r.about for r in everything}

@@ -138,6 +138,15 @@ def test_a_care_plan_review_is_reminded_a_week_before():
     ]
 
 
+def test_a_new_care_plan_version_the_person_has_not_seen_is_sent_at_once():
+    agreed = utc(2026, 12, 7, 14, 3)
+
+    assert schedule_of(care_plan_id=9, care_plan_created_at=agreed, care_plan_seen=False) == [
+        ("care_plan_updated:9", agreed, agreed + timedelta(days=2)),
+    ]
+    assert schedule_of(care_plan_id=9, care_plan_created_at=agreed, care_plan_seen=True) == []
+
+
 def test_a_reply_and_a_request_change_are_sent_at_once_and_go_stale_after_two_days():
     sent = utc(2026, 12, 7, 14, 3)
 
@@ -181,9 +190,10 @@ def test_every_key_is_unique_for_the_person():
         offered_hnas=(OfferedHNA(1, utc(2026, 2, 1, 9), False), OfferedHNA(2, utc(2026, 2, 1, 9), False)),
         tests=(DueTest(1, date(2026, 6, 1)), DueTest(2, date(2026, 6, 1))),
         samples=(WaitingSample(1, date(2026, 5, 1)),), care_plan_id=1, care_plan_review=date(2026, 6, 1),
+        care_plan_created_at=utc(2026, 2, 1, 9), care_plan_seen=False,
         team_replies=(TeamReply(1, utc(2026, 2, 1, 9), False),),
         status_changes=(StatusChange(1, 1, "seen", utc(2026, 2, 1, 9)),)))
 
-    assert len({reminder.key for reminder in reminders}) == len(reminders) == 16
+    assert len({reminder.key for reminder in reminders}) == len(reminders) == 17
     assert {reminder.kind for reminder in reminders} == {
         "hna", "test_due", "test_overdue", "gp_review", "care_plan", "team_reply", "reentry_status"}

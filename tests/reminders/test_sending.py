@@ -335,3 +335,23 @@ def test_a_reminder_held_for_quiet_hours_whose_fact_changes_meanwhile_is_not_sen
     assert received(push_service, phone) == []
     [claim] = claims(app)
     assert claim.outcome == service.NOT_NEEDED
+
+
+def test_a_new_care_plan_version_reaches_the_phone_at_once(app, actors, push_service, phone, clock, monkeypatch):
+    from app.careplan import service as careplan
+    from app.careplan.models import ActionOwner, Support
+
+    noon = london(2026, 6, 3, 12, 0)
+    clock(noon)
+    monkeypatch.setattr("app.careplan.service.utcnow", lambda: noon)
+    with app.app_context():
+        item = careplan.ItemInput(concern_id=None, domain=None, concern="Tiredness", agreed="Pace the day",
+                                  action="Walk each morning", owner=ActionOwner.PATIENT, owner_name="",
+                                  support=Support.NONE, service_id=None)
+        careplan.save_new_version(db.session.get(PatientProfile, actors.profile_a), 0, [item], date(2026, 9, 1),
+                                  None, None, None, db.session.get(User, actors.nurse_a))
+        db.session.commit()
+
+    assert received(push_service, phone) == ["care_plan"]
+    [claim] = claims(app)
+    assert claim.key.startswith("care_plan_updated:") and claim.outcome == "sent"

@@ -446,8 +446,18 @@ def offer(patient: PatientProfile, by: User, pathway_point: PathwayPoint) -> Off
 
     There is at most one draft per person, so a repeated or double-submitted offer changes
     nothing; an offer on a draft the person started themselves is recorded on that draft (the
-    team's point of pathway then stands, and the person is not asked it again).
+    team's point of pathway then stands, and the person is not asked it again). A new offer
+    goes to the person's phone once it is committed (reminders).
     """
+    made = _record_offer(patient, by, pathway_point)
+    if made.outcome != "already_offered":
+        from ..reminders.tasks import notify_after_commit
+
+        notify_after_commit(patient.user_id, f"hna:offered:{made.hna.id}")
+    return made
+
+
+def _record_offer(patient: PatientProfile, by: User, pathway_point: PathwayPoint) -> Offer:
     draft = current_draft(patient)
     if draft is not None and draft.offered_by_id is not None:
         return Offer(draft, "already_offered")

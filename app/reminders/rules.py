@@ -12,7 +12,7 @@
 `due(reminders, now)` keeps those whose time has come and not yet gone.
 
 The rules (timings from the shared domain facts, follow-up-push-interop.md):
-- needs assessment offered and not started: 3 days after the offer, then 7 days after;
+- needs assessment offered: at once, and if not started 3 days after the offer, then 7 days after;
 - surveillance test: 6 weeks and 4 weeks before it is due, and the day after the due date
   unless a sample or result was taken for it from 6 weeks before the due date on;
 - a sample taken with no result 3 weeks later ("call if you hear nothing within 3 weeks");
@@ -152,6 +152,8 @@ def hna_reminders(facts: Facts) -> list[Reminder]:
         first = first_morning_from(hna.offered_at + timedelta(days=HNA_FIRST_DAYS))
         second = first_morning_from(hna.offered_at + timedelta(days=HNA_SECOND_DAYS))
         stale = hna.offered_at + timedelta(days=HNA_STALE_DAYS)
+        reminders.append(Reminder("hna", f"hna:offered:{hna.id}", facts.user_id, hna.offered_at,
+                                  min(hna.offered_at + EVENT_STALE, first), "hna_offered"))
         reminders.append(Reminder("hna", f"hna:3d:{hna.id}", facts.user_id, first, second, "hna_not_started"))
         reminders.append(Reminder("hna", f"hna:7d:{hna.id}", facts.user_id, second, stale, "hna_not_started"))
     return reminders

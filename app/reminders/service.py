@@ -282,6 +282,7 @@ def send(user_id: int, key: str, now: datetime, send_later: Callable[[int, str, 
 
 # What each reminder was about, in the team's words (rules.Reminder.about).
 ABOUT_WORDS = {
+    "hna_offered": "Needs assessment offered",
     "hna_not_started": "Needs assessment offered, not started",
     "test_due_6w": "Test due in 6 weeks",
     "test_due_4w": "Test due in 4 weeks",

@@ -44,6 +44,12 @@ def hna_offered_4_days_ago(actors, today):
     return ("home", "Fill in your needs assessment")
 
 
+def hna_offered_now(actors, today):
+    hna_service.publish_bundled_questionnaires()
+    hna_service.offer(profile_of(actors), db.session.get(User, actors.nurse_a), PathwayPoint.END_OF_TREATMENT)
+    return ("home", "Fill in your needs assessment")
+
+
 def psa_due_in_41_days(actors, today):
     due = today + timedelta(days=41)
     psa(actors, due)
@@ -117,6 +123,7 @@ def request_moved_on(actors, today):
 
 
 RECORDS = {
+    "hna_offered": hna_offered_now,
     "hna_not_started": hna_offered_4_days_ago,
     "test_due_6w": psa_due_in_41_days,
     "test_due_4w": psa_due_in_27_days,

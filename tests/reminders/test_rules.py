@@ -81,6 +81,7 @@ def test_a_needs_assessment_not_started_is_reminded_after_3_days_then_7():
     offered = london(2026, 3, 23, 14, 30)  # a Monday afternoon, GMT
 
     assert schedule_of(offered_hnas=(OfferedHNA(5, offered, started=False),)) == [
+        ("hna:offered:5", offered, offered + timedelta(days=2)),                # the offer itself, at once
         ("hna:3d:5", london(2026, 3, 27, 9, 0), london(2026, 3, 31, 9, 0)),   # 3 days on, the next 09:00
         ("hna:7d:5", london(2026, 3, 31, 9, 0), offered + timedelta(days=28)),  # after the clocks changed: 08:00 UTC
     ]
@@ -194,6 +195,6 @@ def test_every_key_is_unique_for_the_person():
         team_replies=(TeamReply(1, utc(2026, 2, 1, 9), False),),
         status_changes=(StatusChange(1, 1, "seen", utc(2026, 2, 1, 9)),)))
 
-    assert len({reminder.key for reminder in reminders}) == len(reminders) == 17
+    assert len({reminder.key for reminder in reminders}) == len(reminders) == 19
     assert {reminder.kind for reminder in reminders} == {
         "hna", "test_due", "test_overdue", "gp_review", "care_plan", "team_reply", "reentry_status"}

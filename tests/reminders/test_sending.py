@@ -355,3 +355,21 @@ def test_a_new_care_plan_version_reaches_the_phone_at_once(app, actors, push_ser
     assert received(push_service, phone) == ["care_plan"]
     [claim] = claims(app)
     assert claim.key.startswith("care_plan_updated:") and claim.outcome == "sent"
+
+
+def test_an_offered_needs_assessment_reaches_the_phone_at_once(app, actors, push_service, phone, clock, monkeypatch):
+    from app.hna import service as hna
+    from app.hna.models import PathwayPoint
+
+    noon = london(2026, 6, 3, 12, 0)
+    clock(noon)
+    monkeypatch.setattr("app.hna.service.utcnow", lambda: noon)
+    with app.app_context():
+        hna.publish_bundled_questionnaires()
+        hna.offer(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
+                  PathwayPoint.END_OF_TREATMENT)
+        db.session.commit()
+
+    assert received(push_service, phone) == ["hna"]
+    [claim] = claims(app)
+    assert claim.key.startswith("hna:offered:") and claim.outcome == "sent"

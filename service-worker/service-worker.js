@@ -7,6 +7,11 @@
  *   (`?shell=1`). The page asks us to keep those copies, so that the person can keep
  *   answering without signal; their answers wait, encrypted, in IndexedDB (static/js/hna.js).
  * - The offline page fills in the person's own 24-hour line from this phone (static/js/urgent-line.js).
+ * - Offline record (issue 11): a page we cannot fetch is answered with the offline page, which
+ *   shows the copy of that page kept on this phone for the signed-in person when there is one
+ *   (their contacts, care plan, treatment summary: encrypted in IndexedDB, static/js/offline-record.js),
+ *   and lists what can be read offline. The copies are never kept here, in the caches: the caches
+ *   hold nothing personal. Signing out also drops every page copy here (only static assets stay).
  *
  * ---- Assets, install and activate (assets) ----
  * ASSETS_VERSION and PRECACHE_ASSETS are written in above this file by the server
@@ -108,10 +113,15 @@ self.addEventListener('message', event => {
     copying = copying.then(() => keepOfflineCopies(event.data.urls, String(event.data.signature || ''))).catch(() => {})
     event.waitUntil(copying)
   }
-  // Sent on sign-out: forget everything personal this device kept.
+  // Sent on sign-out (static/js/sign-out.js): forget every page copy this device kept, then say
+  // so on the port given, so that signing out waits for it rather than a guess.
   if (event.data && event.data.type === 'sign-out') {
     // The static cache holds nothing personal and keeps the offline page working.
-    event.waitUntil(caches.keys().then(keys => Promise.all(keys.filter(k => k !== STATIC_CACHE).map(k => caches.delete(k)))))
+    const forgotten = caches.keys()
+      .then(keys => Promise.all(keys.filter(k => k !== STATIC_CACHE).map(k => caches.delete(k))))
+      .catch(() => {})
+      .then(() => { if (event.ports[0]) event.ports[0].postMessage('forgotten') })
+    event.waitUntil(forgotten)
   }
 })
 

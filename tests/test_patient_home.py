@@ -188,20 +188,24 @@ def test_a_script_asking_for_the_urgent_line_when_signed_out_is_told_so(client):
 
 
 @pytest.mark.hazard("HAZ-003")
-def test_only_a_signed_in_patients_pages_ask_for_their_line_and_every_other_page_forgets_it(app, client, actors):
+def test_only_a_signed_in_patients_pages_ask_for_their_line_and_a_staff_page_forgets_it(app, client, actors):
     sign_in_as(client, actors.patient_a)
     raw = client.get("/my-care").get_data(as_text=True)
-    assert 'data-urgent-line-url="/my-care/urgent-line"' in raw and "data-urgent-line-forget" not in raw
+    assert 'data-urgent-line-url="/my-care/urgent-line"' in raw and 'data-outbox-owner="' in raw
+    assert 'data-outbox-owner=""' not in raw
     # The offline page is kept for anyone: it neither asks nor forgets, it only shows.
     raw = client.get("/offline").get_data(as_text=True)
-    assert "data-urgent-line-url" not in raw and "data-urgent-line-forget" not in raw
+    assert "data-urgent-line-url" not in raw and "data-outbox-owner" not in raw
+    # Someone else's page (a member of staff's) names nobody: the phone forgets the patient's.
     sign_in_as(client, actors.nurse_a)
     raw = client.get("/nurse/queue").get_data(as_text=True)
-    assert "data-urgent-line-forget" in raw and "data-urgent-line-url" not in raw
+    assert 'data-outbox-owner=""' in raw and "data-urgent-line-url" not in raw
+    # Signed out (e.g. after an idle timeout) names nobody and forgets nothing: the person's
+    # numbers stay readable offline until sign-out or the next person's page (SECURITY.md).
     with client.session_transaction() as sess:
         sess.clear()
     raw = client.get("/sign-in").get_data(as_text=True)
-    assert "data-urgent-line-forget" in raw and "data-urgent-line-url" not in raw
+    assert "data-outbox-owner" not in raw and "data-urgent-line-url" not in raw
 
 
 @pytest.mark.hazard("HAZ-002")

@@ -161,7 +161,10 @@ def sign_out():
         audit("signout.idle")
         db.session.commit()
         end_session()
-        return _signed_out_redirect(url_for("auth.sign_in", timeout=1))
+        # Not the site's storage: the person's contacts, plan and summary stay readable offline
+        # on their phone after an idle timeout (SECURITY.md); sign-out or the next person's
+        # page forgets them (static/js/offline-store.js).
+        return _signed_out_redirect(url_for("auth.sign_in", timeout=1), clear="\"cache\"")
     # Push: this phone stops getting the person's notifications (an idle timeout above keeps
     # them: reminders are for when the app is closed).
     removed = push_service.forget_phone_at_sign_out(
@@ -186,11 +189,11 @@ def sign_out_everywhere():
     return _signed_out_redirect()
 
 
-def _signed_out_redirect(to: str | None = None):
+def _signed_out_redirect(to: str | None = None, clear: str = '"cache", "storage"'):
     # The page's script wipes what the phone kept; this header makes sure of it even when
     # scripting is off (browsers honour it on HTTPS and localhost).
     response = redirect(to or url_for("auth.sign_in"))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    response.headers["Clear-Site-Data"] = clear
     return response
 
 

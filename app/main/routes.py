@@ -1,16 +1,17 @@
 """Home pages per role, the service worker at the site root, and a health check."""
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..assets import service_worker_script
+from ..audit import audit
 from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..models import Role, User
 from ..timeutil import london_today
-from . import bp
+from . import bp, offline_record
 from .patient_nav import patient_nav_items
 from .things_to_do import hna_reply, things_to_do
 from .urgent_line import urgent_line_of
@@ -90,6 +91,23 @@ def urgent_line():
     page then keeps its advice to call 111. Sent with no-store, like every dynamic response."""
     line = urgent_line_of(current_patient())
     return jsonify(line)
+
+
+@bp.get("/my-care/offline-record")
+@patient_required
+def offline_records():
+    """The person's contacts, care plan and treatment summary for their phone to keep for
+    reading offline (static/js/offline-record.js): one request per page view carrying the
+    versions the phone keeps (`?contacts=<version>&plan=...`), answered with every record's
+    current version and the content of only those that changed (app/main/offline_record.py).
+    Copying a plan or summary to the phone is audited like opening it."""
+    profile = current_patient()
+    records = offline_record.offline_records(profile, offline_record.kept_versions(request.args))
+    sent = offline_record.sent_kinds(records)
+    if sent:
+        audit("offline_record.kept", patient=profile, subject=f"patient:{profile.id}", kinds=sent)
+        db.session.commit()
+    return jsonify(records=records)
 
 
 @bp.get("/service-worker.js")

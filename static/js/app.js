@@ -8,6 +8,7 @@ import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.
 import { initUrgentLine } from './urgent-line.js'
 // Forms kept on the phone with no connection (asking to be seen, answering a message).
 import { initFormOutbox } from './form-outbox.js'
+import { initOfflineRecord } from './offline-record.js'
 
 document.documentElement.classList.remove('no-js')
 // A page that answers a form post becomes an ordinary history entry in static/js/answers-post.js.
@@ -24,3 +25,5 @@ forgetDeviceDataOnSignOut(document)
 initUrgentLine(document)
 initFormOutbox(document)
 initPushSettings(document)
+// The person's contacts, plan and summary kept for reading offline; whose the phone's store is.
+initOfflineRecord(document)

@@ -11,7 +11,8 @@ export function initSessionTimeout (body) {
   let warnTimer, endTimer
   // The session has already ended on the server: the sign-in page only says why.
   const signedOut = () => window.location.assign(body.dataset.timeoutUrl)
-  // Time is up here: sign out with a POST (the form's submit handler wipes what the phone kept).
+  // Time is up here: sign out with a POST. The person's kept contacts, plan and 24-hour line stay
+  // readable offline (sw-register.js, SECURITY.md); signing out on purpose forgets them.
   const idleForm = document.getElementById(body.dataset.idleSignOutForm)
   const signOutIdle = () => {
     if (!idleForm) return signedOut()

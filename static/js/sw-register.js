@@ -1,7 +1,5 @@
 // The service worker lives at the site root so that its scope is the whole app.
-import { wipe } from './offline-store.js'
-// Push: sign-out also drops this phone's push subscription (push.js).
-import { forgetPushSubscription } from './push.js'
+import { forgetThisPhonesPerson } from './sign-out.js'
 
 export function registerServiceWorker (scope = document) {
   if (!('serviceWorker' in navigator)) return
@@ -45,21 +43,19 @@ function offerUpdate (registration, scope) {
 }
 // ---- end of update flow ----
 
-// Signing out (here or everywhere) forgets what this device kept: answers waiting to be sent
-// (offline-store.js) and the service worker's copies. Signing out must never wait on this
-// for long, so the form goes ahead after a second whatever happens.
+// Signing out (here or everywhere) forgets what this device kept (sign-out.js). Signing out must
+// never wait on this for long, so the form goes ahead after a second whatever happens.
+// The idle timer's sign-out (data-sign-out="idle") forgets nothing: the person's contacts, plan
+// and 24-hour line stay readable offline until they sign out or the next person's page is seen
+// here (SECURITY.md), as when a session simply runs out while the phone sleeps.
 export function forgetDeviceDataOnSignOut (scope) {
   scope.querySelectorAll('form[data-sign-out]').forEach(form => {
     form.addEventListener('submit', event => {
-      if (form.dataset.forgotten) return
+      if (form.dataset.forgotten || form.dataset.signOut === 'idle') return
       event.preventDefault()
       form.dataset.forgotten = '1'
-      const worker = 'serviceWorker' in navigator ? navigator.serviceWorker.controller : null
-      if (worker) worker.postMessage({ type: 'sign-out' })
       const carryOn = () => form.submit()
-      // Push: the form names this phone's subscription for the server to remove, and the browser drops it.
-      const forgetPush = forgetPushSubscription(form).catch(() => {})
-      Promise.race([Promise.all([wipe(), forgetPush]), new Promise(resolve => setTimeout(resolve, 1000))]).then(carryOn, carryOn)
+      Promise.race([forgetThisPhonesPerson(form), new Promise(resolve => setTimeout(resolve, 1000))]).then(carryOn, carryOn)
     })
   })
 }

@@ -1,8 +1,9 @@
 // The offline page (and the offline copies of HNA pages) hold nothing personal, so they cannot
 // carry the person's own 24-hour line. Each page of a signed-in patient fetches it and keeps it
 // on this phone, encrypted, for that person only (offline-store.js); the pages kept for anyone
-// fill it in from there. Any page rendered for nobody's line (signed out, staff) forgets it, and
-// signing out wipes it with everything else, so the next person on the phone never sees it.
+// fill it in from there. Another person's page (staff, another patient) forgets it, and signing
+// out wipes it with everything else, so the next person on the phone never sees it. After an
+// idle timeout it stays: the number matters most when signal is gone (SECURITY.md).
 import { forgetKeptForPerson, isAvailable, keepUrgentLine, keptUrgentLine } from './offline-store.js'
 
 async function refresh (url) {
@@ -12,10 +13,11 @@ async function refresh (url) {
   } catch (e) {
     return // No signal: keep what we have.
   }
-  if (response.status === 401 || response.status === 404) {
-    await forgetKeptForPerson() // Signed out or not a patient after all.
+  if (response.status === 404) {
+    await forgetKeptForPerson() // Not a patient after all.
     return
   }
+  // Signed out meanwhile (401): the line stays until sign-out or the next person's page.
   if (!response.ok) return
   const line = await response.json()
   await keepUrgentLine({ name: line.name || null, phone: line.phone || null, dial: line.dial || null })
@@ -33,11 +35,7 @@ export async function initUrgentLine (root) {
   if (!isAvailable()) return
   const body = root.body
   try {
-    if (body.dataset.urgentLineUrl) {
-      await refresh(body.dataset.urgentLineUrl)
-    } else if ('urgentLineForget' in body.dataset) {
-      await forgetKeptForPerson()
-    }
+    if (body.dataset.urgentLineUrl) await refresh(body.dataset.urgentLineUrl)
     const slots = root.querySelectorAll('[data-urgent-line]')
     if (!slots.length) return
     const line = await keptUrgentLine()

@@ -2,6 +2,8 @@
 and never the previous person's."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -25,9 +27,13 @@ KEPT_LINES = """() => new Promise(resolve => {
 
 
 def wait_until_offline_ready(page) -> None:
-    """The service worker controls the page and this person's line is kept on the phone."""
+    """The service worker controls the page and this person's line is kept on the phone.
+    Polled from here: wait_for_function takes the promise KEPT_LINES returns as true at once."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
-    page.wait_for_function(KEPT_LINES, timeout=10000)
+    deadline = time.monotonic() + 10
+    while page.evaluate(KEPT_LINES) != 1:
+        assert time.monotonic() < deadline, "the person's line was never kept"
+        time.sleep(0.1)
 
 
 def offline_page(tab, live_server):

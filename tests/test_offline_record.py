@@ -123,6 +123,7 @@ def test_copying_a_plan_or_summary_to_the_phone_is_audited_and_an_unchanged_chec
         assert events[0].detail == {"kinds": ["contacts", "plan", "summary"]}
 
 
+@pytest.mark.hazard("HAZ-022")
 def test_each_person_has_their_own_opaque_token_on_their_pages(app, client, actors):
     tokens = {}
     for user in (actors.patient_a, actors.patient_b):
@@ -137,6 +138,7 @@ def test_each_person_has_their_own_opaque_token_on_their_pages(app, client, acto
     assert f'data-outbox-owner="{tokens[actors.patient_a]}"' in client.get("/my-care/contacts").get_data(as_text=True)
 
 
+@pytest.mark.hazard("HAZ-022")
 def test_only_patients_have_offline_records(client, actors):
     assert client.get("/my-care/offline-record", headers=JSON).status_code == 401
     sign_in_as(client, actors.nurse_a)

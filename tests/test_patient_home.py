@@ -188,6 +188,7 @@ def test_a_script_asking_for_the_urgent_line_when_signed_out_is_told_so(client):
 
 
 @pytest.mark.hazard("HAZ-003")
+@pytest.mark.hazard("HAZ-022")
 def test_only_a_signed_in_patients_pages_ask_for_their_line_and_a_staff_page_forgets_it(app, client, actors):
     sign_in_as(client, actors.patient_a)
     raw = client.get("/my-care").get_data(as_text=True)

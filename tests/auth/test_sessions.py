@@ -149,6 +149,7 @@ def test_a_page_that_needs_signing_in_sends_people_to_sign_in_and_back(client):
 # ---------------------------------------------------------------- signing out
 
 
+@pytest.mark.hazard("HAZ-022")
 def test_signing_out_ends_the_session_on_the_server(app, client, actors, ann_nhs_number):
     sign_in(client, ann_nhs_number)
     cookie = session_cookie(client)
@@ -179,6 +180,7 @@ def test_a_link_from_another_site_cannot_sign_anyone_out(app, client, actors, ad
     assert audit_trail(app, "signout") == []
 
 
+@pytest.mark.hazard("HAZ-022")
 def test_the_pages_idle_timer_signs_out_with_a_post_and_says_why(app, client, actors):
     sign_in_as(client, actors.patient_a)
 

@@ -110,6 +110,7 @@ def test_the_app_opens_offline_with_the_persons_contacts_plan_and_summary_as_sav
 
 
 @pytest.mark.hazard("HAZ-003")
+@pytest.mark.hazard("HAZ-022")
 def test_the_next_person_on_a_shared_phone_sees_nothing_of_the_previous_persons(app, live_server, open_page, actors):
     give_a_record(app, actors)
     tab = open_page("phone", service_worker=True)

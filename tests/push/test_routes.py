@@ -136,6 +136,7 @@ def test_removing_a_device(app, patient, push_service):
 
 
 @pytest.mark.hazard("HAZ-021")
+@pytest.mark.hazard("HAZ-022")
 def test_signing_out_removes_this_phones_subscription_and_only_it(app, client, actors, push_service):
     sign_in_as(client, actors.patient_a)
     this_phone, other_phone = push_service.subscribe(), push_service.subscribe()
@@ -182,6 +183,7 @@ def test_signing_out_everywhere_removes_every_phone(app, client, actors, push_se
 
 
 @pytest.mark.hazard("HAZ-021")
+@pytest.mark.hazard("HAZ-022")
 def test_a_phone_subscribed_for_someone_else_moves_to_whoever_turns_it_on(app, client, actors, push_service):
     browser = push_service.subscribe()
     sign_in_as(client, actors.patient_a)

@@ -29,6 +29,23 @@ def pytest_sessionstart(session):
     build_assets.build_if_stale()
 
 
+# Run on the SQLite pass only (issue 12, CI time): the browser tests, the tests that start real
+# servers and the benchmarks' quick runs prove things about the browser, the processes and the
+# benchmarks, which the database under them does not change; the rest of the suite runs on both.
+ONE_DATABASE_MARKERS = ("browser", "servers", "bench")
+
+
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked the browser tests
+def pytest_collection_modifyitems(config, items):
+    if not TEST_DATABASE_URL:
+        return
+    skip = pytest.mark.skip(reason="runs on the SQLite pass only (CI time, issue 12): "
+                                   "it does not depend on the database")
+    for item in items:
+        if any(item.get_closest_marker(name) for name in ONE_DATABASE_MARKERS):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:

@@ -1,0 +1,130 @@
+"""The production shape (issue 12): the Procfile's processes start, serve and stop under honcho,
+and compose.yaml describes the same processes beside PostgreSQL and Redis."""
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from app import create_app
+from app.extensions import db
+from app.symptoms.tasks import daily_symptom_sweep
+from app.timeutil import london_today, utcnow
+from app.triage.models import QueueItem
+from app.triage.queue import ItemKind
+from tests.conftest import base_test_config
+from tests.servers import free_port, stop_process_group
+from tests.symptoms.helpers import clock, log  # noqa: F401  (clock is a fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+# Everything honcho starts is gone by then whatever happens (`timeout` kills it).
+HARD_TIMEOUT_SECONDS = 120
+
+
+def procfile() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(":", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_the_procfile_has_the_web_workers_and_one_consumer():
+    processes = {name: shlex.split(command) for name, command in procfile().items()}
+
+    assert set(processes) == {"web", "worker"}
+    assert processes["web"][:2] == ["exec", "gunicorn"] and processes["web"][-1] == "wsgi:app"
+    assert "--timeout" in processes["web"] and "--graceful-timeout" in processes["web"]
+    assert processes["worker"][:6] == ["exec", "flask", "--app", "wsgi", "tasks", "consume"]
+
+
+def test_compose_runs_the_procfile_processes_beside_postgresql_and_redis():
+    services = compose()["services"]
+
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker"}
+    for name, command in procfile().items():
+        # `$$` is compose's escape for a `$` the shell inside the container expands.
+        assert [part.replace("$$", "$") for part in services[name]["command"]] == ["sh", "-c", command.strip()]
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgresql://") and "@postgres:" in environment["DATABASE_URL"]
+        assert environment["REDIS_URL"].startswith("redis://redis:")
+        assert environment["APP_ENV"] == "production"
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert services["migrate"]["command"] == ["flask", "--app", "wsgi", "db", "upgrade"]
+    assert services["worker"]["deploy"]["replicas"] == 1
+
+
+@pytest.mark.servers
+def test_honcho_starts_the_web_workers_and_the_consumer_which_serve_and_stop(app, patient, clock, database_url,  # noqa: F811
+                                                                            tmp_path):
+    """As CI's smoke test of the Procfile: gunicorn's workers answer /healthz, a task queued by
+    another process (as the web queues them) is run by the consumer, and SIGTERM stops all."""
+    # Bone pain is a red flag once it has lasted 14 days: logged 13 days in, a watch symptom then,
+    # so the daily sweep has something to raise.
+    logged_at = utcnow() - timedelta(days=13)
+    clock(logged_at)
+    log(patient, symptom="bone_pain", severity="moderate", started=london_today(logged_at) - timedelta(days=13))
+    queue_file = tmp_path / "huey.sqlite"
+    no_dotenv = tmp_path / "empty.env"
+    no_dotenv.write_text("")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "FLASK_APP"}}
+    env.update({"PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}", "DATABASE_URL": database_url,
+                "SECRET_KEY": "honcho-smoke-test-secret-key-0123456789", "APP_ENV": "development",
+                "HUEY_SQLITE_PATH": str(queue_file), "INSTANCE_PATH": str(tmp_path / "instance"),
+                "BIND_HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "TASK_WORKERS": "1",
+                "PYTHONUNBUFFERED": "1"})
+    honcho = subprocess.Popen(
+        ["timeout", str(HARD_TIMEOUT_SECONDS), str(VENV_BIN / "honcho"), "--procfile", "Procfile",
+         "--app-root", str(ROOT), "--env", str(no_dotenv), "start", "--port", str(port), "web", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        health = _wait_for_health(f"http://127.0.0.1:{port}/healthz", honcho)
+        # This process queues into the consumer's file, as a web worker does.
+        create_app({**base_test_config(database_url, tmp_path), "HUEY_IMMEDIATE": False,
+                    "HUEY_SQLITE_PATH": str(queue_file)})
+        daily_symptom_sweep()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _queue_items(app):
+            time.sleep(0.2)
+        raised = [item.kind for item in _queue_items(app)]
+        # honcho passes SIGTERM on to every process and waits for them.
+        honcho.send_signal(signal.SIGTERM)
+        output, _ = honcho.communicate(timeout=30)
+    finally:
+        stop_process_group(honcho)
+    assert health == (200, b'"status":"ok"'), output
+    assert raised == [ItemKind.RED_FLAG], output
+    assert "web.1    | " in output and "worker.1 | Task consumer: 1 worker" in output, output
+    assert "web.1 stopped (rc=0)" in output and "worker.1 stopped (rc=0)" in output, output
+
+
+def _wait_for_health(url: str, process: subprocess.Popen) -> tuple[int, bytes]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                body = response.read()
+                return response.status, b'"status":"ok"' if b'"status":"ok"' in body else body
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    return 0, b"no answer"
+
+
+def _queue_items(app) -> list:
+    with app.app_context():
+        items = list(db.session.scalars(select(QueueItem)))
+        db.session.remove()
+        return items

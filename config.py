@@ -64,7 +64,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SESSION_ABSOLUTE_SECONDS": ("SESSION_ABSOLUTE_SECONDS", _as_int),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _as_bool),
     "INVITATION_DAYS": ("INVITATION_DAYS", _as_int),
-    "RATELIMIT_STORAGE_URI": ("REDIS_URL", _as_str),
     "REDIS_URL": ("REDIS_URL", _as_str),
     "HUEY_SQLITE_PATH": ("HUEY_SQLITE_PATH", _as_str),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _as_bool),
@@ -125,7 +124,8 @@ class Config:
     KNOWN_BROWSER_COOKIE_NAME = "known_browser"
     KNOWN_BROWSER_DAYS = 365
 
-    # Flask-Limiter: memory by default, Redis (REDIS_URL) when scaled out.
+    # Flask-Limiter: Redis when REDIS_URL is set (see shared_storage), else memory, which only a
+    # single-process development run may use: each gunicorn worker would count on its own.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -201,6 +201,17 @@ class Config:
             raise ConfigError("Testing mode can never be on in production.")
         if not config.get("SESSION_COOKIE_SECURE"):
             raise ConfigError("Production session cookies must be Secure (HTTPS only).")
+        if config.get("RATELIMIT_ENABLED") and str(config.get("RATELIMIT_STORAGE_URI")).startswith("memory://"):
+            # Several workers each counting in their own memory would each allow the whole limit.
+            raise ConfigError("Production needs REDIS_URL: rate limits (and the task queue) are shared "
+                              "by every worker and machine there.")
+
+    @staticmethod
+    def shared_storage(config: dict) -> None:
+        """Keep rate limits in Redis whenever REDIS_URL is set (the task queue is there too,
+        app/background.py), so every process counts the same requests."""
+        if config.get("REDIS_URL") and str(config.get("RATELIMIT_STORAGE_URI")).startswith("memory://"):
+            config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
 
 
 class ProductionConfig(Config):

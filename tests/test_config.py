@@ -22,6 +22,8 @@ def clean_environment(monkeypatch, tmp_path):
 
 def production(monkeypatch, **variables):
     monkeypatch.setenv("APP_ENV", "production")
+    # Production needs Redis for its rate limits (checked below); nothing connects at start.
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
 
@@ -126,7 +128,31 @@ def test_a_number_that_is_not_a_number_is_a_clear_error(monkeypatch):
 def test_redis_url_is_where_rate_limits_are_kept(monkeypatch):
     assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
-    assert config_for_env().RATELIMIT_STORAGE_URI == "redis://cache:6379/0"
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+
+
+def test_redis_url_in_the_app_config_is_where_rate_limits_are_kept():
+    config = create_app({"REDIS_URL": "redis://cache:6379/1"}).config
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/1"
+
+
+@pytest.mark.parametrize(
+    ("settings", "starts"),
+    [
+        ({"REDIS_URL": "redis://cache:6379/0"}, True),
+        ({}, False),  # each worker would count in its own memory
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, False),
+        ({"RATELIMIT_ENABLED": False}, True),  # limits kept nowhere: nothing to share
+    ],
+)
+def test_production_keeps_rate_limits_where_every_worker_counts_them(monkeypatch, settings, starts):
+    production(monkeypatch, SECRET_KEY=GOOD_SECRET)
+    monkeypatch.delenv("REDIS_URL")
+    if starts:
+        assert create_app(settings).config["APP_ENV"] == "production"
+    else:
+        with pytest.raises(ConfigError, match="Production needs REDIS_URL"):
+            create_app(settings)
 
 
 # ---------------------------------------------------------------- database URL

@@ -9,6 +9,7 @@ that the demo's subscriptions survive a restart).
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -46,8 +47,18 @@ def _configured_key(app: Flask) -> str | None:
     if app.config.get("TESTING"):
         return new_private_key()
     path = Path(app.instance_path) / THROWAWAY_KEY_FILE
+    # gunicorn's workers and the consumer start together, and each must sign with the key the
+    # others use: the key is written whole beside the file, then linked into place only if no
+    # other process got there first (a link never replaces, and is never seen half written).
     if not path.exists():
-        path.write_text(new_private_key())
+        written = path.with_name(f"{THROWAWAY_KEY_FILE}.{os.getpid()}")
+        written.write_text(new_private_key())
+        try:
+            os.link(written, path)
+        except FileExistsError:
+            pass
+        finally:
+            written.unlink()
     return path.read_text().strip()
 
 

@@ -6,6 +6,8 @@ from app.push import vapid
 from config import ConfigError, ProductionConfig
 
 GOOD_SECRET = "k" * 32
+# Production keeps its rate limits in Redis (config.py); nothing connects to it at start.
+REDIS_URL = "redis://cache:6379/0"
 
 
 @pytest.fixture(autouse=True)
@@ -34,17 +36,27 @@ def test_the_title_and_push_services_come_from_the_environment(monkeypatch):
 
 
 def test_production_without_a_vapid_key_has_no_push():
-    app = create_app({"SECRET_KEY": GOOD_SECRET}, config_class=ProductionConfig)
+    app = create_app({"SECRET_KEY": GOOD_SECRET, "REDIS_URL": REDIS_URL}, config_class=ProductionConfig)
     assert vapid.application_server_key(app) is None
 
 
 def test_production_uses_the_configured_key():
     key = vapid.new_private_key()
-    app = create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key}, config_class=ProductionConfig)
+    app = create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key, "REDIS_URL": REDIS_URL},
+                     config_class=ProductionConfig)
     assert vapid.application_server_key(app) == vapid.public_key_for(key)
 
 
 def test_development_keeps_one_throwaway_key_across_restarts():
     first = vapid.application_server_key(create_app())
     assert first is not None
+    assert vapid.application_server_key(create_app()) == first
+
+
+def test_development_processes_starting_together_keep_the_same_throwaway_key(monkeypatch):
+    """gunicorn's workers and the consumer start at once: a key file written by another process
+    after this one looked for it must be read, never replaced (each would sign with its own)."""
+    first = vapid.application_server_key(create_app())
+    # The moment between looking for the file and writing it, as another process sees it.
+    monkeypatch.setattr(vapid.Path, "exists", lambda path: False)
     assert vapid.application_server_key(create_app()) == first

@@ -33,7 +33,7 @@ JSON_ROUTES = {
     "auth.passkey_add_options", "auth.passkey_add_verify", "auth.enrol_passkey_options",
     "auth.enrol_passkey_verify", "auth.sign_in_options", "auth.sign_in_verify", "auth.keep_alive",
     "hna.api_save", "hna.api_submit", "symptoms.api_log", "reentry.api_ask", "messages.api_send",
-    "push.subscribe", "push.unsubscribe",
+    "push.subscribe", "push.unsubscribe", "push.this_phone",
 }
 # Form posts whose success needs a ceremony (a passkey, an invitation, a password, demo mode, a
 # whole HNA): each success is proved a 303 in the test named.

@@ -99,3 +99,20 @@ def unsubscribe():
     session.pop(SESSION_ENDPOINT_KEY, None)
     db.session.commit()
     return {"removed": removed}
+
+
+@bp.post("/my-care/notifications/this-phone")
+@patient_required
+def this_phone():
+    """Asked once per sign-in by every page (static/js/push.js) when the phone is subscribed:
+    is the subscription this person's? If not, the server has just removed it and the page
+    unsubscribes the phone, so nobody gets another person's notifications."""
+    body = request.get_json(silent=True)
+    endpoint = body.get("endpoint") if isinstance(body, dict) else None
+    if not isinstance(endpoint, str) or not endpoint:
+        return json_error(400, "bad_request", "Send the browser's push subscription endpoint, as JSON.")
+    theirs = service.is_this_phone_theirs(current_user.id, endpoint)
+    if not theirs:
+        audit("push.phone_not_theirs", subject=f"user:{current_user.id}")
+    db.session.commit()
+    return {"theirs": theirs}

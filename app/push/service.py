@@ -196,6 +196,22 @@ def forget_phone_at_sign_out(user_id: int, endpoint: object, subscribed_in_sessi
     return result.rowcount
 
 
+def is_this_phone_theirs(user_id: int, endpoint: object) -> bool:
+    """Whether the phone holding `endpoint` gets this person's notifications. A subscription left
+    by someone else (after an idle timeout, say) is removed: holding the endpoint proves the
+    phone is this one, and the person now signed in on it must not see another's notifications."""
+    if not isinstance(endpoint, str) or not endpoint:
+        return False
+    subscription = db.session.scalar(select(PushSubscription).where(
+        PushSubscription.endpoint_hash == endpoint_hash(endpoint)))
+    if subscription is None:
+        return False
+    if subscription.user_id == user_id:
+        return True
+    db.session.delete(subscription)
+    return False
+
+
 def forget_every_phone(user_id: int) -> int:
     """Signing out everywhere (a lost phone): no device of the person gets notifications any more."""
     return db.session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id)).rowcount

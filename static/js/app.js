@@ -2,7 +2,7 @@
 import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
 import { initPasskeyCeremonies } from './passkeys.js'
 import { initPrintButtons } from './print.js'
-import { initPushSettings } from './push.js'
+import { checkThisPhone, initPushSettings } from './push.js'
 import { initSessionTimeout } from './session-timeout.js'
 import { forgetDeviceDataOnSignOut, registerServiceWorker } from './sw-register.js'
 import { initUrgentLine } from './urgent-line.js'
@@ -27,3 +27,4 @@ initFormOutbox(document)
 initPushSettings(document)
 // The person's contacts, plan and summary kept for reading offline; whose the phone's store is.
 initOfflineRecord(document)
+checkThisPhone(document.body).catch(() => {})

@@ -3,7 +3,7 @@
 //
 // Permission is asked only after the person taps the button, never when a page loads (iOS
 // allows nothing else, and a prompt out of the blue is unfair).
-import { postJSON } from './csrf.js'
+import { csrfToken, postJSON } from './csrf.js'
 
 const UNSUPPORTED = 'This browser cannot get notifications. On an iPhone or iPad, add this app to your Home Screen first, then open it from there.'
 const BLOCKED = 'Notifications are blocked for this app. To turn them on, allow notifications for this site in your browser or phone settings, then select the button again.'
@@ -113,4 +113,21 @@ export async function forgetPushSubscription (form) {
   }
   field.value = sub.endpoint
   await sub.unsubscribe()
+}
+
+// Every page of a signed-in patient, once per sign-in (the CSRF token is new at each sign-in):
+// a phone still subscribed for someone else (say after their idle timeout) is unsubscribed, so
+// the person now signed in never gets another's notifications. The server removes it too.
+export async function checkThisPhone (body) {
+  const url = body.dataset.pushCheckUrl
+  if (!url || !supported()) return
+  const marker = csrfToken()
+  if (sessionStorage.getItem('push-checked') === marker) return
+  const sub = await currentSubscription()
+  if (sub) {
+    const answer = await postJSON(url, { endpoint: sub.endpoint })
+    if (!answer.ok) return
+    if (!answer.data.theirs) await sub.unsubscribe()
+  }
+  sessionStorage.setItem('push-checked', marker)
 }

@@ -193,3 +193,29 @@ def test_a_phone_subscribed_for_someone_else_moves_to_whoever_turns_it_on(app, c
 
     [kept] = subscriptions(app)
     assert kept.user_id == actors.patient_a2
+
+
+@pytest.mark.hazard("HAZ-021")
+def test_a_phone_left_subscribed_for_someone_else_is_dropped_when_the_next_person_signs_in(app, client, actors, push_service):
+    browser = push_service.subscribe()
+    sign_in_as(client, actors.patient_a)
+    subscribe(client, browser)
+    assert client.post_json("/my-care/notifications/this-phone", {"endpoint": browser.endpoint}).get_json() == {"theirs": True}
+
+    # Patient A's session timed out; patient A2 signs in on the same phone.
+    sign_in_as(client, actors.patient_a2)
+    answer = client.post_json("/my-care/notifications/this-phone", {"endpoint": browser.endpoint})
+
+    assert answer.status_code == 200 and answer.get_json() == {"theirs": False}
+    assert subscriptions(app) == []
+
+
+def test_a_phone_the_server_does_not_know_is_not_theirs(app, patient, push_service):
+    answer = patient.post_json("/my-care/notifications/this-phone", {"endpoint": push_service.subscribe().endpoint})
+    assert answer.get_json() == {"theirs": False}
+    assert patient.post_json("/my-care/notifications/this-phone", {}).status_code == 400
+
+
+def test_every_patient_page_says_where_to_check_the_phone(patient):
+    raw = patient.get("/my-care").get_data(as_text=True)
+    assert 'data-push-check-url="/my-care/notifications/this-phone"' in raw

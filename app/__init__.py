@@ -134,8 +134,11 @@ def configure_templates(app: Flask) -> None:
 
 def register_static_files(app: Flask) -> None:
     from .assets import init_assets
+    from .html_whitespace import init_html_whitespace
 
     init_assets(app)
+    # Pages without the templates' indentation (they are sent uncompressed: see the module).
+    init_html_whitespace(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -37,6 +37,14 @@ FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
 # The design system's images a page links to itself (templates/base.html); the ones its CSS
 # uses are found by reading the CSS. The rest (open graph image, other sizes) are never used.
 NHSUK_IMAGES_LINKED = {"favicon.ico", "favicon.svg", "nhsuk-icon-180.png"}
+# Design system components no template, script or macro of ours uses: their CSS is left out
+# (about a quarter of the design system's compressed CSS). tests/test_assets.py fails when a
+# page starts using one: take it off this list then.
+UNUSED_NHSUK_COMPONENTS = (
+    "action-link", "breadcrumb", "code", "contents-list", "do-dont-list", "expander",
+    "expander-group", "file-upload", "hero", "hero-content", "image", "link-image",
+    "password-input", "search-input", "tabs", "task-list",
+)
 
 HASH_LENGTH = 12
 # Never kept by the service worker: the web app manifest's screenshots are for the install
@@ -65,6 +73,7 @@ def copy_nhsuk_frontend() -> None:
     css = FONT_FACE.sub("", css)
     css = css.replace("url(/assets/", "url(/static/nhsuk/assets/")
     css = re.sub(r"/\*# sourceMappingURL=.*?\*/", "", css)
+    css = without_components(css, UNUSED_NHSUK_COMPONENTS)
     remaining = re.findall(r"url\((https?:[^)]*)\)", css)
     if remaining:
         raise BuildError(f"external URLs left in CSS: {remaining}")
@@ -75,6 +84,70 @@ def copy_nhsuk_frontend() -> None:
     used_by_css = set(re.findall(r"url\(/static/nhsuk/assets/images/([^)]+)\)", css))
     for name in sorted(NHSUK_IMAGES_LINKED | used_by_css):
         shutil.copy2(NHSUK_SOURCE / "assets" / "images" / name, images / name)
+
+
+def _split_top_level(text: str, separator: str) -> list[str]:
+    """Split at `separator` outside any (), [] or quotes: `a:not(.b,.c),d` is two selectors."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _css_blocks(css: str) -> list[tuple[str, str]]:
+    """(prelude, body) of each top-level block of minified CSS (no comments left)."""
+    blocks, depth, quote, start, brace = [], 0, "", 0, 0
+    for index, char in enumerate(css):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "{":
+            if depth == 0:
+                brace = index
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                blocks.append((css[start:brace], css[brace + 1:index]))
+                start = index + 1
+    if css[start:].strip():
+        raise BuildError("the design system's CSS did not end where expected")
+    return blocks
+
+
+def without_components(css: str, components: tuple[str, ...]) -> str:
+    """The CSS without the selectors of design system components no page uses: a selector
+    naming any of their classes (`.nhsuk-tabs`, `.nhsuk-tabs__list`, `.nhsuk-tabs--x`) goes,
+    a rule left with no selector goes, and so does an @media or @supports block left empty."""
+    if not components:
+        return css
+    names = "|".join(re.escape(name) for name in components)
+    theirs = re.compile(rf"\.nhsuk-(?:{names})(?:__[\w-]+|--[\w-]+)?(?![\w-])")
+    kept = []
+    for prelude, body in _css_blocks(css):
+        if prelude.lstrip().startswith(("@media", "@supports")):
+            inner = without_components(body, components)
+            if inner:
+                kept.append(f"{prelude}{{{inner}}}")
+        elif prelude.lstrip().startswith("@"):
+            kept.append(f"{prelude}{{{body}}}")
+        else:
+            selectors = [s for s in _split_top_level(prelude, ",") if not theirs.search(s)]
+            if selectors:
+                kept.append(f"{','.join(selectors)}{{{body}}}")
+    return "".join(kept)
 
 
 # ---------------------------------------------------------------- 2. content-hashed names

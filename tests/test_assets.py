@@ -202,3 +202,28 @@ def test_the_test_suite_rebuilds_only_when_static_changed(tmp_path):
     assert build_assets.build_if_stale(tmp_path / "static", tmp_path / "built") is False
     (tmp_path / "static" / "js" / "a.js").write_text("export const a = 2", encoding="utf-8")
     assert build_assets.build_if_stale(tmp_path / "static", tmp_path / "built") is True
+
+
+def test_no_page_uses_a_design_system_component_whose_css_the_build_leaves_out():
+    components = build_assets.UNUSED_NHSUK_COMPONENTS
+    names = "|".join(re.escape(name) for name in components)
+    used = re.compile(rf"nhsuk-(?:{names})(?:__[\w-]+|--[\w-]+)?(?![\w-])|nhsuk/components/(?:{names}|images)/")
+    sources = [*TEMPLATES.rglob("*.html"), *(ROOT / "app").rglob("*.py"),
+               *[path for path in (ROOT / "static").rglob("*.js") if "nhsuk" not in path.parts]]
+    found = {f"{path.relative_to(ROOT)}: {match.group(0)}" for path in sources
+             for match in used.finditer(path.read_text(encoding="utf-8"))}
+    assert found == set(), "take these off UNUSED_NHSUK_COMPONENTS in scripts/build_assets.py"
+
+
+@pytest.mark.parametrize(("css", "expected"), [
+    (".nhsuk-tabs{a:b}.nhsuk-button{c:d}", ".nhsuk-button{c:d}"),
+    (".nhsuk-tabs__list,.nhsuk-button{c:d}", ".nhsuk-button{c:d}"),
+    (".nhsuk-tabs--x .nhsuk-button{c:d}.nhsuk-tabsx{e:f}", ".nhsuk-tabsx{e:f}"),
+    ("@media (min-width:1px){.nhsuk-tabs{a:b}}.x{y:z}", ".x{y:z}"),
+    ("@media print{.nhsuk-tabs{a:b}.x{y:z}}", "@media print{.x{y:z}}"),
+    (".a:not(.nhsuk-tabs,.b),.c{d:e}", ".c{d:e}"),
+    ('.a:after{content:"{,}"}', '.a:after{content:"{,}"}'),
+    ("@font-feature-values x{@swash{a:1}}", "@font-feature-values x{@swash{a:1}}"),
+])
+def test_the_build_leaves_out_only_the_unused_components_rules(css, expected):
+    assert build_assets.without_components(css, ("tabs",)) == expected

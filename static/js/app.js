@@ -1,6 +1,5 @@
 // Progressive enhancement for every page. Pages work without it.
 import { initAll } from '../nhsuk/nhsuk-frontend.min.js'
-import { initPasskeyCeremonies } from './passkeys.js'
 import { initPrintButtons } from './print.js'
 import { checkThisPhone, initPushSettings } from './push.js'
 import { initSessionTimeout } from './session-timeout.js'
@@ -17,7 +16,10 @@ if ('noModule' in HTMLScriptElement.prototype) {
   document.body.classList.add('nhsuk-frontend-supported')
 }
 initAll()
-initPasskeyCeremonies(document)
+// Only the few pages with a passkey ceremony load its script (page weight, bench/page_weight.py).
+if (document.querySelector('[data-module="passkey-ceremony"]')) {
+  import('./passkeys.js').then(passkeys => passkeys.initPasskeyCeremonies(document))
+}
 initPrintButtons(document)
 initSessionTimeout(document.body)
 registerServiceWorker()

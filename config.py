@@ -9,6 +9,7 @@ demo mode or testing switched on, or with insecure cookies: see `Config.validate
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
@@ -188,6 +189,11 @@ class Config:
         # not name the illness.
         if "cancer" in str(config.get("PUSH_TITLE", "")).lower():
             raise ConfigError("PUSH_TITLE is shown on lock screens: it must not name the illness.")
+        # RFC 8292: the push services' way to reach whoever runs the app; pywebpush refuses to sign
+        # without one, which would fail every send rather than the start.
+        subject = str(config.get("VAPID_SUBJECT", ""))
+        if not re.fullmatch(r"mailto:[^@\s]+@(localhost|[^@\s.]+(\.[^@\s.]+)+)|https://[^/\s]+(/\S*)?", subject):
+            raise ConfigError("VAPID_SUBJECT must be a mailto: address or an https: address.")
         if config.get("APP_ENV") != "production":
             return
         secret = config.get("SECRET_KEY")
@@ -199,6 +205,9 @@ class Config:
             raise ConfigError("Demo mode can never be on in production.")
         if config.get("TESTING"):
             raise ConfigError("Testing mode can never be on in production.")
+        if config.get("VAPID_PRIVATE_KEY") and "@localhost" in str(config.get("VAPID_SUBJECT", "")):
+            # Apple's push service refuses a localhost contact: every send would fail.
+            raise ConfigError("Production push needs VAPID_SUBJECT set to a real mailto: or https: contact.")
         if not config.get("SESSION_COOKIE_SECURE"):
             raise ConfigError("Production session cookies must be Secure (HTTPS only).")
         if config.get("RATELIMIT_ENABLED") and str(config.get("RATELIMIT_STORAGE_URI")).startswith("memory://"):

@@ -309,6 +309,8 @@ def _send_one(subscription: PushSubscription, kind_id: str, body: bytes, session
                 outcome = RECORD_FAILED  # 400, 403, 413, a redirect: sending again will not help
         except requests.RequestException:
             outcome = RECORD_RETRY  # no answer in time, or no connection
+        except ValueError:
+            outcome = RECORD_FAILED  # stored keys that cannot be read: this phone only, never the others
     _record(subscription, kind_id, outcome, status, now)
     if outcome == RECORD_SENT:
         subscription.last_success_at = now

@@ -12,7 +12,7 @@ REDIS_URL = "redis://cache:6379/0"
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
-    for name in ("APP_ENV", "DEMO_MODE", "VAPID_PRIVATE_KEY", "PUSH_TITLE", "PUSH_SERVICE_HOSTS"):
+    for name in ("APP_ENV", "DEMO_MODE", "VAPID_PRIVATE_KEY", "VAPID_SUBJECT", "PUSH_TITLE", "PUSH_SERVICE_HOSTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
 
@@ -42,8 +42,8 @@ def test_production_without_a_vapid_key_has_no_push():
 
 def test_production_uses_the_configured_key():
     key = vapid.new_private_key()
-    app = create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key, "REDIS_URL": REDIS_URL},
-                     config_class=ProductionConfig)
+    app = create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key, "REDIS_URL": REDIS_URL,
+                      "VAPID_SUBJECT": "mailto:care-team@nhs.net"}, config_class=ProductionConfig)
     assert vapid.application_server_key(app) == vapid.public_key_for(key)
 
 
@@ -60,3 +60,26 @@ def test_development_processes_starting_together_keep_the_same_throwaway_key(mon
     # The moment between looking for the file and writing it, as another process sees it.
     monkeypatch.setattr(vapid.Path, "exists", lambda path: False)
     assert vapid.application_server_key(create_app()) == first
+
+
+@pytest.mark.parametrize("subject", ["push-admin@example.com", "http://example.com", "mailto:", "https:", "mailto:a@nodot"])
+def test_a_vapid_subject_push_services_cannot_use_is_refused(monkeypatch, subject):
+    monkeypatch.setenv("VAPID_SUBJECT", subject)
+    with pytest.raises(ConfigError, match="VAPID_SUBJECT"):
+        create_app()
+
+
+@pytest.mark.parametrize("subject", ["mailto:care-team@nhs.net", "https://care.example.nhs.uk"])
+def test_a_mailto_or_https_vapid_subject_is_taken(monkeypatch, subject):
+    monkeypatch.setenv("VAPID_SUBJECT", subject)
+    assert create_app().config["VAPID_SUBJECT"] == subject
+
+
+def test_production_push_needs_a_real_contact():
+    key = vapid.new_private_key()
+    with pytest.raises(ConfigError, match="VAPID_SUBJECT"):
+        create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key, "REDIS_URL": REDIS_URL},
+                   config_class=ProductionConfig)
+    app = create_app({"SECRET_KEY": GOOD_SECRET, "VAPID_PRIVATE_KEY": key, "REDIS_URL": REDIS_URL,
+                      "VAPID_SUBJECT": "mailto:care-team@nhs.net"}, config_class=ProductionConfig)
+    assert app.config["VAPID_SUBJECT"] == "mailto:care-team@nhs.net"

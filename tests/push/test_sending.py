@@ -237,3 +237,13 @@ def test_a_message_encrypted_for_other_keys_cannot_be_read_by_the_phone(app, act
     assert deliver(app, actors.patient_a, "team_reply").outcome is Outcome.FAILED
     [received] = push_service.messages_for(phone)
     assert received.payload is None and received.refused.startswith("could not decrypt")
+
+
+def test_a_stored_subscription_with_keys_that_cannot_be_read_fails_without_stopping_the_others(app, actors, push_service, phone):
+    with app.app_context():
+        db.session.add(PushSubscription(user_id=actors.patient_a, endpoint=f"{push_service.origin}/push/broken",
+                                        endpoint_hash="broken", p256dh="a", auth="b", device_label="Phone"))
+        db.session.commit()
+
+    assert deliver(app, actors.patient_a, "team_reply") == Delivery(Outcome.SENT, devices_sent=1)
+    assert sorted(r.outcome for r in records(app)) == ["failed", "sent"]

@@ -46,6 +46,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (scripts/test starts one: scripts/test-redis-server), emptied for this test."""
+    if not TEST_REDIS_URL:
+        pytest.skip("needs a Redis server: set TEST_REDIS_URL (scripts/test starts one with "
+                    "scripts/test-redis-server and always sets it)")
+    import redis
+
+    with redis.Redis.from_url(TEST_REDIS_URL) as connection:
+        connection.flushdb()
+    return TEST_REDIS_URL
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:

@@ -6,9 +6,13 @@ import pytest
 from tests.auth import invite
 
 
-@pytest.fixture
-def app_config(app_config) -> dict:
-    return {**app_config, "RATELIMIT_ENABLED": True, "RATE_LIMIT_SIGN_IN": "3 per minute", "RATE_LIMIT_ENROL": "3 per minute"}
+@pytest.fixture(params=["memory", "redis"])
+def app_config(request, app_config) -> dict:
+    """Each test twice: limits in memory (a single-process development run) and in Redis
+    (REDIS_URL: every process counts together), which production requires."""
+    storage = {"REDIS_URL": request.getfixturevalue("redis_url")} if request.param == "redis" else {}
+    return {**app_config, **storage, "RATELIMIT_ENABLED": True, "RATE_LIMIT_SIGN_IN": "3 per minute",
+            "RATE_LIMIT_ENROL": "3 per minute"}
 
 
 def sign_in_with_password(browser):

@@ -115,11 +115,14 @@ def configure_templates(app: Flask) -> None:
     }
     from .bidi import register_bidi_filter
     from .forms import register_form_helpers
+    from .templating import FastImportTemplate
     from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
     from .timeutil import register_date_filters
 
+    # Before any template is loaded: the design system's macro imports are made cheap (app/templating.py).
+    app.jinja_env.template_class = FastImportTemplate
     register_form_helpers(app)
     register_bidi_filter(app)
     register_date_filters(app)
@@ -143,9 +146,11 @@ def register_static_files(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models_registry  # noqa: F401  (every table, for Alembic and create_all)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate, use_sqlite_wal
 
     db.init_app(app)
+    with app.app_context():
+        use_sqlite_wal(db.engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -27,3 +27,23 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# SQLite under several gunicorn workers: readers never wait for a writer (WAL), and a writer
+# waits this long for another's lock instead of failing with "database is locked" at once.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def use_sqlite_wal(engine) -> None:
+    """Set WAL and the busy timeout on every new connection of a SQLite engine (a no-op elsewhere;
+    an in-memory database keeps its own journal mode)."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()

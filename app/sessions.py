@@ -8,9 +8,10 @@ from datetime import timedelta
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import login_url, login_user, logout_user
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
-from .models import User, UserSession
+from .models import PatientProfile, User, UserSession
 from .timeutil import utcnow
 
 # Touching the session row on every request would turn every page view into a write, so
@@ -140,7 +141,16 @@ def _load_user(user_id: str) -> User | None:
     token = session.get("sid")
     if not token:
         return None
-    record = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    # One query for what nearly every page reads: the session, its person and, for a patient,
+    # their record with its team and key worker.
+    record = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == _hash(token))
+        .options(joinedload(UserSession.user).options(
+            joinedload(User.team),
+            joinedload(User.patient_profile).options(joinedload(PatientProfile.team),
+                                                     joinedload(PatientProfile.key_worker)),
+        ))
+    )
     if record is None or str(record.user_id) != user_id or record.revoked_at is not None:
         return None
     now = utcnow()
@@ -154,7 +164,7 @@ def _load_user(user_id: str) -> User | None:
         db.session.commit()
         g.session_timed_out = True
         return None
-    user = db.session.get(User, record.user_id)
+    user = record.user
     if user is None or not user.active:
         return None
     g.user_session = record

@@ -177,3 +177,20 @@ def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
     expected = Path(app.instance_path) / "app.sqlite"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{expected}"
     assert Path(app.instance_path) == tmp_path / "instance"
+
+
+# ---------------------------------------------------------------- SQLite under several workers
+
+
+def test_a_sqlite_database_is_opened_in_wal_mode_with_a_busy_timeout(tmp_path):
+    """gunicorn's workers write the same file: WAL lets readers carry on while one writes, and
+    the busy timeout makes a second writer wait for the lock instead of failing at once."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite'}"})
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000

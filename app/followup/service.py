@@ -91,9 +91,10 @@ def nurse_panel(profile: PatientProfile) -> dict:
     return {"plan": plan_of(profile), "tests": tests_of(profile), "summary": current_summary(profile)}
 
 
-def patient_cards(profile: PatientProfile) -> dict:
-    """What the patient's home page shows about follow-up: only what exists."""
-    tests = tests_of(profile)
+def patient_cards(profile: PatientProfile, tests: list[SurveillanceTest] | None = None) -> dict:
+    """What the patient's home page shows about follow-up: only what exists. `tests`: the
+    active tests, when the page has read them already."""
+    tests = tests_of(profile) if tests is None else tests
     next_test = tests[0] if tests else None
     return {"plan": plan_of(profile), "next_test": next_test, "summary": current_summary(profile),
             "next_test_overdue": bool(next_test and next_test.next_due < london_today())}

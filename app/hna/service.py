@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..triage import service as triage
@@ -133,6 +133,17 @@ def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
         if draft is None:
             raise
     return draft
+
+
+def sent_and_draft(patient: PatientProfile) -> tuple[list[HNA], HNA | None]:
+    """`submitted_hnas` and `current_draft` in one query, for a page that shows both."""
+    rows = db.session.scalars(
+        select(HNA).where(HNA.patient_id == patient.id, HNA.status.in_([HNAStatus.SUBMITTED, HNAStatus.DRAFT]))
+        .order_by(HNA.submitted_at.desc(), HNA.id)
+    ).all()
+    sent = [hna for hna in rows if hna.status == HNAStatus.SUBMITTED]
+    draft = next((hna for hna in rows if hna.status == HNAStatus.DRAFT), None)
+    return sent, draft
 
 
 def submitted_hnas(patient: PatientProfile) -> list[HNA]:
@@ -371,7 +382,8 @@ def queue_items_for(hnas) -> dict:
         return {}
     items = db.session.scalars(
         select(QueueItem).where(QueueItem.source_key.in_(list(keys)))
-        .options(selectinload(QueueItem.resolved_by))
+        # Both people in the same query: pages name who has it or who dealt with it.
+        .options(joinedload(QueueItem.resolved_by), joinedload(QueueItem.assignee))
     )
     return {keys[item.source_key]: item for item in items}
 

@@ -45,8 +45,7 @@ def patient_home():
     from ..sessions import take_kept_post
 
     profile = current_patient()
-    sent = hna_service.submitted_hnas(profile)
-    draft = hna_service.current_draft(profile)
+    sent, draft = hna_service.sent_and_draft(profile)
     # Signing in lands here: an answer posted after the last session timed out is saved now.
     kept = take_kept_post()
     if kept is not None:
@@ -54,11 +53,13 @@ def patient_home():
             flash("We saved the answer you gave before you were signed out.", "success")
         db.session.commit()
     reply = hna_reply(sent[0]) if sent else None
+    # Read once here and handed to both the list of things to do and the cards below it.
+    tests, care_plan = followup_service.tests_of(profile), careplan_service.current_plan(profile)
     return render_template(
         "main/patient_home.html", profile=profile,
         things_to_do=things_to_do(profile, london_today(), hna={"draft": draft, "last_sent": sent[0] if sent else None,
-                                                                 "reply": reply}),
-        care_plan=careplan_service.current_plan(profile), follow_up=followup_service.patient_cards(profile),
+                                                                 "reply": reply}, tests=tests, plan=care_plan),
+        care_plan=care_plan, follow_up=followup_service.patient_cards(profile, tests),
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,
         hna_reply=reply,

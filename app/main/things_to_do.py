@@ -153,9 +153,15 @@ def hna_reply(hna) -> dict:
     return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 
-def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) -> list[ToDo]:
+_UNREAD = object()
+
+
+def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None, tests=None,
+                 plan=_UNREAD) -> list[ToDo]:
     """Everything the patient needs to do now, most urgent first. `hna` is what the home page
-    already read about the assessment ({"draft", "last_sent", "reply"}), read here if not given."""
+    already read about the assessment ({"draft", "last_sent", "reply"}), `tests` the active
+    surveillance tests and `plan` the current care plan (None: there is none): each read here
+    if not given, so a page that shows them too reads them once."""
     from ..careplan.service import current_plan
     from ..followup.service import tests_of
     from ..hna import service as hna_service
@@ -168,10 +174,14 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None) 
         sent = hna_service.submitted_hnas(patient)
         hna = {"draft": hna_service.current_draft(patient), "last_sent": sent[0] if sent else None}
         hna["reply"] = hna_reply(sent[0]) if sent else None
-    return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests_of(patient), today)
+    if tests is None:
+        tests = tests_of(patient)
+    if plan is _UNREAD:
+        plan = current_plan(patient)
+    return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests, today)
                     + message_things(unread_for_patient(patient)) + request_things(requests_of(patient), utcnow())
                     + symptom_things(history(patient), today) + waiting_result_things(waiting_samples(patient), today)
-                    + gp_review_things(patient.diagnosed_on, today) + care_plan_review_things(current_plan(patient), today))
+                    + gp_review_things(patient.diagnosed_on, today) + care_plan_review_things(plan, today))
 
 
 def _day(moment: datetime | date | None) -> date | None:

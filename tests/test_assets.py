@@ -227,3 +227,38 @@ def test_no_page_uses_a_design_system_component_whose_css_the_build_leaves_out()
 ])
 def test_the_build_leaves_out_only_the_unused_components_rules(css, expected):
     assert build_assets.without_components(css, ("tabs",)) == expected
+
+
+def test_every_utility_class_a_page_can_name_is_in_the_design_systems_css():
+    """The build leaves out the utility classes nothing names: one a template starts using is
+    kept by the next `scripts/build_assets.py` (scripts/setup runs it)."""
+    served = (ROOT / "static" / "nhsuk" / "nhsuk-frontend.min.css").read_text(encoding="utf-8")
+    design_system = (build_assets.NHSUK_SOURCE / "nhsuk-frontend.min.css").read_text(encoding="utf-8")
+    used, families = build_assets.utilities_named(
+        path.read_text(encoding="utf-8") for path in build_assets.utility_sources())
+    assert "nhsuk-u-visually-hidden" in used and "nhsuk-u-width-" in families
+    wanted = {name for name in build_assets.UTILITY.findall(design_system)
+              if name in used or name.startswith(families)}
+    missing = {name for name in wanted if not re.search(rf"\.{re.escape(name)}(?![\w-])", served)}
+    assert missing == set(), "run scripts/build_assets.py: static/nhsuk is older than the templates"
+
+
+@pytest.mark.parametrize(("css", "expected"), [
+    (".nhsuk-u-margin-top-3{a:b}.nhsuk-u-margin-bottom-2{c:d}", ".nhsuk-u-margin-bottom-2{c:d}"),
+    (".nhsuk-u-width-one-half{a:b}", ".nhsuk-u-width-one-half{a:b}"),  # a family built in a template
+    ("@media print{.nhsuk-u-padding-3{a:b}}.x{y:z}", ".x{y:z}"),
+    ("table .nhsuk-u-padding-3,.x{a:b}", ".x{a:b}"),
+])
+def test_the_build_leaves_out_only_utilities_nothing_names(css, expected):
+    used, families = build_assets.utilities_named(['class="nhsuk-u-margin-bottom-2"', '"nhsuk-u-width-" ~ width'])
+    assert build_assets.without_unused_utilities(css, used, families) == expected
+
+
+def test_the_design_systems_script_starts_only_the_components_pages_can_hold():
+    script = (ROOT / "static" / "nhsuk" / "nhsuk-frontend.min.js").read_text(encoding="utf-8")
+    assert script.rstrip().endswith("as initAll};")
+    for used in ("nhsuk-header", "nhsuk-error-summary", "nhsuk-character-count", "nhsuk-radios"):
+        assert f'"{used}"' in script
+    for left_out in ("nhsuk-tabs", "nhsuk-file-upload", "nhsuk-password-input", "nhsuk-code"):
+        assert left_out.removeprefix("nhsuk-") in build_assets.UNUSED_NHSUK_COMPONENTS
+        assert f'"{left_out}"' not in script

@@ -130,12 +130,13 @@ def sqlite_database(folder: Path) -> Database:
     return Database(f"sqlite:///{folder / 'bench.sqlite'}", "SQLite")
 
 
-def postgres_database(server_url: str) -> Database:
-    """A new database on the given server, so a bench never touches anyone's data."""
+def postgres_database(server_url: str, name: str | None = None) -> Database:
+    """A new database on the given server, so a bench never touches anyone's data (bench/volume.py
+    makes one per size, so names its own)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    name = f"bench_pages_{os.getpid()}"
+    name = name or f"bench_pages_{os.getpid()}"
     admin_url = make_url(server_url).set(database="postgres")
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:

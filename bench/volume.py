@@ -1,0 +1,175 @@
+"""Flat with volume: the team's pages and a person's pages at 1,000 and at 100,000 people
+(prints figures; never asserts a time).
+
+    .venv/bin/python bench/volume.py            # 1,000 vs 100,000 people over 20 teams, SQLite
+    .venv/bin/python bench/volume.py --quick    # 200 vs 2,000 over 2 teams (CI: it keeps working)
+    TEST_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/volume.py   # SQLite, then PostgreSQL
+    .venv/bin/python bench/volume.py --database-url postgresql+psycopg://...      # the same
+
+Each size gets its own database (a SQLite file in a temporary folder; on PostgreSQL a new
+database on the given server, dropped afterwards) seeded by bench/generate.py. A nurse of the
+first team and one of that team's people on supported self-management are signed in, and each
+page is requested in-process through Flask's test client: one request to warm, then the median
+of several. The ratio large/small is printed beside the goal (at most 1.3x), with the number of
+SQL statements each page ran at each size (a page whose count grows with the data is not flat).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not bench/ itself on the path: bench/queue.py would stand in for the standard library's queue.
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+
+from sqlalchemy import event, select  # noqa: E402
+
+from bench.generate import generate  # noqa: E402
+from bench.pages import postgres_database, sqlite_database  # noqa: E402
+
+GOAL = 1.3
+NURSE_PAGES = [("queue", "/nurse/queue"), ("patient list", "/nurse/patients"), ("remote monitoring", "/nurse/monitoring")]
+PATIENT_PAGES = [("patient home", "/my-care"), ("follow-up", "/my-care/follow-up"), ("symptoms", "/my-care/symptoms"),
+                 ("results", "/my-care/results")]
+
+
+# The tables that grow with the number of people (a whole read of a small one costs nothing).
+VOLUME_TABLES = {"users", "patient_profiles", "hnas", "symptom_entries", "queue_items", "follow_up_plans",
+                 "surveillance_tests", "test_results", "care_plans", "audit_events", "user_sessions"}
+
+
+def _scanned_table(line: str) -> str:
+    words = line.replace("->", "").split()
+    return words[words.index("on") + 1] if "on" in words else words[1]
+
+
+def full_scans(engine, statements) -> list[str]:
+    """The statements whose plan reads a whole table that grows with volume (no index narrows it)."""
+    found = []
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        distinct = {s: p for s, p in reversed(statements) if s.lstrip().upper().startswith("SELECT")}
+        for statement, parameters in distinct.items():
+            if engine.dialect.name == "sqlite":
+                cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                plan = [row[3] for row in cursor.fetchall()]
+                bad = [line for line in plan if line.startswith("SCAN ") and " USING " not in line
+                       and _scanned_table(line) in VOLUME_TABLES]
+            else:
+                cursor.execute(f"EXPLAIN {statement}", parameters)
+                plan = [row[0] for row in cursor.fetchall()]
+                bad = [line.strip() for line in plan if "Seq Scan" in line and _scanned_table(line) in VOLUME_TABLES]
+            if bad:
+                found.append(f"{'; '.join(bad)}  <-  {' '.join(statement.split())[:160]}")
+    return found
+
+
+def measure(url: str, patients: int, teams: int, repeat: int, explain: bool = False) -> dict[str, tuple[float, int, list]]:
+    """{page label: (median ms, SQL statements, full scans)} for a database seeded with `patients`
+    people; with `explain`, which statements read a whole table."""
+    from app import create_app
+    from app.extensions import db
+    from app.followup.models import FollowUpPlan, FollowUpType
+    from app.models import PatientProfile, Role, User
+    from app.symptoms.models import SymptomEntry
+    from tests.helpers import TestClient, sign_in_as
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + secrets.token_hex(8),
+                      "RATELIMIT_ENABLED": False, "HUEY_IMMEDIATE": True})
+    app.test_client_class = TestClient
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        made = generate(patients, teams)
+        print(f"  seeded {patients:,} people over {teams} teams in {time.perf_counter() - started:.0f} s", flush=True)
+        team_id = made.teams[0]
+        nurse_id = made.nurses[team_id][0]
+        person = db.session.scalar(
+            select(PatientProfile.user_id).join(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
+            .join(User, User.id == PatientProfile.user_id)
+            .where(PatientProfile.team_id == team_id, User.role == Role.PATIENT,
+                   FollowUpPlan.follow_up_type == FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                   select(SymptomEntry.id).where(SymptomEntry.patient_id == PatientProfile.id).exists())
+            .order_by(PatientProfile.id).limit(1))
+        engine = db.engine
+    # Requests run outside that app context: inside it, every request would share one `g`, and
+    # with it the first person signed in.
+    statements = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, parameters, context, many: statements.append((statement, parameters)))
+    figures = {}
+    for user_id, pages in ((nurse_id, NURSE_PAGES), (person, PATIENT_PAGES)):
+        client = app.test_client()
+        sign_in_as(client, user_id)
+        for label, path in pages:
+            response = client.get(path)  # warm: templates compiled, caches filled, due reviews raised
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
+            statements.clear()
+            client.get(path)
+            count = len(statements)
+            scans = full_scans(engine, statements) if explain else []
+            times = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                client.get(path)
+                times.append((time.perf_counter() - start) * 1000)
+            figures[label] = (statistics.median(times), count, scans)
+    engine.dispose()
+    return figures
+
+
+def run(database_for, name: str, small: int, large: int, teams: int, repeat: int) -> None:
+    results = {}
+    for size in (small, large):
+        database = database_for(size)
+        print(f"{name}, {size:,} people:", flush=True)
+        try:
+            results[size] = measure(database.url, size, teams, repeat, explain=size == large)
+        finally:
+            if database.drop:
+                database.drop()
+    print(f"\n{name}: median of {repeat} in-process requests; goal: {large:,} people at most {GOAL}x {small:,}")
+    print(f"{'page':20} {f'{small:,} ms':>11} {f'{large:,} ms':>11} {'ratio':>7} {'SQL':>9}")
+    for label in results[small]:
+        (small_ms, small_sql, _), (large_ms, large_sql, _) = results[small][label], results[large][label]
+        ratio = large_ms / small_ms
+        flag = "" if ratio <= GOAL else "  over the goal"
+        print(f"{label:20} {small_ms:11.1f} {large_ms:11.1f} {ratio:6.2f}x {small_sql:>4}/{large_sql:<4}{flag}")
+    scans = [(label, line) for label, (_, _, found) in results[large].items() for line in found]
+    if scans:
+        print(f"\nReading a whole table at {large:,} people:")
+        for label, line in scans:
+            print(f"  {label}: {line}")
+    print(flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # Quick: 2 teams, so even 200 people fill a team's first page (50) and the counts compare.
+    parser.add_argument("--quick", action="store_true", help="200 vs 2,000 people over 2 teams, 5 requests each")
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="a PostgreSQL server to bench as well (new databases are made on it)")
+    args = parser.parse_args()
+    small, large, teams, repeat = (200, 2_000, 2, 5) if args.quick else (1_000, 100_000, 20, 15)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+
+        def sqlite_for(size):
+            (folder / str(size)).mkdir()
+            return sqlite_database(folder / str(size))
+
+        run(sqlite_for, "SQLite", small, large, teams, repeat)
+        if args.database_url and args.database_url.startswith("postgres"):
+            run(lambda size: postgres_database(args.database_url, f"bench_volume_{os.getpid()}_{size}"),
+                "PostgreSQL", small, large, teams, repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ Each size gets its own database (a SQLite file in a temporary folder; on Postgre
 database on the given server, dropped afterwards) seeded by bench/generate.py. A nurse of the
 first team and one of that team's people on supported self-management are signed in, and each
 page is requested in-process through Flask's test client: one request to warm, then the median
-of several. The ratio large/small is printed beside the goal (at most 1.3x), with the number of
+of several, the two sizes in turn (so other work on the machine slows both alike). The ratio large/small is printed beside the goal (at most 1.3x), with the number of
 SQL statements each page ran at each size (a page whose count grows with the data is not flat).
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,9 +71,17 @@ def full_scans(engine, statements) -> list[str]:
     return found
 
 
-def measure(url: str, patients: int, teams: int, repeat: int, explain: bool = False) -> dict[str, tuple[float, int, list]]:
-    """{page label: (median ms, SQL statements, full scans)} for a database seeded with `patients`
-    people; with `explain`, which statements read a whole table."""
+@dataclass
+class Site:
+    """One seeded database with a signed-in client per page, ready to be requested."""
+    engine: object
+    pages: dict  # label: (client, path)
+    statements: list = field(default_factory=list)
+
+
+def prepare(url: str, patients: int, teams: int) -> Site:
+    """Seed `patients` people over `teams` teams, and sign in a nurse of the first team and one of
+    that team's people on supported self-management who has logged symptoms."""
     from app import create_app
     from app.extensions import db
     from app.followup.models import FollowUpPlan, FollowUpType
@@ -97,13 +106,11 @@ def measure(url: str, patients: int, teams: int, repeat: int, explain: bool = Fa
                    FollowUpPlan.follow_up_type == FollowUpType.SUPPORTED_SELF_MANAGEMENT,
                    select(SymptomEntry.id).where(SymptomEntry.patient_id == PatientProfile.id).exists())
             .order_by(PatientProfile.id).limit(1))
-        engine = db.engine
+        site = Site(db.engine, {})
     # Requests run outside that app context: inside it, every request would share one `g`, and
     # with it the first person signed in.
-    statements = []
-    event.listen(engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, parameters, context, many: statements.append((statement, parameters)))
-    figures = {}
+    event.listen(site.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, parameters, context, many: site.statements.append((statement, parameters)))
     for user_id, pages in ((nurse_id, NURSE_PAGES), (person, PATIENT_PAGES)):
         client = app.test_client()
         sign_in_as(client, user_id)
@@ -111,41 +118,57 @@ def measure(url: str, patients: int, teams: int, repeat: int, explain: bool = Fa
             response = client.get(path)  # warm: templates compiled, caches filled, due reviews raised
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code}")
-            statements.clear()
-            client.get(path)
-            count = len(statements)
-            scans = full_scans(engine, statements) if explain else []
-            times = []
-            for _ in range(repeat):
-                start = time.perf_counter()
-                client.get(path)
-                times.append((time.perf_counter() - start) * 1000)
-            figures[label] = (statistics.median(times), count, scans)
-    engine.dispose()
-    return figures
+            site.pages[label] = (client, path)
+    return site
+
+
+def statements_of(site: Site, label: str) -> list:
+    client, path = site.pages[label]
+    site.statements.clear()
+    client.get(path)
+    return list(site.statements)
+
+
+def timed_ms(site: Site, label: str) -> float:
+    client, path = site.pages[label]
+    start = time.perf_counter()
+    client.get(path)
+    return (time.perf_counter() - start) * 1000
 
 
 def run(database_for, name: str, small: int, large: int, teams: int, repeat: int) -> None:
-    results = {}
-    for size in (small, large):
-        database = database_for(size)
-        print(f"{name}, {size:,} people:", flush=True)
-        try:
-            results[size] = measure(database.url, size, teams, repeat, explain=size == large)
-        finally:
+    databases, sites = [], {}
+    try:
+        for size in (small, large):
+            databases.append(database_for(size))
+            print(f"{name}, {size:,} people:", flush=True)
+            sites[size] = prepare(databases[-1].url, size, teams)
+        # Both sizes requested in turn, so a machine busy with other work slows both alike.
+        times = {size: {label: [] for label in sites[size].pages} for size in sites}
+        for label in sites[small].pages:
+            for _ in range(repeat):
+                for size in (small, large):
+                    times[size][label].append(timed_ms(sites[size], label))
+        counts = {size: {label: statements_of(site, label) for label in site.pages} for size, site in sites.items()}
+        scans = {label: full_scans(sites[large].engine, found) for label, found in counts[large].items()}
+    finally:
+        for site in sites.values():
+            site.engine.dispose()
+        for database in databases:
             if database.drop:
                 database.drop()
-    print(f"\n{name}: median of {repeat} in-process requests; goal: {large:,} people at most {GOAL}x {small:,}")
+    print(f"\n{name}: median of {repeat} in-process requests, sizes in turn; goal: {large:,} people at most {GOAL}x {small:,}")
     print(f"{'page':20} {f'{small:,} ms':>11} {f'{large:,} ms':>11} {'ratio':>7} {'SQL':>9}")
-    for label in results[small]:
-        (small_ms, small_sql, _), (large_ms, large_sql, _) = results[small][label], results[large][label]
+    for label in sites[small].pages:
+        small_ms, large_ms = (statistics.median(times[size][label]) for size in (small, large))
         ratio = large_ms / small_ms
         flag = "" if ratio <= GOAL else "  over the goal"
-        print(f"{label:20} {small_ms:11.1f} {large_ms:11.1f} {ratio:6.2f}x {small_sql:>4}/{large_sql:<4}{flag}")
-    scans = [(label, line) for label, (_, _, found) in results[large].items() for line in found]
-    if scans:
+        print(f"{label:20} {small_ms:11.1f} {large_ms:11.1f} {ratio:6.2f}x "
+              f"{len(counts[small][label]):>4}/{len(counts[large][label]):<4}{flag}")
+    found = [(label, line) for label, lines in scans.items() for line in lines]
+    if found:
         print(f"\nReading a whole table at {large:,} people:")
-        for label, line in scans:
+        for label, line in found:
             print(f"  {label}: {line}")
     print(flush=True)
 

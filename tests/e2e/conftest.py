@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,6 +246,22 @@ class Tab:
         return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id})[
             "credentials"
         ]
+
+
+def wait_until(page, script: str, until, *, arg=None, timeout: float = 10.0, what: str = ""):
+    """Evaluates `script` in the page until `until(value)` holds, and returns that value.
+
+    The one way these tests wait on the page. Polled from Python because page.wait_for_function
+    takes a returned promise as true at once: an async predicate there (reading IndexedDB, the
+    caches, the service worker registration) passes without checking anything.
+    tests/test_e2e_waits.py keeps async predicates out of wait_for_function."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script, arg)
+        if until(value):
+            return value
+        assert time.monotonic() < deadline, f"waited {timeout} s {what or 'for ' + script}; last value: {value!r}"
+        time.sleep(0.1)
 
 
 def credential_id_bytes(cdp_credential: dict) -> bytes:

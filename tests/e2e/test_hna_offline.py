@@ -1,7 +1,6 @@
 """A patient completes their HNA on a phone, losing signal part way, and nothing is lost."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -10,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.hna.models import HNA, HNAStatus
-from tests.e2e.conftest import sign_in_browser
+from tests.e2e.conftest import sign_in_browser, wait_until
 
 OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 
@@ -28,17 +27,13 @@ def wait_for_offline_copies(page, count: int) -> None:
         state = page.evaluate("""async () => { const r = await navigator.serviceWorker.getRegistration();
             return r ? {active: r.active && r.active.state, installing: r.installing && r.installing.state, waiting: r.waiting && r.waiting.state} : 'none' }""")
         raise AssertionError(f"no service worker controls the page: {state}") from None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        kept = page.evaluate(
-            # The cache is named by the asset build's version (service-worker/service-worker.js).
-            """async () => { const name = (await caches.keys()).find(key => key.startsWith('mycc-hna-'))
-                return name ? (await (await caches.open(name)).keys()).length : 0 }"""
-        )
-        if kept >= count + 1:
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError(f"only {kept} offline copies were kept, wanted {count + 1}")
+    wait_until(
+        page,
+        # The cache is named by the asset build's version (service-worker/service-worker.js).
+        """async () => { const name = (await caches.keys()).find(key => key.startsWith('mycc-hna-'))
+            return name ? (await (await caches.open(name)).keys()).length : 0 }""",
+        lambda kept: kept >= count + 1, timeout=30, what=f"for {count + 1} offline copies",
+    )
 
 
 @pytest.mark.hazard("HAZ-008")

@@ -2,14 +2,13 @@
 and never the previous person's."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Team
-from tests.e2e.conftest import sign_in_browser
+from tests.e2e.conftest import sign_in_browser, wait_until
 
 OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 A_LINE = "020 7946 0999"
@@ -27,13 +26,9 @@ KEPT_LINES = """() => new Promise(resolve => {
 
 
 def wait_until_offline_ready(page) -> None:
-    """The service worker controls the page and this person's line is kept on the phone.
-    Polled from here: wait_for_function takes the promise KEPT_LINES returns as true at once."""
+    """The service worker controls the page and this person's line is kept on the phone."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
-    deadline = time.monotonic() + 10
-    while page.evaluate(KEPT_LINES) != 1:
-        assert time.monotonic() < deadline, "the person's line was never kept"
-        time.sleep(0.1)
+    wait_until(page, KEPT_LINES, lambda kept: kept == 1, what="for the person's line to be kept")
 
 
 def offline_page(tab, live_server):

@@ -3,7 +3,6 @@ summary), and shared phones: the next person never sees the previous person's.""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 
 import pytest
@@ -14,7 +13,7 @@ from app.followup.models import EndOfTreatmentSummary
 from app.models import PatientProfile, Team, User
 from app.timeutil import long_date
 from tests.careplan.helpers import make_plan
-from tests.e2e.conftest import sign_in_browser
+from tests.e2e.conftest import sign_in_browser, wait_until
 
 OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 A_LINE, A_LINE_DIAL = "020 7946 0999", "tel:02079460999"
@@ -55,17 +54,9 @@ def give_a_record(app, actors) -> None:
 
 
 def kept_on_the_phone(page, kinds: list[str]) -> dict:
-    """Waits until the service worker controls the page and the phone keeps exactly `kinds`.
-    Polled from here: wait_for_function does not wait for a promise, and reading IndexedDB is
-    asynchronous (an async predicate would pass at once)."""
+    """Waits until the service worker controls the page and the phone keeps exactly `kinds`."""
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
-    deadline = time.monotonic() + 10
-    while True:
-        kept = page.evaluate(KEPT)
-        if kept["kinds"] == kinds or time.monotonic() > deadline:
-            assert kept["kinds"] == kinds
-            return kept
-        time.sleep(0.1)
+    return wait_until(page, KEPT, lambda kept: kept["kinds"] == kinds, what=f"for the phone to keep {kinds}")
 
 
 @pytest.mark.hazard("HAZ-002")

@@ -19,7 +19,7 @@ from app.reentry.models import ReentryRequest
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
 from app.triage.service import raise_item
-from tests.e2e.conftest import sign_in_browser
+from tests.e2e.conftest import sign_in_browser, wait_until
 
 OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 LINE = "020 7946 0999"
@@ -229,7 +229,7 @@ def test_what_one_person_kept_on_a_shared_phone_is_never_sent_as_the_next(app, l
     assert page.locator("form[data-outbox]").get_attribute("data-outbox-owner") != first_owner
     tab.goto("/my-care/symptoms/new")
     expect(page.locator("form[data-symptom-form]")).to_be_visible()
-    page.wait_for_function(f"async () => ({KEPT})() === 0")
+    wait_until(page, KEPT, lambda kept: kept == 0, what="for the first person's kept entries to be forgotten")
     with app.app_context():
         # Nothing at all for the second person (what the first kept was theirs alone).
         assert count(ReentryRequest, ReentryRequest.patient_id == actors.profile_b) == 0

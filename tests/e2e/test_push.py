@@ -18,7 +18,7 @@ from app.push import service, vapid
 from app.push.kinds import open_url_for, payload_for
 from app.timeutil import utcnow
 from tests.conftest import base_test_config, push_config
-from tests.e2e.conftest import sign_in_browser
+from tests.e2e.conftest import sign_in_browser, wait_until
 
 # Counts permission prompts (kept across the page's reload), so the test can show none is made
 # when a page loads.
@@ -45,13 +45,9 @@ PushManager.prototype.subscribe = async function (options) {
 
 def shown_notifications(page, count: int) -> list[dict]:
     """The notifications the service worker is showing, once there are `count` of them."""
-    for _ in range(50):
-        shown = page.evaluate("""() => navigator.serviceWorker.ready.then(r => r.getNotifications())
-            .then(list => list.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url})))""")
-        if len(shown) >= count:
-            return shown
-        page.wait_for_timeout(100)
-    return shown
+    return wait_until(page, """() => navigator.serviceWorker.ready.then(r => r.getNotifications())
+        .then(list => list.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url})))""",
+                      lambda shown: len(shown) >= count, timeout=5, what=f"for {count} notifications")
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import wait_until
+
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 STATIC_CACHES = "async () => (await caches.keys()).filter(name => name.startsWith('mycc-static-')).sort()"
 WAITING = "async () => (await navigator.serviceWorker.getRegistration()).waiting !== null"
@@ -43,7 +45,7 @@ def test_a_new_version_waits_and_the_person_refreshes_when_their_form_is_finishe
         page.get_by_role("button", name="Refresh now").click()
     page.wait_for_function(CONTROLLED, timeout=30000)
     assert page.evaluate("() => window.stillThisPage") is None
-    page.wait_for_function(f"async () => (await ({STATIC_CACHES})()).join() === 'mycc-static-0123456789ab'", timeout=10000)
+    wait_until(page, STATIC_CACHES, lambda caches: caches == ["mycc-static-0123456789ab"], what="for the old caches to go")
     assert not page.evaluate(WAITING)
     expect(notice).to_be_hidden()
     tab.assert_clean()

@@ -156,3 +156,40 @@ def test_every_risk_rating_is_the_matrixs_for_its_severity_and_likelihood(log_te
         if MATRIX[likelihood][SEVERITIES.index(severity)] != int(rating)
     ]
     assert wrong == []
+
+
+SUMMARY_ROW = re.compile(r"^\| (HAZ-\d{3}) \| (.+?) \| (\d) \| (\d) \| (.+?) \|$", flags=re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def summary(log_text) -> dict[str, tuple[str, int, int]]:
+    """The summary table's rows: each hazard's title, initial risk and residual risk."""
+    table = log_text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    return {hazard: (title, int(initial), int(residual)) for hazard, title, initial, residual, _ in SUMMARY_ROW.findall(table)}
+
+
+@pytest.fixture(scope="module")
+def entries(log_text) -> dict[str, tuple[str, int, int]]:
+    """Each hazard's section: its title and the initial and residual risk it works out."""
+    found = {}
+    for section in re.split(r"^(?=### HAZ-\d{3}\b)", log_text, flags=re.MULTILINE)[1:]:
+        hazard, title = re.match(r"### (HAZ-\d{3}) (.+)", section).groups()
+        ratings = {when: int(rating) for when, _, _, rating in RATING.findall(section)}
+        found[hazard] = (title.strip(), ratings.get("Initial"), ratings.get("Residual"))
+    return found
+
+
+def test_the_summary_has_a_row_for_every_hazard_and_no_other(summary, hazards):
+    assert {"missing": sorted(hazards - summary.keys()), "not in the log": sorted(summary.keys() - hazards)} == {
+        "missing": [], "not in the log": []}
+
+
+def test_the_summary_rows_say_what_each_hazards_entry_says(summary, entries):
+    differ = {hazard: {"summary": row, "entry": entries[hazard]}
+              for hazard, row in summary.items() if hazard in entries and row != entries[hazard]}
+    assert differ == {}
+
+
+def test_the_log_names_the_next_free_id(log_text, hazards):
+    (next_id,) = re.findall(r"the next id is (HAZ-\d{3})", log_text)
+    assert next_id == f"HAZ-{max(int(h[4:]) for h in hazards) + 1:03d}"

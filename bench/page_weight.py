@@ -113,8 +113,10 @@ def kb(n: int) -> str:
     return f"{n / 1024:6.1f} kB"
 
 
-def print_visit(title: str, sent: list[Sent]) -> int:
+def print_visit(title: str, sent: list[Sent], verbose: bool = True) -> int:
     total = sum(s.body_bytes for s in sent)
+    if not verbose:
+        return total
     print(f"  {title}: {kb(total)} in {len(sent)} responses")
     for s in sorted(sent, key=lambda s: -s.body_bytes):
         print(f"      {kb(s.body_bytes)}  {s.encoding:8}  {s.path}")
@@ -127,7 +129,8 @@ def is_page_request(s: Sent) -> bool:
     return s.path != "/service-worker.js"
 
 
-def measure(app, user_id: int, browser) -> tuple[int, int, int, list[str]]:
+def measure(app, user_id: int, browser, path: str = "/my-care", verbose: bool = True) -> tuple[int, int, int, list[str]]:
+    """First and repeat visit bytes of `path` (bench/lighthouse.py measures each patient page)."""
     recorder = Recorder(app)
     server, url = serve(app, recorder)
     try:
@@ -138,13 +141,13 @@ def measure(app, user_id: int, browser) -> tuple[int, int, int, list[str]]:
         page = context.new_page()
         # First visit: nothing on the phone yet. The service worker installs once the page is
         # shown and downloads its precache in the background: counted apart.
-        page.goto(url + "/my-care", wait_until="load")
+        page.goto(url + path, wait_until="load")
         first = recorder.take()
         page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
         page.wait_for_timeout(500)
         background = recorder.take()
         # Repeat visit: the person comes back later and opens the page again.
-        page.goto(url + "/my-care", wait_until="load")
+        page.goto(url + path, wait_until="load")
         page.wait_for_timeout(500)
         repeat = recorder.take()
         problems = [s.path for s in first + repeat if s.path.startswith("/static/") and s.encoding == "identity"
@@ -153,15 +156,15 @@ def measure(app, user_id: int, browser) -> tuple[int, int, int, list[str]]:
     finally:
         server.shutdown()
     first_page = [s for s in first if is_page_request(s)]
-    print_visit("first visit (HTML and every asset the page loads)", first_page)
+    print_visit("first visit (HTML and every asset the page loads)", first_page, verbose)
     print_visit("service worker in the background after the first visit (script and precache)",
-                [s for s in first if not is_page_request(s)] + background)
+                [s for s in first if not is_page_request(s)] + background, verbose)
     repeat_page = [s for s in repeat if is_page_request(s)]
-    print_visit("repeat visit", repeat_page)
-    print_visit("service worker's update check on the repeat visit", [s for s in repeat if not is_page_request(s)])
+    print_visit("repeat visit", repeat_page, verbose)
+    print_visit("service worker's update check on the repeat visit", [s for s in repeat if not is_page_request(s)], verbose)
     first_total = sum(s.body_bytes for s in first_page)
     # The page may fetch its own small data (the person's 24-hour line); no asset may come.
-    repeat_only_html = any(s.path == "/my-care" for s in repeat_page) and not any(
+    repeat_only_html = any(s.path == path for s in repeat_page) and not any(
         s.path.startswith("/static/") for s in repeat_page)
     return first_total, sum(s.body_bytes for s in repeat_page), repeat_only_html, problems
 

@@ -1,0 +1,148 @@
+"""Lighthouse on a signed-in patient's pages at mobile settings (prints figures; no asserts).
+
+    .venv/bin/python bench/lighthouse.py            # each page twice, the better run kept
+    .venv/bin/python bench/lighthouse.py --quick    # each page once
+
+Needs npm's `lighthouse` (pinned in package.json; `npm ci` installs it) and Debian's Chromium.
+The demo runs on a local port (as bench/page_weight.py serves it: brotli asked for on the
+browser's behalf, as a phone on the real HTTPS site gets it) and Lighthouse loads each page as
+David Hughes, the demo's self-managed patient, his session cookie passed with --extra-headers.
+Lighthouse's default mobile settings: a mid-range phone's screen, 4x CPU slowdown and a
+simulated slow 4G link. Prints the performance, accessibility and best-practices scores
+(goal: 100 each), LCP, TBT, CLS, and the compressed bytes of a first and a repeat visit
+(bench/page_weight.py's measure, in Chromium with the service worker), then every audit that
+kept a score under 100.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not bench/ itself on the path: bench/queue.py would stand in for the standard library's queue.
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+
+from sqlalchemy import select  # noqa: E402
+
+from bench.page_weight import CHROMIUM, CHROMIUM_ARGS, PATIENT, Recorder, kb, measure, serve, session_cookie  # noqa: E402
+
+LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
+PAGES = [("home", "/my-care"), ("needs assessment", "/hna"), ("care plan", "/my-care/plan"),
+         ("follow-up", "/my-care/follow-up")]
+CATEGORIES = ("performance", "accessibility", "best-practices")
+TIMEOUT_SECONDS = 180
+
+
+def lighthouse(url: str, cookie_header: str) -> dict:
+    """Lighthouse's report (JSON) for one page load."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        subprocess.run(
+            [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+             f"--only-categories={','.join(CATEGORIES)}", "--form-factor=mobile",
+             f"--extra-headers={json.dumps({'Cookie': cookie_header})}",
+             "--chrome-flags=--headless --no-sandbox --disable-gpu"],
+            check=True, timeout=TIMEOUT_SECONDS, env={**os.environ, "CHROME_PATH": CHROMIUM},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return json.loads(report.read_text())
+
+
+def summary(report: dict) -> dict:
+    audits = report["audits"]
+    return {
+        **{name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES},
+        "lcp": audits["largest-contentful-paint"]["numericValue"],
+        "tbt": audits["total-blocking-time"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
+        "final_url": report["finalDisplayedUrl"],
+    }
+
+
+def shortfalls(report: dict) -> list[str]:
+    """The audits that cost points in any of the categories, worst first."""
+    found = []
+    for name in CATEGORIES:
+        for ref in report["categories"][name]["auditRefs"]:
+            audit = report["audits"][ref["id"]]
+            if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
+                found.append(f"{name}: {ref['id']} {audit['score']:.2f} {audit.get('displayValue', '')}".rstrip())
+        # Opportunities and diagnostics carry no weight but say what to do about the metrics.
+        if name == "performance":
+            for ref in report["categories"][name]["auditRefs"]:
+                audit = report["audits"][ref["id"]]
+                details = audit.get("details") or {}
+                if not ref["weight"] and details.get("type") == "opportunity" and (details.get("overallSavingsMs") or 0) > 0:
+                    found.append(f"{name} (opportunity): {ref['id']} {audit.get('displayValue', '')}".rstrip())
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="each page once")
+    parser.add_argument("--pages", help="only these paths, comma-separated (e.g. /my-care,/hna)")
+    parser.add_argument("--keep-reports", type=Path, help="a folder to write each page's full JSON report into")
+    args = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        print(f"{LIGHTHOUSE} is missing: run `npm ci`", file=sys.stderr)
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    from app import create_app
+    from app.demo import seed_demo
+    from app.extensions import db
+    from app.models import User
+
+    runs = 1 if args.quick else 2
+    rows, notes = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["INSTANCE_PATH"] = str(Path(tmp) / "instance")
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
+                          "SECRET_KEY": "bench-secret-" + "x" * 32, "RATELIMIT_ENABLED": False, "DEMO_MODE": True})
+        with app.app_context():
+            db.create_all()
+            seed_demo("http://127.0.0.1")
+            user_id = db.session.scalars(select(User.id).where(User.display_name == PATIENT)).one()
+        cookie = f"{app.config['SESSION_COOKIE_NAME']}={session_cookie(app, user_id)}"
+        server, url = serve(app, Recorder(app))
+        try:
+            for label, path in PAGES:
+                if args.pages and path not in args.pages.split(","):
+                    continue
+                reports = [lighthouse(url + path, cookie) for _ in range(runs)]
+                best = max(reports, key=lambda r: r["categories"]["performance"]["score"])
+                figures = summary(best)
+                if not figures["final_url"].endswith(path):
+                    raise SystemExit(f"{path} ended at {figures['final_url']}: not signed in?")
+                rows.append((label, path, figures))
+                notes[path] = shortfalls(best)
+                if args.keep_reports:
+                    args.keep_reports.mkdir(parents=True, exist_ok=True)
+                    (args.keep_reports / f"{path.strip('/').replace('/', '-')}.json").write_text(json.dumps(best))
+        finally:
+            server.shutdown()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            weights = {path: measure(app, user_id, browser, path, verbose=False)[:2] for _, path, _ in rows}
+            browser.close()
+
+    print(f"Lighthouse 12.2.3, mobile (4x CPU, simulated slow 4G); {'best of ' + str(runs) if runs > 1 else 'one run'} per page")
+    print(f"{'page':18} {'perf':>4} {'a11y':>4} {'b-p':>4} {'LCP s':>6} {'TBT ms':>6} {'CLS':>6} {'first visit':>12} {'repeat':>10}")
+    for label, path, f in rows:
+        first, repeat = weights[path]
+        print(f"{label:18} {f['performance']:4} {f['accessibility']:4} {f['best-practices']:4} {f['lcp'] / 1000:6.2f} "
+              f"{f['tbt']:6.0f} {f['cls']:6.3f} {kb(first):>12} {kb(repeat):>10}")
+    for label, path, _ in rows:
+        if notes[path]:
+            print(f"\n{label} ({path}): what cost points")
+            for line in notes[path]:
+                print(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

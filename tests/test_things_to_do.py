@@ -11,7 +11,7 @@ from app.extensions import db
 from app.followup.models import SurveillanceTest
 from app.hna import service as hna_service
 from app.hna.models import PathwayPoint
-from app.main.things_to_do import (DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, message_things, symptom_things,
+from app.main.things_to_do import (DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, message_things, result_things, symptom_item_things, symptom_things,
                                    request_things, things_to_do)
 from app.models import PatientProfile, User
 from app.reentry.models import RequestStatus
@@ -207,3 +207,107 @@ def test_the_home_page_puts_a_red_flag_logged_today_first(app, patient):
     assert "A lump under my arm, logged today." in body
     entry_url = response.headers["Location"].split("?")[0]
     assert f'href="{entry_url}"' in patient.get("/my-care").get_data(as_text=True)
+
+
+def open_item(due: datetime):
+    return SimpleNamespace(due_at=due)
+
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.hazard("HAZ-015")  # after its day, a red flag still open says the team has it, and when to call
+@pytest.mark.parametrize("item, acting_today, expected", [
+    (None, False, []),
+    # On the day, "what to do now" is already at the top: said once, not twice.
+    (open_item(NOW + timedelta(hours=5)), True, []),
+    (open_item(NOW + timedelta(hours=5)), False, [(Urgency.WAITING, "symptom_with_team")]),
+    # Past the team's target with the item still open: call them.
+    (open_item(NOW - timedelta(minutes=1)), False, [(Urgency.LATE, "symptom_reply_late")]),
+])
+def test_an_open_symptom_item_after_its_day_says_the_team_has_it(item, acting_today, expected):
+    assert [(t.urgency, t.kind) for t in symptom_item_things(item, acting_today, NOW)] == expected
+
+
+def test_the_home_page_keeps_an_open_red_flag_after_its_day(app, patient, actors, monkeypatch):
+    from app.symptoms import service as symptoms
+    from tests.symptoms.helpers import log
+
+    assert log(patient, symptom="something_else", own_words="A lump under my arm", severity="severe",
+               new_or_worse="yes").status_code == 303
+    with app.app_context():
+        item = symptoms.open_symptom_item(db.session.get(PatientProfile, actors.profile_a))
+        item.due_at = datetime.now(timezone.utc) + timedelta(days=2)  # whatever the time of day the test runs
+        db.session.commit()
+        due = long_date(item.due_at)
+    tomorrow = london_today() + timedelta(days=1)
+    monkeypatch.setattr("app.main.routes.london_today", lambda: tomorrow)
+    body = page(patient.get("/my-care"))
+    assert "What to do about your symptom now" not in body
+    assert "Your team has your symptom report" in body and f"They will contact you by {due}" in body
+    assert body.index("Your team has your symptom report") < body.index("Feeling unwell?")
+
+
+def commented(taken: date, test_name: str = "PSA blood test"):
+    return SimpleNamespace(taken_on=taken, test=SimpleNamespace(name=test_name))
+
+
+@pytest.mark.parametrize("unread, expected", [
+    ([], []),
+    ([commented(DAY)], [(Urgency.ASKED, "results_unread")]),
+    # Several are one thing to do: read them on the results page.
+    ([commented(DAY), commented(DAY - timedelta(days=90), "CT scan")], [(Urgency.ASKED, "results_unread")]),
+])
+def test_results_with_a_comment_not_yet_read_are_one_thing_to_do(unread, expected):
+    assert [(t.urgency, t.kind) for t in result_things(unread)] == expected
+
+
+def test_the_home_page_shows_a_result_with_the_teams_comment_until_it_is_read(app, actors, patient):
+    from decimal import Decimal
+
+    from app.idempotency import new_form_token
+    from app.results import service as results_service
+    from tests.results.helpers import make_psa
+
+    with app.app_context():
+        test = make_psa(actors.profile_a, actors.nurse_a)
+        profile, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        taken = london_today() - timedelta(days=4)
+        no_comment = results_service.ResultEntry(Decimal("1.1"), "ng/mL", taken - timedelta(days=200), taken - timedelta(days=198))
+        results_service.record_result(profile, test, no_comment, nurse, new_form_token())
+        db.session.commit()
+        test_id = test.id
+    assert "Read your PSA blood test result" not in page(patient.get("/my-care"))  # no comment: nothing to read
+
+    with app.app_context():
+        profile, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        entry = results_service.ResultEntry(Decimal("1.2"), "ng/mL", taken, taken + timedelta(days=2), "Steady. Nothing to do.")
+        results_service.record_result(profile, db.session.get(SurveillanceTest, test_id), entry, nurse, new_form_token())
+        db.session.commit()
+    body = page(patient.get("/my-care"))
+    assert body.index("Read your PSA blood test result and your team’s comment") < body.index("Feeling unwell?")
+    assert f"Taken {long_date(taken)}." in body
+
+    assert "Steady. Nothing to do." in page(patient.get("/my-care/results"))
+    assert "Read your PSA blood test result" not in page(patient.get("/my-care"))
+
+
+def test_another_persons_results_are_not_read_by_opening_mine(app, actors, patient, new_client):
+    from decimal import Decimal
+
+    from app.idempotency import new_form_token
+    from app.results import service as results_service
+    from tests.results.helpers import make_psa
+    from tests.helpers import sign_in_as
+
+    with app.app_context():
+        for profile_id in (actors.profile_a, actors.profile_a2):
+            test = make_psa(profile_id, actors.nurse_a)
+            entry = results_service.ResultEntry(Decimal("1.2"), "ng/mL", london_today(), london_today(), "Steady.")
+            results_service.record_result(db.session.get(PatientProfile, profile_id), test,
+                                          entry, db.session.get(User, actors.nurse_a), new_form_token())
+        db.session.commit()
+    patient.get("/my-care/results")
+    other = new_client()
+    sign_in_as(other, actors.patient_a2)
+    assert "Read your PSA blood test result" in page(other.get("/my-care"))

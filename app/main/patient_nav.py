@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,20 @@ def is_current(href: str, path: str, exact: bool) -> bool:
     return path == href or (not exact and path.startswith(href.rstrip("/") + "/"))
 
 
-def patient_nav_items(path: str) -> list[dict]:
-    """The menu as the design system's header navigation items, the page at `path` current."""
+def nav_text_html(text: str, count: int = 0) -> Markup:
+    """A menu entry's words, with how many are unread when there are any ("Messages (2 unread)",
+    the word "unread" for screen readers only, so the menu stays short on a phone)."""
+    if not count:
+        return escape(text)
+    return Markup('{} ({}<span class="nhsuk-u-visually-hidden"> unread</span>)').format(text, count)
+
+
+def patient_nav_items(path: str, counts: dict[str, int] | None = None) -> list[dict]:
+    """The menu as the design system's header navigation items, the page at `path` current;
+    `counts` gives an entry's unread count by endpoint (messages from the team)."""
     items = []
     for entry in PATIENT_NAV:
         href = url_for(entry.endpoint)
-        items.append({"href": href, "text": entry.text, "current": is_current(href, path, entry.exact)})
+        items.append({"href": href, "text": entry.text, "html": nav_text_html(entry.text, (counts or {}).get(entry.endpoint, 0)),
+                      "current": is_current(href, path, entry.exact)})
     return items

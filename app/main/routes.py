@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Role, User
 from ..timeutil import london_today
 from . import bp, offline_record
-from .patient_nav import patient_nav_items
+from .patient_nav import nav_text_html, patient_nav_items
 from .things_to_do import hna_reply, things_to_do
 from .urgent_line import urgent_line_of
 from .web_manifest import MANIFEST_MIMETYPE, SHORT_NAME, THEME_COLOUR, web_manifest
@@ -23,6 +23,7 @@ bp.add_app_template_global(patient_nav_items)
 # manifest's, from one place.
 bp.add_app_template_global(THEME_COLOUR, "theme_colour")
 bp.add_app_template_global(SHORT_NAME, "app_short_name")
+bp.add_app_template_global(nav_text_html)
 
 
 @bp.get("/")

@@ -80,6 +80,23 @@ def symptom_things(entries, today: date) -> list[ToDo]:
             for entry in entries if entry.level in ACT_TODAY_LEVELS and entry.logged_on == today]
 
 
+def symptom_item_things(item, acting_today: bool, now: datetime) -> list[ToDo]:
+    """The person's open emergency or red-flag item from their symptom log, once its day's "what
+    to do now" has gone (`acting_today` False): the team has it and says by when; past that
+    target with no one closing it, call them. Nothing once the team has resolved it."""
+    if item is None or acting_today:
+        return []
+    if now > item.due_at:
+        return [ToDo(Urgency.LATE, "symptom_reply_late", _day(item.due_at), item)]
+    return [ToDo(Urgency.WAITING, "symptom_with_team", _day(item.due_at), item)]
+
+
+def result_things(unread) -> list[ToDo]:
+    """Results with the team's comment the person has not read yet (newest first): one thing,
+    to read them on the results page."""
+    return [ToDo(Urgency.ASKED, "results_unread", unread[0].taken_on, unread)] if unread else []
+
+
 def message_things(unread: int) -> list[ToDo]:
     """Replies from the team the person has not opened: what the team asked or answered."""
     return [ToDo(Urgency.ASKED, "messages_unread", None, unread)] if unread else []
@@ -167,8 +184,8 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None, 
     from ..hna import service as hna_service
     from ..messages.service import unread_for_patient
     from ..reentry.service import requests_of
-    from ..results.service import waiting_samples
-    from ..symptoms.service import history
+    from ..results.service import unread_results, waiting_samples
+    from ..symptoms.service import history, open_symptom_item
 
     if hna is None:
         sent = hna_service.submitted_hnas(patient)
@@ -178,9 +195,13 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None, 
         tests = tests_of(patient)
     if plan is _UNREAD:
         plan = current_plan(patient)
+    now = utcnow()
+    acting_today = symptom_things(history(patient), today)
     return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests, today)
-                    + message_things(unread_for_patient(patient)) + request_things(requests_of(patient), utcnow())
-                    + symptom_things(history(patient), today) + waiting_result_things(waiting_samples(patient), today)
+                    + message_things(unread_for_patient(patient)) + result_things(unread_results(patient))
+                    + request_things(requests_of(patient), now)
+                    + acting_today + symptom_item_things(open_symptom_item(patient), bool(acting_today), now)
+                    + waiting_result_things(waiting_samples(patient), today)
                     + gp_review_things(patient.diagnosed_on, today) + care_plan_review_things(plan, today))
 
 

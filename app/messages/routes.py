@@ -5,7 +5,7 @@ Every page checks ownership first (`service.own_thread`, `service.thread_for_sta
 """
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..authz import current_patient, nurse_required, patient_required, staff_required
@@ -30,6 +30,15 @@ SENT = "Message sent. Your team reads messages in working hours only."
 
 def _me():
     return current_user._get_current_object()
+
+
+@bp.before_app_request
+def count_unread_messages() -> None:
+    """The header's Messages link carries the unread count on every page (the patient's menu and
+    the nurse's), read before the view runs: templates make no queries (tests/test_templates.py).
+    Not for JSON calls, which render no header."""
+    if current_user.is_authenticated and not request.is_json:
+        g.unread_messages = service.unread_for(current_user)
 
 
 def _fresh_form() -> MessageForm:

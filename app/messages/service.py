@@ -99,6 +99,16 @@ def unread_for_team(team_id: int) -> int:
                              .where(PatientProfile.team_id == team_id))
 
 
+def unread_for(user) -> int:
+    """The count for the header: a patient's unread replies from their team, or, for a member of
+    staff, their team's unread messages from patients (0 for anyone else)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    if user.is_patient:
+        return unread_for_patient(user.patient_profile) if user.patient_profile is not None else 0
+    return unread_for_team(user.team_id) if user.is_staff and user.team_id is not None else 0
+
+
 def unread_in(thread: MessageThread, from_patient: bool) -> int:
     return db.session.scalar(_unread(from_patient).where(MessageThread.id == thread.id))
 

@@ -65,6 +65,9 @@ class TestResult(db.Model):
     resulted_on: Mapped[date] = mapped_column(Date)
     # The team's comment, shown to the patient with the result.
     comment: Mapped[str | None] = mapped_column(Text)
+    # When the person first opened their results page after this result was recorded: until
+    # then a result with a comment is on their home page's "To do now".
+    seen_by_patient_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     abnormal: Mapped[bool] = mapped_column(Boolean, default=False)
     # Why it is abnormal or was not judged, in the team's words ("Above 4 ng/mL").
     review_reason: Mapped[str | None] = mapped_column(String(300))

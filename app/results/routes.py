@@ -302,7 +302,9 @@ def monitoring():
 @patient_required
 def patient_results():
     profile = current_patient()
-    audit("results.view", patient=profile)
+    # Opening the page is reading them: they leave the home page's "To do now".
+    new = service.mark_results_seen(profile)
+    audit("results.view", patient=profile, new=new)
     db.session.commit()
     return render_template("results/patient_results.html", profile=profile, panels=service.patient_panels(profile),
                            number=number)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -124,6 +124,23 @@ def needs_review(profile: PatientProfile) -> bool:
     return db.session.scalar(
         select(TestResult.id).where(TestResult.patient_id == profile.id, TestResult.needs_review.is_(True)).limit(1)
     ) is not None
+
+
+def unread_results(profile: PatientProfile) -> list[TestResult]:
+    """Results with the team's comment that the person has not seen yet, newest first."""
+    return list(db.session.scalars(
+        select(TestResult).where(TestResult.patient_id == profile.id, TestResult.comment.is_not(None),
+                                 TestResult.seen_by_patient_at.is_(None))
+        .order_by(TestResult.taken_on.desc(), TestResult.id.desc())))
+
+
+def mark_results_seen(profile: PatientProfile) -> int:
+    """The person opened their results page: every result of theirs is seen now. Set in one
+    statement (no version change: seeing a result is not changing it, so a nurse's page showing
+    the result is not made out of date). The caller commits. Returns how many were new."""
+    return db.session.execute(
+        update(TestResult).where(TestResult.patient_id == profile.id, TestResult.seen_by_patient_at.is_(None))
+        .values(seen_by_patient_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
 def needing_review_among(profile_ids: list[int]) -> set[int]:

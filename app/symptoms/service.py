@@ -155,7 +155,9 @@ def _describe(entry: SymptomEntry) -> str:
     return text
 
 
-def _open_symptom_item(profile: PatientProfile) -> QueueItem | None:
+def open_symptom_item(profile: PatientProfile) -> QueueItem | None:
+    """The person's open queue item raised from their symptom log (an emergency or a red flag;
+    later ones merge into it), or None."""
     return db.session.scalar(
         select(QueueItem)
         .where(QueueItem.patient_id == profile.id, QueueItem.status == ItemStatus.OPEN,
@@ -204,7 +206,7 @@ def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, wh
     """Raise the entry's emergency or red flag, or merge it into the person's open symptom item.
     `why` tells apart the raises of one version of an entry (the daily sweep's, by its day)."""
     level = Level(entry.level)
-    item = _open_symptom_item(profile)
+    item = open_symptom_item(profile)
     if item is None:
         item = triage.raise_item(profile, QUEUE_KIND[level], _describe(entry),
                                  f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}{why}", received_at=now)

@@ -237,3 +237,22 @@ def test_the_outbox_naming_no_thread_is_a_400(app, browsers, item_id, thread):
     _, patient = browsers
     answer = send_json(patient, thread, {"token": "a" * 22, "body": "Which thread?"}, "outbox-entry-0005")
     assert answer.status_code in (400, 404) and answer.get_json()["error"]
+
+
+@pytest.mark.hazard("HAZ-019")
+def test_unread_counts_are_in_the_nurses_header_and_the_patients_menu(app, actors, browsers, item_id):
+    nurse, patient = browsers
+    nurse_url = start(nurse, item_id)
+    assert "unread</span>" not in page(patient.get("/my-care"))
+
+    write(nurse, nurse_url, "Could you tell me when the tiredness started?")
+    menu = patient.get("/my-care").get_data(as_text=True)
+    assert re.search(r'href="/my-care/messages"[^>]*>\s*Messages \(1<span class="nhsuk-u-visually-hidden"> unread</span>\)', menu)
+
+    write(patient, f"/my-care/messages/{thread_id_of(nurse_url)}", "About three weeks ago")
+    header = nurse.get("/nurse/queue").get_data(as_text=True)
+    assert re.search(r'href="/nurse/messages"[^>]*>\s*Messages \(1<span class="nhsuk-u-visually-hidden"> unread</span>\)', header)
+    assert "unread</span>" not in page(patient.get("/my-care"))  # the patient has read the nurse's
+
+    nurse.get(nurse_url)
+    assert re.search(r'href="/nurse/messages"[^>]*>\s*Messages\s*<', nurse.get("/nurse/queue").get_data(as_text=True))

@@ -119,8 +119,13 @@ class User(UserMixin, db.Model):
 
 class PatientProfile(db.Model):
     __tablename__ = "patient_profiles"
-    # A team's people by name, for keyset pages (remote monitoring).
-    __table_args__ = (Index("ix_patient_profiles_team_name", "team_id", "family_name", "given_name", "id"),)
+    __table_args__ = (
+        # A team's people by name, for keyset pages (remote monitoring).
+        Index("ix_patient_profiles_team_name", "team_id", "family_name", "given_name", "id"),
+        # A key worker's people in the team by name: the monitoring list filtered by key worker
+        # reads it in order and stops after a page (tests/results/test_monitoring.py reads the plan).
+        Index("ix_patient_profiles_team_key_worker_name", "team_id", "key_worker_id", "family_name", "given_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)

@@ -12,9 +12,7 @@ query plan to show the indexes are used.
 from __future__ import annotations
 
 import random
-import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,46 +21,24 @@ from pathlib import Path
 # library's queue module from everything imported after (huey imports psycopg, which needs it).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.followup.models import FollowUpPlan, SurveillanceTest  # noqa: E402
-from app.models import PasskeyCredential, PatientProfile, Role, Team, User, UserSession  # noqa: E402
-from app.pathways import PATHWAYS  # noqa: E402
+from app.models import PasskeyCredential, PatientProfile, UserSession  # noqa: E402
 from app.results import monitoring  # noqa: E402
 from app.results.models import TestResult  # noqa: E402
 from app.timeutil import london_today, utcnow  # noqa: E402
-from tests.helpers import TestClient, sign_in_as  # noqa: E402
+from bench.scale import analyse, bench_app, median_ms, print_plan, seed_people  # noqa: E402
+from tests.helpers import sign_in_as  # noqa: E402
 
 PATIENTS, NURSES_PER_TEAM = 100_000, 12
-FAMILY = ["Able", "Ames", "Baker", "Clarke", "Davies", "Evans", "Fraser", "Green", "Hughes", "Iqbal", "Jones",
-          "Khan", "Lewis", "Morgan", "Nowak", "Okafor", "Patel", "Quinn", "Roberts", "Smith", "Taylor", "Usman",
-          "Walker", "Williams", "Young"]
-GIVEN = ["Ann", "Beth", "Chidi", "David", "Eve", "Farah", "George", "Hana", "Ivan", "Jo", "Kwame", "Li"]
+PAGE = monitoring.PAGE_SIZE
 
 
 def seed(rng: random.Random, today: date) -> dict:
-    teams = [Team(name="Urology"), Team(name="Breast")]
-    db.session.add_all(teams)
-    db.session.flush()
-    nurses = {t.id: [User(role=Role.NURSE, display_name=f"Nurse {t.id}-{n}", team_id=t.id) for n in range(NURSES_PER_TEAM)]
-              for t in teams}
-    db.session.add_all([u for group in nurses.values() for u in group])
-    db.session.flush()
-    nurse_ids = {team_id: [u.id for u in group] for team_id, group in nurses.items()}
-    team_ids = [t.id for t in teams]
-    db.session.commit()
-    first_user = (db.session.scalar(select(db.func.max(User.id))) or 0) + 1
-    team_of = [team_ids[i % 2] for i in range(PATIENTS)]
-    db.session.execute(insert(User), [
-        {"id": first_user + i, "role": Role.PATIENT, "display_name": "Patient", "team_id": team_of[i]} for i in range(PATIENTS)])
-    pathways = list(PATHWAYS)
-    db.session.execute(insert(PatientProfile), [
-        {"id": i + 1, "user_id": first_user + i, "team_id": team_of[i], "nhs_number": f"9{i:09d}",
-         "given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY), "date_of_birth": date(1950, 1, 1),
-         "tumour_pathway": rng.choice(pathways), "key_worker_id": rng.choice(nurse_ids[team_of[i]]), "version": 1}
-        for i in range(PATIENTS)])
+    people = seed_people(rng, ["Urology", "Breast"], PATIENTS, NURSES_PER_TEAM)
+    team_of, nurse_ids, first_user = people.patient_team, people.nurse_ids, people.first_user_id
     now = utcnow()
     plans, tests, results, keys, sessions = [], [], [], [], []
     test_id = 0
@@ -92,75 +68,52 @@ def seed(rng: random.Random, today: date) -> dict:
                         (PasskeyCredential, keys), (UserSession, sessions)):
         db.session.execute(insert(model), rows)
     db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    return {"team_id": team_ids[0], "nurse_id": nurse_ids[team_ids[0]][0], "results": len(results)}
-
-
-def median_ms(fn, repeat: int = 15) -> tuple[float, int]:
-    fn()  # warm
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        size = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    db.session.rollback()
-    return statistics.median(times), size
+    analyse()
+    team_id = people.team_ids[0]
+    return {"team_id": team_id, "nurse_id": nurse_ids[team_id][0], "results": len(results)}
 
 
 def main() -> None:
     rng = random.Random(20261206)
     today = london_today()
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench-secret",
-                          "RATELIMIT_ENABLED": False})
-        app.test_client_class = TestClient
-        with app.app_context():
-            db.create_all()
-            start = time.perf_counter()
-            ids = seed(rng, today)
-            print(f"Seeded {PATIENTS:,} patients with follow-up plans, tests, {ids['results']:,} results, passkeys "
-                  f"and sessions in {time.perf_counter() - start:.1f} s\n")
-            team_id, me = ids["team_id"], ids["nurse_id"]
-            F = monitoring.MonitoringFilters
+    with bench_app() as app:
+        start = time.perf_counter()
+        ids = seed(rng, today)
+        print(f"Seeded {PATIENTS:,} patients with follow-up plans, tests, {ids['results']:,} results, passkeys "
+              f"and sessions in {time.perf_counter() - start:.1f} s\n")
+        team_id, me = ids["team_id"], ids["nurse_id"]
+        F = monitoring.MonitoringFilters
 
-            def baseline() -> int:
-                return len(db.session.scalars(
-                    select(PatientProfile.id).where(PatientProfile.team_id == team_id)
-                    .order_by(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id).limit(51)).all())
+        def baseline() -> int:
+            return len(db.session.scalars(
+                select(PatientProfile.id).where(PatientProfile.team_id == team_id)
+                .order_by(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id).limit(51)).all())
 
-            def page(filters, after=None):
-                return lambda: len(monitoring.monitoring_page(team_id, filters, today, after=after).people)
+        def page(filters, after=None):
+            return lambda: len(monitoring.monitoring_page(team_id, filters, today, after=after).people)
 
-            # A cursor about 5,000 people in (page 100 of 50).
-            deep = monitoring.monitoring_page(team_id, F(), today, limit=5000).people[-1].profile.id
-            base_ms, _ = median_ms(baseline)
-            cases = {
-                "first page (50)": page(F()),
-                "deep page (~5,000 people in)": page(F(), deep),
-                "filtered: prostate pathway": page(F(pathway="prostate")),
-                "filtered: key worker": page(F(key_worker_id=me)),
-            }
-            print(f"{'query':44} {'median':>9} {'x baseline':>11}")
-            print(f"{'baseline: first 50 of the team by name':44} {base_ms:7.2f} ms {1:10.1f}x")
-            for label, fn in cases.items():
-                ms, size = median_ms(fn)
-                print(f"{label:44} {ms:7.2f} ms {ms / base_ms:10.1f}x  ({size} people)")
-            client = app.test_client()
-            sign_in_as(client, me)
-            ms, _ = median_ms(lambda: len(client.get("/nurse/monitoring").data), repeat=7)
-            print(f"{'whole page GET /nurse/monitoring':44} {ms:7.2f} ms {ms / base_ms:10.1f}x")
+        # A cursor about 5,000 people in (page 100 of 50).
+        deep = monitoring.monitoring_page(team_id, F(), today, limit=5000).people[-1].profile.id
+        base_ms, _ = median_ms(baseline)
+        cases = {
+            "first page (50)": page(F()),
+            "deep page (~5,000 people in)": page(F(), deep),
+            "filtered: prostate pathway": page(F(pathway="prostate")),
+            "filtered: key worker": page(F(key_worker_id=me)),
+        }
+        print(f"{'query':44} {'median':>9} {'x baseline':>11}")
+        print(f"{'baseline: first 50 of the team by name':44} {base_ms:7.2f} ms {1:10.1f}x")
+        for label, fn in cases.items():
+            ms, size = median_ms(fn)
+            print(f"{label:44} {ms:7.2f} ms {ms / base_ms:10.1f}x  ({size} people)")
+        client = app.test_client()
+        sign_in_as(client, me)
+        ms, _ = median_ms(lambda: len(client.get("/nurse/monitoring").data), repeat=7)
+        print(f"{'whole page GET /nurse/monitoring':44} {ms:7.2f} ms {ms / base_ms:10.1f}x")
 
-            conditions = monitoring._conditions(today)
-            stmt = (select(PatientProfile.id, *(c.label(n) for n, c in conditions.items()))
-                    .join(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
-                    .join(User, User.id == PatientProfile.user_id)
-                    .where(PatientProfile.team_id == team_id, FollowUpPlan.follow_up_type == "supported_self_management")
-                    .order_by(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id).limit(51))
-            compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
-            print("\nquery plan (first page):")
-            for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")):
-                print(f"  {row[3]}")
-
+        print_plan("query plan (first page)", monitoring.monitoring_statement(team_id, F(), today, limit=PAGE))
+        print_plan("query plan (key worker's first page)",
+                   monitoring.monitoring_statement(team_id, F(key_worker_id=me), today, limit=PAGE))
 
 if __name__ == "__main__":
     main()

@@ -8,9 +8,7 @@ page (median of repeated runs) and prints SQLite's query plans, to show the inde
 from __future__ import annotations
 
 import random
-import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,53 +17,24 @@ from pathlib import Path
 # library's queue module from everything imported after (huey imports psycopg, which needs it).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.careplan.models import CarePlan  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import PatientProfile, Role, Team, User  # noqa: E402
-from app.pathways import PATHWAYS  # noqa: E402
 from app.timeutil import utcnow  # noqa: E402
 from app.triage import service  # noqa: E402
 from app.triage.models import QueueItem  # noqa: E402
 from app.triage.queue import KIND_RANK, ItemKind  # noqa: E402
 from app.triage.working_days import response_deadline  # noqa: E402
-from tests.helpers import TestClient, sign_in_as  # noqa: E402
+from bench.scale import analyse, bench_app, median_ms, print_plan, seed_people  # noqa: E402
+from tests.helpers import sign_in_as  # noqa: E402
 
 PATIENTS, OPEN_ITEMS, RESOLVED_ITEMS, PLANS, NURSES_PER_TEAM = 100_000, 20_000, 20_000, 20_000, 12
-GIVEN = ["Ann", "Arthur", "Beth", "Chidi", "David", "Eve", "Farah", "George", "Hana", "Ivan", "Jo", "Kwame",
-         "Li", "Margaret", "Nia", "Owen", "Priya", "Rhys", "Sam", "Tom", "Uma", "Wei", "Yusuf", "Zoe"]
-FAMILY = ["Able", "Ames", "Baker", "Clarke", "Davies", "Evans", "Fraser", "Green", "Hughes", "Iqbal", "Jones",
-          "Khan", "Lewis", "Morgan", "Nowak", "Okafor", "Patel", "Quinn", "Roberts", "Smith", "Taylor", "Usman",
-          "Walker", "Williams", "Young"]
 
 
 def seed(rng: random.Random) -> dict:
-    teams = [Team(name="Breast and Lung"), Team(name="Haematology")]
-    db.session.add_all(teams)
-    db.session.flush()
-    nurses = {team.id: [User(role=Role.NURSE, display_name=f"Nurse {team.id}-{n}", email=f"n{team.id}.{n}@example.test",
-                             team_id=team.id) for n in range(NURSES_PER_TEAM)] for team in teams}
-    db.session.add_all([u for group in nurses.values() for u in group])
-    db.session.flush()
-    nurse_ids = {team_id: [u.id for u in group] for team_id, group in nurses.items()}
-    team_ids = [t.id for t in teams]
-    db.session.commit()
-
-    first_user = (db.session.scalar(select(db.func.max(User.id))) or 0) + 1
-    patient_team = [team_ids[i % 2] for i in range(PATIENTS)]
-    db.session.execute(insert(User), [
-        {"id": first_user + i, "role": Role.PATIENT, "display_name": "Patient", "team_id": patient_team[i]}
-        for i in range(PATIENTS)
-    ])
-    pathways = list(PATHWAYS)
-    db.session.execute(insert(PatientProfile), [
-        {"id": i + 1, "user_id": first_user + i, "team_id": patient_team[i], "nhs_number": f"9{i:09d}",
-         "given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY), "date_of_birth": date(1950, 1, 1),
-         "tumour_pathway": rng.choice(pathways), "key_worker_id": rng.choice(nurse_ids[patient_team[i]])}
-        for i in range(PATIENTS)
-    ])
+    people = seed_people(rng, ["Breast and Lung", "Haematology"], PATIENTS, NURSES_PER_TEAM)
+    patient_team, nurse_ids = people.patient_team, people.nurse_ids
     now = utcnow()
     kinds = list(ItemKind)
     weights = [1, 3, 10, 10, 40, 36]  # few emergencies and red flags; many new assessments
@@ -92,85 +61,68 @@ def seed(rng: random.Random) -> dict:
         for p in rng.sample(range(PATIENTS), PLANS)
     ])
     db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    return {"team_id": team_ids[0], "nurse_id": nurse_ids[team_ids[0]][0]}
+    analyse()
+    team_id = people.team_ids[0]
+    return {"team_id": team_id, "nurse_id": nurse_ids[team_id][0]}
 
 
 def timed(label: str, fn, repeat: int = 30) -> None:
-    fn()  # warm
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - start) * 1000)
-    db.session.rollback()
+    ms, result = median_ms(fn, repeat)
     size = len(result.items) if hasattr(result, "items") else result
-    print(f"{label:52} {statistics.median(times):8.2f} ms  ({size} rows)")
-
-
-def plan(label: str, stmt) -> None:
-    compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
-    print(f"\n{label}:")
-    for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")):
-        print(f"  {row[3]}")
+    print(f"{label:52} {ms:8.2f} ms  ({size} rows)")
 
 
 def main() -> None:
     rng = random.Random(20261125)
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench-secret",
-                          "RATELIMIT_ENABLED": False})
-        app.test_client_class = TestClient
-        with app.app_context():
-            db.create_all()
-            start = time.perf_counter()
-            ids = seed(rng)
-            print(f"Seeded {PATIENTS:,} patients, {OPEN_ITEMS:,} open and {RESOLVED_ITEMS:,} resolved items, "
-                  f"{PLANS:,} care plans in {time.perf_counter() - start:.1f} s\n")
-            team_id, me = ids["team_id"], ids["nurse_id"]
-            F = service.QueueFilters
+    with bench_app() as app:
+        start = time.perf_counter()
+        ids = seed(rng)
+        print(f"Seeded {PATIENTS:,} patients, {OPEN_ITEMS:,} open and {RESOLVED_ITEMS:,} resolved items, "
+              f"{PLANS:,} care plans in {time.perf_counter() - start:.1f} s\n")
+        team_id, me = ids["team_id"], ids["nurse_id"]
+        F = service.QueueFilters
 
-            # A cursor about 5,000 items in (page 100 of 50).
-            deep = service.queue_page(team_id, F(), limit=5000).items[-1]
-            deep_after = service.cursor_for(deep, "open")
-            resolved_deep = service.queue_page(team_id, F(status="resolved"), limit=5000).items[-1]
-            resolved_after = service.cursor_for(resolved_deep, "resolved")
+        # A cursor about 5,000 items in (page 100 of 50).
+        deep = service.queue_page(team_id, F(), limit=5000).items[-1]
+        deep_after = service.cursor_for(deep, "open")
+        resolved_deep = service.queue_page(team_id, F(status="resolved"), limit=5000).items[-1]
+        resolved_after = service.cursor_for(resolved_deep, "resolved")
 
-            cases = {
-                "first page (open, 50)": (F(), None),
-                "deep page (~5,000 items in)": (F(), deep_after),
-                "filtered: unassigned, lung pathway": (F(status="unassigned", pathway="lung"), None),
-                "filtered: mine": (F(status="mine", user_id=me), None),
-                "filtered: key worker": (F(key_worker_id=me), None),
-                "search: name 'okafor'": (F(search="okafor"), None),
-                "search: two words 'margaret okafor'": (F(search="margaret okafor"), None),
-                "search: NHS number digits '900001'": (F(search="900001"), None),
-                "resolved, deep page": (F(status="resolved"), resolved_after),
-            }
-            print(f"{'query':52} {'median':>8}")
-            for label, (filters, after) in cases.items():
-                timed(label, lambda f=filters, a=after: service.queue_page(team_id, f, after=a))
-            from app.nurse.queue_routes import _summary
-            timed("summary counts (open, urgent, overdue)", lambda: _summary(team_id)["open"])
-            timed("raise_due_reviews (nothing due)", lambda: service.raise_due_reviews(team_id, date.today()))
+        cases = {
+            "first page (open, 50)": (F(), None),
+            "deep page (~5,000 items in)": (F(), deep_after),
+            "filtered: unassigned, lung pathway": (F(status="unassigned", pathway="lung"), None),
+            "filtered: mine": (F(status="mine", user_id=me), None),
+            "filtered: key worker": (F(key_worker_id=me), None),
+            "search: name 'okafor'": (F(search="okafor"), None),
+            "search: two words 'margaret okafor'": (F(search="margaret okafor"), None),
+            "search: NHS number digits '900001'": (F(search="900001"), None),
+            "resolved, deep page": (F(status="resolved"), resolved_after),
+        }
+        print(f"{'query':52} {'median':>8}")
+        for label, (filters, after) in cases.items():
+            timed(label, lambda f=filters, a=after: service.queue_page(team_id, f, after=a))
+        from app.nurse.queue_routes import _summary
+        timed("summary counts (open, urgent, overdue)", lambda: _summary(team_id)["open"])
+        timed("raise_due_reviews (nothing due)", lambda: service.raise_due_reviews(team_id, date.today()))
 
-            client = app.test_client()
-            sign_in_as(client, me)
-            timed("whole page GET /nurse/queue (render, audit)", lambda: len(client.get("/nurse/queue").data), repeat=15)
+        client = app.test_client()
+        sign_in_as(client, me)
+        timed("whole page GET /nurse/queue (render, audit)", lambda: len(client.get("/nurse/queue").data), repeat=15)
 
-            from sqlalchemy import String, cast, literal, tuple_
-            from app.triage.models import QUEUE_ORDER as order, ItemStatus
-            base = select(QueueItem.id).join(QueueItem.patient).where(
-                QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
-            plan("first page", base.order_by(*order).limit(51))
-            plan("deep page", base.where(QueueItem.rank >= deep.rank, tuple_(*order) > tuple_(
-                deep.rank, deep.due_at.replace(tzinfo=None), deep.received_at.replace(tzinfo=None), deep.id)).order_by(*order).limit(51))
-            plan("resolved page", select(QueueItem.id).where(QueueItem.team_id == team_id, QueueItem.status == ItemStatus.RESOLVED)
-                 .order_by(QueueItem.resolved_at.desc(), QueueItem.id.desc()).limit(51))
-            plan("mine", base.where(QueueItem.assignee_id == me).order_by(*order).limit(51))
-            plan("overdue care plan reviews", select(CarePlan.id).where(
-                CarePlan.team_id == team_id, CarePlan.is_current.is_(True), CarePlan.review_date < date.today(),
-                ~select(QueueItem.id).where(QueueItem.source_key == literal("plan-review:") + cast(CarePlan.id, String)).exists()))
+        from sqlalchemy import String, cast, literal, tuple_
+        from app.triage.models import QUEUE_ORDER as order, ItemStatus
+        base = select(QueueItem.id).join(QueueItem.patient).where(
+            QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
+        print_plan("first page", base.order_by(*order).limit(51))
+        print_plan("deep page", base.where(QueueItem.rank >= deep.rank, tuple_(*order) > tuple_(
+            deep.rank, deep.due_at.replace(tzinfo=None), deep.received_at.replace(tzinfo=None), deep.id)).order_by(*order).limit(51))
+        print_plan("resolved page", select(QueueItem.id).where(QueueItem.team_id == team_id, QueueItem.status == ItemStatus.RESOLVED)
+                   .order_by(QueueItem.resolved_at.desc(), QueueItem.id.desc()).limit(51))
+        print_plan("mine", base.where(QueueItem.assignee_id == me).order_by(*order).limit(51))
+        print_plan("overdue care plan reviews", select(CarePlan.id).where(
+            CarePlan.team_id == team_id, CarePlan.is_current.is_(True), CarePlan.review_date < date.today(),
+            ~select(QueueItem.id).where(QueueItem.source_key == literal("plan-review:") + cast(CarePlan.id, String)).exists()))
 
 
 if __name__ == "__main__":

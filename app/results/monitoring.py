@@ -96,9 +96,12 @@ def cursor_for(profile: PatientProfile) -> str:
     return f"{profile.id}"
 
 
-def monitoring_page(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
-                    limit: int = PAGE_SIZE) -> MonitoringPage:
-    """One page of the team's self-managed people who need a look, by name."""
+def monitoring_statement(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
+                         limit: int = PAGE_SIZE):
+    """The one query behind a page of the list (also what the benchmark and the query-plan test
+    read): the team's self-managed people who need a look, by name, after the person `after`.
+    Filtered by key worker, it reads the (team_id, key_worker_id, family_name, given_name, id)
+    index in order, so a key worker's page stops after `limit` rows however big the team."""
     conditions = _conditions(today)
     stmt = (
         select(PatientProfile, *(condition.label(name) for name, condition in conditions.items()))
@@ -119,6 +122,12 @@ def monitoring_page(team_id: int, filters: MonitoringFilters, today: date, after
             stmt = stmt.where(tuple_(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
                               > tuple_(literal(last.family_name), literal(last.given_name), literal(last.id)))
     order = (PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
-    rows = db.session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def monitoring_page(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
+                    limit: int = PAGE_SIZE) -> MonitoringPage:
+    """One page of the team's self-managed people who need a look, by name."""
+    rows = db.session.execute(monitoring_statement(team_id, filters, today, after, limit)).all()
     people = [MonitoredPerson(row[0], [name for name in REASONS if getattr(row, name)]) for row in rows[:limit]]
     return MonitoringPage(people, cursor_for(people[-1].profile) if len(rows) > limit else None)

@@ -21,6 +21,7 @@ from ..models import User
 from ..pathways import PATHWAYS
 from ..messages import service as messages
 from ..reentry import service as reentry
+from ..symptoms import service as symptoms
 from ..timeutil import london_today, utcnow
 from ..triage import service
 from ..triage.access import queue_item_for_staff
@@ -149,6 +150,7 @@ def _item_context(item: QueueItem, form=None, conflict=None, out_of_date=None, *
     return dict(item=item, form=form, conflict=conflict, out_of_date=out_of_date, now=utcnow(),
                 outcome_labels=OUTCOME_LABELS, kind_labels=KIND_LABELS,
                 reentry_request=reentry.request_for_queue_item(item), thread=messages.thread_for_item(item),
+                symptom_entries=symptoms.entries_for_item(item),
                 **_forms(item, **given))
 
 

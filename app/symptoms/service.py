@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
@@ -92,6 +93,17 @@ def log_for_team(profile: PatientProfile) -> list[SymptomEntry]:
     stays readable (each entry's earlier wording is in `earlier_versions`)."""
     return list(db.session.scalars(
         select(SymptomEntry).where(SymptomEntry.patient_id == profile.id)
+        .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
+    ))
+
+
+def entries_for_item(item: QueueItem) -> list[SymptomEntry]:
+    """Every entry that raised or was merged into the queue item, newest first, removed ones
+    too, each with its earlier versions: what the person reported, in full, beside the item's
+    short reason."""
+    return list(db.session.scalars(
+        select(SymptomEntry).where(SymptomEntry.queue_item_id == item.id, SymptomEntry.patient_id == item.patient_id)
+        .options(selectinload(SymptomEntry.earlier_versions))
         .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
     ))
 

@@ -235,3 +235,31 @@ def test_the_team_reads_every_entry_as_sent_with_its_corrections_and_removals(ap
     shown = page(nurse_client.get(f"/nurse/patients/{entry.patient_id}/symptoms"))
     assert "First words" in shown and "Second words" in shown and "Corrected by Ann" in shown
     assert "Removed by Ann" in shown and "Tiredness" in shown
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_the_queue_item_lists_every_entry_merged_into_it_newest_first_with_corrections(app, patient, new_client, actors, clock):
+    from tests.helpers import sign_in_as
+
+    nurse_client = new_client()
+    sign_in_as(nurse_client, actors.nurse_a)
+    clock(MONDAY_MORNING)
+    notes = [f"Words number {n}: " + "; ".join(["it has been getting worse at night and I cannot sleep"] * 3) for n in range(3)]
+    log(patient, symptom="new_lump", severity="moderate", note=notes[0])
+    log(patient, symptom="something_else", own_words="A lump under my arm", severity="severe", new_or_worse="yes", note=notes[1])
+    log(patient, symptom="new_lump", severity="severe", note=notes[2])
+    log(patient, symptom="tiredness")  # a watch symptom: never on the item
+    first = entries(app)[0]
+    correct(patient, first.id, first.version, symptom="new_lump", severity="severe", note="Corrected words")
+    (item,) = queue(app)
+    assert len(item.reason) <= 300 and notes[0] not in item.reason  # the item's own text cannot hold them all
+
+    shown = page(nurse_client.get(f"/nurse/queue/{item.id}"))
+
+    assert "What Ann reported (3 entries, newest first)" in shown
+    assert shown.index(notes[2]) < shown.index(notes[1]) < shown.index("Corrected words")
+    assert "A lump under my arm" in shown and "Severe" in shown and "Moderate" in shown
+    assert "Logged 7 December 2026 at 10am" in shown and "Started" in shown
+    # The correction is a version of its entry: what the team was first sent stays readable.
+    assert "Corrected by Ann" in shown and notes[0] in shown and "As sent before the correction" in shown
+    assert "Tiredness" not in shown

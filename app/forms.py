@@ -12,6 +12,7 @@ from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
 
 from . import untrusted
+from .nhs_number import InvalidNHSNumber, normalise_nhs_number
 
 NUMBER_TOO_LARGE_MESSAGE = "Enter a smaller number"
 
@@ -240,5 +241,19 @@ def phone_number(message: str = "Enter a full phone number, like 020 7946 0123",
         digits = sum(ch.isdigit() for ch in value)
         if value and (not set(value) <= PHONE_CHARACTERS or not min_digits <= digits <= 15):
             raise ValidationError(message)
+
+    return _check
+
+
+def valid_nhs_number():
+    """A WTForms validator for an NHS number, the one used by every form that asks for one: the
+    ten digits of a valid number replace what was typed (spaces and dashes go), otherwise the
+    plain-English reason from `app/nhs_number.py`. Add DataRequired before it for a required field."""
+
+    def _check(form, field):
+        try:
+            field.data = normalise_nhs_number(field.data)
+        except InvalidNHSNumber as exc:
+            raise ValidationError(str(exc)) from exc
 
     return _check

@@ -10,6 +10,8 @@ queue.
   while the page says it was saved).
 - `last_changed_by` and `conflict_message`: the conflict names who changed what.
 - `answer_conflict`: the one 409 answer, the page again with what the person typed kept.
+- `replace_current`: a new version of a record kept as versions (care plans, End of Treatment
+  Summaries) takes the current place, or the race for it is lost cleanly.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any, Callable, Iterable
 
 from flask import render_template, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
@@ -81,6 +84,23 @@ def answer_conflict(template: str, /, **context) -> tuple[str, int]:
     everything the person typed kept (the caller puts the stored version into the form's hidden
     field, so saving again is a knowing choice)."""
     return render_template(template, **context), CONFLICT
+
+
+def replace_current(current: Any, new: Any) -> bool:
+    """Make `new` (a record with `is_current`) the current version in place of `current` (None
+    for a first version), in a savepoint. False when another save took the version number or the
+    current place a moment ago (the unique constraints that catch two saves arriving together):
+    nothing changed, and every record is expired so the caller reads what is stored now to name
+    it in its conflict. Flushes."""
+    try:
+        with db.session.begin_nested():
+            if current is not None:
+                current.is_current = False
+            db.session.add(new)
+    except IntegrityError:
+        db.session.expire_all()
+        return False
+    return True
 
 
 class Switch(enum.Enum):

@@ -1,8 +1,7 @@
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms import DateInputField, PageForm, past_date
-from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
+from ..forms import DateInputField, PageForm, past_date, valid_nhs_number
 
 PASSWORD_MIN = 12
 
@@ -37,14 +36,8 @@ class SetPasswordForm(PageForm):
 
 
 class PasswordSignInForm(PageForm):
-    nhs_number = StringField("NHS number", validators=[DataRequired("Enter your NHS number")])
+    nhs_number = StringField("NHS number", validators=[DataRequired("Enter your NHS number"), valid_nhs_number()])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
-
-    def validate_nhs_number(self, field):
-        try:
-            field.data = normalise_nhs_number(field.data)
-        except InvalidNHSNumber as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class PasskeyNameForm(PageForm):

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
+from .. import versioning
 from ..directory.models import CATEGORY_LABELS, Service
 from ..extensions import db
 from ..hna.models import HNA
@@ -228,15 +228,9 @@ def save_new_version(
             for n, i in enumerate(items, start=1)
         ],
     )
-    try:
-        with db.session.begin_nested():
-            if current is not None:
-                current.is_current = False
-            db.session.add(plan)
-    except IntegrityError:
+    if not versioning.replace_current(current, plan):
         # Another save took the same version number a moment ago.
-        db.session.expire_all()
-        raise PlanChanged(current_plan(patient)) from None
+        raise PlanChanged(current_plan(patient))
     from ..reminders.tasks import notify_after_commit
 
     notify_after_commit(patient.user_id, f"care_plan_updated:{plan.id}")

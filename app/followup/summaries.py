@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from .. import versioning
 from ..extensions import db
 from ..models import PatientProfile, User
 from ..timeutil import london_today, utcnow
@@ -62,15 +62,9 @@ def save_new_version(profile: PatientProfile, base_version: int, values: dict[st
         patient_id=profile.id, team_id=profile.team_id, version=base_version + 1, is_current=True,
         created_by_id=by.id, **values,
     )
-    try:
-        with db.session.begin_nested():
-            if current is not None:
-                current.is_current = False
-            db.session.add(summary)
-    except IntegrityError:
+    if not versioning.replace_current(current, summary):
         # A colleague's save took this version number (or the current place) a moment ago.
-        db.session.expire_all()
-        raise SummaryChanged(current_summary(profile)) from None
+        raise SummaryChanged(current_summary(profile))
     return summary
 
 

@@ -2,8 +2,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, OptionalDateInputField, PageForm, not_future_date, past_date, phone_number
-from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
+from ..forms import DateInputField, OptionalDateInputField, PageForm, not_future_date, past_date, phone_number, valid_nhs_number
 from ..pathways import PATHWAY_CHOICES
 
 PATHWAY_OPTIONS = [SelectChoice("", "Choose a pathway")] + [
@@ -41,13 +40,7 @@ class PatientDetailsForm(PageForm):
 
 
 class NewPatientForm(PatientDetailsForm):
-    nhs_number = StringField("NHS number", validators=[DataRequired("Enter the patient's NHS number")])
-
-    def validate_nhs_number(self, field):
-        try:
-            field.data = normalise_nhs_number(field.data)
-        except InvalidNHSNumber as exc:
-            raise ValidationError(str(exc)) from exc
+    nhs_number = StringField("NHS number", validators=[DataRequired("Enter the patient's NHS number"), valid_nhs_number()])
 
 
 class EditPatientForm(PatientDetailsForm):

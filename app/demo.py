@@ -195,9 +195,10 @@ def _seed_offer(team: Team, nurse: User) -> None:
 def _seed_care_areas(team: Team, nurse: User) -> None:
     """Each area's own demo data: local services, David's care plan from his HNA, and his
     follow-up plan and End of Treatment Summary (which quotes the team's contacts above), his PSA
-    results with a rise waiting for review, a watch symptom in his symptom log, and his open
-    request to be seen with a nurse's reply (Priya is on clinician-led follow-up), the
-    reminders his record has called for so far, and his phone getting notifications."""
+    results with a rise waiting for review, a watch symptom in his symptom log (and Margaret's red
+    flag from yesterday, corrected and logged again, on the queue), and his open request to be
+    seen with a nurse's reply (Priya is on clinician-led follow-up), the reminders his record has
+    called for so far, and his phone getting notifications."""
     from .careplan import demo as careplan_demo
     from .directory import demo as directory_demo
     from .followup import demo as followup_demo
@@ -214,6 +215,7 @@ def _seed_care_areas(team: Team, nurse: User) -> None:
     db.session.flush()
     results_demo.seed(team, nurse)
     symptoms_demo.seed(team)
+    symptoms_demo.seed_red_flag(team)
     db.session.flush()
     reentry_demo.seed(team, nurse)
     db.session.flush()

@@ -75,6 +75,9 @@ def _new_user_handle() -> bytes:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # A team's nurses (the queue's and monitoring's key worker choices) without reading its
+    # patients, who are most of the team's users: flat however many people the team has.
+    __table_args__ = (Index("ix_users_team_role_name", "team_id", "role", "display_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=enum_values))

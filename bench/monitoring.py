@@ -116,4 +116,7 @@ def main() -> None:
                    monitoring.monitoring_statement(team_id, F(key_worker_id=me), today, limit=PAGE))
 
 if __name__ == "__main__":
+    # --quick: 2,000 patients, so CI shows it still works (tests/test_bench.py); figures mean little.
+    if "--quick" in sys.argv[1:]:
+        PATIENTS = 2_000
     main()

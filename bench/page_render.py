@@ -1,6 +1,7 @@
 """How long the server takes to render the pages people use most (prints figures; no asserts).
 
     .venv/bin/python bench/page_render.py
+    .venv/bin/python bench/page_render.py --quick   # 3 renders a page (CI: it keeps working)
 """
 from __future__ import annotations
 
@@ -53,4 +54,5 @@ def main(repeat: int = 30) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # --quick: 3 renders a page, so CI shows it still works (tests/test_bench.py).
+    main(repeat=3 if "--quick" in sys.argv[1:] else 30)

@@ -1,6 +1,7 @@
 """The team queue at scale: 100,000 patients, 20,000 open items over 2 teams (prints figures; no asserts).
 
     .venv/bin/python bench/queue.py
+    .venv/bin/python bench/queue.py --quick   # 2,000 patients (CI: it keeps working)
 
 Seeds a temporary SQLite database with bulk inserts, then times the queries behind the queue
 page (median of repeated runs) and prints SQLite's query plans, to show the indexes are used.
@@ -126,4 +127,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # --quick: 2,000 patients, so CI shows it still works (tests/test_bench.py); figures mean little.
+    if "--quick" in sys.argv[1:]:
+        PATIENTS, OPEN_ITEMS, RESOLVED_ITEMS, PLANS = 2_000, 400, 400, 400
     main()

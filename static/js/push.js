@@ -115,7 +115,7 @@ export async function forgetPushSubscription (form) {
   await sub.unsubscribe()
 }
 
-// Every page of a signed-in patient, once per sign-in (the CSRF token is new at each sign-in):
+// Every signed-in page, a patient's or staff's, once per sign-in (the CSRF token is new at each sign-in):
 // a phone still subscribed for someone else (say after their idle timeout) is unsubscribed, so
 // the person now signed in never gets another's notifications. The server removes it too.
 export async function checkThisPhone (body) {

@@ -27,6 +27,10 @@ def subscribe(client, browser, **headers):
                             headers={"User-Agent": ANDROID, **headers})
 
 
+# Asked by every signed-in page, patients' and staff's alike (static/js/push.js checkThisPhone).
+THIS_PHONE = "/notifications/this-phone"
+
+
 def subscriptions(app) -> list[PushSubscription]:
     with app.app_context():
         return list(db.session.scalars(select(PushSubscription).order_by(PushSubscription.id)))
@@ -200,22 +204,45 @@ def test_a_phone_left_subscribed_for_someone_else_is_dropped_when_the_next_perso
     browser = push_service.subscribe()
     sign_in_as(client, actors.patient_a)
     subscribe(client, browser)
-    assert client.post_json("/my-care/notifications/this-phone", {"endpoint": browser.endpoint}).get_json() == {"theirs": True}
+    assert client.post_json(THIS_PHONE, {"endpoint": browser.endpoint}).get_json() == {"theirs": True}
 
     # Patient A's session timed out; patient A2 signs in on the same phone.
     sign_in_as(client, actors.patient_a2)
-    answer = client.post_json("/my-care/notifications/this-phone", {"endpoint": browser.endpoint})
+    answer = client.post_json(THIS_PHONE, {"endpoint": browser.endpoint})
 
     assert answer.status_code == 200 and answer.get_json() == {"theirs": False}
     assert subscriptions(app) == []
 
 
 def test_a_phone_the_server_does_not_know_is_not_theirs(app, patient, push_service):
-    answer = patient.post_json("/my-care/notifications/this-phone", {"endpoint": push_service.subscribe().endpoint})
+    answer = patient.post_json(THIS_PHONE, {"endpoint": push_service.subscribe().endpoint})
     assert answer.get_json() == {"theirs": False}
-    assert patient.post_json("/my-care/notifications/this-phone", {}).status_code == 400
+    assert patient.post_json(THIS_PHONE, {}).status_code == 400
 
 
-def test_every_patient_page_says_where_to_check_the_phone(patient):
-    raw = patient.get("/my-care").get_data(as_text=True)
-    assert 'data-push-check-url="/my-care/notifications/this-phone"' in raw
+@pytest.mark.hazard("HAZ-021")
+@pytest.mark.hazard("HAZ-022")
+@pytest.mark.parametrize("who", ["nurse_a", "admin"])
+def test_a_phone_left_subscribed_for_a_patient_is_dropped_when_a_member_of_staff_signs_in_on_it(
+        app, client, actors, push_service, who):
+    browser = push_service.subscribe()
+    sign_in_as(client, actors.patient_a)
+    subscribe(client, browser)
+
+    # The patient's session timed out (the phone stays subscribed); staff sign in on the same phone.
+    sign_in_as(client, getattr(actors, who))
+    answer = client.post_json(THIS_PHONE, {"endpoint": browser.endpoint})
+
+    assert answer.status_code == 200 and answer.get_json() == {"theirs": False}
+    assert subscriptions(app) == []
+
+
+@pytest.mark.parametrize(("who", "path"), [("patient_a", "/my-care"), ("nurse_a", "/nurse/queue"), ("admin", "/admin/")])
+def test_every_signed_in_page_says_where_to_check_the_phone(client, actors, who, path):
+    sign_in_as(client, getattr(actors, who))
+    raw = client.get(path).get_data(as_text=True)
+    assert f'data-push-check-url="{THIS_PHONE}"' in raw
+
+
+def test_a_signed_out_page_does_not_check_the_phone(client):
+    assert "data-push-check-url" not in client.get("/sign-in").get_data(as_text=True)

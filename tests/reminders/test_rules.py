@@ -198,3 +198,51 @@ def test_every_key_is_unique_for_the_person():
     assert len({reminder.key for reminder in reminders}) == len(reminders) == 19
     assert {reminder.kind for reminder in reminders} == {
         "hna", "test_due", "test_overdue", "gp_review", "care_plan", "team_reply", "reentry_status"}
+
+
+# ---------------------------------------------------------------- each reminder under its own switch
+
+# Every reminder the rules make, the notification kind that carries it (the switch on the
+# settings page that turns it off) and the words on that switch that name it: a person who turns
+# off "care plan updated" must stop getting exactly the care plan reminders, and recognise them.
+SWITCH_OF = {
+    "hna_offered": ("hna", "Needs assessment offered"),
+    "hna_not_started": ("hna", "Needs assessment offered or due"),
+    "test_due_6w": ("test_due", "A test is due soon"),
+    "test_due_4w": ("test_due", "A test is due soon"),
+    "test_overdue": ("test_overdue", "A test is overdue"),
+    "no_result": ("test_overdue", "A test is overdue"),
+    "gp_review_first": ("gp_review", "GP Cancer Care Review"),
+    "gp_review_review": ("gp_review", "GP Cancer Care Review"),
+    "care_plan_review": ("care_plan", "due for review"),
+    "care_plan_updated": ("care_plan", "Care plan updated"),
+    "team_reply": ("team_reply", "Reply from your care team"),
+    "reentry_seen": ("reentry_status", "request to be seen"),
+    "reentry_will_call": ("reentry_status", "request to be seen"),
+    "reentry_appointment_booked": ("reentry_status", "request to be seen"),
+    "reentry_closed": ("reentry_status", "request to be seen"),
+}
+
+
+def every_reminder() -> list[rules.Reminder]:
+    moment = utc(2026, 2, 1, 9)
+    return rules.schedule(facts(
+        diagnosed_on=date(2026, 1, 5), offered_hnas=(OfferedHNA(1, moment, False),),
+        tests=(DueTest(1, date(2026, 6, 1)),), samples=(WaitingSample(1, date(2026, 5, 1)),),
+        care_plan_id=1, care_plan_review=date(2026, 6, 1), care_plan_created_at=moment, care_plan_seen=False,
+        team_replies=(TeamReply(1, moment, False),),
+        status_changes=tuple(StatusChange(n, 1, status, moment)
+                             for n, status in enumerate(("seen", "will_call", "appointment_booked", "closed")))))
+
+
+def test_every_reminder_the_rules_make_has_its_switch_in_this_table():
+    assert {reminder.about for reminder in every_reminder()} == set(SWITCH_OF)
+
+
+@pytest.mark.parametrize("about", sorted(SWITCH_OF))
+def test_each_reminder_goes_under_the_settings_switch_that_names_it(about):
+    from app.push.kinds import KINDS
+
+    kind, words = SWITCH_OF[about]
+    assert {reminder.kind for reminder in every_reminder() if reminder.about == about} == {kind}
+    assert words in KINDS[kind].label

@@ -373,3 +373,48 @@ def test_an_offered_needs_assessment_reaches_the_phone_at_once(app, actors, push
     assert received(push_service, phone) == ["hna"]
     [claim] = claims(app)
     assert claim.key.startswith("hna:offered:") and claim.outcome == "sent"
+
+
+def new_care_plan_version(actors) -> None:
+    from app.careplan import service as careplan
+    from app.careplan.models import ActionOwner, Support
+
+    item = careplan.ItemInput(concern_id=None, domain=None, concern="Tiredness", agreed="Pace the day",
+                              action="Walk each morning", owner=ActionOwner.PATIENT, owner_name="",
+                              support=Support.NONE, service_id=None)
+    careplan.save_new_version(db.session.get(PatientProfile, actors.profile_a), 0, [item], date(2026, 9, 1),
+                              None, None, None, db.session.get(User, actors.nurse_a))
+
+
+def needs_assessment_offered(actors) -> None:
+    from app.hna import service as hna
+    from app.hna.models import PathwayPoint
+
+    hna.publish_bundled_questionnaires()
+    hna.offer(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
+              PathwayPoint.END_OF_TREATMENT)
+
+
+@pytest.mark.parametrize(("switch", "change", "key"), [
+    ("care_plan", new_care_plan_version, "care_plan_updated:"),
+    ("hna", needs_assessment_offered, "hna:offered:"),
+])
+def test_a_person_who_switched_the_kind_off_is_not_sent_the_at_once_reminder_and_the_team_sees_why(
+        app, actors, push_service, phone, clock, monkeypatch, switch, change, key):
+    noon = london(2026, 6, 3, 12, 0)
+    clock(noon)
+    monkeypatch.setattr("app.careplan.service.utcnow", lambda: noon)
+    monkeypatch.setattr("app.hna.service.utcnow", lambda: noon)
+    with app.app_context():
+        push.save_settings(actors.patient_a, kinds_on=set(push.KINDS) - {switch},
+                           quiet_start=time(21), quiet_end=time(8))
+        db.session.commit()
+        change(actors)
+        db.session.commit()
+
+    assert received(push_service, phone) == []
+    [claim] = claims(app)
+    assert claim.key.startswith(key) and claim.outcome == service.OFF
+    with app.app_context():
+        [line] = service.recent_reminders(actors.patient_a, noon)
+    assert line.outcome == "Not sent: they turned these off"

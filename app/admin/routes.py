@@ -369,11 +369,13 @@ def audit_log():
           patient_filter=shown.patient or None,
           from_date=shown.from_date.isoformat() if shown.from_date else None,
           to_date=shown.to_date.isoformat() if shown.to_date else None)
-    db.session.commit()
     # The next page keeps every filter exactly as typed.
     kept = {name: value for name, value in request.args.items() if name != "before" and value}
     older = url_for("admin.audit_log", before=page.next_before, **kept) if page.next_before else None
-    return render_template("admin/audit.html", events=page.events, older=older, form=form)
+    html = render_template("admin/audit.html", events=page.events, older=older, form=form)
+    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
+    db.session.commit()
+    return html
 
 
 @bp.route("/questionnaires", methods=["GET", "POST"])

@@ -235,7 +235,7 @@ def _saved_message(profile: PatientProfile, queue_items) -> str:
 @patient_required
 def patient_plan():
     profile = current_patient()
-    plan = service.current_plan(profile)
+    plan = service.current_plan(profile, with_items=True)
     changes = first_look = None
     if plan is not None:
         # Every change since the person last looked: from the newest version they have opened.
@@ -244,6 +244,8 @@ def patient_plan():
         changes = service.changes_for_patient(service.changes_between(seen, plan)) if seen else None
         service.mark_seen(plan)
     audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
-    db.session.commit()
-    return render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes,
+    page = render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes,
                            first_look=first_look)
+    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
+    db.session.commit()
+    return page

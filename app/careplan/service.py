@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import versioning
 from ..directory.models import CATEGORY_LABELS, Service
@@ -86,11 +87,14 @@ class ItemInput:
 # ---------------------------------------------------------------- reading
 
 
-def current_plan(patient: PatientProfile) -> CarePlan | None:
-    return db.session.scalar(
-        select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.is_current.is_(True))
-        .order_by(CarePlan.version.desc()).limit(1)
-    )
+def current_plan(patient: PatientProfile, with_items: bool = False) -> CarePlan | None:
+    """The current version; `with_items`: its items and their services come in one more query,
+    for a page that shows them."""
+    stmt = (select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.is_current.is_(True))
+            .order_by(CarePlan.version.desc()).limit(1))
+    if with_items:
+        stmt = stmt.options(selectinload(CarePlan.items).joinedload(CarePlanItem.service))
+    return db.session.scalar(stmt)
 
 
 def plan_versions(patient: PatientProfile) -> list[CarePlan]:

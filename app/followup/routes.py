@@ -406,11 +406,13 @@ def patient_follow_up():
     profile = current_patient()
     plan = plan_of(profile)
     audit("followup.view", patient=profile)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests_of(profile),
         content=content_for(profile), today=london_today(),
     )
+    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
+    db.session.commit()
+    return page
 
 
 # ---------------------------------------------------------------- End of Treatment Summaries

@@ -1,7 +1,7 @@
 """Home pages per role, the service worker at the site root, and a health check."""
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -59,7 +59,9 @@ def patient_home():
     return render_template(
         "main/patient_home.html", profile=profile,
         things_to_do=things_to_do(profile, london_today(), hna={"draft": draft, "last_sent": sent[0] if sent else None,
-                                                                 "reply": reply}, tests=tests, plan=care_plan),
+                                                                 "reply": reply}, tests=tests, plan=care_plan,
+                                    # The header's count, read before the view (app/messages/routes.py).
+                                    unread_messages=g.get("unread_messages")),
         care_plan=care_plan, follow_up=followup_service.patient_cards(profile, tests),
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None,

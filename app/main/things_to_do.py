@@ -174,11 +174,11 @@ _UNREAD = object()
 
 
 def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None, tests=None,
-                 plan=_UNREAD) -> list[ToDo]:
+                 plan=_UNREAD, unread_messages: int | None = None) -> list[ToDo]:
     """Everything the patient needs to do now, most urgent first. `hna` is what the home page
     already read about the assessment ({"draft", "last_sent", "reply"}), `tests` the active
-    surveillance tests and `plan` the current care plan (None: there is none): each read here
-    if not given, so a page that shows them too reads them once."""
+    surveillance tests, `plan` the current care plan (None: there is none) and `unread_messages`
+    the header's count: each read here if not given, so a page that shows them too reads them once."""
     from ..careplan.service import current_plan
     from ..followup.service import tests_of
     from ..hna import service as hna_service
@@ -195,10 +195,12 @@ def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None, 
         tests = tests_of(patient)
     if plan is _UNREAD:
         plan = current_plan(patient)
+    if unread_messages is None:
+        unread_messages = unread_for_patient(patient)
     now = utcnow()
     acting_today = symptom_things(history(patient), today)
     return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests, today)
-                    + message_things(unread_for_patient(patient)) + result_things(unread_results(patient))
+                    + message_things(unread_messages) + result_things(unread_results(patient))
                     + request_things(requests_of(patient), now)
                     + acting_today + symptom_item_things(open_symptom_item(patient), bool(acting_today), now)
                     + waiting_result_things(waiting_samples(patient), today)

@@ -305,6 +305,8 @@ def patient_results():
     # Opening the page is reading them: they leave the home page's "To do now".
     new = service.mark_results_seen(profile)
     audit("results.view", patient=profile, new=new)
-    db.session.commit()
-    return render_template("results/patient_results.html", profile=profile, panels=service.patient_panels(profile),
+    page = render_template("results/patient_results.html", profile=profile, panels=service.patient_panels(profile),
                            number=number)
+    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
+    db.session.commit()
+    return page

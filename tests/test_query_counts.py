@@ -1,0 +1,126 @@
+"""SQL statements per request for every main page, on the demo's data (a count, not a timing).
+
+Each page's budget is what it makes now, so a page that starts making one more query (an N+1
+read, a template helper that queries, a relationship read after a commit expired it) fails here.
+A page that makes fewer: lower its budget. The ceilings are the goals of issue 12: a patient's
+page at most 6, the queue at most 10.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
+
+from app.demo import seed_demo
+from app.extensions import db
+from app.models import PatientProfile, User
+from app.reentry.models import ReentryRequest
+from tests.helpers import sign_in_as
+
+CEILINGS = {"patient": 6, "queue": 10}
+# Pages still above their ceiling, and why. The test below fails once one is within it, so that
+# its entry is removed and the ceiling holds it from then on.
+OVER_CEILING = {
+    # Eleven areas each add their own read (HNAs and their queue item, tests, samples waiting,
+    # new results, care plan, follow-up plan, treatment summary, requests to be seen, symptoms
+    # and their open queue item) after the session's and the header's unread count; getting to
+    # 6 means reading several areas in one statement.
+    "/my-care": "each area's own read for the list of things to do",
+    # Two writes (every result marked seen, the audit event) beside the header's unread count
+    # and the three reads of the panels (tests, safe ranges, results).
+    "/my-care/results": "marks results seen and audits the view",
+}
+
+# (who, path, budget). {david}: David Hughes's patient id; {request}: his request to be seen.
+PAGES = [
+    ("patient", "/my-care", 13),
+    ("hna_patient", "/hna/questions/distress", 4),
+    ("patient", "/my-care/plan", 6),
+    ("patient", "/my-care/follow-up", 5),
+    ("patient", "/my-care/contacts", 2),
+    ("patient", "/my-care/symptoms", 6),
+    ("patient", "/my-care/results", 7),
+    ("patient", "/my-care/messages", 3),
+    ("patient", "/my-care/ask-to-be-seen", 5),
+    ("patient", "/my-care/requests/{request}", 6),
+    ("nurse", "/nurse/queue", 7),
+    ("nurse", "/nurse/patients", 7),
+    ("nurse", "/nurse/patients/{david}", 19),
+    ("nurse", "/nurse/monitoring", 7),
+    ("admin", "/admin/", 5),
+    ("admin", "/admin/teams", 5),
+    ("admin", "/admin/staff", 7),
+    ("admin", "/admin/services", 4),
+    ("admin", "/admin/questionnaires", 3),
+    ("admin", "/admin/audit", 6),
+]
+
+
+def ceiling_of(who: str, path: str) -> int | None:
+    if path == "/nurse/queue":
+        return CEILINGS["queue"]
+    if who in ("patient", "hna_patient"):
+        return CEILINGS["patient"]
+    return None
+
+
+@contextmanager
+def counting_statements(with_parameters: bool = False):
+    """Every statement sent to the database meanwhile (with its parameters if asked)."""
+    statements: list = []
+
+    def count(_conn, _cursor, statement, parameters, *_args):
+        statements.append((statement, parameters) if with_parameters else statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def signed_in_demo(app):
+    """The demo's data; a signed-in test client per person; the ids the paths name."""
+    with app.app_context():
+        seed_demo("http://localhost")
+        people = {who: db.session.scalar(select(User.id).where(User.display_name == name)) for who, name in
+                  {"patient": "David Hughes", "hna_patient": "Margaret Okafor", "nurse": "Sam Taylor",
+                   "admin": "Jo Admin"}.items()}
+        david = db.session.scalar(select(PatientProfile.id).where(PatientProfile.user_id == people["patient"]))
+        request_id = db.session.scalar(select(ReentryRequest.id).where(ReentryRequest.patient_id == david))
+    clients = {}
+    for who, user_id in people.items():
+        clients[who] = app.test_client()
+        sign_in_as(clients[who], user_id)
+    return clients, {"david": david, "request": request_id}
+
+
+@pytest.fixture
+def demo(app):
+    return signed_in_demo(app)
+
+
+def test_every_budget_is_within_its_ceiling():
+    over = {path: budget for who, path, budget in PAGES
+            if ceiling_of(who, path) is not None and budget > ceiling_of(who, path)}
+    assert over.keys() - OVER_CEILING.keys() == set(), f"budgets above the ceiling: {over}"
+    assert OVER_CEILING.keys() - over.keys() == set(), "within the ceiling now: remove from OVER_CEILING"
+
+
+def test_each_main_page_makes_no_more_queries_than_its_budget(app, demo):
+    clients, ids = demo
+    measured, failures = {}, []
+    for who, path, budget in PAGES:
+        url = path.format(**ids)
+        client = clients[who]
+        client.get(url)  # the first view of a page may do one-off work (raising due reviews)
+        with app.app_context(), counting_statements() as statements:
+            response = client.get(url)
+        assert response.status_code == 200, f"{url} as {who}: {response.status_code}"
+        measured[url] = len(statements)
+        if len(statements) > budget:
+            failures.append(f"{url} as {who}: {len(statements)} queries, budget {budget}:\n  "
+                            + "\n  ".join(s.split(" FROM ")[0][:60] + " FROM " + s.split(" FROM ")[1][:60]
+                                          if " FROM " in s else s[:120] for s in statements))
+    assert not failures, "\n".join(failures) + f"\nall measured: {measured}"

@@ -12,6 +12,7 @@ import json
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.push import service, vapid
@@ -124,3 +125,58 @@ def test_the_service_worker_shows_a_pushed_message_as_a_neutral_notification(app
         "data": json.dumps(payload_for("team_reply", "Your care team"))})
     tab.page.wait_for_timeout(300)
     assert len(shown_notifications(tab.page, count=2)) == 2
+
+
+# A phone's subscription as the browser keeps it, across pages and sign-ins (localStorage is the
+# origin's, like the real subscription): subscribe makes it, unsubscribe drops it.
+STUB_PHONES_SUBSCRIPTION = """
+const made = %s
+const kept = () => ({ endpoint: made.endpoint, toJSON: () => made,
+                      unsubscribe: async () => { localStorage.removeItem('subscribed'); return true } })
+PushManager.prototype.subscribe = async function () { localStorage.setItem('subscribed', 'yes'); return kept() }
+PushManager.prototype.getSubscription = async function () { return localStorage.getItem('subscribed') ? kept() : null }
+"""
+PHONE_SUBSCRIBED = "() => localStorage.getItem('subscribed') === 'yes'"
+
+
+@pytest.mark.hazard("HAZ-021")
+@pytest.mark.hazard("HAZ-022")
+def test_whoever_signs_in_after_an_idle_timeout_stops_the_phone_getting_the_first_persons_notifications(
+        app, live_server, open_page, actors, push_service):
+    """Patient A turns notifications on and their session times out (no sign-out, so the phone
+    stays subscribed, deliberately). The next person to sign in, another patient or a member of
+    staff, opens any page: A's subscription goes on the server and in the browser."""
+    from app.models import UserSession
+    from app.push.models import PushSubscription
+
+    phone = push_service.subscribe(vapid.application_server_key(app))
+    tab = open_page("phone", service_worker=True)
+    tab.context.grant_permissions(["notifications"], origin=live_server.url)
+    tab.context.add_init_script(STUB_PHONES_SUBSCRIPTION % json.dumps(phone.as_json()))
+    page = tab.page
+
+    def a_turns_notifications_on_and_times_out():
+        sign_in_browser(tab, live_server, actors.patient_a)
+        tab.goto("/my-care/notifications")
+        page.get_by_role("button", name="Turn on notifications").click()
+        expect(page.get_by_role("heading", name="Devices that get notifications")).to_be_visible()
+        assert page.evaluate(PHONE_SUBSCRIBED)
+        page.goto("about:blank")  # the phone is put down; its page's own requests stop
+        with app.app_context():
+            assert [s.user_id for s in db.session.scalars(select(PushSubscription))] == [actors.patient_a]
+            db.session.execute(update(UserSession).where(UserSession.user_id == actors.patient_a)
+                               .values(revoked_at=utcnow()))
+            db.session.commit()
+
+    def a_subscriptions():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(PushSubscription)
+                                     .where(PushSubscription.user_id == actors.patient_a))
+
+    for next_person, first_page in ((actors.patient_b, "/my-care"), (actors.nurse_a, "/nurse/patients")):
+        a_turns_notifications_on_and_times_out()
+        sign_in_browser(tab, live_server, next_person)
+        tab.goto(first_page)
+        wait_until(page, PHONE_SUBSCRIBED, lambda subscribed: not subscribed, what=f"for {first_page} to unsubscribe the phone")
+        assert a_subscriptions() == 0
+    tab.assert_clean()

@@ -25,7 +25,7 @@ class SymptomForm(PageForm):
     new_or_worse = RadioField("Is it new, or getting worse?", choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
                               validators=[DataRequired("Select yes if it is new or getting worse")])
     note = TextAreaField("Anything else you want your team to know (optional)", validators=[
-        Optional(), Length(max=2000, message="Your note must be 2000 characters or fewer")])
+        Optional(), Length(max=2000, message="Your note must be 2,000 characters or fewer")])
     # One per rendered new-symptom form (idempotency.new_form_token): a double tap logs once.
     form_token = StringField(validators=[Optional()])
     # The entry's version the correction page showed (versioning.shown_version).

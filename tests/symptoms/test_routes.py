@@ -126,6 +126,7 @@ def test_a_used_form_sent_with_another_symptom_is_not_logged_and_keeps_what_was_
     ({"severity": "unbearable"}, "Not a valid choice"),
     ({"started": date(2026, 12, 8)}, "The date it started must be today or in the past"),
     ({"new_or_worse": ""}, "Select yes if it is new or getting worse"),
+    ({"symptom": "something_else", "own_words": "x" * 301}, "Your description must be 300 characters or fewer"),
 ])
 def test_mistakes_are_shown_and_keep_what_was_typed(app, patient, clock, fields, message):
     clock(MONDAY_MORNING)
@@ -134,6 +135,25 @@ def test_mistakes_are_shown_and_keep_what_was_typed(app, patient, clock, fields,
     assert response.status_code == 200 and "There is a problem" in shown
     assert message in shown and "My own note" in shown
     assert entries(app) == []
+
+
+def test_an_oversized_note_is_refused_and_kept_as_typed(app, patient, clock):
+    clock(MONDAY_MORNING)
+    note = "Since Saturday " + "x" * 1990  # 2,005 characters
+    response = log(patient, note=note)
+    shown = page(response)
+    assert response.status_code == 200 and "Your note must be 2,000 characters or fewer" in shown
+    assert note in shown
+    assert entries(app) == []
+
+
+def test_the_persons_own_history_lists_the_newest_entry_first(app, patient, clock):
+    clock(MONDAY_MORNING)
+    log(patient, symptom="tiredness")
+    clock(MONDAY_MORNING.replace(hour=11))
+    log(patient, symptom="joint_aches")
+    history = page(patient.get("/my-care/symptoms")).split("What you have logged")[-1]
+    assert history.index("Aches in your joints") < history.index("Tiredness")
 
 
 def correct(client, entry_id: int, version: int, **fields):

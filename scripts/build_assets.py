@@ -154,7 +154,33 @@ def without_components(css: str, components: tuple[str, ...]) -> str:
         return css
     names = "|".join(re.escape(name) for name in components)
     theirs = re.compile(rf"\.nhsuk-(?:{names})(?:__[\w-]+|--[\w-]+)?(?![\w-])")
-    return _without_selectors(css, theirs.search)
+    # Only a class the selector needs counts: `a:not(.nhsuk-action-link)` matches every link
+    # when no page has an action link (it is how the emergency box's links are white).
+    return _without_selectors(css, lambda selector: theirs.search(_without_negations(selector)))
+
+
+def _without_negations(selector: str) -> str:
+    """The selector with every `:not(...)` taken out (nested brackets and quotes respected)."""
+    out, index = [], 0
+    while (start := selector.find(":not(", index)) != -1:
+        out.append(selector[index:start])
+        depth, quote, position = 0, "", start + len(":not")
+        while position < len(selector):
+            char = selector[position]
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            position += 1
+        index = position + 1
+    out.append(selector[index:])
+    return "".join(out)
 
 
 UTILITY = re.compile(r"nhsuk-u-[a-z0-9-]+")

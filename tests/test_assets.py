@@ -221,12 +221,25 @@ def test_no_page_uses_a_design_system_component_whose_css_the_build_leaves_out()
     (".nhsuk-tabs--x .nhsuk-button{c:d}.nhsuk-tabsx{e:f}", ".nhsuk-tabsx{e:f}"),
     ("@media (min-width:1px){.nhsuk-tabs{a:b}}.x{y:z}", ".x{y:z}"),
     ("@media print{.nhsuk-tabs{a:b}.x{y:z}}", "@media print{.x{y:z}}"),
-    (".a:not(.nhsuk-tabs,.b),.c{d:e}", ".c{d:e}"),
+    # `:not(.nhsuk-tabs)` matches every element (no page has the class): the rule still applies.
+    (".a:not(.nhsuk-tabs,.b),.c{d:e}", ".a:not(.nhsuk-tabs,.b),.c{d:e}"),
+    (".card a:not(.nhsuk-tabs):not(.b){d:e}", ".card a:not(.nhsuk-tabs):not(.b){d:e}"),
+    (".a:not(.b) .nhsuk-tabs__list,.c{d:e}", ".c{d:e}"),
+    (".a:not(:is(.b,.nhsuk-tabs)) .nhsuk-tabs{d:e}", ""),
     ('.a:after{content:"{,}"}', '.a:after{content:"{,}"}'),
     ("@font-feature-values x{@swash{a:1}}", "@font-feature-values x{@swash{a:1}}"),
 ])
 def test_the_build_leaves_out_only_the_unused_components_rules(css, expected):
     assert build_assets.without_components(css, ("tabs",)) == expected
+
+
+@pytest.mark.hazard("HAZ-016")
+def test_the_emergency_boxs_links_keep_their_white_on_black_colours():
+    """The 999 and 24-hour links in an emergency care card are white on near-black only through
+    rules written `a:not(.nhsuk-action-link):not(.nhsuk-button)`: leaving out the unused action
+    link component must not take them too (they were blue on black, contrast 2.26:1)."""
+    served = (ROOT / "static" / "nhsuk" / "nhsuk-frontend.min.css").read_text(encoding="utf-8")
+    assert ".nhsuk-card--care--emergency .nhsuk-card__content a:not(.nhsuk-action-link):not(.nhsuk-button){color:#fff" in served
 
 
 def test_every_utility_class_a_page_can_name_is_in_the_design_systems_css():

@@ -122,6 +122,7 @@ def utc(*parts) -> datetime:
     return datetime(*parts)  # huey hands schedules a naive UTC minute
 
 
+@pytest.mark.hazard("HAZ-015")  # a missed day of the sweep would leave a lasting symptom as watch
 @pytest.mark.parametrize("utc_minute, runs", [
     (utc(2026, 1, 15, 6, 0), True),     # GMT: 06:00 London is 06:00 UTC
     (utc(2026, 7, 15, 5, 0), True),     # BST: 06:00 London is 05:00 UTC

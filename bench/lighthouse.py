@@ -38,18 +38,24 @@ CATEGORIES = ("performance", "accessibility", "best-practices")
 TIMEOUT_SECONDS = 180
 
 
-def lighthouse(url: str, cookie_header: str) -> dict:
-    """Lighthouse's report (JSON) for one page load."""
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        subprocess.run(
-            [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
-             f"--only-categories={','.join(CATEGORIES)}", "--form-factor=mobile",
-             f"--extra-headers={json.dumps({'Cookie': cookie_header})}",
-             "--chrome-flags=--headless --no-sandbox --disable-gpu"],
-            check=True, timeout=TIMEOUT_SECONDS, env={**os.environ, "CHROME_PATH": CHROMIUM},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        return json.loads(report.read_text())
+def lighthouse(url: str, cookie_header: str, attempts: int = 3) -> dict:
+    """Lighthouse's report (JSON) for one page load. A run that fails (Chromium slow to start on
+    a busy machine, a protocol timeout) is tried again; the last failure says what Lighthouse said."""
+    for attempt in range(1, attempts + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = Path(tmp) / "report.json"
+            result = subprocess.run(
+                [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+                 f"--only-categories={','.join(CATEGORIES)}", "--form-factor=mobile",
+                 f"--extra-headers={json.dumps({'Cookie': cookie_header})}",
+                 "--chrome-flags=--headless --no-sandbox --disable-gpu"],
+                timeout=TIMEOUT_SECONDS, env={**os.environ, "CHROME_PATH": CHROMIUM},
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if result.returncode == 0 and report.is_file():
+                return json.loads(report.read_text())
+        print(f"Lighthouse run {attempt} of {attempts} on {url} failed (exit {result.returncode}): "
+              f"{result.stderr.strip()[-1500:]}", file=sys.stderr)
+    raise SystemExit(f"Lighthouse failed {attempts} times on {url}")
 
 
 def summary(report: dict) -> dict:

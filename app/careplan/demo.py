@@ -71,5 +71,4 @@ def seed(team: Team, nurse: User) -> CarePlan | None:
     for queued in service.open_queue_items(hna, None):
         if not service.is_urgent(queued):
             triage.resolve_by_source(queued.source_key, Outcome.CARE_PLAN_AGREED, "Care plan version 1 agreed", by=nurse)
-    db.session.commit()
     return plan

@@ -4,6 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from datetime import datetime, time, timedelta
+
+from app import timeutil
 from app.demo import seed_demo
 from app.extensions import db
 from app.models import PatientProfile, User
@@ -40,6 +43,24 @@ def test_davids_reminders_are_on_his_nurses_page(app, client, david):
     assert "Reminders" in body and "Reply from the team" in body and "Sent" in body
     assert "GP Cancer Care Review due (12 months after diagnosis)" in body
     assert "Not sent: no phone set up for notifications" in body
+
+
+def test_seeding_at_night_sends_nothing_live(app, monkeypatch):
+    """Seeding at 11pm (everyone's quiet hours) gives the same history as by day: the news the
+    seed makes (a care plan agreed, a reply) is recorded by the demo, never sent live and held
+    for the morning (CI at night found a held reminder the daytime runs never saw)."""
+    real_now = timeutil.utcnow()
+    night = datetime.combine(real_now.astimezone(timeutil.LONDON).date(), time(23), tzinfo=timeutil.LONDON)
+    if night < real_now:
+        night += timedelta(days=1)
+    monkeypatch.setattr(timeutil, "utcnow", lambda: night)
+    with app.app_context():
+        seed_demo("http://localhost:5000")
+        db.session.commit()
+        david = db.session.scalar(select(PatientProfile).where(PatientProfile.given_name == "David"))
+        held = db.session.scalars(select(ReminderClaim.about).where(ReminderClaim.user_id == david.user_id,
+                                                                    ReminderClaim.outcome.is_(None))).all()
+    assert held == []
 
 
 def test_the_scheduler_sends_none_of_the_seeded_reminders_again(app, david):

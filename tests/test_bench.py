@@ -20,6 +20,7 @@ QUICK_RUNS = {
     "monitoring.py": (r"first page \(50\)\s+\d+\.\d+ ms\s+\d+\.\d+x", 300),
     "push.py": (r"[\d,]+ patients/s[\s\S]*[\d,]+ pushes/s", 600),
     "page_weight.py": (r"first visit[^\n]*\d+(\.\d+)? ?kB", 600),
+    "request_profile.py": (r"patient home /my-care\s+\d+\.\d+\s+1/\d+\s+\d+", 300),
     "pages.py": (r"patient home /my-care\s+\d+\s+\d+\.\d+\s+\d+\.\d+", 600),
     "volume.py": (r"\d+\.\d+x ", 600),
     "lighthouse.py": (r"\n[^\n]+ +\d{1,3} +\d{1,3} +\d{1,3} +\d+\.\d\d ", 900),

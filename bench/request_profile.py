@@ -1,0 +1,153 @@
+"""Where a request's time goes, in process (prints figures; never asserts a time).
+
+    .venv/bin/python bench/request_profile.py                       # every endpoint of bench/pages.py
+    .venv/bin/python bench/request_profile.py --only "patient home" --profile   # and cProfile's top functions
+    .venv/bin/python bench/request_profile.py --quick               # 20 requests each (CI: it keeps working)
+    .venv/bin/python bench/request_profile.py --database-url postgresql+psycopg://...   # on PostgreSQL
+
+The endpoints, demo data and signed-in sessions are bench/pages.py's, served by Flask's test
+client in this one process (no gunicorn, no wrk), beside the same bare Flask JSON endpoint: for
+each it prints milliseconds per request, the ratio to the bare endpoint, and the SQL statements
+one request sends. Ratios here are upper bounds of what bench/pages.py measures under gunicorn,
+where both sides also pay for the server and the network. With --profile, cProfile's heaviest
+functions per endpoint (by own time and by cumulative time) say what to fix.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not bench/ itself on the path: bench/queue.py would stand in for the standard library's queue.
+sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+
+from bench import pages  # noqa: E402
+
+
+def timed(call, repeat: int) -> float:
+    """Milliseconds per call: the median of five rounds, so one slow round (another process on
+    the machine) does not decide the figure."""
+    rounds = []
+    per_round = max(1, repeat // 5)
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(per_round):
+            call()
+        rounds.append((time.perf_counter() - started) * 1000 / per_round)
+    return sorted(rounds)[2]
+
+
+def requester(client, endpoint: pages.Endpoint, headers: dict):
+    """One request to the endpoint as its person; a writing one carries a new Idempotency-Key
+    each time, so every request is a real save and not a replay."""
+    counter = iter(range(10**9))
+    body = json.dumps(endpoint.body) if endpoint.body is not None else None
+
+    def call():
+        extra = {"Idempotency-Key": f"profile-{os.getpid()}-{next(counter)}"} if endpoint.method == "POST" else {}
+        response = client.open(endpoint.path, method=endpoint.method, data=body,
+                               headers={**headers, **endpoint.headers, **extra})
+        if response.status_code >= 300:
+            raise SystemExit(f"{endpoint.label}: {endpoint.method} {endpoint.path} answered "
+                             f"{response.status_code}: {response.get_data()[:300]!r}")
+        return response
+
+    return call
+
+
+def count_statements(engine, call) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def profile(call, repeat: int, lines: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        call()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(lines)
+    stats.sort_stats("cumulative").print_stats(lines)
+    return out.getvalue()
+
+
+def run(database: pages.Database, folder: Path, repeat: int, only: str | None, show_profile: bool) -> None:
+    from app import create_app
+    from app.extensions import db
+
+    instance = folder / f"instance-{database.name.lower()}"
+    instance.mkdir()
+    signed_in = pages.seed(database, instance)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": pages.SECRET_KEY,
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        engine = db.engine
+    bare = pages.bare_app().test_client()
+    baseline = timed(lambda: bare.get("/"), repeat * 5)
+    print(f"\n{database.name}: in process, {repeat} requests per endpoint (median of 5 rounds)")
+    print(f"{'endpoint':40} {'ms':>7} {'ratio':>7} {'SQL':>4}")
+    print(f"{'bare Flask JSON endpoint (baseline)':40} {baseline:7.2f} {'1':>7} {0:4}")
+    profiles = []
+    for endpoint in pages.endpoints(date.today()):
+        if only and only.lower() not in endpoint.label.lower():
+            continue
+        # No cookie jar: it would drop the Cookie header each request carries, as wrk sends it.
+        call = requester(app.test_client(use_cookies=False), endpoint, signed_in.get(endpoint.who, {}))
+        call()  # the first request of a page may do one-off work
+        statements = count_statements(engine, call)
+        milliseconds = timed(call, repeat)
+        print(f"{endpoint.label:40} {milliseconds:7.2f} {'1/' + format(milliseconds / baseline, '.0f'):>7} "
+              f"{statements:4}")
+        if show_profile:
+            profiles.append((endpoint.label, profile(call, repeat, 30)))
+    for label, text in profiles:
+        print(f"\n==== {label} ({repeat} requests) ====\n{text}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 requests per endpoint instead of 200")
+    parser.add_argument("--only", help="endpoints whose label contains this")
+    parser.add_argument("--profile", action="store_true", help="print cProfile's heaviest functions")
+    parser.add_argument("--database-url", help="a PostgreSQL server to use instead of SQLite (a new database)")
+    args = parser.parse_args()
+    repeat = 20 if args.quick else 200
+    folder = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    try:
+        if args.database_url and args.database_url.startswith("postgres"):
+            database = pages.postgres_database(args.database_url, f"bench_profile_{os.getpid()}")
+            try:
+                run(database, folder, repeat, args.only, args.profile)
+            finally:
+                database.drop()
+        else:
+            run(pages.sqlite_database(folder), folder, repeat, args.only, args.profile)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -44,7 +44,7 @@ PAGES = [
     ("patient", "/my-care/messages", 3),
     ("patient", "/my-care/ask-to-be-seen", 5),
     ("patient", "/my-care/requests/{request}", 6),
-    ("nurse", "/nurse/queue", 7),
+    ("nurse", "/nurse/queue", 6),
     ("nurse", "/nurse/patients", 7),
     ("nurse", "/nurse/patients/{david}", 19),
     ("nurse", "/nurse/monitoring", 7),

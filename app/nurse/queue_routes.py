@@ -22,7 +22,7 @@ from ..pathways import PATHWAYS
 from ..messages import service as messages
 from ..reentry import service as reentry
 from ..symptoms import service as symptoms
-from ..timeutil import london_today, utcnow
+from ..timeutil import utcnow
 from ..triage import service
 from ..triage.access import queue_item_for_staff
 from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
@@ -104,7 +104,6 @@ def queue():
     after = (request.args.get("after") or "")[:100] or None
     page, nurses, summary = service.QueuePage(), [], None
     if team_id is not None:
-        service.raise_due_reviews(team_id, london_today())
         page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
         nurses = service.team_nurses(team_id)
         summary = _summary(team_id)

@@ -1,18 +1,15 @@
 """`flask queue raise-due-reviews`: raise queue items for care plan reviews that have passed.
 
 Register with `init_queue_cli(app)` from `app.cli.init_cli`. Safe to run as often as you like
-(e.g. nightly from cron): each plan's overdue review is raised once.
+(the task queue's consumer runs the same every quarter hour, app/triage/tasks.py): each plan's
+overdue review is raised once.
 """
 from __future__ import annotations
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Team
-from ..timeutil import utcnow
-from .working_days import LONDON
+from ..timeutil import london_today
 
 
 def init_queue_cli(app: Flask) -> None:
@@ -23,13 +20,10 @@ def init_queue_cli(app: Flask) -> None:
     @queue.command("raise-due-reviews")
     def raise_due_reviews_command() -> None:
         """Add a queue item for every current care plan whose review date has passed."""
-        from .service import raise_due_reviews
+        from .service import raise_due_reviews_for_every_team
 
-        today = utcnow().astimezone(LONDON).date()
         total = 0
-        for team in db.session.scalars(select(Team).order_by(Team.id)):
-            raised = raise_due_reviews(team.id, today)
-            db.session.commit()
+        for team, raised in raise_due_reviews_for_every_team(london_today()):
             if raised:
                 click.echo(f"{team.name}: {raised} overdue care plan review{'s' if raised != 1 else ''} added")
             total += raised

@@ -112,14 +112,20 @@ def test_next_page_link_continues_where_the_page_ended(app, actors, nurse_a):
     assert "Less urgent items" not in second and "First page" in second
 
 
-def test_viewing_the_queue_raises_overdue_care_plan_reviews(app, actors, nurse_a):
+def test_viewing_the_queue_writes_only_its_audit_and_shows_reviews_the_task_raised(app, actors, nurse_a):
+    """Overdue care plan reviews are raised by the task queue every quarter hour
+    (tests/triage/test_tasks.py), not by a nurse opening the page: the page only reads."""
+    from app.triage.tasks import raise_due_care_plan_reviews
+
     with app.app_context():
         care_plan(actors.profile_a, date.today() - timedelta(days=3))
     html = nurse_a.get("/nurse/queue").get_data(as_text=True)
-    assert "Care plan review" in html and "Care plan review was due on" in html
-    nurse_a.get("/nurse/queue")
+    assert "Care plan review was due on" not in html
     with app.app_context():
-        assert len(db.session.scalars(select(QueueItem)).all()) == 1
+        assert db.session.scalars(select(QueueItem)).all() == []
+    raise_due_care_plan_reviews.call_local()
+    html = nurse_a.get("/nurse/queue").get_data(as_text=True)
+    assert "Care plan review" in html and "Care plan review was due on" in html
 
 
 def test_an_admin_without_a_team_has_no_queue(app, actors, client):

@@ -1,0 +1,27 @@
+"""The queue's background work: overdue care plan reviews (`flask queue raise-due-reviews` by hand).
+
+A review is overdue from midnight London time after its review date. Checked every quarter hour
+rather than once at midnight: huey does not catch up a periodic run the consumer missed (a
+restart at 00:00 would lose a whole day), so the item is on the queue by 00:15 the day the
+review becomes overdue, and a restart costs at most a quarter hour. This used to run on every
+view of the queue page (a query, sometimes writes, per nurse per page); the page only reads now.
+"""
+from __future__ import annotations
+
+import logging
+
+from .. import timeutil
+from ..background import every_minutes, periodic_task
+
+log = logging.getLogger(__name__)
+
+REVIEWS_EVERY_MINUTES = 15
+
+
+@periodic_task(every_minutes(REVIEWS_EVERY_MINUTES))
+def raise_due_care_plan_reviews() -> int:
+    from .service import raise_due_reviews_for_every_team
+
+    raised = sum(count for _team, count in raise_due_reviews_for_every_team(timeutil.london_today()))
+    log.info("Overdue care plan reviews: %s raised to the team queues.", raised)
+    return raised

@@ -1,7 +1,8 @@
 """static/js/form-outbox.js, the phone's one outbox for forms that must reach the team (asking to
 be seen, answering a message, logging a symptom), run in Node.js: how entries are keyed (one per
 form, by its one-time token; a fresh Idempotency-Key the server accepts), what is kept of a form,
-which entries a page may send, and what each server answer does with an entry."""
+which entries a page may send, what each server answer does with an entry, and how one is sent
+(a busy server waited for, a missing or stale CSRF token renewed: what the HNA needs)."""
 from __future__ import annotations
 
 import json
@@ -163,3 +164,65 @@ def test_any_page_of_the_person_sends_their_kept_requests_and_answers(run_js, en
 def test_no_page_sends_anything_for_nobody(run_js):
     entry = {"scope": "reentry", "owner": "", "url": "/ask", "apiUrl": "/api"}
     assert run_js("return outbox.isSentFromAnyPage(data.entry, '', '/my-care')", entry=entry) is False
+
+
+SEND_ONE = """
+globalThis.document = { querySelector: () => (data.pageToken ? { getAttribute: () => data.pageToken } : null) }
+const answers = data.answers.slice()
+const seen = []
+globalThis.fetch = async (url, init = {}) => {
+  seen.push([url, (init.headers || {})['X-CSRFToken'] ?? null])
+  const next = answers.shift()
+  if (!next) throw new TypeError('Failed to fetch')
+  return new Response(JSON.stringify(next.body), { status: next.status, headers: { 'Content-Type': 'application/json', ...(next.headers || {}) } })
+}
+const pauses = []
+const entry = outbox.entryFor({ scope: 'hna', step: 'distress', apiUrl: '/api/hna/answers', data: { step: 'distress', data: { distress: '6' } } })
+const sent = await outbox.sendEntry(entry, entry.apiUrl, data.tokenUrl ? { tokenUrl: data.tokenUrl } : {}, async s => { pauses.push(s) })
+return [sent.outcome, seen, pauses]
+"""
+OK = {"status": 200, "body": {"saved": True}}
+BUSY = {"status": 409, "body": {"error": "busy", "retry_after": 2}, "headers": {"Retry-After": "2"}}
+STALE = {"status": 400, "body": {"error": "session_expired"}}
+TOKEN = {"status": 200, "body": {"csrf_token": "fresh"}}
+SIGNED_OUT = {"status": 401, "body": {"error": "signed_out"}}
+API, TOKEN_URL = "/api/hna/answers", "/api/hna/token"
+
+
+@pytest.mark.hazard("HAZ-008")
+@pytest.mark.parametrize(
+    ("page_token", "token_url", "answers", "outcome", "seen", "pauses"),
+    [
+        ("page", None, [OK], "sent", [[API, "page"]], []),
+        # Busy: waited for as long as the server asks, then sent again with the same key.
+        ("page", None, [BUSY, OK], "sent", [[API, "page"], [API, "page"]], [2]),
+        ("page", None, [{**BUSY, "headers": {"Retry-After": "600"}}, OK], "sent", [[API, "page"]] * 2, [10]),
+        ("page", None, [{**BUSY, "headers": {}, "body": {"error": "busy"}}, OK], "sent", [[API, "page"]] * 2, [1]),
+        # Still busy after three waits: kept on the phone for later, never dropped.
+        ("page", None, [BUSY] * 4, "later", [[API, "page"]] * 4, [2, 2, 2]),
+        ("page", None, [], "later", [[API, "page"]], []),
+        # A page kept for offline use has no token: one is asked for first.
+        ("", TOKEN_URL, [TOKEN, OK], "sent", [[TOKEN_URL, None], [API, "fresh"]], []),
+        ("", TOKEN_URL, [SIGNED_OUT], "signed_out", [[TOKEN_URL, None]], []),
+        ("", TOKEN_URL, [{"status": 503, "body": {}}], "later", [[TOKEN_URL, None]], []),
+        # A stale page token (signed in again since): renewed once, then sent.
+        ("page", TOKEN_URL, [STALE, TOKEN, OK], "sent", [[API, "page"], [TOKEN_URL, None], [API, "fresh"]], []),
+        ("page", TOKEN_URL, [STALE, SIGNED_OUT], "signed_out", [[API, "page"], [TOKEN_URL, None]], []),
+        # A page with no token to renew from: signed out, kept until the person signs in again.
+        ("page", None, [STALE], "signed_out", [[API, "page"]], []),
+        ("page", None, [{"status": 422, "body": {"error": "invalid"}}], "refused", [[API, "page"]], []),
+    ],
+)
+def test_sending_an_entry_waits_while_busy_and_renews_a_missing_or_stale_token(
+        run_js, page_token, token_url, answers, outcome, seen, pauses):
+    assert run_js(SEND_ONE, pageToken=page_token, tokenUrl=token_url, answers=answers) == [outcome, seen, pauses]
+
+
+def test_an_hna_answer_is_one_entry_per_question(run_js):
+    a, b, c = run_js(
+        "const place = { scope: 'hna', apiUrl: '/api', url: '/hna/questions/distress' }\n"
+        "return [outbox.entryFor({ ...place, step: 'distress', data: {} }), outbox.entryFor({ ...place, step: 'distress', data: {} }),"
+        " outbox.entryFor({ ...place, step: 'point', data: {} })]"
+    )
+    assert a["step"] == b["step"] == "distress" and c["step"] == "point"
+    assert len({a["id"], b["id"], c["id"]}) == 3

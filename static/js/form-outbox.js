@@ -14,6 +14,10 @@
 // not have it yet and whom to call meanwhile (templates/partials/outbox_waiting.html); it is sent
 // when the connection comes back. When the server refuses it (a 4xx), the entry leaves the phone
 // and the form is posted as the page would post it, so the server shows why, with what was typed.
+//
+// The HNA's answers (hna.js) travel the same way, with what its pages need: one entry per
+// question (`step`), a page kept for offline use that has no CSRF token of its own (`tokenUrl`),
+// and the words for what happened shown from its page's own box (`showState`).
 import * as outbox from './offline-store.js'
 import { csrfToken } from './csrf.js'
 
@@ -45,12 +49,14 @@ export function formTokenOf (data) {
   return typeof token === 'string' && token ? token : null
 }
 
-export function entryFor ({ scope, owner, apiUrl, url, extra, data }, now = Date.now(), makeKey = newKey) {
+// `step` names the entry where the form has no one-time token (an HNA question: a newer answer to
+// the same question replaces the one waiting).
+export function entryFor ({ scope, owner, apiUrl, url, extra, data, step }, now = Date.now(), makeKey = newKey) {
   return {
     id: makeKey(), // the Idempotency-Key
     scope,
     owner,
-    step: formTokenOf(data) || makeKey(),
+    step: step || formTokenOf(data) || makeKey(),
     url,
     apiUrl,
     extra: extra || {},
@@ -73,26 +79,76 @@ export function outcomeOf (status, body = {}) {
   return 'later'
 }
 
-export async function sendEntry (entry, apiUrl = entry.apiUrl) {
-  let response
+// A 409 `busy` (app/idempotency.py: another save of the same record was still being written)
+// is waited for as long as the server asks and sent again, this many times; still busy, the entry
+// stays on the phone for later.
+export const BUSY_RETRIES = 3
+const LONGEST_WAIT_SECONDS = 10
+
+function secondsToWait (response, body) {
+  const asked = parseInt(response.headers.get('Retry-After'), 10) || parseInt(body.retry_after, 10) || 1
+  return Math.min(Math.max(asked, 1), LONGEST_WAIT_SECONDS)
+}
+
+function pause (seconds) {
+  return new Promise(resolve => setTimeout(resolve, seconds * 1000))
+}
+
+// A token fetched from a page's `tokenUrl`, used from then on in place of the page's own.
+let renewedToken = null
+
+// The page's own CSRF token (csrf.js). A page kept for offline use has none, and one opened
+// before the person signed in again holds a stale one: then, where the page names a `tokenUrl`,
+// a fresh one is asked for. null: the person is signed out.
+async function tokenFor (tokenUrl, renew) {
+  const own = renewedToken || csrfToken()
+  if (!tokenUrl || (own && !renew)) return own
+  const response = await fetch(tokenUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+  if (response.status === 401) return null
+  if (!response.ok) throw new Error(`token: ${response.status}`) // kept for later
+  renewedToken = (await response.json()).csrf_token
+  return renewedToken
+}
+
+async function post (entry, apiUrl, token) {
+  const response = await fetch(apiUrl, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'X-CSRFToken': token,
+      'Idempotency-Key': entry.id
+    },
+    body: JSON.stringify({ ...entry.data, ...(entry.extra || {}) })
+  })
+  let body = {}
+  try { body = await response.json() } catch (e) { body = {} }
+  return { outcome: outcomeOf(response.status, body), status: response.status, body, wait: secondsToWait(response, body) }
+}
+
+const SIGNED_OUT = { outcome: 'signed_out', status: 401, body: {} }
+
+// Send one entry; its outcome says what to do with it (outcomeOf). `pauseFor` is for tests.
+export async function sendEntry (entry, apiUrl = entry.apiUrl, { tokenUrl } = {}, pauseFor = pause) {
   try {
-    response = await fetch(apiUrl, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: {
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'X-CSRFToken': csrfToken(),
-        'Idempotency-Key': entry.id
-      },
-      body: JSON.stringify({ ...entry.data, ...(entry.extra || {}) })
-    })
+    let token = await tokenFor(tokenUrl, false)
+    if (token === null) return SIGNED_OUT
+    let sent = await post(entry, apiUrl, token)
+    if (tokenUrl && sent.status === 400 && sent.body.error === 'session_expired') {
+      // The token was stale (the person signed in again since the page was made): once more.
+      token = await tokenFor(tokenUrl, true)
+      if (token === null) return SIGNED_OUT
+      sent = await post(entry, apiUrl, token)
+    }
+    for (let tries = 0; tries < BUSY_RETRIES && sent.status === 409 && sent.body.error === 'busy'; tries++) {
+      await pauseFor(sent.wait)
+      sent = await post(entry, apiUrl, token)
+    }
+    return { outcome: sent.outcome, status: sent.status, body: sent.body }
   } catch (e) {
     return { outcome: 'later', status: 0, body: {} } // the connection went: it stays on the phone
   }
-  let body = {}
-  try { body = await response.json() } catch (e) { body = {} }
-  return { outcome: outcomeOf(response.status, body), status: response.status, body }
 }
 
 // Put what was kept back in the form and post it as the page would (the server then answers
@@ -131,13 +187,24 @@ async function waitingOn (form) {
   return entries.filter(e => isFor(e, place))
 }
 
-function show (form, which) {
-  const box = document.querySelector(`[data-outbox-status="${form.dataset.outbox}"]`)
-  if (!box) return
-  for (const state of box.querySelectorAll('[data-outbox-state]')) state.hidden = state.dataset.outboxState !== which
+// The page's box holds the words for each state (templates/partials/outbox_waiting.html,
+// templates/hna/_sync_status.html); only the one for `which` is shown. Returns it, if any.
+export function showState (box, which) {
+  if (!box) return null
+  let shown = null
+  for (const state of box.querySelectorAll('[data-outbox-state]')) {
+    state.hidden = state.dataset.outboxState !== which
+    if (!state.hidden) shown = state
+  }
   box.hidden = false
+  return shown
+}
+
+function show (form, which) {
+  const shown = showState(document.querySelector(`[data-outbox-status="${form.dataset.outbox}"]`), which)
+  if (!shown) return
   form.hidden = true
-  const heading = box.querySelector(`[data-outbox-state="${which}"] [tabindex="-1"]`)
+  const heading = shown.querySelector('[tabindex="-1"]')
   if (heading) heading.focus()
 }
 

@@ -1,13 +1,13 @@
 // HNA pages, enhanced: answers are saved as the person goes, kept (encrypted) on the phone
-// when there is no signal, and sent when the connection returns. Each saved page carries an
-// idempotency key, so a retry or a double tap never saves twice.
+// when there is no signal, and sent when the connection returns. They go through the phone's one
+// outbox (form-outbox.js over offline-store.js): one entry per question, a newer answer to the
+// same question replacing the one waiting, each send with its own Idempotency-Key (a retry or a
+// double tap never saves twice), a busy server waited for, a stale CSRF token renewed.
 import * as outbox from './offline-store.js'
-import { csrfToken as pageCsrfToken } from './csrf.js'
+import { entryFor, newKey, sendEntry, showState } from './form-outbox.js'
 
 const SCOPE = 'hna'
 const MEMO = 'hna-memo'
-
-class SignedOut extends Error {}
 
 function statusBox () {
   return document.querySelector('[data-sync-status]')
@@ -19,17 +19,42 @@ function urls () {
   return box ? box.dataset : {}
 }
 
-function showStatus (html, kind) {
-  const box = statusBox()
-  if (!box) return
-  box.className = 'app-sync-status app-sync-status--' + kind
-  box.innerHTML = html
+// The words are the page's (templates/hna/_sync_status.html); `count` fills in how many wait.
+function showStatus (which, count) {
+  const shown = showState(statusBox(), which)
+  const counted = shown && shown.querySelector('[data-outbox-count]')
+  if (counted) counted.textContent = count === 1 ? '1 answer is' : `${count} answers are`
+  return shown
 }
 
-function newKey () {
-  if (crypto.randomUUID) return crypto.randomUUID()
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
+function showPending (count) {
+  showStatus('waiting', count)
+}
+
+// An answer the server would not take as it is: its own page shows why, with the answer in place.
+function showCheck (entry) {
+  const link = showStatus('check') && statusBox().querySelector('[data-outbox-check]')
+  if (link && /^\/hna\/questions\/[a-z_:-]+$/.test(entry.url)) link.href = `${entry.url}?check_saved=1`
+}
+
+// The request body the answers API reads ({step, data, hna_id}) is what an entry keeps. Entries
+// kept before the HNA used the one outbox (answers in `data`, no endpoint) are read the same way.
+function current (entry) {
+  if (entry.apiUrl) return entry
+  return { ...entry, apiUrl: urls().saveUrl, data: { step: entry.step, data: entry.data, hna_id: entry.hnaId } }
+}
+
+function answersOf (entry) {
+  return current(entry).data.data || {}
+}
+
+async function waitingAnswers (step) {
+  return (await outbox.all()).filter(e => e.scope === SCOPE && (step === undefined || e.step === step))
+}
+
+function send (entry) {
+  const kept = current(entry)
+  return sendEntry(kept, kept.apiUrl, { tokenUrl: urls().tokenUrl })
 }
 
 // The same shape the server builds from a plain form post.
@@ -74,120 +99,34 @@ function fill (form, data) {
   if (text && typeof data.text === 'string') text.value = data.text
 }
 
-let token = null
-
-// The page's own token (csrf.js). Offline copies have none, and a page opened before signing in
-// again holds a stale one: then a fresh token is asked for.
-async function csrfToken (fresh = false) {
-  if (token && !fresh) return token
-  const fromPage = fresh ? '' : pageCsrfToken()
-  if (fromPage) {
-    token = fromPage
-    return token
-  }
-  const response = await fetch(urls().tokenUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-  if (response.status === 401) throw new SignedOut()
-  token = (await response.json()).csrf_token
-  return token
-}
-
-async function post (entry, csrf) {
-  return fetch(urls().saveUrl, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'X-CSRFToken': csrf,
-      'Idempotency-Key': entry.id
-    },
-    body: JSON.stringify({ step: entry.step, data: entry.data, hna_id: entry.hnaId })
-  })
-}
-
-async function send (entry) {
-  let response = await post(entry, await csrfToken())
-  if (response.status === 400 && response.headers.get('Content-Type')?.includes('json')) {
-    // A stale token (the session was renewed since the page loaded): once more with a fresh one.
-    const body = await response.clone().json().catch(() => ({}))
-    if (body.error === 'session_expired') response = await post(entry, await csrfToken(true))
-  }
-  if (response.status === 401 || (response.status === 400 && !response.headers.get('Content-Type')?.includes('json'))) {
-    throw new SignedOut()
-  }
-  let body = {}
-  try { body = await response.json() } catch (e) { body = {} }
-  if (response.status === 400 && body.error === 'session_expired') throw new SignedOut()
-  return { status: response.status, body, retryAfter: parseInt(response.headers.get('Retry-After'), 10) || 1 }
-}
-
-const BUSY_RETRIES = 3
-
-function isBusy (result) {
-  return result.status === 409 && result.body.error === 'busy'
-}
-
-// The server was still writing another save of the same draft (another tab, or this answer
-// sent twice): wait as long as it asks, then send again. Still busy after that, the answer
-// stays in the outbox and is sent with the others later.
-async function sendWhenFree (entry) {
-  let result = await send(entry)
-  for (let tries = 0; isBusy(result) && tries < BUSY_RETRIES; tries++) {
-    await new Promise(resolve => setTimeout(resolve, result.retryAfter * 1000))
-    result = await send(entry)
-  }
-  return result
-}
-
-function signedOutMessage () {
-  const link = document.createElement('a')
-  link.href = urls().signInUrl
-  link.textContent = 'Sign in again'
-  showStatus('<p>You have been signed out. Your answers are saved on this phone. ' + link.outerHTML + ' to send them.</p>', 'warning')
-}
-
-function pendingMessage (count) {
-  const answers = count === 1 ? '1 answer is' : count + ' answers are'
-  showStatus(`<p><strong>Saved on this phone.</strong> ${answers} waiting and will be sent when you're online.</p>`, 'pending')
-}
-
 // Send every waiting answer, oldest first. Returns how many were sent.
 export async function syncAll () {
-  const entries = (await outbox.all()).filter(e => e.scope === SCOPE)
+  const entries = await waitingAnswers()
   if (!entries.length) return 0
   if (!navigator.onLine) {
-    pendingMessage(entries.length)
+    showPending(entries.length)
     return 0
   }
-  showStatus('<p>Sending your saved answers…</p>', 'pending')
+  showStatus('sending')
   let sent = 0
   for (const entry of entries) {
-    let result
-    try {
-      result = await sendWhenFree(entry)
-    } catch (e) {
-      if (e instanceof SignedOut) signedOutMessage()
-      else pendingMessage(entries.length - sent)
-      return sent
-    }
-    if (isBusy(result)) {
-      pendingMessage(entries.length - sent)
-      return sent
-    } else if (result.status === 200) {
+    const result = await send(entry)
+    if (result.outcome === 'sent') {
       await outbox.remove(entry.id)
       sent++
-    } else if (result.status === 409 || result.status === 404) {
+    } else if (result.outcome === 'refused' && (result.status === 409 || result.status === 404)) {
       // Already sent (or no longer exists): nothing left to do with it.
       await outbox.remove(entry.id)
-    } else if (result.status === 422) {
-      showStatus(`<p>One of the answers saved on this phone needs checking. <a href="${entry.url}?check_saved=1">Check that answer</a>.</p>`, 'warning')
+    } else if (result.outcome === 'refused') {
+      showCheck(entry)
       return sent
     } else {
-      pendingMessage(entries.length - sent)
+      if (result.outcome === 'signed_out') showStatus('signed-out')
+      else showPending(entries.length - sent)
       return sent
     }
   }
-  showStatus('<p><strong>Sent.</strong> Your answers have been sent and are safe.</p>', 'sent')
+  showStatus('sent')
   return sent
 }
 
@@ -231,16 +170,17 @@ function cachePagesForOffline (form) {
 }
 
 async function saveEntry (form, data) {
-  const entry = {
-    id: newKey(),
+  // Offline copies carry no id: the server files them under the person's current draft.
+  const hnaId = form.dataset.hnaId ? parseInt(form.dataset.hnaId, 10) : undefined
+  const step = form.dataset.step
+  const entry = entryFor({
     scope: SCOPE,
-    step: form.dataset.step,
-    // Offline copies carry no id: the server files them under the person's current draft.
-    hnaId: form.dataset.hnaId ? parseInt(form.dataset.hnaId, 10) : undefined,
+    owner: document.body.dataset.outboxOwner,
+    step,
     url: window.location.pathname,
-    data,
-    savedAt: Date.now()
-  }
+    apiUrl: urls().saveUrl,
+    data: { step, data, hna_id: hnaId }
+  })
   await outbox.put(entry)
   return entry
 }
@@ -261,29 +201,21 @@ function enhanceQuestion (form) {
       window.location.assign(next)
       return
     }
-    let result
-    try {
-      result = await sendWhenFree(entry)
-    } catch (e) {
-      if (e instanceof SignedOut) {
-        signedOutMessage()
-        if (button) button.disabled = false
-        return
-      }
-      window.location.assign(next) // lost signal mid-send: it is safe in the outbox
-      return
-    }
-    if (isBusy(result)) {
-      window.location.assign(next) // safe in the outbox; the next page sends it
-    } else if (result.status === 200) {
+    const result = await send(entry)
+    if (result.outcome === 'signed_out') {
+      showStatus('signed-out')
+      if (button) button.disabled = false
+    } else if (result.outcome === 'sent') {
       await outbox.remove(entry.id)
       window.location.assign(later ? next : (form.dataset.returnUrl || result.body.next_url || next))
-    } else {
+    } else if (result.outcome === 'refused') {
       // The server did not accept it: let it show its own error page with the answers kept.
       await outbox.remove(entry.id)
       navigating = true
       if (event.submitter && form.requestSubmit) form.requestSubmit(event.submitter)
       else form.submit()
+    } else {
+      window.location.assign(next) // signal lost mid-send, or the server busy: safe in the outbox
     }
   })
 
@@ -295,17 +227,13 @@ function enhanceQuestion (form) {
       clearTimeout(timer)
       timer = setTimeout(async () => {
         const entry = await saveEntry(form, serialise(form))
-        if (!navigator.onLine) { pendingMessage(1); return }
-        try {
-          const result = await sendWhenFree(entry)
-          if (result.status === 200) {
-            await outbox.remove(entry.id)
-            showStatus('<p>Saved.</p>', 'sent')
-          }
-        } catch (e) {
-          if (e instanceof SignedOut) signedOutMessage()
-          else pendingMessage(1)
-        }
+        if (!navigator.onLine) { showPending(1); return }
+        const result = await send(entry)
+        if (result.outcome === 'sent') {
+          await outbox.remove(entry.id)
+          showStatus('saved')
+        } else if (result.outcome === 'signed_out') showStatus('signed-out')
+        else if (result.outcome === 'later') showPending(1)
       }, 1500)
     })
   }
@@ -316,10 +244,9 @@ async function init () {
   const form = document.querySelector('form[data-module="hna-question"]')
   const offlineCopy = document.body.dataset.offlineCopy === '1' || (form && form.dataset.shell === '1')
   if (form) {
-    const waiting = (await outbox.all()).filter(e => e.scope === SCOPE && e.step === form.dataset.step)
-    const latest = waiting[waiting.length - 1]
+    const latest = (await waitingAnswers(form.dataset.step)).pop()
     const recheck = new URLSearchParams(window.location.search).get('check_saved') === '1'
-    if (latest && (offlineCopy || recheck)) fill(form, latest.data)
+    if (latest && (offlineCopy || recheck)) fill(form, answersOf(latest))
     if (latest && recheck && navigator.onLine) {
       // Let the server show what needs fixing, with the saved answer in place.
       await outbox.remove(latest.id)
@@ -338,7 +265,7 @@ async function init () {
     sendForm.addEventListener('submit', event => {
       if (!navigator.onLine) {
         event.preventDefault()
-        showStatus('<p>You are offline. Your answers are safe. Send your assessment when you are back online.</p>', 'warning')
+        showStatus('offline-send')
       }
     })
   }
@@ -347,21 +274,20 @@ async function init () {
     for (const memo of (await outbox.all()).filter(e => e.scope === MEMO)) await outbox.remove(memo.id)
   }
   if (offlineCopy) {
-    const count = (await outbox.all()).filter(e => e.scope === SCOPE).length
-    if (count) pendingMessage(count)
-    else showStatus('<p>You are offline. You can keep answering: your answers will be saved on this phone and sent when you are online.</p>', 'pending')
+    const count = (await waitingAnswers()).length
+    if (count) showPending(count)
+    else showStatus('offline')
   } else {
     const sent = await syncAll()
     if (sent && !form) window.location.reload() // show the answers that just arrived
   }
   window.addEventListener('online', async () => {
-    token = null
     const sent = await syncAll()
     if (sent && offlineCopy) window.location.reload()
   })
   window.addEventListener('offline', async () => {
-    const count = (await outbox.all()).filter(e => e.scope === SCOPE).length
-    if (count) pendingMessage(count)
+    const count = (await waitingAnswers()).length
+    if (count) showPending(count)
   })
 }
 

@@ -36,6 +36,17 @@ def wait_for_offline_copies(page, count: int) -> None:
     )
 
 
+def at_the_distress_question(open_page, live_server, actors):
+    """A phone signed in as patient A, the HNA started and its first question answered."""
+    tab = open_page("phone")
+    sign_in_browser(tab, live_server, actors.patient_a)
+    tab.goto("/hna")
+    tab.page.get_by_role("button", name="Start now").click()
+    tab.page.get_by_label("At the end of treatment").check()
+    save_and_continue(tab.page)
+    return tab
+
+
 @pytest.mark.hazard("HAZ-008")
 def test_hna_completed_on_a_phone_offline_part_way_arrives_once_with_every_answer(app, live_server, open_page, actors):
     tab = open_page("phone", service_worker=True)
@@ -152,13 +163,8 @@ def test_hna_error_states_and_nurse_view_are_accessible(app, live_server, open_p
 
 @pytest.mark.hazard("HAZ-008")
 def test_a_busy_answer_is_sent_again_after_retry_after_not_dropped(app, live_server, open_page, actors):
-    tab = open_page("phone")
+    tab = at_the_distress_question(open_page, live_server, actors)
     page = tab.page
-    sign_in_browser(tab, live_server, actors.patient_a)
-    tab.goto("/hna")
-    page.get_by_role("button", name="Start now").click()
-    page.get_by_label("At the end of treatment").check()
-    save_and_continue(page)
 
     # The first send meets another save of the same draft still being written.
     sends = []
@@ -179,3 +185,20 @@ def test_a_busy_answer_is_sent_again_after_retry_after_not_dropped(app, live_ser
     assert sends == ["distress", "distress"]
     with app.app_context():
         assert db.session.scalar(select(HNA)).answers["distress"] == 6
+
+
+@pytest.mark.hazard("HAZ-008")
+def test_an_answer_kept_before_the_hna_used_the_one_outbox_is_still_sent(app, live_server, open_page, actors):
+    """A phone updated with an answer still waiting, kept in the shape hna.js used before it sent
+    through form-outbox.js (the answers in `data`, no endpoint named): sent once, not lost."""
+    tab = at_the_distress_question(open_page, live_server, actors)
+    page = tab.page
+    page.evaluate("""async () => {
+        const store = await import('/static/js/offline-store.js')
+        await store.put({ id: 'legacy-key-0001', scope: 'hna', step: 'distress', url: '/hna/questions/distress',
+                          data: { distress: '7' }, savedAt: Date.now() })
+    }""")
+    tab.goto("/hna/check")
+    expect(page.locator("main")).to_contain_text("7 out of 10", timeout=15000)
+    with app.app_context():
+        assert db.session.scalar(select(HNA)).answers["distress"] == 7

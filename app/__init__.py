@@ -115,7 +115,7 @@ def configure_templates(app: Flask) -> None:
     }
     from .bidi import register_bidi_filter
     from .forms import register_form_helpers
-    from .templating import FastImportTemplate
+    from .templating import FastImportTemplate, make_nhsuk_attributes
     from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
@@ -123,6 +123,8 @@ def configure_templates(app: Flask) -> None:
 
     # Before any template is loaded: the design system's macro imports are made cheap (app/templating.py).
     app.jinja_env.template_class = FastImportTemplate
+    # The design system's attributes macro, as a function (templates/nhsuk/macros/attributes.jinja).
+    app.jinja_env.globals["nhsuk_attributes"] = make_nhsuk_attributes(app.jinja_env)
     register_form_helpers(app)
     register_bidi_filter(app)
     register_date_filters(app)

@@ -3,11 +3,7 @@ of their own, enqueue after commit, London-time schedules, and the consumer runn
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -18,12 +14,10 @@ from app.background import after_commit, every_minutes, huey, london_time_of_day
 from app.extensions import db
 from app.models import Team
 from app.symptoms.tasks import daily_symptom_sweep
-from app.timeutil import london_today, utcnow
-from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
-from config import BASE_DIR
 from tests.conftest import base_test_config
-from tests.symptoms.helpers import clock, log  # noqa: F401  (clock is a fixture)
+from tests.servers import consumer, sweep_queued_from_here
+from tests.symptoms.helpers import clock, log_a_symptom_the_daily_sweep_raises  # noqa: F401  (clock is a fixture)
 
 ran: list = []
 
@@ -160,33 +154,11 @@ def test_the_consume_command_refuses_when_tasks_already_run_at_once(runner):
 def test_the_consumer_runs_a_queued_task_and_stops_when_told(app, patient, clock, database_url, tmp_path):  # noqa: F811
     """`flask tasks consume` as scripts/run-demo starts it: a task queued in the SQLite file by
     another process runs in the consumer, with the database, and SIGTERM stops it."""
-    # Bone pain is a red flag once it has lasted 14 days: logged 13 days in, a watch symptom then.
-    logged_at = utcnow() - timedelta(days=13)
-    clock(logged_at)
-    log(patient, symptom="bone_pain", severity="moderate", started=london_today(logged_at) - timedelta(days=13))
+    log_a_symptom_the_daily_sweep_raises(patient, clock)
     queue_file = tmp_path / "huey.sqlite"
-    env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": database_url, "HUEY_SQLITE_PATH": str(queue_file),
-           "INSTANCE_PATH": str(tmp_path / "consumer-instance")}
-    consumer = subprocess.Popen([sys.executable, "-m", "flask", "tasks", "consume", "--workers", "1"], cwd=BASE_DIR,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+    with consumer(database_url, tmp_path, HUEY_SQLITE_PATH=str(queue_file)) as running:
         # This process queues into the same file, as the web server does.
-        create_app({**base_test_config(database_url, tmp_path), "HUEY_IMMEDIATE": False,
-                    "HUEY_SQLITE_PATH": str(queue_file)})
-        daily_symptom_sweep()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not _queue_items(app):
-            time.sleep(0.2)
-    finally:
-        consumer.send_signal(signal.SIGTERM)
-        output, _ = consumer.communicate(timeout=30)
-    assert [item.kind for item in _queue_items(app)] == [ItemKind.RED_FLAG], output
-    assert consumer.returncode == 0, output
-    assert f"queue in SQLite file {queue_file}" in output
-
-
-def _queue_items(app) -> list:
-    with app.app_context():
-        items = list(db.session.scalars(select(QueueItem)))
-        db.session.remove()
-        return items
+        raised = sweep_queued_from_here(app, database_url, tmp_path, HUEY_SQLITE_PATH=str(queue_file))
+    assert raised == [ItemKind.RED_FLAG], running.output
+    assert running.returncode == 0, running.output
+    assert f"queue in SQLite file {queue_file}" in running.output

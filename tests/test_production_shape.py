@@ -9,22 +9,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
-from app import create_app
-from app.extensions import db
-from app.symptoms.tasks import daily_symptom_sweep
-from app.timeutil import london_today, utcnow
-from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
-from tests.conftest import base_test_config
-from tests.servers import free_port, stop_process_group
-from tests.symptoms.helpers import clock, log  # noqa: F401  (clock is a fixture)
+from tests.servers import free_port, stop_process_group, sweep_queued_from_here
+from tests.symptoms.helpers import clock, log_a_symptom_the_daily_sweep_raises  # noqa: F401  (clock is a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -71,11 +63,7 @@ def test_honcho_starts_the_web_workers_and_the_consumer_which_serve_and_stop(app
                                                                             tmp_path):
     """As CI's smoke test of the Procfile: gunicorn's workers answer /healthz, a task queued by
     another process (as the web queues them) is run by the consumer, and SIGTERM stops all."""
-    # Bone pain is a red flag once it has lasted 14 days: logged 13 days in, a watch symptom then,
-    # so the daily sweep has something to raise.
-    logged_at = utcnow() - timedelta(days=13)
-    clock(logged_at)
-    log(patient, symptom="bone_pain", severity="moderate", started=london_today(logged_at) - timedelta(days=13))
+    log_a_symptom_the_daily_sweep_raises(patient, clock)
     queue_file = tmp_path / "huey.sqlite"
     no_dotenv = tmp_path / "empty.env"
     no_dotenv.write_text("")
@@ -93,13 +81,7 @@ def test_honcho_starts_the_web_workers_and_the_consumer_which_serve_and_stop(app
     try:
         health = _wait_for_health(f"http://127.0.0.1:{port}/healthz", honcho)
         # This process queues into the consumer's file, as a web worker does.
-        create_app({**base_test_config(database_url, tmp_path), "HUEY_IMMEDIATE": False,
-                    "HUEY_SQLITE_PATH": str(queue_file)})
-        daily_symptom_sweep()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not _queue_items(app):
-            time.sleep(0.2)
-        raised = [item.kind for item in _queue_items(app)]
+        raised = sweep_queued_from_here(app, database_url, tmp_path, HUEY_SQLITE_PATH=str(queue_file))
         # honcho passes SIGTERM on to every process and waits for them.
         honcho.send_signal(signal.SIGTERM)
         output, _ = honcho.communicate(timeout=30)
@@ -122,9 +104,3 @@ def _wait_for_health(url: str, process: subprocess.Popen) -> tuple[int, bytes]:
             time.sleep(0.3)
     return 0, b"no answer"
 
-
-def _queue_items(app) -> list:
-    with app.app_context():
-        items = list(db.session.scalars(select(QueueItem)))
-        db.session.remove()
-        return items

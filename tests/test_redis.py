@@ -3,12 +3,6 @@ one, scripts/test-redis-server): the rate limits and the task queue. (Sessions a
 are database rows: tests/test_two_processes.py.)"""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from datetime import timedelta
 
 import pytest
 import redis
@@ -18,12 +12,10 @@ from app import create_app
 from app.background import huey
 from app.extensions import db
 from app.symptoms.tasks import daily_symptom_sweep
-from app.timeutil import london_today, utcnow
 from app.triage.queue import ItemKind
-from config import BASE_DIR
 from tests.conftest import base_test_config
-from tests.symptoms.helpers import clock, log  # noqa: F401  (clock is a fixture)
-from tests.test_production_shape import _queue_items
+from tests.servers import consumer, sweep_queued_from_here
+from tests.symptoms.helpers import clock, log_a_symptom_the_daily_sweep_raises  # noqa: F401  (clock is a fixture)
 
 
 @pytest.fixture
@@ -67,22 +59,8 @@ def test_the_consumer_runs_a_task_queued_in_redis_by_another_process(app, patien
                                                                      redis_url, tmp_path):
     """`flask tasks consume` with REDIS_URL, as in production: a task this process queues in
     Redis (as a web worker does) runs in the consumer, and SIGTERM stops it."""
-    # Bone pain is a red flag once it has lasted 14 days: logged 13 days in, a watch symptom then.
-    logged_at = utcnow() - timedelta(days=13)
-    clock(logged_at)
-    log(patient, symptom="bone_pain", severity="moderate", started=london_today(logged_at) - timedelta(days=13))
-    env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "INSTANCE_PATH": str(tmp_path / "consumer-instance")}
-    consumer = subprocess.Popen(["timeout", "90", sys.executable, "-m", "flask", "tasks", "consume", "--workers", "1"],
-                                cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        create_app({**base_test_config(database_url, tmp_path), "HUEY_IMMEDIATE": False, "REDIS_URL": redis_url})
-        daily_symptom_sweep()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not _queue_items(app):
-            time.sleep(0.2)
-    finally:
-        consumer.send_signal(signal.SIGTERM)
-        output, _ = consumer.communicate(timeout=30)
-    assert [item.kind for item in _queue_items(app)] == [ItemKind.RED_FLAG], output
-    assert "queue in Redis at 127.0.0.1" in output
+    log_a_symptom_the_daily_sweep_raises(patient, clock)
+    with consumer(database_url, tmp_path, REDIS_URL=redis_url) as running:
+        raised = sweep_queued_from_here(app, database_url, tmp_path, REDIS_URL=redis_url)
+    assert raised == [ItemKind.RED_FLAG], running.output
+    assert "queue in Redis at 127.0.0.1" in running.output

@@ -59,15 +59,22 @@ def kept_on_the_phone(page, kinds: list[str]) -> dict:
     return wait_until(page, KEPT, lambda kept: kept["kinds"] == kinds, what=f"for the phone to keep {kinds}")
 
 
-@pytest.mark.hazard("HAZ-002")
-def test_the_app_opens_offline_with_the_persons_contacts_plan_and_summary_as_saved(app, live_server, open_page, actors):
+@pytest.fixture
+def phone_keeping_a_record(app, live_server, open_page, actors):
+    """Patient A signed in on a phone that keeps their contacts, plan and summary: the tab, and
+    what the phone keeps."""
     give_a_record(app, actors)
     tab = open_page("phone", service_worker=True)
     tab.allow_console(OFFLINE_NOISE)
-    page = tab.page
     sign_in_browser(tab, live_server, actors.patient_a)
     tab.goto("/my-care")
-    kept_on_the_phone(page, ["contacts", "plan", "summary"])
+    return tab, kept_on_the_phone(tab.page, ["contacts", "plan", "summary"])
+
+
+@pytest.mark.hazard("HAZ-002")
+def test_the_app_opens_offline_with_the_persons_contacts_plan_and_summary_as_saved(phone_keeping_a_record):
+    tab, _ = phone_keeping_a_record
+    page = tab.page
 
     # The next page asks once with the versions kept, and nothing unchanged comes again.
     with page.expect_response(re.compile(r"/my-care/offline-record\?contacts=")) as checked:
@@ -102,14 +109,10 @@ def test_the_app_opens_offline_with_the_persons_contacts_plan_and_summary_as_sav
 
 @pytest.mark.hazard("HAZ-003")
 @pytest.mark.hazard("HAZ-022")
-def test_the_next_person_on_a_shared_phone_sees_nothing_of_the_previous_persons(app, live_server, open_page, actors):
-    give_a_record(app, actors)
-    tab = open_page("phone", service_worker=True)
-    tab.allow_console(OFFLINE_NOISE)
+def test_the_next_person_on_a_shared_phone_sees_nothing_of_the_previous_persons(live_server, actors, phone_keeping_a_record):
+    tab, kept = phone_keeping_a_record
     page = tab.page
-    sign_in_browser(tab, live_server, actors.patient_a)
-    tab.goto("/my-care")
-    assert A_LINE in kept_on_the_phone(page, ["contacts", "plan", "summary"])["text"]
+    assert A_LINE in kept["text"]
 
     # A signs out; B signs in on the same phone.
     with page.expect_navigation():

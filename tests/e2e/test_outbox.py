@@ -66,22 +66,36 @@ def assert_told_it_is_not_sent(page, what: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("If you need help urgently"))).to_be_visible()
 
 
-@pytest.mark.hazard("HAZ-020")
-def test_a_request_made_offline_is_kept_and_sent_once_when_back_online(app, live_server, open_page, actors, self_managed):
+def patient_a_on_a_phone(open_page, live_server, actors):
     tab = open_page("phone")
     tab.allow_console(OFFLINE_NOISE)
     sign_in_browser(tab, live_server, actors.patient_a)
+    return tab
+
+
+def ask_to_be_seen_offline(tab, worry: str, call_on: str | None = None) -> None:
+    """On the ask-to-be-seen page, with no signal, ask (by phone on `call_on`, else by message) and
+    tap Send twice: the page says it is not sent."""
+    page = tab.page
+    page.context.set_offline(True)
+    page.get_by_label("What is worrying you?").fill(worry)
+    if call_on:
+        page.get_by_label("A phone call").check()
+        page.get_by_label("Phone number to call you on").fill(call_on)
+        page.get_by_label("Mornings", exact=False).check()
+    else:
+        page.get_by_label("A message in this app").check()
+        page.get_by_label("Any time", exact=False).check()
+    double_tap(page)
+    assert_told_it_is_not_sent(page, "request")
+
+
+@pytest.mark.hazard("HAZ-020")
+def test_a_request_made_offline_is_kept_and_sent_once_when_back_online(app, live_server, open_page, actors, self_managed):
+    tab = patient_a_on_a_phone(open_page, live_server, actors)
     page = tab.page
     tab.goto("/my-care/ask-to-be-seen")
-
-    page.context.set_offline(True)
-    page.get_by_label("What is worrying you?").fill("A new ache in my lower back for two weeks")
-    page.get_by_label("A phone call").check()
-    page.get_by_label("Phone number to call you on").fill("07700 900123")
-    page.get_by_label("Mornings", exact=False).check()
-    double_tap(page)
-
-    assert_told_it_is_not_sent(page, "request")
+    ask_to_be_seen_offline(tab, "A new ache in my lower back for two weeks", call_on="07700 900123")
     assert page.evaluate(f"({KEPT})()") == 1
     tab.axe("a request kept on the phone, not sent")
     with app.app_context():
@@ -113,9 +127,7 @@ def test_an_answer_written_offline_is_kept_and_sent_once_when_back_online(app, l
         db.session.commit()
         thread_id = thread.id
 
-    tab = open_page("phone")
-    tab.allow_console(OFFLINE_NOISE)
-    sign_in_browser(tab, live_server, actors.patient_a)
+    tab = patient_a_on_a_phone(open_page, live_server, actors)
     page = tab.page
     tab.goto(f"/my-care/messages/{thread_id}")
 
@@ -141,17 +153,10 @@ def test_an_answer_written_offline_is_kept_and_sent_once_when_back_online(app, l
 @pytest.mark.hazard("HAZ-020")
 def test_a_request_kept_on_the_phone_is_sent_from_whichever_page_is_open_when_back_online(
         app, live_server, open_page, actors, self_managed):
-    tab = open_page("phone")
-    tab.allow_console(OFFLINE_NOISE)
-    sign_in_browser(tab, live_server, actors.patient_a)
+    tab = patient_a_on_a_phone(open_page, live_server, actors)
     page = tab.page
     tab.goto("/my-care/ask-to-be-seen")
-    page.context.set_offline(True)
-    page.get_by_label("What is worrying you?").fill("Tired all the time since last month")
-    page.get_by_label("A message in this app").check()
-    page.get_by_label("Any time", exact=False).check()
-    double_tap(page)
-    assert_told_it_is_not_sent(page, "request")
+    ask_to_be_seen_offline(tab, "Tired all the time since last month")
 
     # The signal comes back too weak to send it from this page; the person moves on.
     tried = []
@@ -198,9 +203,7 @@ def test_what_one_person_kept_on_a_shared_phone_is_never_sent_as_the_next(app, l
                                     treatment_review_date=date(2026, 6, 1), open_access_until=date(2031, 6, 1),
                                     updated_by_id=actors.nurse_b))
         db.session.commit()
-    tab = open_page("phone")
-    tab.allow_console(OFFLINE_NOISE)
-    sign_in_browser(tab, live_server, actors.patient_a)
+    tab = patient_a_on_a_phone(open_page, live_server, actors)
     page = tab.page
     tab.goto("/my-care/ask-to-be-seen")
     first_owner = page.locator("form[data-outbox]").get_attribute("data-outbox-owner")
@@ -211,12 +214,7 @@ def test_what_one_person_kept_on_a_shared_phone_is_never_sent_as_the_next(app, l
                                    data: { symptom: 'something_else', own_words: "Ann's rash", severity: 'mild' } }))
     }""", first_owner)
     page.route("**/api/**", lambda route: route.abort())  # nothing the first person keeps gets through
-    page.context.set_offline(True)
-    page.get_by_label("What is worrying you?").fill("Ann's private worry")
-    page.get_by_label("A message in this app").check()
-    page.get_by_label("Any time", exact=False).check()
-    double_tap(page)
-    assert_told_it_is_not_sent(page, "request")
+    ask_to_be_seen_offline(tab, "Ann's private worry")
     assert page.evaluate(f"({KEPT})()") == 2
     # The first person's page is closed before anything could be sent (it would be theirs to send).
     page.goto("about:blank")

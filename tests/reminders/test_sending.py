@@ -36,9 +36,12 @@ def app_config(database_url, tmp_path, push_service):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """Set the time the reminders read: everything reads app.timeutil.utcnow through the module."""
-    def set_to(moment: datetime) -> None:
+    """Set the time the reminders read: everything reads app.timeutil.utcnow through the module,
+    but the services named (e.g. "app.reentry.service") import utcnow: theirs is set too."""
+    def set_to(moment: datetime, *services: str) -> None:
         monkeypatch.setattr("app.timeutil.utcnow", lambda: moment)
+        for module in services:
+            monkeypatch.setattr(f"{module}.utcnow", lambda: moment)
 
     return set_to
 
@@ -82,6 +85,8 @@ def check_at(clock, moment: datetime) -> int:
     return find_due_reminders.call_local()
 
 
+# A weekday noon, outside every quiet hours: what is sent at once arrives at once.
+NOON = london(2026, 6, 3, 12, 0)
 # 6 weeks before 20 November 2026 is 9 October (BST: 09:00 London is 08:00 UTC).
 DUE = date(2026, 11, 20)
 SIX_WEEKS_BEFORE = london(2026, 10, 9, 9, 0)
@@ -231,9 +236,8 @@ def test_quiet_hours_hold_the_reminder_until_they_end_on_clock_change_days(
     (london(2027, 10, 30, 22, 15), datetime(2027, 10, 31, 8, 0, tzinfo=timezone.utc)),
 ])
 def test_a_reply_at_night_waits_for_the_end_of_the_default_quiet_hours(
-        app, actors, push_service, phone, clock, monkeypatch, replied_at, quiet_end):
-    clock(replied_at)
-    monkeypatch.setattr("app.messages.service.utcnow", lambda: replied_at)
+        app, actors, push_service, phone, clock, replied_at, quiet_end):
+    clock(replied_at, "app.messages.service")
     reply_from_the_team(app, actors)
 
     assert received(push_service, phone) == []  # quiet from 21:00 to 08:00 London time
@@ -261,32 +265,36 @@ def reply_from_the_team(app, actors) -> None:
         db.session.commit()
 
 
-def test_a_reply_from_the_team_reaches_the_phone_at_once(app, actors, push_service, phone, clock, monkeypatch):
-    noon = london(2026, 6, 3, 12, 0)
-    clock(noon)
-    monkeypatch.setattr("app.messages.service.utcnow", lambda: noon)
-
+def test_a_reply_from_the_team_reaches_the_phone_at_once(app, actors, push_service, phone, clock):
+    clock(NOON, "app.messages.service")
     reply_from_the_team(app, actors)
 
     assert received(push_service, phone) == ["team_reply"]
     [claim] = claims(app)
-    assert claim.key.startswith("team_reply:") and claim.claimed_at == noon
+    assert claim.key.startswith("team_reply:") and claim.claimed_at == NOON
+
+
+def asked_to_be_seen(actors):
+    """Patient A asks to be seen, through the reentry service, committed as a route does."""
+    from app.idempotency import new_form_token
+    from app.reentry import service as reentry
+    from app.reentry.models import ContactMethod, ContactTime
+
+    patient = db.session.get(PatientProfile, actors.profile_a)
+    asked = reentry.ask(patient, patient.user, new_form_token(), "A cough that will not go away",
+                        ContactMethod.PHONE, ContactTime.ANY, "07700 900 123")
+    db.session.commit()
+    return asked
 
 
 def test_a_change_to_a_request_to_be_seen_reaches_the_phone_at_once_and_the_request_itself_does_not(
-        app, actors, push_service, phone, clock, monkeypatch):
-    from app.idempotency import new_form_token
+        app, actors, push_service, phone, clock):
     from app.reentry import service as reentry
-    from app.reentry.models import ContactMethod, ContactTime, RequestStatus
+    from app.reentry.models import RequestStatus
 
-    noon = london(2026, 6, 3, 12, 0)
-    clock(noon)
-    monkeypatch.setattr("app.reentry.service.utcnow", lambda: noon)
+    clock(NOON, "app.reentry.service")
     with app.app_context():
-        patient = db.session.get(PatientProfile, actors.profile_a)
-        asked = reentry.ask(patient, patient.user, new_form_token(), "A cough that will not go away",
-                            ContactMethod.PHONE, ContactTime.ANY, "07700 900 123")
-        db.session.commit()
+        asked = asked_to_be_seen(actors)
         assert received(push_service, phone) == []  # the person's own step is not news to them
 
         reentry.move_on(asked.request, reentry.Change(RequestStatus.WILL_CALL), db.session.get(User, actors.nurse_a),
@@ -298,20 +306,13 @@ def test_a_change_to_a_request_to_be_seen_reaches_the_phone_at_once_and_the_requ
     assert claim.key.startswith("reentry_status:") and claim.outcome == "sent"
 
 
-def test_closing_a_request_from_the_queue_reaches_the_phone_too(app, actors, push_service, phone, clock, monkeypatch):
-    from app.idempotency import new_form_token
+def test_closing_a_request_from_the_queue_reaches_the_phone_too(app, actors, push_service, phone, clock):
     from app.reentry import service as reentry
-    from app.reentry.models import ContactMethod, ContactTime
     from app.triage.models import Outcome, QueueItem
 
-    noon = london(2026, 6, 3, 12, 0)
-    clock(noon)
-    monkeypatch.setattr("app.reentry.service.utcnow", lambda: noon)
+    clock(NOON, "app.reentry.service")
     with app.app_context():
-        patient = db.session.get(PatientProfile, actors.profile_a)
-        asked = reentry.ask(patient, patient.user, new_form_token(), "A cough that will not go away",
-                            ContactMethod.PHONE, ContactTime.ANY, "07700 900 123")
-        db.session.commit()
+        asked = asked_to_be_seen(actors)
         item = db.session.scalar(select(QueueItem).where(QueueItem.source_key == f"reentry:{asked.request.id}"))
         reentry.resolve_queue_item(item, Outcome.ADVICE_GIVEN, "Advice given on the phone",
                                    db.session.get(User, actors.nurse_a), item.revision)
@@ -337,44 +338,6 @@ def test_a_reminder_held_for_quiet_hours_whose_fact_changes_meanwhile_is_not_sen
     assert claim.outcome == service.NOT_NEEDED
 
 
-def test_a_new_care_plan_version_reaches_the_phone_at_once(app, actors, push_service, phone, clock, monkeypatch):
-    from app.careplan import service as careplan
-    from app.careplan.models import ActionOwner, Support
-
-    noon = london(2026, 6, 3, 12, 0)
-    clock(noon)
-    monkeypatch.setattr("app.careplan.service.utcnow", lambda: noon)
-    with app.app_context():
-        item = careplan.ItemInput(concern_id=None, domain=None, concern="Tiredness", agreed="Pace the day",
-                                  action="Walk each morning", owner=ActionOwner.PATIENT, owner_name="",
-                                  support=Support.NONE, service_id=None)
-        careplan.save_new_version(db.session.get(PatientProfile, actors.profile_a), 0, [item], date(2026, 9, 1),
-                                  None, None, None, db.session.get(User, actors.nurse_a))
-        db.session.commit()
-
-    assert received(push_service, phone) == ["care_plan"]
-    [claim] = claims(app)
-    assert claim.key.startswith("care_plan_updated:") and claim.outcome == "sent"
-
-
-def test_an_offered_needs_assessment_reaches_the_phone_at_once(app, actors, push_service, phone, clock, monkeypatch):
-    from app.hna import service as hna
-    from app.hna.models import PathwayPoint
-
-    noon = london(2026, 6, 3, 12, 0)
-    clock(noon)
-    monkeypatch.setattr("app.hna.service.utcnow", lambda: noon)
-    with app.app_context():
-        hna.publish_bundled_questionnaires()
-        hna.offer(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
-                  PathwayPoint.END_OF_TREATMENT)
-        db.session.commit()
-
-    assert received(push_service, phone) == ["hna"]
-    [claim] = claims(app)
-    assert claim.key.startswith("hna:offered:") and claim.outcome == "sent"
-
-
 def new_care_plan_version(actors) -> None:
     from app.careplan import service as careplan
     from app.careplan.models import ActionOwner, Support
@@ -395,16 +358,35 @@ def needs_assessment_offered(actors) -> None:
               PathwayPoint.END_OF_TREATMENT)
 
 
+def test_a_new_care_plan_version_reaches_the_phone_at_once(app, actors, push_service, phone, clock):
+    clock(NOON, "app.careplan.service")
+    with app.app_context():
+        new_care_plan_version(actors)
+        db.session.commit()
+
+    assert received(push_service, phone) == ["care_plan"]
+    [claim] = claims(app)
+    assert claim.key.startswith("care_plan_updated:") and claim.outcome == "sent"
+
+
+def test_an_offered_needs_assessment_reaches_the_phone_at_once(app, actors, push_service, phone, clock):
+    clock(NOON, "app.hna.service")
+    with app.app_context():
+        needs_assessment_offered(actors)
+        db.session.commit()
+
+    assert received(push_service, phone) == ["hna"]
+    [claim] = claims(app)
+    assert claim.key.startswith("hna:offered:") and claim.outcome == "sent"
+
+
 @pytest.mark.parametrize(("switch", "change", "key"), [
     ("care_plan", new_care_plan_version, "care_plan_updated:"),
     ("hna", needs_assessment_offered, "hna:offered:"),
 ])
 def test_a_person_who_switched_the_kind_off_is_not_sent_the_at_once_reminder_and_the_team_sees_why(
-        app, actors, push_service, phone, clock, monkeypatch, switch, change, key):
-    noon = london(2026, 6, 3, 12, 0)
-    clock(noon)
-    monkeypatch.setattr("app.careplan.service.utcnow", lambda: noon)
-    monkeypatch.setattr("app.hna.service.utcnow", lambda: noon)
+        app, actors, push_service, phone, clock, switch, change, key):
+    clock(NOON, "app.careplan.service", "app.hna.service")
     with app.app_context():
         push.save_settings(actors.patient_a, kinds_on=set(push.KINDS) - {switch},
                            quiet_start=time(21), quiet_end=time(8))
@@ -416,5 +398,5 @@ def test_a_person_who_switched_the_kind_off_is_not_sent_the_at_once_reminder_and
     [claim] = claims(app)
     assert claim.key.startswith(key) and claim.outcome == service.OFF
     with app.app_context():
-        [line] = service.recent_reminders(actors.patient_a, noon)
+        [line] = service.recent_reminders(actors.patient_a, NOON)
     assert line.outcome == "Not sent: they turned these off"

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
+
+from app.timeutil import london_today, utcnow
 
 FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
@@ -21,6 +23,14 @@ def form_token(client) -> str:
     match = FORM_TOKEN.search(client.get("/my-care/symptoms/new").get_data(as_text=True))
     assert match, "no form token on the new-symptom page"
     return match.group(1)
+
+
+def log_a_symptom_the_daily_sweep_raises(client, clock) -> None:
+    """Bone pain is a red flag once it has lasted 14 days: logged 13 days in, a watch symptom then,
+    so the next daily sweep has something to raise."""
+    logged_at = utcnow() - timedelta(days=13)
+    clock(logged_at)
+    log(client, symptom="bone_pain", severity="moderate", started=london_today(logged_at) - timedelta(days=13))
 
 
 def log(client, **fields):

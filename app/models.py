@@ -42,6 +42,9 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
+STAFF_ROLES = (Role.NURSE, Role.ADMIN)
+
+
 class Team(db.Model):
     __tablename__ = "teams"
 
@@ -110,7 +113,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in (Role.NURSE, Role.ADMIN)
+        return self.role in STAFF_ROLES
 
     @property
     def is_admin(self) -> bool:

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
-from flask_login import login_url, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -137,20 +137,37 @@ def touch_session() -> None:
         db.session.commit()
 
 
+# Where `read_with_the_session` keeps the figures, in app.extensions.
+_FIGURES_KEY = "figures_read_with_the_session"
+
+
+def read_with_the_session(app: Flask, name: str, column_of_user_id) -> None:
+    """A figure every page shows in its header (an area's, such as the unread messages count),
+    read in the statement that loads the session rather than in one of its own: `column_of_user_id`
+    turns the session's user id column into a scalar subquery. The value is kept as `g.<name>`
+    for pages; JSON calls render no header, so they never read it."""
+    app.extensions.setdefault(_FIGURES_KEY, {})[name] = column_of_user_id
+
+
 def _load_user(user_id: str) -> User | None:
     token = session.get("sid")
     if not token:
         return None
+    from .errors import wants_json
+
+    figures = {} if wants_json() else current_app.extensions.get(_FIGURES_KEY, {})
     # One query for what nearly every page reads: the session, its person and, for a patient,
-    # their record with its team and key worker.
-    record = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == _hash(token))
+    # their record with its team and key worker, and the header's figures.
+    row = db.session.execute(
+        select(UserSession, *(column(UserSession.user_id).label(name) for name, column in figures.items()))
+        .where(UserSession.token_hash == _hash(token))
         .options(joinedload(UserSession.user).options(
             joinedload(User.team),
             joinedload(User.patient_profile).options(joinedload(PatientProfile.team),
                                                      joinedload(PatientProfile.key_worker)),
         ))
-    )
+    ).first()
+    record = row[0] if row is not None else None
     if record is None or str(record.user_id) != user_id or record.revoked_at is not None:
         return None
     now = utcnow()
@@ -168,6 +185,8 @@ def _load_user(user_id: str) -> User | None:
     if user is None or not user.active:
         return None
     g.user_session = record
+    for name in figures:
+        setattr(g, name, row._mapping[name])
     if idle > _touch_every():
         record.last_seen_at = now
         db.session.commit()
@@ -199,6 +218,12 @@ def init_sessions(app: Flask) -> None:
     # Sessions are tracked on the server, so Flask-Login's own session protection would only
     # sign people out when a phone changes network.
     login_manager.session_protection = None
+
+    @app.before_request
+    def load_the_session_before_the_view() -> None:
+        # Before the view, so that a page the view never asked about the person (an error page)
+        # does not load the session, and the header's figures, first inside its template.
+        current_user._get_current_object()
     app.jinja_env.globals["session_idle_seconds"] = lambda: app.config["SESSION_IDLE_SECONDS"]
     app.jinja_env.globals["session_warning_seconds"] = lambda: app.config["SESSION_WARNING_SECONDS"]
     app.jinja_env.globals["session_seconds_left"] = session_seconds_left

@@ -5,7 +5,7 @@ Every page checks ownership first (`service.own_thread`, `service.thread_for_sta
 """
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..authz import current_patient, nurse_required, patient_required, staff_required
@@ -13,6 +13,7 @@ from ..errors import error_body
 from ..extensions import db
 from ..forms import formdata_from_json
 from ..idempotency import Once, idempotent, new_form_token
+from ..sessions import read_with_the_session
 from ..triage.access import queue_item_for_staff
 from ..untrusted import id_or_none
 from . import bp, service
@@ -32,13 +33,12 @@ def _me():
     return current_user._get_current_object()
 
 
-@bp.before_app_request
-def count_unread_messages() -> None:
+@bp.record_once
+def count_unread_messages(state) -> None:
     """The header's Messages link carries the unread count on every page (the patient's menu and
-    the nurse's), read before the view runs: templates make no queries (tests/test_templates.py).
-    Not for JSON calls, which render no header."""
-    if current_user.is_authenticated and not request.is_json:
-        g.unread_messages = service.unread_for(current_user)
+    the nurse's) as `g.unread_messages`: read in the same statement as the session, before the
+    view runs (templates make no queries, tests/test_templates.py), not in one of its own."""
+    read_with_the_session(state.app, "unread_messages", service.header_unread_count)
 
 
 def _fresh_form() -> MessageForm:

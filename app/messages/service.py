@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..audit import audit
 from ..authz import own_patient_record, patient_record_for_staff
 from ..extensions import db
 from ..idempotency import Once, add_once
-from ..models import PatientProfile, User
+from ..models import STAFF_ROLES, PatientProfile, User
 from ..timeutil import utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
@@ -99,14 +100,18 @@ def unread_for_team(team_id: int) -> int:
                              .where(PatientProfile.team_id == team_id))
 
 
-def unread_for(user) -> int:
-    """The count for the header: a patient's unread replies from their team, or, for a member of
-    staff, their team's unread messages from patients (0 for anyone else)."""
-    if user is None or not user.is_authenticated:
-        return 0
-    if user.is_patient:
-        return unread_for_patient(user.patient_profile) if user.patient_profile is not None else 0
-    return unread_for_team(user.team_id) if user.is_staff and user.team_id is not None else 0
+def header_unread_count(user_id):
+    """The count for the header of the person whose id is `user_id` (a column of the statement
+    loading the session, app/sessions.py), as one scalar subquery: a patient's unread replies from
+    their team, or, for a member of staff, their team's unread messages from patients (0 for
+    anyone else; each half is 0 for the other kind of person)."""
+    reader = aliased(User)
+    for_patient = (_unread(False).join(PatientProfile, PatientProfile.id == MessageThread.patient_id)
+                   .where(PatientProfile.user_id == user_id))
+    for_staff = (_unread(True).join(PatientProfile, PatientProfile.id == MessageThread.patient_id)
+                 .join(reader, reader.team_id == PatientProfile.team_id)
+                 .where(reader.id == user_id, reader.role.in_(STAFF_ROLES)))
+    return for_patient.scalar_subquery() + for_staff.scalar_subquery()
 
 
 def unread_in(thread: MessageThread, from_patient: bool) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from app.extensions import db
 from app.messages import service
@@ -237,6 +237,40 @@ def test_the_outbox_naming_no_thread_is_a_400(app, browsers, item_id, thread):
     _, patient = browsers
     answer = send_json(patient, thread, {"token": "a" * 22, "body": "Which thread?"}, "outbox-entry-0005")
     assert answer.status_code in (400, 404) and answer.get_json()["error"]
+
+
+def header_counts(app, actors) -> dict:
+    """The header's count (read with the session) for each person, by their name in `actors`."""
+    with app.app_context():
+        return {who: db.session.scalar(select(service.header_unread_count(literal(getattr(actors, who)))))
+                for who in ("patient_a", "patient_a2", "patient_b", "nurse_a", "nurse_b", "admin")}
+
+
+def test_the_header_count_read_with_the_session_is_each_persons_own(app, actors, browsers, item_id):
+    nurse, patient = browsers
+    nurse_url = start(nurse, item_id)
+    write(nurse, nurse_url, "Could you tell me when the tiredness started?")
+    # The patient's reply from the team; nobody else has anything unread.
+    assert header_counts(app, actors) == {"patient_a": 1, "patient_a2": 0, "patient_b": 0,
+                                          "nurse_a": 0, "nurse_b": 0, "admin": 0}
+    write(patient, f"/my-care/messages/{thread_id_of(nurse_url)}", "About three weeks ago")
+    # Read by opening it; the answer is unread for the patient's team only, not another team's.
+    assert header_counts(app, actors) == {"patient_a": 0, "patient_a2": 0, "patient_b": 0,
+                                          "nurse_a": 1, "nurse_b": 0, "admin": 0}
+    with app.app_context():
+        assert service.unread_for_team(actors.team_a) == 1 and service.unread_for_team(actors.team_b) == 0
+
+
+def test_the_header_count_is_read_with_the_session_and_never_for_json_calls(app, browsers):
+    from tests.test_query_counts import counting_statements
+
+    _, patient = browsers
+    with app.app_context(), counting_statements() as page_statements:
+        patient.get("/my-care/contacts")
+    with app.app_context(), counting_statements() as json_statements:
+        patient.get("/my-care/urgent-line", headers={"Accept": "application/json"})
+    assert len(page_statements) == 1 and "messages" in page_statements[0]
+    assert json_statements and not any("messages" in statement for statement in json_statements)
 
 
 @pytest.mark.hazard("HAZ-019")

@@ -19,7 +19,7 @@ from ..models import STAFF_ROLES, PatientProfile, User
 from ..timeutil import utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
-from ..triage.queue import KIND_LABELS, ItemKind
+from ..triage.queue import KIND_LABELS, ItemKind, in_a_line
 from .models import Message, MessageThread
 
 BODY_MAX = 2000
@@ -178,11 +178,6 @@ def open_work(thread: MessageThread) -> QueueItem | None:
     )
 
 
-def _preview(body: str) -> str:
-    line = " ".join(body.split())
-    return line if len(line) <= 150 else line[:149] + "…"
-
-
 @dataclass(frozen=True)
 class Sent:
     status: Once
@@ -202,7 +197,7 @@ def send(thread: MessageThread, by: User, token: str | None, body: str) -> Sent:
         raised = None
         if from_patient and open_work(thread) is None:
             patient = db.session.get(PatientProfile, thread.patient_id)
-            raised = triage.raise_item(patient, ItemKind.REENTRY, f"Answered a message after it was closed: {_preview(body)}",
+            raised = triage.raise_item(patient, ItemKind.REENTRY, f"Answered a message after it was closed: {in_a_line(body, 150)}",
                                        f"message:{message.id}")
             message.raised_item_id = raised.id
         audit("message.send", patient=thread.patient_id, subject=f"thread:{thread.id}", actor=by,

@@ -24,7 +24,7 @@ from ..symptoms import service as symptoms
 from ..timeutil import utcnow
 from ..triage import service as triage
 from ..triage.models import Outcome, QueueItem
-from ..triage.queue import ItemKind
+from ..triage.queue import ItemKind, in_a_line
 from .models import ContactMethod, ContactTime, ReentryRequest, ReentryStatusChange, RequestStatus
 
 
@@ -145,7 +145,7 @@ def ask(profile: PatientProfile, by: User, token: str | None, worry: str, contac
         db.session.add(request)
         db.session.flush()
         # One deadline, the queue's: the date the person is given is the one the team works to.
-        item = triage.raise_item(profile, ItemKind.REENTRY, f"Asked to be seen: {_preview(worry)}",
+        item = triage.raise_item(profile, ItemKind.REENTRY, f"Asked to be seen: {in_a_line(worry, 200)}",
                                  f"reentry:{request.id}", received_at=now)
         request.due_at = item.due_at
         request.changes.append(ReentryStatusChange(status=RequestStatus.SENT, changed_at=now, changed_by_id=by.id))
@@ -157,12 +157,6 @@ def ask(profile: PatientProfile, by: User, token: str | None, worry: str, contac
     once = add_once(by.id, "reentry.ask", token, content, make)
     request = db.session.get(ReentryRequest, once.made["reentry_request_id"]) if once.made else None
     return Asked(once.status, request)
-
-
-def _preview(worry: str) -> str:
-    """The start of what the person wrote, on one line, for the queue's reason."""
-    line = " ".join(worry.split())
-    return line if len(line) <= 200 else line[:199] + "…"
 
 
 # ---------------------------------------------------------------- the team moves it on

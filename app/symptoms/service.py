@@ -23,7 +23,7 @@ from ..models import PatientProfile
 from ..timeutil import clock_time, london_today, long_date, utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
-from ..triage.queue import ItemKind
+from ..triage.queue import ItemKind, clipped
 from ..triage.working_days import response_deadline
 from . import rules
 from .models import SymptomEntry, SymptomEntryVersion
@@ -34,7 +34,6 @@ SOMETHING_ELSE = "something_else"
 SOURCE_PREFIX = "symptoms:"
 URGENT = (Level.EMERGENCY, Level.RED_FLAG)
 QUEUE_KIND = {Level.EMERGENCY: ItemKind.EMERGENCY, Level.RED_FLAG: ItemKind.RED_FLAG}
-MAX_REASON = 300
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def _item_reason(item_kind: ItemKind, entries: list[SymptomEntry], changes: list
     head = ("Possible emergency (told to call 999 or the 24-hour line): " if item_kind is ItemKind.EMERGENCY
             else "Red flag symptom: ")
     text = head + "; ".join(described) + "".join(changes)
-    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+    return clipped(text)
 
 
 def _as_sent(entry: SymptomEntry):

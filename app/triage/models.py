@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models import PatientProfile, Team, User, enum_values
 from ..timeutil import UTCDateTime, utcnow
-from .queue import KIND_RANK, ItemKind
+from .queue import KIND_RANK, REASON_LENGTH, ItemKind
 
 
 class ItemStatus(str, enum.Enum):
@@ -57,7 +57,7 @@ class QueueItem(db.Model):
     # Stored so the queue can be ordered (and paged) by an index; always KIND_RANK[kind].
     rank: Mapped[int] = mapped_column(Integer)
     # Why the item is here, in the team's words (e.g. "Distress 8 of 10; 3 concerns scored 7+").
-    reason: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(REASON_LENGTH))
     # What raised it, once: "hna:12", "plan-review:7". A retry or a second sweep cannot add another.
     source_key: Mapped[str] = mapped_column(String(80), unique=True)
     hna_id: Mapped[int | None] = mapped_column(ForeignKey("hnas.id"))

@@ -20,6 +20,20 @@ class ItemKind(str, enum.Enum):
     PLAN_REVIEW_OVERDUE = "plan_review_overdue"
 
 
+# How long an item's reason may be (QueueItem.reason's column).
+REASON_LENGTH = 300
+
+
+def clipped(text: str, longest: int = REASON_LENGTH) -> str:
+    """`text` if it fits in `longest` characters, else cut to fit with an ellipsis saying so."""
+    return text if len(text) <= longest else text[: longest - 1] + "…"
+
+
+def in_a_line(text: str, longest: int) -> str:
+    """What a person wrote, on one line and clipped, for a reason read at a glance in the queue."""
+    return clipped(" ".join(text.split()), longest)
+
+
 # Lower comes first. Emergencies and red flags share the top: both never wait.
 KIND_RANK = {
     ItemKind.EMERGENCY: 0,

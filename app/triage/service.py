@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import PatientProfile, Role, Team, User
 from ..timeutil import LONDON, UTCDateTime, utcnow
 from .models import QUEUE_ORDER, ItemStatus, Outcome, QueueItem
-from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, kind_for_hna
+from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, clipped, kind_for_hna
 from .working_days import response_deadline
 
 
@@ -33,7 +33,7 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
         return existing
     received_at = received_at or utcnow()
     item = QueueItem(
-        team_id=patient.team_id, patient_id=patient.id, kind=kind, reason=reason[:300],
+        team_id=patient.team_id, patient_id=patient.id, kind=kind, reason=clipped(reason),
         source_key=source_key, received_at=received_at,
         due_at=response_deadline(received_at, target_working_days(patient.team, kind)), **links,
     )

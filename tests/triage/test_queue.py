@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.triage.queue import KIND_RANK, ItemKind, kind_for_hna
+from app.triage.queue import KIND_RANK, REASON_LENGTH, ItemKind, clipped, in_a_line, kind_for_hna
 
 APP = Path(__file__).resolve().parent.parent.parent / "app"
 
@@ -41,3 +41,31 @@ def test_the_queue_order_is_written_once():
         or re.search(r"def (sort_key|ordered)\b", path.read_text(encoding="utf-8")) and "triage" in str(path)
     ]
     assert copies == []
+
+
+@pytest.mark.parametrize(
+    ("text", "longest", "line"),
+    [
+        ("Back pain", 20, "Back pain"),
+        ("  Back\npain\t since   Monday ", 40, "Back pain since Monday"),
+        ("x" * 10, 10, "x" * 10),
+        ("x" * 11, 10, "x" * 9 + "…"),
+        ("one two three", 8, "one two…"),
+        ("", 10, ""),
+    ],
+)
+def test_what_a_person_wrote_goes_in_a_reason_on_one_line_clipped_with_an_ellipsis(text, longest, line):
+    assert in_a_line(text, longest) == line
+    assert len(in_a_line(text, longest)) <= longest
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Red flag symptom: bone pain", "Red flag symptom: bone pain"),
+        ("a\nb" + "c" * 400, ("a\nb" + "c" * 400)[: REASON_LENGTH - 1] + "…"),
+        ("c" * REASON_LENGTH, "c" * REASON_LENGTH),
+    ],
+)
+def test_a_reason_longer_than_the_queue_keeps_is_clipped_with_an_ellipsis_not_cut(text, reason):
+    assert clipped(text) == reason

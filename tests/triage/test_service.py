@@ -102,6 +102,16 @@ def test_raising_the_same_source_twice_gives_the_same_item(app, actors):
         assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 1
 
 
+
+def test_a_reason_longer_than_an_item_holds_ends_with_an_ellipsis_rather_than_mid_word(app, actors):
+    with app.app_context():
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        item = service.raise_item(patient, ItemKind.RED_FLAG, "Needs assessment: " + "pain; " * 80, "test:long")
+        db.session.commit()
+        db.session.refresh(item)
+        assert len(item.reason) == 300 and item.reason.endswith("…")
+
+
 # ---------------------------------------------------------------- keyset pagination
 
 

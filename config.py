@@ -100,6 +100,10 @@ class Config:
     SESSION_WARNING_SECONDS = 540
     SESSION_ABSOLUTE_SECONDS = 12 * 3600
     PERMANENT_SESSION_LIFETIME = timedelta(seconds=SESSION_ABSOLUTE_SECONDS)
+    # The cookie is written when its contents change (signing in, a CSRF or form token), never
+    # re-signed on every request: it only names the server-side session, whose idle and absolute
+    # limits app/sessions.py keeps, and a cookie older than the absolute lifetime is refused.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -56,6 +56,10 @@ def json_too_deep(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     parsing it (parsing is what recurses). Brackets inside strings do not count."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
+    # Nesting can be no deeper than the number of opening brackets: counted in C, this answers
+    # nearly every body sent (each JSON post and most other requests) without the walk below.
+    if text.count("[") + text.count("{") <= limit:
+        return False
     depth = 0
     in_string = escaped = False
     for char in text:

@@ -8,7 +8,9 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
+from app import sessions
 from app.models import User, UserSession
+from app.sessions import TOUCH_EVERY
 from app.timeutil import utcnow
 from config import ProductionConfig
 from tests.auth import (
@@ -102,6 +104,73 @@ def test_activity_just_inside_the_idle_timeout_keeps_the_session_and_counts_as_a
 
     assert client.get("/my-care").status_code == 200
     assert only_session(app, actors.patient_a).last_seen_at > almost + timedelta(seconds=60)
+
+
+# Activity is written to the session row at most every TOUCH_EVERY (a page view is not a write),
+# so the clock is fixed here: (seconds since the recorded activity, signed in?, written?, seconds
+# the page's timer is given).
+STEP = int(TOUCH_EVERY.total_seconds())
+IDLE = 600
+
+
+@pytest.mark.parametrize("since, signed_in, written, left", [
+    (0, True, False, IDLE),
+    (STEP, True, False, IDLE - STEP),          # within the step: no write, the timer counts on
+    (STEP + 1, True, True, IDLE),              # past it: written, the timer starts again
+    (IDLE, True, True, IDLE),                  # the last second of the idle timeout still counts
+    (IDLE + 1, False, False, None),            # one more and the session has ended
+])
+def test_activity_is_written_at_most_every_step_and_the_idle_timeout_counts_from_what_was_written(
+        app, client, actors, monkeypatch, since, signed_in, written, left):
+    assert app.config["SESSION_IDLE_SECONDS"] == IDLE
+    sign_in_as(client, actors.patient_a)
+    record = only_session(app, actors.patient_a)
+    recorded = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    update_row(app, UserSession, record.id, created_at=recorded, last_seen_at=recorded)
+    now = recorded + timedelta(seconds=since)
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+
+    response = client.get("/my-care/contacts")
+
+    after = only_session(app, actors.patient_a)
+    if not signed_in:
+        assert response.headers["Location"] == "/sign-in?timeout=1"
+        assert after.revoked_at == now
+        return
+    assert response.status_code == 200
+    assert after.last_seen_at == (now if written else recorded)
+    assert f'data-session-left="{left}"' in response.get_data(as_text=True)
+
+
+def test_a_session_never_outlives_the_idle_timeout_of_real_inactivity(app, client, actors, monkeypatch):
+    """Activity within the step is not written, so the session ends the idle timeout after the
+    activity that was written: never later than the idle timeout after the last real activity,
+    and at most one step sooner."""
+    sign_in_as(client, actors.patient_a)
+    record = only_session(app, actors.patient_a)
+    recorded = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    update_row(app, UserSession, record.id, created_at=recorded, last_seen_at=recorded)
+    clock = {"now": recorded + timedelta(seconds=STEP)}
+    monkeypatch.setattr(sessions, "utcnow", lambda: clock["now"])
+    assert client.get("/my-care/contacts").status_code == 200  # the last real activity, not written
+    last_activity = clock["now"]
+
+    clock["now"] = recorded + timedelta(seconds=IDLE + 1)
+
+    assert client.get("/my-care/contacts").headers["Location"] == "/sign-in?timeout=1"
+    assert clock["now"] - last_activity == timedelta(seconds=IDLE - STEP + 1)
+
+
+def test_a_page_view_does_not_send_the_session_cookie_again(app, client, actors):
+    """The cookie lasts the absolute lifetime from when it was written and the server keeps the
+    idle and absolute limits, so re-signing it on every request would only cost time and bytes."""
+    sign_in_as(client, actors.patient_a)
+    client.get("/my-care/contacts")  # the first page may put a CSRF token in the session
+
+    response = client.get("/my-care/contacts")
+
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
 
 
 def test_a_session_ends_after_its_absolute_lifetime_however_active(app, client, actors):

@@ -74,6 +74,15 @@ class PageForm(_RefusesHostileInput, FlaskForm):
     """Every form a page posts inherits this (CSRF included)."""
 
 
+class CsrfCheckedByTheApp:
+    """Put before PageForm when the form's token is left to the app-wide CSRFProtect, which checks
+    every POST before the view: a form also read from JSON (the token then travels in the
+    X-CSRFToken header, not the body) or from a query string (a search changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+
 def formdata_from_json(body) -> MultiDict:
     """A page form's fields as the offline outbox sends them (static/js/form-outbox.js: each
     field's name with its text, or a list of texts for a field chosen more than once, such as

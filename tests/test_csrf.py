@@ -143,3 +143,28 @@ def test_over_https_a_post_without_a_same_origin_referer_is_refused(client, refe
 def test_pages_keep_the_referer_on_this_site_so_https_posts_work(client):
     # "no-referrer" would make browsers drop the Referer that the HTTPS check needs.
     assert client.get("/sign-in").headers["Referrer-Policy"] == "same-origin"
+
+
+def _subclasses(cls) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def test_a_form_leaves_its_token_to_the_app_wide_check_only_the_one_way():
+    """WTForms' own token check is turned off only through app.forms.CsrfCheckedByTheApp (the
+    app-wide CSRFProtect still checks every POST: the walks above), never by a Meta of a form's own."""
+    from app.forms import CsrfCheckedByTheApp, PageForm
+
+    forms = _subclasses(PageForm)  # the blueprints' forms, imported by create_app above
+    own_way = sorted({
+        f"{form.__module__}.{form.__qualname__}" for form in forms for cls in form.__mro__
+        if cls.__module__.startswith("app.") and cls is not CsrfCheckedByTheApp
+        and vars(vars(cls).get("Meta", object)).get("csrf") is False
+    })
+    assert own_way == []
+    leaving_it = [form for form in forms if issubclass(form, CsrfCheckedByTheApp)]
+    assert leaving_it
+    with _APP.test_request_context(method="POST"):
+        assert all("csrf_token" not in form() for form in leaving_it if form.__init__ is PageForm.__init__)

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import OptionalDateInputField, PageForm, phone_number
+from ..forms import CsrfCheckedByTheApp, OptionalDateInputField, PageForm, phone_number
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from ..untrusted import id_or_none
 
@@ -45,11 +45,8 @@ class TeamMoveForm(PageForm):
             raise ValidationError(CHOOSE_TEAM)
 
 
-class AuditFilterForm(PageForm):
+class AuditFilterForm(CsrfCheckedByTheApp, PageForm):
     """The audit log's filters, read from the query string (a search: no CSRF token)."""
-
-    class Meta:
-        csrf = False
 
     action = StringField("Action starts with", validators=[Optional(), Length(max=60, message="Action must be 60 characters or fewer")])
     person = StringField("Who did it (name or email)", validators=[Optional(), Length(max=100, message="Name or email must be 100 characters or fewer")])

@@ -20,7 +20,7 @@ from ..audit import audit
 from ..authz import admin_required, refuse
 from ..directory.models import CATEGORY_LABELS, Service, ServiceCategory
 from ..extensions import db
-from ..forms import PageForm, phone_number
+from ..forms import CsrfCheckedByTheApp, PageForm, phone_number
 from ..models import Team
 from ..versioning import (Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active,
                           shown_version)
@@ -46,10 +46,7 @@ def domain_titles() -> dict[str, str]:
     return dict(hna_domains())
 
 
-class ServiceForm(PageForm):
-    class Meta:
-        csrf = False  # the app-wide CSRFProtect checks every POST's hidden csrf_token
-
+class ServiceForm(CsrfCheckedByTheApp, PageForm):
     version = IntegerField(validators=[Optional()])
     name = StringField("Name", validators=[DataRequired("Enter the name of the service"), Length(max=200, message="Name must be 200 characters or fewer")])
     category = RadioField(

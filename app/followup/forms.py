@@ -9,7 +9,7 @@ from wtforms import BooleanField, FieldList, FormField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, OptionalDateInputField, PageForm, RowForm
+from ..forms import CsrfCheckedByTheApp, DateInputField, OptionalDateInputField, PageForm, RowForm
 from ..timeutil import london_today
 from ..pathways import PATHWAY_CHOICES
 from .models import FOLLOW_UP_TYPE_LABELS
@@ -61,12 +61,7 @@ def _months(form, field):
         raise ValidationError("How often must be between 1 and 60 months")
 
 
-class _NoCsrf:
-    class Meta:
-        csrf = False
-
-
-class PlanForm(_NoCsrf, PageForm):
+class PlanForm(CsrfCheckedByTheApp, PageForm):
     follow_up_type = RadioField(
         "Type of follow-up",
         choices=[SelectChoice(t.value, label) for t, label in FOLLOW_UP_TYPE_LABELS.items()],
@@ -92,7 +87,7 @@ class PlanForm(_NoCsrf, PageForm):
             raise ValidationError("Enter the date open access ends, for supported self-management")
 
 
-class SurveillanceTestForm(_NoCsrf, PageForm):
+class SurveillanceTestForm(CsrfCheckedByTheApp, PageForm):
     test_id = IntegerField(validators=[Optional()])
     add_token = StringField(validators=[Optional()])  # one per rendered "Add a test" form (idempotency.new_form_token)
     test_version = IntegerField(validators=[Optional()])
@@ -177,7 +172,7 @@ def _text_area(label: str, required: str | None = None, max_length: int = TEXT_M
     return TextAreaField(label, validators=validators)
 
 
-class SummaryForm(_NoCsrf, PageForm):
+class SummaryForm(CsrfCheckedByTheApp, PageForm):
     base_version = IntegerField(validators=[Optional()])
     diagnosis = StringField("Diagnosis", validators=[DataRequired("Enter the diagnosis"), Length(max=300, message="Diagnosis must be 300 characters or fewer")])
     diagnosis_date = DateInputField(
@@ -231,7 +226,7 @@ GP_COPY_METHODS = {
 }
 
 
-class GpCopyForm(_NoCsrf, PageForm):
+class GpCopyForm(CsrfCheckedByTheApp, PageForm):
     """Record that the team sent this version of the summary to the GP practice."""
 
     summary_version = IntegerField(validators=[Optional()])

@@ -4,14 +4,11 @@ from __future__ import annotations
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import PageForm
+from ..forms import CsrfCheckedByTheApp, PageForm
 from .service import BODY_MAX
 
 
-class MessageForm(PageForm):
-    class Meta:
-        csrf = False  # checked for every POST by the app-wide CSRFProtect
-
+class MessageForm(CsrfCheckedByTheApp, PageForm):
     token = StringField(validators=[Optional()])  # one per rendered form (idempotency.new_form_token)
     body = TextAreaField("Your message", validators=[
         DataRequired("Write your message"),

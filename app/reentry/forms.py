@@ -8,7 +8,7 @@ from wtforms import IntegerField, RadioField, SelectMultipleField, StringField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import OptionalDateInputField, PageForm, phone_number
+from ..forms import CsrfCheckedByTheApp, OptionalDateInputField, PageForm, phone_number
 from ..timeutil import LONDON, london_today, long_date
 from ..triage.models import OUTCOME_LABELS
 from .models import CONTACT_METHOD_LABELS, CONTACT_TIME_LABELS, ContactMethod, RequestStatus
@@ -18,14 +18,7 @@ WORRY_MAX = 2000
 NOTE_MAX = 2000
 
 
-class _NoCsrf:
-    """CSRF is checked for every POST by the app-wide CSRFProtect."""
-
-    class Meta:
-        csrf = False
-
-
-class AskForm(_NoCsrf, PageForm):
+class AskForm(CsrfCheckedByTheApp, PageForm):
     token = StringField(validators=[Optional()])  # one per rendered form (idempotency.new_form_token)
     worry = TextAreaField(
         "What is worrying you?",
@@ -75,7 +68,7 @@ STEP_LABELS = {
 _CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
 
 
-class StepForm(_NoCsrf, PageForm):
+class StepForm(CsrfCheckedByTheApp, PageForm):
     version = IntegerField(validators=[Optional()])
     status = RadioField("What happens next?", choices=[],
                         validators=[DataRequired("Choose what happens next")])

@@ -6,14 +6,9 @@ from __future__ import annotations
 from wtforms import FileField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..forms import DateInputField, PageForm
+from ..forms import CsrfCheckedByTheApp, DateInputField, PageForm
 from ..timeutil import london_today
 from .rules import UNIT_MAX, parse_value
-
-
-class _NoCsrf:
-    class Meta:
-        csrf = False
 
 
 def _number(name: str, required: bool = True):
@@ -40,7 +35,7 @@ def _not_future(name: str):
     return _check
 
 
-class ResultForm(_NoCsrf, PageForm):
+class ResultForm(CsrfCheckedByTheApp, PageForm):
     add_token = StringField(validators=[Optional()])  # one per rendered form (idempotency.add_once)
     test = SelectField("Test", coerce=str, validate_choice=False,
                        validators=[DataRequired("Choose which test this result is for")])
@@ -59,7 +54,7 @@ class ResultForm(_NoCsrf, PageForm):
             raise ValidationError("Date of the result must be the same as or after the date taken")
 
 
-class RuleForm(_NoCsrf, PageForm):
+class RuleForm(CsrfCheckedByTheApp, PageForm):
     rule_version = IntegerField(validators=[Optional()])
     unit = StringField("Unit", validators=[DataRequired("Enter the unit results are in, like ng/mL"),
                                            Length(max=UNIT_MAX, message=f"Unit must be {UNIT_MAX} characters or fewer")])
@@ -87,7 +82,7 @@ class RuleForm(_NoCsrf, PageForm):
             raise ValidationError("Enter a level, a rise, or both")
 
 
-class ImportForm(_NoCsrf, PageForm):
+class ImportForm(CsrfCheckedByTheApp, PageForm):
     """A results file: chosen and previewed (`file`), then confirmed (the file's text comes back
     in `csv`, read and checked again, so nothing unchecked is ever imported)."""
 
@@ -96,7 +91,7 @@ class ImportForm(_NoCsrf, PageForm):
     token = StringField(validators=[Optional()])  # one per preview (idempotency.add_once, per row)
 
 
-class SampleForm(_NoCsrf, PageForm):
+class SampleForm(CsrfCheckedByTheApp, PageForm):
     """A sample taken (or a scan done), before its result is in."""
 
     token = StringField(validators=[Optional()])  # one per rendered form (idempotency.add_once)

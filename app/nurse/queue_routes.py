@@ -29,7 +29,7 @@ from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
 from ..triage.queue import KIND_LABELS, KIND_TAG_CLASSES
 from ..triage.working_days import due_in_words
 from ..untrusted import id_or_none
-from . import bp
+from . import bp, queue_view
 from .queue_forms import REVISION_MISSING_RESOLVE, AssignForm, ClaimForm, ReleaseForm, ResolveForm
 
 PAGE_SIZE = 50
@@ -56,14 +56,13 @@ def queue_due_words(item: QueueItem, now: datetime | None = None) -> str:
 
 @bp.app_template_global()
 def queue_is_overdue(item: QueueItem, now: datetime | None = None) -> bool:
-    return item.status is ItemStatus.OPEN and (now or utcnow()) > item.due_at
+    return queue_view.is_overdue(item.status, item.due_at, now or utcnow())
 
 
 @bp.app_template_global()
 def queue_who_has(item: QueueItem) -> str:
-    if item.assignee is None:
-        return "Nobody yet"
-    return "You" if item.assignee_id == current_user.id else item.assignee.display_name
+    assignee = item.assignee
+    return queue_view.who_has(item.assignee_id, assignee.display_name if assignee else None, current_user.id)
 
 
 # ---------------------------------------------------------------- the queue
@@ -114,11 +113,12 @@ def queue():
     kept = {k: v for k, v in current.items() if v}
     next_url = url_for("nurse.queue", **kept, after=page.next_after) if page.next_after else None
     first_url = url_for("nurse.queue", **kept) if after else None
-    # Rendered before the audit commits, which would expire every row the page reads.
+    # Rendered before the audit commits, which would expire the nurses the filter lists.
     html = render_template(
-        "nurse/queue.html", page=page, filters=filters, nurses=nurses, summary=summary,
+        "nurse/queue.html", lines=queue_view.queue_lines(page.items, utcnow(), current_user.id),
+        filters=filters, nurses=nurses, summary=summary,
         status_labels=STATUS_LABELS, pathways=PATHWAYS, next_url=next_url, first_url=first_url,
-        no_team=team_id is None, now=utcnow(), outcome_labels=OUTCOME_LABELS,
+        no_team=team_id is None,
     )
     # Filters and counts only: never a name or what was typed in the search box.
     audit("queue.list", status=filters.status, pathway=filters.pathway,

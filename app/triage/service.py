@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import String, cast, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import patient_search, versioning
@@ -156,9 +157,39 @@ class QueueFilters:
     user_id: int | None = None
 
 
+class QueueRow(NamedTuple):
+    """One line of the queue page: the columns it shows, read as plain values (no ORM objects,
+    no further loads), with the patient's name and number and who has the item in the same row."""
+
+    id: int
+    kind: ItemKind
+    rank: int
+    status: ItemStatus
+    reason: str
+    received_at: datetime
+    due_at: datetime
+    resolved_at: datetime | None
+    outcome: Outcome | None
+    assignee_id: int | None
+    assignee_name: str | None
+    patient_id: int
+    given_name: str
+    family_name: str
+    nhs_number: str
+
+
+_ASSIGNEE = aliased(User)
+_ROW_COLUMNS = (
+    QueueItem.id, QueueItem.kind, QueueItem.rank, QueueItem.status, QueueItem.reason, QueueItem.received_at,
+    QueueItem.due_at, QueueItem.resolved_at, QueueItem.outcome, QueueItem.assignee_id,
+    _ASSIGNEE.display_name, QueueItem.patient_id, PatientProfile.given_name, PatientProfile.family_name,
+    PatientProfile.nhs_number,
+)
+
+
 @dataclass
 class QueuePage:
-    items: list[QueueItem] = field(default_factory=list)
+    items: list[QueueRow] = field(default_factory=list)
     # Where the next page starts (opaque, for the URL), or None on the last page.
     next_after: str | None = None
 
@@ -177,7 +208,7 @@ def _as_stored(moment: datetime):
     return literal(moment, UTCDateTime())
 
 
-def cursor_for(item: QueueItem, status: str) -> str:
+def cursor_for(item: QueueItem | QueueRow, status: str) -> str:
     """The position just after `item` in its list: what `after=` carries to the next page."""
     if status == "resolved":
         return f"r.{_micros(item.resolved_at)}.{item.id}"
@@ -208,9 +239,10 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     appear twice or be skipped.
     """
     stmt = (
-        select(QueueItem)
+        select(*_ROW_COLUMNS)
         .join(QueueItem.patient)
-        .options(contains_eager(QueueItem.patient), selectinload(QueueItem.assignee))
+        # Who has it, in the same statement (by the users' primary key), not one more per page.
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == QueueItem.assignee_id)
         # The patient must be the team's now, too (as on the item page).
         .where(QueueItem.team_id == team_id, PatientProfile.team_id == team_id)
     )
@@ -243,8 +275,8 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
         stmt = stmt.where(PatientProfile.key_worker_id == filters.key_worker_id)
     if filters.search:
         stmt = stmt.where(patient_search.matches(filters.search))
-    rows = db.session.scalars(stmt.limit(limit + 1)).all()
-    page = QueuePage(items=list(rows[:limit]))
+    rows = [QueueRow._make(row) for row in db.session.execute(stmt.limit(limit + 1))]
+    page = QueuePage(items=rows[:limit])
     if len(rows) > limit:
         page.next_after = cursor_for(page.items[-1], filters.status)
     return page

@@ -6,6 +6,7 @@ clock times are `app.timeutil`'s.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -17,9 +18,9 @@ import holidays
 from ..timeutil import LONDON, clock_time
 
 __all__ = [
-    "LONDON", "WorkingHours", "clock_time", "day_words", "due_in_words", "first_working_day_from",
-    "is_overdue", "is_working_day", "next_working_day", "response_deadline", "working_hours_between",
-    "working_time_overdue",
+    "LONDON", "WorkingHours", "clock_time", "day_words", "due_in_words", "due_words_at", "first_working_day_from",
+    "is_overdue", "is_working_day", "next_working_day", "response_deadline", "working_days_in",
+    "working_hours_between", "working_time_overdue",
 ]
 
 
@@ -75,22 +76,43 @@ def working_time_overdue(deadline: datetime, now: datetime) -> timedelta:
     return max(timedelta(0), now - deadline)
 
 
+def working_days_in(first: date, last: date) -> int:
+    """How many working days from `first` to `last`, both included (0 when `last` is earlier):
+    counted by whole weeks and the year's bank holidays, not day by day."""
+    if last < first:
+        return 0
+    weeks, rest = divmod((last - first).days + 1, 7)
+    weekdays = weeks * 5 + sum(1 for offset in range(rest) if (first.weekday() + offset) % 7 < 5)
+    holidays_on_weekdays = sum(
+        1 for year in range(first.year, last.year + 1) for holiday in _bank_holidays(year)
+        if first <= holiday <= last and holiday.weekday() < 5
+    )
+    return weekdays - holidays_on_weekdays
+
+
 def working_hours_between(start: datetime, end: datetime, hours: WorkingHours = WorkingHours()) -> timedelta:
-    """Time between `start` and `end` that falls in working hours on working days."""
+    """Time between `start` and `end` that falls in working hours on working days.
+
+    The first and last days count the hours they share with `start` to `end`; every working day
+    between counts in full. An item months overdue costs what one a day overdue does (the queue
+    puts every overdue item's lateness into words)."""
     if end <= start:
         return timedelta(0)
     start_local, end_local = start.astimezone(LONDON), end.astimezone(LONDON)
-    total = timedelta(0)
-    day = start_local.date()
-    while day <= end_local.date():
-        if is_working_day(day):
-            opens = datetime.combine(day, hours.start, tzinfo=LONDON)
-            closes = datetime.combine(day, hours.end, tzinfo=LONDON)
-            overlap = min(closes, end_local) - max(opens, start_local)
-            if overlap > timedelta(0):
-                total += overlap
-        day += timedelta(days=1)
-    return total
+
+    def on(day: date) -> timedelta:
+        if not is_working_day(day):
+            return timedelta(0)
+        opens = datetime.combine(day, hours.start, tzinfo=LONDON)
+        closes = datetime.combine(day, hours.end, tzinfo=LONDON)
+        return max(timedelta(0), min(closes, end_local) - max(opens, start_local))
+
+    first, last = start_local.date(), end_local.date()
+    if first == last:
+        return on(first)
+    day_length = datetime.combine(date.min, hours.end) - datetime.combine(date.min, hours.start)
+    between = working_days_in(first + timedelta(days=1), last - timedelta(days=1))
+    return on(first) + day_length * between + on(last)
 
 
 def day_words(moment: datetime, now: datetime) -> str:
@@ -125,6 +147,16 @@ def due_in_words(due: datetime, now: datetime, hours: WorkingHours = WorkingHour
     if late >= timedelta(hours=1):
         return f"Overdue by {_plural(late // timedelta(hours=1), 'working hour')}"
     return f"Overdue: was due by {clock_time(due)} {day_words(due, now)}"
+
+
+def due_words_at(now: datetime, hours: WorkingHours = WorkingHours()) -> Callable[[datetime], str]:
+    """`due_in_words` for many deadlines at one moment, each distinct deadline worked out once:
+    a deadline is the end of a working day, so a page of items shares a few."""
+    @lru_cache(maxsize=None)
+    def words(due: datetime) -> str:
+        return due_in_words(due, now, hours)
+
+    return words
 
 
 def is_overdue(due: datetime, now: datetime) -> bool:

@@ -48,3 +48,47 @@ def test_weekends_and_bank_holidays_are_not_working_time():
 )
 def test_clock_time_in_nhs_style(moment, words):
     assert clock_time(moment) == words
+
+
+def _day_by_day(start: datetime, end: datetime) -> timedelta:
+    """The plain reference: every day from start to end, its working hours that fall between."""
+    from app.triage.working_days import WorkingHours, is_working_day
+
+    hours = WorkingHours()
+    total, day = timedelta(0), start.astimezone(LONDON).date()
+    while day <= end.astimezone(LONDON).date():
+        if is_working_day(day):
+            opens = datetime.combine(day, hours.start, tzinfo=LONDON)
+            closes = datetime.combine(day, hours.end, tzinfo=LONDON)
+            total += max(timedelta(0), min(closes, end.astimezone(LONDON)) - max(opens, start.astimezone(LONDON)))
+        day += timedelta(days=1)
+    return total if end > start else timedelta(0)
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    (DUE, at(24, 16)),                                           # before it: nothing
+    (DUE, at(24, 18)),                                           # the same evening
+    (at(24, 10), at(24, 12, 30)),                                # within one day
+    (DUE, at(25, 10, 30)),
+    (at(20, 17), at(23, 9, 45)),                                 # over a weekend
+    (at(21, 11), at(22, 15)),                                    # Saturday to Sunday
+    (at(24, 17, month=12), at(5, 14, month=1, year=2027)),      # Christmas, Boxing Day, New Year
+    (at(27, 10, month=3), at(31, 12, month=3)),                  # the clocks go forward
+    (at(23, 17, month=10), at(27, 9, 30, month=10)),             # and back
+    (at(2, 17, month=4), at(8, 16, month=4)),                    # Good Friday, Easter Monday
+    (at(3, 12, month=1), at(28, 15, month=6)),                   # half a year overdue
+    (at(1, 17, month=1, year=2025), at(1, 9, 15, month=3, year=2027)),  # over two years
+])
+def test_working_hours_between_counts_as_day_by_day_does(start, end):
+    assert working_hours_between(start, end) == _day_by_day(start, end)
+
+
+def test_working_days_in_counts_weekdays_less_bank_holidays():
+    from datetime import date
+
+    from app.triage.working_days import working_days_in
+
+    assert working_days_in(date(2026, 11, 23), date(2026, 11, 29)) == 5
+    assert working_days_in(date(2026, 12, 21), date(2027, 1, 3)) == 7  # Christmas, Boxing Day (Monday 28th), New Year's Day
+    assert working_days_in(date(2026, 11, 24), date(2026, 11, 23)) == 0
+    assert working_days_in(date(2026, 11, 28), date(2026, 11, 28)) == 0  # a Saturday

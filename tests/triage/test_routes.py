@@ -68,7 +68,7 @@ def test_the_queue_shows_the_most_urgent_first_and_only_this_team(app, actors, n
 def test_an_overdue_item_says_so(app, actors, nurse_a):
     make(app, actors.profile_a, ItemKind.REENTRY, received_at=utcnow() - timedelta(days=10))
     html = re.sub(r"\s+", " ", nurse_a.get("/nurse/queue").get_data(as_text=True))
-    assert '<strong class="nhsuk-tag nhsuk-tag--red" > Overdue </strong>' in html
+    assert re.search(r'<strong class="nhsuk-tag nhsuk-tag--red"\s*>\s*Overdue\s*</strong>', html)
     assert re.search(r"<strong>Overdue by \d+ working days</strong>", html)
     assert "1 open item: <strong>1 overdue</strong>" in html
 

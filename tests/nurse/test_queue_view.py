@@ -1,0 +1,62 @@
+"""What each line of the queue page says (app/nurse/queue_view.py): plain values, one table."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.nurse.queue_view import queue_lines, who_has
+from app.triage.models import ItemStatus, Outcome
+from app.triage.queue import ItemKind
+from app.triage.service import QueueRow
+from app.triage.working_days import due_in_words, due_words_at
+
+NOW = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)  # a Thursday afternoon
+DUE_PAST = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)
+DUE_LATER = datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc)
+ME, COLLEAGUE = 7, 8
+
+
+def row(kind=ItemKind.HNA_NEW, status=ItemStatus.OPEN, due_at=DUE_LATER, assignee_id=None, assignee_name=None,
+        outcome=None, resolved_at=None) -> QueueRow:
+    from app.triage.queue import KIND_RANK
+
+    return QueueRow(id=3, kind=kind, rank=KIND_RANK[kind], status=status, reason="Needs assessment: sent",
+                    received_at=datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc), due_at=due_at,
+                    resolved_at=resolved_at, outcome=outcome, assignee_id=assignee_id, assignee_name=assignee_name,
+                    patient_id=11, given_name="Ann", family_name="Able", nhs_number="9434765919")
+
+
+@pytest.mark.parametrize("given, urgent, overdue, words, when, tag", [
+    (row(ItemKind.EMERGENCY, due_at=DUE_PAST), True, True, "Overdue by 1 working day", "Tue 24 Nov, 5pm", "nhsuk-tag--red"),
+    (row(ItemKind.RED_FLAG), True, False, "Due by 5pm tomorrow", "Fri 27 Nov, 5pm", "nhsuk-tag--red"),
+    (row(ItemKind.HNA_NEW, due_at=DUE_PAST), False, True, "Overdue by 1 working day", "Tue 24 Nov, 5pm", "nhsuk-tag--blue"),
+    # Resolved: never urgent nor overdue, whatever its target; the outcome and when it was resolved.
+    (row(ItemKind.RED_FLAG, ItemStatus.RESOLVED, DUE_PAST, ME, "Sam Taylor", Outcome.PHONED,
+         datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)), False, False, "Phoned the patient", "Wed 25 Nov, 10am",
+     "nhsuk-tag--red"),
+])
+def test_each_line_says_how_the_item_stands(given, urgent, overdue, words, when, tag):
+    [line] = queue_lines([given], NOW, ME)
+    assert (line.urgent, line.overdue, line.response_words, line.response_when, line.kind_tag_class) == (
+        urgent, overdue, words, when, tag)
+    assert (line.patient_name, line.nhs_number, line.received) == ("Ann Able", "943 476 5919", "Tue 24 Nov, 9:30am")
+    assert line.resolved is (given.status is ItemStatus.RESOLVED)
+
+
+@pytest.mark.parametrize("assignee_id, name, words", [
+    (None, None, "Nobody yet"), (ME, "Sam Taylor", "You"), (COLLEAGUE, "Alex Morgan", "Alex Morgan"),
+])
+def test_who_has_it(assignee_id, name, words):
+    assert who_has(assignee_id, name, ME) == words
+    assert queue_lines([row(assignee_id=assignee_id, assignee_name=name)], NOW, ME)[0].who_has == words
+
+
+@pytest.mark.parametrize("due", [
+    DUE_PAST, DUE_LATER, NOW, NOW - timedelta(minutes=30), NOW - timedelta(hours=3), NOW + timedelta(days=40),
+    datetime(2026, 1, 2, 17, 0, tzinfo=timezone.utc),
+])
+def test_due_words_at_one_moment_are_due_in_words(due):
+    words = due_words_at(NOW)
+    assert words(due) == due_in_words(due, NOW)
+    assert words(due) == due_in_words(due, NOW)  # asked again: the same

@@ -49,6 +49,8 @@ PHONE = {
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 # Playwright's default of 30 s hides hangs; every step here takes well under a second.
 TIMEOUT_MS = 10_000
+# What Chromium logs while a test has taken the signal away (tab.allow_console(OFFLINE_NOISE)).
+OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.hna.models import HNA, HNAStatus
-from tests.e2e.conftest import sign_in_browser, wait_until
-
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
+from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
 
 
 def save_and_continue(page) -> None:

@@ -8,9 +8,8 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Team
-from tests.e2e.conftest import sign_in_browser, wait_until
+from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
 
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 A_LINE = "020 7946 0999"
 
 KEPT_LINES = """() => new Promise(resolve => {

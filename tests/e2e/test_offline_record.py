@@ -13,9 +13,8 @@ from app.followup.models import EndOfTreatmentSummary
 from app.models import PatientProfile, Team, User
 from app.timeutil import long_date
 from tests.careplan.helpers import make_plan
-from tests.e2e.conftest import sign_in_browser, wait_until
+from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
 
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 A_LINE, A_LINE_DIAL = "020 7946 0999", "tel:02079460999"
 B_TEAM_PHONE = "020 7946 0555"
 # The person's own free text, kept on the phone: shown as text, never run.

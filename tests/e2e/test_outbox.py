@@ -19,9 +19,8 @@ from app.reentry.models import ReentryRequest
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
 from app.triage.service import raise_item
-from tests.e2e.conftest import sign_in_browser, wait_until
+from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
 
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR"
 LINE = "020 7946 0999"
 
 KEPT = """scope => new Promise(resolve => {

@@ -29,12 +29,20 @@ def field_anchor(field) -> str:
 
 
 def error_summary_items(form) -> list[dict]:
+    """The design system's error summary for `form` (or some of its fields): each error linked to
+    its field."""
     items = []
     for field in form:
         if field.errors:
             items.append({"text": field.errors[0], "href": field_anchor(field)})
     return items
 
+
+
+def first_errors(form) -> dict[str, str]:
+    """Each field's first error by its name: what a script is told of a form it sent (the one JSON
+    error shape's `errors`)."""
+    return {name: errors[0] for name, errors in form.errors.items()}
 
 def _hostile_input_message(field) -> str | None:
     """Why a field's submitted value can never be stored, or None. Checked on what was typed

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..authz import current_patient, nurse_required, patient_required, staff_required
 from ..errors import error_body
 from ..extensions import db
-from ..forms import formdata_from_json
+from ..forms import first_errors, formdata_from_json
 from ..idempotency import Once, idempotent, new_form_token
 from ..sessions import read_with_the_session
 from ..triage.access import queue_item_for_staff
@@ -103,7 +103,7 @@ def api_send():
     form = MessageForm(formdata=formdata_from_json(payload))
     if not form.validate():
         return error_body("invalid", "Check your message: it needs changing.",
-                          errors={name: errors[0] for name, errors in form.errors.items()}), 422
+                          errors=first_errors(form)), 422
     sent = service.send(thread, _me(), form.token.data, form.body.data.strip())
     if sent.message is None:
         return error_body(sent.status.value, NOT_SENT[sent.status]), 409

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ..audit import audit
 from ..authz import staff_required
 from ..extensions import db
-from ..forms import field_anchor
+from ..forms import error_summary_items
 from ..versioning import answer_conflict
 from ..models import User
 from ..pathways import PATHWAYS
@@ -180,10 +180,8 @@ def _act(item_id: int, form, form_name: str, action: str, change, success, after
     if not form.validate_on_submit():
         if form.revision.errors and form_name == "resolve_form":
             # Keep what she chose and typed: the page, as it is now, offers the form again.
-            errors = [{"text": REVISION_MISSING_RESOLVE, "href": "#resolve-item"}] + [
-                {"text": field.errors[0], "href": field_anchor(field)}
-                for field in (form.outcome, form.note) if field.errors
-            ]
+            errors = ([{"text": REVISION_MISSING_RESOLVE, "href": "#resolve-item"}]
+                      + error_summary_items((form.outcome, form.note)))
             return _item_page(item, out_of_date=errors, **{form_name: form})
         if form.revision.errors:
             flash(form.revision.errors[0], "info")

@@ -12,7 +12,7 @@ from ..audit import audit
 from ..authz import current_patient, patient_required, staff_required
 from ..errors import error_body
 from ..extensions import db
-from ..forms import formdata_from_json
+from ..forms import first_errors, formdata_from_json
 from ..idempotency import Once, idempotent, new_form_token
 from ..messages.service import thread_about
 from ..timeutil import london_today
@@ -108,7 +108,7 @@ def api_ask():
     form = AskForm(formdata=formdata_from_json(body)).offer_symptoms(entries)
     if not form.validate():
         return error_body("invalid", "Check your request: some answers need changing.",
-                          errors={name: errors[0] for name, errors in form.errors.items()}), 422
+                          errors=first_errors(form)), 422
     asked = _ask(profile, form, entries)
     if asked.request is None:
         return error_body(asked.status.value, NOT_SENT[asked.status]), 409

@@ -14,7 +14,7 @@ from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..errors import error_body
-from ..forms import formdata_from_json
+from ..forms import first_errors, formdata_from_json
 from ..idempotency import Once, add_once, idempotent, new_form_token
 from ..main.urgent_line import urgent_line_of
 from ..timeutil import utcnow
@@ -118,7 +118,7 @@ def api_log():
     form = _form_from_json(profile, body)
     if not form.validate():
         return error_body("invalid", "Check the symptom: some answers need changing.",
-                          errors={name: errors[0] for name, errors in form.errors.items()}), 422
+                          errors=first_errors(form)), 422
     entry = service.log_symptom(profile, form.details())
     audit("symptoms.log", patient=profile, subject=f"symptom-entry:{entry.id}", level=entry.level,
           rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id, via="outbox")

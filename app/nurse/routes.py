@@ -8,11 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from .. import patient_search
 from ..audit import audit, changes_since
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
@@ -22,7 +20,7 @@ from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User, UserSession
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
-from . import bp
+from . import bp, patient_list
 from .forms import (
     PATHWAY_OPTIONS,
     STAFF_PATHWAY_POINT_LABELS,
@@ -63,22 +61,13 @@ def invitation(patient_id: int):
 @staff_required
 def patients():
     query = (request.args.get("q") or "").strip()[:100]
-    stmt = select(PatientProfile).where(PatientProfile.team_id == current_user.team_id)
-    if query:
-        stmt = stmt.where(patient_search.matches(query))
-    stmt = stmt.order_by(
-        PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id
-    ).limit(PAGE_SIZE + 1).options(
-        # Each row says whether the person has set up a sign-in: two queries, not two a row.
-        selectinload(PatientProfile.user).selectinload(User.credentials))
-    rows = db.session.scalars(stmt).all()
+    rows = patient_list.team_patients(current_user.team_id, query, limit=PAGE_SIZE + 1)
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     # Never what was typed in the search box (a name or NHS number): only that there was a search.
     audit("patient.list", searched=bool(query), results=len(rows))
     page = render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
                            needing_review=results_service.needing_review_among([p.id for p in rows]))
-    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
     db.session.commit()
     return page
 

@@ -1,0 +1,45 @@
+"""The team's patient list as rows (app/nurse/patient_list.py): the team's people in name order,
+each with their key worker and whether they have set up a way to sign in, in one statement."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import PasskeyCredential, Team, User
+from app.nurse.patient_list import team_patients
+from tests.helpers import make_patient
+from tests.test_query_counts import counting_statements
+
+
+@pytest.mark.parametrize("password, passkeys, signed_up", [
+    (None, 0, False),
+    ("hash", 0, True),        # NHS number and a password (no passkey on that browser)
+    (None, 1, True),
+    (None, 2, True),          # two passkeys: still one row
+    ("hash", 1, True),
+])
+def test_signed_up_is_a_password_or_any_passkey(app, actors, password, passkeys, signed_up):
+    with app.app_context():
+        team = db.session.get(Team, actors.team_a)
+        person = make_patient(team, "Cara", "Aardvark", key_worker=None)
+        db.session.flush()
+        person.user.password_hash = password
+        for n in range(passkeys):
+            db.session.add(PasskeyCredential(user_id=person.user_id, credential_id=f"cred-{n}".encode(),
+                                             public_key=b"key", name=f"Phone {n}"))
+        db.session.commit()
+        with counting_statements() as statements:
+            rows = team_patients(actors.team_a, "", limit=50)
+        assert len(statements) == 1
+        assert [(r.family_name, r.signed_up, r.key_worker_name) for r in rows] == [
+            ("Aardvark", signed_up, None), ("Able", False, "Nurse A"), ("Ames", False, "Nurse A")]
+        assert rows[0].nhs_number_display == f"{person.nhs_number[:3]} {person.nhs_number[3:6]} {person.nhs_number[6:]}"
+
+
+def test_only_the_teams_own_people_and_the_search_and_the_limit_apply(app, actors):
+    with app.app_context():
+        assert [r.given_name for r in team_patients(actors.team_b, "", limit=50)] == ["Ben"]
+        assert [r.given_name for r in team_patients(actors.team_a, "ames", limit=50)] == ["Arthur"]
+        assert [r.given_name for r in team_patients(actors.team_a, "", limit=1)] == ["Ann"]
+        nurse = db.session.get(User, actors.nurse_a)
+        assert {r.key_worker_name for r in team_patients(actors.team_a, "", limit=50)} == {nurse.display_name}

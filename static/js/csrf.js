@@ -4,14 +4,17 @@ export function csrfToken () {
   return meta ? meta.getAttribute('content') : ''
 }
 
-export async function postJSON (url, body) {
+// `token` stands in for the page's own where it has none or a stale one (form-outbox.js);
+// `headers` are added (an Idempotency-Key). The response's headers come back too (Retry-After).
+export async function postJSON (url, body, { token = csrfToken(), headers = {} } = {}) {
   const response = await fetch(url, {
     method: 'POST',
     credentials: 'same-origin',
     headers: {
       'Content-Type': 'application/json',
       Accept: 'application/json',
-      'X-CSRFToken': csrfToken()
+      'X-CSRFToken': token,
+      ...headers
     },
     body: body === undefined ? '{}' : JSON.stringify(body)
   })
@@ -21,5 +24,5 @@ export async function postJSON (url, body) {
   } catch (e) {
     data = {}
   }
-  return { ok: response.ok, status: response.status, data }
+  return { ok: response.ok, status: response.status, data, headers: response.headers }
 }

@@ -19,7 +19,7 @@
 // question (`step`), a page kept for offline use that has no CSRF token of its own (`tokenUrl`),
 // and the words for what happened shown from its page's own box (`showState`).
 import * as outbox from './offline-store.js'
-import { csrfToken } from './csrf.js'
+import { csrfToken, postJSON } from './csrf.js'
 
 // Idempotency keys the server accepts: 8 to 100 of these (app/idempotency.py KEY_PATTERN).
 export const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/
@@ -85,8 +85,8 @@ export function outcomeOf (status, body = {}) {
 export const BUSY_RETRIES = 3
 const LONGEST_WAIT_SECONDS = 10
 
-function secondsToWait (response, body) {
-  const asked = parseInt(response.headers.get('Retry-After'), 10) || parseInt(body.retry_after, 10) || 1
+function secondsToWait (headers, body) {
+  const asked = parseInt(headers.get('Retry-After'), 10) || parseInt(body.retry_after, 10) || 1
   return Math.min(Math.max(asked, 1), LONGEST_WAIT_SECONDS)
 }
 
@@ -111,20 +111,9 @@ async function tokenFor (tokenUrl, renew) {
 }
 
 async function post (entry, apiUrl, token) {
-  const response = await fetch(apiUrl, {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'X-CSRFToken': token,
-      'Idempotency-Key': entry.id
-    },
-    body: JSON.stringify({ ...entry.data, ...(entry.extra || {}) })
-  })
-  let body = {}
-  try { body = await response.json() } catch (e) { body = {} }
-  return { outcome: outcomeOf(response.status, body), status: response.status, body, wait: secondsToWait(response, body) }
+  const { status, data, headers } = await postJSON(apiUrl, { ...entry.data, ...(entry.extra || {}) },
+    { token, headers: { 'Idempotency-Key': entry.id } })
+  return { outcome: outcomeOf(status, data), status, body: data, wait: secondsToWait(headers, data) }
 }
 
 const SIGNED_OUT = { outcome: 'signed_out', status: 401, body: {} }

@@ -44,7 +44,7 @@ PAGES = [
     ("nurse", "/nurse/queue", 5),
     ("nurse", "/nurse/patients", 4),
     ("nurse", "/nurse/patients/{david}", 18),
-    ("nurse", "/nurse/monitoring", 6),
+    ("nurse", "/nurse/monitoring", 4),
     ("admin", "/admin/", 4),
     ("admin", "/admin/teams", 4),
     ("admin", "/admin/staff", 6),

@@ -16,10 +16,10 @@ statement, and keyset paging by name keeps a page deep in the list as cheap as t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, exists, func, literal, or_, select, tuple_
-from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
@@ -51,9 +51,23 @@ class MonitoringFilters:
     key_worker_id: int | None = None
 
 
+class MonitoredProfile(NamedTuple):
+    """What the list shows of a person, read as plain values: the page reads nothing more, and
+    a commit (the audit's) cannot expire them into one reload a row."""
+
+    id: int
+    given_name: str
+    family_name: str
+    tumour_pathway: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
 @dataclass
 class MonitoredPerson:
-    profile: PatientProfile
+    profile: MonitoredProfile
     reasons: list[str]
 
 
@@ -92,7 +106,11 @@ def _conditions(today: date):
     }
 
 
-def cursor_for(profile: PatientProfile) -> str:
+_PROFILE_COLUMNS = (PatientProfile.id, PatientProfile.given_name, PatientProfile.family_name,
+                    PatientProfile.tumour_pathway)
+
+
+def cursor_for(profile: MonitoredProfile) -> str:
     return f"{profile.id}"
 
 
@@ -104,10 +122,10 @@ def monitoring_statement(team_id: int, filters: MonitoringFilters, today: date, 
     index in order, so a key worker's page stops after `limit` rows however big the team."""
     conditions = _conditions(today)
     stmt = (
-        select(PatientProfile, *(condition.label(name) for name, condition in conditions.items()))
+        select(*_PROFILE_COLUMNS, *(condition.label(name) for name, condition in conditions.items()))
         .join(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
+        # For whether they enrolled (a password); the person's account is not loaded.
         .join(User, User.id == PatientProfile.user_id)
-        .options(contains_eager(PatientProfile.user))
         .where(PatientProfile.team_id == team_id,
                FollowUpPlan.follow_up_type == FollowUpType.SUPPORTED_SELF_MANAGEMENT,
                or_(*conditions.values()))
@@ -129,5 +147,7 @@ def monitoring_page(team_id: int, filters: MonitoringFilters, today: date, after
                     limit: int = PAGE_SIZE) -> MonitoringPage:
     """One page of the team's self-managed people who need a look, by name."""
     rows = db.session.execute(monitoring_statement(team_id, filters, today, after, limit)).all()
-    people = [MonitoredPerson(row[0], [name for name in REASONS if getattr(row, name)]) for row in rows[:limit]]
+    width = len(_PROFILE_COLUMNS)
+    people = [MonitoredPerson(MonitoredProfile(*row[:width]), [name for name in REASONS if getattr(row, name)])
+              for row in rows[:limit]]
     return MonitoringPage(people, cursor_for(people[-1].profile) if len(rows) > limit else None)

@@ -285,14 +285,17 @@ def monitoring():
     after = id_or_none(request.args.get("after", ""))
     shown = monitoring_page(current_user.team_id, filters, london_today(), after=after)
     audit("results.monitoring_list", pathway=filters.pathway, key_worker=filters.key_worker_id, page_after=after)
-    db.session.commit()
     query = {"pathway": filters.pathway or "", "key_worker": filters.key_worker_id or ""}
-    return render_template(
+    # Rendered before the audit commits, which would expire the signed-in nurse and the team's
+    # nurses the filter lists, and the page would read each again.
+    page = render_template(
         "results/monitoring.html", page=shown, filters=filters, pathways=PATHWAYS, reason_labels=REASON_LABELS,
         nurses=service.team_nurses(current_user.team_id),
         next_url=url_for("results.monitoring", after=shown.next_after, **query) if shown.next_after else None,
         first_url=url_for("results.monitoring", **query) if after else None,
     )
+    db.session.commit()
+    return page
 
 
 # ---------------------------------------------------------------- patient: my results

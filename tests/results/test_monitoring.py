@@ -124,6 +124,23 @@ def test_the_page_lists_the_nurses_own_team_only(app, nurse, actors, team):
     assert nurse.get("/nurse/monitoring?after=999999&key_worker=abc&pathway=nonsense").status_code == 200
 
 
+def test_the_page_costs_the_same_statements_for_ten_people_as_for_none(app, nurse, actors, team):
+    """The rows are plain values rendered before the audit commits: a commit used to expire each
+    person, and the page read every one of them again (an N+1)."""
+    from tests.test_query_counts import counting_statements
+
+    def statements(url: str) -> int:
+        nurse.get(url)
+        with app.app_context(), counting_statements() as sent:
+            assert nurse.get(url).status_code == 200
+        return len(sent)
+
+    many, one = statements("/nurse/monitoring"), statements("/nurse/monitoring?pathway=breast")
+    assert page(nurse.get("/nurse/monitoring")).count("nhsuk-table__row") == 10
+    assert page(nurse.get("/nurse/monitoring?pathway=breast")).count("nhsuk-table__row") == 0
+    assert many == one
+
+
 KEY_WORKER_INDEX = "ix_patient_profiles_team_key_worker_name"
 
 

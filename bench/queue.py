@@ -103,8 +103,7 @@ def main() -> None:
         print(f"{'query':52} {'median':>8}")
         for label, (filters, after) in cases.items():
             timed(label, lambda f=filters, a=after: service.queue_page(team_id, f, after=a))
-        from app.nurse.queue_routes import _summary
-        timed("summary counts (open, urgent, overdue)", lambda: _summary(team_id)["open"])
+        timed("summary counts (open, urgent, overdue)", lambda: service.queue_summary(team_id, utcnow())["open"])
         timed("raise_due_reviews (nothing due)", lambda: service.raise_due_reviews(team_id, date.today()))
 
         client = app.test_client()

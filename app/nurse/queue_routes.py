@@ -10,7 +10,6 @@ from datetime import datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ..audit import audit
 from ..authz import staff_required
@@ -25,7 +24,7 @@ from ..symptoms import service as symptoms
 from ..timeutil import utcnow
 from ..triage import service
 from ..triage.access import queue_item_for_staff
-from ..triage.models import OUTCOME_LABELS, ItemStatus, Outcome, QueueItem
+from ..triage.models import OUTCOME_LABELS, Outcome, QueueItem
 from ..triage.queue import KIND_LABELS, KIND_TAG_CLASSES
 from ..triage.working_days import due_in_words
 from ..untrusted import id_or_none
@@ -82,19 +81,6 @@ def _filters() -> service.QueueFilters:
     )
 
 
-def _summary(team_id: int) -> dict:
-    """How many open items the team has, how many are red flags or emergencies, how many overdue."""
-    now = utcnow()
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(QueueItem.rank == 0),
-            func.count().filter(QueueItem.due_at < now),
-        ).where(QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
-    ).one()
-    return {"open": row[0], "urgent": row[1], "overdue": row[2]}
-
-
 @bp.get("/queue")
 @staff_required
 def queue():
@@ -105,7 +91,7 @@ def queue():
     if team_id is not None:
         page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
         nurses = service.team_nurses(team_id)
-        summary = _summary(team_id)
+        summary = service.queue_summary(team_id, utcnow())
     current = {
         "status": filters.status, "pathway": filters.pathway or "",
         "key_worker": filters.key_worker_id or "", "q": filters.search,
@@ -231,7 +217,7 @@ def queue_claim(item_id: int):
 @staff_required
 def queue_assign(item_id: int):
     def change(item, form):
-        to_user = db.session.get(User, form.assignee.data)
+        to_user = service.user_to_assign(form.assignee.data)
         service.assign(item, to_user, _me(), form.revision.data)
         return {"to": to_user.id}
 

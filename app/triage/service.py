@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import String, cast, literal, select, tuple_
+from sqlalchemy import String, cast, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -280,6 +280,24 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     if len(rows) > limit:
         page.next_after = cursor_for(page.items[-1], filters.status)
     return page
+
+
+def queue_summary(team_id: int, now: datetime) -> dict:
+    """How many open items the team has, how many are red flags or emergencies, how many overdue
+    (one statement, through the team's queue-order index)."""
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(QueueItem.rank == 0),
+            func.count().filter(QueueItem.due_at < now),
+        ).where(QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
+    ).one()
+    return {"open": row[0], "urgent": row[1], "overdue": row[2]}
+
+
+def user_to_assign(user_id: int | None) -> User | None:
+    """The person an item is to be given to, by id (`assign` checks they may have it)."""
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 def open_items_for_patient(patient_id: int) -> list[QueueItem]:

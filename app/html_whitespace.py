@@ -18,25 +18,41 @@ import re
 
 from flask import Flask, Response
 
-HTML_PARTS = re.compile(
-    r"(?P<kept><(?P<raw>textarea|pre|script|style)\b.*?</(?P=raw)\s*>)"
-    r"|(?P<tag><[a-zA-Z][^<>]*>)"
-    r"|(?<=>)[ \t\r]*\n\s*(?=<)",
-    re.S | re.I,
-)
+# What is left exactly as it is, what a person typed included.
+KEPT = re.compile(r"<(?P<raw>textarea|pre|script|style)\b.*?</(?P=raw)\s*>", re.S | re.I)
+# Between one tag's `>` and the next tag's `<`, a run holding a line break. (Each pattern starts
+# with a literal character and never backtracks, so the regular expression engine skips ahead.)
+BETWEEN_TAGS = re.compile(r">[ \t\r]*+\n\s*+(?=<)")
+# A start tag with something to take out: whitespace other than a single space. A tag holding
+# only single spaces would come out as it went in, so it is not even looked at: most tags.
+LOOSE_TAG = re.compile(r"<[a-zA-Z][^\s<>]*+(?: [^\s<>]++)*+(?:[^\S ]| \s)[^<>]*+>")
 QUOTED_OR_WHITESPACE = re.compile(r"(\"[^\"]*\"|'[^']*')|\s+")
 
 
-def _smaller(match: re.Match) -> str:
-    if match.group("kept"):
-        return match.group("kept")
-    if match.group("tag"):
-        return QUOTED_OR_WHITESPACE.sub(lambda part: part.group(1) or " ", match.group("tag"))
-    return "\n"
+def _tightened(tag: re.Match) -> str:
+    return QUOTED_OR_WHITESPACE.sub(lambda part: part.group(1) or " ", tag.group())
+
+
+def _smaller(text: str, before: str, after: str) -> str:
+    """`text` lies between kept parts (or the page's ends): `before` and `after` are the
+    characters either side of it, so a run between a kept part's `>` and the next `<` is seen."""
+    text = BETWEEN_TAGS.sub(">\n", before + text + after)
+    text = LOOSE_TAG.sub(_tightened, text)
+    return text[len(before):len(text) - len(after)]
 
 
 def without_indentation(html: str) -> str:
-    return HTML_PARTS.sub(_smaller, html)
+    # One pass over the page in C for each kind of change, Python called only for the few tags
+    # that change: a page has hundreds of tags and line breaks, and a Python call for each was
+    # 6 to 8% of a page's time under cProfile.
+    parts = []
+    start = 0
+    for kept in KEPT.finditer(html):
+        parts.append(_smaller(html[start:kept.start()], html[start - 1:start], "<"))
+        parts.append(kept.group())
+        start = kept.end()
+    parts.append(_smaller(html[start:], html[start - 1:start], ""))
+    return "".join(parts)
 
 
 def init_html_whitespace(app: Flask) -> None:

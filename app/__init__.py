@@ -115,7 +115,7 @@ def configure_templates(app: Flask) -> None:
     }
     from .bidi import register_bidi_filter
     from .forms import register_form_helpers
-    from .templating import FastImportTemplate, make_nhsuk_attributes
+    from .templating import FastImportTemplate, make_memoised_component, make_nhsuk_attributes, personal
     from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
@@ -125,6 +125,9 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.template_class = FastImportTemplate
     # The design system's attributes macro, as a function (templates/nhsuk/macros/attributes.jinja).
     app.jinja_env.globals["nhsuk_attributes"] = make_nhsuk_attributes(app.jinja_env)
+    # The header, footer and update notice, rendered once for each shape (app/templating.py).
+    app.jinja_env.globals["memoised_component"] = make_memoised_component(app.jinja_env)
+    app.jinja_env.globals["personal"] = personal
     register_form_helpers(app)
     register_bidi_filter(app)
     register_date_filters(app)

@@ -2,6 +2,8 @@
 what the design system's own templates render."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from jinja2 import PackageLoader
 from markupsafe import Markup
@@ -91,3 +93,105 @@ def test_components_render_the_design_systems_markup(app, design_system_only, co
         ours = app.jinja_env.from_string(source).render(params=params)
         theirs = design_system_only.from_string(source).render(params=params)
     assert ours == theirs
+
+
+# ---------------------------------------------------------------- components rendered once for everyone
+
+
+def _header_params(personal, name, sign_out, unread_html):
+    return {
+        "service": {"text": "Manage your cancer care", "href": "/"},
+        "account": {"items": [
+            {"html": personal(name), "icon": True, "classes": "app-header__account-item--name"},
+            {"href": "/account", "text": "Your account"},
+            {"html": personal(sign_out), "classes": "app-header__account-item--fixed"},
+        ], "classes": "app-header__account--one-row"},
+        "navigation": {"items": [
+            {"href": "/my-care", "text": "Home", "current": True},
+            {"href": "/my-care/messages", "text": "Messages", "html": personal(unread_html)},
+        ]},
+    }
+
+
+PEOPLE = [
+    (Markup('<span class="app-header__account-name">Ann Lee</span>'),
+     Markup('<form action="/sign-out" method="post">\n  <input type="hidden" name="csrf_token" value="token-a">\n\n'
+            '  <button class="nhsuk-header__account-button">Sign out</button>\n</form>'),
+     Markup("Messages")),
+    (Markup('  <span class="app-header__account-name">Bo &lt;O&#39;Neil&gt; &amp; Co</span>\n'),
+     Markup('<form>\n<input name="csrf_token" value="token-b">\n</form>'),
+     Markup('Messages (2<span class="nhsuk-u-visually-hidden"> unread</span>)')),
+    ("Cy <b>Plain</b> & text", Markup("one line"), Markup("Messages (1)\u2028with another line")),
+]
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=["multi-line", "trimmed", "escaped text"])
+def test_the_memoised_header_renders_what_the_header_renders(app, person):
+    from app.templating import personal
+
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    header = app.jinja_env.get_template("nhsuk/components/header/macro.jinja").module.header
+    with app.test_request_context():
+        for _ in range(2):  # the second time from the memo
+            assert memoised_component("header", _header_params(personal, *person)) == header(_header_params(lambda value: value, *person))
+    assert memoised_component.cache_info().hits >= 1
+
+
+def test_the_memo_keys_on_the_shape_never_the_person(app):
+    from app.templating import personal
+
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    with app.test_request_context():
+        for person in PEOPLE:
+            memoised_component("header", _header_params(personal, *person))
+    info = memoised_component.cache_info()
+    # The first two people's values are markup, the third's name is text (escaped): two shapes.
+    assert (info.misses, info.hits) == (2, 1)
+
+
+def test_an_empty_personal_value_is_rendered_directly(app):
+    from app.templating import personal
+
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    header = app.jinja_env.get_template("nhsuk/components/header/macro.jinja").module.header
+    params = _header_params(personal, Markup(""), Markup("<form></form>"), Markup("Messages"))
+    with app.test_request_context():
+        assert memoised_component("header", params) == header(_header_params(lambda value: value, Markup(""),
+                                                                             Markup("<form></form>"), Markup("Messages")))
+    assert memoised_component.cache_info().currsize == 0
+
+
+def test_two_people_get_their_own_header_bits(app, actors):
+    from app.extensions import db
+    from app.idempotency import new_form_token
+    from app.messages import service as messages
+    from app.models import PatientProfile, User
+    from app.triage.queue import ItemKind
+    from app.triage.service import raise_item
+    from tests.helpers import sign_in_as
+
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    with app.app_context():
+        names = {who: db.session.get(User, getattr(actors, who)).display_name for who in ("patient_a", "patient_a2")}
+        # The second person has a message from the team they have not read; the first has none.
+        nurse = db.session.get(User, actors.nurse_a)
+        item = raise_item(db.session.get(PatientProfile, actors.profile_a2), ItemKind.HNA_NEW, "Needs assessment: sent", "hna:memo")
+        messages.send(messages.start_thread(item, nurse), nurse, new_form_token(), "Your results are back")
+        db.session.commit()
+    pages, misses = {}, {}
+    for who in ("patient_a", "patient_a2"):
+        client = app.test_client()
+        sign_in_as(client, getattr(actors, who))
+        page = client.get("/my-care").get_data(as_text=True)
+        header = page[page.index("<header"):page.index("</header>")]
+        pages[who] = (header, re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1))
+        misses[who] = memoised_component.cache_info().misses
+    (header_a, token_a), (header_a2, token_a2) = pages["patient_a"], pages["patient_a2"]
+    # The second person's header, footer and notice came from what the first one's page left in
+    # the memo: its keys hold nothing that tells the two apart.
+    assert misses["patient_a"] > 0 and misses["patient_a2"] == misses["patient_a"]
+    assert names["patient_a"] in header_a and names["patient_a2"] not in header_a
+    assert names["patient_a2"] in header_a2 and names["patient_a"] not in header_a2
+    assert token_a in header_a and token_a2 not in header_a
+    assert token_a2 in header_a2 and token_a not in header_a2
+    assert "Messages (1" in header_a2 and "unread" not in header_a

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from flask import url_for
 from markupsafe import Markup, escape
 
+from ..templating import personal
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -51,8 +53,11 @@ def patient_nav_items(path: str, counts: dict[str, int] | None = None) -> list[d
     """The menu as the design system's header navigation items, the page at `path` current;
     `counts` gives an entry's unread count by endpoint (messages from the team)."""
     items = []
+    counts = counts or {}
     for entry in PATIENT_NAV:
         href = url_for(entry.endpoint)
-        items.append({"href": href, "text": entry.text, "html": nav_text_html(entry.text, (counts or {}).get(entry.endpoint, 0)),
+        html = nav_text_html(entry.text, counts.get(entry.endpoint, 0))
+        # A count is the person's own: never part of what the header's memo keeps (app/templating.py).
+        items.append({"href": href, "text": entry.text, "html": personal(html) if entry.endpoint in counts else html,
                       "current": is_current(href, path, entry.exact)})
     return items

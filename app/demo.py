@@ -169,7 +169,7 @@ def _submit_demo_hna(team: Team, given_name: str, answers: dict) -> None:
     if profile is None:
         return
     hna = service.start_or_resume(profile)
-    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    questionnaire = service.questionnaire_of(hna)
     for step, data in answers.items():
         result = service.apply_step(hna, questionnaire, step, data)
         if not result.ok:  # the demo must follow the same rules as everyone else

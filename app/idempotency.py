@@ -40,6 +40,9 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
 # Each clash means another save has just been committed, so a fresh attempt usually succeeds.
 ATTEMPTS = 4
 BUSY_RETRY_AFTER_SECONDS = 2
+# Answers that say nothing was done and may differ on a retry (signed out, refused, a clash,
+# too many requests; and any 5xx): never stored.
+NOT_STORED = frozenset({401, 403, 409, 429})
 # PostgreSQL: serialization failure, deadlock, lock not available.
 _CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
@@ -116,7 +119,14 @@ def write_with_retries(attempt):
 
 
 def idempotent(view):
-    """For JSON views returning (dict, status). Needs a signed-in user."""
+    """For JSON views returning (dict, status). Needs a signed-in user.
+
+    Nearly every key is new, so the first attempt does not look for it: the view runs and its
+    answer is stored under the key in the same transaction. A key already stored fails that
+    commit on the unique key, everything the view did is rolled back, and the next attempt looks
+    first and answers what was answered. An attempt that ends without storing (the view refused,
+    or raised) also looks before answering, so a retry of a save that was made is always told
+    so, whatever the view would say now."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -126,18 +136,32 @@ def idempotent(view):
                               "Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.:")
         fingerprint = _fingerprint()
         user_id = current_user.id
+        attempts = iter(range(ATTEMPTS))
+
+        def stored_answer():
+            existing = _find(user_id, key)
+            return _replay(existing, fingerprint) if existing is not None else None
 
         def attempt():
-            existing = _find(user_id, key)
-            if existing is not None:
-                return _replay(existing, fingerprint)
-            body, status = view(*args, **kwargs)
-            if status >= 500 or status in (401, 403, 409, 429):
+            if next(attempts) > 0:
+                replay = stored_answer()
+                if replay is not None:
+                    return replay
+            try:
+                body, status = view(*args, **kwargs)
+            except Exception:
                 db.session.rollback()
-                return jsonify(body), status
+                replay = stored_answer()
+                if replay is not None:
+                    return replay
+                raise
+            if status >= 500 or status in NOT_STORED:
+                db.session.rollback()
+                replay = stored_answer()
+                return replay if replay is not None else (jsonify(body), status)
             # Stored in the same transaction as the view's changes: when the same key races
-            # itself, only one commit passes the unique key and the others run again, find
-            # it and answer what it answered.
+            # itself, or comes again, only one commit passes the unique key and the others run
+            # again, find it and answer what it answered.
             db.session.add(IdempotencyRecord(
                 user_id=user_id, key=key, request_fingerprint=fingerprint,
                 status_code=status, response=body,

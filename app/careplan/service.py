@@ -168,7 +168,7 @@ def draft_items_from_hna(hna: HNA) -> list[ItemInput]:
     (highest first), each with its domain and wording from the questionnaire they answered."""
     from ..hna.service import questionnaire_of
 
-    questionnaire = questionnaire_of(hna.questionnaire_version)
+    questionnaire = questionnaire_of(hna)
     answers = hna.answers or {}
     scores: dict[str, int | None] = dict(answers.get("concerns") or {})
     chosen = [c for c in dict.fromkeys(answers.get("top_concerns") or []) if c in scores]

@@ -88,7 +88,7 @@ def begin():
     patient = current_patient()
     draft = service.start_or_resume(patient)
     db.session.commit()
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    questionnaire = service.questionnaire_of(draft)
     return redirect(step_url(service.resume_step(draft, questionnaire)))
 
 
@@ -102,7 +102,7 @@ def question(step: str):
     patient, draft = own_draft()
     if draft is None:
         return redirect(url_for("hna.start"))
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    questionnaire = service.questionnaire_of(draft)
     try:
         previous, following = service.neighbours(draft, questionnaire, step)
     except service.StepNotFound:
@@ -169,7 +169,7 @@ def check():
     patient, draft = own_draft()
     if draft is None:
         return redirect(url_for("hna.start"))
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    questionnaire = service.questionnaire_of(draft)
     urgent, emergency = _urgent_and_emergency(draft, questionnaire, patient)
     return render_template(
         "hna/check.html", hna=draft, questionnaire=questionnaire,
@@ -189,7 +189,7 @@ def submit():
         if latest:
             return redirect(url_for("hna.submitted", hna_id=latest[0].id))
         return redirect(url_for("hna.start"))
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    questionnaire = service.questionnaire_of(draft)
     gaps = service.submit(draft, questionnaire)
     if gaps:
         flash("Some questions still need an answer before you can send your assessment.", "info")
@@ -205,7 +205,7 @@ def submitted(hna_id: int):
     hna = own_hna(hna_id)
     if hna.status is not HNAStatus.SUBMITTED:
         return redirect(url_for("hna.check"))
-    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    questionnaire = service.questionnaire_of(hna)
     urgent, emergency = _urgent_and_emergency(hna, questionnaire, hna.patient)
     return render_template(
         "hna/submitted.html", hna=hna, questionnaire=questionnaire,
@@ -282,7 +282,7 @@ def api_save():
                 return error_body("not_found", "No such assessment."), 404
             return error_body("already_submitted", "This assessment has already been sent."), 409
         draft = service.start_or_resume(patient)
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    questionnaire = service.questionnaire_of(draft)
     step = payload["step"]
     try:
         result = service.apply_step(draft, questionnaire, step, payload["data"])
@@ -313,7 +313,7 @@ def api_submit():
             audit("hna.access_refused", outcome="refused", subject=f"hna:{str(hna_id)[:40]}")
             return error_body("not_found", "No such assessment."), 404
         return {"submitted": True, "hna_id": hna.id, "url": url_for("hna.submitted", hna_id=hna.id)}, 200
-    questionnaire = service.questionnaire_of(draft.questionnaire_version)
+    questionnaire = service.questionnaire_of(draft)
     gaps = service.submit(draft, questionnaire)
     if gaps:
         return error_body("incomplete", "Some questions still need an answer.", missing=gaps), 422
@@ -349,11 +349,11 @@ def team_view(hna_id: int):
     from .compare import Assessment, compare
 
     hna = submitted_hna_for_staff(hna_id)
-    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    questionnaire = service.questionnaire_of(hna)
 
     def assessment(record: HNA) -> Assessment:
         return Assessment(record.id, record.submitted_at, record.answers or {},
-                          service.questionnaire_of(record.questionnaire_version))
+                          service.questionnaire_of(record))
 
     comparison = compare(assessment(hna), [assessment(h) for h in service.submitted_hnas(hna.patient)])
     audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}")
@@ -370,5 +370,5 @@ def team_view(hna_id: int):
 
 
 def _urgent_text(hna: HNA) -> str:
-    questionnaire = service.questionnaire_of(hna.questionnaire_version)
+    questionnaire = service.questionnaire_of(hna)
     return ", ".join(questionnaire.concern(i).text for i in hna.urgent_symptoms or [])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -91,14 +92,21 @@ def latest_version(key: str = HNA_KEY) -> QuestionnaireVersion:
     return record
 
 
-_parsed: dict[int, Questionnaire] = {}
+# Published versions never change and are clinical content, not anyone's data: each is read
+# from the database and parsed once per process and database (a test's app has its own engine,
+# and its own versions under the same ids), not on every save or page.
+_parsed: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def questionnaire_of(record: QuestionnaireVersion) -> Questionnaire:
-    """The parsed questionnaire of a stored version (published versions never change)."""
-    parsed = _parsed.get(record.id)
-    if parsed is None or (parsed.key, parsed.version) != (record.key, record.version):
-        parsed = _parsed[record.id] = load_questionnaire(record.definition)
+def questionnaire_of(answered: HNA | QuestionnaireVersion) -> Questionnaire:
+    """The parsed questionnaire version an HNA answers (or of a stored version). Pass the HNA,
+    not its `questionnaire_version`: reading that relationship is a query each time."""
+    version_id = answered.questionnaire_version_id if isinstance(answered, HNA) else answered.id
+    parsed_here = _parsed.setdefault(db.engine, {})
+    parsed = parsed_here.get(version_id)
+    if parsed is None:
+        record = answered.questionnaire_version if isinstance(answered, HNA) else answered
+        parsed = parsed_here[version_id] = load_questionnaire(record.definition)
     return parsed
 
 
@@ -275,7 +283,7 @@ def restore_kept_answer(draft: HNA | None, kept: Mapping[str, Any]) -> bool:
     they signed in again, see app/sessions.py). True when it was saved on the draft."""
     if draft is None or kept.get("kind") != "hna" or not isinstance(kept.get("data"), Mapping):
         return False
-    questionnaire = questionnaire_of(draft.questionnaire_version)
+    questionnaire = questionnaire_of(draft)
     try:
         return apply_step(draft, questionnaire, str(kept.get("step")), kept["data"]).ok
     except (StepNotFound, AlreadySubmitted):
@@ -403,7 +411,7 @@ def reply_target(hna: HNA, now: datetime | None = None) -> ReplyTarget:
     item = queue_items_for([hna]).get(hna.id) if hna.submitted_at else None
     if item is not None:
         return ReplyTarget(item.kind, item.received_at, item.due_at, triage.target_working_days(hna.patient.team, item.kind))
-    questionnaire = questionnaire_of(hna.questionnaire_version)
+    questionnaire = questionnaire_of(hna)
     if hna.submitted_at:
         high, urgent = hna.high_priority, hna.has_urgent_symptom
     else:

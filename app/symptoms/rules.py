@@ -55,6 +55,7 @@ __all__ = [
     "hna_concern_level",
     "level_rank",
     "offline_rules",
+    "repeats_window_days",
     "rules_content",
     "rules_version",
     "severity_descriptions",
@@ -229,6 +230,22 @@ def hna_concern_level(pathway_key: str | None, symptom_id: str | None, today: da
     content = rules_content(pathway_key)
     known = symptom_id is not None and any(s.id == symptom_id for s in _reportable(content, pathway_key))
     return assess(pathway_key, Report(symptom_id if known else None, "severe", today, today), [], today)
+
+
+def repeats_window_days(pathway_key: str | None, symptom_id: str | None) -> int:
+    """How many days of the person's history ``assess`` can count for this symptom: only the same
+    symptom logged within this many days, ending today, can change its level (0: none can, as for
+    an emergency, a red flag without a duration or "something else"). So the caller reads only
+    those entries, however long the person's log is."""
+    if symptom_id is None:
+        return 0
+    content = rules_content(pathway_key)
+    symptom = next((s for s in _reportable(content, pathway_key) if s.id == symptom_id), None)
+    if symptom is None or symptom.level == Level.EMERGENCY:
+        return 0
+    if symptom.level == Level.RED_FLAG:
+        return content.watch_rules.repeats_within_days if symptom.after_days is not None else 0
+    return content.rules_for(symptom).repeats_within_days
 
 
 def _times_logged(report: Report, history: Sequence[Report], rules: WatchRules, today: date) -> int:

@@ -12,7 +12,7 @@ What goes to the team:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -125,10 +125,25 @@ def _report(entry: SymptomEntry) -> rules.Report:
     return rules.Report(entry.symptom_id, entry.severity, entry.started_on, entry.logged_on, entry.new_or_worse)
 
 
-def _assess(profile: PatientProfile, entry: SymptomEntry, today: date) -> rules.Assessment:
+def _counted_history(profile: PatientProfile, entry: SymptomEntry, today: date) -> list[SymptomEntry]:
+    """The person's other current entries that the rules can count for this one: the same symptom
+    logged within its repeats window (rules.repeats_window_days), not their whole log."""
+    window = rules.repeats_window_days(pathway_of(profile), entry.symptom_id)
+    if window == 0:
+        return []
     # No autoflush: a correction being made must be written once, as one new version.
     with db.session.no_autoflush:
-        others = [e for e in history(profile) if e.id != entry.id]
+        return [e for e in db.session.scalars(
+            select(SymptomEntry).where(
+                SymptomEntry.patient_id == profile.id, SymptomEntry.removed_at.is_(None),
+                SymptomEntry.symptom_id == entry.symptom_id,
+                SymptomEntry.logged_on > today - timedelta(days=window), SymptomEntry.logged_on <= today,
+            )
+        ) if e.id != entry.id]
+
+
+def _assess(profile: PatientProfile, entry: SymptomEntry, today: date) -> rules.Assessment:
+    others = _counted_history(profile, entry, today)
     return rules.assess(pathway_of(profile), _report(entry), [_report(e) for e in others], today)
 
 
@@ -192,13 +207,27 @@ def _item_reason(item_kind: ItemKind, entries: list[SymptomEntry], changes: list
     return clipped(text)
 
 
-def _as_sent(entry: SymptomEntry):
+def _as_sent(entry: SymptomEntry, earlier: list[SymptomEntryVersion]):
     """The entry as the team first had it (its first urgent wording): corrections are added after
-    it, never in its place."""
-    for version in reversed(entry.earlier_versions):  # oldest first
+    it, never in its place. `earlier`: its earlier versions, newest first."""
+    for version in reversed(earlier):  # oldest first
         if Level(version.level) in URGENT:
             return version
     return entry
+
+
+def _earlier_versions(entries: list[SymptomEntry]) -> dict[int, list[SymptomEntryVersion]]:
+    """Each corrected entry's earlier versions, newest first, in one read (none for entries never
+    corrected: only a correction makes a version, and it raises the entry's version number)."""
+    corrected = [e.id for e in entries if e.version > 1]
+    versions: dict[int, list[SymptomEntryVersion]] = {}
+    if corrected:
+        for version in db.session.scalars(
+            select(SymptomEntryVersion).where(SymptomEntryVersion.entry_id.in_(corrected))
+            .order_by(SymptomEntryVersion.version.desc())
+        ):
+            versions.setdefault(version.entry_id, []).append(version)
+    return versions
 
 
 def _refresh_reason(item: QueueItem, change: str | None = None) -> None:
@@ -208,23 +237,32 @@ def _refresh_reason(item: QueueItem, change: str | None = None) -> None:
     changes = item.reason.split(" | ", 1)[1] if " | " in item.reason else ""
     if change:
         changes = f"{changes}; {change}" if changes else change
-    sent = [_as_sent(e) for e in entries]
+    earlier = _earlier_versions(entries)
+    sent = [_as_sent(e, earlier.get(e.id, [])) for e in entries]
     urgent = [e for e in sent if Level(e.level) in URGENT] or sent
     item.reason = _item_reason(item.kind, urgent, [f" | {changes}"] if changes else [])
 
 
-def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, why: str = "") -> QueueItem:
-    """Raise the entry's emergency or red flag, or merge it into the person's open symptom item.
-    `why` tells apart the raises of one version of an entry (the daily sweep's, by its day)."""
+_NOT_READ = object()
+
+
+def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, why: str = "",
+                 open_item: QueueItem | None | object = _NOT_READ) -> QueueItem:
+    """Raise the entry's emergency or red flag, or merge it into the person's open symptom item
+    (`open_item`, or None for none, when the caller has just read it). `why` tells apart the
+    raises of one version of an entry (the daily sweep's, by its day)."""
     level = Level(entry.level)
-    item = open_symptom_item(profile)
+    item = open_symptom_item(profile) if open_item is _NOT_READ else open_item
     if item is None:
-        item = triage.raise_item(profile, QUEUE_KIND[level], _describe(entry),
+        # Raised with the words _refresh_reason gives an item of this one entry (as first sent),
+        # so that it does not rewrite them at once.
+        item = triage.raise_item(profile, QUEUE_KIND[level], _item_reason(QUEUE_KIND[level], [entry], []),
                                  f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}{why}", received_at=now)
     elif level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
         item.kind = ItemKind.EMERGENCY  # the same rank: both are at the top, never waiting
-    entry.queue_item_id = item.id
-    db.session.flush()
+    if entry.queue_item_id != item.id:
+        entry.queue_item_id = item.id
+        db.session.flush()
     _refresh_reason(item)
     return item
 
@@ -246,10 +284,16 @@ def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime 
     _apply(profile, entry, details)
     assessment = _assess(profile, entry, london_today(now))
     entry.level, entry.rule, entry.rules_version = assessment.level.value, assessment.rule, rules.rules_version()
+    urgent = assessment.level in URGENT
+    # Read before the entry is in the session: merged into an open item, the entry is written
+    # already linked to it, not inserted and then updated.
+    open_item = open_symptom_item(profile) if urgent else None
+    if open_item is not None:
+        entry.queue_item_id = open_item.id
     db.session.add(entry)
     db.session.flush()
-    if assessment.level in URGENT:
-        send_to_team(profile, entry, now)
+    if urgent:
+        send_to_team(profile, entry, now, open_item=open_item)
     return entry
 
 

@@ -44,6 +44,28 @@ def test_a_retry_with_the_same_key_is_not_applied_twice(app, patient):
         assert db.session.query(IdempotencyRecord).count() == 1
 
 
+def test_a_retry_answers_what_was_answered_even_when_the_save_would_now_be_refused(app, patient):
+    """The outbox sends again when it never heard the answer: by then the assessment may have
+    been sent (a new save is refused with 409), but the retry is of a save that was made."""
+    hna_id = save(patient, "point", {"pathway_point": "after_treatment"}).get_json()["hna_id"]
+    k = key()
+    first = save(patient, "distress", {"distress": 3}, idem=k, hna_id=hna_id)
+    assert first.status_code == 200
+    for step, data in [
+            (f"domain:{domain}", {"concerns": ["none"]})
+            for domain in ("physical", "emotional", "practical", "family", "spiritual", "lifestyle")]:
+        assert save(patient, step, data).status_code == 200
+    assert patient.post_json("/api/hna/submit", {}, headers={"Idempotency-Key": key()}).status_code == 200
+    assert save(patient, "distress", {"distress": 3}, hna_id=hna_id).status_code == 409
+
+    again = save(patient, "distress", {"distress": 3}, idem=k, hna_id=hna_id)
+
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json() == first.get_json()
+    with app.app_context():
+        assert db.session.query(HNA).count() == 1
+
+
 def test_a_key_replayed_with_a_different_body_is_refused(patient):
     k = key()
     assert save(patient, "distress", {"distress": 5}, idem=k).status_code == 200

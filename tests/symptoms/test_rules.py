@@ -20,6 +20,7 @@ from app.symptoms.rules import (
     UnknownSymptom,
     assess,
     level_rank,
+    repeats_window_days,
     rules_version,
     severity_descriptions,
     something_else_text,
@@ -194,6 +195,27 @@ def test_the_same_watch_symptom_logged_3_times_in_14_days_is_a_red_flag(earlier_
     assert assessment.level == expected
     if expected == Level.RED_FLAG:
         assert (assessment.rule, assessment.reason) == ("watch_repeats", "Tiredness, logged 3 times in 14 days")
+
+
+def every_reportable_symptom():
+    return [(key, choice.id) for key in bundled_definition().pathways for choice in symptom_choices(key)] + [
+        ("breast", None), (None, None), (None, "possible_sepsis")]
+
+
+@pytest.mark.hazard("HAZ-015")
+@pytest.mark.parametrize(("pathway", "symptom_id"), every_reportable_symptom())
+def test_only_the_history_in_the_repeats_window_can_change_a_level(pathway, symptom_id):
+    """The service reads only the same symptom logged within repeats_window_days (the person's
+    whole log would grow without end): for every symptom, every severity and duration, the
+    level from that history is the level from the whole history."""
+    window = repeats_window_days(pathway, symptom_id)
+    whole = [report(other, logged_days_ago=days) for other in (symptom_id, None, "tiredness", "bone_pain")
+             for days in (-1, 0, 0, 1, 5, 9, 13, 14, 20, 30, 60)]
+    window_only = [h for h in whole if h.symptom_id == symptom_id and 0 <= (TODAY - h.logged_on).days < window]
+    for severity in SEVERITIES:
+        for started in (0, 10, 13, 14, 20, 21, 40):
+            this = report(symptom_id, severity, started_days_ago=started)
+            assert level_of(pathway, this, whole) == level_of(pathway, this, window_only), (severity, started)
 
 
 def test_the_report_itself_in_its_history_is_counted_once():

@@ -44,7 +44,7 @@ PAGES = [
     ("patient", "/my-care/requests/{request}", 5),
     ("nurse", "/nurse/queue", 5),
     ("nurse", "/nurse/patients", 4),
-    ("nurse", "/nurse/patients/{david}", 18),
+    ("nurse", "/nurse/patients/{david}", 16),
     ("nurse", "/nurse/monitoring", 4),
     ("admin", "/admin/", 4),
     ("admin", "/admin/teams", 4),

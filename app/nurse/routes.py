@@ -129,13 +129,14 @@ def patient(patient_id: int):
 
     profile = patient_for_staff(patient_id)
     audit("patient.view", patient=profile)
-    db.session.commit()
     draft = hna_service.current_draft(profile)
     sent = hna_service.submitted_hnas(profile)
     last_signed_in = db.session.scalar(
         select(func.max(UserSession.created_at)).where(UserSession.user_id == profile.user_id)
     )
-    return render_template(
+    # Rendered before the audit commits, which would expire the record, its team and the signed-in
+    # nurse, and the page would read each again; returned only once the read is stored.
+    page = render_template(
         "nurse/patient.html", profile=profile, team=profile.team,
         hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
         hna_last_sent=sent[0] if sent else None, last_signed_in=last_signed_in,
@@ -145,6 +146,8 @@ def patient(patient_id: int):
         reminders=reminders_service.recent_reminders(profile.user_id, utcnow()),
         flagged=results_service.flagged_results(profile), number=number,
     )
+    db.session.commit()
+    return page
 
 
 # ---------------------------------------------------------------- editing a patient's details

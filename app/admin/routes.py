@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
@@ -14,12 +12,11 @@ from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
 from ..versioning import answer_conflict, conflict_message, shown_version
-from ..models import Invitation, Role, Team, User, UserSession
+from ..models import Role, Team, User
 from ..sessions import end_all_sessions
-from ..timeutil import utcnow
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from ..untrusted import parse_id
-from . import bp
+from . import accounts, bp, questionnaires as published, teams as team_service
 from . import audit_log as audit_log_service
 from .forms import (
     AuditFilterForm,
@@ -36,12 +33,7 @@ from .forms import (
 @bp.get("/")
 @admin_required
 def index():
-    counts = {
-        "teams": db.session.scalar(select(func.count(Team.id))),
-        "staff": db.session.scalar(select(func.count(User.id)).where(User.role != Role.PATIENT)),
-        "patients": db.session.scalar(select(func.count(User.id)).where(User.role == Role.PATIENT)),
-    }
-    return render_template("admin/index.html", counts=counts)
+    return render_template("admin/index.html", counts=accounts.headcounts())
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -50,23 +42,15 @@ def teams():
     form = TeamForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
-        if db.session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower())):
+        team = team_service.create_team(name)
+        if team is None:
             form.name.errors.append("A team with this name already exists")
         else:
-            team = Team(name=name)
-            db.session.add(team)
-            try:
-                db.session.flush()
-            except IntegrityError:  # added by someone else a moment ago
-                db.session.rollback()
-                form.name.errors.append("A team with this name already exists")
-            else:
-                audit("team.create", subject=f"team:{team.id}", name=name)
-                db.session.commit()
-                flash(f"Team ‘{name}’ created.", "success")
-                return redirect(url_for("admin.teams"))
-    rows = db.session.scalars(select(Team).order_by(Team.name)).all()
-    return render_template("admin/teams.html", teams=rows, form=form)
+            audit("team.create", subject=f"team:{team.id}", name=name)
+            db.session.commit()
+            flash(f"Team ‘{name}’ created.", "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/teams.html", teams=team_service.all_teams(), form=form)
 
 
 # ---------------------------------------------------------------- a team's contacts
@@ -111,7 +95,7 @@ def _team_conflict(record: Team, form):
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
 @admin_required
 def team(team_id: int):
-    record = db.session.get(Team, team_id)
+    record = team_service.team_or_none(team_id)
     if record is None:
         refuse("team.access_refused", subject=f"team:{team_id}")
     form = team_contacts_form(obj=None if request.method == "POST" else record)
@@ -152,7 +136,7 @@ def team(team_id: int):
             db.session.flush()  # the version column makes this fail if another admin saved first
         except StaleDataError:
             db.session.rollback()
-            return _team_conflict(db.session.get(Team, team_id), form)
+            return _team_conflict(team_service.team_or_none(team_id), form)
         # What the admin confirmed (never the values): that they rang the new 24-hour line, and
         # that red flags or emergencies may now wait longer than the same working day.
         confirmed = [name for name, given in (
@@ -171,7 +155,7 @@ def team(team_id: int):
 def _staff_form() -> StaffForm:
     form = StaffForm()
     form.team_id.choices = [SelectChoice(0, "Choose a team")] + [
-        SelectChoice(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
+        SelectChoice(t.id, t.name) for t in team_service.all_teams()
     ]
     return form
 
@@ -202,32 +186,17 @@ def staff_invitation(user_id: int):
 def staff():
     form = _staff_form()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        if db.session.scalar(select(User.id).where(User.email == email)):
+        user = accounts.create_staff(Role(form.role.data), form.display_name.data.strip(),
+                                     form.email.data.strip().lower(), form.team_id.data)
+        if user is None:
             form.email.errors.append("Someone with this email address already has an account")
         else:
-            user = User(
-                role=Role(form.role.data),
-                display_name=form.display_name.data.strip(),
-                email=email,
-                team_id=form.team_id.data,
-            )
-            db.session.add(user)
-            try:
-                db.session.flush()
-            except IntegrityError:  # added by someone else a moment ago
-                db.session.rollback()
-                form.email.errors.append("Someone with this email address already has an account")
-            else:
-                issued = invitations.issue(user, current_user._get_current_object())
-                db.session.flush()
-                audit("staff.create", subject=f"user:{user.id}", role=user.role.value)
-                db.session.commit()
-                return _staff_invitation_page(user, issued)
-    rows = db.session.scalars(
-        select(User).where(User.role != Role.PATIENT).order_by(User.display_name)
-    ).all()
-    return render_template("admin/staff.html", staff=rows, form=form)
+            issued = invitations.issue(user, current_user._get_current_object())
+            db.session.flush()
+            audit("staff.create", subject=f"user:{user.id}", role=user.role.value)
+            db.session.commit()
+            return _staff_invitation_page(user, issued)
+    return render_template("admin/staff.html", staff=accounts.staff_members(), form=form)
 
 
 @bp.get("/users/<int:user_id>")
@@ -236,12 +205,7 @@ def user(user_id: int):
     person = user_for_admin(user_id)
     audit("user.view", subject=f"user:{person.id}")
     db.session.commit()
-    active_sessions = db.session.scalar(
-        select(func.count(UserSession.id)).where(
-            UserSession.user_id == person.id, UserSession.revoked_at.is_(None)
-        )
-    )
-    return render_template("admin/user.html", person=person, active_sessions=active_sessions)
+    return render_template("admin/user.html", person=person, active_sessions=accounts.active_session_count(person))
 
 
 @bp.post("/users/<int:user_id>/end-sessions")
@@ -287,11 +251,7 @@ def set_active(user_id: int):
     person.active = wanted == "1"
     if not person.active:
         # Signed out everywhere, and no invitation can bring them back in.
-        db.session.execute(
-            update(Invitation)
-            .where(Invitation.user_id == person.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        accounts.revoke_open_invitations(person)
         end_all_sessions(person)
     audit("user.active" if person.active else "user.closed", subject=f"user:{person.id}")
     db.session.commit()
@@ -386,7 +346,6 @@ def questionnaires():
     import json
 
     from ..hna import service
-    from ..hna.models import QuestionnaireVersion
     from ..hna.questionnaire import QuestionnaireError, load_questionnaire
 
     form = QuestionnaireForm()
@@ -404,19 +363,14 @@ def questionnaires():
             db.session.commit()
             flash(f"Version {record.version} of ‘{questionnaire.title}’ published. New assessments use it from now on.", "success")
             return redirect(url_for("admin.questionnaires"))
-    versions = db.session.scalars(
-        select(QuestionnaireVersion).order_by(QuestionnaireVersion.key, QuestionnaireVersion.version.desc())
-    ).all()
-    return render_template("admin/questionnaires.html", versions=versions, form=form)
+    return render_template("admin/questionnaires.html", versions=published.published_versions(), form=form)
 
 
 @bp.get("/questionnaires/<int:version_id>.json")
 @admin_required
 def questionnaire_json(version_id: int):
     """A published version as JSON: the starting point for writing the next one."""
-    from ..hna.models import QuestionnaireVersion
-
-    record = db.session.get(QuestionnaireVersion, version_id)
+    record = published.published_version(version_id)
     if record is None:
         abort(404)
     response = jsonify(record.definition)

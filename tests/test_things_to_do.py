@@ -311,3 +311,104 @@ def test_another_persons_results_are_not_read_by_opening_mine(app, actors, patie
     other = new_client()
     sign_in_as(other, actors.patient_a2)
     assert "Read your PSA blood test result" in page(other.get("/my-care"))
+
+
+# ---------------------------------------------------------------- what the home page reads
+
+
+def _as_each_area_reads_it(profile, today) -> dict:
+    """Each area's own reader, kept as the list of things to do keeps it."""
+    from app.careplan.service import current_plan
+    from app.followup.service import plan_of, tests_of
+    from app.followup.summaries import current_summary
+    from app.main.things_to_do import ACT_TODAY_LEVELS
+    from app.reentry.service import requests_of
+    from app.results.service import unread_results, waiting_samples
+    from app.symptoms.service import history, open_symptom_item
+
+    sent = hna_service.submitted_hnas(profile)
+    return {
+        "draft": hna_service.current_draft(profile), "sent": sent, "tests": tests_of(profile),
+        "care_plan": current_plan(profile), "follow_up_plan": plan_of(profile), "summary": current_summary(profile),
+        "symptom_item": open_symptom_item(profile),
+        "symptoms_today": [e for e in history(profile) if e.level in ACT_TODAY_LEVELS and e.logged_on == today],
+        "unread_results": unread_results(profile), "waiting_samples": waiting_samples(profile),
+        "requests": [r for r in requests_of(profile) if r.status is not RequestStatus.CLOSED],
+    }
+
+
+def _as_the_home_page_reads_it(profile, today) -> tuple[dict, int]:
+    from app.main.service import home_records
+    from tests.test_query_counts import counting_statements
+
+    with counting_statements() as statements:
+        records = home_records(profile, today, unread_messages=0)
+    return {name: getattr(records, name) for name in _as_each_area_reads_it(profile, today)}, len(statements)
+
+
+def _give(app, actors, profile_id: int, client, step: str) -> None:
+    """One kind of record for the person (both people get each, so neither sees the other's)."""
+    from app.followup.models import EndOfTreatmentSummary
+    from app.results.models import SampleTaken
+    from tests.results.helpers import flagged_result, make_psa
+    from tests.symptoms.helpers import log
+    from tests.triage.helpers import care_plan
+
+    today = london_today()
+    with app.app_context():
+        profile = db.session.get(PatientProfile, profile_id)
+        if step == "plans":
+            give_plan(profile_id, actors.nurse_a)
+            care_plan(profile_id, today + timedelta(days=3))
+            care_plan(profile_id, today + timedelta(days=90), version=2)
+            db.session.add(EndOfTreatmentSummary(patient_id=profile_id, team_id=profile.team_id, version=1, is_current=True,
+                                                 created_by_id=actors.nurse_a, diagnosis="Prostate cancer", treatments=[]))
+            hna_service.offer(profile, db.session.get(User, actors.nurse_a), PathwayPoint.AFTER_TREATMENT)
+        if step == "result":
+            result = flagged_result(make_psa(profile_id, actors.nurse_a), actors.nurse_a)
+            result.comment = "Your team will call you about this result."
+        if step == "sample":
+            test = SurveillanceTest(patient_id=profile_id, name="CT scan", interval_months=12, next_due=today, active=False)
+            db.session.add(test)
+            db.session.flush()
+            db.session.add(SampleTaken(surveillance_test_id=test.id, patient_id=profile_id,
+                                       taken_on=today - timedelta(days=30), recorded_by_id=actors.nurse_a))
+        db.session.commit()
+    if step == "request":
+        token = form_token(client.get("/my-care/ask-to-be-seen").get_data(as_text=True))
+        assert client.post_form("/my-care/ask-to-be-seen", ask_data(token)).status_code == 303
+    if step == "red flag":
+        assert log(client, symptom="something_else", own_words="A lump under my arm", severity="severe",
+                   new_or_worse="yes").status_code == 303
+
+
+@pytest.mark.parametrize("steps, lists_read", [
+    ([], 0),
+    # The one-row read (plans, summary, open symptom item) and the assessments cost nothing more.
+    (["plans"], 0),
+    (["plans", "result"], 1),
+    (["plans", "sample"], 1),
+    (["plans", "request"], 1),
+    # A red flag today: the entry to act on (and its open queue item, read with the row).
+    (["plans", "red flag"], 1),
+    (["plans", "result", "sample", "request", "red flag"], 4),
+])
+def test_the_home_page_reads_what_each_area_reads_each_usually_empty_list_only_when_it_has_something(
+        app, actors, patient, new_client, steps, lists_read):
+    from tests.helpers import sign_in_as
+
+    other = new_client()
+    sign_in_as(other, actors.patient_a2)
+    for step in steps:
+        _give(app, actors, actors.profile_a, patient, step)
+        _give(app, actors, actors.profile_a2, other, step)
+    today = london_today()
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        expected = _as_each_area_reads_it(profile, today)
+        found, statements = _as_the_home_page_reads_it(profile, today)
+        assert found == expected
+        # The row, the assessments and the tests; then one statement for each list with anything in it.
+        assert statements == 3 + lists_read
+        assert all(getattr(thing, "patient_id", profile.id) == profile.id
+                   for value in found.values() for thing in (value if isinstance(value, list) else [value]) if thing)

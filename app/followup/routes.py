@@ -27,7 +27,8 @@ from ..untrusted import parse_id
 from . import bp
 from .forms import GP_COPY_SENT_PHRASES, INTENT_LABELS, GpCopyForm, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
-from .service import TEST_CHANGES, content_for, plan_of, stored_profile_version, team_contact_lines, test_of, tests_of
+from .service import (TEST_CHANGES, content_for, plan_and_tests_of, plan_of, stored_profile_version, team_contact_lines,
+                      test_of, tests_of)
 from .schedule import interval_text, suggested_next_due, suggested_open_access_until
 from .summaries import (SentBeforeWritten, SummaryChanged, current_summary, record_gp_copy, same_content, save_new_version,
                         summary_version, summary_versions)
@@ -404,10 +405,10 @@ def _set_test_active(profile: PatientProfile, active: bool):
 @patient_required
 def patient_follow_up():
     profile = current_patient()
-    plan = plan_of(profile)
+    plan, tests = plan_and_tests_of(profile)
     audit("followup.view", patient=profile)
     page = render_template(
-        "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests_of(profile),
+        "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests,
         content=content_for(profile), today=london_today(),
     )
     # Committed after rendering: a commit expires every loaded row, and the page would read each again.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..audit import audit
 from ..extensions import db
@@ -22,12 +22,30 @@ def plan_of(profile: PatientProfile) -> FollowUpPlan | None:
     return db.session.scalar(select(FollowUpPlan).where(FollowUpPlan.patient_id == profile.id))
 
 
+# The order a person's tests are listed in: the soonest due first.
+TESTS_ORDER = (SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTest.id)
+
+
 def tests_of(profile: PatientProfile, active: bool = True) -> list[SurveillanceTest]:
     return list(db.session.scalars(
         select(SurveillanceTest)
         .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(active))
-        .order_by(SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTest.id)
+        .order_by(*TESTS_ORDER)
     ))
+
+
+def plan_and_tests_of(profile: PatientProfile) -> tuple[FollowUpPlan | None, list[SurveillanceTest]]:
+    """`plan_of` and `tests_of` (the active ones, in the same order) in one statement, for a page
+    that shows both: each active test is a row with the plan beside it (one row, with no test,
+    when there are none)."""
+    rows = db.session.execute(
+        select(FollowUpPlan, SurveillanceTest).select_from(PatientProfile)
+        .outerjoin(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
+        .outerjoin(SurveillanceTest, and_(SurveillanceTest.patient_id == PatientProfile.id, SurveillanceTest.active.is_(True)))
+        .where(PatientProfile.id == profile.id)
+        .order_by(*TESTS_ORDER)
+    ).all()
+    return (rows[0][0] if rows else None), [test for _plan, test in rows if test is not None]
 
 
 def test_of(profile: PatientProfile, test_id: int | None) -> SurveillanceTest | None:
@@ -91,10 +109,9 @@ def nurse_panel(profile: PatientProfile) -> dict:
     return {"plan": plan_of(profile), "tests": tests_of(profile), "summary": current_summary(profile)}
 
 
-def patient_cards(profile: PatientProfile, tests: list[SurveillanceTest] | None = None) -> dict:
-    """What the patient's home page shows about follow-up: only what exists. `tests`: the
-    active tests, when the page has read them already."""
-    tests = tests_of(profile) if tests is None else tests
+def patient_cards(tests: list[SurveillanceTest], plan: FollowUpPlan | None, summary) -> dict:
+    """What the patient's home page shows about follow-up: only what exists, from what the page
+    read (the active tests, soonest due first; the plan; the current treatment summary)."""
     next_test = tests[0] if tests else None
-    return {"plan": plan_of(profile), "next_test": next_test, "summary": current_summary(profile),
+    return {"plan": plan, "next_test": next_test, "summary": summary,
             "next_test_overdue": bool(next_test and next_test.next_due < london_today())}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from .. import versioning
 from ..extensions import db
@@ -30,12 +30,13 @@ class SummaryChanged(Exception):
         self.current = current
 
 
+def is_current_summary_of(patient_id: int):
+    """Which row is the person's current summary (at most one: a unique index holds it)."""
+    return and_(EndOfTreatmentSummary.patient_id == patient_id, EndOfTreatmentSummary.is_current.is_(True))
+
+
 def current_summary(profile: PatientProfile) -> EndOfTreatmentSummary | None:
-    return db.session.scalar(
-        select(EndOfTreatmentSummary).where(
-            EndOfTreatmentSummary.patient_id == profile.id, EndOfTreatmentSummary.is_current.is_(True)
-        )
-    )
+    return db.session.scalar(select(EndOfTreatmentSummary).where(is_current_summary_of(profile.id)))
 
 
 def summary_versions(profile: PatientProfile) -> list[EndOfTreatmentSummary]:

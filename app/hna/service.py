@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Mapping
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -143,15 +143,19 @@ def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
     return draft
 
 
-def sent_and_draft(patient: PatientProfile) -> tuple[list[HNA], HNA | None]:
-    """`submitted_hnas` and `current_draft` in one query, for a page that shows both."""
-    rows = db.session.scalars(
-        select(HNA).where(HNA.patient_id == patient.id, HNA.status.in_([HNAStatus.SUBMITTED, HNAStatus.DRAFT]))
+def sent_and_draft(patient: PatientProfile) -> tuple[list[HNA], HNA | None, dict]:
+    """`submitted_hnas`, `current_draft` and `queue_items_for` the sent ones (with who has each
+    item, and who offered the draft) in one query, for a page that shows them all."""
+    rows = db.session.execute(
+        select(HNA, QueueItem)
+        .outerjoin(QueueItem, QueueItem.source_key == literal("hna:") + cast(HNA.id, String))
+        .where(HNA.patient_id == patient.id, HNA.status.in_([HNAStatus.SUBMITTED, HNAStatus.DRAFT]))
         .order_by(HNA.submitted_at.desc(), HNA.id)
+        .options(joinedload(HNA.offered_by), joinedload(QueueItem.assignee))
     ).all()
-    sent = [hna for hna in rows if hna.status == HNAStatus.SUBMITTED]
-    draft = next((hna for hna in rows if hna.status == HNAStatus.DRAFT), None)
-    return sent, draft
+    sent = [hna for hna, _item in rows if hna.status == HNAStatus.SUBMITTED]
+    draft = next((hna for hna, _item in rows if hna.status == HNAStatus.DRAFT), None)
+    return sent, draft, {hna.id: item for hna, item in rows if item is not None}
 
 
 def submitted_hnas(patient: PatientProfile) -> list[HNA]:

@@ -13,7 +13,8 @@ from ..models import Role, User
 from ..timeutil import london_today
 from . import bp, offline_record
 from .patient_nav import nav_text_html, patient_nav_items
-from .things_to_do import hna_reply, things_to_do
+from .service import home_records
+from .things_to_do import things_to_do
 from .urgent_line import urgent_line_of
 from .web_manifest import MANIFEST_MIMETYPE, SHORT_NAME, THEME_COLOUR, web_manifest
 
@@ -40,32 +41,30 @@ def index():
 @bp.get("/my-care")
 @patient_required
 def patient_home():
-    from ..careplan import service as careplan_service
     from ..followup import service as followup_service
     from ..hna import service as hna_service
     from ..sessions import take_kept_post
 
     profile = current_patient()
-    sent, draft = hna_service.sent_and_draft(profile)
-    # Signing in lands here: an answer posted after the last session timed out is saved now.
+    # Signing in lands here: an answer posted after the last session timed out is saved now,
+    # before the page reads anything (committing would expire what it had read).
     kept = take_kept_post()
     if kept is not None:
-        if hna_service.restore_kept_answer(draft, kept):
+        if hna_service.restore_kept_answer(hna_service.current_draft(profile), kept):
             flash("We saved the answer you gave before you were signed out.", "success")
         db.session.commit()
-    reply = hna_reply(sent[0]) if sent else None
-    # Read once here and handed to both the list of things to do and the cards below it.
-    tests, care_plan = followup_service.tests_of(profile), careplan_service.current_plan(profile)
+    today = london_today()
+    # Read once here and handed to both the list of things to do and the cards below it; the
+    # header's unread count was read with the session (app/sessions.py).
+    records = home_records(profile, today, unread_messages=g.get("unread_messages"))
     return render_template(
         "main/patient_home.html", profile=profile,
-        things_to_do=things_to_do(profile, london_today(), hna={"draft": draft, "last_sent": sent[0] if sent else None,
-                                                                 "reply": reply}, tests=tests, plan=care_plan,
-                                    # The header's count, read before the view (app/messages/routes.py).
-                                    unread_messages=g.get("unread_messages")),
-        care_plan=care_plan, follow_up=followup_service.patient_cards(profile, tests),
-        hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
-        hna_last_sent=sent[0] if sent else None,
-        hna_reply=reply,
+        things_to_do=things_to_do(profile, today, records),
+        care_plan=records.care_plan,
+        follow_up=followup_service.patient_cards(records.tests, records.follow_up_plan, records.summary),
+        hna_draft=records.draft, hna_offered_at=records.draft.offered_at if records.draft else None,
+        hna_last_sent=records.last_sent,
+        hna_reply=records.reply,
     )
 
 

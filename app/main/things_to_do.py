@@ -1,8 +1,10 @@
 """What the patient needs to do now, for the top of their home page: gathered from each area's
-service, in one order (`in_order`, a plain rule over plain data).
+records, in one order (`in_order`, a plain rule over plain data).
 
-The wording lives in templates/main/_things_to_do.html, one block per `kind`. A new area adds
-its kinds here (with their urgency) and a block there; the order rule stays the one below.
+The records are read by app/main/service.py `home_records` (each area's rule for which are the
+person's, read in few statements). The wording lives in templates/main/_things_to_do.html, one
+block per `kind`. A new area adds its kinds here (with their urgency), its read there and a block
+in the template; the order rule stays the one below.
 """
 from __future__ import annotations
 
@@ -154,14 +156,14 @@ def care_plan_review_things(plan, today: date) -> list[ToDo]:
     return []
 
 
-def hna_reply(hna) -> dict:
+def hna_reply(hna, item) -> dict:
     """What the patient is told about the reply to the assessment they sent: by when the team
     will contact them (its open queue item's due date, else the same target the team's pages
-    compute), whether that date has passed, or that the team has already dealt with it."""
-    from ..hna.service import queue_items_for, reply_due
+    compute), whether that date has passed, or that the team has already dealt with it. `item`:
+    its queue item (`hna.service.queue_items_for`), None when it has none."""
+    from ..hna.service import reply_due
     from ..triage.models import ItemStatus
 
-    item = queue_items_for([hna]).get(hna.id)
     if item is not None and item.status is ItemStatus.RESOLVED:
         return {"by": None, "late": False, "done": True, "taken_by": None}
     due = item.due_at if item is not None else reply_due(hna)
@@ -170,41 +172,21 @@ def hna_reply(hna) -> dict:
     return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 
-_UNREAD = object()
+def things_to_do(patient: PatientProfile, today: date, records=None) -> list[ToDo]:
+    """Everything the patient needs to do now, most urgent first, from what the home page read
+    (app/main/service.py `home_records`; read here when not given)."""
+    if records is None:
+        from .service import home_records
 
-
-def things_to_do(patient: PatientProfile, today: date, hna: dict | None = None, tests=None,
-                 plan=_UNREAD, unread_messages: int | None = None) -> list[ToDo]:
-    """Everything the patient needs to do now, most urgent first. `hna` is what the home page
-    already read about the assessment ({"draft", "last_sent", "reply"}), `tests` the active
-    surveillance tests, `plan` the current care plan (None: there is none) and `unread_messages`
-    the header's count: each read here if not given, so a page that shows them too reads them once."""
-    from ..careplan.service import current_plan
-    from ..followup.service import tests_of
-    from ..hna import service as hna_service
-    from ..messages.service import unread_for_patient
-    from ..reentry.service import requests_of
-    from ..results.service import unread_results, waiting_samples
-    from ..symptoms.service import history, open_symptom_item
-
-    if hna is None:
-        sent = hna_service.submitted_hnas(patient)
-        hna = {"draft": hna_service.current_draft(patient), "last_sent": sent[0] if sent else None}
-        hna["reply"] = hna_reply(sent[0]) if sent else None
-    if tests is None:
-        tests = tests_of(patient)
-    if plan is _UNREAD:
-        plan = current_plan(patient)
-    if unread_messages is None:
-        unread_messages = unread_for_patient(patient)
+        records = home_records(patient, today)
     now = utcnow()
-    acting_today = symptom_things(history(patient), today)
-    return in_order(hna_things(hna["draft"], hna["last_sent"], hna["reply"]) + due_tests(tests, today)
-                    + message_things(unread_messages) + result_things(unread_results(patient))
-                    + request_things(requests_of(patient), now)
-                    + acting_today + symptom_item_things(open_symptom_item(patient), bool(acting_today), now)
-                    + waiting_result_things(waiting_samples(patient), today)
-                    + gp_review_things(patient.diagnosed_on, today) + care_plan_review_things(plan, today))
+    acting_today = symptom_things(records.symptoms_today, today)
+    return in_order(hna_things(records.draft, records.last_sent, records.reply) + due_tests(records.tests, today)
+                    + message_things(records.unread_messages) + result_things(records.unread_results)
+                    + request_things(records.requests, now)
+                    + acting_today + symptom_item_things(records.symptom_item, bool(acting_today), now)
+                    + waiting_result_things(records.waiting_samples, today)
+                    + gp_review_things(patient.diagnosed_on, today) + care_plan_review_things(records.care_plan, today))
 
 
 def _day(moment: datetime | date | None) -> date | None:

@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
@@ -97,10 +97,23 @@ def request_for_staff(patient_id: int, request_id: int) -> tuple[PatientProfile,
     return patient_record_for_staff(patient_id, ReentryRequest, request_id, "reentry.access_refused", "reentry")
 
 
+def is_open_request_of(patient_id: int):
+    """The person's requests not closed yet."""
+    return and_(ReentryRequest.patient_id == patient_id, ReentryRequest.status != RequestStatus.CLOSED)
+
+
 def requests_of(profile: PatientProfile) -> list[ReentryRequest]:
     """The person's requests, newest first."""
     return list(db.session.scalars(
         select(ReentryRequest).where(ReentryRequest.patient_id == profile.id)
+        .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc())
+    ))
+
+
+def open_requests_of(profile: PatientProfile) -> list[ReentryRequest]:
+    """The person's requests not closed yet, newest first."""
+    return list(db.session.scalars(
+        select(ReentryRequest).where(is_open_request_of(profile.id))
         .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc())
     ))
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
@@ -126,11 +127,16 @@ def needs_review(profile: PatientProfile) -> bool:
     ) is not None
 
 
+def is_unread_result_of(patient_id: int):
+    """Results with the team's comment that the person has not seen yet."""
+    return and_(TestResult.patient_id == patient_id, TestResult.comment.is_not(None),
+                TestResult.seen_by_patient_at.is_(None))
+
+
 def unread_results(profile: PatientProfile) -> list[TestResult]:
-    """Results with the team's comment that the person has not seen yet, newest first."""
+    """`is_unread_result_of` the person, newest first, each with its test (pages name it)."""
     return list(db.session.scalars(
-        select(TestResult).where(TestResult.patient_id == profile.id, TestResult.comment.is_not(None),
-                                 TestResult.seen_by_patient_at.is_(None))
+        select(TestResult).where(is_unread_result_of(profile.id)).options(joinedload(TestResult.test))
         .order_by(TestResult.taken_on.desc(), TestResult.id.desc())))
 
 
@@ -163,12 +169,21 @@ class TestPanel:
 def nurse_panels(profile: PatientProfile) -> list[TestPanel]:
     """Every test of the person's (stopped ones too, if they have results), with its safe range
     and results."""
-    tests = db.session.scalars(
-        select(SurveillanceTest).where(SurveillanceTest.patient_id == profile.id)
-        .order_by(SurveillanceTest.active.desc(), SurveillanceTest.name, SurveillanceTest.id)
+    # One statement, whatever the number of tests: each test with its rule (at most one) and its
+    # results, oldest first (`results_of`); a test with none comes once, with no result.
+    rows = db.session.execute(
+        select(SurveillanceTest, ResultRule, TestResult).where(SurveillanceTest.patient_id == profile.id)
+        .outerjoin(ResultRule, ResultRule.surveillance_test_id == SurveillanceTest.id)
+        .outerjoin(TestResult, TestResult.surveillance_test_id == SurveillanceTest.id)
+        .order_by(SurveillanceTest.active.desc(), SurveillanceTest.name, SurveillanceTest.id,
+                  TestResult.taken_on, TestResult.id)
     ).all()
-    panels = [TestPanel(test, rule_of(test), results_of(test)) for test in tests]
-    return [p for p in panels if p.test.active or p.results]
+    panels: dict[int, TestPanel] = {}
+    for test, rule, result in rows:
+        panel = panels.setdefault(test.id, TestPanel(test, rule, []))
+        if result is not None:
+            panel.results.append(result)
+    return [p for p in panels.values() if p.test.active or p.results]
 
 
 @dataclass
@@ -257,10 +272,15 @@ def record_result(profile: PatientProfile, test: SurveillanceTest, entry: Result
     return result
 
 
+def is_waiting_sample_of(patient_id: int):
+    """Samples taken with no result yet."""
+    return and_(SampleTaken.patient_id == patient_id, SampleTaken.result_id.is_(None))
+
+
 def waiting_samples(profile: PatientProfile) -> list[SampleTaken]:
-    """Samples taken with no result yet, oldest first."""
+    """`is_waiting_sample_of` the person, oldest first, each with its test (pages name it)."""
     return list(db.session.scalars(
-        select(SampleTaken).where(SampleTaken.patient_id == profile.id, SampleTaken.result_id.is_(None))
+        select(SampleTaken).where(is_waiting_sample_of(profile.id)).options(joinedload(SampleTaken.test))
         .order_by(SampleTaken.taken_on, SampleTaken.id)))
 
 

@@ -54,8 +54,10 @@ def history():
     profile = current_patient()
     entries = service.history(profile)
     audit("symptoms.view", patient=profile, subject=f"patient:{profile.id}")
+    page = render_template("symptoms/history.html", profile=profile, entries=entries)
+    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
     db.session.commit()
-    return render_template("symptoms/history.html", profile=profile, entries=entries)
+    return page
 
 
 @bp.route("/my-care/symptoms/new", methods=["GET", "POST"])

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
@@ -78,11 +78,11 @@ def symptom_text(profile: PatientProfile, symptom_id: str | None) -> str:
     return dict(choices(profile))[symptom_id]
 
 
-def history(profile: PatientProfile) -> list[SymptomEntry]:
-    """The person's current entries, newest first."""
+def history(profile: PatientProfile, logged_on: date | None = None,
+            levels: tuple[str, ...] | None = None) -> list[SymptomEntry]:
+    """The person's current entries, newest first (`is_current_entry_of`)."""
     return list(db.session.scalars(
-        select(SymptomEntry)
-        .where(SymptomEntry.patient_id == profile.id, SymptomEntry.removed_at.is_(None))
+        select(SymptomEntry).where(is_current_entry_of(profile.id, logged_on, levels))
         .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
     ))
 
@@ -181,16 +181,34 @@ def _describe(entry: SymptomEntry) -> str:
     return text
 
 
+def open_symptom_item_id(patient_id: int):
+    """The id of `open_symptom_item` (the same rule), as a scalar subquery, for a page that reads
+    several areas' records in one statement."""
+    item = aliased(QueueItem)
+    return select(item.id).where(_is_open_symptom_item(item, patient_id)).order_by(item.id).limit(1).scalar_subquery()
+
+
 def open_symptom_item(profile: PatientProfile) -> QueueItem | None:
     """The person's open queue item raised from their symptom log (an emergency or a red flag;
     later ones merge into it), or None."""
     return db.session.scalar(
-        select(QueueItem)
-        .where(QueueItem.patient_id == profile.id, QueueItem.status == ItemStatus.OPEN,
-               QueueItem.source_key.startswith(SOURCE_PREFIX))
-        .order_by(QueueItem.id)
-        .limit(1)
+        select(QueueItem).where(_is_open_symptom_item(QueueItem, profile.id)).order_by(QueueItem.id).limit(1)
     )
+
+
+def _is_open_symptom_item(item, patient_id: int):
+    return and_(item.patient_id == patient_id, item.status == ItemStatus.OPEN, item.source_key.startswith(SOURCE_PREFIX))
+
+
+def is_current_entry_of(patient_id: int, logged_on: date | None = None, levels: tuple[str, ...] | None = None):
+    """The person's current entries (logged and not removed), those logged on `logged_on` and of
+    `levels` only when given."""
+    clause = and_(SymptomEntry.patient_id == patient_id, SymptomEntry.removed_at.is_(None))
+    if logged_on is not None:
+        clause = and_(clause, SymptomEntry.logged_on == logged_on)
+    if levels is not None:
+        clause = and_(clause, SymptomEntry.level.in_(levels))
+    return clause
 
 
 def _item_reason(item_kind: ItemKind, entries: list[SymptomEntry], changes: list[str]) -> str:

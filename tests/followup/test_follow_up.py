@@ -591,3 +591,33 @@ def test_a_test_posted_to_the_follow_up_page_is_still_saved(app, nurse, actors):
     assert response.status_code == 303 and response.location.endswith(url(actors) + "#schedule")
     with app.app_context():
         assert db.session.scalar(select(SurveillanceTest.name)) == "Mammogram"
+
+
+@pytest.mark.parametrize("with_plan, tests", [
+    (False, []),
+    (True, []),
+    (False, [("CT scan", 40, True)]),
+    # Soonest due first; a stopped test is not listed.
+    (True, [("PSA blood test", 90, True), ("CT scan", 40, True), ("Bone scan", 10, False)]),
+])
+def test_the_patients_page_reads_the_plan_and_tests_in_one_statement(app, actors, with_plan, tests):
+    from app.followup.service import plan_and_tests_of, plan_of, tests_of
+    from tests.test_query_counts import counting_statements
+
+    with app.app_context():
+        # The other person has a plan and a test too: never on this person's page.
+        db.session.add(FollowUpPlan(patient_id=actors.profile_a2, follow_up_type=FollowUpType.CLINICIAN_LED,
+                                    updated_by_id=actors.nurse_a))
+        db.session.add(SurveillanceTest(patient_id=actors.profile_a2, name="Their scan", interval_months=6, next_due=london_today()))
+        if with_plan:
+            db.session.add(FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                                        updated_by_id=actors.nurse_a))
+        db.session.add_all([SurveillanceTest(patient_id=actors.profile_a, name=name, interval_months=6, active=active,
+                                             next_due=london_today() + timedelta(days=days)) for name, days, active in tests])
+        db.session.commit()
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        with counting_statements() as statements:
+            found = plan_and_tests_of(profile)
+        assert len(statements) == 1
+        assert found == (plan_of(profile), tests_of(profile))
+        assert (found[0] is not None) == with_plan

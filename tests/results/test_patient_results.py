@@ -58,3 +58,30 @@ def test_a_patient_with_no_results_is_told_plainly(patient):
     html = page(patient.get("/my-care/results"))
     assert "Your team has not recorded any test results here yet" in html
     assert "<svg class=\"app-chart\"" not in html
+
+
+def test_the_panels_are_one_read_however_many_tests_and_results(app, actors, psa_series):
+    """Each test with its safe range and its series in one statement (it was two for every test)."""
+    from app.models import PatientProfile
+    from app.results.service import nurse_panels
+    from tests.test_query_counts import counting_statements
+
+    def read_panels():
+        with app.app_context(), counting_statements() as statements:
+            panels = nurse_panels(db.session.get(PatientProfile, actors.profile_a))
+            found = [(p.test.name, p.rule.unit if p.rule else None, [float(r.value) for r in p.results]) for p in panels]
+        return found, len(statements) - 1  # less the read of the person
+
+    assert read_panels() == ([("PSA blood test", "ng/mL", [1.9, 2.2, 3.1])], 1)
+    with app.app_context():
+        # A test with no results yet (shown while active), and a stopped one with a result.
+        db.session.add(SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=date(2027, 1, 1)))
+        stopped = SurveillanceTest(patient_id=actors.profile_a, name="Bone scan", interval_months=12,
+                                   next_due=date(2027, 1, 1), active=False)
+        db.session.add(stopped)
+        db.session.flush()
+        db.session.add(TestResult(surveillance_test_id=stopped.id, patient_id=actors.profile_a, value=Decimal("1"), unit="",
+                                  taken_on=date(2026, 1, 5), resulted_on=date(2026, 1, 5), recorded_by_id=actors.nurse_a))
+        db.session.commit()
+    assert read_panels() == ([("CT scan", None, []), ("PSA blood test", "ng/mL", [1.9, 2.2, 3.1]),
+                              ("Bone scan", None, [1.0])], 1)

@@ -1,0 +1,84 @@
+"""What the patient's home page reads: its list of things to do and the cards below it, in as few
+statements as it can (issue 12: a patient's page makes at most 6). Which rows are the person's is
+each area's rule, from that area's service; this module only puts the reads together:
+
+- one row: the current care plan, the follow-up plan, the current treatment summary and the open
+  symptom item, with whether each list that is usually empty has anything in it (new results,
+  samples waiting, open requests to be seen, symptoms to act on today);
+- the needs assessments, each sent one with its queue item;
+- the active surveillance tests;
+- then each list the row says is not empty, and only those.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, select
+
+from ..careplan import service as careplan
+from ..careplan.models import CarePlan
+from ..extensions import db
+from ..followup import service as followup
+from ..followup import summaries
+from ..followup.models import EndOfTreatmentSummary, FollowUpPlan
+from ..hna import service as hna_service
+from ..messages import service as messages
+from ..models import PatientProfile
+from ..reentry import service as reentry
+from ..results import service as results
+from ..symptoms import service as symptoms
+from ..triage.models import QueueItem
+from .things_to_do import ACT_TODAY_LEVELS, hna_reply
+
+
+@dataclass(frozen=True)
+class HomeRecords:
+    draft: object
+    sent: list  # newest first
+    reply: dict | None  # about the newest sent one (things_to_do.hna_reply)
+    tests: list  # active surveillance tests, soonest due first
+    care_plan: object
+    follow_up_plan: object
+    summary: object
+    symptom_item: object  # the open queue item from the symptom log
+    symptoms_today: list  # entries logged today at a level whose advice is to act today
+    unread_results: list
+    waiting_samples: list
+    requests: list  # not closed
+    unread_messages: int
+
+    @property
+    def last_sent(self):
+        return self.sent[0] if self.sent else None
+
+
+def home_records(profile: PatientProfile, today: date, unread_messages: int | None = None) -> HomeRecords:
+    """Everything the home page shows about the person. `unread_messages`: the header's count,
+    when the session's load has read it already (app/sessions.py)."""
+    pid = profile.id
+    row = db.session.execute(
+        select(CarePlan, FollowUpPlan, EndOfTreatmentSummary, QueueItem,
+               exists().where(results.is_unread_result_of(pid)).label("any_unread_results"),
+               exists().where(results.is_waiting_sample_of(pid)).label("any_waiting_samples"),
+               exists().where(reentry.is_open_request_of(pid)).label("any_open_requests"),
+               exists().where(symptoms.is_current_entry_of(pid, today, ACT_TODAY_LEVELS)).label("any_symptoms_today"))
+        .select_from(PatientProfile)
+        .outerjoin(CarePlan, CarePlan.id == careplan.current_plan_id(pid))
+        .outerjoin(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
+        .outerjoin(EndOfTreatmentSummary, summaries.is_current_summary_of(pid))
+        .outerjoin(QueueItem, QueueItem.id == symptoms.open_symptom_item_id(pid))
+        .where(PatientProfile.id == pid)
+    ).one()
+    sent, draft, items = hna_service.sent_and_draft(profile)
+    return HomeRecords(
+        draft=draft, sent=sent, reply=hna_reply(sent[0], items.get(sent[0].id)) if sent else None,
+        tests=followup.tests_of(profile),
+        care_plan=row.CarePlan, follow_up_plan=row.FollowUpPlan, summary=row.EndOfTreatmentSummary,
+        symptom_item=row.QueueItem,
+        symptoms_today=symptoms.history(profile, today, ACT_TODAY_LEVELS) if row.any_symptoms_today else [],
+        unread_results=results.unread_results(profile) if row.any_unread_results else [],
+        waiting_samples=results.waiting_samples(profile) if row.any_waiting_samples else [],
+        requests=reentry.open_requests_of(profile) if row.any_open_requests else [],
+        unread_messages=messages.unread_for_patient(profile) if unread_messages is None else unread_messages,
+    )

@@ -76,6 +76,11 @@ def issue(user: User, created_by: User | None) -> IssuedInvitation:
     return IssuedInvitation(invitation, token, code)
 
 
+def by_id(invitation_id: int | None) -> Invitation | None:
+    """The invitation this browser's session remembers, or None when it remembers none."""
+    return db.session.get(Invitation, invitation_id) if invitation_id else None
+
+
 def find_by_token(token: str) -> Invitation:
     return ensure_usable(db.session.scalar(select(Invitation).where(Invitation.token_hash == _digest("token:" + token))))
 

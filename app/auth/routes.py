@@ -13,19 +13,18 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import errors
 from ..audit import audit
 from ..authz import own_credential
 from ..extensions import db, limiter
-from ..models import AuditEvent, Invitation, PatientProfile, Role, User
+from ..models import AuditEvent, Invitation, Role, User
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..push import service as push_service
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
 from ..untrusted import parse_id
-from . import bp, invitations, passkeys, throttle
+from . import accounts, bp, invitations, passkeys, throttle
 from .forms import (
     DateOfBirthForm,
     InvitationCodeForm,
@@ -115,8 +114,7 @@ def sign_in_password():
     nhs_number = form.nhs_number.data
     buckets = throttle.buckets_for(nhs_number, request.remote_addr,
                                    throttle.is_known_browser(request, nhs_number))
-    profile = db.session.scalar(select(PatientProfile).where(PatientProfile.nhs_number == nhs_number))
-    user = profile.user if profile else None
+    user = accounts.user_with_nhs_number(nhs_number)
     wait = throttle.wait_before_next_attempt(buckets)
     if wait:
         # The password is not even checked: waiting is the same for every number, real or not.
@@ -209,7 +207,7 @@ def keep_alive():
 
 def _enrolling_invitation() -> Invitation:
     invitation_id = session.get(ENROL_KEY)
-    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    invitation = invitations.by_id(invitation_id)
     if invitation is None:
         abort(404)
     try:
@@ -278,7 +276,7 @@ def enrol_code():
 @login_required
 def enrol_switch_account():
     invitation_id = session.get(SWITCH_KEY)
-    invitation = db.session.get(Invitation, invitation_id) if invitation_id else None
+    invitation = invitations.by_id(invitation_id)
     if invitation is None:
         abort(404)
     if request.method == "GET":

@@ -16,7 +16,9 @@ from sqlalchemy import event, select
 from app.demo import seed_demo
 from app.extensions import db
 from app.models import PatientProfile, User
+from app.hna.models import HNA, HNAStatus
 from app.reentry.models import ReentryRequest
+from app.triage.models import ItemStatus, QueueItem
 from tests.helpers import sign_in_as
 
 CEILINGS = {"patient": 6, "queue": 10}
@@ -24,7 +26,8 @@ CEILINGS = {"patient": 6, "queue": 10}
 # its entry is removed and the ceiling holds it from then on.
 OVER_CEILING: dict[str, str] = {}
 
-# (who, path, budget). {david}: David Hughes's patient id; {request}: his request to be seen.
+# (who, path, budget). {david}: David Hughes's patient id; {request}: his request to be seen;
+# {hna}: his submitted HNA; {item}: his team's first open queue item.
 PAGES = [
     ("patient", "/my-care", 6),
     ("hna_patient", "/hna/questions/distress", 2),
@@ -38,7 +41,20 @@ PAGES = [
     ("patient", "/my-care/requests/{request}", 5),
     ("nurse", "/nurse/queue", 5),
     ("nurse", "/nurse/patients", 4),
-    ("nurse", "/nurse/patients/{david}", 16),
+    ("nurse", "/nurse/patients/{david}", 15),
+    # The nurse's pages about one person: each renders before the audit of its read commits, so
+    # the commit expires nothing that the page then reads again (issue 12).
+    ("nurse", "/nurse/hnas", 6),
+    ("nurse", "/nurse/hnas/{hna}", 8),
+    ("nurse", "/nurse/patients/{david}/care-plan", 6),
+    ("nurse", "/nurse/patients/{david}/care-plan/versions/1", 6),
+    ("nurse", "/nurse/patients/{david}/care-plan/edit", 7),
+    ("nurse", "/nurse/patients/{david}/care-plan/edit?hna_id={hna}", 8),
+    ("nurse", "/nurse/patients/{david}/results", 9),
+    ("nurse", "/nurse/patients/{david}/results/record", 4),
+    ("nurse", "/nurse/patients/{david}/symptoms", 5),
+    ("nurse", "/nurse/patients/{david}/requests/{request}", 7),
+    ("nurse", "/nurse/queue/{item}", 8),
     ("nurse", "/nurse/monitoring", 4),
     ("admin", "/admin/", 4),
     ("admin", "/admin/teams", 4),
@@ -81,11 +97,15 @@ def signed_in_demo(app):
                    "admin": "Jo Admin"}.items()}
         david = db.session.scalar(select(PatientProfile.id).where(PatientProfile.user_id == people["patient"]))
         request_id = db.session.scalar(select(ReentryRequest.id).where(ReentryRequest.patient_id == david))
+        hna_id = db.session.scalar(select(HNA.id).where(HNA.patient_id == david, HNA.status == HNAStatus.SUBMITTED)
+                                   .order_by(HNA.id.desc()))
+        item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.status == ItemStatus.OPEN)
+                                    .order_by(QueueItem.id))
     clients = {}
     for who, user_id in people.items():
         clients[who] = app.test_client()
         sign_in_as(clients[who], user_id)
-    return clients, {"david": david, "request": request_id}
+    return clients, {"david": david, "request": request_id, "hna": hna_id, "item": item_id}
 
 
 @pytest.fixture

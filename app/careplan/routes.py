@@ -67,8 +67,11 @@ def nurse_plan(patient_id: int):
     ]
     plan = versions[0] if versions and versions[0].is_current else service.current_plan(profile)
     audit("careplan.view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = render_template("careplan/nurse_plan.html", profile=profile, plan=plan, history=history)
     db.session.commit()
-    return render_template("careplan/nurse_plan.html", profile=profile, plan=plan, history=history)
+    return page
 
 
 @bp.get("/nurse/patients/<int:patient_id>/care-plan/versions/<int:version>")
@@ -80,8 +83,11 @@ def nurse_version(patient_id: int, version: int):
         refuse("careplan.access_refused", subject=f"care-plan:patient:{patient_id}:v{version}")
     changes = service.changes_between(service.previous_version(plan), plan)
     audit("careplan.view_version", patient=profile, subject=f"care-plan:{plan.id}", version=plan.version)
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = render_template("careplan/nurse_version.html", profile=profile, plan=plan, changes=changes)
     db.session.commit()
-    return render_template("careplan/nurse_version.html", profile=profile, plan=plan, changes=changes)
+    return page
 
 
 def _hna_for(profile: PatientProfile, value) -> HNA | None:
@@ -150,11 +156,14 @@ def edit(patient_id: int):
          hna.id if hna else None)
     audit("careplan.edit_open", patient=profile, subject=f"care-plan:{current.id}" if current else f"patient:{profile.id}",
           hna_id=hna.id if hna else None)
-    db.session.commit()
     queue_items = service.open_queue_items(hna, current)
     # Ordinary items are ticked to start with; a red flag only ever by the nurse herself.
     ticked = {q.id for q in queue_items if not service.is_urgent(q)}
-    return _render_editor(profile, form, services, hna, current, queue_items, ticked)
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = _render_editor(profile, form, services, hna, current, queue_items, ticked)
+    db.session.commit()
+    return page
 
 
 def _save(profile: PatientProfile):

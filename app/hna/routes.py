@@ -334,12 +334,15 @@ def team_list():
         .limit(200)
     ).all()
     audit("hna.list", results=len(rows))
-    db.session.commit()
     now = utcnow()
     items = service.queue_items_for(rows)
     replies = {hna.id: service.reply_state(hna, items.get(hna.id), now) for hna in rows}
-    return render_template("hna/team_list.html", hnas=rows, replies=replies, now=now,
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = render_template("hna/team_list.html", hnas=rows, replies=replies, now=now,
                            urgent_text=_urgent_text)
+    db.session.commit()
+    return page
 
 
 @bp.get("/nurse/hnas/<int:hna_id>")
@@ -357,8 +360,9 @@ def team_view(hna_id: int):
 
     comparison = compare(assessment(hna), [assessment(h) for h in service.submitted_hnas(hna.patient)])
     audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}")
-    db.session.commit()
-    return render_template(
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = render_template(
         "hna/team_view.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
         pathway_points=PATHWAY_POINT_LABELS,
@@ -367,6 +371,8 @@ def team_view(hna_id: int):
         reply=service.reply_state(hna, service.queue_items_for([hna]).get(hna.id), utcnow()),
         comparison=comparison, care_plan=current_plan(hna.patient),
     )
+    db.session.commit()
+    return page
 
 
 def _urgent_text(hna: HNA) -> str:

@@ -148,8 +148,11 @@ def _item_page(item: QueueItem, form=None, out_of_date=None, **given):
 def queue_item(item_id: int):
     item = queue_item_for_staff(item_id)
     audit("queue.view", patient=item.patient_id, subject=f"queue-item:{item.id}")
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = _item_page(item)
     db.session.commit()
-    return _item_page(item)
+    return page
 
 
 def _act(item_id: int, form, form_name: str, action: str, change, success, after: str):

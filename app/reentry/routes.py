@@ -146,9 +146,12 @@ def nurse_request(patient_id: int, request_id: int):
     choices = service.next_statuses(request_.status)
     if request.method == "GET":
         audit("reentry.view", patient=profile, subject=f"reentry:{request_.id}")
-        db.session.commit()
         form = StepForm(formdata=None, data={"version": request_.version}).offer(choices)
-        return _nurse_page(profile, request_, form)
+        # Rendered before the audit of the read commits (the commit would expire what the page shows,
+        # and it would read each again); the page goes out only once the audit is stored.
+        page = _nurse_page(profile, request_, form)
+        db.session.commit()
+        return page
     form = StepForm().offer(service.next_statuses(RequestStatus.SENT))  # any step: a stale page may offer an older one
     if not form.validate():
         return _nurse_page(profile, request_, form)

@@ -61,8 +61,11 @@ def nurse_results(patient_id: int):
             return redirect(url_for("nurse.patient", patient_id=profile.id))
         return redirect(_results_url(profile))
     audit("results.view", patient=profile)
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = _results_page(profile, _sample_form(profile))
     db.session.commit()
-    return _results_page(profile, _sample_form(profile))
+    return page
 
 
 def _sample_form(profile: PatientProfile, formdata=None) -> SampleForm:
@@ -127,8 +130,11 @@ def nurse_record(patient_id: int):
     if request.method == "GET":
         form = _result_form(profile)
         audit("results.view", patient=profile)
+        # Rendered before the audit of the read commits (the commit would expire what the page
+        # shows, and it would read each again); the page goes out only once the audit is stored.
+        page = _record_page(profile, form)
         db.session.commit()
-        return _record_page(profile, form)
+        return page
     form = _result_form(profile, request.form)
     test_id = (form.test.data or "").strip()
     test = _own_test(profile, test_id) if test_id else None
@@ -193,8 +199,11 @@ def nurse_rule(patient_id: int, test_id: int):
     test = _own_test(profile, test_id)
     if request.method == "GET":
         audit("results.view", patient=profile, subject=f"surveillance_test:{test.id}")
+        # Rendered before the audit of the read commits (the commit would expire what the page
+        # shows, and it would read each again); the page goes out only once the audit is stored.
+        page = _rule_page(profile, test, _rule_form(service.rule_of(test)))
         db.session.commit()
-        return _rule_page(profile, test, _rule_form(service.rule_of(test)))
+        return page
     form = _rule_form(None, request.form)
     if not form.validate():
         return _rule_page(profile, test, form)

@@ -208,8 +208,11 @@ def nurse_log(patient_id: int):
     profile = patient_for_staff(patient_id)
     entries = service.log_for_team(profile)
     audit("symptoms.team_view", patient=profile, subject=f"patient:{profile.id}")
+    # Rendered before the audit of the read commits (the commit would expire what the page shows,
+    # and it would read each again); the page goes out only once the audit is stored.
+    page = render_template("symptoms/nurse_log.html", profile=profile, entries=entries)
     db.session.commit()
-    return render_template("symptoms/nurse_log.html", profile=profile, entries=entries)
+    return page
 
 
 @bp.get("/my-care/symptom-rules")

@@ -8,11 +8,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, PatientProfile
-from tests.test_query_counts import counting_statements
+from tests.test_query_counts import PAGES, counting_statements, signed_in_demo
 
 
 def selects_from(statements: list[str], table: str) -> int:
     return sum(1 for s in statements if s.lstrip().startswith("SELECT") and re.search(rf"\bFROM {table}\b", s))
+
+
+def failing_commit():
+    raise RuntimeError("the database refused the commit")
 
 
 def test_the_patient_record_and_the_nurse_are_each_read_once(app, nurse, actors):
@@ -31,9 +35,6 @@ def test_the_patient_record_and_the_nurse_are_each_read_once(app, nurse, actors)
 def test_the_page_is_never_sent_when_the_audit_of_the_read_cannot_be_stored(app, nurse, actors, monkeypatch):
     """Rendering comes before the commit, but the page is returned only once the commit stored
     the audit: a failed commit sends an error, not the patient's details."""
-    def failing_commit():
-        raise RuntimeError("the database refused the commit")
-
     with app.app_context():
         name = db.session.get(PatientProfile, actors.profile_a).family_name
     monkeypatch.setattr(db.session, "commit", failing_commit)
@@ -43,3 +44,22 @@ def test_the_page_is_never_sent_when_the_audit_of_the_read_cannot_be_stored(app,
     assert name not in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.view")).all() == []
+
+
+NURSE_PAGES_ABOUT_A_PERSON = [path for who, path, _ in PAGES if who == "nurse" and ("{" in path or path == "/nurse/hnas")]
+
+
+def test_no_nurse_page_about_a_person_is_sent_when_the_audit_of_its_read_cannot_be_stored(app, monkeypatch):
+    """Each of these pages renders before the audit commits; a failed commit still sends none."""
+    assert len(NURSE_PAGES_ABOUT_A_PERSON) >= 10
+    clients, ids = signed_in_demo(app)
+    nurse = clients["nurse"]
+    for path in NURSE_PAGES_ABOUT_A_PERSON:
+        url = path.format(**ids)
+        shown = nurse.get(url).get_data(as_text=True)
+        title = re.search(r"<title>(.*?)</title>", shown, re.S).group(1).strip()
+        with monkeypatch.context() as patched:
+            patched.setattr(db.session, "commit", failing_commit)
+            response = nurse.get(url)
+        assert response.status_code == 500, url
+        assert title not in response.get_data(as_text=True), url

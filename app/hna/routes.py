@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 
 from ..audit import audit
 from ..authz import (
@@ -262,7 +261,7 @@ def api_token():
 def _hna_named(value) -> HNA | None:
     """The HNA a JSON body names by id, or None (a string or an id no row can have included)."""
     hna_id = id_or_none(value) if isinstance(value, int) else None
-    return db.session.get(HNA, hna_id) if hna_id is not None else None
+    return service.hna_by_id(hna_id) if hna_id is not None else None
 
 
 @bp.post("/api/hna/answers")
@@ -327,12 +326,7 @@ def api_submit():
 @bp.get("/nurse/hnas")
 @staff_required
 def team_list():
-    rows = db.session.scalars(
-        select(HNA).where(HNA.team_id == current_user.team_id, HNA.status == HNAStatus.SUBMITTED)
-        .order_by(HNA.has_urgent_symptom.desc(), HNA.high_priority.desc(), HNA.distress.desc(),
-                  HNA.high_scoring_count.desc(), HNA.submitted_at)
-        .limit(200)
-    ).all()
+    rows = service.submitted_for_team(current_user.team_id)
     audit("hna.list", results=len(rows))
     now = utcnow()
     items = service.queue_items_for(rows)

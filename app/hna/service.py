@@ -165,6 +165,25 @@ def submitted_hnas(patient: PatientProfile) -> list[HNA]:
     ))
 
 
+def hna_by_id(hna_id: int) -> HNA | None:
+    return db.session.get(HNA, hna_id)
+
+
+# The team's list shows at most this many: the most urgent come first.
+TEAM_LIST_LIMIT = 200
+
+
+def submitted_for_team(team_id: int | None) -> list[HNA]:
+    """The team's sent HNAs, most urgent first: an urgent symptom, high priority, distress, how
+    many concerns scored high, then the longest waiting."""
+    return list(db.session.scalars(
+        select(HNA).where(HNA.team_id == team_id, HNA.status == HNAStatus.SUBMITTED)
+        .order_by(HNA.has_urgent_symptom.desc(), HNA.high_priority.desc(), HNA.distress.desc(),
+                  HNA.high_scoring_count.desc(), HNA.submitted_at)
+        .limit(TEAM_LIST_LIMIT)
+    ))
+
+
 # ---------------------------------------------------------------- steps
 
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..assets import service_worker_script
 from ..audit import audit
 from ..authz import current_patient, patient_required
 from ..extensions import db
-from ..models import Role, User
+from ..models import Role
 from ..timeutil import london_today
 from . import bp, offline_record
+from .health import read_one_row
 from .patient_nav import nav_text_html, patient_nav_items
 from .service import home_records
 from .things_to_do import things_to_do
@@ -135,9 +135,7 @@ def manifest():
 def health():
     version = current_app.config.get("APP_VERSION", "dev")
     try:
-        # A real table, not `SELECT 1`: SQLite answers that without opening the file, so a
-        # corrupt database would still look healthy. One row keeps the check cheap.
-        db.session.execute(select(User.id).limit(1)).all()
+        read_one_row()
     except Exception:  # noqa: BLE001  (any failure to read means: send nobody here)
         current_app.logger.exception("Health check could not read the database")
         db.session.rollback()

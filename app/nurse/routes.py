@@ -6,8 +6,6 @@ from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
@@ -18,9 +16,9 @@ from ..results import service as results_service
 from ..extensions import db
 from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
-from ..models import PatientProfile, Role, User, UserSession
+from ..models import PatientProfile, Role, User
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
-from . import bp, patient_list
+from . import bp, patient_list, patient_records
 from .forms import (
     PATHWAY_OPTIONS,
     STAFF_PATHWAY_POINT_LABELS,
@@ -81,9 +79,7 @@ def new_patient():
     if request.method == "GET" and current_user.role is Role.NURSE:
         form.key_worker_id.data = str(current_user.id)
     if form.validate_on_submit():
-        existing_team = db.session.scalar(
-            select(PatientProfile.team_id).where(PatientProfile.nhs_number == form.nhs_number.data)
-        )
+        existing_team = patient_records.team_holding_nhs_number(form.nhs_number.data)
         if existing_team is not None:
             # Only a record in the nurse's own team may be pointed to; another team's is not
             # even confirmed to be elsewhere.
@@ -93,22 +89,12 @@ def new_patient():
         elif current_user.team_id is None:
             form.nhs_number.errors.append("You need to belong to a team to add patients. Ask an admin")
         else:
-            details = _typed_values(form)
-            user = User(
-                role=Role.PATIENT,
-                display_name=f"{details['given_name']} {details['family_name']}",
-                team_id=current_user.team_id,
-            )
-            profile = PatientProfile(user=user, team_id=current_user.team_id, nhs_number=form.nhs_number.data, **details)
-            db.session.add_all([user, profile])
-            try:
-                db.session.flush()
-            except IntegrityError:
+            profile = patient_records.add_patient(current_user.team_id, form.nhs_number.data, _typed_values(form))
+            if profile is None:
                 # Someone added the same NHS number a moment ago.
-                db.session.rollback()
                 form.nhs_number.errors.append(DUPLICATE_NHS_NUMBER)
                 return render_template("nurse/new_patient.html", form=form)
-            issued = invitations.issue(user, current_user._get_current_object())
+            issued = invitations.issue(profile.user, current_user._get_current_object())
             db.session.flush()
             audit("patient.create", patient=profile)
             audit("invitation.issue", patient=profile, subject=f"invitation:{issued.invitation.id}")
@@ -131,9 +117,7 @@ def patient(patient_id: int):
     audit("patient.view", patient=profile)
     draft = hna_service.current_draft(profile)
     sent = hna_service.submitted_hnas(profile)
-    last_signed_in = db.session.scalar(
-        select(func.max(UserSession.created_at)).where(UserSession.user_id == profile.user_id)
-    )
+    last_signed_in = patient_records.last_signed_in(profile)
     # Rendered before the audit commits, which would expire the record, its team and the signed-in
     # nurse, and the page would read each again; returned only once the read is stored.
     page = render_template(
@@ -170,10 +154,7 @@ EDITABLE_FIELDS = {
 def _key_worker_choices(team_id: int | None, current: User | None = None) -> list[SelectChoice]:
     """The team's active nurses; a current key worker who has left stays listed, so saving
     other details never changes the key worker by accident."""
-    nurses = list(db.session.scalars(
-        select(User).where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
-        .order_by(User.display_name, User.id)
-    )) if team_id is not None else []
+    nurses = patient_records.active_nurses(team_id) if team_id is not None else []
     choices = [SelectChoice("", "No key worker")] + [SelectChoice(str(n.id), n.display_name) for n in nurses]
     if current is not None and current not in nurses:
         choices.append(SelectChoice(str(current.id), f"{current.display_name} (no longer active in this team)"))
@@ -191,7 +172,7 @@ def _pathway_choices(profile: PatientProfile) -> list[SelectChoice]:
 
 def _typed_values(form: PatientDetailsForm) -> dict:
     """What the nurse asked for, in the record's own terms."""
-    def text(field) -> str | None:
+    def typed_or_none(field) -> str | None:
         return (field.data or "").strip() or None
 
     return {
@@ -199,12 +180,12 @@ def _typed_values(form: PatientDetailsForm) -> dict:
         "family_name": form.family_name.data.strip(),
         "date_of_birth": form.date_of_birth.data,
         "diagnosed_on": form.diagnosed_on.data,
-        "phone": text(form.phone),
+        "phone": typed_or_none(form.phone),
         "key_worker_id": int(form.key_worker_id.data) if form.key_worker_id.data else None,
         "tumour_pathway": form.tumour_pathway.data,
-        "gp_practice_name": text(form.gp_practice_name),
-        "gp_practice_phone": text(form.gp_practice_phone),
-        "gp_practice_address": text(form.gp_practice_address),
+        "gp_practice_name": typed_or_none(form.gp_practice_name),
+        "gp_practice_phone": typed_or_none(form.gp_practice_phone),
+        "gp_practice_address": typed_or_none(form.gp_practice_address),
     }
 
 

@@ -1,0 +1,41 @@
+"""Patients' records as the nurse pages read and add them: whose team already holds an NHS
+number, a new patient with their account, when they last signed in, the team's nurses."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import PatientProfile, Role, User, UserSession
+
+
+def team_holding_nhs_number(nhs_number: str) -> int | None:
+    """The team of the record with this NHS number, or None when no record has it."""
+    return db.session.scalar(select(PatientProfile.team_id).where(PatientProfile.nhs_number == nhs_number))
+
+
+def add_patient(team_id: int, nhs_number: str, details: dict) -> PatientProfile | None:
+    """The new record and its account, flushed so both have ids; None when someone added the same
+    NHS number a moment ago (the unique constraint catches it)."""
+    user = User(role=Role.PATIENT, display_name=f"{details['given_name']} {details['family_name']}", team_id=team_id)
+    profile = PatientProfile(user=user, team_id=team_id, nhs_number=nhs_number, **details)
+    db.session.add_all([user, profile])
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return profile
+
+
+def last_signed_in(profile: PatientProfile) -> datetime | None:
+    return db.session.scalar(select(func.max(UserSession.created_at)).where(UserSession.user_id == profile.user_id))
+
+
+def active_nurses(team_id: int) -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
+        .order_by(User.display_name, User.id)
+    ))

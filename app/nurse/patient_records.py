@@ -1,14 +1,13 @@
 """Patients' records as the nurse pages read and add them: whose team already holds an NHS
-number, a new patient with their account, when they last signed in, the team's nurses."""
+number, a new patient with their account, the team's nurses. When they last signed in:
+patient_page.sign_in_of."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import PatientProfile, Role, User, UserSession
+from ..models import PatientProfile, Role, User
 
 
 def team_holding_nhs_number(nhs_number: str) -> int | None:
@@ -28,10 +27,6 @@ def add_patient(team_id: int, nhs_number: str, details: dict) -> PatientProfile 
         db.session.rollback()
         return None
     return profile
-
-
-def last_signed_in(profile: PatientProfile) -> datetime | None:
-    return db.session.scalar(select(func.max(UserSession.created_at)).where(UserSession.user_id == profile.user_id))
 
 
 def active_nurses(team_id: int) -> list[User]:

@@ -18,7 +18,7 @@ from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
-from . import bp, patient_list, patient_records
+from . import bp, patient_list, patient_page, patient_records
 from .forms import (
     PATHWAY_OPTIONS,
     STAFF_PATHWAY_POINT_LABELS,
@@ -108,22 +108,19 @@ def new_patient():
 def patient(patient_id: int):
     from ..careplan import service as careplan_service
     from ..followup import service as followup_service
-    from ..hna import service as hna_service
     from ..reminders import service as reminders_service
     from ..results.rules import number
     from ..triage import service as triage_service
 
     profile = patient_for_staff(patient_id)
     audit("patient.view", patient=profile)
-    draft = hna_service.current_draft(profile)
-    sent = hna_service.submitted_hnas(profile)
-    last_signed_in = patient_records.last_signed_in(profile)
+    hna = patient_page.needs_assessment_of(profile.id)
     # Rendered before the audit commits, which would expire the record, its team and the signed-in
     # nurse, and the page would read each again; returned only once the read is stored.
     page = render_template(
         "nurse/patient.html", profile=profile, team=profile.team,
-        hna_draft=draft, hna_offered_at=draft.offered_at if draft else None,
-        hna_last_sent=sent[0] if sent else None, last_signed_in=last_signed_in,
+        hna_draft=hna.draft, hna_offered_at=hna.draft.offered_at if hna.draft else None,
+        hna_last_sent=hna.last_sent, sign_in=patient_page.sign_in_of(profile.user_id),
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
         queue_items=triage_service.open_items_for_patient(profile.id),
         care_plan=careplan_service.current_plan(profile), follow_up=followup_service.nurse_panel(profile),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import atexit
 import copy
+import fcntl
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -30,7 +32,12 @@ def pytest_sessionstart(session):
     spec = importlib.util.spec_from_file_location("build_assets", ROOT / "scripts" / "build_assets.py")
     build_assets = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_assets)
-    build_assets.build_if_stale()
+    # Two runs starting at once (scripts/test runs both databases' passes together) would both
+    # find the build stale and write the same folder: one builds, the other then finds it fresh.
+    lock_name = f"mycc-build-assets-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}.lock"
+    with open(Path(tempfile.gettempdir()) / lock_name, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        build_assets.build_if_stale()
 
 
 # Run on the SQLite pass only (issue 12, CI time): the browser tests, the tests that start real

@@ -4,10 +4,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_url, login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
@@ -149,6 +150,23 @@ def read_with_the_session(app: Flask, name: str, column_of_user_id) -> None:
     app.extensions.setdefault(_FIGURES_KEY, {})[name] = column_of_user_id
 
 
+@lru_cache(maxsize=8)
+def _session_statement(figures: tuple) -> Select:
+    """One query for what nearly every page reads: the session, its person and, for a patient,
+    their record with its team and key worker, and the header's `figures` ((name, column of the
+    user id) pairs). Built once per set of figures with the token's hash as a bound parameter:
+    building the statement cost more than running it, on every request."""
+    return (
+        select(UserSession, *(column(UserSession.user_id).label(name) for name, column in figures))
+        .where(UserSession.token_hash == bindparam("token_hash"))
+        .options(joinedload(UserSession.user).options(
+            joinedload(User.team),
+            joinedload(User.patient_profile).options(joinedload(PatientProfile.team),
+                                                     joinedload(PatientProfile.key_worker)),
+        ))
+    )
+
+
 def _load_user(user_id: str) -> User | None:
     token = session.get("sid")
     if not token:
@@ -156,17 +174,7 @@ def _load_user(user_id: str) -> User | None:
     from .errors import wants_json
 
     figures = {} if wants_json() else current_app.extensions.get(_FIGURES_KEY, {})
-    # One query for what nearly every page reads: the session, its person and, for a patient,
-    # their record with its team and key worker, and the header's figures.
-    row = db.session.execute(
-        select(UserSession, *(column(UserSession.user_id).label(name) for name, column in figures.items()))
-        .where(UserSession.token_hash == _hash(token))
-        .options(joinedload(UserSession.user).options(
-            joinedload(User.team),
-            joinedload(User.patient_profile).options(joinedload(PatientProfile.team),
-                                                     joinedload(PatientProfile.key_worker)),
-        ))
-    ).first()
+    row = db.session.execute(_session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
     record = row[0] if row is not None else None
     if record is None or str(record.user_id) != user_id or record.revoked_at is not None:
         return None

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
@@ -248,9 +249,12 @@ def _earlier_versions(entries: list[SymptomEntry]) -> dict[int, list[SymptomEntr
     return versions
 
 
-def _refresh_reason(item: QueueItem, change: str | None = None) -> None:
+def _refresh_reason(item: QueueItem, change: str | None = None, *, news: bool = True) -> None:
     """The item's words: each linked entry as it was sent, then every change since (kept from
-    the item's words as they were, after " | ")."""
+    the item's words as they were, after " | "). With `news` (an entry merged into the item, or
+    a change to one) the item counts as changed even when its words, clipped at their length
+    limit, come out the same: its revision moves, so a nurse acting on a page opened before
+    gets the 409 that shows her the news instead of closing the item unaware of it."""
     entries = list(db.session.scalars(select(SymptomEntry).where(SymptomEntry.queue_item_id == item.id)))
     changes = item.reason.split(" | ", 1)[1] if " | " in item.reason else ""
     if change:
@@ -259,6 +263,8 @@ def _refresh_reason(item: QueueItem, change: str | None = None) -> None:
     sent = [_as_sent(e, earlier.get(e.id, [])) for e in entries]
     urgent = [e for e in sent if Level(e.level) in URGENT] or sent
     item.reason = _item_reason(item.kind, urgent, [f" | {changes}"] if changes else [])
+    if news:
+        flag_modified(item, "reason")
 
 
 _NOT_READ = object()
@@ -271,6 +277,7 @@ def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, wh
     raises of one version of an entry (the daily sweep's, by its day)."""
     level = Level(entry.level)
     item = open_symptom_item(profile) if open_item is _NOT_READ else open_item
+    merged = item is not None
     if item is None:
         # Raised with the words _refresh_reason gives an item of this one entry (as first sent),
         # so that it does not rewrite them at once.
@@ -281,7 +288,7 @@ def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, wh
     if entry.queue_item_id != item.id:
         entry.queue_item_id = item.id
         db.session.flush()
-    _refresh_reason(item)
+    _refresh_reason(item, news=merged)
     return item
 
 

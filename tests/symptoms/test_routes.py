@@ -98,6 +98,20 @@ def test_repeated_urgent_symptoms_merge_into_the_open_item_and_are_never_held_ba
     assert len(entries(app)) == 4
 
 
+@pytest.mark.hazard("HAZ-015")
+def test_a_merged_entry_always_moves_the_items_revision_even_when_its_clipped_words_stay_the_same(app, patient, clock):
+    """A nurse resolving the item from a page opened before the merge must get the 409 that shows
+    her the new entry, even when the item's words were already at their length limit."""
+    clock(MONDAY_MORNING)
+    log(patient, symptom="possible_sepsis", severity="severe", note="Shivering and confused. " * 20)
+    (before,) = queue(app)
+    log(patient, symptom="new_lump", severity="mild")
+    (after,) = queue(app)
+    assert after.reason == before.reason  # the clipped words did not change...
+    assert after.revision > before.revision  # ...but the item did
+    assert len(entries(app)) == 2
+
+
 def test_a_double_tap_logs_once(app, patient, clock):
     clock(MONDAY_MORNING)
     token = form_token(patient)

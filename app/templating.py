@@ -270,6 +270,7 @@ def make_memoised_component(environment):
                               for part in parts))
 
     memoised_component.cache_info = rendered_with_placeholders.cache_info
+    memoised_component.cache_clear = rendered_with_placeholders.cache_clear
     return memoised_component
 
 

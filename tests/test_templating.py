@@ -137,10 +137,19 @@ def test_the_memoised_header_renders_what_the_header_renders(app, person):
     assert memoised_component.cache_info().hits >= 1
 
 
-def test_the_memo_keys_on_the_shape_never_the_person(app):
+@pytest.fixture
+def empty_memo(app):
+    """The app's memo with nothing in it: tests reuse one app (tests/conftest.py), so earlier
+    tests' pages have filled it."""
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    memoised_component.cache_clear()
+    return memoised_component
+
+
+def test_the_memo_keys_on_the_shape_never_the_person(app, empty_memo):
     from app.templating import personal
 
-    memoised_component = app.jinja_env.globals["memoised_component"]
+    memoised_component = empty_memo
     with app.test_request_context():
         for person in PEOPLE:
             memoised_component("header", _header_params(personal, *person))
@@ -149,10 +158,10 @@ def test_the_memo_keys_on_the_shape_never_the_person(app):
     assert (info.misses, info.hits) == (2, 1)
 
 
-def test_an_empty_personal_value_is_rendered_directly(app):
+def test_an_empty_personal_value_is_rendered_directly(app, empty_memo):
     from app.templating import personal
 
-    memoised_component = app.jinja_env.globals["memoised_component"]
+    memoised_component = empty_memo
     header = app.jinja_env.get_template("nhsuk/components/header/macro.jinja").module.header
     params = _header_params(personal, Markup(""), Markup("<form></form>"), Markup("Messages"))
     with app.test_request_context():

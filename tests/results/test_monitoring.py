@@ -1,7 +1,7 @@
 """Remote monitoring: every self-managed person who needs a look, whether or not they use the app."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
 from app.models import PasskeyCredential, Role, Team, User, UserSession
 from app.results.models import SampleTaken, TestResult
 from app.results.monitoring import MonitoringFilters, monitoring_page
-from app.timeutil import london_today, utcnow
+from app.timeutil import LONDON, london_today
 from tests.helpers import make_patient, page
 
 TODAY = london_today()
@@ -40,9 +40,12 @@ def person(team, nurse, name, *, self_managed=True, due=None, results=(), flagge
     if enrolled:
         db.session.add(PasskeyCredential(user_id=profile.user_id, credential_id=f"key-{name}".encode(),
                                          public_key=b"k", name="Phone"))
+        # Seen at noon London time that many days before today: "days ago" counted from now would
+        # cross a London midnight (and a clock change) late in the evening, and the rule counts
+        # whole London days.
+        seen_at = datetime.combine(TODAY - timedelta(days=seen_days_ago), time(12), tzinfo=LONDON)
         db.session.add(UserSession(user_id=profile.user_id, token_hash=f"{name:0<64}"[:64], method="passkey",
-                                   created_at=utcnow() - timedelta(days=seen_days_ago),
-                                   last_seen_at=utcnow() - timedelta(days=seen_days_ago)))
+                                   created_at=seen_at, last_seen_at=seen_at))
     return profile
 
 

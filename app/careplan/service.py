@@ -435,10 +435,10 @@ URGENT_KINDS = frozenset({ItemKind.RED_FLAG, ItemKind.EMERGENCY})
 def open_queue_items(hna: HNA | None, current: CarePlan | None) -> list:
     """The open queue items saving this plan can answer: the HNA's, and the current plan's
     due review. Most urgent first."""
-    from ..triage.models import QUEUE_ORDER, ItemStatus, QueueItem
+    from ..triage.models import HNA_SOURCE, PLAN_REVIEW_SOURCE, QUEUE_ORDER, ItemStatus, QueueItem, source_key
 
-    keys = ([f"hna:{hna.id}"] if hna is not None else []) + (
-        [f"plan-review:{current.id}"] if current is not None else [])
+    keys = ([source_key(HNA_SOURCE, hna.id)] if hna is not None else []) + (
+        [source_key(PLAN_REVIEW_SOURCE, current.id)] if current is not None else [])
     if not keys:
         return []
     return list(db.session.scalars(

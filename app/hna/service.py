@@ -9,13 +9,13 @@ from datetime import datetime
 from typing import Any, Mapping
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..triage import service as triage
-from ..triage.models import OUTCOME_LABELS, ItemStatus, QueueItem
+from ..triage.models import HNA_SOURCE, OUTCOME_LABELS, ItemStatus, QueueItem, source_key, source_key_of
 from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User
@@ -148,7 +148,7 @@ def sent_and_draft(patient: PatientProfile) -> tuple[list[HNA], HNA | None, dict
     item, and who offered the draft) in one query, for a page that shows them all."""
     rows = db.session.execute(
         select(HNA, QueueItem)
-        .outerjoin(QueueItem, QueueItem.source_key == literal("hna:") + cast(HNA.id, String))
+        .outerjoin(QueueItem, QueueItem.source_key == source_key_of(HNA_SOURCE, HNA.id))
         .where(HNA.patient_id == patient.id, HNA.status.in_([HNAStatus.SUBMITTED, HNAStatus.DRAFT]))
         .order_by(HNA.submitted_at.desc(), HNA.id)
         .options(joinedload(HNA.offered_by), joinedload(QueueItem.assignee))
@@ -408,7 +408,7 @@ def emergency_advice(questionnaire: Questionnaire, concern_ids, pathway: str) ->
 def queue_items_for(hnas) -> dict:
     """Each HNA's queue item (raised as "hna:<id>"), in one query: {hna id: QueueItem}. What the
     team's pages say about the reply, so they say what the queue says."""
-    keys = {f"hna:{hna.id}": hna.id for hna in hnas}
+    keys = {source_key(HNA_SOURCE, hna.id): hna.id for hna in hnas}
     if not keys:
         return {}
     items = db.session.scalars(

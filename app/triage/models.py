@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, cast, literal
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,21 @@ OUTCOME_LABELS = {
     Outcome.CARE_PLAN_AGREED: "Care plan agreed",
     Outcome.NO_ACTION_NEEDED: "No action needed",
 }
+
+
+# What raised an item (`QueueItem.source_key`) for the sources other areas find items by: built
+# here only, so the key an item is raised with and the key it is looked up by are the same.
+HNA_SOURCE = "hna:"
+PLAN_REVIEW_SOURCE = "plan-review:"
+
+
+def source_key(source: str, record_id: int) -> str:
+    return f"{source}{record_id}"
+
+
+def source_key_of(source: str, id_column):
+    """`source_key` in SQL, to find items by the rows that raised them."""
+    return literal(source) + cast(id_column, String)
 
 
 class QueueItem(db.Model):

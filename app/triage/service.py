@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import String, cast, func, literal, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +15,7 @@ from .. import patient_search, versioning
 from ..extensions import db
 from ..models import PatientProfile, Role, Team, User
 from ..timeutil import LONDON, UTCDateTime, utcnow
-from .models import QUEUE_ORDER, ItemStatus, Outcome, QueueItem
+from .models import HNA_SOURCE, PLAN_REVIEW_SOURCE, QUEUE_ORDER, ItemStatus, Outcome, QueueItem, source_key, source_key_of
 from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, clipped, kind_for_hna
 from .working_days import response_deadline
 
@@ -74,7 +74,7 @@ def raise_for_hna(hna, urgent_symptoms: list[str] = (), emergencies: list[str] =
         )
     if hna.high_scoring_count:
         reason += f"; {hna.high_scoring_count} concern{'s' if hna.high_scoring_count != 1 else ''} scored 7 or more"
-    return raise_item(hna.patient, kind, reason, f"hna:{hna.id}", received_at=hna.submitted_at, hna_id=hna.id)
+    return raise_item(hna.patient, kind, reason, source_key(HNA_SOURCE, hna.id), received_at=hna.submitted_at, hna_id=hna.id)
 
 
 def resolve_by_source(source_key: str, outcome: Outcome, note: str | None, by) -> QueueItem | None:
@@ -110,11 +110,11 @@ def raise_due_reviews(team_id: int, today: date) -> int:
     """
     from ..careplan.models import CarePlan
 
-    source_key = literal("plan-review:") + cast(CarePlan.id, String)
+    raised_from = source_key_of(PLAN_REVIEW_SOURCE, CarePlan.id)
     plans = db.session.scalars(
         select(CarePlan)
         .where(CarePlan.team_id == team_id, CarePlan.is_current.is_(True), CarePlan.review_date < today)
-        .where(~select(QueueItem.id).where(QueueItem.source_key == source_key).exists())
+        .where(~select(QueueItem.id).where(QueueItem.source_key == raised_from).exists())
         .order_by(CarePlan.review_date, CarePlan.id)
     ).all()
     now = utcnow()
@@ -124,7 +124,7 @@ def raise_due_reviews(team_id: int, today: date) -> int:
         raise_item(
             plan.patient, ItemKind.PLAN_REVIEW_OVERDUE,
             f"Care plan review was due on {plan.review_date.day} {plan.review_date:%B %Y}",
-            f"plan-review:{plan.id}", received_at=min(passed.astimezone(timezone.utc), now),
+            source_key(PLAN_REVIEW_SOURCE, plan.id), received_at=min(passed.astimezone(timezone.utc), now),
             care_plan_id=plan.id,
         )
     return len(plans)

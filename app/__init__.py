@@ -114,6 +114,7 @@ def configure_templates(app: Flask) -> None:
         ),
     }
     from .bidi import register_bidi_filter
+    from .components import make_python_component
     from .forms import register_form_helpers
     from .templating import FastImportTemplate, make_memoised_component, make_nhsuk_attributes, personal
     from .followup.pathway_content import emergency_signs
@@ -125,6 +126,9 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.template_class = FastImportTemplate
     # The design system's attributes macro, as a function (templates/nhsuk/macros/attributes.jinja).
     app.jinja_env.globals["nhsuk_attributes"] = make_nhsuk_attributes(app.jinja_env)
+    # The design system's components as Python functions where they were written for the
+    # parameters (app/components; templates/nhsuk/components/<name>/macro.jinja).
+    app.jinja_env.globals["python_component"] = make_python_component(app.jinja_env)
     # The header, footer and update notice, rendered once for each shape (app/templating.py).
     app.jinja_env.globals["memoised_component"] = make_memoised_component(app.jinja_env)
     app.jinja_env.globals["personal"] = personal

@@ -42,8 +42,9 @@ def pytest_sessionstart(session):
 
 # Run on the SQLite pass only (issue 12, CI time): the browser tests, the tests that start real
 # servers and the benchmarks' quick runs prove things about the browser, the processes and the
-# benchmarks, which the database under them does not change; the rest of the suite runs on both.
-ONE_DATABASE_MARKERS = ("browser", "servers", "bench")
+# benchmarks, which the database under them does not change, and developers' scripts make their
+# own database; the rest of the suite runs on both.
+ONE_DATABASE_MARKERS = ("browser", "servers", "bench", "tools")
 
 
 @pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked the browser tests

@@ -11,6 +11,12 @@ each it prints milliseconds per request, the ratio to the bare endpoint, and the
 one request sends. Ratios here are upper bounds of what bench/pages.py measures under gunicorn,
 where both sides also pay for the server and the network. With --profile, cProfile's heaviest
 functions per endpoint (by own time and by cumulative time) say what to fix.
+
+Two endpoints exist only here, registered on this script's app, to measure what every request
+costs outside its view ("fixed cost"): a signed-in patient's page whose view reads nothing of its
+own and whose template is the base layout with no content, and a nurse's page that reads one
+patient's record (audited, as every staff read is) and renders the same empty layout. Rate limits
+are on, kept in memory, as in development (production keeps them in Redis).
 """
 from __future__ import annotations
 
@@ -94,6 +100,49 @@ def profile(call, repeat: int, lines: int) -> str:
     return out.getvalue()
 
 
+# The fixed-cost endpoints' paths (registered by add_fixed_cost_pages, on this script's app only).
+FIXED_COST_PATIENT = "/bench/fixed-cost"
+FIXED_COST_STAFF = "/bench/fixed-cost/staff/<int:patient_id>"
+
+
+def add_fixed_cost_pages(app) -> None:
+    """What a real page does at the least: a patient's page (session, header, footer, CSRF token,
+    nonce, whitespace pass) and a nurse's read of one patient (the same, plus an audited read
+    committed), each rendering the base layout with no content of its own."""
+    from flask import render_template
+
+    from app.audit import audit
+    from app.authz import current_patient, nurse_required, patient_for_staff, patient_required
+    from app.extensions import db
+
+    empty_page = app.jinja_env.from_string(
+        '{% extends "base.html" %}{% block title %}Fixed cost{% endblock %}')
+
+    @patient_required
+    def fixed_cost_patient():
+        current_patient()
+        return render_template(empty_page)
+
+    @nurse_required
+    def fixed_cost_staff(patient_id: int):
+        profile = patient_for_staff(patient_id)
+        audit("patient.view", patient=profile)
+        page = render_template(empty_page)
+        db.session.commit()
+        return page
+
+    app.add_url_rule(FIXED_COST_PATIENT, "bench_fixed_cost_patient", fixed_cost_patient)
+    app.add_url_rule(FIXED_COST_STAFF, "bench_fixed_cost_staff", fixed_cost_staff)
+
+
+def fixed_cost_endpoints(patient_id: int) -> list[pages.Endpoint]:
+    return [
+        pages.Endpoint("fixed cost: patient page, nothing read", "patient", FIXED_COST_PATIENT, None),
+        pages.Endpoint("fixed cost: nurse page, one audited read", "nurse",
+                       FIXED_COST_STAFF.replace("<int:patient_id>", str(patient_id)), None),
+    ]
+
+
 def run(database: pages.Database, folder: Path, repeat: int, only: str | None, show_profile: bool) -> None:
     from app import create_app
     from app.extensions import db
@@ -102,16 +151,18 @@ def run(database: pages.Database, folder: Path, repeat: int, only: str | None, s
     instance.mkdir()
     signed_in = pages.seed(database, instance)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": pages.SECRET_KEY,
-                      "RATELIMIT_ENABLED": False})
+                      "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    add_fixed_cost_pages(app)
     with app.app_context():
         engine = db.engine
+        patient_id = demo_patient_id()
     bare = pages.bare_app().test_client()
     baseline = timed(lambda: bare.get("/"), repeat * 5)
     print(f"\n{database.name}: in process, {repeat} requests per endpoint (median of 5 rounds)")
     print(f"{'endpoint':40} {'ms':>7} {'ratio':>7} {'SQL':>4}")
     print(f"{'bare Flask JSON endpoint (baseline)':40} {baseline:7.2f} {'1':>7} {0:4}")
     profiles = []
-    for endpoint in pages.endpoints(date.today()):
+    for endpoint in fixed_cost_endpoints(patient_id) + pages.endpoints(date.today()):
         if only and only.lower() not in endpoint.label.lower():
             continue
         # No cookie jar: it would drop the Cookie header each request carries, as wrk sends it.
@@ -125,6 +176,17 @@ def run(database: pages.Database, folder: Path, repeat: int, only: str | None, s
             profiles.append((endpoint.label, profile(call, repeat, 30)))
     for label, text in profiles:
         print(f"\n==== {label} ({repeat} requests) ====\n{text}")
+
+
+def demo_patient_id() -> int:
+    """The record of bench/pages.py's signed-in patient, whom the demo's nurse may read."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import PatientProfile, User
+
+    return db.session.scalar(select(PatientProfile.id).join(User, PatientProfile.user_id == User.id)
+                             .where(User.display_name == "David Hughes"))
 
 
 def main() -> None:

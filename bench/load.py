@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Not bench/ itself on the path: bench/queue.py would stand in for the standard library's queue.
 sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 
-from bench.pages import Gunicorn, postgres_database, sqlite_database  # noqa: E402
+from bench.pages import Gunicorn, postgres_database, sign_in, sqlite_database, watch_symptom  # noqa: E402
 
 SECRET_KEY = "bench-load-" + secrets.token_hex(16)
 FULL = {"users": 50, "seconds": 60}
@@ -82,28 +82,16 @@ class Tally:
 
 def seed(database_url: str, instance: Path, users: int, is_sqlite: bool) -> list[Person]:
     """Generated people, an HNA draft for each answering patient, and a signed-in session each."""
-    from flask import session
-    from flask_wtf.csrf import generate_csrf
     from sqlalchemy import select, text
 
     from app import create_app
     from app.extensions import db
     from app.hna import service as hna_service
-    from app.models import PatientProfile, Role, User, UserSession
-    from app.sessions import _hash
-    from app.symptoms import rules as symptom_rules
+    from app.models import PatientProfile, Role, User
     from app.timeutil import london_today
     from bench.generate import generate
 
     today = london_today()
-
-    def watch_symptom(pathway: str) -> str:
-        """One the rules judge a watch symptom when first logged: advice, not an urgent item."""
-        for choice in symptom_rules.symptom_choices(pathway):
-            report = symptom_rules.Report(choice.id, "mild", today, today, False)
-            if symptom_rules.assess(pathway, report, [], today).level == symptom_rules.Level.WATCH:
-                return choice.id
-        raise SystemExit(f"pathway {pathway} has no watch symptom to log")
 
     os.environ["INSTANCE_PATH"] = str(instance)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
@@ -121,21 +109,11 @@ def seed(database_url: str, instance: Path, users: int, is_sqlite: bool) -> list
         for profile in chosen["hna"]:
             hna_service.start_or_resume(profile)
         db.session.commit()
-        people = [(kind, profile.user_id, watch_symptom(profile.tumour_pathway) if kind == "symptom" else None)
+        people = [(kind, profile.user_id, watch_symptom(profile.tumour_pathway, today) if kind == "symptom" else None)
                   for kind in ("hna", "symptom") for profile in chosen[kind]]
         people += [("nurse", nurses[n % len(nurses)].id, None) for n in range(counts["nurse"])]
-        signed_in = []
-        for kind, user_id, symptom in people:
-            token = secrets.token_urlsafe(32)
-            db.session.add(UserSession(user_id=user_id, token_hash=_hash(token), method="bench"))
-            db.session.commit()
-            # Its own app context: generate_csrf keeps the token in g, which would carry over.
-            with app.app_context(), app.test_request_context():
-                session.update({"sid": token, "_user_id": str(user_id), "_fresh": True, "_permanent": True})
-                csrf = generate_csrf()
-                cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
-            signed_in.append(Person(kind, user_id, {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}",
-                                                    "X-CSRFToken": csrf}, symptom))
+        signed_in = [Person(kind, user_id, headers, symptom) for (kind, user_id, symptom), headers
+                     in zip(people, sign_in(app, [user_id for _, user_id, _ in people]), strict=True)]
         db.session.remove()
         db.engine.dispose()
     return signed_in

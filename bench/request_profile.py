@@ -5,7 +5,8 @@
     .venv/bin/python bench/request_profile.py --quick               # 20 requests each (CI: it keeps working)
     .venv/bin/python bench/request_profile.py --database-url postgresql+psycopg://...   # on PostgreSQL
 
-The endpoints, demo data and signed-in sessions are bench/pages.py's, served by Flask's test
+The endpoints, demo data and signed-in sessions are bench/pages.py's (the writing endpoints sent
+by its many people in turn, `WRITERS` of them), served by Flask's test
 client in this one process (no gunicorn, no wrk), beside the same bare Flask JSON endpoint: for
 each it prints milliseconds per request, the ratio to the bare endpoint, and the SQL statements
 one request sends. Ratios here are upper bounds of what bench/pages.py measures under gunicorn,
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -39,6 +41,11 @@ sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry or ".").r
 
 from bench import pages  # noqa: E402
 
+# People the writing endpoints' requests come from in turn (bench/pages.py's writers): about 5
+# saves each in a full run, so no one person's log grows past what a phone sends.
+WRITERS = 250
+_KEYS = itertools.count()
+
 
 def timed(call, repeat: int) -> float:
     """Milliseconds per call: the median of five rounds, so one slow round (another process on
@@ -53,16 +60,20 @@ def timed(call, repeat: int) -> float:
     return sorted(rounds)[2]
 
 
-def requester(client, endpoint: pages.Endpoint, headers: dict):
-    """One request to the endpoint as its person; a writing one carries a new Idempotency-Key
-    each time, so every request is a real save and not a replay."""
+def requester(client, endpoint: pages.Endpoint, headers: dict, writers: list[pages.Writer] = ()):
+    """One request to the endpoint as its person, or as the next of `writers`; a writing one
+    carries a new Idempotency-Key each time, so every request is a real save and not a replay."""
     counter = iter(range(10**9))
-    body = json.dumps(endpoint.body) if endpoint.body is not None else None
+    sent_by = [(writer.headers, json.dumps(endpoint.body_for(writer))) for writer in writers] or [
+        (headers, json.dumps(endpoint.body) if endpoint.body is not None else None)]
 
     def call():
-        extra = {"Idempotency-Key": f"profile-{os.getpid()}-{next(counter)}"} if endpoint.method == "POST" else {}
+        number = next(counter)
+        person_headers, body = sent_by[number % len(sent_by)]
+        # Never a key sent before by the same person: the writers send to every writing endpoint.
+        extra = {"Idempotency-Key": f"profile-{os.getpid()}-{next(_KEYS)}"} if endpoint.method == "POST" else {}
         response = client.open(endpoint.path, method=endpoint.method, data=body,
-                               headers={**headers, **endpoint.headers, **extra})
+                               headers={**person_headers, **endpoint.headers, **extra})
         if response.status_code >= 300:
             raise SystemExit(f"{endpoint.label}: {endpoint.method} {endpoint.path} answered "
                              f"{response.status_code}: {response.get_data()[:300]!r}")
@@ -149,7 +160,7 @@ def run(database: pages.Database, folder: Path, repeat: int, only: str | None, s
 
     instance = folder / f"instance-{database.name.lower()}"
     instance.mkdir()
-    signed_in = pages.seed(database, instance)
+    signed_in = pages.seed(database, instance, writers=WRITERS)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": pages.SECRET_KEY,
                       "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
     add_fixed_cost_pages(app)
@@ -166,12 +177,19 @@ def run(database: pages.Database, folder: Path, repeat: int, only: str | None, s
         if only and only.lower() not in endpoint.label.lower():
             continue
         # No cookie jar: it would drop the Cookie header each request carries, as wrk sends it.
-        call = requester(app.test_client(use_cookies=False), endpoint, signed_in.get(endpoint.who, {}))
+        writers = signed_in["writers"] if endpoint.who == "writers" else []
+        call = requester(app.test_client(use_cookies=False), endpoint, signed_in.get(endpoint.who, {}), writers)
         call()  # the first request of a page may do one-off work
-        statements = count_statements(engine, call)
+        if writers:
+            # Each person's log is at a different point (a first watch symptom, a red flag raised,
+            # one merged): the most any of a round of them sent, and the mean.
+            counts = [count_statements(engine, call) for _ in range(min(len(writers), repeat))]
+            statements = f"{max(counts):4} (mean {sum(counts) / len(counts):.1f})"
+        else:
+            statements = f"{count_statements(engine, call):4}"
         milliseconds = timed(call, repeat)
         print(f"{endpoint.label:40} {milliseconds:7.2f} {'1/' + format(milliseconds / baseline, '.0f'):>7} "
-              f"{statements:4}")
+              f"{statements}")
         if show_profile:
             profiles.append((endpoint.label, profile(call, repeat, 30)))
     for label, text in profiles:

@@ -1,2 +1,453 @@
-"""The design system's form components (radios, checkboxes, inputs, ...)."""
+"""The design system's form components (radios, checkboxes, inputs, ...), and the parts they share
+(hint, error message, label, legend, fieldset), each mirroring its template in
+nhsuk_frontend_jinja/templates/nhsuk/components/<name>/template.jinja.
+
+Where a template nests a part, it indents the part's output (`| trim | indent(n)`): the part's
+text then carries that indentation on its continuation lines, and the part's start tags too.
+Each part here takes `depth`, the total indentation its template output is given, and prints its
+text exactly so; whitespace between tags is left to the whitespace pass. Anything a function was
+not written for (an unknown nested key, a value of another type, an attribute value with a line
+break that an indent would split) raises NotWrittenFor, and the component falls back to the design
+system's template.
+"""
 from __future__ import annotations
+
+import functools
+from collections import abc
+
+from jinja2 import Undefined
+from jinja2.filters import do_indent
+from markupsafe import Markup, escape
+
+from . import DesignSystem, component
+
+
+class NotWrittenFor(Exception):
+    """These parameters take a path of the template this module does not mirror."""
+
+
+class _Absent:
+    """A missing key or an undefined value, as the templates see it: false, equal only to
+    itself, printed as nothing (where None prints "None")."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def fallback_when_not_written_for(function):
+    @functools.wraps(function)
+    def rendered(params, design_system):
+        try:
+            return function(params, design_system)
+        except NotWrittenFor:
+            return None
+    return rendered
+
+
+def get(mapping, key: str):
+    """`mapping.key` in a template: ABSENT when missing or undefined."""
+    value = mapping.get(key, ABSENT)
+    return ABSENT if isinstance(value, Undefined) else value
+
+
+def nested(value, keys: frozenset[str]) -> dict:
+    """A nested mapping parameter with only the keys mirrored here; absent or None reads as empty
+    (every key of it undefined, as in the template)."""
+    if value is ABSENT or value is None:
+        return {}
+    if type(value) is not dict or not value.keys() <= keys:
+        raise NotWrittenFor
+    return value
+
+
+def string_or_mapping(value, keys: frozenset[str]) -> dict:
+    """The templates' "support X as string": a mapping as it is, a string as its text (and as its
+    html when escaped), anything else as neither."""
+    if isinstance(value, abc.Mapping):
+        return nested(value, keys)
+    if isinstance(value, str):
+        return {"text": value, "html": value} if isinstance(value, Markup) else {"text": value}
+    if hasattr(value, "__html__"):
+        raise NotWrittenFor
+    return {}
+
+
+def concat(value) -> str:
+    """`~ value`: undefined joins as nothing, None as "None"."""
+    return "" if value is ABSENT else str(value)
+
+
+def out(value) -> Markup:
+    """`{{ value }}` escaped: undefined prints nothing, None "None"."""
+    return Markup("") if value is ABSENT else escape(value)
+
+
+def default(value, fallback):
+    """`value | default(fallback)`: only an undefined value is replaced."""
+    return fallback if value is ABSENT else value
+
+
+def one_line(value):
+    """A value printed inside a part the template indents: a line break in it would be indented
+    too (and `indent` turns \\r, \\u2028 and the like into line breaks), so only one line is mirrored."""
+    if isinstance(value, str) and value and value.splitlines() != [value]:
+        raise NotWrittenFor
+    return value
+
+
+def classes_string(value):
+    """`params.classes`, which the templates search with `in`: a string, or nothing."""
+    if value is ABSENT or value is None:
+        return value
+    if not isinstance(value, str):
+        raise NotWrittenFor
+    return one_line(value)
+
+
+def attributes_mapping(value):
+    """`params.attributes`: a mapping of one-line values (nhsukAttributes prints it), or nothing."""
+    if value is ABSENT or value is None:
+        return value
+    if type(value) is not dict:
+        raise NotWrittenFor
+    for name, item in value.items():
+        one_line(name)
+        options = item if isinstance(item, abc.Mapping) else {"value": item}
+        one_line(options.get("value"))
+    return value
+
+
+def optional_attribute(name: str, value) -> str:
+    """nhsukAttributes' `{"value": value, "optional": true}`: nothing when none or false, the bare
+    name when true, else the escaped value."""
+    if value is ABSENT or value is None or value is False:
+        return ""
+    if value is True:
+        return f" {name}"
+    if hasattr(value, "__html__"):
+        raise NotWrittenFor  # printed unescaped, quoted by what it holds
+    return f' {name}="{escape(one_line(value))}"'
+
+
+def content(params: dict, indent: int) -> Markup | None:
+    """`params.html | safe`, else `params.text` escaped, trimmed and indented; None when neither is
+    given (or both are empty)."""
+    html = get(params, "html")
+    if html:
+        return do_indent(Markup(str(html).strip()), indent)
+    text = get(params, "text")
+    if text:
+        return do_indent(escape(text).strip(), indent)
+    return None
+
+
+def spaces(count: int) -> str:
+    return " " * count
+
+
+# ---------------------------------------------------------------- the parts form components share
+
+HINT_KEYS = frozenset({"text", "html", "id", "classes", "attributes"})
+
+
+def hint_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
+    # nhsuk/components/hint/template.jinja, its output indented by `depth`
+    classes = classes_string(get(params, "classes"))
+    hint_id = get(params, "id")
+    text = content(params, 2 + depth)
+    return Markup(
+        f'<div class="nhsuk-hint{" " + classes if classes else ""}"'
+        f'{f" id={chr(34)}{escape(one_line(hint_id))}{chr(34)}" if hint_id else ""}'
+        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'\n\n{spaces(2 + depth) + text if text is not None else ""}\n\n{spaces(depth)}</div>')
+
+
+ERROR_MESSAGE_KEYS = frozenset({"text", "html", "id", "classes", "attributes", "visuallyHiddenText"})
+
+
+def error_message_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
+    # nhsuk/components/error-message/template.jinja, its output indented by `depth`
+    classes = classes_string(get(params, "classes"))
+    error_id = get(params, "id")
+    hidden = default(get(params, "visuallyHiddenText"), "Error")
+    text = content(params, 2 + depth) or ""
+    hidden_html = f'<span class="nhsuk-u-visually-hidden">{escape(one_line(hidden))}: </span>' if hidden else ""
+    return Markup(
+        f'<span class="nhsuk-error-message{" " + classes if classes else ""}"'
+        f'{f" id={chr(34)}{escape(one_line(error_id))}{chr(34)}" if error_id else ""}'
+        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'\n{spaces(2 + depth)}\n{spaces(2 + depth)}{hidden_html}{text}\n{spaces(2 + depth)}\n{spaces(depth)}</span>')
+
+
+def _heading_content(text: Markup, depth: int) -> str:
+    """The text of nhsuk/components/heading/template.jinja without a visually hidden part or a
+    caption, the heading's own output indented by `depth`."""
+    return f"\n\n\n{spaces(4 + depth)}{text}\n{spaces(2 + depth)}\n\n\n{spaces(depth)}"
+
+
+LABEL_SIZES = ("s", "m", "l", "xl")
+HEADING_SIZES = ("xxs", "xs", "s", "m", "l", "xl")
+LABEL_KEYS = frozenset({"text", "html", "for", "id", "classes", "size", "isPageHeading", "attributes"})
+
+
+def _page_heading(params: dict) -> bool:
+    # `(params.isPageHeading and heading != false) or (params.isPageHeading != false and heading)`
+    # with no `heading` given
+    return bool(get(params, "isPageHeading"))
+
+
+def label_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
+    # nhsuk/components/label/template.jinja (through nhsuk/components/heading/template.jinja),
+    # its output indented by `depth`; nothing when it has no text
+    classes = classes_string(get(params, "classes"))
+    size = get(params, "size")
+    if not (size is ABSENT or size is None or isinstance(size, str)):
+        raise NotWrittenFor
+    heading = _page_heading(params)
+    label_depth = depth + 2 if heading else depth
+    text = content(params, 2 + label_depth)
+    if text is None:
+        return Markup("")
+    class_names = "nhsuk-label"
+    if size and size in LABEL_SIZES and (
+            not classes or not any(f"nhsuk-label--{known}" in classes for known in HEADING_SIZES)):
+        class_names += f" nhsuk-label--{size}"
+    if classes:
+        class_names += f" {classes}"
+    label = Markup(
+        f'<label class="{escape(class_names)}"{optional_attribute("id", get(params, "id"))}'
+        f'{optional_attribute("for", get(params, "for"))}'
+        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'{_heading_content(text, label_depth)}</label>')
+    if heading:
+        return Markup(f'<h1 class="nhsuk-label-wrapper" >\n{label}\n{spaces(depth)}</h1>')
+    return label
+
+
+LEGEND_SIZES = ("s", "m", "l", "xl")
+LEGEND_KEYS = frozenset({"text", "html", "id", "classes", "size", "isPageHeading", "attributes"})
+
+
+def legend_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
+    # nhsuk/components/legend/template.jinja (through nhsuk/components/heading/template.jinja),
+    # its output indented by `depth`; nothing when it has no text
+    classes = classes_string(get(params, "classes"))
+    size = get(params, "size")
+    if not (size is ABSENT or size is None or isinstance(size, str)):
+        raise NotWrittenFor
+    heading = _page_heading(params)
+    text_depth = depth + 2 if heading else depth
+    text = content(params, 2 + text_depth)
+    if text is None:
+        return Markup("")
+    class_names = "nhsuk-fieldset__legend"
+    if size and size in LEGEND_SIZES and (
+            not classes or not any(f"nhsuk-fieldset__legend--{known}" in classes for known in LEGEND_SIZES)):
+        class_names += f" nhsuk-fieldset__legend--{size}"
+    if classes:
+        class_names += f" {classes}"
+    legend_id = get(params, "id")
+    attributes = design_system.attributes(attributes_mapping(get(params, "attributes")))
+    if heading:
+        return Markup(
+            f'<legend class="{escape(class_names)}"'
+            f'{f" id={chr(34)}{escape(one_line(legend_id))}{chr(34)}" if legend_id else ""}{attributes}>\n'
+            f'<h1 class="nhsuk-fieldset__heading" >{_heading_content(text, text_depth)}</h1>\n{spaces(depth)}</legend>')
+    return Markup(
+        f'<legend class="{escape(class_names)}"{optional_attribute("id", legend_id)}{attributes}>'
+        f'{_heading_content(text, text_depth)}</legend>')
+
+
+FIELDSET_KEYS = frozenset({"legend", "html", "id", "role", "describedBy", "classes", "attributes"})
+
+
+def fieldset_html(params: dict, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/fieldset/template.jinja (the components nesting it do not indent it)
+    classes = classes_string(get(params, "classes"))
+    legend = string_or_mapping(get(params, "legend"), LEGEND_KEYS)
+    described_by = get(params, "describedBy")
+    html = get(params, "html")
+    inner = f"\n  {Markup(str(html).strip())}\n" if html else ""
+    return Markup(
+        f'<fieldset class="{escape("nhsuk-fieldset" + (" " + classes if classes else ""))}"'
+        f'{optional_attribute("id", get(params, "id"))}{optional_attribute("role", get(params, "role"))}'
+        f'{optional_attribute("aria-describedby", described_by if described_by else False)}'
+        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'\n  {legend_html(legend, design_system, 2)}\n{inner}\n</fieldset>')
+
+
+@component("hint", parameters=set(HINT_KEYS))
+@fallback_when_not_written_for
+def hint(params, design_system: DesignSystem) -> Markup:
+    return hint_html(nested(params, HINT_KEYS), design_system, 0)
+
+
+@component("error-message", parameters=set(ERROR_MESSAGE_KEYS))
+@fallback_when_not_written_for
+def error_message(params, design_system: DesignSystem) -> Markup:
+    return error_message_html(nested(params, ERROR_MESSAGE_KEYS), design_system, 0)
+
+
+@component("label", parameters=set(LABEL_KEYS))
+@fallback_when_not_written_for
+def label(params, design_system: DesignSystem) -> Markup:
+    return label_html(nested(params, LABEL_KEYS), design_system, 0)
+
+
+@component("legend", parameters=set(LEGEND_KEYS))
+@fallback_when_not_written_for
+def legend(params, design_system: DesignSystem) -> Markup:
+    return legend_html(nested(params, LEGEND_KEYS), design_system, 0)
+
+
+@component("fieldset", parameters=set(FIELDSET_KEYS))
+@fallback_when_not_written_for
+def fieldset(params, design_system: DesignSystem) -> Markup:
+    return fieldset_html(nested(params, FIELDSET_KEYS), design_system)
+
+
+# ---------------------------------------------------------------- radios
+
+FORM_GROUP_KEYS = frozenset({"classes", "attributes"})
+FIELDSET_PARAM_KEYS = frozenset({"legend", "describedBy", "id", "role", "classes", "attributes"})
+CONDITIONAL_KEYS = frozenset({"html"})
+RADIO_ITEM_KEYS = frozenset({"value", "text", "html", "checked", "id", "hint", "conditional", "divider",
+                             "disabled", "classes", "attributes"})
+RADIOS_KEYS = frozenset({"idPrefix", "name", "fieldset", "hint", "errorMessage", "items", "classes", "small",
+                         "inline", "value", "disabled", "id", "attributes", "formGroup"})
+
+
+def _items(params: dict) -> list:
+    items = get(params, "items")
+    if items is ABSENT:
+        return []
+    if not isinstance(items, (list, tuple)):
+        raise NotWrittenFor
+    return items
+
+
+def _radio_item(params: dict, item: dict, index: int, id_prefix: str, design_system: DesignSystem) -> str:
+    # the template's _radioItem macro
+    if get(item, "divider"):
+        return f'<div class="nhsuk-radios__divider">{out(get(item, "divider"))}</div>'
+    item_hint = string_or_mapping(get(item, "hint"), HINT_KEYS)
+    item_id = get(item, "id")
+    item_id = item_id if item_id else id_prefix + (f"-{index}" if index > 1 else "")
+    one_line(item_id)
+    checked = get(item, "checked")
+    value = get(item, "value")
+    params_value = get(params, "value")
+    if not checked:
+        checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
+    has_hint = bool(get(item_hint, "text") or get(item_hint, "html"))
+    hint_id = default(get(item_hint, "id"), f"{item_id}-item-hint")
+    item_classes = classes_string(get(item, "classes"))
+    disabled = get(item, "disabled")
+    conditional = nested(get(item, "conditional"), CONDITIONAL_KEYS)
+    conditional_html = get(conditional, "html")
+    conditional_id = f"conditional-{item_id}"
+    parts = [
+        f'<div class="nhsuk-radios__item">\n<input class="nhsuk-radios__input{" " + item_classes if item_classes else ""}"'
+        f' id="{escape(item_id)}" name="{out(get(params, "name"))}" type="radio" value="{out(value)}"',
+        " checked" if checked else "",
+        " disabled" if disabled or (disabled != False and get(params, "disabled")) else "",  # noqa: E712
+        f' data-aria-controls="{escape(conditional_id)}"' if conditional_html else "",
+        f' aria-describedby="{out(hint_id)}"' if has_hint else "",
+        design_system.attributes(attributes_mapping(get(item, "attributes"))),
+        ">\n",
+        label_html({"html": get(item, "html"), "text": get(item, "text"), "for": item_id,
+                    "classes": "nhsuk-radios__label"}, design_system, 6),
+    ]
+    if has_hint:
+        hint_classes = classes_string(get(item_hint, "classes"))
+        parts += ["\n", hint_html({"html": get(item_hint, "html"), "text": get(item_hint, "text"),
+                                   "id": default(get(item_hint, "id"), hint_id),
+                                   "classes": "nhsuk-radios__hint" + (f" {hint_classes}" if hint_classes else ""),
+                                   "attributes": get(item_hint, "attributes")}, design_system, 6)]
+    parts.append("\n</div>")
+    if conditional_html:
+        hidden = "" if checked else " nhsuk-radios__conditional--hidden"
+        parts.append(f'\n<div class="nhsuk-radios__conditional{hidden}" id="{escape(conditional_id)}">'
+                     f'\n      {Markup(str(conditional_html).strip())}\n    </div>')
+    return "".join(parts)
+
+
+def hint_and_error(hint_param: dict, error: dict, id_prefix: str, described_by: str,
+                   design_system: DesignSystem) -> tuple[list[str], str]:
+    """The hint and the error message a choice component prints above its inputs, and the ids
+    they add to `aria-describedby`."""
+    parts = []
+    if get(hint_param, "text") or get(hint_param, "html"):
+        hint_id = default(get(hint_param, "id"), id_prefix + "-hint")
+        described_by = f"{described_by} {concat(hint_id)}".strip()
+        parts.append(hint_html({"html": get(hint_param, "html"), "text": get(hint_param, "text"),
+                                "id": default(get(hint_param, "id"), hint_id), "classes": get(hint_param, "classes"),
+                                "attributes": get(hint_param, "attributes")}, design_system, 2))
+    if get(error, "text") or get(error, "html"):
+        error_id = default(get(error, "id"), id_prefix + "-error")
+        described_by = f"{described_by} {concat(error_id)}".strip()
+        parts.append(error_message_html({"html": get(error, "html"), "text": get(error, "text"),
+                                         "visuallyHiddenText": get(error, "visuallyHiddenText"),
+                                         "id": default(get(error, "id"), error_id), "classes": get(error, "classes"),
+                                         "attributes": get(error, "attributes")}, design_system, 2))
+    return parts, described_by
+
+
+def form_group(classes: str, form_group_param: dict, fieldset_param, inner: str, described_by: str,
+               design_system: DesignSystem) -> Markup:
+    """The form group around a component, its inner HTML in a fieldset when one is given."""
+    extra = classes_string(get(form_group_param, "classes"))
+    if extra:
+        classes += f" {extra}"
+    if fieldset_param:
+        fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS)
+        inner = fieldset_html({"legend": get(fieldset_keys, "legend"), "html": Markup(inner),
+                               "id": get(fieldset_keys, "id"), "role": get(fieldset_keys, "role"),
+                               "describedBy": described_by, "classes": get(fieldset_keys, "classes"),
+                               "attributes": get(fieldset_keys, "attributes")}, design_system)
+    return Markup(f'<div class="{escape(classes)}"'
+                  f'{design_system.attributes(attributes_mapping(get(form_group_param, "attributes")))}>'
+                  f'\n{inner}\n</div>')
+
+
+@component("radios", parameters=set(RADIOS_KEYS))
+@fallback_when_not_written_for
+def radios(params, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/radios/template.jinja
+    hint_param = string_or_mapping(get(params, "hint"), HINT_KEYS)
+    error_param = get(params, "errorMessage")
+    error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
+    classes = classes_string(get(params, "classes"))
+    form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
+    fieldset_param = get(params, "fieldset")
+    fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS) if fieldset_param else {}
+    class_names = "nhsuk-radios"
+    if get(params, "small") and (not classes or "nhsuk-radios--small" not in classes):
+        class_names += " nhsuk-radios--small"
+    if get(params, "inline") and (not classes or "nhsuk-radios--inline" not in classes):
+        class_names += " nhsuk-radios--inline"
+    group_classes = "nhsuk-form-group"
+    if get(error, "text") or get(error, "html") or error_param == True:  # noqa: E712
+        group_classes += " nhsuk-form-group--error"
+    if classes:
+        class_names += f" {classes}"
+    id_prefix = get(params, "idPrefix")
+    id_prefix = concat(id_prefix if id_prefix else get(params, "name"))
+    described_by = get(fieldset_keys, "describedBy")
+    parts, described_by = hint_and_error(hint_param, error, id_prefix, concat(described_by) if described_by else "",
+                                         design_system)
+    parts.append(f'<div class="{escape(class_names)}"{optional_attribute("id", get(params, "id"))}'
+                 f' data-module="nhsuk-radios"{design_system.attributes(attributes_mapping(get(params, "attributes")))}>')
+    for index, item in enumerate(_items(params), start=1):
+        if item:
+            parts.append(_radio_item(params, nested(item, RADIO_ITEM_KEYS), index, id_prefix, design_system))
+    parts.append("</div>")
+    return form_group(group_classes, form_group_param, fieldset_param, "\n".join(parts), described_by, design_system)

@@ -183,6 +183,14 @@ def _placeholder(number: int, markup: bool) -> str:
 def _frozen(value, personal_values: list):
     """A hashable copy of a component's arguments, each personal value a numbered placeholder;
     None when the arguments hold something the memo cannot key on."""
+    # Plain strings and dicts first, by exact type: nearly every value of a header's arguments
+    # is one, and asking `isinstance(value, abc.Mapping)` of each string was most of this
+    # function's time (the header's arguments are frozen on every page).
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict:
+        return _frozen_mapping(value, personal_values)
     if isinstance(value, Personal):
         if not value.value:
             return None  # an empty value would take another branch than its placeholder
@@ -197,17 +205,21 @@ def _frozen(value, personal_values: list):
     if isinstance(value, Undefined):
         return ("undefined",)
     if isinstance(value, abc.Mapping):
-        items = []
-        for key, item in value.items():
-            frozen = _frozen(item, personal_values)
-            if frozen is None or not isinstance(key, str):
-                return None
-            items.append((key, frozen))
-        return ("dict", tuple(items))
+        return _frozen_mapping(value, personal_values)
     if isinstance(value, (list, tuple)):
         items = [_frozen(item, personal_values) for item in value]
         return None if any(item is None for item in items) else ("list", tuple(items))
     return None
+
+
+def _frozen_mapping(value, personal_values: list):
+    items = []
+    for key, item in value.items():
+        frozen = _frozen(item, personal_values)
+        if frozen is None or not isinstance(key, str):
+            return None
+        items.append((key, frozen))
+    return ("dict", tuple(items))
 
 
 def _thawed(frozen):

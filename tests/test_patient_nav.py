@@ -94,3 +94,30 @@ def _menu(raw: str) -> list[tuple[str, str, bool]]:
         href, text = LINK.search(inner).groups()
         found.append((href, text.strip(), bool(current)))
     return found
+
+
+def test_the_menu_links_follow_the_root_path_each_request_is_served_under(app, patient):
+    # The links are built once per app and root path (app/main/patient_nav.py): an app served
+    # under a path prefix, then at the root, links each request to its own.
+    from app.main.patient_nav import patient_nav_items
+
+    with app.test_request_context("/prefix/my-care", base_url="http://localhost/prefix"):
+        under_prefix = [item["href"] for item in patient_nav_items("/prefix/my-care")]
+    with app.test_request_context("/my-care"):
+        at_root = [item["href"] for item in patient_nav_items("/my-care")]
+
+    assert under_prefix == ["/prefix" + href for href in at_root]
+    assert at_root[0] == "/my-care"
+
+
+def test_an_unread_count_is_shown_only_on_its_own_entry(app):
+    from app.main.patient_nav import patient_nav_items
+
+    with app.test_request_context("/my-care"):
+        with_count = patient_nav_items("/my-care", {"messages.patient_threads": 2})
+        without = patient_nav_items("/my-care", {"messages.patient_threads": 0})
+
+    assert [str(getattr(item["html"], "value", item["html"])) for item in with_count if "unread" in
+            str(getattr(item["html"], "value", item["html"]))] == [
+        'Messages (2<span class="nhsuk-u-visually-hidden"> unread</span>)']
+    assert "unread" not in " ".join(str(getattr(item["html"], "value", item["html"])) for item in without)

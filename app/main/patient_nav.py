@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
 from ..templating import personal
@@ -49,15 +49,28 @@ def nav_text_html(text: str, count: int = 0) -> Markup:
     return Markup('{} ({}<span class="nhsuk-u-visually-hidden"> unread</span>)').format(text, count)
 
 
+# Where the links of PATIENT_NAV are kept for each app, by the site's root path.
+_LINKS_KEY = "patient_nav_links"
+
+
+def _links() -> tuple[tuple[NavEntry, str, Markup], ...]:
+    """Each entry with its link and its words as HTML: the same for everyone on every page, so
+    built once per app and root path rather than on every page (ten URL builds and escapes were
+    a twentieth of a page that reads nothing of its own, bench/request_profile.py)."""
+    built = current_app.extensions.setdefault(_LINKS_KEY, {})
+    links = built.get(request.script_root)
+    if links is None:
+        links = built[request.script_root] = tuple(
+            (entry, url_for(entry.endpoint), nav_text_html(entry.text)) for entry in PATIENT_NAV)
+    return links
+
+
 def patient_nav_items(path: str, counts: dict[str, int] | None = None) -> list[dict]:
     """The menu as the design system's header navigation items, the page at `path` current;
     `counts` gives an entry's unread count by endpoint (messages from the team)."""
-    items = []
     counts = counts or {}
-    for entry in PATIENT_NAV:
-        href = url_for(entry.endpoint)
-        html = nav_text_html(entry.text, counts.get(entry.endpoint, 0))
-        # A count is the person's own: never part of what the header's memo keeps (app/templating.py).
-        items.append({"href": href, "text": entry.text, "html": personal(html) if entry.endpoint in counts else html,
-                      "current": is_current(href, path, entry.exact)})
-    return items
+    # A count is the person's own: never part of what the header's memo keeps (app/templating.py).
+    return [{"href": href, "text": entry.text,
+             "html": personal(nav_text_html(entry.text, counts[entry.endpoint])) if entry.endpoint in counts else html,
+             "current": is_current(href, path, entry.exact)}
+            for entry, href, html in _links()]

@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
+from app.timeutil import london_today
 from tests.helpers import Actors, TestClient, make_actors, sign_in_as
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -165,6 +167,14 @@ def _empty_postgresql_tables(conn, tables) -> None:
         "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars().all()
     if used:
         conn.execute(text("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in used)))
+
+
+@pytest.fixture
+def today() -> date:
+    """Today in London, taken as the test runs. A date taken when tests are collected (at module
+    level, in parametrize arguments) is yesterday's once a run crosses midnight in London
+    (tests/test_dates_at_run_time.py keeps it so)."""
+    return london_today()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import html
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -119,3 +119,31 @@ def shown_escaped(html: str, text: str) -> bool:
 def page(response) -> str:
     """A response's HTML with entities decoded, for checking the words a person reads."""
     return html.unescape(response.get_data(as_text=True))
+
+
+@dataclass(frozen=True)
+class InDays:
+    """A date in a table of test cases, as days from today: the test makes it a date when it runs,
+    from its `today` fixture. A date taken when tests are collected (at import, in parametrize
+    arguments) is a day out once a run crosses midnight in London."""
+
+    days: int
+
+    def on(self, today: date) -> date:
+        return today + timedelta(days=self.days)
+
+    def __repr__(self) -> str:  # in test ids: the same every day
+        return f"today{self.days:+d}d"
+
+
+def date_fields(changes: dict, today: date) -> dict:
+    """Form fields with each {"diagnosed_on": InDays(1)} made that date's three fields
+    ("diagnosed_on-day", "-month", "-year"), as the design system's date input posts them."""
+    fields = {}
+    for name, value in changes.items():
+        if isinstance(value, InDays):
+            when = value.on(today)
+            fields.update({f"{name}-day": str(when.day), f"{name}-month": str(when.month), f"{name}-year": str(when.year)})
+        else:
+            fields[name] = value
+    return fields

@@ -14,6 +14,7 @@ from ..authz import current_patient, nurse_required, patient_for_staff, patient_
 from ..extensions import db
 from ..idempotency import new_form_token
 from ..timeutil import london_today
+from ..triage.service import team_nurses
 from ..models import PatientProfile
 from ..pathways import PATHWAYS
 from ..untrusted import id_or_none, parse_id
@@ -299,7 +300,7 @@ def monitoring():
     # nurses the filter lists, and the page would read each again.
     page = render_template(
         "results/monitoring.html", page=shown, filters=filters, pathways=PATHWAYS, reason_labels=REASON_LABELS,
-        nurses=service.team_nurses(current_user.team_id),
+        nurses=team_nurses(current_user.team_id),
         next_url=url_for("results.monitoring", after=shown.next_after, **query) if shown.next_after else None,
         first_url=url_for("results.monitoring", **query) if after else None,
     )

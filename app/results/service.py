@@ -207,15 +207,6 @@ def patient_panels(profile: PatientProfile) -> list[PatientPanel]:
     return panels
 
 
-def team_nurses(team_id: int) -> list[User]:
-    """The team's nurses, for the key worker filter."""
-    from ..models import Role
-
-    return list(db.session.scalars(
-        select(User).where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
-        .order_by(User.display_name, User.id)))
-
-
 # ---------------------------------------------------------------- recording a result
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -202,12 +203,6 @@ def _moment(micros: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
 
 
-def _as_stored(moment: datetime):
-    """A cursor's time, bound through the columns' type (naive UTC), so the database compares
-    like with like: bound as it is, an aware time would be compared in the server's time zone."""
-    return literal(moment, UTCDateTime())
-
-
 def cursor_for(item: QueueItem | QueueRow, status: str) -> str:
     """The position just after `item` in its list: what `after=` carries to the next page."""
     if status == "resolved":
@@ -231,6 +226,47 @@ def _parse_cursor(after: str | None, status: str) -> tuple | None:
     return None
 
 
+@lru_cache(maxsize=64)
+def _queue_statement(status: str, from_cursor: bool, pathway: bool, key_worker: bool, limit: int) -> Select:
+    """The queue page's statement for one shape of filters, built once per process with the
+    values as bound parameters (team_id, user_id, pathway, key_worker_id and the cursor's):
+    building it (two joins, an alias, the keyset comparison) cost more than running it."""
+    stmt = (
+        select(*_ROW_COLUMNS)
+        .join(QueueItem.patient)
+        # Who has it, in the same statement (by the users' primary key), not one more per page.
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == QueueItem.assignee_id)
+        # The patient must be the team's now, too (as on the item page).
+        .where(QueueItem.team_id == bindparam("team_id"), PatientProfile.team_id == bindparam("team_id"))
+    )
+    if status == "resolved":
+        stmt = stmt.where(QueueItem.status == ItemStatus.RESOLVED)
+        if from_cursor:
+            stmt = stmt.where(tuple_(QueueItem.resolved_at, QueueItem.id)
+                              < tuple_(bindparam("after_resolved_at", type_=UTCDateTime()), bindparam("after_id")))
+        stmt = stmt.order_by(QueueItem.resolved_at.desc(), QueueItem.id.desc())
+    else:
+        stmt = stmt.where(QueueItem.status == ItemStatus.OPEN)
+        if status == "mine":
+            stmt = stmt.where(QueueItem.assignee_id == bindparam("user_id"))
+        elif status == "unassigned":
+            stmt = stmt.where(QueueItem.assignee_id.is_(None))
+        if from_cursor:
+            # The rank bound lets the database start its index range at the right place.
+            stmt = stmt.where(
+                QueueItem.rank >= bindparam("after_rank"),
+                tuple_(*QUEUE_ORDER) > tuple_(
+                    bindparam("after_rank"), bindparam("after_due_at", type_=UTCDateTime()),
+                    bindparam("after_received_at", type_=UTCDateTime()), bindparam("after_id")),
+            )
+        stmt = stmt.order_by(*QUEUE_ORDER)
+    if pathway:
+        stmt = stmt.where(PatientProfile.tumour_pathway == bindparam("pathway"))
+    if key_worker:
+        stmt = stmt.where(PatientProfile.key_worker_id == bindparam("key_worker_id"))
+    return stmt.limit(limit + 1)
+
+
 def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, limit: int = 50) -> QueuePage:
     """One page of the team's queue: open items most urgent first, resolved ones newest first.
 
@@ -238,60 +274,40 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     the queue costs what the first does, and items that arrive or go meanwhile never make a row
     appear twice or be skipped.
     """
-    stmt = (
-        select(*_ROW_COLUMNS)
-        .join(QueueItem.patient)
-        # Who has it, in the same statement (by the users' primary key), not one more per page.
-        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == QueueItem.assignee_id)
-        # The patient must be the team's now, too (as on the item page).
-        .where(QueueItem.team_id == team_id, PatientProfile.team_id == team_id)
-    )
     position = _parse_cursor(after, filters.status)
-    if filters.status == "resolved":
-        stmt = stmt.where(QueueItem.status == ItemStatus.RESOLVED)
-        if position is not None:
-            resolved_at, item_id = position
-            stmt = stmt.where(
-                tuple_(QueueItem.resolved_at, QueueItem.id) < tuple_(_as_stored(resolved_at), item_id)
-            )
-        stmt = stmt.order_by(QueueItem.resolved_at.desc(), QueueItem.id.desc())
-    else:
-        stmt = stmt.where(QueueItem.status == ItemStatus.OPEN)
-        if filters.status == "mine":
-            stmt = stmt.where(QueueItem.assignee_id == filters.user_id)
-        elif filters.status == "unassigned":
-            stmt = stmt.where(QueueItem.assignee_id.is_(None))
-        if position is not None:
-            # The rank bound lets the database start its index range at the right place.
-            rank, due_at, received_at, item_id = position
-            stmt = stmt.where(
-                QueueItem.rank >= rank,
-                tuple_(*QUEUE_ORDER) > tuple_(rank, _as_stored(due_at), _as_stored(received_at), item_id),
-            )
-        stmt = stmt.order_by(*QUEUE_ORDER)
-    if filters.pathway:
-        stmt = stmt.where(PatientProfile.tumour_pathway == filters.pathway)
-    if filters.key_worker_id:
-        stmt = stmt.where(PatientProfile.key_worker_id == filters.key_worker_id)
+    values = {"team_id": team_id, "user_id": filters.user_id, "pathway": filters.pathway,
+              "key_worker_id": filters.key_worker_id}
+    if position is not None and filters.status == "resolved":
+        values["after_resolved_at"], values["after_id"] = position
+    elif position is not None:
+        values["after_rank"], values["after_due_at"], values["after_received_at"], values["after_id"] = position
+    stmt = _queue_statement(filters.status if filters.status in ("resolved", "mine", "unassigned") else "open",
+                            position is not None, bool(filters.pathway), bool(filters.key_worker_id), limit)
     if filters.search:
+        # Searches are few, and their words are in the statement (escaped for LIKE), so this
+        # one shape is completed per request.
         stmt = stmt.where(patient_search.matches(filters.search))
-    rows = [QueueRow._make(row) for row in db.session.execute(stmt.limit(limit + 1))]
+    rows = [QueueRow._make(row) for row in db.session.execute(stmt, values)]
     page = QueuePage(items=rows[:limit])
     if len(rows) > limit:
         page.next_after = cursor_for(page.items[-1], filters.status)
     return page
 
 
+@lru_cache(maxsize=1)
+def _summary_statement() -> Select:
+    """Built once per process (see `_queue_statement`)."""
+    return select(
+        func.count(),
+        func.count().filter(QueueItem.rank == 0),
+        func.count().filter(QueueItem.due_at < bindparam("now", type_=UTCDateTime())),
+    ).where(QueueItem.team_id == bindparam("team_id"), QueueItem.status == ItemStatus.OPEN)
+
+
 def queue_summary(team_id: int, now: datetime) -> dict:
     """How many open items the team has, how many are red flags or emergencies, how many overdue
     (one statement, through the team's queue-order index)."""
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(QueueItem.rank == 0),
-            func.count().filter(QueueItem.due_at < now),
-        ).where(QueueItem.team_id == team_id, QueueItem.status == ItemStatus.OPEN)
-    ).one()
+    row = db.session.execute(_summary_statement(), {"team_id": team_id, "now": now}).one()
     return {"open": row[0], "urgent": row[1], "overdue": row[2]}
 
 
@@ -308,13 +324,27 @@ def open_items_for_patient(patient_id: int) -> list[QueueItem]:
     ))
 
 
-def team_nurses(team_id: int) -> list[User]:
-    """Who an item can be given to: the team's active nurses."""
-    return list(db.session.scalars(
-        select(User)
-        .where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
+class TeamNurse(NamedTuple):
+    """A nurse as the pages list them (the key worker filters, "give it to a colleague")."""
+
+    id: int
+    display_name: str
+
+
+@lru_cache(maxsize=1)
+def _team_nurses_statement() -> Select:
+    """Built once per process (see `_queue_statement`)."""
+    return (
+        select(User.id, User.display_name)
+        .where(User.team_id == bindparam("team_id"), User.role == Role.NURSE, User.active.is_(True))
         .order_by(User.display_name, User.id)
-    ))
+    )
+
+
+def team_nurses(team_id: int) -> list[TeamNurse]:
+    """The team's active nurses: who an item can be given to, and the key worker filters' choices
+    (plain rows through the `users (team_id, role, display_name)` index)."""
+    return [TeamNurse._make(row) for row in db.session.execute(_team_nurses_statement(), {"team_id": team_id})]
 
 
 # ---------------------------------------------------------------- acting on an item

@@ -102,3 +102,69 @@ def test_a_stranger_filling_the_addresss_limit_does_not_stop_a_browser_that_sign
     response = own.post_form("/sign-in/password", {"nhs_number": ann, "password": "kettle purple garden"})
 
     assert response.status_code == 303 and response.location == "/"
+
+
+# Checking before every view (app/extensions.py Limiter): only when a limit could apply there.
+
+
+def test_a_view_without_limits_is_not_checked_before_it_runs(app, client, monkeypatch):
+    from app.extensions import limiter
+
+    resolved = []
+    original = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *args, **kwargs: resolved.append(args[1]) or original(*args, **kwargs))
+
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/sign-in").status_code == 200
+    assert resolved == []
+
+    assert client.post_json("/sign-in/passkey/options").status_code == 200
+    assert resolved == ["auth.sign_in_options"]
+
+
+def _bare_app_with(limiter_arguments: dict):
+    """A Flask app with its own limiter of the app's class (the app's limiter is one object shared
+    by every app a test process makes, so a default limit set on it would stay for the next test)."""
+    from flask import Flask
+
+    from app.extensions import Limiter
+
+    bare = Flask("limits")
+    bare.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=True)
+    own = Limiter(key_func=lambda: "one-address", **limiter_arguments)
+    own.init_app(bare)
+
+    @bare.get("/page")
+    def page():
+        return "page"
+
+    @bare.get("/limited")
+    @own.limit("2 per minute")
+    def limited():
+        return "limited"
+
+    return bare
+
+
+LIMITS_CHECKED_BEFORE_THE_VIEW = {
+    "default limits": ({"default_limits": ["2 per minute"]}, "/page"),
+    "application limits": ({"application_limits": ["2 per minute"]}, "/page"),
+    "a view's own limit": ({}, "/limited"),
+}
+
+
+@pytest.mark.parametrize("arguments, path", LIMITS_CHECKED_BEFORE_THE_VIEW.values(),
+                         ids=LIMITS_CHECKED_BEFORE_THE_VIEW.keys())
+def test_limits_set_for_every_view_still_apply_to_each(arguments, path):
+    client = _bare_app_with(arguments).test_client()
+
+    statuses = [client.get(path).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_with_no_limit_anywhere_a_view_is_never_refused():
+    client = _bare_app_with({}).test_client()
+
+    assert [client.get("/page").status_code for _ in range(5)] == [200] * 5

@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 from app.careplan import service
 from app.careplan.models import CarePlan
 from app.extensions import db
+from app.timeutil import london_today
 from app.models import AuditEvent, PatientProfile, User
 from app.triage.models import ItemStatus, Outcome, QueueItem
 from tests.careplan.helpers import item, make_plan, make_service, submit_hna
 from tests.helpers import make_patient, shown_escaped, sign_in_as
-
-IN_A_MONTH = date.today() + timedelta(days=30)
 
 
 def edit_url(actors, profile="profile_a") -> str:
@@ -26,8 +25,10 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-def plan_form(base_version=0, rows=None, review=IN_A_MONTH, **fields) -> dict:
-    """What the editor posts: one row unless `rows` is given (a list of dicts of row fields)."""
+def plan_form(base_version=0, rows=None, review=None, **fields) -> dict:
+    """What the editor posts: one row unless `rows` is given (a list of dicts of row fields),
+    to be reviewed in a month unless `review` is given."""
+    review = review or london_today() + timedelta(days=30)
     rows = rows if rows is not None else [{"concern": "Worry, fear or anxiety", "agreed": "Talk to someone"}]
     data = {"base_version": str(base_version), "hna_id": "", "rows": str(len(rows)),
             "review_date-day": str(review.day), "review_date-month": str(review.month),

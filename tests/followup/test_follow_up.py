@@ -15,24 +15,27 @@ from app.models import AuditEvent, PatientProfile
 from app.timeutil import london_today
 from tests.helpers import sign_in_as
 
-TODAY = london_today()
 # 11:30pm UTC on 15 June 2030 is already 16 June in London (BST); the server's date is neither.
 LATE_EVENING = datetime(2030, 6, 15, 23, 30, tzinfo=timezone.utc)
 LONDON_DAY = date(2030, 6, 16)
-REVIEW = TODAY - timedelta(days=30)
+
+
+def review_date() -> date:
+    return london_today() - timedelta(days=30)
 
 
 def plan_data(profile_version=1, plan_version=0, **changes):
+    review = review_date()
     data = {
         "action": "plan",
         "plan-follow_up_type": "supported_self_management",
         "plan-tumour_pathway": "breast",
-        "plan-treatment_review_date-day": str(REVIEW.day),
-        "plan-treatment_review_date-month": str(REVIEW.month),
-        "plan-treatment_review_date-year": str(REVIEW.year),
+        "plan-treatment_review_date-day": str(review.day),
+        "plan-treatment_review_date-month": str(review.month),
+        "plan-treatment_review_date-year": str(review.year),
         "plan-open_access_until-day": "1",
         "plan-open_access_until-month": "6",
-        "plan-open_access_until-year": str(REVIEW.year + 4),
+        "plan-open_access_until-year": str(review.year + 4),
         "plan-plan_version": str(plan_version),
         "plan-profile_version": str(profile_version),
     }
@@ -40,7 +43,8 @@ def plan_data(profile_version=1, plan_version=0, **changes):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def surveillance_data(next_due=TODAY + timedelta(days=180), **changes):
+def surveillance_data(next_due=None, **changes):
+    next_due = next_due or london_today() + timedelta(days=180)
     data = {
         "action": "test",
         "test-name": "Mammogram",
@@ -88,7 +92,7 @@ def test_nurse_records_the_plan_and_it_is_audited(app, nurse, actors):
         plan = db.session.scalar(select(FollowUpPlan))
         assert plan.patient_id == actors.profile_a
         assert plan.follow_up_type is FollowUpType.SUPPORTED_SELF_MANAGEMENT
-        assert plan.treatment_review_date == REVIEW and plan.open_access_until == date(REVIEW.year + 4, 6, 1)
+        assert plan.treatment_review_date == review_date() and plan.open_access_until == date(review_date().year + 4, 6, 1)
         assert plan.updated_by_id == actors.nurse_a
     [event] = audits(app, "followup.plan_save")
     assert event.patient_id == actors.profile_a
@@ -110,7 +114,7 @@ def test_self_management_needs_an_open_access_date_and_keeps_what_was_typed(app,
 
 
 def test_open_access_must_end_after_the_review(nurse, actors):
-    html = nurse.post_form(url(actors), plan_data(**{"plan-open_access_until-year": str(REVIEW.year - 1)})).get_data(as_text=True)
+    html = nurse.post_form(url(actors), plan_data(**{"plan-open_access_until-year": str(review_date().year - 1)})).get_data(as_text=True)
     assert "Open access must end after the Treatment Review" in html
 
 
@@ -229,20 +233,20 @@ def test_a_test_needs_a_name_interval_and_due_date_and_keeps_what_was_typed(app,
         assert db.session.scalar(select(SurveillanceTest)) is None
 
 
-def test_suggestions_come_from_the_pathway_content(nurse, actors):
+def test_suggestions_come_from_the_pathway_content(nurse, actors, today):
     page = nurse.get(test_url(actors)).get_data(as_text=True)
     assert "Use Mammogram, every year" in page
     prefilled = nurse.get(test_url(actors) + "?suggest=0").get_data(as_text=True)
     assert re.search(r'<input[^>]*name="test-name"[^>]*value="Mammogram"', prefilled)
     assert re.search(r'<input[^>]*name="test-interval_months"[^>]*value="12"', prefilled)
-    due = add_months(TODAY, 12)  # no plan yet, so a year from today
+    due = add_months(today, 12)  # no plan yet, so a year from today
     assert re.search(rf'<input[^>]*name="test-next_due-year"[^>]*value="{due.year}"', prefilled)
     assert re.search(rf'<input[^>]*name="test-next_due-day"[^>]*value="{due.day}"', prefilled)
 
 
-def test_another_patients_test_cannot_be_changed_through_this_patient(app, nurse, actors):
+def test_another_patients_test_cannot_be_changed_through_this_patient(app, nurse, actors, today):
     with app.app_context():
-        other = SurveillanceTest(patient_id=actors.profile_a2, name="CT scan", interval_months=12, next_due=TODAY)
+        other = SurveillanceTest(patient_id=actors.profile_a2, name="CT scan", interval_months=12, next_due=today)
         db.session.add(other)
         db.session.commit()
         other_id = other.id
@@ -272,7 +276,7 @@ def test_another_teams_patient_answers_404_and_is_audited(app, nurse, actors, pa
     assert all(e.subject == f"patient:{actors.profile_b}" and e.outcome == "refused" for e in refused)
 
 
-def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors):
+def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors, today):
     empty = patient.get("/my-care/follow-up").get_data(as_text=True)
     assert "has not recorded your follow-up plan yet" in empty
     with app.app_context():
@@ -281,7 +285,7 @@ def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors):
                          open_access_until=date(2030, 3, 14), updated_by_id=actors.nurse_a),
             SurveillanceTest(patient_id=actors.profile_a, name="Mammogram", interval_months=12,
                              next_due=date(2031, 1, 9), arranged_by="The breast unit"),
-            SurveillanceTest(patient_id=actors.profile_a2, name="Someone else's scan", interval_months=6, next_due=TODAY),
+            SurveillanceTest(patient_id=actors.profile_a2, name="Someone else's scan", interval_months=6, next_due=today),
         ])
         db.session.commit()
     html = patient.get("/my-care/follow-up").get_data(as_text=True)
@@ -297,7 +301,7 @@ def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors):
     assert audits(app, "followup.view")[-1].patient_id == actors.profile_a
 
 
-def test_the_emergency_box_gives_the_24_hour_line_and_home_says_when_a_test_is_overdue(app, patient, actors):
+def test_the_emergency_box_gives_the_24_hour_line_and_home_says_when_a_test_is_overdue(app, patient, actors, today):
     with app.app_context():
         team = db.session.get(PatientProfile, actors.profile_a).team
         team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology 24-hour line", "020 7946 0999"
@@ -305,7 +309,7 @@ def test_the_emergency_box_gives_the_24_hour_line_and_home_says_when_a_test_is_o
             FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
                          open_access_until=date(2030, 3, 14), updated_by_id=actors.nurse_a),
             SurveillanceTest(patient_id=actors.profile_a, name="Mammogram", interval_months=12,
-                             next_due=TODAY - timedelta(days=3)),
+                             next_due=today - timedelta(days=3)),
         ])
         db.session.commit()
     html = patient.get("/my-care/follow-up").get_data(as_text=True)
@@ -315,13 +319,13 @@ def test_the_emergency_box_gives_the_24_hour_line_and_home_says_when_a_test_is_o
     assert "Next: Mammogram, due" in home and "(overdue – contact your team)" in home
 
 
-def test_the_nurse_patient_page_shows_the_follow_up_panel(app, nurse, actors):
+def test_the_nurse_patient_page_shows_the_follow_up_panel(app, nurse, actors, today):
     html = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
     assert "Record the follow-up plan and tests" in html and "Write the End of Treatment Summary" in html
     nurse.post_form(url(actors), plan_data())
-    nurse.post_form(test_url(actors), surveillance_data(next_due=date(TODAY.year + 1, 2, 3)))
+    nurse.post_form(test_url(actors), surveillance_data(next_due=date(today.year + 1, 2, 3)))
     html = nurse.get(f"/nurse/patients/{actors.profile_a}").get_data(as_text=True)
-    assert "Supported self-management" in html and f"Mammogram, 3 February {TODAY.year + 1}" in html
+    assert "Supported self-management" in html and f"Mammogram, 3 February {today.year + 1}" in html
 
 
 @pytest.mark.parametrize("who", ["nurse_a", "admin"])
@@ -522,15 +526,15 @@ def test_yesterday_in_london_is_in_the_past_and_today_is_not(app, nurse, actors,
     assert "overdue_confirmed" not in added.detail
 
 
-def test_changing_an_overdue_test_asks_again(app, nurse, actors):
+def test_changing_an_overdue_test_asks_again(app, nurse, actors, today):
     with app.app_context():
-        test = SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=TODAY - timedelta(days=3))
+        test = SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=today - timedelta(days=3))
         db.session.add(test)
         db.session.commit()
         test_id, version = test.id, test.version
     page = nurse.get(test_url(actors) + f"?test={test_id}").get_data(as_text=True)
     assert "This date is in the past" in page  # the question is there before saving
-    due = TODAY - timedelta(days=3)
+    due = today - timedelta(days=3)
     change = surveillance_data(next_due=due, **{"test-test_id": str(test_id), "test-test_version": str(version), "test-name": "CT scan",
                                                "test-notes": "Please phone us"})
     assert "Next due date must be today or in the future" in nurse.post_form(test_url(actors), change).get_data(as_text=True)
@@ -554,7 +558,7 @@ def test_plan_date_messages_name_the_date(nurse, actors):
 # ---------------------------------------------------------------- suggestions keep what was typed
 
 
-def test_a_suggestion_fills_the_test_and_keeps_what_was_typed(app, nurse, actors):
+def test_a_suggestion_fills_the_test_and_keeps_what_was_typed(app, nurse, actors, today):
     page = nurse.get(test_url(actors)).get_data(as_text=True)
     # A button in the test's own form (it sends what was typed), not a link that reloads the page.
     assert re.search(r'<button[^>]*name="use_suggestion" value="0"[^>]*>\s*Use Mammogram, every year', page)
@@ -568,7 +572,7 @@ def test_a_suggestion_fills_the_test_and_keeps_what_was_typed(app, nurse, actors
     assert response.status_code == 200 and "There is a problem" not in html
     assert re.search(r'<input[^>]*name="test-name"[^>]*value="Mammogram"', html)
     assert re.search(r'<input[^>]*name="test-interval_months"[^>]*value="12"', html)
-    due = add_months(TODAY, 12)
+    due = add_months(today, 12)
     assert re.search(rf'<input[^>]*name="test-next_due-year"[^>]*value="{due.year}"', html)
     assert "Bring your &lt;letter&gt;" in html and add_token(html) == token
     with app.app_context():

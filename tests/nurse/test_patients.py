@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import qrcode
@@ -14,7 +14,7 @@ from app.auth import invitations
 from app.demo import demo_nhs_number
 from app.extensions import db
 from app.models import AuditEvent, Invitation, PatientProfile, Role, Team, User
-from tests.helpers import make_patient, sign_in_as
+from tests.helpers import InDays, date_fields, make_patient, sign_in_as
 from tests.test_security_headers import PageParts
 
 NEW_NHS_NUMBER = demo_nhs_number(424242)
@@ -29,7 +29,6 @@ VALID = {
     "gp_practice_name": "Riverside Medical Practice",
     "gp_practice_phone": "020 7946 0000",
 }
-TOMORROW = date.today() + timedelta(days=1)
 
 
 def add_patient(nurse, **changes):
@@ -106,18 +105,17 @@ DETAIL_MISTAKES = [
     ({"key_worker_id": "OTHER_TEAMS_NURSE"}, "Choose a key worker from the list, or no key worker"),
     ({"diagnosed_on-day": "31", "diagnosed_on-month": "2", "diagnosed_on-year": "2026"}, "Date of diagnosis must be a real date"),
     ({"diagnosed_on-day": "3", "diagnosed_on-year": "2026"}, "Date of diagnosis must include a month"),
-    ({"diagnosed_on-day": str(TOMORROW.day), "diagnosed_on-month": str(TOMORROW.month),
-      "diagnosed_on-year": str(TOMORROW.year)}, "Date of diagnosis must be today or in the past"),
+    ({"diagnosed_on": InDays(1)}, "Date of diagnosis must be today or in the past"),
 ]
 
 
 @pytest.mark.hazard("HAZ-011")
 @pytest.mark.parametrize("where", ["add", "edit"])
 @pytest.mark.parametrize(("changes", "message"), DETAIL_MISTAKES, ids=[f"{m[0]}" for m in DETAIL_MISTAKES])
-def test_add_and_edit_refuse_the_same_details_with_the_same_message(app, nurse, actors, where, changes, message):
+def test_add_and_edit_refuse_the_same_details_with_the_same_message(app, nurse, actors, where, changes, message, today):
     from tests.nurse.test_edit_patient import form_for
 
-    changes = {k: str(actors.nurse_b) if v == "OTHER_TEAMS_NURSE" else v for k, v in changes.items()}
+    changes = {k: str(actors.nurse_b) if v == "OTHER_TEAMS_NURSE" else v for k, v in date_fields(changes, today).items()}
     if where == "add":
         response = add_patient(nurse, **changes)
     else:
@@ -143,8 +141,7 @@ MISTAKES = [
      "date_of_birth-day", "Enter the patient's date of birth"),
     ({"date_of_birth-month": ""}, "date_of_birth-day", "Date must include a month"),
     ({"date_of_birth-day": "31", "date_of_birth-month": "2"}, "date_of_birth-day", "Date must be a real date"),
-    ({"date_of_birth-day": str(TOMORROW.day), "date_of_birth-month": str(TOMORROW.month),
-      "date_of_birth-year": str(TOMORROW.year)}, "date_of_birth-day", "Date of birth must be in the past"),
+    ({"date_of_birth": InDays(1)}, "date_of_birth-day", "Date of birth must be in the past"),
     ({"tumour_pathway": ""}, "tumour_pathway", "Choose the patient's tumour pathway from the list"),
     ({"tumour_pathway": "spleen"}, "tumour_pathway", "Choose the patient's tumour pathway from the list"),
     ({"gp_practice_phone": "0" * 41}, "gp_practice_phone", "Phone number must be 40 characters or fewer"),
@@ -154,8 +151,8 @@ MISTAKES = [
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), MISTAKES, ids=[m[2] for m in MISTAKES])
-def test_each_mistake_is_explained_beside_its_field_and_in_the_summary(app, nurse, changes, field, message):
-    response = add_patient(nurse, **changes)
+def test_each_mistake_is_explained_beside_its_field_and_in_the_summary(app, nurse, changes, field, message, today):
+    response = add_patient(nurse, **date_fields(changes, today))
     body = html.unescape(page(response))
     assert response.status_code == 200
     assert "<title>Error: " in body and "There is a problem" in body

@@ -12,12 +12,10 @@ from app.extensions import db
 from app.models import AuditEvent, PatientProfile
 from app.results.csv_import import ImportFileError, read_csv
 from app.results.models import TestResult
-from app.timeutil import london_today
 from app.triage.models import QueueItem
 from tests.helpers import page
 from tests.results.helpers import make_psa
 
-TODAY = london_today()
 URL = "/nurse/results/import"
 
 
@@ -52,15 +50,15 @@ def stored(app):
         return db.session.scalars(select(TestResult).order_by(TestResult.id)).all()
 
 
-def test_the_preview_says_what_happens_to_each_row_and_confirm_imports_only_the_valid_ones(app, nurse, actors, numbers):
+def test_the_preview_says_what_happens_to_each_row_and_confirm_imports_only_the_valid_ones(app, nurse, actors, numbers, today):
     mine, theirs = numbers
-    taken = (TODAY - timedelta(days=3)).isoformat()
+    taken = (today - timedelta(days=3)).isoformat()
     text = csv_of(
         f"{mine},PSA blood test,2.1,ng/mL,{taken}",
-        f"{mine},psa blood test,4.4,NG/ML,{(TODAY - timedelta(days=2)).strftime('%d/%m/%Y')}",
+        f"{mine},psa blood test,4.4,NG/ML,{(today - timedelta(days=2)).strftime('%d/%m/%Y')}",
         f"{theirs},PSA blood test,2.1,ng/mL,{taken}",
         f"{mine},PSA blood test,2.1,ug/L,{taken}",
-        f"{mine},PSA blood test,2.3,ng/mL,{(TODAY + timedelta(days=1)).isoformat()}",
+        f"{mine},PSA blood test,2.3,ng/mL,{(today + timedelta(days=1)).isoformat()}",
         f"{mine},PSA blood test,2.1,ng/mL,{taken}",
         f"{mine},CT scan,1,score,{taken}",
         "1234567890,PSA blood test,abc,ng/mL,31/02/2026",
@@ -108,9 +106,9 @@ def test_a_file_that_cannot_be_read_is_refused_plainly(app, nurse, numbers, text
     assert not stored(app)
 
 
-def test_a_confirmation_is_checked_again_so_nothing_unchecked_is_imported(app, nurse, actors, numbers):
+def test_a_confirmation_is_checked_again_so_nothing_unchecked_is_imported(app, nurse, actors, numbers, today):
     mine, theirs = numbers
-    text = csv_of(f"{theirs},PSA blood test,2.1,ng/mL,{TODAY.isoformat()}")
+    text = csv_of(f"{theirs},PSA blood test,2.1,ng/mL,{today.isoformat()}")
     response = nurse.post_form(URL, {"action": "confirm", "import-csv": text, "import-token": "t" * 22})
     assert response.status_code == 303
     assert not stored(app)

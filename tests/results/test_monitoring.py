@@ -13,20 +13,19 @@ from app.results.monitoring import MonitoringFilters, monitoring_page
 from app.timeutil import LONDON, london_today
 from tests.helpers import make_patient, page
 
-TODAY = london_today()
-
 
 def person(team, nurse, name, *, self_managed=True, due=None, results=(), flagged=False, enrolled=True,
            seen_days_ago=1, pathway="prostate", key_worker=None, sample_days_ago=None):
     """A person of `team`: `due` days from today for their one test (None: no schedule), results
     taken `results` days relative to that due date."""
+    today = london_today()
     profile = make_patient(team, name, name + "son", key_worker or nurse, tumour_pathway=pathway)
     db.session.flush()
     kind = FollowUpType.SUPPORTED_SELF_MANAGEMENT if self_managed else FollowUpType.CLINICIAN_LED
     db.session.add(FollowUpPlan(patient_id=profile.id, follow_up_type=kind, updated_by_id=nurse.id))
     if due is not None:
         test = SurveillanceTest(patient_id=profile.id, name="PSA blood test", interval_months=6,
-                                next_due=TODAY + timedelta(days=due))
+                                next_due=today + timedelta(days=due))
         db.session.add(test)
         db.session.flush()
         for offset in results:
@@ -36,14 +35,14 @@ def person(team, nurse, name, *, self_managed=True, due=None, results=(), flagge
                                       recorded_by_id=nurse.id))
         if sample_days_ago is not None:
             db.session.add(SampleTaken(surveillance_test_id=test.id, patient_id=profile.id, recorded_by_id=nurse.id,
-                                       taken_on=TODAY - timedelta(days=sample_days_ago)))
+                                       taken_on=today - timedelta(days=sample_days_ago)))
     if enrolled:
         db.session.add(PasskeyCredential(user_id=profile.user_id, credential_id=f"key-{name}".encode(),
                                          public_key=b"k", name="Phone"))
         # Seen at noon London time that many days before today: "days ago" counted from now would
         # cross a London midnight (and a clock change) late in the evening, and the rule counts
         # whole London days.
-        seen_at = datetime.combine(TODAY - timedelta(days=seen_days_ago), time(12), tzinfo=LONDON)
+        seen_at = datetime.combine(today - timedelta(days=seen_days_ago), time(12), tzinfo=LONDON)
         db.session.add(UserSession(user_id=profile.user_id, token_hash=f"{name:0<64}"[:64], method="passkey",
                                    created_at=seen_at, last_seen_at=seen_at))
     return profile
@@ -83,19 +82,19 @@ def team(app, actors):
 
 
 @pytest.mark.hazard("HAZ-018")
-def test_every_self_managed_person_who_needs_a_look_is_listed_with_why(app, actors, team):
+def test_every_self_managed_person_who_needs_a_look_is_listed_with_why(app, actors, team, today):
     with app.app_context():
-        shown = monitoring_page(actors.team_a, MonitoringFilters(), TODAY, limit=100)
+        shown = monitoring_page(actors.team_a, MonitoringFilters(), today, limit=100)
         listed = {p.profile.given_name: p.reasons for p in shown.people}
     assert listed == {name: why for name, (_, why) in PEOPLE.items() if why is not None}
 
 
 @pytest.mark.hazard("HAZ-018")
-def test_keyset_pages_list_everyone_once(app, actors, team):
+def test_keyset_pages_list_everyone_once(app, actors, team, today):
     seen, after = [], None
     with app.app_context():
         while True:
-            shown = monitoring_page(actors.team_a, MonitoringFilters(), TODAY, after=after, limit=3)
+            shown = monitoring_page(actors.team_a, MonitoringFilters(), today, after=after, limit=3)
             seen += [p.profile.given_name for p in shown.people]
             if shown.next_after is None:
                 break
@@ -104,7 +103,7 @@ def test_keyset_pages_list_everyone_once(app, actors, team):
     assert len(seen) == len(set(seen))
 
 
-def test_filters_by_pathway_and_key_worker(app, actors, team):
+def test_filters_by_pathway_and_key_worker(app, actors, team, today):
     with app.app_context():
         team_a = db.session.get(Team, actors.team_a)
         other_nurse = User(role=Role.NURSE, display_name="Nurse C", team=team_a)
@@ -112,8 +111,8 @@ def test_filters_by_pathway_and_key_worker(app, actors, team):
         db.session.flush()
         person(team_a, other_nurse, "Breastcare", due=None, pathway="breast", key_worker=other_nurse)
         db.session.commit()
-        by_pathway = monitoring_page(actors.team_a, MonitoringFilters(pathway="breast"), TODAY, limit=100)
-        by_worker = monitoring_page(actors.team_a, MonitoringFilters(key_worker_id=other_nurse.id), TODAY, limit=100)
+        by_pathway = monitoring_page(actors.team_a, MonitoringFilters(pathway="breast"), today, limit=100)
+        by_worker = monitoring_page(actors.team_a, MonitoringFilters(key_worker_id=other_nurse.id), today, limit=100)
         assert [p.profile.given_name for p in by_pathway.people] == ["Breastcare"]
         assert [p.profile.given_name for p in by_worker.people] == ["Breastcare"]
 
@@ -162,11 +161,11 @@ def query_plan(statement) -> str:
     return "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
 
 
-def test_a_key_workers_page_reads_the_key_worker_index_in_name_order(app, actors, team):
+def test_a_key_workers_page_reads_the_key_worker_index_in_name_order(app, actors, team, today):
     from app.results.monitoring import monitoring_statement
 
     with app.app_context():
-        plan = query_plan(monitoring_statement(actors.team_a, MonitoringFilters(key_worker_id=actors.nurse_a), TODAY))
+        plan = query_plan(monitoring_statement(actors.team_a, MonitoringFilters(key_worker_id=actors.nurse_a), today))
         db.session.rollback()
     assert KEY_WORKER_INDEX in plan
     # Rows come out of the index in the page's order: nothing sorts the team's people first.

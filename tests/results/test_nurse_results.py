@@ -20,20 +20,19 @@ from app.triage.queue import ItemKind
 from tests.helpers import page
 from tests.results.helpers import make_psa
 
-TODAY = london_today()
-
 
 @pytest.fixture
 def psa(app, actors):
     """Patient A's PSA test, self-managed, with a safe range: above 4, or a rise of 0.75 in 6 months."""
     with app.app_context():
         db.session.add(FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
-                                    open_access_until=TODAY + timedelta(days=900), updated_by_id=actors.nurse_a))
+                                    open_access_until=london_today() + timedelta(days=900), updated_by_id=actors.nurse_a))
         return make_psa(actors.profile_a, actors.nurse_a).id
 
 
-def result_data(test_id, value="2.1", unit="ng/mL", taken=TODAY - timedelta(days=5), resulted=TODAY - timedelta(days=2),
-                comment="Your PSA is steady.", token=None):
+def result_data(test_id, value="2.1", unit="ng/mL", taken=None, resulted=None, comment="Your PSA is steady.", token=None):
+    taken = taken or london_today() - timedelta(days=5)
+    resulted = resulted or london_today() - timedelta(days=2)
     return {
         "result-test": str(test_id), "result-value": value, "result-unit": unit,
         "result-taken_on-day": str(taken.day), "result-taken_on-month": str(taken.month), "result-taken_on-year": str(taken.year),
@@ -72,7 +71,7 @@ def test_a_result_within_the_range_is_recorded_with_no_flag(app, nurse, actors, 
 
 
 @pytest.mark.hazard("HAZ-017")
-def test_a_result_outside_the_range_raises_a_red_flag_and_flags_the_person(app, nurse, actors, psa):
+def test_a_result_outside_the_range_raises_a_red_flag_and_flags_the_person(app, nurse, actors, psa, today):
     record(nurse, actors, psa, value="4.2")
     (result,) = results(app)
     assert result.abnormal and result.needs_review and result.review_reason == "Above 4 ng/mL"
@@ -84,16 +83,16 @@ def test_a_result_outside_the_range_raises_a_red_flag_and_flags_the_person(app, 
         assert service.needs_review(profile)
         # A flag, not a change of follow-up: open access (re-entry) stays theirs.
         plan = db.session.scalar(select(FollowUpPlan).where(FollowUpPlan.patient_id == actors.profile_a))
-        assert plan.follow_up_type is FollowUpType.SUPPORTED_SELF_MANAGEMENT and plan.open_access_until > TODAY
+        assert plan.follow_up_type is FollowUpType.SUPPORTED_SELF_MANAGEMENT and plan.open_access_until > today
     html = page(nurse.get(f"/nurse/patients/{actors.profile_a}/results"))
     assert "Needs review" in html and "Outside safe range" in html
 
 
 @pytest.mark.hazard("HAZ-017")
-def test_a_rise_within_the_window_is_abnormal_and_later_ones_join_the_open_item(app, nurse, actors, psa):
-    record(nurse, actors, psa, value="2.0", taken=TODAY - timedelta(days=120), resulted=TODAY - timedelta(days=118))
-    record(nurse, actors, psa, value="2.75", taken=TODAY - timedelta(days=10), resulted=TODAY - timedelta(days=8))
-    record(nurse, actors, psa, value="4.5", taken=TODAY - timedelta(days=3), resulted=TODAY - timedelta(days=1))
+def test_a_rise_within_the_window_is_abnormal_and_later_ones_join_the_open_item(app, nurse, actors, psa, today):
+    record(nurse, actors, psa, value="2.0", taken=today - timedelta(days=120), resulted=today - timedelta(days=118))
+    record(nurse, actors, psa, value="2.75", taken=today - timedelta(days=10), resulted=today - timedelta(days=8))
+    record(nurse, actors, psa, value="4.5", taken=today - timedelta(days=3), resulted=today - timedelta(days=1))
     first, second, third = results(app)
     assert not first.needs_review
     assert second.abnormal and second.review_reason.startswith("Rose by 0.75 ng/mL since")
@@ -103,9 +102,9 @@ def test_a_rise_within_the_window_is_abnormal_and_later_ones_join_the_open_item(
 
 
 @pytest.mark.hazard("HAZ-017")
-def test_a_result_with_no_safe_range_waits_for_review(app, nurse, actors, psa):
+def test_a_result_with_no_safe_range_waits_for_review(app, nurse, actors, psa, today):
     with app.app_context():
-        test = SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=TODAY)
+        test = SurveillanceTest(patient_id=actors.profile_a, name="CT scan", interval_months=12, next_due=today)
         db.session.add(test)
         db.session.commit()
         ct = test.id
@@ -116,10 +115,10 @@ def test_a_result_with_no_safe_range_waits_for_review(app, nurse, actors, psa):
 
 
 @pytest.mark.hazard("HAZ-018")
-def test_a_result_moves_its_tests_due_date_on_and_an_old_one_entered_late_does_not(app, nurse, actors, psa):
+def test_a_result_moves_its_tests_due_date_on_and_an_old_one_entered_late_does_not(app, nurse, actors, psa, today):
     from app.followup.schedule import add_months
 
-    taken = TODAY - timedelta(days=5)
+    taken = today - timedelta(days=5)
     assert record(nurse, actors, psa, taken=taken).status_code == 303
     with app.app_context():
         test = db.session.get(SurveillanceTest, psa)
@@ -128,7 +127,7 @@ def test_a_result_moves_its_tests_due_date_on_and_an_old_one_entered_late_does_n
         assert moved.subject == f"surveillance_test:{psa}" and moved.actor_id == actors.nurse_a
         assert moved.detail["next_due"] == add_months(taken, 6).isoformat()
 
-    old = TODAY - timedelta(days=400)
+    old = today - timedelta(days=400)
     assert record(nurse, actors, psa, value="1.9", taken=old, resulted=old).status_code == 303
     with app.app_context():
         assert db.session.get(SurveillanceTest, psa).next_due == add_months(taken, 6)
@@ -174,13 +173,13 @@ def test_clearing_the_flag_clears_only_the_results_the_nurse_saw(app, nurse, act
         assert service.needs_review(db.session.get(PatientProfile, actors.profile_a))
 
 
-def test_another_patients_result_cannot_be_cleared_through_this_one(app, nurse, actors, psa):
+def test_another_patients_result_cannot_be_cleared_through_this_one(app, nurse, actors, psa, today):
     with app.app_context():
-        test = SurveillanceTest(patient_id=actors.profile_a2, name="PSA blood test", interval_months=6, next_due=TODAY)
+        test = SurveillanceTest(patient_id=actors.profile_a2, name="PSA blood test", interval_months=6, next_due=today)
         db.session.add(test)
         db.session.flush()
         other = TestResult(surveillance_test_id=test.id, patient_id=actors.profile_a2, value=9, unit="ng/mL",
-                           taken_on=TODAY, resulted_on=TODAY, abnormal=True, needs_review=True, recorded_by_id=actors.nurse_a)
+                           taken_on=today, resulted_on=today, abnormal=True, needs_review=True, recorded_by_id=actors.nurse_a)
         db.session.add(other)
         db.session.commit()
         other_id = other.id
@@ -205,12 +204,14 @@ def test_the_same_form_sent_twice_records_one_result(app, nurse, actors, psa):
     ({"unit": "ug/L"}, "Unit must be ng/mL, the unit of Ann's safe range for PSA blood test"),
     ({"value": "4,2"}, "Result must be a number, like 4.1"),
     ({"value": ""}, "Enter the result, as a number like 4.1"),
-    ({"taken": TODAY + timedelta(days=1), "resulted": TODAY + timedelta(days=1)}, "Date taken must be today or in the past"),
-    ({"taken": TODAY - timedelta(days=1), "resulted": TODAY - timedelta(days=2)},
+    # Dates as days from today, which the test takes when it runs.
+    ({"taken": timedelta(days=1), "resulted": timedelta(days=1)}, "Date taken must be today or in the past"),
+    ({"taken": timedelta(days=-1), "resulted": timedelta(days=-2)},
      "Date of the result must be the same as or after the date taken"),
     ({"comment": "x" * 2001}, "Comment must be 2,000 characters or fewer"),
 ])
-def test_bad_input_is_refused_with_what_was_typed_kept(app, nurse, actors, psa, changes, message):
+def test_bad_input_is_refused_with_what_was_typed_kept(app, nurse, actors, psa, changes, message, today):
+    changes = {name: today + value if isinstance(value, timedelta) else value for name, value in changes.items()}
     response = record(nurse, actors, psa, **{"comment": "Kept comment", **changes})
     assert response.status_code == 200
     html = page(response)
@@ -219,9 +220,9 @@ def test_bad_input_is_refused_with_what_was_typed_kept(app, nurse, actors, psa, 
     assert not results(app)
 
 
-def test_a_test_that_is_not_this_persons_is_refused(app, nurse, actors, psa):
+def test_a_test_that_is_not_this_persons_is_refused(app, nurse, actors, psa, today):
     with app.app_context():
-        test = SurveillanceTest(patient_id=actors.profile_b, name="PSA blood test", interval_months=6, next_due=TODAY)
+        test = SurveillanceTest(patient_id=actors.profile_b, name="PSA blood test", interval_months=6, next_due=today)
         db.session.add(test)
         db.session.commit()
         foreign = test.id
@@ -286,12 +287,11 @@ def test_a_page_without_its_one_time_token_records_nothing_and_keeps_what_was_ty
     assert not results(app)
 
 
-
 @pytest.mark.hazard("HAZ-018")
-def test_a_sample_noted_waits_for_its_result_and_the_result_settles_it(app, nurse, actors, psa):
+def test_a_sample_noted_waits_for_its_result_and_the_result_settles_it(app, nurse, actors, psa, today):
     from app.results.models import SampleTaken
 
-    taken = TODAY - timedelta(days=25)
+    taken = today - timedelta(days=25)
     html = nurse.get(f"/nurse/patients/{actors.profile_a}/results").get_data(as_text=True)
     token = re.search(r'name="sample-token" value="([^"]+)"', html).group(1)
     data = {"sample-test": str(psa), "sample-token": token, "sample-taken_on-day": str(taken.day),
@@ -300,15 +300,15 @@ def test_a_sample_noted_waits_for_its_result_and_the_result_settles_it(app, nurs
     assert nurse.post_form(url, data).status_code == 303
     assert nurse.post_form(url, data).status_code == 303  # the same form twice: noted once
     assert "No result 3 weeks after a sample" in page(nurse.get("/nurse/monitoring"))
-    record(nurse, actors, psa, taken=taken, resulted=TODAY)
+    record(nurse, actors, psa, taken=taken, resulted=today)
     with app.app_context():
         (sample,) = db.session.scalars(select(SampleTaken)).all()
         assert sample.result_id == results(app)[0].id
     assert "No result 3 weeks after a sample" not in page(nurse.get("/nurse/monitoring"))
 
 
-def test_a_sample_date_in_the_future_is_refused_with_what_was_typed_kept(app, nurse, actors, psa):
-    future = TODAY + timedelta(days=2)
+def test_a_sample_date_in_the_future_is_refused_with_what_was_typed_kept(app, nurse, actors, psa, today):
+    future = today + timedelta(days=2)
     response = nurse.post_form(f"/nurse/patients/{actors.profile_a}/results/sample", {
         "sample-test": str(psa), "sample-token": secrets.token_urlsafe(16), "sample-taken_on-day": str(future.day),
         "sample-taken_on-month": str(future.month), "sample-taken_on-year": str(future.year)})

@@ -123,8 +123,9 @@ def idempotent(view):
 
     Nearly every key is new, so the first attempt does not look for it: the view runs and its
     answer is stored under the key in the same transaction. A key already stored fails that
-    commit on the unique key, everything the view did is rolled back, and the next attempt looks
-    first and answers what was answered. An attempt that ends without storing (the view refused,
+    commit on the unique key, everything the view did is rolled back, and what was answered is
+    answered again (a replay, logged at debug); any other clash on commit is a write clash, and
+    the next attempt looks first. An attempt that ends without storing (the view refused,
     or raised) also looks before answering, so a retry of a save that was made is always told
     so, whatever the view would say now."""
 
@@ -140,7 +141,12 @@ def idempotent(view):
 
         def stored_answer():
             existing = _find(user_id, key)
-            return _replay(existing, fingerprint) if existing is not None else None
+            if existing is None:
+                return None
+            # A retry or a double tap: routine, so not worth more than a debug line.
+            current_app.logger.debug("Idempotency-Key %s on %s: %s", "replayed" if existing.request_fingerprint
+                                     == fingerprint else "reused for a different request", request.path, key)
+            return _replay(existing, fingerprint)
 
         def attempt():
             if next(attempts) > 0:
@@ -166,7 +172,16 @@ def idempotent(view):
                 user_id=user_id, key=key, request_fingerprint=fingerprint,
                 status_code=status, response=body,
             ))
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Most often the key itself, stored already: a replay, answered as stored. Any
+                # other unique key is a write clash, for write_with_retries to log and retry.
+                db.session.rollback()
+                replay = stored_answer()
+                if replay is None:
+                    raise
+                return replay
             response = jsonify(body)
             response.status_code = status
             return response

@@ -102,7 +102,7 @@ def make_nhsuk_attributes(environment):
                     value, escaped = None, ""
                 elif hasattr(option_value, "__html__"):
                     out.append(_NO_VALUE)
-                    value, escaped = _jinja_getattr(environment, option_value, "val"), option_value
+                    value, escaped = environment.getattr(option_value, "val"), option_value
                 elif _lookup(options, "type") == "array" and _iterable(option_value):
                     out.append(_ARRAY_VALUE)
                     escaped = Markup(dumps(option_value))
@@ -132,10 +132,6 @@ def _iterable(value) -> bool:
     except TypeError:
         return False
     return True
-
-
-def _jinja_getattr(environment, obj, name):
-    return environment.getattr(obj, name)
 
 
 # ---------------------------------------------------------------- components rendered once for everyone

@@ -1,6 +1,7 @@
 """Autosave and offline sync: the JSON API, idempotency keys and ownership."""
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -64,6 +65,55 @@ def test_a_retry_answers_what_was_answered_even_when_the_save_would_now_be_refus
     assert again.get_json() == first.get_json()
     with app.app_context():
         assert db.session.query(HNA).count() == 1
+
+
+def idempotency_log(app, caplog) -> list[tuple[int, str]]:
+    return [(record.levelno, record.getMessage()) for record in caplog.records if record.name == app.logger.name]
+
+
+def test_a_retry_is_logged_as_a_replay_at_debug_not_as_a_write_clash(app, patient, caplog):
+    caplog.set_level(logging.DEBUG, logger=app.logger.name)
+    k = key()
+    save(patient, "distress", {"distress": 4}, idem=k)
+    caplog.clear()
+
+    again = save(patient, "distress", {"distress": 4}, idem=k)
+
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert idempotency_log(app, caplog) == [(logging.DEBUG, f"Idempotency-Key replayed on /api/hna/answers: {k}")]
+
+
+def test_a_key_reused_for_another_body_is_logged_as_such_at_debug(app, patient, caplog):
+    caplog.set_level(logging.DEBUG, logger=app.logger.name)
+    k = key()
+    save(patient, "distress", {"distress": 4}, idem=k)
+    caplog.clear()
+
+    assert save(patient, "distress", {"distress": 5}, idem=k).status_code == 422
+    assert idempotency_log(app, caplog) == [
+        (logging.DEBUG, f"Idempotency-Key reused for a different request on /api/hna/answers: {k}")]
+
+
+def test_a_real_write_clash_is_logged_as_a_clash_and_retried(app, patient, caplog, monkeypatch):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.hna import service
+
+    apply_step, clashes = service.apply_step, [StaleDataError("another save changed the draft")]
+
+    def clash_once(*args, **kwargs):
+        if clashes:
+            raise clashes.pop()
+        return apply_step(*args, **kwargs)
+
+    monkeypatch.setattr(service, "apply_step", clash_once)
+    caplog.set_level(logging.DEBUG, logger=app.logger.name)
+
+    response = save(patient, "distress", {"distress": 4})
+
+    assert response.status_code == 200 and "Idempotent-Replayed" not in response.headers
+    assert idempotency_log(app, caplog) == [
+        (logging.INFO, "Write clash on /api/hna/answers (attempt 1): StaleDataError")]
 
 
 def test_a_key_replayed_with_a_different_body_is_refused(patient):

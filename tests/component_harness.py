@@ -17,7 +17,13 @@ def macro_name(component: str) -> str:
     return first + "".join(word.title() for word in rest)
 
 
-def _render(environment, component: str, params, call_body: str | None) -> str:
+# Where a page puts a component: after a tag on its own line (most calls), or within a line of
+# text, where the whitespace the component starts and ends with is kept by the whitespace pass.
+AFTER_A_TAG = ("<main>\n  <div>\n    ", "\n  </div>\n</main>")
+WITHIN_TEXT = ("<main>\n  <p>Some text ", " more text</p>\n</main>")
+
+
+def _render(environment, component: str, params, call_body: str | None, around=AFTER_A_TAG) -> str:
     name = macro_name(component)
     source = f'{{% from "nhsuk/components/{component}/macro.jinja" import {name} %}}'
     if call_body is None:
@@ -25,16 +31,18 @@ def _render(environment, component: str, params, call_body: str | None) -> str:
     else:
         source += f"{{% call {name}(params) %}}{call_body}{{% endcall %}}"
     # The component as a page holds it: between indented tags, then the whitespace pass.
-    page = "<main>\n  <div>\n    " + environment.from_string(source).render(params=params) + "\n  </div>\n</main>"
+    page = around[0] + environment.from_string(source).render(params=params) + around[1]
     return without_indentation(page)
 
 
-def ours_and_theirs(app, component: str, params, call_body: str | None = None) -> tuple[str, str]:
-    """(our page bytes, the design system's page bytes) for one call of the component."""
+def ours_and_theirs(app, component: str, params, call_body: str | None = None,
+                    around=AFTER_A_TAG) -> tuple[str, str]:
+    """(our page bytes, the design system's page bytes) for one call of the component, placed as
+    `around` says (AFTER_A_TAG or WITHIN_TEXT)."""
     theirs_environment = app.jinja_env.overlay(loader=PackageLoader("nhsuk_frontend_jinja"), cache_size=0)
     with app.test_request_context():
-        return (_render(app.jinja_env, component, params, call_body),
-                _render(theirs_environment, component, params, call_body))
+        return (_render(app.jinja_env, component, params, call_body, around),
+                _render(theirs_environment, component, params, call_body, around))
 
 
 def rendered_in_python(app, component: str, params) -> bool:

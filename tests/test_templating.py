@@ -8,6 +8,8 @@ import pytest
 from jinja2 import PackageLoader
 from markupsafe import Markup
 
+from app.html_whitespace import without_indentation
+
 
 class EscapedWithVal:
     """An escaped object carrying its raw text in `.val`: the shape the macro's first branch is for."""
@@ -92,7 +94,8 @@ def test_components_render_the_design_systems_markup(app, design_system_only, co
     with app.test_request_context():
         ours = app.jinja_env.from_string(source).render(params=params)
         theirs = design_system_only.from_string(source).render(params=params)
-    assert ours == theirs
+    # A component written in Python (app/components) prints the same page, after the whitespace pass.
+    assert without_indentation(ours) == without_indentation(theirs)
 
 
 # ---------------------------------------------------------------- components rendered once for everyone

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections import abc
 
+from jinja2 import Undefined
+from jinja2.filters import do_indent
 from markupsafe import Markup, escape
 
 from . import DesignSystem, component, given, optional_id, text_or_html
@@ -32,3 +34,288 @@ def tag(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
     inner = f"\n\n  {content}\n\n" if content is not None else "\n\n"
     return Markup(f'<strong class="{escape(class_names)}"{optional_id(params)}'
                   f'{design_system.attributes(params.get("attributes"))}>{inner}</strong>')
+
+
+# ---------------------------------------------------------------- card
+#
+# nhsuk/components/card/template.jinja for the cards this service draws: a heading given as a
+# string (a link when the card has an `href`), a description as text or HTML, the feature,
+# secondary, warning and care (non-urgent, urgent, emergency) variants. Actions, images, the
+# primary card's icon, heading captions and a heading or description given as a mapping fall back.
+# Whitespace next to text is the template's own (the page's whitespace pass keeps it); between
+# tags one line break stands for the template's indentation.
+
+CARD_CLASS_VARIANTS = ("feature", "primary", "secondary", "warning")
+CARD_FLAGS = ("clickable", *CARD_CLASS_VARIANTS)
+CARE_VARIANTS = ("non-urgent", "urgent", "emergency")
+CARE_HIDDEN_TEXT = {"emergency": "Immediate action required", "urgent": "Urgent advice"}
+HEADING_SIZES = ("xxs", "xs", "s", "m", "l", "xl")
+# The template's line breaks and indentation either side of the text it prints.
+_HEADING_TEXT_BEFORE = "\n\n\n      \n\n      "
+_HEADING_TEXT_AFTER = "\n      \n\n\n    "
+_HIDDEN_HEADING_TEXT_AFTER = "\n      "
+_DESCRIPTION_HTML_BEFORE = "\n  \n  \n    "
+_DESCRIPTION_HTML_AFTER = "\n  \n  \n  "
+# Each `{% set classNames %}` the template runs prints a line break and an indented one first.
+_CLASS_SET = "\n  \n"
+
+
+def _plain_string(value) -> bool:
+    return isinstance(value, str) and not hasattr(value, "__html__")
+
+
+def _heading_element(level, default: int) -> str:
+    """`(params.element | default("h" ~ params.level | default("1", true))) | lower`, the level
+    having been given `| default(default)` first (an undefined level takes the default; None,
+    0 or "" make an h1)."""
+    if level is _UNSET:
+        level = default
+    return str(escape(f"h{level if level else 1}".lower()))
+
+
+_UNSET = object()
+
+
+def _level(params: abc.Mapping, key: str):
+    value = params.get(key, _UNSET)
+    return _UNSET if isinstance(value, Undefined) else value
+
+
+def _heading_classes(size, classes) -> str:
+    """The heading component's classes, as the card calls it (className nhsuk-card__heading,
+    classPrefix nhsuk-heading-)."""
+    names = "nhsuk-card__heading"
+    if size and size in HEADING_SIZES and (
+            not classes or not any(f"nhsuk-heading-{known}" in classes for known in HEADING_SIZES)):
+        names += f" nhsuk-heading-{size}"
+    if classes:
+        names += f" {classes}"
+    return names
+
+
+def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant, heading_text, heading_level,
+          heading_size, heading_hidden_text, href, description_text, description_html, flags) -> str | None:
+    """The card's HTML with the template's leading whitespace, or None for what falls back."""
+    class_names = "nhsuk-card"
+    fired = 0
+    for flag in CARD_FLAGS:
+        if flags.get(flag):
+            class_names += f" nhsuk-card--{flag}"
+            fired += 1
+    if variant and variant in CARD_CLASS_VARIANTS and (
+            not classes or not any(f"nhsuk-card--{known}" in classes for known in CARD_CLASS_VARIANTS)):
+        class_names += f" nhsuk-card--{variant}"
+        fired += 1
+    is_care = bool(variant and variant in CARE_VARIANTS and heading_text)
+    if is_care and (not classes or not any(f"nhsuk-card--care--{known}" in classes for known in CARE_VARIANTS)):
+        class_names += f" nhsuk-card--care nhsuk-card--care--{variant}"
+        fired += 1
+    if classes:
+        class_names += f" {classes}"
+        fired += 1
+    if "nhsuk-card--primary" in class_names:
+        return None  # the primary card's chevron icon: the template's
+    if is_care:
+        if heading_hidden_text:
+            heading_hidden_text = escape(str(heading_hidden_text).strip())
+            if not heading_hidden_text:
+                return None  # a hidden text of spaces only: the template's
+        else:
+            heading_hidden_text = CARE_HIDDEN_TEXT.get(variant, "Non-urgent advice")
+    out = ["\n\n\n", _CLASS_SET * fired, f'<div class="{escape(class_names)}"',
+           f' id="{escape(card_id)}"' if card_id else "", design_system.attributes(attributes), ">"]
+    heading = ""
+    if heading_text:
+        element = _heading_element(heading_level, 2)
+        text = escape(str(heading_text).strip())
+        heading_classes = escape(_heading_classes(heading_size, None))
+        if href and not is_care and "nhsuk-card--feature" not in class_names:
+            inner = f'\n<a class="nhsuk-card__link" href="{escape(href)}">{do_indent(text, 6)}</a>\n'
+        elif heading_hidden_text:
+            inner = (f'\n<span role="text">\n<span class="nhsuk-u-visually-hidden">{escape(heading_hidden_text)}: </span>'
+                     f"{do_indent(text, 8)}{_HIDDEN_HEADING_TEXT_AFTER}</span>\n")
+        else:
+            inner = f"{_HEADING_TEXT_BEFORE}{do_indent(text, 6)}{_HEADING_TEXT_AFTER}"
+        heading = f'\n<{element} class="{heading_classes}" >{inner}</{element}>'
+    if is_care:
+        out.append('\n<div class="nhsuk-card__heading-container">' + heading
+                   + '\n<span class="nhsuk-card--care__arrow" aria-hidden="true"></span>\n</div>')
+    out.append('\n<div class="nhsuk-card__content" >')
+    if heading and not is_care:
+        out.append(heading)
+    if description_html:
+        out.append(f"{_DESCRIPTION_HTML_BEFORE}{do_indent(Markup(str(description_html).strip()), 4)}{_DESCRIPTION_HTML_AFTER}")
+    elif description_text:
+        out.append(f'\n<p class="nhsuk-card__description">{escape(do_indent(str(description_text).strip(), 4))}</p>')
+    out.append("</div>\n</div>" if description_html else "\n</div>\n</div>")
+    return "".join(out)
+
+
+@component("card", parameters={
+    "href", "clickable", "heading", "headingLevel", "headingSize", "headingVisuallyHiddenText",
+    "description", "descriptionHtml", "variant", "feature", "secondary", "warning", "classes", "id", "attributes"})
+def card(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    # nhsuk/components/card/template.jinja
+    heading = given(params, "heading")
+    description = given(params, "description")
+    classes = given(params, "classes")
+    variant = given(params, "variant")
+    size = given(params, "headingSize")
+    hidden_text = given(params, "headingVisuallyHiddenText")
+    href = given(params, "href")
+    if not all(value is None or _plain_string(value) for value in (heading, classes, variant, size, href)):
+        return None
+    if not (description is None or isinstance(description, str)):
+        return None
+    if not (hidden_text is None or isinstance(hidden_text, str)):
+        return None
+    description_html = description if hasattr(description, "__html__") else given(params, "descriptionHtml")
+    html = _card(design_system, classes=classes, card_id=given(params, "id"), attributes=params.get("attributes"),
+                 variant=variant, heading_text=heading, heading_level=_level(params, "headingLevel"),
+                 heading_size=size, heading_hidden_text=hidden_text, href=href,
+                 description_text=description, description_html=description_html,
+                 flags={flag: given(params, flag) for flag in CARD_FLAGS})
+    return None if html is None else Markup(html)
+
+
+# ---------------------------------------------------------------- summary list
+#
+# nhsuk/components/summary-list/template.jinja and its row template, for rows with a key and a
+# value (text or HTML, or a string) and at most one action link. Borders, widths, classes or ids
+# on rows, several actions, a card around the list and a caller block fall back.
+
+_ROW_TEXT_BEFORE = "\n    \n      "
+_ROW_TEXT_AFTER = "\n    \n    "
+
+
+def _key_or_value(value):
+    """The row's `key` or `value` as text or HTML: (html, text), or None for what falls back."""
+    if value is None or isinstance(value, Undefined):
+        return None, None
+    if isinstance(value, abc.Mapping):
+        if not value.keys() <= {"text", "html"}:
+            return None
+        return given(value, "html"), given(value, "text")
+    if isinstance(value, str):
+        return (value, value) if hasattr(value, "__html__") else (None, value)
+    return None  # another type is neither text nor HTML to the template
+
+
+def _row_cell(element: str, class_name: str, content) -> str:
+    html, text = content
+    if html:
+        inner = f"{_ROW_TEXT_BEFORE}{do_indent(Markup(str(html).strip()), 6)}{_ROW_TEXT_AFTER}"
+    elif text:
+        inner = f"{_ROW_TEXT_BEFORE}{escape(do_indent(str(text).strip(), 6))}{_ROW_TEXT_AFTER}"
+    else:
+        inner = "\n"
+    return f'\n<{element} class="{class_name}" >{inner}</{element}>'
+
+
+def _row_action(actions, design_system: DesignSystem) -> str | None:
+    """The one action link of a row (nhsuk/components/card/action/template.jinja), "" for none."""
+    if actions is None or isinstance(actions, Undefined):
+        return ""
+    if not isinstance(actions, abc.Mapping) or not actions.keys() <= {"items"}:
+        return None
+    items = given(actions, "items")
+    if not items:
+        return ""
+    if not isinstance(items, (list, tuple)):
+        return None
+    items = [item for item in items if isinstance(item, abc.Mapping)]
+    if not items:
+        return ""
+    if len(items) > 1:
+        return None
+    item = items[0]
+    href = given(item, "href")
+    hidden_text = given(item, "visuallyHiddenText")
+    if not item.keys() <= {"href", "text", "html", "visuallyHiddenText"} or not (_plain_string(href) and href):
+        return None
+    content = text_or_html(item, 8) or ""
+    hidden = (f'<span class="nhsuk-u-visually-hidden"> {escape(hidden_text)}</span>' if hidden_text else "")
+    return (f'\n<dd class="nhsuk-summary-list__actions" >\n<a class="nhsuk-link" href="{escape(href)}" >'
+            f"{content}{hidden}</a>\n</dd>")
+
+
+@component("summary-list", parameters={"rows", "classes", "id", "attributes"})
+def summary_list(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    # nhsuk/components/summary-list/template.jinja, summary-list/row/template.jinja
+    classes = given(params, "classes")
+    rows = given(params, "rows")
+    if not (classes is None or _plain_string(classes)):
+        return None
+    if rows and not isinstance(rows, (list, tuple)):
+        return None
+    rows = [row for row in rows if isinstance(row, abc.Mapping)] if rows else []
+    has_actions = any(isinstance(given(row, "actions"), abc.Mapping) and given(row, "actions").get("items")
+                      for row in rows)
+    html_rows = []
+    for row in rows:
+        if not row.keys() <= {"key", "value", "actions"}:
+            return None
+        key = _key_or_value(given(row, "key"))
+        value = _key_or_value(given(row, "value"))
+        action = _row_action(given(row, "actions"), design_system)
+        if key is None or value is None or action is None:
+            return None
+        row_classes = "nhsuk-summary-list__row" + (" nhsuk-summary-list__row--no-actions" if has_actions and not action else "")
+        html_rows.append(f'\n<div class="{row_classes}" >'
+                         + _row_cell("dt", "nhsuk-summary-list__key", key)
+                         + _row_cell("dd", "nhsuk-summary-list__value", value)
+                         + action + "\n</div>")
+    class_names = "nhsuk-summary-list" + (f" {classes}" if classes else "")
+    # The template's whitespace before the list: its `{% set %}`s and one per row.
+    before = "\n\n" + (_CLASS_SET if classes else "") + "\n" + _CLASS_SET * len(rows)
+    return Markup(f'{before}<dl class="{escape(class_names)}"{optional_id(params)}'
+                  f'{design_system.attributes(params.get("attributes"))}>{"".join(html_rows)}\n</dl>\n')
+
+
+# ---------------------------------------------------------------- inset text
+# nhsuk/components/inset-text/template.jinja, for everything but a caller block.
+
+@component("inset-text", parameters={"text", "html", "visuallyHiddenText", "classes", "id", "attributes"})
+def inset_text(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    classes = given(params, "classes")
+    if not (classes is None or _plain_string(classes)):
+        return None
+    html = given(params, "html")
+    if html:
+        content = f"\n\n  {do_indent(Markup(str(html).strip()), 2)}\n\n"
+    elif given(params, "text"):
+        content = f"\n\n  <p>{text_or_html({'text': params['text']}, 2)}</p>\n\n"
+    else:
+        content = "\n\n"
+    hidden_text = given(params, "visuallyHiddenText") or "Information"
+    class_names = "nhsuk-inset-text" + (f" {classes}" if classes else "")
+    return Markup(f'{_CLASS_SET if classes else ""}<div class="{escape(class_names)}"{optional_id(params)}'
+                  f'{design_system.attributes(params.get("attributes"))}>\n'
+                  f'<span class="nhsuk-u-visually-hidden">{escape(hidden_text)}: </span>{content}</div>')
+
+
+# ---------------------------------------------------------------- warning callout
+#
+# nhsuk/components/warning-callout/template.jinja: a warning card. A heading given as a string
+# (or none), text or HTML; a heading mapping, actions and a caller block fall back.
+
+@component("warning-callout", parameters={"heading", "headingLevel", "text", "html", "classes", "id", "attributes"})
+def warning_callout(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    heading = given(params, "heading")
+    classes = given(params, "classes")
+    if not (heading is None or _plain_string(heading)) or not (classes is None or _plain_string(classes)):
+        return None
+    text = given(params, "text")
+    if not (text is None or isinstance(text, (str, int, float))):
+        return None
+    # `heading.level | default(params.headingLevel) | default(3)`: only an undefined level defaults.
+    level = _level(params, "headingLevel")
+    hidden_text = "Important" if heading and "Important" not in heading and "important" not in heading else None
+    html = _card(design_system, classes=classes, card_id=given(params, "id"), attributes=params.get("attributes"),
+                 variant="warning", heading_text=heading, heading_level=3 if level is _UNSET else level,
+                 heading_size=None, heading_hidden_text=hidden_text, href=None,
+                 description_text=text, description_html=given(params, "html"), flags={})
+    if html is None:
+        return None
+    # The callout trims the card it prints, and ends with the line break after it.
+    return Markup(html.lstrip() + "\n")

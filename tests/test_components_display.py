@@ -1,0 +1,311 @@
+"""The display components in Python (app/components/display.py: card, summary list, inset text,
+warning callout, ...) print what the design system's own templates print: every way our
+templates call them, edge cases, and random parameters, each placed after a tag and within a
+line of text (where the whitespace a component starts and ends with is kept); anything they were
+not written for falls back to the design system's template. Harness: tests/component_harness.py."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from jinja2 import ChainableUndefined
+from markupsafe import Markup
+
+from tests.component_harness import AFTER_A_TAG, WITHIN_TEXT, ours_and_theirs, random_params, rendered_in_python
+
+PLACES = [pytest.param(AFTER_A_TAG, id="after-a-tag"), pytest.param(WITHIN_TEXT, id="within-text")]
+UNDEFINED = ChainableUndefined()
+
+
+def same_bytes(app, component, params, around=AFTER_A_TAG):
+    ours, theirs = ours_and_theirs(app, component, params, around=around)
+    assert ours == theirs, params
+
+
+def random_calls(app, component, space, seed, count=150):
+    rng = random.Random(seed)
+    for number in range(count):
+        params = random_params(space, rng)
+        same_bytes(app, component, params, AFTER_A_TAG if number % 2 else WITHIN_TEXT)
+
+
+# ---------------------------------------------------------------- card
+
+CARDS = [
+    # templates/careplan/_patient_home.html, followup/_patient_home.html, admin/index.html
+    {"href": "/my-care/plan", "clickable": True, "heading": "View your plan", "headingLevel": 3,
+     "description": "Updated on 1 May 2026. Next review by 1 August 2026."},
+    {"href": "/admin/staff", "heading": "Staff", "headingLevel": 2, "description": "Add & <remove> staff", "clickable": True},
+    # templates/main/_feeling_unwell.html
+    {"variant": "urgent", "heading": "Feeling unwell?", "headingLevel": 2,
+     "descriptionHtml": Markup("<p>Call <a href=\"tel:111\">111</a></p>\n  <ul>\n    <li>Now</li>\n  </ul>"),
+     "attributes": {"id": "feeling-unwell"}},
+    {"heading": "Plain", "description": "Words"},
+    {"heading": "Two\nlines", "href": "/h", "description": "Also\n\ntwo  \n lines"},
+    {"heading": "Feature", "href": "/h", "feature": True},
+    {"heading": "Hidden", "headingVisuallyHiddenText": "Read <this>", "descriptionHtml": "starts with text\n<p>then a tag</p>"},
+    {"heading": "Emergency", "variant": "emergency", "headingVisuallyHiddenText": "  Spaced  "},
+    {"heading": "Non-urgent", "variant": "non-urgent", "href": "/not-a-link-in-a-care-card", "secondary": True},
+    {"heading": "Care classes", "variant": "urgent", "classes": "nhsuk-card--care--urgent extra"},
+    {"variant": "urgent", "description": "A care variant without a heading is a plain card"},
+    {"heading": "Sized", "headingLevel": "4", "headingSize": "m"},
+    {"heading": "Odd size", "headingSize": "huge"},
+    {"heading": "No level", "headingLevel": None},
+    {"heading": "Level zero", "headingLevel": 0},
+    {"heading": "Undefined level", "headingLevel": UNDEFINED},
+    {"variant": "secondary", "classes": "nhsuk-card--secondary"},
+    {"variant": "warning", "warning": True, "heading": "Twice"},
+    {"variant": "nonsense", "heading": "Unknown variant"},
+    {"id": 'card-"1"', "heading": "With id", "attributes": {"data-x": "1", "hidden": {"value": True, "optional": True}}},
+    {"description": Markup("<p>Markup description wins</p>"), "descriptionHtml": "<p>over this</p>"},
+    {"description": "text loses", "descriptionHtml": "<p>to HTML</p>"},
+    {"description": "", "descriptionHtml": ""},
+    {"heading": "", "description": None},
+    {"heading": None, "href": None, "classes": None, "attributes": None},
+    {"heading": UNDEFINED, "description": UNDEFINED},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", CARDS, ids=repr)
+def test_card(app, params, around):
+    assert rendered_in_python(app, "card", params)
+    same_bytes(app, "card", params, around)
+
+
+CARDS_LEFT_TO_THE_TEMPLATE = [
+    {"heading": "Primary", "variant": "primary"},  # its chevron icon
+    {"heading": "Primary", "classes": "nhsuk-card--primary"},
+    {"heading": Markup("<b>Markup</b> heading")},  # printed as text and as HTML by the template
+    {"heading": {"text": "As a mapping"}},
+    {"heading": "Captioned", "headingCaption": "no"},
+    {"heading": "With actions", "actions": [{"text": "Edit", "href": "/e"}]},
+    {"imgURL": "/i.png", "imgALT": "An image"},
+    {"heading": "Hidden", "variant": "urgent", "headingVisuallyHiddenText": "   "},
+    {"description": 7},
+    {"heading": "Classes", "classes": ["a list"]},
+]
+
+
+@pytest.mark.parametrize("params", CARDS_LEFT_TO_THE_TEMPLATE, ids=repr)
+def test_card_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "card", params)
+    same_bytes(app, "card", params)
+
+
+CARD_SPACE = {
+    "href": ["/a?b=1&c=2", "", None, '/"quoted"'],
+    "clickable": [True, False, None],
+    "heading": ["Heading", "A & B <c>", "  padded\n  lines  ", "", None, "Important"],
+    "headingLevel": [1, 2, "3", None, 0],
+    "headingSize": ["s", "m", "xl", "nope", None],
+    "headingVisuallyHiddenText": ["Hidden", "", None, "a & b"],
+    "description": ["Words", "Words & <tags>\nover lines", "", None, Markup("<p>safe</p>")],
+    "descriptionHtml": ["<p>HTML</p>", "text then <b>tag</b>\n  more", "", None],
+    "variant": ["feature", "secondary", "warning", "urgent", "non-urgent", "emergency", "", None, "other"],
+    "feature": [True, False, None],
+    "secondary": [True, None],
+    "warning": [True, None],
+    "classes": ["extra", "nhsuk-card--secondary", "nhsuk-card--care--emergency", "", None],
+    "id": ["card", "", None, "<id>"],
+    "attributes": [{"data-a": "1"}, {}, None, {"hidden": {"value": True, "optional": True}}],
+}
+
+
+def test_card_random(app):
+    random_calls(app, "card", CARD_SPACE, 20261207)
+
+
+# ---------------------------------------------------------------- summary list
+
+CHANGE = {"items": [{"href": "/nurse/patients/1/edit#date_of_birth-day", "text": "Change", "visuallyHiddenText": "date of birth"}]}
+SUMMARY_LISTS = [
+    # templates/main/_contacts.html, nurse/patient.html, hna/team_view.html, admin/user.html ...
+    {"rows": [{"key": {"text": "Key worker"}, "value": {"text": "Not yet named – ask your cancer team"}},
+              {"key": {"text": "Team"}, "value": {"text": "Breast & <colorectal>"}},
+              {"key": {"text": "Phone"}, "value": {"html": Markup('<a href="tel:01234">01234 567890</a>')}}]},
+    {"rows": [{"key": {"text": "NHS number"}, "value": {"text": "943 476 5919"}},
+              {"key": {"text": "Date of birth"}, "value": {"text": "1 May 1960"}, "actions": CHANGE}]},
+    {"rows": [{"key": {"text": "Passkeys"}, "value": {"text": 2}}, {"key": {"text": "None"}, "value": {"text": 0}}]},
+    {"rows": [{"key": {"text": "Address"}, "value": {"text": "1 Street\n\nTown  \r\nPostcode"}},
+              {"key": {"html": "Key <b>HTML</b>\nover lines"}, "value": {"html": "text first <b>then</b>\n  more"}}]},
+    {"rows": [{"key": "A string key", "value": "and value & more"}, {"key": Markup("<i>Markup</i>"), "value": Markup("<b>v</b>")}]},
+    {"rows": [{"key": {"text": "Empty"}, "value": {"text": ""}}, {"key": {}, "value": None}, {}]},
+    {"rows": [{"key": {"text": "Action"}, "value": {"text": "v"},
+               "actions": {"items": [{"href": "/a?x=1&y=2", "html": "Change <b>it</b>\nnow"}]}},
+              {"key": {"text": "No action"}, "value": {"text": "v"}, "actions": {"items": []}}]},
+    {"rows": [{"key": {"text": "Hidden"}, "value": {"text": "v"}, "actions": {"items": [{"href": "/a", "text": "Change", "visuallyHiddenText": ""}]}}]},
+    {"rows": [None, "not a row", {"key": {"text": "Only mappings count"}}]},
+    {"rows": [], "classes": "extra", "id": "list-1", "attributes": {"data-x": "1"}},
+    {"rows": None},
+    {"rows": ({"key": {"text": "A tuple"}, "value": {"text": "of rows"}},)},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", SUMMARY_LISTS, ids=repr)
+def test_summary_list(app, params, around):
+    assert rendered_in_python(app, "summary-list", params)
+    same_bytes(app, "summary-list", params, around)
+
+
+SUMMARY_LISTS_LEFT_TO_THE_TEMPLATE = [
+    {"rows": [{"key": {"text": "k"}, "value": {"text": "v"}, "classes": "row-class"}]},
+    {"rows": [{"key": {"text": "k", "classes": "wide"}, "value": {"text": "v"}}]},
+    {"rows": [{"key": {"text": "k"}, "value": {"text": "v"}, "border": False}]},
+    {"rows": [{"key": {"text": "k"}, "actions": {"items": [{"href": "/a", "text": "A"}, {"href": "/b", "text": "B"}]}}]},
+    {"rows": [{"key": {"text": "k"}, "actions": [{"href": "/a", "text": "A list of actions"}]}]},
+    {"rows": [{"key": {"text": "k"}, "actions": {"items": [{"text": "No href"}]}}]},
+    {"rows": [{"key": {"text": "k"}, "actions": {"items": [{"href": "/a", "text": "A"}], "classes": "c"}}]},
+    {"rows": [{"key": 5, "value": {"text": "a number key"}}]},
+    {"rows": [], "border": False},
+    {"rows": [], "card": {"heading": "In a card"}},
+    {"html": "<div>rows</div>"},
+]
+
+
+@pytest.mark.parametrize("params", SUMMARY_LISTS_LEFT_TO_THE_TEMPLATE, ids=repr)
+def test_summary_list_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "summary-list", params)
+    same_bytes(app, "summary-list", params)
+
+
+def _random_row(rng):
+    texts = ["Text", "A & <b>", "two\nlines", "", None, 3]
+    row = {}
+    if rng.random() < 0.9:
+        row["key"] = rng.choice([{"text": rng.choice(texts)}, {"html": "<b>k</b>"}, "string key", Markup("<i>k</i>"), {}])
+    if rng.random() < 0.9:
+        row["value"] = rng.choice([{"text": rng.choice(texts)}, {"html": "v <b>html</b>\nmore"}, "string value", None])
+    if rng.random() < 0.4:
+        row["actions"] = {"items": rng.choice([[], [{"href": "/e", "text": "Change", "visuallyHiddenText": rng.choice(["k", "", None])}],
+                                               [{"href": "/e?a&b", "html": "<b>Edit</b>"}]])}
+    return row
+
+
+SUMMARY_LIST_SPACE = {
+    "rows": [lambda rng: [_random_row(rng) for _ in range(rng.randrange(5))], [], None],
+    "classes": ["extra", "nhsuk-summary-list--no-border", "", None],
+    "id": ["list", "", None, "<id>"],
+    "attributes": [{"data-a": "1"}, {}, None],
+}
+
+
+def test_summary_list_random(app):
+    random_calls(app, "summary-list", SUMMARY_LIST_SPACE, 20261208)
+
+
+# ---------------------------------------------------------------- inset text
+
+INSET_TEXTS = [
+    # templates/followup/patient_follow_up.html, careplan/patient_plan.html, main/install.html, ...
+    {"text": "You can contact your cancer team directly until 1 May 2027. After that, contact your GP first."},
+    {"text": "Sam & <Alex> has already started"},
+    {"html": Markup("<p>This is version 2. <a href=\"/x?a=1&amp;b=2\">See the current version</a>.</p>")},
+    {"html": "<p>The app has been added. Look for \"My care\".</p>"},
+    {"html": "starts with text\n<p>and a tag</p>\n  indented"},
+    {"text": "  two\n  lines  "},
+    {"text": Markup("<b>already safe</b>")},
+    {"text": 12},
+    {"text": "Hidden text", "visuallyHiddenText": "Note & more"},
+    {"text": "Empty hidden text", "visuallyHiddenText": ""},
+    {"text": "With everything", "classes": "extra", "id": 'inset-"1"', "attributes": {"data-x": "1"}},
+    {"text": "", "html": ""},
+    {"text": None, "html": None, "classes": None},
+    {"text": UNDEFINED},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", INSET_TEXTS, ids=repr)
+def test_inset_text(app, params, around):
+    assert rendered_in_python(app, "inset-text", params)
+    same_bytes(app, "inset-text", params, around)
+
+
+@pytest.mark.parametrize("params", [{"text": "t", "unknown": 1}, {"text": "t", "classes": ["a"]}], ids=repr)
+def test_inset_text_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "inset-text", params)
+    same_bytes(app, "inset-text", params)
+
+
+INSET_TEXT_SPACE = {
+    "text": ["Words", "A & B <c>", " spaced \n lines ", "", None, Markup("<i>x</i>")],
+    "html": ["<p>HTML</p>", "text <b>then tag</b>\n  more", "", None],
+    "visuallyHiddenText": ["Hidden", "", None],
+    "classes": ["extra", "", None],
+    "id": ["inset", "", None],
+    "attributes": [{"data-a": "1"}, {}, None],
+}
+
+
+def test_inset_text_random(app):
+    random_calls(app, "inset-text", INSET_TEXT_SPACE, 20261209)
+
+
+# ---------------------------------------------------------------- warning callout
+
+WARNING_CALLOUTS = [
+    # templates/partials/urgent_help.html, partials/emergency.html, hna/_urgent.html, careplan/edit.html
+    {"heading": "If you need help urgently", "headingLevel": 2,
+     "html": Markup("<p>Call <a href=\"tel:999\">999</a> now.</p>\n<p>Or the 24-hour line.</p>")},
+    {"heading": "Call now: this could be an emergency", "html": Markup("<ul>\n  <li>Chest pain</li>\n</ul>")},
+    {"heading": "You said: a temperature over 38 & shivering", "html": Markup("<p>Call now</p>")},
+    # templates/admin/team.html, auth/demo.html, hna/team_view.html
+    {"heading": "Demo only", "text": "This sign-in without a passkey only exists in demo mode."},
+    {"heading": "High distress: 8 out of 10", "text": "A distress score of 7 or more should be discussed <soon>."},
+    {"heading": "An important heading has no hidden word", "text": "t"},
+    {"heading": "Important", "text": "t"},
+    {"heading": "Two\nlines", "text": "Text\nover lines", "headingLevel": 4},
+    {"heading": "No level", "headingLevel": None, "html": "text first <b>then a tag</b>"},
+    {"heading": "Undefined level", "headingLevel": UNDEFINED},
+    {"heading": "Classes", "classes": "extra nhsuk-card--warning", "id": "callout", "attributes": {"data-x": "1"}},
+    {"text": "No heading"},
+    {"heading": "", "text": "", "html": ""},
+    {"heading": None, "text": 5},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", WARNING_CALLOUTS, ids=repr)
+def test_warning_callout(app, params, around):
+    assert rendered_in_python(app, "warning-callout", params)
+    same_bytes(app, "warning-callout", params, around)
+
+
+@pytest.mark.parametrize("params", [
+    {"heading": {"text": "As a mapping", "level": 2}},
+    {"heading": Markup("<b>Markup</b>")},
+    {"heading": "Actions", "actions": [{"href": "/a", "text": "A"}]},
+    {"heading": "Hidden", "visuallyHiddenText": "Note"},
+    {"heading": "t", "text": ["a list"]},
+], ids=repr)
+def test_warning_callout_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "warning-callout", params)
+    same_bytes(app, "warning-callout", params)
+
+
+def test_warning_callout_with_a_caller_block_falls_back(app):
+    ours, theirs = ours_and_theirs(app, "warning-callout", {"heading": "Someone else changed this item", "headingLevel": 2},
+                                   call_body="<p>Called</p>")
+    assert ours == theirs
+    assert "<p>Called</p>" in ours
+
+
+WARNING_CALLOUT_SPACE = {
+    "heading": ["Heading", "A & B <c>", "Important things", " spaced \n lines ", "", None],
+    "headingLevel": [1, 2, "3", None, 0],
+    "text": ["Words", "A & B <c>\nmore", "", None, 7],
+    "html": ["<p>HTML</p>", "text <b>then tag</b>\n  more", "", None],
+    "classes": ["extra", "nhsuk-card--warning", "", None],
+    "id": ["callout", "", None],
+    "attributes": [{"data-a": "1"}, {}, None],
+}
+
+
+def test_warning_callout_random(app):
+    random_calls(app, "warning-callout", WARNING_CALLOUT_SPACE, 20261210)

@@ -4,8 +4,9 @@ show (passed to the templates by those views, never fetched by the templates the
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, and_, bindparam, select
 
 from ..audit import audit
 from ..extensions import db
@@ -27,11 +28,17 @@ TESTS_ORDER = (SurveillanceTest.next_due, SurveillanceTest.name, SurveillanceTes
 
 
 def tests_of(profile: PatientProfile, active: bool = True) -> list[SurveillanceTest]:
-    return list(db.session.scalars(
-        select(SurveillanceTest)
-        .where(SurveillanceTest.patient_id == profile.id, SurveillanceTest.active.is_(active))
-        .order_by(*TESTS_ORDER)
-    ))
+    return list(db.session.scalars(_tests_statement(active), {"patient_id": profile.id}))
+
+
+@cache
+def _tests_statement(active: bool):
+    """Built once per process (per `active`) with the person as a bound parameter (issue 12):
+    building a statement cost more than running it, on every home page."""
+    return (select(SurveillanceTest)
+            .where(SurveillanceTest.patient_id == bindparam("patient_id", type_=Integer),
+                   SurveillanceTest.active.is_(active))
+            .order_by(*TESTS_ORDER))
 
 
 def plan_and_tests_of(profile: PatientProfile) -> tuple[FollowUpPlan | None, list[SurveillanceTest]]:
@@ -109,9 +116,10 @@ def nurse_panel(profile: PatientProfile) -> dict:
     return {"plan": plan_of(profile), "tests": tests_of(profile), "summary": current_summary(profile)}
 
 
-def patient_cards(tests: list[SurveillanceTest], plan: FollowUpPlan | None, summary) -> dict:
+def patient_cards(tests: list[SurveillanceTest], has_plan: bool, has_summary: bool) -> dict:
     """What the patient's home page shows about follow-up: only what exists, from what the page
-    read (the active tests, soonest due first; the plan; the current treatment summary)."""
+    read (the active tests, soonest due first; whether there is a plan and a current treatment
+    summary)."""
     next_test = tests[0] if tests else None
-    return {"plan": plan, "next_test": next_test, "summary": summary,
+    return {"plan": has_plan, "next_test": next_test, "summary": has_summary,
             "next_test_overdue": bool(next_test and next_test.next_due < london_today())}

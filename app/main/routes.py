@@ -61,7 +61,7 @@ def patient_home():
         "main/patient_home.html", profile=profile,
         things_to_do=things_to_do(profile, today, records),
         care_plan=records.care_plan,
-        follow_up=followup_service.patient_cards(records.tests, records.follow_up_plan, records.summary),
+        follow_up=followup_service.patient_cards(records.tests, records.has_follow_up_plan, records.has_summary),
         hna_draft=records.draft, hna_offered_at=records.draft.offered_at if records.draft else None,
         hna_last_sent=records.last_sent,
         hna_reply=records.reply,

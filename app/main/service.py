@@ -12,8 +12,9 @@ each area's rule, from that area's service; this module only puts the reads toge
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, bindparam, exists, select
 
@@ -33,16 +34,32 @@ from ..triage.models import QueueItem
 from .things_to_do import ACT_TODAY_LEVELS, hna_reply
 
 
+class CarePlanOnHome(NamedTuple):
+    """What the home page shows of the current care plan (its card and its review's reminder)."""
+
+    id: int
+    created_at: datetime
+    review_date: date | None
+
+
+class SymptomItemOnHome(NamedTuple):
+    """What the home page says about the open queue item from the symptom log."""
+
+    id: int
+    received_at: datetime
+    due_at: datetime
+
+
 @dataclass(frozen=True)
 class HomeRecords:
     draft: object
     sent: list  # newest first
     reply: dict | None  # about the newest sent one (things_to_do.hna_reply)
     tests: list  # active surveillance tests, soonest due first
-    care_plan: object
-    follow_up_plan: object
-    summary: object
-    symptom_item: object  # the open queue item from the symptom log
+    care_plan: CarePlanOnHome | None
+    has_follow_up_plan: bool
+    has_summary: bool  # a current treatment summary
+    symptom_item: SymptomItemOnHome | None  # the open queue item from the symptom log
     symptoms_today: list  # entries logged today at a level whose advice is to act today
     unread_results: list
     waiting_samples: list
@@ -54,14 +71,22 @@ class HomeRecords:
         return self.sent[0] if self.sent else None
 
 
+_CARE_PLAN_COLUMNS = (CarePlan.id.label("care_plan_id"), CarePlan.created_at.label("care_plan_created_at"),
+                      CarePlan.review_date.label("care_plan_review_date"))
+_SYMPTOM_ITEM_COLUMNS = (QueueItem.id.label("symptom_item_id"), QueueItem.received_at.label("symptom_item_received_at"),
+                         QueueItem.due_at.label("symptom_item_due_at"))
+
+
 @cache
 def _home_row():
     """The one row's statement, built once per process with the person and the day as bound
-    parameters: building it (four entities, four EXISTS, two aliased subqueries) cost more than
-    running it, on every view of the home page."""
+    parameters: building it (four EXISTS, two aliased subqueries) cost more than running it, on
+    every view of the home page. Plain columns, only those the page shows: loading the four
+    records as ORM objects (the summary with all its text) cost more than the SQL."""
     pid, today = bindparam("patient_id", type_=Integer), bindparam("today", type_=Date)
     return (
-        select(CarePlan, FollowUpPlan, EndOfTreatmentSummary, QueueItem,
+        select(*_CARE_PLAN_COLUMNS, FollowUpPlan.id.label("follow_up_plan_id"),
+               EndOfTreatmentSummary.id.label("summary_id"), *_SYMPTOM_ITEM_COLUMNS,
                exists().where(results.is_unread_result_of(pid)).label("any_unread_results"),
                exists().where(results.is_waiting_sample_of(pid)).label("any_waiting_samples"),
                exists().where(reentry.is_open_request_of(pid)).label("any_open_requests"),
@@ -83,8 +108,11 @@ def home_records(profile: PatientProfile, today: date, unread_messages: int | No
     return HomeRecords(
         draft=draft, sent=sent, reply=hna_reply(sent[0], items.get(sent[0].id)) if sent else None,
         tests=followup.tests_of(profile),
-        care_plan=row.CarePlan, follow_up_plan=row.FollowUpPlan, summary=row.EndOfTreatmentSummary,
-        symptom_item=row.QueueItem,
+        care_plan=CarePlanOnHome(row.care_plan_id, row.care_plan_created_at, row.care_plan_review_date)
+        if row.care_plan_id is not None else None,
+        has_follow_up_plan=row.follow_up_plan_id is not None, has_summary=row.summary_id is not None,
+        symptom_item=SymptomItemOnHome(row.symptom_item_id, row.symptom_item_received_at, row.symptom_item_due_at)
+        if row.symptom_item_id is not None else None,
         symptoms_today=symptoms.history(profile, today, ACT_TODAY_LEVELS) if row.any_symptoms_today else [],
         unread_results=results.unread_results(profile) if row.any_unread_results else [],
         waiting_samples=results.waiting_samples(profile) if row.any_waiting_samples else [],

@@ -8,8 +8,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, and_, bindparam, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
@@ -112,10 +113,15 @@ def requests_of(profile: PatientProfile) -> list[ReentryRequest]:
 
 def open_requests_of(profile: PatientProfile) -> list[ReentryRequest]:
     """The person's requests not closed yet, newest first."""
-    return list(db.session.scalars(
-        select(ReentryRequest).where(is_open_request_of(profile.id))
-        .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc())
-    ))
+    return list(db.session.scalars(_open_requests_statement(), {"patient_id": profile.id}))
+
+
+@cache
+def _open_requests_statement():
+    """Built once per process with the person as a bound parameter (issue 12): building a
+    statement cost more than running it, on every home page."""
+    return (select(ReentryRequest).where(is_open_request_of(bindparam("patient_id", type_=Integer)))
+            .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc()))
 
 
 def request_for_queue_item(item: QueueItem) -> ReentryRequest | None:

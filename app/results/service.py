@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Integer, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -135,9 +136,15 @@ def is_unread_result_of(patient_id: int):
 
 def unread_results(profile: PatientProfile) -> list[TestResult]:
     """`is_unread_result_of` the person, newest first, each with its test (pages name it)."""
-    return list(db.session.scalars(
-        select(TestResult).where(is_unread_result_of(profile.id)).options(joinedload(TestResult.test))
-        .order_by(TestResult.taken_on.desc(), TestResult.id.desc())))
+    return list(db.session.scalars(_unread_results_statement(), {"patient_id": profile.id}))
+
+
+@cache
+def _unread_results_statement():
+    """Built once per process with the person as a bound parameter (issue 12), like the home
+    page's other reads: building a statement cost more than running it."""
+    return (select(TestResult).where(is_unread_result_of(bindparam("patient_id", type_=Integer)))
+            .options(joinedload(TestResult.test)).order_by(TestResult.taken_on.desc(), TestResult.id.desc()))
 
 
 def mark_results_seen(profile: PatientProfile) -> int:
@@ -270,9 +277,14 @@ def is_waiting_sample_of(patient_id: int):
 
 def waiting_samples(profile: PatientProfile) -> list[SampleTaken]:
     """`is_waiting_sample_of` the person, oldest first, each with its test (pages name it)."""
-    return list(db.session.scalars(
-        select(SampleTaken).where(is_waiting_sample_of(profile.id)).options(joinedload(SampleTaken.test))
-        .order_by(SampleTaken.taken_on, SampleTaken.id)))
+    return list(db.session.scalars(_waiting_samples_statement(), {"patient_id": profile.id}))
+
+
+@cache
+def _waiting_samples_statement():
+    """Built once per process with the person as a bound parameter (issue 12)."""
+    return (select(SampleTaken).where(is_waiting_sample_of(bindparam("patient_id", type_=Integer)))
+            .options(joinedload(SampleTaken.test)).order_by(SampleTaken.taken_on, SampleTaken.id))
 
 
 def record_sample(profile: PatientProfile, test: SurveillanceTest, taken_on: date, by: User,

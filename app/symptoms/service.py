@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import Date, Integer, and_, bindparam, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -82,10 +83,18 @@ def symptom_text(profile: PatientProfile, symptom_id: str | None) -> str:
 def history(profile: PatientProfile, logged_on: date | None = None,
             levels: tuple[str, ...] | None = None) -> list[SymptomEntry]:
     """The person's current entries, newest first (`is_current_entry_of`)."""
-    return list(db.session.scalars(
-        select(SymptomEntry).where(is_current_entry_of(profile.id, logged_on, levels))
-        .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
-    ))
+    return list(db.session.scalars(_history_statement(logged_on is not None, levels),
+                                   {"patient_id": profile.id, "logged_on": logged_on}))
+
+
+@cache
+def _history_statement(of_one_day: bool, levels: tuple[str, ...] | None):
+    """Built once per process (per shape) with the person and the day as bound parameters
+    (issue 12): building a statement cost more than running it, on every page that lists them."""
+    logged_on = bindparam("logged_on", type_=Date) if of_one_day else None
+    return (select(SymptomEntry)
+            .where(is_current_entry_of(bindparam("patient_id", type_=Integer), logged_on, levels))
+            .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc()))
 
 
 def log_for_team(profile: PatientProfile) -> list[SymptomEntry]:

@@ -309,3 +309,31 @@ WARNING_CALLOUT_SPACE = {
 
 def test_warning_callout_random(app):
     random_calls(app, "warning-callout", WARNING_CALLOUT_SPACE, 20261210)
+
+
+# ---------------------------------------------------------------- tag, within a line of text
+
+@pytest.mark.parametrize("params", [
+    {"text": "Not offered", "classes": "nhsuk-tag--grey"},  # templates/admin/services.html, after a space
+    {"text": "Closed", "classes": "nhsuk-tag--green"},  # templates/reentry/status.html, straight after <p>
+    {"text": "Blue", "colour": "blue", "border": False, "classes": "extra"},
+    {"text": "No colour", "colour": False},
+    {"text": "Plain"},
+], ids=repr)
+def test_tag_within_a_line_of_text_keeps_the_templates_whitespace(app, params):
+    same_bytes(app, "tag", params, WITHIN_TEXT)
+
+
+TAG_SPACE = {
+    "text": ["Open", "A & B <c>", "", None, " spaced \n lines "],
+    "html": ["<b>bold</b>", "", None],
+    "classes": ["nhsuk-tag--red", "nhsuk-tag--no-border nhsuk-tag--no-colour", "", None],
+    "colour": ["red", False, None, "nope"],
+    "border": [False, True, None],
+    "id": ["t1", "", None],
+    "attributes": [{"data-a": "1"}, None],
+}
+
+
+def test_tag_random_in_both_places(app):
+    random_calls(app, "tag", TAG_SPACE, 20261211)

@@ -19,20 +19,24 @@ def tag(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
     colour = given(params, "colour")
     if classes is not None and not isinstance(classes, str):
         return None
-    class_names = "nhsuk-tag"
+    added = []
     if colour and colour in TAG_COLOURS and (
             not classes or not any(f"nhsuk-tag--{known}" in classes for known in TAG_COLOURS)):
-        class_names += f" nhsuk-tag--{colour}"
+        added.append(f"nhsuk-tag--{colour}")
     if colour is False and (not classes or "nhsuk-tag--no-colour" not in classes):
-        class_names += " nhsuk-tag--no-colour"
+        added.append("nhsuk-tag--no-colour")
     if given(params, "border") is False and (not classes or "nhsuk-tag--no-border" not in classes):
-        class_names += " nhsuk-tag--no-border"
+        added.append("nhsuk-tag--no-border")
     if classes:
-        class_names += f" {classes}"
+        added.append(classes)
+    class_names = " ".join(["nhsuk-tag", *added])
+    # The template's whitespace before the tag, a `{% set %}` line for each class it adds: kept
+    # by the whitespace pass where a tag follows text (`<p>{{ tag(...) }}`, `</a> {{ tag(...) }}`).
+    before = _CLASS_SET * len(added)
     content = text_or_html(params, 2)
     # The template's own line breaks around its text: text keeps them through the whitespace pass.
     inner = f"\n\n  {content}\n\n" if content is not None else "\n\n"
-    return Markup(f'<strong class="{escape(class_names)}"{optional_id(params)}'
+    return Markup(f'{before}<strong class="{escape(class_names)}"{optional_id(params)}'
                   f'{design_system.attributes(params.get("attributes"))}>{inner}</strong>')
 
 

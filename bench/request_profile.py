@@ -114,17 +114,21 @@ def profile(call, repeat: int, lines: int) -> str:
 # The fixed-cost endpoints' paths (registered by add_fixed_cost_pages, on this script's app only).
 FIXED_COST_PATIENT = "/bench/fixed-cost"
 FIXED_COST_STAFF = "/bench/fixed-cost/staff/<int:patient_id>"
+FIXED_COST_JSON = "/bench/fixed-cost/json"
 
 
 def add_fixed_cost_pages(app) -> None:
     """What a real page does at the least: a patient's page (session, header, footer, CSRF token,
     nonce, whitespace pass) and a nurse's read of one patient (the same, plus an audited read
-    committed), each rendering the base layout with no content of its own."""
-    from flask import render_template
+    committed), each rendering the base layout with no content of its own; and a patient's JSON
+    save that saves nothing of its own (CSRF header, JSON body checks, the idempotency record
+    stored and committed), as the HNA autosave is sent."""
+    from flask import render_template, request
 
     from app.audit import audit
     from app.authz import current_patient, nurse_required, patient_for_staff, patient_required
     from app.extensions import db
+    from app.idempotency import idempotent
 
     empty_page = app.jinja_env.from_string(
         '{% extends "base.html" %}{% block title %}Fixed cost{% endblock %}')
@@ -142,7 +146,15 @@ def add_fixed_cost_pages(app) -> None:
         db.session.commit()
         return page
 
+    @patient_required
+    @idempotent
+    def fixed_cost_json():
+        current_patient()
+        payload = request.get_json(silent=True)
+        return {"saved": isinstance(payload, dict)}, 200
+
     app.add_url_rule(FIXED_COST_PATIENT, "bench_fixed_cost_patient", fixed_cost_patient)
+    app.add_url_rule(FIXED_COST_JSON, "bench_fixed_cost_json", fixed_cost_json, methods=["POST"])
     app.add_url_rule(FIXED_COST_STAFF, "bench_fixed_cost_staff", fixed_cost_staff)
 
 
@@ -151,6 +163,9 @@ def fixed_cost_endpoints(patient_id: int) -> list[pages.Endpoint]:
         pages.Endpoint("fixed cost: patient page, nothing read", "patient", FIXED_COST_PATIENT, None),
         pages.Endpoint("fixed cost: nurse page, one audited read", "nurse",
                        FIXED_COST_STAFF.replace("<int:patient_id>", str(patient_id)), None),
+        pages.Endpoint("fixed cost: patient JSON save", "hna_patient", FIXED_COST_JSON, None,
+                       "POST", {"step": "distress", "data": {"distress": 4}},
+                       {"Content-Type": "application/json", "Accept": "application/json"}),
     ]
 
 

@@ -242,3 +242,288 @@ def test_radios_random(app):
 ])
 def test_what_radios_were_not_written_for_falls_back(app, params):
     assert_same(app, "radios", params, in_python=False)
+
+
+# ---------------------------------------------------------------- checkboxes
+
+def _score_input(item_id: str, error: str | None = None) -> Markup:
+    """What templates/hna/question.html puts under each ticked concern: its score box (the input
+    rendered through our macro, as the page does)."""
+    return Markup(f'<div class="nhsuk-form-group"><input id="score-{item_id}" name="score-{item_id}"></div>'
+                  + (f'<span class="nhsuk-error-message">{error}</span>' if error else ""))
+
+
+CHECKBOXES = [
+    # templates/hna/question.html, a domain step: concerns with a score box under each, a divider,
+    # the exclusive "none of these"; with and without an error
+    {"idPrefix": "concerns", "name": "concerns",
+     "fieldset": {"legend": {"html": Markup('<span class="nhsuk-caption-l">Physical</span>') + "Which of these?",
+                             "isPageHeading": True, "size": "l"}},
+     "hint": {"text": "Select all that apply. For each one, choose how much it has bothered you, from 0 to 10."},
+     "errorMessage": UNDEFINED,
+     "items": [{"value": "pain", "text": "Pain", "checked": True, "id": "concerns",
+                "conditional": {"html": _score_input("pain")}},
+               {"value": "tired", "text": "Tiredness & <sleep>", "checked": False, "id": UNDEFINED,
+                "conditional": {"html": _score_input("tired", "Enter a number")}},
+               {"divider": "or"},
+               {"value": "none", "text": "None of these", "checked": False, "exclusive": True}]},
+    {"idPrefix": "concerns", "name": "concerns",
+     "fieldset": {"legend": {"html": Markup("Which?"), "isPageHeading": True, "size": "l"}},
+     "hint": {"text": "Select all that apply."}, "errorMessage": {"text": "Select a concern or ‘None of these’"},
+     "items": [{"value": "pain", "text": "Pain", "checked": False, "id": "concerns", "conditional": {"html": _score_input("pain")}},
+               {"divider": "or"}, {"value": "none", "text": "None", "checked": True, "exclusive": True}]},
+    # the top concerns step, and its offline copy (attributes, no error, no checked)
+    {"idPrefix": "top_concerns", "name": "top_concerns",
+     "fieldset": {"legend": {"text": "Which matter most?", "isPageHeading": True, "size": "l"}},
+     "hint": {"text": " Choose up to 3."}, "errorMessage": {"text": "Choose up to 3"},
+     "items": [{"value": "pain", "text": "Pain", "checked": True, "id": "top_concerns"},
+               {"value": "tired", "text": "Tiredness", "checked": False, "id": UNDEFINED}]},
+    {"idPrefix": "top_concerns", "name": "top_concerns",
+     "fieldset": {"legend": {"text": "Which matter most?", "isPageHeading": True, "size": "l"}},
+     "hint": {"text": "Choose up to 3."}, "attributes": {"data-offline-top": "1"},
+     "items": [{"value": "pain", "text": "Pain", "id": "top_concerns"}, {"value": "tired", "text": "Tiredness"}]},
+    # templates/careplan/edit.html: a single box without a fieldset; queue items with hints
+    {"idPrefix": "rows-0-remove", "name": "rows-0-remove",
+     "items": [{"value": "yes", "text": "Remove this concern from the plan", "checked": False}]},
+    {"idPrefix": "resolve_item", "name": "resolve_item",
+     "items": [{"value": 3, "text": "Also mark the queue item as done", "hint": {"text": "HNA: sent. Due today."},
+                "checked": True},
+               {"value": 4, "text": "Also mark ‘Review’ as done", "hint": {"text": "Review: due."}, "checked": False}]},
+    # templates/admin/team.html, followup/nurse_test.html, macros/form.html checkboxes_field
+    {"idPrefix": "out_of_hours_phone_checked", "name": "out_of_hours_phone_checked",
+     "fieldset": {"legend": {"text": "Check the out-of-hours number", "size": "s"}},
+     "hint": {"text": "Needed when you add or change the number."}, "errorMessage": {"text": "Tick to confirm"},
+     "items": [{"value": "y", "text": "I have called it", "checked": None}]},
+    {"idPrefix": "days", "name": "days", "fieldset": {"legend": {"text": "Days", "size": "m"}}, "hint": UNDEFINED,
+     "errorMessage": None, "items": [{"value": "mon", "text": "Monday", "checked": True},
+                                     {"value": "tue", "text": "Tuesday", "checked": False}]},
+    # what the design system offers beyond those
+    {"name": "c", "describedBy": "described", "hint": "A string hint", "errorMessage": "A string error",
+     "values": ["b", "c"], "small": True, "inline": True,
+     "items": [{"value": "a", "text": "A", "hint": "An item hint"},
+               {"value": "b", "text": "B", "behaviour": "inclusive", "name": "own-name"},
+               {"divider": "or", "behaviour": "inclusive"},
+               {"value": "c", "text": "C", "checked": False, "behaviour": "exclusive", "behaviourGroup": "g"},
+               {"value": "d", "text": "D", "exclusiveGroup": "eg", "exclusive": True, "disabled": True}]},
+    {"name": "c", "fieldset": {"legend": "Legend", "describedBy": "fieldset-described"}, "describedBy": "ignored",
+     "items": [{"value": "a", "text": "A", "hint": {"text": "h", "id": None}}]},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", CHECKBOXES, ids=[f"checkboxes-{i}" for i in range(len(CHECKBOXES))])
+def test_checkboxes(app, params):
+    assert_same(app, "checkboxes", params)
+
+
+def _random_checkbox_item(rng: random.Random) -> dict:
+    item = _random_radio_item(rng)
+    if "divider" not in item:
+        item.update(random_params({"name": ["own", "", None], "exclusive": [True, False],
+                                   "behaviour": ["exclusive", "inclusive", None],
+                                   "behaviourGroup": ["g", None], "exclusiveGroup": ["e", None]}, rng))
+    elif rng.random() < 0.3:
+        item["behaviour"] = "inclusive"
+    return item
+
+
+CHECKBOXES_SPACE = {key: value for key, value in RADIOS_SPACE.items() if key != "value"} | {
+    "items": [lambda rng: [_random_checkbox_item(rng) for _ in range(rng.randint(0, 5))]],
+    "values": [["a"], ["a", "b"], [], None],
+    "describedBy": ["d", "", None],
+    "classes": ["c", "nhsuk-checkboxes--inline", "nhsuk-checkboxes--small", "", None],
+}
+
+
+def test_checkboxes_random(app):
+    rng = random.Random(202612072)
+    for _ in range(250):
+        params = random_params(CHECKBOXES_SPACE, rng)
+        ours, theirs = ours_and_theirs(app, "checkboxes", params)
+        assert ours == theirs, params
+
+
+@pytest.mark.parametrize("params", [
+    {"name": "c", "values": "a string", "items": [{"value": "a", "text": "A"}]},
+    {"name": "c", "items": [{"value": "a", "text": "A", "label": "A label"}]},
+    {"name": "c", "formGroup": {"afterInputs": {"text": "After"}}, "items": []},
+])
+def test_what_checkboxes_were_not_written_for_falls_back(app, params):
+    assert_same(app, "checkboxes", params, in_python=False)
+
+
+# ---------------------------------------------------------------- input, textarea, character count, select
+
+INPUTS = [
+    # templates/hna/question.html: the score box under a concern, with and without an error
+    {"id": "score-pain", "name": "score-pain", "value": "7",
+     "label": {"html": Markup("How much has this bothered you?") + Markup('<span class="nhsuk-u-visually-hidden"> (')
+               + "Pain & <aches>" + Markup(")</span>")},
+     "hint": {"text": "Enter a number from 0 to 10. 0 is not at all, 10 is very much"},
+     "classes": "nhsuk-input--width-2", "inputmode": "numeric", "autocomplete": "off", "errorMessage": UNDEFINED},
+    {"id": "score-pain", "name": "score-pain", "value": "",
+     "label": {"html": Markup("How much?")}, "hint": {"text": "0 to 10"},
+     "classes": "nhsuk-input--width-2", "inputmode": "numeric", "autocomplete": "off",
+     "errorMessage": {"text": "Enter a number from 0 to 10"}},
+    # templates/macros/form.html text_field: a page heading or not, a hint, an error, a type
+    {"label": {"text": "NHS number", "isPageHeading": False, "size": UNDEFINED}, "hint": UNDEFINED, "id": "nhs_number",
+     "name": "nhs_number", "type": "text", "value": "", "errorMessage": None, "classes": None, "autocomplete": None,
+     "inputmode": None, "spellcheck": None},
+    {"label": {"text": "Your name", "isPageHeading": True, "size": "l"}, "hint": {"text": "As on your letters"},
+     "id": "name", "name": "name", "type": "text", "value": 'Tom "T" & <Jerry>',
+     "errorMessage": {"text": "Enter your name"}, "classes": "nhsuk-input--width-20", "autocomplete": "name",
+     "inputmode": None, "spellcheck": False},
+    {"label": {"text": "Password", "isPageHeading": False}, "id": "password", "name": "password", "type": "password",
+     "value": "", "errorMessage": None, "classes": None, "autocomplete": "current-password", "inputmode": None,
+     "spellcheck": None},
+    {"label": {"text": "Phone"}, "id": "phone", "name": "phone", "type": "tel", "value": 7, "inputmode": "tel",
+     "spellcheck": True},
+    # what the design system offers beyond those
+    {"name": "n", "label": "A string label", "hint": "A string hint", "errorMessage": "A string error",
+     "width": 10, "large": True, "code": True, "disabled": True, "describedBy": "other", "pattern": "[0-9]*",
+     "placeholder": "e.g. 1", "autocapitalize": "none", "attributes": {"data-x": "1"},
+     "formGroup": {"classes": "g", "attributes": {"data-g": "1"}}},
+    {"name": "n", "label": {"text": "Name"}, "value": 'a "b"', "attributes": {"data-x": "1"}},
+    {"name": "n", "label": {"text": "Label", "for": "elsewhere", "id": "label-id", "classes": "c"},
+     "errorMessage": True, "value": None, "width": "4", "classes": "nhsuk-input--width-4"},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", INPUTS, ids=[f"input-{i}" for i in range(len(INPUTS))])
+def test_input(app, params):
+    assert_same(app, "input", params)
+
+
+TEXTAREAS = [
+    # templates/macros/form.html textarea_field and templates/admin/questionnaires.html
+    {"id": "notes", "name": "notes", "rows": 3, "label": {"text": "Notes"}, "hint": UNDEFINED,
+     "value": "typed\n\n   text & <b>", "errorMessage": None},
+    {"id": "notes", "name": "notes", "rows": 5, "label": {"text": "Notes", "size": "m"},
+     "hint": {"text": "What to say"}, "value": "", "errorMessage": {"text": "Too long"}},
+    {"id": "definition", "name": "definition", "rows": 12, "label": {"text": "Questionnaire definition (JSON)"},
+     "value": '{"a": "<b>"}\n', "errorMessage": {"text": "Not JSON"}, "spellcheck": False},
+    {"name": "t", "label": "String label", "hint": "String hint", "errorMessage": "String error", "spellcheck": True,
+     "disabled": True, "autocomplete": "off", "describedBy": "other", "classes": "c", "attributes": {"data-a": "1"},
+     "formGroup": {"classes": "g", "attributes": {"data-g": "1"}}, "value": None, "rows": 0},
+    {"name": "t", "errorMessage": True, "label": {"text": "L", "isPageHeading": True}},
+    {"name": "note", "id": "note", "label": {"text": "Note"}, "hint": {"text": "A hint"},
+     "value": "typed\n\n   text", "errorMessage": {"text": "Too long"}},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", TEXTAREAS, ids=[f"textarea-{i}" for i in range(len(TEXTAREAS))])
+def test_textarea(app, params):
+    assert_same(app, "textarea", params)
+
+
+CHARACTER_COUNTS = [
+    # templates/hna/question.html, an optional text question: first visit, typed, an error
+    {"id": "text", "name": "text", "maxlength": 500, "rows": 6,
+     "label": {"text": "Is there anything else?", "isPageHeading": True, "size": "l"},
+     "hint": {"text": " This question is optional. You can write up to 500 characters."},
+     "value": "", "errorMessage": UNDEFINED, "attributes": {"data-autosave": "text"}},
+    {"id": "text", "name": "text", "maxlength": 500, "rows": 6,
+     "label": {"text": "What matters most?", "isPageHeading": True, "size": "l"},
+     "hint": {"text": "For example, family. This question is optional."},
+     "value": "Tom & Jerry <b>\n  two lines", "errorMessage": {"text": "Write 500 characters or fewer"},
+     "attributes": {"data-autosave": "text"}},
+    {"name": "words", "maxwords": 50, "threshold": 75, "label": "Words", "hint": "A hint", "errorMessage": "Too many",
+     "spellcheck": False, "classes": "c", "disabled": True, "autocomplete": "off", "value": None},
+    {"id": "x", "maxlength": "10"},
+]
+
+
+@pytest.mark.parametrize("params", CHARACTER_COUNTS, ids=[f"character-count-{i}" for i in range(len(CHARACTER_COUNTS))])
+def test_character_count(app, params):
+    assert_same(app, "character-count", params)
+
+
+SELECTS = [
+    # templates/macros/form.html select_field
+    {"id": "team", "name": "team", "label": {"text": "Team"}, "hint": UNDEFINED, "errorMessage": None,
+     "items": [{"value": "", "text": "Choose a team", "selected": False}, {"value": "1", "text": "Breast & <lung>",
+                                                                         "selected": True}]},
+    {"id": "team", "name": "team", "label": {"text": "Team"}, "hint": {"text": "Where they are seen"},
+     "errorMessage": {"text": "Choose a team"},
+     "items": [{"value": "", "text": "Choose", "selected": True}, {"value": "2", "text": "Colorectal", "selected": False}]},
+    # what the design system offers beyond those
+    {"name": "s", "label": "Pick", "value": "only text", "hint": "h", "errorMessage": "e", "disabled": True,
+     "describedBy": "d", "classes": "c", "attributes": {"data-s": "1"}, "formGroup": {"classes": "g"},
+     "items": [{"value": None, "text": "None value"}, {"text": "only text"}, {"divider": "x"}, {},
+               {"value": "b", "text": "B", "selected": False, "disabled": True, "attributes": {"data-o": "1"}}]},
+    {"name": "s", "errorMessage": True, "value": "b", "items": [{"value": "b", "text": "B", "selected": False},
+                                                              {"value": "b", "text": "B again"}]},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", SELECTS, ids=[f"select-{i}" for i in range(len(SELECTS))])
+def test_select(app, params):
+    assert_same(app, "select", params)
+
+
+def random_label(rng: random.Random):
+    if rng.random() < 0.2:
+        return rng.choice(["String label", Markup("<b>Safe</b> label"), None])
+    return {**random_text_and_html(rng),
+            **random_params({"for": [random_id], "id": [random_id], "classes": ["c", None],
+                             "size": ["s", "m", "l", "xl", None], "isPageHeading": [True, False]}, rng)}
+
+
+LABELLED_SPACE = {
+    "label": [random_label],
+    "hint": RADIOS_SPACE["hint"],
+    "errorMessage": RADIOS_SPACE["errorMessage"],
+    "id": [random_id], "name": ["n", "", None, "n&m"],
+    "value": ["typed", "", None, 'a "b" & <c>', "two\n  lines", 5],
+    "classes": ["c", "", None], "disabled": [True, False, None], "describedBy": ["d", "", None],
+    "attributes": [random_attributes],
+    "formGroup": RADIOS_SPACE["formGroup"],
+}
+
+FIELD_SPACES = {
+    "input": LABELLED_SPACE | {
+        "type": ["text", "tel", "", None], "width": [2, "3", 10, "7", None], "large": [True, False], "code": [True],
+        "spellcheck": [True, False, None, "yes"], "autocomplete": ["off", "", None], "autocapitalize": ["none", None],
+        "pattern": ["[0-9]*", None], "placeholder": ["e.g.", "", None], "inputmode": ["numeric", None],
+        "classes": ["c", "nhsuk-input--width-2", "nhsuk-input--large", "", None]},
+    "textarea": LABELLED_SPACE | {"rows": [3, 12, "5", 0, None], "spellcheck": [True, False, None, "yes"],
+                                  "autocomplete": ["off", "", None]},
+    "character-count": {key: value for key, value in LABELLED_SPACE.items()
+                        if key not in ("describedBy", "formGroup")} | {
+        "maxlength": [500, "10"], "maxwords": [50, None], "threshold": [75, None], "rows": [3, None],
+        "spellcheck": [True, False, None], "autocomplete": ["off", None]},
+    "select": LABELLED_SPACE | {
+        "items": [lambda rng: [random_params({"value": ["a", "b", "", None], "text": [random_text],
+                                              "selected": [True, False, None], "disabled": [True, None],
+                                              "divider": [True, None], "attributes": [random_attributes]}, rng)
+                               for _ in range(rng.randint(0, 4))]],
+        "value": ["a", "b", "", None, "Yes"]},
+}
+
+
+@pytest.mark.parametrize("component", sorted(FIELD_SPACES))
+def test_fields_random(app, component):
+    rng = random.Random(f"20261207-{component}")
+    for _ in range(200):
+        params = random_params(FIELD_SPACES[component], rng)
+        if component == "character-count" and not (params.get("maxlength") or params.get("maxwords")):
+            params["maxlength"] = 100
+        ours, theirs = ours_and_theirs(app, component, params)
+        assert ours == theirs, params
+
+
+@pytest.mark.parametrize(("component", "params"), [
+    ("input", {"name": "n", "prefix": "£"}),
+    ("input", {"name": "n", "label": {"text": "L", "caption": "C"}}),
+    ("input", {"name": "n", "formGroup": {"beforeInput": {"text": "Before"}}}),
+    ("textarea", {"name": "t", "formGroup": {"afterInput": {"text": "After"}}}),
+    ("character-count", {"name": "t"}),
+    ("character-count", {"name": "t", "maxlength": 10, "charactersUnderLimitText": {"one": "x"}}),
+    ("select", {"name": "s", "inputWrapper": {"classes": "w"}}),
+    ("select", {"name": "s", "items": [{"value": "a", "text": "A", "unknown": 1}]}),
+])
+def test_what_fields_were_not_written_for_falls_back(app, component, params):
+    assert_same(app, component, params, in_python=False)

@@ -334,54 +334,82 @@ def _items(params: dict) -> list:
     return items
 
 
-def _radio_item(params: dict, item: dict, index: int, id_prefix: str, design_system: DesignSystem) -> str:
-    # the template's _radioItem macro
+def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str, described_by: str | None,
+                 design_system: DesignSystem) -> str:
+    """The radios template's _radioItem macro (kind "radios") or the checkboxes template's
+    _checkboxItem (kind "checkboxes", with `described_by` the ids the item's input is described
+    by when there is no fieldset, else None)."""
+    checkbox = kind == "checkboxes"
+    behaviour = get(item, "behaviour") if checkbox else ABSENT
+    not_supported_hidden = " nhsuk-u-frontend-not-supported-hidden" if behaviour == "inclusive" else ""
     if get(item, "divider"):
-        return f'<div class="nhsuk-radios__divider">{out(get(item, "divider"))}</div>'
+        return f'<div class="nhsuk-{kind}__divider{not_supported_hidden}">{out(get(item, "divider"))}</div>'
     item_hint = string_or_mapping(get(item, "hint"), HINT_KEYS)
     item_id = get(item, "id")
     item_id = item_id if item_id else id_prefix + (f"-{index}" if index > 1 else "")
     one_line(item_id)
     checked = get(item, "checked")
     value = get(item, "value")
-    params_value = get(params, "value")
     if not checked:
-        checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
+        if checkbox:
+            values = get(params, "values")
+            if values and not isinstance(values, (list, tuple)):
+                raise NotWrittenFor
+            checked = (value in values and checked != False) if values else False  # noqa: E712
+        else:
+            params_value = get(params, "value")
+            checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
     has_hint = bool(get(item_hint, "text") or get(item_hint, "html"))
     hint_id = default(get(item_hint, "id"), f"{item_id}-item-hint")
+    if checkbox:
+        hint_id = hint_id if has_hint else ""
+        item_described_by = f"{described_by or ''} {concat(hint_id)}".strip()
+        item_behaviour = "exclusive" if get(item, "exclusive") else behaviour
+        behaviour_group = default(get(item, "exclusiveGroup"), get(item, "behaviourGroup"))
+        item_name = get(item, "name")
+        item_name = item_name if item_name else get(params, "name")
+    else:
+        item_described_by = out(hint_id) if has_hint else ""
+        item_behaviour = behaviour_group = None
+        item_name = get(params, "name")
     item_classes = classes_string(get(item, "classes"))
     disabled = get(item, "disabled")
     conditional = nested(get(item, "conditional"), CONDITIONAL_KEYS)
     conditional_html = get(conditional, "html")
     conditional_id = f"conditional-{item_id}"
+    input_type = "checkbox" if checkbox else "radio"
     parts = [
-        f'<div class="nhsuk-radios__item">\n<input class="nhsuk-radios__input{" " + item_classes if item_classes else ""}"'
-        f' id="{escape(item_id)}" name="{out(get(params, "name"))}" type="radio" value="{out(value)}"',
+        f'<div class="nhsuk-{kind}__item{not_supported_hidden}">\n'
+        f'<input class="nhsuk-{kind}__input{" " + item_classes if item_classes else ""}"'
+        f' id="{escape(item_id)}" name="{out(item_name)}" type="{input_type}" value="{out(value)}"',
         " checked" if checked else "",
         " disabled" if disabled or (disabled != False and get(params, "disabled")) else "",  # noqa: E712
+        f' data-behaviour="{out(item_behaviour)}"' if item_behaviour else "",
+        f' data-behaviour-group="{out(behaviour_group)}"' if behaviour_group else "",
         f' data-aria-controls="{escape(conditional_id)}"' if conditional_html else "",
-        f' aria-describedby="{out(hint_id)}"' if has_hint else "",
+        # radios: whenever the item has a hint, even with an empty id; checkboxes: when there are ids
+        f' aria-describedby="{escape(item_described_by)}"' if (has_hint if not checkbox else item_described_by) else "",
         design_system.attributes(attributes_mapping(get(item, "attributes"))),
         ">\n",
         label_html({"html": get(item, "html"), "text": get(item, "text"), "for": item_id,
-                    "classes": "nhsuk-radios__label"}, design_system, 6),
+                    "classes": f"nhsuk-{kind}__label"}, design_system, 6),
     ]
     if has_hint:
         hint_classes = classes_string(get(item_hint, "classes"))
         parts += ["\n", hint_html({"html": get(item_hint, "html"), "text": get(item_hint, "text"),
                                    "id": default(get(item_hint, "id"), hint_id),
-                                   "classes": "nhsuk-radios__hint" + (f" {hint_classes}" if hint_classes else ""),
+                                   "classes": f"nhsuk-{kind}__hint" + (f" {hint_classes}" if hint_classes else ""),
                                    "attributes": get(item_hint, "attributes")}, design_system, 6)]
     parts.append("\n</div>")
     if conditional_html:
-        hidden = "" if checked else " nhsuk-radios__conditional--hidden"
-        parts.append(f'\n<div class="nhsuk-radios__conditional{hidden}" id="{escape(conditional_id)}">'
+        hidden = "" if checked else f" nhsuk-{kind}__conditional--hidden"
+        parts.append(f'\n<div class="nhsuk-{kind}__conditional{hidden}" id="{escape(conditional_id)}">'
                      f'\n      {Markup(str(conditional_html).strip())}\n    </div>')
     return "".join(parts)
 
 
 def hint_and_error(hint_param: dict, error: dict, id_prefix: str, described_by: str,
-                   design_system: DesignSystem) -> tuple[list[str], str]:
+                   design_system: DesignSystem, depth: int = 2) -> tuple[list[str], str]:
     """The hint and the error message a choice component prints above its inputs, and the ids
     they add to `aria-describedby`."""
     parts = []
@@ -390,14 +418,14 @@ def hint_and_error(hint_param: dict, error: dict, id_prefix: str, described_by: 
         described_by = f"{described_by} {concat(hint_id)}".strip()
         parts.append(hint_html({"html": get(hint_param, "html"), "text": get(hint_param, "text"),
                                 "id": default(get(hint_param, "id"), hint_id), "classes": get(hint_param, "classes"),
-                                "attributes": get(hint_param, "attributes")}, design_system, 2))
+                                "attributes": get(hint_param, "attributes")}, design_system, depth))
     if get(error, "text") or get(error, "html"):
         error_id = default(get(error, "id"), id_prefix + "-error")
         described_by = f"{described_by} {concat(error_id)}".strip()
         parts.append(error_message_html({"html": get(error, "html"), "text": get(error, "text"),
                                          "visuallyHiddenText": get(error, "visuallyHiddenText"),
                                          "id": default(get(error, "id"), error_id), "classes": get(error, "classes"),
-                                         "attributes": get(error, "attributes")}, design_system, 2))
+                                         "attributes": get(error, "attributes")}, design_system, depth))
     return parts, described_by
 
 
@@ -418,10 +446,9 @@ def form_group(classes: str, form_group_param: dict, fieldset_param, inner: str,
                   f'\n{inner}\n</div>')
 
 
-@component("radios", parameters=set(RADIOS_KEYS))
-@fallback_when_not_written_for
-def radios(params, design_system: DesignSystem) -> Markup:
-    # nhsuk/components/radios/template.jinja
+def _choices(kind: str, params, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/radios/template.jinja and nhsuk/components/checkboxes/template.jinja
+    checkbox = kind == "checkboxes"
     hint_param = string_or_mapping(get(params, "hint"), HINT_KEYS)
     error_param = get(params, "errorMessage")
     error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
@@ -429,11 +456,11 @@ def radios(params, design_system: DesignSystem) -> Markup:
     form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
     fieldset_param = get(params, "fieldset")
     fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS) if fieldset_param else {}
-    class_names = "nhsuk-radios"
-    if get(params, "small") and (not classes or "nhsuk-radios--small" not in classes):
-        class_names += " nhsuk-radios--small"
-    if get(params, "inline") and (not classes or "nhsuk-radios--inline" not in classes):
-        class_names += " nhsuk-radios--inline"
+    class_names = f"nhsuk-{kind}"
+    if get(params, "small") and (not classes or f"nhsuk-{kind}--small" not in classes):
+        class_names += f" nhsuk-{kind}--small"
+    if get(params, "inline") and (not classes or f"nhsuk-{kind}--inline" not in classes):
+        class_names += f" nhsuk-{kind}--inline"
     group_classes = "nhsuk-form-group"
     if get(error, "text") or get(error, "html") or error_param == True:  # noqa: E712
         group_classes += " nhsuk-form-group--error"
@@ -441,13 +468,245 @@ def radios(params, design_system: DesignSystem) -> Markup:
         class_names += f" {classes}"
     id_prefix = get(params, "idPrefix")
     id_prefix = concat(id_prefix if id_prefix else get(params, "name"))
-    described_by = get(fieldset_keys, "describedBy")
-    parts, described_by = hint_and_error(hint_param, error, id_prefix, concat(described_by) if described_by else "",
-                                         design_system)
+    described_by = get(params, "describedBy") if checkbox else ABSENT
+    described_by = concat(described_by) if described_by else ""
+    if get(fieldset_keys, "describedBy"):
+        described_by = concat(get(fieldset_keys, "describedBy"))
+    parts, described_by = hint_and_error(hint_param, error, id_prefix, described_by, design_system)
     parts.append(f'<div class="{escape(class_names)}"{optional_attribute("id", get(params, "id"))}'
-                 f' data-module="nhsuk-radios"{design_system.attributes(attributes_mapping(get(params, "attributes")))}>')
+                 f' data-module="nhsuk-{kind}"{design_system.attributes(attributes_mapping(get(params, "attributes")))}>')
+    item_keys = CHECKBOX_ITEM_KEYS if checkbox else RADIO_ITEM_KEYS
+    item_described_by = described_by if checkbox and not fieldset_param else None
     for index, item in enumerate(_items(params), start=1):
         if item:
-            parts.append(_radio_item(params, nested(item, RADIO_ITEM_KEYS), index, id_prefix, design_system))
+            parts.append(_choice_item(kind, params, nested(item, item_keys), index, id_prefix, item_described_by,
+                                      design_system))
     parts.append("</div>")
     return form_group(group_classes, form_group_param, fieldset_param, "\n".join(parts), described_by, design_system)
+
+
+@component("radios", parameters=set(RADIOS_KEYS))
+@fallback_when_not_written_for
+def radios(params, design_system: DesignSystem) -> Markup:
+    return _choices("radios", params, design_system)
+
+
+CHECKBOX_ITEM_KEYS = RADIO_ITEM_KEYS | {"name", "exclusive", "exclusiveGroup", "behaviour", "behaviourGroup"}
+CHECKBOXES_KEYS = (RADIOS_KEYS - {"value"}) | {"values", "describedBy"}
+
+
+@component("checkboxes", parameters=set(CHECKBOXES_KEYS))
+@fallback_when_not_written_for
+def checkboxes(params, design_system: DesignSystem) -> Markup:
+    return _choices("checkboxes", params, design_system)
+
+
+# ---------------------------------------------------------------- input, textarea, character count, select
+
+def _labelled_parts(params: dict, element_id, described_by: str, design_system: DesignSystem,
+                    depth: int = 0) -> tuple[list[str], str, bool]:
+    """What input, textarea and select print before their element: the label, the hint and the
+    error message (each indented 2 in the template), the element's `aria-describedby`, and
+    whether an error is shown."""
+    label_param = string_or_mapping(get(params, "label"), LABEL_KEYS)
+    label_for = default(get(label_param, "for"), element_id)
+    parts = [label_html({**label_param, "for": label_for}, design_system, depth + 2)]
+    error_param = get(params, "errorMessage")
+    error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
+    hint_and_error_parts, described_by = hint_and_error(
+        string_or_mapping(get(params, "hint"), HINT_KEYS), error, concat(element_id), described_by, design_system,
+        depth + 2)
+    parts += hint_and_error_parts
+    has_error = bool(get(error, "text") or get(error, "html") or error_param == True)  # noqa: E712
+    return parts, described_by, has_error
+
+
+def _group_classes(params: dict, has_error: bool) -> str:
+    classes = "nhsuk-form-group" + (" nhsuk-form-group--error" if has_error else "")
+    extra = classes_string(get(nested(get(params, "formGroup"), FORM_GROUP_KEYS), "classes"))
+    return classes + (f" {extra}" if extra else "")
+
+
+def _group(params: dict, classes: str, parts: list[str], design_system: DesignSystem) -> Markup:
+    form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
+    return Markup(f'<div class="{escape(classes)}"'
+                  f'{design_system.attributes(attributes_mapping(get(form_group_param, "attributes")))}>'
+                  f'\n' + "\n".join(parts) + "\n</div>")
+
+
+INPUT_WIDTHS = ("2", "3", "4", "4", "5", "10", "20", "30")
+INPUT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "type", "value", "classes", "width", "large",
+                        "code", "spellcheck", "disabled", "describedBy", "autocomplete", "autocapitalize", "pattern",
+                        "placeholder", "inputmode", "attributes", "formGroup"})
+
+
+def none_if_absent(value):
+    return None if value is ABSENT else value
+
+
+def input_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Markup:
+    # nhsuk/components/input/template.jinja without a prefix, suffix or input wrapper, its output
+    # indented by `depth` (then every attribute value must be one line)
+    classes = classes_string(get(params, "classes"))
+    class_names = "nhsuk-input"
+    if get(params, "large") and (not classes or "nhsuk-input--large" not in classes):
+        class_names += " nhsuk-input--large"
+    if get(params, "code") and (not classes or "nhsuk-input--code" not in classes):
+        class_names += " nhsuk-input--code"
+    described_by = get(params, "describedBy")
+    element_id = get(params, "id")
+    element_id = element_id if element_id else get(params, "name")
+    parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
+                                                     design_system, depth)
+    if has_error:
+        class_names += " nhsuk-input--error"
+    width = get(params, "width")
+    if width and str(width) in INPUT_WIDTHS and (
+            not classes or not any(f"nhsuk-input--width-{known}" in classes for known in INPUT_WIDTHS)):
+        class_names += f" nhsuk-input--width-{width}"
+    if classes:
+        class_names += f" {classes}"
+    spellcheck = get(params, "spellcheck")
+    attributes = {
+        "class": class_names,
+        "id": none_if_absent(element_id),
+        "name": none_if_absent(get(params, "name")),
+        "type": get(params, "type") or "text",
+        "spellcheck": {"value": str(spellcheck).lower() if spellcheck in (True, False) else False, "optional": True},
+        "value": {"value": none_if_absent(get(params, "value")), "optional": True},
+        "disabled": {"value": none_if_absent(get(params, "disabled")), "optional": True},
+        "aria-describedby": {"value": described_by if described_by else False, "optional": True},
+    }
+    for name in ("autocomplete", "autocapitalize", "pattern", "placeholder", "inputmode"):
+        attributes[name] = {"value": none_if_absent(get(params, name)), "optional": True}
+    if depth:
+        attributes_mapping(attributes)
+    parts.append(f'<input{design_system.attributes(attributes)}'
+                 f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>')
+    return _group(params, _group_classes(params, has_error), parts, design_system)
+
+
+@component("input", parameters=set(INPUT_KEYS))
+@fallback_when_not_written_for
+def input_(params, design_system: DesignSystem) -> Markup:
+    return input_html(params, design_system)
+
+
+TEXTAREA_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "rows", "value", "classes", "spellcheck",
+                           "disabled", "describedBy", "autocomplete", "attributes", "formGroup"})
+
+
+def textarea_html(params: dict, design_system: DesignSystem, extra_group_classes: str = "",
+                  group_attributes: str = "", after_input: str = "") -> Markup:
+    # nhsuk/components/textarea/template.jinja; the character count adds its form group classes
+    # and attributes and prints its message after the textarea
+    classes = classes_string(get(params, "classes"))
+    described_by = get(params, "describedBy")
+    element_id = get(params, "id")
+    element_id = element_id if element_id else get(params, "name")
+    parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
+                                                     design_system)
+    class_names = "nhsuk-textarea" + (" nhsuk-textarea--error" if has_error else "") + (f" {classes}" if classes else "")
+    spellcheck = get(params, "spellcheck")
+    autocomplete = get(params, "autocomplete")
+    # The whitespace pass keeps a <textarea> start tag byte for byte: it is printed as the template does.
+    parts.append(
+        f'<textarea class="{escape(class_names)}" id="{out(element_id)}" name="{out(get(params, "name"))}"'
+        f' rows="{escape(get(params, "rows") or 5)}"'
+        + (f' spellcheck="{escape(spellcheck)}"' if spellcheck in (True, False) else "")
+        + (" disabled" if get(params, "disabled") else "")
+        + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
+        + (f' autocomplete="{escape(autocomplete)}"' if autocomplete else "")
+        + f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>{out(get(params, "value"))}</textarea>')
+    if after_input:
+        parts.append(after_input)
+    group_classes = _group_classes(params, has_error) if not extra_group_classes else (
+        "nhsuk-form-group" + (" nhsuk-form-group--error" if has_error else "") + f" {extra_group_classes}")
+    if group_attributes:
+        # the character count's attributes end with its (empty) form group attributes' whitespace
+        return Markup(f'<div class="{escape(group_classes)}" {group_attributes} >\n' + "\n".join(parts) + "\n</div>")
+    return _group(params, group_classes, parts, design_system)
+
+
+@component("textarea", parameters=set(TEXTAREA_KEYS))
+@fallback_when_not_written_for
+def textarea(params, design_system: DesignSystem) -> Markup:
+    return textarea_html(params, design_system)
+
+
+CHARACTER_COUNT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "rows", "value", "classes",
+                                  "spellcheck", "disabled", "autocomplete", "attributes", "maxlength", "maxwords",
+                                  "threshold"})
+
+
+@component("character-count", parameters=set(CHARACTER_COUNT_KEYS))
+@fallback_when_not_written_for
+def character_count(params, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/character-count/template.jinja, with a limit given (maxlength or maxwords)
+    # and the design system's own messages
+    maxlength, maxwords = get(params, "maxlength"), get(params, "maxwords")
+    if not maxwords and not maxlength:
+        raise NotWrittenFor
+    classes = classes_string(get(params, "classes"))
+    count_type = "words" if maxwords else None
+    description = "You can enter up to %{count} " + ("words" if count_type == "words" else "characters")
+    description = description.replace("%{count}", str(maxwords or maxlength))
+    element_id = get(params, "id")
+    element_id = element_id if element_id else get(params, "name")
+    message = hint_html({"text": description, "id": f"{concat(element_id)}-info",
+                         "classes": "nhsuk-character-count__message"}, design_system, 2)
+    data = {"data-module": "nhsuk-character-count",
+            "data-maxlength": {"value": none_if_absent(maxlength), "optional": True},
+            "data-maxwords": {"value": none_if_absent(maxwords), "optional": True},
+            "data-threshold": {"value": none_if_absent(get(params, "threshold")), "optional": True},
+            "data-count-type": {"value": count_type or False, "optional": True}}
+    textarea_params = {key: get(params, key) for key in ("label", "hint", "errorMessage", "rows", "spellcheck",
+                                                           "value", "disabled", "autocomplete", "attributes")}
+    label_param = string_or_mapping(textarea_params["label"], LABEL_KEYS)
+    textarea_params.update({
+        "id": element_id, "name": get(params, "name"), "describedBy": f"{concat(element_id)}-info",
+        "classes": "nhsuk-js-character-count" + (f" {classes}" if classes else ""),
+        "label": {**label_param, "for": default(get(label_param, "for"), element_id)},
+    })
+    return textarea_html(textarea_params, design_system, "nhsuk-character-count",
+                         str(design_system.attributes(data)).strip(), message)
+
+
+SELECT_ITEM_KEYS = frozenset({"value", "text", "selected", "disabled", "divider", "attributes"})
+SELECT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "items", "value", "classes", "disabled",
+                         "describedBy", "attributes", "formGroup"})
+
+
+@component("select", parameters=set(SELECT_KEYS))
+@fallback_when_not_written_for
+def select(params, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/select/template.jinja without an input wrapper
+    classes = classes_string(get(params, "classes"))
+    described_by = get(params, "describedBy")
+    element_id = get(params, "id")
+    element_id = element_id if element_id else get(params, "name")
+    parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
+                                                     design_system)
+    class_names = "nhsuk-select" + (" nhsuk-select--error" if has_error else "") + (f" {classes}" if classes else "")
+    params_value = get(params, "value")
+    options = [f'<select class="{escape(class_names)}" id="{out(element_id)}" name="{out(get(params, "name"))}"'
+               + (" disabled" if get(params, "disabled") else "")
+               + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
+               + f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>']
+    for item in _items(params):
+        item = nested(item, SELECT_ITEM_KEYS) if item else item
+        if item and get(item, "divider"):
+            options.append("<hr>")
+        elif item:
+            value = get(item, "value")
+            effective_value = default(value, get(item, "text"))
+            selected = get(item, "selected")
+            if not selected:
+                selected = (effective_value == params_value and selected != False) if params_value else False  # noqa: E712
+            options.append(
+                "<option" + (f' value="{escape(value)}"' if value is not ABSENT else "")
+                + (" selected" if selected else "") + (" disabled" if get(item, "disabled") else "")
+                + f'{design_system.attributes(attributes_mapping(get(item, "attributes")))}>{out(get(item, "text"))}</option>')
+    options.append("</select>")
+    parts.append("\n".join(options))
+    return _group(params, _group_classes(params, has_error), parts, design_system)

@@ -12,11 +12,15 @@ queue.
 - `answer_conflict`: the one 409 answer, the page again with what the person typed kept.
 - `replace_current`: a new version of a record kept as versions (care plans, End of Treatment
   Summaries) takes the current place, or the race for it is lost cleanly.
+- `added_unless_taken` and `added_or_found`: a new record whose unique key another request took a
+  moment ago (after the caller looked) is told apart in a savepoint, the rest of the transaction
+  kept: refused (a team's name, a staff email, an NHS number), or the one stored is used (a queue
+  item for its source, a message thread, an HNA draft).
 """
 from __future__ import annotations
 
 import enum
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from flask import render_template, request
 from sqlalchemy import select
@@ -101,6 +105,36 @@ def replace_current(current: Any, new: Any) -> bool:
         db.session.expire_all()
         return False
     return True
+
+
+def added_unless_taken(*records: Any) -> bool:
+    """Add `records` and flush them in a savepoint. False when a unique key of theirs is taken
+    (someone added the same a moment ago): none of them is kept, and the rest of the transaction
+    is as it was."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(records)
+    except IntegrityError:
+        return False
+    return True
+
+
+Record = TypeVar("Record")
+
+
+def added_or_found(record: Record, find: Callable[[], Record | None]) -> tuple[Record, bool]:
+    """(`record`, True) once added and flushed in a savepoint; or, when its unique key was taken
+    a moment ago by another request, (`find()`, False): the one stored. A clash with nothing to
+    find is a fault, raised, never lost silently."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        found = find()
+        if found is None:
+            raise
+        return found, False
+    return record, True
 
 
 class Switch(enum.Enum):

@@ -53,3 +53,53 @@ def test_the_shown_version_is_read_from_a_posted_field_by_name(app):
 def test_a_conflict_names_who_changed_what(who, named):
     message = conflict_message(who, "the plan", "Check it, then save again.")
     assert message == f"{named} while you were editing it, so your changes have not been saved. Check it, then save again."
+
+
+# ---------------------------------------------------------------- a unique key taken a moment ago
+
+
+def teams() -> list[str]:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Team
+
+    return list(db.session.scalars(select(Team.name).order_by(Team.name)))
+
+
+@pytest.mark.parametrize(("names", "added", "stored"), [
+    (["Lung"], True, ["Lung", "Team A", "Team B"]),
+    (["Lung", "Skin"], True, ["Lung", "Skin", "Team A", "Team B"]),
+    (["Team A"], False, ["Team A", "Team B"]),           # taken: not added
+    (["Lung", "Team B"], False, ["Team A", "Team B"]),   # one taken: none of them added
+])
+def test_records_are_added_unless_a_unique_key_is_taken_and_the_transaction_goes_on(app, actors, names, added, stored):
+    from app.extensions import db
+    from app.models import Team
+    from app.versioning import added_unless_taken
+
+    with app.app_context():
+        earlier = db.session.get(Team, actors.team_a)
+        earlier.out_of_hours_phone = "020 7946 0999"  # written before, in the same transaction
+        assert added_unless_taken(*(Team(name=name) for name in names)) is added
+        db.session.commit()
+        assert teams() == stored
+        assert db.session.get(Team, actors.team_a).out_of_hours_phone == "020 7946 0999"
+
+
+def test_a_record_whose_key_was_taken_is_the_one_found_and_a_clash_with_nothing_found_is_raised(app, actors):
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from app.extensions import db
+    from app.models import Team
+    from app.versioning import added_or_found
+
+    with app.app_context():
+        new = Team(name="Lung")
+        assert added_or_found(new, lambda: None) == (new, True)
+        found = db.session.scalar(select(Team).where(Team.name == "Team A"))
+        assert added_or_found(Team(name="Team A"), lambda: found) == (found, False)
+        with pytest.raises(IntegrityError):
+            added_or_found(Team(name="Team B"), lambda: None)
+        db.session.rollback()

@@ -3,11 +3,11 @@ a new staff account with an email address no one else has, open sessions, closin
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Invitation, Role, Team, User, UserSession
 from ..timeutil import utcnow
+from ..versioning import added_unless_taken
 
 
 def headcounts() -> dict[str, int]:
@@ -29,13 +29,7 @@ def create_staff(role: Role, display_name: str, email: str, team_id: int) -> Use
     if db.session.scalar(select(User.id).where(User.email == email)):
         return None
     user = User(role=role, display_name=display_name, email=email, team_id=team_id)
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    return user
+    return user if added_unless_taken(user) else None
 
 
 def active_session_count(person: User) -> int:

@@ -3,10 +3,10 @@ no other team has (in any case), also when two admins add the same name at once.
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Team
+from ..versioning import added_unless_taken
 
 
 def all_teams() -> list[Team]:
@@ -23,10 +23,4 @@ def create_team(name: str) -> Team | None:
     if db.session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower())):
         return None
     team = Team(name=name)
-    db.session.add(team)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    return team
+    return team if added_unless_taken(team) else None

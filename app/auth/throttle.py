@@ -25,11 +25,11 @@ from datetime import datetime, timedelta
 from flask import Flask, Request, Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Integer, String, delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..timeutil import UTCDateTime, utcnow
+from ..versioning import added_unless_taken
 
 ACCOUNT, ADDRESS, SERVICE = "account", "address", "service"
 KNOWN_BROWSER_SALT = "known-browser"
@@ -151,15 +151,10 @@ def _count(bucket: Bucket, rule: Policy, now: datetime) -> datetime:
 
 
 def _insert(key: str, rule: Policy, now: datetime) -> bool:
+    """False when another request made the row first: the caller counts on it instead."""
     delay = rule.delay(1)
-    try:
-        with db.session.begin_nested():
-            db.session.add(SignInThrottle(
-                key=key, attempts=1, last_attempt_at=now, blocked_until=now + delay if delay else None
-            ))
-    except IntegrityError:
-        return False  # another request made the row first: count on it instead
-    return True
+    return added_unless_taken(SignInThrottle(
+        key=key, attempts=1, last_attempt_at=now, blocked_until=now + delay if delay else None))
 
 
 def clear_account(nhs_number: str) -> int:

@@ -11,7 +11,6 @@ from typing import Any, Mapping
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Integer, bindparam, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -21,6 +20,7 @@ from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User
 from ..timeutil import long_date, utcnow
+from ..versioning import added_or_found
 from .reply_time import when_team_sees_it
 from . import answers as rules
 from .models import HNA, HNAStatus, PathwayPoint, QuestionnaireVersion
@@ -133,14 +133,7 @@ def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
         offered_at=utcnow() if offered_by else None,
         pathway_point=pathway_point, answers={},
     )
-    db.session.add(draft)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        draft = current_draft(patient)
-        if draft is None:
-            raise
+    draft, _added = added_or_found(draft, lambda: current_draft(patient))
     return draft
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..audit import audit
@@ -20,6 +19,7 @@ from ..timeutil import utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
 from ..triage.queue import KIND_LABELS, ItemKind, in_a_line
+from ..versioning import added_or_found
 from .models import Message, MessageThread
 
 BODY_MAX = 2000
@@ -56,14 +56,10 @@ def start_thread(item: QueueItem, by: User) -> MessageThread:
     if existing is not None:
         return existing
     about = about_for(item)
-    thread = MessageThread(patient_id=item.patient_id, about=about, queue_item_id=item.id, subject=subject_for(item))
-    try:
-        with db.session.begin_nested():
-            db.session.add(thread)
-    except IntegrityError:
-        thread = thread_about(about)
-        if thread is None:
-            raise
+    thread, added = added_or_found(
+        MessageThread(patient_id=item.patient_id, about=about, queue_item_id=item.id, subject=subject_for(item)),
+        lambda: thread_about(about))
+    if not added:
         return thread
     audit("message.thread_start", patient=item.patient_id, subject=f"thread:{thread.id}", actor=by, queue_item=item.id)
     return thread

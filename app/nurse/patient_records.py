@@ -4,10 +4,10 @@ patient_page.sign_in_of."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import PatientProfile, Role, User
+from ..versioning import added_unless_taken
 
 
 def team_holding_nhs_number(nhs_number: str) -> int | None:
@@ -20,13 +20,7 @@ def add_patient(team_id: int, nhs_number: str, details: dict) -> PatientProfile 
     NHS number a moment ago (the unique constraint catches it)."""
     user = User(role=Role.PATIENT, display_name=f"{details['given_name']} {details['family_name']}", team_id=team_id)
     profile = PatientProfile(user=user, team_id=team_id, nhs_number=nhs_number, **details)
-    db.session.add_all([user, profile])
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-    return profile
+    return profile if added_unless_taken(user, profile) else None
 
 
 def active_nurses(team_id: int) -> list[User]:

@@ -8,7 +8,6 @@ from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Select, bindparam, func, select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,16 +38,9 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
         source_key=source_key, received_at=received_at,
         due_at=response_deadline(received_at, target_working_days(patient.team, kind)), **links,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(item)
-    except IntegrityError:
-        # Raised a moment ago by another request, if it is there now; anything else is an error
-        # that must not lose the item silently.
-        raised = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
-        if raised is None:
-            raise
-        item = raised
+    # Raised a moment ago by another request, if it is there now.
+    item, _added = versioning.added_or_found(
+        item, lambda: db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key)))
     return item
 
 

@@ -12,7 +12,8 @@ given server, dropped afterwards). Every demo person (each patient, nurse and ad
 team) is signed in by a session row made directly in it, as the tests do, and with Flask's test
 client fetches their start page and then every same-origin page reachable by GET links from it,
 breadth first in the order the links appear (deterministic: the only things a GET writes here are
-audit rows and 'seen' marks, and they come out the same in the same order). Sign-out, static
+audit rows and 'seen' marks, and they come out the same in the same order); last, someone signed
+out does the same (the sign-in and enrolment pages). Sign-out, static
 assets and non-HTML responses are skipped. A few pages are also saved showing form errors, by
 posting an empty form as the tests do (FORM_ERROR_PAGES). Each page's HTML goes to
 OUTDIR/<person>/<path-as-filename>.html, with what differs between two runs of the same code
@@ -80,7 +81,12 @@ FORM_ERROR_PAGES = [
     ("Sam Taylor", "/nurse/patients/new"),
     ("Jo Admin", "/admin/staff"),
     ("Jo Admin", "/admin/services/new"),
+    ("David Hughes", "/my-care/symptoms/new"),
+    ("David Hughes", "/my-care/ask-to-be-seen"),
+    ("Margaret Okafor", "/hna/questions/distress"),
 ]
+# Someone not signed in, crawled last from the same start page: sign-in, enrolment, help pages.
+SIGNED_OUT = "Signed out"
 
 
 def mask(html: str) -> str:
@@ -140,7 +146,7 @@ class Page:
 @dataclass
 class Person:
     name: str
-    user_id: int
+    user_id: int | None  # None: signed out
     pages: list[Page] = field(default_factory=list)
 
 
@@ -237,12 +243,14 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
     from app.extensions import db
 
     app = make_app(database_url, instance)
-    people = [person for person in seeded_people(app) if not only or person.name in only]
+    people = [person for person in [*seeded_people(app), Person(SIGNED_OUT, None)]
+              if not only or person.name in only]
     clients = []
     # Every session row first, in the same order each run, so their ids are the same.
     for person in people:
         client = app.test_client()
-        sign_in(app, client, person.user_id)
+        if person.user_id is not None:
+            sign_in(app, client, person.user_id)
         clients.append(client)
     for person, client in zip(people, clients, strict=True):
         person.pages = crawl(client, "/", limit)

@@ -87,6 +87,8 @@ FORM_ERROR_PAGES = [
 ]
 # Someone not signed in, crawled last from the same start page: sign-in, enrolment, help pages.
 SIGNED_OUT = "Signed out"
+# Written in every snapshot's folder: only a folder holding it is emptied for a new snapshot.
+MARKER = ".page-snapshot"
 
 
 def mask(html: str) -> str:
@@ -243,8 +245,14 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
     from app.extensions import db
 
     app = make_app(database_url, instance)
-    people = [person for person in [*seeded_people(app), Person(SIGNED_OUT, None)]
-              if not only or person.name in only]
+    everyone = [*seeded_people(app), Person(SIGNED_OUT, None)]
+    unknown = sorted(set(only or ()) - {person.name for person in everyone})
+    if unknown:
+        raise SystemExit(f"no demo person named {', '.join(unknown)}; the demo has: "
+                         + ", ".join(person.name for person in everyone))
+    people = [person for person in everyone if not only or person.name in only]
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / MARKER).write_text("")
     clients = []
     # Every session row first, in the same order each run, so their ids are the same.
     for person in people:
@@ -272,14 +280,17 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("outdir", type=Path, help="where to write the pages (emptied first)")
+    parser.add_argument("outdir", type=Path, help="where to write the pages: a new folder, or an earlier snapshot's "
+                                                  "(emptied first)")
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead of SQLite (a new database)")
     parser.add_argument("--person", action="append", help="only this demo person (repeatable)")
     parser.add_argument("--limit", type=int, default=PAGES_PER_PERSON, help="most pages per person")
     args = parser.parse_args()
-    if args.outdir.exists():
+    if args.outdir.exists() and any(args.outdir.iterdir()):
+        if not (args.outdir / MARKER).exists():
+            parser.error(f"{args.outdir} is not empty and not an earlier snapshot: choose another folder")
         shutil.rmtree(args.outdir)
-    args.outdir.mkdir(parents=True)
+    args.outdir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="page-snapshot-"))
     started = time.perf_counter()
     drop = None

@@ -39,6 +39,7 @@ from enum import StrEnum
 from ..followup.pathway_content import (
     SEVERITIES,
     PathwayContent,
+    PathwayDefinition,
     Symptom,
     WatchRules,
     bundled_definition,
@@ -140,20 +141,50 @@ def _known(pathway_key: str | None) -> bool:
     return pathway_key in bundled_definition().pathways
 
 
-def _reportable(content: PathwayContent, pathway_key: str | None) -> list[Symptom]:
+@dataclass(frozen=True)
+class _Reportable:
+    symptoms: tuple[Symptom, ...]
+    by_id: dict[str, Symptom]
+    choices: tuple[SymptomChoice, ...]
+
+
+# (id of the definition, pathway): (that definition, what it lets the person report). The
+# definition is held so that its id is never another's.
+_REPORTABLE: dict[tuple[int, str | None], tuple[PathwayDefinition, _Reportable]] = {}
+_REPORTABLE_LIMIT = 256  # pathways are a few dozen; an unknown key stored on a record counts too
+
+
+def _reportable(pathway_key: str | None) -> _Reportable:
+    """What the person can report on the pathway, worked out once per definition of the content
+    (one per process: `bundled_definition`) and pathway, as every symptom sent is judged
+    against it; the lists are the content's, never changed here."""
+    definition = bundled_definition()
+    held = _REPORTABLE.get((id(definition), pathway_key))
+    if held is None or held[0] is not definition:
+        if len(_REPORTABLE) >= _REPORTABLE_LIMIT:
+            _REPORTABLE.clear()
+        held = _REPORTABLE[(id(definition), pathway_key)] = (definition, _reportable_in(pathway_key))
+    return held[1]
+
+
+def _reportable_in(pathway_key: str | None) -> _Reportable:
     """Emergencies first, then (on a known pathway) its red flags and watch symptoms; never a
     test result such as a rising PSA, which the team sees, not the person."""
+    content = rules_content(pathway_key)
     symptoms = list(content.emergency)
     if _known(pathway_key):
         symptoms += [s for s in content.red_flags + content.watch if s.reported_by == "person"]
-    return symptoms
+    by_id: dict[str, Symptom] = {}
+    for symptom in symptoms:
+        by_id.setdefault(symptom.id, symptom)
+    choices = tuple(SymptomChoice(s.id, s.text, Level(s.level), s.after_days) for s in symptoms)
+    return _Reportable(tuple(symptoms), by_id, choices)
 
 
 def symptom_choices(pathway_key: str | None) -> list[SymptomChoice]:
     """What the person can pick from: emergencies first, then the pathway's red flags and watch
     symptoms ("something else" is offered by the form beside these)."""
-    content = rules_content(pathway_key)
-    return [SymptomChoice(s.id, s.text, Level(s.level), s.after_days) for s in _reportable(content, pathway_key)]
+    return list(_reportable(pathway_key).choices)
 
 
 # ---------------------------------------------------------------- the engine
@@ -184,7 +215,7 @@ def assess(pathway_key: str | None, report: Report, history: Sequence[Report], t
             )
         return Assessment(Level.WATCH, "something_else", "Something else, in their own words")
 
-    symptom = next((s for s in _reportable(content, pathway_key) if s.id == report.symptom_id), None)
+    symptom = _reportable(pathway_key).by_id.get(report.symptom_id)
     if symptom is None:
         raise UnknownSymptom(f"{report.symptom_id!r} is not a symptom on this pathway")
     if symptom.level == Level.EMERGENCY:
@@ -227,8 +258,7 @@ def hna_concern_level(pathway_key: str | None, symptom_id: str | None, today: da
     on this pathway (breathlessness is a red flag on the lung pathway only) counts as something
     else in the person's words. So a linked emergency is an emergency on every pathway, and
     anything else is at least a red flag while "severe" raises a watch symptom."""
-    content = rules_content(pathway_key)
-    known = symptom_id is not None and any(s.id == symptom_id for s in _reportable(content, pathway_key))
+    known = symptom_id is not None and symptom_id in _reportable(pathway_key).by_id
     return assess(pathway_key, Report(symptom_id if known else None, "severe", today, today), [], today)
 
 
@@ -240,7 +270,7 @@ def repeats_window_days(pathway_key: str | None, symptom_id: str | None) -> int:
     if symptom_id is None:
         return 0
     content = rules_content(pathway_key)
-    symptom = next((s for s in _reportable(content, pathway_key) if s.id == symptom_id), None)
+    symptom = _reportable(pathway_key).by_id.get(symptom_id)
     if symptom is None or symptom.level == Level.EMERGENCY:
         return 0
     if symptom.level == Level.RED_FLAG:
@@ -286,7 +316,7 @@ def offline_rules(pathway_key: str | None) -> dict:
         return {"persists_days": watch.persists_days, "severe_raises": watch.severe_raises}
 
     symptoms = []
-    for symptom in _reportable(content, pathway_key):
+    for symptom in _reportable(pathway_key).symptoms:
         entry = {"id": symptom.id, "text": symptom.text, "level": symptom.level}
         if symptom.level == Level.RED_FLAG and symptom.after_days is not None:
             entry["after_days"] = symptom.after_days

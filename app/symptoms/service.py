@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Date, Integer, and_, bindparam, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -135,26 +135,41 @@ def _report(entry: SymptomEntry) -> rules.Report:
     return rules.Report(entry.symptom_id, entry.severity, entry.started_on, entry.logged_on, entry.new_or_worse)
 
 
-def _counted_history(profile: PatientProfile, entry: SymptomEntry, today: date) -> list[SymptomEntry]:
+# What the rules read of an entry (rules.Report's fields, in its order), and its id.
+_REPORT_COLUMNS = (SymptomEntry.id, SymptomEntry.symptom_id, SymptomEntry.severity, SymptomEntry.started_on,
+                   SymptomEntry.logged_on, SymptomEntry.new_or_worse)
+
+
+@cache
+def _repeats_window_statement() -> Select:
+    """The person's current entries of one symptom logged in a window of days, as plain values.
+    Built once with bound parameters: building it cost more than running it, on every symptom
+    sent (as `sessions._session_statement`)."""
+    return select(*_REPORT_COLUMNS).where(
+        SymptomEntry.patient_id == bindparam("patient_id"), SymptomEntry.removed_at.is_(None),
+        SymptomEntry.symptom_id == bindparam("symptom_id"),
+        SymptomEntry.logged_on > bindparam("after"), SymptomEntry.logged_on <= bindparam("today"),
+    )
+
+
+def _counted_history(profile: PatientProfile, entry: SymptomEntry, today: date) -> list[rules.Report]:
     """The person's other current entries that the rules can count for this one: the same symptom
-    logged within its repeats window (rules.repeats_window_days), not their whole log."""
+    logged within its repeats window (rules.repeats_window_days), not their whole log. Read as
+    plain values: the rules need nothing else of them, and loading entries costs more than the SQL."""
     window = rules.repeats_window_days(pathway_of(profile), entry.symptom_id)
     if window == 0:
         return []
     # No autoflush: a correction being made must be written once, as one new version.
     with db.session.no_autoflush:
-        return [e for e in db.session.scalars(
-            select(SymptomEntry).where(
-                SymptomEntry.patient_id == profile.id, SymptomEntry.removed_at.is_(None),
-                SymptomEntry.symptom_id == entry.symptom_id,
-                SymptomEntry.logged_on > today - timedelta(days=window), SymptomEntry.logged_on <= today,
-            )
-        ) if e.id != entry.id]
+        rows = db.session.execute(_repeats_window_statement(), {
+            "patient_id": profile.id, "symptom_id": entry.symptom_id,
+            "after": today - timedelta(days=window), "today": today,
+        })
+        return [rules.Report(*report) for entry_id, *report in rows if entry_id != entry.id]
 
 
 def _assess(profile: PatientProfile, entry: SymptomEntry, today: date) -> rules.Assessment:
-    others = _counted_history(profile, entry, today)
-    return rules.assess(pathway_of(profile), _report(entry), [_report(e) for e in others], today)
+    return rules.assess(pathway_of(profile), _report(entry), _counted_history(profile, entry, today), today)
 
 
 # ---------------------------------------------------------------- what the person is told
@@ -204,6 +219,28 @@ def open_symptom_item(profile: PatientProfile) -> QueueItem | None:
     return db.session.scalar(
         select(QueueItem).where(_is_open_symptom_item(QueueItem, profile.id)).order_by(QueueItem.id).limit(1)
     )
+
+
+@cache
+def _open_item_and_entries_statement() -> Select:
+    """`open_symptom_item` with the entries in it, built once with the patient's id bound (as
+    `_repeats_window_statement`). Through the patient's entries (their index): every entry of
+    the item is the person's own."""
+    return (
+        select(QueueItem, SymptomEntry)
+        .outerjoin(SymptomEntry, and_(SymptomEntry.patient_id == QueueItem.patient_id,
+                                      SymptomEntry.queue_item_id == QueueItem.id))
+        .where(QueueItem.id == open_symptom_item_id(bindparam("patient_id")))
+    )
+
+
+def _open_symptom_item_and_entries(profile: PatientProfile) -> tuple[QueueItem | None, list[SymptomEntry]]:
+    """`open_symptom_item` and the entries already raised or merged into it, in one statement
+    (what a symptom merged into it needs to write the item's words)."""
+    rows = db.session.execute(_open_item_and_entries_statement(), {"patient_id": profile.id}).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [entry for _, entry in rows if entry is not None]
 
 
 def _is_open_symptom_item(item, patient_id: int):
@@ -258,13 +295,18 @@ def _earlier_versions(entries: list[SymptomEntry]) -> dict[int, list[SymptomEntr
     return versions
 
 
-def _refresh_reason(item: QueueItem, change: str | None = None, *, news: bool = True) -> None:
+def _refresh_reason(item: QueueItem, change: str | None = None, *, news: bool = True,
+                    entries: list[SymptomEntry] | None = None) -> None:
     """The item's words: each linked entry as it was sent, then every change since (kept from
     the item's words as they were, after " | "). With `news` (an entry merged into the item, or
     a change to one) the item counts as changed even when its words, clipped at their length
     limit, come out the same: its revision moves, so a nurse acting on a page opened before
-    gets the 409 that shows her the news instead of closing the item unaware of it."""
-    entries = list(db.session.scalars(select(SymptomEntry).where(SymptomEntry.queue_item_id == item.id)))
+    gets the 409 that shows her the news instead of closing the item unaware of it. `entries`:
+    the item's entries, when the caller has just read them (`_open_symptom_item_and_entries`)."""
+    if entries is None:
+        # Through the patient's entries (their index): every entry of the item is the person's own.
+        entries = list(db.session.scalars(select(SymptomEntry).where(
+            SymptomEntry.patient_id == item.patient_id, SymptomEntry.queue_item_id == item.id)))
     changes = item.reason.split(" | ", 1)[1] if " | " in item.reason else ""
     if change:
         changes = f"{changes}; {change}" if changes else change
@@ -280,24 +322,36 @@ _NOT_READ = object()
 
 
 def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, why: str = "",
-                 open_item: QueueItem | None | object = _NOT_READ) -> QueueItem:
+                 open_item: QueueItem | None | object = _NOT_READ, *, new_entry: bool = False,
+                 item_entries: list[SymptomEntry] | None = None) -> QueueItem:
     """Raise the entry's emergency or red flag, or merge it into the person's open symptom item
-    (`open_item`, or None for none, when the caller has just read it). `why` tells apart the
-    raises of one version of an entry (the daily sweep's, by its day)."""
+    (`open_item`, or None for none, when the caller has just read it, with `item_entries`, the
+    entries already in it). `why` tells apart the raises of one version of an entry (the daily
+    sweep's, by its day). `new_entry`: the entry was made in this transaction, so no item can
+    have been raised from it yet (triage.raise_item's `source_is_new`)."""
     level = Level(entry.level)
     item = open_symptom_item(profile) if open_item is _NOT_READ else open_item
-    merged = item is not None
     if item is None:
         # Raised with the words _refresh_reason gives an item of this one entry (as first sent),
-        # so that it does not rewrite them at once.
+        # so it is not rewritten: a new item has no other entry and no news for anyone.
         item = triage.raise_item(profile, QUEUE_KIND[level], _item_reason(QUEUE_KIND[level], [entry], []),
-                                 f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}{why}", received_at=now)
-    elif level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
+                                 f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}{why}", received_at=now,
+                                 source_is_new=new_entry)
+        if entry.queue_item_id != item.id:
+            entry.queue_item_id = item.id
+            db.session.flush()
+        if new_entry:
+            return item
+        _refresh_reason(item, news=False)
+        return item
+    if level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
         item.kind = ItemKind.EMERGENCY  # the same rank: both are at the top, never waiting
     if entry.queue_item_id != item.id:
         entry.queue_item_id = item.id
         db.session.flush()
-    _refresh_reason(item, news=merged)
+    if item_entries is not None and all(e is not entry for e in item_entries):
+        item_entries = [*item_entries, entry]
+    _refresh_reason(item, news=True, entries=item_entries)
     return item
 
 
@@ -320,14 +374,15 @@ def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime 
     entry.level, entry.rule, entry.rules_version = assessment.level.value, assessment.rule, rules.rules_version()
     urgent = assessment.level in URGENT
     # Read before the entry is in the session: merged into an open item, the entry is written
-    # already linked to it, not inserted and then updated.
-    open_item = open_symptom_item(profile) if urgent else None
+    # already linked to it, not inserted and then updated; the item's words come from the
+    # entries read with it.
+    open_item, item_entries = _open_symptom_item_and_entries(profile) if urgent else (None, [])
     if open_item is not None:
         entry.queue_item_id = open_item.id
     db.session.add(entry)
     db.session.flush()
     if urgent:
-        send_to_team(profile, entry, now, open_item=open_item)
+        send_to_team(profile, entry, now, open_item=open_item, new_entry=True, item_entries=item_entries)
     return entry
 
 

@@ -27,17 +27,30 @@ def target_working_days(team: Team, kind: ItemKind) -> int:
 
 
 def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
-               received_at: datetime | None = None, **links) -> QueueItem:
-    """The open or past item for `source_key`, creating it if this is the first time."""
+               received_at: datetime | None = None, *, source_is_new: bool = False, **links) -> QueueItem:
+    """The open or past item for `source_key`, creating it if this is the first time.
+
+    `source_is_new`: the record the key names was made in this very transaction, so no item can
+    have its key yet: it is neither looked up nor guarded by a savepoint (two statements and a
+    read saved on a symptom's red flag). Were the key there after all, the unique key would fail
+    the whole transaction: an error, never an item lost silently."""
+    def new_item() -> QueueItem:
+        at = received_at or utcnow()
+        return QueueItem(
+            team_id=patient.team_id, patient_id=patient.id, kind=kind, reason=clipped(reason),
+            source_key=source_key, received_at=at,
+            due_at=response_deadline(at, target_working_days(patient.team, kind)), **links,
+        )
+
+    if source_is_new:
+        item = new_item()
+        db.session.add(item)
+        db.session.flush()
+        return item
     existing = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
     if existing is not None:
         return existing
-    received_at = received_at or utcnow()
-    item = QueueItem(
-        team_id=patient.team_id, patient_id=patient.id, kind=kind, reason=clipped(reason),
-        source_key=source_key, received_at=received_at,
-        due_at=response_deadline(received_at, target_working_days(patient.team, kind)), **links,
-    )
+    item = new_item()
     # Raised a moment ago by another request, if it is there now.
     item, _added = versioning.added_or_found(
         item, lambda: db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key)))

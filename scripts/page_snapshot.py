@@ -12,7 +12,8 @@ given server, dropped afterwards). Every demo person (each patient, nurse and ad
 team) is signed in by a session row made directly in it, as the tests do, and with Flask's test
 client fetches their start page and then every same-origin page reachable by GET links from it,
 breadth first in the order the links appear (deterministic: the only things a GET writes here are
-audit rows and 'seen' marks, and they come out the same in the same order). Sign-out, static
+audit rows and 'seen' marks, and they come out the same in the same order); last, someone signed
+out does the same (the sign-in and enrolment pages). Sign-out, static
 assets and non-HTML responses are skipped. A few pages are also saved showing form errors, by
 posting an empty form as the tests do (FORM_ERROR_PAGES). Each page's HTML goes to
 OUTDIR/<person>/<path-as-filename>.html, with what differs between two runs of the same code
@@ -80,7 +81,14 @@ FORM_ERROR_PAGES = [
     ("Sam Taylor", "/nurse/patients/new"),
     ("Jo Admin", "/admin/staff"),
     ("Jo Admin", "/admin/services/new"),
+    ("David Hughes", "/my-care/symptoms/new"),
+    ("David Hughes", "/my-care/ask-to-be-seen"),
+    ("Margaret Okafor", "/hna/questions/distress"),
 ]
+# Someone not signed in, crawled last from the same start page: sign-in, enrolment, help pages.
+SIGNED_OUT = "Signed out"
+# Written in every snapshot's folder: only a folder holding it is emptied for a new snapshot.
+MARKER = ".page-snapshot"
 
 
 def mask(html: str) -> str:
@@ -140,7 +148,7 @@ class Page:
 @dataclass
 class Person:
     name: str
-    user_id: int
+    user_id: int | None  # None: signed out
     pages: list[Page] = field(default_factory=list)
 
 
@@ -237,12 +245,20 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
     from app.extensions import db
 
     app = make_app(database_url, instance)
-    people = [person for person in seeded_people(app) if not only or person.name in only]
+    everyone = [*seeded_people(app), Person(SIGNED_OUT, None)]
+    unknown = sorted(set(only or ()) - {person.name for person in everyone})
+    if unknown:
+        raise SystemExit(f"no demo person named {', '.join(unknown)}; the demo has: "
+                         + ", ".join(person.name for person in everyone))
+    people = [person for person in everyone if not only or person.name in only]
+    outdir.mkdir(parents=True, exist_ok=True)
+    (outdir / MARKER).write_text("")
     clients = []
     # Every session row first, in the same order each run, so their ids are the same.
     for person in people:
         client = app.test_client()
-        sign_in(app, client, person.user_id)
+        if person.user_id is not None:
+            sign_in(app, client, person.user_id)
         clients.append(client)
     for person, client in zip(people, clients, strict=True):
         person.pages = crawl(client, "/", limit)
@@ -264,14 +280,17 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("outdir", type=Path, help="where to write the pages (emptied first)")
+    parser.add_argument("outdir", type=Path, help="where to write the pages: a new folder, or an earlier snapshot's "
+                                                  "(emptied first)")
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead of SQLite (a new database)")
     parser.add_argument("--person", action="append", help="only this demo person (repeatable)")
     parser.add_argument("--limit", type=int, default=PAGES_PER_PERSON, help="most pages per person")
     args = parser.parse_args()
-    if args.outdir.exists():
+    if args.outdir.exists() and any(args.outdir.iterdir()):
+        if not (args.outdir / MARKER).exists():
+            parser.error(f"{args.outdir} is not empty and not an earlier snapshot: choose another folder")
         shutil.rmtree(args.outdir)
-    args.outdir.mkdir(parents=True)
+    args.outdir.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="page-snapshot-"))
     started = time.perf_counter()
     drop = None

@@ -337,3 +337,211 @@ TAG_SPACE = {
 
 def test_tag_random_in_both_places(app):
     random_calls(app, "tag", TAG_SPACE, 20261211)
+
+
+# ---------------------------------------------------------------- button
+
+BUTTONS = [
+    # templates/*: the calls our pages make
+    {"text": "Save and continue"},
+    {"text": "Save and finish later", "classes": "nhsuk-button--secondary", "name": "action", "value": "later"},
+    {"text": "Stop offering it", "classes": "nhsuk-button--warning"},
+    {"text": "Send", "preventDoubleClick": True},
+    {"text": "Add another concern", "classes": "nhsuk-button--secondary", "attributes": {"name": "add_row", "value": "1"}},
+    {"text": "Install the app", "attributes": {"data-install-button": ""}},
+    {"text": "Stay signed in as Sam & <Alex>", "name": "choice", "value": "stay", "classes": "nhsuk-button--secondary"},
+    # the rest of what the function was written for
+    {"text": "A link", "href": "/go?a=1&b=2"},
+    {"html": "Go <b>now</b>\nover lines", "href": "/go", "variant": "secondary", "name": "ignored", "value": "on a link"},
+    {"text": "Reverse", "variant": "reverse", "classes": "nhsuk-button--reverse"},
+    {"text": "Small", "small": True, "variant": "warning"},
+    {"text": "Odd variant", "variant": "tartan"},
+    {"text": "Guard off", "preventDoubleClick": False, "id": "b-1"},
+    {"text": "  spaced  \n  lines  ", "value": 3, "name": ""},
+    {"text": Markup("<span>safe</span>"), "id": ""},
+    {"text": "", "html": ""},
+    {"text": None, "classes": None, "href": None, "attributes": None},
+    {"text": UNDEFINED, "value": UNDEFINED},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", BUTTONS, ids=repr)
+def test_button(app, params, around):
+    assert rendered_in_python(app, "button", params)
+    same_bytes(app, "button", params, around)
+
+
+@pytest.mark.parametrize("params", [
+    {"text": "Icon", "icon": "search"},
+    {"text": "Input", "element": "input"},
+    {"text": "Typed", "type": "button"},
+    {"text": "Disabled", "disabled": True},
+    {"text": "Guard", "preventDoubleClick": 1},
+    {"text": "Guard", "preventDoubleClick": "yes"},
+    {"text": "Value", "value": True},
+    {"text": "Markup id", "id": Markup("<i>")},
+    {"text": "Classes", "classes": ["a"]},
+], ids=repr)
+def test_button_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "button", params)
+    same_bytes(app, "button", params)
+
+
+BUTTON_SPACE = {
+    "text": ["Save", "A & B <c>", " spaced \n lines ", "", None, Markup("<i>x</i>")],
+    "html": ["<b>bold</b>", "text <b>then</b>\n  more", "", None],
+    "href": ["/a?b=1&c=2", "", None],
+    "variant": ["secondary", "warning", "reverse", "nope", "", None],
+    "small": [True, False, None],
+    "classes": ["extra", "nhsuk-button--secondary", "nhsuk-button--small", "", None],
+    "id": ["b", "", None],
+    "name": ["action", "", None],
+    "value": ["later", "", None, 0, 2],
+    "preventDoubleClick": [True, False, None],
+    "attributes": [{"data-a": "1"}, {}, None, {"formnovalidate": {"value": True, "optional": True}}],
+}
+
+
+def test_button_random(app):
+    random_calls(app, "button", BUTTON_SPACE, 20261212)
+
+
+# ---------------------------------------------------------------- back link
+
+BACK_LINKS = [
+    {"href": "/my-care", "text": "Back to your care"},
+    {"href": "/nurse/patients/1", "text": "Back to Sam & <Alex>"},
+    {"href": "/hna/check?x=1&y=2", "text": "Back"},
+    {"href": "/b"},
+    {"href": "/b", "text": ""},
+    {"href": "/b", "text": "  two\n lines "},
+    {"href": "/b", "html": "Back <b>to</b>\nthe list"},
+    {"href": "/b", "text": "Back", "visuallyHiddenText": "Go & return"},
+    {"href": "/b", "variant": "reverse", "classes": "extra", "id": "back", "attributes": {"data-x": "1"}},
+    {"href": "/b", "variant": "reverse", "classes": "nhsuk-back-link--reverse"},
+    {"href": "/b", "text": Markup("<i>safe</i>"), "visuallyHiddenText": "", "classes": None},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", BACK_LINKS, ids=repr)
+def test_back_link(app, params, around):
+    assert rendered_in_python(app, "back-link", params)
+    same_bytes(app, "back-link", params, around)
+
+
+@pytest.mark.parametrize("params", [{"text": "No href: a button"}, {"href": ""}, {"href": "/b", "element": "button"},
+                                    {"href": "/b", "type": "button"}], ids=repr)
+def test_back_link_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "back-link", params)
+    same_bytes(app, "back-link", params)
+
+
+BACK_LINK_SPACE = {
+    "href": ["/a?b=1&c=2", "/back"],
+    "text": ["Back", "A & B <c>", " spaced \n lines ", "", None],
+    "html": ["<b>bold</b>", "text <b>then</b>\n  more", "", None],
+    "visuallyHiddenText": ["to the list", "", None],
+    "variant": ["reverse", "", None, "other"],
+    "classes": ["extra", "nhsuk-back-link--reverse", "", None],
+    "id": ["b", "", None],
+    "attributes": [{"data-a": "1"}, {}, None],
+}
+
+
+def test_back_link_random(app):
+    random_calls(app, "back-link", BACK_LINK_SPACE, 20261213)
+
+
+# ---------------------------------------------------------------- panel
+
+PANELS = [
+    # templates/admin/staff_invitation.html, hna/submitted.html, reentry/status.html, nurse/invitation.html
+    {"titleText": "Invitation ready", "text": "for Sam & <Alex>"},
+    {"titleText": "Assessment sent", "text": "Sent to Breast care team"},
+    {"titleText": "Two\nlines", "html": "<p>HTML</p>\nthen text", "headingLevel": 2},
+    {"titleText": "Text kept as given", "text": "  spaced\n lines  "},
+    {"titleText": "Level none", "headingLevel": None, "text": 5},
+    {"titleText": "", "text": "No title"},
+    {"titleText": None, "html": None, "text": None},
+    {"titleText": "Classes", "classes": "extra", "id": "panel", "attributes": {"data-x": "1"}},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", PANELS, ids=repr)
+def test_panel(app, params, around):
+    assert rendered_in_python(app, "panel", params)
+    same_bytes(app, "panel", params, around)
+
+
+@pytest.mark.parametrize("params", [{"heading": "As heading"}, {"titleText": "t", "titleSize": "l"},
+                                    {"titleText": Markup("<b>t</b>")}, {"titleText": "t", "variant": "interruption"}],
+                         ids=repr)
+def test_panel_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "panel", params)
+    same_bytes(app, "panel", params)
+
+
+PANEL_SPACE = {
+    "titleText": ["Done", "A & B <c>", " spaced \n lines ", "", None],
+    "headingLevel": [1, 2, "3", None],
+    "text": ["Words", "A & B\nmore", "", None],
+    "html": ["<p>HTML</p>", "text <b>then</b>\n  more", "", None],
+    "classes": ["extra", "", None],
+    "id": ["p", "", None],
+    "attributes": [{"data-a": "1"}, None],
+}
+
+
+def test_panel_random(app):
+    random_calls(app, "panel", PANEL_SPACE, 20261214)
+
+
+# ---------------------------------------------------------------- notification banner
+
+NOTIFICATION_BANNERS = [
+    # templates/base.html: flashed messages
+    {"text": "Your settings are saved", "type": "success", "titleText": "Success"},
+    {"text": "Your passkey was removed & <gone>", "type": UNDEFINED, "titleText": "Important"},
+    {"text": "Two\nlines", "type": None, "titleText": "Important"},
+    {"text": "Default title"},
+    {"text": "Default success title", "variant": "success"},
+    {"html": "<p>HTML</p>\nthen text", "titleText": "Title\nover lines"},
+    {"text": "Classes", "classes": "extra", "type": "success"},
+    {"text": "Classes", "classes": "nhsuk-notification-banner--success", "type": "success"},
+    {"text": "", "html": ""},
+    {},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", NOTIFICATION_BANNERS, ids=repr)
+def test_notification_banner(app, params, around):
+    assert rendered_in_python(app, "notification-banner", params)
+    same_bytes(app, "notification-banner", params, around)
+
+
+@pytest.mark.parametrize("params", [{"text": "t", "titleText": None}, {"text": "t", "heading": "h"},
+                                    {"text": "t", "role": "status"}, {"text": "t", "titleText": Markup("<b>t</b>")}],
+                         ids=repr)
+def test_notification_banner_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "notification-banner", params)
+    same_bytes(app, "notification-banner", params)
+
+
+NOTIFICATION_BANNER_SPACE = {
+    "text": ["Saved", "A & B <c>\nmore", "", None],
+    "html": ["<p>HTML</p>", "text <b>then</b>\n  more", "", None],
+    "type": ["success", None, "other"],
+    "variant": ["success", None],
+    "titleText": ["Success", "Important", " spaced \n title "],
+    "classes": ["extra", "nhsuk-notification-banner--success", "", None],
+}
+
+
+def test_notification_banner_random(app):
+    random_calls(app, "notification-banner", NOTIFICATION_BANNER_SPACE, 20261215)

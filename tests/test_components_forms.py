@@ -527,3 +527,135 @@ def test_fields_random(app, component):
 ])
 def test_what_fields_were_not_written_for_falls_back(app, component, params):
     assert_same(app, component, params, in_python=False)
+
+
+# ---------------------------------------------------------------- date input, error summary
+
+def _date_items(error: bool, birthday: bool, values=("15", "3", "1984")) -> list[dict]:
+    # templates/macros/form.html date_field: each box named field-day, field-month, field-year
+    return [{"id": f"dob-{part}", "name": f"dob-{part}", "label": label, "width": width,
+             "classes": "nhsuk-input--error" if error else UNDEFINED, "value": value,
+             "autocomplete": f"bday-{part}" if birthday else UNDEFINED}
+            for (part, label, width), value in zip([("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4)],
+                                                   values, strict=True)]
+
+
+DATE_INPUTS = [
+    {"id": "dob", "fieldset": {"legend": {"text": "Date of birth", "isPageHeading": True, "size": "l"}},
+     "hint": {"text": "For example, 15 3 1984"}, "errorMessage": None, "items": _date_items(False, True)},
+    {"id": "dob", "fieldset": {"legend": {"text": "Date of birth", "isPageHeading": True, "size": "l"}},
+     "hint": {"text": "For example, 15 3 1984"}, "errorMessage": {"text": "Enter a real date"},
+     "items": _date_items(True, True, ("31", "2", "20x"))},
+    {"id": "next_due", "fieldset": {"legend": {"text": "Next due", "isPageHeading": False, "size": "m"}},
+     "hint": UNDEFINED, "errorMessage": {"text": "Enter a date"}, "items": _date_items(True, False, ("", "", ""))},
+    {"id": "next_due", "fieldset": {"legend": {"text": "Next due", "isPageHeading": False, "size": "m"}},
+     "hint": UNDEFINED, "errorMessage": None, "items": _date_items(False, False, (None, "x & <y>", 'q"'))},
+    # what the design system offers beyond those
+    {"id": "d", "namePrefix": "dob", "hint": "A string hint", "errorMessage": "A string error",
+     "items": [{"name": "day", "value": "1"}, {"name": "month"}, {"name": "year", "error": True}, {}]},
+    {"id": "d", "errorMessage": {"text": "Bad"}, "classes": "c", "attributes": {"data-d": "1"}, "disabled": True,
+     "formGroup": {"classes": "g", "attributes": {"data-g": "1"}},
+     "fieldset": {"legend": "A string legend", "role": None, "describedBy": "extra", "classes": "fc", "id": "f"},
+     "items": [{"name": "day", "label": {"text": "Two\nlines", "classes": "lc"}, "disabled": False},
+               {"name": "year", "error": False, "type": "number", "inputmode": "decimal", "pattern": "[0-9]*",
+                "spellcheck": False, "describedBy": "own", "attributes": {"data-i": "1"}, "width": 10},
+               {"name": "month", "label": "String label", "id": "own-id", "classes": "nhsuk-input--width-3"}]},
+    {"errorMessage": True, "items": [{"name": "day"}]},
+]
+
+
+@pytest.mark.parametrize("params", DATE_INPUTS, ids=[f"date-input-{i}" for i in range(len(DATE_INPUTS))])
+def test_date_input(app, params):
+    assert_same(app, "date-input", params)
+
+
+def _random_date_item(rng: random.Random) -> dict:
+    return random_params({
+        "id": [random_id], "name": ["day", "month", "year", "d-day", ""], "value": ["1", "", None, "x&<y>"],
+        "label": [lambda r: random_text_and_html(r), "Label", None], "width": [2, 4, "10", None],
+        "classes": ["nhsuk-input--error", "c", "", None], "error": [True, False, None],
+        "autocomplete": ["bday-day", None], "disabled": [True, False, None], "attributes": [random_attributes],
+    }, rng)
+
+
+DATE_INPUT_SPACE = {
+    "id": ["dob", "", None, "p<x>"],
+    "namePrefix": ["dob", "", None],
+    "items": [lambda rng: [_random_date_item(rng) for _ in range(rng.randint(1, 4))]],
+    "fieldset": RADIOS_SPACE["fieldset"],
+    "hint": RADIOS_SPACE["hint"],
+    "errorMessage": RADIOS_SPACE["errorMessage"],
+    "classes": ["c", "", None], "disabled": [True, False, None], "attributes": [random_attributes],
+    "formGroup": RADIOS_SPACE["formGroup"],
+}
+
+
+def test_date_input_random(app):
+    rng = random.Random(202612073)
+    for _ in range(200):
+        params = random_params(DATE_INPUT_SPACE, rng)
+        params.setdefault("items", [{"name": "day"}])
+        ours, theirs = ours_and_theirs(app, "date-input", params)
+        assert ours == theirs, params
+
+
+ERROR_SUMMARIES = [
+    # templates/base.html, reentry, messages (error_summary_items), hna/question.html and check.html
+    {"titleText": "There is a problem", "errorList": [{"text": "Enter your name", "href": "#name"},
+                                                      {"text": "Enter a real date & <time>", "href": "#dob-day"}]},
+    {"titleText": "Some questions still need an answer",
+     "errorList": [{"text": "Answer ‘How are you?’", "href": "/hna/questions/distress"}]},
+    # macros/form.html conflict_summary, reentry/ask.html, messages/_compose.html: a description, no list
+    {"titleText": "Your changes have not been saved", "descriptionText": "Someone else changed this page.\nCheck it.",
+     "errorList": []},
+    # nurse/queue_item.html: an item without a link
+    {"titleText": "There is a problem", "errorList": [{"text": "This item changed since you opened it"}]},
+    # what the design system offers beyond those
+    {"heading": "String heading", "description": Markup("<b>Safe</b> description"), "id": "summary", "classes": "c",
+     "disableAutoFocus": True, "attributes": {"data-x": "1"},
+     "errorList": [{"html": "<i>html</i>", "href": "#a", "attributes": {"data-a": "1"}}, {"html": "<b>no link</b>"},
+                   {}, None, {"href": "#only-href"}, {"text": "  padded\n  lines  ", "href": "#p"}]},
+    {"heading": {"text": "Mapping heading", "id": "h", "attributes": {"data-h": "1"}}, "description": {"text": "d"},
+     "disableAutoFocus": False},
+    {"titleHtml": "<b>Title</b>", "descriptionHtml": "<p>Described</p>", "errorList": UNDEFINED},
+    {},
+]
+
+
+@pytest.mark.parametrize("params", ERROR_SUMMARIES, ids=[f"error-summary-{i}" for i in range(len(ERROR_SUMMARIES))])
+def test_error_summary(app, params):
+    assert_same(app, "error-summary", params)
+
+
+ERROR_SUMMARY_SPACE = {
+    "titleText": [random_text], "titleHtml": ["<b>T</b>", None],
+    "heading": [lambda rng: {**random_text_and_html(rng), **random_params({"id": [random_id]}, rng)}, "H", None],
+    "descriptionText": [random_text], "descriptionHtml": ["<b>D</b>", "", None],
+    "description": [lambda rng: random_text_and_html(rng), "D", Markup("<i>D</i>"), None],
+    "errorList": [lambda rng: [random_params({"text": [random_text], "html": ["<b>x</b>", "", None],
+                                              "href": ["#a", "", None, "/x?a=1&b=<2>"],
+                                              "attributes": [random_attributes]}, rng)
+                               for _ in range(rng.randint(0, 4))], []],
+    "classes": ["c", "", None], "id": [random_id], "attributes": [random_attributes],
+    "disableAutoFocus": [True, False, None, "yes"],
+}
+
+
+def test_error_summary_random(app):
+    rng = random.Random(202612074)
+    for _ in range(250):
+        params = random_params(ERROR_SUMMARY_SPACE, rng)
+        ours, theirs = ours_and_theirs(app, "error-summary", params)
+        assert ours == theirs, params
+
+
+@pytest.mark.parametrize(("component", "params"), [
+    ("date-input", {"id": "d", "values": {"day": "1"}}),
+    ("date-input", {"id": "d", "items": []}),
+    ("date-input", {"id": "d", "items": [{"name": "day", "prefix": "x"}]}),
+    ("date-input", {"id": "d", "items": [{"name": "day", "value": "two\nlines"}]}),
+    ("error-summary", {"titleText": "T", "errorList": "not a list"}),
+    ("error-summary", {"heading": {"text": "T", "level": 3}}),
+])
+def test_what_dates_and_summaries_were_not_written_for_falls_back(app, component, params):
+    assert_same(app, component, params, in_python=False)

@@ -30,7 +30,7 @@ def _files(folder: Path) -> dict[str, str]:
 def test_two_runs_on_the_same_code_give_the_same_pages(tmp_path):
     # A patient and a nurse: between them every kind of masked value (CSRF tokens, nonces,
     # form tokens, outbox owners, session seconds, push keys, times of day) is on their pages.
-    people = ["David Hughes", "Sam Taylor"]
+    people = ["David Hughes", "Sam Taylor", page_snapshot.SIGNED_OUT]
     runs = []
     for run in ("first", "second"):
         out = tmp_path / run
@@ -38,7 +38,8 @@ def test_two_runs_on_the_same_code_give_the_same_pages(tmp_path):
                                people, limit=25)
         runs.append(_files(out))
     first, second = runs
-    assert {name.split("/")[0] for name in first} == {"david-hughes", "sam-taylor"}
+    assert {name.split("/")[0] for name in first} == {"david-hughes", "sam-taylor", "signed-out"}
+    assert "signed-out/sign-in.html" in first
     assert len(first) > 40  # 25 pages each, less the odd non-HTML link, plus a form's errors
     assert "sam-taylor/nurse__patients__new--form-errors.html" in first
     assert first.keys() == second.keys()

@@ -30,7 +30,7 @@ OVER_CEILING: dict[str, str] = {}
 PAGES = [
     ("patient", "/my-care", 6),
     ("hna_patient", "/hna/questions/distress", 2),
-    ("patient", "/my-care/plan", 4),
+    ("patient", "/my-care/plan", 3),
     ("patient", "/my-care/follow-up", 3),
     ("patient", "/my-care/contacts", 1),
     ("patient", "/my-care/symptoms", 3),

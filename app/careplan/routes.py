@@ -244,11 +244,10 @@ def _saved_message(profile: PatientProfile, queue_items) -> str:
 @patient_required
 def patient_plan():
     profile = current_patient()
-    plan = service.current_plan(profile, with_items=True)
+    plan, seen = service.plan_for_patient_page(profile)
     changes = first_look = None
     if plan is not None:
         # Every change since the person last looked: from the newest version they have opened.
-        seen = service.last_seen_before(plan)
         first_look = seen is None
         changes = service.changes_for_patient(service.changes_between(seen, plan)) if seen else None
         service.mark_seen(plan)

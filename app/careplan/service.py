@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import versioning
@@ -98,11 +99,43 @@ def current_plan_id(patient_id: int):
 def current_plan(patient: PatientProfile, with_items: bool = False) -> CarePlan | None:
     """The current version; `with_items`: its items and their services in the same query, for a
     page that shows them."""
-    stmt = (select(CarePlan).where(CarePlan.patient_id == patient.id, CarePlan.is_current.is_(True))
+    return db.session.scalars(_current_plan_statement(with_items), {"patient_id": patient.id}).unique().first()
+
+
+@cache
+def _current_plan_statement(with_items: bool, with_last_seen: bool = False):
+    """Built once per process (per shape) with the person as a bound parameter (issue 12):
+    building it (the joined loads above all) cost more than running it. `with_last_seen`: with
+    the id of `last_seen_before` the current version as a second column."""
+    columns = (CarePlan, _last_seen_before(CarePlan).label("last_seen_id")) if with_last_seen else (CarePlan,)
+    stmt = (select(*columns).where(CarePlan.patient_id == bindparam("patient_id", type_=Integer),
+                                   CarePlan.is_current.is_(True))
             .order_by(CarePlan.version.desc()).limit(1))
     if with_items:
-        stmt = stmt.options(joinedload(CarePlan.items).joinedload(CarePlanItem.service))
-    return db.session.scalars(stmt).unique().first()
+        stmt = stmt.options(_ITEMS_AND_SERVICES)
+    return stmt
+
+
+_ITEMS_AND_SERVICES = joinedload(CarePlan.items).joinedload(CarePlanItem.service)
+
+
+def plan_for_patient_page(patient: PatientProfile) -> tuple[CarePlan | None, CarePlan | None]:
+    """The current version and `last_seen_before` it (what changed since is shown), each with its
+    items and their services, for the person's plan page: one statement, and a second only when
+    there is an earlier version they opened."""
+    row = db.session.execute(_current_plan_statement(True, with_last_seen=True),
+                             {"patient_id": patient.id}).unique().first()
+    if row is None:
+        return None, None
+    plan, last_seen_id = row
+    if last_seen_id is None:
+        return plan, None
+    return plan, db.session.scalars(_version_with_items_statement(), {"plan_id": last_seen_id}).unique().one()
+
+
+@cache
+def _version_with_items_statement():
+    return select(CarePlan).where(CarePlan.id == bindparam("plan_id", type_=Integer)).options(_ITEMS_AND_SERVICES)
 
 
 def plan_versions(patient: PatientProfile) -> list[CarePlan]:
@@ -353,14 +386,13 @@ def changes_between(old: CarePlan | None, new: CarePlan) -> PlanChanges:
 # ---------------------------------------------------------------- what changed, for the person
 
 
-def last_seen_before(plan: CarePlan) -> CarePlan | None:
-    """The newest earlier version the person has opened: what they last knew of their plan."""
-    return db.session.scalar(
-        select(CarePlan).where(
-            CarePlan.patient_id == plan.patient_id, CarePlan.version < plan.version,
-            CarePlan.seen_by_patient_at.is_not(None),
-        ).order_by(CarePlan.version.desc()).limit(1)
-    )
+def _last_seen_before(plan):
+    """The id of the newest earlier version than `plan` (an entity in the outer statement) the
+    person has opened: what they last knew of their plan. A scalar subquery."""
+    earlier = aliased(CarePlan)
+    return (select(earlier.id).where(earlier.patient_id == plan.patient_id, earlier.version < plan.version,
+                                     earlier.seen_by_patient_at.is_not(None))
+            .order_by(earlier.version.desc()).limit(1).scalar_subquery())
 
 
 def mark_seen(plan: CarePlan) -> bool:

@@ -323,3 +323,159 @@ def warning_callout(params: abc.Mapping, design_system: DesignSystem) -> Markup 
         return None
     # The callout trims the card it prints, and ends with the line break after it.
     return Markup(html.lstrip() + "\n")
+
+
+# ---------------------------------------------------------------- button
+#
+# nhsuk/components/button/template.jinja: a <button> (or a link styled as one, with `href`), its
+# variant, small and extra classes, name, value, the double-click guard and attributes. Icons,
+# another element or type, disabled and aria-label fall back.
+
+BUTTON_VARIANTS = ("brand", "login", "reverse", "secondary", "secondary-solid", "warning")
+# The template's whitespace before the element: its `{% set %}`s choosing the element.
+_BUTTON_ELEMENT_SET = "\n  \n    \n  \n"
+
+
+def _optional_pair(name: str, value) -> str | None:
+    """nhsukAttributes' optional attribute for a value of None, a plain string or a number;
+    None for another kind of value (the caller falls back)."""
+    if value is None or isinstance(value, Undefined):
+        return ""
+    if _plain_string(value) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return f' {name}="{escape(value)}"'
+    return None
+
+
+@component("button", parameters={"text", "html", "href", "variant", "small", "classes", "id", "name", "value",
+                                  "preventDoubleClick", "attributes"})
+def button(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    classes = given(params, "classes")
+    variant = given(params, "variant")
+    href = given(params, "href")
+    prevent_double_click = given(params, "preventDoubleClick")
+    if not all(value is None or _plain_string(value) for value in (classes, variant, href)):
+        return None
+    if prevent_double_click not in (None, True, False) or isinstance(prevent_double_click, int) and not isinstance(
+            prevent_double_click, bool):
+        return None
+    added = []
+    if variant and variant in BUTTON_VARIANTS and (
+            not classes or not any(f"nhsuk-button--{known}" in classes for known in BUTTON_VARIANTS)):
+        added.append(f"nhsuk-button--{variant}")
+    if given(params, "small") and (not classes or "nhsuk-button--small" not in classes):
+        added.append("nhsuk-button--small")
+    if classes:
+        added.append(classes)
+    element = "a" if href else "button"
+    id_pair = _optional_pair("id", given(params, "id"))
+    name_pair = _optional_pair("name", given(params, "name")) if element == "button" else ""
+    value_pair = _optional_pair("value", given(params, "value")) if element == "button" else ""
+    if id_pair is None or name_pair is None or value_pair is None:
+        return None
+    guard = ("" if prevent_double_click is None
+             else f' data-prevent-double-click="{str(prevent_double_click).lower()}"')
+    if element == "a":
+        own = f' href="{escape(href)}" role="button" draggable="false"'
+    else:
+        own = f' type="submit"{value_pair}'
+    content = text_or_html(params, 2) or ""
+    class_names = " ".join(["nhsuk-button", *added])
+    return Markup(f'\n{_CLASS_SET * len(added)}{_BUTTON_ELEMENT_SET}\n<{element} class="{escape(class_names)}"'
+                  f'{id_pair}{name_pair} data-module="nhsuk-button"{guard}{own}'
+                  f'{design_system.attributes(params.get("attributes"))}>\n  {content}\n</{element}>\n')
+
+
+# ---------------------------------------------------------------- back link
+# nhsuk/components/back-link/template.jinja, as a link (`href`); a <button> back link falls back.
+
+@component("back-link", parameters={"href", "text", "html", "visuallyHiddenText", "variant", "classes", "id", "attributes"})
+def back_link(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    classes = given(params, "classes")
+    href = given(params, "href")
+    variant = given(params, "variant")
+    if not (_plain_string(href) and href) or not (classes is None or _plain_string(classes)):
+        return None
+    id_pair = _optional_pair("id", given(params, "id"))
+    if id_pair is None:
+        return None
+    added = []
+    if variant == "reverse" and (not classes or "nhsuk-back-link--reverse" not in classes):
+        added.append("nhsuk-back-link--reverse")
+    if classes:
+        added.append(classes)
+    html = given(params, "html")
+    if html:
+        inner = do_indent(Markup(str(html).strip()), 2)
+    else:
+        inner = do_indent(escape(given(params, "text") or "Back").strip(), 2)
+    hidden_text = given(params, "visuallyHiddenText")
+    hidden = f'\n  <span class="nhsuk-u-visually-hidden">{escape(hidden_text)} </span>' if hidden_text else "\n  "
+    class_names = " ".join(["nhsuk-back-link", *added])
+    return Markup(f'{_CLASS_SET * len(added)}{_BUTTON_ELEMENT_SET}<a class="{escape(class_names)}"{id_pair}'
+                  f' href="{escape(href)}"{design_system.attributes(params.get("attributes"))}>\n  '
+                  f'{hidden}{inner}\n  \n</a>')
+
+
+# ---------------------------------------------------------------- panel
+# nhsuk/components/panel/template.jinja: a title given as titleText, text or HTML below it.
+
+@component("panel", parameters={"titleText", "headingLevel", "text", "html", "classes", "id", "attributes"})
+def panel(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    classes = given(params, "classes")
+    title = given(params, "titleText")
+    if not (classes is None or _plain_string(classes)) or not (title is None or _plain_string(title)):
+        return None
+    level = given(params, "headingLevel")
+    heading = ""
+    if title:
+        element = escape(f"h{level if level else 1}".lower())
+        heading = (f'\n<{element} class="nhsuk-panel__heading" >\n\n\n      {escape(do_indent(title.strip(), 4))}'
+                   f"\n    \n\n\n  </{element}>")
+    html = given(params, "html")
+    text = given(params, "text")
+    if html:
+        body = f'\n<div class="nhsuk-panel__body">\n  \n    {do_indent(Markup(str(html).strip()), 4)}\n  \n  </div>'
+    elif text:
+        body = f'\n<div class="nhsuk-panel__body">\n  \n    {escape(text)}\n  \n  </div>'
+    else:
+        body = ""
+    class_names = "nhsuk-panel" + (f" {classes}" if classes else "")
+    return Markup(f'\n{_CLASS_SET if classes else ""}<div class="{escape(class_names)}"{optional_id(params)}'
+                  f'{design_system.attributes(params.get("attributes"))}>{heading}{body}\n</div>')
+
+
+# ---------------------------------------------------------------- notification banner
+# nhsuk/components/notification-banner/template.jinja: the flashed messages (base.html), with the
+# title given as titleText (or the default), text or HTML. A heading, a title mapping, role,
+# ids and attributes fall back.
+
+@component("notification-banner", parameters={"text", "html", "type", "variant", "titleText", "classes"})
+def notification_banner(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    classes = given(params, "classes")
+    variant = given(params, "variant") or given(params, "type")
+    title = params.get("titleText", _UNSET)
+    if isinstance(title, Undefined) or title is _UNSET:
+        title = "Success" if variant == "success" else "Important"
+    if not (_plain_string(title) and title) or not (classes is None or _plain_string(classes)):
+        return None
+    added = [classes] if classes else []
+    if variant == "success" and (not classes or "nhsuk-notification-banner--success" not in classes):
+        added.append("nhsuk-notification-banner--success")
+    html = given(params, "html")
+    text = given(params, "text")
+    if html:
+        body = f"\n  \n  \n    {do_indent(Markup(str(html).strip()), 4)}\n  \n  "
+    elif text:
+        body = (f'\n<p class="nhsuk-notification-banner__heading">\n      '
+                f"{escape(do_indent(str(text).strip(), 6))}\n    </p>\n")
+    else:
+        body = "\n"
+    class_names = " ".join(["nhsuk-notification-banner", *added])
+    role = "alert" if variant == "success" else "region"
+    return Markup(
+        f'\n{_CLASS_SET * len(added)}\n<div class="{escape(class_names)}" data-module="nhsuk-notification-banner"'
+        f' role="{role}" aria-labelledby="nhsuk-notification-banner-title" >'
+        '\n<div class="nhsuk-notification-banner__header">'
+        '\n<h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title" >'
+        f"\n\n\n        {escape(do_indent(title.strip(), 6))}\n      \n\n\n    </h2>\n</div>"
+        f'\n<div class="nhsuk-notification-banner__content">{body}</div>\n</div>')

@@ -269,8 +269,9 @@ def legend_html(params: dict, design_system: DesignSystem, depth: int) -> Markup
 FIELDSET_KEYS = frozenset({"legend", "html", "id", "role", "describedBy", "classes", "attributes"})
 
 
-def fieldset_html(params: dict, design_system: DesignSystem) -> Markup:
-    # nhsuk/components/fieldset/template.jinja (the components nesting it do not indent it)
+def fieldset_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Markup:
+    # nhsuk/components/fieldset/template.jinja, its output indented by `depth` (the date input
+    # indents it; its html is then made for that depth)
     classes = classes_string(get(params, "classes"))
     legend = string_or_mapping(get(params, "legend"), LEGEND_KEYS)
     described_by = get(params, "describedBy")
@@ -281,7 +282,7 @@ def fieldset_html(params: dict, design_system: DesignSystem) -> Markup:
         f'{optional_attribute("id", get(params, "id"))}{optional_attribute("role", get(params, "role"))}'
         f'{optional_attribute("aria-describedby", described_by if described_by else False)}'
         f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
-        f'\n  {legend_html(legend, design_system, 2)}\n{inner}\n</fieldset>')
+        f'\n  {legend_html(legend, design_system, 2 + depth)}\n{inner}\n</fieldset>')
 
 
 @component("hint", parameters=set(HINT_KEYS))
@@ -710,3 +711,178 @@ def select(params, design_system: DesignSystem) -> Markup:
     options.append("</select>")
     parts.append("\n".join(options))
     return _group(params, _group_classes(params, has_error), parts, design_system)
+
+
+# ---------------------------------------------------------------- date input
+
+DATE_ITEM_KEYS = frozenset({"id", "name", "label", "value", "width", "classes", "error", "type", "inputmode",
+                            "spellcheck", "autocomplete", "autocapitalize", "pattern", "disabled", "describedBy",
+                            "attributes"})
+DATE_INPUT_KEYS = frozenset({"id", "namePrefix", "items", "fieldset", "hint", "errorMessage", "classes", "disabled",
+                             "attributes", "formGroup"})
+DATE_LABEL_KEYS = frozenset({"text", "html", "id", "for", "classes", "attributes"})
+
+
+def _item_has_error(item) -> bool:
+    classes = get(item, "classes") if isinstance(item, dict) else ABSENT
+    return bool((get(item, "error") if isinstance(item, dict) else ABSENT)
+                or (classes and "nhsuk-input--error" in classes))
+
+
+@component("date-input", parameters=set(DATE_INPUT_KEYS))
+@fallback_when_not_written_for
+def date_input(params, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/date-input/template.jinja with its items given
+    items = _items(params)
+    if not items:
+        raise NotWrittenFor  # the day, month and year made from `values`
+    hint_param = string_or_mapping(get(params, "hint"), HINT_KEYS)
+    error_param = get(params, "errorMessage")
+    error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
+    classes = classes_string(get(params, "classes"))
+    fieldset_param = get(params, "fieldset")
+    fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS) if fieldset_param else {}
+    # The template indents its fieldset by 2: everything in it is 2 deeper.
+    base = 2 if fieldset_param else 0
+    items = [nested(item, DATE_ITEM_KEYS) if item else item for item in items]
+    for item in items:
+        if item:
+            classes_string(get(item, "classes"))
+    any_item_error = any(_item_has_error(item) for item in items)
+    group_error = bool(get(error, "text") or get(error, "html") or error_param == True or any_item_error)  # noqa: E712
+    params_id = get(params, "id")
+    described_by = get(fieldset_keys, "describedBy")
+    parts, described_by = hint_and_error(hint_param, error, concat(params_id), concat(described_by) if described_by else "",
+                                         design_system, base + 2)
+    inputs = [f'<div class="nhsuk-date-input{" " + classes if classes else ""}"'
+              f'{f" id={chr(34)}{escape(one_line(params_id))}{chr(34)}" if params_id else ""}'
+              f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>']
+    name_prefix = get(params, "namePrefix")
+    error_shown = get(error, "text") or get(error, "html") or error_param == True  # noqa: E712
+    for item in items:
+        if not item:
+            continue
+        item_label = string_or_mapping(get(item, "label"), DATE_LABEL_KEYS)
+        item_name = get(item, "name")
+        item_classes = get(item, "classes")
+        item_width = default(get(item, "width"), 4 if item_name == "year" else 2)
+        item_classes = f" {item_classes}".strip() if item_classes else ""
+        label_classes = get(item_label, "classes")
+        text = default(get(item_label, "text"), item_name.capitalize() if isinstance(item_name, str) else ABSENT)
+        if text is ABSENT and item_name is not ABSENT:
+            raise NotWrittenFor  # a name that is not a string, capitalized
+        item_error = get(item, "error")
+        shows_error = (not get(item, "classes") or "nhsuk-input--error" not in item_classes) and (
+            _item_has_error(item) or (item_error != False and error_shown and not any_item_error))  # noqa: E712
+        item_id = get(item, "id")
+        inputs.append(
+            '<div class="nhsuk-date-input__item">\n'
+            + str(input_html({
+                "label": {"html": get(item_label, "html"), "text": text, "id": get(item_label, "id"),
+                          "for": get(item_label, "for"),
+                          "classes": "nhsuk-date-input__label" + (f" {label_classes}" if label_classes else ""),
+                          "attributes": get(item_label, "attributes")},
+                "errorMessage": shows_error,
+                "id": item_id if item_id else f"{concat(params_id)}-{concat(item_name)}",
+                "name": f"{concat(name_prefix)}[{concat(item_name)}]" if name_prefix else item_name,
+                "value": get(item, "value"),
+                "type": get(item, "type") or "text",
+                "width": item_width,
+                "inputmode": get(item, "inputmode") or "numeric",
+                "spellcheck": get(item, "spellcheck"),
+                "autocomplete": get(item, "autocomplete"),
+                "autocapitalize": get(item, "autocapitalize"),
+                "pattern": get(item, "pattern"),
+                "disabled": default(get(item, "disabled"), get(params, "disabled")),
+                "describedBy": get(item, "describedBy"),
+                "classes": f"nhsuk-date-input__input {item_classes}".strip(),
+                "attributes": get(item, "attributes"),
+            }, design_system, base + 6))
+            + "\n</div>")
+    inputs.append("</div>")
+    parts.append("\n".join(inputs))
+    inner = "\n".join(parts)
+    group_classes = "nhsuk-form-group" + (" nhsuk-form-group--error" if group_error else "")
+    form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
+    extra = classes_string(get(form_group_param, "classes"))
+    if extra:
+        group_classes += f" {extra}"
+    if fieldset_param:
+        inner = fieldset_html({"legend": get(fieldset_keys, "legend"), "html": Markup(inner),
+                               "id": get(fieldset_keys, "id"), "role": default(get(fieldset_keys, "role"), "group"),
+                               "describedBy": described_by, "classes": get(fieldset_keys, "classes"),
+                               "attributes": get(fieldset_keys, "attributes")}, design_system, 2)
+    return Markup(f'<div class="{escape(group_classes)}"'
+                  f'{design_system.attributes(attributes_mapping(get(form_group_param, "attributes")))}>'
+                  f'\n{inner}\n</div>')
+
+
+# ---------------------------------------------------------------- error summary
+
+ERROR_SUMMARY_KEYS = frozenset({"titleText", "titleHtml", "heading", "descriptionText", "descriptionHtml",
+                                "description", "errorList", "classes", "id", "attributes", "disableAutoFocus"})
+ERROR_SUMMARY_HEADING_KEYS = frozenset({"text", "html", "id", "attributes"})
+ERROR_SUMMARY_DESCRIPTION_KEYS = frozenset({"text", "html"})
+ERROR_ITEM_KEYS = frozenset({"text", "html", "href", "attributes"})
+
+
+def _string_or_mapping_else(value, keys: frozenset[str], text, html) -> dict:
+    """The error summary's "support as string (with deprecated options)"."""
+    if isinstance(value, abc.Mapping):
+        return nested(value, keys)
+    if hasattr(value, "__html__") and not isinstance(value, str):
+        raise NotWrittenFor
+    return {"text": value if isinstance(value, str) else text,
+            "html": value if isinstance(value, Markup) else html}
+
+
+@component("error-summary", parameters=set(ERROR_SUMMARY_KEYS))
+@fallback_when_not_written_for
+def error_summary(params, design_system: DesignSystem) -> Markup:
+    # nhsuk/components/error-summary/template.jinja
+    heading = _string_or_mapping_else(get(params, "heading"), ERROR_SUMMARY_HEADING_KEYS,
+                                      get(params, "titleText"), get(params, "titleHtml"))
+    description = _string_or_mapping_else(get(params, "description"), ERROR_SUMMARY_DESCRIPTION_KEYS,
+                                          get(params, "descriptionText"), get(params, "descriptionHtml"))
+    classes = classes_string(get(params, "classes"))
+    auto_focus = get(params, "disableAutoFocus")
+    attributes = {"class": "nhsuk-error-summary" + (f" {classes}" if classes else ""),
+                  "id": {"value": none_if_absent(get(params, "id")), "optional": True},
+                  "data-module": "nhsuk-error-summary",
+                  "data-disable-auto-focus": {"value": str(auto_focus).lower() if auto_focus in (True, False) else False,
+                                              "optional": True}}
+    parts = [f'<div{design_system.attributes(attributes)}'
+             f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>\n<div role="alert">']
+    heading_text = content(heading, 6)
+    if heading_text is not None:
+        parts.append(f'<h2 class="nhsuk-error-summary__heading"{optional_attribute("id", get(heading, "id"))}'
+                     f'{design_system.attributes(attributes_mapping(get(heading, "attributes")))}>'
+                     f'{_heading_content(heading_text, 4)}</h2>')
+    parts.append('<div class="nhsuk-error-summary__body">')
+    description_text = content(description, 8)
+    if get(description, "text") or get(description, "html"):
+        parts.append(f"<p>\n      \n        {description_text or ''}\n      \n      </p>")
+    error_list = get(params, "errorList")
+    if error_list is not ABSENT and not isinstance(error_list, (list, tuple)):
+        raise NotWrittenFor
+    if error_list:
+        parts.append('<ul class="nhsuk-list nhsuk-error-summary__list">')
+        for item in error_list:
+            if not item:
+                continue
+            item = nested(item, ERROR_ITEM_KEYS)
+            href = get(item, "href")
+            if href:
+                text = content(item, 12)
+                parts.append(f'<li>\n<a href="{escape(href)}"'
+                             f'{design_system.attributes(attributes_mapping(get(item, "attributes")))}>'
+                             + (f"\n          \n            {text}\n          \n          " if text is not None
+                                else "\n          \n          ")
+                             + "</a>\n</li>")
+            else:
+                text = content(item, 10)
+                parts.append("<li>" + (f"\n        \n          {text}\n        \n        " if text is not None
+                                        else "\n        \n        ") + "</li>")
+        parts.append("</ul>")
+    parts.append("</div>\n</div>\n</div>")
+    return Markup("\n".join(parts))

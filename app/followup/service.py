@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, bindparam, select
 
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..models import PatientProfile, User
 from ..timeutil import london_today
 from ..untrusted import id_or_none
-from .models import FollowUpPlan, SurveillanceTest
+from .models import FollowUpPlan, FollowUpType, SurveillanceTest
 from .schedule import next_due_after_result
 from .pathway_content import PathwayContent, PathwayContentError, pathway_content
 from .summaries import current_summary
@@ -41,18 +42,51 @@ def _tests_statement(active: bool):
             .order_by(*TESTS_ORDER))
 
 
-def plan_and_tests_of(profile: PatientProfile) -> tuple[FollowUpPlan | None, list[SurveillanceTest]]:
-    """`plan_of` and `tests_of` (the active ones, in the same order) in one statement, for a page
-    that shows both: each active test is a row with the plan beside it (one row, with no test,
-    when there are none)."""
-    rows = db.session.execute(
-        select(FollowUpPlan, SurveillanceTest).select_from(PatientProfile)
+class PlanOnPage(NamedTuple):
+    """What the person's follow-up page shows of their plan."""
+
+    id: int
+    follow_up_type: FollowUpType
+    open_access_until: date | None
+
+
+class TestOnPage(NamedTuple):
+    """What the person's follow-up page shows of each active test."""
+
+    id: int
+    name: str
+    interval_months: int
+    next_due: date
+    arranged_by: str | None
+    notes: str | None
+
+
+_PLAN_COLUMNS = (FollowUpPlan.id, FollowUpPlan.follow_up_type, FollowUpPlan.open_access_until)
+_TEST_COLUMNS = (SurveillanceTest.id, SurveillanceTest.name, SurveillanceTest.interval_months,
+                 SurveillanceTest.next_due, SurveillanceTest.arranged_by, SurveillanceTest.notes)
+
+
+def plan_and_tests_of(profile: PatientProfile) -> tuple[PlanOnPage | None, list[TestOnPage]]:
+    """`plan_of` and `tests_of` (the active ones, in the same order) in one statement, for the
+    person's page that shows both, as plain values of the columns it shows: each active test is
+    a row with the plan beside it (one row, with no test, when there are none)."""
+    rows = db.session.execute(_plan_and_tests_statement(), {"patient_id": profile.id}).all()
+    planned = len(_PLAN_COLUMNS)
+    plan = PlanOnPage(*rows[0][:planned]) if rows and rows[0][0] is not None else None
+    return plan, [TestOnPage(*row[planned:]) for row in rows if row[planned] is not None]
+
+
+@cache
+def _plan_and_tests_statement():
+    """Built once per process with the person as a bound parameter (issue 12): building a
+    statement cost more than running it, and loading ORM objects more than reading the values."""
+    return (
+        select(*_PLAN_COLUMNS, *_TEST_COLUMNS).select_from(PatientProfile)
         .outerjoin(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
         .outerjoin(SurveillanceTest, and_(SurveillanceTest.patient_id == PatientProfile.id, SurveillanceTest.active.is_(True)))
-        .where(PatientProfile.id == profile.id)
+        .where(PatientProfile.id == bindparam("patient_id", type_=Integer))
         .order_by(*TESTS_ORDER)
-    ).all()
-    return (rows[0][0] if rows else None), [test for _plan, test in rows if test is not None]
+    )
 
 
 def test_of(profile: PatientProfile, test_id: int | None) -> SurveillanceTest | None:

@@ -448,3 +448,38 @@ def test_a_team_member_sees_a_new_patient_has_no_plan(app, nurse, actors):
         newcomer_id = newcomer.id
     html = page(nurse.get(f"/nurse/patients/{newcomer_id}/care-plan"))
     assert "does not have a care and support plan yet" in html
+
+
+@pytest.mark.parametrize("looked_at_first", [False, True])
+def test_the_patients_page_reads_the_plan_and_the_version_last_seen_in_one_statement_each(app, actors, looked_at_first):
+    """The current version and the newest earlier one the person opened, each with its items and
+    their services (the page names them), with nothing read later: one statement, and one more
+    only when there is an earlier version they opened (issue 12)."""
+    from app.timeutil import utcnow
+    from tests.test_query_counts import counting_statements
+
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        helpline = make_service("Hospital psychology", actors.team_a).id
+        first = make_plan(patient, nurse, [item("Worry", support=service.Support.REFERRAL, service_id=helpline)])
+        if looked_at_first:
+            first.seen_by_patient_at = utcnow()
+        make_plan(patient, nurse, [item("Worry", support=service.Support.REFERRAL, service_id=helpline), item("Pain")])
+        # Someone else's plans, opened: never this person's.
+        other = db.session.get(PatientProfile, actors.profile_a2)
+        make_plan(other, nurse, [item("Sleep")]).seen_by_patient_at = utcnow()
+        make_plan(other, nurse, [item("Sleep")])
+        db.session.commit()
+        db.session.expire_all()
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        with counting_statements() as statements:
+            plan, seen = service.plan_for_patient_page(patient)
+            names = [(i.concern, i.service.name if i.service else None) for i in plan.items]
+            seen_names = [(i.concern, i.service.name if i.service else None) for i in seen.items] if seen else None
+        assert (plan.patient_id, plan.version, plan.is_current) == (actors.profile_a, 2, True)
+        assert names == [("Worry", "Hospital psychology"), ("Pain", None)]
+        if looked_at_first:
+            assert (seen.patient_id, seen.version, seen_names) == (actors.profile_a, 1, [("Worry", "Hospital psychology")])
+        else:
+            assert seen is None
+        assert len(statements) == 1 + looked_at_first

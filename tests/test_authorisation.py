@@ -40,7 +40,7 @@ from app import create_app
 from app.extensions import db
 from app.idempotency import idempotent
 from app.models import AuditEvent, Invitation, PasskeyCredential, PatientProfile, Role, User
-from app.timeutil import utcnow
+from app.timeutil import london_today, utcnow
 from tests.helpers import Actors, sign_in_as
 
 PATIENT_A, NURSE_A, ADMIN = "patient_a", "nurse_a", "admin"
@@ -76,7 +76,7 @@ class World:
         """The newest version number of a care plan the patient's nurse wrote `versions` times."""
         key = ("care-plan", profile_id)
         if key not in self.made:
-            from datetime import date, timedelta
+            from datetime import timedelta
 
             from app.careplan import service
             from app.careplan.service import ItemInput
@@ -86,7 +86,7 @@ class World:
             for shown in range(versions):
                 plan = service.save_new_version(
                     patient, shown, [ItemInput(concern="Tiredness", agreed=f"Rest, version {shown + 1}")],
-                    date.today() + timedelta(days=90), None, None, None, nurse,
+                    london_today() + timedelta(days=90), None, None, None, nurse,
                 )
                 db.session.commit()
             self.made[key] = plan.version
@@ -170,13 +170,11 @@ class World:
         """A symptom the patient logged (a watch symptom, so it raises no queue item)."""
         key = ("symptom-entry", profile_id)
         if key not in self.made:
-            from datetime import date
-
             from app.symptoms import service
             from app.symptoms.service import SymptomDetails
 
             entry = service.log_symptom(db.session.get(PatientProfile, profile_id), SymptomDetails(
-                "tiredness", None, "mild", date.today(), False, None))
+                "tiredness", None, "mild", london_today(), False, None))
             db.session.commit()
             self.made[key] = entry.id
         return self.made[key]

@@ -8,7 +8,8 @@ helper that asks for the date when called.
 
 This reads every module under tests/ and finds calls of date.today(), datetime.now(),
 datetime.utcnow(), london_today() or utcnow() made at import time, directly or through a
-function of the tests' own that makes one."""
+function of the tests' own that makes one; and, anywhere, the server's own date (date.today()):
+the app's "today" is London's."""
 from __future__ import annotations
 
 import ast
@@ -92,6 +93,36 @@ def test_no_test_module_reads_the_clock_when_tests_are_collected():
              for path, module in modules.items() for line, name in clock_read_at_import(module, reading)]
     assert found == [], ("today taken at collection time; take it when the test runs (the `today` "
                          "fixture, InDays in parametrize tables):\n" + "\n".join(found))
+
+
+def server_dates(module: ast.Module) -> list[int]:
+    """Lines asking for the server's own date or local time (date.today(), datetime.today(),
+    datetime.now() without a zone): the app's dates are London's, which differ from a UTC
+    server's from 11pm to midnight in summer."""
+    return sorted(
+        call.lineno for call in ast.walk(module)
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+        and isinstance(call.func.value, ast.Name) and call.func.value.id in ("date", "datetime")
+        and (call.func.attr == "today" or (call.func.attr == "now" and not call.args and not call.keywords)))
+
+
+def test_no_test_takes_the_servers_date_for_londons():
+    found = [f"{path.relative_to(TESTS.parent)}:{line}" for path in sorted(TESTS.rglob("*.py"))
+             for line in server_dates(ast.parse(path.read_text(), str(path)))]
+    assert found == [], "the server's date, not London's: use the `today` fixture or london_today():\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("source, lines", [
+    ("due = date.today()", [1]),
+    ("x = 1\nstamp = datetime.today()", [2]),
+    ("moment = datetime.now()", [1]),
+    ("moment = datetime.now(timezone.utc)", []),
+    ("moment = datetime.now(tz=LONDON)", []),
+    ("due = london_today()", []),
+    ("def test_x(today):\n    assert today", []),
+])
+def test_the_servers_date_is_found(source, lines):
+    assert server_dates(ast.parse(source)) == lines
 
 
 def _found(source: str) -> list[str]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 
 import pytest
 
 from app.extensions import db
 from app.models import PatientProfile, User
 from app.symptoms.service import SymptomDetails, log_symptom
+from app.timeutil import london_today
 from app.triage import service as triage
 from tests.admin.test_questionnaires import next_version
 from tests.admin.test_services import VALID as SERVICE
@@ -85,7 +85,7 @@ def _service(app) -> int:
 def _symptom(app, actors) -> int:
     with app.app_context():
         entry = log_symptom(db.session.get(PatientProfile, actors.profile_a), SymptomDetails(
-            "tiredness", None, "mild", date.today(), False, None))
+            "tiredness", None, "mild", london_today(), False, None))
         db.session.commit()
         return entry.id
 
@@ -102,7 +102,6 @@ def _psa(app, actors) -> int:
 
 def _import_confirmation(app, actors) -> dict:
     from app.models import PatientProfile
-    from app.timeutil import london_today
 
     with app.app_context():
         make_psa(actors.profile_a, actors.nurse_a)

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.hna import service as hnas
 from app.hna.models import HNA
 from app.models import PatientProfile, User
+from app.timeutil import london_today
 
 DOMAINS = ("physical", "emotional", "practical", "family", "spiritual", "lifestyle")
 
@@ -58,7 +59,7 @@ def make_plan(patient: PatientProfile, by: User, items: list[ItemInput] | None =
     current = plans.current_plan(patient)
     plan = plans.save_new_version(
         patient, base_version if base_version is not None else (current.version if current else 0),
-        items or [item()], review_date or date.today() + timedelta(days=90),
+        items or [item()], review_date or london_today() + timedelta(days=90),
         kwargs.pop("summary", None), kwargs.pop("change_note", None), kwargs.pop("hna", None), by,
     )
     db.session.commit()

@@ -121,8 +121,8 @@ def test_a_due_plan_review_is_offered_ticked_and_closed(app, nurse, actors):
 
     with app.app_context():
         plan = make_plan(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),
-                         review_date=date.today() - timedelta(days=3))
-        triage.raise_due_reviews(actors.team_a, date.today())
+                         review_date=london_today() - timedelta(days=3))
+        triage.raise_due_reviews(actors.team_a, london_today())
         db.session.commit()
         item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.source_key == f"plan-review:{plan.id}"))
     html = page(nurse.get(edit_url(actors)))
@@ -250,7 +250,7 @@ def test_a_retried_save_is_not_duplicated(app, nurse, actors):
 def test_mistakes_are_explained_and_nothing_typed_is_lost(app, nurse, actors):
     with app.app_context():
         make_service("Hospital psychology", actors.team_a)
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = london_today() - timedelta(days=1)
     data = plan_form(review=yesterday, rows=[
         {"concern": "Worry about money", "agreed": "", "action": "Phone the advice line"},
         {"concern": "Tiredness", "agreed": "Rest", "owner": "other"},

@@ -11,6 +11,7 @@ from app.careplan.models import ActionOwner, CarePlan, CarePlanItem, Support
 from app.careplan.service import ItemInput, PlanChanged
 from app.extensions import db
 from app.models import PatientProfile, User
+from app.timeutil import london_today
 from tests.careplan.helpers import item, make_plan, make_service, submit_hna
 
 
@@ -54,7 +55,7 @@ def test_saving_on_top_of_an_old_version_is_refused_and_changes_nothing(patient,
     make_plan(patient, nurse)
     colleague = make_plan(patient, nurse, [item("Sleep")])
     with pytest.raises(PlanChanged) as caught:
-        service.save_new_version(patient, 1, [item("Pain")], date.today() + timedelta(days=30), None, None, None, nurse)
+        service.save_new_version(patient, 1, [item("Pain")], london_today() + timedelta(days=30), None, None, None, nurse)
     assert caught.value.current.id == colleague.id
     db.session.rollback()
     assert count(CarePlan) == 2
@@ -74,7 +75,7 @@ def test_two_saves_racing_for_the_same_version_are_caught_by_the_database(patien
     make_plan(patient, nurse, [item("Sleep")])
     monkeypatch.setattr(service, "current_plan", lambda p: db.session.get(CarePlan, first.id))
     with pytest.raises(PlanChanged):
-        service.save_new_version(patient, 1, [item("Pain")], date.today() + timedelta(days=30), None, None, None, nurse)
+        service.save_new_version(patient, 1, [item("Pain")], london_today() + timedelta(days=30), None, None, None, nurse)
     monkeypatch.undo()
     db.session.rollback()
     assert count(CarePlan) == 2
@@ -83,7 +84,7 @@ def test_two_saves_racing_for_the_same_version_are_caught_by_the_database(patien
 
 def test_a_plan_needs_a_concern(patient, nurse):
     with pytest.raises(ValueError):
-        service.save_new_version(patient, 0, [], date.today() + timedelta(days=30), None, None, None, nurse)
+        service.save_new_version(patient, 0, [], london_today() + timedelta(days=30), None, None, None, nurse)
 
 
 def test_a_draft_from_an_hna_puts_the_persons_top_concerns_first_then_those_scored_7_or_more(patient):

@@ -3,7 +3,6 @@ summary), and shared phones: the next person never sees the previous person's.""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +10,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.followup.models import EndOfTreatmentSummary
 from app.models import PatientProfile, Team, User
-from app.timeutil import long_date
+from app.timeutil import london_today, long_date
 from tests.careplan.helpers import make_plan
 from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
 
@@ -84,7 +83,7 @@ def test_the_app_opens_offline_with_the_persons_contacts_plan_and_summary_as_sav
     tab.goto("/my-care/contacts")
     main = page.locator("main")
     expect(page.locator("h1")).to_have_text("Your contacts")
-    expect(main).to_contain_text(f"This is the copy saved on this phone on {long_date(date.today())}")
+    expect(main).to_contain_text(f"This is the copy saved on this phone on {long_date(london_today())}")
     expect(main.locator("[data-offline-record-body]").locator(f'a[href="{A_LINE_DIAL}"]').first).to_have_text(A_LINE)
     expect(main.locator('a[href="tel:02079460123"]')).to_have_text("020 7946 0123")
     expect(main.locator('a[href="tel:999"]').first).to_be_visible()
@@ -100,7 +99,7 @@ def test_the_app_opens_offline_with_the_persons_contacts_plan_and_summary_as_sav
     expect(page.locator("h1")).to_have_text("You're offline")
     kept = main.locator("[data-offline-kept-list] li")
     expect(kept).to_have_count(3)
-    expect(kept.nth(0)).to_have_text(f"Your contacts, saved on {long_date(date.today())}")
+    expect(kept.nth(0)).to_have_text(f"Your contacts, saved on {long_date(london_today())}")
     expect(kept.nth(2).get_by_role("link", name="Your treatment summary")).to_have_attribute("href", "/my-care/treatment-summary")
     expect(main.locator(f'[data-urgent-line] a[href="{A_LINE_DIAL}"]')).to_have_text(A_LINE)
     tab.axe("the offline page listing what is kept")

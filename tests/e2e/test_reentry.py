@@ -10,6 +10,7 @@ import pytest
 from app.extensions import db
 from app.followup.models import FollowUpPlan, FollowUpType
 from app.models import PatientProfile
+from app.timeutil import london_today
 from tests.e2e.conftest import sign_in_browser
 
 
@@ -88,7 +89,7 @@ def test_a_request_goes_from_sent_to_closed_with_a_message_each_way(app, live_se
 
     step("A nurse will call the patient")
     patient_sees("A nurse will call you")
-    day = date.today() + timedelta(days=7)
+    day = london_today() + timedelta(days=7)
     desk.goto(request_url.replace(live_server.url, ""))
     nurse.get_by_label("An appointment is booked").check()
     nurse.get_by_label("Day").fill(str(day.day))

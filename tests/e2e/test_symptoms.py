@@ -13,6 +13,7 @@ from app.followup.models import FollowUpPlan, FollowUpType
 from app.models import PatientProfile
 from tests.e2e.conftest import sign_in_browser
 from tests.triage.helpers import item
+from app.timeutil import london_today
 from app.triage.queue import ItemKind
 
 
@@ -37,7 +38,7 @@ def test_a_self_managed_patient_logs_a_red_flag_and_the_nurse_sees_it_at_the_top
     tab.axe("log a symptom")
     page.get_by_label("A new lump in your breast", exact=False).check()
     page.get_by_label("Moderate", exact=False).check()
-    today = date.today()
+    today = london_today()
     page.get_by_label("Day").fill(str(today.day))
     page.get_by_label("Month").fill(str(today.month))
     page.get_by_label("Year").fill(str(today.year))
@@ -104,7 +105,7 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
     page.context.set_offline(True)
     page.get_by_label("A high temperature", exact=False).check()
     page.locator("input[name=severity][value=severe]").check()
-    today = date.today()
+    today = london_today()
     page.get_by_label("Day").fill(str(today.day))
     page.get_by_label("Month").fill(str(today.month))
     page.get_by_label("Year").fill(str(today.year))

@@ -337,13 +337,11 @@ def test_the_queue_item_page_says_resolving_closes_the_request_the_person_reads(
 
 
 def _log_symptom(profile_id: int, words: str):
-    from datetime import date
-
     from app.symptoms import service as symptoms
     from app.symptoms.service import SymptomDetails
 
     entry = symptoms.log_symptom(db.session.get(PatientProfile, profile_id),
-                                 SymptomDetails(None, words, "mild", date.today(), False, None))
+                                 SymptomDetails(None, words, "mild", london_today(), False, None))
     db.session.commit()
     return entry.id
 

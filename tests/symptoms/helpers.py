@@ -13,7 +13,7 @@ FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 def symptom_form(symptom: str = "tiredness", severity: str = "mild", started: date | None = None,
                  new_or_worse: str = "no", note: str = "", own_words: str = "", **extra) -> dict:
-    started = started or date.today()
+    started = started or london_today()
     return {"symptom": symptom, "severity": severity, "started_on-day": str(started.day),
             "started_on-month": str(started.month), "started_on-year": str(started.year),
             "new_or_worse": new_or_worse, "note": note, "own_words": own_words, **extra}

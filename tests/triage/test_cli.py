@@ -1,11 +1,12 @@
 """`flask queue raise-due-reviews`: every team's passed care plan reviews, raised once."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.extensions import db
+from app.timeutil import london_today
 from app.triage.cli import init_queue_cli
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
@@ -16,9 +17,9 @@ def test_raise_due_reviews_command(app, actors):
     if "queue" not in app.cli.commands:  # until app.cli registers it
         init_queue_cli(app)
     with app.app_context():
-        care_plan(actors.profile_a, date.today() - timedelta(days=1))
-        care_plan(actors.profile_b, date.today() - timedelta(days=20))
-        care_plan(actors.profile_a2, date.today() + timedelta(days=20))
+        care_plan(actors.profile_a, london_today() - timedelta(days=1))
+        care_plan(actors.profile_b, london_today() - timedelta(days=20))
+        care_plan(actors.profile_a2, london_today() + timedelta(days=20))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["queue", "raise-due-reviews"])
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ from app.models import AuditEvent, PatientProfile, User
 from app.triage import service
 from app.triage.models import ItemStatus, Outcome, QueueItem
 from app.triage.queue import ItemKind
-from app.timeutil import utcnow
+from app.timeutil import london_today, utcnow
 from tests.helpers import sign_in_as
 from tests.triage.helpers import care_plan, item, nurse
 
@@ -118,7 +118,7 @@ def test_viewing_the_queue_writes_only_its_audit_and_shows_reviews_the_task_rais
     from app.triage.tasks import raise_due_care_plan_reviews
 
     with app.app_context():
-        care_plan(actors.profile_a, date.today() - timedelta(days=3))
+        care_plan(actors.profile_a, london_today() - timedelta(days=3))
     html = nurse_a.get("/nurse/queue").get_data(as_text=True)
     assert "Care plan review was due on" not in html
     with app.app_context():

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.background import huey
 from app.extensions import db
+from app.timeutil import london_today
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
 from app.triage.tasks import raise_due_care_plan_reviews
@@ -37,9 +38,9 @@ def test_reviews_are_raised_every_quarter_hour_so_one_shows_by_a_quarter_past_mi
 
 def test_the_task_raises_every_teams_passed_reviews_once(app, actors):
     with app.app_context():
-        care_plan(actors.profile_a, date.today() - timedelta(days=1))
-        care_plan(actors.profile_b, date.today() - timedelta(days=20))
-        care_plan(actors.profile_a2, date.today() + timedelta(days=20))
+        care_plan(actors.profile_a, london_today() - timedelta(days=1))
+        care_plan(actors.profile_b, london_today() - timedelta(days=20))
+        care_plan(actors.profile_a2, london_today() + timedelta(days=20))
     assert raise_due_care_plan_reviews.call_local() == 2
     assert raise_due_care_plan_reviews.call_local() == 0
     assert raised(app) == [(actors.team_a, ItemKind.PLAN_REVIEW_OVERDUE), (actors.team_b, ItemKind.PLAN_REVIEW_OVERDUE)]

@@ -115,9 +115,15 @@ def questionnaire_of(answered: HNA | QuestionnaireVersion) -> Questionnaire:
 
 
 def current_draft(patient: PatientProfile) -> HNA | None:
-    return db.session.scalar(
-        select(HNA).where(HNA.patient_id == patient.id, HNA.status == HNAStatus.DRAFT)
-    )
+    return db.session.scalar(_current_draft_statement(), {"patient_id": patient.id})
+
+
+@cache
+def _current_draft_statement():
+    """Built once per process with the person as a bound parameter, as `_sent_and_draft_statement`:
+    building it cost about as much as the rest of an answer saved (the JSON autosave's own work)."""
+    return select(HNA).where(HNA.patient_id == bindparam("patient_id", type_=Integer),
+                             HNA.status == HNAStatus.DRAFT)
 
 
 def start_or_resume(patient: PatientProfile, offered_by: User | None = None,

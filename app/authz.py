@@ -87,10 +87,11 @@ def team_record_for_staff(record, action: str, subject: str):
     return record
 
 
-def own_patient_record(model, record_id: int, action: str, kind: str):
+def own_patient_record(model, record_id: int, action: str, kind: str, options: tuple = ()):
     """A record of `model` (anything with a `patient_id`) that is the signed-in patient's own, or
-    404 audited as `action` on "<kind>:<id>"."""
-    record = db.session.get(model, record_id)
+    404 audited as `action` on "<kind>:<id>". `options`: loader options for what the page shows
+    of it (read in the same statement rather than lazily, one by one, while rendering)."""
+    record = db.session.get(model, record_id, options=options)
     if record is None or record.patient_id != current_patient().id:
         refuse(action, subject=f"{kind}:{record_id}")
     return record

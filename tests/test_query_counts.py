@@ -37,7 +37,7 @@ PAGES = [
     ("patient", "/my-care/results", 4),
     ("patient", "/my-care/messages", 2),
     ("patient", "/my-care/ask-to-be-seen", 4),
-    ("patient", "/my-care/requests/{request}", 5),
+    ("patient", "/my-care/requests/{request}", 3),
     ("nurse", "/nurse/queue", 5),
     ("nurse", "/nurse/patients", 4),
     ("nurse", "/nurse/patients/{david}", 13),

@@ -21,7 +21,13 @@ from .summaries import current_summary
 
 
 def plan_of(profile: PatientProfile) -> FollowUpPlan | None:
-    return db.session.scalar(select(FollowUpPlan).where(FollowUpPlan.patient_id == profile.id))
+    return db.session.scalar(_plan_statement(), {"patient_id": profile.id})
+
+
+@cache
+def _plan_statement():
+    """Built once per process with the person as a bound parameter (issue 12)."""
+    return select(FollowUpPlan).where(FollowUpPlan.patient_id == bindparam("patient_id", type_=Integer))
 
 
 # The order a person's tests are listed in: the soonest due first.

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Integer, and_, bindparam, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
@@ -89,8 +90,15 @@ CLOSING_OUTCOMES = tuple(OUTCOME_LABELS_FOR_PATIENT)
 
 
 def own_request(request_id: int) -> ReentryRequest:
-    """One of the signed-in patient's own requests, or 404 (audited)."""
-    return own_patient_record(ReentryRequest, request_id, "reentry.access_refused", "reentry")
+    """One of the signed-in patient's own requests, or 404 (audited), with what its page shows:
+    the symptoms attached, its history with who made each change, and who saw it, in the same
+    statement (each was a lazy load while rendering, one more per nurse named)."""
+    return own_patient_record(ReentryRequest, request_id, "reentry.access_refused", "reentry",
+                              options=_REQUEST_PAGE)
+
+
+_REQUEST_PAGE = (joinedload(ReentryRequest.symptoms), joinedload(ReentryRequest.changes).joinedload(ReentryStatusChange.changed_by),
+                 joinedload(ReentryRequest.seen_by))
 
 
 def request_for_staff(patient_id: int, request_id: int) -> tuple[PatientProfile, ReentryRequest]:
@@ -104,23 +112,24 @@ def is_open_request_of(patient_id: int):
 
 
 def requests_of(profile: PatientProfile) -> list[ReentryRequest]:
-    """The person's requests, newest first."""
-    return list(db.session.scalars(
-        select(ReentryRequest).where(ReentryRequest.patient_id == profile.id)
-        .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc())
-    ))
+    """The person's requests, newest first, each with who saw it (its status names them)."""
+    return list(db.session.scalars(_requests_statement(False), {"patient_id": profile.id}))
 
 
 def open_requests_of(profile: PatientProfile) -> list[ReentryRequest]:
-    """The person's requests not closed yet, newest first."""
-    return list(db.session.scalars(_open_requests_statement(), {"patient_id": profile.id}))
+    """The person's requests not closed yet, newest first, each with who saw it."""
+    return list(db.session.scalars(_requests_statement(True), {"patient_id": profile.id}))
 
 
 @cache
-def _open_requests_statement():
-    """Built once per process with the person as a bound parameter (issue 12): building a
-    statement cost more than running it, on every home page."""
-    return (select(ReentryRequest).where(is_open_request_of(bindparam("patient_id", type_=Integer)))
+def _requests_statement(open_only: bool):
+    """Built once per process (per `open_only`) with the person as a bound parameter (issue 12):
+    building a statement cost more than running it, on every home page. Who saw each request is
+    read with it: the status words name them (a lazy load per nurse while rendering)."""
+    patient_id = bindparam("patient_id", type_=Integer)
+    return (select(ReentryRequest)
+            .where(is_open_request_of(patient_id) if open_only else ReentryRequest.patient_id == patient_id)
+            .options(joinedload(ReentryRequest.seen_by))
             .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc()))
 
 

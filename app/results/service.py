@@ -178,19 +178,24 @@ def nurse_panels(profile: PatientProfile) -> list[TestPanel]:
     and results."""
     # One statement, whatever the number of tests: each test with its rule (at most one) and its
     # results, oldest first (`results_of`); a test with none comes once, with no result.
-    rows = db.session.execute(
-        select(SurveillanceTest, ResultRule, TestResult).where(SurveillanceTest.patient_id == profile.id)
-        .outerjoin(ResultRule, ResultRule.surveillance_test_id == SurveillanceTest.id)
-        .outerjoin(TestResult, TestResult.surveillance_test_id == SurveillanceTest.id)
-        .order_by(SurveillanceTest.active.desc(), SurveillanceTest.name, SurveillanceTest.id,
-                  TestResult.taken_on, TestResult.id)
-    ).all()
+    rows = db.session.execute(_panels_statement(), {"patient_id": profile.id}).all()
     panels: dict[int, TestPanel] = {}
     for test, rule, result in rows:
         panel = panels.setdefault(test.id, TestPanel(test, rule, []))
         if result is not None:
             panel.results.append(result)
     return [p for p in panels.values() if p.test.active or p.results]
+
+
+@cache
+def _panels_statement():
+    """Built once per process with the person as a bound parameter (issue 12)."""
+    return (select(SurveillanceTest, ResultRule, TestResult)
+            .where(SurveillanceTest.patient_id == bindparam("patient_id", type_=Integer))
+            .outerjoin(ResultRule, ResultRule.surveillance_test_id == SurveillanceTest.id)
+            .outerjoin(TestResult, TestResult.surveillance_test_id == SurveillanceTest.id)
+            .order_by(SurveillanceTest.active.desc(), SurveillanceTest.name, SurveillanceTest.id,
+                      TestResult.taken_on, TestResult.id))
 
 
 @dataclass

@@ -438,3 +438,37 @@ def test_the_outbox_cannot_ask_to_be_seen_without_open_access(app, actors, patie
     assert answer.status_code == 409 and answer.get_json()["error"] == "not_open"
     with app.app_context():
         assert count(ReentryRequest) == 0
+
+
+def test_the_persons_request_pages_read_the_nurses_they_name_with_the_request(app, actors, new_client, sent_request):
+    """Who saw the request and who made each change are read with the request (issue 12): a page
+    naming nurses other than the key worker makes no statement more than one naming nobody."""
+    from tests.test_query_counts import counting_statements
+
+    with app.app_context():
+        others = [User(role=Role.NURSE, display_name=name, email=f"{name.split()[0].lower()}@example.test",
+                       team_id=actors.team_a) for name in ("Xavier Nurse", "Yusuf Nurse")]
+        db.session.add_all(others)
+        db.session.commit()
+        xavier, yusuf = (nurse.id for nurse in others)
+    patient, nurse_x, nurse_y = new_client(), new_client(), new_client()
+    sign_in_as(patient, actors.patient_a)
+    sign_in_as(nurse_x, xavier)
+    sign_in_as(nurse_y, yusuf)
+    status_url = f"/my-care/requests/{sent_request}"
+
+    def statements_of(url) -> tuple[int, str]:
+        patient.get(url)
+        with app.app_context(), counting_statements() as statements:
+            html = page(patient.get(url))
+        return len(statements), html
+
+    naming_nobody = {url: statements_of(url)[0] for url in (ASK, status_url)}
+    assert step(nurse_x, actors, sent_request, None, "seen").status_code == 303
+    asked, html = statements_of(ASK)
+    assert "Seen by Xavier Nurse" in html and asked == naming_nobody[ASK]
+    assert step(nurse_y, actors, sent_request, None, "will_call").status_code == 303
+    status, html = statements_of(status_url)
+    assert "Seen by Xavier Nurse" in html and "A nurse will call you" in html
+    # The session, the request with its symptoms, history and nurses, and its message thread.
+    assert status == naming_nobody[status_url] == 3

@@ -12,6 +12,8 @@ from typing import Callable, NoReturn
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import audit
 from .extensions import db
@@ -83,7 +85,16 @@ def team_record_for_staff(record, action: str, subject: str):
         or record.team_id != current_user.team_id
     ):
         refuse(action, subject=subject)
-    patient_for_staff(record.patient_id)
+    return _keeping_patient(record, patient_for_staff(record.patient_id))
+
+
+def _keeping_patient(record, profile: PatientProfile):
+    """`record`, holding the patient just read as its `patient`: the session's identity map holds
+    records weakly, so otherwise the page's first `record.patient` read the patient again (one
+    more statement per page)."""
+    state = sa_inspect(record)
+    if "patient" in state.mapper.relationships and "patient" in state.unloaded:
+        set_committed_value(record, "patient", profile)
     return record
 
 
@@ -137,5 +148,4 @@ def submitted_hna_for_staff(hna_id: int):
     hna = db.session.get(HNA, hna_id)
     if hna is None or hna.status is not HNAStatus.SUBMITTED:
         refuse("hna.access_refused", subject=f"hna:{hna_id}")
-    patient_for_staff(hna.patient_id)
-    return hna
+    return _keeping_patient(hna, patient_for_staff(hna.patient_id))

@@ -18,6 +18,9 @@ costs outside its view ("fixed cost"): a signed-in patient's page whose view rea
 own and whose template is the base layout with no content, and a nurse's page that reads one
 patient's record (audited, as every staff read is) and renders the same empty layout. Rate limits
 are on, kept in memory, as in development (production keeps them in Redis).
+
+The nurse's other pages (her patient page, patient list, remote monitoring, a queue item and an
+HNA review page, `nurse_endpoints`) are measured here too, as the demo's nurse.
 """
 from __future__ import annotations
 
@@ -169,6 +172,39 @@ def fixed_cost_endpoints(patient_id: int) -> list[pages.Endpoint]:
     ]
 
 
+def nurse_endpoints(ids: dict) -> list[pages.Endpoint]:
+    """The nurse's other pages (issue 12), as the demo's nurse (Sam Taylor), beside the queue:
+    David's page, the patient list, remote monitoring, his team's first open queue item and his
+    latest submitted needs assessment's review page."""
+    return [
+        pages.Endpoint("nurse's patient page", "nurse", f"/nurse/patients/{ids['patient']}", None),
+        pages.Endpoint("nurse's patient list", "nurse", "/nurse/patients", None),
+        pages.Endpoint("nurse's remote monitoring", "nurse", "/nurse/monitoring", None),
+        pages.Endpoint("nurse's queue item page", "nurse", f"/nurse/queue/{ids['item']}", None),
+        pages.Endpoint("nurse's HNA review page", "nurse", f"/nurse/hnas/{ids['hna']}", None),
+    ]
+
+
+def nurse_page_ids(patient_id: int) -> dict:
+    """What the nurse's pages name: David's record, his latest submitted HNA, his team's first
+    open queue item."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.hna.models import HNA, HNAStatus
+    from app.triage.models import ItemStatus, QueueItem
+
+    team_id = db.session.scalar(select(QueueItem.team_id).where(QueueItem.patient_id == patient_id))
+    return {
+        "patient": patient_id,
+        "hna": db.session.scalar(select(HNA.id).where(HNA.patient_id == patient_id, HNA.status == HNAStatus.SUBMITTED)
+                                 .order_by(HNA.id.desc())),
+        "item": db.session.scalar(select(QueueItem.id).where(QueueItem.team_id == team_id,
+                                                             QueueItem.status == ItemStatus.OPEN)
+                                  .order_by(QueueItem.id)),
+    }
+
+
 def run(database: pages.Database, folder: Path, repeat: int, only: str | None, show_profile: bool) -> None:
     from app import create_app
     from app.extensions import db
@@ -182,13 +218,14 @@ def run(database: pages.Database, folder: Path, repeat: int, only: str | None, s
     with app.app_context():
         engine = db.engine
         patient_id = demo_patient_id()
+        nurse_ids = nurse_page_ids(patient_id)
     bare = pages.bare_app().test_client()
     baseline = timed(lambda: bare.get("/"), repeat * 5)
     print(f"\n{database.name}: in process, {repeat} requests per endpoint (median of 5 rounds)")
     print(f"{'endpoint':40} {'ms':>7} {'ratio':>7} {'SQL':>4}")
     print(f"{'bare Flask JSON endpoint (baseline)':40} {baseline:7.2f} {'1':>7} {0:4}")
     profiles = []
-    for endpoint in fixed_cost_endpoints(patient_id) + pages.endpoints(date.today()):
+    for endpoint in fixed_cost_endpoints(patient_id) + pages.endpoints(date.today()) + nurse_endpoints(nurse_ids):
         if only and only.lower() not in endpoint.label.lower():
             continue
         # No cookie jar: it would drop the Cookie header each request carries, as wrk sends it.

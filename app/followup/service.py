@@ -152,8 +152,9 @@ def team_contact_lines(profile: PatientProfile) -> list[str]:
 
 
 def nurse_panel(profile: PatientProfile) -> dict:
-    """What the nurse's patient page shows about follow-up."""
-    return {"plan": plan_of(profile), "tests": tests_of(profile), "summary": current_summary(profile)}
+    """What the nurse's patient page shows about follow-up (the plan and tests in one statement)."""
+    plan, tests = plan_and_tests_of(profile)
+    return {"plan": plan, "tests": tests, "summary": current_summary(profile)}
 
 
 def patient_cards(tests: list[SurveillanceTest], has_plan: bool, has_summary: bool) -> dict:

@@ -110,9 +110,11 @@ def results_of(test: SurveillanceTest) -> list[TestResult]:
 
 
 def flagged_results(profile: PatientProfile) -> list[TestResult]:
-    """Results waiting for a nurse's review, oldest first."""
+    """Results waiting for a nurse's review, oldest first, each with its test (the list names it)
+    in the same statement."""
     return list(db.session.scalars(
         select(TestResult).where(TestResult.patient_id == profile.id, TestResult.needs_review.is_(True))
+        .options(joinedload(TestResult.test))
         .order_by(TestResult.taken_on, TestResult.id)
     ))
 

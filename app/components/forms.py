@@ -46,10 +46,16 @@ def fallback_when_not_written_for(function):
     @functools.wraps(function)
     def rendered(params, design_system):
         try:
-            return function(params, design_system)
+            return function(defined(params), design_system)
         except NotWrittenFor:
             return None
     return rendered
+
+
+def defined(mapping) -> dict:
+    """A copy of a mapping parameter with each undefined value ABSENT: `mapping.get(key, ABSENT)`
+    is then `mapping.key` as the template reads it."""
+    return {key: ABSENT if isinstance(value, Undefined) else value for key, value in mapping.items()}
 
 
 def get(mapping, key: str):
@@ -65,7 +71,7 @@ def nested(value, keys: frozenset[str]) -> dict:
         return {}
     if type(value) is not dict or not value.keys() <= keys:
         raise NotWrittenFor
-    return value
+    return defined(value)
 
 
 def string_or_mapping(value, keys: frozenset[str]) -> dict:
@@ -137,13 +143,45 @@ def optional_attribute(name: str, value) -> str:
     return f' {name}="{escape(one_line(value))}"'
 
 
+def tag_attributes(design_system: DesignSystem, value) -> str:
+    """`nhsukAttributes(params.attributes)` inside a start tag the whitespace pass tidies (every
+    one but a <textarea>'s): nothing given prints the macro's whitespace, one space after the pass."""
+    if value is ABSENT or value is None:
+        return " "
+    return design_system.attributes(attributes_mapping(value))
+
+
+def mapped_attributes(design_system: DesignSystem, mapping: dict) -> str:
+    """`nhsukAttributes(mapping)` for a component's own attributes inside a start tag the
+    whitespace pass tidies: plain values (strings, numbers, booleans, none) printed here, as the
+    macro prints them; anything else (Markup, arrays) by the macro's function."""
+    pairs = []
+    for name, item in mapping.items():
+        if type(item) is dict:
+            if item.get("type") == "array":
+                return design_system.attributes(mapping)
+            value, optional = item.get("value"), item.get("optional") is True
+        else:
+            value, optional = item, False
+        if isinstance(value, Undefined):
+            value = None
+        elif hasattr(value, "__html__"):
+            return design_system.attributes(mapping)
+        if optional and value is True:
+            pairs.append(f" {escape(name)}")
+        elif not optional or (value is not None and value is not False):
+            shown = str(value).lower() if isinstance(value, bool) else ("" if value is None else escape(value))
+            pairs.append(f' {escape(name)}="{shown}"')
+    return "".join(pairs)
+
+
 def content(params: dict, indent: int) -> Markup | None:
     """`params.html | safe`, else `params.text` escaped, trimmed and indented; None when neither is
     given (or both are empty)."""
-    html = get(params, "html")
+    html = params.get("html", ABSENT)
     if html:
         return do_indent(Markup(str(html).strip()), indent)
-    text = get(params, "text")
+    text = params.get("text", ABSENT)
     if text:
         return do_indent(escape(text).strip(), indent)
     return None
@@ -160,13 +198,13 @@ HINT_KEYS = frozenset({"text", "html", "id", "classes", "attributes"})
 
 def hint_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     # nhsuk/components/hint/template.jinja, its output indented by `depth`
-    classes = classes_string(get(params, "classes"))
-    hint_id = get(params, "id")
+    classes = classes_string(params.get("classes", ABSENT))
+    hint_id = params.get("id", ABSENT)
     text = content(params, 2 + depth)
     return Markup(
         f'<div class="nhsuk-hint{" " + classes if classes else ""}"'
         f'{f" id={chr(34)}{escape(one_line(hint_id))}{chr(34)}" if hint_id else ""}'
-        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'\n\n{spaces(2 + depth) + text if text is not None else ""}\n\n{spaces(depth)}</div>')
 
 
@@ -175,15 +213,15 @@ ERROR_MESSAGE_KEYS = frozenset({"text", "html", "id", "classes", "attributes", "
 
 def error_message_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     # nhsuk/components/error-message/template.jinja, its output indented by `depth`
-    classes = classes_string(get(params, "classes"))
-    error_id = get(params, "id")
-    hidden = default(get(params, "visuallyHiddenText"), "Error")
+    classes = classes_string(params.get("classes", ABSENT))
+    error_id = params.get("id", ABSENT)
+    hidden = default(params.get("visuallyHiddenText", ABSENT), "Error")
     text = content(params, 2 + depth) or ""
     hidden_html = f'<span class="nhsuk-u-visually-hidden">{escape(one_line(hidden))}: </span>' if hidden else ""
     return Markup(
         f'<span class="nhsuk-error-message{" " + classes if classes else ""}"'
         f'{f" id={chr(34)}{escape(one_line(error_id))}{chr(34)}" if error_id else ""}'
-        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'\n{spaces(2 + depth)}\n{spaces(2 + depth)}{hidden_html}{text}\n{spaces(2 + depth)}\n{spaces(depth)}</span>')
 
 
@@ -201,14 +239,14 @@ LABEL_KEYS = frozenset({"text", "html", "for", "id", "classes", "size", "isPageH
 def _page_heading(params: dict) -> bool:
     # `(params.isPageHeading and heading != false) or (params.isPageHeading != false and heading)`
     # with no `heading` given
-    return bool(get(params, "isPageHeading"))
+    return bool(params.get("isPageHeading", ABSENT))
 
 
 def label_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     # nhsuk/components/label/template.jinja (through nhsuk/components/heading/template.jinja),
     # its output indented by `depth`; nothing when it has no text
-    classes = classes_string(get(params, "classes"))
-    size = get(params, "size")
+    classes = classes_string(params.get("classes", ABSENT))
+    size = params.get("size", ABSENT)
     if not (size is ABSENT or size is None or isinstance(size, str)):
         raise NotWrittenFor
     heading = _page_heading(params)
@@ -223,9 +261,9 @@ def label_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     if classes:
         class_names += f" {classes}"
     label = Markup(
-        f'<label class="{escape(class_names)}"{optional_attribute("id", get(params, "id"))}'
-        f'{optional_attribute("for", get(params, "for"))}'
-        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'<label class="{escape(class_names)}"{optional_attribute("id", params.get("id", ABSENT))}'
+        f'{optional_attribute("for", params.get("for", ABSENT))}'
+        f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'{_heading_content(text, label_depth)}</label>')
     if heading:
         return Markup(f'<h1 class="nhsuk-label-wrapper" >\n{label}\n{spaces(depth)}</h1>')
@@ -239,8 +277,8 @@ LEGEND_KEYS = frozenset({"text", "html", "id", "classes", "size", "isPageHeading
 def legend_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     # nhsuk/components/legend/template.jinja (through nhsuk/components/heading/template.jinja),
     # its output indented by `depth`; nothing when it has no text
-    classes = classes_string(get(params, "classes"))
-    size = get(params, "size")
+    classes = classes_string(params.get("classes", ABSENT))
+    size = params.get("size", ABSENT)
     if not (size is ABSENT or size is None or isinstance(size, str)):
         raise NotWrittenFor
     heading = _page_heading(params)
@@ -254,8 +292,8 @@ def legend_html(params: dict, design_system: DesignSystem, depth: int) -> Markup
         class_names += f" nhsuk-fieldset__legend--{size}"
     if classes:
         class_names += f" {classes}"
-    legend_id = get(params, "id")
-    attributes = design_system.attributes(attributes_mapping(get(params, "attributes")))
+    legend_id = params.get("id", ABSENT)
+    attributes = tag_attributes(design_system, params.get("attributes", ABSENT))
     if heading:
         return Markup(
             f'<legend class="{escape(class_names)}"'
@@ -272,16 +310,16 @@ FIELDSET_KEYS = frozenset({"legend", "html", "id", "role", "describedBy", "class
 def fieldset_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Markup:
     # nhsuk/components/fieldset/template.jinja, its output indented by `depth` (the date input
     # indents it; its html is then made for that depth)
-    classes = classes_string(get(params, "classes"))
-    legend = string_or_mapping(get(params, "legend"), LEGEND_KEYS)
-    described_by = get(params, "describedBy")
-    html = get(params, "html")
+    classes = classes_string(params.get("classes", ABSENT))
+    legend = string_or_mapping(params.get("legend", ABSENT), LEGEND_KEYS)
+    described_by = params.get("describedBy", ABSENT)
+    html = params.get("html", ABSENT)
     inner = f"\n  {Markup(str(html).strip())}\n" if html else ""
     return Markup(
         f'<fieldset class="{escape("nhsuk-fieldset" + (" " + classes if classes else ""))}"'
-        f'{optional_attribute("id", get(params, "id"))}{optional_attribute("role", get(params, "role"))}'
+        f'{optional_attribute("id", params.get("id", ABSENT))}{optional_attribute("role", params.get("role", ABSENT))}'
         f'{optional_attribute("aria-describedby", described_by if described_by else False)}'
-        f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>'
+        f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'\n  {legend_html(legend, design_system, 2 + depth)}\n{inner}\n</fieldset>')
 
 
@@ -327,7 +365,7 @@ RADIOS_KEYS = frozenset({"idPrefix", "name", "fieldset", "hint", "errorMessage",
 
 
 def _items(params: dict) -> list:
-    items = get(params, "items")
+    items = params.get("items", ABSENT)
     if items is ABSENT:
         return []
     if not isinstance(items, (list, tuple)):
@@ -341,42 +379,42 @@ def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str
     _checkboxItem (kind "checkboxes", with `described_by` the ids the item's input is described
     by when there is no fieldset, else None)."""
     checkbox = kind == "checkboxes"
-    behaviour = get(item, "behaviour") if checkbox else ABSENT
+    behaviour = item.get("behaviour", ABSENT) if checkbox else ABSENT
     not_supported_hidden = " nhsuk-u-frontend-not-supported-hidden" if behaviour == "inclusive" else ""
-    if get(item, "divider"):
-        return f'<div class="nhsuk-{kind}__divider{not_supported_hidden}">{out(get(item, "divider"))}</div>'
-    item_hint = string_or_mapping(get(item, "hint"), HINT_KEYS)
-    item_id = get(item, "id")
+    if item.get("divider", ABSENT):
+        return f'<div class="nhsuk-{kind}__divider{not_supported_hidden}">{out(item.get("divider", ABSENT))}</div>'
+    item_hint = string_or_mapping(item.get("hint", ABSENT), HINT_KEYS)
+    item_id = item.get("id", ABSENT)
     item_id = item_id if item_id else id_prefix + (f"-{index}" if index > 1 else "")
     one_line(item_id)
-    checked = get(item, "checked")
-    value = get(item, "value")
+    checked = item.get("checked", ABSENT)
+    value = item.get("value", ABSENT)
     if not checked:
         if checkbox:
-            values = get(params, "values")
+            values = params.get("values", ABSENT)
             if values and not isinstance(values, (list, tuple)):
                 raise NotWrittenFor
             checked = (value in values and checked != False) if values else False  # noqa: E712
         else:
-            params_value = get(params, "value")
+            params_value = params.get("value", ABSENT)
             checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
-    has_hint = bool(get(item_hint, "text") or get(item_hint, "html"))
-    hint_id = default(get(item_hint, "id"), f"{item_id}-item-hint")
+    has_hint = bool(item_hint.get("text", ABSENT) or item_hint.get("html", ABSENT))
+    hint_id = default(item_hint.get("id", ABSENT), f"{item_id}-item-hint")
     if checkbox:
         hint_id = hint_id if has_hint else ""
         item_described_by = f"{described_by or ''} {concat(hint_id)}".strip()
-        item_behaviour = "exclusive" if get(item, "exclusive") else behaviour
-        behaviour_group = default(get(item, "exclusiveGroup"), get(item, "behaviourGroup"))
-        item_name = get(item, "name")
-        item_name = item_name if item_name else get(params, "name")
+        item_behaviour = "exclusive" if item.get("exclusive", ABSENT) else behaviour
+        behaviour_group = default(item.get("exclusiveGroup", ABSENT), item.get("behaviourGroup", ABSENT))
+        item_name = item.get("name", ABSENT)
+        item_name = item_name if item_name else params.get("name", ABSENT)
     else:
         item_described_by = out(hint_id) if has_hint else ""
         item_behaviour = behaviour_group = None
-        item_name = get(params, "name")
-    item_classes = classes_string(get(item, "classes"))
-    disabled = get(item, "disabled")
-    conditional = nested(get(item, "conditional"), CONDITIONAL_KEYS)
-    conditional_html = get(conditional, "html")
+        item_name = params.get("name", ABSENT)
+    item_classes = classes_string(item.get("classes", ABSENT))
+    disabled = item.get("disabled", ABSENT)
+    conditional = nested(item.get("conditional", ABSENT), CONDITIONAL_KEYS)
+    conditional_html = conditional.get("html", ABSENT)
     conditional_id = f"conditional-{item_id}"
     input_type = "checkbox" if checkbox else "radio"
     parts = [
@@ -384,23 +422,23 @@ def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str
         f'<input class="nhsuk-{kind}__input{" " + item_classes if item_classes else ""}"'
         f' id="{escape(item_id)}" name="{out(item_name)}" type="{input_type}" value="{out(value)}"',
         " checked" if checked else "",
-        " disabled" if disabled or (disabled != False and get(params, "disabled")) else "",  # noqa: E712
+        " disabled" if disabled or (disabled != False and params.get("disabled", ABSENT)) else "",  # noqa: E712
         f' data-behaviour="{out(item_behaviour)}"' if item_behaviour else "",
         f' data-behaviour-group="{out(behaviour_group)}"' if behaviour_group else "",
         f' data-aria-controls="{escape(conditional_id)}"' if conditional_html else "",
         # radios: whenever the item has a hint, even with an empty id; checkboxes: when there are ids
         f' aria-describedby="{escape(item_described_by)}"' if (has_hint if not checkbox else item_described_by) else "",
-        design_system.attributes(attributes_mapping(get(item, "attributes"))),
+        tag_attributes(design_system, item.get("attributes", ABSENT)),
         ">\n",
-        label_html({"html": get(item, "html"), "text": get(item, "text"), "for": item_id,
+        label_html({"html": item.get("html", ABSENT), "text": item.get("text", ABSENT), "for": item_id,
                     "classes": f"nhsuk-{kind}__label"}, design_system, 6),
     ]
     if has_hint:
-        hint_classes = classes_string(get(item_hint, "classes"))
-        parts += ["\n", hint_html({"html": get(item_hint, "html"), "text": get(item_hint, "text"),
-                                   "id": default(get(item_hint, "id"), hint_id),
+        hint_classes = classes_string(item_hint.get("classes", ABSENT))
+        parts += ["\n", hint_html({"html": item_hint.get("html", ABSENT), "text": item_hint.get("text", ABSENT),
+                                   "id": default(item_hint.get("id", ABSENT), hint_id),
                                    "classes": f"nhsuk-{kind}__hint" + (f" {hint_classes}" if hint_classes else ""),
-                                   "attributes": get(item_hint, "attributes")}, design_system, 6)]
+                                   "attributes": item_hint.get("attributes", ABSENT)}, design_system, 6)]
     parts.append("\n</div>")
     if conditional_html:
         hidden = "" if checked else f" nhsuk-{kind}__conditional--hidden"
@@ -414,68 +452,68 @@ def hint_and_error(hint_param: dict, error: dict, id_prefix: str, described_by: 
     """The hint and the error message a choice component prints above its inputs, and the ids
     they add to `aria-describedby`."""
     parts = []
-    if get(hint_param, "text") or get(hint_param, "html"):
-        hint_id = default(get(hint_param, "id"), id_prefix + "-hint")
+    if hint_param.get("text", ABSENT) or hint_param.get("html", ABSENT):
+        hint_id = default(hint_param.get("id", ABSENT), id_prefix + "-hint")
         described_by = f"{described_by} {concat(hint_id)}".strip()
-        parts.append(hint_html({"html": get(hint_param, "html"), "text": get(hint_param, "text"),
-                                "id": default(get(hint_param, "id"), hint_id), "classes": get(hint_param, "classes"),
-                                "attributes": get(hint_param, "attributes")}, design_system, depth))
-    if get(error, "text") or get(error, "html"):
-        error_id = default(get(error, "id"), id_prefix + "-error")
+        parts.append(hint_html({"html": hint_param.get("html", ABSENT), "text": hint_param.get("text", ABSENT),
+                                "id": default(hint_param.get("id", ABSENT), hint_id), "classes": hint_param.get("classes", ABSENT),
+                                "attributes": hint_param.get("attributes", ABSENT)}, design_system, depth))
+    if error.get("text", ABSENT) or error.get("html", ABSENT):
+        error_id = default(error.get("id", ABSENT), id_prefix + "-error")
         described_by = f"{described_by} {concat(error_id)}".strip()
-        parts.append(error_message_html({"html": get(error, "html"), "text": get(error, "text"),
-                                         "visuallyHiddenText": get(error, "visuallyHiddenText"),
-                                         "id": default(get(error, "id"), error_id), "classes": get(error, "classes"),
-                                         "attributes": get(error, "attributes")}, design_system, depth))
+        parts.append(error_message_html({"html": error.get("html", ABSENT), "text": error.get("text", ABSENT),
+                                         "visuallyHiddenText": error.get("visuallyHiddenText", ABSENT),
+                                         "id": default(error.get("id", ABSENT), error_id), "classes": error.get("classes", ABSENT),
+                                         "attributes": error.get("attributes", ABSENT)}, design_system, depth))
     return parts, described_by
 
 
 def form_group(classes: str, form_group_param: dict, fieldset_param, inner: str, described_by: str,
                design_system: DesignSystem) -> Markup:
     """The form group around a component, its inner HTML in a fieldset when one is given."""
-    extra = classes_string(get(form_group_param, "classes"))
+    extra = classes_string(form_group_param.get("classes", ABSENT))
     if extra:
         classes += f" {extra}"
     if fieldset_param:
         fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS)
-        inner = fieldset_html({"legend": get(fieldset_keys, "legend"), "html": Markup(inner),
-                               "id": get(fieldset_keys, "id"), "role": get(fieldset_keys, "role"),
-                               "describedBy": described_by, "classes": get(fieldset_keys, "classes"),
-                               "attributes": get(fieldset_keys, "attributes")}, design_system)
+        inner = fieldset_html({"legend": fieldset_keys.get("legend", ABSENT), "html": Markup(inner),
+                               "id": fieldset_keys.get("id", ABSENT), "role": fieldset_keys.get("role", ABSENT),
+                               "describedBy": described_by, "classes": fieldset_keys.get("classes", ABSENT),
+                               "attributes": fieldset_keys.get("attributes", ABSENT)}, design_system)
     return Markup(f'<div class="{escape(classes)}"'
-                  f'{design_system.attributes(attributes_mapping(get(form_group_param, "attributes")))}>'
+                  f'{tag_attributes(design_system, form_group_param.get("attributes", ABSENT))}>'
                   f'\n{inner}\n</div>')
 
 
 def _choices(kind: str, params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/radios/template.jinja and nhsuk/components/checkboxes/template.jinja
     checkbox = kind == "checkboxes"
-    hint_param = string_or_mapping(get(params, "hint"), HINT_KEYS)
-    error_param = get(params, "errorMessage")
+    hint_param = string_or_mapping(params.get("hint", ABSENT), HINT_KEYS)
+    error_param = params.get("errorMessage", ABSENT)
     error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
-    classes = classes_string(get(params, "classes"))
-    form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
-    fieldset_param = get(params, "fieldset")
+    classes = classes_string(params.get("classes", ABSENT))
+    form_group_param = nested(params.get("formGroup", ABSENT), FORM_GROUP_KEYS)
+    fieldset_param = params.get("fieldset", ABSENT)
     fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS) if fieldset_param else {}
     class_names = f"nhsuk-{kind}"
-    if get(params, "small") and (not classes or f"nhsuk-{kind}--small" not in classes):
+    if params.get("small", ABSENT) and (not classes or f"nhsuk-{kind}--small" not in classes):
         class_names += f" nhsuk-{kind}--small"
-    if get(params, "inline") and (not classes or f"nhsuk-{kind}--inline" not in classes):
+    if params.get("inline", ABSENT) and (not classes or f"nhsuk-{kind}--inline" not in classes):
         class_names += f" nhsuk-{kind}--inline"
     group_classes = "nhsuk-form-group"
-    if get(error, "text") or get(error, "html") or error_param == True:  # noqa: E712
+    if error.get("text", ABSENT) or error.get("html", ABSENT) or error_param == True:  # noqa: E712
         group_classes += " nhsuk-form-group--error"
     if classes:
         class_names += f" {classes}"
-    id_prefix = get(params, "idPrefix")
-    id_prefix = concat(id_prefix if id_prefix else get(params, "name"))
-    described_by = get(params, "describedBy") if checkbox else ABSENT
+    id_prefix = params.get("idPrefix", ABSENT)
+    id_prefix = concat(id_prefix if id_prefix else params.get("name", ABSENT))
+    described_by = params.get("describedBy", ABSENT) if checkbox else ABSENT
     described_by = concat(described_by) if described_by else ""
-    if get(fieldset_keys, "describedBy"):
-        described_by = concat(get(fieldset_keys, "describedBy"))
+    if fieldset_keys.get("describedBy", ABSENT):
+        described_by = concat(fieldset_keys.get("describedBy", ABSENT))
     parts, described_by = hint_and_error(hint_param, error, id_prefix, described_by, design_system)
-    parts.append(f'<div class="{escape(class_names)}"{optional_attribute("id", get(params, "id"))}'
-                 f' data-module="nhsuk-{kind}"{design_system.attributes(attributes_mapping(get(params, "attributes")))}>')
+    parts.append(f'<div class="{escape(class_names)}"{optional_attribute("id", params.get("id", ABSENT))}'
+                 f' data-module="nhsuk-{kind}"{tag_attributes(design_system, params.get("attributes", ABSENT))}>')
     item_keys = CHECKBOX_ITEM_KEYS if checkbox else RADIO_ITEM_KEYS
     item_described_by = described_by if checkbox and not fieldset_param else None
     for index, item in enumerate(_items(params), start=1):
@@ -509,29 +547,29 @@ def _labelled_parts(params: dict, element_id, described_by: str, design_system: 
     """What input, textarea and select print before their element: the label, the hint and the
     error message (each indented 2 in the template), the element's `aria-describedby`, and
     whether an error is shown."""
-    label_param = string_or_mapping(get(params, "label"), LABEL_KEYS)
-    label_for = default(get(label_param, "for"), element_id)
+    label_param = string_or_mapping(params.get("label", ABSENT), LABEL_KEYS)
+    label_for = default(label_param.get("for", ABSENT), element_id)
     parts = [label_html({**label_param, "for": label_for}, design_system, depth + 2)]
-    error_param = get(params, "errorMessage")
+    error_param = params.get("errorMessage", ABSENT)
     error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
     hint_and_error_parts, described_by = hint_and_error(
-        string_or_mapping(get(params, "hint"), HINT_KEYS), error, concat(element_id), described_by, design_system,
+        string_or_mapping(params.get("hint", ABSENT), HINT_KEYS), error, concat(element_id), described_by, design_system,
         depth + 2)
     parts += hint_and_error_parts
-    has_error = bool(get(error, "text") or get(error, "html") or error_param == True)  # noqa: E712
+    has_error = bool(error.get("text", ABSENT) or error.get("html", ABSENT) or error_param == True)  # noqa: E712
     return parts, described_by, has_error
 
 
 def _group_classes(params: dict, has_error: bool) -> str:
     classes = "nhsuk-form-group" + (" nhsuk-form-group--error" if has_error else "")
-    extra = classes_string(get(nested(get(params, "formGroup"), FORM_GROUP_KEYS), "classes"))
+    extra = classes_string(get(nested(params.get("formGroup", ABSENT), FORM_GROUP_KEYS), "classes"))
     return classes + (f" {extra}" if extra else "")
 
 
 def _group(params: dict, classes: str, parts: list[str], design_system: DesignSystem) -> Markup:
-    form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
+    form_group_param = nested(params.get("formGroup", ABSENT), FORM_GROUP_KEYS)
     return Markup(f'<div class="{escape(classes)}"'
-                  f'{design_system.attributes(attributes_mapping(get(form_group_param, "attributes")))}>'
+                  f'{tag_attributes(design_system, form_group_param.get("attributes", ABSENT))}>'
                   f'\n' + "\n".join(parts) + "\n</div>")
 
 
@@ -548,42 +586,42 @@ def none_if_absent(value):
 def input_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Markup:
     # nhsuk/components/input/template.jinja without a prefix, suffix or input wrapper, its output
     # indented by `depth` (then every attribute value must be one line)
-    classes = classes_string(get(params, "classes"))
+    classes = classes_string(params.get("classes", ABSENT))
     class_names = "nhsuk-input"
-    if get(params, "large") and (not classes or "nhsuk-input--large" not in classes):
+    if params.get("large", ABSENT) and (not classes or "nhsuk-input--large" not in classes):
         class_names += " nhsuk-input--large"
-    if get(params, "code") and (not classes or "nhsuk-input--code" not in classes):
+    if params.get("code", ABSENT) and (not classes or "nhsuk-input--code" not in classes):
         class_names += " nhsuk-input--code"
-    described_by = get(params, "describedBy")
-    element_id = get(params, "id")
-    element_id = element_id if element_id else get(params, "name")
+    described_by = params.get("describedBy", ABSENT)
+    element_id = params.get("id", ABSENT)
+    element_id = element_id if element_id else params.get("name", ABSENT)
     parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
                                                      design_system, depth)
     if has_error:
         class_names += " nhsuk-input--error"
-    width = get(params, "width")
+    width = params.get("width", ABSENT)
     if width and str(width) in INPUT_WIDTHS and (
             not classes or not any(f"nhsuk-input--width-{known}" in classes for known in INPUT_WIDTHS)):
         class_names += f" nhsuk-input--width-{width}"
     if classes:
         class_names += f" {classes}"
-    spellcheck = get(params, "spellcheck")
+    spellcheck = params.get("spellcheck", ABSENT)
     attributes = {
         "class": class_names,
         "id": none_if_absent(element_id),
-        "name": none_if_absent(get(params, "name")),
-        "type": get(params, "type") or "text",
+        "name": none_if_absent(params.get("name", ABSENT)),
+        "type": params.get("type", ABSENT) or "text",
         "spellcheck": {"value": str(spellcheck).lower() if spellcheck in (True, False) else False, "optional": True},
-        "value": {"value": none_if_absent(get(params, "value")), "optional": True},
-        "disabled": {"value": none_if_absent(get(params, "disabled")), "optional": True},
+        "value": {"value": none_if_absent(params.get("value", ABSENT)), "optional": True},
+        "disabled": {"value": none_if_absent(params.get("disabled", ABSENT)), "optional": True},
         "aria-describedby": {"value": described_by if described_by else False, "optional": True},
     }
     for name in ("autocomplete", "autocapitalize", "pattern", "placeholder", "inputmode"):
         attributes[name] = {"value": none_if_absent(get(params, name)), "optional": True}
     if depth:
         attributes_mapping(attributes)
-    parts.append(f'<input{design_system.attributes(attributes)}'
-                 f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>')
+    parts.append(f'<input{mapped_attributes(design_system, attributes)}'
+                 f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>')
     return _group(params, _group_classes(params, has_error), parts, design_system)
 
 
@@ -601,24 +639,24 @@ def textarea_html(params: dict, design_system: DesignSystem, extra_group_classes
                   group_attributes: str = "", after_input: str = "") -> Markup:
     # nhsuk/components/textarea/template.jinja; the character count adds its form group classes
     # and attributes and prints its message after the textarea
-    classes = classes_string(get(params, "classes"))
-    described_by = get(params, "describedBy")
-    element_id = get(params, "id")
-    element_id = element_id if element_id else get(params, "name")
+    classes = classes_string(params.get("classes", ABSENT))
+    described_by = params.get("describedBy", ABSENT)
+    element_id = params.get("id", ABSENT)
+    element_id = element_id if element_id else params.get("name", ABSENT)
     parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
                                                      design_system)
     class_names = "nhsuk-textarea" + (" nhsuk-textarea--error" if has_error else "") + (f" {classes}" if classes else "")
-    spellcheck = get(params, "spellcheck")
-    autocomplete = get(params, "autocomplete")
+    spellcheck = params.get("spellcheck", ABSENT)
+    autocomplete = params.get("autocomplete", ABSENT)
     # The whitespace pass keeps a <textarea> start tag byte for byte: it is printed as the template does.
     parts.append(
-        f'<textarea class="{escape(class_names)}" id="{out(element_id)}" name="{out(get(params, "name"))}"'
-        f' rows="{escape(get(params, "rows") or 5)}"'
+        f'<textarea class="{escape(class_names)}" id="{out(element_id)}" name="{out(params.get("name", ABSENT))}"'
+        f' rows="{escape(params.get("rows", ABSENT) or 5)}"'
         + (f' spellcheck="{escape(spellcheck)}"' if spellcheck in (True, False) else "")
-        + (" disabled" if get(params, "disabled") else "")
+        + (" disabled" if params.get("disabled", ABSENT) else "")
         + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
         + (f' autocomplete="{escape(autocomplete)}"' if autocomplete else "")
-        + f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>{out(get(params, "value"))}</textarea>')
+        + f'{design_system.attributes(attributes_mapping(params.get("attributes", ABSENT)))}>{out(params.get("value", ABSENT))}</textarea>')
     if after_input:
         parts.append(after_input)
     group_classes = _group_classes(params, has_error) if not extra_group_classes else (
@@ -645,32 +683,32 @@ CHARACTER_COUNT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name",
 def character_count(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/character-count/template.jinja, with a limit given (maxlength or maxwords)
     # and the design system's own messages
-    maxlength, maxwords = get(params, "maxlength"), get(params, "maxwords")
+    maxlength, maxwords = params.get("maxlength", ABSENT), params.get("maxwords", ABSENT)
     if not maxwords and not maxlength:
         raise NotWrittenFor
-    classes = classes_string(get(params, "classes"))
+    classes = classes_string(params.get("classes", ABSENT))
     count_type = "words" if maxwords else None
     description = "You can enter up to %{count} " + ("words" if count_type == "words" else "characters")
     description = description.replace("%{count}", str(maxwords or maxlength))
-    element_id = get(params, "id")
-    element_id = element_id if element_id else get(params, "name")
+    element_id = params.get("id", ABSENT)
+    element_id = element_id if element_id else params.get("name", ABSENT)
     message = hint_html({"text": description, "id": f"{concat(element_id)}-info",
                          "classes": "nhsuk-character-count__message"}, design_system, 2)
     data = {"data-module": "nhsuk-character-count",
             "data-maxlength": {"value": none_if_absent(maxlength), "optional": True},
             "data-maxwords": {"value": none_if_absent(maxwords), "optional": True},
-            "data-threshold": {"value": none_if_absent(get(params, "threshold")), "optional": True},
+            "data-threshold": {"value": none_if_absent(params.get("threshold", ABSENT)), "optional": True},
             "data-count-type": {"value": count_type or False, "optional": True}}
     textarea_params = {key: get(params, key) for key in ("label", "hint", "errorMessage", "rows", "spellcheck",
                                                            "value", "disabled", "autocomplete", "attributes")}
     label_param = string_or_mapping(textarea_params["label"], LABEL_KEYS)
     textarea_params.update({
-        "id": element_id, "name": get(params, "name"), "describedBy": f"{concat(element_id)}-info",
+        "id": element_id, "name": params.get("name", ABSENT), "describedBy": f"{concat(element_id)}-info",
         "classes": "nhsuk-js-character-count" + (f" {classes}" if classes else ""),
-        "label": {**label_param, "for": default(get(label_param, "for"), element_id)},
+        "label": {**label_param, "for": default(label_param.get("for", ABSENT), element_id)},
     })
     return textarea_html(textarea_params, design_system, "nhsuk-character-count",
-                         str(design_system.attributes(data)).strip(), message)
+                         mapped_attributes(design_system, data).strip(), message)
 
 
 SELECT_ITEM_KEYS = frozenset({"value", "text", "selected", "disabled", "divider", "attributes"})
@@ -682,32 +720,32 @@ SELECT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "items",
 @fallback_when_not_written_for
 def select(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/select/template.jinja without an input wrapper
-    classes = classes_string(get(params, "classes"))
-    described_by = get(params, "describedBy")
-    element_id = get(params, "id")
-    element_id = element_id if element_id else get(params, "name")
+    classes = classes_string(params.get("classes", ABSENT))
+    described_by = params.get("describedBy", ABSENT)
+    element_id = params.get("id", ABSENT)
+    element_id = element_id if element_id else params.get("name", ABSENT)
     parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
                                                      design_system)
     class_names = "nhsuk-select" + (" nhsuk-select--error" if has_error else "") + (f" {classes}" if classes else "")
-    params_value = get(params, "value")
-    options = [f'<select class="{escape(class_names)}" id="{out(element_id)}" name="{out(get(params, "name"))}"'
-               + (" disabled" if get(params, "disabled") else "")
+    params_value = params.get("value", ABSENT)
+    options = [f'<select class="{escape(class_names)}" id="{out(element_id)}" name="{out(params.get("name", ABSENT))}"'
+               + (" disabled" if params.get("disabled", ABSENT) else "")
                + (f' aria-describedby="{escape(described_by)}"' if described_by else "")
-               + f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>']
+               + f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>']
     for item in _items(params):
         item = nested(item, SELECT_ITEM_KEYS) if item else item
-        if item and get(item, "divider"):
+        if item and item.get("divider", ABSENT):
             options.append("<hr>")
         elif item:
-            value = get(item, "value")
-            effective_value = default(value, get(item, "text"))
-            selected = get(item, "selected")
+            value = item.get("value", ABSENT)
+            effective_value = default(value, item.get("text", ABSENT))
+            selected = item.get("selected", ABSENT)
             if not selected:
                 selected = (effective_value == params_value and selected != False) if params_value else False  # noqa: E712
             options.append(
                 "<option" + (f' value="{escape(value)}"' if value is not ABSENT else "")
-                + (" selected" if selected else "") + (" disabled" if get(item, "disabled") else "")
-                + f'{design_system.attributes(attributes_mapping(get(item, "attributes")))}>{out(get(item, "text"))}</option>')
+                + (" selected" if selected else "") + (" disabled" if item.get("disabled", ABSENT) else "")
+                + f'{tag_attributes(design_system, item.get("attributes", ABSENT))}>{out(item.get("text", ABSENT))}</option>')
     options.append("</select>")
     parts.append("\n".join(options))
     return _group(params, _group_classes(params, has_error), parts, design_system)
@@ -724,8 +762,8 @@ DATE_LABEL_KEYS = frozenset({"text", "html", "id", "for", "classes", "attributes
 
 
 def _item_has_error(item) -> bool:
-    classes = get(item, "classes") if isinstance(item, dict) else ABSENT
-    return bool((get(item, "error") if isinstance(item, dict) else ABSENT)
+    classes = item.get("classes", ABSENT) if isinstance(item, dict) else ABSENT
+    return bool((item.get("error", ABSENT) if isinstance(item, dict) else ABSENT)
                 or (classes and "nhsuk-input--error" in classes))
 
 
@@ -736,84 +774,84 @@ def date_input(params, design_system: DesignSystem) -> Markup:
     items = _items(params)
     if not items:
         raise NotWrittenFor  # the day, month and year made from `values`
-    hint_param = string_or_mapping(get(params, "hint"), HINT_KEYS)
-    error_param = get(params, "errorMessage")
+    hint_param = string_or_mapping(params.get("hint", ABSENT), HINT_KEYS)
+    error_param = params.get("errorMessage", ABSENT)
     error = string_or_mapping(error_param, ERROR_MESSAGE_KEYS)
-    classes = classes_string(get(params, "classes"))
-    fieldset_param = get(params, "fieldset")
+    classes = classes_string(params.get("classes", ABSENT))
+    fieldset_param = params.get("fieldset", ABSENT)
     fieldset_keys = nested(fieldset_param, FIELDSET_PARAM_KEYS) if fieldset_param else {}
     # The template indents its fieldset by 2: everything in it is 2 deeper.
     base = 2 if fieldset_param else 0
     items = [nested(item, DATE_ITEM_KEYS) if item else item for item in items]
     for item in items:
         if item:
-            classes_string(get(item, "classes"))
+            classes_string(item.get("classes", ABSENT))
     any_item_error = any(_item_has_error(item) for item in items)
-    group_error = bool(get(error, "text") or get(error, "html") or error_param == True or any_item_error)  # noqa: E712
-    params_id = get(params, "id")
-    described_by = get(fieldset_keys, "describedBy")
+    group_error = bool(error.get("text", ABSENT) or error.get("html", ABSENT) or error_param == True or any_item_error)  # noqa: E712
+    params_id = params.get("id", ABSENT)
+    described_by = fieldset_keys.get("describedBy", ABSENT)
     parts, described_by = hint_and_error(hint_param, error, concat(params_id), concat(described_by) if described_by else "",
                                          design_system, base + 2)
     inputs = [f'<div class="nhsuk-date-input{" " + classes if classes else ""}"'
               f'{f" id={chr(34)}{escape(one_line(params_id))}{chr(34)}" if params_id else ""}'
-              f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>']
-    name_prefix = get(params, "namePrefix")
-    error_shown = get(error, "text") or get(error, "html") or error_param == True  # noqa: E712
+              f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>']
+    name_prefix = params.get("namePrefix", ABSENT)
+    error_shown = error.get("text", ABSENT) or error.get("html", ABSENT) or error_param == True  # noqa: E712
     for item in items:
         if not item:
             continue
-        item_label = string_or_mapping(get(item, "label"), DATE_LABEL_KEYS)
-        item_name = get(item, "name")
-        item_classes = get(item, "classes")
-        item_width = default(get(item, "width"), 4 if item_name == "year" else 2)
+        item_label = string_or_mapping(item.get("label", ABSENT), DATE_LABEL_KEYS)
+        item_name = item.get("name", ABSENT)
+        item_classes = item.get("classes", ABSENT)
+        item_width = default(item.get("width", ABSENT), 4 if item_name == "year" else 2)
         item_classes = f" {item_classes}".strip() if item_classes else ""
-        label_classes = get(item_label, "classes")
-        text = default(get(item_label, "text"), item_name.capitalize() if isinstance(item_name, str) else ABSENT)
+        label_classes = item_label.get("classes", ABSENT)
+        text = default(item_label.get("text", ABSENT), item_name.capitalize() if isinstance(item_name, str) else ABSENT)
         if text is ABSENT and item_name is not ABSENT:
             raise NotWrittenFor  # a name that is not a string, capitalized
-        item_error = get(item, "error")
-        shows_error = (not get(item, "classes") or "nhsuk-input--error" not in item_classes) and (
+        item_error = item.get("error", ABSENT)
+        shows_error = (not item.get("classes", ABSENT) or "nhsuk-input--error" not in item_classes) and (
             _item_has_error(item) or (item_error != False and error_shown and not any_item_error))  # noqa: E712
-        item_id = get(item, "id")
+        item_id = item.get("id", ABSENT)
         inputs.append(
             '<div class="nhsuk-date-input__item">\n'
             + str(input_html({
-                "label": {"html": get(item_label, "html"), "text": text, "id": get(item_label, "id"),
-                          "for": get(item_label, "for"),
+                "label": {"html": item_label.get("html", ABSENT), "text": text, "id": item_label.get("id", ABSENT),
+                          "for": item_label.get("for", ABSENT),
                           "classes": "nhsuk-date-input__label" + (f" {label_classes}" if label_classes else ""),
-                          "attributes": get(item_label, "attributes")},
+                          "attributes": item_label.get("attributes", ABSENT)},
                 "errorMessage": shows_error,
                 "id": item_id if item_id else f"{concat(params_id)}-{concat(item_name)}",
                 "name": f"{concat(name_prefix)}[{concat(item_name)}]" if name_prefix else item_name,
-                "value": get(item, "value"),
-                "type": get(item, "type") or "text",
+                "value": item.get("value", ABSENT),
+                "type": item.get("type", ABSENT) or "text",
                 "width": item_width,
-                "inputmode": get(item, "inputmode") or "numeric",
-                "spellcheck": get(item, "spellcheck"),
-                "autocomplete": get(item, "autocomplete"),
-                "autocapitalize": get(item, "autocapitalize"),
-                "pattern": get(item, "pattern"),
-                "disabled": default(get(item, "disabled"), get(params, "disabled")),
-                "describedBy": get(item, "describedBy"),
+                "inputmode": item.get("inputmode", ABSENT) or "numeric",
+                "spellcheck": item.get("spellcheck", ABSENT),
+                "autocomplete": item.get("autocomplete", ABSENT),
+                "autocapitalize": item.get("autocapitalize", ABSENT),
+                "pattern": item.get("pattern", ABSENT),
+                "disabled": default(item.get("disabled", ABSENT), params.get("disabled", ABSENT)),
+                "describedBy": item.get("describedBy", ABSENT),
                 "classes": f"nhsuk-date-input__input {item_classes}".strip(),
-                "attributes": get(item, "attributes"),
+                "attributes": item.get("attributes", ABSENT),
             }, design_system, base + 6))
             + "\n</div>")
     inputs.append("</div>")
     parts.append("\n".join(inputs))
     inner = "\n".join(parts)
     group_classes = "nhsuk-form-group" + (" nhsuk-form-group--error" if group_error else "")
-    form_group_param = nested(get(params, "formGroup"), FORM_GROUP_KEYS)
-    extra = classes_string(get(form_group_param, "classes"))
+    form_group_param = nested(params.get("formGroup", ABSENT), FORM_GROUP_KEYS)
+    extra = classes_string(form_group_param.get("classes", ABSENT))
     if extra:
         group_classes += f" {extra}"
     if fieldset_param:
-        inner = fieldset_html({"legend": get(fieldset_keys, "legend"), "html": Markup(inner),
-                               "id": get(fieldset_keys, "id"), "role": default(get(fieldset_keys, "role"), "group"),
-                               "describedBy": described_by, "classes": get(fieldset_keys, "classes"),
-                               "attributes": get(fieldset_keys, "attributes")}, design_system, 2)
+        inner = fieldset_html({"legend": fieldset_keys.get("legend", ABSENT), "html": Markup(inner),
+                               "id": fieldset_keys.get("id", ABSENT), "role": default(fieldset_keys.get("role", ABSENT), "group"),
+                               "describedBy": described_by, "classes": fieldset_keys.get("classes", ABSENT),
+                               "attributes": fieldset_keys.get("attributes", ABSENT)}, design_system, 2)
     return Markup(f'<div class="{escape(group_classes)}"'
-                  f'{design_system.attributes(attributes_mapping(get(form_group_param, "attributes")))}>'
+                  f'{tag_attributes(design_system, form_group_param.get("attributes", ABSENT))}>'
                   f'\n{inner}\n</div>')
 
 
@@ -840,29 +878,29 @@ def _string_or_mapping_else(value, keys: frozenset[str], text, html) -> dict:
 @fallback_when_not_written_for
 def error_summary(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/error-summary/template.jinja
-    heading = _string_or_mapping_else(get(params, "heading"), ERROR_SUMMARY_HEADING_KEYS,
-                                      get(params, "titleText"), get(params, "titleHtml"))
-    description = _string_or_mapping_else(get(params, "description"), ERROR_SUMMARY_DESCRIPTION_KEYS,
-                                          get(params, "descriptionText"), get(params, "descriptionHtml"))
-    classes = classes_string(get(params, "classes"))
-    auto_focus = get(params, "disableAutoFocus")
+    heading = _string_or_mapping_else(params.get("heading", ABSENT), ERROR_SUMMARY_HEADING_KEYS,
+                                      params.get("titleText", ABSENT), params.get("titleHtml", ABSENT))
+    description = _string_or_mapping_else(params.get("description", ABSENT), ERROR_SUMMARY_DESCRIPTION_KEYS,
+                                          params.get("descriptionText", ABSENT), params.get("descriptionHtml", ABSENT))
+    classes = classes_string(params.get("classes", ABSENT))
+    auto_focus = params.get("disableAutoFocus", ABSENT)
     attributes = {"class": "nhsuk-error-summary" + (f" {classes}" if classes else ""),
-                  "id": {"value": none_if_absent(get(params, "id")), "optional": True},
+                  "id": {"value": none_if_absent(params.get("id", ABSENT)), "optional": True},
                   "data-module": "nhsuk-error-summary",
                   "data-disable-auto-focus": {"value": str(auto_focus).lower() if auto_focus in (True, False) else False,
                                               "optional": True}}
-    parts = [f'<div{design_system.attributes(attributes)}'
-             f'{design_system.attributes(attributes_mapping(get(params, "attributes")))}>\n<div role="alert">']
+    parts = [f'<div{mapped_attributes(design_system, attributes)}'
+             f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>\n<div role="alert">']
     heading_text = content(heading, 6)
     if heading_text is not None:
-        parts.append(f'<h2 class="nhsuk-error-summary__heading"{optional_attribute("id", get(heading, "id"))}'
-                     f'{design_system.attributes(attributes_mapping(get(heading, "attributes")))}>'
+        parts.append(f'<h2 class="nhsuk-error-summary__heading"{optional_attribute("id", heading.get("id", ABSENT))}'
+                     f'{tag_attributes(design_system, heading.get("attributes", ABSENT))}>'
                      f'{_heading_content(heading_text, 4)}</h2>')
     parts.append('<div class="nhsuk-error-summary__body">')
     description_text = content(description, 8)
-    if get(description, "text") or get(description, "html"):
+    if description.get("text", ABSENT) or description.get("html", ABSENT):
         parts.append(f"<p>\n      \n        {description_text or ''}\n      \n      </p>")
-    error_list = get(params, "errorList")
+    error_list = params.get("errorList", ABSENT)
     if error_list is not ABSENT and not isinstance(error_list, (list, tuple)):
         raise NotWrittenFor
     if error_list:
@@ -871,11 +909,11 @@ def error_summary(params, design_system: DesignSystem) -> Markup:
             if not item:
                 continue
             item = nested(item, ERROR_ITEM_KEYS)
-            href = get(item, "href")
+            href = item.get("href", ABSENT)
             if href:
                 text = content(item, 12)
                 parts.append(f'<li>\n<a href="{escape(href)}"'
-                             f'{design_system.attributes(attributes_mapping(get(item, "attributes")))}>'
+                             f'{tag_attributes(design_system, item.get("attributes", ABSENT))}>'
                              + (f"\n          \n            {text}\n          \n          " if text is not None
                                 else "\n          \n          ")
                              + "</a>\n</li>")

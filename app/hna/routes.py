@@ -2,6 +2,8 @@
 and the team's read-only view of submitted HNAs."""
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -37,6 +39,19 @@ def step_from_slug(value: str) -> str:
 
 def step_url(step: str, **kwargs) -> str:
     return url_for("hna.question", step=slug(step), **kwargs)
+
+
+# A slug url_for prints as it is (its converter quotes nothing in it).
+_PLAIN_SLUG = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def step_urls(steps: list[str]) -> list[str]:
+    """step_url of each step: every question page carries the whole journey's (13 or so). One
+    url_for gives the path a plain slug is put at the end of; url_for builds any other."""
+    sample = url_for("hna.question", step="x")
+    prefix = sample[:-1] if sample.endswith("/x") else None
+    return [prefix + slug(step) if prefix is not None and _PLAIN_SLUG.fullmatch(slug(step)) else step_url(step)
+            for step in steps]
 
 
 BUSY_MESSAGE = ("Your answer was being saved in another window at the same moment. "
@@ -148,7 +163,7 @@ def question(step: str):
         else (step_url(previous) if previous else url_for("hna.start")),
         next_url=step_url(following) if following else url_for("hna.check"),
         return_url=url_for("hna.check") if returning else None,
-        journey_urls=[step_url(s) for s in steps],
+        journey_urls=step_urls(steps),
         chosen_concerns=[] if offline_copy else list((draft.answers or {}).get("concerns", {})),
         position=steps.index(step) + 1, total=len(steps),
         pathway_points=PATHWAY_POINT_LABELS,

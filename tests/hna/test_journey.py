@@ -286,3 +286,16 @@ def test_lifestyle_asks_reads_and_summarises_one_thing(app, patient, actors):
     hna_id = re.search(r'href="/nurse/hnas/(\d+)"', patient.get("/nurse/hnas").get_data(as_text=True)).group(1)
     nurse_page = patient.get(f"/nurse/hnas/{hna_id}").get_data(as_text=True)
     assert "3 out of 10 for how important support is" in nurse_page
+
+
+@pytest.mark.parametrize("script_root", ["", "/cancer-care"])
+@pytest.mark.parametrize("steps", [
+    ["point", "distress", "domain:physical", "domain:family", "top", "anything_else", "matters:matters_most"],
+    ["distress", "matters:odd id/with ?&#", "domain:é", "top"],
+    [],
+])
+def test_the_journeys_urls_are_what_url_for_builds(app, script_root, steps):
+    from app.hna.routes import step_url, step_urls
+
+    with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+        assert step_urls(steps) == [step_url(step) for step in steps]

@@ -545,3 +545,63 @@ NOTIFICATION_BANNER_SPACE = {
 
 def test_notification_banner_random(app):
     random_calls(app, "notification-banner", NOTIFICATION_BANNER_SPACE, 20261215)
+
+
+# ---------------------------------------------------------------- the indent filter, cheaper
+
+@pytest.mark.parametrize("value", [
+    "", "one line", "  spaced  ", "two\nlines", "ends with a break\n", "\nstarts with one", "blank\n\nline",
+    "spaces only\n   \nline", "windows\r\nbreaks", "old mac\rbreak", "vertical\x0btab", "form\x0cfeed",
+    "file\x1cgroup\x1drecord\x1eseparators", "next\x85line", "line\u2028separator", "paragraph\u2029separator",
+    Markup("<p>one</p>"), Markup("<ul>\n<li>a &amp; b</li>\n\n<li>c</li>\n</ul>"), Markup("a\r\nb\u2028c"),
+])
+@pytest.mark.parametrize("width", [2, 6])
+def test_indented_is_jinjas_indent_filter(value, width):
+    from jinja2.filters import do_indent
+
+    from app.components import indented
+
+    ours, jinjas = indented(value, width), do_indent(value, width)
+    assert ours == jinjas
+    assert isinstance(ours, Markup) == isinstance(jinjas, Markup)
+
+
+# ---------------------------------------------------------------- skip link
+
+SKIP_LINKS = [
+    {"href": "#maincontent", "text": "Skip to main content"},  # templates/base.html
+    {},
+    {"href": "", "text": ""},
+    {"href": "#a&b", "text": "Skip <to> & content\nover lines"},
+    {"html": "Skip <b>to</b>\ncontent"},
+    {"text": "Classes", "classes": "extra", "id": "skip", "attributes": {"data-x": "1"}},
+    {"text": UNDEFINED, "href": None, "classes": None, "id": ""},
+]
+
+
+@pytest.mark.parametrize("around", PLACES)
+@pytest.mark.parametrize("params", SKIP_LINKS, ids=repr)
+def test_skip_link(app, params, around):
+    assert rendered_in_python(app, "skip-link", params)
+    same_bytes(app, "skip-link", params, around)
+
+
+@pytest.mark.parametrize("params", [{"href": Markup("#m")}, {"text": "t", "classes": ["a"]}, {"text": "t", "element": "a"}],
+                         ids=repr)
+def test_skip_link_falls_back_for_what_it_was_not_written_for(app, params):
+    assert not rendered_in_python(app, "skip-link", params)
+    same_bytes(app, "skip-link", params)
+
+
+SKIP_LINK_SPACE = {
+    "href": ["#maincontent", "", None, "#a&b"],
+    "text": ["Skip", "A & B <c>", " spaced \n lines ", "", None],
+    "html": ["<b>bold</b>", "text <b>then</b>\n  more", "", None],
+    "classes": ["extra", "", None],
+    "id": ["s", "", None],
+    "attributes": [{"data-a": "1"}, {}, None],
+}
+
+
+def test_skip_link_random(app):
+    random_calls(app, "skip-link", SKIP_LINK_SPACE, 20261216)

@@ -4,10 +4,9 @@ from __future__ import annotations
 from collections import abc
 
 from jinja2 import Undefined
-from jinja2.filters import do_indent
 from markupsafe import Markup, escape
 
-from . import DesignSystem, component, given, optional_id, text_or_html
+from . import DesignSystem, component, given, indented, optional_id, text_or_html
 
 TAG_COLOURS = ("white", "grey", "green", "aqua-green", "blue", "purple", "pink", "red", "orange", "yellow")
 
@@ -134,12 +133,12 @@ def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant,
         text = escape(str(heading_text).strip())
         heading_classes = escape(_heading_classes(heading_size, None))
         if href and not is_care and "nhsuk-card--feature" not in class_names:
-            inner = f'\n<a class="nhsuk-card__link" href="{escape(href)}">{do_indent(text, 6)}</a>\n'
+            inner = f'\n<a class="nhsuk-card__link" href="{escape(href)}">{indented(text, 6)}</a>\n'
         elif heading_hidden_text:
             inner = (f'\n<span role="text">\n<span class="nhsuk-u-visually-hidden">{escape(heading_hidden_text)}: </span>'
-                     f"{do_indent(text, 8)}{_HIDDEN_HEADING_TEXT_AFTER}</span>\n")
+                     f"{indented(text, 8)}{_HIDDEN_HEADING_TEXT_AFTER}</span>\n")
         else:
-            inner = f"{_HEADING_TEXT_BEFORE}{do_indent(text, 6)}{_HEADING_TEXT_AFTER}"
+            inner = f"{_HEADING_TEXT_BEFORE}{indented(text, 6)}{_HEADING_TEXT_AFTER}"
         heading = f'\n<{element} class="{heading_classes}" >{inner}</{element}>'
     if is_care:
         out.append('\n<div class="nhsuk-card__heading-container">' + heading
@@ -148,9 +147,9 @@ def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant,
     if heading and not is_care:
         out.append(heading)
     if description_html:
-        out.append(f"{_DESCRIPTION_HTML_BEFORE}{do_indent(Markup(str(description_html).strip()), 4)}{_DESCRIPTION_HTML_AFTER}")
+        out.append(f"{_DESCRIPTION_HTML_BEFORE}{indented(Markup(str(description_html).strip()), 4)}{_DESCRIPTION_HTML_AFTER}")
     elif description_text:
-        out.append(f'\n<p class="nhsuk-card__description">{escape(do_indent(str(description_text).strip(), 4))}</p>')
+        out.append(f'\n<p class="nhsuk-card__description">{escape(indented(str(description_text).strip(), 4))}</p>')
     out.append("</div>\n</div>" if description_html else "\n</div>\n</div>")
     return "".join(out)
 
@@ -208,9 +207,9 @@ def _key_or_value(value):
 def _row_cell(element: str, class_name: str, content) -> str:
     html, text = content
     if html:
-        inner = f"{_ROW_TEXT_BEFORE}{do_indent(Markup(str(html).strip()), 6)}{_ROW_TEXT_AFTER}"
+        inner = f"{_ROW_TEXT_BEFORE}{indented(Markup(str(html).strip()), 6)}{_ROW_TEXT_AFTER}"
     elif text:
-        inner = f"{_ROW_TEXT_BEFORE}{escape(do_indent(str(text).strip(), 6))}{_ROW_TEXT_AFTER}"
+        inner = f"{_ROW_TEXT_BEFORE}{escape(indented(str(text).strip(), 6))}{_ROW_TEXT_AFTER}"
     else:
         inner = "\n"
     return f'\n<{element} class="{class_name}" >{inner}</{element}>'
@@ -286,7 +285,7 @@ def inset_text(params: abc.Mapping, design_system: DesignSystem) -> Markup | Non
         return None
     html = given(params, "html")
     if html:
-        content = f"\n\n  {do_indent(Markup(str(html).strip()), 2)}\n\n"
+        content = f"\n\n  {indented(Markup(str(html).strip()), 2)}\n\n"
     elif given(params, "text"):
         content = f"\n\n  <p>{text_or_html({'text': params['text']}, 2)}</p>\n\n"
     else:
@@ -405,9 +404,9 @@ def back_link(params: abc.Mapping, design_system: DesignSystem) -> Markup | None
         added.append(classes)
     html = given(params, "html")
     if html:
-        inner = do_indent(Markup(str(html).strip()), 2)
+        inner = indented(Markup(str(html).strip()), 2)
     else:
-        inner = do_indent(escape(given(params, "text") or "Back").strip(), 2)
+        inner = indented(escape(given(params, "text") or "Back").strip(), 2)
     hidden_text = given(params, "visuallyHiddenText")
     hidden = f'\n  <span class="nhsuk-u-visually-hidden">{escape(hidden_text)} </span>' if hidden_text else "\n  "
     class_names = " ".join(["nhsuk-back-link", *added])
@@ -429,12 +428,12 @@ def panel(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
     heading = ""
     if title:
         element = escape(f"h{level if level else 1}".lower())
-        heading = (f'\n<{element} class="nhsuk-panel__heading" >\n\n\n      {escape(do_indent(title.strip(), 4))}'
+        heading = (f'\n<{element} class="nhsuk-panel__heading" >\n\n\n      {escape(indented(title.strip(), 4))}'
                    f"\n    \n\n\n  </{element}>")
     html = given(params, "html")
     text = given(params, "text")
     if html:
-        body = f'\n<div class="nhsuk-panel__body">\n  \n    {do_indent(Markup(str(html).strip()), 4)}\n  \n  </div>'
+        body = f'\n<div class="nhsuk-panel__body">\n  \n    {indented(Markup(str(html).strip()), 4)}\n  \n  </div>'
     elif text:
         body = f'\n<div class="nhsuk-panel__body">\n  \n    {escape(text)}\n  \n  </div>'
     else:
@@ -464,10 +463,10 @@ def notification_banner(params: abc.Mapping, design_system: DesignSystem) -> Mar
     html = given(params, "html")
     text = given(params, "text")
     if html:
-        body = f"\n  \n  \n    {do_indent(Markup(str(html).strip()), 4)}\n  \n  "
+        body = f"\n  \n  \n    {indented(Markup(str(html).strip()), 4)}\n  \n  "
     elif text:
         body = (f'\n<p class="nhsuk-notification-banner__heading">\n      '
-                f"{escape(do_indent(str(text).strip(), 6))}\n    </p>\n")
+                f"{escape(indented(str(text).strip(), 6))}\n    </p>\n")
     else:
         body = "\n"
     class_names = " ".join(["nhsuk-notification-banner", *added])
@@ -477,5 +476,28 @@ def notification_banner(params: abc.Mapping, design_system: DesignSystem) -> Mar
         f' role="{role}" aria-labelledby="nhsuk-notification-banner-title" >'
         '\n<div class="nhsuk-notification-banner__header">'
         '\n<h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title" >'
-        f"\n\n\n        {escape(do_indent(title.strip(), 6))}\n      \n\n\n    </h2>\n</div>"
+        f"\n\n\n        {escape(indented(title.strip(), 6))}\n      \n\n\n    </h2>\n</div>"
         f'\n<div class="nhsuk-notification-banner__content">{body}</div>\n</div>')
+
+
+# ---------------------------------------------------------------- skip link
+# nhsuk/components/skip-link/template.jinja: on every page (base.html).
+
+@component("skip-link", parameters={"href", "text", "html", "classes", "id", "attributes"})
+def skip_link(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
+    classes = given(params, "classes")
+    href = given(params, "href") or "#maincontent"
+    if not (classes is None or _plain_string(classes)) or not _plain_string(href):
+        return None
+    id_pair = _optional_pair("id", given(params, "id"))
+    if id_pair is None:
+        return None
+    html = given(params, "html")
+    if html:
+        content = indented(Markup(str(html).strip()), 2)
+    else:
+        content = escape(indented(str(given(params, "text") or "Skip to main content").strip(), 2))
+    class_names = "nhsuk-skip-link" + (f" {classes}" if classes else "")
+    return Markup(f'{_CLASS_SET if classes else ""}<a class="{escape(class_names)}"{id_pair}'
+                  f' data-module="nhsuk-skip-link" href="{escape(href)}"'
+                  f'{design_system.attributes(params.get("attributes"))}>\n\n  {content}\n\n</a>')

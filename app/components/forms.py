@@ -606,23 +606,47 @@ def input_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Mar
     if classes:
         class_names += f" {classes}"
     spellcheck = params.get("spellcheck", ABSENT)
-    attributes = {
-        "class": class_names,
-        "id": none_if_absent(element_id),
-        "name": none_if_absent(params.get("name", ABSENT)),
-        "type": params.get("type", ABSENT) or "text",
-        "spellcheck": {"value": str(spellcheck).lower() if spellcheck in (True, False) else False, "optional": True},
-        "value": {"value": none_if_absent(params.get("value", ABSENT)), "optional": True},
-        "disabled": {"value": none_if_absent(params.get("disabled", ABSENT)), "optional": True},
-        "aria-describedby": {"value": described_by if described_by else False, "optional": True},
-    }
-    for name in ("autocomplete", "autocapitalize", "pattern", "placeholder", "inputmode"):
-        attributes[name] = {"value": none_if_absent(get(params, name)), "optional": True}
-    if depth:
-        attributes_mapping(attributes)
-    parts.append(f'<input{mapped_attributes(design_system, attributes)}'
-                 f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>')
+    check = one_line if depth else _as_it_is
+    # nhsukAttributes({"class": ..., "id": id, "name": ..., "type": ..., then optional ones}) as
+    # the macro prints plain values: a value of another kind goes to the design system's template.
+    pairs = [f' class="{escape(class_names)}"', _required_pair("id", check(element_id)),
+             _required_pair("name", check(params.get("name", ABSENT))),
+             _required_pair("type", check(params.get("type", ABSENT) or "text")),
+             _optional_pair("spellcheck", str(spellcheck).lower() if spellcheck in (True, False) else False),
+             _optional_pair("value", check(params.get("value", ABSENT))),
+             _optional_pair("disabled", check(params.get("disabled", ABSENT))),
+             _optional_pair("aria-describedby", check(described_by) if described_by else False)]
+    for name in INPUT_OPTIONAL_ATTRIBUTES:
+        pairs.append(_optional_pair(name, check(params.get(name, ABSENT))))
+    parts.append(f'<input{"".join(pairs)}{tag_attributes(design_system, params.get("attributes", ABSENT))}>')
     return _group(params, _group_classes(params, has_error), parts, design_system)
+
+
+INPUT_OPTIONAL_ATTRIBUTES = ("autocomplete", "autocapitalize", "pattern", "placeholder", "inputmode")
+
+
+def _as_it_is(value):
+    return value
+
+
+def _required_pair(name: str, value) -> str:
+    """nhsukAttributes' `name: value`: none prints an empty value, a boolean in lower case."""
+    if value is ABSENT or value is None:
+        return f' {name}=""'
+    if hasattr(value, "__html__"):
+        raise NotWrittenFor
+    return f' {name}="{str(value).lower() if isinstance(value, bool) else escape(value)}"'
+
+
+def _optional_pair(name: str, value) -> str:
+    """nhsukAttributes' `name: {"value": value, "optional": true}`."""
+    if value is ABSENT or value is None or value is False:
+        return ""
+    if value is True:
+        return f" {name}"
+    if hasattr(value, "__html__"):
+        raise NotWrittenFor
+    return f' {name}="{escape(value)}"'
 
 
 @component("input", parameters=set(INPUT_KEYS))

@@ -22,9 +22,14 @@ def init_queue_cli(app: Flask) -> None:
         """Add a queue item for every current care plan whose review date has passed."""
         from .service import raise_due_reviews_for_every_team
 
+        run = raise_due_reviews_for_every_team(london_today())
         total = 0
-        for team, raised in raise_due_reviews_for_every_team(london_today()):
+        for team, raised in run.raised:
             if raised:
                 click.echo(f"{team.name}: {raised} overdue care plan review{'s' if raised != 1 else ''} added")
             total += raised
         click.echo(f"{total} item{'s' if total != 1 else ''} added to team queues.")
+        for team in run.failed:
+            click.echo(f"{team.name}: failed, nothing added (the error is in the log); run this again.", err=True)
+        if run.failed:
+            raise SystemExit(1)

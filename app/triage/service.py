@@ -1,6 +1,7 @@
 """Raising queue items. Every source raises through `raise_item`, keyed so it happens once."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,8 @@ from ..timeutil import LONDON, UTCDateTime, utcnow
 from .models import HNA_SOURCE, PLAN_REVIEW_SOURCE, QUEUE_ORDER, ItemStatus, Outcome, QueueItem, source_key, source_key_of
 from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, clipped, kind_for_hna
 from .working_days import response_deadline
+
+log = logging.getLogger(__name__)
 
 
 def target_working_days(team: Team, kind: ItemKind) -> int:
@@ -136,15 +139,40 @@ def raise_due_reviews(team_id: int, today: date) -> int:
     return len(plans)
 
 
-def raise_due_reviews_for_every_team(today: date) -> list[tuple[Team, int]]:
-    """`raise_due_reviews` for each team, committed team by team: each team and how many items
-    it got. The task queue runs this every quarter hour (app/triage/tasks.py); so does
-    `flask queue raise-due-reviews` when asked."""
-    done = []
-    for team in db.session.scalars(select(Team).order_by(Team.id)).all():
-        done.append((team, raise_due_reviews(team.id, today)))
-        db.session.commit()
-    return done
+class TeamRef(NamedTuple):
+    id: int
+    name: str
+
+
+class DueReviews(NamedTuple):
+    """One run over every team: each team done and how many items it got, and the teams whose
+    run failed (rolled back and logged; the next run tries them again)."""
+
+    raised: list[tuple[TeamRef, int]]
+    failed: list[TeamRef]
+
+
+def raise_due_reviews_for_every_team(today: date) -> DueReviews:
+    """`raise_due_reviews` for each team, committed team by team. The task queue runs this every
+    quarter hour (app/triage/tasks.py); so does `flask queue raise-due-reviews` when asked.
+
+    One team's failure (a bad row, a lost connection) must not leave every later team's overdue
+    reviews off their queues: its work is rolled back, the error logged with the team, and the
+    run goes on to the next team."""
+    teams = [TeamRef._make(row) for row in db.session.execute(select(Team.id, Team.name).order_by(Team.id))]
+    done, failed = [], []
+    for team in teams:
+        try:
+            raised = raise_due_reviews(team.id, today)
+            db.session.commit()
+        except Exception:  # noqa: BLE001  (any failure: this team waits for the next run, the rest go on)
+            db.session.rollback()
+            log.exception("Overdue care plan reviews: the run for team %s (%s) failed; its reviews "
+                          "are tried again next run.", team.id, team.name)
+            failed.append(team)
+            continue
+        done.append((team, raised))
+    return DueReviews(done, failed)
 
 
 # ---------------------------------------------------------------- the queue page

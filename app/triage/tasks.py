@@ -22,6 +22,8 @@ REVIEWS_EVERY_MINUTES = 15
 def raise_due_care_plan_reviews() -> int:
     from .service import raise_due_reviews_for_every_team
 
-    raised = sum(count for _team, count in raise_due_reviews_for_every_team(timeutil.london_today()))
-    log.info("Overdue care plan reviews: %s raised to the team queues.", raised)
+    run = raise_due_reviews_for_every_team(timeutil.london_today())
+    raised = sum(count for _team, count in run.raised)
+    log.info("Overdue care plan reviews: %s raised to the team queues%s.", raised,
+             f"; {len(run.failed)} team(s) failed and wait for the next run" if run.failed else "")
     return raised

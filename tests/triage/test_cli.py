@@ -32,3 +32,24 @@ def test_raise_due_reviews_command(app, actors):
         items = db.session.scalars(select(QueueItem)).all()
         assert sorted((i.team_id, i.kind) for i in items) == [
             (actors.team_a, ItemKind.PLAN_REVIEW_OVERDUE), (actors.team_b, ItemKind.PLAN_REVIEW_OVERDUE)]
+
+
+def test_raise_due_reviews_command_names_a_team_that_failed_and_exits_1(app, actors, monkeypatch):
+    from app.triage import service
+
+    if "queue" not in app.cli.commands:
+        init_queue_cli(app)
+    with app.app_context():
+        care_plan(actors.profile_b, london_today() - timedelta(days=20))
+    real_raise_due_reviews = service.raise_due_reviews
+
+    def failing_for_team_a(team_id, today):
+        if team_id == actors.team_a:
+            raise RuntimeError("the database went away")
+        return real_raise_due_reviews(team_id, today)
+
+    monkeypatch.setattr(service, "raise_due_reviews", failing_for_team_a)
+    result = app.test_cli_runner().invoke(args=["queue", "raise-due-reviews"])
+    assert result.exit_code == 1
+    assert "Team B: 1 overdue care plan review added" in result.output
+    assert "Team A: failed, nothing added" in result.output

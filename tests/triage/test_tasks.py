@@ -2,6 +2,7 @@
 by whoever opens the queue page."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -55,3 +56,32 @@ def test_the_day_a_review_becomes_overdue_is_londons(app, actors, clock):
     assert raise_due_care_plan_reviews.call_local() == 0
     clock(datetime(2026, 8, 11, 23, 5, tzinfo=timezone.utc))   # 00:05 on the 12th in London
     assert raise_due_care_plan_reviews.call_local() == 1
+
+
+def test_one_teams_failure_does_not_stop_the_other_teams_and_is_logged(app, actors, monkeypatch, caplog):
+    """Team A's run fails (the first team): the error is logged with the team, team B's reviews
+    are still raised, and the next run raises team A's."""
+    from app.triage import service
+
+    with app.app_context():
+        care_plan(actors.profile_a, london_today() - timedelta(days=1))
+        care_plan(actors.profile_b, london_today() - timedelta(days=20))
+    real_raise_due_reviews = service.raise_due_reviews
+
+    def failing_for_team_a(team_id, today):
+        if team_id == actors.team_a:
+            raise RuntimeError("the database went away")
+        return real_raise_due_reviews(team_id, today)
+
+    monkeypatch.setattr(service, "raise_due_reviews", failing_for_team_a)
+    with caplog.at_level(logging.ERROR):
+        assert raise_due_care_plan_reviews.call_local() == 1
+    assert raised(app) == [(actors.team_b, ItemKind.PLAN_REVIEW_OVERDUE)]
+    failures = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(failures) == 1
+    assert f"team {actors.team_a} (Team A)" in failures[0].getMessage()
+    assert failures[0].exc_info and "the database went away" in str(failures[0].exc_info[1])
+
+    monkeypatch.undo()
+    assert raise_due_care_plan_reviews.call_local() == 1
+    assert raised(app) == [(actors.team_a, ItemKind.PLAN_REVIEW_OVERDUE), (actors.team_b, ItemKind.PLAN_REVIEW_OVERDUE)]

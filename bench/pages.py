@@ -1,6 +1,6 @@
 """Requests per second and latency of the pages people use most, served as in production
-(gunicorn, 2 workers, loopback), beside a bare Flask JSON endpoint served the same way in the
-same run (prints figures; never asserts a time).
+(the Procfile's gunicorn command line, 2 workers, loopback), beside a bare Flask JSON endpoint
+served the same way in the same run (prints figures; never asserts a time).
 
     .venv/bin/python bench/pages.py            # 10 s per endpoint, SQLite
     .venv/bin/python bench/pages.py --quick    # 2 s per endpoint (CI: it keeps working)
@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -123,7 +124,9 @@ def bare_app():
     """The baseline: Flask with one JSON route and nothing else."""
     from flask import Flask
 
-    bare = Flask("bare")
+    # No templates: gunicorn.conf.py compiles an app's templates before forking, and "bare" would
+    # otherwise find this repository's (its root is the current folder) without their filters.
+    bare = Flask("bare", template_folder=None)
 
     @bare.get("/")
     def hello():
@@ -312,6 +315,14 @@ SECRET_KEY = "bench-" + secrets.token_hex(16)
 # ---------------------------------------------------------------- servers and load
 
 
+def web_command() -> str:
+    """The Procfile's `web` command line, as production runs it."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.split(":", 1)[1].strip()
+    raise SystemExit("The Procfile has no web process")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -319,17 +330,21 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn on 127.0.0.1 with WORKERS sync workers, stopped on exit (or after max_seconds)."""
+    """`target` served by the Procfile's `web` command line (production's settings: worker class,
+    threads, preload, keep-alive, ...) on 127.0.0.1 with WORKERS workers, stopped on exit (or
+    after max_seconds). Its access log (stdout) is dropped; errors (stderr) are shown."""
 
     def __init__(self, target: str, env: dict, max_seconds: int):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [str(ROOT / ".venv" / "bin" / "gunicorn") if (ROOT / ".venv" / "bin" / "gunicorn").exists()
-                   else "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}",
-                   "--timeout", "30", "--log-level", "warning", target]
+        command = web_command().replace(" wsgi:app", f" {shlex.quote(target)}")
+        server_env = {**os.environ, **env, "BIND_HOST": "127.0.0.1", "PORT": str(self.port),
+                      "WEB_CONCURRENCY": str(WORKERS)}
+        # Production's gunicorn is the one on PATH in the app's environment: the venv's here.
+        server_env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{server_env.get('PATH', '')}"
         # `timeout` stops the server even if this script is killed before it can.
-        self.process = subprocess.Popen(["timeout", str(max_seconds), *command], cwd=ROOT,
-                                        env={**os.environ, **env}, start_new_session=True)
+        self.process = subprocess.Popen(["timeout", str(max_seconds), "sh", "-c", command], cwd=ROOT,
+                                        env=server_env, stdout=subprocess.DEVNULL, start_new_session=True)
 
     def wait_ready(self, path: str = "/") -> None:
         deadline = time.monotonic() + 30
@@ -424,7 +439,7 @@ def run(database: Database, seconds: int, folder: Path) -> None:
     plan = endpoints(date.today())
     # Each server lives at most as long as its whole share of the run could take.
     lifetime = 120 + len(plan) * (seconds + 10) * 2
-    print(f"\n{database.name}: gunicorn -w {WORKERS}, wrk -c {CONNECTIONS}, {seconds} s per endpoint "
+    print(f"\n{database.name}: the Procfile's gunicorn, {WORKERS} workers, wrk -c {CONNECTIONS}, {seconds} s per endpoint "
           f"(warm-up 1 s each); the writing endpoints as {len(writers)} people in turn")
     with Gunicorn("bench.pages:bare_app()", {}, lifetime) as bare:
         bare.wait_ready("/")

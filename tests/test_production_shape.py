@@ -104,3 +104,47 @@ def _wait_for_health(url: str, process: subprocess.Popen) -> tuple[int, bytes]:
             time.sleep(0.3)
     return 0, b"no answer"
 
+
+
+def _gunicorn_hooks() -> dict:
+    import runpy
+
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_before_forking_the_master_compiles_every_template_and_keeps_no_database_connection(app):
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()  # the connection goes back to the pool, where a fork would copy it
+        assert db.engine.pool.checkedin() == 1
+    app.jinja_env.cache.clear()
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app))
+
+    _gunicorn_hooks()["when_ready"](server)
+
+    assert len(app.jinja_env.cache) == len(app.jinja_env.list_templates()) > 100
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0
+
+
+def test_without_preload_the_master_leaves_the_app_to_each_worker():
+    from types import SimpleNamespace
+
+    def made_in_the_master():
+        raise AssertionError("the master made the app")
+
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=SimpleNamespace(wsgi=made_in_the_master))
+
+    _gunicorn_hooks()["when_ready"](server)
+
+
+def test_the_web_process_preloads_the_app_with_the_hooks_file():
+    web = shlex.split(procfile()["web"])
+
+    assert "--preload" in web and web[web.index("--config") + 1] == "gunicorn.conf.py"

@@ -84,7 +84,7 @@ class Config:
     APP_ENV = "development"
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     # Demo mode seeds data and allows signing in as a seeded person without a passkey.
     DEMO_MODE = False

@@ -155,11 +155,11 @@ def register_static_files(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models_registry  # noqa: F401  (every table, for Alembic and create_all)
-    from .extensions import csrf, db, limiter, login_manager, migrate, use_sqlite_wal
+    from .extensions import csrf, db, limiter, login_manager, migrate, prepare_engine
 
     db.init_app(app)
     with app.app_context():
-        use_sqlite_wal(db.engine)
+        prepare_engine(db.engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -58,6 +58,57 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
+def prepare_engine(engine) -> None:
+    """What each database needs on its connections: SQLite's pragmas once per connection, and on
+    PostgreSQL a connection the server has ended replaced before a request uses it."""
+    use_sqlite_wal(engine)
+    replace_connections_the_server_ended(engine)
+
+
+def replace_connections_the_server_ended(engine) -> None:
+    """On checkout from the pool, a PostgreSQL connection whose server process has gone (ended by
+    an administrator, an idle timeout, a restart or a failover) is swapped for a new one, without
+    a round trip.
+
+    This replaces `pool_pre_ping`, which sent an empty query on every checkout: one round trip of
+    each request's four or five on a page that reads once (issue 12). A server that ends a
+    connection says so and closes the socket, so an idle pooled connection whose socket has
+    something to read is one the server ended (we never LISTEN, so nothing else arrives unasked):
+    it is closed, and SQLAlchemy opens a new one in its place (`DisconnectionError` on checkout:
+    its documented pessimistic handling). Looking costs a poll() of the socket, no round trip. A connection lost
+    without a word (a network cut) fails its first statement, as it would after a ping that
+    answered: SQLAlchemy then treats it as a disconnect and replaces every connection in the pool
+    opened before it (its optimistic handling), so only that one request fails. A server that is
+    slow to answer is no different from before: a ping would have waited for it too."""
+    from sqlalchemy import event, exc
+
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+
+    @event.listens_for(engine, "checkout")
+    def _replace_if_ended(dbapi_connection, _record, _proxy):
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise exc.DisconnectionError("the connection was closed")
+        try:
+            unread = _has_unread_input(dbapi_connection.pgconn.socket)
+        except Exception as error:  # psycopg.OperationalError: libpq has no socket for it any more
+            raise exc.DisconnectionError(str(error)) from error
+        if unread:
+            # Most likely "terminating connection due to administrator command" and the end of the
+            # stream. (A rare harmless message, a setting the server reports after a reload, costs
+            # one needless new connection: cheaper than a round trip on every request.)
+            dbapi_connection.close()
+            raise exc.DisconnectionError("the server ended the connection")
+
+
+def _has_unread_input(socket_number: int) -> bool:
+    import select
+
+    poller = select.poll()
+    poller.register(socket_number, select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(0))
+
+
 def use_sqlite_wal(engine) -> None:
     """Set WAL and the busy timeout on every new connection of a SQLite engine (a no-op elsewhere;
     an in-memory database keeps its own journal mode)."""

@@ -1,0 +1,124 @@
+"""What a request pays the database layer around its own statements, and how a connection the
+server dropped is recovered from (issue 12).
+
+Before, every checkout from the pool sent a ping (`pool_pre_ping`): `SELECT 1` on SQLite, an
+empty query on PostgreSQL, one round trip per request on top of the page's own. These tests
+hold the two halves of what replaced it: nothing but the request's own statements reaches the
+driver, and a connection the server ended while it sat in the pool is still never a failed
+request.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
+
+
+@contextmanager
+def statements_sent(engine):
+    """(what SQLAlchemy executed, what reached the driver's cursors) while inside, on
+    connections opened inside (the pool is emptied first)."""
+    from_sqlalchemy: list[str] = []
+    to_driver: list[str] = []
+
+    def executed(_conn, _cursor, statement, *_args):
+        from_sqlalchemy.append(statement)
+
+    def watch_driver(dbapi_connection, _record):
+        if engine.dialect.name == "sqlite":
+            # The sqlite3 module's implicit BEGIN/COMMIT are traced too; a read sends neither.
+            dbapi_connection.set_trace_callback(to_driver.append)
+        else:
+            base = dbapi_connection.cursor_factory
+
+            class RecordingCursor(base):
+                def execute(self, query, *args, **kwargs):
+                    to_driver.append(str(query))
+                    return super().execute(query, *args, **kwargs)
+
+            dbapi_connection.cursor_factory = RecordingCursor
+
+    engine.dispose()
+    event.listen(engine, "connect", watch_driver)
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield from_sqlalchemy, to_driver
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+        event.remove(engine, "connect", watch_driver)
+        engine.dispose()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/my-care"])
+def test_a_request_sends_the_database_only_its_own_statements(app, patient, path):
+    with app.app_context():
+        engine = db.engine
+    with statements_sent(engine) as (from_sqlalchemy, to_driver):
+        # The first request opens the connection (SQLite's pragmas run then, once).
+        assert patient.get(path).status_code == 200
+        from_sqlalchemy.clear()
+        to_driver.clear()
+        assert patient.get(path).status_code == 200
+        assert patient.get(path).status_code == 200
+    assert from_sqlalchemy, "the page reads the database"
+    # SQLite's trace shows each statement with its parameters filled in: compare the number.
+    assert len(to_driver) == len(from_sqlalchemy), to_driver
+
+
+def test_sqlite_pragmas_are_set_once_per_connection_not_per_request(app, patient, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's pragmas")
+    with app.app_context():
+        engine = db.engine
+    traced: list[str] = []
+
+    def trace(dbapi_connection, _record):
+        dbapi_connection.set_trace_callback(traced.append)
+
+    engine.dispose()
+    # First, so that it sees the app's own connect listener's pragmas.
+    event.listen(engine, "connect", trace, insert=True)
+    try:
+        for _ in range(3):
+            assert patient.get("/my-care").status_code == 200
+    finally:
+        event.remove(engine, "connect", trace)
+        engine.dispose()
+    pragmas = [sql for sql in traced if sql.lstrip().upper().startswith("PRAGMA")]
+    assert pragmas == [f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}", "PRAGMA journal_mode = WAL"]
+
+
+def _terminate(database_url: str, pid: int) -> None:
+    """End one server process as an administrator (or a failover, or an idle timeout) would,
+    waiting until it has gone."""
+    other = create_engine(database_url)
+    try:
+        with other.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid}).scalar()
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/my-care"])
+def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_it(app, patient, database_url, path):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server process to end: PostgreSQL")
+    with app.app_context():
+        db.engine.dispose()
+    assert patient.get(path).status_code == 200
+    with app.app_context():
+        # The pool holds the one connection the request above used: this is it.
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()
+    _terminate(database_url, pid)
+
+    response = patient.get(path)
+
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+        db.session.remove()
+    assert patient.get(path).status_code == 200

@@ -16,7 +16,9 @@ never runs for a change that was rolled back, nor before its change is visible t
 from __future__ import annotations
 
 import functools
-from datetime import datetime, time, timezone
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -86,8 +88,50 @@ def task(**options: Any) -> Callable:
 
 def periodic_task(validate_datetime: Callable[[datetime], bool], **options: Any) -> Callable:
     """A huey periodic task run in a fresh app context. The consumer asks `validate_datetime`
-    once a minute with that minute as a naive UTC datetime."""
-    return lambda function: huey.periodic_task(validate_datetime, **options)(_in_app_context(function))
+    once a minute with that minute as a naive UTC datetime. Each run that finishes records the
+    time (`last_periodic_run`), so the admin page can say whether the consumer is working."""
+    return lambda function: huey.periodic_task(validate_datetime, **options)(_in_app_context(_beating(function)))
+
+
+# ---------------------------------------------------------------- is the consumer working?
+
+# The consumer's heartbeat, kept in the queue's own storage (Redis in production, beside the
+# queued tasks), which the web processes and the consumer share: no table, no migration.
+HEARTBEAT_KEY = "heartbeat:periodic-run"
+# The quarter-hour task (app/triage/tasks.py) finishes at least every 15 minutes on a working
+# consumer: two missed runs and a bit mean it is stopped, stuck or failing.
+PERIODIC_WORK_LATE_AFTER = timedelta(minutes=35)
+
+
+def _beating(function: Callable) -> Callable:
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        result = function(*args, **kwargs)
+        # Only a run that finished: one that fails every time must look like the consumer stopped.
+        huey.put(HEARTBEAT_KEY, datetime.now(timezone.utc).isoformat())
+        return result
+
+    return run
+
+
+@dataclass(frozen=True)
+class PeriodicWork:
+    last_run: datetime | None   # None: never, as far as the queue's storage knows
+    late: bool
+    readable: bool = True       # False: the queue's storage could not be read
+
+
+def periodic_work(now: datetime) -> PeriodicWork:
+    """When the consumer last finished a periodic task, and whether that is too long ago."""
+    try:
+        recorded = huey.get(HEARTBEAT_KEY, peek=True)
+    except Exception:  # noqa: BLE001  (Redis unreachable: say so on the page rather than fail it)
+        logging.getLogger(__name__).exception("The task queue's storage could not be read")
+        return PeriodicWork(None, True, readable=False)
+    if not recorded:
+        return PeriodicWork(None, True)
+    last_run = datetime.fromisoformat(recorded)
+    return PeriodicWork(last_run, now - last_run > PERIODIC_WORK_LATE_AFTER)
 
 
 def london_time_of_day(hour: int, minute: int = 0) -> Callable[[datetime], bool]:

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import team_moves
 from ..audit import audit, changes_since
+from ..background import periodic_work
 from ..auth import invitations
 from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
@@ -15,6 +16,7 @@ from ..versioning import answer_conflict, conflict_message, shown_version
 from ..models import Role, Team, User
 from ..sessions import end_all_sessions
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
+from ..timeutil import utcnow
 from ..untrusted import parse_id
 from . import accounts, bp, questionnaires as published, teams as team_service
 from . import audit_log as audit_log_service
@@ -33,7 +35,7 @@ from .forms import (
 @bp.get("/")
 @admin_required
 def index():
-    return render_template("admin/index.html", counts=accounts.headcounts())
+    return render_template("admin/index.html", counts=accounts.headcounts(), periodic_work=periodic_work(utcnow()))
 
 
 @bp.route("/teams", methods=["GET", "POST"])

@@ -40,7 +40,7 @@ PAGES = [
     ("patient", "/my-care/requests/{request}", 3),
     ("nurse", "/nurse/queue", 5),
     ("nurse", "/nurse/patients", 4),
-    ("nurse", "/nurse/patients/{david}", 11),
+    ("nurse", "/nurse/patients/{david}", 8),
     # The nurse's pages about one person: each renders before the audit of its read commits, so
     # the commit expires nothing that the page then reads again (issue 12).
     ("nurse", "/nurse/hnas", 6),

@@ -1,6 +1,6 @@
 """Follow-up queries the area's pages and other areas' pages use: a person's follow-up plan,
-their surveillance tests, and the panels the nurse's patient page and the patient's home page
-show (passed to the templates by those views, never fetched by the templates themselves)."""
+their surveillance tests, and the cards the patient's home page shows (passed to the templates by
+the views, never fetched by the templates themselves)."""
 from __future__ import annotations
 
 from datetime import date
@@ -17,7 +17,6 @@ from ..untrusted import id_or_none
 from .models import FollowUpPlan, FollowUpType, SurveillanceTest
 from .schedule import next_due_after_result
 from .pathway_content import PathwayContent, PathwayContentError, pathway_content
-from .summaries import current_summary
 
 
 def plan_of(profile: PatientProfile) -> FollowUpPlan | None:
@@ -48,6 +47,11 @@ def _tests_statement(active: bool):
             .order_by(*TESTS_ORDER))
 
 
+def is_active_test_of(patient_id):
+    """The person's tests still scheduled (a stopped one is kept, with its results)."""
+    return and_(SurveillanceTest.patient_id == patient_id, SurveillanceTest.active.is_(True))
+
+
 class PlanOnPage(NamedTuple):
     """What the person's follow-up page shows of their plan."""
 
@@ -68,7 +72,8 @@ class TestOnPage(NamedTuple):
 
 
 _PLAN_COLUMNS = (FollowUpPlan.id, FollowUpPlan.follow_up_type, FollowUpPlan.open_access_until)
-_TEST_COLUMNS = (SurveillanceTest.id, SurveillanceTest.name, SurveillanceTest.interval_months,
+# A test as pages show it (TestOnPage), for a statement of another page that reads them too.
+TEST_ON_PAGE_COLUMNS = (SurveillanceTest.id, SurveillanceTest.name, SurveillanceTest.interval_months,
                  SurveillanceTest.next_due, SurveillanceTest.arranged_by, SurveillanceTest.notes)
 
 
@@ -87,9 +92,9 @@ def _plan_and_tests_statement():
     """Built once per process with the person as a bound parameter (issue 12): building a
     statement cost more than running it, and loading ORM objects more than reading the values."""
     return (
-        select(*_PLAN_COLUMNS, *_TEST_COLUMNS).select_from(PatientProfile)
+        select(*_PLAN_COLUMNS, *TEST_ON_PAGE_COLUMNS).select_from(PatientProfile)
         .outerjoin(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
-        .outerjoin(SurveillanceTest, and_(SurveillanceTest.patient_id == PatientProfile.id, SurveillanceTest.active.is_(True)))
+        .outerjoin(SurveillanceTest, is_active_test_of(PatientProfile.id))
         .where(PatientProfile.id == bindparam("patient_id", type_=Integer))
         .order_by(*TESTS_ORDER)
     )
@@ -149,12 +154,6 @@ def team_contact_lines(profile: PatientProfile) -> list[str]:
     if profile.gp_practice_name:
         lines.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
     return lines
-
-
-def nurse_panel(profile: PatientProfile) -> dict:
-    """What the nurse's patient page shows about follow-up (the plan and tests in one statement)."""
-    plan, tests = plan_and_tests_of(profile)
-    return {"plan": plan, "tests": tests, "summary": current_summary(profile)}
 
 
 def patient_cards(tests: list[SurveillanceTest], has_plan: bool, has_summary: bool) -> dict:

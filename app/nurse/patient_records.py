@@ -1,6 +1,6 @@
 """Patients' records as the nurse pages read and add them: whose team already holds an NHS
 number, a new patient with their account, the team's nurses. When they last signed in:
-patient_page.sign_in_of."""
+patient_page.records_of."""
 from __future__ import annotations
 
 from sqlalchemy import select

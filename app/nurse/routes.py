@@ -106,8 +106,6 @@ def new_patient():
 @bp.get("/patients/<int:patient_id>")
 @staff_required
 def patient(patient_id: int):
-    from ..careplan import service as careplan_service
-    from ..followup import service as followup_service
     from ..reminders import service as reminders_service
     from ..results.rules import number
     from ..triage import service as triage_service
@@ -115,15 +113,16 @@ def patient(patient_id: int):
     profile = patient_for_staff(patient_id)
     audit("patient.view", patient=profile)
     hna = patient_page.needs_assessment_of(profile.id)
+    records = patient_page.records_of(profile)
     # Rendered before the audit commits, which would expire the record, its team and the signed-in
     # nurse, and the page would read each again; returned only once the read is stored.
     page = render_template(
         "nurse/patient.html", profile=profile, team=profile.team,
         hna_draft=hna.draft, hna_offered_at=hna.draft.offered_at if hna.draft else None,
-        hna_last_sent=hna.last_sent, sign_in=patient_page.sign_in_of(profile.user_id),
+        hna_last_sent=hna.last_sent, sign_in=records.sign_in,
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
         queue_items=triage_service.open_items_for_patient(profile.id),
-        care_plan=careplan_service.current_plan(profile), follow_up=followup_service.nurse_panel(profile),
+        care_plan=records.care_plan, follow_up=records.follow_up,
         reminders=reminders_service.recent_reminders(profile.user_id, utcnow()),
         flagged=results_service.flagged_results(profile), number=number,
     )

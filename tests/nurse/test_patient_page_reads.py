@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -69,3 +71,78 @@ def test_no_nurse_page_about_a_person_is_sent_when_the_audit_of_its_read_cannot_
             response = nurse.get(url)
         assert response.status_code == 500, url
         assert title not in response.get_data(as_text=True), url
+
+
+def _as_each_area_reads_it(profile) -> tuple:
+    """Each area's own reader, as the page shows it."""
+    from app.careplan.service import current_plan
+    from app.followup.service import plan_of, tests_of
+    from app.followup.summaries import current_summary
+    from app.models import User
+
+    plan, follow_up, summary = current_plan(profile), plan_of(profile), current_summary(profile)
+    account = db.session.get(User, profile.user_id)
+    return (
+        (account.active, account.password_hash is not None),
+        (plan.version, plan.created_at, plan.created_by.display_name, plan.review_date) if plan else None,
+        (follow_up.follow_up_type, follow_up.open_access_until) if follow_up else None,
+        [(t.id, t.name, t.interval_months, t.next_due, t.arranged_by, t.notes) for t in tests_of(profile)],
+        (summary.version, summary.created_at) if summary else None,
+    )
+
+
+@pytest.mark.parametrize("records", [
+    [],
+    ["care plan by a colleague"],
+    ["care plan by a colleague", "second care plan", "follow-up plan", "summary", "test", "password"],
+    ["follow-up plan", "test", "second test"],
+])
+def test_the_page_reads_the_account_care_plan_follow_up_and_summary_as_each_area_does_in_one_row(app, actors, records):
+    """`records_of`: what each area's own reader gives, in one statement, whoever wrote the plan;
+    another person's records never appear (they have each too)."""
+    from datetime import timedelta
+
+    from app.followup.models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
+    from app.models import Role, User
+    from app.nurse.patient_page import records_of
+    from app.timeutil import london_today
+    from tests.careplan.helpers import item, make_plan
+
+    with app.app_context():
+        colleague = User(role=Role.NURSE, display_name="Colleague Nurse", email="colleague@example.test",
+                         team_id=actors.team_a)
+        db.session.add(colleague)
+        db.session.commit()
+        for profile_id in (actors.profile_a2, actors.profile_a):  # the other person's first
+            profile = db.session.get(PatientProfile, profile_id)
+            other = profile_id != actors.profile_a
+            if other or "care plan by a colleague" in records:
+                make_plan(profile, colleague, [item("Pain")])
+            if other or "second care plan" in records:
+                make_plan(profile, db.session.get(User, actors.nurse_a), [item("Pain"), item("Sleep")])
+            if other or "follow-up plan" in records:
+                db.session.add(FollowUpPlan(patient_id=profile_id, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                                            open_access_until=london_today() + timedelta(days=300),
+                                            updated_by_id=actors.nurse_a))
+            if other or "summary" in records:
+                db.session.add(EndOfTreatmentSummary(patient_id=profile_id, team_id=profile.team_id, version=1,
+                                                     is_current=True, created_by_id=actors.nurse_a,
+                                                     diagnosis="Breast cancer", treatments=[]))
+            if other or "test" in records:
+                db.session.add(SurveillanceTest(patient_id=profile_id, name="Mammogram", interval_months=12,
+                                                next_due=london_today() + timedelta(days=30)))
+            if other or "second test" in records:
+                db.session.add(SurveillanceTest(patient_id=profile_id, name="CT scan", interval_months=12,
+                                                next_due=london_today() + timedelta(days=10)))
+            if other or "password" in records:
+                db.session.get(User, profile.user_id).password_hash = "not-a-real-hash"
+            db.session.commit()
+        db.session.expire_all()
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        with counting_statements() as statements:
+            found = records_of(profile)
+            shown = ((found.sign_in.active, found.sign_in.has_password), found.care_plan,
+                     found.follow_up["plan"], found.follow_up["tests"], found.follow_up["summary"])
+        assert len(statements) == 1
+        assert shown == _as_each_area_reads_it(profile)
+        assert (found.care_plan is not None) == ("care plan by a colleague" in records)

@@ -34,6 +34,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import json_error
 from .extensions import db
+from .sessions import carries_the_session_touch, touch_committed, touch_with_this_commit
 from .timeutil import UTCDateTime, utcnow
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
@@ -172,6 +173,8 @@ def idempotent(view):
                 user_id=user_id, key=key, request_fingerprint=fingerprint,
                 status_code=status, response=body,
             ))
+            # The session's activity, when due, goes in the same commit: one fsync per save.
+            touch_with_this_commit()
             try:
                 db.session.commit()
             except IntegrityError:
@@ -182,6 +185,7 @@ def idempotent(view):
                 if replay is None:
                     raise
                 return replay
+            touch_committed()
             response = jsonify(body)
             response.status_code = status
             return response
@@ -191,7 +195,7 @@ def idempotent(view):
         except Busy:
             return busy_response()
 
-    return wrapped
+    return carries_the_session_touch(wrapped)
 
 
 # ---------------------------------------------------------------- page forms that act once

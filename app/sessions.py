@@ -196,12 +196,62 @@ def _load_user(user_id: str) -> User | None:
     for name in figures:
         setattr(g, name, row._mapping[name])
     if idle > _touch_every():
+        if _view_carries_the_touch():
+            # Written with the view's own commit (`touch_with_this_commit`), or at the end of the
+            # request if it stored nothing: one commit, not two. Not set on the record now: the
+            # view's first query would write it, and hold SQLite's write lock for the whole view.
+            g.session_touch_due = now
+            g.session_last_seen_at = now
+            return user
         record.last_seen_at = now
         db.session.commit()
     # Kept as a value: the page's timer reads it while rendering, after the view has committed
     # (which expires the record), and templates must not query.
     g.session_last_seen_at = record.last_seen_at
     return user
+
+
+# ---------------------------------------------------------------- the touch, with a save's commit
+
+
+def carries_the_session_touch(view):
+    """Mark a view that ends by committing its own transaction or rolling it back (every JSON save,
+    through `idempotency.idempotent`): a write of the session's activity that is due then goes with
+    that commit (`touch_with_this_commit`) instead of a commit of its own before the view; on
+    SQLite each commit is an fsync, and a phone's saves are often far enough apart to be due."""
+    view.carries_the_session_touch = True
+    return view
+
+
+def _view_carries_the_touch() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "carries_the_session_touch", False)
+
+
+def touch_with_this_commit() -> None:
+    """Put the session's due activity into the transaction about to be committed. If that commit
+    fails, it is due still (the next attempt, or the end of the request, writes it)."""
+    due, record = g.get("session_touch_due"), current_session()
+    if due is not None and record is not None:
+        record.last_seen_at = due
+
+
+def touch_committed() -> None:
+    """The commit that `touch_with_this_commit` prepared has happened."""
+    g.pop("session_touch_due", None)
+
+
+def _write_a_touch_still_due(response):
+    """The end of a request whose view carried the touch but stored nothing (refused, or answered
+    from an earlier save): the activity is written alone, as it would have been before the view.
+    The view has committed or rolled back by now; the rollback only makes sure that nothing it
+    left half done is committed with the touch."""
+    if g.get("session_touch_due") is not None and current_session() is not None:
+        db.session.rollback()
+        touch_with_this_commit()
+        db.session.commit()
+        touch_committed()
+    return response
 
 
 def _unauthorized():
@@ -226,6 +276,8 @@ def init_sessions(app: Flask) -> None:
     # Sessions are tracked on the server, so Flask-Login's own session protection would only
     # sign people out when a phone changes network.
     login_manager.session_protection = None
+
+    app.after_request(_write_a_touch_still_due)
 
     @app.before_request
     def load_the_session_before_the_view() -> None:

@@ -142,6 +142,60 @@ def test_activity_is_written_at_most_every_step_and_the_idle_timeout_counts_from
     assert f'data-session-left="{left}"' in response.get_data(as_text=True)
 
 
+# A JSON save sent when the session's activity is due to be written (issue 12): the write is
+# carried by the save's own commit, so a save costs one commit (on SQLite one fsync), not two; a
+# save that stores nothing (refused, or answered from an earlier one) still writes the activity.
+# (what is sent, its answer, commits, the request whose key is used first).
+AUTOSAVE = ("/api/hna/answers", {"step": "distress", "data": {"distress": 4}})
+
+
+@pytest.mark.parametrize("path, body, status, commits, sent_before", [
+    (*AUTOSAVE, 200, 1, False),
+    ("/api/hna/answers", {"step": "distress", "data": {"distress": 11}}, 422, 1, False),
+    ("/my-care/symptoms/api/log", "symptom", 201, 1, False),
+    ("/my-care/symptoms/api/log", "symptom", 201, 1, True),   # the same key again: the stored answer
+    (*AUTOSAVE, 200, 1, True),
+], ids=["autosave", "autosave-refused", "symptom", "symptom-replayed", "autosave-replayed"])
+def test_a_json_save_writes_the_sessions_activity_in_its_own_commit(
+        app, client, actors, monkeypatch, path, body, status, commits, sent_before):
+    from sqlalchemy import event
+
+    from tests.symptoms.helpers import symptom_form
+
+    body = symptom_form() if body == "symptom" else body
+    sign_in_as(client, actors.patient_a)
+    # One sent first, with its own key: the first save of all also starts the draft (and may
+    # publish the questionnaire), which is not what is counted here.
+    earlier = {"Idempotency-Key": "touch-with-the-save-0"}
+    assert client.post_json(path, body, headers=earlier).status_code == status
+    headers = earlier if sent_before else {"Idempotency-Key": "touch-with-the-save-1"}
+    # The page's token, taken first: fetching it is a request of its own, which would write the
+    # activity itself (so not post_json, which fetches it).
+    headers = {**headers, "X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
+    record = only_session(app, actors.patient_a)
+    recorded = utcnow().replace(microsecond=0) - timedelta(seconds=STEP + 1)
+    update_row(app, UserSession, record.id, last_seen_at=recorded)
+    now = recorded + timedelta(seconds=STEP + 1)
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+    committed = []
+
+    def count(_connection):
+        committed.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", count)
+    try:
+        response = client.post(path, json=body, headers=headers)
+    finally:
+        event.remove(engine, "commit", count)
+
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert ("Idempotent-Replayed" in response.headers) is sent_before
+    assert only_session(app, actors.patient_a).last_seen_at == now
+    assert len(committed) == commits
+
+
 def test_a_session_never_outlives_the_idle_timeout_of_real_inactivity(app, client, actors, monkeypatch):
     """Activity within the step is not written, so the session ends the idle timeout after the
     activity that was written: never later than the idle timeout after the last real activity,

@@ -16,10 +16,11 @@ statement, and keyset paging by name keeps a page deep in the list as cheap as t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, tuple_
 
 from ..extensions import db
 from ..followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
@@ -84,25 +85,38 @@ def _days_before(column, days: int):
     return column - days
 
 
-def _conditions(today: date):
+def _conditions():
+    """Each reason as a condition on the person, with the day's values bound: `today`,
+    `no_result_by` (a sample taken by then has had long enough), `due_soon_by` and `seen_since`."""
     person = PatientProfile
     test = SurveillanceTest
+    today = bindparam("today", type_=SurveillanceTest.next_due.type)
     active_test = and_(test.patient_id == person.id, test.active.is_(True))
     result_since_due = exists().where(TestResult.surveillance_test_id == test.id,
                                       TestResult.taken_on >= _days_before(test.next_due, EARLY_DAYS))
-    seen_since = datetime.combine(today - timedelta(days=NOT_OPENED_DAYS), time(0), tzinfo=LONDON).astimezone(timezone.utc)
     enrolled = or_(User.password_hash.is_not(None), exists().where(PasskeyCredential.user_id == person.user_id))
     return {
         "needs_review": exists().where(TestResult.patient_id == person.id, TestResult.needs_review.is_(True)),
         "no_result": exists().where(SampleTaken.patient_id == person.id, SampleTaken.result_id.is_(None),
-                                    SampleTaken.taken_on <= today - timedelta(days=NO_RESULT_DAYS)),
+                                    SampleTaken.taken_on <= bindparam("no_result_by", type_=SampleTaken.taken_on.type)),
         "no_schedule": ~exists().where(active_test),
         "overdue": exists().where(active_test, test.next_due < today, ~result_since_due),
         "due_soon": exists().where(active_test, test.next_due >= today,
-                                   test.next_due <= today + timedelta(days=DUE_SOON_DAYS)),
+                                   test.next_due <= bindparam("due_soon_by", type_=SurveillanceTest.next_due.type)),
         "never_enrolled": ~enrolled,
-        "not_opened": and_(enrolled, ~exists().where(UserSession.user_id == person.user_id,
-                                                     UserSession.last_seen_at >= seen_since)),
+        "not_opened": and_(enrolled, ~exists().where(
+            UserSession.user_id == person.user_id,
+            UserSession.last_seen_at >= bindparam("seen_since", type_=UserSession.last_seen_at.type))),
+    }
+
+
+def _day_values(today: date) -> dict:
+    return {
+        "today": today,
+        "no_result_by": today - timedelta(days=NO_RESULT_DAYS),
+        "due_soon_by": today + timedelta(days=DUE_SOON_DAYS),
+        "seen_since": datetime.combine(today - timedelta(days=NOT_OPENED_DAYS), time(0), tzinfo=LONDON)
+        .astimezone(timezone.utc),
     }
 
 
@@ -114,39 +128,64 @@ def cursor_for(profile: MonitoredProfile) -> str:
     return f"{profile.id}"
 
 
-def monitoring_statement(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
-                         limit: int = PAGE_SIZE):
-    """The one query behind a page of the list (also what the benchmark and the query-plan test
-    read): the team's self-managed people who need a look, by name, after the person `after`.
-    Filtered by key worker, it reads the (team_id, key_worker_id, family_name, given_name, id)
-    index in order, so a key worker's page stops after `limit` rows however big the team."""
-    conditions = _conditions(today)
+@lru_cache(maxsize=32)
+def _monitoring_shape(dialect: str, pathway: bool, key_worker: bool, from_person: bool, limit: int) -> Select:
+    """The list's statement for one shape of filters, built once per process with every value
+    bound (team, filters, the day's dates, the person to start after): building it (seven EXISTS,
+    each in the select list and the WHERE) cost more than running it. `dialect` because the
+    date arithmetic is the database's own."""
+    conditions = _conditions()
     stmt = (
         select(*_PROFILE_COLUMNS, *(condition.label(name) for name, condition in conditions.items()))
         .join(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
         # For whether they enrolled (a password); the person's account is not loaded.
         .join(User, User.id == PatientProfile.user_id)
-        .where(PatientProfile.team_id == team_id,
+        .where(PatientProfile.team_id == bindparam("team_id"),
                FollowUpPlan.follow_up_type == FollowUpType.SUPPORTED_SELF_MANAGEMENT,
                or_(*conditions.values()))
     )
-    if filters.pathway:
-        stmt = stmt.where(PatientProfile.tumour_pathway == filters.pathway)
-    if filters.key_worker_id:
-        stmt = stmt.where(PatientProfile.key_worker_id == filters.key_worker_id)
-    if after is not None:
-        last = db.session.get(PatientProfile, after)
-        if last is not None and last.team_id == team_id:
-            stmt = stmt.where(tuple_(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
-                              > tuple_(literal(last.family_name), literal(last.given_name), literal(last.id)))
+    if pathway:
+        stmt = stmt.where(PatientProfile.tumour_pathway == bindparam("pathway"))
+    if key_worker:
+        stmt = stmt.where(PatientProfile.key_worker_id == bindparam("key_worker_id"))
+    if from_person:
+        stmt = stmt.where(tuple_(PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
+                          > tuple_(bindparam("after_family_name", type_=PatientProfile.family_name.type),
+                                   bindparam("after_given_name", type_=PatientProfile.given_name.type),
+                                   bindparam("after_id", type_=PatientProfile.id.type)))
     order = (PatientProfile.family_name, PatientProfile.given_name, PatientProfile.id)
     return stmt.order_by(*order).limit(limit + 1)
+
+
+def _statement_and_values(team_id: int, filters: MonitoringFilters, today: date, after: int | None,
+                          limit: int) -> tuple[Select, dict]:
+    values = {"team_id": team_id, "pathway": filters.pathway, "key_worker_id": filters.key_worker_id,
+              **_day_values(today)}
+    last = db.session.get(PatientProfile, after) if after is not None else None
+    from_person = last is not None and last.team_id == team_id
+    if from_person:
+        values.update(after_family_name=last.family_name, after_given_name=last.given_name, after_id=last.id)
+    shape = _monitoring_shape(db.engine.dialect.name, bool(filters.pathway), bool(filters.key_worker_id),
+                              from_person, limit)
+    return shape, values
+
+
+def monitoring_statement(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
+                         limit: int = PAGE_SIZE) -> Select:
+    """The one query behind a page of the list, with its values (what the benchmark and the
+    query-plan test read): the team's self-managed people who need a look, by name, after the
+    person `after`. Filtered by key worker, it reads the (team_id, key_worker_id, family_name,
+    given_name, id) index in order, so a key worker's page stops after `limit` rows however big
+    the team."""
+    shape, values = _statement_and_values(team_id, filters, today, after, limit)
+    return shape.params(values)
 
 
 def monitoring_page(team_id: int, filters: MonitoringFilters, today: date, after: int | None = None,
                     limit: int = PAGE_SIZE) -> MonitoringPage:
     """One page of the team's self-managed people who need a look, by name."""
-    rows = db.session.execute(monitoring_statement(team_id, filters, today, after, limit)).all()
+    shape, values = _statement_and_values(team_id, filters, today, after, limit)
+    rows = db.session.execute(shape, values).all()
     width = len(_PROFILE_COLUMNS)
     people = [MonitoredPerson(MonitoredProfile(*row[:width]), [name for name in REASONS if getattr(row, name)])
               for row in rows[:limit]]

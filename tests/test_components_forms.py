@@ -659,3 +659,13 @@ def test_error_summary_random(app):
 ])
 def test_what_dates_and_summaries_were_not_written_for_falls_back(app, component, params):
     assert_same(app, component, params, in_python=False)
+
+
+def test_a_line_break_is_what_jinjas_indent_splits_at():
+    from app.components.forms import LINE_BREAK
+
+    # Jinja's `indent` splits with str.splitlines(): the parts print a value on one line only,
+    # and print one line of text as it is, by this pattern. Every code point, in one test.
+    splits = {chr(code) for code in range(0x110000) if len(f"a{chr(code)}b".splitlines()) > 1}
+    found = {chr(code) for code in range(0x110000) if LINE_BREAK.search(chr(code))}
+    assert found == splits

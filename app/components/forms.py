@@ -13,6 +13,7 @@ system's template.
 from __future__ import annotations
 
 import functools
+import re
 from collections import abc
 
 from jinja2 import Undefined
@@ -101,12 +102,21 @@ def default(value, fallback):
     return fallback if value is ABSENT else value
 
 
+# What str.splitlines() splits at, so what Jinja's `indent` treats as a line break.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def one_line(value):
     """A value printed inside a part the template indents: a line break in it would be indented
     too (and `indent` turns \\r, \\u2028 and the like into line breaks), so only one line is mirrored."""
-    if isinstance(value, str) and value and value.splitlines() != [value]:
+    if isinstance(value, str) and LINE_BREAK.search(value):
         raise NotWrittenFor
     return value
+
+
+def indented(text: Markup, width: int) -> Markup:
+    """Jinja's `indent(width)`, which leaves one line as it is."""
+    return do_indent(text, width) if LINE_BREAK.search(text) else text
 
 
 def classes_string(value):
@@ -180,10 +190,10 @@ def content(params: dict, indent: int) -> Markup | None:
     given (or both are empty)."""
     html = params.get("html", ABSENT)
     if html:
-        return do_indent(Markup(str(html).strip()), indent)
+        return indented(Markup(str(html).strip()), indent)
     text = params.get("text", ABSENT)
     if text:
-        return do_indent(escape(text).strip(), indent)
+        return indented(escape(text).strip(), indent)
     return None
 
 

@@ -77,7 +77,13 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VAPID_SUBJECT": ("VAPID_SUBJECT", _as_str),
     "PUSH_SERVICE_HOSTS": ("PUSH_SERVICE_HOSTS", _as_list),
     "PUSH_TITLE": ("PUSH_TITLE", _as_str),
+    # PostgreSQL connections each process keeps (Config.database_pool); default its threads.
+    "DATABASE_POOL_SIZE": ("DATABASE_POOL_SIZE", _as_int),
 }
+
+# Threads in a process that may each hold a database connection at once, as the Procfile and
+# compose.yaml start them: a web worker's gunicorn threads, the consumer's task threads.
+THREAD_VARIABLES = {"WEB_THREADS": 4, "TASK_WORKERS": 4}
 
 
 class Config:
@@ -85,6 +91,17 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled in by the factory
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL's pool in each process (Config.database_pool; README, production): as many
+    # connections as the process has threads (None: the larger of WEB_THREADS and TASK_WORKERS as
+    # the Procfile defaults them), never more, and a thread that still finds none waits this long
+    # and fails its request, well before gunicorn's 30 s timeout would replace the whole worker.
+    DATABASE_POOL_SIZE: int | None = None
+    DATABASE_POOL_TIMEOUT_SECONDS = 10
+    # TCP keepalives on idle PostgreSQL connections (seconds idle, between probes, probes): a
+    # firewall or load balancer that forgets idle connections never sees one idle for longer than
+    # a minute, and a server that vanished without a word is found within ~90 s, so its pooled
+    # connections are replaced on checkout (app/extensions.py) instead of failing a request.
+    DATABASE_KEEPALIVES = (60, 10, 3)
 
     # Demo mode seeds data and allows signing in as a seeded person without a passkey.
     DEMO_MODE = False
@@ -220,6 +237,28 @@ class Config:
                               "by every worker and machine there.")
 
     @staticmethod
+    def database_pool(config: dict) -> None:
+        """On PostgreSQL, each process keeps one connection per thread and no more (no overflow:
+        a request holds one connection, so needing more would be a leak, and a bounded count is
+        what lets every process's pool fit the server's max_connections: README, production).
+        Options given in SQLALCHEMY_ENGINE_OPTIONS win. SQLite keeps SQLAlchemy's defaults."""
+        if not str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+            return
+        size = config.get("DATABASE_POOL_SIZE")
+        size = threads_per_process() if size is None else size
+        if size < 1:
+            raise ConfigError("DATABASE_POOL_SIZE must be at least 1.")
+        idle, interval, count = config["DATABASE_KEEPALIVES"]
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": size,
+            "max_overflow": 0,
+            "pool_timeout": config["DATABASE_POOL_TIMEOUT_SECONDS"],
+            "connect_args": {"keepalives": 1, "keepalives_idle": idle, "keepalives_interval": interval,
+                             "keepalives_count": count},
+            **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        }
+
+    @staticmethod
     def shared_storage(config: dict) -> None:
         """Keep rate limits in Redis whenever REDIS_URL is set (the task queue is there too,
         app/background.py), so every process counts the same requests."""
@@ -234,6 +273,19 @@ class ProductionConfig(Config):
     KNOWN_BROWSER_COOKIE_NAME = "__Host-known_browser"
     PREFERRED_URL_SCHEME = "https"
     LOCKED = ("SESSION_COOKIE_SECURE",)
+
+
+def threads_per_process() -> int:
+    """The most threads a web worker or the consumer runs, from the variables the Procfile and
+    compose.yaml start them with (each process sees its own; defaults as theirs)."""
+    counts = []
+    for variable, default in THREAD_VARIABLES.items():
+        raw = (os.environ.get(variable) or "").strip()
+        try:
+            counts.append(int(raw) if raw else default)
+        except ValueError as exc:
+            raise ConfigError(f"{variable} must be a whole number, not {raw!r}.") from exc
+    return max(counts)
 
 
 def config_for_env() -> type[Config]:

@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None, config_class: type[Config] | Non
     if test_config:
         app.config.update(test_config)
     Config.shared_storage(app.config)
+    Config.database_pool(app.config)
     Config.validate(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

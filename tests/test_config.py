@@ -10,7 +10,8 @@ from config import DEFAULT_SECRET_KEY, Config, ConfigError, ProductionConfig, co
 
 GOOD_SECRET = "k" * 32
 ENVIRONMENT_VARIABLES = ("APP_ENV", "SECRET_KEY", "DEMO_MODE", "DATABASE_URL", "SESSION_COOKIE_SECURE",
-                         "SESSION_IDLE_SECONDS", "WEBAUTHN_ORIGINS", "REDIS_URL")
+                         "SESSION_IDLE_SECONDS", "WEBAUTHN_ORIGINS", "REDIS_URL", "DATABASE_POOL_SIZE",
+                         "WEB_THREADS", "TASK_WORKERS")
 
 
 @pytest.fixture(autouse=True)
@@ -194,3 +195,53 @@ def test_a_sqlite_database_is_opened_in_wal_mode_with_a_busy_timeout(tmp_path):
         with db.engine.connect() as connection:
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+# ---------------------------------------------------------------- PostgreSQL's pool per process
+
+POSTGRES = "postgresql+psycopg://app@db.internal/care"
+
+
+@pytest.mark.parametrize(
+    ("variables", "pool_size"),
+    [
+        ({}, 4),  # the Procfile's defaults: 4 gunicorn threads, 4 task threads
+        ({"WEB_THREADS": "8"}, 8),  # a web worker with 8 threads
+        ({"TASK_WORKERS": "6", "WEB_THREADS": "2"}, 6),  # the consumer with 6 task threads
+        ({"WEB_THREADS": "1", "TASK_WORKERS": "1"}, 1),
+        ({"DATABASE_POOL_SIZE": "3", "WEB_THREADS": "8"}, 3),  # said outright
+    ],
+)
+def test_a_postgresql_pool_holds_one_connection_per_thread_and_never_more(monkeypatch, variables, pool_size):
+    from app.extensions import db
+
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES})  # nothing connects until asked
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"]) == (pool_size, 0)
+    assert options["pool_timeout"] < 30, "a thread waiting for a connection fails before gunicorn kills its worker"
+    with app.app_context():
+        assert db.engine.pool.size() == pool_size
+        assert db.engine.pool.timeout() == options["pool_timeout"]
+
+
+def test_idle_postgresql_connections_send_tcp_keepalives(monkeypatch):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES})
+    connect_args = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert connect_args["keepalives"] == 1
+    assert connect_args["keepalives_idle"] <= 60
+    assert connect_args["keepalives_idle"] + connect_args["keepalives_interval"] * connect_args["keepalives_count"] <= 120
+
+
+@pytest.mark.parametrize(("variable", "value"), [("WEB_THREADS", "four"), ("DATABASE_POOL_SIZE", "0")])
+def test_a_pool_size_that_is_not_a_positive_whole_number_stops_the_start(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES})
+
+
+def test_sqlite_keeps_sqlalchemys_own_pool(monkeypatch, tmp_path):
+    monkeypatch.setenv("WEB_THREADS", "8")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pool.sqlite'}"})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}

@@ -3,6 +3,7 @@ and compose.yaml describes the same processes beside PostgreSQL and Redis."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -56,6 +57,49 @@ def test_compose_runs_the_procfile_processes_beside_postgresql_and_redis():
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
     assert services["migrate"]["command"] == ["flask", "--app", "wsgi", "db", "upgrade"]
     assert services["worker"]["deploy"]["replicas"] == 1
+
+
+# postgres:16's defaults (compose.yaml changes neither): connections in all, and those kept for a
+# superuser (an administrator's psql when everything else is in use).
+POSTGRES_MAX_CONNECTIONS = 100
+POSTGRES_RESERVED_CONNECTIONS = 3
+
+
+def _shell_default(command: str, variable: str) -> int:
+    return int(re.search(r"\$\{" + variable + r":-(\d+)\}", command)[1])
+
+
+def _pool_size_in(monkeypatch, environment: dict[str, str]) -> int:
+    from app import create_app
+
+    for name in ("WEB_THREADS", "TASK_WORKERS", "DATABASE_POOL_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://mycc@postgres/mycc"})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["max_overflow"] == 0, "a pool that may grow has no bound to add up"
+    return options["pool_size"]
+
+
+def test_every_process_pool_together_fits_postgresqls_connections(monkeypatch, tmp_path):
+    """compose.yaml's deployment at its defaults, every pool full at once (README, production:
+    the sum, and how many more web processes it leaves room for)."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    commands, services = procfile(), compose()["services"]
+    assert "max_connections" not in " ".join(services["postgres"].get("command") or [])
+    web_workers = _shell_default(commands["web"], "WEB_CONCURRENCY")
+    web_threads = _shell_default(commands["web"], "WEB_THREADS")
+    task_threads = _shell_default(commands["worker"], "TASK_WORKERS")
+    # Each process reads the variables it is started with (compose sets TASK_WORKERS for the
+    # consumer only; the web workers take the shell's default).
+    web_pool = _pool_size_in(monkeypatch, {"WEB_CONCURRENCY": str(web_workers)})
+    assert "TASK_WORKERS" in services["worker"]["environment"] and "WEB_THREADS" not in services["web"]["environment"]
+    consumer_pool = _pool_size_in(monkeypatch, {"TASK_WORKERS": str(task_threads)})
+
+    assert web_pool >= web_threads and consumer_pool >= task_threads, "every thread finds a connection"
+    needed = web_workers * web_pool + consumer_pool
+    assert needed <= POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS
 
 
 @pytest.mark.servers

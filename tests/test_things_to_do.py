@@ -329,7 +329,8 @@ def _as_each_area_reads_it(profile, today) -> dict:
     sent = hna_service.submitted_hnas(profile)
     plan, item = current_plan(profile), open_symptom_item(profile)
     return {
-        "draft": hna_service.current_draft(profile), "sent": sent, "tests": tests_of(profile),
+        "draft": hna_service.current_draft(profile), "sent": sent,
+        "tests": [(t.id, t.name, t.interval_months, t.next_due, t.arranged_by, t.notes) for t in tests_of(profile)],
         # The home page reads only the columns it shows of these, as plain values.
         "care_plan": (plan.id, plan.created_at, plan.review_date) if plan else None,
         "has_follow_up_plan": plan_of(profile) is not None, "has_summary": current_summary(profile) is not None,
@@ -367,6 +368,10 @@ def _give(app, actors, profile_id: int, client, step: str) -> None:
             db.session.add(EndOfTreatmentSummary(patient_id=profile_id, team_id=profile.team_id, version=1, is_current=True,
                                                  created_by_id=actors.nurse_a, diagnosis="Prostate cancer", treatments=[]))
             hna_service.offer(profile, db.session.get(User, actors.nurse_a), PathwayPoint.AFTER_TREATMENT)
+            # Two active tests: the home page's row comes once per test, the rest the same on each.
+            db.session.add_all([SurveillanceTest(patient_id=profile_id, name=name, interval_months=12,
+                                                 next_due=today + timedelta(days=days))
+                                for name, days in (("Mammogram", 200), ("Chest X-ray", 20))])
         if step == "result":
             result = flagged_result(make_psa(profile_id, actors.nurse_a), actors.nurse_a)
             result.comment = "Your team will call you about this result."
@@ -413,7 +418,9 @@ def test_the_home_page_reads_what_each_area_reads_each_usually_empty_list_only_w
         assert found == expected
         if "plans" in steps:  # not only nothing read the same as nothing
             assert found["care_plan"] and found["has_follow_up_plan"] and found["has_summary"]
-        # The row, the assessments and the tests; then one statement for each list with anything in it.
-        assert statements == 3 + lists_read
+            names = [test[1] for test in found["tests"]]
+            assert names.index("Chest X-ray") < names.index("Mammogram")  # soonest due first
+        # The row (with the tests) and the assessments; then one statement for each list with anything in it.
+        assert statements == 2 + lists_read
         assert all(getattr(thing, "patient_id", profile.id) == profile.id
                    for value in found.values() for thing in (value if isinstance(value, list) else [value]) if thing)

@@ -2,11 +2,11 @@
 statements as it can (issue 12: a patient's page makes at most 6). Which rows are the person's is
 each area's rule, from that area's service; this module only puts the reads together:
 
-- one row: the current care plan, the follow-up plan, the current treatment summary and the open
-  symptom item, with whether each list that is usually empty has anything in it (new results,
-  samples waiting, open requests to be seen, symptoms to act on today);
+- one row per active surveillance test (one when there are none), each with the current care
+  plan, the follow-up plan, the current treatment summary and the open symptom item, and whether
+  each list that is usually empty has anything in it (new results, samples waiting, open
+  requests to be seen, symptoms to act on today);
 - the needs assessments, each sent one with its queue item;
-- the active surveillance tests;
 - then each list the row says is not empty, and only those.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..careplan.models import CarePlan
 from ..extensions import db
 from ..followup import service as followup
 from ..followup import summaries
-from ..followup.models import EndOfTreatmentSummary, FollowUpPlan
+from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, SurveillanceTest
 from ..hna import service as hna_service
 from ..messages import service as messages
 from ..models import PatientProfile
@@ -55,7 +55,7 @@ class HomeRecords:
     draft: object
     sent: list  # newest first
     reply: dict | None  # about the newest sent one (things_to_do.hna_reply)
-    tests: list  # active surveillance tests, soonest due first
+    tests: list  # active surveillance tests, soonest due first (followup.service.TestOnPage)
     care_plan: CarePlanOnHome | None
     has_follow_up_plan: bool
     has_summary: bool  # a current treatment summary
@@ -90,24 +90,28 @@ def _home_row():
                exists().where(results.is_unread_result_of(pid)).label("any_unread_results"),
                exists().where(results.is_waiting_sample_of(pid)).label("any_waiting_samples"),
                exists().where(reentry.is_open_request_of(pid)).label("any_open_requests"),
-               exists().where(symptoms.is_current_entry_of(pid, today, ACT_TODAY_LEVELS)).label("any_symptoms_today"))
+               exists().where(symptoms.is_current_entry_of(pid, today, ACT_TODAY_LEVELS)).label("any_symptoms_today"),
+               *followup.TEST_ON_PAGE_COLUMNS)
         .select_from(PatientProfile)
         .outerjoin(CarePlan, CarePlan.id == careplan.current_plan_id(pid))
         .outerjoin(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
         .outerjoin(EndOfTreatmentSummary, summaries.is_current_summary_of(pid))
         .outerjoin(QueueItem, QueueItem.id == symptoms.open_symptom_item_id(pid))
+        .outerjoin(SurveillanceTest, followup.is_active_test_of(PatientProfile.id))
         .where(PatientProfile.id == pid)
+        .order_by(*followup.TESTS_ORDER)
     )
 
 
 def home_records(profile: PatientProfile, today: date, unread_messages: int | None = None) -> HomeRecords:
     """Everything the home page shows about the person. `unread_messages`: the header's count,
     when the session's load has read it already (app/sessions.py)."""
-    row = db.session.execute(_home_row(), {"patient_id": profile.id, "today": today}).one()
+    rows = db.session.execute(_home_row(), {"patient_id": profile.id, "today": today}).all()
+    row, first_test_column = rows[0], len(rows[0]) - len(followup.TEST_ON_PAGE_COLUMNS)
     sent, draft, items = hna_service.sent_and_draft(profile)
     return HomeRecords(
         draft=draft, sent=sent, reply=hna_reply(sent[0], items.get(sent[0].id)) if sent else None,
-        tests=followup.tests_of(profile),
+        tests=[followup.TestOnPage(*each[first_test_column:]) for each in rows if each[first_test_column] is not None],
         care_plan=CarePlanOnHome(row.care_plan_id, row.care_plan_created_at, row.care_plan_review_date)
         if row.care_plan_id is not None else None,
         has_follow_up_plan=row.follow_up_plan_id is not None, has_summary=row.summary_id is not None,

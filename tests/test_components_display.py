@@ -63,6 +63,7 @@ CARDS = [
     {"heading": "", "description": None},
     {"heading": None, "href": None, "classes": None, "attributes": None},
     {"heading": UNDEFINED, "description": UNDEFINED},
+    {"heading": "Markup hidden text", "variant": "urgent", "headingVisuallyHiddenText": Markup("<i>Act</i> &amp; now")},
     {},
 ]
 
@@ -100,7 +101,7 @@ CARD_SPACE = {
     "heading": ["Heading", "A & B <c>", "  padded\n  lines  ", "", None, "Important"],
     "headingLevel": [1, 2, "3", None, 0],
     "headingSize": ["s", "m", "xl", "nope", None],
-    "headingVisuallyHiddenText": ["Hidden", "", None, "a & b"],
+    "headingVisuallyHiddenText": ["Hidden", "", None, "a & b", Markup("<i>m</i>")],
     "description": ["Words", "Words & <tags>\nover lines", "", None, Markup("<p>safe</p>")],
     "descriptionHtml": ["<p>HTML</p>", "text then <b>tag</b>\n  more", "", None],
     "variant": ["feature", "secondary", "warning", "urgent", "non-urgent", "emergency", "", None, "other"],
@@ -140,6 +141,7 @@ SUMMARY_LISTS = [
     {"rows": [], "classes": "extra", "id": "list-1", "attributes": {"data-x": "1"}},
     {"rows": None},
     {"rows": ({"key": {"text": "A tuple"}, "value": {"text": "of rows"}},)},
+    {"rows": [{"key": {"text": Markup("<b>Markup</b> &amp; text")}, "value": {"text": Markup("<i>is</i>\nnot escaped")}}]},
     {},
 ]
 
@@ -173,7 +175,7 @@ def test_summary_list_falls_back_for_what_it_was_not_written_for(app, params):
 
 
 def _random_row(rng):
-    texts = ["Text", "A & <b>", "two\nlines", "", None, 3]
+    texts = ["Text", "A & <b>", "two\nlines", "", None, 3, Markup("<i>safe</i>\n&amp; more")]
     row = {}
     if rng.random() < 0.9:
         row["key"] = rng.choice([{"text": rng.choice(texts)}, {"html": "<b>k</b>"}, "string key", Markup("<i>k</i>"), {}])
@@ -266,6 +268,7 @@ WARNING_CALLOUTS = [
     {"text": "No heading"},
     {"heading": "", "text": "", "html": ""},
     {"heading": None, "text": 5},
+    {"heading": "Markup text", "text": Markup("<b>not</b> &amp; escaped\nagain")},
     {},
 ]
 
@@ -299,7 +302,7 @@ def test_warning_callout_with_a_caller_block_falls_back(app):
 WARNING_CALLOUT_SPACE = {
     "heading": ["Heading", "A & B <c>", "Important things", " spaced \n lines ", "", None],
     "headingLevel": [1, 2, "3", None, 0],
-    "text": ["Words", "A & B <c>\nmore", "", None, 7],
+    "text": ["Words", "A & B <c>\nmore", "", None, 7, Markup("<i>safe</i>\n&amp; more")],
     "html": ["<p>HTML</p>", "text <b>then tag</b>\n  more", "", None],
     "classes": ["extra", "nhsuk-card--warning", "", None],
     "id": ["callout", "", None],
@@ -514,6 +517,7 @@ NOTIFICATION_BANNERS = [
     {"text": "Classes", "classes": "extra", "type": "success"},
     {"text": "Classes", "classes": "nhsuk-notification-banner--success", "type": "success"},
     {"text": "", "html": ""},
+    {"text": Markup("<b>Markup</b> &amp; text")},
     {},
 ]
 
@@ -534,7 +538,7 @@ def test_notification_banner_falls_back_for_what_it_was_not_written_for(app, par
 
 
 NOTIFICATION_BANNER_SPACE = {
-    "text": ["Saved", "A & B <c>\nmore", "", None],
+    "text": ["Saved", "A & B <c>\nmore", "", None, Markup("<i>safe</i>\n&amp; more")],
     "html": ["<p>HTML</p>", "text <b>then</b>\n  more", "", None],
     "type": ["success", None, "other"],
     "variant": ["success", None],
@@ -576,6 +580,7 @@ SKIP_LINKS = [
     {"html": "Skip <b>to</b>\ncontent"},
     {"text": "Classes", "classes": "extra", "id": "skip", "attributes": {"data-x": "1"}},
     {"text": UNDEFINED, "href": None, "classes": None, "id": ""},
+    {"text": Markup("<b>Markup</b> &amp; text")},
 ]
 
 
@@ -595,7 +600,7 @@ def test_skip_link_falls_back_for_what_it_was_not_written_for(app, params):
 
 SKIP_LINK_SPACE = {
     "href": ["#maincontent", "", None, "#a&b"],
-    "text": ["Skip", "A & B <c>", " spaced \n lines ", "", None],
+    "text": ["Skip", "A & B <c>", " spaced \n lines ", "", None, Markup("<i>safe</i> &amp; more")],
     "html": ["<b>bold</b>", "text <b>then</b>\n  more", "", None],
     "classes": ["extra", "", None],
     "id": ["s", "", None],

@@ -67,6 +67,12 @@ def _plain_string(value) -> bool:
     return isinstance(value, str) and not hasattr(value, "__html__")
 
 
+def _trimmed(value) -> str:
+    """The `trim` filter: a string stripped as it is (Markup stays Markup, so it is not escaped
+    when printed), anything else as its text."""
+    return value.strip() if isinstance(value, str) else str(value).strip()
+
+
 def _heading_element(level, default: int) -> str:
     """`(params.element | default("h" ~ params.level | default("1", true))) | lower`, the level
     having been given `| default(default)` first (an undefined level takes the default; None,
@@ -120,7 +126,7 @@ def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant,
         return None  # the primary card's chevron icon: the template's
     if is_care:
         if heading_hidden_text:
-            heading_hidden_text = escape(str(heading_hidden_text).strip())
+            heading_hidden_text = escape(_trimmed(heading_hidden_text))
             if not heading_hidden_text:
                 return None  # a hidden text of spaces only: the template's
         else:
@@ -130,7 +136,7 @@ def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant,
     heading = ""
     if heading_text:
         element = _heading_element(heading_level, 2)
-        text = escape(str(heading_text).strip())
+        text = escape(_trimmed(heading_text))
         heading_classes = escape(_heading_classes(heading_size, None))
         if href and not is_care and "nhsuk-card--feature" not in class_names:
             inner = f'\n<a class="nhsuk-card__link" href="{escape(href)}">{indented(text, 6)}</a>\n'
@@ -149,7 +155,7 @@ def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant,
     if description_html:
         out.append(f"{_DESCRIPTION_HTML_BEFORE}{indented(Markup(str(description_html).strip()), 4)}{_DESCRIPTION_HTML_AFTER}")
     elif description_text:
-        out.append(f'\n<p class="nhsuk-card__description">{escape(indented(str(description_text).strip(), 4))}</p>')
+        out.append(f'\n<p class="nhsuk-card__description">{escape(indented(_trimmed(description_text), 4))}</p>')
     out.append("</div>\n</div>" if description_html else "\n</div>\n</div>")
     return "".join(out)
 
@@ -209,7 +215,7 @@ def _row_cell(element: str, class_name: str, content) -> str:
     if html:
         inner = f"{_ROW_TEXT_BEFORE}{indented(Markup(str(html).strip()), 6)}{_ROW_TEXT_AFTER}"
     elif text:
-        inner = f"{_ROW_TEXT_BEFORE}{escape(indented(str(text).strip(), 6))}{_ROW_TEXT_AFTER}"
+        inner = f"{_ROW_TEXT_BEFORE}{escape(indented(_trimmed(text), 6))}{_ROW_TEXT_AFTER}"
     else:
         inner = "\n"
     return f'\n<{element} class="{class_name}" >{inner}</{element}>'
@@ -466,7 +472,7 @@ def notification_banner(params: abc.Mapping, design_system: DesignSystem) -> Mar
         body = f"\n  \n  \n    {indented(Markup(str(html).strip()), 4)}\n  \n  "
     elif text:
         body = (f'\n<p class="nhsuk-notification-banner__heading">\n      '
-                f"{escape(indented(str(text).strip(), 6))}\n    </p>\n")
+                f"{escape(indented(_trimmed(text), 6))}\n    </p>\n")
     else:
         body = "\n"
     class_names = " ".join(["nhsuk-notification-banner", *added])
@@ -496,7 +502,7 @@ def skip_link(params: abc.Mapping, design_system: DesignSystem) -> Markup | None
     if html:
         content = indented(Markup(str(html).strip()), 2)
     else:
-        content = escape(indented(str(given(params, "text") or "Skip to main content").strip(), 2))
+        content = escape(indented(_trimmed(given(params, "text") or "Skip to main content"), 2))
     class_names = "nhsuk-skip-link" + (f" {classes}" if classes else "")
     return Markup(f'{_CLASS_SET if classes else ""}<a class="{escape(class_names)}"{id_pair}'
                   f' data-module="nhsuk-skip-link" href="{escape(href)}"'

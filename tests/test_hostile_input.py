@@ -298,3 +298,33 @@ def test_an_audit_subject_or_path_quoting_control_characters_is_stored_without_t
     with app.test_request_context("/nurse/patients/1%00x"):
         event = audit("hna.access_refused", outcome="refused", subject="hna:Tired\x00\x1b[31m", commit=True)
         assert (event.subject, event.path) == ("hna:Tired[31m", "/nurse/patients/1x")
+
+
+@pytest.mark.parametrize("body, refused", [
+    ({"step": "distress", "data": {"distress": 4}}, False),
+    ({"step": "dis\u0007tress", "data": {}}, True),
+    ({"step": "distress", "data": {"distress": 2**40}}, True),
+])
+def test_a_json_body_read_twice_is_checked_once_and_refused_on_every_read(app, monkeypatch, body, refused):
+    # The idempotency fingerprint and the view both read the body (app/idempotency.py): the
+    # parsed document is walked once, and a refused one is refused again on the second read.
+    from werkzeug.exceptions import BadRequest
+
+    walks = []
+    original = untrusted.json_has_control_characters
+    # Counted at the document's top only (the walk calls itself for what is inside).
+    monkeypatch.setattr(untrusted, "json_has_control_characters",
+                        lambda value: (isinstance(value, dict) and "step" in value and walks.append(1)) or original(value))
+
+    with app.test_request_context("/", method="POST", json=body):
+        from flask import request
+
+        reads = []
+        for _ in range(2):
+            try:
+                reads.append(request.get_json(silent=True))
+            except BadRequest:
+                reads.append("refused")
+
+    assert reads == (["refused", "refused"] if refused else [body, body])
+    assert len(walks) == (1 if not refused else 2)

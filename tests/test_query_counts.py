@@ -34,7 +34,7 @@ PAGES = [
     ("patient", "/my-care/follow-up", 3),
     ("patient", "/my-care/contacts", 1),
     ("patient", "/my-care/symptoms", 3),
-    ("patient", "/my-care/results", 4),
+    ("patient", "/my-care/results", 3),
     ("patient", "/my-care/messages", 2),
     ("patient", "/my-care/ask-to-be-seen", 4),
     ("patient", "/my-care/requests/{request}", 3),

@@ -315,11 +315,11 @@ def monitoring():
 @patient_required
 def patient_results():
     profile = current_patient()
-    # Opening the page is reading them: they leave the home page's "To do now".
-    new = service.mark_results_seen(profile)
+    panels = service.patient_panels(profile)
+    # Opening the page is reading them: those it shows leave the home page's "To do now".
+    new = service.mark_results_seen(profile, panels)
     audit("results.view", patient=profile, new=new)
-    page = render_template("results/patient_results.html", profile=profile, panels=service.patient_panels(profile),
-                           number=number)
+    page = render_template("results/patient_results.html", profile=profile, panels=panels, number=number)
     # Committed after rendering: a commit expires every loaded row, and the page would read each again.
     db.session.commit()
     return page

@@ -149,12 +149,18 @@ def _unread_results_statement():
             .options(joinedload(TestResult.test)).order_by(TestResult.taken_on.desc(), TestResult.id.desc()))
 
 
-def mark_results_seen(profile: PatientProfile) -> int:
-    """The person opened their results page: every result of theirs is seen now. Set in one
-    statement (no version change: seeing a result is not changing it, so a nurse's page showing
-    the result is not made out of date). The caller commits. Returns how many were new."""
+def mark_results_seen(profile: PatientProfile, shown: list[PatientPanel]) -> int:
+    """The person opened their results page: the results it `shown` them (`patient_panels`) that
+    they had not seen are seen now, in one statement, and none when there are none (most views:
+    no write at all). A result recorded after the page read them stays unread until it is shown.
+    No version change: seeing a result is not changing it, so a nurse's page showing the result
+    is not made out of date. The caller commits. Returns how many were new."""
+    unseen = [result.id for panel in shown for result in panel.results if result.seen_by_patient_at is None]
+    if not unseen:
+        return 0
     return db.session.execute(
-        update(TestResult).where(TestResult.patient_id == profile.id, TestResult.seen_by_patient_at.is_(None))
+        update(TestResult).where(TestResult.patient_id == profile.id, TestResult.id.in_(unseen),
+                                 TestResult.seen_by_patient_at.is_(None))
         .values(seen_by_patient_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 

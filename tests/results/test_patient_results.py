@@ -85,3 +85,23 @@ def test_the_panels_are_one_read_however_many_tests_and_results(app, actors, psa
         db.session.commit()
     assert read_panels() == ([("CT scan", None, []), ("PSA blood test", "ng/mL", [1.9, 2.2, 3.1]),
                               ("Bone scan", None, [1.0])], 1)
+
+
+def test_opening_the_page_marks_what_it_showed_as_seen_and_writes_nothing_when_all_was_seen(app, actors, patient, psa_series):
+    """The results it shows are seen (they leave the home page's "To do now"), only the person's;
+    a view with nothing new makes no write at all (issue 12: it was an UPDATE on every view)."""
+    from sqlalchemy import select
+
+    from tests.test_query_counts import counting_statements
+
+    def seen(profile_id) -> list[bool]:
+        with app.app_context():
+            return [r.seen_by_patient_at is not None for r in db.session.scalars(
+                select(TestResult).where(TestResult.patient_id == profile_id))]
+
+    assert seen(actors.profile_a) == [False] * 3
+    patient.get("/my-care/results")
+    assert seen(actors.profile_a) == [True] * 3 and seen(actors.profile_b) == [False] * 3
+    with app.app_context(), counting_statements() as statements:
+        assert patient.get("/my-care/results").status_code == 200
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]

@@ -1,4 +1,6 @@
 """Every Flask extension object, created unbound and bound in the app factory."""
+from contextlib import contextmanager
+
 import flask_limiter
 from flask import request
 from flask_limiter.util import get_remote_address
@@ -48,6 +50,24 @@ class Limiter(flask_limiter.Limiter):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@contextmanager
+def savepoint():
+    """`db.session.begin_nested()` inside the request's transaction, on every engine: the one way
+    to make a savepoint (tests/test_versioning.py checks no other module calls begin_nested).
+
+    Python's sqlite3 driver (3.11) opens a transaction only before an INSERT, UPDATE or DELETE, so
+    a SAVEPOINT sent before any of those opens a transaction of its own, and its RELEASE commits
+    it: the work would be stored for good, outside the request's transaction, and a later
+    rollback, or a crash before the audit's commit, would leave it there. So on SQLite the
+    driver's transaction is opened first (a deferred BEGIN, just before the write, as the driver
+    itself would)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    with db.session.begin_nested() as nested:
+        yield nested
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import json_error
-from .extensions import db
+from .extensions import db, savepoint
 from .sessions import carries_the_session_touch, touch_committed, touch_with_this_commit
 from .timeutil import UTCDateTime, utcnow
 
@@ -245,7 +245,7 @@ def add_once(user_id: int, scope: str, token: str | None, content: dict[str, Any
     if earlier is not None:
         return earlier_answer(earlier)
     try:
-        with db.session.begin_nested():
+        with savepoint():
             made = make()
             db.session.add(IdempotencyRecord(user_id=user_id, key=key, request_fingerprint=fingerprint,
                                              status_code=303, response=made))

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .extensions import db
+from .extensions import db, savepoint
 from .models import AuditEvent, User
 
 CONFLICT = 409
@@ -97,7 +97,7 @@ def replace_current(current: Any, new: Any) -> bool:
     nothing changed, and every record is expired so the caller reads what is stored now to name
     it in its conflict. Flushes."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             if current is not None:
                 current.is_current = False
             db.session.add(new)
@@ -112,7 +112,7 @@ def added_unless_taken(*records: Any) -> bool:
     (someone added the same a moment ago): none of them is kept, and the rest of the transaction
     is as it was."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add_all(records)
     except IntegrityError:
         return False
@@ -127,7 +127,7 @@ def added_or_found(record: Record, find: Callable[[], Record | None]) -> tuple[R
     a moment ago by another request, (`find()`, False): the one stored. A clash with nothing to
     find is a fault, raised, never lost silently."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(record)
     except IntegrityError:
         found = find()

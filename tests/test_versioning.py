@@ -103,3 +103,32 @@ def test_a_record_whose_key_was_taken_is_the_one_found_and_a_clash_with_nothing_
         with pytest.raises(IntegrityError):
             added_or_found(Team(name="Team B"), lambda: None)
         db.session.rollback()
+
+
+@pytest.mark.parametrize("add", ["added_unless_taken", "added_or_found"])
+def test_a_record_added_in_a_savepoint_goes_when_the_request_rolls_back(app, actors, add):
+    """Python's sqlite3 driver opens a transaction only before INSERT, UPDATE or DELETE: a savepoint
+    sent first opened one of its own and its release committed, so the record stayed for good
+    (found in review). It must go with the request's transaction, on SQLite as on PostgreSQL."""
+    from app import versioning
+    from app.extensions import db
+    from app.models import Team
+
+    with app.app_context():
+        assert db.session.get(Team, actors.team_a) is not None  # read only, nothing written yet
+        if add == "added_unless_taken":
+            assert versioning.added_unless_taken(Team(name="Lung"))
+        else:
+            versioning.added_or_found(Team(name="Lung"), lambda: None)
+        db.session.rollback()
+        assert teams() == ["Team A", "Team B"]
+
+
+def test_savepoints_are_made_one_way():
+    """`db.session.begin_nested()` only through app.extensions.savepoint, which keeps a savepoint
+    inside the request's transaction on SQLite too."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "app"
+    users = sorted(str(path.relative_to(root)) for path in root.rglob("*.py") if "begin_nested(" in path.read_text())
+    assert users == ["extensions.py"]

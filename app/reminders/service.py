@@ -37,7 +37,7 @@ from typing import Callable
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..extensions import db, savepoint
 from ..models import PatientProfile, User
 from . import rules
 from .models import ReminderClaim
@@ -210,7 +210,7 @@ def take_claim(reminder: Reminder, now: datetime) -> ReminderClaim | None:
     """Claim the reminder for this worker (committed), or None when someone else has it or it
     was already sent."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             claim = ReminderClaim(key=reminder.key, user_id=reminder.user_id, kind=reminder.kind, about=reminder.about,
                                   due_at=reminder.send_at, claimed_at=now, lease_until=now + CLAIM_LIMIT, attempts=1)
             db.session.add(claim)

@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
 from ..audit import audit
-from ..extensions import db
+from ..extensions import db, savepoint
 from ..followup import service as followup
 from ..followup.models import SurveillanceTest
 from ..idempotency import Once, add_once
@@ -404,7 +404,7 @@ def save_rule(profile: PatientProfile, test: SurveillanceTest, entry: RuleEntry,
             setattr(rule, name, value)
         rule.updated_by_id = by.id
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.flush()
     except (StaleDataError, IntegrityError):
         db.session.rollback()

@@ -551,7 +551,7 @@ def test_notification_banner_random(app):
     random_calls(app, "notification-banner", NOTIFICATION_BANNER_SPACE, 20261215)
 
 
-# ---------------------------------------------------------------- the indent filter, cheaper
+# ---------------------------------------------------------------- the indent filter, cheaper (app/templating.py)
 
 @pytest.mark.parametrize("value", [
     "", "one line", "  spaced  ", "two\nlines", "ends with a break\n", "\nstarts with one", "blank\n\nline",
@@ -563,7 +563,7 @@ def test_notification_banner_random(app):
 def test_indented_is_jinjas_indent_filter(value, width):
     from jinja2.filters import do_indent
 
-    from app.components import indented
+    from app.templating import indented
 
     ours, jinjas = indented(value, width), do_indent(value, width)
     assert ours == jinjas

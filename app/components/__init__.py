@@ -22,15 +22,13 @@ keeps its indentation through the whitespace pass); whitespace between tags is f
 """
 from __future__ import annotations
 
-import re
 from collections import abc
 from collections.abc import Callable
 
 from jinja2 import Undefined
-from jinja2.filters import do_indent
 from markupsafe import Markup, escape
 
-from ..templating import make_nhsuk_attributes
+from ..templating import indented, make_nhsuk_attributes
 
 Renderer = Callable[[abc.Mapping, "DesignSystem"], "Markup | None"]
 
@@ -81,22 +79,6 @@ def given(params: abc.Mapping, key: str):
     """`params.key` as a template reads it: a missing key or an undefined value is None."""
     value = params.get(key)
     return None if isinstance(value, Undefined) else value
-
-
-# Every character str.splitlines() (so Jinja's `indent` filter) takes for the end of a line.
-_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def indented(value: str, width: int) -> str:
-    """Jinja's `value | indent(width)`, cheaper: a value of one line comes back as it is without
-    Jinja's split and join, and Markup is indented as a plain string and marked safe again (Jinja
-    escapes each indented line of Markup: the same characters, at ten times the cost for a
-    block of HTML of a dozen lines)."""
-    if not _LINE_BREAK.search(value):
-        return value
-    if isinstance(value, Markup):
-        return Markup(do_indent(str(value), width))
-    return do_indent(value, width)
 
 
 def text_or_html(params: abc.Mapping, indent: int) -> Markup | None:

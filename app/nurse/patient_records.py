@@ -23,8 +23,3 @@ def add_patient(team_id: int, nhs_number: str, details: dict) -> PatientProfile 
     return profile if added_unless_taken(user, profile) else None
 
 
-def active_nurses(team_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.team_id == team_id, User.role == Role.NURSE, User.active.is_(True))
-        .order_by(User.display_name, User.id)
-    ))

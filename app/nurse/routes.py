@@ -13,6 +13,7 @@ from ..audit import audit, changes_since
 from ..auth import invitations
 from ..authz import patient_for_staff, staff_required
 from ..results import service as results_service
+from ..triage import service as triage_service
 from ..extensions import db
 from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
@@ -150,9 +151,9 @@ EDITABLE_FIELDS = {
 def _key_worker_choices(team_id: int | None, current: User | None = None) -> list[SelectChoice]:
     """The team's active nurses; a current key worker who has left stays listed, so saving
     other details never changes the key worker by accident."""
-    nurses = patient_records.active_nurses(team_id) if team_id is not None else []
+    nurses = triage_service.team_nurses(team_id) if team_id is not None else []
     choices = [SelectChoice("", "No key worker")] + [SelectChoice(str(n.id), n.display_name) for n in nurses]
-    if current is not None and current not in nurses:
+    if current is not None and current.id not in {nurse.id for nurse in nurses}:
         choices.append(SelectChoice(str(current.id), f"{current.display_name} (no longer active in this team)"))
     return choices
 

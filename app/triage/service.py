@@ -144,6 +144,10 @@ class TeamRef(NamedTuple):
     name: str
 
 
+class TeamsFailed(RuntimeError):
+    """A periodic run in which some team's reviews could not be raised (the others' were)."""
+
+
 class DueReviews(NamedTuple):
     """One run over every team: each team done and how many items it got, and the teams whose
     run failed (rolled back and logged; the next run tries them again)."""

@@ -34,6 +34,20 @@ def test_a_periodic_task_that_fails_records_nothing(app, monkeypatch):
     assert periodic_work(datetime.now(timezone.utc)).last_run is None
 
 
+def test_a_run_where_a_team_failed_records_nothing(app, actors, monkeypatch):
+    """The other teams' reviews are raised, but the run is a failure: a consumer whose every run
+    fails for some team must look late on the admin page, not working (found in review)."""
+    from app.triage import service
+
+    def fails(_team_id, _today):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(service, "raise_due_reviews", fails)
+    with pytest.raises(service.TeamsFailed):
+        raise_due_care_plan_reviews.call_local()
+    assert periodic_work(datetime.now(timezone.utc)).last_run is None
+
+
 NOW = datetime(2026, 12, 7, 1, 30, tzinfo=timezone.utc)
 
 

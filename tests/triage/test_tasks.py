@@ -74,8 +74,8 @@ def test_one_teams_failure_does_not_stop_the_other_teams_and_is_logged(app, acto
         return real_raise_due_reviews(team_id, today)
 
     monkeypatch.setattr(service, "raise_due_reviews", failing_for_team_a)
-    with caplog.at_level(logging.ERROR):
-        assert raise_due_care_plan_reviews.call_local() == 1
+    with caplog.at_level(logging.ERROR), pytest.raises(service.TeamsFailed, match="1 team"):
+        raise_due_care_plan_reviews.call_local()
     assert raised(app) == [(actors.team_b, ItemKind.PLAN_REVIEW_OVERDUE)]
     failures = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(failures) == 1

@@ -669,3 +669,33 @@ def test_a_line_break_is_what_jinjas_indent_splits_at():
     splits = {chr(code) for code in range(0x110000) if len(f"a{chr(code)}b".splitlines()) > 1}
     found = {chr(code) for code in range(0x110000) if LINE_BREAK.search(chr(code))}
     assert found == splits
+
+
+def _straight_between_tags(app, component: str, params) -> tuple[str, str]:
+    """The component as a page may hold it with nothing around it: straight after one tag and
+    before the next (a macro's `{{-`, or `warningCallout(...) ~ input(...)`), then the pass."""
+    from jinja2 import PackageLoader
+
+    from app.html_whitespace import without_indentation
+    from tests.component_harness import macro_name
+
+    name = macro_name(component)
+    source = (f'{{% from "nhsuk/components/{component}/macro.jinja" import {name} %}}'
+              f"<form>{{{{ {name}(params) }}}}<p>after</p>")
+    theirs_environment = app.jinja_env.overlay(loader=PackageLoader("nhsuk_frontend_jinja"), cache_size=0)
+    with app.test_request_context():
+        return tuple(without_indentation(environment.from_string(source).render(params=params))
+                     for environment in (app.jinja_env, theirs_environment))
+
+
+STRAIGHT_BETWEEN_TAGS = ([("radios", params) for params in RADIOS] + [("checkboxes", params) for params in CHECKBOXES]
+                         + [("input", params) for params in INPUTS] + [("textarea", params) for params in TEXTAREAS]
+                         + [("character-count", params) for params in CHARACTER_COUNTS]
+                         + [("select", params) for params in SELECTS] + [("date-input", params) for params in DATE_INPUTS]
+                         + [("error-summary", params) for params in ERROR_SUMMARIES] + PARTS)
+
+
+def test_straight_between_tags(app):
+    for component, params in STRAIGHT_BETWEEN_TAGS:
+        ours, theirs = _straight_between_tags(app, component, params)
+        assert ours == theirs, (component, params)

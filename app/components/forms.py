@@ -53,6 +53,24 @@ def fallback_when_not_written_for(function):
     return rendered
 
 
+def _classes_given(params) -> str:
+    # The hint's and error message's templates start with a line break only when given classes.
+    return "\n" if params.get("classes") else ""
+
+
+def with_the_templates_line_breaks(before=lambda params: "\n", after: str = ""):
+    """A component's HTML with the line breaks its template prints before and after it (before:
+    a function of the parameters), so that where a page puts it straight after or before a tag
+    the whitespace pass leaves what it leaves of the template's own."""
+    def decorate(function):
+        @functools.wraps(function)
+        def rendered(params, design_system):
+            html = function(params, design_system)
+            return None if html is None else Markup(before(params)) + html + Markup(after)
+        return rendered
+    return decorate
+
+
 def defined(mapping) -> dict:
     """A copy of a mapping parameter with each undefined value ABSENT: `mapping.get(key, ABSENT)`
     is then `mapping.key` as the template reads it."""
@@ -334,30 +352,35 @@ def fieldset_html(params: dict, design_system: DesignSystem, depth: int = 0) -> 
 
 
 @component("hint", parameters=set(HINT_KEYS))
+@with_the_templates_line_breaks(_classes_given)
 @fallback_when_not_written_for
 def hint(params, design_system: DesignSystem) -> Markup:
     return hint_html(nested(params, HINT_KEYS), design_system, 0)
 
 
 @component("error-message", parameters=set(ERROR_MESSAGE_KEYS))
+@with_the_templates_line_breaks(_classes_given)
 @fallback_when_not_written_for
 def error_message(params, design_system: DesignSystem) -> Markup:
     return error_message_html(nested(params, ERROR_MESSAGE_KEYS), design_system, 0)
 
 
 @component("label", parameters=set(LABEL_KEYS))
+@with_the_templates_line_breaks(after="\n")
 @fallback_when_not_written_for
 def label(params, design_system: DesignSystem) -> Markup:
     return label_html(nested(params, LABEL_KEYS), design_system, 0)
 
 
 @component("legend", parameters=set(LEGEND_KEYS))
+@with_the_templates_line_breaks(after="\n")
 @fallback_when_not_written_for
 def legend(params, design_system: DesignSystem) -> Markup:
     return legend_html(nested(params, LEGEND_KEYS), design_system, 0)
 
 
 @component("fieldset", parameters=set(FIELDSET_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def fieldset(params, design_system: DesignSystem) -> Markup:
     return fieldset_html(nested(params, FIELDSET_KEYS), design_system)
@@ -535,6 +558,7 @@ def _choices(kind: str, params, design_system: DesignSystem) -> Markup:
 
 
 @component("radios", parameters=set(RADIOS_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def radios(params, design_system: DesignSystem) -> Markup:
     return _choices("radios", params, design_system)
@@ -545,6 +569,7 @@ CHECKBOXES_KEYS = (RADIOS_KEYS - {"value"}) | {"values", "describedBy"}
 
 
 @component("checkboxes", parameters=set(CHECKBOXES_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def checkboxes(params, design_system: DesignSystem) -> Markup:
     return _choices("checkboxes", params, design_system)
@@ -660,6 +685,7 @@ def _optional_pair(name: str, value) -> str:
 
 
 @component("input", parameters=set(INPUT_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def input_(params, design_system: DesignSystem) -> Markup:
     return input_html(params, design_system)
@@ -702,6 +728,7 @@ def textarea_html(params: dict, design_system: DesignSystem, extra_group_classes
 
 
 @component("textarea", parameters=set(TEXTAREA_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def textarea(params, design_system: DesignSystem) -> Markup:
     return textarea_html(params, design_system)
@@ -713,6 +740,7 @@ CHARACTER_COUNT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name",
 
 
 @component("character-count", parameters=set(CHARACTER_COUNT_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def character_count(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/character-count/template.jinja, with a limit given (maxlength or maxwords)
@@ -751,6 +779,7 @@ SELECT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "items",
 
 
 @component("select", parameters=set(SELECT_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def select(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/select/template.jinja without an input wrapper
@@ -802,6 +831,7 @@ def _item_has_error(item) -> bool:
 
 
 @component("date-input", parameters=set(DATE_INPUT_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def date_input(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/date-input/template.jinja with its items given
@@ -909,6 +939,7 @@ def _string_or_mapping_else(value, keys: frozenset[str], text, html) -> dict:
 
 
 @component("error-summary", parameters=set(ERROR_SUMMARY_KEYS))
+@with_the_templates_line_breaks()
 @fallback_when_not_written_for
 def error_summary(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/error-summary/template.jinja

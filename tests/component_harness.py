@@ -21,6 +21,10 @@ def macro_name(component: str) -> str:
 # text, where the whitespace the component starts and ends with is kept by the whitespace pass.
 AFTER_A_TAG = ("<main>\n  <div>\n    ", "\n  </div>\n</main>")
 WITHIN_TEXT = ("<main>\n  <p>Some text ", " more text</p>\n</main>")
+# Nothing around it: straight after one tag and before the next (a macro's `{{-`, or
+# `warningCallout(...) ~ input(...)`), where the line breaks it starts and ends with are all there is.
+STRAIGHT_BETWEEN_TAGS = ("<form>", "<p>after</p>")
+PLACES = (AFTER_A_TAG, WITHIN_TEXT, STRAIGHT_BETWEEN_TAGS)
 
 
 def _render(environment, component: str, params, call_body: str | None, around=AFTER_A_TAG) -> str:
@@ -49,6 +53,11 @@ def rendered_in_python(app, component: str, params) -> bool:
     """Whether our macro renders these parameters in Python (True) or falls back (False)."""
     with app.test_request_context():
         return app.jinja_env.globals["python_component"](component, params) is not None
+
+
+# Classes that need escaping: the templates escape `classes` wherever they print it (found in
+# review: three Python components printed it raw).
+HOSTILE_CLASSES = 'x" onclick="a&b<c>\''
 
 
 def random_params(space: Mapping[str, list], rng: random.Random) -> dict:

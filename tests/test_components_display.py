@@ -11,9 +11,10 @@ import pytest
 from jinja2 import ChainableUndefined
 from markupsafe import Markup
 
-from tests.component_harness import AFTER_A_TAG, WITHIN_TEXT, ours_and_theirs, random_params, rendered_in_python
+from tests.component_harness import HOSTILE_CLASSES, AFTER_A_TAG, STRAIGHT_BETWEEN_TAGS, WITHIN_TEXT, ours_and_theirs, random_params, rendered_in_python
 
-PLACES = [pytest.param(AFTER_A_TAG, id="after-a-tag"), pytest.param(WITHIN_TEXT, id="within-text")]
+PLACES = [pytest.param(AFTER_A_TAG, id="after-a-tag"), pytest.param(WITHIN_TEXT, id="within-text"),
+          pytest.param(STRAIGHT_BETWEEN_TAGS, id="straight-between-tags")]
 UNDEFINED = ChainableUndefined()
 
 
@@ -26,7 +27,7 @@ def random_calls(app, component, space, seed, count=150):
     rng = random.Random(seed)
     for number in range(count):
         params = random_params(space, rng)
-        same_bytes(app, component, params, AFTER_A_TAG if number % 2 else WITHIN_TEXT)
+        same_bytes(app, component, params, (AFTER_A_TAG, WITHIN_TEXT, STRAIGHT_BETWEEN_TAGS)[number % 3])
 
 
 # ---------------------------------------------------------------- card
@@ -108,7 +109,7 @@ CARD_SPACE = {
     "feature": [True, False, None],
     "secondary": [True, None],
     "warning": [True, None],
-    "classes": ["extra", "nhsuk-card--secondary", "nhsuk-card--care--emergency", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "nhsuk-card--secondary", "nhsuk-card--care--emergency", "", None],
     "id": ["card", "", None, "<id>"],
     "attributes": [{"data-a": "1"}, {}, None, {"hidden": {"value": True, "optional": True}}],
 }
@@ -189,7 +190,7 @@ def _random_row(rng):
 
 SUMMARY_LIST_SPACE = {
     "rows": [lambda rng: [_random_row(rng) for _ in range(rng.randrange(5))], [], None],
-    "classes": ["extra", "nhsuk-summary-list--no-border", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "nhsuk-summary-list--no-border", "", None],
     "id": ["list", "", None, "<id>"],
     "attributes": [{"data-a": "1"}, {}, None],
 }
@@ -238,7 +239,7 @@ INSET_TEXT_SPACE = {
     "text": ["Words", "A & B <c>", " spaced \n lines ", "", None, Markup("<i>x</i>")],
     "html": ["<p>HTML</p>", "text <b>then tag</b>\n  more", "", None],
     "visuallyHiddenText": ["Hidden", "", None],
-    "classes": ["extra", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "", None],
     "id": ["inset", "", None],
     "attributes": [{"data-a": "1"}, {}, None],
 }
@@ -304,7 +305,7 @@ WARNING_CALLOUT_SPACE = {
     "headingLevel": [1, 2, "3", None, 0],
     "text": ["Words", "A & B <c>\nmore", "", None, 7, Markup("<i>safe</i>\n&amp; more")],
     "html": ["<p>HTML</p>", "text <b>then tag</b>\n  more", "", None],
-    "classes": ["extra", "nhsuk-card--warning", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "nhsuk-card--warning", "", None],
     "id": ["callout", "", None],
     "attributes": [{"data-a": "1"}, {}, None],
 }
@@ -330,7 +331,7 @@ def test_tag_within_a_line_of_text_keeps_the_templates_whitespace(app, params):
 TAG_SPACE = {
     "text": ["Open", "A & B <c>", "", None, " spaced \n lines "],
     "html": ["<b>bold</b>", "", None],
-    "classes": ["nhsuk-tag--red", "nhsuk-tag--no-border nhsuk-tag--no-colour", "", None],
+    "classes": [HOSTILE_CLASSES, "nhsuk-tag--red", "nhsuk-tag--no-border nhsuk-tag--no-colour", "", None],
     "colour": ["red", False, None, "nope"],
     "border": [False, True, None],
     "id": ["t1", "", None],
@@ -398,7 +399,7 @@ BUTTON_SPACE = {
     "href": ["/a?b=1&c=2", "", None],
     "variant": ["secondary", "warning", "reverse", "nope", "", None],
     "small": [True, False, None],
-    "classes": ["extra", "nhsuk-button--secondary", "nhsuk-button--small", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "nhsuk-button--secondary", "nhsuk-button--small", "", None],
     "id": ["b", "", None],
     "name": ["action", "", None],
     "value": ["later", "", None, 0, 2],
@@ -448,7 +449,7 @@ BACK_LINK_SPACE = {
     "html": ["<b>bold</b>", "text <b>then</b>\n  more", "", None],
     "visuallyHiddenText": ["to the list", "", None],
     "variant": ["reverse", "", None, "other"],
-    "classes": ["extra", "nhsuk-back-link--reverse", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "nhsuk-back-link--reverse", "", None],
     "id": ["b", "", None],
     "attributes": [{"data-a": "1"}, {}, None],
 }
@@ -494,7 +495,7 @@ PANEL_SPACE = {
     "headingLevel": [1, 2, "3", None],
     "text": ["Words", "A & B\nmore", "", None],
     "html": ["<p>HTML</p>", "text <b>then</b>\n  more", "", None],
-    "classes": ["extra", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "", None],
     "id": ["p", "", None],
     "attributes": [{"data-a": "1"}, None],
 }
@@ -543,7 +544,7 @@ NOTIFICATION_BANNER_SPACE = {
     "type": ["success", None, "other"],
     "variant": ["success", None],
     "titleText": ["Success", "Important", " spaced \n title "],
-    "classes": ["extra", "nhsuk-notification-banner--success", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "nhsuk-notification-banner--success", "", None],
 }
 
 
@@ -602,7 +603,7 @@ SKIP_LINK_SPACE = {
     "href": ["#maincontent", "", None, "#a&b"],
     "text": ["Skip", "A & B <c>", " spaced \n lines ", "", None, Markup("<i>safe</i> &amp; more")],
     "html": ["<b>bold</b>", "text <b>then</b>\n  more", "", None],
-    "classes": ["extra", "", None],
+    "classes": [HOSTILE_CLASSES, "extra", "", None],
     "id": ["s", "", None],
     "attributes": [{"data-a": "1"}, {}, None],
 }

@@ -10,7 +10,7 @@ import pytest
 from jinja2 import ChainableUndefined
 from markupsafe import Markup
 
-from tests.component_harness import ours_and_theirs, random_params, rendered_in_python
+from tests.component_harness import HOSTILE_CLASSES, STRAIGHT_BETWEEN_TAGS, ours_and_theirs, random_params, rendered_in_python
 
 UNDEFINED = ChainableUndefined()
 
@@ -82,19 +82,19 @@ def test_the_parts_form_components_share(app, component, params):
 
 PART_SPACES = {
     "hint": {"text": [random_text], "html": ["<b>x</b>", "", None], "id": [random_id],
-             "classes": ["c", "", None, "nhsuk-radios__hint x"], "attributes": [random_attributes]},
+             "classes": [HOSTILE_CLASSES, "c", "", None, "nhsuk-radios__hint x"], "attributes": [random_attributes]},
     "error-message": {"text": [random_text], "html": ["<b>x</b>", "", None], "id": [random_id],
-                      "classes": ["c", None], "attributes": [random_attributes],
+                      "classes": [HOSTILE_CLASSES, "c", None], "attributes": [random_attributes],
                       "visuallyHiddenText": ["Error", "", None, "Warning & <b>"]},
     "label": {"text": [random_text], "html": ["<b>x</b>", "", None], "id": [random_id], "for": [random_id],
-              "classes": ["c", "", None, "nhsuk-label--m"], "size": ["s", "m", "l", "xl", "xxl", "", None],
+              "classes": [HOSTILE_CLASSES, "c", "", None, "nhsuk-label--m"], "size": ["s", "m", "l", "xl", "xxl", "", None],
               "isPageHeading": [True, False, None], "attributes": [random_attributes]},
     "legend": {"text": [random_text], "html": ["<b>x</b>", "", None], "id": [random_id],
-               "classes": ["c", "", None, "nhsuk-fieldset__legend--m"], "size": ["s", "m", "l", "xl", "xxl", "", None],
+               "classes": [HOSTILE_CLASSES, "c", "", None, "nhsuk-fieldset__legend--m"], "size": ["s", "m", "l", "xl", "xxl", "", None],
                "isPageHeading": [True, False, None], "attributes": [random_attributes]},
     "fieldset": {"legend": [lambda rng: random_params(PART_SPACES["legend"], rng), "Legend", Markup("<b>L</b>"), None],
                  "html": ["<p>x</p>", "text", "", None], "id": [random_id], "role": ["group", None, ""],
-                 "describedBy": ["a b", "", None], "classes": ["c", None], "attributes": [random_attributes]},
+                 "describedBy": ["a b", "", None], "classes": [HOSTILE_CLASSES, "c", None], "attributes": [random_attributes]},
 }
 
 
@@ -197,7 +197,7 @@ def _random_radio_item(rng: random.Random) -> dict:
         "value": ["a", "b", "", None, 3], "checked": [True, False, None, "yes", 0], "id": [random_id],
         "hint": [lambda r: {**random_text_and_html(r), **random_params({"id": [random_id]}, r)}, "A hint", None],
         "conditional": [lambda r: {"html": r.choice(["<p>More</p>", "", "text\n  more", None])}, None],
-        "disabled": [True, False, None], "classes": ["c", "", None], "attributes": [random_attributes],
+        "disabled": [True, False, None], "classes": [HOSTILE_CLASSES, "c", "", None], "attributes": [random_attributes],
     }
     return {**random_text_and_html(rng), **random_params(space, rng)}
 
@@ -207,18 +207,18 @@ RADIOS_SPACE = {
     "name": ["answer", "", None, "n&m"],
     "fieldset": [lambda rng: random_params({"legend": [lambda r: random_params(PART_SPACES["legend"], r), "L", None],
                                             "describedBy": ["x", "", None], "id": [random_id],
-                                            "role": ["group", None], "classes": ["c", None]}, rng), None, {}],
-    "hint": [lambda rng: {**random_text_and_html(rng), **random_params({"id": [random_id], "classes": ["c"]}, rng)},
+                                            "role": ["group", None], "classes": [HOSTILE_CLASSES, "c", None]}, rng), None, {}],
+    "hint": [lambda rng: {**random_text_and_html(rng), **random_params({"id": [random_id], "classes": [HOSTILE_CLASSES, "c"]}, rng)},
              "String hint", None, lambda rng: UNDEFINED],
     "errorMessage": [lambda rng: {**random_text_and_html(rng),
                                   **random_params({"id": [random_id], "visuallyHiddenText": ["Error", "", None]}, rng)},
                      "String error", True, None, lambda rng: UNDEFINED],
     "items": [lambda rng: [_random_radio_item(rng) for _ in range(rng.randint(0, 5))]],
-    "classes": ["c", "nhsuk-radios--inline", "nhsuk-radios--small", "", None],
+    "classes": [HOSTILE_CLASSES, "c", "nhsuk-radios--inline", "nhsuk-radios--small", "", None],
     "small": [True, False], "inline": [True, False, None],
     "value": ["a", "b", "", None], "disabled": [True, False, None], "id": [random_id],
     "attributes": [random_attributes],
-    "formGroup": [lambda rng: random_params({"classes": ["g", "", None], "attributes": [random_attributes]}, rng), None],
+    "formGroup": [lambda rng: random_params({"classes": [HOSTILE_CLASSES, "g", "", None], "attributes": [random_attributes]}, rng), None],
 }
 
 
@@ -331,7 +331,7 @@ CHECKBOXES_SPACE = {key: value for key, value in RADIOS_SPACE.items() if key != 
     "items": [lambda rng: [_random_checkbox_item(rng) for _ in range(rng.randint(0, 5))]],
     "values": [["a"], ["a", "b"], [], None],
     "describedBy": ["d", "", None],
-    "classes": ["c", "nhsuk-checkboxes--inline", "nhsuk-checkboxes--small", "", None],
+    "classes": [HOSTILE_CLASSES, "c", "nhsuk-checkboxes--inline", "nhsuk-checkboxes--small", "", None],
 }
 
 
@@ -468,7 +468,7 @@ def random_label(rng: random.Random):
     if rng.random() < 0.2:
         return rng.choice(["String label", Markup("<b>Safe</b> label"), None])
     return {**random_text_and_html(rng),
-            **random_params({"for": [random_id], "id": [random_id], "classes": ["c", None],
+            **random_params({"for": [random_id], "id": [random_id], "classes": [HOSTILE_CLASSES, "c", None],
                              "size": ["s", "m", "l", "xl", None], "isPageHeading": [True, False]}, rng)}
 
 
@@ -478,7 +478,7 @@ LABELLED_SPACE = {
     "errorMessage": RADIOS_SPACE["errorMessage"],
     "id": [random_id], "name": ["n", "", None, "n&m"],
     "value": ["typed", "", None, 'a "b" & <c>', "two\n  lines", 5],
-    "classes": ["c", "", None], "disabled": [True, False, None], "describedBy": ["d", "", None],
+    "classes": [HOSTILE_CLASSES, "c", "", None], "disabled": [True, False, None], "describedBy": ["d", "", None],
     "attributes": [random_attributes],
     "formGroup": RADIOS_SPACE["formGroup"],
 }
@@ -488,7 +488,7 @@ FIELD_SPACES = {
         "type": ["text", "tel", "", None], "width": [2, "3", 10, "7", None], "large": [True, False], "code": [True],
         "spellcheck": [True, False, None, "yes"], "autocomplete": ["off", "", None], "autocapitalize": ["none", None],
         "pattern": ["[0-9]*", None], "placeholder": ["e.g.", "", None], "inputmode": ["numeric", None],
-        "classes": ["c", "nhsuk-input--width-2", "nhsuk-input--large", "", None]},
+        "classes": [HOSTILE_CLASSES, "c", "nhsuk-input--width-2", "nhsuk-input--large", "", None]},
     "textarea": LABELLED_SPACE | {"rows": [3, 12, "5", 0, None], "spellcheck": [True, False, None, "yes"],
                                   "autocomplete": ["off", "", None]},
     "character-count": {key: value for key, value in LABELLED_SPACE.items()
@@ -573,7 +573,7 @@ def _random_date_item(rng: random.Random) -> dict:
     return random_params({
         "id": [random_id], "name": ["day", "month", "year", "d-day", ""], "value": ["1", "", None, "x&<y>"],
         "label": [lambda r: random_text_and_html(r), "Label", None], "width": [2, 4, "10", None],
-        "classes": ["nhsuk-input--error", "c", "", None], "error": [True, False, None],
+        "classes": [HOSTILE_CLASSES, "nhsuk-input--error", "c", "", None], "error": [True, False, None],
         "autocomplete": ["bday-day", None], "disabled": [True, False, None], "attributes": [random_attributes],
     }, rng)
 
@@ -585,7 +585,7 @@ DATE_INPUT_SPACE = {
     "fieldset": RADIOS_SPACE["fieldset"],
     "hint": RADIOS_SPACE["hint"],
     "errorMessage": RADIOS_SPACE["errorMessage"],
-    "classes": ["c", "", None], "disabled": [True, False, None], "attributes": [random_attributes],
+    "classes": [HOSTILE_CLASSES, "c", "", None], "disabled": [True, False, None], "attributes": [random_attributes],
     "formGroup": RADIOS_SPACE["formGroup"],
 }
 
@@ -636,7 +636,7 @@ ERROR_SUMMARY_SPACE = {
                                               "href": ["#a", "", None, "/x?a=1&b=<2>"],
                                               "attributes": [random_attributes]}, rng)
                                for _ in range(rng.randint(0, 4))], []],
-    "classes": ["c", "", None], "id": [random_id], "attributes": [random_attributes],
+    "classes": [HOSTILE_CLASSES, "c", "", None], "id": [random_id], "attributes": [random_attributes],
     "disableAutoFocus": [True, False, None, "yes"],
 }
 
@@ -671,24 +671,7 @@ def test_a_line_break_is_what_jinjas_indent_splits_at():
     assert found == splits
 
 
-def _straight_between_tags(app, component: str, params) -> tuple[str, str]:
-    """The component as a page may hold it with nothing around it: straight after one tag and
-    before the next (a macro's `{{-`, or `warningCallout(...) ~ input(...)`), then the pass."""
-    from jinja2 import PackageLoader
-
-    from app.html_whitespace import without_indentation
-    from tests.component_harness import macro_name
-
-    name = macro_name(component)
-    source = (f'{{% from "nhsuk/components/{component}/macro.jinja" import {name} %}}'
-              f"<form>{{{{ {name}(params) }}}}<p>after</p>")
-    theirs_environment = app.jinja_env.overlay(loader=PackageLoader("nhsuk_frontend_jinja"), cache_size=0)
-    with app.test_request_context():
-        return tuple(without_indentation(environment.from_string(source).render(params=params))
-                     for environment in (app.jinja_env, theirs_environment))
-
-
-STRAIGHT_BETWEEN_TAGS = ([("radios", params) for params in RADIOS] + [("checkboxes", params) for params in CHECKBOXES]
+CALLS = ([("radios", params) for params in RADIOS] + [("checkboxes", params) for params in CHECKBOXES]
                          + [("input", params) for params in INPUTS] + [("textarea", params) for params in TEXTAREAS]
                          + [("character-count", params) for params in CHARACTER_COUNTS]
                          + [("select", params) for params in SELECTS] + [("date-input", params) for params in DATE_INPUTS]
@@ -696,6 +679,6 @@ STRAIGHT_BETWEEN_TAGS = ([("radios", params) for params in RADIOS] + [("checkbox
 
 
 def test_straight_between_tags(app):
-    for component, params in STRAIGHT_BETWEEN_TAGS:
-        ours, theirs = _straight_between_tags(app, component, params)
+    for component, params in CALLS:
+        ours, theirs = ours_and_theirs(app, component, params, around=STRAIGHT_BETWEEN_TAGS)
         assert ours == theirs, (component, params)

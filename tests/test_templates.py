@@ -55,7 +55,16 @@ def _record_queries_made_inside_template_helpers(app, monkeypatch) -> list[str]:
     with app.app_context():
         engine = db.engine
     event.listen(engine, "before_cursor_execute", on_query)
-    monkeypatch.undo = (lambda original=monkeypatch.undo: (event.remove(engine, "before_cursor_execute", on_query), original()))
+    # A template's module keeps the globals it was made with: start and end with none made, so
+    # the watched wrappers never outlive this test in a cached module (the app is reused).
+    app.jinja_env.cache.clear()
+
+    def undo(original=monkeypatch.undo):
+        event.remove(engine, "before_cursor_execute", on_query)
+        original()
+        app.jinja_env.cache.clear()
+
+    monkeypatch.undo = undo
     return found
 
 

@@ -230,7 +230,7 @@ def hint_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     hint_id = params.get("id", ABSENT)
     text = content(params, 2 + depth)
     return Markup(
-        f'<div class="nhsuk-hint{" " + classes if classes else ""}"'
+        f'<div class="nhsuk-hint{" " + escape(classes) if classes else ""}"'
         f'{f" id={chr(34)}{escape(one_line(hint_id))}{chr(34)}" if hint_id else ""}'
         f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'\n\n{spaces(2 + depth) + text if text is not None else ""}\n\n{spaces(depth)}</div>')
@@ -247,7 +247,7 @@ def error_message_html(params: dict, design_system: DesignSystem, depth: int) ->
     text = content(params, 2 + depth) or ""
     hidden_html = f'<span class="nhsuk-u-visually-hidden">{escape(one_line(hidden))}: </span>' if hidden else ""
     return Markup(
-        f'<span class="nhsuk-error-message{" " + classes if classes else ""}"'
+        f'<span class="nhsuk-error-message{" " + escape(classes) if classes else ""}"'
         f'{f" id={chr(34)}{escape(one_line(error_id))}{chr(34)}" if error_id else ""}'
         f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'\n{spaces(2 + depth)}\n{spaces(2 + depth)}{hidden_html}{text}\n{spaces(2 + depth)}\n{spaces(depth)}</span>')
@@ -452,7 +452,7 @@ def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str
     input_type = "checkbox" if checkbox else "radio"
     parts = [
         f'<div class="nhsuk-{kind}__item{not_supported_hidden}">\n'
-        f'<input class="nhsuk-{kind}__input{" " + item_classes if item_classes else ""}"'
+        f'<input class="nhsuk-{kind}__input{" " + escape(item_classes) if item_classes else ""}"'
         f' id="{escape(item_id)}" name="{out(item_name)}" type="{input_type}" value="{out(value)}"',
         " checked" if checked else "",
         " disabled" if disabled or (disabled != False and params.get("disabled", ABSENT)) else "",  # noqa: E712
@@ -856,7 +856,7 @@ def date_input(params, design_system: DesignSystem) -> Markup:
     described_by = fieldset_keys.get("describedBy", ABSENT)
     parts, described_by = hint_and_error(hint_param, error, concat(params_id), concat(described_by) if described_by else "",
                                          design_system, base + 2)
-    inputs = [f'<div class="nhsuk-date-input{" " + classes if classes else ""}"'
+    inputs = [f'<div class="nhsuk-date-input{" " + escape(classes) if classes else ""}"'
               f'{f" id={chr(34)}{escape(one_line(params_id))}{chr(34)}" if params_id else ""}'
               f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>']
     name_prefix = params.get("namePrefix", ABSENT)

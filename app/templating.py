@@ -138,7 +138,8 @@ def _iterable(value) -> bool:
 # ---------------------------------------------------------------- the indent filter, cheaper
 
 # Every character str.splitlines() (so Jinja's `indent` filter) takes for the end of a line.
-_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# What str.splitlines() splits at, so what Jinja's `indent` treats as a line break.
+LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def indented(value: str, width: int) -> str:
@@ -146,7 +147,7 @@ def indented(value: str, width: int) -> str:
     Jinja's split and join, and Markup is indented as a plain string and marked safe again (Jinja
     escapes each indented line of Markup: the same characters, at ten times the cost for a
     block of HTML of a dozen lines)."""
-    if not _LINE_BREAK.search(value):
+    if not LINE_BREAK.search(value):
         return value
     if isinstance(value, Markup):
         return Markup(do_indent(str(value), width))

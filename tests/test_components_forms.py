@@ -662,7 +662,7 @@ def test_what_dates_and_summaries_were_not_written_for_falls_back(app, component
 
 
 def test_a_line_break_is_what_jinjas_indent_splits_at():
-    from app.components.forms import LINE_BREAK
+    from app.templating import LINE_BREAK
 
     # Jinja's `indent` splits with str.splitlines(): the parts print a value on one line only,
     # and print one line of text as it is, by this pattern. Every code point, in one test.

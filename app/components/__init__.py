@@ -75,6 +75,10 @@ def make_python_component(environment) -> Callable:
 
 # ---------------------------------------------------------------- what the templates do, in Python
 
+# The heading sizes the design system's heading, label and legend know.
+HEADING_SIZES = ("xxs", "xs", "s", "m", "l", "xl")
+
+
 def given(params: abc.Mapping, key: str):
     """`params.key` as a template reads it: a missing key or an undefined value is None."""
     value = params.get(key)

@@ -6,7 +6,7 @@ from collections import abc
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
-from . import DesignSystem, component, given, indented, optional_id, text_or_html
+from . import HEADING_SIZES, DesignSystem, component, given, indented, optional_id, text_or_html
 
 TAG_COLOURS = ("white", "grey", "green", "aqua-green", "blue", "purple", "pink", "red", "orange", "yellow")
 
@@ -52,7 +52,6 @@ CARD_CLASS_VARIANTS = ("feature", "primary", "secondary", "warning")
 CARD_FLAGS = ("clickable", *CARD_CLASS_VARIANTS)
 CARE_VARIANTS = ("non-urgent", "urgent", "emergency")
 CARE_HIDDEN_TEXT = {"emergency": "Immediate action required", "urgent": "Urgent advice"}
-HEADING_SIZES = ("xxs", "xs", "s", "m", "l", "xl")
 # The template's line breaks and indentation either side of the text it prints.
 _HEADING_TEXT_BEFORE = "\n\n\n      \n\n      "
 _HEADING_TEXT_AFTER = "\n      \n\n\n    "

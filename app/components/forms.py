@@ -13,14 +13,13 @@ system's template.
 from __future__ import annotations
 
 import functools
-import re
 from collections import abc
 
 from jinja2 import Undefined
-from jinja2.filters import do_indent
 from markupsafe import Markup, escape
 
-from . import DesignSystem, component
+from ..templating import LINE_BREAK
+from . import HEADING_SIZES, DesignSystem, component, indented
 
 
 class NotWrittenFor(Exception):
@@ -120,8 +119,6 @@ def default(value, fallback):
     return fallback if value is ABSENT else value
 
 
-# What str.splitlines() splits at, so what Jinja's `indent` treats as a line break.
-LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def one_line(value):
@@ -130,11 +127,6 @@ def one_line(value):
     if isinstance(value, str) and LINE_BREAK.search(value):
         raise NotWrittenFor
     return value
-
-
-def indented(text: Markup, width: int) -> Markup:
-    """Jinja's `indent(width)`, which leaves one line as it is."""
-    return do_indent(text, width) if LINE_BREAK.search(text) else text
 
 
 def classes_string(value):
@@ -260,7 +252,6 @@ def _heading_content(text: Markup, depth: int) -> str:
 
 
 LABEL_SIZES = ("s", "m", "l", "xl")
-HEADING_SIZES = ("xxs", "xs", "s", "m", "l", "xl")
 LABEL_KEYS = frozenset({"text", "html", "for", "id", "classes", "size", "isPageHeading", "attributes"})
 
 

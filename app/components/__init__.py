@@ -79,6 +79,21 @@ def make_python_component(environment) -> Callable:
 HEADING_SIZES = ("xxs", "xs", "s", "m", "l", "xl")
 
 
+def modifier(prefix: str, value, known: tuple[str, ...], classes, checked: tuple[str, ...] | None = None) -> str | None:
+    """The templates' "add the modifier class for `value` (one of `known`) unless the caller's
+    classes already hold one": `prefix + value`, or None. `checked`: the values whose classes count
+    as already there, when the template looks for others than it adds (a label checks the heading
+    sizes)."""
+    if value and value in known and (not classes or not any(f"{prefix}{one}" in classes for one in checked or known)):
+        return f"{prefix}{value}"
+    return None
+
+
+def joined_classes(base: str, *added) -> str:
+    """The class attribute's words: the component's own, then each added one that is there."""
+    return " ".join([base, *(one for one in added if one)])
+
+
 def given(params: abc.Mapping, key: str):
     """`params.key` as a template reads it: a missing key or an undefined value is None."""
     value = params.get(key)

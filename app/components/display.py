@@ -6,7 +6,7 @@ from collections import abc
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
-from . import HEADING_SIZES, DesignSystem, component, given, indented, optional_id, text_or_html
+from . import HEADING_SIZES, DesignSystem, component, joined_classes, modifier, given, indented, optional_id, text_or_html
 
 TAG_COLOURS = ("white", "grey", "green", "aqua-green", "blue", "purple", "pink", "red", "orange", "yellow")
 
@@ -18,10 +18,7 @@ def tag(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
     colour = given(params, "colour")
     if classes is not None and not isinstance(classes, str):
         return None
-    added = []
-    if colour and colour in TAG_COLOURS and (
-            not classes or not any(f"nhsuk-tag--{known}" in classes for known in TAG_COLOURS)):
-        added.append(f"nhsuk-tag--{colour}")
+    added = [colour_class] if (colour_class := modifier("nhsuk-tag--", colour, TAG_COLOURS, classes)) else []
     if colour is False and (not classes or "nhsuk-tag--no-colour" not in classes):
         added.append("nhsuk-tag--no-colour")
     if given(params, "border") is False and (not classes or "nhsuk-tag--no-border" not in classes):
@@ -92,13 +89,7 @@ def _level(params: abc.Mapping, key: str):
 def _heading_classes(size, classes) -> str:
     """The heading component's classes, as the card calls it (className nhsuk-card__heading,
     classPrefix nhsuk-heading-)."""
-    names = "nhsuk-card__heading"
-    if size and size in HEADING_SIZES and (
-            not classes or not any(f"nhsuk-heading-{known}" in classes for known in HEADING_SIZES)):
-        names += f" nhsuk-heading-{size}"
-    if classes:
-        names += f" {classes}"
-    return names
+    return joined_classes("nhsuk-card__heading", modifier("nhsuk-heading-", size, HEADING_SIZES, classes), classes)
 
 
 def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant, heading_text, heading_level,

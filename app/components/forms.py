@@ -19,7 +19,7 @@ from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from ..templating import LINE_BREAK
-from . import HEADING_SIZES, DesignSystem, component, indented
+from . import HEADING_SIZES, DesignSystem, component, indented, joined_classes, modifier
 
 
 class NotWrittenFor(Exception):
@@ -261,26 +261,28 @@ def _page_heading(params: dict) -> bool:
     return bool(params.get("isPageHeading", ABSENT))
 
 
-def label_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
-    # nhsuk/components/label/template.jinja (through nhsuk/components/heading/template.jinja),
-    # its output indented by `depth`; nothing when it has no text
+def _sized_text(params: dict, depth: int) -> tuple:
+    """What a label and a legend (each through the heading template) read first: their classes,
+    size, whether they are the page's heading, the depth their text is indented at (two more
+    inside the heading) and that text (None: nothing is printed)."""
     classes = classes_string(params.get("classes", ABSENT))
     size = params.get("size", ABSENT)
     if not (size is ABSENT or size is None or isinstance(size, str)):
         raise NotWrittenFor
     heading = _page_heading(params)
-    label_depth = depth + 2 if heading else depth
-    text = content(params, 2 + label_depth)
+    text_depth = depth + 2 if heading else depth
+    return classes, size, heading, text_depth, content(params, 2 + text_depth)
+
+
+def label_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
+    # nhsuk/components/label/template.jinja (through nhsuk/components/heading/template.jinja),
+    # its output indented by `depth`; nothing when it has no text
+    classes, size, heading, label_depth, text = _sized_text(params, depth)
     if text is None:
         return Markup("")
-    class_names = "nhsuk-label"
-    if size and size in LABEL_SIZES and (
-            not classes or not any(f"nhsuk-label--{known}" in classes for known in HEADING_SIZES)):
-        class_names += f" nhsuk-label--{size}"
-    if classes:
-        class_names += f" {classes}"
+    names = joined_classes("nhsuk-label", modifier("nhsuk-label--", size, LABEL_SIZES, classes, HEADING_SIZES), classes)
     label = Markup(
-        f'<label class="{escape(class_names)}"{optional_attribute("id", params.get("id", ABSENT))}'
+        f'<label class="{escape(names)}"{optional_attribute("id", params.get("id", ABSENT))}'
         f'{optional_attribute("for", params.get("for", ABSENT))}'
         f'{tag_attributes(design_system, params.get("attributes", ABSENT))}>'
         f'{_heading_content(text, label_depth)}</label>')
@@ -296,30 +298,19 @@ LEGEND_KEYS = frozenset({"text", "html", "id", "classes", "size", "isPageHeading
 def legend_html(params: dict, design_system: DesignSystem, depth: int) -> Markup:
     # nhsuk/components/legend/template.jinja (through nhsuk/components/heading/template.jinja),
     # its output indented by `depth`; nothing when it has no text
-    classes = classes_string(params.get("classes", ABSENT))
-    size = params.get("size", ABSENT)
-    if not (size is ABSENT or size is None or isinstance(size, str)):
-        raise NotWrittenFor
-    heading = _page_heading(params)
-    text_depth = depth + 2 if heading else depth
-    text = content(params, 2 + text_depth)
+    classes, size, heading, text_depth, text = _sized_text(params, depth)
     if text is None:
         return Markup("")
-    class_names = "nhsuk-fieldset__legend"
-    if size and size in LEGEND_SIZES and (
-            not classes or not any(f"nhsuk-fieldset__legend--{known}" in classes for known in LEGEND_SIZES)):
-        class_names += f" nhsuk-fieldset__legend--{size}"
-    if classes:
-        class_names += f" {classes}"
+    names = joined_classes("nhsuk-fieldset__legend", modifier("nhsuk-fieldset__legend--", size, LEGEND_SIZES, classes), classes)
     legend_id = params.get("id", ABSENT)
     attributes = tag_attributes(design_system, params.get("attributes", ABSENT))
     if heading:
         return Markup(
-            f'<legend class="{escape(class_names)}"'
+            f'<legend class="{escape(names)}"'
             f'{f" id={chr(34)}{escape(one_line(legend_id))}{chr(34)}" if legend_id else ""}{attributes}>\n'
             f'<h1 class="nhsuk-fieldset__heading" >{_heading_content(text, text_depth)}</h1>\n{spaces(depth)}</legend>')
     return Markup(
-        f'<legend class="{escape(class_names)}"{optional_attribute("id", legend_id)}{attributes}>'
+        f'<legend class="{escape(names)}"{optional_attribute("id", legend_id)}{attributes}>'
         f'{_heading_content(text, text_depth)}</legend>')
 
 

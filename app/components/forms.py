@@ -559,11 +559,14 @@ def checkboxes(params, design_system: DesignSystem) -> Markup:
 
 # ---------------------------------------------------------------- input, textarea, character count, select
 
-def _labelled_parts(params: dict, element_id, described_by: str, design_system: DesignSystem,
-                    depth: int = 0) -> tuple[list[str], str, bool]:
-    """What input, textarea and select print before their element: the label, the hint and the
-    error message (each indented 2 in the template), the element's `aria-describedby`, and
-    whether an error is shown."""
+def _labelled_parts(params: dict, design_system: DesignSystem, depth: int = 0) -> tuple:
+    """What input, textarea and select work out first: the element's id (its name when it has
+    none), what they print before the element (the label, the hint and the error message, each
+    indented 2 in the template), the element's `aria-describedby`, and whether an error is shown."""
+    described_by = params.get("describedBy", ABSENT)
+    described_by = concat(described_by) if described_by else ""
+    element_id = params.get("id", ABSENT)
+    element_id = element_id if element_id else params.get("name", ABSENT)
     label_param = string_or_mapping(params.get("label", ABSENT), LABEL_KEYS)
     label_for = default(label_param.get("for", ABSENT), element_id)
     parts = [label_html({**label_param, "for": label_for}, design_system, depth + 2)]
@@ -574,7 +577,7 @@ def _labelled_parts(params: dict, element_id, described_by: str, design_system: 
         depth + 2)
     parts += hint_and_error_parts
     has_error = bool(error.get("text", ABSENT) or error.get("html", ABSENT) or error_param == True)  # noqa: E712
-    return parts, described_by, has_error
+    return element_id, parts, described_by, has_error
 
 
 def _group_classes(params: dict, has_error: bool) -> str:
@@ -609,11 +612,7 @@ def input_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Mar
         class_names += " nhsuk-input--large"
     if params.get("code", ABSENT) and (not classes or "nhsuk-input--code" not in classes):
         class_names += " nhsuk-input--code"
-    described_by = params.get("describedBy", ABSENT)
-    element_id = params.get("id", ABSENT)
-    element_id = element_id if element_id else params.get("name", ABSENT)
-    parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
-                                                     design_system, depth)
+    element_id, parts, described_by, has_error = _labelled_parts(params, design_system, depth)
     if has_error:
         class_names += " nhsuk-input--error"
     width = params.get("width", ABSENT)
@@ -682,11 +681,7 @@ def textarea_html(params: dict, design_system: DesignSystem, extra_group_classes
     # nhsuk/components/textarea/template.jinja; the character count adds its form group classes
     # and attributes and prints its message after the textarea
     classes = classes_string(params.get("classes", ABSENT))
-    described_by = params.get("describedBy", ABSENT)
-    element_id = params.get("id", ABSENT)
-    element_id = element_id if element_id else params.get("name", ABSENT)
-    parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
-                                                     design_system)
+    element_id, parts, described_by, has_error = _labelled_parts(params, design_system)
     class_names = "nhsuk-textarea" + (" nhsuk-textarea--error" if has_error else "") + (f" {classes}" if classes else "")
     spellcheck = params.get("spellcheck", ABSENT)
     autocomplete = params.get("autocomplete", ABSENT)
@@ -766,11 +761,7 @@ SELECT_KEYS = frozenset({"label", "hint", "errorMessage", "id", "name", "items",
 def select(params, design_system: DesignSystem) -> Markup:
     # nhsuk/components/select/template.jinja without an input wrapper
     classes = classes_string(params.get("classes", ABSENT))
-    described_by = params.get("describedBy", ABSENT)
-    element_id = params.get("id", ABSENT)
-    element_id = element_id if element_id else params.get("name", ABSENT)
-    parts, described_by, has_error = _labelled_parts(params, element_id, concat(described_by) if described_by else "",
-                                                     design_system)
+    element_id, parts, described_by, has_error = _labelled_parts(params, design_system)
     class_names = "nhsuk-select" + (" nhsuk-select--error" if has_error else "") + (f" {classes}" if classes else "")
     params_value = params.get("value", ABSENT)
     options = [f'<select class="{escape(class_names)}" id="{out(element_id)}" name="{out(params.get("name", ABSENT))}"'

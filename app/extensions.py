@@ -68,6 +68,8 @@ def savepoint():
         connection.exec_driver_sql("BEGIN")
     with db.session.begin_nested() as nested:
         yield nested
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

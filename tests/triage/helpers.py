@@ -43,3 +43,17 @@ def care_plan(profile_id: int, review_date: date, is_current: bool = True, versi
 
 def team(team_id: int) -> Team:
     return db.session.get(Team, team_id)
+
+
+def make_reviews_fail_for(monkeypatch, failing_team_id: int) -> None:
+    """One team's overdue-review run raises (a lost connection, say); every other team's runs."""
+    from app.triage import service
+
+    real_raise_due_reviews = service.raise_due_reviews
+
+    def failing_for_one_team(team_id, today):
+        if team_id == failing_team_id:
+            raise RuntimeError("the database went away")
+        return real_raise_due_reviews(team_id, today)
+
+    monkeypatch.setattr(service, "raise_due_reviews", failing_for_one_team)

@@ -10,7 +10,7 @@ from app.timeutil import london_today
 from app.triage.cli import init_queue_cli
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
-from tests.triage.helpers import care_plan
+from tests.triage.helpers import care_plan, make_reviews_fail_for
 
 
 def test_raise_due_reviews_command(app, actors):
@@ -35,20 +35,11 @@ def test_raise_due_reviews_command(app, actors):
 
 
 def test_raise_due_reviews_command_names_a_team_that_failed_and_exits_1(app, actors, monkeypatch):
-    from app.triage import service
-
     if "queue" not in app.cli.commands:
         init_queue_cli(app)
     with app.app_context():
         care_plan(actors.profile_b, london_today() - timedelta(days=20))
-    real_raise_due_reviews = service.raise_due_reviews
-
-    def failing_for_team_a(team_id, today):
-        if team_id == actors.team_a:
-            raise RuntimeError("the database went away")
-        return real_raise_due_reviews(team_id, today)
-
-    monkeypatch.setattr(service, "raise_due_reviews", failing_for_team_a)
+    make_reviews_fail_for(monkeypatch, actors.team_a)
     result = app.test_cli_runner().invoke(args=["queue", "raise-due-reviews"])
     assert result.exit_code == 1
     assert "Team B: 1 overdue care plan review added" in result.output

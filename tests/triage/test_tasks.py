@@ -14,7 +14,7 @@ from app.timeutil import london_today
 from app.triage.models import QueueItem
 from app.triage.queue import ItemKind
 from app.triage.tasks import raise_due_care_plan_reviews
-from tests.triage.helpers import care_plan
+from tests.triage.helpers import care_plan, make_reviews_fail_for
 
 
 @pytest.fixture
@@ -66,14 +66,7 @@ def test_one_teams_failure_does_not_stop_the_other_teams_and_is_logged(app, acto
     with app.app_context():
         care_plan(actors.profile_a, london_today() - timedelta(days=1))
         care_plan(actors.profile_b, london_today() - timedelta(days=20))
-    real_raise_due_reviews = service.raise_due_reviews
-
-    def failing_for_team_a(team_id, today):
-        if team_id == actors.team_a:
-            raise RuntimeError("the database went away")
-        return real_raise_due_reviews(team_id, today)
-
-    monkeypatch.setattr(service, "raise_due_reviews", failing_for_team_a)
+    make_reviews_fail_for(monkeypatch, actors.team_a)
     with caplog.at_level(logging.ERROR), pytest.raises(service.TeamsFailed, match="1 team"):
         raise_due_care_plan_reviews.call_local()
     assert raised(app) == [(actors.team_b, ItemKind.PLAN_REVIEW_OVERDUE)]

@@ -146,7 +146,7 @@ def _repeats_window_statement() -> Select:
     Built once with bound parameters: building it cost more than running it, on every symptom
     sent (as `sessions._session_statement`)."""
     return select(*_REPORT_COLUMNS).where(
-        SymptomEntry.patient_id == bindparam("patient_id"), SymptomEntry.removed_at.is_(None),
+        is_current_entry_of(bindparam("patient_id", type_=Integer)),
         SymptomEntry.symptom_id == bindparam("symptom_id"),
         SymptomEntry.logged_on > bindparam("after"), SymptomEntry.logged_on <= bindparam("today"),
     )

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Integer, Select, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -164,6 +164,49 @@ def _sent_and_draft_statement():
         .order_by(HNA.submitted_at.desc(), HNA.id)
         .options(joinedload(HNA.offered_by), joinedload(QueueItem.assignee))
     )
+
+
+class AssessmentShown(NamedTuple):
+    """What the page says of one HNA: never its answers (a whole questionnaire's JSON, which
+    loading the HNA would parse for nothing)."""
+
+    id: int
+    status: HNAStatus
+    offered_by_id: int | None
+    offered_by_name: str | None
+    offered_at: datetime | None
+    pathway_point: PathwayPoint | None
+    last_step: str | None
+    submitted_at: datetime | None
+
+
+class NeedsAssessment(NamedTuple):
+    draft: AssessmentShown | None
+    last_sent: AssessmentShown | None
+
+
+@cache
+def _needs_assessment_statement() -> Select:
+    patient_id = bindparam("patient_id", type_=Integer)
+    last_sent_id = (
+        select(HNA.id).where(HNA.patient_id == patient_id, HNA.status == HNAStatus.SUBMITTED)
+        .order_by(HNA.submitted_at.desc(), HNA.id.desc()).limit(1).scalar_subquery()
+    )
+    return (
+        select(HNA.id, HNA.status, HNA.offered_by_id, User.display_name, HNA.offered_at, HNA.pathway_point,
+               HNA.last_step, HNA.submitted_at)
+        .outerjoin(User, User.id == HNA.offered_by_id)
+        .where(HNA.patient_id == patient_id, or_(HNA.status == HNAStatus.DRAFT, HNA.id == last_sent_id))
+    )
+
+
+def needs_assessment_of(patient_id: int) -> NeedsAssessment:
+    """The person's draft HNA and the last one they sent, in one statement of plain values, for
+    the nurse's page for the person (issue 12: it took two, loading every HNA sent)."""
+    rows = [AssessmentShown._make(row)
+            for row in db.session.execute(_needs_assessment_statement(), {"patient_id": patient_id})]
+    return NeedsAssessment(next((h for h in rows if h.status is HNAStatus.DRAFT), None),
+                           next((h for h in rows if h.status is HNAStatus.SUBMITTED), None))
 
 
 def submitted_hnas(patient: PatientProfile) -> list[HNA]:

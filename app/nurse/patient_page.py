@@ -2,7 +2,7 @@
 of plain values where the page shows plain values (issue 12).
 
 The account's sign-in summary used to take three statements (the account, its passkeys, its
-latest session) and the needs assessment two (the draft, then every HNA sent, to show the last).
+latest session); the needs assessment is read by the HNA area (hna.service.needs_assessment_of).
 The sign-in summary, the current care plan (with who agreed it), the follow-up plan, the active
 tests and the current treatment summary are one statement (`records_of`): five before, and a
 lazy load of the plan's author while rendering. Which rows are the person's is each area's rule,
@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, func, or_, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..careplan import service as careplan
@@ -25,7 +25,6 @@ from ..extensions import db
 from ..followup import service as followup
 from ..followup import summaries
 from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
-from ..hna.models import HNA, HNAStatus, PathwayPoint
 from ..models import PasskeyCredential, PatientProfile, User, UserSession
 
 
@@ -107,45 +106,3 @@ def _records_statement() -> Select:
         .where(User.id == bindparam("user_id", type_=Integer))
         .order_by(*followup.TESTS_ORDER)
     )
-
-
-class AssessmentShown(NamedTuple):
-    """What the page says of one HNA: never its answers (a whole questionnaire's JSON, which
-    loading the HNA would parse for nothing)."""
-
-    id: int
-    status: HNAStatus
-    offered_by_id: int | None
-    offered_by_name: str | None
-    offered_at: datetime | None
-    pathway_point: PathwayPoint | None
-    last_step: str | None
-    submitted_at: datetime | None
-
-
-class NeedsAssessment(NamedTuple):
-    draft: AssessmentShown | None
-    last_sent: AssessmentShown | None
-
-
-@lru_cache(maxsize=1)
-def _needs_assessment_statement() -> Select:
-    patient_id = bindparam("patient_id", type_=Integer)
-    last_sent_id = (
-        select(HNA.id).where(HNA.patient_id == patient_id, HNA.status == HNAStatus.SUBMITTED)
-        .order_by(HNA.submitted_at.desc(), HNA.id.desc()).limit(1).scalar_subquery()
-    )
-    return (
-        select(HNA.id, HNA.status, HNA.offered_by_id, User.display_name, HNA.offered_at, HNA.pathway_point,
-               HNA.last_step, HNA.submitted_at)
-        .outerjoin(User, User.id == HNA.offered_by_id)
-        .where(HNA.patient_id == patient_id, or_(HNA.status == HNAStatus.DRAFT, HNA.id == last_sent_id))
-    )
-
-
-def needs_assessment_of(patient_id: int) -> NeedsAssessment:
-    """The person's draft HNA and the last one they sent, in one statement."""
-    rows = [AssessmentShown._make(row)
-            for row in db.session.execute(_needs_assessment_statement(), {"patient_id": patient_id})]
-    return NeedsAssessment(next((h for h in rows if h.status is HNAStatus.DRAFT), None),
-                           next((h for h in rows if h.status is HNAStatus.SUBMITTED), None))

@@ -107,13 +107,14 @@ def new_patient():
 @bp.get("/patients/<int:patient_id>")
 @staff_required
 def patient(patient_id: int):
+    from ..hna import service as hna_service
     from ..reminders import service as reminders_service
     from ..results.rules import number
     from ..triage import service as triage_service
 
     profile = patient_for_staff(patient_id)
     audit("patient.view", patient=profile)
-    hna = patient_page.needs_assessment_of(profile.id)
+    hna = hna_service.needs_assessment_of(profile.id)
     records = patient_page.records_of(profile)
     # Rendered before the audit commits, which would expire the record, its team and the signed-in
     # nurse, and the page would read each again; returned only once the read is stored.

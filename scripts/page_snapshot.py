@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import sys
 import tempfile
@@ -195,21 +194,6 @@ def form_error_page(client, path: str) -> Page | None:
     return Page(f"{path}?form-errors", response.status_code, response.get_data(as_text=True), "POST")
 
 
-def sign_in(app, client, user_id: int) -> None:
-    """A live server-side session for the person, as a real sign-in makes (tests/helpers.py)."""
-    from app.extensions import db
-    from app.models import UserSession
-    from app.sessions import _hash
-
-    token = secrets.token_urlsafe(32)
-    with app.app_context():
-        db.session.add(UserSession(user_id=user_id, token_hash=_hash(token), method="snapshot"))
-        db.session.commit()
-    with client.session_transaction() as session:
-        session.update({"sid": token, "_user_id": str(user_id), "_fresh": True})
-        session.permanent = True
-
-
 def make_app(database_url: str, instance: Path):
     from app import create_app
 
@@ -243,6 +227,7 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
              limit: int = PAGES_PER_PERSON) -> list[Person]:
     """Seed, crawl as each person (those named in `only`, if given), write the pages."""
     from app.extensions import db
+    from tests.helpers import sign_in_as  # a live server-side session, as a real sign-in makes
 
     app = make_app(database_url, instance)
     everyone = [*seeded_people(app), Person(SIGNED_OUT, None)]
@@ -258,7 +243,7 @@ def snapshot(outdir: Path, database_url: str, instance: Path, only: list[str] | 
     for person in people:
         client = app.test_client()
         if person.user_id is not None:
-            sign_in(app, client, person.user_id)
+            sign_in_as(client, person.user_id, method="snapshot")
         clients.append(client)
     for person, client in zip(people, clients, strict=True):
         person.pages = crawl(client, "/", limit)

@@ -133,5 +133,7 @@ export function initPasskeyCeremonies (scope) {
       return
     }
     button.addEventListener('click', () => runCeremony(root, button))
+    // This script is imported after the page has loaded: says when a tap on the button works.
+    root.dataset.ready = 'true'
   })
 }

@@ -243,6 +243,12 @@ class Tab:
         self.authenticator_id = result["authenticatorId"]
         return self.authenticator_id
 
+    def passkey_ready(self) -> None:
+        """Wait until the page's passkey button works: its script is imported after the page has
+        loaded (static/js/app.js), so a click straight after goto() could come before it."""
+        wait_until(self.page, "() => [...document.querySelectorAll('[data-module=\"passkey-ceremony\"]')]"
+                   ".every(root => root.dataset.ready === 'true')", bool, what="for the passkey button to work")
+
     def authenticator_credentials(self) -> list[dict]:
         assert self.cdp is not None, "add_authenticator() first"
         return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.authenticator_id})[

@@ -92,6 +92,7 @@ def test_unknown_passkey_shows_an_accessible_error(live_server, open_page):
         },
     })
     tab.allow_console(r"status of 400")
+    tab.passkey_ready()
     page.get_by_role("button", name="Sign in with a passkey").click()
     error = page.get_by_role("alert").filter(has_text="We do not recognise that passkey")
     error.wait_for()

@@ -38,6 +38,7 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
     nurse.axe("staff passkey page")
     nurse.add_authenticator()
     page.get_by_label("Give this passkey a name (optional)").fill("Work laptop")
+    nurse.passkey_ready()
     page.get_by_role("button", name="Create a passkey").click()
     page.wait_for_url("**/nurse/queue")
     nurse.axe("nurse queue, empty")
@@ -120,6 +121,7 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
 
     patient.add_authenticator()
     phone.get_by_label("Give this passkey a name (optional)").fill("My phone")
+    patient.passkey_ready()
     phone.get_by_role("button", name="Create a passkey").click()
     phone.wait_for_url("**/my-care")
     phone.get_by_role("heading", name="Hello Priya").wait_for()
@@ -167,6 +169,7 @@ def test_nurse_adds_patient_who_enrols_with_a_passkey_and_signs_in_again(live_se
     patient.goto("/my-care")
     assert "/sign-in" in phone.url
 
+    patient.passkey_ready()
     phone.get_by_role("button", name="Sign in with a passkey").click()
     phone.wait_for_url("**/my-care")
     phone.get_by_role("heading", name="Hello Priya").wait_for()

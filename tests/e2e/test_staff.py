@@ -33,6 +33,7 @@ def test_admin_creates_nurse_who_enrols_and_sees_only_their_team(live_server, op
     page = admin.page
     admin.goto(f"/enrol/{token}")
     admin.add_authenticator()
+    admin.passkey_ready()
     page.get_by_role("button", name="Create a passkey").click()
     page.wait_for_url("**/admin/")
     admin.axe("admin home")
@@ -63,6 +64,7 @@ def test_admin_creates_nurse_who_enrols_and_sees_only_their_team(live_server, op
     # Staff accounts reach patient records, so there is no password alternative.
     assert nurse_page.get_by_text("create a password instead").count() == 0
     nurse.add_authenticator()
+    nurse.passkey_ready()
     nurse_page.get_by_role("button", name="Create a passkey").click()
     nurse_page.wait_for_url("**/nurse/queue")
     nurse_page.get_by_role("link", name="Patients", exact=True).click()

@@ -81,7 +81,8 @@ def test_a_reply_and_an_answer_each_way_with_unread_counts_and_audit(app, actors
     assert "About three weeks ago" in page(nurse.get(nurse_url))
     with app.app_context():
         assert service.unread_for_team(actors.team_a) == 0
-        sends = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "message.send")).all()
+        sends = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "message.send")
+                                  .order_by(AuditEvent.id)).all()
         assert [d["from_patient"] for d in sends] == [False, True]
         # The item was still open, so the answer is on it: nothing new raised.
         assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 1

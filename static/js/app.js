@@ -13,7 +13,17 @@ import { initOfflineRecord } from './offline-record.js'
 initAll()
 // Only the few pages with a passkey ceremony load its script (page weight, bench/page_weight.py).
 if (document.querySelector('[data-module="passkey-ceremony"]')) {
-  import('./passkeys.js').then(passkeys => passkeys.initPasskeyCeremonies(document))
+  // A tap that comes before that script (an old phone on poor signal) is kept, and the ceremony
+  // starts when the script is here, rather than the tap doing nothing.
+  const keepAnEarlyTap = event => {
+    const root = event.target.closest('[data-passkey-start]')?.closest('[data-module="passkey-ceremony"]')
+    if (root) root.dataset.tappedEarly = 'true'
+  }
+  document.addEventListener('click', keepAnEarlyTap)
+  import('./passkeys.js').then(passkeys => {
+    document.removeEventListener('click', keepAnEarlyTap)
+    passkeys.initPasskeyCeremonies(document)
+  })
 }
 initPrintButtons(document)
 initSessionTimeout(document.body)

@@ -135,5 +135,9 @@ export function initPasskeyCeremonies (scope) {
     button.addEventListener('click', () => runCeremony(root, button))
     // This script is imported after the page has loaded: says when a tap on the button works.
     root.dataset.ready = 'true'
+    if (root.dataset.tappedEarly) {
+      delete root.dataset.tappedEarly
+      runCeremony(root, button)
+    }
   })
 }

@@ -59,6 +59,51 @@ def test_compose_runs_the_procfile_processes_beside_postgresql_and_redis():
     assert services["worker"]["deploy"]["replicas"] == 1
 
 
+
+# What the running app never reads: developers' and CI's files, and Node.js's (the static files
+# are built from them in the image's first stage).
+NOT_IN_THE_IMAGE = {".ci", ".gitignore", "README.md", "SECURITY.md", "bench", "compose.yaml", "docs",
+                    "Dockerfile", "package-lock.json", "package.json", "pyproject.toml", "scripts", "tests"}
+
+
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile's instructions (name, arguments), continued lines joined, stage by stage."""
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
+    stages: list[list[tuple[str, str]]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, _, arguments = line.strip().partition(" ")
+        if name == "FROM":
+            stages.append([])
+        stages[-1].append((name, arguments))
+    return stages
+
+
+def test_the_image_sets_up_as_scripts_setup_does_and_holds_everything_the_app_reads():
+    build, running = dockerfile_stages()
+    setup = (ROOT / "scripts" / "setup").read_text()
+    build_steps = " ".join(arguments for name, arguments in build if name == "RUN")
+    for step in ("npm ci --no-audit --no-fund --loglevel=error", "scripts/build_assets.py"):
+        assert step in setup and step in build_steps
+
+    # Every file and folder of the repository that the running app reads, and the built files.
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    top_level = {path.split("/")[0] for path in tracked.stdout.splitlines()}
+    copied = set()
+    for name, arguments in running:
+        if name == "COPY":
+            sources = [part for part in arguments.split()[:-1] if not part.startswith("--")]
+            copied |= {source.removeprefix("/app/") for source in sources if source != "/venv"}
+    assert copied == (top_level - NOT_IN_THE_IMAGE) | {"built"}
+    assert ("COPY", "--from=build /venv /venv") in running  # the packages, without Node.js
+
+    # It runs the Procfile's web line, read from the Procfile.
+    command = dict(running)["CMD"]
+    assert "Procfile" in command and "^web: " in command
+    assert compose()["x-app"]["build"] == "."
+
+
 # postgres:16's defaults (compose.yaml changes neither): connections in all, and those kept for a
 # superuser (an administrator's psql when everything else is in use).
 POSTGRES_MAX_CONNECTIONS = 100

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import PatientProfile, User
 from app.hna.models import HNA, HNAStatus
 from app.reentry.models import ReentryRequest
+from app.symptoms.models import SymptomEntry
 from app.triage.models import ItemStatus, QueueItem
 from tests.helpers import InDays, date_fields, sign_in_as
 
@@ -26,7 +27,7 @@ CEILINGS = {"patient": 6, "queue": 10}
 OVER_CEILING: dict[str, str] = {}
 
 # (who, path, budget). {david}: David Hughes's patient id; {request}: his request to be seen;
-# {hna}: his submitted HNA; {item}: his team's first open queue item.
+# {hna}: his submitted HNA; {item}: his team's first open queue item; {entry}: his symptom entry.
 PAGES = [
     ("patient", "/my-care", 5),
     ("hna_patient", "/hna/questions/distress", 2),
@@ -34,6 +35,9 @@ PAGES = [
     ("patient", "/my-care/follow-up", 3),
     ("patient", "/my-care/contacts", 1),
     ("patient", "/my-care/symptoms", 3),
+    ("patient", "/my-care/symptoms/new", 1),
+    # What to do about an entry: the session, the entry, the audit of the view.
+    ("patient", "/my-care/symptoms/{entry}", 3),
     ("patient", "/my-care/results", 3),
     ("patient", "/my-care/messages", 2),
     ("patient", "/my-care/ask-to-be-seen", 4),
@@ -100,11 +104,12 @@ def signed_in_demo(app):
                                    .order_by(HNA.id.desc()))
         item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.status == ItemStatus.OPEN)
                                     .order_by(QueueItem.id))
+        entry_id = db.session.scalar(select(SymptomEntry.id).where(SymptomEntry.patient_id == david))
     clients = {}
     for who, user_id in people.items():
         clients[who] = app.test_client()
         sign_in_as(clients[who], user_id)
-    return clients, {"david": david, "request": request_id, "hna": hna_id, "item": item_id}
+    return clients, {"david": david, "request": request_id, "hna": hna_id, "item": item_id, "entry": entry_id}
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def logged(entry_id: int):
     """What to do now about an entry: call now, contact the team today (or when they will see
     it), or keep an eye on it."""
     profile = current_patient()
-    entry = service.logged_entry(profile, entry_id)
+    entry = service.entry_to_advise_on(profile, entry_id)
     if entry is None:
         refuse("symptoms.access_refused", patient=profile, subject=f"symptom-entry:{entry_id}")
     level = Level(entry.level)
@@ -142,9 +142,12 @@ def logged(entry_id: int):
     emergency = ({"symptoms": [entry.symptom_text], "advice": outcome.advice, "seen": None}
                  if level is Level.EMERGENCY else None)
     audit("symptoms.view_entry", patient=profile, subject=f"symptom-entry:{entry.id}")
-    db.session.commit()
-    return render_template("symptoms/logged.html", profile=profile, entry=entry, outcome=outcome,
+    page = render_template("symptoms/logged.html", profile=profile, entry=entry, outcome=outcome,
                            emergency=emergency, Level=Level)
+    # Committed after rendering (as `history`): a commit expires every loaded row, and the page
+    # would read the person and their team again. The page goes out once the audit is stored.
+    db.session.commit()
+    return page
 
 
 @bp.route("/my-care/symptoms/<int:entry_id>/edit", methods=["GET", "POST"])

@@ -126,9 +126,29 @@ def own_entry(profile: PatientProfile, entry_id: int) -> SymptomEntry | None:
 
 
 def logged_entry(profile: PatientProfile, entry_id: int) -> SymptomEntry | None:
-    """The person's own entry, removed or not: the page saying what to do after logging it."""
+    """The person's own entry, removed or not, to remove it."""
     entry = db.session.get(SymptomEntry, entry_id)
     return entry if entry is not None and entry.patient_id == profile.id else None
+
+
+# What the page saying what to do about an entry shows of it, and reads to say it.
+_ADVISED_COLUMNS = (SymptomEntry.id, SymptomEntry.symptom_id, SymptomEntry.symptom_text, SymptomEntry.own_words,
+                    SymptomEntry.level, SymptomEntry.logged_at, SymptomEntry.updated_at, SymptomEntry.removed_at)
+
+
+@cache
+def _entry_to_advise_on_statement() -> Select:
+    """Built once with the entry and the person as bound parameters (as `_history_statement`)."""
+    return select(*_ADVISED_COLUMNS).where(SymptomEntry.id == bindparam("entry_id", type_=Integer),
+                                           SymptomEntry.patient_id == bindparam("patient_id", type_=Integer))
+
+
+def entry_to_advise_on(profile: PatientProfile, entry_id: int):
+    """The person's own entry, removed or not, as plain values (`_ADVISED_COLUMNS`), or None
+    (someone else's, or none): the page saying what to do after logging it shows it and
+    changes nothing, so no entry is loaded."""
+    return db.session.execute(_entry_to_advise_on_statement(),
+                              {"entry_id": entry_id, "patient_id": profile.id}).first()
 
 
 def _report(entry: SymptomEntry) -> rules.Report:

@@ -2,10 +2,30 @@
 (the Procfile's gunicorn command line, 2 workers, loopback), beside a bare Flask JSON endpoint
 served the same way in the same run (prints figures; never asserts a time).
 
-    .venv/bin/python bench/pages.py            # 10 s per endpoint, SQLite
-    .venv/bin/python bench/pages.py --quick    # 2 s per endpoint (CI: it keeps working)
+    .venv/bin/python bench/pages.py            # 5 runs of 2 s per endpoint, SQLite
+    .venv/bin/python bench/pages.py --quick    # 2 runs of 1 s (CI: it keeps working)
     TEST_DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/pages.py   # SQLite, then PostgreSQL
     .venv/bin/python bench/pages.py --database-url postgresql+psycopg://...      # the same
+    .venv/bin/python bench/pages.py --shapes   # the Procfile's server shape beside others
+    .venv/bin/python bench/pages.py --profile-served "HNA question"   # cProfile in the served workers
+
+A ratio from one long run of each side said little here: two runs of the same code 25 minutes
+apart differed up to three times. So the bare endpoint is measured right beside each endpoint,
+in short runs taken in turn (bare, endpoint, bare, endpoint, ..., bare; both servers up all the
+while), each of the endpoint's runs set against the mean of the two bare runs around it, and
+the ratio printed is the median of those, with their lowest and highest as its spread. Each
+endpoint is warmed first. Each row also says how much CPU the server used per request (its
+master and workers, from /proc: set it against bench/request_profile.py's in-process figure)
+and in how many runs one worker held all of wrk's connections: with keep-alive a connection
+stays with the worker that accepted it, so a run in which one worker took them all was served
+by one core. The last line says how the machine's CPU was shared: the servers, wrk, and other
+work on the machine, which the figures share it with.
+
+`--shapes` serves the app and the bare endpoint in the Procfile's shape and in each variant of
+it (`shapes()`: threads, sync workers, `--reuse-port`, the access log) at once, and sets each
+one's runs against the same baseline, the bare endpoint in the Procfile's shape, measured beside
+it. `--profile-served` runs the app with BENCH_PROFILE_DIR set, for which gunicorn.conf.py
+profiles each worker, and prints what a served request costs inside the Flask app and around it.
 
 Load comes from `wrk` (Debian package, installed by scripts/install-system-deps) at 16
 connections. The demo data is seeded into a throwaway database (a SQLite file in a temporary
@@ -24,13 +44,17 @@ queue item; any `409 busy` answers are counted and printed apart from other erro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
+import resource
 import secrets
 import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -331,38 +355,70 @@ def free_port() -> int:
 
 class Gunicorn:
     """`target` served by the Procfile's `web` command line (production's settings: worker class,
-    threads, preload, keep-alive, ...) on 127.0.0.1 with WORKERS workers, stopped on exit (or
-    after max_seconds). Its access log (stdout) is dropped; errors (stderr) are shown."""
+    threads, preload, keep-alive, ...; or `command`, another shape of it) on 127.0.0.1 with WORKERS
+    workers, stopped on exit (or after max_seconds). Its access log (stdout) is dropped; errors
+    (stderr) are shown, or with `log`, written there and shown only if it does not start."""
 
-    def __init__(self, target: str, env: dict, max_seconds: int):
+    def __init__(self, target: str, env: dict, max_seconds: int, command: str | None = None,
+                 log: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = web_command().replace(" wsgi:app", f" {shlex.quote(target)}")
-        server_env = {**os.environ, **env, "BIND_HOST": "127.0.0.1", "PORT": str(self.port),
-                      "WEB_CONCURRENCY": str(WORKERS)}
+        self.log = log
+        command = (command or web_command()).replace(" wsgi:app", f" {shlex.quote(target)}")
+        server_env = {**os.environ, "WEB_CONCURRENCY": str(WORKERS), **env, "BIND_HOST": "127.0.0.1",
+                      "PORT": str(self.port)}
         # Production's gunicorn is the one on PATH in the app's environment: the venv's here.
         server_env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{server_env.get('PATH', '')}"
+        stderr = log.open("w") if log else None
         # `timeout` stops the server even if this script is killed before it can.
         self.process = subprocess.Popen(["timeout", str(max_seconds), "sh", "-c", command], cwd=ROOT,
-                                        env=server_env, stdout=subprocess.DEVNULL, start_new_session=True)
+                                        env=server_env, stdout=subprocess.DEVNULL, stderr=stderr,
+                                        start_new_session=True)
+        if stderr:
+            stderr.close()
 
     def wait_ready(self, path: str = "/") -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn stopped at start (exit {self.process.returncode})")
+                raise SystemExit(f"gunicorn stopped at start (exit {self.process.returncode}){self._log_tail()}")
             try:
                 urllib.request.urlopen(self.url + path, timeout=10).read()
                 return
             except (urllib.error.URLError, OSError):
                 time.sleep(0.2)
-        raise SystemExit("gunicorn did not answer within 30 s")
+        raise SystemExit(f"gunicorn did not answer within 60 s{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        return f":\n{self.log.read_text()[-3000:]}" if self.log else ""
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) used so far by the server's processes: the master and its
+        workers, all in the session started for it."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            if int(fields[3]) == self.process.pid:  # the session
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / CLOCK_TICKS
+
+    def connection_holders(self) -> set[str]:
+        """The processes holding the connections open to this server now (`ss`, iproute2): with
+        keep-alive, the worker that accepted a connection serves every request sent on it."""
+        if shutil.which("ss") is None:
+            return set()
+        listing = subprocess.run(["ss", "-tnpH", "state", "established", f"sport = :{self.port}"],
+                                 capture_output=True, text=True, timeout=10).stdout
+        return set(re.findall(r"pid=(\d+)", listing))
 
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
@@ -372,6 +428,15 @@ class Gunicorn:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core of the machine has spent on anything but idling, so far."""
+    user, nice, system, idle, iowait, *rest = (int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:])
+    return (user + nice + system + sum(rest[:3])) / CLOCK_TICKS  # irq, softirq, steal
 
 
 def check(url: str, endpoint: Endpoint, headers: dict, writer: Writer | None = None) -> None:
@@ -392,25 +457,39 @@ def check(url: str, endpoint: Endpoint, headers: dict, writer: Writer | None = N
         raise SystemExit(f"{endpoint.label}: {endpoint.path} ended at {final} ({status})")
 
 
-def wrk(url: str, endpoint: Endpoint | None, headers: dict, seconds: int, folder: Path,
-        writers: list[Writer] = ()) -> dict:
-    """wrk's figures for the endpoint (None: the baseline's "/"), as one person with `headers`,
-    or, given `writers`, each request as the next of them."""
+@dataclass
+class Load:
+    """What one wrk run sends: to `server`, `endpoint` (None: the bare baseline's "/") as one
+    person with `headers`, or, given `writers`, each request as the next of them."""
+
+    server: Gunicorn
+    endpoint: Endpoint | None = None
+    headers: dict = field(default_factory=dict)
+    writers: list[Writer] = field(default_factory=list)
+
+
+def wrk(load: Load, seconds: int, folder: Path, first_writer: int = 0) -> dict:
+    """wrk's figures for the load over `seconds`, with the CPU time the server and wrk used
+    meanwhile; the writers from `first_writer` on (then from the start of the table again), so
+    that each run's first saves are not a repeat of the last run's."""
     env = {**os.environ, "BENCH_RUN": secrets.token_hex(4), "BENCH_UNIQUE_KEYS": "0",
            "BENCH_THREADS": str(WRK_THREADS)}
     script = WRK_SCRIPT
     command = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--timeout", "5s"]
-    target = url + "/"
+    endpoint = load.endpoint
+    target = load.server.url + "/"
     if endpoint is not None:
-        target = url + endpoint.path
-        for name, value in {**headers, **endpoint.headers}.items():
+        target = load.server.url + endpoint.path
+        for name, value in {**load.headers, **endpoint.headers}.items():
             command += ["-H", f"{name}: {value}"]
         if endpoint.method == "POST":
             # A Lua string literal is a JSON string literal for this body's characters.
             script = (f"wrk.method = \"POST\"\nwrk.body = {json.dumps(json.dumps(endpoint.body))}\n"
                       + script + WRK_COUNT_CONFLICTS)
             env["BENCH_UNIQUE_KEYS"] = "1"
-        if writers:
+        if load.writers:
+            first_writer %= len(load.writers)
+            writers = load.writers[first_writer:] + load.writers[:first_writer]
             people = folder / f"people-{secrets.token_hex(4)}.tsv"
             people.write_text("".join(
                 f"{writer.headers['Cookie']}\t{writer.headers['X-CSRFToken']}\t"
@@ -418,74 +497,395 @@ def wrk(url: str, endpoint: Endpoint | None, headers: dict, seconds: int, folder
             env["BENCH_PEOPLE"] = str(people)
     script_path = folder / f"wrk-{secrets.token_hex(4)}.lua"
     script_path.write_text(script)
-    output = subprocess.run([*command, "-s", str(script_path), target], capture_output=True, text=True,
-                            timeout=seconds + 60, env=env)
-    if output.returncode != 0:
-        raise SystemExit(f"wrk failed: {output.stderr or output.stdout}")
-    figures = json.loads(output.stdout.strip().splitlines()[-1])
+    server_before = load.server.cpu_seconds()
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen([*command, "-s", str(script_path), target], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(seconds / 2)
+    holders = load.server.connection_holders()
+    stdout, stderr = process.communicate(timeout=seconds + 60)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = load.server.cpu_seconds() - server_before
+    if process.returncode != 0:
+        raise SystemExit(f"wrk failed: {stderr or stdout}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    figures["workers_holding"] = len(holders)
     figures["rps"] = figures["requests"] / figures["seconds"]
+    figures["server_cpu"] = server_cpu
+    figures["wrk_cpu"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
     return figures
 
 
-def run(database: Database, seconds: int, folder: Path) -> None:
+@dataclass
+class Measured:
+    """One load's wrk runs, each beside the mean of the baseline's runs just before and after it."""
+
+    runs: list[dict] = field(default_factory=list)
+    baselines: list[float] = field(default_factory=list)  # requests/s around each run
+
+    @property
+    def rps(self) -> float:
+        return statistics.mean(run["rps"] for run in self.runs)
+
+    @property
+    def ratios(self) -> list[float]:
+        """Baseline's requests/s over this load's, per run."""
+        return [baseline / run["rps"] if run["rps"] else float("inf")
+                for run, baseline in zip(self.runs, self.baselines, strict=True)]
+
+    def median(self, name: str) -> float:
+        return statistics.median(run[name] for run in self.runs)
+
+    def total(self, name: str) -> int:
+        return sum(run[name] for run in self.runs)
+
+    @property
+    def server_ms_per_request(self) -> float:
+        requests = self.total("requests")
+        return 1000 * sum(run["server_cpu"] for run in self.runs) / requests if requests else float("nan")
+
+    @property
+    def one_worker_runs(self) -> str:
+        """In how many runs one worker held every connection (the other served none of them)."""
+        return f"{sum(run['workers_holding'] == 1 for run in self.runs)}/{len(self.runs)}"
+
+    @property
+    def errors(self) -> int:
+        return self.total("non_2xx_3xx") - self.total("conflicts") + self.total("socket_errors")
+
+
+@dataclass
+class Pace:
+    """How long each wrk run lasts, how many runs each load gets, and the CPU they all used."""
+
+    seconds: int
+    rounds: int
+    started: float = field(default_factory=time.monotonic)
+    busy_at_start: float = field(default_factory=machine_busy_seconds)
+    server_cpu: float = 0.0  # CPU seconds of the servers in the runs
+    wrk_cpu: float = 0.0
+    run_seconds: float = 0.0
+
+    def count(self, figures: dict) -> None:
+        self.server_cpu += figures["server_cpu"]
+        self.wrk_cpu += figures["wrk_cpu"]
+        self.run_seconds += figures["seconds"]
+
+    def cpu_report(self) -> str:
+        """How the machine's CPU was shared in the runs: the servers, wrk, and other work on it."""
+        cores = os.cpu_count()
+        busy = machine_busy_seconds() - self.busy_at_start
+        wall = time.monotonic() - self.started
+
+        def share(seconds: float, over: float) -> str:
+            return f"{100 * seconds / (cores * over):.0f}%"
+
+        return (f"CPU of {cores} cores in the runs: the servers {share(self.server_cpu, self.run_seconds)}, wrk "
+                f"{share(self.wrk_cpu, self.run_seconds)}; the whole machine was busy "
+                f"{share(busy, wall)} meanwhile (the rest of it: other work these figures shared the machine with)")
+
+
+def alternate(baseline: Load, loads: list[Load], pace: Pace, folder: Path) -> list[Measured]:
+    """Each load in `pace.rounds` short runs, the baseline run between every two and at both ends
+    (baseline, first load, baseline, second load, baseline, ...; the loads' order turning each
+    round), so each run is set against the baseline measured seconds before and after it: what
+    else the machine is doing then weighs on both alike. Each load is warmed first (a page's first
+    requests in a worker may do one-off work)."""
+    measured = [Measured() for _ in loads]
+    for load in loads:
+        wrk(load, 1, folder, len(load.writers) // 2)  # from the middle of the table: not a repeat
+    before = wrk(baseline, pace.seconds, folder)
+    pace.count(before)
+    for round_number in range(pace.rounds):
+        turned = round_number % len(loads)
+        for index in [*range(turned, len(loads)), *range(turned)]:
+            load = loads[index]
+            figures = wrk(load, pace.seconds, folder,
+                          round_number * len(load.writers) // (2 * pace.rounds))
+            after = wrk(baseline, pace.seconds, folder)
+            pace.count(figures)
+            pace.count(after)
+            measured[index].runs.append(figures)
+            measured[index].baselines.append((before["rps"] + after["rps"]) / 2)
+            before = after
+    return measured
+
+
+def ratio_text(ratio: float) -> str:
+    return "1/" + format(ratio, ".1f" if ratio < 100 else ".0f")
+
+
+def spread_text(measured: Measured) -> str:
+    """The run-to-run spread of the ratio: its lowest and highest over the runs."""
+    ratios = measured.ratios
+    return f"{ratio_text(min(ratios))}-{ratio_text(max(ratios))[2:]}"
+
+
+def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
     from datetime import date
 
     instance = folder / f"instance-{database.name.lower()}"
     instance.mkdir()
-    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * seconds)
+    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * pace.seconds * pace.rounds)
     writers = signed_in["writers"]
-    env = {"DATABASE_URL": database.url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0",
-           "INSTANCE_PATH": str(instance), "APP_ENV": "development", "DEMO_MODE": "0"}
-    plan = endpoints(date.today())
+    plan = [endpoint for endpoint in endpoints(date.today()) if not only or only.lower() in endpoint.label.lower()]
     # Each server lives at most as long as its whole share of the run could take.
-    lifetime = 120 + len(plan) * (seconds + 10) * 2
-    print(f"\n{database.name}: the Procfile's gunicorn, {WORKERS} workers, wrk -c {CONNECTIONS}, {seconds} s per endpoint "
-          f"(warm-up 1 s each); the writing endpoints as {len(writers)} people in turn")
-    with Gunicorn("bench.pages:bare_app()", {}, lifetime) as bare:
+    lifetime = 300 + len(plan) * (2 * pace.seconds * pace.rounds + pace.seconds + 20) * 2
+    print(f"\n{database.name}: the Procfile's gunicorn, {WORKERS} workers, wrk -t {WRK_THREADS} -c {CONNECTIONS}; "
+          f"each endpoint warmed for 1 s, then {pace.rounds} runs of {pace.seconds} s, each between two "
+          f"{pace.seconds} s runs of the bare endpoint; the writing endpoints as {len(writers)} people in turn")
+    print(f"  ratio: the bare endpoint's requests/s around each run over the endpoint's, median (lowest-highest "
+          f"of the {pace.rounds} runs); p50 and p95: medians of the runs; server ms/req: CPU of the master and "
+          f"workers per request; 1 worker: runs in which one worker held all {CONNECTIONS} connections")
+    env = app_environment(database, instance)
+    with (Gunicorn("bench.pages:bare_app()", {}, lifetime, log=folder / "bare.log") as bare,
+          Gunicorn("wsgi:app", env, lifetime, log=folder / f"app-{database.name}.log") as server):
         bare.wait_ready("/")
-        wrk(bare.url, None, {}, 1, folder)
-        baseline = wrk(bare.url, None, {}, seconds, folder)
-    rows = [("bare Flask JSON endpoint (baseline)", baseline, None)]
-    with Gunicorn("wsgi:app", env, lifetime) as server:
         server.wait_ready("/healthz")
+        wrk(Load(bare), 1, folder)
+        baseline = Load(bare)
+        rows = []
         for endpoint in plan:
-            many = writers if endpoint.who == "writers" else []
-            headers = many[0].headers if many else signed_in.get(endpoint.who, {})
-            check(server.url, endpoint, headers, many[0] if many else None)
-            # The warm-up from the other end of the table: the run's first saves are not a repeat.
-            wrk(server.url, endpoint, headers, 1, folder, many[::-1])
-            rows.append((endpoint.label, wrk(server.url, endpoint, headers, seconds, folder, many), endpoint.goal))
+            load = load_of(server, endpoint, signed_in, writers)
+            rows.append((endpoint, alternate(baseline, [load], pace, folder)[0]))
     # 409 busy: a save clashed with another of the same person's and the phone is asked to send
     # it again (Retry-After); counted apart, as they say so about the load, not the endpoint.
-    print(f"{'endpoint':40} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'ratio':>7} {'409':>5} {'errors':>6}  goal")
-    for label, figures, goal in rows:
-        ratio = baseline["rps"] / figures["rps"] if figures["rps"] else float("inf")
+    print(f"{'endpoint':40} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'ratio':>7} {'(spread)':>13} "
+          f"{'server ms/req':>13} {'1 worker':>8} {'409':>5} {'errors':>6}  goal")
+    baselines = [baseline for _, measured in rows for baseline in measured.baselines]
+    if baselines:
+        print(f"{'bare Flask JSON endpoint (baseline)':40} {statistics.mean(baselines):6.0f} {'':7} {'':7} "
+              f"{'1':>7} {f'{min(baselines):.0f}-{max(baselines):.0f}/s':>13}")
+    for endpoint, measured in rows:
+        ratio = statistics.median(measured.ratios)
         wanted = ""
-        if goal:
-            met = ratio <= GOALS[goal] and figures["p95_ms"] < P95_GOAL_MS
-            wanted = f"1/{GOALS[goal]}, p95<{P95_GOAL_MS}: {'met' if met else 'NOT met'}"
-        conflicts = figures.get("conflicts", 0)
-        errors = figures["non_2xx_3xx"] - conflicts + figures["socket_errors"]
-        print(f"{label:40} {figures['rps']:8.0f} {figures['p50_ms']:7.1f} {figures['p95_ms']:7.1f} "
-              f"{'1/' + format(ratio, '.1f'):>7} {conflicts:5d} {errors:6d}  {wanted}")
+        if endpoint.goal:
+            met = ratio <= GOALS[endpoint.goal] and measured.median("p95_ms") < P95_GOAL_MS
+            wanted = f"1/{GOALS[endpoint.goal]}, p95<{P95_GOAL_MS}: {'met' if met else 'NOT met'}"
+        print(f"{endpoint.label:40} {measured.rps:6.0f} {measured.median('p50_ms'):7.1f} "
+              f"{measured.median('p95_ms'):7.1f} {ratio_text(ratio):>7} {'(' + spread_text(measured) + ')':>13} "
+              f"{measured.server_ms_per_request:13.2f} {measured.one_worker_runs:>8} {measured.total('conflicts'):5d} "
+              f"{measured.errors:6d}  {wanted}")
+    print(pace.cpu_report())
+
+
+def app_environment(database: Database, instance: Path) -> dict:
+    return {"DATABASE_URL": database.url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0",
+            "INSTANCE_PATH": str(instance), "APP_ENV": "development", "DEMO_MODE": "0"}
+
+
+def load_of(server: Gunicorn, endpoint: Endpoint, signed_in: dict, writers: list[Writer]) -> Load:
+    """The endpoint's load on the server, checked with one request first."""
+    many = writers if endpoint.who == "writers" else []
+    headers = many[0].headers if many else signed_in.get(endpoint.who, {})
+    check(server.url, endpoint, headers, many[0] if many else None)
+    return Load(server, endpoint, headers, many)
+
+
+# ---------------------------------------------------------------- the server's shape
+
+
+@dataclass
+class Shape:
+    """A way to run the web process: the Procfile's command line with `options` toggled (taken
+    out if there, added if not), and `env`."""
+
+    label: str
+    options: list[str] = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+
+    def command(self) -> str:
+        command = web_command()
+        for option in self.options:
+            if f" {option}" in command:
+                command = command.replace(f" {option}", "")
+            else:
+                command = command.replace(" wsgi:app", f" {option} wsgi:app")
+        return command
+
+
+def shapes() -> list[Shape]:
+    """The Procfile's shape and the changes to it worth measuring beside it."""
+    reuse_port = "no --reuse-port" if "--reuse-port" in web_command() else "--reuse-port"
+    return [
+        Shape("the Procfile's"),
+        Shape(reuse_port, ["--reuse-port"]),
+        Shape(f"{reuse_port}, 1 thread", ["--reuse-port"], {"WEB_THREADS": "1"}),
+        # With more than one thread gunicorn would run gthread workers instead.
+        Shape("sync workers", ["--worker-class gthread", "--worker-class sync"], {"WEB_THREADS": "1"}),
+        Shape(f"{reuse_port}, no log", ["--reuse-port", "--access-logfile -"]),
+    ]
+
+
+def compare_shapes(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
+    """The app and the bare endpoint served in each shape at once, every shape's runs set against
+    the same baseline (the bare endpoint in the Procfile's shape) measured beside each of them."""
+    from datetime import date
+
+    instance = folder / f"instance-{database.name.lower()}"
+    instance.mkdir()
+    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * pace.seconds * pace.rounds * len(shapes()))
+    writers = signed_in["writers"]
+    plan = [endpoint for endpoint in endpoints(date.today())
+            if endpoint.goal and (not only or only.lower() in endpoint.label.lower())]
+    measured_shapes = shapes()
+    print(f"\n{database.name}: the server's shape, {WORKERS} workers each, wrk -t {WRK_THREADS} -c {CONNECTIONS}; "
+          f"per endpoint {pace.rounds} rounds of one {pace.seconds} s run of each shape, each between two runs of "
+          f"the bare endpoint in the Procfile's shape (the reference); figures: the reference's requests/s "
+          f"around each run over the shape's, median (lowest-highest)")
+    lifetime = 300 + (len(plan) + 1) * len(measured_shapes) * (2 * pace.seconds + 2) * pace.rounds * 2
+    env = app_environment(database, instance)
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for number, shape in enumerate(measured_shapes):
+            command = shape.command()
+            bare = stack.enter_context(Gunicorn("bench.pages:bare_app()", shape.env, lifetime, command,
+                                                folder / f"bare-{number}.log"))
+            app = stack.enter_context(Gunicorn("wsgi:app", {**env, **shape.env}, lifetime, command,
+                                               folder / f"app-{database.name}-{number}.log"))
+            servers.append((bare, app))
+        for bare, app in servers:
+            bare.wait_ready("/")
+            app.wait_ready("/healthz")
+            wrk(Load(bare), 1, folder)
+        reference = Load(servers[0][0])
+        rows = [("bare Flask JSON endpoint", alternate(reference, [Load(bare) for bare, _ in servers], pace, folder))]
+        for endpoint in plan:
+            loads = [load_of(app, endpoint, signed_in, writers) for _, app in servers]
+            rows.append((endpoint.label, alternate(reference, loads, pace, folder)))
+    width = 24
+    print(f"{'endpoint':34}" + "".join(f"{shape.label:>{width}}" for shape in measured_shapes))
+    for label, measured in rows:
+        cells = [f"{ratio_text(statistics.median(each.ratios))} ({spread_text(each)})" for each in measured]
+        print(f"{label:34}" + "".join(f"{cell:>{width}}" for cell in cells))
+    print("requests/s (mean of the runs), p95 ms (median), server CPU ms per request:")
+    for label, measured in rows:
+        cells = [f"{each.rps:.0f}/s {each.median('p95_ms'):.0f} {each.server_ms_per_request:.2f}" for each in measured]
+        print(f"{label:34}" + "".join(f"{cell:>{width}}" for cell in cells))
+    print(f"runs in which one worker held all {CONNECTIONS} connections (sync workers: each request has its own):")
+    for label, measured in rows:
+        print(f"{label:34}" + "".join(f"{each.one_worker_runs:>{width}}" for each in measured))
+    print(pace.cpu_report())
+
+
+# ---------------------------------------------------------------- a served worker's profile
+
+
+def profile_served(database: Database, seconds: int, folder: Path, only: str) -> None:
+    """cProfile in each served worker (gunicorn.conf.py, BENCH_PROFILE_DIR) while wrk loads one
+    endpoint: what a served request costs in the app and what it costs around it. With one thread
+    per worker (WEB_THREADS=1; the code a request passes through is the same with more): cProfile
+    counts wall time in each thread, so with threads taking turns for the GIL it would count each
+    one's wait for it as time in whatever that thread was running."""
+    import pstats
+    from datetime import date
+
+    plan = [endpoint for endpoint in endpoints(date.today()) if only.lower() in endpoint.label.lower()]
+    if not plan:
+        raise SystemExit(f"no endpoint's label contains {only!r}")
+    endpoint = plan[0]
+    instance = folder / f"instance-{database.name.lower()}"
+    instance.mkdir()
+    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * seconds if endpoint.who == "writers" else 0)
+    profiles = folder / "profiles"
+    profiles.mkdir()
+    env = {**app_environment(database, instance), "BENCH_PROFILE_DIR": str(profiles), "WEB_THREADS": "1"}
+    with Gunicorn("wsgi:app", env, 300 + 4 * seconds, log=folder / "profiled.log") as server:
+        server.wait_ready("/healthz")
+        load = load_of(server, endpoint, signed_in, signed_in.get("writers", []))
+        wrk(load, 1, folder)
+        for stale in profiles.glob("*"):
+            stale.unlink()
+        figures = wrk(load, seconds, folder)
+    # Stopped: each worker has written its profile.
+    files = sorted(str(path) for path in profiles.glob("*.prof"))
+    if not files:
+        raise SystemExit(f"the workers wrote no profile:{(folder / 'profiled.log').read_text()[-3000:]}")
+    print(f"\n{database.name}: {endpoint.label} served by the Procfile's gunicorn with WEB_THREADS=1 under wrk -c "
+          f"{CONNECTIONS} for {seconds} s, cProfile in each worker: {figures['rps']:.0f} requests/s while profiled")
+    print(served_breakdown(pstats.Stats(*files)))
+
+
+# Where a served request's time goes besides the app (file name end, function name): each part's
+# cumulative time.
+APP_CALL = ("flask/app.py", "__call__")
+SERVING_PARTS = {
+    "reading and parsing the request": [("gunicorn/http/parser.py", "__next__")],
+    "the WSGI environ": [("gunicorn/http/wsgi.py", "create")],
+    "sending the response": [("gunicorn/http/wsgi.py", "write"), ("gunicorn/http/wsgi.py", "close")],
+    "the access log": [("gunicorn/glogging.py", "access")],
+}
+# Waiting, not working: the worker's poller with nothing to do, a thread waiting for a request's bytes.
+WAITING = ("<method 'poll' of 'select.epoll' objects>", "<built-in method select.select>")
+# Files of the server itself, to list where its own time goes.
+SERVER_FILES = ("/gunicorn/", "/selectors.py", "/concurrent/", "/threading.py", "/socket.py", "/logging/",
+                "/queue.py")
+
+
+def served_breakdown(stats) -> str:
+    """Milliseconds per request: all the worker's (its waits left out), in the Flask app, in each
+    part of serving it, and the server's own functions that cost most."""
+    cumulative = {}
+    working = 0.0
+    wanted = [APP_CALL, *[key for keys in SERVING_PARTS.values() for key in keys]]
+    for (filename, _line, function), (_calls, primitive, own, total, _callers) in stats.stats.items():
+        if function not in WAITING:
+            working += own
+        key = next((key for key in wanted if filename.endswith(key[0]) and function == key[1]), None)
+        if key:
+            calls, seconds = cumulative.get(key, (0, 0.0))
+            cumulative[key] = (calls + primitive, seconds + total)
+    requests, in_app = cumulative.get(APP_CALL, (0, 0.0))
+    if not requests:
+        return "  no request reached the app while profiled"
+
+    def per_request(seconds: float) -> str:
+        return f"{1000 * seconds / requests:7.3f} {100 * seconds / working:4.0f}%"
+
+    lines = [f"  {requests} requests; ms per request under cProfile (its overhead included) and share of the worker's:",
+             f"  {'the worker (all but waiting for work)':44} {per_request(working)}",
+             f"  {'in the Flask app (Flask.__call__)':44} {per_request(in_app)}",
+             f"  {'outside it':44} {per_request(working - in_app)}"]
+    for part, keys in SERVING_PARTS.items():
+        lines.append(f"  {'  ' + part:44} {per_request(sum(cumulative.get(key, (0, 0.0))[1] for key in keys))}")
+    server_functions = sorted(((own, f"{'/'.join(Path(filename).parts[-2:])}:{line} {function}")
+                               for (filename, line, function), (_c, _p, own, _t, _callers) in stats.stats.items()
+                               if any(part in filename for part in SERVER_FILES)), reverse=True)
+    lines.append("  the server's own functions by own time:")
+    lines += [f"    {per_request(own)}  {name}" for own, name in server_functions[:15]]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 s per endpoint instead of 10")
+    parser.add_argument("--quick", action="store_true", help="2 runs of 1 s per endpoint instead of 5 of 2 s")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="a PostgreSQL server to bench as well (a new database is made on it)")
+    parser.add_argument("--only", help="only the endpoints whose label contains this")
+    parser.add_argument("--shapes", action="store_true",
+                        help="compare the Procfile's server shape with others (threads, sync workers, ...)")
+    parser.add_argument("--profile-served", metavar="LABEL",
+                        help="profile the served workers under load on the first endpoint whose label has this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run scripts/install-system-deps (Debian package wrk).")
-    seconds = 2 if args.quick else 10
     folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+
+    def measure(database: Database) -> None:
+        pace = Pace(1, 2) if args.quick else Pace(2, 3 if args.shapes else 5)
+        if args.profile_served:
+            profile_served(database, 2 if args.quick else 10, folder, args.profile_served)
+        elif args.shapes:
+            compare_shapes(database, pace, folder, args.only)
+        else:
+            run(database, pace, folder, args.only)
+
     try:
-        run(sqlite_database(folder), seconds, folder)
+        measure(sqlite_database(folder))
         if args.database_url and args.database_url.startswith("postgres"):
             database = postgres_database(args.database_url)
             try:
-                run(database, seconds, folder)
+                measure(database)
             finally:
                 database.drop()
     finally:

@@ -54,3 +54,24 @@ def test_the_benchmark_runs_quickly_and_prints_its_figures(name):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert re.search(figures, result.stdout), result.stdout[-3000:]
+
+
+# bench/pages.py's other modes, run as CI runs the quick ones: (arguments, what their figures look like).
+PAGES_MODES = {
+    "served profile": (["--profile-served", "HNA question"],
+                       r"in the Flask app \(Flask.__call__\)\s+\d+\.\d+\s+\d+%[\s\S]*the access log\s+\d+\.\d+"),
+    "server shapes": (["--shapes", "--only", "follow-up"],
+                      r"follow-up /my-care/follow-up\s+1/[\d.]+ \(1/[\d.]+-[\d.]+\)"),
+}
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("mode", PAGES_MODES)
+def test_the_served_benchmark_modes_run_quickly_and_print_their_figures(mode):
+    arguments, figures = PAGES_MODES[mode]
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk not installed here (scripts/test installs it: scripts/install-system-deps)")
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "pages.py"), "--quick", *arguments], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert re.search(figures, result.stdout), result.stdout[-3000:]

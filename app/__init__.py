@@ -123,7 +123,8 @@ def configure_templates(app: Flask) -> None:
     from .bidi import register_bidi_filter
     from .components import make_python_component
     from .forms import register_form_helpers
-    from .templating import FastImportTemplate, make_memoised_component, make_nhsuk_attributes, personal
+    from .templating import (FastImportTemplate, make_memoised_component, make_nhsuk_attributes, personal,
+                             register_design_system_macros)
     from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
@@ -139,6 +140,8 @@ def configure_templates(app: Flask) -> None:
     # The header, footer and update notice, rendered once for each shape (app/templating.py).
     app.jinja_env.globals["memoised_component"] = make_memoised_component(app.jinja_env)
     app.jinja_env.globals["personal"] = personal
+    # Every template calls the design system's components without importing them (app/templating.py).
+    register_design_system_macros(app.jinja_env)
     register_form_helpers(app)
     register_bidi_filter(app)
     register_date_filters(app)

@@ -154,6 +154,57 @@ def indented(value: str, width: int) -> str:
     return do_indent(value, width)
 
 
+# ---------------------------------------------------------------- the design system's components, named everywhere
+#
+# Every template calls the design system's components by their macro names (`button(...)`,
+# `card(...)`) without importing them: they are the environment's globals. Importing them was the
+# one way before, twenty `{% from ... import %}` lines at the top of base.html run on every page
+# (each a template look-up and a module check, a sixth of the layout's render), whether the page
+# used them or not, and pages used them through base.html's imports anyway.
+
+# The globals' names, and the folders of nhsuk/components/ their macros are in.
+DESIGN_SYSTEM_MACROS = {
+    "backLink": "back-link", "button": "button", "card": "card", "characterCount": "character-count",
+    "checkboxes": "checkboxes", "dateInput": "date-input", "details": "details",
+    "errorSummary": "error-summary", "input": "input", "insetText": "inset-text",
+    "notificationBanner": "notification-banner", "pagination": "pagination", "panel": "panel",
+    "radios": "radios", "select": "select", "skipLink": "skip-link", "summaryList": "summary-list",
+    "table": "tables", "tag": "tag", "textarea": "textarea", "warningCallout": "warning-callout",
+}
+
+
+def macro_name(folder: str) -> str:
+    """A component's macro name from its folder's: `summary-list` -> `summaryList`."""
+    return "".join(word.title() if i else word for i, word in enumerate(folder.split("-")))
+
+
+def component_macro(environment, folder: str, name: str):
+    """The macro `name` of nhsuk/components/<folder>/macro.jinja, as `{% from ... import %}` gives it."""
+    return getattr(environment.get_template(f"nhsuk/components/{folder}/macro.jinja").module, name)
+
+
+class ComponentMacro:
+    """A component's macro as a template global, loaded on its first call (not when the app is
+    made: most apps a test makes render few components); looked up again on each call when
+    templates reload (development), as an import would."""
+
+    __slots__ = ("environment", "folder", "name", "macro")
+
+    def __init__(self, environment, folder: str, name: str):
+        self.environment, self.folder, self.name, self.macro = environment, folder, name, None
+
+    def __call__(self, *args, **kwargs):
+        macro = self.macro
+        if macro is None or self.environment.auto_reload:
+            macro = self.macro = component_macro(self.environment, self.folder, self.name)
+        return macro(*args, **kwargs)
+
+
+def register_design_system_macros(environment) -> None:
+    environment.globals.update({name: ComponentMacro(environment, folder, name)
+                                for name, folder in DESIGN_SYSTEM_MACROS.items()})
+
+
 # ---------------------------------------------------------------- components rendered once for everyone
 #
 # The header runs on every page with arguments that are the same for everyone of a role in a
@@ -257,8 +308,7 @@ def _thawed(frozen):
 
 def make_memoised_component(environment):
     def macro(name: str):
-        module = environment.get_template(f"nhsuk/components/{name}/macro.jinja").module
-        return getattr(module, "".join(word.title() if i else word for i, word in enumerate(name.split("-"))))
+        return component_macro(environment, name, macro_name(name))
 
     @functools.lru_cache(maxsize=COMPONENT_MEMO_SIZE)
     def rendered_with_placeholders(name: str, frozen_params) -> tuple | None:

@@ -18,7 +18,7 @@ from .rules import Level
 from .service import SymptomDetails
 
 
-def seed(team: Team) -> SymptomEntry | None:
+def seed(team: Team) -> service.LoggedEntry | None:
     """David's watch symptom, once (None when he is not in `team`, or already has entries)."""
     david = db.session.scalar(select(PatientProfile).where(PatientProfile.team_id == team.id,
                                                              PatientProfile.given_name == "David"))
@@ -35,7 +35,7 @@ def seed(team: Team) -> SymptomEntry | None:
     return entry
 
 
-def seed_red_flag(team: Team) -> SymptomEntry | None:
+def seed_red_flag(team: Team) -> service.LoggedEntry | None:
     """Margaret's red flag from yesterday, once (None when she is not in `team`, or already has
     entries): logged at 10am, corrected at 11am to add what she noticed, logged again at 4pm."""
     margaret = db.session.scalar(select(PatientProfile).where(PatientProfile.team_id == team.id,
@@ -48,7 +48,8 @@ def seed_red_flag(team: Team) -> SymptomEntry | None:
         return datetime.combine(yesterday, time(hour), tzinfo=LONDON)
 
     lump = dict(symptom_id="new_lump", own_words=None, started_on=yesterday - timedelta(days=2), new_or_worse=True)
-    first = service.log_symptom(margaret, SymptomDetails(severity="mild", note=None, **lump), at(10))
+    first = db.session.get(SymptomEntry, service.log_symptom(
+        margaret, SymptomDetails(severity="mild", note=None, **lump), at(10)).id)
     service.correct(margaret, first, first.version, SymptomDetails(
         severity="moderate", note="Under my left arm, about the size of a pea. It is a bit sore.", **lump), at(11))
     again = service.log_symptom(margaret, SymptomDetails(

@@ -11,13 +11,16 @@ What goes to the team:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, insert, null, select, union_all, update
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
@@ -48,6 +51,17 @@ class SymptomDetails:
     started_on: date
     new_or_worse: bool
     note: str | None
+
+
+@dataclass(frozen=True)
+class LoggedEntry:
+    """An entry just logged: what the caller answers with and audits."""
+
+    id: int
+    level: str
+    rule: str
+    rules_version: str
+    queue_item_id: int | None  # the item it raised or was merged into; None for a watch symptom
 
 
 @dataclass(frozen=True)
@@ -151,13 +165,29 @@ def entry_to_advise_on(profile: PatientProfile, entry_id: int):
                               {"entry_id": entry_id, "patient_id": profile.id}).first()
 
 
-def _report(entry: SymptomEntry) -> rules.Report:
+def _report(entry: SymptomEntry | EntryValues) -> rules.Report:
     return rules.Report(entry.symptom_id, entry.severity, entry.started_on, entry.logged_on, entry.new_or_worse)
 
 
-# What the rules read of an entry (rules.Report's fields, in its order), and its id.
-_REPORT_COLUMNS = (SymptomEntry.id, SymptomEntry.symptom_id, SymptomEntry.severity, SymptomEntry.started_on,
-                   SymptomEntry.logged_on, SymptomEntry.new_or_worse)
+class EntryValues(NamedTuple):
+    """An entry as plain values: what the rules count of it (`_report`) and what a queue item's
+    words say of it (`_describe`, `_item_reason`, `_earlier_versions`). Rows read with
+    `_ENTRY_COLUMNS` have the same names."""
+
+    id: int
+    symptom_id: str | None
+    symptom_text: str
+    own_words: str | None
+    severity: str
+    started_on: date
+    logged_on: date
+    new_or_worse: bool
+    note: str | None
+    level: str
+    version: int
+
+
+_ENTRY_COLUMNS = tuple(getattr(SymptomEntry, name) for name in EntryValues._fields)
 
 
 @cache
@@ -165,7 +195,7 @@ def _repeats_window_statement() -> Select:
     """The person's current entries of one symptom logged in a window of days, as plain values.
     Built once with bound parameters: building it cost more than running it, on every symptom
     sent (as `sessions._session_statement`)."""
-    return select(*_REPORT_COLUMNS).where(
+    return select(*_ENTRY_COLUMNS).where(
         is_current_entry_of(bindparam("patient_id", type_=Integer)),
         SymptomEntry.symptom_id == bindparam("symptom_id"),
         SymptomEntry.logged_on > bindparam("after"), SymptomEntry.logged_on <= bindparam("today"),
@@ -185,7 +215,7 @@ def _counted_history(profile: PatientProfile, entry: SymptomEntry, today: date) 
             "patient_id": profile.id, "symptom_id": entry.symptom_id,
             "after": today - timedelta(days=window), "today": today,
         })
-        return [rules.Report(*report) for entry_id, *report in rows if entry_id != entry.id]
+        return [_report(row) for row in rows if row.id != entry.id]
 
 
 def _assess(profile: PatientProfile, entry: SymptomEntry, today: date) -> rules.Assessment:
@@ -241,26 +271,50 @@ def open_symptom_item(profile: PatientProfile) -> QueueItem | None:
     )
 
 
+class OpenItem(NamedTuple):
+    """`open_symptom_item` as plain values: what merging an entry into it reads and checks."""
+
+    id: int
+    kind: ItemKind
+    reason: str
+    revision: int
+
+
 @cache
-def _open_item_and_entries_statement() -> Select:
-    """`open_symptom_item` with the entries in it, built once with the patient's id bound (as
-    `_repeats_window_statement`). Through the patient's entries (their index): every entry of
-    the item is the person's own."""
-    return (
-        select(QueueItem, SymptomEntry)
+def _open_item_statement(with_repeats_window: bool) -> Select:
+    """`open_symptom_item` with the entries in it (`_ENTRY_COLUMNS`; one row each, the item's
+    values beside; an item with none yet, one row with no entry; no row: none open), built once
+    with bound parameters. Through the patient's entries (their index): every entry of the item
+    is the person's own. With the repeats window: the same symptom's recent entries too
+    (`_repeats_window_statement`), each with no item beside it, in the same statement."""
+    in_item = (
+        select(*_ENTRY_COLUMNS, QueueItem.id.label("item_id"), QueueItem.kind, QueueItem.reason, QueueItem.revision)
+        .select_from(QueueItem)
         .outerjoin(SymptomEntry, and_(SymptomEntry.patient_id == QueueItem.patient_id,
                                       SymptomEntry.queue_item_id == QueueItem.id))
-        .where(QueueItem.id == open_symptom_item_id(bindparam("patient_id")))
+        .where(QueueItem.id == open_symptom_item_id(bindparam("patient_id", type_=Integer)))
     )
+    if not with_repeats_window:
+        return in_item
+    # The item's part first: a union's columns are typed as its first part's.
+    return union_all(in_item, _repeats_window_statement().add_columns(null(), null(), null(), null()))
 
 
-def _open_symptom_item_and_entries(profile: PatientProfile) -> tuple[QueueItem | None, list[SymptomEntry]]:
-    """`open_symptom_item` and the entries already raised or merged into it, in one statement
-    (what a symptom merged into it needs to write the item's words)."""
-    rows = db.session.execute(_open_item_and_entries_statement(), {"patient_id": profile.id}).all()
-    if not rows:
-        return None, []
-    return rows[0][0], [entry for _, entry in rows if entry is not None]
+def _open_item_and_entries(profile: PatientProfile, repeats_of: str | None = None, today: date | None = None,
+                           window: int = 0) -> tuple[OpenItem | None, list[EntryValues], list[EntryValues]]:
+    """(`open_symptom_item`, the entries already raised or merged into it, and with a `window`
+    of days the person's current entries of `repeats_of` logged in it up to `today`), in one
+    statement, as plain values: what a symptom sent needs to be judged (the repeats rule) and to
+    write the item's words."""
+    rows = db.session.execute(_open_item_statement(window > 0), {
+        "patient_id": profile.id, "symptom_id": repeats_of,
+        "after": today - timedelta(days=window) if window else None, "today": today,
+    }).all()
+    in_item = [row for row in rows if row.item_id is not None]
+    item = OpenItem(in_item[0].item_id, in_item[0].kind, in_item[0].reason, in_item[0].revision) if in_item else None
+    entries = [EntryValues(*row[:len(EntryValues._fields)]) for row in in_item if row.id is not None]
+    recent = [EntryValues(*row[:len(EntryValues._fields)]) for row in rows if row.item_id is None]
+    return item, entries, recent
 
 
 def _is_open_symptom_item(item, patient_id: int):
@@ -315,64 +369,83 @@ def _earlier_versions(entries: list[SymptomEntry]) -> dict[int, list[SymptomEntr
     return versions
 
 
-def _refresh_reason(item: QueueItem, change: str | None = None, *, news: bool = True,
-                    entries: list[SymptomEntry] | None = None) -> None:
-    """The item's words: each linked entry as it was sent, then every change since (kept from
-    the item's words as they were, after " | "). With `news` (an entry merged into the item, or
-    a change to one) the item counts as changed even when its words, clipped at their length
-    limit, come out the same: its revision moves, so a nurse acting on a page opened before
-    gets the 409 that shows her the news instead of closing the item unaware of it. `entries`:
-    the item's entries, when the caller has just read them (`_open_symptom_item_and_entries`)."""
-    if entries is None:
-        # Through the patient's entries (their index): every entry of the item is the person's own.
-        entries = list(db.session.scalars(select(SymptomEntry).where(
-            SymptomEntry.patient_id == item.patient_id, SymptomEntry.queue_item_id == item.id)))
-    changes = item.reason.split(" | ", 1)[1] if " | " in item.reason else ""
+def _item_words(kind: ItemKind, words_now: str, entries: list, change: str | None = None) -> str:
+    """An item's words: each of its `entries` as it was sent, then every change since (kept from
+    its words as they are now, after " | "), and `change`, when given."""
+    changes = words_now.split(" | ", 1)[1] if " | " in words_now else ""
     if change:
         changes = f"{changes}; {change}" if changes else change
     earlier = _earlier_versions(entries)
     sent = [_as_sent(e, earlier.get(e.id, [])) for e in entries]
     urgent = [e for e in sent if Level(e.level) in URGENT] or sent
-    item.reason = _item_reason(item.kind, urgent, [f" | {changes}"] if changes else [])
+    return _item_reason(kind, urgent, [f" | {changes}"] if changes else [])
+
+
+def _refresh_reason(item: QueueItem, change: str | None = None, *, news: bool = True) -> None:
+    """The item's words (`_item_words`), from the entries in it. With `news` (a change to an
+    entry in it) the item counts as changed even when its words, clipped at their length limit,
+    come out the same: its revision moves, so a nurse acting on a page opened before gets the
+    409 that shows her the news instead of closing the item unaware of it."""
+    # Through the patient's entries (their index): every entry of the item is the person's own.
+    entries = list(db.session.scalars(select(SymptomEntry).where(
+        SymptomEntry.patient_id == item.patient_id, SymptomEntry.queue_item_id == item.id)))
+    item.reason = _item_words(item.kind, item.reason, entries, change)
     if news:
         flag_modified(item, "reason")
 
 
-_NOT_READ = object()
+@cache
+def _merge_statement():
+    """An entry merged into an open item: its kind and words, and its revision moved, if it is
+    still at the revision read (built once, with bound parameters)."""
+    items = QueueItem.__table__
+    return (update(items)
+            .where(items.c.id == bindparam("item_id"), items.c.revision == bindparam("revision_read"))
+            .values(kind=bindparam("new_kind", type_=items.c.kind.type), reason=bindparam("new_reason"),
+                    revision=bindparam("revision_read") + 1))
 
 
-def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, why: str = "",
-                 open_item: QueueItem | None | object = _NOT_READ, *, new_entry: bool = False,
-                 item_entries: list[SymptomEntry] | None = None) -> QueueItem:
-    """Raise the entry's emergency or red flag, or merge it into the person's open symptom item
-    (`open_item`, or None for none, when the caller has just read it, with `item_entries`, the
-    entries already in it). `why` tells apart the raises of one version of an entry (the daily
-    sweep's, by its day). `new_entry`: the entry was made in this transaction, so no item can
-    have been raised from it yet (triage.raise_item's `source_is_new`)."""
+def _merge(item: OpenItem, level: Level, entries: list) -> None:
+    """Merge an entry into the person's open symptom item (`entries`: every entry in it, the new
+    one too): an emergency makes it an emergency item, and its words are written again. Its
+    revision moves even when its words, clipped at their length limit, come out the same, so a
+    nurse acting on a page opened before gets the 409 that shows her the news instead of closing
+    the item unaware of it. Changed meanwhile (a nurse closed it): StaleDataError, as the ORM
+    raises for a stale revision, so the save is tried again (idempotency's write clash)."""
+    kind = ItemKind.EMERGENCY if level is Level.EMERGENCY else item.kind  # the same rank: both at the top
+    changed = db.session.execute(_merge_statement(), {
+        "item_id": item.id, "revision_read": item.revision, "new_kind": kind,
+        "new_reason": _item_words(kind, item.reason, entries)})
+    if changed.rowcount != 1:
+        raise StaleDataError(f"queue item {item.id} changed since revision {item.revision} was read")
+    held = db.session.identity_map.get(identity_key(QueueItem, item.id))
+    if held is not None:
+        db.session.expire(held)  # loaded earlier in this session (the demo's): read as stored now
+
+
+def _source_key(entry_id: int, version: int, why: str = "") -> str:
+    return f"{SOURCE_PREFIX}entry:{entry_id}:v{version}{why}"
+
+
+def send_to_team(profile: PatientProfile, entry: SymptomEntry, now: datetime, why: str = "") -> None:
+    """Raise a corrected or swept entry's emergency or red flag, or merge it into the person's
+    open symptom item (`log_symptom` does the same for an entry it writes). `why` tells apart
+    the raises of one version of an entry (the daily sweep's, by its day)."""
     level = Level(entry.level)
-    item = open_symptom_item(profile) if open_item is _NOT_READ else open_item
+    item, item_entries, _ = _open_item_and_entries(profile)
     if item is None:
-        # Raised with the words _refresh_reason gives an item of this one entry (as first sent),
-        # so it is not rewritten: a new item has no other entry and no news for anyone.
-        item = triage.raise_item(profile, QUEUE_KIND[level], _item_reason(QUEUE_KIND[level], [entry], []),
-                                 f"{SOURCE_PREFIX}entry:{entry.id}:v{entry.version}{why}", received_at=now,
-                                 source_is_new=new_entry)
-        if entry.queue_item_id != item.id:
-            entry.queue_item_id = item.id
+        kind = QUEUE_KIND[level]
+        raised = triage.raise_item(profile, kind, _item_reason(kind, [entry], []),
+                                   _source_key(entry.id, entry.version, why), received_at=now)
+        if entry.queue_item_id != raised.id:
+            entry.queue_item_id = raised.id
             db.session.flush()
-        if new_entry:
-            return item
-        _refresh_reason(item, news=False)
-        return item
-    if level is Level.EMERGENCY and item.kind is not ItemKind.EMERGENCY:
-        item.kind = ItemKind.EMERGENCY  # the same rank: both are at the top, never waiting
+        _refresh_reason(raised, news=False)
+        return
     if entry.queue_item_id != item.id:
         entry.queue_item_id = item.id
         db.session.flush()
-    if item_entries is not None and all(e is not entry for e in item_entries):
-        item_entries = [*item_entries, entry]
-    _refresh_reason(item, news=True, entries=item_entries)
-    return item
+    _merge(item, level, [e for e in item_entries if e.id != entry.id] + [entry])
 
 
 def _tell_team_of_change(entry: SymptomEntry, change: str) -> None:
@@ -385,25 +458,61 @@ def _tell_team_of_change(entry: SymptomEntry, change: str) -> None:
 # ---------------------------------------------------------------- changing the log
 
 
-def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime | None = None) -> SymptomEntry:
-    """A new entry, assessed by the rules, sent to the team when urgent. Flushes; the caller commits."""
+@cache
+def _insert_entry_statement():
+    entries = SymptomEntry.__table__
+    return insert(entries).returning(entries.c.id)
+
+
+@cache
+def _link_entry_statement():
+    entries = SymptomEntry.__table__
+    return update(entries).where(entries.c.id == bindparam("entry_id")).values(queue_item_id=bindparam("item_id"))
+
+
+def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime | None = None) -> LoggedEntry:
+    """A new entry, assessed by the rules, sent to the team when urgent: it raises a queue item,
+    or merges into the person's open symptom item. Every symptom sent comes this way, so it is
+    written by statements built once, with no entry made or loaded as an object (issue 12): the same
+    symptom's recent entries (the repeats rule) and the open item with the entries in it are read
+    in one statement, and an entry merged into the item is written already linked to it.
+    Flushes; the caller commits."""
     now = now or utcnow()
-    entry = SymptomEntry(patient_id=profile.id, logged_at=now, logged_on=london_today(now), version=1)
-    _apply(profile, entry, details)
-    assessment = _assess(profile, entry, london_today(now))
-    entry.level, entry.rule, entry.rules_version = assessment.level.value, assessment.rule, rules.rules_version()
+    today = london_today(now)
+    pathway = pathway_of(profile)
+    window = rules.repeats_window_days(pathway, details.symptom_id)
+    item, item_entries, recent = (_open_item_and_entries(profile, details.symptom_id, today, window) if window
+                                  else (None, [], []))
+    report = rules.Report(details.symptom_id, details.severity, details.started_on, today, details.new_or_worse)
+    assessment = rules.assess(pathway, report, [_report(entry) for entry in recent], today)
     urgent = assessment.level in URGENT
-    # Read before the entry is in the session: merged into an open item, the entry is written
-    # already linked to it, not inserted and then updated; the item's words come from the
-    # entries read with it.
-    open_item, item_entries = _open_symptom_item_and_entries(profile) if urgent else (None, [])
-    if open_item is not None:
-        entry.queue_item_id = open_item.id
-    db.session.add(entry)
-    db.session.flush()
-    if urgent:
-        send_to_team(profile, entry, now, open_item=open_item, new_entry=True, item_entries=item_entries)
-    return entry
+    if not urgent:
+        item = None  # read with the recent entries, and only for emergencies and red flags
+    elif not window:
+        item, item_entries, _ = _open_item_and_entries(profile)
+    values = {
+        "patient_id": profile.id, "symptom_id": details.symptom_id,
+        "symptom_text": symptom_text(profile, details.symptom_id),
+        "own_words": details.own_words if details.symptom_id is None else None, "severity": details.severity,
+        "started_on": details.started_on, "new_or_worse": details.new_or_worse, "note": details.note or None,
+        "logged_at": now, "logged_on": today, "level": assessment.level.value, "rule": assessment.rule,
+        "rules_version": rules.rules_version(), "queue_item_id": item.id if item is not None else None, "version": 1,
+    }
+    entry_id = db.session.execute(_insert_entry_statement(), values).scalar_one()
+    logged = LoggedEntry(entry_id, values["level"], values["rule"], values["rules_version"], values["queue_item_id"])
+    if not urgent:
+        return logged
+    entry = EntryValues(**{name: values[name] for name in EntryValues._fields if name != "id"}, id=entry_id)
+    if item is not None:
+        _merge(item, assessment.level, [*item_entries, entry])
+        return logged
+    # Raised with the words `_item_words` gives an item of this one entry, so it is not written
+    # again; its source key names the entry made a moment ago, so it is not looked up first.
+    kind = QUEUE_KIND[assessment.level]
+    raised = triage.raise_item(profile, kind, _item_reason(kind, [entry], []), _source_key(entry_id, 1),
+                               received_at=now, source_is_new=True)
+    db.session.execute(_link_entry_statement(), {"entry_id": entry_id, "item_id": raised.id})
+    return replace(logged, queue_item_id=raised.id)
 
 
 def _apply(profile: PatientProfile, entry: SymptomEntry, details: SymptomDetails) -> None:

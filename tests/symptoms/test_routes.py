@@ -98,6 +98,23 @@ def test_repeated_urgent_symptoms_merge_into_the_open_item_and_are_never_held_ba
     assert len(entries(app)) == 4
 
 
+def test_a_watch_symptom_logged_while_an_item_is_open_stays_out_of_it(app, patient, clock):
+    """Its level is judged on the same symptom's recent entries, read with the open item: read,
+    the item is still only for emergencies and red flags."""
+    clock(MONDAY_MORNING)
+    log(patient, symptom="new_lump", severity="mild")
+    (before,) = queue(app)
+    response = log(patient, symptom="tiredness", severity="mild")
+    assert "Your symptom is logged" in page(patient.get(response.headers["Location"]))
+    (after,) = queue(app)
+    assert (after.reason, after.revision) == (before.reason, before.revision)
+    assert [(entry.level, entry.queue_item_id) for entry in entries(app)] == [("red_flag", before.id), ("watch", None)]
+    with app.app_context():
+        audited = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "symptoms.log")
+                                     .order_by(AuditEvent.id)).all()
+    assert [detail["queue_item"] for detail in audited] == [before.id, None]
+
+
 @pytest.mark.hazard("HAZ-015")
 def test_a_merged_entry_always_moves_the_items_revision_even_when_its_clipped_words_stay_the_same(app, patient, clock):
     """A nurse resolving the item from a page opened before the merge must get the 409 that shows

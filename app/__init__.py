@@ -123,8 +123,8 @@ def configure_templates(app: Flask) -> None:
     from .bidi import register_bidi_filter
     from .components import make_python_component
     from .forms import register_form_helpers
-    from .templating import (FastImportTemplate, make_memoised_component, make_nhsuk_attributes, personal,
-                             register_design_system_macros)
+    from .templating import (FastImportTemplate, make_memoised_component, make_nhsuk_attributes,
+                             make_template_url_for, personal, register_design_system_macros)
     from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
@@ -142,6 +142,8 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.globals["personal"] = personal
     # Every template calls the design system's components without importing them (app/templating.py).
     register_design_system_macros(app.jinja_env)
+    # Links to endpoints with no values are built once (app/templating.py).
+    app.jinja_env.globals["url_for"] = make_template_url_for()
     register_form_helpers(app)
     register_bidi_filter(app)
     register_date_filters(app)

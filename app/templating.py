@@ -17,6 +17,7 @@ import re
 from collections import ChainMap, abc
 from typing import NamedTuple
 
+from flask import has_request_context, request, url_for
 from jinja2 import ChainableUndefined, Template, Undefined
 from jinja2.filters import do_indent
 from jinja2.utils import htmlsafe_json_dumps
@@ -203,6 +204,29 @@ class ComponentMacro:
 def register_design_system_macros(environment) -> None:
     environment.globals.update({name: ComponentMacro(environment, folder, name)
                                 for name, folder in DESIGN_SYSTEM_MACROS.items()})
+
+
+# ---------------------------------------------------------------- links that are the same for everyone
+#
+# The layout links a dozen pages on every page (the manifest, sign-out, keep-alive, the header's
+# and footer's links): each `url_for` a Werkzeug build of a tenth of the layout's render. A link
+# to an endpoint with no values is the same for everyone on a site, so templates' `url_for` builds
+# it once per root path (the site's mount point, as app/main/patient_nav.py keys its links) and
+# keeps it; any other call is built as Flask builds it.
+
+def make_template_url_for():
+    built: dict[tuple[str, str], str] = {}
+
+    def template_url_for(endpoint: str, **values) -> str:
+        if values or endpoint[:1] == "." or not has_request_context():
+            return url_for(endpoint, **values)
+        key = (endpoint, request.script_root)
+        link = built.get(key)
+        if link is None:
+            link = built[key] = url_for(endpoint)
+        return link
+
+    return template_url_for
 
 
 # ---------------------------------------------------------------- components rendered once for everyone

@@ -204,3 +204,21 @@ def test_two_people_get_their_own_header_bits(app, actors):
     assert token_a in header_a and token_a2 not in header_a
     assert token_a2 in header_a2 and token_a not in header_a2
     assert "Messages (1" in header_a2 and "unread" not in header_a
+
+
+def test_templates_links_with_no_values_are_built_once_for_each_site_root(app, monkeypatch):
+    import flask
+
+    import app.templating as templating
+
+    monkeypatch.setitem(app.jinja_env.globals, "url_for", templating.make_template_url_for())
+    template = app.jinja_env.from_string("{{ url_for('main.index') }} {{ url_for('auth.sign_in', timeout=1) }}")
+    builds = []
+    monkeypatch.setattr(templating, "url_for", lambda endpoint, **values: builds.append(endpoint) or flask.url_for(endpoint, **values))
+    for _ in range(2):
+        with app.test_request_context("/"):
+            assert template.render() == "/ /sign-in?timeout=1"
+        with app.test_request_context("/", base_url="http://localhost/care"):
+            assert template.render() == "/care/ /care/sign-in?timeout=1"
+    assert builds.count("main.index") == 2  # once for each root
+    assert builds.count("auth.sign_in") == 4  # a link with values: every time

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.followup.models import SurveillanceTest
 from app.hna import service as hna_service
 from app.hna.models import PathwayPoint
+from app.main.service import UnreadResults
 from app.main.things_to_do import (DUE_SOON_DAYS, ToDo, Urgency, due_tests, hna_things, in_order, message_things, result_things, symptom_item_things, symptom_things,
                                    request_things, things_to_do)
 from app.models import PatientProfile, User
@@ -248,18 +249,14 @@ def test_the_home_page_keeps_an_open_red_flag_after_its_day(app, patient, actors
     assert body.index("Your team has your symptom report") < body.index("Feeling unwell?")
 
 
-def commented(taken: date, test_name: str = "PSA blood test"):
-    return SimpleNamespace(taken_on=taken, test=SimpleNamespace(name=test_name))
-
-
 @pytest.mark.parametrize("unread, expected", [
-    ([], []),
-    ([commented(DAY)], [(Urgency.ASKED, "results_unread")]),
-    # Several are one thing to do: read them on the results page.
-    ([commented(DAY), commented(DAY - timedelta(days=90), "CT scan")], [(Urgency.ASKED, "results_unread")]),
+    (None, []),
+    (UnreadResults(1, "PSA blood test", DAY), [(Urgency.ASKED, "results_unread", DAY)]),
+    # Several are one thing to do, dated by the newest: read them on the results page.
+    (UnreadResults(2, "CT scan", DAY), [(Urgency.ASKED, "results_unread", DAY)]),
 ])
 def test_results_with_a_comment_not_yet_read_are_one_thing_to_do(unread, expected):
-    assert [(t.urgency, t.kind) for t in result_things(unread)] == expected
+    assert [(t.urgency, t.kind, t.when) for t in result_things(unread)] == expected
 
 
 def test_the_home_page_shows_a_result_with_the_teams_comment_until_it_is_read(app, actors, patient):
@@ -326,17 +323,21 @@ def _as_each_area_reads_it(profile, today) -> dict:
     from app.results.service import unread_results, waiting_samples
     from app.symptoms.service import history, open_symptom_item
 
-    sent = hna_service.submitted_hnas(profile)
+    draft, sent = hna_service.current_draft(profile), hna_service.submitted_hnas(profile)
     plan, item = current_plan(profile), open_symptom_item(profile)
+    unread = unread_results(profile)
     return {
-        "draft": hna_service.current_draft(profile), "sent": sent,
-        "tests": [(t.id, t.name, t.interval_months, t.next_due, t.arranged_by, t.notes) for t in tests_of(profile)],
         # The home page reads only the columns it shows of these, as plain values.
+        "draft": (draft.id, draft.offered_by_id, draft.offered_by.display_name if draft.offered_by else None,
+                  draft.offered_at, draft.last_step, draft.created_at) if draft else None,
+        "last_sent": (sent[0].id, sent[0].submitted_at) if sent else None,
+        "tests": [(t.id, t.name, t.interval_months, t.next_due, t.arranged_by, t.notes) for t in tests_of(profile)],
         "care_plan": (plan.id, plan.created_at, plan.review_date) if plan else None,
         "has_follow_up_plan": plan_of(profile) is not None, "has_summary": current_summary(profile) is not None,
         "symptom_item": (item.id, item.received_at, item.due_at) if item else None,
         "symptoms_today": [e for e in history(profile) if e.level in ACT_TODAY_LEVELS and e.logged_on == today],
-        "unread_results": unread_results(profile), "waiting_samples": waiting_samples(profile),
+        "unread_results": (len(unread), unread[0].test.name, unread[0].taken_on) if unread else None,
+        "waiting_samples": waiting_samples(profile),
         "requests": [r for r in requests_of(profile) if r.status is not RequestStatus.CLOSED],
     }
 
@@ -372,6 +373,18 @@ def _give(app, actors, profile_id: int, client, step: str) -> None:
             db.session.add_all([SurveillanceTest(patient_id=profile_id, name=name, interval_months=12,
                                                  next_due=today + timedelta(days=days))
                                 for name, days in (("Mammogram", 200), ("Chest X-ray", 20))])
+        if step == "sent":  # with its queue item, taken by a nurse
+            from app.hna.models import HNAStatus
+            from app.timeutil import utcnow
+            from app.triage.models import QueueItem
+            from app.triage.queue import ItemKind
+
+            hna = hna_service.start_or_resume(profile)
+            hna.status, hna.submitted_at = HNAStatus.SUBMITTED, utcnow()
+            db.session.flush()
+            db.session.add(QueueItem(team_id=profile.team_id, patient_id=profile_id, kind=ItemKind.HNA_NEW, reason="New",
+                                     source_key=f"hna:{hna.id}", hna_id=hna.id, due_at=utcnow(),
+                                     assignee_id=actors.nurse_a, assigned_at=utcnow()))
         if step == "result":
             result = flagged_result(make_psa(profile_id, actors.nurse_a), actors.nurse_a)
             result.comment = "Your team will call you about this result."
@@ -392,14 +405,18 @@ def _give(app, actors, profile_id: int, client, step: str) -> None:
 
 @pytest.mark.parametrize("steps, lists_read", [
     ([], 0),
-    # The one-row read (plans, summary, open symptom item) and the assessments cost nothing more.
+    # The one-row read (plans, summary, open symptom item, the assessments, the newest unread
+    # result and how many) costs nothing more.
     (["plans"], 0),
-    (["plans", "result"], 1),
+    (["plans", "result"], 0),
+    (["plans", "result", "result"], 0),
+    (["sent"], 0),
+    (["sent", "plans"], 0),
     (["plans", "sample"], 1),
     (["plans", "request"], 1),
     # A red flag today: the entry to act on (and its open queue item, read with the row).
     (["plans", "red flag"], 1),
-    (["plans", "result", "sample", "request", "red flag"], 4),
+    (["plans", "result", "sample", "request", "red flag"], 3),
 ])
 def test_the_home_page_reads_what_each_area_reads_each_usually_empty_list_only_when_it_has_something(
         app, actors, patient, new_client, steps, lists_read):
@@ -420,7 +437,7 @@ def test_the_home_page_reads_what_each_area_reads_each_usually_empty_list_only_w
             assert found["care_plan"] and found["has_follow_up_plan"] and found["has_summary"]
             names = [test[1] for test in found["tests"]]
             assert names.index("Chest X-ray") < names.index("Mammogram")  # soonest due first
-        # The row (with the tests) and the assessments; then one statement for each list with anything in it.
-        assert statements == 2 + lists_read
+        # The row (with the tests); then one statement for each list with anything in it.
+        assert statements == 1 + lists_read
         assert all(getattr(thing, "patient_id", profile.id) == profile.id
                    for value in found.values() for thing in (value if isinstance(value, list) else [value]) if thing)

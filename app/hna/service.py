@@ -11,14 +11,14 @@ from typing import Any, Mapping, NamedTuple
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Integer, Select, bindparam, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..triage import service as triage
 from ..triage.models import HNA_SOURCE, OUTCOME_LABELS, ItemStatus, QueueItem, source_key, source_key_of
 from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
-from ..models import PatientProfile, User
+from ..models import PatientProfile, User, stored_value_in_sql
 from ..timeutil import long_date, utcnow
 from ..versioning import added_or_found
 from .reply_time import when_team_sees_it
@@ -120,8 +120,8 @@ def current_draft(patient: PatientProfile) -> HNA | None:
 
 @cache
 def _current_draft_statement():
-    """Built once per process with the person as a bound parameter, as `_sent_and_draft_statement`:
-    building it cost about as much as the rest of an answer saved (the JSON autosave's own work)."""
+    """Built once per process with the person as a bound parameter (issue 12): building it cost
+    about as much as the rest of an answer saved (the JSON autosave's own work)."""
     return select(HNA).where(HNA.patient_id == bindparam("patient_id", type_=Integer),
                              HNA.status == HNAStatus.DRAFT)
 
@@ -143,27 +143,20 @@ def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
     return draft
 
 
-def sent_and_draft(patient: PatientProfile) -> tuple[list[HNA], HNA | None, dict]:
-    """`submitted_hnas`, `current_draft` and `queue_items_for` the sent ones (with who has each
-    item, and who offered the draft) in one query, for a page that shows them all."""
-    rows = db.session.execute(_sent_and_draft_statement(), {"patient_id": patient.id}).all()
-    sent = [hna for hna, _item in rows if hna.status == HNAStatus.SUBMITTED]
-    draft = next((hna for hna, _item in rows if hna.status == HNAStatus.DRAFT), None)
-    return sent, draft, {hna.id: item for hna, item in rows if item is not None}
+def current_draft_id(patient_id):
+    """The id of the person's draft (`current_draft`: at most one, a unique index holds it), as a
+    scalar subquery, for a page that reads several areas' records in one statement."""
+    draft = aliased(HNA)
+    return (select(draft.id).where(draft.patient_id == patient_id, draft.status == stored_value_in_sql(HNAStatus.DRAFT))
+            .scalar_subquery())
 
 
-@cache
-def _sent_and_draft_statement():
-    """Built once per process with the person as a bound parameter (issue 12): building it (two
-    joined loads, the source key's expression) cost more than running it, on every home page."""
-    return (
-        select(HNA, QueueItem)
-        .outerjoin(QueueItem, QueueItem.source_key == source_key_of(HNA_SOURCE, HNA.id))
-        .where(HNA.patient_id == bindparam("patient_id", type_=Integer),
-               HNA.status.in_([HNAStatus.SUBMITTED, HNAStatus.DRAFT]))
-        .order_by(HNA.submitted_at.desc(), HNA.id)
-        .options(joinedload(HNA.offered_by), joinedload(QueueItem.assignee))
-    )
+def last_sent_id(patient_id):
+    """The id of the last HNA the person sent, as a scalar subquery: the newest sent, the latest
+    made of two sent at the same moment."""
+    sent = aliased(HNA)
+    return (select(sent.id).where(sent.patient_id == patient_id, sent.status == stored_value_in_sql(HNAStatus.SUBMITTED))
+            .order_by(sent.submitted_at.desc(), sent.id.desc()).limit(1).scalar_subquery())
 
 
 class AssessmentShown(NamedTuple):
@@ -188,15 +181,12 @@ class NeedsAssessment(NamedTuple):
 @cache
 def _needs_assessment_statement() -> Select:
     patient_id = bindparam("patient_id", type_=Integer)
-    last_sent_id = (
-        select(HNA.id).where(HNA.patient_id == patient_id, HNA.status == HNAStatus.SUBMITTED)
-        .order_by(HNA.submitted_at.desc(), HNA.id.desc()).limit(1).scalar_subquery()
-    )
     return (
         select(HNA.id, HNA.status, HNA.offered_by_id, User.display_name, HNA.offered_at, HNA.pathway_point,
                HNA.last_step, HNA.submitted_at)
         .outerjoin(User, User.id == HNA.offered_by_id)
-        .where(HNA.patient_id == patient_id, or_(HNA.status == HNAStatus.DRAFT, HNA.id == last_sent_id))
+        .where(HNA.patient_id == patient_id,
+               or_(HNA.status == stored_value_in_sql(HNAStatus.DRAFT), HNA.id == last_sent_id(patient_id)))
     )
 
 
@@ -468,6 +458,12 @@ def queue_items_for(hnas) -> dict:
         .options(joinedload(QueueItem.resolved_by), joinedload(QueueItem.assignee))
     )
     return {keys[item.source_key]: item for item in items}
+
+
+def is_queue_item_of(item, hna_id):
+    """`queue_items_for`'s rule in SQL, for a page that reads an HNA's item in the same
+    statement: `item` (QueueItem or an alias of it) was raised for the HNA `hna_id`."""
+    return item.source_key == source_key_of(HNA_SOURCE, hna_id)
 
 
 @dataclass(frozen=True)

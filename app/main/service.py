@@ -3,11 +3,14 @@ statements as it can (issue 12: a patient's page makes at most 6). Which rows ar
 each area's rule, from that area's service; this module only puts the reads together:
 
 - one row per active surveillance test (one when there are none), each with the current care
-  plan, the follow-up plan, the current treatment summary and the open symptom item, and whether
-  each list that is usually empty has anything in it (new results, samples waiting, open
-  requests to be seen, symptoms to act on today);
-- the needs assessments, each sent one with its queue item;
+  plan, the follow-up plan, the current treatment summary, the open symptom item, the draft
+  needs assessment and the last one sent (with its queue item), how many results are unread and
+  the newest of them, and whether each list that is usually empty has anything in it (samples
+  waiting, open requests to be seen, symptoms to act on today);
 - then each list the row says is not empty, and only those.
+
+Plain values of the columns the page shows, never ORM objects: loading the assessments (their
+answers' JSON) and the results as objects cost more than running the SQL.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, bindparam, exists, select
+from sqlalchemy import Date, Integer, bindparam, exists, func, select
+from sqlalchemy.orm import aliased
 
 from ..careplan import service as careplan
 from ..careplan.models import CarePlan
@@ -25,12 +29,14 @@ from ..followup import service as followup
 from ..followup import summaries
 from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, SurveillanceTest
 from ..hna import service as hna_service
+from ..hna.models import HNA
 from ..messages import service as messages
-from ..models import PatientProfile
+from ..models import PatientProfile, User
 from ..reentry import service as reentry
 from ..results import service as results
+from ..results.models import TestResult
 from ..symptoms import service as symptoms
-from ..triage.models import QueueItem
+from ..triage.models import ItemStatus, QueueItem
 from .things_to_do import ACT_TODAY_LEVELS, hna_reply
 
 
@@ -50,44 +56,88 @@ class SymptomItemOnHome(NamedTuple):
     due_at: datetime
 
 
+class DraftOnHome(NamedTuple):
+    """What the home page says about the person's draft needs assessment."""
+
+    id: int
+    offered_by_id: int | None
+    offered_by_name: str | None
+    offered_at: datetime | None
+    last_step: str | None
+    created_at: datetime
+
+
+class SentOnHome(NamedTuple):
+    """What the home page says about the last needs assessment the person sent."""
+
+    id: int
+    submitted_at: datetime
+
+
+class HnaItemOnHome(NamedTuple):
+    """The last sent assessment's queue item: whether the team has dealt with it, by when they
+    will, and who has taken it."""
+
+    status: ItemStatus
+    due_at: datetime
+    assignee_name: str | None
+
+
+class UnreadResults(NamedTuple):
+    """Results with the team's comment the person has not read yet: how many, and the newest."""
+
+    count: int
+    newest_test_name: str
+    newest_taken_on: date
+
+
 @dataclass(frozen=True)
 class HomeRecords:
-    draft: object
-    sent: list  # newest first
-    reply: dict | None  # about the newest sent one (things_to_do.hna_reply)
+    draft: DraftOnHome | None
+    last_sent: SentOnHome | None
+    reply: dict | None  # about the last sent one (things_to_do.hna_reply)
     tests: list  # active surveillance tests, soonest due first (followup.service.TestOnPage)
     care_plan: CarePlanOnHome | None
     has_follow_up_plan: bool
     has_summary: bool  # a current treatment summary
     symptom_item: SymptomItemOnHome | None  # the open queue item from the symptom log
     symptoms_today: list  # entries logged today at a level whose advice is to act today
-    unread_results: list
+    unread_results: UnreadResults | None
     waiting_samples: list
     requests: list  # not closed
     unread_messages: int
-
-    @property
-    def last_sent(self):
-        return self.sent[0] if self.sent else None
 
 
 _CARE_PLAN_COLUMNS = (CarePlan.id.label("care_plan_id"), CarePlan.created_at.label("care_plan_created_at"),
                       CarePlan.review_date.label("care_plan_review_date"))
 _SYMPTOM_ITEM_COLUMNS = (QueueItem.id.label("symptom_item_id"), QueueItem.received_at.label("symptom_item_received_at"),
                          QueueItem.due_at.label("symptom_item_due_at"))
+_DRAFT, _OFFERED_BY = aliased(HNA, name="draft"), aliased(User, name="offered_by")
+_SENT, _SENT_ITEM, _ASSIGNEE = aliased(HNA, name="sent"), aliased(QueueItem, name="sent_item"), aliased(User, name="assignee")
+_NEWEST_RESULT, _NEWEST_RESULT_TEST = aliased(TestResult, name="newest_result"), aliased(SurveillanceTest, name="newest_test")
+# The row starts with these, in this order (DraftOnHome's, SentOnHome's, HnaItemOnHome's fields).
+_DRAFT_COLUMNS = (_DRAFT.id, _DRAFT.offered_by_id, _OFFERED_BY.display_name, _DRAFT.offered_at, _DRAFT.last_step,
+                  _DRAFT.created_at)
+_SENT_COLUMNS = (_SENT.id, _SENT.submitted_at)
+_SENT_ITEM_COLUMNS = (_SENT_ITEM.status, _SENT_ITEM.due_at, _ASSIGNEE.display_name)
+_DRAFT_PART = slice(0, len(_DRAFT_COLUMNS))
+_SENT_PART = slice(_DRAFT_PART.stop, _DRAFT_PART.stop + len(_SENT_COLUMNS))
+_SENT_ITEM_PART = slice(_SENT_PART.stop, _SENT_PART.stop + len(_SENT_ITEM_COLUMNS))
 
 
 @cache
 def _home_row():
     """The one row's statement, built once per process with the person and the day as bound
-    parameters: building it (four EXISTS, two aliased subqueries) cost more than running it, on
-    every view of the home page. Plain columns, only those the page shows: loading the four
-    records as ORM objects (the summary with all its text) cost more than the SQL."""
+    parameters: building it (subqueries, a dozen joins) cost more than running it, on every view
+    of the home page. Plain columns, only those the page shows."""
     pid, today = bindparam("patient_id", type_=Integer), bindparam("today", type_=Date)
     return (
-        select(*_CARE_PLAN_COLUMNS, FollowUpPlan.id.label("follow_up_plan_id"),
+        select(*_DRAFT_COLUMNS, *_SENT_COLUMNS, *_SENT_ITEM_COLUMNS,
+               *_CARE_PLAN_COLUMNS, FollowUpPlan.id.label("follow_up_plan_id"),
                EndOfTreatmentSummary.id.label("summary_id"), *_SYMPTOM_ITEM_COLUMNS,
-               exists().where(results.is_unread_result_of(pid)).label("any_unread_results"),
+               select(func.count()).where(results.is_unread_result_of(pid)).scalar_subquery().label("unread_results"),
+               _NEWEST_RESULT_TEST.name.label("newest_result_test_name"),
+               _NEWEST_RESULT.taken_on.label("newest_result_taken_on"),
                exists().where(results.is_waiting_sample_of(pid)).label("any_waiting_samples"),
                exists().where(reentry.is_open_request_of(pid)).label("any_open_requests"),
                exists().where(symptoms.is_current_entry_of(pid, today, ACT_TODAY_LEVELS)).label("any_symptoms_today"),
@@ -97,6 +147,13 @@ def _home_row():
         .outerjoin(FollowUpPlan, FollowUpPlan.patient_id == PatientProfile.id)
         .outerjoin(EndOfTreatmentSummary, summaries.is_current_summary_of(pid))
         .outerjoin(QueueItem, QueueItem.id == symptoms.open_symptom_item_id(pid))
+        .outerjoin(_NEWEST_RESULT, _NEWEST_RESULT.id == results.newest_unread_result_id(pid))
+        .outerjoin(_NEWEST_RESULT_TEST, _NEWEST_RESULT_TEST.id == _NEWEST_RESULT.surveillance_test_id)
+        .outerjoin(_DRAFT, _DRAFT.id == hna_service.current_draft_id(pid))
+        .outerjoin(_OFFERED_BY, _OFFERED_BY.id == _DRAFT.offered_by_id)
+        .outerjoin(_SENT, _SENT.id == hna_service.last_sent_id(pid))
+        .outerjoin(_SENT_ITEM, hna_service.is_queue_item_of(_SENT_ITEM, _SENT.id))
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == _SENT_ITEM.assignee_id)
         .outerjoin(SurveillanceTest, followup.is_active_test_of(PatientProfile.id))
         .where(PatientProfile.id == pid)
         .order_by(*followup.TESTS_ORDER)
@@ -108,9 +165,15 @@ def home_records(profile: PatientProfile, today: date, unread_messages: int | No
     when the session's load has read it already (app/sessions.py)."""
     rows = db.session.execute(_home_row(), {"patient_id": profile.id, "today": today}).all()
     row, first_test_column = rows[0], len(rows[0]) - len(followup.TEST_ON_PAGE_COLUMNS)
-    sent, draft, items = hna_service.sent_and_draft(profile)
+    last_sent = SentOnHome(*row[_SENT_PART]) if row[_SENT_PART.start] is not None else None
+    reply = None
+    if last_sent is not None:
+        item = HnaItemOnHome(*row[_SENT_ITEM_PART]) if row[_SENT_ITEM_PART.start] is not None else None
+        # With no queue item, the target the team's pages compute, from the assessment itself.
+        reply = hna_reply(item, hna_service.reply_due(hna_service.hna_by_id(last_sent.id)) if item is None else None)
     return HomeRecords(
-        draft=draft, sent=sent, reply=hna_reply(sent[0], items.get(sent[0].id)) if sent else None,
+        draft=DraftOnHome(*row[_DRAFT_PART]) if row[_DRAFT_PART.start] is not None else None,
+        last_sent=last_sent, reply=reply,
         tests=[followup.TestOnPage(*each[first_test_column:]) for each in rows if each[first_test_column] is not None],
         care_plan=CarePlanOnHome(row.care_plan_id, row.care_plan_created_at, row.care_plan_review_date)
         if row.care_plan_id is not None else None,
@@ -118,7 +181,8 @@ def home_records(profile: PatientProfile, today: date, unread_messages: int | No
         symptom_item=SymptomItemOnHome(row.symptom_item_id, row.symptom_item_received_at, row.symptom_item_due_at)
         if row.symptom_item_id is not None else None,
         symptoms_today=symptoms.history(profile, today, ACT_TODAY_LEVELS) if row.any_symptoms_today else [],
-        unread_results=results.unread_results(profile) if row.any_unread_results else [],
+        unread_results=UnreadResults(row.unread_results, row.newest_result_test_name, row.newest_result_taken_on)
+        if row.unread_results else None,
         waiting_samples=results.waiting_samples(profile) if row.any_waiting_samples else [],
         requests=reentry.open_requests_of(profile) if row.any_open_requests else [],
         unread_messages=messages.unread_for_patient(profile) if unread_messages is None else unread_messages,

@@ -94,9 +94,9 @@ def symptom_item_things(item, acting_today: bool, now: datetime) -> list[ToDo]:
 
 
 def result_things(unread) -> list[ToDo]:
-    """Results with the team's comment the person has not read yet (newest first): one thing,
-    to read them on the results page."""
-    return [ToDo(Urgency.ASKED, "results_unread", unread[0].taken_on, unread)] if unread else []
+    """Results with the team's comment the person has not read yet (`unread`: how many, and the
+    newest; None when there are none): one thing, to read them on the results page."""
+    return [ToDo(Urgency.ASKED, "results_unread", unread.newest_taken_on, unread)] if unread else []
 
 
 def message_things(unread: int) -> list[ToDo]:
@@ -156,19 +156,18 @@ def care_plan_review_things(plan, today: date) -> list[ToDo]:
     return []
 
 
-def hna_reply(hna, item) -> dict:
+def hna_reply(item, due_without_item=None) -> dict:
     """What the patient is told about the reply to the assessment they sent: by when the team
-    will contact them (its open queue item's due date, else the same target the team's pages
-    compute), whether that date has passed, or that the team has already dealt with it. `item`:
-    its queue item (`hna.service.queue_items_for`), None when it has none."""
-    from ..hna.service import reply_due
+    will contact them (its open queue item's due date; with no item, `due_without_item`, the
+    target the team's pages compute), whether that date has passed, or that the team has already
+    dealt with it. `item`: its queue item's status, due date and who has it, None when it has none."""
     from ..triage.models import ItemStatus
 
     if item is not None and item.status is ItemStatus.RESOLVED:
         return {"by": None, "late": False, "done": True, "taken_by": None}
-    due = item.due_at if item is not None else reply_due(hna)
+    due = item.due_at if item is not None else due_without_item
     # Named only once someone has taken it: "Sam has your answers" must be true.
-    taken_by = item.assignee if item is not None else None
+    taken_by = item.assignee_name if item is not None else None
     return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 

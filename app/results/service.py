@@ -14,7 +14,7 @@ from functools import cache
 
 from sqlalchemy import Integer, and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import versioning
@@ -130,10 +130,9 @@ def needs_review(profile: PatientProfile) -> bool:
     ) is not None
 
 
-def is_unread_result_of(patient_id: int):
+def is_unread_result_of(patient_id: int, result=TestResult):
     """Results with the team's comment that the person has not seen yet."""
-    return and_(TestResult.patient_id == patient_id, TestResult.comment.is_not(None),
-                TestResult.seen_by_patient_at.is_(None))
+    return and_(result.patient_id == patient_id, result.comment.is_not(None), result.seen_by_patient_at.is_(None))
 
 
 def unread_results(profile: PatientProfile) -> list[TestResult]:
@@ -141,12 +140,24 @@ def unread_results(profile: PatientProfile) -> list[TestResult]:
     return list(db.session.scalars(_unread_results_statement(), {"patient_id": profile.id}))
 
 
+def newest_unread_result_id(patient_id: int):
+    """The id of the first of `unread_results` (the same rule and order), as a scalar subquery,
+    for a page that reads several areas' records in one statement."""
+    result = aliased(TestResult)
+    return (select(result.id).where(is_unread_result_of(patient_id, result))
+            .order_by(*_newest_first(result)).limit(1).scalar_subquery())
+
+
+def _newest_first(result=TestResult) -> tuple:
+    return result.taken_on.desc(), result.id.desc()
+
+
 @cache
 def _unread_results_statement():
     """Built once per process with the person as a bound parameter (issue 12), like the home
     page's other reads: building a statement cost more than running it."""
     return (select(TestResult).where(is_unread_result_of(bindparam("patient_id", type_=Integer)))
-            .options(joinedload(TestResult.test)).order_by(TestResult.taken_on.desc(), TestResult.id.desc()))
+            .options(joinedload(TestResult.test)).order_by(*_newest_first()))
 
 
 def mark_results_seen(profile: PatientProfile, shown: list[PatientPanel]) -> int:

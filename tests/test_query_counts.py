@@ -181,11 +181,15 @@ def test_each_json_write_makes_no_more_statements_than_its_budget(app, demo, who
     assert len(statements) <= budget, "\n".join(s[:120] for s in statements)
 
 
-def test_a_red_flag_raising_a_new_queue_item_makes_no_more_statements_than_its_budget(app, demo, today):
+@pytest.mark.parametrize(("symptom_id", "sent_before"), [("blood_in_urine", 0), ("tiredness", 1)])
+def test_a_red_flag_raising_a_new_queue_item_makes_no_more_statements_than_its_budget(app, demo, today, symptom_id,
+                                                                                         sent_before):
     """The other long path: no open symptom item, so the red flag raises one. The session; the
-    open item (none); the entry; the item (its source key names the entry made a moment ago, so
-    no look-up for it first and no savepoint); the entry's link to it; the stored answer; the
-    audit event. The item is raised with its words, never rewritten in the same request."""
+    open item (none), read with the same symptom's recent entries when they count (tiredness: the
+    demo's, one sent before and this one make a red flag by the repeats rule); the entry; the
+    item (its source key names the entry made a moment ago, so no look-up for it first and no
+    savepoint); the entry's link to it; the stored answer; the audit event. The item is raised
+    with its words, never rewritten in the same request."""
     clients, ids = demo
     with app.app_context():
         for item in db.session.scalars(select(QueueItem).where(QueueItem.patient_id == ids["david"],
@@ -193,11 +197,15 @@ def test_a_red_flag_raising_a_new_queue_item_makes_no_more_statements_than_its_b
             item.status = ItemStatus.RESOLVED
         db.session.commit()
     client = clients["patient"]
-    headers = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json", "Idempotency-Key": "query-count-raise"}
+    headers = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
+    for number in range(sent_before):
+        before = client.post("/my-care/symptoms/api/log", json=date_fields(symptom(symptom_id), today),
+                             headers={**headers, "Idempotency-Key": f"query-count-before-{number}"})
+        assert before.status_code == 201 and before.get_json()["level"] == "watch"
 
     with app.app_context(), counting_statements() as statements:
-        response = client.post("/my-care/symptoms/api/log", json=date_fields(symptom("blood_in_urine"), today),
-                               headers=headers)
+        response = client.post("/my-care/symptoms/api/log", json=date_fields(symptom(symptom_id), today),
+                               headers={**headers, "Idempotency-Key": "query-count-raise"})
 
     assert response.status_code == 201 and response.get_json()["level"] == "red_flag"
     with app.app_context():

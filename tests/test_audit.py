@@ -18,8 +18,8 @@ from tests.helpers import make_patient, sign_in_as
 @pytest.fixture
 def event_id(app, actors) -> int:
     with app.app_context():
-        event = audit("patient.view", patient=actors.profile_a, commit=True)
-        return event.id
+        audit("patient.view", patient=actors.profile_a, commit=True)
+        return latest("patient.view").id
 
 
 def latest(action: str) -> AuditEvent:
@@ -258,3 +258,53 @@ def test_admin_pages_show_dates_only_through_the_shared_filters(app):
 
     admin_templates = Path(app.root_path).parent / "templates" / "admin"
     assert [p.name for p in sorted(admin_templates.glob("*.html")) if "strftime" in p.read_text(encoding="utf-8")] == []
+
+
+# ---------------------------------------------------------------- one commit per audited read
+
+
+@pytest.mark.parametrize("path", [
+    "/nurse/queue",
+    "/nurse/queue/{item}",
+    "/nurse/patients",
+    "/nurse/patients/{patient}",
+    "/nurse/monitoring",
+])
+def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commit(app, client, actors,
+                                                                                   monkeypatch, path):
+    """The audit of the read is committed before the page is sent; the session's activity, when
+    due, goes in that same commit (on SQLite each commit is an fsync), as a JSON save's does."""
+    from sqlalchemy import event
+
+    from app import sessions
+    from app.models import UserSession
+    from tests.triage.helpers import item
+
+    with app.app_context():
+        item_id = item(actors.profile_a).id
+    sign_in_as(client, actors.nurse_a)
+    with app.app_context():
+        record = db.session.scalars(select(UserSession).where(UserSession.user_id == actors.nurse_a)).one()
+        recorded = utcnow().replace(microsecond=0) - timedelta(hours=1)
+        record.last_seen_at = recorded
+        db.session.commit()
+        session_id, engine = record.id, db.engine
+        events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    now = recorded + sessions.TOUCH_EVERY + timedelta(seconds=1)
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+    committed = []
+
+    def count(_connection):
+        committed.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        response = client.get(path.format(item=item_id, patient=actors.profile_a))
+    finally:
+        event.remove(engine, "commit", count)
+
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.get(UserSession, session_id).last_seen_at == now
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before + 1
+    assert len(committed) == 1

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 from wtforms import Form
 from wtforms.fields.core import UnboundField
 
@@ -20,7 +21,7 @@ import app as app_package
 from app import IdConverter, untrusted
 from app.extensions import db
 from app.forms import DateInputField, PageForm, RowForm
-from app.models import PatientProfile
+from app.models import AuditEvent, PatientProfile
 from tests.helpers import page, sign_in_as
 from tests.test_authorisation import ARGUMENTS, RULES, SKIPPED_METHODS, World, rule_id
 
@@ -296,7 +297,8 @@ def test_an_audit_subject_or_path_quoting_control_characters_is_stored_without_t
     from app.audit import audit
 
     with app.test_request_context("/nurse/patients/1%00x"):
-        event = audit("hna.access_refused", outcome="refused", subject="hna:Tired\x00\x1b[31m", commit=True)
+        audit("hna.access_refused", outcome="refused", subject="hna:Tired\x00\x1b[31m", commit=True)
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert (event.subject, event.path) == ("hna:Tired[31m", "/nurse/patients/1x")
 
 

@@ -48,7 +48,7 @@ PAGES = [
     # The nurse's pages about one person: each renders before the audit of its read commits, so
     # the commit expires nothing that the page then reads again (issue 12).
     ("nurse", "/nurse/hnas", 6),
-    ("nurse", "/nurse/hnas/{hna}", 7),
+    ("nurse", "/nurse/hnas/{hna}", 6),
     ("nurse", "/nurse/patients/{david}/care-plan", 6),
     ("nurse", "/nurse/patients/{david}/care-plan/versions/1", 6),
     ("nurse", "/nurse/patients/{david}/care-plan/edit", 7),
@@ -57,7 +57,7 @@ PAGES = [
     ("nurse", "/nurse/patients/{david}/results/record", 4),
     ("nurse", "/nurse/patients/{david}/symptoms", 5),
     ("nurse", "/nurse/patients/{david}/requests/{request}", 7),
-    ("nurse", "/nurse/queue/{item}", 7),
+    ("nurse", "/nurse/queue/{item}", 6),
     ("nurse", "/nurse/monitoring", 4),
     ("admin", "/admin/", 4),
     ("admin", "/admin/teams", 4),

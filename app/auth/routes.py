@@ -19,7 +19,7 @@ from .. import errors
 from ..audit import audit
 from ..authz import own_credential
 from ..extensions import db, limiter
-from ..models import AuditEvent, Invitation, Role, User
+from ..models import Invitation, Role, User
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..push import service as push_service
 from ..sessions import end_all_sessions, end_session, start_session, touch_session
@@ -221,14 +221,6 @@ def _needs_dob(invitation: Invitation) -> bool:
     return invitation.user.role is Role.PATIENT and session.get(DOB_CONFIRMED_KEY) != invitation.id
 
 
-def _without_secret(event: AuditEvent) -> AuditEvent:
-    # The audit log records the path, and an invitation link's path is its secret: anyone
-    # reading the log could otherwise enrol as that person.
-    if request.url_rule is not None and "<token>" in request.url_rule.rule:
-        event.path = request.url_rule.rule
-    return event
-
-
 def _begin_enrolment(invitation: Invitation):
     if current_user.is_authenticated and current_user.id != invitation.user_id:
         # Someone else's invitation: ask before signing this person out (enrol_switch_account).
@@ -236,7 +228,8 @@ def _begin_enrolment(invitation: Invitation):
         return redirect(url_for("auth.enrol_switch_account"))
     session[ENROL_KEY] = invitation.id
     session.pop(DOB_CONFIRMED_KEY, None)
-    _without_secret(audit("invitation.opened", actor=invitation.user, subject=f"invitation:{invitation.id}"))
+    # The log records an invitation link as its pattern, never the secret in it (app/audit.py).
+    audit("invitation.opened", actor=invitation.user, subject=f"invitation:{invitation.id}")
     db.session.commit()
     if invitation.user.role is Role.PATIENT:
         return redirect(url_for("auth.enrol_date_of_birth"))
@@ -249,7 +242,7 @@ def enrol_link(token: str):
     try:
         invitation = invitations.find_by_token(token)
     except invitations.InvitationError as exc:
-        _without_secret(audit("invitation.rejected", outcome="failure", reason=str(exc)))
+        audit("invitation.rejected", outcome="failure", reason=str(exc))
         db.session.commit()
         return render_template("auth/invitation_problem.html", message=str(exc)), 404
     # Swap the secret link for a plain URL straight away so it leaves no trace in history.

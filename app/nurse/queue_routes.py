@@ -15,6 +15,7 @@ from ..audit import audit
 from ..authz import staff_required
 from ..extensions import db
 from ..forms import error_summary_items
+from ..sessions import carries_the_session_touch
 from ..versioning import answer_conflict
 from ..models import User
 from ..pathways import PATHWAYS
@@ -83,6 +84,7 @@ def _filters() -> service.QueueFilters:
 
 @bp.get("/queue")
 @staff_required
+@carries_the_session_touch
 def queue():
     filters = _filters()
     team_id = current_user.team_id
@@ -109,8 +111,7 @@ def queue():
     # Filters and counts only: never a name or what was typed in the search box.
     audit("queue.list", status=filters.status, pathway=filters.pathway,
           key_worker=filters.key_worker_id, searched=bool(filters.search),
-          page=2 if after else 1, results=len(page.items))
-    db.session.commit()
+          page=2 if after else 1, results=len(page.items), commit=True)
     return html
 
 
@@ -118,10 +119,10 @@ def queue():
 
 
 def _forms(item: QueueItem, **given) -> dict:
-    """The item page's forms: blank ones, except any given (posted, with errors or kept)."""
+    """The item page's forms with fields of their own: blank ones, except any given (posted, with
+    errors or kept). Claiming and giving back carry only the token and the revision, which the
+    page prints itself: no form object is made for them."""
     forms = {
-        "claim_form": given.get("claim_form") or ClaimForm(formdata=None),
-        "release_form": given.get("release_form") or ReleaseForm(formdata=None),
         "assign_form": given.get("assign_form") or AssignForm(formdata=None),
         "resolve_form": given.get("resolve_form") or ResolveForm(formdata=None),
     }
@@ -145,13 +146,13 @@ def _item_page(item: QueueItem, form=None, out_of_date=None, **given):
 
 @bp.get("/queue/<int:item_id>")
 @staff_required
+@carries_the_session_touch
 def queue_item(item_id: int):
     item = queue_item_for_staff(item_id)
-    audit("queue.view", patient=item.patient_id, subject=f"queue-item:{item.id}")
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = _item_page(item)
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out only once the audit is stored.
+    audit("queue.view", patient=item.patient_id, subject=f"queue-item:{item.id}", commit=True)
     return page
 
 

@@ -15,11 +15,12 @@ from ..authz import patient_for_staff, staff_required
 from ..results import service as results_service
 from ..triage import service as triage_service
 from ..extensions import db
+from ..sessions import carries_the_session_touch
 from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
-from . import bp, patient_list, patient_page, patient_records
+from . import bp, patient_list, patient_page, patient_records, queue_view
 from .forms import (
     PATHWAY_OPTIONS,
     STAFF_PATHWAY_POINT_LABELS,
@@ -58,16 +59,16 @@ def invitation(patient_id: int):
 
 @bp.get("/patients")
 @staff_required
+@carries_the_session_touch
 def patients():
     query = (request.args.get("q") or "").strip()[:100]
     rows = patient_list.team_patients(current_user.team_id, query, limit=PAGE_SIZE + 1)
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    # Never what was typed in the search box (a name or NHS number): only that there was a search.
-    audit("patient.list", searched=bool(query), results=len(rows))
     page = render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
                            needing_review=results_service.needing_review_among([p.id for p in rows]))
-    db.session.commit()
+    # Never what was typed in the search box (a name or NHS number): only that there was a search.
+    audit("patient.list", searched=bool(query), results=len(rows), commit=True)
     return page
 
 
@@ -106,6 +107,7 @@ def new_patient():
 
 @bp.get("/patients/<int:patient_id>")
 @staff_required
+@carries_the_session_touch
 def patient(patient_id: int):
     from ..hna import service as hna_service
     from ..reminders import service as reminders_service
@@ -113,22 +115,22 @@ def patient(patient_id: int):
     from ..triage import service as triage_service
 
     profile = patient_for_staff(patient_id)
-    audit("patient.view", patient=profile)
     hna = hna_service.needs_assessment_of(profile.id)
     records = patient_page.records_of(profile)
-    # Rendered before the audit commits, which would expire the record, its team and the signed-in
-    # nurse, and the page would read each again; returned only once the read is stored.
     page = render_template(
         "nurse/patient.html", profile=profile, team=profile.team,
         hna_draft=hna.draft, hna_offered_at=hna.draft.offered_at if hna.draft else None,
         hna_last_sent=hna.last_sent, sign_in=records.sign_in,
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
-        queue_items=triage_service.open_items_for_patient(profile.id),
+        queue_items=queue_view.queue_lines(triage_service.open_items_for_patient(profile.id), utcnow(),
+                                           current_user.id),
         care_plan=records.care_plan, follow_up=records.follow_up,
         reminders=reminders_service.recent_reminders(profile.user_id, utcnow()),
         flagged=results_service.flagged_results(profile), number=number,
     )
-    db.session.commit()
+    # Audited and committed after rendering: the commit would expire the record, its team and the
+    # signed-in nurse, and the page would read each again. Sent only once the audit is stored.
+    audit("patient.view", patient=profile, commit=True)
     return page
 
 

@@ -13,6 +13,7 @@ from ..audit import audit
 from ..authz import current_patient, nurse_required, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..idempotency import new_form_token
+from ..sessions import carries_the_session_touch
 from ..timeutil import london_today
 from ..triage.service import team_nurses
 from ..models import PatientProfile
@@ -284,6 +285,7 @@ def nurse_import():
 
 @bp.get("/nurse/monitoring")
 @nurse_required
+@carries_the_session_touch
 def monitoring():
     """The team's self-managed people who need a look: a result to review, no schedule, a test
     overdue or due soon, never enrolled in the app or not opened it for months."""
@@ -294,17 +296,17 @@ def monitoring():
                                 key_worker_id=id_or_none(request.args.get("key_worker", "")))
     after = id_or_none(request.args.get("after", ""))
     shown = monitoring_page(current_user.team_id, filters, london_today(), after=after)
-    audit("results.monitoring_list", pathway=filters.pathway, key_worker=filters.key_worker_id, page_after=after)
     query = {"pathway": filters.pathway or "", "key_worker": filters.key_worker_id or ""}
-    # Rendered before the audit commits, which would expire the signed-in nurse and the team's
-    # nurses the filter lists, and the page would read each again.
     page = render_template(
         "results/monitoring.html", page=shown, filters=filters, pathways=PATHWAYS, reason_labels=REASON_LABELS,
         nurses=team_nurses(current_user.team_id),
         next_url=url_for("results.monitoring", after=shown.next_after, **query) if shown.next_after else None,
         first_url=url_for("results.monitoring", **query) if after else None,
     )
-    db.session.commit()
+    # Audited and committed after rendering: the commit would expire the signed-in nurse and the
+    # team's nurses the filter lists, and the page would read each again.
+    audit("results.monitoring_list", pathway=filters.pathway, key_worker=filters.key_worker_id, page_after=after,
+          commit=True)
     return page
 
 

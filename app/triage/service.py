@@ -353,12 +353,23 @@ def user_to_assign(user_id: int | None) -> User | None:
     return db.session.get(User, user_id) if user_id is not None else None
 
 
-def open_items_for_patient(patient_id: int) -> list[QueueItem]:
-    return list(db.session.scalars(
-        select(QueueItem)
-        .where(QueueItem.patient_id == patient_id, QueueItem.status == ItemStatus.OPEN)
+@lru_cache(maxsize=1)
+def _open_items_for_patient_statement() -> Select:
+    """Built once per process (see `_queue_statement`)."""
+    return (
+        select(*_ROW_COLUMNS)
+        .join(QueueItem.patient)
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == QueueItem.assignee_id)
+        .where(QueueItem.patient_id == bindparam("patient_id"), QueueItem.status == ItemStatus.OPEN)
         .order_by(*QUEUE_ORDER)
-    ))
+    )
+
+
+def open_items_for_patient(patient_id: int) -> list[QueueRow]:
+    """The person's open items, most urgent first, as the queue page's lines read them (plain
+    values, who has each in the same row), for the nurse's page for the person."""
+    return [QueueRow._make(row)
+            for row in db.session.execute(_open_items_for_patient_statement(), {"patient_id": patient_id})]
 
 
 class TeamNurse(NamedTuple):

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_url, login_user, logout_user
 from sqlalchemy import Select, bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, contains_eager
 
 from .extensions import db, login_manager
-from .models import PatientProfile, User, UserSession
+from .models import PatientProfile, Team, User, UserSession
 from .timeutil import utcnow
 
 # Touching the session row on every request would turn every page view into a write, so
@@ -68,8 +70,8 @@ def start_session(user: User, method: str) -> UserSession:
 
 def end_session() -> None:
     record = current_session()
-    if record is not None and record.revoked_at is None:
-        record.revoked_at = utcnow()
+    if record is not None:
+        _write_session(record, revoked_at=utcnow())
         db.session.commit()
     logout_user()
     session.clear()
@@ -113,12 +115,38 @@ def take_kept_post() -> dict | None:
     record = current_session()
     if record is None or record.kept_post is None:
         return None
-    payload, at = record.kept_post, record.kept_post_at
-    record.kept_post = record.kept_post_at = None
-    return payload if at > utcnow() - KEPT_POST_LIFETIME else None
+    _write_session(record, kept_post=None, kept_post_at=None)
+    g.user_session = record.without_kept_post()
+    return record.kept_post if record.kept_post_at > utcnow() - KEPT_POST_LIFETIME else None
 
 
-def current_session() -> UserSession | None:
+@dataclass(frozen=True, slots=True)
+class SignedInSession:
+    """The session row this request's cookie names, as read with the person on every request:
+    values rather than a tracked `UserSession` (loading one cost as much as the rest of the
+    statement). It is changed in the database by `_write_session`, never through this object."""
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    kept_post: dict[str, Any] | None
+    kept_post_at: datetime | None
+
+    def without_kept_post(self) -> SignedInSession:
+        return SignedInSession(self.id, self.created_at, self.last_seen_at, None, None)
+
+
+def _write_session(record: SignedInSession, **values) -> None:
+    """Change the signed-in session's row in the current transaction (committed by the caller).
+    A revoked session is never written again: one revoked elsewhere since this request read it
+    stays revoked as it was."""
+    db.session.execute(
+        update(UserSession).where(UserSession.id == record.id, UserSession.revoked_at.is_(None)).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def current_session() -> SignedInSession | None:
     return g.get("user_session")
 
 
@@ -134,7 +162,8 @@ def session_seconds_left() -> int:
 def touch_session() -> None:
     record = current_session()
     if record is not None:
-        record.last_seen_at = g.session_last_seen_at = utcnow()
+        g.session_last_seen_at = utcnow()
+        _write_session(record, last_seen_at=g.session_last_seen_at)
         db.session.commit()
 
 
@@ -150,19 +179,31 @@ def read_with_the_session(app: Flask, name: str, column_of_user_id) -> None:
     app.extensions.setdefault(_FIGURES_KEY, {})[name] = column_of_user_id
 
 
+# The session row's columns that every request reads, as `SignedInSession`'s fields (the
+# revocation and the owner are checked in `_load_user`).
+_SESSION_COLUMNS = (UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.kept_post,
+                    UserSession.kept_post_at, UserSession.revoked_at, UserSession.user_id)
+
+
 @lru_cache(maxsize=8)
 def _session_statement(figures: tuple) -> Select:
-    """One query for what nearly every page reads: the session, its person and, for a patient,
-    their record with its team and key worker, and the header's `figures` ((name, column of the
-    user id) pairs). Built once per set of figures with the token's hash as a bound parameter:
-    building the statement cost more than running it, on every request."""
+    """One query for what nearly every page reads: the session's columns, its person and, for a
+    patient, their record with its team and key worker, and the header's `figures` ((name, column
+    of the user id) pairs). Built once per set of figures with the token's hash as a bound
+    parameter: building the statement cost more than running it, on every request. The person's
+    own team is not read: no page shows it from here (`current_user.team_id` is a column)."""
+    patients_team = aliased(Team)
+    key_worker = aliased(User)
     return (
-        select(UserSession, *(column(UserSession.user_id).label(name) for name, column in figures))
+        select(*_SESSION_COLUMNS, User, *(column(UserSession.user_id).label(name) for name, column in figures))
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(PatientProfile, PatientProfile.user_id == User.id)
+        .outerjoin(patients_team, patients_team.id == PatientProfile.team_id)
+        .outerjoin(key_worker, key_worker.id == PatientProfile.key_worker_id)
         .where(UserSession.token_hash == bindparam("token_hash"))
-        .options(joinedload(UserSession.user).options(
-            joinedload(User.team),
-            joinedload(User.patient_profile).options(joinedload(PatientProfile.team),
-                                                     joinedload(PatientProfile.key_worker)),
+        .options(contains_eager(User.patient_profile).options(
+            contains_eager(PatientProfile.team.of_type(patients_team)),
+            contains_eager(PatientProfile.key_worker.of_type(key_worker)),
         ))
     )
 
@@ -175,9 +216,9 @@ def _load_user(user_id: str) -> User | None:
 
     figures = {} if wants_json() else current_app.extensions.get(_FIGURES_KEY, {})
     row = db.session.execute(_session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
-    record = row[0] if row is not None else None
-    if record is None or str(record.user_id) != user_id or record.revoked_at is not None:
+    if row is None or str(row.user_id) != user_id or row.revoked_at is not None:
         return None
+    record = SignedInSession(row.id, row.created_at, row.last_seen_at, row.kept_post, row.kept_post_at)
     now = utcnow()
     cfg = current_app.config
     idle = now - record.last_seen_at
@@ -185,29 +226,28 @@ def _load_user(user_id: str) -> User | None:
     if idle > timedelta(seconds=cfg["SESSION_IDLE_SECONDS"]) or age > timedelta(
         seconds=cfg["SESSION_ABSOLUTE_SECONDS"]
     ):
-        record.revoked_at = now
+        _write_session(record, revoked_at=now)
         db.session.commit()
         g.session_timed_out = True
         return None
-    user = record.user
-    if user is None or not user.active:
+    user = row.User
+    if not user.active:
         return None
     g.user_session = record
     for name in figures:
         setattr(g, name, row._mapping[name])
+    # Kept as a value for the page's timer, which reads it while rendering.
+    g.session_last_seen_at = record.last_seen_at
     if idle > _touch_every():
+        g.session_last_seen_at = now
         if _view_carries_the_touch():
             # Written with the view's own commit (`touch_with_this_commit`), or at the end of the
-            # request if it stored nothing: one commit, not two. Not set on the record now: the
-            # view's first query would write it, and hold SQLite's write lock for the whole view.
+            # request if it stored nothing: one commit, not two. Not written now: on SQLite the
+            # write would hold the database's write lock for the whole view.
             g.session_touch_due = now
-            g.session_last_seen_at = now
             return user
-        record.last_seen_at = now
+        _write_session(record, last_seen_at=now)
         db.session.commit()
-    # Kept as a value: the page's timer reads it while rendering, after the view has committed
-    # (which expires the record), and templates must not query.
-    g.session_last_seen_at = record.last_seen_at
     return user
 
 
@@ -233,7 +273,7 @@ def touch_with_this_commit() -> None:
     fails, it is due still (the next attempt, or the end of the request, writes it)."""
     due, record = g.get("session_touch_due"), current_session()
     if due is not None and record is not None:
-        record.last_seen_at = due
+        _write_session(record, last_seen_at=due)
 
 
 def touch_committed() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from ..audit import audit
@@ -113,7 +113,9 @@ def header_unread_count(user_id):
                    .where(PatientProfile.user_id == user_id))
     for_staff = (_unread(True).join(PatientProfile, PatientProfile.id == MessageThread.patient_id)
                  .join(reader, reader.team_id == PatientProfile.team_id)
-                 .where(reader.id == user_id, reader.role.in_(STAFF_ROLES)))
+                 .where(reader.id == user_id, or_(*(reader.role == role for role in STAFF_ROLES))))
+    # Not `role.in_(STAFF_ROLES)`: a list's IN is rewritten into the whole statement's text on
+    # every run ("post-compile"), which cost a third of the session's statement.
     return for_patient.scalar_subquery() + for_staff.scalar_subquery()
 
 

@@ -187,21 +187,21 @@ _SESSION_COLUMNS = (UserSession.id, UserSession.created_at, UserSession.last_see
 
 @lru_cache(maxsize=8)
 def _session_statement(figures: tuple) -> Select:
-    """One query for what nearly every page reads: the session's columns, its person and, for a
-    patient, their record with its team and key worker, and the header's `figures` ((name, column
-    of the user id) pairs). Built once per set of figures with the token's hash as a bound
-    parameter: building the statement cost more than running it, on every request. The person's
-    own team is not read: no page shows it from here (`current_user.team_id` is a column)."""
-    patients_team = aliased(Team)
-    key_worker = aliased(User)
+    """One query for what nearly every page reads: the session's columns (`SignedInSession`); its
+    person with their team (a nurse's pages show her patients' team, then found without a query);
+    for a patient, their record with its team and key worker; and the header's `figures` ((name,
+    column of the user id) pairs). Built once per set of figures with the token's hash as a bound
+    parameter: building the statement cost more than running it, on every request."""
+    own_team, patients_team, key_worker = aliased(Team), aliased(Team), aliased(User)
     return (
         select(*_SESSION_COLUMNS, User, *(column(UserSession.user_id).label(name) for name, column in figures))
         .join(User, User.id == UserSession.user_id)
+        .outerjoin(own_team, own_team.id == User.team_id)
         .outerjoin(PatientProfile, PatientProfile.user_id == User.id)
         .outerjoin(patients_team, patients_team.id == PatientProfile.team_id)
         .outerjoin(key_worker, key_worker.id == PatientProfile.key_worker_id)
         .where(UserSession.token_hash == bindparam("token_hash"))
-        .options(contains_eager(User.patient_profile).options(
+        .options(contains_eager(User.team.of_type(own_team)), contains_eager(User.patient_profile).options(
             contains_eager(PatientProfile.team.of_type(patients_team)),
             contains_eager(PatientProfile.key_worker.of_type(key_worker)),
         ))

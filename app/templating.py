@@ -23,6 +23,8 @@ from jinja2.filters import do_indent
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from .html_whitespace import pieces_without_indentation
+
 
 class FastImportTemplate(Template):
     def _get_default_module(self, ctx=None):
@@ -351,7 +353,10 @@ def make_memoised_component(environment):
         numbers = sorted(part.number for part in parts if isinstance(part, _Slot))
         if numbers != list(range(_count_personal(frozen_params))):
             return None
-        return tuple(parts)
+        # The indentation the page's pass would take out, taken out once here: the header's was
+        # most of that pass's work on every page (its attributes' lines of whitespace).
+        texts = iter(pieces_without_indentation([part for part in parts if isinstance(part, str)]))
+        return tuple(next(texts) if isinstance(part, str) else part for part in parts)
 
     def put_in(slot: _Slot, value) -> str:
         if slot.escaped:

@@ -133,7 +133,10 @@ def test_the_memoised_header_renders_what_the_header_renders(app, person):
     header = app.jinja_env.get_template("nhsuk/components/header/macro.jinja").module.header
     with app.test_request_context():
         for _ in range(2):  # the second time from the memo
-            assert memoised_component("header", _header_params(personal, *person)) == header(_header_params(lambda value: value, *person))
+            # The memo keeps the header with the indentation the page's pass takes out taken out.
+            memoised = memoised_component("header", _header_params(personal, *person))
+            assert without_indentation(memoised) == without_indentation(header(_header_params(lambda value: value, *person)))
+            assert len(memoised) < len(header(_header_params(lambda value: value, *person))) * 0.7
     assert memoised_component.cache_info().hits >= 1
 
 

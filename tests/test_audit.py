@@ -269,6 +269,8 @@ def test_admin_pages_show_dates_only_through_the_shared_filters(app):
     "/nurse/patients",
     "/nurse/patients/{patient}",
     "/nurse/monitoring",
+    "/nurse/hnas",
+    "/nurse/hnas/{hna}",
 ])
 def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commit(app, client, actors,
                                                                                    monkeypatch, path):
@@ -277,11 +279,15 @@ def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commi
     from sqlalchemy import event
 
     from app import sessions
-    from app.models import UserSession
+    from app.models import PatientProfile, UserSession
+    from tests.hna.test_team_list import submitted
     from tests.triage.helpers import item
 
     with app.app_context():
         item_id = item(actors.profile_a).id
+        hna = submitted(db.session.get(PatientProfile, actors.profile_a), distress=3)
+        db.session.commit()
+        hna_id = hna.id
     sign_in_as(client, actors.nurse_a)
     with app.app_context():
         record = db.session.scalars(select(UserSession).where(UserSession.user_id == actors.nurse_a)).one()
@@ -299,7 +305,7 @@ def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commi
 
     event.listen(engine, "commit", count)
     try:
-        response = client.get(path.format(item=item_id, patient=actors.profile_a))
+        response = client.get(path.format(item=item_id, patient=actors.profile_a, hna=hna_id))
     finally:
         event.remove(engine, "commit", count)
 

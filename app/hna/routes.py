@@ -20,7 +20,7 @@ from ..authz import (
 from ..errors import error_body, signed_out
 from ..extensions import db
 from ..idempotency import Busy, idempotent, write_with_retries
-from ..sessions import keep_post_for_next_sign_in, take_kept_post
+from ..sessions import carries_the_session_touch, keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
 from ..untrusted import id_or_none
 from . import answers as rules
@@ -340,22 +340,23 @@ def api_submit():
 
 @bp.get("/nurse/hnas")
 @staff_required
+@carries_the_session_touch
 def team_list():
     rows = service.submitted_for_team(current_user.team_id)
-    audit("hna.list", results=len(rows))
     now = utcnow()
     items = service.queue_items_for(rows)
     replies = {hna.id: service.reply_state(hna, items.get(hna.id), now) for hna in rows}
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = render_template("hna/team_list.html", hnas=rows, replies=replies, now=now,
                            urgent_text=_urgent_text)
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again), with the session's due activity; the page goes out once it is stored.
+    audit("hna.list", results=len(rows), commit=True)
     return page
 
 
 @bp.get("/nurse/hnas/<int:hna_id>")
 @staff_required
+@carries_the_session_touch
 def team_view(hna_id: int):
     from ..careplan.service import current_plan
     from .compare import Assessment, compare
@@ -368,9 +369,6 @@ def team_view(hna_id: int):
                           service.questionnaire_of(record))
 
     comparison = compare(assessment(hna), [assessment(h) for h in service.submitted_hnas(hna.patient)])
-    audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}")
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = render_template(
         "hna/team_view.html", hna=hna, questionnaire=questionnaire,
         summary=rules.summarise_for_nurse(questionnaire, hna.answers),
@@ -380,7 +378,9 @@ def team_view(hna_id: int):
         reply=service.reply_state(hna, service.queue_items_for([hna]).get(hna.id), utcnow()),
         comparison=comparison, care_plan=current_plan(hna.patient),
     )
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again), with the session's due activity; the page goes out once it is stored.
+    audit("hna.view", patient=hna.patient_id, subject=f"hna:{hna.id}", commit=True)
     return page
 
 

@@ -32,9 +32,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Callable
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, savepoint
@@ -318,6 +319,8 @@ def about_words(about: str) -> str:
 
 
 def outcome_words(claim: ReminderClaim, now: datetime) -> str:
+    """What happened to a reminder, from its claim (or a row of the claim's outcome, sending_at
+    and lease_until, as `recent_reminders` reads them)."""
     if claim.outcome is not None:
         return OUTCOME_WORDS.get(claim.outcome, claim.outcome)
     if claim.sending_at is not None:
@@ -325,9 +328,20 @@ def outcome_words(claim: ReminderClaim, now: datetime) -> str:
     return "Waiting for quiet hours to end" if claim.lease_until > now else "Waiting to send"
 
 
+@lru_cache(maxsize=1)
+def _recent_reminders_statement() -> Select:
+    """Built once per process with the person and the limit as bound parameters, reading only the
+    columns the words come from (the nurse's page for the person reads it on every view)."""
+    return (
+        select(ReminderClaim.claimed_at, ReminderClaim.about, ReminderClaim.outcome, ReminderClaim.sending_at,
+               ReminderClaim.lease_until)
+        .where(ReminderClaim.user_id == bindparam("user_id"))
+        .order_by(ReminderClaim.claimed_at.desc(), ReminderClaim.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
 def recent_reminders(user_id: int, now: datetime, limit: int = 10) -> list[ReminderLine]:
     """The person's latest reminders, newest first, in words."""
-    claims = db.session.scalars(
-        select(ReminderClaim).where(ReminderClaim.user_id == user_id)
-        .order_by(ReminderClaim.claimed_at.desc(), ReminderClaim.id.desc()).limit(limit))
+    claims = db.session.execute(_recent_reminders_statement(), {"user_id": user_id, "limit": limit})
     return [ReminderLine(claim.claimed_at, about_words(claim.about), outcome_words(claim, now)) for claim in claims]

@@ -509,10 +509,10 @@ def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime 
     # Raised with the words `_item_words` gives an item of this one entry, so it is not written
     # again; its source key names the entry made a moment ago, so it is not looked up first.
     kind = QUEUE_KIND[assessment.level]
-    raised = triage.raise_item(profile, kind, _item_reason(kind, [entry], []), _source_key(entry_id, 1),
-                               received_at=now, source_is_new=True)
-    db.session.execute(_link_entry_statement(), {"entry_id": entry_id, "item_id": raised.id})
-    return replace(logged, queue_item_id=raised.id)
+    item_id = triage.raise_new_item(profile, kind, _item_reason(kind, [entry], []), _source_key(entry_id, 1),
+                                    received_at=now)
+    db.session.execute(_link_entry_statement(), {"entry_id": entry_id, "item_id": item_id})
+    return replace(logged, queue_item_id=item_id)
 
 
 def _apply(profile: PatientProfile, entry: SymptomEntry, details: SymptomDetails) -> None:

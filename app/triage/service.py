@@ -1,4 +1,5 @@
-"""Raising queue items. Every source raises through `raise_item`, keyed so it happens once."""
+"""Raising queue items. Every source raises through `raise_item`, keyed so it happens once (or
+`raise_new_item`, for a source made in the same transaction)."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +9,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, insert, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,7 +18,7 @@ from ..extensions import db
 from ..models import PatientProfile, Role, Team, User
 from ..timeutil import LONDON, UTCDateTime, utcnow
 from .models import HNA_SOURCE, PLAN_REVIEW_SOURCE, QUEUE_ORDER, ItemStatus, Outcome, QueueItem, source_key, source_key_of
-from .queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind, clipped, kind_for_hna
+from .queue import DEFAULT_TARGET_WORKING_DAYS, KIND_RANK, ItemKind, clipped, kind_for_hna
 from .working_days import response_deadline
 
 log = logging.getLogger(__name__)
@@ -29,35 +30,43 @@ def target_working_days(team: Team, kind: ItemKind) -> int:
     return DEFAULT_TARGET_WORKING_DAYS[kind] if configured is None else int(configured)
 
 
+def _new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
+              received_at: datetime | None, **links) -> dict:
+    """A new item's values: the patient's team, its rank, and its response target from the team's."""
+    at = received_at or utcnow()
+    return dict(team_id=patient.team_id, patient_id=patient.id, kind=kind, rank=KIND_RANK[kind], reason=clipped(reason),
+                source_key=source_key, received_at=at,
+                due_at=response_deadline(at, target_working_days(patient.team, kind)), **links)
+
+
 def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
-               received_at: datetime | None = None, *, source_is_new: bool = False, **links) -> QueueItem:
-    """The open or past item for `source_key`, creating it if this is the first time.
-
-    `source_is_new`: the record the key names was made in this very transaction, so no item can
-    have its key yet: it is neither looked up nor guarded by a savepoint (two statements and a
-    read saved on a symptom's red flag). Were the key there after all, the unique key would fail
-    the whole transaction: an error, never an item lost silently."""
-    def new_item() -> QueueItem:
-        at = received_at or utcnow()
-        return QueueItem(
-            team_id=patient.team_id, patient_id=patient.id, kind=kind, reason=clipped(reason),
-            source_key=source_key, received_at=at,
-            due_at=response_deadline(at, target_working_days(patient.team, kind)), **links,
-        )
-
-    if source_is_new:
-        item = new_item()
-        db.session.add(item)
-        db.session.flush()
-        return item
+               received_at: datetime | None = None, **links) -> QueueItem:
+    """The open or past item for `source_key`, creating it if this is the first time."""
     existing = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
     if existing is not None:
         return existing
-    item = new_item()
+    item = QueueItem(**_new_item(patient, kind, reason, source_key, received_at, **links))
     # Raised a moment ago by another request, if it is there now.
     item, _added = versioning.added_or_found(
         item, lambda: db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key)))
     return item
+
+
+@lru_cache(maxsize=1)
+def _insert_item_statement():
+    items = QueueItem.__table__
+    return insert(items).returning(items.c.id)
+
+
+def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
+                   received_at: datetime | None = None) -> int:
+    """`raise_item` for a record made in this very transaction (a symptom's red flag), so no item
+    can have its key yet: it is neither looked up nor guarded by a savepoint, and it is written
+    by one statement built once, with no item made as an object (an object's flush cost several
+    times the insert). Were the key there after all, the unique key would fail the whole
+    transaction: an error, never an item lost silently. The new item's id."""
+    return db.session.execute(_insert_item_statement(),
+                              _new_item(patient, kind, reason, source_key, received_at)).scalar_one()
 
 
 def raise_for_hna(hna, urgent_symptoms: list[str] = (), emergencies: list[str] = ()) -> QueueItem:

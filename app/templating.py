@@ -234,9 +234,9 @@ def make_template_url_for():
 # ---------------------------------------------------------------- components rendered once for everyone
 #
 # The header runs on every page with arguments that are the same for everyone of a role in a
-# given menu state (a tenth to a sixth of a page's time under cProfile), the footer and the
-# update notice with the same arguments for everyone. `memoised_component(name, params)` renders
-# a design-system component through a small memo (COMPONENT_MEMO_SIZE entries, least recently
+# given menu state (a tenth to a sixth of a page's time under cProfile), the footer, the update
+# notice and the skip link with the same arguments for everyone. `memoised_component(name, params)`
+# renders a design-system component through a small memo (COMPONENT_MEMO_SIZE entries, least recently
 # used dropped) keyed on its full arguments, so that work is done once per process for each
 # shape. Nothing personal is ever kept: a template marks each personal value (a name, an unread
 # count, a form with the person's CSRF token) with `personal(...)`; the component is rendered, and

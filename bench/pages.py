@@ -522,6 +522,7 @@ class Measured:
 
     runs: list[dict] = field(default_factory=list)
     baselines: list[float] = field(default_factory=list)  # requests/s around each run
+    baseline_cpu: list[float] = field(default_factory=list)  # the server's CPU ms a request, around each run
 
     @property
     def rps(self) -> float:
@@ -532,6 +533,14 @@ class Measured:
         """Baseline's requests/s over this load's, per run."""
         return [baseline / run["rps"] if run["rps"] else float("inf")
                 for run, baseline in zip(self.runs, self.baselines, strict=True)]
+
+    @property
+    def cpu_ratio(self) -> float:
+        """This load's server CPU per request over the baseline's, the median of the runs: what the
+        requests/s ratio would be if both sides had the same CPU and used all of it. It hardly
+        moves with what else the machine runs, or with how wrk's connections fell to workers."""
+        return statistics.median(run["server_cpu"] / run["requests"] / baseline * 1000 if run["requests"] else float("inf")
+                                 for run, baseline in zip(self.runs, self.baseline_cpu, strict=True))
 
     def median(self, name: str) -> float:
         return statistics.median(run[name] for run in self.runs)
@@ -607,6 +616,8 @@ def alternate(baseline: Load, loads: list[Load], pace: Pace, folder: Path) -> li
             pace.count(after)
             measured[index].runs.append(figures)
             measured[index].baselines.append((before["rps"] + after["rps"]) / 2)
+            measured[index].baseline_cpu.append(1000 * (before["server_cpu"] + after["server_cpu"])
+                                                / max(before["requests"] + after["requests"], 1))
             before = after
     return measured
 
@@ -628,7 +639,7 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
     instance.mkdir()
     signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * pace.seconds * pace.rounds)
     writers = signed_in["writers"]
-    plan = [endpoint for endpoint in endpoints(date.today()) if not only or only.lower() in endpoint.label.lower()]
+    plan = [endpoint for endpoint in endpoints(date.today()) if chosen(endpoint, only)]
     # Each server lives at most as long as its whole share of the run could take.
     lifetime = 300 + len(plan) * (2 * pace.seconds * pace.rounds + pace.seconds + 20) * 2
     print(f"\n{database.name}: the Procfile's gunicorn, {WORKERS} workers, wrk -t {WRK_THREADS} -c {CONNECTIONS}; "
@@ -636,7 +647,9 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
           f"{pace.seconds} s runs of the bare endpoint; the writing endpoints as {len(writers)} people in turn")
     print(f"  ratio: the bare endpoint's requests/s around each run over the endpoint's, median (lowest-highest "
           f"of the {pace.rounds} runs); p50 and p95: medians of the runs; server ms/req: CPU of the master and "
-          f"workers per request; 1 worker: runs in which one worker held all {CONNECTIONS} connections")
+          f"workers per request; CPU ratio: the bare endpoint's server CPU per request around each run over the "
+          f"endpoint's, median (steady on a busy machine: what the ratio would be with all the CPU both could use); "
+          f"1 worker: runs in which one worker held all {CONNECTIONS} connections")
     env = app_environment(database, instance)
     with (Gunicorn("bench.pages:bare_app()", {}, lifetime, log=folder / "bare.log") as bare,
           Gunicorn("wsgi:app", env, lifetime, log=folder / f"app-{database.name}.log") as server):
@@ -651,11 +664,13 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
     # 409 busy: a save clashed with another of the same person's and the phone is asked to send
     # it again (Retry-After); counted apart, as they say so about the load, not the endpoint.
     print(f"{'endpoint':40} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'ratio':>7} {'(spread)':>13} "
-          f"{'server ms/req':>13} {'1 worker':>8} {'409':>5} {'errors':>6}  goal")
+          f"{'server ms/req':>13} {'CPU ratio':>9} {'1 worker':>8} {'409':>5} {'errors':>6}  goal")
     baselines = [baseline for _, measured in rows for baseline in measured.baselines]
     if baselines:
+        baseline_cpu = [cpu for _, measured in rows for cpu in measured.baseline_cpu]
         print(f"{'bare Flask JSON endpoint (baseline)':40} {statistics.mean(baselines):6.0f} {'':7} {'':7} "
-              f"{'1':>7} {f'{min(baselines):.0f}-{max(baselines):.0f}/s':>13}")
+              f"{'1':>7} {f'{min(baselines):.0f}-{max(baselines):.0f}/s':>13} {statistics.median(baseline_cpu):13.2f} "
+              f"{'1':>9}")
     for endpoint, measured in rows:
         ratio = statistics.median(measured.ratios)
         wanted = ""
@@ -664,14 +679,24 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
             wanted = f"1/{GOALS[endpoint.goal]}, p95<{P95_GOAL_MS}: {'met' if met else 'NOT met'}"
         print(f"{endpoint.label:40} {measured.rps:6.0f} {measured.median('p50_ms'):7.1f} "
               f"{measured.median('p95_ms'):7.1f} {ratio_text(ratio):>7} {'(' + spread_text(measured) + ')':>13} "
-              f"{measured.server_ms_per_request:13.2f} {measured.one_worker_runs:>8} {measured.total('conflicts'):5d} "
+              f"{measured.server_ms_per_request:13.2f} {ratio_text(measured.cpu_ratio):>9} {measured.one_worker_runs:>8} "
+              f"{measured.total('conflicts'):5d} "
               f"{measured.errors:6d}  {wanted}")
     print(pace.cpu_report())
 
 
+def chosen(endpoint: Endpoint, only: str | None) -> bool:
+    """Whether --only (comma-separated parts of labels) picks the endpoint."""
+    return not only or any(part.strip().lower() in endpoint.label.lower() for part in only.split(",") if part.strip())
+
+
 def app_environment(database: Database, instance: Path) -> dict:
+    # Sessions idle for hours stay signed in: a long run reaches its last endpoint (the queue)
+    # more than the 10 idle minutes after signing in, and wrk would count the redirects to
+    # sign-in as answers. A request's work is the same (its last activity is written every 30 s).
     return {"DATABASE_URL": database.url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": "0",
-            "INSTANCE_PATH": str(instance), "APP_ENV": "development", "DEMO_MODE": "0"}
+            "INSTANCE_PATH": str(instance), "APP_ENV": "development", "DEMO_MODE": "0",
+            "SESSION_IDLE_SECONDS": str(4 * 3600)}
 
 
 def load_of(server: Gunicorn, endpoint: Endpoint, signed_in: dict, writers: list[Writer]) -> Load:
@@ -717,18 +742,20 @@ def shapes() -> list[Shape]:
     ]
 
 
-def compare_shapes(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
+def compare_shapes(database: Database, pace: Pace, folder: Path, only: str | None, which: str) -> None:
     """The app and the bare endpoint served in each shape at once, every shape's runs set against
     the same baseline (the bare endpoint in the Procfile's shape) measured beside each of them."""
     from datetime import date
 
+    # The Procfile's first, as the others are set against its bare endpoint.
+    measured_shapes = [shape for number, shape in enumerate(shapes())
+                       if number == 0 or which == "all" or shape.label in [part.strip() for part in which.split(";")]]
     instance = folder / f"instance-{database.name.lower()}"
     instance.mkdir()
-    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * pace.seconds * pace.rounds * len(shapes()))
+    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * pace.seconds * pace.rounds * len(measured_shapes))
     writers = signed_in["writers"]
     plan = [endpoint for endpoint in endpoints(date.today())
-            if endpoint.goal and (not only or only.lower() in endpoint.label.lower())]
-    measured_shapes = shapes()
+            if endpoint.goal and chosen(endpoint, only)]
     print(f"\n{database.name}: the server's shape, {WORKERS} workers each, wrk -t {WRK_THREADS} -c {CONNECTIONS}; "
           f"per endpoint {pace.rounds} rounds of one {pace.seconds} s run of each shape, each between two runs of "
           f"the bare endpoint in the Procfile's shape (the reference); figures: the reference's requests/s "
@@ -772,11 +799,12 @@ def compare_shapes(database: Database, pace: Pace, folder: Path, only: str | Non
 
 
 def profile_served(database: Database, seconds: int, folder: Path, only: str) -> None:
-    """cProfile in each served worker (gunicorn.conf.py, BENCH_PROFILE_DIR) while wrk loads one
-    endpoint: what a served request costs in the app and what it costs around it. With one thread
-    per worker (WEB_THREADS=1; the code a request passes through is the same with more): cProfile
-    counts wall time in each thread, so with threads taking turns for the GIL it would count each
-    one's wait for it as time in whatever that thread was running."""
+    """What a served request costs inside the Flask app and around it (gunicorn.conf.py measures
+    each worker when BENCH_PROFILE_DIR is set), under wrk, in the Procfile's shape; beside it, the
+    same request in process through Flask's test client, as bench/request_profile.py sends it.
+    Two served runs: the first counts CPU time only (exact: the worker's, and its threads' inside
+    the app), the second runs cProfile as well, whose shares of the time around the app say where
+    that goes (cProfile's own cost, large, is spread alike over all it counts)."""
     import pstats
     from datetime import date
 
@@ -786,24 +814,74 @@ def profile_served(database: Database, seconds: int, folder: Path, only: str) ->
     endpoint = plan[0]
     instance = folder / f"instance-{database.name.lower()}"
     instance.mkdir()
-    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * seconds if endpoint.who == "writers" else 0)
-    profiles = folder / "profiles"
-    profiles.mkdir()
-    env = {**app_environment(database, instance), "BENCH_PROFILE_DIR": str(profiles), "WEB_THREADS": "1"}
-    with Gunicorn("wsgi:app", env, 300 + 4 * seconds, log=folder / "profiled.log") as server:
-        server.wait_ready("/healthz")
-        load = load_of(server, endpoint, signed_in, signed_in.get("writers", []))
-        wrk(load, 1, folder)
-        for stale in profiles.glob("*"):
-            stale.unlink()
-        figures = wrk(load, seconds, folder)
-    # Stopped: each worker has written its profile.
+    signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * seconds * 3 if endpoint.who == "writers" else 0)
+    writers = signed_in.get("writers", [])
+
+    def served(name: str, cprofile: bool) -> tuple[dict, Path]:
+        measurements = folder / name
+        measurements.mkdir()
+        env = {**app_environment(database, instance), "BENCH_PROFILE_DIR": str(measurements),
+               "BENCH_CPROFILE": "1" if cprofile else "0"}
+        with Gunicorn("wsgi:app", env, 300 + 4 * seconds, log=folder / f"{name}.log") as server:
+            server.wait_ready("/healthz")
+            load = load_of(server, endpoint, signed_in, writers)
+            wrk(load, 1, folder, len(writers) // 3)
+            (measurements / "start").touch()  # each worker counts from its next request on
+            figures = wrk(load, seconds, folder, 2 * len(writers) // 3 if cprofile else 0)
+        # Stopped: each worker has written what it measured.
+        counted = [json.loads(path.read_text()) for path in measurements.glob("*.json")]
+        if not counted:
+            raise SystemExit(f"the workers measured nothing:{(folder / f'{name}.log').read_text()[-3000:]}")
+        figures.update({name: sum(each[name] for each in counted) for name in ("requests", "in_app_cpu", "worker_cpu")})
+        return figures, measurements
+
+    plain, _ = served("measured", cprofile=False)
+    profiled, profiles = served("profiled", cprofile=True)
+    in_process = in_process_cpu(database, instance, endpoint, signed_in, writers, 20 if seconds < 5 else 200)
+    requests = plain["requests"]
+    worker, in_app = 1000 * plain["worker_cpu"] / requests, 1000 * plain["in_app_cpu"] / requests
+    print(f"\n{database.name}: {endpoint.label}, served by the Procfile's gunicorn under wrk -c {CONNECTIONS} "
+          f"for {seconds} s ({plain['rps']:.0f} requests/s), CPU ms per request:")
+    print(f"  {'the workers, all of it':46} {worker:7.3f}")
+    print(f"  {'  inside the Flask app':46} {in_app:7.3f}")
+    print(f"  {'  around it (gunicorn, threads, sockets)':46} {worker - in_app:7.3f}")
+    print(f"  {'in process (Flask test client, no server)':46} {in_process:7.3f}")
     files = sorted(str(path) for path in profiles.glob("*.prof"))
-    if not files:
-        raise SystemExit(f"the workers wrote no profile:{(folder / 'profiled.log').read_text()[-3000:]}")
-    print(f"\n{database.name}: {endpoint.label} served by the Procfile's gunicorn with WEB_THREADS=1 under wrk -c "
-          f"{CONNECTIONS} for {seconds} s, cProfile in each worker: {figures['rps']:.0f} requests/s while profiled")
-    print(served_breakdown(pstats.Stats(*files)))
+    if files:
+        print(f"  around the app, by cProfile's shares of it ({profiled['requests']} requests profiled, "
+              f"{profiled['rps']:.0f} requests/s):")
+        print(served_breakdown(pstats.Stats(*files), worker - in_app))
+
+
+def in_process_cpu(database: Database, instance: Path, endpoint: Endpoint, signed_in: dict,
+                   writers: list[Writer], repeat: int = 200) -> float:
+    """CPU ms per request of the endpoint through Flask's test client in this process (the app
+    made as the server makes it), after 20 requests to warm it."""
+    from app import create_app
+
+    os.environ["INSTANCE_PATH"] = str(instance)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False,
+                      "SESSION_IDLE_SECONDS": 4 * 3600})
+    client = app.test_client(use_cookies=False)
+    people = writers or [None]
+    keys = (f"bench-in-process-{number}" for number in range(10**9))
+
+    def send(number: int) -> None:
+        writer = people[number % len(people)]
+        headers = {**(writer.headers if writer else signed_in.get(endpoint.who, {})), **endpoint.headers,
+                   "Idempotency-Key": next(keys)}
+        body = endpoint.body_for(writer)
+        response = client.open(endpoint.path, method=endpoint.method, headers=headers,
+                               data=json.dumps(body) if body is not None else None)
+        if response.status_code >= 300:
+            raise SystemExit(f"{endpoint.label} in process answered {response.status_code}")
+
+    for number in range(20):
+        send(number)
+    before = time.process_time()
+    for number in range(20, 20 + repeat):
+        send(number)
+    return 1000 * (time.process_time() - before) / repeat
 
 
 # Where a served request's time goes besides the app (file name end, function name): each part's
@@ -815,44 +893,44 @@ SERVING_PARTS = {
     "sending the response": [("gunicorn/http/wsgi.py", "write"), ("gunicorn/http/wsgi.py", "close")],
     "the access log": [("gunicorn/glogging.py", "access")],
 }
-# Waiting, not working: the worker's poller with nothing to do, a thread waiting for a request's bytes.
-WAITING = ("<method 'poll' of 'select.epoll' objects>", "<built-in method select.select>")
 # Files of the server itself, to list where its own time goes.
 SERVER_FILES = ("/gunicorn/", "/selectors.py", "/concurrent/", "/threading.py", "/socket.py", "/logging/",
                 "/queue.py")
+# The built-in calls the server makes (sockets, the poller, the pipe that wakes it).
+SERVER_BUILTINS = ("socket", "epoll", "posix.read", "posix.write", "acquire", "_queue")
 
 
-def served_breakdown(stats) -> str:
-    """Milliseconds per request: all the worker's (its waits left out), in the Flask app, in each
-    part of serving it, and the server's own functions that cost most."""
+def served_breakdown(stats, around_ms: float) -> str:
+    """The CPU time around the app (`around_ms` a request, measured without cProfile) shared out
+    as cProfile counted it: each part of serving, the rest, and the server's costliest functions."""
     cumulative = {}
     working = 0.0
     wanted = [APP_CALL, *[key for keys in SERVING_PARTS.values() for key in keys]]
-    for (filename, _line, function), (_calls, primitive, own, total, _callers) in stats.stats.items():
-        if function not in WAITING:
-            working += own
+    for (filename, _line, function), (_calls, _primitive, own, total, _callers) in stats.stats.items():
+        working += own
         key = next((key for key in wanted if filename.endswith(key[0]) and function == key[1]), None)
         if key:
-            calls, seconds = cumulative.get(key, (0, 0.0))
-            cumulative[key] = (calls + primitive, seconds + total)
-    requests, in_app = cumulative.get(APP_CALL, (0, 0.0))
-    if not requests:
-        return "  no request reached the app while profiled"
+            cumulative[key] = cumulative.get(key, 0.0) + total
+    around = working - cumulative.get(APP_CALL, 0.0)
+    if around <= 0:
+        return "    nothing counted around the app"
 
-    def per_request(seconds: float) -> str:
-        return f"{1000 * seconds / requests:7.3f} {100 * seconds / working:4.0f}%"
+    def share(seconds: float) -> str:
+        return f"{around_ms * seconds / around:7.3f} {100 * seconds / around:4.0f}%"
 
-    lines = [f"  {requests} requests; ms per request under cProfile (its overhead included) and share of the worker's:",
-             f"  {'the worker (all but waiting for work)':44} {per_request(working)}",
-             f"  {'in the Flask app (Flask.__call__)':44} {per_request(in_app)}",
-             f"  {'outside it':44} {per_request(working - in_app)}"]
+    lines = []
+    parts = 0.0
     for part, keys in SERVING_PARTS.items():
-        lines.append(f"  {'  ' + part:44} {per_request(sum(cumulative.get(key, (0, 0.0))[1] for key in keys))}")
+        seconds = sum(cumulative.get(key, 0.0) for key in keys)
+        parts += seconds
+        lines.append(f"    {part:44} {share(seconds)}")
+    lines.append(f"    {'the rest (the poller, handing work to threads)':44} {share(around - parts)}")
     server_functions = sorted(((own, f"{'/'.join(Path(filename).parts[-2:])}:{line} {function}")
                                for (filename, line, function), (_c, _p, own, _t, _callers) in stats.stats.items()
-                               if any(part in filename for part in SERVER_FILES)), reverse=True)
-    lines.append("  the server's own functions by own time:")
-    lines += [f"    {per_request(own)}  {name}" for own, name in server_functions[:15]]
+                               if any(part in filename for part in SERVER_FILES) or filename == "~"
+                               and any(word in function for word in SERVER_BUILTINS)), reverse=True)
+    lines.append("    the server's costliest functions by their own time:")
+    lines += [f"      {share(own)}  {name}" for own, name in server_functions[:12]]
     return "\n".join(lines)
 
 
@@ -861,9 +939,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 runs of 1 s per endpoint instead of 5 of 2 s")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="a PostgreSQL server to bench as well (a new database is made on it)")
-    parser.add_argument("--only", help="only the endpoints whose label contains this")
-    parser.add_argument("--shapes", action="store_true",
-                        help="compare the Procfile's server shape with others (threads, sync workers, ...)")
+    parser.add_argument("--only", help="only the endpoints whose label has one of these comma-separated parts")
+    parser.add_argument("--shapes", nargs="?", const="all", metavar="LABELS",
+                        help="compare the Procfile's server shape with others (threads, sync workers, ...); "
+                             "optionally only those with these labels, split by semicolons")
+    parser.add_argument("--rounds", type=int, help="runs of each endpoint (default 5; --shapes 3; --quick 2)")
     parser.add_argument("--profile-served", metavar="LABEL",
                         help="profile the served workers under load on the first endpoint whose label has this")
     args = parser.parse_args()
@@ -873,10 +953,12 @@ def main() -> None:
 
     def measure(database: Database) -> None:
         pace = Pace(1, 2) if args.quick else Pace(2, 3 if args.shapes else 5)
+        if args.rounds:
+            pace.rounds = args.rounds
         if args.profile_served:
             profile_served(database, 2 if args.quick else 10, folder, args.profile_served)
         elif args.shapes:
-            compare_shapes(database, pace, folder, args.only)
+            compare_shapes(database, pace, folder, args.only, args.shapes)
         else:
             run(database, pace, folder, args.only)
 

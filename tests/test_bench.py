@@ -59,8 +59,9 @@ def test_the_benchmark_runs_quickly_and_prints_its_figures(name):
 # bench/pages.py's other modes, run as CI runs the quick ones: (arguments, what their figures look like).
 PAGES_MODES = {
     "served profile": (["--profile-served", "HNA question"],
-                       r"in the Flask app \(Flask.__call__\)\s+\d+\.\d+\s+\d+%[\s\S]*the access log\s+\d+\.\d+"),
-    "server shapes": (["--shapes", "--only", "follow-up"],
+                       r"inside the Flask app\s+\d+\.\d+[\s\S]*in process \(Flask test client, no server\)\s+\d+\.\d+"
+                       r"[\s\S]*the access log\s+\d+\.\d+"),
+    "server shapes": (["--shapes", "sync workers", "--only", "follow-up"],
                       r"follow-up /my-care/follow-up\s+1/[\d.]+ \(1/[\d.]+-[\d.]+\)"),
 }
 

@@ -237,3 +237,17 @@ def test_the_web_process_preloads_the_app_with_the_hooks_file():
     web = shlex.split(procfile()["web"])
 
     assert "--preload" in web and web[web.index("--config") + 1] == "gunicorn.conf.py"
+
+
+def test_without_bench_profile_dir_the_workers_are_not_measured(monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.delenv("BENCH_PROFILE_DIR", raising=False)
+    app, handle = object(), object()
+    worker = SimpleNamespace(wsgi=app, handle=handle)
+    hooks = _gunicorn_hooks()
+
+    hooks["post_worker_init"](worker)
+    hooks["worker_exit"](None, worker)
+
+    assert worker.wsgi is app and worker.handle is handle and not hasattr(worker, "bench_measured")

@@ -136,14 +136,25 @@ class SignedInSession:
         return SignedInSession(self.id, self.created_at, self.last_seen_at, None, None)
 
 
-def _write_session(record: SignedInSession, **values) -> None:
-    """Change the signed-in session's row in the current transaction (committed by the caller).
-    A revoked session is never written again: one revoked elsewhere since this request read it
-    stays revoked as it was."""
-    db.session.execute(
-        update(UserSession).where(UserSession.id == record.id, UserSession.revoked_at.is_(None)).values(**values)
-        .execution_options(synchronize_session=False)
-    )
+def _write_session(record: SignedInSession, *only_if, **values) -> None:
+    """Change the signed-in session's row in the current transaction (committed by the caller),
+    if it still matches `only_if`. A revoked session is never written again: one revoked
+    elsewhere since this request read it stays revoked as it was. Pending changes are not flushed
+    first: a save's own rows are for its commit to write, where a repeated save's stored key is
+    recognised (idempotency), not for this write to meet as an error."""
+    with db.session.no_autoflush:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == record.id, UserSession.revoked_at.is_(None), *only_if)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _write_activity(record: SignedInSession, at: datetime) -> None:
+    """Record the person's activity at `at`, unless a later time has been written meanwhile (their
+    other request, in another tab, finished first): the idle timeout never counts from earlier."""
+    _write_session(record, UserSession.last_seen_at < at, last_seen_at=at)
 
 
 def current_session() -> SignedInSession | None:
@@ -163,7 +174,7 @@ def touch_session() -> None:
     record = current_session()
     if record is not None:
         g.session_last_seen_at = utcnow()
-        _write_session(record, last_seen_at=g.session_last_seen_at)
+        _write_activity(record, g.session_last_seen_at)
         db.session.commit()
 
 
@@ -246,7 +257,7 @@ def _load_user(user_id: str) -> User | None:
             # write would hold the database's write lock for the whole view.
             g.session_touch_due = now
             return user
-        _write_session(record, last_seen_at=now)
+        _write_activity(record, now)
         db.session.commit()
     return user
 
@@ -273,7 +284,7 @@ def touch_with_this_commit() -> None:
     fails, it is due still (the next attempt, or the end of the request, writes it)."""
     due, record = g.get("session_touch_due"), current_session()
     if due is not None and record is not None:
-        _write_session(record, last_seen_at=due)
+        _write_activity(record, due)
 
 
 def touch_committed() -> None:

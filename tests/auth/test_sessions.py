@@ -1,6 +1,7 @@
 """Server-side sessions: renewed at sign-in, idle and absolute limits, signing out, cookie settings."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -157,7 +158,7 @@ AUTOSAVE = ("/api/hna/answers", {"step": "distress", "data": {"distress": 4}})
     (*AUTOSAVE, 200, 1, True),
 ], ids=["autosave", "autosave-refused", "symptom", "symptom-replayed", "autosave-replayed"])
 def test_a_json_save_writes_the_sessions_activity_in_its_own_commit(
-        app, client, actors, monkeypatch, path, body, status, commits, sent_before):
+        app, client, actors, monkeypatch, caplog, path, body, status, commits, sent_before):
     from sqlalchemy import event
 
     from tests.symptoms.helpers import symptom_form
@@ -184,6 +185,7 @@ def test_a_json_save_writes_the_sessions_activity_in_its_own_commit(
 
     with app.app_context():
         engine = db.engine
+    caplog.set_level(logging.DEBUG, logger=app.logger.name)
     event.listen(engine, "commit", count)
     try:
         response = client.post(path, json=body, headers=headers)
@@ -194,6 +196,36 @@ def test_a_json_save_writes_the_sessions_activity_in_its_own_commit(
     assert ("Idempotent-Replayed" in response.headers) is sent_before
     assert only_session(app, actors.patient_a).last_seen_at == now
     assert len(committed) == commits
+    # A repeat is answered from the stored save at once: the activity's write must not meet the
+    # stored key first and make it look like two saves clashing (a second attempt, a clash logged).
+    assert not [record.getMessage() for record in caplog.records if "clash" in record.getMessage()]
+
+
+def test_the_activity_written_with_a_save_never_moves_it_back(app, client, actors, monkeypatch):
+    """Two of the person's requests at once (a save, and a page in another tab): the save's
+    activity, taken when it started, is written with its commit after its work, so the other,
+    later request may have written a later time first; that later time stays."""
+    from app.hna import service
+
+    sign_in_as(client, actors.patient_a)
+    assert client.post_json(*AUTOSAVE, headers={"Idempotency-Key": "later-activity-0"}).status_code == 200
+    headers = {"Idempotency-Key": "later-activity-1", "X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
+    record = only_session(app, actors.patient_a)
+    recorded = utcnow().replace(microsecond=0) - timedelta(seconds=STEP + 1)
+    update_row(app, UserSession, record.id, last_seen_at=recorded)
+    now = recorded + timedelta(seconds=STEP + 1)
+    other_tab = now + timedelta(seconds=2)
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+    apply_step = service.apply_step
+
+    def the_other_tab_writes_first(*args, **kwargs):
+        update_row(app, UserSession, record.id, last_seen_at=other_tab)
+        return apply_step(*args, **kwargs)
+
+    monkeypatch.setattr(service, "apply_step", the_other_tab_writes_first)
+
+    assert client.post(AUTOSAVE[0], json=AUTOSAVE[1], headers=headers).status_code == 200
+    assert only_session(app, actors.patient_a).last_seen_at == other_tab
 
 
 def test_a_session_never_outlives_the_idle_timeout_of_real_inactivity(app, client, actors, monkeypatch):

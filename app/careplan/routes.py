@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required, submitted_hna_for_staff
 from ..extensions import db
+from ..sessions import carries_the_session_touch
 from ..hna.models import HNA
 from ..models import PatientProfile
 from ..triage import service as triage
@@ -242,6 +243,7 @@ def _saved_message(profile: PatientProfile, queue_items) -> str:
 
 @bp.get("/my-care/plan")
 @patient_required
+@carries_the_session_touch
 def patient_plan():
     profile = current_patient()
     plan, seen = service.plan_for_patient_page(profile)
@@ -251,9 +253,11 @@ def patient_plan():
         first_look = seen is None
         changes = service.changes_for_patient(service.changes_between(seen, plan)) if seen else None
         service.mark_seen(plan)
-    audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
     page = render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes,
                            first_look=first_look)
-    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
-    db.session.commit()
+    # Audited and committed (with the session's due activity) after rendering: a commit expires
+    # every loaded row, which the page would read again, and SQLite's write lock is held for the
+    # insert and the commit only.
+    audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}",
+          commit=True)
     return page

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
+from ..sessions import carries_the_session_touch
 from ..idempotency import Once, add_once, new_form_token
 from ..models import PatientProfile
 from ..pathways import PATHWAYS
@@ -403,16 +404,16 @@ def _set_test_active(profile: PatientProfile, active: bool):
 
 @bp.get("/my-care/follow-up")
 @patient_required
+@carries_the_session_touch
 def patient_follow_up():
     profile = current_patient()
     plan, tests = plan_and_tests_of(profile)
-    audit("followup.view", patient=profile)
     page = render_template(
         "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests,
         content=content_for(profile), today=london_today(),
     )
-    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
-    db.session.commit()
+    # Audited and committed (with the session's due activity) after rendering, as the plan's page.
+    audit("followup.view", patient=profile, commit=True)
     return page
 
 

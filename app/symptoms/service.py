@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, insert, null, select, union_all, update
+from sqlalchemy import Date, Integer, Select, and_, bindparam, insert, literal, null, select, union_all, update
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -328,7 +328,9 @@ def is_current_entry_of(patient_id: int, logged_on: date | None = None, levels: 
     if logged_on is not None:
         clause = and_(clause, SymptomEntry.logged_on == logged_on)
     if levels is not None:
-        clause = and_(clause, SymptomEntry.level.in_(levels))
+        # One bound parameter per level, not one expanding parameter: SQLAlchemy writes an
+        # expanding one into the statement's text again on every run (the home page's row).
+        clause = and_(clause, SymptomEntry.level.in_([literal(level) for level in levels]))
     return clause
 
 

@@ -98,14 +98,21 @@ def configure_requests(app: Flask) -> None:
     @app.before_request
     def refuse_hostile_input():
         # Query strings are never typed text a person needs kept: refuse, do not guess.
-        for key, value in request.args.items(multi=True):
-            if untrusted.has_control_characters(key) or untrusted.has_control_characters(value):
-                raise UntrustedInput("The web address contains hidden special characters.")
+        if request.query_string:
+            for key, value in request.args.items(multi=True):
+                if untrusted.has_control_characters(key) or untrusted.has_control_characters(value):
+                    raise UntrustedInput("The web address contains hidden special characters.")
         # Any body that is not a form may be JSON to some parser (the passkey library reads the
         # raw text whatever its type): too deep a document would make that parser recurse.
-        if request.mimetype not in FORM_MIMETYPES and request.content_length != 0:
+        if _has_a_body(request) and request.mimetype not in FORM_MIMETYPES:
             if untrusted.json_too_deep(request.get_data(cache=True)):
                 raise UntrustedInput("The data sent is nested too deeply.")
+
+
+def _has_a_body(request: Request) -> bool:
+    """A request carries a body only with a Content-Length above 0 or a Transfer-Encoding
+    (HTTP/1.1; gunicorn reads nothing otherwise), so a page view has nothing to read."""
+    return bool(request.content_length) or "HTTP_TRANSFER_ENCODING" in request.environ
 
 
 def configure_templates(app: Flask) -> None:

@@ -2,12 +2,12 @@
 from contextlib import contextmanager
 
 import flask_limiter
-from flask import request
+import flask_wtf
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -47,6 +47,19 @@ class Limiter(flask_limiter.Limiter):
         return bool(manager._default_limits or manager._application_limits or self._meta_limits
                     or manager._blueprint_limits or self._in_memory_fallback
                     or manager.has_hints(endpoint or ""))
+
+
+class CSRFProtect(flask_wtf.CSRFProtect):
+    """Flask-WTF's CSRF check, asking first whether the request's method is one that is checked.
+
+    Flask-WTF looks up the view's exemptions before the method, so every GET paid for the
+    lookup only to be let through; the answer is the same either way (a GET is never checked,
+    an exempt view never is), and every POST, PUT, PATCH and DELETE is checked as before."""
+
+    def protect(self, apply_exemptions=False):
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        super().protect(apply_exemptions)
 
 
 db = SQLAlchemy(model_class=Base)

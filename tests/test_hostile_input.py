@@ -7,6 +7,7 @@ JSON body), so a new route or field is covered the day it is added.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -177,6 +178,30 @@ def test_deeply_nested_json_is_a_400_in_the_json_shape(app, actors, new_client, 
                            headers={"X-CSRFToken": client.csrf_token(), "Idempotency-Key": "walk-0001"})
     assert response.status_code == 400
     assert response.is_json and "nested too deeply" in response.get_json()["detail"]
+
+
+def test_deeply_nested_json_sent_in_chunks_is_a_400(app, actors, new_client):
+    """A body with no Content-Length (chunked, as a server that reads chunks hands it on) is
+    checked as any other."""
+    client = new_client()
+    sign_in_as(client, actors.patient_a)
+    response = client.post("/sign-in/passkey/verify", input_stream=io.BytesIO(b"[" * 1000 + b"]" * 1000),
+                           content_type="application/json",
+                           headers={"X-CSRFToken": client.csrf_token(), "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 400
+    assert response.is_json and "nested too deeply" in response.get_json()["detail"]
+
+
+def test_a_request_without_a_body_is_not_read(app, client, monkeypatch):
+    """Neither Content-Length nor Transfer-Encoding: HTTP says there is no body, so the check
+    reads none (every page view)."""
+    from flask import Request
+
+    read = []
+    monkeypatch.setattr(Request, "get_data", lambda self, *args, **kwargs: read.append(1) or b"")
+    assert client.get("/sign-in").status_code == 200
+    assert read == []
 
 
 # ---------------------------------------------------------------- the walk

@@ -175,6 +175,35 @@ def test_pages_are_never_stored_by_a_cache(app, actors, who, path):
     assert "Expires" not in response.headers
 
 
+def test_headers_a_view_set_are_replaced_by_the_policys_own(app_config):
+    """A view's own caching or framing headers never survive: each policy header is sent once,
+    with the policy's value, and Expires not at all."""
+    from app import create_app
+
+    app = create_app(app_config)  # its own app: a view is added to it
+
+    @app.get("/test-headers-a-view-set")
+    def view_with_its_own_headers():
+        response = app.response_class("<p>x</p>")
+        response.headers.add("Cache-Control", "public, max-age=600")
+        response.headers.add("cache-control", "immutable")
+        response.headers["Expires"] = "Thu, 01 Dec 2094 16:00:00 GMT"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["Content-Security-Policy"] = "default-src *"
+        response.headers["X-Kept"] = "kept"
+        return response
+
+    response = app.test_client().get("/test-headers-a-view-set", base_url="https://localhost")
+    headers = response.headers
+    assert headers.getlist("Cache-Control") == ["no-store"]
+    assert "Expires" not in headers
+    assert headers.getlist("X-Frame-Options") == ["DENY"]
+    assert len(headers.getlist("Content-Security-Policy")) == 1
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'self' 'nonce-")
+    assert headers.getlist("Strict-Transport-Security") == [HSTS]
+    assert headers["X-Kept"] == "kept"
+
+
 def test_static_files_may_be_cached(client):
     response = client.get("/static/css/app.css")
     response.close()

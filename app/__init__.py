@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import base64
 import os
+from inspect import CO_COROUTINE
 from pathlib import Path
 
 from flask import Flask, Request, request
+from flask.templating import _default_template_ctx_processor
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, Undefined
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,8 +18,21 @@ from . import untrusted
 from config import BASE_DIR, Config, config_for_env, database_url
 
 
+class App(Flask):
+    """Flask, with its check before calling each hook and view made cheap."""
+
+    def ensure_sync(self, func):
+        # Flask asks this of every hook, context processor and view, about twenty times a page,
+        # through inspect.iscoroutinefunction. For a function or method the answer is its code's
+        # coroutine flag, read here directly; anything else is asked the general way.
+        code = getattr(func, "__code__", None)
+        if code is not None and not code.co_flags & CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
+
+
 def create_app(test_config: dict | None = None, config_class: type[Config] | None = None) -> Flask:
-    app = Flask(
+    app = App(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH", str(BASE_DIR / "instance")),
         # Static files are served by WhiteNoise from the asset build (register_static_files).
@@ -201,6 +216,11 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (main_bp, auth_bp, hna_bp, nurse_bp, careplan_bp, followup_bp, reentry_bp, messages_bp, symptoms_bp, results_bp, admin_bp, push_bp):
         app.register_blueprint(bp)
+    # Each blueprint brings Flask's own context processor (g and request), which the app's
+    # already runs for every template: once per render is enough.
+    for name in app.blueprints:
+        processors = app.template_context_processors.get(name, [])
+        processors[:] = [processor for processor in processors if processor is not _default_template_ctx_processor]
 
 
 def register_background(app: Flask) -> None:

@@ -327,16 +327,17 @@ def audit_log():
     page = audit_log_service.audit_page(filters, before) if filters else audit_log_service.AuditPage([], None)
     # Reading the log is itself recorded (after the query, so it is on the next page view).
     shown = filters or audit_log_service.AuditFilters()
-    audit("audit.view", before=before, action_filter=shown.action or None, person_filter=shown.person or None,
-          patient_filter=shown.patient or None,
-          from_date=shown.from_date.isoformat() if shown.from_date else None,
-          to_date=shown.to_date.isoformat() if shown.to_date else None)
     # The next page keeps every filter exactly as typed.
     kept = {name: value for name, value in request.args.items() if name != "before" and value}
     older = url_for("admin.audit_log", before=page.next_before, **kept) if page.next_before else None
     html = render_template("admin/audit.html", events=page.events, older=older, form=form)
-    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("audit.view", before=before, action_filter=shown.action or None, person_filter=shown.person or None,
+          patient_filter=shown.patient or None,
+          from_date=shown.from_date.isoformat() if shown.from_date else None,
+          to_date=shown.to_date.isoformat() if shown.to_date else None, commit=True)
     return html
 
 

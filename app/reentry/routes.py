@@ -145,12 +145,12 @@ def nurse_request(patient_id: int, request_id: int):
     profile, request_ = service.request_for_staff(patient_id, request_id)
     choices = service.next_statuses(request_.status)
     if request.method == "GET":
-        audit("reentry.view", patient=profile, subject=f"reentry:{request_.id}")
         form = StepForm(formdata=None, data={"version": request_.version}).offer(choices)
-        # Rendered before the audit of the read commits (the commit would expire what the page shows,
-        # and it would read each again); the page goes out only once the audit is stored.
         page = _nurse_page(profile, request_, form)
-        db.session.commit()
+        # Audited and committed after rendering (the commit would expire what the page shows, and it
+        # would read each again); the page goes out once the audit is stored. Audited last: its
+        # INSERT would hold SQLite's write lock while the page renders.
+        audit("reentry.view", patient=profile, subject=f"reentry:{request_.id}", commit=True)
         return page
     form = StepForm().offer(service.next_statuses(RequestStatus.SENT))  # any step: a stale page may offer an older one
     if not form.validate():

@@ -62,11 +62,11 @@ def nurse_results(patient_id: int):
         if request.form.get("back_to") == "patient":
             return redirect(url_for("nurse.patient", patient_id=profile.id))
         return redirect(_results_url(profile))
-    audit("results.view", patient=profile)
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = _results_page(profile, _sample_form(profile))
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("results.view", patient=profile, commit=True)
     return page
 
 
@@ -131,11 +131,11 @@ def nurse_record(patient_id: int):
     profile = patient_for_staff(patient_id)
     if request.method == "GET":
         form = _result_form(profile)
-        audit("results.view", patient=profile)
-        # Rendered before the audit of the read commits (the commit would expire what the page
-        # shows, and it would read each again); the page goes out only once the audit is stored.
         page = _record_page(profile, form)
-        db.session.commit()
+        # Audited and committed after rendering (the commit would expire what the page shows, and it
+        # would read each again); the page goes out once the audit is stored. Audited last: its
+        # INSERT would hold SQLite's write lock while the page renders.
+        audit("results.view", patient=profile, commit=True)
         return page
     form = _result_form(profile, request.form)
     test_id = (form.test.data or "").strip()
@@ -200,11 +200,11 @@ def nurse_rule(patient_id: int, test_id: int):
     profile = patient_for_staff(patient_id)
     test = _own_test(profile, test_id)
     if request.method == "GET":
-        audit("results.view", patient=profile, subject=f"surveillance_test:{test.id}")
-        # Rendered before the audit of the read commits (the commit would expire what the page
-        # shows, and it would read each again); the page goes out only once the audit is stored.
         page = _rule_page(profile, test, _rule_form(service.rule_of(test)))
-        db.session.commit()
+        # Audited and committed after rendering (the commit would expire what the page shows, and it
+        # would read each again); the page goes out once the audit is stored. Audited last: its
+        # INSERT would hold SQLite's write lock while the page renders.
+        audit("results.view", patient=profile, subject=f"surveillance_test:{test.id}", commit=True)
         return page
     form = _rule_form(None, request.form)
     if not form.validate():
@@ -318,10 +318,11 @@ def monitoring():
 def patient_results():
     profile = current_patient()
     panels = service.patient_panels(profile)
-    # Opening the page is reading them: those it shows leave the home page's "To do now".
-    new = service.mark_results_seen(profile, panels)
-    audit("results.view", patient=profile, new=new)
     page = render_template("results/patient_results.html", profile=profile, panels=panels, number=number)
-    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
-    db.session.commit()
+    # Opening the page is reading them: those it shows leave the home page's "To do now". Marked,
+    # audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once they are stored. Written last: a write
+    # holds SQLite's write lock until the commit, and would hold it while the page renders.
+    new = service.mark_results_seen(profile, panels)
+    audit("results.view", patient=profile, new=new, commit=True)
     return page

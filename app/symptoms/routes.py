@@ -53,10 +53,11 @@ def _emergency_of(profile, form: SymptomForm) -> dict | None:
 def history():
     profile = current_patient()
     entries = service.history(profile)
-    audit("symptoms.view", patient=profile, subject=f"patient:{profile.id}")
     page = render_template("symptoms/history.html", profile=profile, entries=entries)
-    # Committed after rendering: a commit expires every loaded row, and the page would read each again.
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("symptoms.view", patient=profile, subject=f"patient:{profile.id}", commit=True)
     return page
 
 
@@ -141,12 +142,12 @@ def logged(entry_id: int):
     outcome = service.outcome_for(profile, level, entry.updated_at or entry.logged_at)
     emergency = ({"symptoms": [entry.symptom_text], "advice": outcome.advice, "seen": None}
                  if level is Level.EMERGENCY else None)
-    audit("symptoms.view_entry", patient=profile, subject=f"symptom-entry:{entry.id}")
     page = render_template("symptoms/logged.html", profile=profile, entry=entry, outcome=outcome,
                            emergency=emergency, Level=Level)
-    # Committed after rendering (as `history`): a commit expires every loaded row, and the page
-    # would read the person and their team again. The page goes out once the audit is stored.
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("symptoms.view_entry", patient=profile, subject=f"symptom-entry:{entry.id}", commit=True)
     return page
 
 
@@ -210,11 +211,11 @@ def nurse_log(patient_id: int):
     removal, and the queue item it went to."""
     profile = patient_for_staff(patient_id)
     entries = service.log_for_team(profile)
-    audit("symptoms.team_view", patient=profile, subject=f"patient:{profile.id}")
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = render_template("symptoms/nurse_log.html", profile=profile, entries=entries)
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("symptoms.team_view", patient=profile, subject=f"patient:{profile.id}", commit=True)
     return page
 
 

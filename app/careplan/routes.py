@@ -67,11 +67,12 @@ def nurse_plan(patient_id: int):
         for n, plan in enumerate(versions)
     ]
     plan = versions[0] if versions and versions[0].is_current else service.current_plan(profile)
-    audit("careplan.view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}")
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = render_template("careplan/nurse_plan.html", profile=profile, plan=plan, history=history)
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("careplan.view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}",
+          commit=True)
     return page
 
 
@@ -83,11 +84,12 @@ def nurse_version(patient_id: int, version: int):
     if plan is None:
         refuse("careplan.access_refused", subject=f"care-plan:patient:{patient_id}:v{version}")
     changes = service.changes_between(service.previous_version(plan), plan)
-    audit("careplan.view_version", patient=profile, subject=f"care-plan:{plan.id}", version=plan.version)
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = render_template("careplan/nurse_version.html", profile=profile, plan=plan, changes=changes)
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("careplan.view_version", patient=profile, subject=f"care-plan:{plan.id}", version=plan.version,
+          commit=True)
     return page
 
 
@@ -155,15 +157,15 @@ def edit(patient_id: int):
     review = current.review_date if current and current.review_date > london_today() and hna is None else suggested_review_date()
     fill(form, items, review, current.summary if current else "", current.version if current else 0,
          hna.id if hna else None)
-    audit("careplan.edit_open", patient=profile, subject=f"care-plan:{current.id}" if current else f"patient:{profile.id}",
-          hna_id=hna.id if hna else None)
     queue_items = service.open_queue_items(hna, current)
     # Ordinary items are ticked to start with; a red flag only ever by the nurse herself.
     ticked = {q.id for q in queue_items if not service.is_urgent(q)}
-    # Rendered before the audit of the read commits (the commit would expire what the page shows,
-    # and it would read each again); the page goes out only once the audit is stored.
     page = _render_editor(profile, form, services, hna, current, queue_items, ticked)
-    db.session.commit()
+    # Audited and committed after rendering (the commit would expire what the page shows, and it
+    # would read each again); the page goes out once the audit is stored. Audited last: its
+    # INSERT would hold SQLite's write lock while the page renders.
+    audit("careplan.edit_open", patient=profile, subject=f"care-plan:{current.id}" if current else f"patient:{profile.id}",
+          hna_id=hna.id if hna else None, commit=True)
     return page
 
 

@@ -477,9 +477,10 @@ def refusals(app, actor_id: int | None = None) -> int:
 
 
 def page_without_secrets(response) -> str:
-    """The page with its per-request CSP nonce and CSRF tokens taken out."""
-    # CSRF tokens carry a timestamp: two pages a second apart differ there and nowhere else.
-    html = re.sub(r'(nonce|content)="[^"]*"', "", response.get_data(as_text=True))
+    """The page with its per-request CSP nonce, CSRF tokens and idle timer's seconds taken out."""
+    # CSRF tokens carry a timestamp, and the idle timer counts down: two pages a second apart
+    # differ there and nowhere else.
+    html = re.sub(r'(nonce|content|data-session-left)="[^"]*"', "", response.get_data(as_text=True))
     return re.sub(r'(name="csrf_token" value)="[^"]*"', r"\1", html)
 
 

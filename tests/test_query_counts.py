@@ -113,8 +113,16 @@ def signed_in_demo(app):
 
 
 @pytest.fixture
-def demo(app):
-    return signed_in_demo(app)
+def demo(app, monkeypatch):
+    signed_in = signed_in_demo(app)
+    # The clock the sessions read stands still from here: a person's activity is written at most
+    # every 30 s, and a walk slower than that (a busy machine) would count that write as well.
+    from app import sessions
+    from app.timeutil import utcnow
+
+    now = utcnow()
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+    return signed_in
 
 
 def test_every_budget_is_within_its_ceiling():

@@ -113,7 +113,8 @@ def question(step: str):
         return _stash_and_sign_in(step)
     if not current_user.is_patient:
         refuse("access.refused", role=current_user.role.value)
-    patient, draft = own_draft()
+    patient = current_patient()
+    draft = service.draft_to_answer(patient)
     if draft is None:
         return redirect(url_for("hna.start"))
     questionnaire = service.questionnaire_of(draft)
@@ -130,9 +131,14 @@ def question(step: str):
     status = 200
     if request.method == "POST":
         data = form_data(step)
+        drafts = iter([draft])
 
         def save():
-            result = service.apply_step(draft, questionnaire, step, data)
+            # After a clash, the draft as the other save left it.
+            saved_to = next(drafts, None) or service.draft_to_answer(patient)
+            if saved_to is None:
+                raise service.AlreadySubmitted()
+            result = service.apply_step(saved_to, questionnaire, step, data)
             if result.ok:
                 db.session.commit()
             return result
@@ -286,7 +292,8 @@ def api_save():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("step"), str) or not isinstance(payload.get("data"), dict):
         return error_body("bad_request", "Send {hna_id, step, data}."), 400
-    patient, draft = own_draft()
+    patient = current_patient()
+    draft = service.draft_to_answer(patient)
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
         if hna_id is not None:
@@ -295,7 +302,7 @@ def api_save():
                 audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
                 return error_body("not_found", "No such assessment."), 404
             return error_body("already_submitted", "This assessment has already been sent."), 409
-        draft = service.start_or_resume(patient)
+        draft = service.Draft.of(service.start_or_resume(patient))
     questionnaire = service.questionnaire_of(draft)
     step = payload["step"]
     try:
@@ -304,7 +311,6 @@ def api_save():
         return error_body("unknown_step", "That question is not part of this assessment."), 404
     if not result.ok:
         return error_body("invalid", "Check your answer.", errors=result.errors), 422
-    db.session.flush()
     # apply_step has already refused any step outside the journey.
     _, following = service.neighbours(draft, questionnaire, step)
     return {

@@ -10,8 +10,10 @@ from functools import cache
 from typing import Any, Mapping, NamedTuple
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Integer, Select, bindparam, or_, select
+from sqlalchemy import Integer, Select, Update, bindparam, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..triage import service as triage
@@ -99,14 +101,15 @@ def latest_version(key: str = HNA_KEY) -> QuestionnaireVersion:
 _parsed: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def questionnaire_of(answered: HNA | QuestionnaireVersion) -> Questionnaire:
-    """The parsed questionnaire version an HNA answers (or of a stored version). Pass the HNA,
-    not its `questionnaire_version`: reading that relationship is a query each time."""
-    version_id = answered.questionnaire_version_id if isinstance(answered, HNA) else answered.id
+def questionnaire_of(answered: HNA | Draft | QuestionnaireVersion) -> Questionnaire:
+    """The parsed questionnaire version an HNA (or a Draft) answers, or of a stored version. Pass
+    the HNA, not its `questionnaire_version`: reading that relationship is a query each time."""
+    stored = isinstance(answered, QuestionnaireVersion)
+    version_id = answered.id if stored else answered.questionnaire_version_id
     parsed_here = _parsed.setdefault(db.engine, {})
     parsed = parsed_here.get(version_id)
     if parsed is None:
-        record = answered.questionnaire_version if isinstance(answered, HNA) else answered
+        record = answered if stored else db.session.get(QuestionnaireVersion, version_id)
         parsed = parsed_here[version_id] = load_questionnaire(record.definition)
     return parsed
 
@@ -124,6 +127,41 @@ def _current_draft_statement():
     about as much as the rest of an answer saved (the JSON autosave's own work)."""
     return select(HNA).where(HNA.patient_id == bindparam("patient_id", type_=Integer),
                              HNA.status == HNAStatus.DRAFT)
+
+
+@dataclass(slots=True)
+class Draft:
+    """A draft HNA as its question pages and answer saves need it, in plain values: read by one
+    statement (`draft_to_answer`) and written by one (`apply_step`). Issue 12: loading the whole
+    record and flushing it through the ORM was most of an answer saved."""
+
+    id: int
+    status: HNAStatus
+    questionnaire_version_id: int
+    offered_by_id: int | None
+    pathway_point: PathwayPoint | None
+    answers: dict[str, Any]
+    last_step: str | None
+    revision: int
+
+    @classmethod
+    def of(cls, hna: HNA) -> Draft:
+        return cls(hna.id, hna.status, hna.questionnaire_version_id, hna.offered_by_id, hna.pathway_point,
+                   hna.answers, hna.last_step, hna.revision)
+
+
+def draft_to_answer(patient: PatientProfile) -> Draft | None:
+    """The person's draft (as `current_draft`), to show a question of or save an answer to."""
+    row = db.session.execute(_draft_to_answer_statement(), {"patient_id": patient.id}).first()
+    return Draft(*row) if row is not None else None
+
+
+@cache
+def _draft_to_answer_statement() -> Select:
+    hnas = HNA.__table__.c
+    return (select(hnas.id, hnas.status, hnas.questionnaire_version_id, hnas.offered_by_id, hnas.pathway_point,
+                   hnas.answers, hnas.last_step, hnas.revision)
+            .where(hnas.patient_id == bindparam("patient_id", type_=Integer), hnas.status == HNAStatus.DRAFT))
 
 
 def start_or_resume(patient: PatientProfile, offered_by: User | None = None,
@@ -267,17 +305,20 @@ def _as_list(value: Any) -> list[str]:
     raise rules.AnswerError("answer", "Select from the options shown")
 
 
-def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[str, Any]) -> StepResult:
-    """Validate one page's answers and store them on the draft; nothing is stored on error."""
+def apply_step(hna: HNA | Draft, questionnaire: Questionnaire, step: str, data: Mapping[str, Any]) -> StepResult:
+    """Validate one page's answers and store them on the draft; nothing is stored on error.
+    Another save of the draft since it was read is a write clash (StaleDataError), as for the
+    ORM's own version check: the caller's `write_with_retries` reads the draft again."""
     if hna.status is not HNAStatus.DRAFT:
         raise AlreadySubmitted()
     if step not in journey(hna, questionnaire):
         raise StepNotFound(step)
     answers = dict(hna.answers or {})
+    pathway_point = hna.pathway_point
     try:
         if step == STEP_POINT:
             try:
-                hna.pathway_point = PathwayPoint(data.get("pathway_point"))
+                pathway_point = PathwayPoint(data.get("pathway_point"))
             except ValueError as exc:
                 raise rules.AnswerError("pathway_point", "Select where you are in your treatment") from exc
         elif step == rules.STEP_DISTRESS:
@@ -322,10 +363,32 @@ def apply_step(hna: HNA, questionnaire: Questionnaire, step: str, data: Mapping[
         return StepResult({exc.field: exc.message})
     except KeyError:
         return StepResult({"answer": "Select from the options shown"})
-    hna.answers = answers
-    hna.last_step = step
-    hna.updated_at = utcnow()
+    _store_step(hna, answers=answers, pathway_point=pathway_point, last_step=step)
     return StepResult({})
+
+
+def _store_step(draft: HNA | Draft, **stored) -> None:
+    """One UPDATE of the draft's answers, if no other save has changed it since it was read (its
+    revision, the HNA's version counter); the draft passed in then holds what is stored, and an
+    HNA record stays unchanged to the ORM, so nothing is flushed for it again."""
+    stored |= {"updated_at": utcnow(), "revision": draft.revision + 1}
+    written = db.session.execute(_store_step_statement(), {"draft_id": draft.id, "read_revision": draft.revision,
+                                                          **{f"new_{key}": value for key, value in stored.items()}})
+    if written.rowcount != 1:
+        raise StaleDataError(f"HNA {draft.id} was changed by another save since revision {draft.revision}")
+    for key, value in stored.items():
+        if isinstance(draft, HNA):
+            set_committed_value(draft, key, value)
+        elif key != "updated_at":  # not part of a Draft
+            setattr(draft, key, value)
+
+
+@cache
+def _store_step_statement() -> Update:
+    hnas = HNA.__table__
+    return (update(hnas).where(hnas.c.id == bindparam("draft_id"), hnas.c.revision == bindparam("read_revision"))
+            .values({column: bindparam(f"new_{column}")
+                     for column in ("answers", "pathway_point", "last_step", "updated_at", "revision")}))
 
 
 def _set_domain(answers: dict, domain, scored: dict[str, int]) -> None:

@@ -30,6 +30,8 @@ PATHWAY_POINT_LABELS = {
     PathwayPoint.AFTER_TREATMENT: "After treatment has finished",
     PathwayPoint.OTHER: "None of these, or I'm not sure",
 }
+# As a question page offers them: (value, label).
+PATHWAY_POINT_CHOICES = tuple((point.value, label) for point, label in PATHWAY_POINT_LABELS.items())
 
 
 class HNAStatus(str, enum.Enum):

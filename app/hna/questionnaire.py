@@ -94,6 +94,11 @@ class DistressQuestion:
     threshold: int
     hint: str | None = None
 
+    @property
+    def scale(self) -> tuple[tuple[str, str], ...]:
+        """Each answer from 0 to 10 as the page offers it: (value, label), the two ends in words."""
+        return tuple((str(n), self.low_label if n == 0 else self.high_label if n == 10 else str(n)) for n in range(11))
+
 
 @dataclass(frozen=True)
 class ConcernScoreQuestion:

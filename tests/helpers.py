@@ -147,3 +147,42 @@ def date_fields(changes: dict, today: date) -> dict:
         else:
             fields[name] = value
     return fields
+
+
+def make_session_activity_due(app, user_id: int, monkeypatch):
+    """The person's one session last recorded activity an hour ago, and the sessions' clock stood
+    one second past the step after which activity is written again: their next request writes
+    it. Returns the session's id and that clock time."""
+    from sqlalchemy import select
+
+    from app import sessions
+    from app.timeutil import utcnow
+
+    with app.app_context():
+        record = db.session.scalars(select(UserSession).where(UserSession.user_id == user_id)).one()
+        recorded = utcnow().replace(microsecond=0) - timedelta(hours=1)
+        record.last_seen_at = recorded
+        db.session.commit()
+        session_id = record.id
+    now = recorded + sessions.TOUCH_EVERY + timedelta(seconds=1)
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+    return session_id, now
+
+
+def commits_during(app, call):
+    """What `call()` returns, and how many commits the database saw while it ran."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    committed = []
+
+    def count(_connection):
+        committed.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        result = call()
+    finally:
+        event.remove(engine, "commit", count)
+    return result, len(committed)

@@ -12,7 +12,7 @@ from app.audit import audit
 from app.extensions import db
 from app.models import AuditEvent, AuditLogIsAppendOnly, Team
 from app.timeutil import utcnow
-from tests.helpers import make_patient, sign_in_as
+from tests.helpers import commits_during, make_patient, make_session_activity_due, sign_in_as
 
 
 @pytest.fixture
@@ -276,9 +276,6 @@ def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commi
                                                                                    monkeypatch, path):
     """The audit of the read is committed before the page is sent; the session's activity, when
     due, goes in that same commit (on SQLite each commit is an fsync), as a JSON save's does."""
-    from sqlalchemy import event
-
-    from app import sessions
     from app.models import PatientProfile, UserSession
     from tests.hna.test_team_list import submitted
     from tests.triage.helpers import item
@@ -289,28 +286,15 @@ def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commi
         db.session.commit()
         hna_id = hna.id
     sign_in_as(client, actors.nurse_a)
+    session_id, now = make_session_activity_due(app, actors.nurse_a, monkeypatch)
     with app.app_context():
-        record = db.session.scalars(select(UserSession).where(UserSession.user_id == actors.nurse_a)).one()
-        recorded = utcnow().replace(microsecond=0) - timedelta(hours=1)
-        record.last_seen_at = recorded
-        db.session.commit()
-        session_id, engine = record.id, db.engine
         events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    now = recorded + sessions.TOUCH_EVERY + timedelta(seconds=1)
-    monkeypatch.setattr(sessions, "utcnow", lambda: now)
-    committed = []
 
-    def count(_connection):
-        committed.append(1)
-
-    event.listen(engine, "commit", count)
-    try:
-        response = client.get(path.format(item=item_id, patient=actors.profile_a, hna=hna_id))
-    finally:
-        event.remove(engine, "commit", count)
+    response, commits = commits_during(
+        app, lambda: client.get(path.format(item=item_id, patient=actors.profile_a, hna=hna_id)))
 
     assert response.status_code == 200
     with app.app_context():
         assert db.session.get(UserSession, session_id).last_seen_at == now
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before + 1
-    assert len(committed) == 1
+    assert commits == 1

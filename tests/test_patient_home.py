@@ -461,34 +461,17 @@ def test_a_patients_audited_page_when_the_sessions_activity_is_due_writes_both_i
         app, patient, actors, monkeypatch, path, action):
     """The audit of the person's own view and the session's activity, when due, go in one commit
     (on SQLite each commit is an fsync), as a staff read's do (tests/test_audit.py)."""
-    from datetime import timedelta
+    from sqlalchemy import func, select
 
-    from sqlalchemy import event, func, select
-
-    from app import sessions
     from app.models import AuditEvent, UserSession
+    from tests.helpers import commits_during, make_session_activity_due
 
-    with app.app_context():
-        record = db.session.scalars(select(UserSession).where(UserSession.user_id == actors.patient_a)).one()
-        recorded = utcnow().replace(microsecond=0) - timedelta(hours=1)
-        record.last_seen_at = recorded
-        db.session.commit()
-        session_id, engine = record.id, db.engine
-    now = recorded + sessions.TOUCH_EVERY + timedelta(seconds=1)
-    monkeypatch.setattr(sessions, "utcnow", lambda: now)
-    committed = []
+    session_id, now = make_session_activity_due(app, actors.patient_a, monkeypatch)
 
-    def count(_connection):
-        committed.append(1)
-
-    event.listen(engine, "commit", count)
-    try:
-        response = patient.get(path)
-    finally:
-        event.remove(engine, "commit", count)
+    response, commits = commits_during(app, lambda: patient.get(path))
 
     assert response.status_code == 200
     with app.app_context():
         assert db.session.get(UserSession, session_id).last_seen_at == now
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)) == 1
-    assert len(committed) == 1
+    assert commits == 1

@@ -142,12 +142,15 @@ def question(step: str):
     if request.method == "POST":
         data = form_data(step)
         drafts = iter([draft])
+        # The draft last read: after a clash, as the other save left it, which is what a page
+        # shown again (the person's mistakes, or busy) shows them.
+        latest = [draft]
 
         def save():
-            # After a clash, the draft as the other save left it.
             saved_to = next(drafts, None) or service.draft_to_answer(patient)
             if saved_to is None:
                 raise service.AlreadySubmitted()
+            latest[0] = saved_to
             result = service.apply_step(saved_to, questionnaire, step, data)
             if result.ok:
                 db.session.commit()
@@ -167,6 +170,7 @@ def question(step: str):
             return redirect(step_url(following) if following else url_for("hna.check"))
         errors = result.errors
         submitted_values = data  # shown back so nothing typed is lost
+        draft = latest[0]
     returning = request.args.get("return") == "check"
     # The page's own, the previous and the next step's addresses are among the journey's.
     journey_urls = step_urls(steps)

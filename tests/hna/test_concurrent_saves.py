@@ -163,3 +163,30 @@ def test_a_form_whose_clash_outlasts_the_retries_is_kept_and_answered_409(patien
     html = response.get_data(as_text=True)
     assert "being saved in another window" in html
     assert 'name="score-pain" type="text" value="7"' in html or 'value="7"' in html
+
+
+def test_a_form_whose_clash_outlasts_the_retries_is_shown_with_the_draft_as_the_other_save_left_it(
+        app, actors, patient, monkeypatch):
+    """The 409 page asks the person to check their answers: it shows them on the draft as it now
+    is, the other window's save included, not as it was before the clash."""
+    start_draft(patient)
+    physical = {"concerns": ["pain"], "score-pain": "7"}
+    assert patient.post_form("/hna/questions/domain-physical", physical).status_code in (302, 303)
+    other_window = app.test_client()
+    sign_in_as(other_window, actors.patient_a)
+    other_window.csrf_token()
+    saves_first, apply_step = iter([True]), service.apply_step
+
+    def the_other_window_saves_first(*args, **kwargs):
+        if next(saves_first, False):
+            monkeypatch.setattr(service, "apply_step", apply_step)
+            assert other_window.post_form("/hna/questions/domain-physical", {
+                **physical, "concerns": ["pain", "sleep"], "score-sleep": "5"}).status_code in (302, 303)
+            monkeypatch.setattr(service, "apply_step", the_other_window_saves_first)
+        raise StaleDataError("UPDATE statement on table 'hnas' expected to update 1 row(s); 0 were matched.")
+
+    monkeypatch.setattr(service, "apply_step", the_other_window_saves_first)
+    response = patient.post_form("/hna/questions/top", {"top_concerns": ["pain"]})
+
+    assert response.status_code == 409
+    assert "Sleep problems or nightmares" in response.get_data(as_text=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from .extensions import db
 from .models import AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
-from .sessions import touch_committed, touch_with_this_commit
+from .sessions import commit_with_the_touch
 from .timeutil import utcnow
 from .untrusted import without_control_characters
 
@@ -67,9 +67,7 @@ def audit(
     if commit:
         # The session's activity, when due, goes in the same commit (a view marked
         # `sessions.carries_the_session_touch`): one commit, on SQLite one fsync, per audited read.
-        touch_with_this_commit()
-        db.session.commit()
-        touch_committed()
+        commit_with_the_touch()
 
 
 @cache

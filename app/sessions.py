@@ -292,6 +292,13 @@ def touch_committed() -> None:
     g.pop("session_touch_due", None)
 
 
+def commit_with_the_touch() -> None:
+    """Commit the current transaction with the session's due activity in it: one commit."""
+    touch_with_this_commit()
+    db.session.commit()
+    touch_committed()
+
+
 def _write_a_touch_still_due(response):
     """The end of a request whose view carried the touch but stored nothing (refused, or answered
     from an earlier save): the activity is written alone, as it would have been before the view.
@@ -299,9 +306,7 @@ def _write_a_touch_still_due(response):
     left half done is committed with the touch."""
     if g.get("session_touch_due") is not None and current_session() is not None:
         db.session.rollback()
-        touch_with_this_commit()
-        db.session.commit()
-        touch_committed()
+        commit_with_the_touch()
     return response
 
 

@@ -11,10 +11,11 @@ import pytest
 from jinja2 import ChainableUndefined
 from markupsafe import Markup
 
-from tests.component_harness import HOSTILE_CLASSES, AFTER_A_TAG, STRAIGHT_BETWEEN_TAGS, WITHIN_TEXT, ours_and_theirs, random_params, rendered_in_python
+from tests import component_harness as harness
+from tests.component_harness import HOSTILE_CLASSES, AFTER_A_TAG, WITHIN_TEXT, ours_and_theirs, random_params, rendered_in_python
 
-PLACES = [pytest.param(AFTER_A_TAG, id="after-a-tag"), pytest.param(WITHIN_TEXT, id="within-text"),
-          pytest.param(STRAIGHT_BETWEEN_TAGS, id="straight-between-tags")]
+PLACES = [pytest.param(place, id=name) for place, name in
+          zip(harness.PLACES, ["after-a-tag", "within-text", "straight-between-tags"], strict=True)]
 UNDEFINED = ChainableUndefined()
 
 
@@ -27,7 +28,7 @@ def random_calls(app, component, space, seed, count=150):
     rng = random.Random(seed)
     for number in range(count):
         params = random_params(space, rng)
-        same_bytes(app, component, params, (AFTER_A_TAG, WITHIN_TEXT, STRAIGHT_BETWEEN_TAGS)[number % 3])
+        same_bytes(app, component, params, harness.PLACES[number % len(harness.PLACES)])
 
 
 # ---------------------------------------------------------------- card

@@ -101,9 +101,8 @@ def _card(design_system: DesignSystem, *, classes, card_id, attributes, variant,
         if flags.get(flag):
             class_names += f" nhsuk-card--{flag}"
             fired += 1
-    if variant and variant in CARD_CLASS_VARIANTS and (
-            not classes or not any(f"nhsuk-card--{known}" in classes for known in CARD_CLASS_VARIANTS)):
-        class_names += f" nhsuk-card--{variant}"
+    if variant_class := modifier("nhsuk-card--", variant, CARD_CLASS_VARIANTS, classes):
+        class_names += f" {variant_class}"
         fired += 1
     is_care = bool(variant and variant in CARE_VARIANTS and heading_text)
     if is_care and (not classes or not any(f"nhsuk-card--care--{known}" in classes for known in CARE_VARIANTS)):
@@ -353,10 +352,7 @@ def button(params: abc.Mapping, design_system: DesignSystem) -> Markup | None:
     if prevent_double_click not in (None, True, False) or isinstance(prevent_double_click, int) and not isinstance(
             prevent_double_click, bool):
         return None
-    added = []
-    if variant and variant in BUTTON_VARIANTS and (
-            not classes or not any(f"nhsuk-button--{known}" in classes for known in BUTTON_VARIANTS)):
-        added.append(f"nhsuk-button--{variant}")
+    added = [variant_class] if (variant_class := modifier("nhsuk-button--", variant, BUTTON_VARIANTS, classes)) else []
     if given(params, "small") and (not classes or "nhsuk-button--small" not in classes):
         added.append("nhsuk-button--small")
     if classes:

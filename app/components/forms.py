@@ -119,8 +119,6 @@ def default(value, fallback):
     return fallback if value is ABSENT else value
 
 
-
-
 def one_line(value):
     """A value printed inside a part the template indents: a line break in it would be indented
     too (and `indent` turns \\r, \\u2028 and the like into line breaks), so only one line is mirrored."""
@@ -616,9 +614,8 @@ def input_html(params: dict, design_system: DesignSystem, depth: int = 0) -> Mar
     if has_error:
         class_names += " nhsuk-input--error"
     width = params.get("width", ABSENT)
-    if width and str(width) in INPUT_WIDTHS and (
-            not classes or not any(f"nhsuk-input--width-{known}" in classes for known in INPUT_WIDTHS)):
-        class_names += f" nhsuk-input--width-{width}"
+    if width_class := modifier("nhsuk-input--width-", str(width) if width else width, INPUT_WIDTHS, classes):
+        class_names += f" {width_class}"
     if classes:
         class_names += f" {classes}"
     spellcheck = params.get("spellcheck", ABSENT)

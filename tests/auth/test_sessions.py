@@ -23,7 +23,7 @@ from tests.auth import (
     sessions_of,
     update_row,
 )
-from tests.helpers import sign_in_as
+from tests.helpers import commits_during, make_session_activity_due, sign_in_as
 
 PASSWORD = "kettle purple garden"
 
@@ -159,8 +159,6 @@ AUTOSAVE = ("/api/hna/answers", {"step": "distress", "data": {"distress": 4}})
 ], ids=["autosave", "autosave-refused", "symptom", "symptom-replayed", "autosave-replayed"])
 def test_a_json_save_writes_the_sessions_activity_in_its_own_commit(
         app, client, actors, monkeypatch, caplog, path, body, status, commits, sent_before):
-    from sqlalchemy import event
-
     from tests.symptoms.helpers import symptom_form
 
     body = symptom_form() if body == "symptom" else body
@@ -173,29 +171,15 @@ def test_a_json_save_writes_the_sessions_activity_in_its_own_commit(
     # The page's token, taken first: fetching it is a request of its own, which would write the
     # activity itself (so not post_json, which fetches it).
     headers = {**headers, "X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
-    record = only_session(app, actors.patient_a)
-    recorded = utcnow().replace(microsecond=0) - timedelta(seconds=STEP + 1)
-    update_row(app, UserSession, record.id, last_seen_at=recorded)
-    now = recorded + timedelta(seconds=STEP + 1)
-    monkeypatch.setattr(sessions, "utcnow", lambda: now)
-    committed = []
-
-    def count(_connection):
-        committed.append(1)
-
-    with app.app_context():
-        engine = db.engine
+    _, now = make_session_activity_due(app, actors.patient_a, monkeypatch)
     caplog.set_level(logging.DEBUG, logger=app.logger.name)
-    event.listen(engine, "commit", count)
-    try:
-        response = client.post(path, json=body, headers=headers)
-    finally:
-        event.remove(engine, "commit", count)
+
+    response, committed = commits_during(app, lambda: client.post(path, json=body, headers=headers))
 
     assert response.status_code == status, response.get_data(as_text=True)
     assert ("Idempotent-Replayed" in response.headers) is sent_before
     assert only_session(app, actors.patient_a).last_seen_at == now
-    assert len(committed) == commits
+    assert committed == commits
     # A repeat is answered from the stored save at once: the activity's write must not meet the
     # stored key first and make it look like two saves clashing (a second attempt, a clash logged).
     assert not [record.getMessage() for record in caplog.records if "clash" in record.getMessage()]
@@ -210,16 +194,12 @@ def test_the_activity_written_with_a_save_never_moves_it_back(app, client, actor
     sign_in_as(client, actors.patient_a)
     assert client.post_json(*AUTOSAVE, headers={"Idempotency-Key": "later-activity-0"}).status_code == 200
     headers = {"Idempotency-Key": "later-activity-1", "X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
-    record = only_session(app, actors.patient_a)
-    recorded = utcnow().replace(microsecond=0) - timedelta(seconds=STEP + 1)
-    update_row(app, UserSession, record.id, last_seen_at=recorded)
-    now = recorded + timedelta(seconds=STEP + 1)
+    session_id, now = make_session_activity_due(app, actors.patient_a, monkeypatch)
     other_tab = now + timedelta(seconds=2)
-    monkeypatch.setattr(sessions, "utcnow", lambda: now)
     apply_step = service.apply_step
 
     def the_other_tab_writes_first(*args, **kwargs):
-        update_row(app, UserSession, record.id, last_seen_at=other_tab)
+        update_row(app, UserSession, session_id, last_seen_at=other_tab)
         return apply_step(*args, **kwargs)
 
     monkeypatch.setattr(service, "apply_step", the_other_tab_writes_first)

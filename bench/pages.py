@@ -818,11 +818,11 @@ def profile_served(database: Database, seconds: int, folder: Path, only: str) ->
     writers = signed_in.get("writers", [])
 
     def served(name: str, cprofile: bool) -> tuple[dict, Path]:
-        measurements = folder / name
+        measurements = folder / f"{name}-{database.name.lower()}"
         measurements.mkdir()
         env = {**app_environment(database, instance), "BENCH_PROFILE_DIR": str(measurements),
                "BENCH_CPROFILE": "1" if cprofile else "0"}
-        with Gunicorn("wsgi:app", env, 300 + 4 * seconds, log=folder / f"{name}.log") as server:
+        with Gunicorn("wsgi:app", env, 300 + 4 * seconds, log=measurements.with_suffix(".log")) as server:
             server.wait_ready("/healthz")
             load = load_of(server, endpoint, signed_in, writers)
             wrk(load, 1, folder, len(writers) // 3)
@@ -831,7 +831,7 @@ def profile_served(database: Database, seconds: int, folder: Path, only: str) ->
         # Stopped: each worker has written what it measured.
         counted = [json.loads(path.read_text()) for path in measurements.glob("*.json")]
         if not counted:
-            raise SystemExit(f"the workers measured nothing:{(folder / f'{name}.log').read_text()[-3000:]}")
+            raise SystemExit(f"the workers measured nothing:{measurements.with_suffix('.log').read_text()[-3000:]}")
         figures.update({name: sum(each[name] for each in counted) for name in ("requests", "in_app_cpu", "worker_cpu")})
         return figures, measurements
 

@@ -103,7 +103,7 @@ def queue():
     first_url = url_for("nurse.queue", **kept) if after else None
     # Rendered before the audit commits, which would expire the nurses the filter lists.
     html = render_template(
-        "nurse/queue.html", lines=queue_view.queue_lines(page.items, utcnow(), current_user.id),
+        "nurse/queue.html", lines=queue_view.queue_lines(page.items, utcnow(), current_user.id, queue_view.item_href_prefix()),
         filters=filters, nurses=nurses, summary=summary,
         status_labels=STATUS_LABELS, pathways=PATHWAYS, next_url=next_url, first_url=first_url,
         no_team=team_id is None,

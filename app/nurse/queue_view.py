@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import url_for
+
 from ..timeutil import short_date_time
 from ..triage.models import OUTCOME_LABELS, ItemStatus
 from ..triage.queue import KIND_LABELS, KIND_RANK, KIND_TAG_CLASSES
@@ -46,9 +48,17 @@ class QueueLine:
     response_words: str     # how it stands against its target, or the outcome once resolved
     response_when: str      # when it is due, or when it was resolved
     who_has: str
+    href: str               # the item's page
 
 
-def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None) -> list[QueueLine]:
+def item_href_prefix() -> str:
+    """The item page's address but its id: one url_for per page rather than one per line (the
+    id's converter prints an int as its digits)."""
+    return url_for("nurse.queue_item", item_id=0)[:-1]
+
+
+def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href_prefix: str) -> list[QueueLine]:
+    """`href_prefix`: `item_href_prefix()`, which each line's item id completes."""
     due_words = working_days.due_words_at(now)
     lines = []
     for row in rows:
@@ -67,5 +77,6 @@ def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None) -> l
             response_words=OUTCOME_LABELS[row.outcome] if resolved else due_words(row.due_at),
             response_when=short_date_time(row.resolved_at if resolved else row.due_at),
             who_has=who_has(row.assignee_id, row.assignee_name, viewer_id),
+            href=f"{href_prefix}{row.id}",
         ))
     return lines

@@ -123,7 +123,7 @@ def patient(patient_id: int):
         hna_last_sent=hna.last_sent, sign_in=records.sign_in,
         pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
         queue_items=queue_view.queue_lines(triage_service.open_items_for_patient(profile.id), utcnow(),
-                                           current_user.id),
+                                           current_user.id, queue_view.item_href_prefix()),
         care_plan=records.care_plan, follow_up=records.follow_up,
         reminders=reminders_service.recent_reminders(profile.user_id, utcnow()),
         flagged=results_service.flagged_results(profile), number=number,

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import patient_search, versioning
 from ..extensions import db
 from ..models import PatientProfile, Role, Team, User
+from ..plain_rows import read_rows
 from ..timeutil import LONDON, UTCDateTime, utcnow
 from .models import HNA_SOURCE, PLAN_REVIEW_SOURCE, QUEUE_ORDER, ItemStatus, Outcome, QueueItem, source_key, source_key_of
 from .queue import DEFAULT_TARGET_WORKING_DAYS, KIND_RANK, ItemKind, clipped, kind_for_hna
@@ -333,7 +334,7 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
         # Searches are few, and their words are in the statement (escaped for LIKE), so this
         # one shape is completed per request.
         stmt = stmt.where(patient_search.matches(filters.search))
-    rows = [QueueRow._make(row) for row in db.session.execute(stmt, values)]
+    rows = [QueueRow._make(row) for row in read_rows(stmt, values)]
     page = QueuePage(items=rows[:limit])
     if len(rows) > limit:
         page.next_after = cursor_for(page.items[-1], filters.status)
@@ -353,7 +354,7 @@ def _summary_statement() -> Select:
 def queue_summary(team_id: int, now: datetime) -> dict:
     """How many open items the team has, how many are red flags or emergencies, how many overdue
     (one statement, through the team's queue-order index)."""
-    row = db.session.execute(_summary_statement(), {"team_id": team_id, "now": now}).one()
+    row = read_rows(_summary_statement(), {"team_id": team_id, "now": now}).one()
     return {"open": row[0], "urgent": row[1], "overdue": row[2]}
 
 
@@ -378,7 +379,7 @@ def open_items_for_patient(patient_id: int) -> list[QueueRow]:
     """The person's open items, most urgent first, as the queue page's lines read them (plain
     values, who has each in the same row), for the nurse's page for the person."""
     return [QueueRow._make(row)
-            for row in db.session.execute(_open_items_for_patient_statement(), {"patient_id": patient_id})]
+            for row in read_rows(_open_items_for_patient_statement(), {"patient_id": patient_id})]
 
 
 class TeamNurse(NamedTuple):
@@ -401,7 +402,7 @@ def _team_nurses_statement() -> Select:
 def team_nurses(team_id: int) -> list[TeamNurse]:
     """The team's active nurses: who an item can be given to, and the key worker filters' choices
     (plain rows through the `users (team_id, role, display_name)` index)."""
-    return [TeamNurse._make(row) for row in db.session.execute(_team_nurses_statement(), {"team_id": team_id})]
+    return [TeamNurse._make(row) for row in read_rows(_team_nurses_statement(), {"team_id": team_id})]
 
 
 # ---------------------------------------------------------------- acting on an item

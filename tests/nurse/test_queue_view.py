@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.nurse.queue_view import queue_lines, who_has
+from app.nurse.queue_view import item_href_prefix, queue_lines, who_has
 from app.triage.models import ItemStatus, Outcome
 from app.triage.queue import ItemKind
 from app.triage.service import QueueRow
@@ -15,6 +15,7 @@ NOW = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)  # a Thursday afternoon
 DUE_PAST = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)
 DUE_LATER = datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc)
 ME, COLLEAGUE = 7, 8
+HREF = "/nurse/queue/"
 
 
 def row(kind=ItemKind.HNA_NEW, status=ItemStatus.OPEN, due_at=DUE_LATER, assignee_id=None, assignee_name=None,
@@ -37,11 +38,21 @@ def row(kind=ItemKind.HNA_NEW, status=ItemStatus.OPEN, due_at=DUE_LATER, assigne
      "nhsuk-tag--red"),
 ])
 def test_each_line_says_how_the_item_stands(given, urgent, overdue, words, when, tag):
-    [line] = queue_lines([given], NOW, ME)
+    [line] = queue_lines([given], NOW, ME, HREF)
     assert (line.urgent, line.overdue, line.response_words, line.response_when, line.kind_tag_class) == (
         urgent, overdue, words, when, tag)
     assert (line.patient_name, line.nhs_number, line.received) == ("Ann Able", "943 476 5919", "Tue 24 Nov, 9:30am")
     assert line.resolved is (given.status is ItemStatus.RESOLVED)
+    assert line.href == "/nurse/queue/3"
+
+
+@pytest.mark.parametrize("root", ["", "/care"])
+@pytest.mark.parametrize("item_id", [1, 42, 1234567])
+def test_an_items_address_is_the_one_url_for_builds(app, root, item_id):
+    from flask import url_for
+
+    with app.test_request_context("/nurse/queue", base_url=f"http://localhost{root}"):
+        assert item_href_prefix() + str(item_id) == url_for("nurse.queue_item", item_id=item_id)
 
 
 @pytest.mark.parametrize("assignee_id, name, words", [
@@ -49,7 +60,7 @@ def test_each_line_says_how_the_item_stands(given, urgent, overdue, words, when,
 ])
 def test_who_has_it(assignee_id, name, words):
     assert who_has(assignee_id, name, ME) == words
-    assert queue_lines([row(assignee_id=assignee_id, assignee_name=name)], NOW, ME)[0].who_has == words
+    assert queue_lines([row(assignee_id=assignee_id, assignee_name=name)], NOW, ME, HREF)[0].who_has == words
 
 
 @pytest.mark.parametrize("due", [

@@ -189,11 +189,17 @@ def register_static_files(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models_registry  # noqa: F401  (every table, for Alembic and create_all)
-    from .extensions import csrf, db, limiter, login_manager, migrate, prepare_engine
+    from .extensions import csrf, db, end_a_read_with_a_commit, limiter, login_manager, migrate, prepare_engine
 
     db.init_app(app)
     with app.app_context():
         prepare_engine(db.engine)
+
+    @app.teardown_request
+    def end_reads_with_a_commit(error):
+        # Before Flask-SQLAlchemy closes the session (which rolls back): app/extensions.py says why.
+        if error is None:
+            end_a_read_with_a_commit(db.session())
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

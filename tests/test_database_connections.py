@@ -12,9 +12,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, insert, select, text
 
 from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
+from app.models import Team
 
 
 @contextmanager
@@ -122,3 +123,69 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_
         assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
         db.session.remove()
     assert patient.get(path).status_code == 200
+
+
+# ---------------------------------------------------------------- a read ends with a commit
+
+
+def _prepared_statements_on_the_pooled_connection(app) -> int:
+    with app.app_context():
+        # The pool holds the one connection the requests used: this is it.
+        count = db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+        db.session.remove()
+    return count
+
+
+def test_a_page_that_only_reads_keeps_its_statements_prepared(app, patient, database_url):
+    """psycopg forgets a connection's prepared statements on a ROLLBACK, which is how closing the
+    session ended every read: PostgreSQL planned the session's and the page's statements anew on
+    every request (app/extensions.py `end_a_read_with_a_commit`)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("prepared statements: PostgreSQL")
+    with app.app_context():
+        db.engine.dispose()
+    # psycopg prepares a statement on its sixth use on a connection.
+    for _ in range(7):
+        assert patient.get("/my-care").status_code == 200
+
+    assert _prepared_statements_on_the_pooled_connection(app) > 0
+
+
+def _a_team_named(app, name: str) -> bool:
+    with app.app_context():
+        found = db.session.scalar(select(Team.id).where(Team.name == name)) is not None
+        db.session.remove()
+    return found
+
+
+@pytest.mark.parametrize("how", ["statement", "orm object flushed", "orm object not flushed"])
+def test_a_request_that_wrote_without_committing_is_still_rolled_back(app, database_url, how):
+    """What a view wrote but did not commit (refused half-way, or left on purpose) is never
+    committed by the end of the request, on either database."""
+    from app.extensions import end_a_read_with_a_commit
+
+    with app.test_request_context():
+        session = db.session()
+        session.scalar(select(Team.id).limit(1))
+        if how == "statement":
+            session.execute(insert(Team).values(name="Left unsaved"))
+        else:
+            session.add(Team(name="Left unsaved"))
+            if how == "orm object flushed":
+                session.flush()
+        end_a_read_with_a_commit(session)
+    # The request context has ended: Flask-SQLAlchemy closed the session.
+    assert not _a_team_named(app, "Left unsaved")
+
+
+def test_work_queued_for_after_a_commit_is_not_run_by_the_end_of_a_read(app, database_url):
+    from app.background import after_commit
+    from app.extensions import end_a_read_with_a_commit
+
+    ran = []
+    with app.test_request_context():
+        session = db.session()
+        session.scalar(text("SELECT 1"))
+        after_commit(ran.append, "sent")
+        end_a_read_with_a_commit(session)
+    assert ran == []

@@ -36,14 +36,14 @@ def careplan_when(moment) -> str:
 
 
 @bp.app_template_global()
-def careplan_who(item: CarePlanItem, for_patient: bool = False) -> str:
+def careplan_who(item: CarePlanItem | service.ItemOnPage, for_patient: bool = False) -> str:
     labels = OWNER_LABELS_FOR_PATIENT if for_patient else OWNER_LABELS
     label = labels[item.owner]
     return f"{label} ({item.owner_name})" if item.owner_name else label
 
 
 @bp.app_template_global()
-def careplan_support(item: CarePlanItem, for_patient: bool = False) -> str | None:
+def careplan_support(item: CarePlanItem | service.ItemOnPage, for_patient: bool = False) -> str | None:
     if for_patient:
         return SUPPORT_LABELS_FOR_PATIENT[item.support]
     return SUPPORT_LABELS[item.support]

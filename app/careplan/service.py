@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, or_, select
+from sqlalchemy import Integer, bindparam, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import versioning
@@ -103,12 +103,10 @@ def current_plan(patient: PatientProfile, with_items: bool = False) -> CarePlan 
 
 
 @cache
-def _current_plan_statement(with_items: bool, with_last_seen: bool = False):
+def _current_plan_statement(with_items: bool):
     """Built once per process (per shape) with the person as a bound parameter (issue 12):
-    building it (the joined loads above all) cost more than running it. `with_last_seen`: with
-    the id of `last_seen_before` the current version as a second column."""
-    columns = (CarePlan, _last_seen_before(CarePlan).label("last_seen_id")) if with_last_seen else (CarePlan,)
-    stmt = (select(*columns).where(CarePlan.patient_id == bindparam("patient_id", type_=Integer),
+    building it (the joined loads above all) cost more than running it."""
+    stmt = (select(CarePlan).where(CarePlan.patient_id == bindparam("patient_id", type_=Integer),
                                    CarePlan.is_current.is_(True))
             .order_by(CarePlan.version.desc()).limit(1))
     if with_items:
@@ -119,23 +117,112 @@ def _current_plan_statement(with_items: bool, with_last_seen: bool = False):
 _ITEMS_AND_SERVICES = joinedload(CarePlan.items).joinedload(CarePlanItem.service)
 
 
-def plan_for_patient_page(patient: PatientProfile) -> tuple[CarePlan | None, CarePlan | None]:
+def plan_for_patient_page(patient: PatientProfile) -> tuple[PlanOnPage | None, PlanOnPage | None]:
     """The current version and `last_seen_before` it (what changed since is shown), each with its
-    items and their services, for the person's plan page: one statement, and a second only when
-    there is an earlier version they opened."""
-    row = db.session.execute(_current_plan_statement(True, with_last_seen=True),
-                             {"patient_id": patient.id}).unique().first()
-    if row is None:
+    items and their services, as plain values (`PlanOnPage`), for the person's plan page: one
+    statement, and a second only when there is an earlier version they opened."""
+    # Through the session's connection (its transaction), not the ORM session: for rows of
+    # columns the ORM's execution added more than the statement's own run (issue 12).
+    connection = db.session.connection()
+    rows = connection.execute(_plan_on_page_statement(True), {"patient_id": patient.id}).all()
+    if not rows:
         return None, None
-    plan, last_seen_id = row
+    plan, last_seen_id = _plan_on_page(rows), rows[0].last_seen_id
     if last_seen_id is None:
         return plan, None
-    return plan, db.session.scalars(_version_with_items_statement(), {"plan_id": last_seen_id}).unique().one()
+    return plan, _plan_on_page(connection.execute(_plan_on_page_statement(False), {"plan_id": last_seen_id}).all())
+
+
+class ServiceOnPage(NamedTuple):
+    """What the person's plan page shows of a service (templates/careplan/_items.html)."""
+
+    name: str
+    description: str | None
+    phone: str | None
+    hours: str | None
+    email: str | None
+    website: str | None
+    address: str | None
+
+
+class ItemOnPage(NamedTuple):
+    """A concern of the plan as the person's page shows it and `changes_between` compares it."""
+
+    concern: str
+    concern_id: str | None
+    domain: str | None
+    agreed: str | None
+    action: str | None
+    owner: ActionOwner
+    owner_name: str | None
+    support: Support
+    service_id: int | None
+    service: ServiceOnPage | None
+
+
+class AuthorOnPage(NamedTuple):
+    display_name: str
+
+
+class PlanOnPage(NamedTuple):
+    """A version of the plan as the person's page reads it: the columns it shows, its author's
+    name and its items, in order."""
+
+    id: int
+    patient_id: int
+    version: int
+    is_current: bool
+    review_date: date
+    summary: str | None
+    change_note: str | None
+    created_at: Any
+    seen_by_patient_at: Any
+    created_by: AuthorOnPage
+    items: tuple[ItemOnPage, ...]
+
+
+_PLAN_ON_PAGE_COLUMNS = (CarePlan.id, CarePlan.patient_id, CarePlan.version, CarePlan.is_current, CarePlan.review_date,
+                         CarePlan.summary, CarePlan.change_note, CarePlan.created_at, CarePlan.seen_by_patient_at)
+_ITEM_ON_PAGE_COLUMNS = (CarePlanItem.concern, CarePlanItem.concern_id, CarePlanItem.domain, CarePlanItem.agreed,
+                         CarePlanItem.action, CarePlanItem.owner, CarePlanItem.owner_name, CarePlanItem.support,
+                         CarePlanItem.service_id)
+_SERVICE_ON_PAGE_COLUMNS = (Service.id, Service.name, Service.description, Service.phone, Service.hours, Service.email,
+                            Service.website, Service.address)
 
 
 @cache
-def _version_with_items_statement():
-    return select(CarePlan).where(CarePlan.id == bindparam("plan_id", type_=Integer)).options(_ITEMS_AND_SERVICES)
+def _plan_on_page_statement(current: bool):
+    """One row per item (one with no item for a plan without any), the plan's columns and its
+    author's name on each: the person's current version (`current`, by `current_plan_id`'s rule,
+    with the id of `last_seen_before` it) or the version with a given id. Built once per process
+    with bound parameters (issue 12); plain rows, as loading the plan, its items and their
+    services as ORM objects cost more than the page's statement (issue 12)."""
+    columns = (*_PLAN_ON_PAGE_COLUMNS, User.display_name, *_ITEM_ON_PAGE_COLUMNS, *_SERVICE_ON_PAGE_COLUMNS)
+    if current:
+        columns += (_last_seen_before(CarePlan).label("last_seen_id"),)
+        chosen = CarePlan.id == current_plan_id(bindparam("patient_id", type_=Integer))
+    else:
+        chosen = CarePlan.id == bindparam("plan_id", type_=Integer)
+    return (select(*columns).join(User, User.id == CarePlan.created_by_id)
+            .outerjoin(CarePlanItem, CarePlanItem.plan_id == CarePlan.id)
+            .outerjoin(Service, Service.id == CarePlanItem.service_id)
+            .where(chosen).order_by(CarePlanItem.position))
+
+
+_PLANNED = len(_PLAN_ON_PAGE_COLUMNS)
+_ITEMS_FROM = _PLANNED + 1
+_SERVICE_FROM = _ITEMS_FROM + len(_ITEM_ON_PAGE_COLUMNS)
+_SERVICE_TO = _SERVICE_FROM + len(_SERVICE_ON_PAGE_COLUMNS)
+
+
+def _plan_on_page(rows) -> PlanOnPage:
+    first = rows[0]
+    items = tuple(
+        ItemOnPage(*row[_ITEMS_FROM:_SERVICE_FROM],
+                   ServiceOnPage(*row[_SERVICE_FROM + 1:_SERVICE_TO]) if row[_SERVICE_FROM] is not None else None)
+        for row in rows if row[_ITEMS_FROM] is not None
+    )
+    return PlanOnPage(*first[:_PLANNED], AuthorOnPage(first[_PLANNED]), items)
 
 
 def plan_versions(patient: PatientProfile) -> list[CarePlan]:
@@ -395,12 +482,20 @@ def _last_seen_before(plan):
             .order_by(earlier.version.desc()).limit(1).scalar_subquery())
 
 
-def mark_seen(plan: CarePlan) -> bool:
-    """Record that the person has opened this version (the first time only). True if new."""
+def mark_seen(plan: PlanOnPage) -> bool:
+    """Record that the person has opened this version (the first time only). True if new. One
+    UPDATE by id, only of a version not yet marked (another tab may have just marked it)."""
     if plan.seen_by_patient_at is not None:
         return False
-    plan.seen_by_patient_at = utcnow()
+    db.session.connection().execute(_mark_seen_statement(), {"plan_id": plan.id, "now": utcnow()})
     return True
+
+
+@cache
+def _mark_seen_statement():
+    return (update(CarePlan.__table__)
+            .where(CarePlan.__table__.c.id == bindparam("plan_id"), CarePlan.__table__.c.seen_by_patient_at.is_(None))
+            .values(seen_by_patient_at=bindparam("now")))
 
 
 def _service_name(item) -> str:

@@ -236,11 +236,13 @@ def register_background(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    from .audit import init_access_log_path
     from .security import init_security
     from .sessions import init_sessions
 
     init_security(app)
     init_sessions(app)
+    init_access_log_path(app)
 
 
 def register_post_redirect_get(app: Flask) -> None:

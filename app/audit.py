@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask import has_request_context, request
+from flask import Flask, Request, Response, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Insert, event, insert, select
 from sqlalchemy import inspect as sa_inspect
@@ -22,6 +22,9 @@ from .untrusted import without_control_characters
 
 # URL arguments that are secrets in themselves.
 SECRET_ARGUMENTS = frozenset({"token"})
+# Where each request leaves its path as the logs may show it, for the web server's access log
+# (gunicorn.conf.py prints it instead of the URL as sent, which may carry an invitation's secret).
+ACCESS_LOG_PATH = "mycc.path_without_secrets"
 
 
 def audit(
@@ -52,7 +55,7 @@ def audit(
     # the log's reader must not be shown terminal escapes.
     if subject is not None:
         subject = without_control_characters(subject)
-    in_request = has_request_context()
+    current = request._get_current_object() if has_request_context() else None
     db.session.connection().execute(_insert_statement(), {
         "occurred_at": utcnow(),
         "actor_id": _id_of(actor) if actor is not None else None,
@@ -61,8 +64,8 @@ def audit(
         "patient_id": _id_of(patient) if isinstance(patient, PatientProfile) else patient,
         "subject": subject,
         "detail": detail,
-        "ip": request.remote_addr if in_request else None,
-        "path": _path_without_secrets() if in_request else None,
+        "ip": current.remote_addr if current is not None else None,
+        "path": _path_without_secrets(current) if current is not None else None,
     })
     if commit:
         # The session's activity, when due, goes in the same commit (a view marked
@@ -85,13 +88,26 @@ def _id_of(record: User | PatientProfile) -> int:
     return identity[0]
 
 
-def _path_without_secrets() -> str:
+def _path_without_secrets(current: Request) -> str:
     """The request's path; for a URL that carries a secret (an invitation link), its pattern,
-    so that nobody reading the log could use it."""
-    rule = request.url_rule
-    if rule is not None and rule.arguments & SECRET_ARGUMENTS:
+    so that nobody reading the log could use it. (Given the request itself: each read through
+    Flask's `request` proxy looks up the context again.)"""
+    rule = current.url_rule
+    if rule is not None and not SECRET_ARGUMENTS.isdisjoint(rule.arguments):
         return rule.rule
-    return without_control_characters(request.path)[:500]
+    return without_control_characters(current.path)[:500]
+
+
+def init_access_log_path(app: Flask) -> None:
+    # after_request: it runs for every answer Flask makes, an error page's too, before gunicorn
+    # writes the line (it does so before closing the response, which is when teardown runs).
+    app.after_request(_leave_the_path_for_the_access_log)
+
+
+def _leave_the_path_for_the_access_log(response: Response) -> Response:
+    current = request._get_current_object()
+    current.environ[ACCESS_LOG_PATH] = _path_without_secrets(current)
+    return response
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -891,7 +891,8 @@ SERVING_PARTS = {
     "reading and parsing the request": [("gunicorn/http/parser.py", "__next__")],
     "the WSGI environ": [("gunicorn/http/wsgi.py", "create")],
     "sending the response": [("gunicorn/http/wsgi.py", "write"), ("gunicorn/http/wsgi.py", "close")],
-    "the access log": [("gunicorn/glogging.py", "access")],
+    # gunicorn's logger, or the Procfile's (gunicorn.conf.py's `AccessLog`).
+    "the access log": [("gunicorn/glogging.py", "access"), ("gunicorn.conf.py", "access")],
 }
 # Files of the server itself, to list where its own time goes.
 SERVER_FILES = ("/gunicorn/", "/selectors.py", "/concurrent/", "/threading.py", "/socket.py", "/logging/",

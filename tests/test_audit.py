@@ -7,8 +7,9 @@ from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from werkzeug.test import EnvironBuilder
 
-from app.audit import audit
+from app.audit import ACCESS_LOG_PATH, audit
 from app.extensions import db
 from app.models import AuditEvent, AuditLogIsAppendOnly, Team
 from app.timeutil import utcnow
@@ -100,6 +101,21 @@ def test_any_detail_is_kept_even_one_called_action(app):
     with app.app_context():
         audit("audit.view", action="patient.", before=None, commit=True)
         assert latest("audit.view").detail == {"action": "patient.", "before": None}
+
+
+@pytest.mark.parametrize("url, logged", [
+    ("/enrol/a-secret-invitation-token", "/enrol/<token>"),  # a 404: no such invitation
+    ("/no-such-page?patient=Ann", "/no-such-page"),
+    ("/healthz", "/healthz"),
+])
+def test_every_answer_leaves_its_path_without_secrets_for_the_access_log(app, url, logged):
+    """The web server's access log prints this instead of the URL as sent (gunicorn.conf.py).
+    Called as the server calls it: the test client gives the app a copy of its environ."""
+    environ = EnvironBuilder(url).get_environ()
+
+    app(environ, lambda status, headers, exc_info=None: None).close()
+
+    assert environ[ACCESS_LOG_PATH] == logged
 
 
 # ---------------------------------------------------------------- reading the log

@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,159 @@ def test_without_bench_profile_dir_the_workers_are_not_measured(monkeypatch):
     hooks["worker_exit"](None, worker)
 
     assert worker.wsgi is app and worker.handle is handle and not hasattr(worker, "bench_measured")
+
+
+# ---------------------------------------------------------------- the access log (gunicorn.conf.py)
+
+
+def _serve_with_the_procfiles_web_command(app, database_url: str, tmp_path: Path, paths: list[str]) -> str:
+    """gunicorn started by the Procfile's `web` command (one worker) with the test app's database
+    and secret key, each of `paths` requested once, and then stopped: what it wrote to stdout
+    and stderr, its access log among it."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "FLASK_APP"}}
+    env.update({"PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}", "DATABASE_URL": database_url,
+                "SECRET_KEY": app.config["SECRET_KEY"], "APP_ENV": "development",
+                "INSTANCE_PATH": str(tmp_path / "instance"), "BIND_HOST": "127.0.0.1", "PORT": str(port),
+                "WEB_CONCURRENCY": "1", "PYTHONUNBUFFERED": "1"})
+    log = tmp_path / "gunicorn.out"
+    with log.open("w") as out:
+        server = subprocess.Popen(["timeout", str(HARD_TIMEOUT_SECONDS), "sh", "-c", procfile()["web"].strip()],
+                                  cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        assert _wait_for_health(f"http://127.0.0.1:{port}/healthz", server)[0] == 200, log.read_text()
+        opener = urllib.request.build_opener(_NoRedirects)
+        for path in paths:
+            try:
+                opener.open(f"http://127.0.0.1:{port}{path}", timeout=10).read()
+            except urllib.error.HTTPError:
+                pass  # a redirect or a 404 is logged as any answer
+    finally:
+        stop_process_group(server)
+    return log.read_text()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.servers
+def test_the_access_log_never_prints_an_invitation_links_secret(app, actors, database_url, tmp_path):
+    """Nobody reading the server's log can use an invitation link in it: the line carries the
+    link's pattern, as the audit log does (app/audit.py), and no query string."""
+    from tests.auth import invite
+
+    invitation = invite(app, actors.patient_a)
+
+    output = _serve_with_the_procfiles_web_command(
+        app, database_url, tmp_path, [invitation.link, "/enrol/not-a-real-token-0123456789", "/healthz?sent=1"])
+
+    assert invitation.token not in output and "not-a-real-token" not in output, output
+    assert '"GET /enrol/<token> HTTP/1.1" 302 ' in output, output
+    assert '"GET /enrol/<token> HTTP/1.1" 404 ' in output, output
+    assert '"GET /healthz HTTP/1.1" 200 ' in output and "sent=1" not in output, output
+
+
+@contextmanager
+def _gunicorn_logger(tmp_path: Path, accesslog: bool = True):
+    """gunicorn.conf.py's logger as gunicorn makes it, with `--access-logfile <a file>` or without
+    one; its handlers are closed and removed afterwards (they are on logging's global loggers)."""
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("logger_class", _gunicorn_hooks()["logger_class"])
+    cfg.set("accesslog", str(tmp_path / "access.log") if accesslog else None)
+    cfg.set("errorlog", str(tmp_path / "error.log"))
+    logger = cfg.logger_class(cfg)
+    try:
+        yield logger
+    finally:
+        for log in (logger.access_log, logger.error_log):
+            for handler in [handler for handler in log.handlers if getattr(handler, "_gunicorn", False)]:
+                log.removeHandler(handler)
+                handler.close()
+
+
+@pytest.fixture
+def access_log(tmp_path):
+    """The logger with `--access-logfile <a file>`, and that file."""
+    with _gunicorn_logger(tmp_path) as logger:
+        yield logger, tmp_path / "access.log"
+
+
+def _served(path: str | None, raw_uri: str = "/as-sent?x=1", **environ):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from app.audit import ACCESS_LOG_PATH
+
+    resp = SimpleNamespace(status="404 NOT FOUND", status_code=404, sent=4184,
+                           headers=[("Set-Cookie", "session=response-cookie")])
+    req = SimpleNamespace(headers=[("COOKIE", "session=request-cookie")])
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": raw_uri, "PATH_INFO": raw_uri.partition("?")[0],
+               "QUERY_STRING": raw_uri.partition("?")[2], "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "203.0.113.9",
+               "HTTP_COOKIE": "session=request-cookie", "HTTP_USER_AGENT": "Agent/1.0", "HTTP_REFERER": "http://x/enrol/abc",
+               **({ACCESS_LOG_PATH: path} if path is not None else {}), **environ}
+    return resp, req, environ, timedelta(microseconds=2114)
+
+
+def test_the_access_log_prints_the_path_the_app_left_and_nothing_personal(access_log):
+    logger, written = access_log
+
+    logger.access(*_served("/enrol/<token>", raw_uri="/enrol/the-secret?name=Ann"))
+
+    line = written.read_text()
+    assert re.fullmatch(r'203\.0\.113\.9 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] '
+                        r'"GET /enrol/<token> HTTP/1\.1" 404 4184 2\.114ms\n', line), line
+
+
+def test_a_request_the_app_never_saw_is_logged_with_its_path_as_sent_without_the_query(access_log):
+    logger, written = access_log
+
+    logger.access(*_served(None, raw_uri="/static/app.js?v=1"))
+
+    assert '"GET /static/app.js HTTP/1.1" 404 4184 2.114ms\n' in written.read_text()
+
+
+@pytest.mark.parametrize("path, printed", [
+    ("/a\nb", "/a\\nb"),  # a line break would start a line of the sender's choosing
+    ('/a" 200 1 "b', '/a\\" 200 1 \\"b'),
+    ("/caf\u00e9\\", "/caf\\xe9\\\\"),
+])
+def test_a_path_is_printed_on_one_line_in_ascii_and_inside_its_quotes(access_log, path, printed):
+    logger, written = access_log
+
+    logger.access(*_served(path))
+
+    assert f'"GET {printed} HTTP/1.1" 404' in written.read_text()
+    assert written.read_text().count("\n") == 1
+
+
+def test_a_log_set_up_with_other_handlers_is_given_the_same_line_through_logging(tmp_path):
+    import logging
+
+    received = []
+    handler = logging.Handler()
+    handler.emit = lambda record: received.append(record.getMessage())
+    logging.getLogger("gunicorn.access").addHandler(handler)  # as --log-config would
+    try:
+        with _gunicorn_logger(tmp_path) as logger:
+            logger.access(*_served("/my-care"))
+    finally:
+        logging.getLogger("gunicorn.access").removeHandler(handler)
+
+    assert len(received) == 1 and received[0] + "\n" == (tmp_path / "access.log").read_text()
+
+
+def test_without_an_access_log_nothing_is_written(tmp_path):
+    with _gunicorn_logger(tmp_path, accesslog=False) as logger:
+        logger.access(*_served("/my-care"))
+
+    assert not (tmp_path / "access.log").exists()
+
+
+def test_the_access_log_reads_the_key_the_app_writes():
+    from app.audit import ACCESS_LOG_PATH
+
+    assert _gunicorn_hooks()["ACCESS_LOG_PATH"] == ACCESS_LOG_PATH

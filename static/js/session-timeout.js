@@ -1,5 +1,16 @@
 // Warn before the idle timeout (WCAG 2.2.1) and offer a way to stay signed in.
-import { postJSON } from './csrf.js'
+import { csrfToken, postJSON } from './csrf.js'
+
+// The idle sign-out form (templates/base.html) is posted only from here, so it carries no token of
+// its own (bytes every page would send): the page's token goes in as it is sent.
+function withPageToken (form) {
+  if (form.elements.csrf_token) return
+  const token = document.createElement('input')
+  token.type = 'hidden'
+  token.name = 'csrf_token'
+  token.value = csrfToken()
+  form.append(token)
+}
 
 export function initSessionTimeout (body) {
   const idle = parseInt(body.dataset.sessionIdle, 10)
@@ -14,10 +25,13 @@ export function initSessionTimeout (body) {
   // Time is up here: sign out with a POST. The person's kept contacts, plan and 24-hour line stay
   // readable offline (sw-register.js, SECURITY.md); signing out on purpose forgets them.
   const idleForm = document.getElementById(body.dataset.idleSignOutForm)
+  // On its submit event, which comes before the form's fields are read.
+  if (idleForm) idleForm.addEventListener('submit', () => withPageToken(idleForm))
   const signOutIdle = () => {
     if (!idleForm) return signedOut()
-    if (typeof idleForm.requestSubmit === 'function') idleForm.requestSubmit()
-    else idleForm.submit()
+    if (typeof idleForm.requestSubmit === 'function') return idleForm.requestSubmit()
+    withPageToken(idleForm) // submit() sends no submit event
+    idleForm.submit()
   }
   const schedule = (idleSeconds) => {
     clearTimeout(warnTimer)

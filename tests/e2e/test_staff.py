@@ -156,3 +156,30 @@ def test_idle_timeout_warning_keeps_or_ends_the_session(live_server, open_page):
                 UserSession.user_id == patient_user_id, UserSession.revoked_at.is_(None)
             )
         ) is None
+
+
+def test_sign_out_in_the_idle_warning_signs_out_as_the_header_button_does(live_server, open_page):
+    """The warning's "Sign out" posts the header's sign-out form (it has no form of its own):
+    signed out on purpose, not for being idle."""
+    app = live_server.app
+    live_server.configure(SESSION_WARNING_SECONDS=1, SESSION_IDLE_SECONDS=60)
+    with app.app_context():
+        team = Team(name="Breast Cancer Nurses")
+        db.session.add(team)
+        patient_user_id = make_patient(team, "Margaret", "Okafor").user
+        db.session.commit()
+        patient_user_id = patient_user_id.id
+
+    patient = open_page("phone")
+    page = patient.page
+    sign_in_browser(patient, live_server, patient_user_id)
+    patient.goto("/my-care")
+    dialog = page.get_by_role("dialog", name="You're about to be signed out")
+    dialog.wait_for()
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="Sign out").click()
+    assert page.get_by_text("You have signed out. Any answers you saved are kept.").is_visible()
+    with app.app_context():
+        assert db.session.scalar(
+            select(UserSession.id).where(UserSession.user_id == patient_user_id, UserSession.revoked_at.is_(None))
+        ) is None

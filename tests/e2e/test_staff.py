@@ -92,21 +92,26 @@ def test_admin_creates_nurse_who_enrols_and_sees_only_their_team(live_server, op
     assert row.get_by_role("cell", name="Active").is_visible()
 
 
-def test_idle_timeout_warning_keeps_or_ends_the_session(live_server, open_page):
-    app = live_server.app
-    live_server.configure(SESSION_WARNING_SECONDS=2, SESSION_IDLE_SECONDS=6)
-    with app.app_context():
+def a_patient_at_home(live_server, open_page, warning: int, idle: int):
+    """A patient signed in on a phone at /my-care, its idle warning due after `warning` seconds and
+    the end after `idle`; the warning dialog (not waited for)."""
+    live_server.configure(SESSION_WARNING_SECONDS=warning, SESSION_IDLE_SECONDS=idle)
+    with live_server.app.app_context():
         team = Team(name="Breast Cancer Nurses")
         db.session.add(team)
-        patient_user_id = make_patient(team, "Margaret", "Okafor").user
+        patient_user = make_patient(team, "Margaret", "Okafor").user
         db.session.commit()
-        patient_user_id = patient_user_id.id
-
+        patient_user_id = patient_user.id
     patient = open_page("phone")
-    page = patient.page
     sign_in_browser(patient, live_server, patient_user_id)
     patient.goto("/my-care")
-    dialog = page.get_by_role("dialog", name="You're about to be signed out")
+    return patient, patient_user_id, patient.page.get_by_role("dialog", name="You're about to be signed out")
+
+
+def test_idle_timeout_warning_keeps_or_ends_the_session(live_server, open_page):
+    app = live_server.app
+    patient, patient_user_id, dialog = a_patient_at_home(live_server, open_page, warning=2, idle=6)
+    page = patient.page
     stay = dialog.get_by_role("button", name="Stay signed in")
 
     # The server's idle clock started when the session did, so answer promptly.
@@ -161,25 +166,13 @@ def test_idle_timeout_warning_keeps_or_ends_the_session(live_server, open_page):
 def test_sign_out_in_the_idle_warning_signs_out_as_the_header_button_does(live_server, open_page):
     """The warning's "Sign out" posts the header's sign-out form (it has no form of its own):
     signed out on purpose, not for being idle."""
-    app = live_server.app
-    live_server.configure(SESSION_WARNING_SECONDS=1, SESSION_IDLE_SECONDS=60)
-    with app.app_context():
-        team = Team(name="Breast Cancer Nurses")
-        db.session.add(team)
-        patient_user_id = make_patient(team, "Margaret", "Okafor").user
-        db.session.commit()
-        patient_user_id = patient_user_id.id
-
-    patient = open_page("phone")
+    patient, patient_user_id, dialog = a_patient_at_home(live_server, open_page, warning=1, idle=60)
     page = patient.page
-    sign_in_browser(patient, live_server, patient_user_id)
-    patient.goto("/my-care")
-    dialog = page.get_by_role("dialog", name="You're about to be signed out")
     dialog.wait_for()
     with page.expect_navigation():
         dialog.get_by_role("button", name="Sign out").click()
     assert page.get_by_text("You have signed out. Any answers you saved are kept.").is_visible()
-    with app.app_context():
+    with live_server.app.app_context():
         assert db.session.scalar(
             select(UserSession.id).where(UserSession.user_id == patient_user_id, UserSession.revoked_at.is_(None))
         ) is None

@@ -21,11 +21,11 @@ from sqlalchemy.orm import aliased
 
 from ..careplan import service as careplan
 from ..careplan.models import CarePlan
-from ..extensions import db
 from ..followup import service as followup
 from ..followup import summaries
 from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from ..models import PasskeyCredential, PatientProfile, User, UserSession
+from ..plain_rows import read_rows
 
 
 class SignIn(NamedTuple):
@@ -68,7 +68,7 @@ _FIXED = ("active", "has_password", "passkeys", "last_signed_in", "plan_id", "pl
 def records_of(profile: PatientProfile) -> PatientPageRecords:
     """How the person signs in, their current care plan, follow-up plan, active tests and
     treatment summary: one row per active test, the rest beside each (one row when none)."""
-    rows = db.session.execute(_records_statement(), {"patient_id": profile.id, "user_id": profile.user_id}).all()
+    rows = read_rows(_records_statement(), {"patient_id": profile.id, "user_id": profile.user_id}).all()
     row = rows[0]
     fixed = len(_FIXED)
     return PatientPageRecords(

@@ -5,14 +5,15 @@ listener below refuses bulk UPDATE and DELETE statements on the table through th
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from flask import Flask, Request, Response, has_request_context, request
+from flask import Flask, Request, Response, current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Insert, event, insert, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import ORMExecuteState, Session
+from werkzeug.routing import Map
 
 from .extensions import db
 from .models import AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
@@ -95,7 +96,21 @@ def _path_without_secrets(current: Request) -> str:
     rule = current.url_rule
     if rule is not None and not SECRET_ARGUMENTS.isdisjoint(rule.arguments):
         return rule.rule
+    if rule is None:
+        # No route matched (a 404 or 405), yet the path may still hold a link's secret: the link
+        # with a slash added, or more after it. Any path under a secret route's fixed start is
+        # logged as that route's pattern.
+        for start, pattern in _secret_routes(current_app.url_map):
+            if current.path.startswith(start):
+                return pattern
     return without_control_characters(current.path)[:500]
+
+
+@lru_cache(maxsize=4)
+def _secret_routes(url_map: Map) -> tuple[tuple[str, str], ...]:
+    """(the fixed start of the path, the pattern) of each route with a secret in its path."""
+    return tuple((rule.rule.split("<", 1)[0], rule.rule) for rule in url_map.iter_rules()
+                 if not SECRET_ARGUMENTS.isdisjoint(rule.arguments))
 
 
 def init_access_log_path(app: Flask) -> None:

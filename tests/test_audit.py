@@ -105,6 +105,9 @@ def test_any_detail_is_kept_even_one_called_action(app):
 
 @pytest.mark.parametrize("url, logged", [
     ("/enrol/a-secret-invitation-token", "/enrol/<token>"),  # a 404: no such invitation
+    # Paths no route matches, that a link's secret could still be in: a slash added, more after it.
+    ("/enrol/a-secret-invitation-token/", "/enrol/<token>"),
+    ("/enrol/a-secret-invitation-token/more", "/enrol/<token>"),
     ("/no-such-page?patient=Ann", "/no-such-page"),
     ("/healthz", "/healthz"),
 ])

@@ -111,10 +111,11 @@ def test_any_detail_is_kept_even_one_called_action(app):
     ("/no-such-page?patient=Ann", "/no-such-page"),
     ("/healthz", "/healthz"),
 ])
-def test_every_answer_leaves_its_path_without_secrets_for_the_access_log(app, url, logged):
+@pytest.mark.parametrize("method", ["GET", "POST"])  # a POST: a 405 for the links
+def test_every_answer_leaves_its_path_without_secrets_for_the_access_log(app, url, logged, method):
     """The web server's access log prints this instead of the URL as sent (gunicorn.conf.py).
     Called as the server calls it: the test client gives the app a copy of its environ."""
-    environ = EnvironBuilder(url).get_environ()
+    environ = EnvironBuilder(url, method=method).get_environ()
 
     app(environ, lambda status, headers, exc_info=None: None).close()
 

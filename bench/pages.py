@@ -863,24 +863,15 @@ def in_process_cpu(database: Database, instance: Path, endpoint: Endpoint, signe
     app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False,
                       "SESSION_IDLE_SECONDS": 4 * 3600})
     client = app.test_client(use_cookies=False)
-    people = writers or [None]
-    keys = (f"bench-in-process-{number}" for number in range(10**9))
+    # bench/request_profile.py's way of sending it (it imports this module: imported here).
+    from bench.request_profile import requester
 
-    def send(number: int) -> None:
-        writer = people[number % len(people)]
-        headers = {**(writer.headers if writer else signed_in.get(endpoint.who, {})), **endpoint.headers,
-                   "Idempotency-Key": next(keys)}
-        body = endpoint.body_for(writer)
-        response = client.open(endpoint.path, method=endpoint.method, headers=headers,
-                               data=json.dumps(body) if body is not None else None)
-        if response.status_code >= 300:
-            raise SystemExit(f"{endpoint.label} in process answered {response.status_code}")
-
-    for number in range(20):
-        send(number)
+    send = requester(client, endpoint, signed_in.get(endpoint.who, {}), writers)
+    for _ in range(20):
+        send()
     before = time.process_time()
-    for number in range(20, 20 + repeat):
-        send(number)
+    for _ in range(repeat):
+        send()
     return 1000 * (time.process_time() - before) / repeat
 
 

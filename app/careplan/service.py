@@ -21,6 +21,7 @@ from ..directory.models import CATEGORY_LABELS, Service
 from ..extensions import db
 from ..hna.models import HNA
 from ..models import PatientProfile, User
+from ..plain_rows import read_rows
 from ..timeutil import utcnow
 from ..triage.queue import ItemKind
 from .models import ActionOwner, CarePlan, CarePlanItem, Support
@@ -121,16 +122,13 @@ def plan_for_patient_page(patient: PatientProfile) -> tuple[PlanOnPage | None, P
     """The current version and `last_seen_before` it (what changed since is shown), each with its
     items and their services, as plain values (`PlanOnPage`), for the person's plan page: one
     statement, and a second only when there is an earlier version they opened."""
-    # Through the session's connection (its transaction), not the ORM session: for rows of
-    # columns the ORM's execution added more than the statement's own run (issue 12).
-    connection = db.session.connection()
-    rows = connection.execute(_plan_on_page_statement(True), {"patient_id": patient.id}).all()
+    rows = read_rows(_plan_on_page_statement(True), {"patient_id": patient.id}).all()
     if not rows:
         return None, None
     plan, last_seen_id = _plan_on_page(rows), rows[0].last_seen_id
     if last_seen_id is None:
         return plan, None
-    return plan, _plan_on_page(connection.execute(_plan_on_page_statement(False), {"plan_id": last_seen_id}).all())
+    return plan, _plan_on_page(read_rows(_plan_on_page_statement(False), {"plan_id": last_seen_id}).all())
 
 
 class ServiceOnPage(NamedTuple):
@@ -195,8 +193,8 @@ def _plan_on_page_statement(current: bool):
     """One row per item (one with no item for a plan without any), the plan's columns and its
     author's name on each: the person's current version (`current`, by `current_plan_id`'s rule,
     with the id of `last_seen_before` it) or the version with a given id. Built once per process
-    with bound parameters (issue 12); plain rows, as loading the plan, its items and their
-    services as ORM objects cost more than the page's statement (issue 12)."""
+    with bound parameters (issue 12); plain rows (`read_rows`), as loading the plan, its items and
+    their services as ORM objects cost more than the rest of the view."""
     columns = (*_PLAN_ON_PAGE_COLUMNS, User.display_name, *_ITEM_ON_PAGE_COLUMNS, *_SERVICE_ON_PAGE_COLUMNS)
     if current:
         columns += (_last_seen_before(CarePlan).label("last_seen_id"),)
@@ -487,7 +485,7 @@ def mark_seen(plan: PlanOnPage) -> bool:
     UPDATE by id, only of a version not yet marked (another tab may have just marked it)."""
     if plan.seen_by_patient_at is not None:
         return False
-    db.session.connection().execute(_mark_seen_statement(), {"plan_id": plan.id, "now": utcnow()})
+    db.session.execute(_mark_seen_statement(), {"plan_id": plan.id, "now": utcnow()})
     return True
 
 

@@ -89,13 +89,11 @@ def phone_links(text: str | None) -> Markup:
     return Markup("").join(pieces)
 
 
-@bp.app_context_processor
-def _labels() -> dict:
-    return {
-        "follow_up_type_labels": {t.value: label for t, label in FOLLOW_UP_TYPE_LABELS.items()},
-        "intent_labels": INTENT_LABELS,
-        "interval_text": interval_text,
-    }
+# The same for every page: template globals, not a context processor run on every render of
+# every page (issue 12).
+bp.add_app_template_global({t.value: label for t, label in FOLLOW_UP_TYPE_LABELS.items()}, "follow_up_type_labels")
+bp.add_app_template_global(INTENT_LABELS, "intent_labels")
+bp.add_app_template_global(interval_text)
 
 
 # ---------------------------------------------------------------- nurse: the follow-up plan

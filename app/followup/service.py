@@ -12,6 +12,7 @@ from sqlalchemy import Integer, and_, bindparam, select
 from ..audit import audit
 from ..extensions import db
 from ..models import PatientProfile, User
+from ..plain_rows import read_rows
 from ..timeutil import london_today
 from ..untrusted import id_or_none
 from .models import FollowUpPlan, FollowUpType, SurveillanceTest
@@ -81,7 +82,7 @@ def plan_and_tests_of(profile: PatientProfile) -> tuple[PlanOnPage | None, list[
     """`plan_of` and `tests_of` (the active ones, in the same order) in one statement, for the
     person's page that shows both, as plain values of the columns it shows: each active test is
     a row with the plan beside it (one row, with no test, when there are none)."""
-    rows = db.session.execute(_plan_and_tests_statement(), {"patient_id": profile.id}).all()
+    rows = read_rows(_plan_and_tests_statement(), {"patient_id": profile.id}).all()
     planned = len(_PLAN_COLUMNS)
     plan = PlanOnPage(*rows[0][:planned]) if rows and rows[0][0] is not None else None
     return plan, [TestOnPage(*row[planned:]) for row in rows if row[planned] is not None]

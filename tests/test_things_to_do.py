@@ -338,7 +338,9 @@ def _as_each_area_reads_it(profile, today) -> dict:
         "symptoms_today": [e for e in history(profile) if e.level in ACT_TODAY_LEVELS and e.logged_on == today],
         "unread_results": (len(unread), unread[0].test.name, unread[0].taken_on) if unread else None,
         "waiting_samples": waiting_samples(profile),
-        "requests": [r for r in requests_of(profile) if r.status is not RequestStatus.CLOSED],
+        "requests": [(r.id, r.status, r.created_at, r.due_at, r.appointment_at, r.appointment_place,
+                      (r.seen_by.display_name,) if r.seen_by else None)
+                     for r in requests_of(profile) if r.status is not RequestStatus.CLOSED],
     }
 
 

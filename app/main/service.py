@@ -24,7 +24,6 @@ from sqlalchemy.orm import aliased
 
 from ..careplan import service as careplan
 from ..careplan.models import CarePlan
-from ..extensions import db
 from ..followup import service as followup
 from ..followup import summaries
 from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, SurveillanceTest
@@ -32,7 +31,9 @@ from ..hna import service as hna_service
 from ..hna.models import HNA
 from ..messages import service as messages
 from ..models import PatientProfile, User
+from ..plain_rows import read_rows
 from ..reentry import service as reentry
+from ..reentry.models import ReentryRequest, RequestStatus
 from ..results import service as results
 from ..results.models import TestResult
 from ..symptoms import service as symptoms
@@ -89,6 +90,23 @@ class UnreadResults(NamedTuple):
     count: int
     newest_test_name: str
     newest_taken_on: date
+
+
+class SeenByOnHome(NamedTuple):
+    display_name: str
+
+
+class RequestOnHome(NamedTuple):
+    """What the home page says about an open request to be seen (things_to_do.request_things and
+    reentry's status words, which name the nurse who saw it)."""
+
+    id: int
+    status: RequestStatus
+    created_at: datetime
+    due_at: datetime
+    appointment_at: datetime | None
+    appointment_place: str | None
+    seen_by: SeenByOnHome | None
 
 
 @dataclass(frozen=True)
@@ -160,10 +178,27 @@ def _home_row():
     )
 
 
+@cache
+def _open_requests_statement():
+    """The person's open requests (reentry's rule), newest first, with the name of who saw each:
+    plain values, built once with the person as a bound parameter."""
+    seen_by = aliased(User, name="seen_by")
+    return (select(ReentryRequest.id, ReentryRequest.status, ReentryRequest.created_at, ReentryRequest.due_at,
+                   ReentryRequest.appointment_at, ReentryRequest.appointment_place, seen_by.display_name)
+            .outerjoin(seen_by, seen_by.id == ReentryRequest.seen_by_id)
+            .where(reentry.is_open_request_of(bindparam("patient_id", type_=Integer)))
+            .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc()))
+
+
+def _open_requests(profile: PatientProfile) -> list[RequestOnHome]:
+    return [RequestOnHome(*row[:-1], SeenByOnHome(row[-1]) if row[-1] is not None else None)
+            for row in read_rows(_open_requests_statement(), {"patient_id": profile.id})]
+
+
 def home_records(profile: PatientProfile, today: date, unread_messages: int | None = None) -> HomeRecords:
     """Everything the home page shows about the person. `unread_messages`: the header's count,
     when the session's load has read it already (app/sessions.py)."""
-    rows = db.session.execute(_home_row(), {"patient_id": profile.id, "today": today}).all()
+    rows = read_rows(_home_row(), {"patient_id": profile.id, "today": today}).all()
     row, first_test_column = rows[0], len(rows[0]) - len(followup.TEST_ON_PAGE_COLUMNS)
     last_sent = SentOnHome(*row[_SENT_PART]) if row[_SENT_PART.start] is not None else None
     reply = None
@@ -184,6 +219,6 @@ def home_records(profile: PatientProfile, today: date, unread_messages: int | No
         unread_results=UnreadResults(row.unread_results, row.newest_result_test_name, row.newest_result_taken_on)
         if row.unread_results else None,
         waiting_samples=results.waiting_samples(profile) if row.any_waiting_samples else [],
-        requests=reentry.open_requests_of(profile) if row.any_open_requests else [],
+        requests=_open_requests(profile) if row.any_open_requests else [],
         unread_messages=messages.unread_for_patient(profile) if unread_messages is None else unread_messages,
     )

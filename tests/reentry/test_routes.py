@@ -467,6 +467,8 @@ def test_the_persons_request_pages_read_the_nurses_they_name_with_the_request(ap
     assert step(nurse_x, actors, sent_request, None, "seen").status_code == 303
     asked, html = statements_of(ASK)
     assert "Seen by Xavier Nurse" in html and asked == naming_nobody[ASK]
+    # The home page's list of things to do names her too, from its own read of open requests.
+    assert "Your request to be seen</a>" in (home := page(patient.get("/my-care"))) and "Seen by Xavier Nurse" in home
     assert step(nurse_y, actors, sent_request, None, "will_call").status_code == 303
     status, html = statements_of(status_url)
     assert "Seen by Xavier Nurse" in html and "A nurse will call you" in html

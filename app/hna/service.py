@@ -21,6 +21,7 @@ from ..triage.models import HNA_SOURCE, OUTCOME_LABELS, ItemStatus, QueueItem, s
 from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User, stored_value_in_sql
+from ..plain_rows import read_rows
 from ..timeutil import long_date, utcnow
 from ..versioning import added_or_found
 from .reply_time import when_team_sees_it
@@ -152,7 +153,7 @@ class Draft:
 
 def draft_to_answer(patient: PatientProfile) -> Draft | None:
     """The person's draft (as `current_draft`), to show a question of or save an answer to."""
-    row = db.session.execute(_draft_to_answer_statement(), {"patient_id": patient.id}).first()
+    row = read_rows(_draft_to_answer_statement(), {"patient_id": patient.id}).first()
     return Draft(*row) if row is not None else None
 
 

@@ -254,12 +254,13 @@ def patient_plan():
         # Every change since the person last looked: from the newest version they have opened.
         first_look = seen is None
         changes = service.changes_for_patient(service.changes_between(seen, plan)) if seen else None
-        service.mark_seen(plan)
     page = render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes,
                            first_look=first_look)
-    # Audited and committed (with the session's due activity) after rendering: a commit expires
-    # every loaded row, which the page would read again, and SQLite's write lock is held for the
-    # insert and the commit only.
+    # Marked seen, audited and committed (with the session's due activity) after rendering: a
+    # commit expires every loaded row, which the page would read again, and SQLite's write lock
+    # is held from the first write to the commit only.
+    if plan is not None:
+        service.mark_seen(plan)
     audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}",
           commit=True)
     return page

@@ -15,8 +15,8 @@ from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from .. import patient_search
-from ..extensions import db
 from ..models import PasskeyCredential, PatientProfile, User
+from ..plain_rows import read_rows
 
 
 class PatientListRow(NamedTuple):
@@ -62,4 +62,4 @@ def team_patients(team_id: int | None, search: str, limit: int) -> list[PatientL
         # Searches are few, and their words are in the statement (escaped for LIKE).
         stmt = stmt.where(patient_search.matches(search))
     # SQLite answers the EXISTS as 0 or 1.
-    return [PatientListRow(*row[:-1], bool(row[-1])) for row in db.session.execute(stmt, {"team_id": team_id})]
+    return [PatientListRow(*row[:-1], bool(row[-1])) for row in read_rows(stmt, {"team_id": team_id})]

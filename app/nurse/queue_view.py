@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
-
+from . import href_prefix
 from ..timeutil import short_date_time
 from ..triage.models import OUTCOME_LABELS, ItemStatus
 from ..triage.queue import KIND_LABELS, KIND_RANK, KIND_TAG_CLASSES
@@ -52,9 +51,8 @@ class QueueLine:
 
 
 def item_href_prefix() -> str:
-    """The item page's address but its id: one url_for per page rather than one per line (the
-    id's converter prints an int as its digits)."""
-    return url_for("nurse.queue_item", item_id=0)[:-1]
+    """The item page's address but its id (`href_prefix`)."""
+    return href_prefix("nurse.queue_item", "item_id")
 
 
 def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href_prefix: str) -> list[QueueLine]:

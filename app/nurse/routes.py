@@ -20,7 +20,7 @@ from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User
 from ..pathways import PATHWAY_CHOICES, PATHWAYS, pathway_name
-from . import bp, patient_list, patient_page, patient_records, queue_view
+from . import bp, href_prefix, patient_list, patient_page, patient_records, queue_view
 from .forms import (
     PATHWAY_OPTIONS,
     STAFF_PATHWAY_POINT_LABELS,
@@ -66,7 +66,8 @@ def patients():
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     page = render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
-                           needing_review=results_service.needing_review_among([p.id for p in rows]))
+                           needing_review=results_service.needing_review_among([p.id for p in rows]),
+                           patient_href=href_prefix("nurse.patient", "patient_id"))
     # Never what was typed in the search box (a name or NHS number): only that there was a search.
     audit("patient.list", searched=bool(query), results=len(rows), commit=True)
     return page

@@ -47,12 +47,16 @@ def test_each_line_says_how_the_item_stands(given, urgent, overdue, words, when,
 
 
 @pytest.mark.parametrize("root", ["", "/care"])
-@pytest.mark.parametrize("item_id", [1, 42, 1234567])
-def test_an_items_address_is_the_one_url_for_builds(app, root, item_id):
+@pytest.mark.parametrize("record_id", [1, 42, 1234567])
+def test_an_address_from_its_prefix_is_the_one_url_for_builds(app, root, record_id):
     from flask import url_for
 
+    from app.nurse import href_prefix
+
     with app.test_request_context("/nurse/queue", base_url=f"http://localhost{root}"):
-        assert item_href_prefix() + str(item_id) == url_for("nurse.queue_item", item_id=item_id)
+        assert item_href_prefix() + str(record_id) == url_for("nurse.queue_item", item_id=record_id)
+        assert href_prefix("nurse.patient", "patient_id") + str(record_id) == url_for("nurse.patient",
+                                                                                     patient_id=record_id)
 
 
 @pytest.mark.parametrize("assignee_id, name, words", [

@@ -628,3 +628,29 @@ def test_the_patients_page_reads_the_plan_and_tests_in_one_statement(app, actors
         assert found[1] == [(t.id, t.name, t.interval_months, t.next_due, t.arranged_by, t.notes)
                             for t in tests_of(profile)]
         assert (found[0] is not None) == with_plan
+
+
+@pytest.mark.parametrize("name, arranged_by, notes", [
+    ("Mammogram", "The breast unit", None),
+    ("<b>CT</b> & \"chest\"", "  Your GP\u2003", "First line\n  second <line> & more\n\nthird"),
+    (" PSA ", "", "  Fasting\tfirst  "),
+])
+def test_the_persons_test_lists_from_the_memo_are_the_summary_lists_own(app, name, arranged_by, notes):
+    """The person's follow-up page renders each test's list once per shape (memoised_component),
+    their values put in: the same page as the component given the values, whatever is typed."""
+    from flask import render_template_string
+
+    from app.html_whitespace import without_indentation
+
+    rows = """[
+      {"key": {"text": "Test"}, "value": {"text": mark(name)}},
+      {"key": {"text": "How often"}, "value": {"text": "Every year"}},
+      {"key": {"text": "Next due"}, "value": {"text": mark("9 January 2031")}},
+      {"key": {"text": "Who arranges it"}, "value": {"text": mark(arranged_by or "Your cancer team will tell you")}}
+    ] + ([{"key": {"text": "Notes"}, "value": {"text": mark(notes)}}] if notes else [])"""
+    with app.test_request_context("/my-care/follow-up"):
+        values = {"name": name, "arranged_by": arranged_by, "notes": notes}
+        memo = render_template_string('{{ memoised_component("summary-list", {"rows": ' + rows + '}) }}',
+                                      mark=app.jinja_env.globals["personal"], **values)
+        own = render_template_string('{{ summaryList({"rows": ' + rows + '}) }}', mark=lambda value: value, **values)
+    assert without_indentation(memo) == without_indentation(own)

@@ -373,8 +373,10 @@ def _store_step(draft: HNA | Draft, **stored) -> None:
     revision, the HNA's version counter); the draft passed in then holds what is stored, and an
     HNA record stays unchanged to the ORM, so nothing is flushed for it again."""
     stored |= {"updated_at": utcnow(), "revision": draft.revision + 1}
-    written = db.session.execute(_store_step_statement(), {"draft_id": draft.id, "read_revision": draft.revision,
-                                                          **{f"new_{key}": value for key, value in stored.items()}})
+    # Through the session's connection (as the audit's INSERT): a plain UPDATE has nothing for
+    # the ORM's execution and its events to do.
+    written = db.session.connection().execute(_store_step_statement(), {
+        "draft_id": draft.id, "read_revision": draft.revision, **{f"new_{key}": value for key, value in stored.items()}})
     if written.rowcount != 1:
         raise StaleDataError(f"HNA {draft.id} was changed by another save since revision {draft.revision}")
     for key, value in stored.items():

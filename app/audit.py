@@ -17,7 +17,7 @@ from werkzeug.routing import Map
 
 from .extensions import db
 from .models import AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
-from .sessions import commit_with_the_touch
+from .sessions import SignedInUser, commit_with_the_touch
 from .timeutil import utcnow
 from .untrusted import without_control_characters
 
@@ -35,7 +35,7 @@ def audit(
     patient: PatientProfile | int | None = None,
     subject: str | None = None,
     outcome: str = "success",
-    actor: User | None = None,
+    actor: User | SignedInUser | None = None,
     commit: bool = False,
     **detail: Any,
 ) -> None:
@@ -51,7 +51,7 @@ def audit(
     statement's own cost (issue 12).
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
+        actor = current_user.id
     # A refused request's subject may quote what was sent: PostgreSQL cannot store a NUL, and
     # the log's reader must not be shown terminal escapes.
     if subject is not None:
@@ -59,7 +59,7 @@ def audit(
     current = request._get_current_object() if has_request_context() else None
     db.session.connection().execute(_insert_statement(), {
         "occurred_at": utcnow(),
-        "actor_id": _id_of(actor) if actor is not None else None,
+        "actor_id": actor if actor is None or isinstance(actor, int) else _id_of(actor),
         "action": action,
         "outcome": outcome,
         "patient_id": _id_of(patient) if isinstance(patient, PatientProfile) else patient,
@@ -79,9 +79,11 @@ def _insert_statement() -> Insert:
     return insert(AuditEvent.__table__)
 
 
-def _id_of(record: User | PatientProfile) -> int:
+def _id_of(record: User | PatientProfile | SignedInUser) -> int:
     """The record's id as the session knows it, so a record the last commit expired is not read
     again for it; a record not yet stored is flushed first."""
+    if isinstance(record, SignedInUser):
+        return record.id
     identity = sa_inspect(record).identity
     if identity is None:
         db.session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable, NoReturn
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
@@ -18,7 +18,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .audit import audit
 from .extensions import db
-from .models import PasskeyCredential, PatientProfile, Role, User
+from .models import PasskeyCredential, PatientProfile, Role, Team, User
+from .sessions import tracked
 
 
 def refuse(action: str, **detail) -> NoReturn:
@@ -56,10 +57,19 @@ admin_required = roles_required(Role.ADMIN)
 
 
 def current_patient() -> PatientProfile:
-    """The signed-in patient's own record."""
-    profile = current_user.patient_profile if current_user.is_authenticated else None
-    if profile is None:
+    """The signed-in patient's own record, tracked, with its team and key worker: made from the
+    values read with the session (no query), once a request (the same record each time, as
+    `current_user` held it when it was a tracked `User`)."""
+    patient = current_user.patient_profile if current_user.is_authenticated else None
+    if patient is None:
         refuse("patient.access_refused", subject="patient:self")
+    if isinstance(patient, PatientProfile):  # the request that signed them in: a tracked `User`
+        return patient
+    profile = g.get("patient_record")
+    if profile is None:
+        profile = g.patient_record = tracked(
+            PatientProfile, patient.values, team=tracked(Team, patient.team),
+            key_worker=patient.key_worker and tracked(User, patient.key_worker))
     return profile
 
 

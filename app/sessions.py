@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
-from flask_login import current_user, login_url, login_user, logout_user
-from sqlalchemy import Select, bindparam, select, update
-from sqlalchemy.orm import aliased, contains_eager
+from flask_login import UserMixin, current_user, login_url, login_user, logout_user
+from sqlalchemy import Select, bindparam, inspect, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login_manager
-from .models import PatientProfile, Team, User, UserSession
+from .models import STAFF_ROLES, PatientProfile, Role, Team, User, UserSession
 from .timeutil import utcnow
 
 # Touching the session row on every request would turn every page view into a write, so
@@ -190,46 +193,178 @@ def read_with_the_session(app: Flask, name: str, column_of_user_id) -> None:
     app.extensions.setdefault(_FIGURES_KEY, {})[name] = column_of_user_id
 
 
+@dataclass(frozen=True, slots=True)
+class SignedInPatient:
+    """The signed-in patient's record as values: `values` its columns, `team` and `key_worker`
+    theirs, by attribute name (read-only). The layout reads their team's 24-hour line from it;
+    pages that work with the record get it tracked from `authz.current_patient`."""
+
+    values: Mapping[str, Any]
+    team: Mapping[str, Any]
+    key_worker: Mapping[str, Any] | None
+
+    @property
+    def id(self) -> int:
+        return self.values["id"]
+
+    @property
+    def team_id(self) -> int:
+        return self.values["team_id"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SignedInUser(UserMixin):
+    """The person this request's session belongs to, as `current_user`: values read with the
+    session (`_load_user`) rather than a tracked `User` with their team and record (the ORM's
+    loading of those cost several times the statement). Equal to their `User` (UserMixin compares
+    ids). Code that sets them on a record, or reads their passkeys or password, uses
+    `current_user_record`."""
+
+    id: int
+    role: Role
+    display_name: str
+    team_id: int | None
+    webauthn_user_handle: bytes
+    # A member of staff's team's columns by attribute name (read-only), or None.
+    team: Mapping[str, Any] | None
+    patient_profile: SignedInPatient | None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role is Role.PATIENT
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def current_user_record() -> User:
+    """The signed-in person as their tracked `User`, for the writes that set them on a record
+    (an author, an assignee) and the pages that read what only the record holds (passkeys,
+    password). From the session's identity map when a page already has it; a query otherwise."""
+    return db.session.get(User, current_user.id)
+
+
+def tracked(model, values: Mapping[str, Any], **related):
+    """The tracked record of `model` with these column values (all of its columns, as read in
+    this transaction), without a query: the one already in the session if there is one. `related`:
+    records its relationships hold (unless the session has them loaded already), so that reading
+    them makes no query either."""
+    session, mapper = db.session(), model.__mapper__
+    record = session.identity_map.get(mapper.identity_key_from_primary_key((values["id"],)))
+    if record is None:
+        record = mapper.class_manager.new_instance()
+        record.__dict__.update(values)
+        make_transient_to_detached(record)
+        session.add(record)
+    unloaded = inspect(record).unloaded
+    for relationship, value in related.items():
+        if relationship in unloaded:
+            set_committed_value(record, relationship, value)
+    return record
+
+
 # The session row's columns that every request reads, as `SignedInSession`'s fields (the
-# revocation and the owner are checked in `_load_user`).
-_SESSION_COLUMNS = (UserSession.id, UserSession.created_at, UserSession.last_seen_at, UserSession.kept_post,
-                    UserSession.kept_post_at, UserSession.revoked_at, UserSession.user_id)
+# revocation and the owner are checked in `_load_user`). Table columns, not the model's
+# attributes: a statement of attributes goes through the ORM's handling of its rows.
+_SESSIONS = UserSession.__table__
+_SESSION_COLUMNS = tuple(_SESSIONS.c[name] for name in (
+    "id", "created_at", "last_seen_at", "kept_post", "kept_post_at", "revoked_at", "user_id"))
+
+
+def _columns(model, table) -> list:
+    """Every mapped column of `model` in `table` (its table or an alias of it), in the mapper's
+    order (`_keys`)."""
+    return [table.c[attribute.columns[0].name] for attribute in inspect(model).column_attrs]
+
+
+def _keys(model) -> tuple[str, ...]:
+    return tuple(attribute.key for attribute in inspect(model).column_attrs)
 
 
 @lru_cache(maxsize=8)
 def _session_statement(figures: tuple) -> Select:
-    """One query for what nearly every page reads: the session's columns (`SignedInSession`); its
-    person with their team (a nurse's pages show her patients' team, then found without a query);
-    for a patient, their record with its team and key worker; and the header's `figures` ((name,
-    column of the user id) pairs). Built once per set of figures with the token's hash as a bound
-    parameter: building the statement cost more than running it, on every request."""
-    own_team, patients_team, key_worker = aliased(Team), aliased(Team), aliased(User)
+    """One Core query for what nearly every page reads: the session's columns (`SignedInSession`);
+    its person's with their team's (a nurse's pages show her patients' team); for a patient, their
+    record's with its team's and key worker's; and the header's `figures` ((name, column of the
+    user id) pairs). Built once per set of figures with the token's hash as a bound parameter:
+    building the statement cost more than running it, on every request."""
+    users, own_team, profiles = User.__table__, Team.__table__.alias("own_team"), PatientProfile.__table__
+    patients_team, key_worker = Team.__table__.alias("patients_team"), User.__table__.alias("key_worker")
     return (
-        select(*_SESSION_COLUMNS, User, *(column(UserSession.user_id).label(name) for name, column in figures))
-        .join(User, User.id == UserSession.user_id)
-        .outerjoin(own_team, own_team.id == User.team_id)
-        .outerjoin(PatientProfile, PatientProfile.user_id == User.id)
-        .outerjoin(patients_team, patients_team.id == PatientProfile.team_id)
-        .outerjoin(key_worker, key_worker.id == PatientProfile.key_worker_id)
-        .where(UserSession.token_hash == bindparam("token_hash"))
-        .options(contains_eager(User.team.of_type(own_team)), contains_eager(User.patient_profile).options(
-            contains_eager(PatientProfile.team.of_type(patients_team)),
-            contains_eager(PatientProfile.key_worker.of_type(key_worker)),
-        ))
+        select(*_SESSION_COLUMNS, *_columns(User, users), *_columns(Team, own_team),
+               *_columns(PatientProfile, profiles), *_columns(Team, patients_team), *_columns(User, key_worker),
+               *(column(_SESSIONS.c.user_id).label(name) for name, column in figures))
+        .join(users, users.c.id == _SESSIONS.c.user_id)
+        .outerjoin(own_team, own_team.c.id == users.c.team_id)
+        .outerjoin(profiles, profiles.c.user_id == users.c.id)
+        .outerjoin(patients_team, patients_team.c.id == profiles.c.team_id)
+        .outerjoin(key_worker, key_worker.c.id == profiles.c.key_worker_id)
+        .where(_SESSIONS.c.token_hash == bindparam("token_hash"))
     )
 
 
-def _load_user(user_id: str) -> User | None:
+@lru_cache(maxsize=1)
+def _row_layout() -> tuple:
+    """Where each record's columns are in `_session_statement`'s rows: (keys, start) for the
+    person, their team, the patient's record, its team and its key worker."""
+    layout, start = [], len(_SESSION_COLUMNS)
+    for model in (User, Team, PatientProfile, Team, User):
+        keys = _keys(model)
+        layout.append((keys, start))
+        start += len(keys)
+    return tuple(layout)
+
+
+def _values(row, keys: tuple[str, ...], start: int) -> Mapping[str, Any] | None:
+    """A record's columns from the row, or None when the outer join found none."""
+    if row[start] is None:
+        return None
+    return MappingProxyType(dict(zip(keys, row[start:start + len(keys)], strict=True)))
+
+
+def _signed_in_user(row) -> SignedInUser | None:
+    """The person the session row belongs to, or None if their account is disabled."""
+    (user_keys, user_at), (team_keys, team_at), (profile_keys, profile_at), (patients_team, patients_team_at), (
+        key_worker_keys, key_worker_at) = _row_layout()
+    user = _values(row, user_keys, user_at)
+    if not user["active"]:
+        return None
+    profile = _values(row, profile_keys, profile_at)
+    patient = None if profile is None else SignedInPatient(
+        profile, _values(row, patients_team, patients_team_at), _values(row, key_worker_keys, key_worker_at))
+    return SignedInUser(user["id"], user["role"], user["display_name"], user["team_id"],
+                        user["webauthn_user_handle"], _values(row, team_keys, team_at), patient)
+
+
+def _tracked_staff(row) -> tuple:
+    """A member of staff's own `User` and team, tracked for the request (kept in `g`; no query):
+    her pages' records name her (a key worker, an author, an assignee) and her team, and the
+    session finds them there rather than reading each, as when `current_user` was her `User`."""
+    (user_keys, user_at), (team_keys, team_at), *_ = _row_layout()
+    team_values = _values(row, team_keys, team_at)
+    team = team_values and tracked(Team, team_values)
+    return tracked(User, _values(row, user_keys, user_at), team=team, patient_profile=None), team
+
+
+def _load_user(user_id: str) -> SignedInUser | None:
     token = session.get("sid")
     if not token:
         return None
     from .errors import wants_json
 
     figures = {} if wants_json() else current_app.extensions.get(_FIGURES_KEY, {})
-    row = db.session.execute(_session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
-    if row is None or str(row.user_id) != user_id or row.revoked_at is not None:
+    # On the session's connection (its transaction), as Core: the ORM has nothing to track here.
+    row = db.session.connection().execute(
+        _session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
+    # By position: the records' columns repeat names (id, user_id, active...).
+    if row is None or str(row[6]) != user_id or row[5] is not None:
         return None
-    record = SignedInSession(row.id, row.created_at, row.last_seen_at, row.kept_post, row.kept_post_at)
+    record = SignedInSession(row[0], row[1], row[2], row[3], row[4])
     now = utcnow()
     cfg = current_app.config
     idle = now - record.last_seen_at
@@ -241,9 +376,11 @@ def _load_user(user_id: str) -> User | None:
         db.session.commit()
         g.session_timed_out = True
         return None
-    user = row.User
-    if not user.active:
+    user = _signed_in_user(row)
+    if user is None:
         return None
+    if user.is_staff:
+        g.staff_records = _tracked_staff(row)
     g.user_session = record
     for name in figures:
         setattr(g, name, row._mapping[name])

@@ -14,7 +14,7 @@ from ..authz import admin_required, refuse, user_for_admin
 from ..extensions import db
 from ..versioning import answer_conflict, conflict_message, shown_version
 from ..models import Role, Team, User
-from ..sessions import end_all_sessions
+from ..sessions import current_user_record, end_all_sessions
 from ..triage.queue import DEFAULT_TARGET_WORKING_DAYS, ItemKind
 from ..timeutil import utcnow
 from ..untrusted import parse_id
@@ -193,7 +193,7 @@ def staff():
         if user is None:
             form.email.errors.append("Someone with this email address already has an account")
         else:
-            issued = invitations.issue(user, current_user._get_current_object())
+            issued = invitations.issue(user, current_user_record())
             db.session.flush()
             audit("staff.create", subject=f"user:{user.id}", role=user.role.value)
             db.session.commit()
@@ -232,7 +232,7 @@ def staff_reinvite(user_id: int):
     if not person.active:
         flash("This account is closed, so an invitation would not work. Reopen it first.", "info")
         return redirect(url_for("admin.user", user_id=person.id))
-    issued = invitations.issue(person, current_user._get_current_object())
+    issued = invitations.issue(person, current_user_record())
     db.session.flush()
     audit("invitation.issue", subject=f"invitation:{issued.invitation.id}", user=person.id)
     db.session.commit()
@@ -355,7 +355,7 @@ def questionnaires():
     if form.validate_on_submit():
         try:
             questionnaire = load_questionnaire(json.loads(form.definition.data))
-            record = service.publish(questionnaire, current_user)[0]
+            record = service.publish(questionnaire, current_user_record())[0]
         except json.JSONDecodeError as exc:
             form.definition.errors.append(f"This is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
         except (QuestionnaireError, ValueError) as exc:

@@ -22,7 +22,7 @@ from ..extensions import db, limiter
 from ..models import Invitation, Role, User
 from ..nhs_number import InvalidNHSNumber, normalise_nhs_number
 from ..push import service as push_service
-from ..sessions import end_all_sessions, end_session, start_session, touch_session
+from ..sessions import current_user_record, end_all_sessions, end_session, start_session, touch_session
 from ..untrusted import parse_id
 from . import accounts, bp, invitations, passkeys, throttle
 from .forms import (
@@ -398,14 +398,16 @@ def enrol_password():
 @bp.get("/account/passkeys")
 @login_required
 def passkey_list():
-    return render_template("auth/passkeys.html", credentials=current_user.credentials)
+    person = current_user_record()
+    return render_template("auth/passkeys.html", credentials=person.credentials,
+                           has_password=bool(person.password_hash))
 
 
 @bp.post("/account/passkeys/options")
 @login_required
 def passkey_add_options():
     return current_app.response_class(
-        passkeys.registration_options(current_user), mimetype="application/json"
+        passkeys.registration_options(current_user_record()), mimetype="application/json"
     )
 
 
@@ -414,7 +416,7 @@ def passkey_add_options():
 def passkey_add_verify():
     try:
         credential = passkeys.verify_registration(
-            current_user, request.get_data(as_text=True), request.args.get("name", "")
+            current_user_record(), request.get_data(as_text=True), request.args.get("name", "")
         )
     except passkeys.PasskeyError as exc:
         audit("passkey.add", outcome="failure", reason=str(exc))
@@ -445,8 +447,9 @@ def passkey_rename(credential_id: int):
 @login_required
 def passkey_remove(credential_id: int):
     credential = own_credential(credential_id)
-    others = [c for c in current_user.credentials if c.id != credential.id]
-    can_remove = bool(others) or bool(current_user.password_hash)
+    person = current_user_record()
+    others = [c for c in person.credentials if c.id != credential.id]
+    can_remove = bool(others) or bool(person.password_hash)
     if request.method == "POST" and can_remove:
         db.session.delete(credential)
         audit("passkey.remove", subject=f"passkey:{credential_id}")

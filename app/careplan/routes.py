@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required, submitted_hna_for_staff
 from ..extensions import db
-from ..sessions import carries_the_session_touch
+from ..sessions import carries_the_session_touch, current_user_record
 from ..hna.models import HNA
 from ..models import PatientProfile
 from ..triage import service as triage
@@ -196,7 +196,7 @@ def _save(profile: PatientProfile):
     try:
         plan = service.save_new_version(
             profile, base_version, items, form.review_date.data, form.summary.data,
-            form.change_note.data, hna, current_user._get_current_object(),
+            form.change_note.data, hna, current_user_record(),
         )
     except PlanChanged as exc:
         latest = exc.current

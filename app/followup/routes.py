@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
-from ..sessions import carries_the_session_touch
+from ..sessions import carries_the_session_touch, current_user_record
 from ..idempotency import Once, add_once, new_form_token
 from ..models import PatientProfile
 from ..pathways import PATHWAYS
@@ -453,7 +453,7 @@ def record_summary_gp_copy(patient_id: int):
         return redirect(url_for("followup.nurse_summary", patient_id=profile.id))
     if form.validate():
         try:
-            record_gp_copy(summary, form.sent_on.data, form.method.data, current_user._get_current_object())
+            record_gp_copy(summary, form.sent_on.data, form.method.data, current_user_record())
         except SentBeforeWritten:
             form.sent_on.errors.append(f"Date sent must be on or after the day version {summary.version} was written, "
                                        f"{long_date(summary.created_at)}")
@@ -532,7 +532,7 @@ def edit_summary(patient_id: int):
         return _edit_page(profile, form, current)
     values = _summary_values(form)
     try:
-        summary = save_new_version(profile, shown_version(form.base_version) or 0, values, current_user._get_current_object())
+        summary = save_new_version(profile, shown_version(form.base_version) or 0, values, current_user_record())
     except SummaryChanged as exc:
         return _summary_conflict(profile, form, exc.current, values)
     audit("eots.create", patient=profile, subject=f"eots:{summary.id}", version=summary.version)

@@ -13,7 +13,7 @@ from ..errors import error_body
 from ..extensions import db
 from ..forms import first_errors, formdata_from_json
 from ..idempotency import Once, idempotent, new_form_token
-from ..sessions import read_with_the_session
+from ..sessions import current_user_record, read_with_the_session
 from ..triage.access import queue_item_for_staff
 from ..untrusted import id_or_none
 from . import bp, service
@@ -30,7 +30,7 @@ SENT = "Message sent. Your team reads messages in working hours only."
 
 
 def _me():
-    return current_user._get_current_object()
+    return current_user_record()
 
 
 @bp.record_once

@@ -15,7 +15,7 @@ from ..audit import audit
 from ..authz import staff_required
 from ..extensions import db
 from ..forms import error_summary_items
-from ..sessions import carries_the_session_touch
+from ..sessions import carries_the_session_touch, current_user_record
 from ..versioning import answer_conflict
 from ..models import User
 from ..pathways import PATHWAYS
@@ -204,7 +204,7 @@ def _act(item_id: int, form, form_name: str, action: str, change, success, after
 
 
 def _me() -> User:
-    return current_user._get_current_object()
+    return current_user_record()
 
 
 @bp.post("/queue/<int:item_id>/claim")

@@ -15,7 +15,7 @@ from ..authz import patient_for_staff, staff_required
 from ..results import service as results_service
 from ..triage import service as triage_service
 from ..extensions import db
-from ..sessions import carries_the_session_touch
+from ..sessions import carries_the_session_touch, current_user_record
 from ..timeutil import utcnow
 from ..versioning import answer_conflict, shown_version
 from ..models import PatientProfile, Role, User
@@ -97,7 +97,7 @@ def new_patient():
                 # Someone added the same NHS number a moment ago.
                 form.nhs_number.errors.append(DUPLICATE_NHS_NUMBER)
                 return render_template("nurse/new_patient.html", form=form)
-            issued = invitations.issue(profile.user, current_user._get_current_object())
+            issued = invitations.issue(profile.user, current_user_record())
             db.session.flush()
             audit("patient.create", patient=profile)
             audit("invitation.issue", patient=profile, subject=f"invitation:{issued.invitation.id}")
@@ -318,7 +318,7 @@ def offer_hna(patient_id: int):
         flash("This account is closed, so they could not see the offer. Ask an admin to reopen it.", "info")
         return redirect(url_for("nurse.patient", patient_id=profile.id))
     if form.validate_on_submit():
-        result = hna_service.offer(profile, current_user._get_current_object(), PathwayPoint(form.pathway_point.data))
+        result = hna_service.offer(profile, current_user_record(), PathwayPoint(form.pathway_point.data))
         if result.outcome == "already_offered":
             offered_by = result.hna.offered_by.display_name if result.hna.offered_by else "A colleague"
             flash(f"{offered_by} has already offered {profile.full_name} a needs assessment. "
@@ -347,7 +347,7 @@ def reinvite(patient_id: int):
     if not profile.user.active:
         flash("This account is closed, so an invitation would not work. Ask an admin to reopen it.", "info")
         return redirect(url_for("nurse.patient", patient_id=profile.id))
-    issued = invitations.issue(profile.user, current_user._get_current_object())
+    issued = invitations.issue(profile.user, current_user_record())
     db.session.flush()
     audit("invitation.issue", patient=profile, subject=f"invitation:{issued.invitation.id}")
     db.session.commit()

@@ -6,7 +6,6 @@ every change is audited by the service.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from ..audit import audit
 from ..authz import current_patient, patient_required, staff_required
@@ -15,6 +14,7 @@ from ..extensions import db
 from ..forms import first_errors, formdata_from_json
 from ..idempotency import Once, idempotent, new_form_token
 from ..messages.service import thread_about
+from ..sessions import current_user_record
 from ..timeutil import london_today
 from ..triage.models import OUTCOME_LABELS
 from ..versioning import answer_conflict, shown_version
@@ -38,7 +38,7 @@ def reentry_status_words(status: RequestStatus, request_=None) -> str:
 
 
 def _me():
-    return current_user._get_current_object()
+    return current_user_record()
 
 
 # Why a form's request was not sent (it could not be sent once): sending now is a fresh choice.

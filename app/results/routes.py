@@ -13,7 +13,7 @@ from ..audit import audit
 from ..authz import current_patient, nurse_required, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..idempotency import new_form_token
-from ..sessions import carries_the_session_touch
+from ..sessions import carries_the_session_touch, current_user_record
 from ..timeutil import london_today
 from ..triage.service import team_nurses
 from ..models import PatientProfile
@@ -94,7 +94,7 @@ def nurse_sample(patient_id: int):
     if not form.validate():
         return _results_page(profile, form)
     try:
-        service.record_sample(profile, test, form.taken_on.data, current_user._get_current_object(), form.token.data)
+        service.record_sample(profile, test, form.taken_on.data, current_user_record(), form.token.data)
     except service.FormAlreadyUsed as exc:
         form.token.data = new_form_token()
         return _results_page(profile, form, conflict=exc.message), 409
@@ -153,7 +153,7 @@ def nurse_record(patient_id: int):
         resulted_on=form.resulted_on.data, comment=(form.comment.data or "").strip() or None,
     )
     try:
-        result = service.record_result(profile, test, entry, current_user._get_current_object(), form.add_token.data)
+        result = service.record_result(profile, test, entry, current_user_record(), form.add_token.data)
     except service.FormAlreadyUsed as exc:
         form.add_token.data = new_form_token()  # recording it now is a fresh, deliberate choice
         return _record_page(profile, form, conflict=exc.message, status=409)
@@ -216,7 +216,7 @@ def nurse_rule(patient_id: int, test_id: int):
         rise_months=int(form.rise_months.data) if (form.rise_months.data or "").strip() else None,
     )
     try:
-        service.save_rule(profile, test, entry, shown_version(form.rule_version), current_user._get_current_object())
+        service.save_rule(profile, test, entry, shown_version(form.rule_version), current_user_record())
     except service.RuleConflict as exc:
         # What she typed stays; the stored version goes into the form, so saving again is a choice.
         form.rule_version.data = exc.rule.version if exc.rule else 0
@@ -266,7 +266,7 @@ def nurse_import():
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
         return _import_page(form, rows=rows, csv_text=text)
     try:
-        recorded = service.import_rows(rows, current_user._get_current_object(), form.token.data)
+        recorded = service.import_rows(rows, current_user_record(), form.token.data)
     except service.FormAlreadyUsed as exc:
         db.session.rollback()
         flash(exc.message, "info")

@@ -1,0 +1,104 @@
+"""Who is asking: the signed-in person as values read with the session (`sessions.SignedInUser`),
+and the tracked records made from them without a query for the code that needs records."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from flask_login import current_user, login_required
+from sqlalchemy import event
+
+from app.authz import current_patient
+from app.extensions import db
+from app.models import Role, Team, User
+from app.sessions import SignedInUser, current_user_record
+from tests.conftest import base_test_config
+from tests.helpers import sign_in_as
+
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path) -> dict:
+    # A setting of its own, so that this module gets an app of its own (it adds a view), not the
+    # app the other tests share.
+    return {**base_test_config(database_url, tmp_path), "TEST_VIEW": "who is asking"}
+
+
+@pytest.fixture
+def app(app):
+    """The app with a view that calls the test's `check` (`CHECKS[0]`) and keeps what it returns."""
+
+    def view():
+        CHECKS.append(CHECKS.pop(0)())
+        return ""
+
+    app.add_url_rule("/test-who-is-asking", "test_who_is_asking", login_required(view))
+    return app
+
+
+CHECKS: list = []
+
+
+def inside_a_signed_in_request(client, user_id: int, check):
+    """What `check()` returns when called by a view, in a request signed in as `user_id`."""
+    CHECKS[:] = [check]
+    sign_in_as(client, user_id)
+    assert client.get("/test-who-is-asking").status_code == 200
+    return CHECKS.pop()
+
+
+@contextmanager
+def no_statements():
+    """Fails if the database is sent anything inside the block."""
+    sent = []
+
+    def executed(_connection, _cursor, statement, *_):
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    try:
+        yield
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+    assert sent == []
+
+
+def test_the_signed_in_person_is_values_read_with_the_session_and_equal_to_their_user(app, client, actors):
+    def check():
+        person = current_user._get_current_object()
+        return (type(person), person.id, person.role, person.display_name, person.team_id, person.is_authenticated,
+                person.is_patient, person.is_staff, person.is_admin, person.get_id(), person.patient_profile.id,
+                person.patient_profile.team["name"], person == db.session.get(User, actors.patient_a))
+
+    assert inside_a_signed_in_request(client, actors.patient_a, check) == (
+        SignedInUser, actors.patient_a, Role.PATIENT, "Ann Able", actors.team_a, True,
+        True, False, False, str(actors.patient_a), actors.profile_a,
+        "Team A", True)
+
+
+def test_the_patients_own_record_is_tracked_with_its_team_and_key_worker_without_a_query(app, client, actors):
+    def check():
+        with no_statements():
+            profile = current_patient()
+            return (profile is current_patient(), profile in db.session, bool(db.session.dirty), profile.id,
+                    profile.given_name, profile.team.name, profile.key_worker.display_name)
+
+    assert inside_a_signed_in_request(client, actors.patient_a, check) == (
+        True, True, False, actors.profile_a, "Ann", "Team A", "Nurse A")
+
+
+def test_a_member_of_staffs_own_user_and_team_are_found_without_a_query(app, client, actors):
+    def check():
+        with no_statements():
+            nurse = current_user_record()
+            return (nurse.id, nurse.team.name, nurse.patient_profile, db.session.get(Team, actors.team_a) is nurse.team)
+
+    assert inside_a_signed_in_request(client, actors.nurse_a, check) == (actors.nurse_a, "Team A", None, True)
+
+
+def test_the_record_of_the_signed_in_person_is_their_tracked_user(app, client, actors):
+    def check():
+        record = current_user_record()
+        return type(record), record.id, record in db.session
+
+    assert inside_a_signed_in_request(client, actors.patient_a, check) == (User, actors.patient_a, True)

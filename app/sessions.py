@@ -225,8 +225,6 @@ class SignedInUser(UserMixin):
     display_name: str
     team_id: int | None
     webauthn_user_handle: bytes
-    # A member of staff's team's columns by attribute name (read-only), or None.
-    team: Mapping[str, Any] | None
     patient_profile: SignedInPatient | None
 
     @property
@@ -327,28 +325,25 @@ def _values(row, keys: tuple[str, ...], start: int) -> Mapping[str, Any] | None:
     return MappingProxyType(dict(zip(keys, row[start:start + len(keys)], strict=True)))
 
 
-def _signed_in_user(row) -> SignedInUser | None:
-    """The person the session row belongs to, or None if their account is disabled."""
-    (user_keys, user_at), (team_keys, team_at), (profile_keys, profile_at), (patients_team, patients_team_at), (
-        key_worker_keys, key_worker_at) = _row_layout()
-    user = _values(row, user_keys, user_at)
-    if not user["active"]:
-        return None
-    profile = _values(row, profile_keys, profile_at)
-    patient = None if profile is None else SignedInPatient(
-        profile, _values(row, patients_team, patients_team_at), _values(row, key_worker_keys, key_worker_at))
+def _records(row) -> list:
+    """The columns, by attribute name, of the records in a row of `_session_statement` (None where
+    the outer join found none): the person, their team, the patient's record, its team and its
+    key worker."""
+    return [_values(row, keys, start) for keys, start in _row_layout()]
+
+
+def _signed_in_user(user, profile, patients_team, key_worker) -> SignedInUser:
+    patient = None if profile is None else SignedInPatient(profile, patients_team, key_worker)
     return SignedInUser(user["id"], user["role"], user["display_name"], user["team_id"],
-                        user["webauthn_user_handle"], _values(row, team_keys, team_at), patient)
+                        user["webauthn_user_handle"], patient)
 
 
-def _tracked_staff(row) -> tuple:
+def _tracked_staff(user, team) -> tuple:
     """A member of staff's own `User` and team, tracked for the request (kept in `g`; no query):
     her pages' records name her (a key worker, an author, an assignee) and her team, and the
     session finds them there rather than reading each, as when `current_user` was her `User`."""
-    (user_keys, user_at), (team_keys, team_at), *_ = _row_layout()
-    team_values = _values(row, team_keys, team_at)
-    team = team_values and tracked(Team, team_values)
-    return tracked(User, _values(row, user_keys, user_at), team=team, patient_profile=None), team
+    team = team and tracked(Team, team)
+    return tracked(User, user, team=team, patient_profile=None), team
 
 
 def _load_user(user_id: str) -> SignedInUser | None:
@@ -376,11 +371,10 @@ def _load_user(user_id: str) -> SignedInUser | None:
         db.session.commit()
         g.session_timed_out = True
         return None
-    user = _signed_in_user(row)
-    if user is None:
+    user_values, team, profile, patients_team, key_worker = _records(row)
+    if not user_values["active"]:
         return None
-    if user.is_staff:
-        g.staff_records = _tracked_staff(row)
+    user = _signed_in_user(user_values, profile, patients_team, key_worker)
     g.user_session = record
     for name in figures:
         setattr(g, name, row._mapping[name])
@@ -393,9 +387,12 @@ def _load_user(user_id: str) -> SignedInUser | None:
             # request if it stored nothing: one commit, not two. Not written now: on SQLite the
             # write would hold the database's write lock for the whole view.
             g.session_touch_due = now
-            return user
-        _write_activity(record, now)
-        db.session.commit()
+        else:
+            _write_activity(record, now)
+            db.session.commit()
+    if user.is_staff:
+        # After the touch's commit, which would have expired them (read again on first use).
+        g.staff_records = _tracked_staff(user_values, team)
     return user
 
 

@@ -87,7 +87,24 @@ def _new_user_handle() -> bytes:
     return secrets.token_bytes(32)
 
 
-class User(UserMixin, db.Model):
+class WithRole:
+    """What a person's `role` (the class's own) says they are: for `User` and for the signed-in
+    person's values (`sessions.SignedInUser`)."""
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role is Role.PATIENT
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class User(UserMixin, WithRole, db.Model):
     __tablename__ = "users"
     # A team's nurses (the queue's and monitoring's key worker choices) without reading its
     # patients, who are most of the team's users: flat however many people the team has.
@@ -117,18 +134,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
-
-    @property
-    def is_patient(self) -> bool:
-        return self.role is Role.PATIENT
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login_manager
-from .models import STAFF_ROLES, PatientProfile, Role, Team, User, UserSession
+from .models import PatientProfile, Role, Team, User, UserSession, WithRole
 from .timeutil import utcnow
 
 # Touching the session row on every request would turn every page view into a write, so
@@ -213,7 +213,7 @@ class SignedInPatient:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SignedInUser(UserMixin):
+class SignedInUser(UserMixin, WithRole):
     """The person this request's session belongs to, as `current_user`: values read with the
     session (`_load_user`) rather than a tracked `User` with their team and record (the ORM's
     loading of those cost several times the statement). Equal to their `User` (UserMixin compares
@@ -226,18 +226,6 @@ class SignedInUser(UserMixin):
     team_id: int | None
     webauthn_user_handle: bytes
     patient_profile: SignedInPatient | None
-
-    @property
-    def is_patient(self) -> bool:
-        return self.role is Role.PATIENT
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
 
 
 def current_user_record() -> User:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db, login_manager
 from .models import PatientProfile, Role, Team, User, UserSession, WithRole
+from .plain_rows import read_rows
 from .timeutil import utcnow
 
 # Touching the session row on every request would turn every page view into a write, so
@@ -255,8 +256,7 @@ def tracked(model, values: Mapping[str, Any], **related):
 
 
 # The session row's columns that every request reads, as `SignedInSession`'s fields (the
-# revocation and the owner are checked in `_load_user`). Table columns, not the model's
-# attributes: a statement of attributes goes through the ORM's handling of its rows.
+# revocation and the owner are checked in `_load_user`).
 _SESSIONS = UserSession.__table__
 _SESSION_COLUMNS = tuple(_SESSIONS.c[name] for name in (
     "id", "created_at", "last_seen_at", "kept_post", "kept_post_at", "revoked_at", "user_id"))
@@ -274,7 +274,7 @@ def _keys(model) -> tuple[str, ...]:
 
 @lru_cache(maxsize=8)
 def _session_statement(figures: tuple) -> Select:
-    """One Core query for what nearly every page reads: the session's columns (`SignedInSession`);
+    """One query of plain rows for what nearly every page reads: the session's columns (`SignedInSession`);
     its person's with their team's (a nurse's pages show her patients' team); for a patient, their
     record's with its team's and key worker's; and the header's `figures` ((name, column of the
     user id) pairs). Built once per set of figures with the token's hash as a bound parameter:
@@ -341,9 +341,7 @@ def _load_user(user_id: str) -> SignedInUser | None:
     from .errors import wants_json
 
     figures = {} if wants_json() else current_app.extensions.get(_FIGURES_KEY, {})
-    # On the session's connection (its transaction), as Core: the ORM has nothing to track here.
-    row = db.session.connection().execute(
-        _session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
+    row = read_rows(_session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
     # By position: the records' columns repeat names (id, user_id, active...).
     if row is None or str(row[6]) != user_id or row[5] is not None:
         return None

@@ -25,6 +25,7 @@ from sqlalchemy.orm.util import identity_key
 from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
 from ..models import PatientProfile
+from ..plain_rows import read_rows
 from ..timeutil import clock_time, london_today, long_date, utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
@@ -306,7 +307,7 @@ def _open_item_and_entries(profile: PatientProfile, repeats_of: str | None = Non
     of days the person's current entries of `repeats_of` logged in it up to `today`), in one
     statement, as plain values: what a symptom sent needs to be judged (the repeats rule) and to
     write the item's words."""
-    rows = db.session.execute(_open_item_statement(window > 0), {
+    rows = read_rows(_open_item_statement(window > 0), {
         "patient_id": profile.id, "symptom_id": repeats_of,
         "after": today - timedelta(days=window) if window else None, "today": today,
     }).all()
@@ -415,7 +416,7 @@ def _merge(item: OpenItem, level: Level, entries: list) -> None:
     the item unaware of it. Changed meanwhile (a nurse closed it): StaleDataError, as the ORM
     raises for a stale revision, so the save is tried again (idempotency's write clash)."""
     kind = ItemKind.EMERGENCY if level is Level.EMERGENCY else item.kind  # the same rank: both at the top
-    changed = db.session.execute(_merge_statement(), {
+    changed = db.session.connection().execute(_merge_statement(), {
         "item_id": item.id, "revision_read": item.revision, "new_kind": kind,
         "new_reason": _item_words(kind, item.reason, entries)})
     if changed.rowcount != 1:
@@ -493,14 +494,11 @@ def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime 
     elif not window:
         item, item_entries, _ = _open_item_and_entries(profile)
     values = {
-        "patient_id": profile.id, "symptom_id": details.symptom_id,
-        "symptom_text": symptom_text(profile, details.symptom_id),
-        "own_words": details.own_words if details.symptom_id is None else None, "severity": details.severity,
-        "started_on": details.started_on, "new_or_worse": details.new_or_worse, "note": details.note or None,
+        "patient_id": profile.id, **_as_stored(details), "symptom_text": symptom_text(profile, details.symptom_id),
         "logged_at": now, "logged_on": today, "level": assessment.level.value, "rule": assessment.rule,
         "rules_version": rules.rules_version(), "queue_item_id": item.id if item is not None else None, "version": 1,
     }
-    entry_id = db.session.execute(_insert_entry_statement(), values).scalar_one()
+    entry_id = db.session.connection().execute(_insert_entry_statement(), values).scalar_one()
     logged = LoggedEntry(entry_id, values["level"], values["rule"], values["rules_version"], values["queue_item_id"])
     if not urgent:
         return logged
@@ -513,24 +511,29 @@ def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime 
     kind = QUEUE_KIND[assessment.level]
     item_id = triage.raise_new_item(profile, kind, _item_reason(kind, [entry], []), _source_key(entry_id, 1),
                                     received_at=now)
-    db.session.execute(_link_entry_statement(), {"entry_id": entry_id, "item_id": item_id})
+    db.session.connection().execute(_link_entry_statement(), {"entry_id": entry_id, "item_id": item_id})
     return replace(logged, queue_item_id=item_id)
 
 
+def _as_stored(details: SymptomDetails) -> dict:
+    """What the person told us as an entry's columns hold it (by name), the one way for a new
+    entry, a correction and the check that a correction changes something: own words only for
+    something else, no empty note. (The symptom's wording, `symptom_text`, follows its id.)"""
+    return {
+        "symptom_id": details.symptom_id, "own_words": details.own_words if details.symptom_id is None else None,
+        "severity": details.severity, "started_on": details.started_on, "new_or_worse": details.new_or_worse,
+        "note": details.note or None,
+    }
+
+
 def _apply(profile: PatientProfile, entry: SymptomEntry, details: SymptomDetails) -> None:
-    entry.symptom_id = details.symptom_id
+    for column, value in _as_stored(details).items():
+        setattr(entry, column, value)
     entry.symptom_text = symptom_text(profile, details.symptom_id)
-    entry.own_words = details.own_words if details.symptom_id is None else None
-    entry.severity = details.severity
-    entry.started_on = details.started_on
-    entry.new_or_worse = details.new_or_worse
-    entry.note = details.note or None
 
 
 def same_details(entry: SymptomEntry, details: SymptomDetails) -> bool:
-    own_words = details.own_words if details.symptom_id is None else None
-    return (entry.symptom_id, entry.own_words, entry.severity, entry.started_on, entry.new_or_worse, entry.note) == (
-        details.symptom_id, own_words, details.severity, details.started_on, details.new_or_worse, details.note or None)
+    return all(getattr(entry, column) == value for column, value in _as_stored(details).items())
 
 
 class EntryChanged(Exception):

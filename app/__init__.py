@@ -93,10 +93,12 @@ class AppRequest(Request):
         # fingerprint, then its view): walked once, the document that passed is known by itself.
         if value is not None and value is self.__dict__.get("_json_checked"):
             return value
-        if untrusted.json_has_control_characters(value):
-            raise UntrustedInput("The data sent contains hidden special characters.")
-        if untrusted.json_has_huge_integer(value):
-            raise UntrustedInput("The data sent contains a number that is too large.")
+        # Walked only when its text (kept: cache) shows it may hold something to refuse.
+        if value is not None and (not cache or untrusted.json_text_may_hold_hostile_values(self.get_data(cache=True))):
+            if untrusted.json_has_control_characters(value):
+                raise UntrustedInput("The data sent contains hidden special characters.")
+            if untrusted.json_has_huge_integer(value):
+                raise UntrustedInput("The data sent contains a number that is too large.")
         if cache:
             self._json_checked = value
         return value

@@ -87,7 +87,9 @@ def _store(user_id: int, key: str, fingerprint: str, status_code: int, response:
 
 @cache
 def _store_statement() -> Insert:
-    return insert(IdempotencyRecord.__table__)
+    # inline(): nothing reads the record's id, so no RETURNING of it (PostgreSQL and SQLite
+    # would send it back, and SQLAlchemy would read it, on every save).
+    return insert(IdempotencyRecord.__table__).inline()
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str):

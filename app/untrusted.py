@@ -81,6 +81,22 @@ def json_too_deep(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+# What a JSON text must show for its parsed document to hold a control character or an integer
+# no column can store: a control character as it is (JSON allows DEL raw in a string), escaped
+# (\uXXXX, or \b and \f: \t, \n and \r are allowed), or a run of 10 digits (every integer outside
+# -2^31 .. 2^31-1 has at least 10). On the bytes, so that a UTF-16 or UTF-32 text, which
+# json.loads also reads, shows its NUL bytes and is walked.
+_MAY_HOLD_HOSTILE_VALUES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\\[ubf]|[0-9]{10}")
+
+
+def json_text_may_hold_hostile_values(text: bytes) -> bool:
+    """Whether the document parsed from `text` may hold what `json_has_control_characters` or
+    `json_has_huge_integer` finds. False answers nearly every body sent in one search in C,
+    without the walks (the JSON saves' own cost, issue 12); True (a backslash-u in a name, a
+    long number) only means the walks decide."""
+    return _MAY_HOLD_HOSTILE_VALUES.search(text) is not None
+
+
 def json_has_control_characters(value: object) -> bool:
     """Whether any key or string in parsed JSON holds a control character (after the depth
     check, so this recursion is bounded)."""

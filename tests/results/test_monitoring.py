@@ -169,4 +169,9 @@ def test_a_key_workers_page_reads_the_key_worker_index_in_name_order(app, actors
         db.session.rollback()
     assert KEY_WORKER_INDEX in plan
     # Rows come out of the index in the page's order: nothing sorts the team's people first.
-    assert "TEMP B-TREE FOR ORDER BY" not in plan and "Sort Key" not in plan
+    # (The page's own rows, 51 at most, are put in order again once their reasons are looked up.)
+    if "CO-ROUTINE page" in plan:  # SQLite: the subquery that finds the page, then the page's rows
+        finding_the_page = plan.split("CO-ROUTINE page", 1)[1].split("\nSCAN page", 1)[0]
+    else:
+        finding_the_page = plan.split("Subquery Scan on page", 1)[1]
+    assert "TEMP B-TREE FOR ORDER BY" not in finding_the_page and "Sort Key" not in finding_the_page

@@ -146,6 +146,7 @@ class _Reportable:
     symptoms: tuple[Symptom, ...]
     by_id: dict[str, Symptom]
     choices: tuple[SymptomChoice, ...]
+    wording: dict[str, str]  # each choice's words by its id
 
 
 # (id of the definition, pathway): (that definition, what it lets the person report). The
@@ -178,13 +179,19 @@ def _reportable_in(pathway_key: str | None) -> _Reportable:
     for symptom in symptoms:
         by_id.setdefault(symptom.id, symptom)
     choices = tuple(SymptomChoice(s.id, s.text, Level(s.level), s.after_days) for s in symptoms)
-    return _Reportable(tuple(symptoms), by_id, choices)
+    return _Reportable(tuple(symptoms), by_id, choices, {choice.id: choice.text for choice in choices})
 
 
 def symptom_choices(pathway_key: str | None) -> list[SymptomChoice]:
     """What the person can pick from: emergencies first, then the pathway's red flags and watch
     symptoms ("something else" is offered by the form beside these)."""
     return list(_reportable(pathway_key).choices)
+
+
+def symptom_wording(pathway_key: str | None, symptom_id: str) -> str:
+    """The words of a symptom the person can pick on the pathway (KeyError for any other), as
+    `symptom_choices` gives them, without building the list again for every symptom sent."""
+    return _reportable(pathway_key).wording[symptom_id]
 
 
 # ---------------------------------------------------------------- the engine

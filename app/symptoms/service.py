@@ -92,7 +92,7 @@ def choices(profile: PatientProfile) -> list[tuple[str, str]]:
 def symptom_text(profile: PatientProfile, symptom_id: str | None) -> str:
     if symptom_id is None:
         return rules.something_else_text()
-    return dict(choices(profile))[symptom_id]
+    return rules.symptom_wording(pathway_of(profile), symptom_id)
 
 
 def history(profile: PatientProfile, logged_on: date | None = None,

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .audit import audit
 from .extensions import db
 from .models import PasskeyCredential, PatientProfile, Role, Team, User
-from .sessions import tracked
+from .sessions import session_values_are_current, tracked
 
 
 def refuse(action: str, **detail) -> NoReturn:
@@ -66,11 +66,16 @@ def current_patient() -> PatientProfile:
     if isinstance(patient, PatientProfile):  # the request that signed them in: a tracked `User`
         return patient
     profile = g.get("patient_record")
+    if profile is None and not session_values_are_current():
+        profile = g.patient_record = db.session.get(PatientProfile, patient.values["id"], options=_WITH_TEAM_AND_KEY_WORKER)
     if profile is None:
         profile = g.patient_record = tracked(
             PatientProfile, patient.values, team=tracked(Team, patient.team),
             key_worker=patient.key_worker and tracked(User, patient.key_worker))
     return profile
+
+
+_WITH_TEAM_AND_KEY_WORKER = (joinedload(PatientProfile.team), joinedload(PatientProfile.key_worker))
 
 
 def patient_for_staff(patient_id: int) -> PatientProfile:

@@ -376,10 +376,20 @@ def _load_user(user_id: str) -> SignedInUser | None:
         else:
             _write_activity(record, now)
             db.session.commit()
-    if user.is_staff:
-        # After the touch's commit, which would have expired them (read again on first use).
+            # That commit ended the transaction the values were read in, and another's change may
+            # have landed since: the records are read again where asked (`current_patient`, the
+            # staff's own below), never made from the earlier values (a version an edit is
+            # checked against, the team a red flag goes to). At most once every `_touch_every()`.
+            g.session_values_predate_a_commit = True
+    if user.is_staff and not g.get("session_values_predate_a_commit"):
         g.staff_records = _tracked_staff(user_values, team)
     return user
+
+
+def session_values_are_current() -> bool:
+    """Whether records may be made from the values read with the session (`tracked`): not once
+    the session's activity has been committed since they were read."""
+    return not g.get("session_values_predate_a_commit", False)
 
 
 # ---------------------------------------------------------------- the touch, with a save's commit

@@ -113,22 +113,16 @@ def is_open_request_of(patient_id: int):
 
 def requests_of(profile: PatientProfile) -> list[ReentryRequest]:
     """The person's requests, newest first, each with who saw it (its status names them)."""
-    return list(db.session.scalars(_requests_statement(False), {"patient_id": profile.id}))
-
-
-def open_requests_of(profile: PatientProfile) -> list[ReentryRequest]:
-    """The person's requests not closed yet, newest first, each with who saw it."""
-    return list(db.session.scalars(_requests_statement(True), {"patient_id": profile.id}))
+    return list(db.session.scalars(_requests_statement(), {"patient_id": profile.id}))
 
 
 @cache
-def _requests_statement(open_only: bool):
-    """Built once per process (per `open_only`) with the person as a bound parameter (issue 12):
-    building a statement cost more than running it, on every home page. Who saw each request is
-    read with it: the status words name them (a lazy load per nurse while rendering)."""
-    patient_id = bindparam("patient_id", type_=Integer)
+def _requests_statement():
+    """Built once per process with the person as a bound parameter (issue 12): building a
+    statement cost more than running it. Who saw each request is read with it: the status words
+    name them (a lazy load per nurse while rendering). (The home page's open ones: app/main.)"""
     return (select(ReentryRequest)
-            .where(is_open_request_of(patient_id) if open_only else ReentryRequest.patient_id == patient_id)
+            .where(ReentryRequest.patient_id == bindparam("patient_id", type_=Integer))
             .options(joinedload(ReentryRequest.seen_by))
             .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc()))
 

@@ -344,6 +344,10 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
     rows = read_rows(stmt, values).all()
     lines = [QueueRow._make(row[:-1]) for row in rows[:limit]]
     page = QueuePage(items=[line for line, row in zip(lines, rows[:limit], strict=True) if row[-1] == team_id])
+    if len(page.items) < len(lines):
+        # Never expected: an open item moves with its patient (app/team_moves.py).
+        log.error("queue: %d line(s) of team %s whose patient is in another team",
+                                 len(lines) - len(page.items), team_id)
     if len(rows) > limit:
         # After the last line read, shown or not.
         page.next_after = cursor_for(lines[-1], filters.status)

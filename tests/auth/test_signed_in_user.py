@@ -102,3 +102,50 @@ def test_the_record_of_the_signed_in_person_is_their_tracked_user(app, client, a
         return type(record), record.id, record in db.session
 
     assert inside_a_signed_in_request(client, actors.patient_a, check) == (User, actors.patient_a, True)
+
+
+@pytest.mark.parametrize("who", ["patient_a", "nurse_a"])
+def test_records_are_read_anew_when_the_sessions_activity_was_committed_first(app, client, actors, who,
+                                                                             monkeypatch):
+    """When the session's activity is due, its commit ends the transaction the session's values
+    were read in: another's change may land between the two (here, right after that commit), so
+    the records the request works with (a version an edit is checked against, the team a red flag
+    goes to) are read again, never made from the earlier values."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from app.models import PatientProfile
+    from tests.helpers import make_session_activity_due
+
+    sign_in_as(client, getattr(actors, who))
+    make_session_activity_due(app, getattr(actors, who), monkeypatch)
+    with app.app_context():
+        new_team = db.session.get(Team, actors.team_b).name
+
+    done = []
+
+    def someone_else_renames_the_team_and_moves_ann(_session):
+        if done:
+            return
+        done.append(True)
+        with db.engine.begin() as other:
+            other.execute(text("UPDATE teams SET name = 'Team A renamed', version = version + 1 WHERE id = :id"),
+                          {"id": actors.team_a})
+            other.execute(text("UPDATE patient_profiles SET team_id = :team, version = version + 1 WHERE id = :id"),
+                          {"team": actors.team_b, "id": actors.profile_a})
+
+    def check():
+        if who == "patient_a":
+            profile = current_patient()
+            return profile.team_id, profile.team.name
+        return current_user_record().team.name, db.session.get(PatientProfile, actors.profile_a).team_id
+
+    event.listen(Session, "after_commit", someone_else_renames_the_team_and_moves_ann)
+    CHECKS[:] = [check]
+    try:
+        assert client.get("/test-who-is-asking").status_code == 200
+    finally:
+        event.remove(Session, "after_commit", someone_else_renames_the_team_and_moves_ann)
+    assert done, "the session's activity was committed before the view"
+    expected = (actors.team_b, new_team) if who == "patient_a" else ("Team A renamed", actors.team_b)
+    assert CHECKS.pop() == expected

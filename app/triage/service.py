@@ -55,8 +55,14 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
 
 @lru_cache(maxsize=1)
 def _insert_item_statement():
+    """The item's team is the patient's as the INSERT runs, their record locked until the commit
+    (FOR SHARE; SQLite has one writer at a time already): a team move committed after the request
+    read the record would otherwise leave the item with a team whose queue no longer shows the
+    patient, and a move under way waits, then moves it with their other open items."""
     items = QueueItem.__table__
-    return insert(items).returning(items.c.id)
+    team_now = (select(PatientProfile.team_id).where(PatientProfile.id == bindparam("patient_of_item"))
+                .with_for_update(read=True).scalar_subquery())
+    return insert(items).values(team_id=team_now).returning(items.c.id)
 
 
 def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
@@ -66,8 +72,9 @@ def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_
     by one statement built once, with no item made as an object (an object's flush cost several
     times the insert). Were the key there after all, the unique key would fail the whole
     transaction: an error, never an item lost silently. The new item's id."""
-    return db.session.execute(_insert_item_statement(),
-                              _new_item(patient, kind, reason, source_key, received_at)).scalar_one()
+    values = _new_item(patient, kind, reason, source_key, received_at)
+    del values["team_id"]  # the patient's as the item is written (`_insert_item_statement`)
+    return db.session.execute(_insert_item_statement(), {**values, "patient_of_item": patient.id}).scalar_one()
 
 
 def raise_for_hna(hna, urgent_symptoms: list[str] = (), emergencies: list[str] = ()) -> QueueItem:

@@ -314,3 +314,34 @@ def test_the_queue_item_lists_every_entry_merged_into_it_newest_first_with_corre
     # The correction is a version of its entry: what the team was first sent stays readable.
     assert "Corrected by Ann" in shown and notes[0] in shown and "As sent before the correction" in shown
     assert "Tiredness" not in shown
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_red_flag_goes_to_the_team_the_person_is_in_when_it_is_raised(app, actors, patient, clock):
+    """A team move committed after the send read the person's record, before it wrote: the item
+    goes to the person's team of now, never to a team that no longer sees them (whose queue leaves
+    out a patient who is not theirs, so no team would have seen it)."""
+    from sqlalchemy import event, text
+
+    clock(MONDAY_MORNING)
+    with app.app_context():
+        engine = db.engine
+    moved = []
+
+    def moved_just_before_the_first_write(_connection, _cursor, statement, *_):
+        if moved or statement.startswith("SELECT"):
+            return
+        moved.append(True)
+        with engine.connect() as other:
+            other.execute(text("UPDATE patient_profiles SET team_id = :team WHERE id = :id"),
+                          {"team": actors.team_b, "id": actors.profile_a})
+            other.commit()
+
+    event.listen(engine, "before_cursor_execute", moved_just_before_the_first_write)
+    try:
+        response = log(patient, symptom="something_else", own_words="A lump under my arm", severity="severe")
+    finally:
+        event.remove(engine, "before_cursor_execute", moved_just_before_the_first_write)
+    assert moved and response.status_code == 303, response.get_data(as_text=True)[:2000]
+    (item,) = queue(app)
+    assert item.team_id == actors.team_b

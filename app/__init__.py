@@ -196,12 +196,15 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         prepare_engine(db.engine)
+        on_psycopg = db.engine.dialect.driver == "psycopg"
 
-    @app.teardown_request
-    def end_reads_with_a_commit(error):
-        # Before Flask-SQLAlchemy closes the session (which rolls back): app/extensions.py says why.
-        if error is None:
-            end_a_read_with_a_commit(db.session())
+    if on_psycopg:
+        # Decided once here, not asked at the end of every request on other engines.
+        @app.teardown_request
+        def end_reads_with_a_commit(error):
+            # Before Flask-SQLAlchemy closes the session (which rolls back): app/extensions.py says why.
+            if error is None:
+                end_a_read_with_a_commit(db.session())
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -170,15 +170,14 @@ def end_a_read_with_a_commit(session) -> None:
     page that only reads lost them at the end of every request and PostgreSQL parsed and planned
     each of its statements anew every time: parsing and planning took 1.1 ms for the session's
     statement and 1.4 ms for the home page's, of a patient page's 7 ms in process (issue 12;
-    PostgreSQL's statement log showed `bind <unnamed>` for each; 0.07 and 0.11 ms once prepared). After a COMMIT they stay prepared (psycopg
-    prepares a statement on its sixth use on a connection) and each is only executed.
+    PostgreSQL's statement log showed `bind <unnamed>` for each; 0.07 and 0.11 ms once prepared).
+    After a COMMIT they stay prepared (psycopg prepares a statement on its sixth use on a
+    connection) and each is only executed. Registered for psycopg's engines only (app/__init__.py).
 
     Only when nothing could be lost: no ORM changes waiting to be flushed, no work queued to run
     after a commit (`background.after_commit`), and no statement but SELECTs sent in the
     transaction (`note_writes_in_each_transaction`); otherwise the rollback stands."""
     if not session.in_transaction() or session.new or session.dirty or session.deleted or session.info:
-        return
-    if session.get_bind().dialect.driver != "psycopg":
         return
     transaction = session.get_transaction()
     if transaction is None or not transaction.is_active:

@@ -149,21 +149,7 @@ class DateInputField(Field):
             }
 
     def _parse(self) -> date:
-        parts = self.raw_parts
-        if not any(parts.values()):
-            raise ValueError(self.missing_message)
-        name = self.date_name or "Date"
-        missing = [p for p in ("day", "month", "year") if not parts[p]]
-        if missing:
-            raise ValueError(f"{name} must include a {' and '.join(missing)}")
-        if not all(parts[p].isdigit() and parts[p].isascii() for p in parts):  # "²".isdigit() is true
-            raise ValueError(f"{name} must be a real date, using numbers only")
-        if len(parts["year"]) != 4:
-            raise ValueError(f"{self.date_name} must include a year with 4 numbers" if self.date_name else "Year must include 4 numbers")
-        try:
-            return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except (ValueError, OverflowError) as exc:  # a day of 10^20 overflows, not a ValueError
-            raise ValueError(f"{name} must be a real date") from exc
+        return date_from_parts(self.raw_parts, self.missing_message, self.date_name)
 
     def pre_validate(self, form):
         if getattr(self, "_parse_error", None):
@@ -172,6 +158,26 @@ class DateInputField(Field):
             except ValueError as exc:
                 raise ValidationError(str(exc)) from None
             raise ValidationError(self._parse_error)
+
+
+def date_from_parts(parts: dict[str, str], missing_message: str, date_name: str | None = None) -> date:
+    """The date typed in a date input's three boxes (`parts`: "day", "month" and "year", each
+    stripped), or ValueError with what to tell the person: the one rule, for `DateInputField` and
+    for rules written as plain functions (the symptom form's `check_symptom`)."""
+    if not any(parts.values()):
+        raise ValueError(missing_message)
+    name = date_name or "Date"
+    missing = [p for p in ("day", "month", "year") if not parts[p]]
+    if missing:
+        raise ValueError(f"{name} must include a {' and '.join(missing)}")
+    if not all(parts[p].isdigit() and parts[p].isascii() for p in parts):  # "²".isdigit() is true
+        raise ValueError(f"{name} must be a real date, using numbers only")
+    if len(parts["year"]) != 4:
+        raise ValueError(f"{date_name} must include a year with 4 numbers" if date_name else "Year must include 4 numbers")
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except (ValueError, OverflowError) as exc:  # a day of 10^20 overflows, not a ValueError
+        raise ValueError(f"{name} must be a real date") from exc
 
 
 class OptionalDateInputField(DateInputField):

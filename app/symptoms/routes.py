@@ -14,13 +14,13 @@ from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
 from ..errors import error_body
-from ..forms import first_errors, formdata_from_json
+from ..forms import formdata_from_json
 from ..idempotency import Once, add_once, idempotent, new_form_token
 from ..main.urgent_line import urgent_line_of
-from ..timeutil import utcnow
+from ..timeutil import london_today, utcnow
 from ..versioning import shown_version
 from . import bp, rules, service
-from .forms import SymptomForm
+from .forms import SymptomForm, check_symptom
 from .rules import Level
 
 
@@ -99,14 +99,6 @@ def new():
     return redirect(url_for("symptoms.logged", entry_id=entry_id))
 
 
-def _form_from_json(profile, body) -> SymptomForm:
-    """The same form, filled from what the offline outbox sends (the form's own field names;
-    the CSRF token came in the X-CSRFToken header, checked for every post)."""
-    form = SymptomForm(formdata=formdata_from_json(body), meta={"csrf": False})
-    form.set_choices(service.choices(profile))
-    return form
-
-
 @bp.post("/my-care/symptoms/api/log")
 @patient_required
 @idempotent
@@ -118,11 +110,12 @@ def api_log():
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return error_body("bad_request", "Send the symptom form's fields, as JSON."), 400
-    form = _form_from_json(profile, body)
-    if not form.validate():
-        return error_body("invalid", "Check the symptom: some answers need changing.",
-                          errors=first_errors(form)), 422
-    entry = service.log_symptom(profile, form.details())
+    # The form's own rules on the form's field names, with no form built (forms.check_symptom);
+    # the CSRF token came in the X-CSRFToken header, checked for every post.
+    checked = check_symptom(formdata_from_json(body), rules.reportable_ids(service.pathway_of(profile)), london_today())
+    if checked.errors:
+        return error_body("invalid", "Check the symptom: some answers need changing.", errors=checked.errors), 422
+    entry = service.log_symptom(profile, checked.details)
     audit("symptoms.log", patient=profile, subject=f"symptom-entry:{entry.id}", level=entry.level,
           rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id, via="outbox")
     return {"entry_id": entry.id, "level": entry.level,

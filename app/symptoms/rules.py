@@ -188,6 +188,12 @@ def symptom_choices(pathway_key: str | None) -> list[SymptomChoice]:
     return list(_reportable(pathway_key).choices)
 
 
+def reportable_ids(pathway_key: str | None):
+    """The ids of `symptom_choices` (a set-like view, worked out once per pathway), for the symptom
+    form's rules to check a choice against without building the list again for every symptom sent."""
+    return _reportable(pathway_key).wording.keys()
+
+
 def symptom_wording(pathway_key: str | None, symptom_id: str) -> str:
     """The words of a symptom the person can pick on the pathway (KeyError for any other), as
     `symptom_choices` gives them, without building the list again for every symptom sent."""

@@ -29,7 +29,7 @@ OVER_CEILING: dict[str, str] = {}
 # (who, path, budget). {david}: David Hughes's patient id; {request}: his request to be seen;
 # {hna}: his submitted HNA; {item}: his team's first open queue item; {entry}: his symptom entry.
 PAGES = [
-    ("patient", "/my-care", 3),
+    ("patient", "/my-care", 2),
     ("hna_patient", "/hna/questions/distress", 2),
     ("patient", "/my-care/plan", 3),
     ("patient", "/my-care/follow-up", 3),

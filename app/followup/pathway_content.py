@@ -176,6 +176,12 @@ def emergency_signs() -> tuple[Symptom, ...]:
     return next(iter(bundled_definition().pathways.values())).emergency
 
 
+def emergency_sign_text(symptom_id: str) -> str:
+    """The words of one of `emergency_signs` (e.g. "possible_sepsis"), for a page that shows one:
+    a loop over a handful, where the template's `selectattr | first` took a dozen filter calls."""
+    return next(sign.text for sign in emergency_signs() if sign.id == symptom_id)
+
+
 @lru_cache(maxsize=1)
 def bundled_definition() -> PathwayDefinition:
     """The newest definition shipped with the app, loaded once per process."""

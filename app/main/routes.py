@@ -8,6 +8,7 @@ from ..assets import service_worker_script
 from ..audit import audit
 from ..authz import current_patient, patient_required
 from ..extensions import db
+from ..followup.pathway_content import emergency_sign_text
 from ..models import Role
 from ..timeutil import london_today
 from . import bp, offline_record
@@ -25,6 +26,8 @@ bp.add_app_template_global(patient_nav_items)
 bp.add_app_template_global(THEME_COLOUR, "theme_colour")
 bp.add_app_template_global(SHORT_NAME, "app_short_name")
 bp.add_app_template_global(nav_text_html)
+# "Feeling unwell?" (templates/main/_feeling_unwell.html) names the shared emergency's words.
+bp.add_app_template_global(emergency_sign_text)
 
 
 @bp.get("/")

@@ -5,9 +5,11 @@ each area's rule, from that area's service; this module only puts the reads toge
 - one row per active surveillance test (one when there are none), each with the current care
   plan, the follow-up plan, the current treatment summary, the open symptom item, the draft
   needs assessment and the last one sent (with its queue item), how many results are unread and
-  the newest of them, and whether each list that is usually empty has anything in it (samples
-  waiting, open requests to be seen, symptoms to act on today);
-- then each list the row says is not empty, and only those.
+  the newest of them, the newest open request to be seen and how many there are, and whether
+  each other list that is usually empty has anything in it (samples waiting, symptoms to act on
+  today);
+- then each list the row says is not empty, and only those (the open requests only when there
+  are more than the one the row holds).
 
 Plain values of the columns the page shows, never ORM objects: loading the assessments (their
 answers' JSON) and the results as objects cost more than running the SQL.
@@ -133,6 +135,10 @@ _SYMPTOM_ITEM_COLUMNS = (QueueItem.id.label("symptom_item_id"), QueueItem.receiv
 _DRAFT, _OFFERED_BY = aliased(HNA, name="draft"), aliased(User, name="offered_by")
 _SENT, _SENT_ITEM, _ASSIGNEE = aliased(HNA, name="sent"), aliased(QueueItem, name="sent_item"), aliased(User, name="assignee")
 _NEWEST_RESULT, _NEWEST_RESULT_TEST = aliased(TestResult, name="newest_result"), aliased(SurveillanceTest, name="newest_test")
+_NEWEST_REQUEST, _REQUEST_SEEN_BY = aliased(ReentryRequest, name="newest_request"), aliased(User, name="request_seen_by")
+# RequestOnHome's fields, its seen_by's name last (as _open_requests_statement reads them).
+_REQUEST_COLUMNS = (_NEWEST_REQUEST.id, _NEWEST_REQUEST.status, _NEWEST_REQUEST.created_at, _NEWEST_REQUEST.due_at,
+                    _NEWEST_REQUEST.appointment_at, _NEWEST_REQUEST.appointment_place, _REQUEST_SEEN_BY.display_name)
 # The row starts with these, in this order (DraftOnHome's, SentOnHome's, HnaItemOnHome's fields).
 _DRAFT_COLUMNS = (_DRAFT.id, _DRAFT.offered_by_id, _OFFERED_BY.display_name, _DRAFT.offered_at, _DRAFT.last_step,
                   _DRAFT.created_at)
@@ -141,6 +147,7 @@ _SENT_ITEM_COLUMNS = (_SENT_ITEM.status, _SENT_ITEM.due_at, _ASSIGNEE.display_na
 _DRAFT_PART = slice(0, len(_DRAFT_COLUMNS))
 _SENT_PART = slice(_DRAFT_PART.stop, _DRAFT_PART.stop + len(_SENT_COLUMNS))
 _SENT_ITEM_PART = slice(_SENT_PART.stop, _SENT_PART.stop + len(_SENT_ITEM_COLUMNS))
+_REQUEST_PART = slice(_SENT_ITEM_PART.stop, _SENT_ITEM_PART.stop + len(_REQUEST_COLUMNS))
 
 
 @cache
@@ -150,14 +157,14 @@ def _home_row():
     of the home page. Plain columns, only those the page shows."""
     pid, today = bindparam("patient_id", type_=Integer), bindparam("today", type_=Date)
     return (
-        select(*_DRAFT_COLUMNS, *_SENT_COLUMNS, *_SENT_ITEM_COLUMNS,
+        select(*_DRAFT_COLUMNS, *_SENT_COLUMNS, *_SENT_ITEM_COLUMNS, *_REQUEST_COLUMNS,
                *_CARE_PLAN_COLUMNS, FollowUpPlan.id.label("follow_up_plan_id"),
                EndOfTreatmentSummary.id.label("summary_id"), *_SYMPTOM_ITEM_COLUMNS,
                select(func.count()).where(results.is_unread_result_of(pid)).scalar_subquery().label("unread_results"),
                _NEWEST_RESULT_TEST.name.label("newest_result_test_name"),
                _NEWEST_RESULT.taken_on.label("newest_result_taken_on"),
                exists().where(results.is_waiting_sample_of(pid)).label("any_waiting_samples"),
-               exists().where(reentry.is_open_request_of(pid)).label("any_open_requests"),
+               select(func.count()).where(reentry.is_open_request_of(pid)).scalar_subquery().label("open_requests"),
                exists().where(symptoms.is_current_entry_of(pid, today, ACT_TODAY_LEVELS)).label("any_symptoms_today"),
                *followup.TEST_ON_PAGE_COLUMNS)
         .select_from(PatientProfile)
@@ -172,27 +179,47 @@ def _home_row():
         .outerjoin(_SENT, _SENT.id == hna_service.last_sent_id(pid))
         .outerjoin(_SENT_ITEM, hna_service.is_queue_item_of(_SENT_ITEM, _SENT.id))
         .outerjoin(_ASSIGNEE, _ASSIGNEE.id == _SENT_ITEM.assignee_id)
+        .outerjoin(_NEWEST_REQUEST, _NEWEST_REQUEST.id == _newest_open_request_id(pid))
+        .outerjoin(_REQUEST_SEEN_BY, _REQUEST_SEEN_BY.id == _NEWEST_REQUEST.seen_by_id)
         .outerjoin(SurveillanceTest, followup.is_active_test_of(PatientProfile.id))
         .where(PatientProfile.id == pid)
         .order_by(*followup.TESTS_ORDER)
     )
 
 
+# The person's open requests (reentry's rule), newest first: the row holds the first.
+_OPEN_REQUESTS_ORDER = (ReentryRequest.created_at.desc(), ReentryRequest.id.desc())
+
+
+def _newest_open_request_id(patient_id):
+    return (select(ReentryRequest.id).where(reentry.is_open_request_of(patient_id)).order_by(*_OPEN_REQUESTS_ORDER)
+            .limit(1).scalar_subquery())
+
+
 @cache
 def _open_requests_statement():
-    """The person's open requests (reentry's rule), newest first, with the name of who saw each:
-    plain values, built once with the person as a bound parameter."""
+    """The person's open requests, with the name of who saw each: plain values, built once with
+    the person as a bound parameter."""
     seen_by = aliased(User, name="seen_by")
     return (select(ReentryRequest.id, ReentryRequest.status, ReentryRequest.created_at, ReentryRequest.due_at,
                    ReentryRequest.appointment_at, ReentryRequest.appointment_place, seen_by.display_name)
             .outerjoin(seen_by, seen_by.id == ReentryRequest.seen_by_id)
             .where(reentry.is_open_request_of(bindparam("patient_id", type_=Integer)))
-            .order_by(ReentryRequest.created_at.desc(), ReentryRequest.id.desc()))
+            .order_by(*_OPEN_REQUESTS_ORDER))
 
 
-def _open_requests(profile: PatientProfile) -> list[RequestOnHome]:
-    return [RequestOnHome(*row[:-1], SeenByOnHome(row[-1]) if row[-1] is not None else None)
-            for row in read_rows(_open_requests_statement(), {"patient_id": profile.id})]
+def _request_on_home(values) -> RequestOnHome:
+    return RequestOnHome(*values[:-1], SeenByOnHome(values[-1]) if values[-1] is not None else None)
+
+
+def _open_requests(profile: PatientProfile, row) -> list[RequestOnHome]:
+    """Most people have none open, or one, which the row holds: the list is read only when there
+    are more."""
+    if not row.open_requests:
+        return []
+    if row.open_requests == 1:
+        return [_request_on_home(row[_REQUEST_PART])]
+    return [_request_on_home(each) for each in read_rows(_open_requests_statement(), {"patient_id": profile.id})]
 
 
 def home_records(profile: PatientProfile, today: date, unread_messages: int | None = None) -> HomeRecords:
@@ -219,6 +246,6 @@ def home_records(profile: PatientProfile, today: date, unread_messages: int | No
         unread_results=UnreadResults(row.unread_results, row.newest_result_test_name, row.newest_result_taken_on)
         if row.unread_results else None,
         waiting_samples=results.waiting_samples(profile) if row.any_waiting_samples else [],
-        requests=_open_requests(profile) if row.any_open_requests else [],
+        requests=_open_requests(profile, row),
         unread_messages=messages.unread_for_patient(profile) if unread_messages is None else unread_messages,
     )

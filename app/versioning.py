@@ -126,15 +126,25 @@ def added_or_found(record: Record, find: Callable[[], Record | None]) -> tuple[R
     """(`record`, True) once added and flushed in a savepoint; or, when its unique key was taken
     a moment ago by another request, (`find()`, False): the one stored. A clash with nothing to
     find is a fault, raised, never lost silently."""
+    def add() -> Record:
+        db.session.add(record)  # flushed as the savepoint ends
+        return record
+
+    return written_or_found(add, find)
+
+
+def written_or_found(write: Callable[[], Record], find: Callable[[], Record | None]) -> tuple[Record, bool]:
+    """`added_or_found` for a record written by a statement: (`write()`, True) when it ran in a
+    savepoint, or (`find()`, False) when its unique key was taken a moment ago."""
     try:
         with savepoint():
-            db.session.add(record)
+            written = write()
     except IntegrityError:
         found = find()
         if found is None:
             raise
         return found, False
-    return record, True
+    return written, True
 
 
 class Switch(enum.Enum):

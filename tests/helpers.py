@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -186,3 +187,30 @@ def commits_during(app, call):
     finally:
         event.remove(engine, "commit", count)
     return result, len(committed)
+
+
+@contextmanager
+def moved_just_before_the_first_write(app, profile_id: int, team_id: int):
+    """While the block runs, the person is moved to `team_id` by another connection, committed
+    just before the first statement that is not a SELECT: after the request read their record,
+    before it wrote (HAZ-015). Yields a list that holds True once they were moved."""
+    from sqlalchemy import event, text
+
+    with app.app_context():
+        engine = db.engine
+    moved = []
+
+    def move(_connection, _cursor, statement, *_):
+        if moved or statement.startswith("SELECT"):
+            return
+        moved.append(True)
+        with engine.connect() as other:
+            other.execute(text("UPDATE patient_profiles SET team_id = :team WHERE id = :id"),
+                          {"team": team_id, "id": profile_id})
+            other.commit()
+
+    event.listen(engine, "before_cursor_execute", move)
+    try:
+        yield moved
+    finally:
+        event.remove(engine, "before_cursor_execute", move)

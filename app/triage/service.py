@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Select, bindparam, func, insert, select, tuple_
+from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,36 +33,63 @@ def target_working_days(team: Team, kind: ItemKind) -> int:
 
 def _new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
               received_at: datetime | None, **links) -> dict:
-    """A new item's values: the patient's team, its rank, and its response target from the team's."""
+    """A new item's values for `_insert_item_statement`, which reads its team as it writes: its
+    rank, and its response deadline from the target of the team the record read earlier names
+    (`_insert_item` puts that right in the rare case the INSERT finds another)."""
     at = received_at or utcnow()
-    return dict(team_id=patient.team_id, patient_id=patient.id, kind=kind, rank=KIND_RANK[kind], reason=clipped(reason),
+    return dict(patient_id=patient.id, kind=kind, rank=KIND_RANK[kind], reason=clipped(reason),
                 source_key=source_key, received_at=at,
-                due_at=response_deadline(at, target_working_days(patient.team, kind)), **links)
+                due_at=response_deadline(at, target_working_days(patient.team, kind)), **links,
+                patient_of_item=patient.id)
+
+
+@lru_cache(maxsize=2)
+def _insert_item_statement(as_item: bool):
+    """The one way an item is written. Its team is the patient's as the INSERT runs, their record
+    locked until the commit (FOR SHARE; SQLite has one writer at a time already): a team move
+    committed after the request read the record would otherwise leave the item with a team whose
+    queue no longer shows the patient, and a move under way waits, then moves it with their other
+    open items. Returns the item as an object (`as_item`, in the session like one loaded) or, for
+    the symptom send, as its id; and the team it went to either way. Built once per process."""
+    team_now = (select(PatientProfile.team_id).where(PatientProfile.id == bindparam("patient_of_item"))
+                .with_for_update(read=True).scalar_subquery())
+    if as_item:
+        return insert(QueueItem).values(team_id=team_now).returning(QueueItem)
+    items = QueueItem.__table__
+    return insert(items).values(team_id=team_now).returning(items.c.id, items.c.team_id)
+
+
+def _deadline_for_team_of_now(patient: PatientProfile, team_id: int, values: dict):
+    """The response deadline the item must have: from the target of the team it went to. None
+    when that is the team the values were worked out for (all but a move in between)."""
+    if team_id == patient.team_id:
+        return None
+    return response_deadline(values["received_at"], target_working_days(db.session.get(Team, team_id), values["kind"]))
 
 
 def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
                received_at: datetime | None = None, **links) -> QueueItem:
     """The open or past item for `source_key`, creating it if this is the first time."""
-    existing = db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
+    def find() -> QueueItem | None:
+        return db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key))
+
+    existing = find()
     if existing is not None:
         return existing
-    item = QueueItem(**_new_item(patient, kind, reason, source_key, received_at, **links))
+    values = _new_item(patient, kind, reason, source_key, received_at, **links)
     # Raised a moment ago by another request, if it is there now.
-    item, _added = versioning.added_or_found(
-        item, lambda: db.session.scalar(select(QueueItem).where(QueueItem.source_key == source_key)))
+    item, added = versioning.written_or_found(
+        lambda: db.session.scalars(_insert_item_statement(True), values).one(), find)
+    if added and (due_at := _deadline_for_team_of_now(patient, item.team_id, values)) is not None:
+        item.due_at = due_at
+        db.session.flush()
     return item
 
 
 @lru_cache(maxsize=1)
-def _insert_item_statement():
-    """The item's team is the patient's as the INSERT runs, their record locked until the commit
-    (FOR SHARE; SQLite has one writer at a time already): a team move committed after the request
-    read the record would otherwise leave the item with a team whose queue no longer shows the
-    patient, and a move under way waits, then moves it with their other open items."""
+def _correct_deadline_statement():
     items = QueueItem.__table__
-    team_now = (select(PatientProfile.team_id).where(PatientProfile.id == bindparam("patient_of_item"))
-                .with_for_update(read=True).scalar_subquery())
-    return insert(items).values(team_id=team_now).returning(items.c.id)
+    return update(items).where(items.c.id == bindparam("item_id")).values(due_at=bindparam("due_at"))
 
 
 def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
@@ -73,8 +100,10 @@ def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_
     times the insert). Were the key there after all, the unique key would fail the whole
     transaction: an error, never an item lost silently. The new item's id."""
     values = _new_item(patient, kind, reason, source_key, received_at)
-    del values["team_id"]  # the patient's as the item is written (`_insert_item_statement`)
-    return db.session.execute(_insert_item_statement(), {**values, "patient_of_item": patient.id}).scalar_one()
+    item_id, team_id = db.session.execute(_insert_item_statement(False), values).one()
+    if (due_at := _deadline_for_team_of_now(patient, team_id, values)) is not None:
+        db.session.execute(_correct_deadline_statement(), {"item_id": item_id, "due_at": due_at})
+    return item_id
 
 
 def raise_for_hna(hna, urgent_symptoms: list[str] = (), emergencies: list[str] = ()) -> QueueItem:

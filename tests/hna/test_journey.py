@@ -9,7 +9,11 @@ from sqlalchemy import select
 from app.extensions import db
 from app.hna.models import HNA, HNAStatus
 from app.hna import service
-from tests.helpers import sign_in_as
+from app.models import Team
+from app.triage.models import QueueItem
+from app.triage.queue import ItemKind
+from app.triage.working_days import response_deadline
+from tests.helpers import moved_just_before_the_first_write, sign_in_as
 
 
 def location(response) -> str:
@@ -299,3 +303,24 @@ def test_the_journeys_urls_are_what_url_for_builds(app, script_root, steps):
 
     with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
         assert step_urls(steps) == [step_url(step) for step in steps]
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_sent_assessment_goes_to_the_team_the_person_is_in_when_it_is_raised_with_that_teams_target(app, patient, actors):
+    """A team move committed after the submit read the person's record, before it wrote: the
+    queue item goes to the person's team of now, with that team's response target, never to a
+    team whose queue no longer shows them."""
+    with app.app_context():
+        db.session.get(Team, actors.team_b).response_targets = {ItemKind.HNA_HIGH_DISTRESS.value: 7}
+        db.session.commit()
+    complete_required(patient)
+    csrf = patient.csrf_token()
+
+    with moved_just_before_the_first_write(app, actors.profile_a, actors.team_b) as moved:
+        response = patient.post_form("/hna/submit", {"csrf_token": csrf})
+
+    assert moved and response.status_code == 303 and "sent=1" in location(response)
+    with app.app_context():
+        (item,) = db.session.scalars(select(QueueItem)).all()
+        assert item.kind is ItemKind.HNA_HIGH_DISTRESS and item.team_id == actors.team_b
+        assert item.due_at == response_deadline(item.received_at, 7)

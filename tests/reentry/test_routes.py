@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.followup.models import FollowUpType
-from app.models import AuditEvent, PatientProfile, Role, User
+from app.models import AuditEvent, PatientProfile, Role, Team, User
 from app.reentry.models import ReentryRequest, RequestStatus
 from app.timeutil import london_today, long_date
 from app.triage.models import ItemStatus, Outcome, QueueItem
 from app.triage.queue import ItemKind
-from tests.helpers import page, sign_in_as
+from app.triage.working_days import response_deadline
+from tests.helpers import moved_just_before_the_first_write, page, sign_in_as
 from tests.reentry.helpers import ask_data, form_token, give_plan
 
 ASK = "/my-care/ask-to-be-seen"
@@ -474,3 +475,25 @@ def test_the_persons_request_pages_read_the_nurses_they_name_with_the_request(ap
     assert "Seen by Xavier Nurse" in html and "A nurse will call you" in html
     # The session, the request with its symptoms, history and nurses, and its message thread.
     assert status == naming_nobody[status_url] == 3
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_request_goes_to_the_team_the_person_is_in_when_it_is_raised_with_that_teams_target(app, actors, patient, self_managed):
+    """A team move committed after the request read the person's record, before it wrote: the
+    queue item goes to the person's team of now, with that team's response target (the date the
+    person is told), never to a team whose queue no longer shows them."""
+    with app.app_context():
+        db.session.get(Team, actors.team_b).response_targets = {ItemKind.REENTRY.value: 7}
+        db.session.commit()
+    token = form_token(patient.get(ASK).get_data(as_text=True))
+    data = {**ask_data(token), "csrf_token": patient.csrf_token()}
+
+    with moved_just_before_the_first_write(app, actors.profile_a, actors.team_b) as moved:
+        sent = patient.post_form(ASK, data)
+
+    assert moved and sent.status_code == 303, page(sent)[:2000]
+    with app.app_context():
+        (item,) = db.session.scalars(select(QueueItem)).all()
+        assert item.team_id == actors.team_b
+        assert item.due_at == response_deadline(item.received_at, 7)
+        assert db.session.get(ReentryRequest, request_id_from(sent)).due_at == item.due_at

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, PatientProfile
+from app.models import AuditEvent, PatientProfile, Team
 from app.symptoms.models import SymptomEntry, SymptomEntryVersion
 from app.triage.models import ItemStatus, QueueItem
 from app.triage.queue import ItemKind
-from tests.helpers import page
+from app.triage.working_days import response_deadline
+from tests.helpers import moved_just_before_the_first_write, page
 
 from .helpers import form_token, log, symptom_form
 
@@ -320,28 +321,14 @@ def test_the_queue_item_lists_every_entry_merged_into_it_newest_first_with_corre
 def test_a_red_flag_goes_to_the_team_the_person_is_in_when_it_is_raised(app, actors, patient, clock):
     """A team move committed after the send read the person's record, before it wrote: the item
     goes to the person's team of now, never to a team that no longer sees them (whose queue leaves
-    out a patient who is not theirs, so no team would have seen it)."""
-    from sqlalchemy import event, text
-
-    clock(MONDAY_MORNING)
+    out a patient who is not theirs, so no team would have seen it), with that team's target."""
     with app.app_context():
-        engine = db.engine
-    moved = []
-
-    def moved_just_before_the_first_write(_connection, _cursor, statement, *_):
-        if moved or statement.startswith("SELECT"):
-            return
-        moved.append(True)
-        with engine.connect() as other:
-            other.execute(text("UPDATE patient_profiles SET team_id = :team WHERE id = :id"),
-                          {"team": actors.team_b, "id": actors.profile_a})
-            other.commit()
-
-    event.listen(engine, "before_cursor_execute", moved_just_before_the_first_write)
-    try:
+        db.session.get(Team, actors.team_b).response_targets = {ItemKind.RED_FLAG.value: 1}
+        db.session.commit()
+    clock(MONDAY_MORNING)
+    with moved_just_before_the_first_write(app, actors.profile_a, actors.team_b) as moved:
         response = log(patient, symptom="something_else", own_words="A lump under my arm", severity="severe")
-    finally:
-        event.remove(engine, "before_cursor_execute", moved_just_before_the_first_write)
     assert moved and response.status_code == 303, response.get_data(as_text=True)[:2000]
     (item,) = queue(app)
     assert item.team_id == actors.team_b
+    assert item.due_at == response_deadline(MONDAY_MORNING, 1)

@@ -102,6 +102,39 @@ def test_raising_the_same_source_twice_gives_the_same_item(app, actors):
         assert db.session.scalar(select(func.count()).select_from(QueueItem)) == 1
 
 
+@pytest.mark.hazard("HAZ-020")
+def test_an_item_raised_by_another_request_after_the_lookup_is_the_one_given_never_a_second(app, actors):
+    """Two requests raising the same source at once: the second's INSERT meets the first's
+    committed item (its lookup came too early to see it) and gives that item, the rest of its
+    transaction kept."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+        patient = db.session.get(PatientProfile, actors.profile_a)
+        raced = []
+
+        def the_other_request_first(_connection, _cursor, statement, *_):
+            if raced or not statement.startswith("INSERT INTO queue_items"):
+                return
+            raced.append(True)
+            with engine.connect() as other:
+                other.execute(text(
+                    "INSERT INTO queue_items (team_id, patient_id, kind, rank, reason, source_key, received_at, "
+                    "due_at, status, revision) VALUES (:team, :patient, 'reentry', 2, 'Raised first', 'reentry:7', "
+                    ":at, :at, 'open', 1)"), {"team": actors.team_a, "patient": actors.profile_a, "at": T0.replace(tzinfo=None)})
+                other.commit()
+
+        event.listen(engine, "before_cursor_execute", the_other_request_first)
+        try:
+            raised = service.raise_item(patient, ItemKind.REENTRY, "Raised second", "reentry:7", received_at=T0)
+        finally:
+            event.remove(engine, "before_cursor_execute", the_other_request_first)
+        db.session.commit()
+        assert raced and raised.reason == "Raised first"
+        assert db.session.scalars(select(QueueItem.reason)).all() == ["Raised first"]
+
+
 
 def test_a_reason_longer_than_an_item_holds_ends_with_an_ellipsis_rather_than_mid_word(app, actors):
     with app.app_context():
@@ -368,8 +401,9 @@ def test_raising_an_item_that_fails_for_another_reason_is_an_error_not_nothing(a
     from sqlalchemy.exc import IntegrityError
 
     with app.app_context():
-        # Not a second raise of the same source: a row the database refuses (no team).
-        patient = SimpleNamespace(id=actors.profile_a, team_id=None, team=team(actors.team_a))
+        # Not a second raise of the same source: a row the database refuses (no team: the item's
+        # team is read by the INSERT, and there is no such patient).
+        patient = SimpleNamespace(id=actors.profile_b + 1000, team_id=actors.team_a, team=team(actors.team_a))
         with pytest.raises(IntegrityError):
             service.raise_item(patient, ItemKind.RED_FLAG, "Possible urgent symptom", "test:broken")
         db.session.rollback()

@@ -26,7 +26,7 @@ def london_today(now: datetime | None = None) -> date:
 
 def clock_time(moment: datetime) -> str:
     """5pm, 9:30am, midday, midnight (London time)."""
-    local = moment.astimezone(LONDON)
+    local = moment if moment.tzinfo is LONDON else moment.astimezone(LONDON)
     if (local.hour, local.minute) == (12, 0):
         return "midday"
     if (local.hour, local.minute) == (0, 0):
@@ -40,6 +40,10 @@ def clock_time(moment: datetime) -> str:
 # strftime: a tenth of its cost, and pages show several dates each.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
+# %b and %a, the same way: strftime of an aware time was two thirds of a table's date (a queue
+# page has two a line, up to 100).
+SHORT_MONTHS = tuple(month[:3] for month in MONTHS)
+SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def long_date(value: date | datetime | None, empty: str = "") -> str:
@@ -63,7 +67,7 @@ def short_date_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(LONDON)
-    return f"{local:%a} {local.day} {local:%b}, {clock_time(local)}"
+    return f"{SHORT_DAYS[local.weekday()]} {local.day} {SHORT_MONTHS[local.month - 1]}, {clock_time(local)}"
 
 
 def exact_date_time(moment: datetime | None) -> str:

@@ -92,8 +92,7 @@ def queue():
     page, nurses, summary = service.QueuePage(), [], None
     if team_id is not None:
         page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
-        nurses = service.team_nurses(team_id)
-        summary = service.queue_summary(team_id, utcnow())
+        summary, nurses = service.queue_summary_and_nurses(team_id, utcnow())
     current = {
         "status": filters.status, "pathway": filters.pathway or "",
         "key_worker": filters.key_worker_id or "", "q": filters.search,

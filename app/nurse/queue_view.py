@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from . import href_prefix
 from ..timeutil import short_date_time
@@ -58,6 +59,8 @@ def item_href_prefix() -> str:
 def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href_prefix: str) -> list[QueueLine]:
     """`href_prefix`: `item_href_prefix()`, which each line's item id completes."""
     due_words = working_days.due_words_at(now)
+    # Deadlines are ends of working days, shared by many lines: each put into words once.
+    when_due = lru_cache(maxsize=None)(short_date_time)
     lines = []
     for row in rows:
         resolved = row.status is ItemStatus.RESOLVED
@@ -73,7 +76,7 @@ def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href
             reason=row.reason,
             received=short_date_time(row.received_at),
             response_words=OUTCOME_LABELS[row.outcome] if resolved else due_words(row.due_at),
-            response_when=short_date_time(row.resolved_at if resolved else row.due_at),
+            response_when=short_date_time(row.resolved_at) if resolved else when_due(row.due_at),
             who_has=who_has(row.assignee_id, row.assignee_name, viewer_id),
             href=f"{href_prefix}{row.id}",
         ))

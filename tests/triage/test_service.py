@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import PatientProfile, User
+from app.models import PatientProfile, Team, User
 from app.triage import service
 from app.triage.models import ItemStatus, Outcome, QueueItem
 from app.triage.queue import ItemKind
@@ -35,6 +35,34 @@ def all_pages(team_id: int, filters: QueueFilters, limit: int) -> list[int]:
             return seen
         after = page.next_after
     raise AssertionError("pagination never ended")
+
+
+# ---------------------------------------------------------------- the queue page's summary and nurses
+
+
+def test_the_summary_and_nurses_in_one_statement_are_what_each_alone_reads(app, actors):
+    with app.app_context():
+        a = actors.profile_a
+        item(a, ItemKind.RED_FLAG, T0 - timedelta(days=3))
+        item(a, ItemKind.HNA_NEW, T0 - timedelta(days=30))
+        item(a, ItemKind.HNA_NEW, T0)
+        nurse(actors.team_a, "Aaron Early")
+        nurse(actors.team_a, "Zoe Away", active=False)
+        now = T0 + timedelta(days=2)
+        summary, nurses = service.queue_summary_and_nurses(actors.team_a, now)
+        assert summary == service.queue_summary(actors.team_a, now)
+        assert summary["open"] == 3 and summary["urgent"] == 1
+        assert nurses == service.team_nurses(actors.team_a)
+        assert [n.display_name for n in nurses][0] == "Aaron Early" and len(nurses) == 2
+
+
+def test_a_team_without_nurses_still_has_its_summary(app, actors):
+    with app.app_context():
+        lonely = Team(name="Nobody on shift")
+        db.session.add(lonely)
+        db.session.commit()
+        assert service.queue_summary_and_nurses(lonely.id, T0) == (
+            {"open": 0, "urgent": 0, "overdue": 0}, [])
 
 
 # ---------------------------------------------------------------- order and targets

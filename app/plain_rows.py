@@ -6,13 +6,29 @@ only columns: about half of a small read's Python calls, for rows that come out 
 the statement goes through the session's connection (its transaction, as every other statement
 of the request), after the session's autoflush, so pending changes are seen as a session query
 would see them. For statements built once with bound parameters (issue 12).
+
+A statement read a second time is kept compiled (`_Kept`) and then sent straight to the
+connection's driver cursor: Core's execution of even a compiled-and-cached statement walked the
+whole statement again each time to find it in the cache (its cache key), then built an execution
+context and a cursor result, four to ten times what the driver itself took for the session's
+statement that every request reads. Kept, only the driver runs, with the same SQL, the same
+parameters (each bound value through its type's processor, as Core sends it), the same rows (each
+column through its type's result processor) and the same named rows; it goes through
+`Connection._cursor_execute`, Core's own path for statements it sends itself, so the engine's
+cursor events (the statement counts of tests/test_query_counts.py, `extensions`' note of a write)
+and the translation of driver errors, a lost connection's included, are as before. A statement
+read once (built for one request) goes through Core as before, as does one whose compiled SQL
+depends on its parameters (expanding IN lists, literal values rendered at execution).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Executable, Result
+from sqlalchemy.engine import IteratorResult
+from sqlalchemy.engine.result import SimpleResultMetaData
 
 from .extensions import db
 
@@ -22,4 +38,95 @@ def read_rows(statement: Executable, values: Mapping[str, Any] | None = None) ->
     session = db.session()
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, values)
+    connection = session.connection()
+    kept = _kept(statement, connection.dialect, values or {})
+    if kept is None:
+        return connection.execute(statement, values)
+    return kept.read(connection, values or {})
+
+
+# Per engine's dialect, per statement object: `_ONCE` after its first read, then its `_Kept` (or
+# `_NOT_KEPT`). Weak both ways: a statement built for one request goes with it.
+_KEPT: WeakKeyDictionary = WeakKeyDictionary()
+_ONCE, _NOT_KEPT = object(), object()
+
+
+def _kept(statement, dialect, values: Mapping[str, Any]) -> _Kept | None:
+    by_statement = _KEPT.get(dialect)
+    if by_statement is None:
+        by_statement = _KEPT[dialect] = WeakKeyDictionary()
+    kept = by_statement.get(statement)
+    if kept is None:
+        by_statement[statement] = _ONCE
+        return None
+    if kept is _ONCE:
+        kept = by_statement[statement] = _Kept.of(statement, dialect, values) or _NOT_KEPT
+    if kept is _NOT_KEPT or values.keys() != kept.supplied:
+        return None
+    return kept
+
+
+class _Kept:
+    """A statement compiled once for a dialect: its SQL, how to make its driver parameters from
+    the values a read supplies (`supplied`: their names; every other parameter is the statement's
+    own constant), and, from its first execution, its rows' keys and result processors."""
+
+    __slots__ = ("sql", "supplied", "positional", "names", "slots", "compiled", "metadata")
+
+    @classmethod
+    def of(cls, statement, dialect, values: Mapping[str, Any]) -> _Kept | None:
+        try:
+            compiled = statement.compile(dialect=dialect)
+        except Exception:  # noqa: BLE001  (not a statement Core compiles alone: Core's path says why)
+            return None
+        if (compiled.post_compile_params or compiled.literal_execute_params
+                or getattr(compiled, "_render_postcompile", False) or not compiled._result_columns):
+            return None
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        if any(bind.type._is_tuple_type or bind.callable is not None for bind in binds.values()):
+            return None
+        constants = compiled.construct_params(dict(values))
+        processors = compiled._bind_processors
+        names = list(compiled.positiontup) if dialect.positional else list(binds)
+        slots = []
+        for name in names:
+            bind, processor = binds[name], processors.get(name)
+            if bind.key in values:
+                slots.append((bind.key, processor, None))
+            else:
+                value = constants[name]
+                slots.append((None, None, processor(value) if processor else value))
+        kept = cls()
+        kept.sql, kept.supplied, kept.positional = compiled.string, frozenset(values), dialect.positional
+        kept.names, kept.slots, kept.compiled, kept.metadata = tuple(names), tuple(slots), compiled, None
+        return kept
+
+    def parameters(self, values: Mapping[str, Any]):
+        out = []
+        for key, processor, constant in self.slots:
+            if key is None:
+                out.append(constant)
+            else:
+                value = values[key]
+                out.append(processor(value) if processor else value)
+        return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
+
+    def read(self, connection, values: Mapping[str, Any]) -> Result:
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, self.parameters(values))
+            rows = cursor.fetchall()
+            metadata = self.metadata or self._metadata(connection.dialect, cursor.description)
+        finally:
+            cursor.close()
+        return IteratorResult(metadata, iter(rows))
+
+    def _metadata(self, dialect, description) -> SimpleResultMetaData:
+        """The rows' keys and each column's result processor, as Core's cursor result makes them
+        (the compiled statement's result columns, the driver's type of each column)."""
+        columns = self.compiled._result_columns
+        self.metadata = SimpleResultMetaData(
+            [column[0] for column in columns],
+            _processors=[column[3]._cached_result_processor(dialect, entry[1])
+                         for column, entry in zip(columns, description, strict=True)])
+        return self.metadata

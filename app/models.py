@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -102,6 +102,13 @@ class WithRole:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+class PersonOnPage(NamedTuple):
+    """A person as a page read in plain rows names them (a plan's author, who saw a request):
+    the one field its template reads of the `User` this stands in for."""
+
+    display_name: str
 
 
 class User(UserMixin, WithRole, db.Model):

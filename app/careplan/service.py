@@ -20,7 +20,7 @@ from .. import versioning
 from ..directory.models import CATEGORY_LABELS, Service
 from ..extensions import db
 from ..hna.models import HNA
-from ..models import PatientProfile, User
+from ..models import PatientProfile, PersonOnPage, User
 from ..plain_rows import read_rows
 from ..timeutil import utcnow
 from ..triage.queue import ItemKind
@@ -158,10 +158,6 @@ class ItemOnPage(NamedTuple):
     service: ServiceOnPage | None
 
 
-class AuthorOnPage(NamedTuple):
-    display_name: str
-
-
 class PlanOnPage(NamedTuple):
     """A version of the plan as the person's page reads it: the columns it shows, its author's
     name and its items, in order."""
@@ -175,7 +171,7 @@ class PlanOnPage(NamedTuple):
     change_note: str | None
     created_at: Any
     seen_by_patient_at: Any
-    created_by: AuthorOnPage
+    created_by: PersonOnPage
     items: tuple[ItemOnPage, ...]
 
 
@@ -220,7 +216,7 @@ def _plan_on_page(rows) -> PlanOnPage:
                    ServiceOnPage(*row[_SERVICE_FROM + 1:_SERVICE_TO]) if row[_SERVICE_FROM] is not None else None)
         for row in rows if row[_ITEMS_FROM] is not None
     )
-    return PlanOnPage(*first[:_PLANNED], AuthorOnPage(first[_PLANNED]), items)
+    return PlanOnPage(*first[:_PLANNED], PersonOnPage(first[_PLANNED]), items)
 
 
 def plan_versions(patient: PatientProfile) -> list[CarePlan]:
@@ -482,10 +478,12 @@ def _last_seen_before(plan):
 
 def mark_seen(plan: PlanOnPage) -> bool:
     """Record that the person has opened this version (the first time only). True if new. One
-    UPDATE by id, only of a version not yet marked (another tab may have just marked it)."""
+    UPDATE by id, only of a version not yet marked (another tab may have just marked it), sent
+    through the session's connection in its transaction, as the audit's INSERT is: a plain
+    statement needs none of the ORM's execution."""
     if plan.seen_by_patient_at is not None:
         return False
-    db.session.execute(_mark_seen_statement(), {"plan_id": plan.id, "now": utcnow()})
+    db.session.connection().execute(_mark_seen_statement(), {"plan_id": plan.id, "now": utcnow()})
     return True
 
 

@@ -32,7 +32,7 @@ from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, SurveillanceT
 from ..hna import service as hna_service
 from ..hna.models import HNA
 from ..messages import service as messages
-from ..models import PatientProfile, User
+from ..models import PatientProfile, PersonOnPage, User
 from ..plain_rows import read_rows
 from ..reentry import service as reentry
 from ..reentry.models import ReentryRequest, RequestStatus
@@ -94,10 +94,6 @@ class UnreadResults(NamedTuple):
     newest_taken_on: date
 
 
-class SeenByOnHome(NamedTuple):
-    display_name: str
-
-
 class RequestOnHome(NamedTuple):
     """What the home page says about an open request to be seen (things_to_do.request_things and
     reentry's status words, which name the nurse who saw it)."""
@@ -108,7 +104,7 @@ class RequestOnHome(NamedTuple):
     due_at: datetime
     appointment_at: datetime | None
     appointment_place: str | None
-    seen_by: SeenByOnHome | None
+    seen_by: PersonOnPage | None
 
 
 @dataclass(frozen=True)
@@ -209,7 +205,7 @@ def _open_requests_statement():
 
 
 def _request_on_home(values) -> RequestOnHome:
-    return RequestOnHome(*values[:-1], SeenByOnHome(values[-1]) if values[-1] is not None else None)
+    return RequestOnHome(*values[:-1], PersonOnPage(values[-1]) if values[-1] is not None else None)
 
 
 def _open_requests(profile: PatientProfile, row) -> list[RequestOnHome]:

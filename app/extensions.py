@@ -203,8 +203,8 @@ def _has_unread_input(socket_number: int) -> bool:
 
 
 def use_sqlite_wal(engine) -> None:
-    """Set WAL and the busy timeout on every new connection of a SQLite engine (a no-op elsewhere;
-    an in-memory database keeps its own journal mode)."""
+    """Set WAL, the busy timeout and foreign keys on every new connection of a SQLite engine (a
+    no-op elsewhere; an in-memory database keeps its own journal mode)."""
     from sqlalchemy import event
 
     if engine.dialect.name != "sqlite":
@@ -215,4 +215,7 @@ def use_sqlite_wal(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
+        # The schema's foreign keys enforced, as PostgreSQL always does (SQLite leaves them off
+        # unless each connection asks): the same rules in development, tests and production.
+        cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()

@@ -91,14 +91,41 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, "OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _refuse_broken_references(connection)
+        finally:
+            if sqlite:
+                connection.rollback()  # nothing, after a commit; after a failure, what is left
+                _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection, state):
+    """SQLite's own procedure for changing a table's shape (https://sqlite.org/lang_altertable.html):
+    batch mode copies a table, drops it and renames the copy, and dropping a table that other
+    rows refer to fails while foreign keys are enforced (app/extensions.py turns them on for each
+    connection). So they are off while the migrations run, checked before the commit, and on
+    again before the connection goes back to the pool. The setting is ignored inside a
+    transaction, so it is sent on its own and committed."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys = {state}")
+    connection.commit()
+
+
+def _refuse_broken_references(connection):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migrations left rows naming records that are not there: {broken[:10]}")
 
 
 if context.is_offline_mode():

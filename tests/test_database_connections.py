@@ -12,10 +12,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import create_engine, event, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
-from app.models import Team
+from app.models import PatientProfile, Team
 
 
 @contextmanager
@@ -89,7 +90,21 @@ def test_sqlite_pragmas_are_set_once_per_connection_not_per_request(app, patient
         event.remove(engine, "connect", trace)
         engine.dispose()
     pragmas = [sql for sql in traced if sql.lstrip().upper().startswith("PRAGMA")]
-    assert pragmas == [f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}", "PRAGMA journal_mode = WAL"]
+    assert pragmas == [f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}", "PRAGMA journal_mode = WAL",
+                       "PRAGMA foreign_keys = ON"]
+
+
+@pytest.mark.parametrize("column, missing", [("team_id", "a team"), ("key_worker_id", "a member of staff")])
+def test_a_row_naming_a_record_that_is_not_there_is_refused_on_every_database(app, actors, column, missing):
+    """SQLite enforces the schema's foreign keys as PostgreSQL does: the same tests, the same
+    rules (a patient in a team that is not there would be on no team's list)."""
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            db.session.execute(update(PatientProfile).where(PatientProfile.id == actors.profile_a)
+                               .values({column: 999_999}))
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.get(PatientProfile, actors.profile_a).team_id == actors.team_a
 
 
 def _terminate(database_url: str, pid: int) -> None:

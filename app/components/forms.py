@@ -460,6 +460,33 @@ def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str
     return "".join(parts)
 
 
+# A radio item with nothing but its value, its words, whether it is checked and an id: most radios
+# (the HNA's 0 to 10 scale, yes or no questions). `_plain_radio_item` prints exactly what
+# `_choice_item` prints for one, without the general item's look-ups for every key the design
+# system offers (a hint, conditional content, classes, attributes...): the eleven items of the
+# distress scale were a third of that question page's own work.
+PLAIN_RADIO_ITEM_KEYS = frozenset({"value", "text", "checked", "id"})
+
+
+def _plain_radio_item(item: dict, index: int, id_prefix: str, params_value, input_end: str) -> str:
+    """`_choice_item("radios", ...)` for an item of PLAIN_RADIO_ITEM_KEYS (a plain dict, not yet
+    through `nested`): `params_value` is the radios' `value`, `input_end` what every input of the
+    group ends with (its disabled attribute and the attributes macro's whitespace)."""
+    item_id = get(item, "id")
+    item_id = item_id if item_id else id_prefix + (f"-{index}" if index > 1 else "")
+    one_line(item_id)
+    checked = get(item, "checked")
+    value = get(item, "value")
+    if not checked:
+        checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
+    text = content({"text": get(item, "text")}, 8)
+    label = "" if text is None else (
+        f'<label class="nhsuk-label nhsuk-radios__label"{optional_attribute("for", item_id)} >'
+        f'{_heading_content(text, 6)}</label>')
+    return (f'<div class="nhsuk-radios__item">\n<input class="nhsuk-radios__input" id="{escape(item_id)}"'
+            f'{input_end[0]}{out(value)}"{" checked" if checked else ""}{input_end[1]}>\n{label}\n</div>')
+
+
 def hint_and_error(hint_param: dict, error: dict, id_prefix: str, described_by: str,
                    design_system: DesignSystem, depth: int = 2) -> tuple[list[str], str]:
     """The hint and the error message a choice component prints above its inputs, and the ids
@@ -529,8 +556,16 @@ def _choices(kind: str, params, design_system: DesignSystem) -> Markup:
                  f' data-module="nhsuk-{kind}"{tag_attributes(design_system, params.get("attributes", ABSENT))}>')
     item_keys = CHECKBOX_ITEM_KEYS if checkbox else RADIO_ITEM_KEYS
     item_described_by = described_by if checkbox and not fieldset_param else None
+    # What every plain radio's input prints around its value, worked out once for the group.
+    plain_input_end = (f' name="{out(params.get("name", ABSENT))}" type="radio" value="',
+                       (" disabled" if params.get("disabled", ABSENT) else "") + " ")
+    params_value = params.get("value", ABSENT)
     for index, item in enumerate(_items(params), start=1):
-        if item:
+        if not item:
+            continue
+        if not checkbox and type(item) is dict and item.keys() <= PLAIN_RADIO_ITEM_KEYS:
+            parts.append(_plain_radio_item(item, index, id_prefix, params_value, plain_input_end))
+        else:
             parts.append(_choice_item(kind, params, nested(item, item_keys), index, id_prefix, item_described_by,
                                       design_system))
     parts.append("</div>")

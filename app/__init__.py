@@ -191,7 +191,8 @@ def register_static_files(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models_registry  # noqa: F401  (every table, for Alembic and create_all)
-    from .extensions import csrf, db, end_a_read_with_a_commit, limiter, login_manager, migrate, prepare_engine
+    from .extensions import (CookieSessionInterface, csrf, db, end_a_read_with_a_commit, limiter, login_manager,
+                             migrate, prepare_engine)
 
     db.init_app(app)
     with app.app_context():
@@ -207,6 +208,8 @@ def register_extensions(app: Flask) -> None:
                 end_a_read_with_a_commit(db.session())
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # Flask's signed cookie, its serializer made once (app/extensions.py, "signing").
+    app.session_interface = CookieSessionInterface()
     limiter.init_app(app)
     login_manager.init_app(app)
 

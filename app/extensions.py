@@ -1,15 +1,22 @@
 """Every Flask extension object, created unbound and bound in the app factory."""
+import hmac
 from contextlib import contextmanager
+from functools import lru_cache
 
 import flask_limiter
 import flask_wtf
-from flask import current_app, request
+import flask_wtf.csrf
+import itsdangerous
+from itsdangerous.encoding import want_bytes
+from flask import current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, exc
 from sqlalchemy.orm import DeclarativeBase
+from wtforms import ValidationError
 
 # Named constraints so that Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -49,17 +56,102 @@ class Limiter(flask_limiter.Limiter):
                     or manager.has_hints(endpoint or ""))
 
 
+# ---------------------------------------------------------------- signing (issue 12)
+# The session cookie and the CSRF token are checked on every request that carries them, and
+# Flask and Flask-WTF built a new itsdangerous serializer for each check (its constructor
+# serialises an empty dict to learn whether it makes text) and derived its HMAC key from the
+# secret again for each signature. Both are the same for every request with the same secret: a
+# serializer is kept per (secret keys, salt), and a derived key per (secret, salt, derivation,
+# digest). Nothing of a request's or a person's is kept: the signature is still checked on
+# every request, against the keys the config names at the time.
+_DERIVED_KEYS: dict[tuple, bytes] = {}
+_DERIVED_KEYS_LIMIT = 64  # a few secrets (current and fallbacks) times a few salts
+
+
+class KeptKeySigner(itsdangerous.TimestampSigner):
+    """itsdangerous' timestamp signer, deriving each secret's key once (`_DERIVED_KEYS`)."""
+
+    def derive_key(self, secret_key=None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        which = (secret, self.salt, self.key_derivation, self.digest_method)
+        key = _DERIVED_KEYS.get(which)
+        if key is None:
+            if len(_DERIVED_KEYS) >= _DERIVED_KEYS_LIMIT:
+                _DERIVED_KEYS.clear()
+            key = _DERIVED_KEYS[which] = super().derive_key(secret)
+        return key
+
+
+@lru_cache(maxsize=16)
+def kept_serializer(secret_keys: tuple, salt: str, serializer=None, signer_kwargs: tuple = ()):
+    """The URL-safe timed serializer of these secret keys (oldest first, the current one last)
+    and salt, made once; itsdangerous' serializers hold no state of a call, so one serves every
+    request and thread."""
+    return itsdangerous.URLSafeTimedSerializer(list(secret_keys), salt=salt, serializer=serializer,
+                                               signer=KeptKeySigner, signer_kwargs=dict(signer_kwargs))
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its serializer kept (`kept_serializer`)."""
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        return kept_serializer(keys, self.salt, self.serializer, (
+            ("key_derivation", self.key_derivation), ("digest_method", self.digest_method)))
+
+
+def validate_csrf_token(data) -> None:
+    """Flask-WTF's `validate_csrf` (the same checks, in the same order, with the same messages),
+    through a kept serializer: the token is signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and
+    must carry the session's own token. Raises wtforms' ValidationError."""
+    config = current_app.config
+    secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    if not secret_key:
+        raise RuntimeError("A secret key is required to use CSRF.")
+    field_name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    if not data:
+        raise ValidationError("The CSRF token is missing.")
+    if field_name not in session:
+        raise ValidationError("The CSRF session token is missing.")
+    try:
+        token = kept_serializer((secret_key,), "wtf-csrf-token").loads(data, max_age=time_limit)
+    except itsdangerous.SignatureExpired as exc:
+        raise ValidationError("The CSRF token has expired.") from exc
+    except itsdangerous.BadData as exc:
+        raise ValidationError("The CSRF token is invalid.") from exc
+    if not hmac.compare_digest(session[field_name], token):
+        raise ValidationError("The CSRF tokens do not match.")
+
+
 class CSRFProtect(flask_wtf.CSRFProtect):
-    """Flask-WTF's CSRF check, asking first whether the request's method is one that is checked.
+    """Flask-WTF's CSRF check on every POST, PUT, PATCH and DELETE, with its token checked by
+    `validate_csrf_token` (a kept serializer), asking first whether the request's method is one
+    that is checked.
 
     Flask-WTF looks up the view's exemptions before the method, so every GET paid for the
     lookup only to be let through; the answer is the same either way (a GET is never checked,
-    an exempt view never is), and every POST, PUT, PATCH and DELETE is checked as before."""
+    an exempt view never is). What follows the method is Flask-WTF's `protect` as it is
+    (1.3.0), with the token's check the only change."""
 
     def protect(self, apply_exemptions=False):
         if request.method not in current_app.config["WTF_CSRF_METHODS"]:
             return
-        super().protect(apply_exemptions)
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        try:
+            validate_csrf_token(self._get_csrf_token())
+        except ValidationError as exc:
+            flask_wtf.csrf.logger.info(exc.args[0])
+            self._error_response(exc.args[0])
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not flask_wtf.csrf.same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True  # as Flask-WTF marks a request whose token was checked
 
 
 db = SQLAlchemy(model_class=Base)

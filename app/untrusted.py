@@ -54,11 +54,16 @@ def without_control_characters(text: str) -> str:
 def json_too_deep(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether a JSON document nests arrays and objects more than `limit` deep, found without
     parsing it (parsing is what recurses). Brackets inside strings do not count."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
     # Nesting can be no deeper than the number of opening brackets: counted in C, this answers
     # nearly every body sent (each JSON post and most other requests) without the walk below.
-    if text.count("[") + text.count("{") <= limit:
+    # Counted on the bytes, not decoded first: in UTF-8 those two bytes are only ever those
+    # characters, and in the UTF-16 or UTF-32 text json.loads also reads, each bracket still has
+    # its byte (another character's may add to the count, which only means the walk decides).
+    if isinstance(text, bytes):
+        if text.count(b"[") + text.count(b"{") <= limit:
+            return False
+        text = text.decode("utf-8", "replace")
+    elif text.count("[") + text.count("{") <= limit:
         return False
     depth = 0
     in_string = escaped = False

@@ -168,3 +168,38 @@ def test_a_form_leaves_its_token_to_the_app_wide_check_only_the_one_way():
     assert leaving_it
     with _APP.test_request_context(method="POST"):
         assert all("csrf_token" not in form() for form in leaving_it if form.__init__ is PageForm.__init__)
+
+
+# The serializers that check the session cookie and the CSRF token are made once and kept
+# (app/extensions.py, "signing"): each check still uses the secret keys the config names then.
+
+
+def signed(secret_key: str, salt: str, value):
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(secret_key, salt=salt).dumps(value)
+
+
+def test_a_token_signed_with_another_secret_or_for_another_session_is_refused(app, new_client, actors):
+    patient, someone_else = new_client(), new_client()
+    sign_in_as(patient, actors.patient_a)
+    sign_in_as(someone_else, actors.patient_b)
+    patient.csrf_token()
+    with patient.session_transaction() as values:
+        own = values["csrf_token"]  # the session's own token, which a page's token signs
+    for token in (signed("y" * 32, "wtf-csrf-token", own), someone_else.csrf_token()):
+        response = patient.post("/api/hna/answers", json={}, headers={"X-CSRFToken": token, "Idempotency-Key": "csrf-check-1"})
+        assert is_csrf_refusal(response), token
+    assert not is_csrf_refusal(patient.post("/api/hna/answers", json={}, headers={
+        "X-CSRFToken": signed(app.secret_key, "wtf-csrf-token", own), "Idempotency-Key": "csrf-check-2"}))
+
+
+def test_a_session_cookie_is_read_with_the_current_secret_or_a_fallback_and_no_other(app, client, actors):
+    sign_in_as(client, actors.patient_a)
+    assert client.get("/my-care").status_code == 200
+    kept = client.get_cookie("session").value
+    app.config["SECRET_KEY_FALLBACKS"], app.secret_key = [app.secret_key], "z" * 32
+    assert client.get("/my-care").status_code == 200  # signed with the fallback
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    client.set_cookie("session", kept)
+    assert client.get("/my-care").status_code == 302  # signed with a secret no longer named

@@ -75,6 +75,12 @@ def test_control_characters_other_than_line_breaks_and_tabs_are_refused(text, re
         ('{"a": "' + "[" * 50 + '"}', False),  # brackets inside a string do not count
         ('{"a": "\\"' + "[" * 50 + '"}', False),  # nor after an escaped quote
         ("[" * 1000, True), (b"[" * 1000, True),
+        # As bytes: counted before decoding, the same answers (UTF-8, and UTF-16 which json.loads reads).
+        (b"[" * 20 + b"]" * 20, False), (b"[" * 21 + b"]" * 21, True),
+        (("{\"\u015b\": " + "[" * 19 + "]" * 19 + "}").encode(), False),
+        (("{\"\u015b\": " + "[" * 20 + "]" * 20 + "}").encode(), True),
+        (("[" * 21 + "]" * 21).encode("utf-16"), True), (("[" * 20 + "]" * 20).encode("utf-16"), False),
+        (("{\"a\": \"" + "[" * 50 + "\"}").encode("utf-16-le"), False), ("{\"\u015b\u015b\": 1}".encode("utf-16-le"), False),
     ],
 )
 def test_json_nesting_is_limited_without_parsing(document, too_deep):

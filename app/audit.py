@@ -76,7 +76,9 @@ def audit(
 
 @cache
 def _insert_statement() -> Insert:
-    return insert(AuditEvent.__table__)
+    # inline(): the event's id is never used, so PostgreSQL is not asked to send it back
+    # (SQLAlchemy adds RETURNING to a one-row INSERT to fill in the inserted key).
+    return insert(AuditEvent.__table__).inline()
 
 
 def _id_of(record: User | PatientProfile | SignedInUser) -> int:

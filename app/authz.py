@@ -7,7 +7,7 @@ exists, and every refusal is written to the audit log.
 """
 from __future__ import annotations
 
-from functools import wraps
+from functools import cache, wraps
 from typing import Callable, NoReturn
 
 from flask import abort, g
@@ -157,12 +157,21 @@ def own_hna(hna_id: int):
     return own_patient_record(HNA, hna_id, "hna.access_refused", "hna")
 
 
+@cache
+def _hna_with_the_patient() -> tuple:
+    """The load option, made once per process rather than on every HNA page (a joinedload is
+    built through several layers of SQLAlchemy's option machinery)."""
+    from .hna.models import HNA
+
+    return (joinedload(HNA.patient),)
+
+
 def submitted_hna_for_staff(hna_id: int):
     """A submitted HNA of the signed-in member of staff's own team, or 404 (audited). The patient
     is read with it (one statement): the check reads them both, and the page shows the patient."""
     from .hna.models import HNA, HNAStatus
 
-    hna = db.session.get(HNA, hna_id, options=(joinedload(HNA.patient),))
+    hna = db.session.get(HNA, hna_id, options=_hna_with_the_patient())
     if hna is None or hna.status is not HNAStatus.SUBMITTED:
         refuse("hna.access_refused", subject=f"hna:{hna_id}")
     return _keeping_patient(hna, patient_for_staff(hna.patient_id))

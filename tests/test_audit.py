@@ -72,6 +72,18 @@ def test_new_events_are_still_added(app, event_id):
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 2
 
 
+def test_an_event_is_one_insert_that_reads_nothing_back(app, actors):
+    """Every staff page writes one: its id is never used, so PostgreSQL is not asked to send it
+    back (RETURNING, which SQLAlchemy adds to fill in the inserted key unless told not to)."""
+    from tests.test_query_counts import counting_statements
+
+    with app.app_context(), counting_statements(with_parameters=True) as statements:
+        audit("patient.view", patient=actors.profile_a)
+        db.session.rollback()
+    assert [statement.split(" (", 1)[0] for statement, _ in statements] == ["INSERT INTO audit_events"]
+    assert "RETURNING" not in statements[0][0].upper()
+
+
 # ---------------------------------------------------------------- what an event records
 
 

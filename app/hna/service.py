@@ -239,10 +239,15 @@ def needs_assessment_of(patient_id: int) -> NeedsAssessment:
 
 
 def submitted_hnas(patient: PatientProfile) -> list[HNA]:
-    return list(db.session.scalars(
-        select(HNA).where(HNA.patient_id == patient.id, HNA.status == HNAStatus.SUBMITTED)
-        .order_by(HNA.submitted_at.desc())
-    ))
+    return list(db.session.scalars(_submitted_hnas_statement(), {"patient_id": patient.id}))
+
+
+@cache
+def _submitted_hnas_statement() -> Select:
+    """Built once per process with the person as a bound parameter (issue 12)."""
+    return (select(HNA).where(HNA.patient_id == bindparam("patient_id", type_=Integer),
+                              HNA.status == HNAStatus.SUBMITTED)
+            .order_by(HNA.submitted_at.desc()))
 
 
 def hna_by_id(hna_id: int) -> HNA | None:
@@ -518,12 +523,17 @@ def queue_items_for(hnas) -> dict:
     keys = {source_key(HNA_SOURCE, hna.id): hna.id for hna in hnas}
     if not keys:
         return {}
-    items = db.session.scalars(
-        select(QueueItem).where(QueueItem.source_key.in_(list(keys)))
-        # Both people in the same query: pages name who has it or who dealt with it.
-        .options(joinedload(QueueItem.resolved_by), joinedload(QueueItem.assignee))
-    )
+    items = db.session.scalars(_queue_items_statement(), {"source_keys": list(keys)})
     return {keys[item.source_key]: item for item in items}
+
+
+@cache
+def _queue_items_statement() -> Select:
+    """Built once per process, the keys a bound parameter expanded as sent (issue 12): building
+    it, its joined loads above all, cost more than running it."""
+    return (select(QueueItem).where(QueueItem.source_key.in_(bindparam("source_keys", expanding=True)))
+            # Both people in the same query: pages name who has it or who dealt with it.
+            .options(joinedload(QueueItem.resolved_by), joinedload(QueueItem.assignee)))
 
 
 def is_queue_item_of(item, hna_id):

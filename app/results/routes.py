@@ -17,6 +17,7 @@ from ..sessions import carries_the_session_touch, current_user_record
 from ..timeutil import london_today
 from ..triage.service import team_nurses
 from ..models import PatientProfile
+from ..nurse import href_around
 from ..pathways import PATHWAYS
 from ..untrusted import id_or_none, parse_id
 from ..versioning import answer_conflict, shown_version
@@ -300,6 +301,7 @@ def monitoring():
     page = render_template(
         "results/monitoring.html", page=shown, filters=filters, pathways=PATHWAYS, reason_labels=REASON_LABELS,
         nurses=team_nurses(current_user.team_id),
+        results_href=href_around("results.nurse_results", "patient_id"),
         next_url=url_for("results.monitoring", after=shown.next_after, **query) if shown.next_after else None,
         first_url=url_for("results.monitoring", **query) if after else None,
     )

@@ -125,11 +125,20 @@ def entries_for_item(item: QueueItem) -> list[SymptomEntry]:
     """Every entry that raised or was merged into the queue item, newest first, removed ones
     too, each with its earlier versions: what the person reported, in full, beside the item's
     short reason."""
-    return list(db.session.scalars(
-        select(SymptomEntry).where(SymptomEntry.queue_item_id == item.id, SymptomEntry.patient_id == item.patient_id)
-        .options(selectinload(SymptomEntry.earlier_versions))
-        .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc())
-    ))
+    return list(db.session.scalars(_entries_for_item_statement(),
+                                   {"item_id": item.id, "patient_id": item.patient_id}))
+
+
+@cache
+def _entries_for_item_statement() -> Select:
+    """Built once per process with the item and its person as bound parameters (as
+    `_history_statement`): building it, its selectinload above all, was a tenth of the queue item
+    page's Python calls."""
+    return (select(SymptomEntry)
+            .where(SymptomEntry.queue_item_id == bindparam("item_id", type_=Integer),
+                   SymptomEntry.patient_id == bindparam("patient_id", type_=Integer))
+            .options(selectinload(SymptomEntry.earlier_versions))
+            .order_by(SymptomEntry.logged_at.desc(), SymptomEntry.id.desc()))
 
 
 def own_entry(profile: PatientProfile, entry_id: int) -> SymptomEntry | None:

@@ -23,7 +23,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    event,
     literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -285,10 +284,5 @@ class AuditEvent(db.Model):
 
 
 class AuditLogIsAppendOnly(RuntimeError):
-    pass
+    """A statement that would change or remove an audit event (refused by app/audit.py)."""
 
-
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_audit_changes(mapper, connection, target):  # noqa: ARG001
-    raise AuditLogIsAppendOnly("Audit events can be added, never changed or removed.")

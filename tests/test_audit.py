@@ -6,7 +6,7 @@ import re
 from datetime import timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from werkzeug.test import EnvironBuilder
 
 from app.audit import ACCESS_LOG_PATH, audit
@@ -64,6 +64,70 @@ def test_events_cannot_be_changed_or_deleted_in_bulk(app, event_id, statement):
             db.session.execute(statement)
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+AROUND_THE_ORM = {
+    "Core update on the session's connection": lambda conn: conn.execute(
+        update(AuditEvent.__table__).values(outcome="refused")),
+    "Core delete on the session's connection": lambda conn: conn.execute(delete(AuditEvent.__table__)),
+    "text update": lambda conn: conn.execute(text("UPDATE audit_events SET outcome = 'refused'")),
+    "text delete": lambda conn: conn.execute(text("DELETE FROM audit_events")),
+    "lower case, spread over lines": lambda conn: conn.execute(text("update\n  audit_events\nset outcome = 'x'")),
+    "quoted name": lambda conn: conn.exec_driver_sql('DELETE FROM "audit_events" WHERE id > 0'),
+    "a delete inside a select": lambda conn: conn.execute(text(
+        "WITH gone AS (DELETE FROM audit_events RETURNING id) SELECT count(*) FROM gone")),
+    "truncate": lambda conn: conn.execute(text("TRUNCATE audit_events")),
+    "insert or replace": lambda conn: conn.execute(text(
+        "INSERT OR REPLACE INTO audit_events (id, occurred_at, action, outcome, detail) "
+        "VALUES (1, '2026-12-07 10:00:00', 'x', 'x', '{}')")),
+}
+POSTGRESQL_ONLY = {"a delete inside a select", "truncate"}
+SQLITE_ONLY = {"insert or replace"}
+
+
+@pytest.mark.parametrize("how", AROUND_THE_ORM)
+@pytest.mark.parametrize("connection", ["the session's", "one of its own"])
+def test_events_cannot_be_changed_or_deleted_around_the_orm(app, event_id, how, connection):
+    """The database layer refuses any statement that would change or remove an event, however
+    it is sent: Core or text SQL, on the session's connection or a new one from the engine."""
+    with app.app_context():
+        dialect = db.engine.dialect.name
+        if how in (POSTGRESQL_ONLY if dialect == "sqlite" else SQLITE_ONLY):
+            pytest.skip(f"not SQL {dialect} knows")
+        if connection == "the session's":
+            with pytest.raises(AuditLogIsAppendOnly):
+                AROUND_THE_ORM[how](db.session.connection())
+            db.session.rollback()
+        else:
+            with pytest.raises(AuditLogIsAppendOnly), db.engine.begin() as conn:
+                AROUND_THE_ORM[how](conn)
+        assert db.session.scalars(select(AuditEvent.outcome)).all() == ["success"]
+
+
+def test_events_are_still_added_and_read_around_the_orm(app, event_id):
+    with app.app_context():
+        conn = db.session.connection()
+        conn.execute(insert(AuditEvent.__table__).values(action="patient.view", outcome="success", detail={}))
+        conn.execute(text("INSERT INTO audit_events (occurred_at, action, outcome, detail) "
+                          "VALUES ('2026-12-07 10:00:00', 'patient.view', 'success', '{}')"))
+        db.session.commit()
+        assert db.session.connection().execute(text("SELECT count(*) FROM audit_events")).scalar() == 3
+        # A read that names an action with a changing word in it is a read.
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action.in_(["patient.update", "plan.delete"]))) == 0
+
+
+def test_only_a_connection_erasing_events_may_remove_them_and_only_while_it_says_so(app, event_id):
+    from app.audit import erasing_events
+
+    with app.app_context(), db.engine.connect() as conn:
+        with erasing_events(conn, "a test of the one way past the guard"):
+            assert conn.execute(delete(AuditEvent.__table__)).rowcount == 1
+        conn.rollback()
+        with pytest.raises(AuditLogIsAppendOnly):
+            conn.execute(delete(AuditEvent.__table__))
+        conn.rollback()
+        assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
 
 
 def test_new_events_are_still_added(app, event_id):

@@ -237,8 +237,9 @@ def current_user_record() -> User:
 
 
 def tracked(model, values: Mapping[str, Any], **related):
-    """The tracked record of `model` with these column values (all of its columns, as read in
-    this transaction), without a query: the one already in the session if there is one. `related`:
+    """The tracked record of `model` with these column values (as read in this transaction; any
+    column not among them is read, with the others missing, when first asked for), without a
+    query: the one already in the session if there is one. `related`:
     records its relationships hold (unless the session has them loaded already), so that reading
     them makes no query either."""
     session, mapper = db.session(), model.__mapper__
@@ -262,14 +263,30 @@ _SESSION_COLUMNS = tuple(_SESSIONS.c[name] for name in (
     "id", "created_at", "last_seen_at", "kept_post", "kept_post_at", "revoked_at", "user_id"))
 
 
-def _columns(model, table) -> list:
-    """Every mapped column of `model` in `table` (its table or an alias of it), in the mapper's
-    order (`_keys`)."""
-    return [table.c[attribute.columns[0].name] for attribute in inspect(model).column_attrs]
-
-
 def _keys(model) -> tuple[str, ...]:
+    """Every mapped column of `model`, by attribute name, in the mapper's order."""
     return tuple(attribute.key for attribute in inspect(model).column_attrs)
+
+
+def _columns(model, table, keys: tuple[str, ...]) -> list:
+    """The columns of `table` (the model's table or an alias of it) for these attribute names."""
+    return [table.c[model.__mapper__.column_attrs[key].columns[0].name] for key in keys]
+
+
+# What the session's statement reads of the person and of a patient's key worker: what every
+# request uses (`SignedInUser`; a member of staff's tracked `User`; the key worker's name on a
+# patient's pages), never a password hash, an email address or a passkey handle that is not
+# theirs. The rest of a tracked `User` is read when first asked for (`tracked`).
+_PERSON_KEYS = ("id", "role", "display_name", "team_id", "webauthn_user_handle", "active")
+_KEY_WORKER_KEYS = ("id", "display_name")
+
+
+@lru_cache(maxsize=1)
+def _record_keys() -> tuple:
+    """The attribute names read for each record in `_session_statement`'s rows: the person, their
+    team, the patient's record, its team and its key worker (a record the pages work with whole:
+    all of its columns)."""
+    return (_PERSON_KEYS, _keys(Team), _keys(PatientProfile), _keys(Team), _KEY_WORKER_KEYS)
 
 
 @lru_cache(maxsize=8)
@@ -281,9 +298,11 @@ def _session_statement(figures: tuple) -> Select:
     building the statement cost more than running it, on every request."""
     users, own_team, profiles = User.__table__, Team.__table__.alias("own_team"), PatientProfile.__table__
     patients_team, key_worker = Team.__table__.alias("patients_team"), User.__table__.alias("key_worker")
+    columns = [_columns(model, table, keys) for model, table, keys in zip(
+        (User, Team, PatientProfile, Team, User), (users, own_team, profiles, patients_team, key_worker),
+        _record_keys(), strict=True)]
     return (
-        select(*_SESSION_COLUMNS, *_columns(User, users), *_columns(Team, own_team),
-               *_columns(PatientProfile, profiles), *_columns(Team, patients_team), *_columns(User, key_worker),
+        select(*_SESSION_COLUMNS, *(column for record in columns for column in record),
                *(column(_SESSIONS.c.user_id).label(name) for name, column in figures))
         .join(users, users.c.id == _SESSIONS.c.user_id)
         .outerjoin(own_team, own_team.c.id == users.c.team_id)
@@ -299,8 +318,7 @@ def _row_layout() -> tuple:
     """Where each record's columns are in `_session_statement`'s rows: (keys, start) for the
     person, their team, the patient's record, its team and its key worker."""
     layout, start = [], len(_SESSION_COLUMNS)
-    for model in (User, Team, PatientProfile, Team, User):
-        keys = _keys(model)
+    for keys in _record_keys():
         layout.append((keys, start))
         start += len(keys)
     return tuple(layout)

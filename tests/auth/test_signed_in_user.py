@@ -149,3 +149,44 @@ def test_records_are_read_anew_when_the_sessions_activity_was_committed_first(ap
     assert done, "the session's activity was committed before the view"
     expected = (actors.team_b, new_team) if who == "patient_a" else ("Team A renamed", actors.team_b)
     assert CHECKS.pop() == expected
+
+
+def _session_statement_sent(client, user_id: int) -> str:
+    """The SQL of the statement that read the session, on a request signed in as `user_id`."""
+    sent = []
+
+    def executed(_connection, _cursor, statement, *_):
+        sent.append(statement)
+
+    sign_in_as(client, user_id)
+    with client.application.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        assert client.get("/test-who-is-asking").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    (statement,) = [sql for sql in sent if "user_sessions.token_hash" in sql]
+    return statement
+
+
+@pytest.mark.parametrize("who", ["patient_a", "nurse_a"])
+def test_the_session_is_read_without_the_persons_secrets_or_the_key_workers(app, client, actors, who):
+    """Every request reads the session with its person, and a patient's with their key worker: the
+    columns the request uses, never a password hash, an email address or the key worker's passkey
+    handle (which only the pages that need them read)."""
+    CHECKS[:] = [lambda: None]
+    statement = _session_statement_sent(client, getattr(actors, who))
+    for column in ("users.password_hash", "users.email", "users.created_at", "key_worker.password_hash",
+                   "key_worker.email", "key_worker.webauthn_user_handle", "key_worker.created_at"):
+        assert column not in statement
+
+
+def test_what_a_member_of_staff_was_not_read_with_the_session_is_read_when_asked(app, client, actors):
+    def check():
+        nurse = current_user_record()
+        return nurse.email, nurse.password_hash is None, nurse.created_at is not None
+
+    with app.app_context():
+        email = db.session.get(User, actors.nurse_a).email
+    assert inside_a_signed_in_request(client, actors.nurse_a, check) == (email, True, True)

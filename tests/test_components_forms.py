@@ -179,6 +179,8 @@ RADIOS = [
     {"idPrefix": 'odd"<prefix>', "name": "odd & name", "hint": "A string hint", "errorMessage": "A string error",
      "items": [{"value": 'v"<>', "text": "x"}, {"value": None, "text": "None value"}, {"text": "No value"}]},
     {"idPrefix": "", "name": None, "items": [{"value": "1", "text": "x"}, {"value": "2", "text": "y"}]},
+    # plain items (components/forms._plain_radio_item): words that are only spaces, none at all
+    {"name": "blank", "items": [{"value": "1", "text": "   "}, {"value": "2", "text": ""}, {"value": "3"}]},
     {"name": "hint-none-id", "hint": {"text": "h", "id": None}, "errorMessage": {"text": "e", "id": "own-error"},
      "fieldset": {"legend": "A string legend"}, "items": [{"value": "1", "text": "x", "hint": {"text": "ih", "id": None}}]},
     {},
@@ -238,6 +240,8 @@ def test_radios_random(app):
     {"name": "r", "formGroup": {"beforeInputs": {"text": "Before"}}, "items": [{"value": "a", "text": "A"}]},
     {"name": "r", "hint": {"text": "h", "unknown": 1}, "items": []},
     {"idPrefix": "two\nlines", "name": "r", "items": [{"value": "a", "text": "A"}]},
+    # a plain item's id as Markup, which the label's `for` would print unescaped
+    {"name": "r", "items": [{"value": "a", "text": "A", "id": Markup("own-id")}]},
     {"name": "r", "items": [{"value": "a", "text": "A"}], "unknown": True},
 ])
 def test_what_radios_were_not_written_for_falls_back(app, params):

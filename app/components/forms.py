@@ -468,7 +468,7 @@ def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str
 PLAIN_RADIO_ITEM_KEYS = frozenset({"value", "text", "checked", "id"})
 
 
-def _plain_radio_item(item: dict, index: int, id_prefix: str, params_value, input_end: str) -> str:
+def _plain_radio_item(item: dict, index: int, id_prefix: str, params_value, input_end: tuple[str, str]) -> str:
     """`_choice_item("radios", ...)` for an item of PLAIN_RADIO_ITEM_KEYS (a plain dict, not yet
     through `nested`): `params_value` is the radios' `value`, `input_end` what every input of the
     group ends with (its disabled attribute and the attributes macro's whitespace)."""
@@ -479,10 +479,13 @@ def _plain_radio_item(item: dict, index: int, id_prefix: str, params_value, inpu
     value = get(item, "value")
     if not checked:
         checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
-    text = content({"text": get(item, "text")}, 8)
+    text = get(item, "text")
+    # `content` of the label's text (no html: a plain item has none), and its `for`, without the
+    # general helpers' look-ups when the id is a plain string (as `optional_attribute` prints one).
+    text = indented(escape(text).strip(), 8) if text else None
+    label_for = f' for="{escape(item_id)}"' if type(item_id) is str else optional_attribute("for", item_id)
     label = "" if text is None else (
-        f'<label class="nhsuk-label nhsuk-radios__label"{optional_attribute("for", item_id)} >'
-        f'{_heading_content(text, 6)}</label>')
+        f'<label class="nhsuk-label nhsuk-radios__label"{label_for} >{_heading_content(text, 6)}</label>')
     return (f'<div class="nhsuk-radios__item">\n<input class="nhsuk-radios__input" id="{escape(item_id)}"'
             f'{input_end[0]}{out(value)}"{" checked" if checked else ""}{input_end[1]}>\n{label}\n</div>')
 

@@ -43,7 +43,7 @@ PAGES = [
     ("patient", "/my-care/ask-to-be-seen", 4),
     ("patient", "/my-care/requests/{request}", 3),
     ("nurse", "/nurse/queue", 4),
-    ("nurse", "/nurse/patients", 4),
+    ("nurse", "/nurse/patients", 3),
     ("nurse", "/nurse/patients/{david}", 8),
     # The nurse's pages about one person: each renders before the audit of its read commits, so
     # the commit expires nothing that the page then reads again (issue 12).

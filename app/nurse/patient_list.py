@@ -3,7 +3,8 @@
 It used to load each person's record, then their sign-in account and passkeys (two more
 statements), and each key worker on first use: ORM objects for 50 rows to print five columns.
 The key worker's name comes by an outer join on the users' primary key and whether the person
-has signed up by a correlated EXISTS on passkey_credentials.user_id's index; the order is the
+has signed up by a correlated EXISTS on passkey_credentials.user_id's index (whether a result waits
+for review, on test_results' (patient_id, needs_review) index); the order is the
 (team_id, family_name, given_name, id) index's.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 from .. import patient_search
 from ..models import PasskeyCredential, PatientProfile, User
 from ..plain_rows import read_rows
+from ..results.service import has_result_to_review
 
 
 class PatientListRow(NamedTuple):
@@ -27,6 +29,7 @@ class PatientListRow(NamedTuple):
     tumour_pathway: str
     key_worker_name: str | None
     signed_up: bool  # a passkey, or an NHS number and password
+    needs_review: bool  # a result waiting for a nurse's review
 
     @property
     def nhs_number_display(self) -> str:
@@ -46,7 +49,8 @@ def _team_patients_statement(limit: int) -> Select:
     return (
         select(PatientProfile.id, PatientProfile.family_name, PatientProfile.given_name, PatientProfile.nhs_number,
                PatientProfile.tumour_pathway, _KEY_WORKER.display_name,
-               or_(_ACCOUNT.password_hash.is_not(None), has_passkey))
+               or_(_ACCOUNT.password_hash.is_not(None), has_passkey),
+               has_result_to_review(PatientProfile.id))
         .join(_ACCOUNT, _ACCOUNT.id == PatientProfile.user_id)
         .outerjoin(_KEY_WORKER, _KEY_WORKER.id == PatientProfile.key_worker_id)
         .where(PatientProfile.team_id == bindparam("team_id"))
@@ -61,5 +65,5 @@ def team_patients(team_id: int | None, search: str, limit: int) -> list[PatientL
     if search:
         # Searches are few, and their words are in the statement (escaped for LIKE).
         stmt = stmt.where(patient_search.matches(search))
-    # SQLite answers the EXISTS as 0 or 1.
-    return [PatientListRow(*row[:-1], bool(row[-1])) for row in read_rows(stmt, {"team_id": team_id})]
+    # SQLite answers an EXISTS as 0 or 1.
+    return [PatientListRow(*row[:-2], bool(row[-2]), bool(row[-1])) for row in read_rows(stmt, {"team_id": team_id})]

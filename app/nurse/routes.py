@@ -66,7 +66,6 @@ def patients():
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     page = render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
-                           needing_review=results_service.needing_review_among([p.id for p in rows]),
                            patient_href=href_prefix("nurse.patient", "patient_id"))
     # Never what was typed in the search box (a name or NHS number): only that there was a search.
     audit("patient.list", searched=bool(query), results=len(rows), commit=True)

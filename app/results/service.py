@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,6 @@ from ..followup import service as followup
 from ..followup.models import SurveillanceTest
 from ..idempotency import Once, add_once
 from ..models import PatientProfile, User
-from ..plain_rows import read_rows
 from ..timeutil import london_today, utcnow
 from ..triage.models import ItemStatus, QueueItem
 from ..triage.queue import ItemKind
@@ -182,22 +181,11 @@ def mark_results_seen(profile: PatientProfile, shown: list[PatientPanel]) -> int
         .values(seen_by_patient_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
-def needing_review_among(profile_ids: list[int]) -> set[int]:
-    """Which of these people have a result waiting for a nurse's review (one query for a list
-    page, through the (patient_id, needs_review) index)."""
-    if not profile_ids:
-        return set()
-    return set(read_rows(_needing_review_among_statement(), {"patient_ids": profile_ids}).scalars())
-
-
-@cache
-def _needing_review_among_statement():
-    """Built once per process, the people a bound parameter expanded as sent (issue 12): building
-    it cost more than running it, on every view of the patient list."""
-    return (select(TestResult.patient_id)
-            .where(TestResult.patient_id.in_(bindparam("patient_ids", expanding=True)),
-                   TestResult.needs_review.is_(True))
-            .distinct())
+def has_result_to_review(patient_id):
+    """A result of the person `patient_id` (a column, for a list's rows) waiting for a nurse's
+    review: a correlated EXISTS through the (patient_id, needs_review) index, so a list page
+    reads it with its rows."""
+    return exists().where(TestResult.patient_id == patient_id, TestResult.needs_review.is_(True))
 
 
 @dataclass

@@ -43,3 +43,40 @@ def test_only_the_teams_own_people_and_the_search_and_the_limit_apply(app, actor
         assert [r.given_name for r in team_patients(actors.team_a, "", limit=1)] == ["Ann"]
         nurse = db.session.get(User, actors.nurse_a)
         assert {r.key_worker_name for r in team_patients(actors.team_a, "", limit=50)} == {nurse.display_name}
+
+
+@pytest.mark.parametrize("flagged, reviewed, needs_review", [
+    (0, 0, False),
+    (1, 0, True),
+    (2, 0, True),       # two results waiting: still one row
+    (0, 1, False),      # a result already reviewed
+    (1, 1, True),
+])
+def test_a_result_waiting_for_review_marks_the_person_in_the_same_statement(app, actors, flagged, reviewed,
+                                                                           needs_review):
+    from tests.results.helpers import flagged_result, make_psa
+
+    with app.app_context():
+        test = make_psa(actors.profile_a, actors.nurse_a)
+        for _ in range(flagged):
+            flagged_result(test, actors.nurse_a)
+        for _ in range(reviewed):
+            flagged_result(test, actors.nurse_a).needs_review = False
+        db.session.commit()
+        with counting_statements() as statements:
+            rows = team_patients(actors.team_a, "", limit=50)
+        assert len(statements) == 1
+        assert {r.id: r.needs_review for r in rows} == {actors.profile_a: needs_review, actors.profile_a2: False}
+
+
+def test_the_list_shows_who_has_a_result_waiting_for_review(app, actors, nurse):
+    from app.models import PatientProfile
+    from tests.results.helpers import flagged_result, make_psa
+
+    with app.app_context():
+        flagged_result(make_psa(actors.profile_a, actors.nurse_a), actors.nurse_a)
+        flagged_name = db.session.get(PatientProfile, actors.profile_a).family_name
+    page = nurse.get("/nurse/patients").get_data(as_text=True)
+    rows = page.split('<tr class="nhsuk-table__row">')[1:]
+    assert len(rows) == 2
+    assert [flagged_name in row for row in rows if "Result needs review" in row] == [True]

@@ -147,8 +147,8 @@ def configure_templates(app: Flask) -> None:
     from .bidi import register_bidi_filter
     from .components import make_python_component
     from .forms import register_form_helpers
-    from .templating import (FastImportTemplate, make_memoised_component, make_nhsuk_attributes,
-                             make_template_url_for, personal, register_design_system_macros)
+    from .templating import (FastImportTemplate, layout_page, make_memoised_component, make_nhsuk_attributes,
+                             make_template_url_for, personal, register_design_system_macros, staff_menu)
     from .followup.pathway_content import emergency_signs
     from .pathways import pathway_name
 
@@ -164,6 +164,9 @@ def configure_templates(app: Flask) -> None:
     # The header, footer and update notice, rendered once for each shape (app/templating.py).
     app.jinja_env.globals["memoised_component"] = make_memoised_component(app.jinja_env)
     app.jinja_env.globals["personal"] = personal
+    # Every page's layout, from that memo (templates/base.html).
+    app.jinja_env.globals["layout_page"] = layout_page
+    app.jinja_env.globals["staff_menu"] = staff_menu
     # Every template calls the design system's components without importing them (app/templating.py).
     register_design_system_macros(app.jinja_env)
     # Links to endpoints with no values are built once (app/templating.py).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 
 # What is left exactly as it is, what a person typed included.
 KEPT = re.compile(r"<(?P<raw>textarea|pre|script|style)\b.*?</(?P=raw)\s*>", re.S | re.I)
@@ -64,22 +64,135 @@ def without_indentation(html: str) -> str:
     return "".join(parts)
 
 
-def pieces_without_indentation(pieces: list[str]) -> list[str]:
-    """The pieces of a fragment of a page that has values put between them (the layout's header
-    and footer, app/templating.py memoised_component), each with what the page's pass would take
-    out of it wherever the fragment stands, taken out once ahead of the pass: runs between two
-    of the piece's own tags, and its own start tags' whitespace. A run or tag at either end of a
-    piece is left as it is for the page's pass, which sees what lies beside it. The fragment must
-    never stand inside a textarea, pre, script or style (the page's pass leaves those as they are);
-    one that holds any of them is left as it is (the pass finds where they end)."""
-    if any(KEPT_TAG.search(piece) for piece in pieces):
-        return pieces
-    return [_smaller(piece, "", "") for piece in pieces]
+def pieces_without_indentation(pieces: list[str]) -> tuple[list[str], list[bool] | None]:
+    """The pieces of a fragment of a page that has values put between them (the layout, its
+    header and footer: app/templating.py memoised_component), each with what the page's pass
+    would take out of it wherever the fragment stands, taken out once ahead of the pass: runs
+    between two of the piece's own tags, and its own start tags' whitespace, outside the
+    textareas, pres, scripts and styles the page's pass leaves as they are (found as the pass
+    finds them, across the pieces: a nonce put in a script's tag leaves the script whole). A run
+    or tag at either end of a piece is left as it is for the page's pass, which sees what lies
+    beside it. With them, for each place between two pieces, whether it lies inside one of those
+    elements: what is put there must hold none of their tags, and what is put elsewhere none that
+    it does not close (app/templating.py checks as it puts values in), so that the page's pass
+    finds the same elements. A fragment with one that does not end in it, or with a NUL, is left
+    as it is (the page around it could end it), with None for where its pieces meet."""
+    joined = _JUNCTION.join(pieces)
+    if any(_JUNCTION in piece for piece in pieces) or KEPT_TAG.search(KEPT.sub("", joined)):
+        return pieces, None
+    inside = [False] * (len(pieces) - 1)
+    out = []
+    start = 0
+    for kept in [*KEPT.finditer(joined), None]:
+        end = kept.start() if kept else len(joined)
+        # Between kept elements, piece by piece: the characters beside each part of a piece
+        # are only those of the same piece.
+        parts = joined[start:end].split(_JUNCTION)
+        last = len(parts) - 1
+        out.append(_JUNCTION.join(
+            _smaller(part, joined[start - 1:start] if index == 0 else "", "<" if kept and index == last else "")
+            for index, part in enumerate(parts)))
+        if kept:
+            out.append(kept.group())
+            junctions_before = joined.count(_JUNCTION, 0, kept.start())
+            for number in range(junctions_before, junctions_before + kept.group().count(_JUNCTION)):
+                inside[number] = True
+            start = kept.end()
+    return "".join(out).split(_JUNCTION), inside
+
+
+# Where two pieces meet, while they are looked at as one text: a character that is neither
+# whitespace nor part of a tag, so no run or tag the pass changes spans it.
+_JUNCTION = "\x00"
+
+
+def opens_or_closes_a_kept_element(value: str) -> bool:
+    """Whether a value put in a fragment has a textarea, pre, script or style it does not close."""
+    return KEPT_TAG.search(value) is not None and KEPT_TAG.search(KEPT.sub("", value)) is not None
+
+
+# ---------------------------------------------------------------- a whole page, passed as it is made
+#
+# A page made from a memoised layout (app/templating.py layout_page) is its layout's pieces, each
+# passed once when the layout was first made, and the values put between them (the page's
+# blocks, the person's own values). Every change the pass makes lies between a `<` or `>` and the
+# next (a run from one tag's `>` to the next `<`; a start tag from `<` to `>`), so what the pass
+# would change around a value lies between the last `<` or `>` of the piece before it and the
+# first of the piece after it: a window. `page_plan` cuts a layout into its passed text and its
+# windows once; `passed_page` runs the pass over the windows alone as a page is made. The page
+# is then what the pass would make of it whole, and the pass after the view leaves it
+# (tests/test_html_whitespace.py compares the two on the layouts of every demo page).
+
+def page_plan(pieces: list[str], inside: list[bool] | None) -> tuple | None:
+    """How a whole page made of `pieces` (as pieces_without_indentation leaves them, with where
+    they meet inside a kept element) with a value between each two is passed: a tuple of text
+    that goes out as it is, numbers (a value inside a textarea, pre, script or style: as it is)
+    and windows (tuples of text and numbers: passed once the values are in). None when the pieces
+    were left as they were, or are not cut where this knows how (the page is then passed whole,
+    as any page)."""
+    if inside is None:
+        return None
+    plan: list = []
+    window: list | None = None
+    last_piece = len(pieces) - 1
+    for number, piece in enumerate(pieces):
+        value_after = number < last_piece
+        window_after = value_after and not inside[number]
+        angles = [index for index, character in enumerate(piece) if character in "<>"]
+        first, last = (angles[0], angles[-1]) if angles else (None, None)
+        rest = 0
+        if window is not None:
+            if first is None or (window_after and first == last):
+                # The windows either side share this piece: one window.
+                if value_after and not window_after:
+                    return None  # a value in a kept element right after a window: never so
+                window += [piece, number] if value_after else [piece]
+                if not value_after:
+                    plan.append(tuple(window))
+                continue
+            window.append(piece[:first + 1])
+            plan.append(tuple(window))
+            window, rest = None, first + 1
+        if window_after:
+            start = last if last is not None and last >= rest else None
+            if start is None:
+                if number > 0 and rest == 0:
+                    return None  # text with no tag between a kept value and this one: never so
+                start = rest
+            if piece[rest:start]:
+                plan.append(piece[rest:start])
+            window = [piece[start:], number]
+        else:
+            if piece[rest:]:
+                plan.append(piece[rest:])
+            if value_after:
+                plan.append(number)
+    return tuple(plan)
+
+
+def passed_page(plan: tuple, values: list[str]) -> str:
+    """The page of `plan` with `values` in, as the pass would make it whole; the pass after the
+    view is told so, and leaves it."""
+    out = []
+    for part in plan:
+        kind = type(part)
+        if kind is str:
+            out.append(part)
+        elif kind is int:
+            out.append(values[part])
+        else:
+            out.append(without_indentation("".join(values[item] if type(item) is int else item for item in part)))
+    page = "".join(out)
+    g.page_passed = page
+    return page
 
 
 def init_html_whitespace(app: Flask) -> None:
     @app.after_request
     def send_pages_without_indentation(response: Response) -> Response:
         if response.mimetype == "text/html" and not response.direct_passthrough and not response.is_streamed:
-            response.set_data(without_indentation(response.get_data(as_text=True)))
+            html = response.get_data(as_text=True)
+            # A page made by passed_page, as it was made (a view may answer with something else).
+            if html != g.pop("page_passed", None):
+                response.set_data(without_indentation(html))
         return response

@@ -17,13 +17,14 @@ import re
 from collections import ChainMap, abc
 from typing import NamedTuple
 
-from flask import has_request_context, request, url_for
-from jinja2 import ChainableUndefined, Template, Undefined
+from flask import current_app, g, get_flashed_messages, has_request_context, request, url_for
+from jinja2 import ChainableUndefined, Template, Undefined, pass_context
 from jinja2.filters import do_indent
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from .html_whitespace import pieces_without_indentation
+from .html_whitespace import (KEPT_TAG, opens_or_closes_a_kept_element, page_plan, passed_page,
+                              pieces_without_indentation)
 
 
 class FastImportTemplate(Template):
@@ -247,7 +248,7 @@ def make_template_url_for():
 # directly every time. tests/test_templating.py proves two people get their own header bits from
 # the same memo entry and that the memo renders what the component renders.
 
-COMPONENT_MEMO_SIZE = 256
+COMPONENT_MEMO_SIZE = 512
 
 
 class Personal:
@@ -334,10 +335,12 @@ def _thawed(frozen):
 
 def make_memoised_component(environment):
     def macro(name: str):
+        if name == LAYOUT:
+            return environment.get_template(LAYOUT_TEMPLATE).module.layout
         return component_macro(environment, name, macro_name(name))
 
     @functools.lru_cache(maxsize=COMPONENT_MEMO_SIZE)
-    def rendered_with_placeholders(name: str, frozen_params) -> tuple | None:
+    def rendered_with_placeholders(name: str, frozen_params) -> _Memoised | None:
         """The component's HTML cut at its placeholders: text, then a _Slot saying how the
         component treated the personal value there, and so on; None when it cannot be cut so."""
         html = str(macro(name)(_thawed(frozen_params)))
@@ -350,35 +353,67 @@ def make_memoised_component(environment):
             parts += [html[start:match.start()], _Slot(int(number), ampersand == "&amp;", not before, len(indent))]
             start = match.end()
         parts.append(html[start:])
-        numbers = sorted(part.number for part in parts if isinstance(part, _Slot))
-        if numbers != list(range(_count_personal(frozen_params))):
+        # Every personal value must come out whole, each where it is shown (the layout shows the
+        # CSRF token and the nonce more than once), and nothing of a placeholder anywhere else: a
+        # value the component cut, changed or tested would otherwise be kept or lost.
+        numbers = {part.number for part in parts if isinstance(part, _Slot)}
+        if numbers != set(range(_count_personal(frozen_params))) or any(
+                "\x00" in part for part in parts if isinstance(part, str)):
             return None
         # The indentation the page's pass would take out, taken out once here: the header's was
         # most of that pass's work on every page (its attributes' lines of whitespace).
-        texts = iter(pieces_without_indentation([part for part in parts if isinstance(part, str)]))
-        return tuple(next(texts) if isinstance(part, str) else part for part in parts)
+        texts, inside_kept = pieces_without_indentation([part for part in parts if isinstance(part, str)])
+        slots = tuple(part for part in parts if isinstance(part, _Slot))
+        if inside_kept is not None:
+            slots = tuple(slot._replace(kept=kept) for slot, kept in zip(slots, inside_kept, strict=True))
+        # The layout is a whole page: the pass over the page is made as the values go in, over
+        # what lies around them alone (app/html_whitespace.py page_plan).
+        plan = page_plan(texts, inside_kept) if name == LAYOUT else None
+        return _Memoised(tuple(texts), slots, plan)
 
-    def put_in(slot: _Slot, value) -> str:
+    def put_in(slot: _Slot, value) -> str | None:
+        """The value as the component shows it; None when it has a tag that would change where
+        the page's whitespace pass leaves text as it is (app/html_whitespace.py)."""
         if slot.escaped:
             value = escape(value)
+        elif opens_or_closes_a_kept_element(value):
+            return None
         if slot.trimmed:
             value = value.strip()
         if slot.indent:
             value = indented(value, slot.indent)
+        if slot.kept and KEPT_TAG.search(value):
+            return None
         return str(value)
 
     def memoised_component(name: str, params) -> Markup:
         personal_values: list = []
         frozen = _frozen(params, personal_values)
-        parts = rendered_with_placeholders(name, frozen) if frozen is not None else None
-        if parts is None:
-            return macro(name)(_unwrapped(params))
-        return Markup("".join(put_in(part, personal_values[part.number]) if isinstance(part, _Slot) else part
-                              for part in parts))
+        memoised = rendered_with_placeholders(name, frozen) if frozen is not None else None
+        if memoised is not None:
+            values = []
+            for slot in memoised.slots:
+                value = put_in(slot, personal_values[slot.number])
+                if value is None:
+                    break
+                values.append(value)
+            else:
+                if memoised.plan is not None:
+                    return Markup(passed_page(memoised.plan, values))
+                texts = memoised.texts
+                # One text more than values: the last goes after them.
+                return Markup("".join([text for pair in zip(texts, values, strict=False) for text in pair]) + texts[-1])
+        return macro(name)(_unwrapped(params))
 
     memoised_component.cache_info = rendered_with_placeholders.cache_info
     memoised_component.cache_clear = rendered_with_placeholders.cache_clear
     return memoised_component
+
+
+class _Memoised(NamedTuple):
+    texts: tuple[str, ...]    # the component's text, one more than its slots
+    slots: tuple              # _Slot: where each personal value goes, between two texts
+    plan: tuple | None        # a whole page's (the layout's): how its pass is made
 
 
 class _Slot(NamedTuple):
@@ -386,6 +421,8 @@ class _Slot(NamedTuple):
     escaped: bool
     trimmed: bool
     indent: int
+    # Inside a textarea, pre, script or style of the component (a nonce in a script's tag).
+    kept: bool = False
 
 
 def _count_personal(frozen) -> int:
@@ -409,3 +446,126 @@ def _unwrapped(value):
     if isinstance(value, (list, tuple)):
         return [_unwrapped(item) for item in value]
     return value
+
+
+# ---------------------------------------------------------------- the layout, rendered once for each shape
+#
+# Every page's layout (templates/base_layout.html: head, header, update notice, idle warning,
+# footer) is the same for everyone of a role on a given menu entry, but for a dozen values: the
+# CSRF token, the CSP nonce, the person's name and outbox owner, their unread count and seconds
+# left, and the page's own blocks. Rendered by Jinja on every page it was a third of a page that
+# reads nothing (bench/request_profile.py): 84 resumptions of the layout's generator, three dozen
+# calls through the context. `layout_page` (all templates/base.html does) gathers those values,
+# each person's marked personal, and asks the components' memo for the layout of this shape,
+# rendered once and kept with placeholders where the values go; the page's blocks go in the
+# same way. Nothing the layout shows is read from anywhere but here, so the memo's key is the
+# whole of what makes two people's layouts differ besides their own values. The layout is the
+# whole page, so the page's whitespace pass is made as the values go in, over what lies around
+# them alone (app/html_whitespace.py page_plan), and not again after the view.
+
+LAYOUT = "layout"
+LAYOUT_TEMPLATE = "base_layout.html"
+
+# The staff's menu: (endpoint, words, the paths it is current on).
+STAFF_NAV = (
+    ("nurse.queue", "Queue", ("/nurse/queue",)),
+    ("nurse.patients", "Patients", ("/nurse/patients",)),
+    ("hna.team_list", "Needs assessments", ("/nurse/hnas",)),
+    # With the count of the patients' messages nobody in the team has opened (issue 10).
+    ("messages.team_unread", "Messages", ("/nurse/messages",)),
+)
+ADMIN_NAV = ("admin.index", "Admin", ("/admin",))
+CLINICAL_STAFF_NAV = ("results.monitoring", "Monitoring", ("/nurse/monitoring", "/nurse/results"))
+STAFF_MESSAGES = "messages.team_unread"
+
+
+def _staff_nav(admin: bool) -> tuple:
+    return (*STAFF_NAV, ADMIN_NAV if admin else CLINICAL_STAFF_NAV)
+
+
+def current_staff_nav_entries(path: str, admin: bool) -> tuple[str, ...]:
+    """The endpoints of the staff's menu entries current at `path`."""
+    return tuple(endpoint for endpoint, _, paths in _staff_nav(admin) if path.startswith(paths))
+
+
+@pass_context
+def staff_menu(context, current: tuple[str, ...], messages_html, admin: bool) -> list[dict]:
+    """The staff's menu as the header's navigation items (templates/base_layout.html);
+    `messages_html` the Messages entry's words, the person's own (a count)."""
+    url_for_ = context["url_for"]
+    return [{"href": url_for_(endpoint), "html": messages_html, "current": endpoint in current}
+            if endpoint == STAFF_MESSAGES else {"href": url_for_(endpoint), "text": text, "current": endpoint in current}
+            for endpoint, text, _ in _staff_nav(admin)]
+
+
+def _personal_unless_empty(value):
+    # Nothing in an empty block or message list is anyone's: the memo keeps it with the shape.
+    return personal(value) if value else value
+
+
+# Flashed messages as base.html's loop printed them (its whitespace kept: page text may follow).
+_FLASHES_BEFORE, _FLASH_BEFORE, _FLASH_AFTER, _FLASHES_AFTER = "\n        ", "\n          ", "\n        ", "\n      "
+
+
+def _flashed_messages(notification_banner):
+    banners = "".join(
+        _FLASH_BEFORE + notification_banner({
+            "text": message,
+            "type": "success" if category == "success" else _MISSING,
+            "titleText": "Success" if category == "success" else "Important",
+        }) + _FLASH_AFTER
+        for category, message in get_flashed_messages(with_categories=True))
+    if not banners:
+        return Markup(_FLASHES_BEFORE + _FLASHES_AFTER)
+    return personal(Markup(_FLASHES_BEFORE + banners + _FLASHES_AFTER))
+
+
+@pass_context
+def layout_page(context, title: Markup, head: Markup, before_content: Markup, content: Markup) -> Markup:
+    """The page in its layout (templates/base.html), the layout from the memo; its blocks as the
+    page's templates rendered them."""
+    environment = context.environment
+    user = context.get("current_user")
+    public_page = context.get("public_page")
+    form = context.get("form")
+    form_errors = bool(form and environment.getattr(form, "errors"))
+    signed_in = bool(user.is_authenticated and not public_page)
+    page = {
+        "post": request.method == "POST",
+        "form_errors": form_errors,
+        "title": _personal_unless_empty(title),
+        "public_page": bool(public_page),
+        "signed_in": signed_in,
+        "nonce": personal(context["csp_nonce"]()),
+        "script_root": request.script_root,
+    }
+    if not public_page:
+        page["csrf_token"] = personal(context["csrf_token"]())
+    page["head"] = _personal_unless_empty(head)
+    if signed_in:
+        patient = bool(user.is_patient)
+        page["patient"] = patient
+        page["session_idle_seconds"] = context["session_idle_seconds"]()
+        page["session_warning_seconds"] = context["session_warning_seconds"]()
+        page["session_seconds_left"] = personal(context["session_seconds_left"]())
+        if patient:
+            page["outbox_owner"] = personal(context["outbox_owner"]())
+        page["display_name"] = personal(user.display_name)
+        # Both menus' Messages entry, with the count of unread messages when there are any.
+        page["messages_html"] = personal(context["nav_text_html"]("Messages", g.get("unread_messages") or 0))
+        page["staff"] = staff = bool(user.is_staff)
+        if staff:
+            page["admin"] = admin = bool(user.is_admin)
+            page["nav_current"] = current_staff_nav_entries(request.path, admin)
+        elif patient:
+            page["nav_current"] = context["current_patient_nav_entries"](request.path)
+    else:
+        page["patient"] = False
+    page["before_content"] = _personal_unless_empty(before_content)
+    page["flashed_messages"] = _flashed_messages(context["notificationBanner"])
+    if form_errors:
+        page["error_summary"] = personal(context["errorSummary"](
+            {"titleText": "There is a problem", "errorList": context["error_summary_items"](form)}))
+    page["content"] = _personal_unless_empty(content)
+    page["demo_mode"] = bool(current_app.config["DEMO_MODE"])
+    return context["memoised_component"](LAYOUT, page)

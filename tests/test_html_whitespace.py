@@ -129,3 +129,61 @@ def test_pages_are_sent_without_indentation_and_files_are_not_touched(app, clien
     assert not re.search(r">[ \t]*\n\s*\n\s*<", page) and not re.search(r"<[a-z]+[^<>]*\n[^<>]*>", page)
     script = client.get("/service-worker.js").get_data(as_text=True)
     assert "\n  " in script
+
+
+# ---------------------------------------------------------------- a whole page, passed as it is made
+
+
+@pytest.mark.parametrize(("pieces", "expected", "inside"), [
+    # Runs and start tags inside a piece go; at its ends they are left for the page's pass.
+    (["\n  <p>\n  <b\n  class='x'>\n  ", "\n  <i>\n  "], ["\n  <p>\n<b class='x'>\n  ", "\n  <i>\n  "], [False]),
+    # A script with a value in its tag (a nonce) is left whole across the pieces.
+    (['<p>\n  <script nonce="', '">\n  </script>\n  <p\n  >\n  <i>'],
+     ['<p>\n<script nonce="', '">\n  </script>\n<p >\n<i>'], [True]),
+    # One that does not end in the fragment: the page around it might end it, so nothing is taken out.
+    (["<p>\n  <textarea>\n  <b>", "\n  <i>"], ["<p>\n  <textarea>\n  <b>", "\n  <i>"], None),
+])
+def test_a_fragments_pieces_lose_what_the_pass_would_take_out_of_them(pieces, expected, inside):
+    assert html_whitespace.pieces_without_indentation(pieces) == (expected, inside)
+
+
+# Values as pages put them in: escaped text, and markup whose kept elements end in it.
+VALUES = ["", "text", "  spaced\n  text  ", "&lt;b&gt;", "<b>\n  bold\n</b>", "\n  <p\n  class='x'>\n  ",
+          "<textarea>\n  kept\n</textarea>", "<script src=x>\n</script>\n  <p>", " id=\"a\"", ">", "<", "\n"]
+
+
+def test_a_page_passed_as_it_is_made_is_what_the_pass_makes_of_it_whole(app):
+    """A layout's pieces with values between them: passed_page gives what the pass over the whole
+    page gives, for random pieces and values (app/templating.py puts only values that open or
+    close no kept element of their own, and none of their tags inside one)."""
+    # Kept elements rarer than other tags, as in pages (a fragment with one left open has no plan).
+    pieces = ["<", ">", ">", "<p", "<p", "<div", "</p>", "</p>", "<b>", "<textarea>", "</textarea>", "<pre",
+              "</pre >", "<script>", "</script>", " ", "  ", "\n", "\n  ", "\t", '"', "'", "=", "a", "class", "x y"]
+    generator = random.Random(7)
+    planned = 0
+    with app.test_request_context():
+        for _ in range(20000):
+            layout = ["".join(generator.choice(pieces) for _ in range(generator.randint(0, 12)))
+                      for _ in range(generator.randint(1, 5))]
+            texts, inside = html_whitespace.pieces_without_indentation(layout)
+            plan = html_whitespace.page_plan(texts, inside)
+            if plan is None:
+                continue
+            values = [generator.choice([value for value in VALUES if not html_whitespace.KEPT_TAG.search(value)]
+                                       if kept else VALUES) for kept in inside]
+            planned += 1
+            whole = "".join(text for pair in zip(layout, values + [""], strict=True) for text in pair)
+            assert html_whitespace.passed_page(plan, values) == without_indentation(whole), (layout, values)
+    assert planned > 2000, planned
+
+
+def test_the_pass_after_the_view_leaves_only_the_page_made_as_it_was_made(app, actors):
+    from flask import Response, g
+
+    with app.test_request_context():
+        html_whitespace.passed_page(("<p>\n  <b>",), [])
+        assert app.process_response(Response("<p>\n  <b>", mimetype="text/html")).get_data(as_text=True) == "<p>\n  <b>"
+        # A view that made a page and answered with another: that one is passed.
+        html_whitespace.passed_page(("<p>",), [])
+        answered = app.process_response(Response("<i>\n  <b>", mimetype="text/html"))
+        assert answered.get_data(as_text=True) == "<i>\n<b>" and "page_passed" not in g

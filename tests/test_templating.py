@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import flask
 import pytest
 from jinja2 import PackageLoader
 from markupsafe import Markup
@@ -225,3 +226,63 @@ def test_templates_links_with_no_values_are_built_once_for_each_site_root(app, m
             assert template.render() == "/care/ /care/sign-in?timeout=1"
     assert builds.count("main.index") == 2  # once for each root
     assert builds.count("auth.sign_in") == 4  # a link with values: every time
+
+
+# ---------------------------------------------------------------- the layout, rendered once for each shape
+
+
+def _layout_page(personal, **shape):
+    """The values layout_page gives the layout (app/templating.py), for a shape of page."""
+    page = {"post": False, "form_errors": False, "title": personal(Markup("Your care")), "public_page": False,
+            "signed_in": True, "nonce": personal("n0nce-_x"), "script_root": "", "csrf_token": personal("t0ken.a-b"),
+            "head": "", "patient": True, "session_idle_seconds": 600, "session_warning_seconds": 540,
+            "session_seconds_left": personal(599), "outbox_owner": personal("0wner"),
+            "display_name": personal("Bo <O'Neil> & Co"), "messages_html": personal(Markup("Messages")),
+            "staff": False, "nav_current": ("main.patient_home",), "before_content": "",
+            "flashed_messages": Markup("\n        \n      "),
+            "content": personal(Markup("\n  <h1\n    class='a'>Hello</h1>\n  <textarea>\n  typed\n</textarea>\n")),
+            "demo_mode": False}
+    page.update(shape)
+    return page
+
+
+# What layout_page leaves out for a page with nobody signed in.
+SIGNED_OUT = dict.fromkeys(("session_idle_seconds", "session_warning_seconds", "session_seconds_left", "outbox_owner",
+                            "display_name", "messages_html", "staff", "nav_current"))
+# name: (the shape's values, whether the page comes from the memo)
+LAYOUT_SHAPES = {
+    "patient": ({}, True),
+    "a post with errors": ({"post": True, "form_errors": True,
+                            "error_summary": lambda personal: personal(Markup("<div class='e'>\n  <p>Wrong</p>\n</div>"))}, True),
+    "flashed messages and a head": (
+        {"flashed_messages": lambda personal: personal(Markup("\n        \n  <div>Saved</div>\n      ")),
+         "head": lambda personal: personal(Markup('<script src="/x.js" nonce="n">\n</script>'))}, True),
+    "nurse": ({"patient": False, "staff": True, "admin": False, "nav_current": ("nurse.queue",), "outbox_owner": None,
+               "messages_html": lambda personal: personal(Markup('Messages (3<span class="nhsuk-u-visually-hidden"> unread</span>)'))},
+              True),
+    "admin": ({"patient": False, "staff": True, "admin": True, "nav_current": (), "outbox_owner": None}, True),
+    "signed out": ({"signed_in": False, "patient": False, "demo_mode": True, **SIGNED_OUT}, True),
+    "public page": ({"public_page": True, "signed_in": False, "patient": False, "csrf_token": None, **SIGNED_OUT}, True),
+    # A value that leaves a textarea open would change what the page's pass keeps: rendered directly.
+    "an unclosed textarea": ({"content": lambda personal: personal(Markup("<textarea>\n  <p>"))}, False),
+}
+
+
+@pytest.mark.parametrize(("shape", "memoised"), LAYOUT_SHAPES.values(), ids=LAYOUT_SHAPES.keys())
+def test_the_memoised_layout_is_the_layout_passed(app, shape, memoised):
+    from app.templating import LAYOUT, LAYOUT_TEMPLATE, personal
+
+    def page_of(mark):
+        values = {key: value(mark) if callable(value) else value for key, value in shape.items()}
+        return {key: value for key, value in _layout_page(mark, **values).items() if value is not None}
+
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    layout = app.jinja_env.get_template(LAYOUT_TEMPLATE).module.layout
+    with app.test_request_context():
+        for _ in range(2):  # the second time from the memo
+            made = str(memoised_component(LAYOUT, page_of(personal)))
+            # What the page's pass sends: it leaves a page made from the memo as it is, already passed.
+            from_the_memo = flask.g.pop("page_passed", None) == made
+            sent = made if from_the_memo else without_indentation(made)
+            assert sent == without_indentation(str(layout(page_of(lambda value: value))))
+            assert from_the_memo == memoised

@@ -68,9 +68,23 @@ def _links() -> tuple[tuple[NavEntry, str, Markup], ...]:
 def patient_nav_items(path: str, counts: dict[str, int] | None = None) -> list[dict]:
     """The menu as the design system's header navigation items, the page at `path` current;
     `counts` gives an entry's unread count by endpoint (messages from the team)."""
-    counts = counts or {}
-    # A count is the person's own: never part of what the header's memo keeps (app/templating.py).
-    return [{"href": href, "text": entry.text,
-             "html": personal(nav_text_html(entry.text, counts[entry.endpoint])) if entry.endpoint in counts else html,
-             "current": is_current(href, path, entry.exact)}
+    words = {entry.endpoint: personal(nav_text_html(entry.text, counts[entry.endpoint]))
+             for entry in PATIENT_NAV if entry.endpoint in (counts or {})}
+    return patient_menu(current_patient_nav_entries(path), words)
+
+
+def current_patient_nav_entries(path: str) -> tuple[str, ...]:
+    """The endpoints of the entries current at `path` (a page under two entries makes both
+    current): all the menu takes from the page, so the layout's memo keys on it rather than on
+    the path (app/templating.py layout_page)."""
+    return tuple(entry.endpoint for entry, href, _ in _links() if is_current(href, path, entry.exact))
+
+
+def patient_menu(current: tuple[str, ...], words: dict | None = None) -> list[dict]:
+    """The menu's items with the entries of `current` current; `words` gives an entry's words as
+    HTML by endpoint where they are the person's own (a count: marked personal, never part of
+    what the header's memo keeps, app/templating.py)."""
+    words = words or {}
+    return [{"href": href, "text": entry.text, "html": words.get(entry.endpoint, html),
+             "current": entry.endpoint in current}
             for entry, href, html in _links()]

@@ -13,14 +13,17 @@ from ..models import Role
 from ..timeutil import london_today
 from . import bp, offline_record
 from .health import read_one_row
-from .patient_nav import nav_text_html, patient_nav_items
+from .patient_nav import current_patient_nav_entries, nav_text_html, patient_menu
 from .service import home_records
 from .things_to_do import things_to_do
 from .urgent_line import urgent_line_of
 from .web_manifest import MANIFEST_MIMETYPE, SHORT_NAME, THEME_COLOUR, web_manifest
 
-# The patient's menu in the header (templates/base.html), built from app/main/patient_nav.py.
-bp.add_app_template_global(patient_nav_items)
+# The patient's menu in the header (templates/base_layout.html), built from app/main/patient_nav.py:
+# the layout's memo keys on the entries current on the page, and builds the menu once for each
+# (app/templating.py layout_page).
+bp.add_app_template_global(current_patient_nav_entries)
+bp.add_app_template_global(patient_menu)
 # Every page's <meta name="theme-color"> and the name iOS puts under its home screen icon are the
 # manifest's, from one place.
 bp.add_app_template_global(THEME_COLOUR, "theme_colour")

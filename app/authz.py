@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .audit import audit
 from .extensions import db
 from .models import PasskeyCredential, PatientProfile, Role, Team, User
-from .sessions import session_values_are_current, tracked
+from .sessions import SignedInPatient, session_values_are_current, tracked
 
 
 def refuse(action: str, **detail) -> NoReturn:
@@ -76,6 +76,19 @@ def current_patient() -> PatientProfile:
 
 
 _WITH_TEAM_AND_KEY_WORKER = (joinedload(PatientProfile.team), joinedload(PatientProfile.key_worker))
+
+
+def signed_in_patient() -> PatientProfile | SignedInPatient:
+    """The signed-in patient's record as read with their session (`sessions.SignedInPatient`:
+    values; their `PatientProfile` on the request that signed them in), refused as by
+    `current_patient` when they have none: for a view that reads nothing of it but its id, which
+    never changes (a JSON save naming the person's own rows by it), where `current_patient` would
+    make their record, team and key worker into tracked records (issue 12: most of an HNA answer
+    saved's own work). Anything else of it may predate the request's transaction."""
+    patient = current_user.patient_profile if current_user.is_authenticated else None
+    if patient is None:
+        refuse("patient.access_refused", subject="patient:self")
+    return patient
 
 
 def patient_for_staff(patient_id: int) -> PatientProfile:

@@ -14,6 +14,7 @@ from ..authz import (
     own_hna,
     patient_required,
     refuse,
+    signed_in_patient,
     staff_required,
     submitted_hna_for_staff,
 )
@@ -308,7 +309,9 @@ def api_save():
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("step"), str) or not isinstance(payload.get("data"), dict):
         return error_body("bad_request", "Send {hna_id, step, data}."), 400
-    patient = current_patient()
+    # Their record as read with the session: an answer saved to their draft names it by its id
+    # alone; only a draft started here makes it a tracked record (current_patient).
+    patient = signed_in_patient()
     draft = service.draft_to_answer(patient)
     hna_id = payload.get("hna_id")
     if draft is None or (hna_id is not None and hna_id != draft.id):
@@ -318,7 +321,7 @@ def api_save():
                 audit("hna.access_refused", outcome="refused", subject=f"hna:{hna_id}")
                 return error_body("not_found", "No such assessment."), 404
             return error_body("already_submitted", "This assessment has already been sent."), 409
-        draft = service.Draft.of(service.start_or_resume(patient))
+        draft = service.Draft.of(service.start_or_resume(current_patient()))
     questionnaire = service.questionnaire_of(draft)
     step = payload["step"]
     try:

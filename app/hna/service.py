@@ -22,6 +22,7 @@ from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User, stored_value_in_sql
 from ..plain_rows import read_rows
+from ..sessions import SignedInPatient
 from ..timeutil import long_date, utcnow
 from ..versioning import added_or_found
 from .reply_time import when_team_sees_it
@@ -151,8 +152,9 @@ class Draft:
                    hna.answers, hna.last_step, hna.revision)
 
 
-def draft_to_answer(patient: PatientProfile) -> Draft | None:
-    """The person's draft (as `current_draft`), to show a question of or save an answer to."""
+def draft_to_answer(patient: PatientProfile | SignedInPatient) -> Draft | None:
+    """The person's draft (as `current_draft`), to show a question of or save an answer to. Only
+    the record's id is read (an answer saved passes the values read with the session)."""
     row = read_rows(_draft_to_answer_statement(), {"patient_id": patient.id}).first()
     return Draft(*row) if row is not None else None
 

@@ -33,6 +33,32 @@ def test_saving_an_answer_starts_a_draft_and_says_where_next(app, patient):
         assert db.session.scalar(select(HNA)).answers["distress"] == 5
 
 
+def test_an_answer_saved_to_a_draft_makes_no_record_of_the_patient_and_a_new_draft_is_their_teams(
+        app, patient, monkeypatch):
+    """An answer saved names the person's draft by their id, read with the session: their record,
+    team and key worker are not made into tracked records for it (issue 12); a draft it starts is
+    made from their record, in their team."""
+    from app import authz
+
+    made, tracked = [], authz.tracked
+    monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
+        model, *args, **kwargs))
+    headers = {"X-CSRFToken": patient.csrf_token(), "Accept": "application/json"}
+
+    def answer(distress: int):
+        made.clear()
+        response = patient.post("/api/hna/answers", json={"step": "distress", "data": {"distress": distress}},
+                                headers={**headers, "Idempotency-Key": key()})
+        assert response.status_code == 200
+        return list(made)
+
+    assert answer(5)  # the draft was started from their record
+    assert answer(6) == []
+    with app.app_context():
+        hna = db.session.scalar(select(HNA))
+        assert (hna.answers["distress"], hna.team_id) == (6, hna.patient.team_id)
+
+
 def test_a_retry_with_the_same_key_is_not_applied_twice(app, patient):
     k = key()
     first = save(patient, "domain:physical", {"concerns": ["pain"], "scores": {"pain": 6}}, idem=k)

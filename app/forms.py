@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
@@ -224,8 +225,8 @@ def register_form_helpers(app: Flask) -> None:
         field_error=field_error,
         error_summary_items=error_summary_items,
         outbox_owner=outbox_owner,
+        tel_link=tel_link,
     )
-    app.jinja_env.filters["dial_digits"] = dial_digits
 
 
 # What may be written in a phone number besides digits: a leading +, and separators people type
@@ -238,8 +239,8 @@ def dial_digits(number: str | None) -> str:
     """What a `tel:` link dials for a number as written: its digits, and a leading +, whatever
     separators were typed; "" when the text is not a number that can be dialled (letters, an
     extension, two numbers, too few or too many digits), so that no link is made for it. The
-    one rule, used by the tel_link macro and by the urgent line kept on the phone for the
-    offline page."""
+    one rule, used by `tel_link` and by the urgent line kept on the phone for the offline
+    page."""
     dial = ""
     for character in str(number or "").strip():
         if character in "0123456789" or (character == "+" and not dial):
@@ -247,6 +248,24 @@ def dial_digits(number: str | None) -> str:
         elif character not in PHONE_SEPARATORS:
             return ""
     return dial if len(dial.lstrip("+")) in DIALLABLE_DIGITS else ""
+
+
+def tel_link(number, label=None) -> Markup:
+    """A phone number as a link that dials it on a phone: the one place tel: links are made
+    (HAZ-011), a template global. The number shown as written, escaped; only its digits (and a
+    leading +) in the href, whatever separators were typed. `label` says whose number it is to
+    screen reader users when the text around the link does not. A number that cannot be dialled
+    ("not a phone", saved before numbers were checked) is shown as plain text: an empty or wrong
+    tel: link would fail the person at the moment they call. A function, not a Jinja macro: up to
+    four on a page, and a macro call costs several times this (issue 12)."""
+    shown = escape(number)
+    dial = dial_digits(number)
+    if not dial:
+        return shown
+    # Built from escaped pieces (`dial` is only digits and a leading +); not Markup.format, whose
+    # formatter is many Python calls for each link.
+    hidden = f'<span class="nhsuk-u-visually-hidden"> ({escape(label)})</span>' if label else ""
+    return Markup(f'<a href="tel:{dial}" class="app-tel">{shown}{hidden}</a>')
 
 
 PHONE_CHARACTERS = frozenset("0123456789 +()-")

@@ -416,21 +416,29 @@ def test_the_offline_copy_of_a_question_page_holds_no_teams_line(app, patient, a
 
 
 @pytest.mark.hazard("HAZ-011")
-def test_one_macro_makes_every_tel_link(app):
+def test_one_function_makes_every_tel_link(app):
+    """tel_link (app/forms.py) is the one maker of tel: links: no template builds one from a value
+    by hand, no macro of the same job comes back, and no other Python module writes one."""
+    import re
     from pathlib import Path
 
     from flask import render_template_string
 
     with app.test_request_context():
-        link = render_template_string('{% from "macros/tel.html" import tel_link %}{{ tel_link(n, "GP practice") }}',
-                                      n="+44 20 7946.0123")
+        link = render_template_string('{{ tel_link(n, "GP practice") }}', n="+44 20 7946.0123")
     assert link == ('<a href="tel:+442079460123" class="app-tel">+44 20 7946.0123'
                     '<span class="nhsuk-u-visually-hidden"> (GP practice)</span></a>')
-    templates = Path(app.root_path).parent / "templates"
-    makers = sorted(str(p.relative_to(templates)) for p in templates.rglob("*.html")
-                    if 'href="tel:{{' in p.read_text(encoding="utf-8"))
-    assert makers == ["macros/tel.html"]
-    assert not (templates / "main" / "_tel.html").exists()
+    root = Path(app.root_path).parent
+    # A tel: link whose number comes from a value, in any template syntax ({{ }}, {% %}, ~).
+    by_hand = re.compile(r"tel:\s*(\{|\"\s*~|'\s*~)|macro tel_link")
+    makers = sorted(str(p.relative_to(root)) for p in (root / "templates").rglob("*.html")
+                    if by_hand.search(p.read_text(encoding="utf-8")))
+    assert makers == []
+    writers = sorted(str(p.relative_to(root)) for p in (root / "app").rglob("*.py")
+                     if 'href="tel:' in p.read_text(encoding="utf-8"))
+    assert writers == ["app/forms.py"]
+    assert not (root / "templates" / "macros" / "tel.html").exists()
+    assert not (root / "templates" / "main" / "_tel.html").exists()
 
 
 def test_the_home_page_uses_the_shared_date_filters_not_strftime(app):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
 from ..extensions import db
+from ..forms import tel_link
 from ..sessions import carries_the_session_touch, current_user_record
 from ..idempotency import Once, add_once, new_form_token
 from ..models import PatientProfile
@@ -74,16 +75,15 @@ def _phone_in(candidate: str) -> str | None:
 
 @bp.app_template_filter("followup_phone_links")
 def phone_links(text: str | None) -> Markup:
-    """Free text with each UK phone number in it made a tel: link (through the shared tel_link
-    macro), as Markup built from escaped pieces: the text itself is never trusted."""
+    """Free text with each UK phone number in it made a tel: link (through the shared tel_link),
+    as Markup built from escaped pieces: the text itself is never trusted."""
     text = text or ""
-    tel_link = current_app.jinja_env.get_template("macros/tel.html").module.tel_link
     pieces, last = [], 0
     for match in UK_PHONE.finditer(text):
         number = _phone_in(match.group(0))
         if number is None:
             continue
-        pieces += [escape(text[last:match.start()]), Markup(tel_link(number))]
+        pieces += [escape(text[last:match.start()]), tel_link(number)]
         last = match.start() + len(number)
     pieces.append(escape(text[last:]))
     return Markup("").join(pieces)

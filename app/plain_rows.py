@@ -7,7 +7,7 @@ the statement goes through the session's connection (its transaction, as every o
 of the request), after the session's autoflush, so pending changes are seen as a session query
 would see them. For statements built once with bound parameters (issue 12).
 
-A statement read a second time is kept compiled (`_Kept`) and then sent straight to the
+A plain SELECT read a second time is kept compiled (`_Kept`) and then sent straight to the
 connection's driver cursor: Core's execution of even a compiled-and-cached statement walked the
 whole statement again each time to find it in the cache (its cache key), then built an execution
 context and a cursor result, four to ten times what the driver itself took for the session's
@@ -16,9 +16,19 @@ parameters (each bound value through its type's processor, as Core sends it), th
 column through its type's result processor) and the same named rows; it goes through
 `Connection._cursor_execute`, Core's own path for statements it sends itself, so the engine's
 cursor events (the statement counts of tests/test_query_counts.py, `extensions`' note of a write)
-and the translation of driver errors, a lost connection's included, are as before. A statement
-read once (built for one request) goes through Core as before, as does one whose compiled SQL
-depends on its parameters (expanding IN lists, literal values rendered at execution).
+and the translation of driver errors, a lost connection's included, are as before; an error while
+fetching the rows (SQLite steps through rows after the first in `fetchall()`) is translated, and
+seen by `handle_error`, through `Connection._handle_dbapi_exception` as Core's result does.
+
+What a kept read sends is decided once, when the statement is kept: each parameter is either
+supplied by every read (keyed by its bind's own key) or the statement's own value (the value it was
+built with, or given by `.params()`), never a value an earlier read supplied. Everything else goes
+through Core every time: a statement read once (built for one request); one whose compiled SQL
+depends on its parameters (expanding IN lists, literal values rendered at execution); one that
+writes (INSERT/UPDATE/DELETE, whose Python-side defaults Core computes per execution); one with
+execution options (the statement's or the connection's); a read whose values are keyed other than
+by exactly its binds' keys (Core also takes a bind's compiled name, `id_1`); a read while the
+connection has listeners of its own, or its engine `before_execute`/`after_execute` ones.
 """
 from __future__ import annotations
 
@@ -40,7 +50,11 @@ def read_rows(statement: Executable, values: Mapping[str, Any] | None = None) ->
         session.flush()
     connection = session.connection()
     kept = _kept(statement, connection.dialect, values or {})
-    if kept is None:
+    # What Core does around a statement's execution (execution options, execute events: of this
+    # connection, or of its engine whose dispatch, unlike a new connection's, is built once).
+    engine_events = connection.engine.dispatch
+    if (kept is None or connection._execution_options or connection._has_events
+            or engine_events.before_execute or engine_events.after_execute):
         return connection.execute(statement, values)
     return kept.read(connection, values or {})
 
@@ -75,29 +89,47 @@ class _Kept:
 
     @classmethod
     def of(cls, statement, dialect, values: Mapping[str, Any]) -> _Kept | None:
+        """Kept only if every read with these values' keys sends what Core would send for its own
+        values; None (through Core every time) whenever that cannot be told once for all."""
+        if not getattr(statement, "is_select", False) or statement.is_dml or statement._execution_options:
+            return None
         try:
             compiled = statement.compile(dialect=dialect)
         except Exception:  # noqa: BLE001  (not a statement Core compiles alone: Core's path says why)
             return None
-        if (compiled.post_compile_params or compiled.literal_execute_params
-                or getattr(compiled, "_render_postcompile", False) or not compiled._result_columns):
+        if (compiled.isinsert or compiled.isupdate or compiled.isdelete or compiled.has_out_parameters
+                or compiled.post_compile_params or compiled.literal_execute_params
+                or getattr(compiled, "_render_postcompile", False) or compiled.escaped_bind_names
+                or compiled._textual_ordered_columns or compiled._loose_column_name_matching
+                or not compiled._result_columns):
             return None
-        binds = {name: bind for bind, name in compiled.bind_names.items()}
-        if any(bind.type._is_tuple_type or bind.callable is not None for bind in binds.values()):
+        supplied = frozenset(values)
+        binds = {}
+        for bind, name in compiled.bind_names.items():
+            # A value keyed by a compiled name (Core takes `id_1` for `User.id == 2`) would be
+            # frozen here as a constant; a key no bind has is a mistake Core would pass over.
+            if name in supplied and bind.key != name:
+                return None
+            if bind.key not in supplied and (bind.required or bind.callable is not None):
+                return None
+            if bind.type._is_tuple_type or binds.setdefault(name, bind).key != bind.key:
+                return None
+        if not supplied <= {bind.key for bind in binds.values()}:
             return None
-        constants = compiled.construct_params(dict(values))
+        # The statement's own values only: built from no supplied value at all.
+        constants = compiled.construct_params({}, _check=False)
         processors = compiled._bind_processors
         names = list(compiled.positiontup) if dialect.positional else list(binds)
         slots = []
         for name in names:
             bind, processor = binds[name], processors.get(name)
-            if bind.key in values:
+            if bind.key in supplied:
                 slots.append((bind.key, processor, None))
             else:
                 value = constants[name]
                 slots.append((None, None, processor(value) if processor else value))
         kept = cls()
-        kept.sql, kept.supplied, kept.positional = compiled.string, frozenset(values), dialect.positional
+        kept.sql, kept.supplied, kept.positional = compiled.string, supplied, dialect.positional
         kept.names, kept.slots, kept.compiled, kept.metadata = tuple(names), tuple(slots), compiled, None
         return kept
 
@@ -112,10 +144,14 @@ class _Kept:
         return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
 
     def read(self, connection, values: Mapping[str, Any]) -> Result:
+        parameters = self.parameters(values)
         cursor = connection.connection.cursor()
         try:
-            connection._cursor_execute(cursor, self.sql, self.parameters(values))
-            rows = cursor.fetchall()
+            connection._cursor_execute(cursor, self.sql, parameters)
+            try:
+                rows = cursor.fetchall()
+            except BaseException as error:
+                connection._handle_dbapi_exception(error, self.sql, parameters, cursor, None)
             metadata = self.metadata or self._metadata(connection.dialect, cursor.description)
         finally:
             cursor.close()

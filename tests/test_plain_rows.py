@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, event, exc, select, text
+from sqlalchemy import bindparam, event, exc, func, insert, select, text, update
 
 from app.extensions import db
 from app.models import PatientProfile, Role, Team, User, UserSession
@@ -115,3 +115,156 @@ def test_a_driver_error_in_a_kept_read_is_core_s_error(app, actors):
         with pytest.raises(exc.DBAPIError):
             read_rows(statement).all()
         db.session.rollback()
+
+
+# Finding 1 (review of `_Kept`): Core takes a value keyed by a bind's key or by its compiled name
+# (`id_1` for `User.id == 2`). Every way a read can supply values: each read of a statement must
+# give what Core gives for that read's own values, never a value frozen from an earlier read.
+# Each case: the statement, and a read's values from the ids of three people (one per read).
+def _compiled_name(statement, key):
+    """The name Core compiles the bind of this key to (an anonymous bind's key is `%(<id> key)s`)."""
+    compiled = statement.compile(dialect=db.engine.dialect)
+    return next(name for bind, name in compiled.bind_names.items() if bind.key.endswith(f" {key})s"))
+
+
+def _by_compiled_name():
+    statement = select(User.id).where(User.id == 0)
+    return statement, lambda user_id: {_compiled_name(statement, "id"): user_id}
+
+
+def _by_key_and_compiled_name():
+    statement = select(User.id).where(User.id == 0, User.active == bindparam("active"))
+    return statement, lambda user_id: {"active": True, _compiled_name(statement, "id"): user_id}
+
+
+def _unique_bind_by_compiled_name():
+    statement = select(User.id).where(User.id == bindparam("user_id", 0, unique=True))
+    return statement, lambda user_id: {_compiled_name(statement, "user_id"): user_id}
+
+
+def _a_key_that_is_no_bind():
+    statement = select(User.id).where(User.id == bindparam("user_id"))
+    return statement, lambda user_id: {"user_id": user_id, "not_a_parameter": user_id}
+
+
+def _values_given_to_the_statement():
+    statement = select(User.id).where(User.id == bindparam("user_id")).params(user_id=0)
+    return statement, lambda user_id: {"user_id": user_id}
+
+
+SUPPLIED_VALUES = {
+    "a constant's compiled name": _by_compiled_name,
+    "a key and a compiled name": _by_key_and_compiled_name,
+    "a unique bind's compiled name": _unique_bind_by_compiled_name,
+    "a key that is no parameter": _a_key_that_is_no_bind,
+    "values given with .params()": _values_given_to_the_statement,
+}
+
+
+@pytest.mark.parametrize("case", SUPPLIED_VALUES)
+def test_every_read_uses_its_own_supplied_values(app, actors, case):
+    with app.app_context():
+        statement, values_for = SUPPLIED_VALUES[case]()
+        for user_id in (actors.nurse_a, actors.nurse_a, actors.nurse_b, actors.admin, actors.patient_a):
+            values = values_for(user_id)
+            expected = db.session.connection().execute(statement, values).scalars().all()
+            assert expected == [user_id]
+            assert read_rows(statement, values).scalars().all() == expected
+
+
+# Finding 2: only plain SELECTs are kept. Core does work per execution for a statement that
+# writes (a column's Python-side default or onupdate, computed anew each time) and for one with
+# execution options (a schema translated, ...): those always go through Core.
+def test_an_insert_returning_gets_its_python_side_default_every_time(app, actors):
+    sessions = UserSession.__table__
+    statement = (insert(sessions)
+                 .values(user_id=bindparam("user_id"), token_hash=bindparam("token_hash"), method="test")
+                 .returning(sessions.c.created_at, sessions.c.last_seen_at))
+    with app.app_context():
+        for n in range(3):
+            row = read_rows(statement, {"user_id": actors.patient_a, "token_hash": f"{n}" * 64}).one()
+            assert row.created_at is not None and row.last_seen_at is not None
+        db.session.rollback()
+
+
+def test_an_update_returning_gets_its_onupdate_every_time(app, actors):
+    statement = (update(PROFILES).where(PROFILES.c.id == bindparam("profile_id"))
+                 .values(phone=bindparam("phone")).returning(PROFILES.c.updated_at))
+    long_ago = utcnow() - timedelta(days=3650)
+    with app.app_context():
+        for n in range(3):
+            db.session.connection().execute(
+                update(PROFILES).where(PROFILES.c.id == actors.profile_a).values(updated_at=long_ago))
+            updated_at = read_rows(statement, {"profile_id": actors.profile_a, "phone": f"0700 90000{n}"}).scalar()
+            assert updated_at is not None and updated_at > long_ago + timedelta(days=1)
+        db.session.rollback()
+
+
+def _with_the_statement_s_options(statement, options):
+    return statement.execution_options(**options)
+
+
+def _with_the_connection_s_options(statement, options):
+    db.session.connection(execution_options=options)
+    return statement
+
+
+@pytest.mark.parametrize("options_of", [_with_the_statement_s_options, _with_the_connection_s_options])
+def test_execution_options_are_applied_every_time(app, actors, options_of):
+    schema = "main" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else "public"
+    sent = []
+
+    def keep(_conn, _cursor, sql, *_args):
+        sent.append(sql)
+
+    with app.app_context():
+        statement = options_of(select(User.id).where(User.id == bindparam("user_id")),
+                               {"schema_translate_map": {None: schema}})
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            for user_id in (actors.nurse_a, actors.nurse_b, actors.admin):
+                assert read_rows(statement, {"user_id": user_id}).scalar() == user_id
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+    assert len(sent) == 3
+    assert all(f"{schema}.users" in sql for sql in sent), sent
+
+
+@pytest.mark.parametrize("identifier", ["before_execute", "after_execute"])
+def test_the_engine_s_execute_events_see_every_read(app, actors, identifier):
+    statement = select(User.id).where(User.id == bindparam("user_id"))
+    seen = []
+
+    def note(_conn, clauseelement, *_args):
+        seen.append(clauseelement)
+
+    with app.app_context():
+        event.listen(db.engine, identifier, note)
+        try:
+            for user_id in (actors.nurse_a, actors.nurse_b, actors.admin):
+                assert read_rows(statement, {"user_id": user_id}).scalar() == user_id
+        finally:
+            event.remove(db.engine, identifier, note)
+    assert seen == [statement] * 3
+
+
+# Finding 3: a driver error while fetching rows after the first (SQLite steps through them in
+# `fetchall()`, after `execute`) is Core's error, and the engine's `handle_error` sees it.
+def test_a_driver_error_while_fetching_is_core_s_error(app, actors):
+    statement = select(func.abs(bindparam("first"))).union_all(select(func.abs(bindparam("second"))))
+    handled = []
+
+    def handle(context):
+        handled.append(context.original_exception)
+
+    with app.app_context():
+        assert read_rows(statement, {"first": 1, "second": -2}).scalars().all() == [1, 2]
+        assert read_rows(statement, {"first": 1, "second": -2}).scalars().all() == [1, 2]
+        event.listen(db.engine, "handle_error", handle)
+        try:
+            with pytest.raises(exc.DBAPIError):  # abs() of the smallest 64-bit integer overflows
+                read_rows(statement, {"first": 1, "second": -2**63}).all()
+        finally:
+            event.remove(db.engine, "handle_error", handle)
+        db.session.rollback()
+    assert len(handled) == 1

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 import flask_limiter
+import flask_login
 import flask_wtf
 import flask_wtf.csrf
 import itsdangerous
@@ -11,7 +12,6 @@ from itsdangerous.encoding import want_bytes
 from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, exc
@@ -152,6 +152,19 @@ class CSRFProtect(flask_wtf.CSRFProtect):
             if not flask_wtf.csrf.same_origin(request.referrer, f"https://{request.host}/"):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True  # as Flask-WTF marks a request whose token was checked
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login's, asking whether session protection is on before working out the browser's
+    identifier that it would compare: Flask-Login hashed the address and user agent (SHA-512) on
+    every request to then find protection off, as it is here (sessions are checked on the server,
+    app/sessions.py). With protection on, it is checked as before."""
+
+    def _session_protection_failed(self):
+        mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
+        if not mode or mode not in ("basic", "strong"):
+            return False
+        return super()._session_protection_failed()
 
 
 db = SQLAlchemy(model_class=Base)

@@ -249,10 +249,11 @@ def tracked(model, values: Mapping[str, Any], **related):
         record.__dict__.update(values)
         make_transient_to_detached(record)
         session.add(record)
-    unloaded = inspect(record).unloaded
-    for relationship, value in related.items():
-        if relationship in unloaded:
-            set_committed_value(record, relationship, value)
+    if related:
+        unloaded = inspect(record).unloaded
+        for relationship, value in related.items():
+            if relationship in unloaded:
+                set_committed_value(record, relationship, value)
     return record
 
 

@@ -86,14 +86,18 @@ _WITH_TEAM_AND_KEY_WORKER = (joinedload(PatientProfile.team), joinedload(Patient
 
 def signed_in_patient() -> PatientProfile | SignedInPatient:
     """The signed-in patient's record as read with their session (`sessions.SignedInPatient`:
-    values; their `PatientProfile` on the request that signed them in), refused as by
-    `current_patient` when they have none: for a view that reads nothing of it but its id, which
-    never changes (a JSON save naming the person's own rows by it), where `current_patient` would
-    make their record, team and key worker into tracked records (issue 12: most of an HNA answer
-    saved's own work). Anything else of it may predate the request's transaction."""
+    its columns, team and key worker as values), refused as by `current_patient` when they have
+    none: for a view that only reads it (a JSON save naming the person's own rows by its id, a
+    symptom judged by their pathway), where `current_patient` would make their record, team and
+    key worker into tracked records (issue 12: most of an HNA answer saved's own work). Their
+    tracked record when there is one already (the request that signed them in) or when the values
+    predate a commit made since (`current_patient` reads it again then): the values are those of
+    this request's transaction, as `current_patient`'s are."""
     patient = current_user.patient_profile if current_user.is_authenticated else None
     if patient is None:
         refuse("patient.access_refused", subject="patient:self")
+    if isinstance(patient, PatientProfile) or g.get("patient_record") is not None or not session_values_are_current():
+        return current_patient()
     return patient
 
 

@@ -11,7 +11,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
+from ..authz import current_patient, patient_for_staff, patient_required, refuse, signed_in_patient, staff_required
 from ..extensions import db
 from ..errors import error_body
 from ..forms import formdata_from_json
@@ -106,7 +106,8 @@ def api_log():
     """A symptom sent by the offline outbox (static/js/symptoms.js) with an Idempotency-Key, so a
     retry never logs it twice. 201 with where to read what to do; 422 with the form's errors
     (the page then posts the form itself, to show them with what was typed)."""
-    profile = current_patient()
+    # Their record, pathway and team as read with the session: no tracked record is made for it.
+    profile = service.sender(signed_in_patient())
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return error_body("bad_request", "Send the symptom form's fields, as JSON."), 400
@@ -116,7 +117,7 @@ def api_log():
     if checked.errors:
         return error_body("invalid", "Check the symptom: some answers need changing.", errors=checked.errors), 422
     entry = service.log_symptom(profile, checked.details)
-    audit("symptoms.log", patient=profile, subject=f"symptom-entry:{entry.id}", level=entry.level,
+    audit("symptoms.log", patient=profile.id, subject=f"symptom-entry:{entry.id}", level=entry.level,
           rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id, via="outbox")
     return {"entry_id": entry.id, "level": entry.level,
             "next_url": url_for("symptoms.logged", entry_id=entry.id)}, 201

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, Select, and_, bindparam, insert, literal, null, select, union_all, update
@@ -26,6 +27,7 @@ from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
 from ..models import PatientProfile
 from ..plain_rows import read_rows
+from ..sessions import SignedInPatient
 from ..timeutil import clock_time, london_today, long_date, utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
@@ -76,10 +78,28 @@ class Outcome:
     seen: str | None = None
 
 
+class Sender(NamedTuple):
+    """The person sending a symptom as `log_symptom`, and the queue item it may raise, read them:
+    their record's id, pathway and team (whose response targets say when a red flag raised is
+    due), as values read with their session (`authz.signed_in_patient`), so that a symptom sent
+    makes no tracked record of them (issue 12). A tracked `PatientProfile` serves as well."""
+
+    id: int
+    tumour_pathway: str | None
+    team_id: int
+    team: SimpleNamespace
+
+
+def sender(patient: PatientProfile | SignedInPatient) -> PatientProfile | Sender:
+    if isinstance(patient, PatientProfile):
+        return patient
+    return Sender(patient.id, patient.values["tumour_pathway"], patient.team_id, SimpleNamespace(**patient.team))
+
+
 # ---------------------------------------------------------------- reading
 
 
-def pathway_of(profile: PatientProfile) -> str | None:
+def pathway_of(profile: PatientProfile | Sender) -> str | None:
     return profile.tumour_pathway
 
 
@@ -89,7 +109,7 @@ def choices(profile: PatientProfile) -> list[tuple[str, str]]:
     return picks + [(SOMETHING_ELSE, rules.something_else_text())]
 
 
-def symptom_text(profile: PatientProfile, symptom_id: str | None) -> str:
+def symptom_text(profile: PatientProfile | Sender, symptom_id: str | None) -> str:
     if symptom_id is None:
         return rules.something_else_text()
     return rules.symptom_wording(pathway_of(profile), symptom_id)
@@ -310,7 +330,7 @@ def _open_item_statement(with_repeats_window: bool) -> Select:
     return union_all(in_item, _repeats_window_statement().add_columns(null(), null(), null(), null()))
 
 
-def _open_item_and_entries(profile: PatientProfile, repeats_of: str | None = None, today: date | None = None,
+def _open_item_and_entries(profile: PatientProfile | Sender, repeats_of: str | None = None, today: date | None = None,
                            window: int = 0) -> tuple[OpenItem | None, list[EntryValues], list[EntryValues]]:
     """(`open_symptom_item`, the entries already raised or merged into it, and with a `window`
     of days the person's current entries of `repeats_of` logged in it up to `today`), in one
@@ -482,7 +502,7 @@ def _link_entry_statement():
     return update(entries).where(entries.c.id == bindparam("entry_id")).values(queue_item_id=bindparam("item_id"))
 
 
-def log_symptom(profile: PatientProfile, details: SymptomDetails, now: datetime | None = None) -> LoggedEntry:
+def log_symptom(profile: PatientProfile | Sender, details: SymptomDetails, now: datetime | None = None) -> LoggedEntry:
     """A new entry, assessed by the rules, sent to the team when urgent: it raises a queue item,
     or merges into the person's open symptom item. Every symptom sent comes this way, so it is
     written by statements built once, with no entry made or loaded as an object (issue 12): the same

@@ -332,3 +332,44 @@ def test_a_red_flag_goes_to_the_team_the_person_is_in_when_it_is_raised(app, act
     (item,) = queue(app)
     assert item.team_id == actors.team_b
     assert item.due_at == response_deadline(MONDAY_MORNING, 1)
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_symptom_sent_makes_no_record_of_the_person_and_a_red_flag_has_their_teams_target(
+        app, actors, patient, clock, monkeypatch):
+    """Sent by the outbox, a symptom is judged and sent on from the person's record as read with
+    their session (authz.signed_in_patient): no tracked record is made of them, their team or
+    key worker (issue 12), and a red flag raised has their team's response target; moved to
+    another team just before the write, the item goes to that team with its target."""
+    from app import authz
+
+    with app.app_context():
+        db.session.get(Team, actors.team_a).response_targets = {ItemKind.RED_FLAG.value: 2}
+        db.session.get(Team, actors.team_b).response_targets = {ItemKind.RED_FLAG.value: 1}
+        db.session.commit()
+    clock(MONDAY_MORNING)
+    patient.csrf_token()  # a page first: the record made for it is not the send's
+    made, tracked = [], authz.tracked
+    monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
+        model, *args, **kwargs))
+    headers = {"X-CSRFToken": patient.csrf_token(), "Accept": "application/json"}
+    made.clear()
+    watch = patient.post("/my-care/symptoms/api/log", json=symptom_form(symptom="tiredness"),
+                         headers={**headers, "Idempotency-Key": "symptom-sent-watch"})
+    red_flag = patient.post("/my-care/symptoms/api/log", json=symptom_form(symptom="new_lump"),
+                            headers={**headers, "Idempotency-Key": "symptom-sent-red-flag"})
+    assert (watch.get_json()["level"], red_flag.get_json()["level"], made) == ("watch", "red_flag", [])
+    (item,) = queue(app)
+    assert (item.team_id, item.due_at) == (actors.team_a, response_deadline(MONDAY_MORNING, 2))
+    with app.app_context():
+        item = db.session.get(QueueItem, item.id)
+        item.status = ItemStatus.RESOLVED
+        db.session.commit()
+
+    with moved_just_before_the_first_write(app, actors.profile_a, actors.team_b) as moved:
+        response = patient.post("/my-care/symptoms/api/log", json=symptom_form(symptom="something_else", severity="severe",
+                                                                               own_words="A lump under my arm"),
+                                headers={**headers, "Idempotency-Key": "symptom-sent-moved"})
+    assert moved and response.status_code == 201 and response.get_json()["level"] == "red_flag"
+    item = next(item for item in queue(app) if item.status is ItemStatus.OPEN)
+    assert (item.team_id, item.due_at) == (actors.team_b, response_deadline(MONDAY_MORNING, 1))

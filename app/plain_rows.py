@@ -26,8 +26,8 @@ built with, or given by `.params()`), never a value an earlier read supplied. Ev
 through Core every time: a statement read once (built for one request); one whose compiled SQL
 depends on its parameters (expanding IN lists, literal values rendered at execution); one that
 writes (INSERT/UPDATE/DELETE, whose Python-side defaults Core computes per execution); one with
-execution options (the statement's or the connection's); a read whose values are keyed other than
-by exactly its binds' keys (Core also takes a bind's compiled name, `id_1`); a read while the
+execution options (the statement's or the connection's); a read that keys a value by a bind's
+compiled name (Core takes `id_1` too) rather than by the bind's own key; a read while the
 connection has listeners of its own, or its engine `before_execute`/`after_execute` ones.
 """
 from __future__ import annotations
@@ -107,15 +107,14 @@ class _Kept:
         binds = {}
         for bind, name in compiled.bind_names.items():
             # A value keyed by a compiled name (Core takes `id_1` for `User.id == 2`) would be
-            # frozen here as a constant; a key no bind has is a mistake Core would pass over.
+            # frozen here as a constant. A key naming no bind (a value a statement's variant does
+            # not use) is passed over, by Core as here: it can never be taken as a value.
             if name in supplied and bind.key != name:
                 return None
             if bind.key not in supplied and (bind.required or bind.callable is not None):
                 return None
             if bind.type._is_tuple_type or binds.setdefault(name, bind).key != bind.key:
                 return None
-        if not supplied <= {bind.key for bind in binds.values()}:
-            return None
         # The statement's own values only: built from no supplied value at all.
         constants = compiled.construct_params({}, _check=False)
         processors = compiled._bind_processors

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, event, exc, func, insert, select, text, update
 
 from app.extensions import db
 from app.models import PatientProfile, Role, Team, User, UserSession
+from app import plain_rows
 from app.plain_rows import read_rows
 from app.timeutil import utcnow
 
@@ -170,6 +171,16 @@ def test_every_read_uses_its_own_supplied_values(app, actors, case):
             expected = db.session.connection().execute(statement, values).scalars().all()
             assert expected == [user_id]
             assert read_rows(statement, values).scalars().all() == expected
+
+
+def test_a_key_naming_no_bind_does_not_stop_a_statement_being_kept(app, actors):
+    """Core passes over such a key, so it can never be taken as a value: a statement read with
+    the values of all its variants (the symptom send's, the queue's) stays kept, for speed."""
+    statement = select(User.id).where(User.id == bindparam("user_id"))
+    with app.app_context():
+        for user_id in (actors.nurse_a, actors.nurse_b):
+            assert read_rows(statement, {"user_id": user_id, "not_a_parameter": 0}).scalar() == user_id
+        assert isinstance(plain_rows._KEPT[db.engine.dialect][statement], plain_rows._Kept)
 
 
 # Finding 2: only plain SELECTs are kept. Core does work per execution for a statement that

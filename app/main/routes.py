@@ -16,7 +16,7 @@ from .health import read_one_row
 from .patient_nav import current_patient_nav_entries, nav_text_html, patient_menu
 from .service import home_records
 from .things_to_do import things_to_do
-from .urgent_line import urgent_line_of
+from .urgent_line import urgent_help_box, urgent_line_of
 from .web_manifest import MANIFEST_MIMETYPE, SHORT_NAME, THEME_COLOUR, web_manifest
 
 # The patient's menu in the header (templates/base_layout.html), built from app/main/patient_nav.py:
@@ -31,6 +31,8 @@ bp.add_app_template_global(SHORT_NAME, "app_short_name")
 bp.add_app_template_global(nav_text_html)
 # "Feeling unwell?" (templates/main/_feeling_unwell.html) names the shared emergency's words.
 bp.add_app_template_global(emergency_sign_text)
+# "If you need help urgently" (templates/partials/urgent_help.html), on every symptom page.
+bp.add_app_template_global(urgent_help_box)
 
 
 @bp.get("/")

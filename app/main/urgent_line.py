@@ -1,8 +1,13 @@
-"""The person's own 24-hour line as data, for the pages and scripts that keep it on the phone
-(the offline page's /my-care/urgent-line and the symptom rules' /my-care/symptom-rules)."""
+"""The person's own 24-hour line: as data, for the pages and scripts that keep it on the phone
+(the offline page's /my-care/urgent-line and the symptom rules' /my-care/symptom-rules), and in
+the "If you need help urgently" box on every symptom, re-entry and offline page."""
 from __future__ import annotations
 
-from ..forms import dial_digits
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+
+from ..followup.pathway_content import emergency_signs
+from ..forms import dial_digits, tel_link
 
 
 def urgent_line_of(profile) -> dict:
@@ -12,3 +17,56 @@ def urgent_line_of(profile) -> dict:
         return {"name": None, "phone": None, "dial": None}
     phone = team.out_of_hours_phone
     return {"name": team.out_of_hours_name or "Your 24-hour line", "phone": phone, "dial": dial_digits(phone)}
+
+
+# The box's words (templates/partials/urgent_help.html includes it). Written here, not in a
+# template: the box is on 18 pages, and as a template it cost ~150 Python calls a render
+# (attribute look-ups through Jinja, a set block, escaping each piece); this is ~30 (issue 12).
+_ADVICE = ("<p>This app is not for emergencies and does not replace urgent care. Get help now if you feel very "
+           "unwell or have any of these:</p>\n<ul>\n  ")
+_THEN = "\n</ul>\n<p>Then:</p>\n<ul>\n  "
+# Where the team has no 24-hour line, or on pages kept for anyone (the offline page, offline
+# copies), where the script puts the person's own line from what this phone keeps for them
+# (static/js/urgent-line.js, which finds the item by data-urgent-line); without it, 111 answers
+# at any time.
+_NO_TEAM_LINE = ("call the 24-hour acute oncology line your team gave you, or <a href=\"tel:111\">111</a> if you "
+                 "do not have it</li>")
+_GENERAL = ("\n  \n  <li>call <a href=\"tel:999\">999</a> or go to A&amp;E in an emergency</li>\n"
+            "  <li>call <a href=\"tel:111\">111</a> if you need help but it's not an emergency</li>\n</ul>")
+_signs: list = [None, ""]  # the emergency signs (bundled content, the same for everyone) and their items
+
+
+def _signs_html() -> str:
+    signs = emergency_signs()
+    if signs is not _signs[0]:
+        _signs[:] = [signs, "".join(f"<li>{escape(sign.text)}</li>" for sign in signs)]
+    return _signs[1]
+
+
+@pass_context
+def urgent_help_box(context, public_page=False) -> Markup:
+    """The "If you need help urgently" box: 999, 111 and, for a signed-in patient whose team has
+    one, the team's 24-hour line as a link that dials it. A page kept for anyone (public_page)
+    holds nothing personal or team-specific. The signed-in user is read once, as the page has it.
+    The box is the same for every patient of a team (no personal value in it): the components'
+    memo renders it once per process for each team's line (memoised_component)."""
+    user = context.get("current_user")
+    profile = None
+    if not public_page and user and user.is_authenticated and user.is_patient:
+        profile = user.patient_profile
+    team = profile.team if profile else None
+    # As the template read it (attribute, else item): the session's team is a mapping of its
+    # columns (sessions.SignedInPatient), a record's an ORM Team.
+    phone = team and context.environment.getattr(team, "out_of_hours_phone")
+    if phone:
+        name = context.environment.getattr(team, "out_of_hours_name") or "Your 24-hour line"
+        line = f"\n  <li>{escape(name)}: call {tel_link(phone)}, at any time of day or night</li>"
+    elif profile:
+        line = "<li>" + _NO_TEAM_LINE
+    else:
+        line = "<li data-urgent-line>" + _NO_TEAM_LINE
+    # A level 2 heading: pages include the box straight under their h1 as often as between
+    # sections, and a level 3 there skips one (tests/test_heading_order.py).
+    return context.environment.globals["memoised_component"]("warning-callout", {
+        "heading": "If you need help urgently", "headingLevel": 2,
+        "html": Markup(_ADVICE + _signs_html() + _THEN + line + _GENERAL)})

@@ -203,3 +203,76 @@ def test_a_session_cookie_is_read_with_the_current_secret_or_a_fallback_and_no_o
     app.config["SECRET_KEY_FALLBACKS"] = []
     client.set_cookie("session", kept)
     assert client.get("/my-care").status_code == 302  # signed with a secret no longer named
+
+
+# app/extensions.py checks tokens with its own `validate_csrf_token` and `CSRFProtect.protect`
+# (Flask-WTF's, through a serializer made once). Flask-WTF's own stay the reference: every kind
+# of token gets the same answer from both, and a Flask-WTF release that changes either function
+# fails the fingerprint below, so that ours are read against the new code before the upgrade lands.
+FLASK_WTF_CHECKED_AGAINST = {
+    "CSRFProtect.protect": "60961f8ee3e9ef3f377bdbad69ebd0a23d8358417b7d52c6e707462046f56986",
+    "validate_csrf": "647c0372b8c77385df37c7c3354812c215eef6fe8ffe6d3f476b6103f9be432c",
+}
+
+
+def test_flask_wtf_is_the_release_our_copy_of_its_check_was_read_against():
+    import hashlib
+    import inspect
+
+    import flask_wtf.csrf
+
+    found = {name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest() for name, function in (
+        ("CSRFProtect.protect", flask_wtf.csrf.CSRFProtect.protect), ("validate_csrf", flask_wtf.csrf.validate_csrf))}
+    assert found == FLASK_WTF_CHECKED_AGAINST, (
+        "Flask-WTF's CSRF check changed: compare app/extensions.py validate_csrf_token and "
+        "CSRFProtect.protect with the new code, then update these fingerprints")
+
+
+@pytest.mark.parametrize("case", ["valid", "missing", "empty", "not signed", "another secret", "another salt",
+                                  "expired", "another session's", "no session token"])
+def test_every_kind_of_token_gets_flask_wtfs_answer(app, case):
+    import time
+
+    from flask import session
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    from app.extensions import validate_csrf_token
+
+    own, other = "a" * 40, "b" * 40
+    if case == "expired":  # tokens here live as long as the session (config.py); a limit set, to reach that check
+        app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+        made_at = time.time() - 3600 - 10
+    token = {
+        "valid": signed(app.secret_key, "wtf-csrf-token", own),
+        "missing": None,
+        "empty": "",
+        "not signed": own,
+        "another secret": signed("y" * 32, "wtf-csrf-token", own),
+        "another salt": signed(app.secret_key, "another", own),
+        "expired": None,
+        "another session's": signed(app.secret_key, "wtf-csrf-token", other),
+        "no session token": signed(app.secret_key, "wtf-csrf-token", own),
+    }[case]
+    if case == "expired":
+        from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+        class SignedLongAgo(TimestampSigner):
+            def get_timestamp(self):
+                return int(made_at)
+
+        token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token", signer=SignedLongAgo).dumps(own)
+
+    def answer(check):
+        try:
+            check(token)
+        except ValidationError as refused:
+            return refused.args[0]
+        return "accepted"
+
+    with app.test_request_context():
+        if case != "no session token":
+            session["csrf_token"] = own
+        theirs, ours = answer(validate_csrf), answer(validate_csrf_token)
+    assert ours == theirs
+    assert (ours == "accepted") == (case == "valid")

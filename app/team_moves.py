@@ -5,7 +5,7 @@ does it); whatever changes a PatientProfile's team, the listener below moves the
 
 Queue items, HNAs and care plans carry a copy of the patient's team (so a team's lists need no
 join). When a PatientProfile's team changes, the same flush moves the copies that are still
-live: the patient's open queue items, draft HNAs and current care plan. Records that are
+live, just after it writes the record: the patient's open queue items, draft HNAs and current care plan. Records that are
 finished (resolved items, submitted HNAs, replaced plans) stay with the team that did the work.
 
 The copies are moved with plain UPDATEs in the patient's own transaction, without touching the
@@ -112,14 +112,17 @@ def move_patient_records(session: Session, patient_id: int, team_id: int) -> Non
             if isinstance(obj, model):
                 loaded = inspect(obj).dict
                 if loaded.get("patient_id") == patient_id and live_loaded(loaded):
-                    if obj in session.new:
-                        obj.team_id = team_id
-                    else:
-                        set_committed_value(obj, "team_id", team_id)
+                    # Written by this flush already (the UPDATE above moved the stored row).
+                    set_committed_value(obj, "team_id", team_id)
 
 
-@event.listens_for(Session, "before_flush")
-def _patients_take_their_work_with_them(session: Session, flush_context, instances) -> None:
+# After the flush, not before: the flush's UPDATE of the patient's record locks it (PostgreSQL; on
+# SQLite the move holds the one write lock), so a request raising an item for them (its INSERT
+# reads the team FOR SHARE, app/triage/service.py) either committed before that UPDATE, and its
+# item is moved here with the others, or waits for the move's commit and reads the new team.
+# Moved before the record's UPDATE, an item written in between kept the old team (HAZ-015).
+@event.listens_for(Session, "after_flush")
+def _patients_take_their_work_with_them(session: Session, flush_context) -> None:
     moves = [
         (profile.id, team_id)
         for profile in session.dirty

@@ -191,23 +191,34 @@ def commits_during(app, call):
 
 @contextmanager
 def moved_just_before_the_first_write(app, profile_id: int, team_id: int):
-    """While the block runs, the person is moved to `team_id` by another connection, committed
-    just before the first statement that is not a SELECT: after the request read their record,
-    before it wrote (HAZ-015). Yields a list that holds True once they were moved."""
-    from sqlalchemy import event, text
+    """While the block runs, the person is moved to `team_id` by an admin's real move
+    (`team_moves.move_patient`, on another thread and connection), committed just before the
+    first statement that is not a SELECT: after the request read their record, before it wrote
+    (HAZ-015). Yields a list that holds True once they were moved."""
+    import threading
+
+    from sqlalchemy import event
+
+    from app import team_moves
+    from app.models import PatientProfile, Team
 
     with app.app_context():
         engine = db.engine
     moved = []
 
+    def move_on_another_connection():
+        with app.app_context():
+            team_moves.move_patient(db.session.get(PatientProfile, profile_id), db.session.get(Team, team_id))
+            db.session.commit()
+
     def move(_connection, _cursor, statement, *_):
         if moved or statement.startswith("SELECT"):
             return
         moved.append(True)
-        with engine.connect() as other:
-            other.execute(text("UPDATE patient_profiles SET team_id = :team WHERE id = :id"),
-                          {"team": team_id, "id": profile_id})
-            other.commit()
+        mover = threading.Thread(target=move_on_another_connection)
+        mover.start()
+        mover.join(30)
+        assert not mover.is_alive(), "the move did not finish"
 
     event.listen(engine, "before_cursor_execute", move)
     try:

@@ -48,8 +48,9 @@ def _insert_item_statement(as_item: bool):
     """The one way an item is written. Its team is the patient's as the INSERT runs, their record
     locked until the commit (FOR SHARE; SQLite has one writer at a time already): a team move
     committed after the request read the record would otherwise leave the item with a team whose
-    queue no longer shows the patient, and a move under way waits, then moves it with their other
-    open items. Returns the item as an object (`as_item`, in the session like one loaded) or, for
+    queue no longer shows the patient. A move writes the record before it moves the open items
+    (app/team_moves.py, after the flush), so this INSERT either runs first and its item is moved
+    with the others, or waits for the move's commit and reads the new team. Returns the item as an object (`as_item`, in the session like one loaded) or, for
     the symptom send, as its id; and the team it went to either way. Built once per process."""
     team_now = (select(PatientProfile.team_id).where(PatientProfile.id == bindparam("patient_of_item"))
                 .with_for_update(read=True).scalar_subquery())

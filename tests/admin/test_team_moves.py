@@ -138,3 +138,84 @@ def test_only_admins_move_patients(app, client, actors, who):
     assert client.post_form(address(actors), {"team_id": str(actors.team_b), "confirmed": "1"}).status_code == 404
     with app.app_context():
         assert db.session.get(PatientProfile, actors.profile_a).team_id == actors.team_a
+
+
+def _raise_red_flag_elsewhere(app, profile_id: int, outcome: dict) -> None:
+    """Another request (its own thread, app context and connection) raises a red flag for the
+    patient and commits; `outcome` gets the item's id, or the error it failed with."""
+    try:
+        with app.app_context():
+            profile = db.session.get(PatientProfile, profile_id)
+            outcome["id"] = triage_service.raise_item(
+                profile, ItemKind.RED_FLAG, "Possible urgent symptom", "test:raised-during-move").id
+            db.session.commit()
+    except Exception as error:  # noqa: BLE001 - a failed request is a defined answer; the test reports it
+        outcome["error"] = error
+
+
+def _waiting_for_a_lock(engine, timeout: float = 10.0) -> bool:
+    """Whether another connection is waiting for a row lock (PostgreSQL; SQLite cannot say, so a
+    short pause lets the other request reach its write, where it waits for the one writer)."""
+    import time
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.3)
+        return True
+    from sqlalchemy import text
+    deadline = time.monotonic() + timeout
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            if watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                    "AND datname = current_database()")).scalar():
+                return True
+            watcher.rollback()
+            time.sleep(0.02)
+    return False
+
+
+@pytest.mark.hazard("HAZ-015")
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_an_item_raised_while_the_patient_is_moved_goes_to_the_new_team(app, actors, when):
+    """The real move (move_patient, its listener) on one connection; a red flag raised by
+    another request just before the move writes the patient's record (it commits first: the move
+    must then take it along) or just after (it must wait for the move and go to the new team).
+    Never an open item left with the old team, whose queue no longer shows the patient."""
+    import threading
+
+    from sqlalchemy import event
+
+    from app import team_moves
+    from app.models import Team
+
+    with app.app_context():
+        engine = db.engine
+    mover = threading.get_ident()
+    outcome: dict = {}
+    others: list[threading.Thread] = []
+
+    def raise_elsewhere(_connection, _cursor, statement, *_):
+        if others or threading.get_ident() != mover or not statement.startswith("UPDATE patient_profiles"):
+            return
+        other = threading.Thread(target=_raise_red_flag_elsewhere, args=(app, actors.profile_a, outcome))
+        others.append(other)
+        other.start()
+        if when == "before":
+            other.join(30)  # nothing is locked yet: it commits with the team it found
+            assert not other.is_alive() and "error" not in outcome, outcome
+        else:
+            assert _waiting_for_a_lock(engine), "the other request should wait for the move"
+
+    event.listen(engine, "before_cursor_execute" if when == "before" else "after_cursor_execute", raise_elsewhere)
+    try:
+        with app.app_context():
+            profile = db.session.get(PatientProfile, actors.profile_a)
+            team_moves.move_patient(profile, db.session.get(Team, actors.team_b))
+            db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute" if when == "before" else "after_cursor_execute", raise_elsewhere)
+    (other,) = others
+    other.join(30)
+    assert not other.is_alive() and "error" not in outcome, outcome
+    with app.app_context():
+        raised = db.session.get(QueueItem, outcome["id"])
+        assert raised.team_id == actors.team_b
+        assert db.session.get(PatientProfile, actors.profile_a).team_id == actors.team_b

@@ -230,3 +230,36 @@ def test_a_failed_write_the_view_caught_is_left_to_the_rollback(app, database_ur
             session.flush()
         end_a_read_with_a_commit(session)
     assert _a_team_named(app, "Twice")
+
+
+def test_the_end_of_a_read_commits_the_driver_s_transaction_not_the_session_s_work(app, database_url):
+    """A read's COMMIT only ends the database's transaction (its prepared statements kept): the
+    session's commit, with its hooks for work committed (after_commit) and its expiry of every
+    record read, is for views that store something, not for the end of a page that read."""
+    from sqlalchemy.orm import Session
+
+    from app.extensions import end_a_read_with_a_commit
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a read ends with a commit on PostgreSQL only")
+    import psycopg
+
+    hooks = []
+
+    def after_commit(_session):
+        hooks.append("after_commit")
+
+    event.listen(Session, "after_commit", after_commit)
+    try:
+        with app.test_request_context():
+            session = db.session()
+            team = session.scalars(select(Team).limit(1)).first()
+            dbapi_connection = session.connection().connection.dbapi_connection
+            end_a_read_with_a_commit(session)
+            committed = dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            expired = team is not None and "name" not in team.__dict__
+    finally:
+        event.remove(Session, "after_commit", after_commit)
+    assert committed
+    assert hooks == []
+    assert not expired

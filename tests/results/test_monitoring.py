@@ -150,12 +150,24 @@ def query_plan(statement) -> str:
     """The database's own plan for `statement`, as text (SQLite's EXPLAIN QUERY PLAN or
     PostgreSQL's EXPLAIN). PostgreSQL is told to avoid whole-table scans and sorts wherever it
     can, which it would choose for a test's handful of rows: the question is whether an index
-    can serve the page in its order at all (with 100,000 people it then does; bench/monitoring.py)."""
+    can serve the page in its order at all (with 100,000 people it then does; bench/monitoring.py).
+
+    PostgreSQL first gathers statistics of the rows the test made (ANALYZE). Otherwise it plans
+    with whatever statistics the tables last had: none in a new schema, or those autovacuum took
+    at some moment of an earlier test, or bench/generate.py's. With a few rows and such
+    statistics two indexes can cost the same, and the planner chose one or the other from run to
+    run (the key worker's page was planned on ix_patient_profiles_team_name mid-session).
+    SQLite has no statistics unless a test leaves some (tests/test_bench_generate.py removes
+    those it makes), and plans from the schema alone: the same plan every run."""
     from sqlalchemy import text
 
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     if db.engine.dialect.name == "sqlite":
+        left_behind = db.session.execute(text("SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%'")).all()
+        assert not any(db.session.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() for (name,) in left_behind), \
+            "an earlier test left planner statistics (sqlite_stat1) behind"
         return "\n".join(row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+    db.session.execute(text("ANALYZE " + ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)))
     for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
         db.session.execute(text(f"SET LOCAL {setting} = off"))
     return "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
@@ -165,6 +177,16 @@ def test_a_key_workers_page_reads_the_key_worker_index_in_name_order(app, actors
     from app.results.monitoring import monitoring_statement
 
     with app.app_context():
+        # As in a real team, the key worker looks after a few of the team's people: their
+        # colleagues look after the rest. (With every person the team's one key worker's, the
+        # key worker index narrows nothing down, and the team's name index is as good.)
+        team_a = db.session.get(Team, actors.team_a)
+        for colleague_number in range(3):
+            colleague = User(role=Role.NURSE, display_name=f"Colleague {colleague_number}", team=team_a)
+            for person_number in range(20):
+                person(team_a, colleague, f"Colleague{colleague_number}x{person_number}", due=None,
+                       enrolled=False, key_worker=colleague)
+        db.session.commit()
         plan = query_plan(monitoring_statement(actors.team_a, MonitoringFilters(key_worker_id=actors.nurse_a), today))
         db.session.rollback()
     assert KEY_WORKER_INDEX in plan

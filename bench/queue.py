@@ -103,7 +103,7 @@ def main() -> None:
         print(f"{'query':52} {'median':>8}")
         for label, (filters, after) in cases.items():
             timed(label, lambda f=filters, a=after: service.queue_page(team_id, f, after=a))
-        timed("summary counts (open, urgent, overdue)", lambda: service.queue_summary(team_id, utcnow())["open"])
+        timed("summary counts and the team's nurses", lambda: service.queue_summary_and_nurses(team_id, utcnow())[0]["open"])
         timed("raise_due_reviews (nothing due)", lambda: service.raise_due_reviews(team_id, date.today()))
 
         client = app.test_client()

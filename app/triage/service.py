@@ -393,19 +393,13 @@ def queue_page(team_id: int, filters: QueueFilters, after: str | None = None, li
 
 @lru_cache(maxsize=1)
 def _summary_statement() -> Select:
-    """Built once per process (see `_queue_statement`)."""
+    """How many open items the team has, how many are red flags or emergencies, how many overdue
+    (through the team's queue-order index). Built once per process (see `_queue_statement`)."""
     return select(
         func.count(),
         func.count().filter(QueueItem.rank == 0),
         func.count().filter(QueueItem.due_at < bindparam("now", type_=UTCDateTime())),
     ).where(QueueItem.team_id == bindparam("team_id"), QueueItem.status == ItemStatus.OPEN)
-
-
-def queue_summary(team_id: int, now: datetime) -> dict:
-    """How many open items the team has, how many are red flags or emergencies, how many overdue
-    (one statement, through the team's queue-order index)."""
-    row = read_rows(_summary_statement(), {"team_id": team_id, "now": now}).one()
-    return {"open": row[0], "urgent": row[1], "overdue": row[2]}
 
 
 @lru_cache(maxsize=1)
@@ -422,8 +416,9 @@ def _summary_and_nurses_statement() -> Select:
 
 
 def queue_summary_and_nurses(team_id: int, now: datetime) -> tuple[dict, list[TeamNurse]]:
-    """`queue_summary` and `team_nurses` in one statement, as the queue page shows both: a
-    statement less on every view of the queue (on PostgreSQL a round trip to the server)."""
+    """The team's open, urgent and overdue counts (`_summary_statement`) and `team_nurses`, in
+    one statement, as the queue page shows both: a statement less on every view of the queue
+    (on PostgreSQL a round trip to the server)."""
     rows = read_rows(_summary_and_nurses_statement(), {"team_id": team_id, "now": now}).all()
     first = rows[0]
     summary = {"open": first[0], "urgent": first[1], "overdue": first[2]}

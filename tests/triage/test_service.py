@@ -46,12 +46,20 @@ def test_the_summary_and_nurses_in_one_statement_are_what_each_alone_reads(app, 
         item(a, ItemKind.RED_FLAG, T0 - timedelta(days=3))
         item(a, ItemKind.HNA_NEW, T0 - timedelta(days=30))
         item(a, ItemKind.HNA_NEW, T0)
+        closed = item(a, ItemKind.EMERGENCY, T0 - timedelta(days=30))
+        service.resolve(closed, Outcome.PHONED, None, db.session.get(User, actors.nurse_a), closed.revision)
+        item(actors.profile_b, ItemKind.RED_FLAG, T0 - timedelta(days=30))  # another team's
+        db.session.commit()
         nurse(actors.team_a, "Aaron Early")
         nurse(actors.team_a, "Zoe Away", active=False)
         now = T0 + timedelta(days=2)
         summary, nurses = service.queue_summary_and_nurses(actors.team_a, now)
-        assert summary == service.queue_summary(actors.team_a, now)
-        assert summary["open"] == 3 and summary["urgent"] == 1
+        # The counts, worked out here from the team's items one by one.
+        open_items = [i for i in db.session.scalars(select(QueueItem).where(QueueItem.team_id == actors.team_a))
+                      if i.status is ItemStatus.OPEN]
+        assert summary == {"open": len(open_items), "urgent": sum(i.rank == 0 for i in open_items),
+                           "overdue": sum(i.due_at < now for i in open_items)}
+        assert summary == {"open": 3, "urgent": 1, "overdue": 2}
         assert nurses == service.team_nurses(actors.team_a)
         assert [n.display_name for n in nurses][0] == "Aaron Early" and len(nurses) == 2
 

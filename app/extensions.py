@@ -1,5 +1,7 @@
 """Every Flask extension object, created unbound and bound in the app factory."""
+import hashlib
 import hmac
+import os
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -126,6 +128,31 @@ def validate_csrf_token(data) -> None:
         raise ValidationError("The CSRF tokens do not match.")
 
 
+def generate_csrf_token() -> str:
+    """Flask-WTF's `generate_csrf` (the same token, kept for the request in `g` under the same
+    name, so either gives it), through a kept serializer: the session's raw token (made on first
+    use) signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and the time. Every page's layout asks for
+    it (app/templating.py layout_page): a new serializer and key derivation for each was most of
+    its cost. Nothing is kept across requests but the serializer."""
+    config = current_app.config
+    field_name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    token = g.get(field_name)
+    if token is None:
+        secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        if not secret_key:
+            raise RuntimeError("A secret key is required to use CSRF.")
+        serializer = kept_serializer((secret_key,), "wtf-csrf-token")
+        if field_name not in session:
+            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+        try:
+            token = serializer.dumps(session[field_name])
+        except TypeError:
+            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+            token = serializer.dumps(session[field_name])
+        setattr(g, field_name, token)
+    return token
+
+
 class CSRFProtect(flask_wtf.CSRFProtect):
     """Flask-WTF's CSRF check on every POST, PUT, PATCH and DELETE, with its token checked by
     `validate_csrf_token` (a kept serializer), asking first whether the request's method is one
@@ -135,6 +162,15 @@ class CSRFProtect(flask_wtf.CSRFProtect):
     lookup only to be let through; the answer is the same either way (a GET is never checked,
     an exempt view never is). What follows the method is Flask-WTF's `protect` as it is
     (1.3.0), with the token's check the only change."""
+
+    def init_app(self, app):
+        super().init_app(app)
+        # Templates' `csrf_token()` is `generate_csrf_token`, a global: Flask-WTF also put its own
+        # in every render's context through a context processor, which ran for every template.
+        app.jinja_env.globals["csrf_token"] = generate_csrf_token
+        processors = app.template_context_processors[None]
+        processors[:] = [processor for processor in processors
+                         if getattr(processor, "__module__", "") != flask_wtf.csrf.__name__]
 
     def protect(self, apply_exemptions=False):
         if request.method not in current_app.config["WTF_CSRF_METHODS"]:

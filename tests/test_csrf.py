@@ -212,6 +212,10 @@ def test_a_session_cookie_is_read_with_the_current_secret_or_a_fallback_and_no_o
 FLASK_WTF_CHECKED_AGAINST = {
     "CSRFProtect.protect": "60961f8ee3e9ef3f377bdbad69ebd0a23d8358417b7d52c6e707462046f56986",
     "validate_csrf": "647c0372b8c77385df37c7c3354812c215eef6fe8ffe6d3f476b6103f9be432c",
+    # The token every page's layout carries: app/extensions.py generate_csrf_token, and the
+    # template global and context processor CSRFProtect.init_app sets up, which ours replaces.
+    "generate_csrf": "016213b9f24494e8a69e23387c6717f32590a64e39e9c022a215fcc1c717a06e",
+    "CSRFProtect.init_app": "8b8e5c86bfe4ba836349327ba63bcc497f2e372a90b7c125a590c8b26754d747",
 }
 
 
@@ -222,10 +226,11 @@ def test_flask_wtf_is_the_release_our_copy_of_its_check_was_read_against():
     import flask_wtf.csrf
 
     found = {name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest() for name, function in (
-        ("CSRFProtect.protect", flask_wtf.csrf.CSRFProtect.protect), ("validate_csrf", flask_wtf.csrf.validate_csrf))}
+        ("CSRFProtect.protect", flask_wtf.csrf.CSRFProtect.protect), ("validate_csrf", flask_wtf.csrf.validate_csrf),
+        ("generate_csrf", flask_wtf.csrf.generate_csrf), ("CSRFProtect.init_app", flask_wtf.csrf.CSRFProtect.init_app))}
     assert found == FLASK_WTF_CHECKED_AGAINST, (
-        "Flask-WTF's CSRF check changed: compare app/extensions.py validate_csrf_token and "
-        "CSRFProtect.protect with the new code, then update these fingerprints")
+        "Flask-WTF's CSRF check or token changed: compare app/extensions.py validate_csrf_token, "
+        "generate_csrf_token and CSRFProtect with the new code, then update these fingerprints")
 
 
 @pytest.mark.parametrize("case", ["valid", "missing", "empty", "not signed", "another secret", "another salt",
@@ -276,3 +281,29 @@ def test_every_kind_of_token_gets_flask_wtfs_answer(app, case):
         theirs, ours = answer(validate_csrf), answer(validate_csrf_token)
     assert ours == theirs
     assert (ours == "accepted") == (case == "valid")
+
+
+@pytest.mark.parametrize("settings", [{}, {"WTF_CSRF_SECRET_KEY": "z" * 32}], ids=["the app's secret", "a CSRF secret"])
+def test_the_layouts_token_is_flask_wtfs_token(app, settings, monkeypatch):
+    """Every page's token comes from generate_csrf_token (a kept serializer): the token Flask-WTF
+    would make, checked by either check, and the one a form on the same page carries."""
+    import flask
+    import flask_wtf.csrf
+    from itsdangerous import URLSafeTimedSerializer
+
+    from app.extensions import generate_csrf_token, validate_csrf_token
+
+    for name, value in settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    secret = settings.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    assert app.jinja_env.globals["csrf_token"] is generate_csrf_token
+    with app.test_request_context():
+        token = generate_csrf_token()
+        assert flask.session["csrf_token"] and generate_csrf_token() == token == flask_wtf.csrf.generate_csrf()
+        assert URLSafeTimedSerializer(secret, salt="wtf-csrf-token").loads(token) == flask.session["csrf_token"]
+        validate_csrf_token(token)
+        flask_wtf.csrf.validate_csrf(token)
+    with app.test_request_context():
+        # Made by Flask-WTF first (a form's field), given as it is.
+        first = flask_wtf.csrf.generate_csrf()
+        assert generate_csrf_token() == first

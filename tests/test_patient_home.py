@@ -417,8 +417,10 @@ def test_the_offline_copy_of_a_question_page_holds_no_teams_line(app, patient, a
 
 @pytest.mark.hazard("HAZ-011")
 def test_one_function_makes_every_tel_link(app):
-    """tel_link (app/forms.py) is the one maker of tel: links: no template builds one from a value
-    by hand, no macro of the same job comes back, and no other Python module writes one."""
+    """tel_link (app/forms.py) is the one maker of tel: links: no template or Python module writes
+    one by hand, whatever the spelling (either quote, escaped or not), and no macro of the same job
+    comes back. The only exceptions are the fixed national numbers, 999 and 111, written as they
+    are dialled: they cannot fail to dial (HAZ-011's text lists them)."""
     import re
     from pathlib import Path
 
@@ -429,14 +431,29 @@ def test_one_function_makes_every_tel_link(app):
     assert link == ('<a href="tel:+442079460123" class="app-tel">+44 20 7946.0123'
                     '<span class="nhsuk-u-visually-hidden"> (GP practice)</span></a>')
     root = Path(app.root_path).parent
+    # Any tel: href: href="tel:, href='tel:, href=\"tel: (a Python string), with or without spaces.
+    any_tel_href = re.compile(r"""href\s*=\s*\\?["']\s*tel:""", re.IGNORECASE)
+    national = re.compile(r"""<a href=\\?"tel:(999|111)\\?">\1</a>""")
+    tel_links_own = '<a href="tel:{dial}" class="app-tel">'
+
+    def by_hand(text: str, path: Path) -> bool:
+        if path == root / "app" / "forms.py":
+            text = text.replace(tel_links_own, "", 1)
+        return bool(any_tel_href.search(national.sub("", text)))
+
+    sources = [*(root / "app").rglob("*.py"), *(root / "templates").rglob("*.html")]
+    writers = sorted(str(p.relative_to(root)) for p in sources if by_hand(p.read_text(encoding="utf-8"), p))
+    assert writers == []
+    # The check sees each spelling (so it can fail), and lets through only the national numbers.
+    for written in ['<a href="tel:{x}">', "<a href='tel:0207'>", '<a href=\\"tel:111\\">call</a>',
+                    '<a href="tel:112">112</a>', 'HREF = "tel:999"']:
+        assert by_hand(written, root / "app" / "x.py"), written
+    assert not by_hand('<a href=\\"tel:999\\">999</a> <a href="tel:111">111</a>', root / "app" / "x.py")
     # A tel: link whose number comes from a value, in any template syntax ({{ }}, {% %}, ~).
-    by_hand = re.compile(r"tel:\s*(\{|\"\s*~|'\s*~)|macro tel_link")
+    from_a_value = re.compile(r"tel:\s*(\{|\"\s*~|'\s*~)|macro tel_link")
     makers = sorted(str(p.relative_to(root)) for p in (root / "templates").rglob("*.html")
-                    if by_hand.search(p.read_text(encoding="utf-8")))
+                    if from_a_value.search(p.read_text(encoding="utf-8")))
     assert makers == []
-    writers = sorted(str(p.relative_to(root)) for p in (root / "app").rglob("*.py")
-                     if 'href="tel:' in p.read_text(encoding="utf-8"))
-    assert writers == ["app/forms.py"]
     assert not (root / "templates" / "macros" / "tel.html").exists()
     assert not (root / "templates" / "main" / "_tel.html").exists()
 

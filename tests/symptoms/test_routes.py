@@ -373,3 +373,55 @@ def test_a_symptom_sent_makes_no_record_of_the_person_and_a_red_flag_has_their_t
     assert moved and response.status_code == 201 and response.get_json()["level"] == "red_flag"
     item = next(item for item in queue(app) if item.status is ItemStatus.OPEN)
     assert (item.team_id, item.due_at) == (actors.team_b, response_deadline(MONDAY_MORNING, 1))
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_send_after_the_sessions_activity_was_committed_reads_the_person_and_their_team_again(
+        app, actors, patient, clock, monkeypatch):
+    """Where the session's activity is committed before the view (a view that does not carry the
+    touch with its own commit), that commit ends the transaction the session's values were read
+    in: authz.signed_in_patient then reads the person's record again, so a change committed
+    meanwhile (their pathway, their team's response targets) is the one the send judges the
+    symptom by and dates the red flag with."""
+    import threading
+
+    from app import sessions
+    from app.symptoms import service
+    from tests.helpers import make_session_activity_due
+
+    with app.app_context():
+        db.session.get(Team, actors.team_a).response_targets = {ItemKind.RED_FLAG.value: 2}
+        db.session.commit()
+    headers = {"X-CSRFToken": patient.csrf_token(), "Accept": "application/json"}
+    make_session_activity_due(app, actors.patient_a, monkeypatch)
+    clock(MONDAY_MORNING)
+
+    def change_on_another_connection():
+        with app.app_context():
+            db.session.get(Team, actors.team_a).response_targets = {ItemKind.RED_FLAG.value: 1}
+            db.session.get(PatientProfile, actors.profile_a).tumour_pathway = "colorectal"
+            db.session.commit()
+
+    write_activity, log_symptom, judged_with = sessions._write_activity, service.log_symptom, []
+
+    def changed_just_before_the_activity_is_written(*args, **kwargs):
+        changer = threading.Thread(target=change_on_another_connection)
+        changer.start()
+        changer.join(30)
+        return write_activity(*args, **kwargs)
+
+    def judged(profile, *args, **kwargs):
+        judged_with.append((profile.tumour_pathway, dict(profile.team.response_targets)))
+        return log_symptom(profile, *args, **kwargs)
+
+    monkeypatch.setattr(sessions, "_view_carries_the_touch", lambda: False)
+    monkeypatch.setattr(sessions, "_write_activity", changed_just_before_the_activity_is_written)
+    monkeypatch.setattr(service, "log_symptom", judged)
+    response = patient.post("/my-care/symptoms/api/log",
+                            json=symptom_form(symptom="something_else", own_words="A lump under my arm", severity="severe"),
+                            headers={**headers, "Idempotency-Key": "symptom-sent-after-the-touch"})
+
+    assert response.status_code == 201, response.get_data(as_text=True)[:2000]
+    assert judged_with == [("colorectal", {ItemKind.RED_FLAG.value: 1})]
+    (item,) = queue(app)
+    assert (item.team_id, item.due_at) == (actors.team_a, response_deadline(MONDAY_MORNING, 1))

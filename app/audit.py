@@ -1,26 +1,26 @@
 """The one audit call. Every read or change of a patient's record by staff goes through it.
 
-The log is append-only: one guard in the database layer (`_refuse_changes_to_the_log`) refuses
-every statement that would change or remove an event, however it is sent (a loaded event changed
-or deleted, ORM bulk statements, Core or text SQL on any connection). The one way past it is
-`erasing_events`.
+The log is append-only, refused by the database: triggers on audit_events (app/models.py, made
+by the migrations and by a schema made from the models) refuse every UPDATE and DELETE of an
+event (and TRUNCATE, on PostgreSQL), however the statement is written or sent; the refusal
+reaches callers as AuditLogIsAppendOnly. The one way past them is `erasing_events`.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache, lru_cache
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Connection, Engine, Insert, event, insert, select
+from sqlalchemy import Connection, Engine, Insert, delete, event, insert, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import Map
 
 from .extensions import db
-from .models import AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
+from .models import AUDIT_LOG_REFUSAL, AuditErasurePermit, AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
 from .sessions import SignedInUser, commit_with_the_touch
 from .timeutil import utcnow
 from .untrusted import without_control_characters
@@ -133,43 +133,31 @@ def _leave_the_path_for_the_access_log(response: Response) -> Response:
     return response
 
 
-# A statement that changes or removes rows of the log (on the statement in lower case): UPDATE,
-# DELETE, TRUNCATE (of it among others), SQLite's REPLACE and INSERT OR REPLACE, an upsert's DO
-# UPDATE; a schema or quoted name allowed; inside a WITH as well as on its own.
-_CHANGES_AN_EVENT = re.compile(
-    r'\btruncate\b[^;]*\baudit_events\b'
-    r'|\b(?:update|delete\s+from|replace\s+into)(?:\s+only)?\s+(?:"?\w+"?\.)?"?audit_events\b'
-    r'|\binsert\s+into\s+(?:"?\w+"?\.)?"?audit_events\b.*\bdo\s+update\b',
-    re.DOTALL,
-)
-# In a connection's `info` while `erasing_events` lets it remove events.
-_ERASING = "erasing audit events"
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _refuse_changes_to_the_log(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
-    """On every engine, before any statement reaches the driver. Cheap for what almost every
-    statement is: a SELECT returns at once, anything else is searched (in C) for the table's
-    name and a changing word, and only a statement with both is read by the pattern."""
-    if statement.startswith("SELECT "):
-        return
-    lowered = statement.lower()
-    if ("audit_events" in lowered
-            and ("update" in lowered or "delete" in lowered or "truncate" in lowered or "replace" in lowered)
-            and _CHANGES_AN_EVENT.search(lowered) and _ERASING not in connection.info):
-        raise AuditLogIsAppendOnly("Audit events can be added, never changed or removed.")
+@event.listens_for(Engine, "handle_error")
+def _the_log_is_append_only(context) -> None:
+    """The database refuses a change to the log (its triggers, app/models.py); callers see the
+    refusal as AuditLogIsAppendOnly, whatever the driver calls it."""
+    if AUDIT_LOG_REFUSAL in str(context.original_exception):
+        raise AuditLogIsAppendOnly("Audit events can be added, never changed or removed.") from context.original_exception
 
 
 @contextmanager
 def erasing_events(connection: Connection, why: str) -> Iterator[Connection]:
-    """The one way past the append-only guard, on this connection while inside: for a job that
-    must remove events by rule (a retention period, an erasure the law requires), saying why.
-    Nothing in the app removes events today; the test suite empties every table between tests."""
-    connection.info[_ERASING] = why
+    """The one way past the database's refusal, in this connection's transaction while inside:
+    for a job that must remove events by rule (a retention period, an erasure the law requires),
+    saying why. It writes the erasure permit and removes it again before the block ends, so the
+    permit is never committed and no other transaction ever sees it. Nothing in the app removes
+    events today; the test suite empties every table between tests."""
+    permits = AuditErasurePermit.__table__
+    connection.execute(insert(permits).values(id=1, why=why))
     try:
         yield connection
-    finally:
-        connection.info.pop(_ERASING, None)
+    except BaseException:
+        # PostgreSQL: a failed transaction can run nothing more; its rollback takes the permit.
+        with suppress(DBAPIError):
+            connection.execute(delete(permits))
+        raise
+    connection.execute(delete(permits))
 
 
 def changes_since(action: str, seen_version: int | None, field_labels: dict[str, str], *,

@@ -364,4 +364,7 @@ def use_sqlite_wal(engine) -> None:
         # The schema's foreign keys enforced, as PostgreSQL always does (SQLite leaves them off
         # unless each connection asks): the same rules in development, tests and production.
         cursor.execute("PRAGMA foreign_keys = ON")
+        # An INSERT OR REPLACE deletes the row it replaces; only with recursive triggers do that
+        # delete's triggers run (the audit log's refusal, app/models.py).
+        cursor.execute("PRAGMA recursive_triggers = ON")
         cursor.close()

@@ -23,8 +23,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    event,
     literal_column,
 )
+from sqlalchemy.schema import DDL
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -283,6 +285,52 @@ class AuditEvent(db.Model):
     patient: Mapped[PatientProfile | None] = relationship()
 
 
+class AuditErasurePermit(db.Model):
+    """While its one row is here, the database lets audit events be removed: written and removed
+    by `audit.erasing_events` in the transaction that erases, so never seen by another one and
+    never committed. Nothing else writes it."""
+
+    __tablename__ = "audit_erasure_permits"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    why: Mapped[str] = mapped_column(Text)
+
+
 class AuditLogIsAppendOnly(RuntimeError):
-    """A statement that would change or remove an audit event (refused by app/audit.py)."""
+    """A statement that would change or remove an audit event (refused by the database's
+    triggers; app/audit.py gives the refusal this name)."""
+
+
+# The database refuses any change or removal of an event, however the statement is written or
+# sent, unless the transaction holds the erasure permit. The text of the refusal is how
+# app/audit.py knows it. The migration that made the triggers (migrations/versions/
+# 7c2e4a9b1d35_audit_log_append_only_in_the_database.py) holds a copy of this SQL, as made then.
+AUDIT_LOG_REFUSAL = "audit events can be added, never changed or removed"
+AUDIT_LOG_TRIGGERS = {
+    "sqlite": [
+        f"""CREATE TRIGGER audit_events_not_{what}d BEFORE {what.upper()} ON audit_events
+        WHEN NOT EXISTS (SELECT 1 FROM audit_erasure_permits)
+        BEGIN SELECT RAISE(ABORT, '{AUDIT_LOG_REFUSAL}'); END"""
+        for what in ("update", "delete")
+    ],
+    "postgresql": [
+        f"""CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM audit_erasure_permits) THEN
+                RAISE EXCEPTION '{AUDIT_LOG_REFUSAL}';
+            END IF;
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END $$""",
+        "CREATE TRIGGER audit_events_not_changed BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+        # TRUNCATE removes rows without row triggers: refused for the whole statement.
+        "CREATE TRIGGER audit_events_not_truncated BEFORE TRUNCATE ON audit_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()",
+    ],
+}
+# A schema made from the models (the tests, scripts) gets the same triggers as a migrated one.
+for _dialect, _statements in AUDIT_LOG_TRIGGERS.items():
+    for _statement in _statements:
+        event.listen(db.metadata, "after_create", DDL(_statement).execute_if(dialect=_dialect))
 

@@ -80,16 +80,30 @@ AROUND_THE_ORM = {
     "insert or replace": lambda conn: conn.execute(text(
         "INSERT OR REPLACE INTO audit_events (id, occurred_at, action, outcome, detail) "
         "VALUES (1, '2026-12-07 10:00:00', 'x', 'x', '{}')")),
+    "an upsert's do update": lambda conn: conn.execute(text(
+        "INSERT INTO audit_events (id, occurred_at, action, outcome, detail) "
+        "VALUES (1, '2026-12-07 10:00:00', 'x', 'x', '{}') ON CONFLICT (id) DO UPDATE SET outcome = 'x'")),
+    # Past a guard that read the statement's text (a review of a58ec96): the database refuses.
+    "a comment inside": lambda conn: conn.exec_driver_sql("DELETE /*x*/ FROM audit_events"),
+    "square-bracket quotes": lambda conn: conn.exec_driver_sql("DELETE FROM [audit_events]"),
+    "backquotes": lambda conn: conn.exec_driver_sql("DELETE FROM `audit_events`"),
+    "update or ignore": lambda conn: conn.exec_driver_sql("UPDATE OR IGNORE audit_events SET outcome = 'x'"),
+    "update or rollback": lambda conn: conn.exec_driver_sql("UPDATE OR ROLLBACK audit_events SET outcome = 'x'"),
+    "merge then delete": lambda conn: conn.exec_driver_sql(
+        "MERGE INTO audit_events AS e USING (SELECT 1 AS id) AS s ON e.id = s.id WHEN MATCHED THEN DELETE"),
+    "a delete after a select, sent together": lambda conn: conn.exec_driver_sql("SELECT 1; DELETE FROM audit_events"),
+    "schema, dot and spaces": lambda conn: conn.exec_driver_sql("DELETE FROM public . audit_events"),
 }
-POSTGRESQL_ONLY = {"a delete inside a select", "truncate"}
-SQLITE_ONLY = {"insert or replace"}
+POSTGRESQL_ONLY = {"a delete inside a select", "truncate", "merge then delete",
+                   "a delete after a select, sent together", "schema, dot and spaces"}
+SQLITE_ONLY = {"insert or replace", "square-bracket quotes", "backquotes", "update or ignore", "update or rollback"}
 
 
 @pytest.mark.parametrize("how", AROUND_THE_ORM)
 @pytest.mark.parametrize("connection", ["the session's", "one of its own"])
 def test_events_cannot_be_changed_or_deleted_around_the_orm(app, event_id, how, connection):
-    """The database layer refuses any statement that would change or remove an event, however
-    it is sent: Core or text SQL, on the session's connection or a new one from the engine."""
+    """The database refuses any statement that would change or remove an event (its triggers),
+    however it is written or sent: Core or text SQL, on the session's connection or a new one."""
     with app.app_context():
         dialect = db.engine.dialect.name
         if how in (POSTGRESQL_ONLY if dialect == "sqlite" else SQLITE_ONLY):
@@ -117,6 +131,28 @@ def test_events_are_still_added_and_read_around_the_orm(app, event_id):
                                  .where(AuditEvent.action.in_(["patient.update", "plan.delete"]))) == 0
 
 
+LEGITIMATE = {
+    "a string that names a change": lambda conn: conn.exec_driver_sql(
+        "INSERT INTO audit_events (occurred_at, action, outcome, detail) "
+        "VALUES ('2026-12-07 10:00:00', 'note', 'success', '{\"said\": \"update audit_events\"}')"),
+    "an event added, then another table upserted": lambda conn: conn.exec_driver_sql(
+        "WITH added AS (INSERT INTO audit_events (occurred_at, action, outcome, detail) "
+        "VALUES ('2026-12-07 10:00:00', 'team.rename', 'success', '{}') RETURNING id) "
+        "INSERT INTO teams (id, name, created_at, response_targets) SELECT 1, 'Team A renamed', now(), '{}' FROM added "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name"),
+}
+
+
+@pytest.mark.parametrize("how", LEGITIMATE)
+def test_statements_that_only_add_events_are_not_refused(app, event_id, how):
+    with app.app_context():
+        if how == "an event added, then another table upserted" and db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite has no INSERT inside a WITH")
+        LEGITIMATE[how](db.session.connection())
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 2
+
+
 def test_only_a_connection_erasing_events_may_remove_them_and_only_while_it_says_so(app, event_id):
     from app.audit import erasing_events
 
@@ -128,6 +164,11 @@ def test_only_a_connection_erasing_events_may_remove_them_and_only_while_it_says
             conn.execute(delete(AuditEvent.__table__))
         conn.rollback()
         assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 1
+        # Committed, the erasure stays, and leaves no way past the guard behind it.
+        with erasing_events(conn, "a test of the one way past the guard"):
+            conn.execute(delete(AuditEvent.__table__))
+        conn.commit()
+        assert conn.execute(select(func.count()).select_from(AuditEvent)).scalar() == 0
 
 
 def test_new_events_are_still_added(app, event_id):

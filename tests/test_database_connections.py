@@ -91,7 +91,7 @@ def test_sqlite_pragmas_are_set_once_per_connection_not_per_request(app, patient
         engine.dispose()
     pragmas = [sql for sql in traced if sql.lstrip().upper().startswith("PRAGMA")]
     assert pragmas == [f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}", "PRAGMA journal_mode = WAL",
-                       "PRAGMA foreign_keys = ON"]
+                       "PRAGMA foreign_keys = ON", "PRAGMA recursive_triggers = ON"]
 
 
 @pytest.mark.parametrize("column, missing", [("team_id", "a team"), ("key_worker_id", "a member of staff")])

@@ -127,3 +127,37 @@ def test_upgrading_heals_two_current_summaries_keeping_the_highest_version(migra
             "SELECT patient_id, version FROM end_of_treatment_summaries WHERE is_current")).all())
     assert current == [(1, 3), (2, 2)]
     assert differences_from_the_models() == []
+
+
+def trigger_names() -> set[str]:
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        return set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
+
+
+def test_a_migrated_database_refuses_changes_to_the_audit_log_as_one_made_from_the_models_does(migrations_app):
+    """The append-only triggers are made by the migrations, the same ones the models make for the
+    tests' schema; downgrading takes them away with the table."""
+    import re
+
+    from sqlalchemy import delete, insert
+
+    from app.audit import erasing_events
+    from app.models import AUDIT_LOG_TRIGGERS, AuditEvent, AuditLogIsAppendOnly
+
+    flask_migrate.upgrade()
+    made_by_the_models = {name for statement in AUDIT_LOG_TRIGGERS[db.engine.dialect.name]
+                          for name in re.findall(r"CREATE TRIGGER (\w+)", statement)}
+    assert trigger_names() == made_by_the_models != set()
+    events = AuditEvent.__table__
+    with db.engine.begin() as conn:
+        conn.execute(insert(events).values(action="patient.view", outcome="success", detail={}))
+    with pytest.raises(AuditLogIsAppendOnly), db.engine.begin() as conn:
+        conn.execute(delete(events))
+    with db.engine.begin() as conn, erasing_events(conn, "a test of the migrated triggers"):
+        assert conn.execute(delete(events)).rowcount == 1
+    flask_migrate.downgrade(revision="base")
+    assert trigger_names() == set()

@@ -74,3 +74,79 @@ def test_a_page_that_sets_no_public_page_is_for_the_signed_in_patient(app):
     with app.test_request_context():
         box = render_template_string('{% include "partials/urgent_help.html" %}', current_user=patient(team()))
     assert LINE in box
+
+
+# The same rule, asked by the emergency partial (templates/partials/emergency.html: symptom,
+# HNA question, check and submitted pages) and the urgent_line macro (the HNA's urgent
+# concerns, symptom and follow-up pages): what each gives for the same person, as
+# (the box's line, the partial's line, the macro's paragraph or "" where it gives none).
+EMERGENCY_NO_LINE = ('<li>Call the 24-hour acute oncology line your team gave you, or <a href="tel:111">111</a> '
+                     "if you do not have it</li>")
+
+
+def macro_paragraph(name: str, link: str) -> str:
+    return f'<p>{name}: {link}. In an emergency, call <a href="tel:999">999</a>.</p>'
+
+
+ACUTE_LINK = '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'
+EVERY_PLACE = [
+    # (who, user, public_page, the partial's line, the macro's paragraph for the same person's team)
+    ("a patient whose team has a line", patient(team()), False, LINE,
+     macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
+    ("the same line read from a record", patient(SimpleNamespace(**team())), False, LINE,
+     macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
+    ("a line with no name", patient(team(name=None)), False,
+     LINE.replace("Acute oncology 24-hour line", "Your 24-hour line"), macro_paragraph("Your 24-hour line", ACUTE_LINK)),
+    ("an empty name", patient(team(name="")), False,
+     LINE.replace("Acute oncology 24-hour line", "Your 24-hour line"), macro_paragraph("Your 24-hour line", ACUTE_LINK)),
+    ("a name with markup", patient(team(name="<b>x</b>")), False,
+     LINE.replace("Acute oncology 24-hour line", "&lt;b&gt;x&lt;/b&gt;"), macro_paragraph("&lt;b&gt;x&lt;/b&gt;", ACUTE_LINK)),
+    ("a line that cannot be dialled", patient(team(phone="not a phone")), False,
+     "<li>Acute oncology 24-hour line: call not a phone, at any time of day or night</li>",
+     macro_paragraph("Acute oncology 24-hour line", "not a phone")),
+    ("a team with no line", patient(team(phone=None)), False, EMERGENCY_NO_LINE, ""),
+    ("a team whose line is blank", patient(team(phone="")), False, EMERGENCY_NO_LINE, ""),
+    ("a patient with no team", patient(None), False, EMERGENCY_NO_LINE, ""),
+    ("a patient, on a page kept for anyone", patient(team()), True, EMERGENCY_NO_LINE, None),
+    ("a patient with no record", SimpleNamespace(is_authenticated=True, is_patient=True, patient_profile=None), False,
+     EMERGENCY_NO_LINE, None),
+    ("a nurse", NURSE, False, EMERGENCY_NO_LINE, None),
+    ("someone signed out", AnonymousUserMixin(), False, EMERGENCY_NO_LINE, None),
+]
+
+
+@pytest.mark.hazard("HAZ-002")
+@pytest.mark.parametrize(("who", "user", "public_page", "partials", "macros"), EVERY_PLACE,
+                         ids=[row[0] for row in EVERY_PLACE])
+def test_the_emergency_partial_and_the_urgent_line_macro_give_the_same_line_as_the_box(
+        app, who, user, public_page, partials, macros):
+    emergency = {"symptoms": ["A temperature of 38C or above"], "advice": "Call now.", "seen": None}
+    with app.test_request_context():
+        partial = render_template_string('{% include "partials/emergency.html" %}', current_user=user,
+                                         public_page=public_page, emergency=emergency)
+        # The macro is given the team only on the signed-in patient's pages (None stands for
+        # "no team given": pages kept for anyone, or no patient's record).
+        its_team = None if macros is None else user.patient_profile.team
+        macro = render_template_string('{% from "macros/urgent_line.html" import urgent_line %}{{ urgent_line(t) }}',
+                                       t=its_team)
+    assert partial.count("Call now: this could be an emergency") == 1
+    assert partials in partial and partial.count("<li") == 3
+    assert '<li>Call <a href="tel:999">999</a> if you are very unwell</li>' in partial
+    assert macro == (macros or "")
+    if public_page or partials == EMERGENCY_NO_LINE:
+        assert "0207946" not in partial and "020 7946" not in partial and "Acute oncology" not in partial
+
+
+def test_one_function_holds_the_rule_for_which_24_hour_line():
+    """urgent_help_box, the emergency partial, the urgent_line macro and urgent_line_of all ask
+    team_urgent_line: the default name is written once, and no template reads the team's phone."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sources = [*(root / "app").rglob("*.py"), *(root / "templates").rglob("*.html")]
+    defaults = sorted(str(p.relative_to(root)) for p in sources
+                      if '"Your 24-hour line"' in p.read_text(encoding="utf-8"))
+    assert defaults == ["app/main/urgent_line.py"]
+    assert (root / "app/main/urgent_line.py").read_text(encoding="utf-8").count('"Your 24-hour line"') == 1
+    for place in ["templates/partials/emergency.html", "templates/macros/urgent_line.html"]:
+        assert "out_of_hours" not in (root / place).read_text(encoding="utf-8"), place

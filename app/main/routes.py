@@ -16,7 +16,7 @@ from .health import read_one_row
 from .patient_nav import current_patient_nav_entries, nav_text_html, patient_menu
 from .service import home_records
 from .things_to_do import things_to_do
-from .urgent_line import urgent_help_box, urgent_line_of
+from .urgent_line import team_urgent_line, urgent_help_box, urgent_line_here, urgent_line_of
 from .web_manifest import MANIFEST_MIMETYPE, SHORT_NAME, THEME_COLOUR, web_manifest
 
 # The patient's menu in the header (templates/base_layout.html), built from app/main/patient_nav.py:
@@ -33,6 +33,8 @@ bp.add_app_template_global(nav_text_html)
 bp.add_app_template_global(emergency_sign_text)
 # "If you need help urgently" (templates/partials/urgent_help.html), on every symptom page.
 bp.add_app_template_global(urgent_help_box)
+bp.add_app_template_global(urgent_line_here)  # the 24-hour line rule (HAZ-002), one function
+bp.add_app_template_global(team_urgent_line)
 
 
 @bp.get("/")

@@ -3,6 +3,8 @@
 the "If you need help urgently" box on every symptom, re-entry and offline page."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -10,13 +12,60 @@ from ..followup.pathway_content import emergency_signs
 from ..forms import dial_digits, tel_link
 
 
+DEFAULT_LINE_NAME = "Your 24-hour line"
+
+
+class TeamLine(NamedTuple):
+    name: str
+    phone: str
+
+
+def _column(team, name):
+    # As a template reads it (attribute, else item): the session's team is a mapping of its
+    # columns (sessions.SignedInPatient), a record's an ORM Team.
+    try:
+        return getattr(team, name)
+    except AttributeError:
+        try:
+            return team[name]
+        except (TypeError, LookupError):
+            return None
+
+
+def team_urgent_line(team) -> TeamLine | None:
+    """The one rule for which 24-hour line a team gives (HAZ-002): its out-of-hours phone under
+    its name, or DEFAULT_LINE_NAME where it has none; None where the team (or its phone) is
+    missing. The urgent-help box, the emergency partial, the urgent_line macro and the phone's
+    copy (urgent_line_of) all ask this; a template global."""
+    phone = team is not None and _column(team, "out_of_hours_phone")
+    if not phone:
+        return None
+    return TeamLine(_column(team, "out_of_hours_name") or DEFAULT_LINE_NAME, phone)
+
+
+def _signed_in_patients_record(context, public_page):
+    """Who gets their team's line: the signed-in patient with a record, as the page has the user
+    (read once); no one on pages kept for anyone (public_page: nothing personal or team-specific)."""
+    user = context.get("current_user")
+    if public_page or not (user and user.is_authenticated and user.is_patient):
+        return None
+    return user.patient_profile
+
+
+@pass_context
+def urgent_line_here(context, public_page=False) -> TeamLine | None:
+    """The 24-hour line this page gives (templates/partials/emergency.html): the signed-in
+    patient's team's, by team_urgent_line; None for anyone else. A template global."""
+    profile = _signed_in_patients_record(context, public_page)
+    return team_urgent_line(profile.team if profile else None)
+
+
 def urgent_line_of(profile) -> dict:
     """{name, phone, dial} of the person's team's 24-hour line; all None where it has none."""
-    team = profile.team
-    if team is None or not team.out_of_hours_phone:
+    line = team_urgent_line(profile.team)
+    if line is None:
         return {"name": None, "phone": None, "dial": None}
-    phone = team.out_of_hours_phone
-    return {"name": team.out_of_hours_name or "Your 24-hour line", "phone": phone, "dial": dial_digits(phone)}
+    return {"name": line.name, "phone": line.phone, "dial": dial_digits(line.phone)}
 
 
 # The box's words (templates/partials/urgent_help.html includes it). Written here, not in a
@@ -47,20 +96,14 @@ def _signs_html() -> str:
 def urgent_help_box(context, public_page=False) -> Markup:
     """The "If you need help urgently" box: 999, 111 and, for a signed-in patient whose team has
     one, the team's 24-hour line as a link that dials it. A page kept for anyone (public_page)
-    holds nothing personal or team-specific. The signed-in user is read once, as the page has it.
+    holds nothing personal or team-specific. Whose line, and which, as every page decides it
+    (_signed_in_patients_record, team_urgent_line).
     The box is the same for every patient of a team (no personal value in it): the components'
     memo renders it once per process for each team's line (memoised_component)."""
-    user = context.get("current_user")
-    profile = None
-    if not public_page and user and user.is_authenticated and user.is_patient:
-        profile = user.patient_profile
-    team = profile.team if profile else None
-    # As the template read it (attribute, else item): the session's team is a mapping of its
-    # columns (sessions.SignedInPatient), a record's an ORM Team.
-    phone = team and context.environment.getattr(team, "out_of_hours_phone")
-    if phone:
-        name = context.environment.getattr(team, "out_of_hours_name") or "Your 24-hour line"
-        line = f"\n  <li>{escape(name)}: call {tel_link(phone)}, at any time of day or night</li>"
+    profile = _signed_in_patients_record(context, public_page)
+    line = team_urgent_line(profile.team if profile else None)
+    if line:
+        line = f"\n  <li>{escape(line.name)}: call {tel_link(line.phone)}, at any time of day or night</li>"
     elif profile:
         line = "<li>" + _NO_TEAM_LINE
     else:

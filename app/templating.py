@@ -265,6 +265,7 @@ def personal(value) -> Personal:
 
 
 _MARK = "\u2003"  # an em space: whitespace to `trim`, never in the design system's templates
+_PLACEHOLDER_CHARACTER = "\x00"  # what marks a placeholder: no argument of a memoised call may hold it
 _PLACEHOLDER = re.compile(f"({_MARK}?)\x00(\\d+)(&|&amp;)\n( *)\x00({_MARK}?)")
 
 
@@ -282,7 +283,9 @@ def _frozen(value, personal_values: list):
     # function's time (the header's arguments are frozen on every page).
     kind = type(value)
     if kind is str:
-        return value
+        # A value that is not personal but holds what placeholders are made of could be taken
+        # for one, and a person's own value (their CSRF token) put in its place: rendered directly.
+        return None if _PLACEHOLDER_CHARACTER in value else value
     if kind is dict:
         return _frozen_mapping(value, personal_values)
     if isinstance(value, Personal):
@@ -290,6 +293,8 @@ def _frozen(value, personal_values: list):
             return None  # an empty value would take another branch than its placeholder
         personal_values.append(value.value)
         return ("personal", len(personal_values) - 1, isinstance(value.value, Markup))
+    if isinstance(value, str) and _PLACEHOLDER_CHARACTER in value:
+        return None
     if isinstance(value, Markup):
         return ("markup", str(value))
     if isinstance(value, str):
@@ -310,7 +315,7 @@ def _frozen_mapping(value, personal_values: list):
     items = []
     for key, item in value.items():
         frozen = _frozen(item, personal_values)
-        if frozen is None or not isinstance(key, str):
+        if frozen is None or not isinstance(key, str) or _PLACEHOLDER_CHARACTER in key:
             return None
         items.append((key, frozen))
     return ("dict", tuple(items))

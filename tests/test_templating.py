@@ -286,3 +286,26 @@ def test_the_memoised_layout_is_the_layout_passed(app, shape, memoised):
             sent = made if from_the_memo else without_indentation(made)
             assert sent == without_indentation(str(layout(page_of(lambda value: value))))
             assert from_the_memo == memoised
+
+
+@pytest.mark.parametrize("forged", [
+    "Ann \u2003\x000&\n\x00\u2003 Lee",  # the placeholder of slot 0, whole, in text
+    Markup("<b>\x000&\n\x00</b>"),         # untrimmed, in markup
+    "nul \x00 alone",
+], ids=["text", "markup", "a lone nul"])
+def test_an_argument_holding_a_placeholders_character_is_rendered_directly(app, empty_memo, forged):
+    """A value that is not marked personal but holds what placeholders are made of would be
+    taken for one, and the person's own value (their CSRF token) put in its place."""
+    from app.templating import personal
+
+    memoised_component = empty_memo
+    header = app.jinja_env.get_template("nhsuk/components/header/macro.jinja").module.header
+    params = _header_params(personal, Markup("secret-token"), Markup("<form></form>"), Markup("Messages"))
+    params["service"]["text"] = forged
+    with app.test_request_context():
+        made = str(memoised_component("header", params))
+    direct = header(_header_params(lambda value: value, Markup("secret-token"), Markup("<form></form>"), Markup("Messages"))
+                    | {"service": {"text": forged, "href": "/"}})
+    assert without_indentation(made) == without_indentation(direct)
+    assert made.count("secret-token") == 1
+    assert memoised_component.cache_info().currsize == 0

@@ -121,7 +121,8 @@ def opens_or_closes_a_kept_element(value: str) -> bool:
 # first of the piece after it: a window. `page_plan` cuts a layout into its passed text and its
 # windows once; `passed_page` runs the pass over the windows alone as a page is made. The page
 # is then what the pass would make of it whole, and the pass after the view leaves it
-# (tests/test_html_whitespace.py compares the two on the layouts of every demo page).
+# (tests/test_html_whitespace.py compares the two on random pieces and values;
+# tests/test_templating.py on the memoised layout, for each shape of page it tests).
 
 def page_plan(pieces: list[str], inside: list[bool] | None) -> tuple | None:
     """How a whole page made of `pieces` (as pieces_without_indentation leaves them, with where

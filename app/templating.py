@@ -244,8 +244,9 @@ def make_template_url_for():
 # remembered, with a placeholder in its place, and the person's own value is put in on the way
 # out, through what the component did to the placeholder: an `&` in it shows whether it was
 # escaped, whitespace marks either side whether `trim` removed them, a second line how far
-# `indent` indented. A component whose placeholders do not come out whole, once each, is rendered
-# directly every time. tests/test_templating.py proves two people get their own header bits from
+# `indent` indented. A value may be shown more than once (the layout shows the CSRF token and the
+# nonce twice); a component that shows any value cut, changed or not at all, or is given any other
+# argument holding a placeholder's character, is rendered directly every time. tests/test_templating.py proves two people get their own header bits from
 # the same memo entry and that the memo renders what the component renders.
 
 COMPONENT_MEMO_SIZE = 512

@@ -96,28 +96,40 @@ def _menu(raw: str) -> list[tuple[str, str, bool]]:
     return found
 
 
+def menu_at(path: str, unread: int = 0) -> list[dict]:
+    """The menu as the layout builds it (templates/base_layout.html, app/templating.py): the
+    entries current at `path`, and the Messages entry's words with the unread count."""
+    from app.main.patient_nav import current_patient_nav_entries, nav_text_html, patient_menu
+    from app.templating import personal
+
+    words = {"messages.patient_threads": personal(nav_text_html("Messages", unread))}
+    return patient_menu(current_patient_nav_entries(path), words)
+
+
+def words_of(item: dict) -> str:
+    return str(getattr(item["html"], "value", item["html"]))
+
+
 def test_the_menu_links_follow_the_root_path_each_request_is_served_under(app, patient):
     # The links are built once per app and root path (app/main/patient_nav.py): an app served
     # under a path prefix, then at the root, links each request to its own.
-    from app.main.patient_nav import patient_nav_items
-
     with app.test_request_context("/prefix/my-care", base_url="http://localhost/prefix"):
-        under_prefix = [item["href"] for item in patient_nav_items("/prefix/my-care")]
+        under_prefix = menu_at("/prefix/my-care")
     with app.test_request_context("/my-care"):
-        at_root = [item["href"] for item in patient_nav_items("/my-care")]
+        at_root = menu_at("/my-care")
 
-    assert under_prefix == ["/prefix" + href for href in at_root]
-    assert at_root[0] == "/my-care"
+    assert [item["href"] for item in under_prefix] == ["/prefix" + item["href"] for item in at_root]
+    assert at_root[0]["href"] == "/my-care"
+    assert [item["href"] for item in at_root if item["current"]] == ["/my-care"]
+    assert [item["href"] for item in under_prefix if item["current"]] == ["/prefix/my-care"]
 
 
 def test_an_unread_count_is_shown_only_on_its_own_entry(app):
-    from app.main.patient_nav import patient_nav_items
-
     with app.test_request_context("/my-care"):
-        with_count = patient_nav_items("/my-care", {"messages.patient_threads": 2})
-        without = patient_nav_items("/my-care", {"messages.patient_threads": 0})
+        with_count = menu_at("/my-care", unread=2)
+        without = menu_at("/my-care", unread=0)
 
-    assert [str(getattr(item["html"], "value", item["html"])) for item in with_count if "unread" in
-            str(getattr(item["html"], "value", item["html"]))] == [
+    assert [words_of(item) for item in with_count if "unread" in words_of(item)] == [
         'Messages (2<span class="nhsuk-u-visually-hidden"> unread</span>)']
-    assert "unread" not in " ".join(str(getattr(item["html"], "value", item["html"])) for item in without)
+    assert "unread" not in " ".join(words_of(item) for item in without)
+    assert [words_of(item) for item in without] == [item["text"] for item in without]

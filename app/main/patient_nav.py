@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
-from ..templating import personal
-
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -63,14 +61,6 @@ def _links() -> tuple[tuple[NavEntry, str, Markup], ...]:
         links = built[request.script_root] = tuple(
             (entry, url_for(entry.endpoint), nav_text_html(entry.text)) for entry in PATIENT_NAV)
     return links
-
-
-def patient_nav_items(path: str, counts: dict[str, int] | None = None) -> list[dict]:
-    """The menu as the design system's header navigation items, the page at `path` current;
-    `counts` gives an entry's unread count by endpoint (messages from the team)."""
-    words = {entry.endpoint: personal(nav_text_html(entry.text, counts[entry.endpoint]))
-             for entry in PATIENT_NAV if entry.endpoint in (counts or {})}
-    return patient_menu(current_patient_nav_entries(path), words)
 
 
 def current_patient_nav_entries(path: str) -> tuple[str, ...]:

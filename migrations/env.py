@@ -1,4 +1,5 @@
 import logging
+from collections import Counter
 from logging.config import fileConfig
 
 from flask import current_app
@@ -95,6 +96,13 @@ def run_migrations_online():
         if sqlite:
             _foreign_keys(connection, "OFF")
         try:
+            if sqlite:
+                broken_before = _broken_references(connection)
+                # Python's sqlite3 opens a transaction only before INSERT/UPDATE/DELETE, so DDL
+                # would be committed statement by statement and a failure would leave half a
+                # migration (batch mode's _alembic_tmp_* copies): one transaction, opened here,
+                # before Alembic looks, so it takes it as the caller's and commits nothing itself.
+                connection.exec_driver_sql("BEGIN")
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),
@@ -104,7 +112,9 @@ def run_migrations_online():
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:
-                    _refuse_broken_references(connection)
+                    _refuse_new_broken_references(connection, broken_before)
+            if sqlite:
+                connection.commit()  # the one transaction opened above
         finally:
             if sqlite:
                 connection.rollback()  # nothing, after a commit; after a failure, what is left
@@ -122,10 +132,24 @@ def _foreign_keys(connection, state):
     connection.commit()
 
 
-def _refuse_broken_references(connection):
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-    if broken:
-        raise RuntimeError(f"the migrations left rows naming records that are not there: {broken[:10]}")
+def _broken_references(connection) -> Counter:
+    """How many rows of each table name a missing row of each other table."""
+    return Counter((table, parent) for table, _rowid, parent, _key in
+                   connection.exec_driver_sql("PRAGMA foreign_key_check").all())
+
+
+def _refuse_new_broken_references(connection, before: Counter) -> None:
+    """Fail only on references these migrations broke: a database may carry rows broken before
+    SQLite enforced foreign keys (aa8504a), which must not stop every later upgrade. Counted by
+    table, as batch mode's copies may give rows new rowids."""
+    new = _broken_references(connection) - before
+    if new:
+        found = "; ".join(f"{count} row{'s' if count > 1 else ''} of {table} name{'s' if count == 1 else ''} "
+                          f"a {parent} row that is not there" for (table, parent), count in sorted(new.items()))
+        raise RuntimeError(
+            f"The migrations broke references: {found}. Nothing was changed (the upgrade was rolled "
+            "back). Fix the migration that removes or renumbers those rows, or run "
+            "'PRAGMA foreign_key_check' on a copy of the database to see them.")
 
 
 if context.is_offline_mode():

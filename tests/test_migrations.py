@@ -161,3 +161,64 @@ def test_a_migrated_database_refuses_changes_to_the_audit_log_as_one_made_from_t
         assert conn.execute(delete(events)).rowcount == 1
     flask_migrate.downgrade(revision="base")
     assert trigger_names() == set()
+
+
+def _a_user_of_a_team_that_is_not_there(conn) -> None:
+    """A row as SQLite stored it before foreign keys were enforced (aa8504a): it names team 99."""
+    from sqlalchemy import text
+
+    conn.execute(text("INSERT INTO users (id, role, display_name, webauthn_user_handle, active, "
+                      "created_at, team_id) VALUES (1, 'nurse', 'Old Row', :handle, 1, '2026-01-01 09:00:00', 99)"),
+                 {"handle": b"\x01" * 16})
+
+
+def _sqlite_only() -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL always enforced foreign keys: no old broken references to carry")
+
+
+def test_an_old_broken_reference_does_not_stop_later_upgrades(migrations_app):
+    """A SQLite database carrying a reference broken before foreign keys were enforced upgrades:
+    only references the migrations break fail the upgrade."""
+    _sqlite_only()
+    config = migrations_app.extensions["migrate"].migrate.get_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    flask_migrate.upgrade(revision=ScriptDirectory.from_config(config).get_revision(head).down_revision)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        conn.commit()
+        _a_user_of_a_team_that_is_not_there(conn)
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        conn.commit()
+    flask_migrate.upgrade()
+    assert differences_from_the_models() == []
+
+
+def test_a_reference_the_migrations_break_fails_the_upgrade_and_leaves_nothing_behind(migrations_app, monkeypatch,
+                                                                                      caplog):
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy import text
+
+    _sqlite_only()
+    config = migrations_app.extensions["migrate"].migrate.get_config()
+    head = ScriptDirectory.from_config(config).get_current_head()
+    before = ScriptDirectory.from_config(config).get_revision(head).down_revision
+    flask_migrate.upgrade(revision=before)
+    tables_before = table_names()
+    run_migrations = EnvironmentContext.run_migrations
+
+    def migrations_that_break_a_reference(self, **kw):
+        run_migrations(self, **kw)
+        _a_user_of_a_team_that_is_not_there(self.get_bind())
+
+    monkeypatch.setattr(EnvironmentContext, "run_migrations", migrations_that_break_a_reference)
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+        flask_migrate.upgrade()
+    monkeypatch.undo()
+    assert "1 row of users names a teams row that is not there" in caplog.text
+    # All or nothing: the head's own table is not there, nor any copy batch mode made.
+    assert table_names() == tables_before
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == before
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0

@@ -210,6 +210,70 @@ def test_two_people_get_their_own_header_bits(app, actors):
     assert "Messages (1" in header_a2 and "unread" not in header_a
 
 
+def test_two_peoples_pages_each_carry_only_their_own_values(app, actors):
+    """Through the real layout_page: the second person's page is made from the memo entry the
+    first one's left, and carries only the second person's token, nonce, name, outbox owner,
+    seconds left and Messages count."""
+    import hashlib
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.idempotency import new_form_token
+    from app.messages import service as messages
+    from app.models import PatientProfile, User, UserSession
+    from app.sessions import TOUCH_EVERY
+    from app.timeutil import utcnow
+    from app.triage.queue import ItemKind
+    from app.triage.service import raise_item
+    from tests.helpers import sign_in_as
+
+    memoised_component = app.jinja_env.globals["memoised_component"]
+    with app.app_context():
+        users = {who: db.session.get(User, getattr(actors, who)) for who in ("patient_a", "patient_a2")}
+        names = {who: user.display_name for who, user in users.items()}
+        owners = {who: hashlib.sha256(b"outbox-owner:" + user.webauthn_user_handle).hexdigest()[:32]
+                  for who, user in users.items()}
+        nurse = db.session.get(User, actors.nurse_a)
+        item = raise_item(db.session.get(PatientProfile, actors.profile_a2), ItemKind.HNA_NEW, "Needs assessment: sent", "hna:layout")
+        messages.send(messages.start_thread(item, nurse), nurse, new_form_token(), "Your results are back")
+        db.session.commit()
+    idle = app.config["SESSION_IDLE_SECONDS"]
+    # The first person last seen within the interval at which a session is touched: not refreshed.
+    seen_ago = {"patient_a": int(min(TOUCH_EVERY.total_seconds(), idle / 10) / 2), "patient_a2": 0}
+    shown, misses = {}, {}
+    for who in ("patient_a", "patient_a2"):
+        client = app.test_client()
+        sign_in_as(client, getattr(actors, who))
+        with app.app_context():
+            db.session.execute(update(UserSession).where(UserSession.user_id == getattr(actors, who))
+                               .values(last_seen_at=utcnow() - timedelta(seconds=seen_ago[who])))
+            db.session.commit()
+        response = client.get("/my-care")
+        page = response.get_data(as_text=True)
+        shown[who] = {
+            "page": page,
+            "token": re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1),
+            "nonce": re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1),
+            "owner": re.search(r'data-outbox-owner="([^"]*)"', page).group(1),
+            "left": int(re.search(r'data-session-left="(\d+)"', page).group(1)),
+        }
+        misses[who] = memoised_component.cache_info().misses
+    # The second page's layout (and header, footer) came from what the first one left in the memo.
+    assert misses["patient_a"] > 0 and misses["patient_a2"] == misses["patient_a"]
+    for who, other in (("patient_a", "patient_a2"), ("patient_a2", "patient_a")):
+        mine, theirs = shown[who], shown[other]
+        page = mine["page"]
+        assert mine["token"] != theirs["token"] and mine["nonce"] != theirs["nonce"]
+        assert page.count(mine["token"]) == 2 and theirs["token"] not in page  # the meta tag and sign-out form
+        assert page.count(f'nonce="{mine["nonce"]}"') >= 2 and theirs["nonce"] not in page
+        assert names[who] in page and names[other] not in page
+        assert mine["owner"] == owners[who] and owners[other] not in page
+        assert idle - seen_ago[who] - 5 <= mine["left"] <= idle - seen_ago[who]
+    assert "Messages (1" in shown["patient_a2"]["page"] and "Messages (" not in shown["patient_a"]["page"]
+
+
 def test_templates_links_with_no_values_are_built_once_for_each_site_root(app, monkeypatch):
     import flask
 
@@ -231,17 +295,25 @@ def test_templates_links_with_no_values_are_built_once_for_each_site_root(app, m
 # ---------------------------------------------------------------- the layout, rendered once for each shape
 
 
-def _layout_page(personal, **shape):
-    """The values layout_page gives the layout (app/templating.py), for a shape of page."""
-    page = {"post": False, "form_errors": False, "title": personal(Markup("Your care")), "public_page": False,
-            "signed_in": True, "nonce": personal("n0nce-_x"), "script_root": "", "csrf_token": personal("t0ken.a-b"),
+# Two people's own values on the same shape of page: the second's page comes from the memo entry
+# the first one's left, so a value kept from one to the next shows.
+LAYOUT_PEOPLE = [
+    {"title": Markup("Your care"), "nonce": "n0nce-_x", "csrf_token": "t0ken.a-b", "session_seconds_left": 599,
+     "outbox_owner": "0wner", "display_name": "Bo <O'Neil> & Co", "messages_html": Markup("Messages"),
+     "content": Markup("\n  <h1\n    class='a'>Hello</h1>\n  <textarea>\n  typed\n</textarea>\n")},
+    {"title": Markup("Your plan"), "nonce": "Zz9-other", "csrf_token": "other.t0ken", "session_seconds_left": 42,
+     "outbox_owner": "s3cond", "display_name": "Cy Plain", "messages_html": Markup("Messages (3)"),
+     "content": Markup("\n<p>Someone else's\n  page</p>\n")},
+]
+
+
+def _layout_page(personal, person=0, **shape):
+    """The values layout_page gives the layout (app/templating.py), for a shape of page and a person."""
+    page = {"post": False, "form_errors": False, "public_page": False, "signed_in": True, "script_root": "",
             "head": "", "patient": True, "session_idle_seconds": 600, "session_warning_seconds": 540,
-            "session_seconds_left": personal(599), "outbox_owner": personal("0wner"),
-            "display_name": personal("Bo <O'Neil> & Co"), "messages_html": personal(Markup("Messages")),
             "staff": False, "nav_current": ("main.patient_home",), "before_content": "",
-            "flashed_messages": Markup("\n        \n      "),
-            "content": personal(Markup("\n  <h1\n    class='a'>Hello</h1>\n  <textarea>\n  typed\n</textarea>\n")),
-            "demo_mode": False}
+            "flashed_messages": Markup("\n        \n      "), "demo_mode": False}
+    page.update({key: personal(value) for key, value in LAYOUT_PEOPLE[person].items()})
     page.update(shape)
     return page
 
@@ -269,23 +341,26 @@ LAYOUT_SHAPES = {
 
 
 @pytest.mark.parametrize(("shape", "memoised"), LAYOUT_SHAPES.values(), ids=LAYOUT_SHAPES.keys())
-def test_the_memoised_layout_is_the_layout_passed(app, shape, memoised):
+def test_the_memoised_layout_is_the_layout_passed(app, empty_memo, shape, memoised):
     from app.templating import LAYOUT, LAYOUT_TEMPLATE, personal
 
-    def page_of(mark):
+    def page_of(mark, person):
         values = {key: value(mark) if callable(value) else value for key, value in shape.items()}
-        return {key: value for key, value in _layout_page(mark, **values).items() if value is not None}
+        return {key: value for key, value in _layout_page(mark, person, **values).items() if value is not None}
 
-    memoised_component = app.jinja_env.globals["memoised_component"]
+    memoised_component = empty_memo
     layout = app.jinja_env.get_template(LAYOUT_TEMPLATE).module.layout
+    misses = []
     with app.test_request_context():
-        for _ in range(2):  # the second time from the memo
-            made = str(memoised_component(LAYOUT, page_of(personal)))
+        for person in range(len(LAYOUT_PEOPLE)):  # the second person's from the memo
+            made = str(memoised_component(LAYOUT, page_of(personal, person)))
             # What the page's pass sends: it leaves a page made from the memo as it is, already passed.
             from_the_memo = flask.g.pop("page_passed", None) == made
             sent = made if from_the_memo else without_indentation(made)
-            assert sent == without_indentation(str(layout(page_of(lambda value: value))))
+            assert sent == without_indentation(str(layout(page_of(lambda value: value, person))))
             assert from_the_memo == memoised
+            misses.append(memoised_component.cache_info().misses)
+    assert misses[0] > 0 and misses[1] == misses[0]  # the second person's layout: from the first one's entry
 
 
 @pytest.mark.parametrize("forged", [

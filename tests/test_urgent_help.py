@@ -148,5 +148,10 @@ def test_one_function_holds_the_rule_for_which_24_hour_line():
                       if '"Your 24-hour line"' in p.read_text(encoding="utf-8"))
     assert defaults == ["app/main/urgent_line.py"]
     assert (root / "app/main/urgent_line.py").read_text(encoding="utf-8").count('"Your 24-hour line"') == 1
-    for place in ["templates/partials/emergency.html", "templates/macros/urgent_line.html"]:
-        assert "out_of_hours" not in (root / place).read_text(encoding="utf-8"), place
+    assert sorted(str(p.relative_to(root)) for p in sources if '"your 24-hour line"' in p.read_text(encoding="utf-8")) \
+        == ["app/main/urgent_line.py"]
+    # Only staff pages show a team's settings as they are (admin's team page, the nurse's view of
+    # a patient); every page a patient sees gives the line through team_urgent_line.
+    reading_the_phone = sorted(str(p.relative_to(root)) for p in (root / "templates").rglob("*.html")
+                               if "out_of_hours" in p.read_text(encoding="utf-8"))
+    assert reading_the_phone == ["templates/admin/team.html", "templates/nurse/patient.html"]

@@ -19,6 +19,12 @@ class TeamLine(NamedTuple):
     name: str
     phone: str
 
+    @property
+    def name_in_a_sentence(self) -> str:
+        """The name as words inside a sentence ("call your 24-hour line now"): the team's own name
+        as it is, the default one without its capital."""
+        return "your 24-hour line" if self.name == DEFAULT_LINE_NAME else self.name
+
 
 def _column(team, name):
     # As a template reads it (attribute, else item): the session's team is a mapping of its

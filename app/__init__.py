@@ -204,9 +204,14 @@ def register_extensions(app: Flask) -> None:
 
     if on_psycopg:
         # Decided once here, not asked at the end of every request on other engines.
-        @app.teardown_request
+        # At the end of the application context, as the session's own end: Flask runs these in the
+        # reverse order of registration, so this runs just before Flask-SQLAlchemy closes the
+        # session (which rolls back); app/extensions.py says why. Not at a request's end: a
+        # request made inside an app context that is already working (a test client's request
+        # sent while a view runs, a request context pushed inside) shares its session, and its
+        # end would commit the connection's transaction under the outer work.
+        @app.teardown_appcontext
         def end_reads_with_a_commit(error):
-            # Before Flask-SQLAlchemy closes the session (which rolls back): app/extensions.py says why.
             if error is None:
                 end_a_read_with_a_commit(db.session())
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)

@@ -166,6 +166,28 @@ def test_a_page_that_only_reads_keeps_its_statements_prepared(app, patient, data
     assert _prepared_statements_on_the_pooled_connection(app) > 0
 
 
+@pytest.mark.parametrize("inner", ["a request sent from inside", "a request context pushed inside"])
+def test_a_request_inside_an_app_context_leaves_the_outer_work_its_transaction(app, patient, database_url, inner):
+    """A request made inside another's application context (a test client's request sent while a
+    view runs, a request context pushed by code already in an app context) shares its session:
+    the end of the inner request must not end the outer work's transaction under it. (It did on
+    PostgreSQL: the inner request's end committed the shared connection's transaction, and the
+    outer work's commit then failed, "This transaction is inactive".)"""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a read ends with a commit on PostgreSQL only")
+    with app.app_context():
+        db.session.scalar(select(Team.id).limit(1))  # the outer work's transaction has begun
+        if inner == "a request sent from inside":
+            assert patient.get("/my-care").status_code == 200
+        else:
+            with app.test_request_context("/"):
+                db.session.scalar(select(Team.id).limit(1))
+        db.session.add(Team(name="Written after the inner request"))
+        db.session.commit()
+        db.session.remove()
+    assert _a_team_named(app, "Written after the inner request")
+
+
 def _a_team_named(app, name: str) -> bool:
     with app.app_context():
         found = db.session.scalar(select(Team.id).where(Team.name == name)) is not None

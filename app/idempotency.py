@@ -34,7 +34,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import json_error
 from .extensions import db, savepoint
-from .sessions import carries_the_session_touch, touch_committed, touch_with_this_commit
+from .sessions import (
+    carries_the_session_touch, session_values_predate_this_transaction, touch_committed, touch_with_this_commit,
+)
 from .timeutil import UTCDateTime, utcnow
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
@@ -125,8 +127,10 @@ def is_write_clash(exc: Exception) -> bool:
 
 def write_with_retries(attempt):
     """Run `attempt()` (which writes, commits and returns a result) until it does not clash with
-    a concurrent write; each new attempt starts on a fresh transaction. Raises Busy after
-    ATTEMPTS clashes."""
+    a concurrent write; each new attempt starts on a fresh transaction, and reads the person's
+    records again rather than making them from the values read with the session before the clash
+    (the clashing write, or another, may have changed them). Raises Busy after ATTEMPTS clashes.
+    Nothing more is read when the first attempt succeeds."""
     for number in range(1, ATTEMPTS + 1):
         try:
             return attempt()
@@ -134,6 +138,7 @@ def write_with_retries(attempt):
             db.session.rollback()
             if not is_write_clash(exc):
                 raise
+            session_values_predate_this_transaction()
             current_app.logger.info("Write clash on %s (attempt %d): %s", request.path, number, type(exc).__name__)
     raise Busy()
 

@@ -399,7 +399,7 @@ def _load_user(user_id: str) -> SignedInUser | None:
             # have landed since: the records are read again where asked (`current_patient`, the
             # staff's own below), never made from the earlier values (a version an edit is
             # checked against, the team a red flag goes to). At most once every `_touch_every()`.
-            g.session_values_predate_a_commit = True
+            session_values_predate_this_transaction()
     if user.is_staff and not g.get("session_values_predate_a_commit"):
         g.staff_records = _tracked_staff(user_values, team)
     return user
@@ -407,8 +407,17 @@ def _load_user(user_id: str) -> SignedInUser | None:
 
 def session_values_are_current() -> bool:
     """Whether records may be made from the values read with the session (`tracked`): not once
-    the session's activity has been committed since they were read."""
+    the transaction they were read in has ended (`session_values_predate_this_transaction`)."""
     return not g.get("session_values_predate_a_commit", False)
+
+
+def session_values_predate_this_transaction() -> None:
+    """The transaction the session's values were read in has ended, committed (the session's
+    activity) or rolled back (a save run again after a write clash, `write_with_retries`): from
+    now on, this request reads the person's records again where asked (`authz.current_patient`,
+    `authz.signed_in_patient`) instead of making them from those values, which may predate
+    another's change committed since (a team's response targets, the person's pathway)."""
+    g.session_values_predate_a_commit = True
 
 
 # ---------------------------------------------------------------- the touch, with a save's commit

@@ -425,3 +425,53 @@ def test_a_send_after_the_sessions_activity_was_committed_reads_the_person_and_t
     assert judged_with == [("colorectal", {ItemKind.RED_FLAG.value: 1})]
     (item,) = queue(app)
     assert (item.team_id, item.due_at) == (actors.team_a, response_deadline(MONDAY_MORNING, 1))
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_send_run_again_after_a_write_clash_reads_the_person_and_their_team_again(
+        app, actors, patient, clock, monkeypatch):
+    """A symptom send that clashed with another write is run again on a fresh transaction: the
+    person's pathway and their team's response targets, as changed by a change committed during
+    the clash, are the ones the retry judges the symptom by and dates the red flag with, never
+    the values read with the session before it (authz.signed_in_patient reads the record again
+    once they predate the transaction)."""
+    import threading
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.symptoms import service
+
+    with app.app_context():
+        db.session.get(Team, actors.team_a).response_targets = {ItemKind.RED_FLAG.value: 2}
+        db.session.commit()
+    clock(MONDAY_MORNING)
+
+    def change_on_another_connection():
+        with app.app_context():
+            db.session.get(Team, actors.team_a).response_targets = {ItemKind.RED_FLAG.value: 1}
+            db.session.get(PatientProfile, actors.profile_a).tumour_pathway = "colorectal"
+            db.session.commit()
+
+    log_symptom, judged_with = service.log_symptom, []
+
+    def clash_once_while_they_change(profile, *args, **kwargs):
+        judged_with.append((profile.tumour_pathway, dict(profile.team.response_targets)))
+        if len(judged_with) == 1:
+            changer = threading.Thread(target=change_on_another_connection)
+            changer.start()
+            changer.join(30)
+            raise StaleDataError("another save changed the same rows")
+        return log_symptom(profile, *args, **kwargs)
+
+    monkeypatch.setattr(service, "log_symptom", clash_once_while_they_change)
+    response = patient.post("/my-care/symptoms/api/log",
+                            json=symptom_form(symptom="something_else", own_words="A lump under my arm", severity="severe"),
+                            headers={"X-CSRFToken": patient.csrf_token(), "Accept": "application/json",
+                                     "Idempotency-Key": "symptom-sent-after-a-clash"})
+
+    assert response.status_code == 201, response.get_data(as_text=True)[:2000]
+    assert judged_with == [("breast", {ItemKind.RED_FLAG.value: 2}), ("colorectal", {ItemKind.RED_FLAG.value: 1})]
+    (entry,) = entries(app)
+    (item,) = queue(app)
+    assert (response.get_json()["level"], entry.queue_item_id) == ("red_flag", item.id)
+    assert (item.team_id, item.due_at) == (actors.team_a, response_deadline(MONDAY_MORNING, 1))

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Select, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import patient_search, versioning
@@ -82,8 +83,9 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
     item, added = versioning.written_or_found(
         lambda: db.session.scalars(_insert_item_statement(True), values).one(), find)
     if added and (due_at := _deadline_for_team_of_now(patient, item.team_id, values)) is not None:
-        item.due_at = due_at
-        db.session.flush()
+        _correct_deadline(item.id, due_at)
+        # The object as the row now is; as an ORM change it would be an edit (its revision 2).
+        set_committed_value(item, "due_at", due_at)
     return item
 
 
@@ -91,6 +93,13 @@ def raise_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key:
 def _correct_deadline_statement():
     items = QueueItem.__table__
     return update(items).where(items.c.id == bindparam("item_id")).values(due_at=bindparam("due_at"))
+
+
+def _correct_deadline(item_id: int, due_at: datetime) -> None:
+    """A new item's deadline from its team of now (`_deadline_for_team_of_now`), written as part
+    of its writing (one plain UPDATE, the one way for both raise paths), before anything could
+    have seen it: the item is not committed yet."""
+    db.session.connection().execute(_correct_deadline_statement(), {"item_id": item_id, "due_at": due_at})
 
 
 def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: str,
@@ -103,7 +112,7 @@ def raise_new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_
     values = _new_item(patient, kind, reason, source_key, received_at)
     item_id, team_id = db.session.execute(_insert_item_statement(False), values).one()
     if (due_at := _deadline_for_team_of_now(patient, team_id, values)) is not None:
-        db.session.execute(_correct_deadline_statement(), {"item_id": item_id, "due_at": due_at})
+        _correct_deadline(item_id, due_at)
     return item_id
 
 

@@ -324,3 +324,4 @@ def test_a_sent_assessment_goes_to_the_team_the_person_is_in_when_it_is_raised_w
         (item,) = db.session.scalars(select(QueueItem)).all()
         assert item.kind is ItemKind.HNA_HIGH_DISTRESS and item.team_id == actors.team_b
         assert item.due_at == response_deadline(item.received_at, 7)
+        assert item.revision == 1  # written as it is, not written and then edited

@@ -496,4 +496,5 @@ def test_a_request_goes_to_the_team_the_person_is_in_when_it_is_raised_with_that
         (item,) = db.session.scalars(select(QueueItem)).all()
         assert item.team_id == actors.team_b
         assert item.due_at == response_deadline(item.received_at, 7)
+        assert item.revision == 1  # written as it is, not written and then edited
         assert db.session.get(ReentryRequest, request_id_from(sent)).due_at == item.due_at

@@ -216,6 +216,8 @@ FLASK_WTF_CHECKED_AGAINST = {
     # template global and context processor CSRFProtect.init_app sets up, which ours replaces.
     "generate_csrf": "016213b9f24494e8a69e23387c6717f32590a64e39e9c022a215fcc1c717a06e",
     "CSRFProtect.init_app": "8b8e5c86bfe4ba836349327ba63bcc497f2e372a90b7c125a590c8b26754d747",
+    # A page form's token field (app/forms.py _TokenOfTheApp): its token from generate_csrf_token.
+    "_FlaskFormCSRF": "6e851b168b25f5ba1d55deb667c033990a24a372788cdb662f9e87b4dec152aa",
 }
 
 
@@ -227,7 +229,8 @@ def test_flask_wtf_is_the_release_our_copy_of_its_check_was_read_against():
 
     found = {name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest() for name, function in (
         ("CSRFProtect.protect", flask_wtf.csrf.CSRFProtect.protect), ("validate_csrf", flask_wtf.csrf.validate_csrf),
-        ("generate_csrf", flask_wtf.csrf.generate_csrf), ("CSRFProtect.init_app", flask_wtf.csrf.CSRFProtect.init_app))}
+        ("generate_csrf", flask_wtf.csrf.generate_csrf), ("CSRFProtect.init_app", flask_wtf.csrf.CSRFProtect.init_app),
+        ("_FlaskFormCSRF", flask_wtf.csrf._FlaskFormCSRF))}
     assert found == FLASK_WTF_CHECKED_AGAINST, (
         "Flask-WTF's CSRF check or token changed: compare app/extensions.py validate_csrf_token, "
         "generate_csrf_token and CSRFProtect with the new code, then update these fingerprints")
@@ -307,3 +310,22 @@ def test_the_layouts_token_is_flask_wtfs_token(app, settings, monkeypatch):
         # Made by Flask-WTF first (a form's field), given as it is.
         first = flask_wtf.csrf.generate_csrf()
         assert generate_csrf_token() == first
+
+
+def test_every_token_a_page_or_script_gets_is_made_by_the_apps_one_maker(app, client, actors, monkeypatch):
+    """app/extensions.py generate_csrf_token makes every token: the layout's, a page form's field
+    (which renders before the layout) and the offline answers' fresh token (/api/hna/token).
+    Flask-WTF's own maker, the slow way to the same token (a new serializer each time), is never
+    asked."""
+    import flask_wtf.csrf
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a token made by Flask-WTF's generate_csrf, not the app's")
+
+    monkeypatch.setattr(flask_wtf.csrf, "URLSafeTimedSerializer", refused)
+    sign_in_as(client, actors.patient_a)
+    for address in ["/my-care/symptoms/new", "/api/hna/token"]:  # a form with its own token field; a script's
+        response = client.get(address)
+        assert response.status_code == 200, address
+    sign_in_as(client, actors.nurse_a)
+    assert client.get("/nurse/patients/new").status_code == 200

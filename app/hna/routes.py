@@ -6,7 +6,6 @@ import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from ..audit import audit
 from ..authz import (
@@ -19,7 +18,7 @@ from ..authz import (
     submitted_hna_for_staff,
 )
 from ..errors import error_body, signed_out
-from ..extensions import db
+from ..extensions import db, generate_csrf_token
 from ..idempotency import Busy, idempotent, write_with_retries
 from ..sessions import carries_the_session_touch, keep_post_for_next_sign_in, take_kept_post
 from ..timeutil import utcnow
@@ -293,7 +292,7 @@ def api_token():
     """A fresh CSRF token for answers saved while offline, or 401 when signed out."""
     if not current_user.is_authenticated or not current_user.is_patient:
         return signed_out()
-    return jsonify(csrf_token=generate_csrf())
+    return jsonify(csrf_token=generate_csrf_token())
 
 
 def _hna_named(value) -> HNA | None:

@@ -18,7 +18,7 @@ NO_LINE = ('<li>call the 24-hour acute oncology line your team gave you, or <a h
 FILLED_BY_THE_PHONE = NO_LINE.replace("<li>", "<li data-urgent-line>")
 
 
-def team(name="Acute oncology 24-hour line", phone="020 7946 0999"):
+def team_columns(name="Acute oncology 24-hour line", phone="020 7946 0999"):
     """As the session reads it (sessions.SignedInPatient.team): the team's columns by name."""
     return MappingProxyType({"name": "Team A", "out_of_hours_name": name, "out_of_hours_phone": phone})
 
@@ -31,21 +31,21 @@ NURSE = SimpleNamespace(is_authenticated=True, is_patient=False, patient_profile
 
 BOXES = [
     # (who, public_page, the first thing to do "Then:")
-    ("a patient whose team has a line", patient(team()), False, LINE),
-    ("the same line read from a record", patient(SimpleNamespace(**team())), False, LINE),
-    ("a line with no name", patient(team(name=None)), False, LINE.replace("Acute oncology 24-hour line", "Your 24-hour line")),
-    ("an empty name", patient(team(name="")), False, LINE.replace("Acute oncology 24-hour line", "Your 24-hour line")),
-    ("another team's line", patient(team(name="Other ward", phone="0161 496 0000")), False,
+    ("a patient whose team has a line", patient(team_columns()), False, LINE),
+    ("the same line read from a record", patient(SimpleNamespace(**team_columns())), False, LINE),
+    ("a line with no name", patient(team_columns(name=None)), False, LINE.replace("Acute oncology 24-hour line", "Your 24-hour line")),
+    ("an empty name", patient(team_columns(name="")), False, LINE.replace("Acute oncology 24-hour line", "Your 24-hour line")),
+    ("another team's line", patient(team_columns(name="Other ward", phone="0161 496 0000")), False,
      '<li>Other ward: call <a href="tel:01614960000" class="app-tel">0161 496 0000</a>, at any time of day or night</li>'),
-    ("a name with markup and a bidi override", patient(team(name=f'<script>x("1")</script>{RLO}')), False,
+    ("a name with markup and a bidi override", patient(team_columns(name=f'<script>x("1")</script>{RLO}')), False,
      f'<li>&lt;script&gt;x(&#34;1&#34;)&lt;/script&gt;{RLO}: call <a href="tel:02079460999" class="app-tel">'
      "020 7946 0999</a>, at any time of day or night</li>"),
-    ("a line that cannot be dialled", patient(team(phone="not a phone")), False,
+    ("a line that cannot be dialled", patient(team_columns(phone="not a phone")), False,
      "<li>Acute oncology 24-hour line: call not a phone, at any time of day or night</li>"),
-    ("a team with no line", patient(team(phone=None)), False, NO_LINE),
-    ("a team whose line is blank", patient(team(phone="")), False, NO_LINE),
+    ("a team with no line", patient(team_columns(phone=None)), False, NO_LINE),
+    ("a team whose line is blank", patient(team_columns(phone="")), False, NO_LINE),
     ("a patient with no team", patient(None), False, NO_LINE),
-    ("a patient, on a page kept for anyone", patient(team()), True, FILLED_BY_THE_PHONE),
+    ("a patient, on a page kept for anyone", patient(team_columns()), True, FILLED_BY_THE_PHONE),
     ("a patient with no record", SimpleNamespace(is_authenticated=True, is_patient=True, patient_profile=None), False,
      FILLED_BY_THE_PHONE),
     ("a nurse", NURSE, False, FILLED_BY_THE_PHONE),
@@ -72,7 +72,7 @@ def test_the_box_gives_the_signed_in_patients_own_line_or_the_general_advice(app
 
 def test_a_page_that_sets_no_public_page_is_for_the_signed_in_patient(app):
     with app.test_request_context():
-        box = render_template_string('{% include "partials/urgent_help.html" %}', current_user=patient(team()))
+        box = render_template_string('{% include "partials/urgent_help.html" %}', current_user=patient(team_columns()))
     assert LINE in box
 
 
@@ -91,23 +91,23 @@ def macro_paragraph(name: str, link: str) -> str:
 ACUTE_LINK = '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'
 EVERY_PLACE = [
     # (who, user, public_page, the partial's line, the macro's paragraph for the same person's team)
-    ("a patient whose team has a line", patient(team()), False, LINE,
+    ("a patient whose team has a line", patient(team_columns()), False, LINE,
      macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
-    ("the same line read from a record", patient(SimpleNamespace(**team())), False, LINE,
+    ("the same line read from a record", patient(SimpleNamespace(**team_columns())), False, LINE,
      macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
-    ("a line with no name", patient(team(name=None)), False,
+    ("a line with no name", patient(team_columns(name=None)), False,
      LINE.replace("Acute oncology 24-hour line", "Your 24-hour line"), macro_paragraph("Your 24-hour line", ACUTE_LINK)),
-    ("an empty name", patient(team(name="")), False,
+    ("an empty name", patient(team_columns(name="")), False,
      LINE.replace("Acute oncology 24-hour line", "Your 24-hour line"), macro_paragraph("Your 24-hour line", ACUTE_LINK)),
-    ("a name with markup", patient(team(name="<b>x</b>")), False,
+    ("a name with markup", patient(team_columns(name="<b>x</b>")), False,
      LINE.replace("Acute oncology 24-hour line", "&lt;b&gt;x&lt;/b&gt;"), macro_paragraph("&lt;b&gt;x&lt;/b&gt;", ACUTE_LINK)),
-    ("a line that cannot be dialled", patient(team(phone="not a phone")), False,
+    ("a line that cannot be dialled", patient(team_columns(phone="not a phone")), False,
      "<li>Acute oncology 24-hour line: call not a phone, at any time of day or night</li>",
      macro_paragraph("Acute oncology 24-hour line", "not a phone")),
-    ("a team with no line", patient(team(phone=None)), False, EMERGENCY_NO_LINE, ""),
-    ("a team whose line is blank", patient(team(phone="")), False, EMERGENCY_NO_LINE, ""),
+    ("a team with no line", patient(team_columns(phone=None)), False, EMERGENCY_NO_LINE, ""),
+    ("a team whose line is blank", patient(team_columns(phone="")), False, EMERGENCY_NO_LINE, ""),
     ("a patient with no team", patient(None), False, EMERGENCY_NO_LINE, ""),
-    ("a patient, on a page kept for anyone", patient(team()), True, EMERGENCY_NO_LINE, None),
+    ("a patient, on a page kept for anyone", patient(team_columns()), True, EMERGENCY_NO_LINE, None),
     ("a patient with no record", SimpleNamespace(is_authenticated=True, is_patient=True, patient_profile=None), False,
      EMERGENCY_NO_LINE, None),
     ("a nurse", NURSE, False, EMERGENCY_NO_LINE, None),

@@ -104,22 +104,29 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             ("key_derivation", self.key_derivation), ("digest_method", self.digest_method)))
 
 
-def validate_csrf_token(data) -> None:
-    """Flask-WTF's `validate_csrf` (the same checks, in the same order, with the same messages),
-    through a kept serializer: the token is signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and
-    must carry the session's own token. Raises wtforms' ValidationError."""
+def _csrf_serializer_and_field() -> tuple:
+    """The kept serializer CSRF tokens are signed and checked with (WTF_CSRF_SECRET_KEY, else
+    SECRET_KEY; Flask-WTF's salt) and the session key of the raw token, as Flask-WTF reads them:
+    one reading for the maker and the check."""
     config = current_app.config
     secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret_key:
         raise RuntimeError("A secret key is required to use CSRF.")
-    field_name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    return kept_serializer((secret_key,), "wtf-csrf-token"), config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+
+
+def validate_csrf_token(data) -> None:
+    """Flask-WTF's `validate_csrf` (the same checks, in the same order, with the same messages),
+    through a kept serializer: the token is signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and
+    must carry the session's own token. Raises wtforms' ValidationError."""
+    serializer, field_name = _csrf_serializer_and_field()
+    time_limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
     if not data:
         raise ValidationError("The CSRF token is missing.")
     if field_name not in session:
         raise ValidationError("The CSRF session token is missing.")
     try:
-        token = kept_serializer((secret_key,), "wtf-csrf-token").loads(data, max_age=time_limit)
+        token = serializer.loads(data, max_age=time_limit)
     except itsdangerous.SignatureExpired as exc:
         raise ValidationError("The CSRF token has expired.") from exc
     except itsdangerous.BadData as exc:
@@ -134,14 +141,10 @@ def generate_csrf_token() -> str:
     use) signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and the time. Every page's layout asks for
     it (app/templating.py layout_page): a new serializer and key derivation for each was most of
     its cost. Nothing is kept across requests but the serializer."""
-    config = current_app.config
-    field_name = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
     token = g.get(field_name)
     if token is None:
-        secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        if not secret_key:
-            raise RuntimeError("A secret key is required to use CSRF.")
-        serializer = kept_serializer((secret_key,), "wtf-csrf-token")
+        serializer, field_name = _csrf_serializer_and_field()
         if field_name not in session:
             session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
         try:

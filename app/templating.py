@@ -364,7 +364,7 @@ def make_memoised_component(environment):
         # value the component cut, changed or tested would otherwise be kept or lost.
         numbers = {part.number for part in parts if isinstance(part, _Slot)}
         if numbers != set(range(_count_personal(frozen_params))) or any(
-                "\x00" in part for part in parts if isinstance(part, str)):
+                _PLACEHOLDER_CHARACTER in part for part in parts if isinstance(part, str)):
             return None
         # The indentation the page's pass would take out, taken out once here: the header's was
         # most of that pass's work on every page (its attributes' lines of whitespace).

@@ -36,7 +36,7 @@ def _new_item(patient: PatientProfile, kind: ItemKind, reason: str, source_key: 
               received_at: datetime | None, **links) -> dict:
     """A new item's values for `_insert_item_statement`, which reads its team as it writes: its
     rank, and its response deadline from the target of the team the record read earlier names
-    (`_insert_item` puts that right in the rare case the INSERT finds another)."""
+    (`_correct_deadline` puts that right in the rare case the INSERT finds another)."""
     at = received_at or utcnow()
     return dict(patient_id=patient.id, kind=kind, rank=KIND_RANK[kind], reason=clipped(reason),
                 source_key=source_key, received_at=at,

@@ -152,10 +152,14 @@ def test_the_offline_page_always_offers_999_and_111_to_dial_and_a_place_for_the_
     ("out_of_hours_name", "out_of_hours_phone", "expected"),
     [
         ("Acute oncology 24-hour line", "020 7946 0999",
-         {"name": "Acute oncology 24-hour line", "phone": "020 7946 0999", "dial": "02079460999"}),
-        (None, "+44 (20) 7946-0999", {"name": "Your 24-hour line", "phone": "+44 (20) 7946-0999", "dial": "+442079460999"}),
-        ("Acute oncology", None, {"name": None, "phone": None, "dial": None}),
-        (None, "", {"name": None, "phone": None, "dial": None}),
+         {"name": "Acute oncology 24-hour line", "phone": "020 7946 0999",
+          "link": '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'}),
+        (None, "+44 (20) 7946-0999", {"name": "Your 24-hour line", "phone": "+44 (20) 7946-0999",
+                                      "link": '<a href="tel:+442079460999" class="app-tel">+44 (20) 7946-0999</a>'}),
+        # Kept, but no link to dial: the phone keeps the page's own advice (the line, or 111).
+        ("Acute oncology", "020 7946 0999 ext 12", {"name": "Acute oncology", "phone": "020 7946 0999 ext 12", "link": None}),
+        ("Acute oncology", None, {"name": None, "phone": None, "link": None}),
+        (None, "", {"name": None, "phone": None, "link": None}),
     ],
 )
 def test_the_urgent_line_kept_on_the_phone_is_the_patients_own_teams(
@@ -174,7 +178,7 @@ def test_the_urgent_line_is_only_ever_the_signed_in_patients(app, client, actors
         db.session.get(Team, actors.team_b).out_of_hours_phone = "0161 496 0999"
         db.session.commit()
     sign_in_as(client, actors.patient_b)
-    assert client.get("/my-care/urgent-line").get_json()["dial"] == "01614960999"
+    assert 'href="tel:01614960999"' in client.get("/my-care/urgent-line").get_json()["link"]
     for staff in (actors.nurse_a, actors.admin):
         sign_in_as(client, staff)
         assert client.get("/my-care/urgent-line").status_code == 404

@@ -289,7 +289,10 @@ def _frozen(value, personal_values: list):
         return None if _PLACEHOLDER_CHARACTER in value else value
     if kind is dict:
         return _frozen_mapping(value, personal_values)
-    if isinstance(value, Personal):
+    if kind is bool or kind is int or value is None:
+        # Flags that pick a page's text (app/main/home_page.py), by exact type as str above.
+        return (kind.__name__, value)
+    if kind is Personal or isinstance(value, Personal):
         if not value.value:
             return None  # an empty value would take another branch than its placeholder
         personal_values.append(value.value)
@@ -343,6 +346,11 @@ def make_memoised_component(environment):
     def macro(name: str):
         if name == LAYOUT:
             return environment.get_template(LAYOUT_TEMPLATE).module.layout
+        if PAGE_MACRO in name:
+            # A page's own fixed shape (issue 12: the patient's home), "template:macro": kept the
+            # same way as a component, each person's values put in where it shows them.
+            template, _, own_macro = name.rpartition(":")
+            return getattr(environment.get_template(template).module, own_macro)
         return component_macro(environment, name, macro_name(name))
 
     @functools.lru_cache(maxsize=COMPONENT_MEMO_SIZE)
@@ -471,6 +479,8 @@ def _unwrapped(value):
 
 LAYOUT = "layout"
 LAYOUT_TEMPLATE = "base_layout.html"
+# memoised_component("main/_home.html:home_top", ...): a macro of one of the app's templates.
+PAGE_MACRO = ".html:"
 
 # The staff's menu: (endpoint, words, the paths it is current on).
 STAFF_NAV = (

@@ -263,6 +263,26 @@ def test_the_home_page_shows_an_offer_with_who_and_when(app, patient, actors):
     assert "Continue" not in body
 
 
+def test_home_is_made_from_its_kept_shapes_with_each_persons_values_put_in(app, patient, actors, monkeypatch):
+    """Home's text is rendered once per shape and kept (app/main/home_page.py, the components'
+    memo): a second view in the same state renders none of home's macros again, as long as every
+    personal value it is given is shown whole. An offer is another shape, kept in its turn."""
+    module = app.jinja_env.get_template("main/_home.html").module
+    rendered = []
+    for name in ("home_top", "home_rest"):
+        monkeypatch.setattr(module, name, lambda page, _macro=getattr(module, name), _name=name:
+                            rendered.append(_name) or _macro(page))
+    for state in ("nothing sent", "offered"):
+        if state == "offered":
+            offer_from_nurse_a(app, actors)
+        patient.get("/my-care")
+        rendered_before = len(rendered)
+        body = page(patient.get("/my-care"))
+        assert len(rendered) == rendered_before, state
+    assert f"Nurse A asked you on {long_date(london_today())}." in body
+    assert "Start the assessment Nurse A asked you to do" in body
+
+
 def offer_from_nurse_a(app, actors):
     with app.app_context():
         service.offer(db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a),

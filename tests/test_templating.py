@@ -388,3 +388,12 @@ def test_an_argument_holding_a_placeholders_character_is_rendered_directly(app, 
     assert without_indentation(made) == without_indentation(direct)
     assert made.count("secret-token") == 1
     assert memoised_component.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize("text", ["", "plain", "Bo <O'Neil> & \"Co\"", "&amp; already", "\u2003\x00 < >", "é ' \""])
+def test_the_memos_escape_of_a_string_is_markupsafes(text):
+    from markupsafe import escape
+
+    from app.templating import _HTML_ESCAPES
+
+    assert text.translate(_HTML_ESCAPES) == str(escape(text))

@@ -312,6 +312,9 @@ def _frozen(value, personal_values: list):
     if kind is bool or kind is int or value is None:
         # Flags that pick a page's text (app/main/home_page.py), by exact type as str above.
         return (kind.__name__, value)
+    if kind is list:
+        items = [_frozen(item, personal_values) for item in value]
+        return None if None in items else ("list", tuple(items))
     if kind is Personal or isinstance(value, Personal):
         if not value.value:
             return None  # an empty value would take another branch than its placeholder

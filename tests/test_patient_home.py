@@ -269,9 +269,11 @@ def test_home_is_made_from_its_kept_shapes_with_each_persons_values_put_in(app, 
     personal value it is given is shown whole. An offer is another shape, kept in its turn."""
     module = app.jinja_env.get_template("main/_home.html").module
     rendered = []
+    def counting(name, macro):
+        return lambda page: rendered.append(name) or macro(page)
+
     for name in ("home_top", "home_rest"):
-        monkeypatch.setattr(module, name, lambda page, _macro=getattr(module, name), _name=name:
-                            rendered.append(_name) or _macro(page))
+        monkeypatch.setattr(module, name, counting(name, getattr(module, name)))
     for state in ("nothing sent", "offered"):
         if state == "offered":
             offer_from_nurse_a(app, actors)

@@ -24,11 +24,18 @@ What a kept read sends is decided once, when the statement is kept: each paramet
 supplied by every read (keyed by its bind's own key) or the statement's own value (the value it was
 built with, or given by `.params()`), never a value an earlier read supplied. Everything else goes
 through Core every time: a statement read once (built for one request); one whose compiled SQL
-depends on its parameters (expanding IN lists, literal values rendered at execution); one that
+depends on its parameters (expanding IN lists, literal values rendered at execution); a read that
 writes (INSERT/UPDATE/DELETE, whose Python-side defaults Core computes per execution); one with
 execution options (the statement's or the connection's); a read that keys a value by a bind's
 compiled name (Core takes `id_1` too) rather than by the bind's own key; a read while the
 connection has listeners of its own, or its engine `before_execute`/`after_execute` ones.
+
+`write_row` is the same for one INSERT or UPDATE whose written rows nobody reads back (a JSON
+save's own row, its idempotency record; issue 12: Core's execution was about 95 Python calls of
+such a save's INSERT, its driver's work a tenth of them): kept from its second execution with the
+same columns supplied, sent straight to the cursor, its rowcount answered. Kept only when Core
+would send exactly what is kept: never a statement computing anything per execution (a column's
+Python-side default or onupdate not supplied, RETURNING, an expanding or literal parameter).
 """
 from __future__ import annotations
 
@@ -53,10 +60,28 @@ def read_rows(statement: Executable, values: Mapping[str, Any] | None = None) ->
     # What Core does around a statement's execution (execution options, execute events: of this
     # connection, or of its engine whose dispatch, unlike a new connection's, is built once).
     engine_events = connection.engine.dispatch
-    if (kept is None or connection._execution_options or connection._has_events
+    if (kept is None or kept.writes or connection._execution_options or connection._has_events
             or engine_events.before_execute or engine_events.after_execute):
         return connection.execute(statement, values)
     return kept.read(connection, values or {})
+
+
+def write_row(statement: Executable, values: Mapping[str, Any]) -> int:
+    """Send an INSERT or UPDATE (built once, values as bound parameters) in the session's
+    transaction, nothing flushed first (as Core's execute on the session's connection), and
+    answer how many rows it wrote. A driver error (a unique key, a lost connection) is Core's."""
+    connection = db.session.connection()
+    kept = _kept(statement, connection.dialect, values)
+    engine_events = connection.engine.dispatch
+    if (kept is None or not kept.writes or connection._execution_options or connection._has_events
+            or engine_events.before_execute or engine_events.after_execute):
+        # preserve_rowcount: Core reads an INSERT's rowcount only when asked (psycopg's closed
+        # cursor then says -1).
+        return connection.execute(statement, values, execution_options=_ROWCOUNT).rowcount
+    return kept.write(connection, values)
+
+
+_ROWCOUNT = {"preserve_rowcount": True}
 
 
 # Per engine's dialect, per statement object: `_ONCE` after its first read, then its `_Kept` (or
@@ -85,21 +110,37 @@ class _Kept:
     the values a read supplies (`supplied`: their names; every other parameter is the statement's
     own constant), and, from its first execution, its rows' keys and result processors."""
 
-    __slots__ = ("sql", "supplied", "positional", "names", "slots", "compiled", "metadata")
+    __slots__ = ("sql", "supplied", "positional", "names", "slots", "compiled", "metadata", "writes")
 
     @classmethod
     def of(cls, statement, dialect, values: Mapping[str, Any]) -> _Kept | None:
         """Kept only if every read with these values' keys sends what Core would send for its own
         values; None (through Core every time) whenever that cannot be told once for all."""
-        if not getattr(statement, "is_select", False) or statement.is_dml or statement._execution_options:
+        if statement._execution_options:
+            return None
+        if getattr(statement, "is_select", False) and not statement.is_dml:
+            writes = False
+        elif getattr(statement, "is_insert", False) or getattr(statement, "is_update", False):
+            writes = True
+        else:
             return None
         try:
-            compiled = statement.compile(dialect=dialect)
+            # A write's SQL names the columns its values supply (an INSERT's VALUES), as Core
+            # compiles it for those values.
+            compiled = (statement.compile(dialect=dialect, column_keys=list(values)) if writes
+                        else statement.compile(dialect=dialect))
         except Exception:  # noqa: BLE001  (not a statement Core compiles alone: Core's path says why)
             return None
-        if (compiled.isinsert or compiled.isupdate or compiled.isdelete or compiled.has_out_parameters
-                or compiled.post_compile_params or compiled.literal_execute_params
-                or getattr(compiled, "_render_postcompile", False) or compiled.escaped_bind_names
+        if (compiled.has_out_parameters or compiled.post_compile_params or compiled.literal_execute_params
+                or getattr(compiled, "_render_postcompile", False) or compiled.escaped_bind_names):
+            return None
+        if writes:
+            # Anything Core works out per execution (a Python-side default or onupdate, rows sent
+            # back) or a statement with rows to read: Core every time.
+            if (compiled.insert_prefetch or compiled.update_prefetch or compiled.returning
+                    or compiled.implicit_returning or compiled._result_columns or compiled.isdelete):
+                return None
+        elif (compiled.isinsert or compiled.isupdate or compiled.isdelete
                 or compiled._textual_ordered_columns or compiled._loose_column_name_matching
                 or not compiled._result_columns):
             return None
@@ -130,6 +171,7 @@ class _Kept:
         kept = cls()
         kept.sql, kept.supplied, kept.positional = compiled.string, supplied, dialect.positional
         kept.names, kept.slots, kept.compiled, kept.metadata = tuple(names), tuple(slots), compiled, None
+        kept.writes = writes
         return kept
 
     def parameters(self, values: Mapping[str, Any]):
@@ -155,6 +197,15 @@ class _Kept:
         finally:
             cursor.close()
         return IteratorResult(metadata, iter(rows))
+
+    def write(self, connection, values: Mapping[str, Any]) -> int:
+        parameters = self.parameters(values)
+        cursor = connection.connection.cursor()
+        try:
+            connection._cursor_execute(cursor, self.sql, parameters)
+            return cursor.rowcount
+        finally:
+            cursor.close()
 
     def _metadata(self, dialect, description) -> SimpleResultMetaData:
         """The rows' keys and each column's result processor, as Core's cursor result makes them

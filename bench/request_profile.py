@@ -125,11 +125,11 @@ def add_fixed_cost_pages(app) -> None:
     nonce, whitespace pass) and a nurse's read of one patient (the same, plus an audited read
     committed), each rendering the base layout with no content of its own; and a patient's JSON
     save that saves nothing of its own (CSRF header, JSON body checks, the idempotency record
-    stored and committed), as the HNA autosave is sent."""
+    stored and committed), as the HNA autosave is sent and takes the person (`signed_in_patient`)."""
     from flask import render_template, request
 
     from app.audit import audit
-    from app.authz import current_patient, nurse_required, patient_for_staff, patient_required
+    from app.authz import current_patient, nurse_required, patient_for_staff, patient_required, signed_in_patient
     from app.extensions import db
     from app.idempotency import idempotent
 
@@ -152,7 +152,9 @@ def add_fixed_cost_pages(app) -> None:
     @patient_required
     @idempotent
     def fixed_cost_json():
-        current_patient()
+        # The person as the JSON saves take them (their values read with the session), not
+        # current_patient's tracked records, which no save makes unless it starts a draft.
+        signed_in_patient()
         payload = request.get_json(silent=True)
         return {"saved": isinstance(payload, dict)}, 200
 

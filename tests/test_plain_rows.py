@@ -279,3 +279,123 @@ def test_a_driver_error_while_fetching_is_core_s_error(app, actors):
             event.remove(db.engine, "handle_error", handle)
         db.session.rollback()
     assert len(handled) == 1
+
+
+# write_row: an INSERT or UPDATE sent again is kept and sent to the driver, sending what Core
+# sends (the same SQL, each value through its type's processor), answering the rows written,
+# counted as a statement; one needing Core's work per execution goes through Core every time.
+SESSIONS = UserSession.__table__
+AT = utcnow()
+
+
+def _session_values(user_id, n, token=None):
+    return {"user_id": user_id, "token_hash": f"{n if token is None else token:064d}", "method": "test",
+            "created_at": AT - timedelta(minutes=n), "last_seen_at": AT, "kept_post": {"step": "distress", "data": {"distress": n}}}
+
+
+# Each case: the statement, a write's values (the second argument makes a unique token when it
+# matters), the rows it writes.
+WRITES = {
+    "an INSERT of every column it is given: JSON, date-times": (
+        lambda: insert(SESSIONS).inline(),
+        lambda actors, n, token: _session_values(actors.patient_a, n, token), 1),
+    "an UPDATE of bound values, JSON and a date-time, where a value matches": (
+        lambda: update(TEAMS).where(TEAMS.c.id == bindparam("team_id"))
+        .values(response_targets=bindparam("targets"), created_at=bindparam("at")),
+        lambda actors, n, token: {"team_id": actors.team_a, "targets": {"urgent": n, "routine": [n, "x"]},
+                                  "at": AT - timedelta(days=n)}, 1),
+    "an UPDATE where no row matches": (
+        lambda: update(TEAMS).where(TEAMS.c.id == bindparam("team_id")).values(name=bindparam("name")),
+        lambda actors, n, token: {"team_id": 10**6, "name": f"Team {n}"}, 0),
+}
+
+
+def _parameter_values(parameters):
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    # psycopg's JSON wrapper compares by identity: compared by what it wraps (and its type).
+    return [(type(value), value.obj) if hasattr(value, "obj") else value for value in values]
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_a_kept_write_sends_what_core_sends(app, actors, name):
+    make, values_for, rows = WRITES[name]
+    statement = make()
+    sent = []
+
+    def keep(_conn, _cursor, sql, parameters, *_args):
+        sent.append((sql, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            for n in range(4):
+                # Through write_row (Core the first time, then kept), then through Core itself.
+                assert plain_rows.write_row(statement, values_for(actors, n, n)) == rows
+                assert db.session.connection().execute(statement, values_for(actors, n, 100 + n),
+                                                       execution_options={"preserve_rowcount": True}).rowcount == rows
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        assert isinstance(plain_rows._KEPT[db.engine.dialect][statement], plain_rows._Kept)
+        if name.startswith("an INSERT"):
+            stored = db.session.execute(select(SESSIONS.c.token_hash, SESSIONS.c.created_at, SESSIONS.c.kept_post)
+                                        .where(SESSIONS.c.method == "test").order_by(SESSIONS.c.id)).all()
+            assert [int(row.token_hash) for row in stored] == [0, 100, 1, 101, 2, 102, 3, 103]
+            assert [row.created_at for row in stored] == [AT - timedelta(minutes=n) for n in range(4) for _ in "kc"]
+            assert [row.kept_post for row in stored] == [{"step": "distress", "data": {"distress": n}}
+                                                         for n in range(4) for _ in "kc"]
+        db.session.rollback()
+    # Every write was a statement of its own, with Core's SQL, and the same values through the
+    # same processors as Core's (an INSERT's differ only in the token that keeps it unique).
+    assert len(sent) == 8
+    for (kept_sql, kept_parameters), (core_sql, core_parameters) in zip(sent[2::2], sent[3::2], strict=True):
+        assert kept_sql == core_sql
+        assert type(kept_parameters) is type(core_parameters)
+        kept_values, core_values = _parameter_values(kept_parameters), _parameter_values(core_parameters)
+        differing = [(kept, core) for kept, core in zip(kept_values, core_values, strict=True) if kept != core]
+        assert len(differing) == (1 if name.startswith("an INSERT") else 0), differing
+
+
+def test_a_write_with_a_python_side_default_not_given_gets_it_every_time(app, actors):
+    """created_at's default (utcnow) is Core's work per execution: never kept, so never frozen."""
+    statement = insert(SESSIONS).inline()
+    with app.app_context():
+        for n in range(3):
+            values = _session_values(actors.patient_a, n)
+            del values["created_at"]
+            assert plain_rows.write_row(statement, values) == 1
+        assert plain_rows._KEPT[db.engine.dialect][statement] is plain_rows._NOT_KEPT
+        times = db.session.execute(select(SESSIONS.c.created_at).where(SESSIONS.c.method == "test")).scalars().all()
+        db.session.rollback()
+    assert len(times) == 3 and all(times)
+
+
+def test_a_kept_write_s_driver_error_is_core_s(app, actors):
+    """A unique key broken by a kept INSERT is Core's IntegrityError (the idempotency mechanism
+    answers a key sent again by it), and the engine's handle_error sees it."""
+    statement = insert(SESSIONS).inline()
+    handled = []
+
+    def handle(context):
+        handled.append(context.original_exception)
+
+    with app.app_context():
+        plain_rows.write_row(statement, _session_values(actors.patient_a, 1))
+        plain_rows.write_row(statement, _session_values(actors.patient_a, 2))
+        event.listen(db.engine, "handle_error", handle)
+        try:
+            with pytest.raises(exc.IntegrityError):
+                plain_rows.write_row(statement, _session_values(actors.patient_a, 2))
+        finally:
+            event.remove(db.engine, "handle_error", handle)
+        db.session.rollback()
+    assert len(handled) == 1
+
+
+def test_a_kept_write_is_never_a_kept_read(app, actors):
+    """read_rows of a statement kept for writing goes through Core (its rows, if any, are Core's)."""
+    statement = update(TEAMS).where(TEAMS.c.id == bindparam("team_id")).values(name=bindparam("name"))
+    with app.app_context():
+        for n in range(2):
+            plain_rows.write_row(statement, {"team_id": actors.team_a, "name": f"Team {n}"})
+        assert read_rows(statement, {"team_id": actors.team_a, "name": "Team 9"}).rowcount == 1
+        db.session.rollback()

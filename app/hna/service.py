@@ -21,7 +21,7 @@ from ..triage.models import HNA_SOURCE, OUTCOME_LABELS, ItemStatus, QueueItem, s
 from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User, stored_value_in_sql
-from ..plain_rows import read_rows
+from ..plain_rows import read_rows, write_row
 from ..sessions import SignedInPatient
 from ..timeutil import long_date, utcnow
 from ..versioning import added_or_found
@@ -380,11 +380,11 @@ def _store_step(draft: HNA | Draft, **stored) -> None:
     revision, the HNA's version counter); the draft passed in then holds what is stored, and an
     HNA record stays unchanged to the ORM, so nothing is flushed for it again."""
     stored |= {"updated_at": utcnow(), "revision": draft.revision + 1}
-    # Through the session's connection (as the audit's INSERT): a plain UPDATE has nothing for
-    # the ORM's execution and its events to do.
-    written = db.session.connection().execute(_store_step_statement(), {
+    # Kept compiled and sent to the driver (plain_rows.write_row): a plain UPDATE has nothing for
+    # the ORM's execution and its events to do, nor for Core's once compiled.
+    written = write_row(_store_step_statement(), {
         "draft_id": draft.id, "read_revision": draft.revision, **{f"new_{key}": value for key, value in stored.items()}})
-    if written.rowcount != 1:
+    if written != 1:
         raise StaleDataError(f"HNA {draft.id} was changed by another save since revision {draft.revision}")
     for key, value in stored.items():
         if isinstance(draft, HNA):

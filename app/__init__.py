@@ -19,16 +19,44 @@ from config import BASE_DIR, Config, config_for_env, database_url
 
 
 class App(Flask):
-    """Flask, with its check before calling each hook and view made cheap."""
+    """Flask, with its check before calling each hook and view made once for each."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What ensure_sync gives for each registered hook, context processor, view and error
+        # handler: the same every time it is asked.
+        self._sync_functions: dict = {}
 
     def ensure_sync(self, func):
         # Flask asks this of every hook, context processor and view, about twenty times a page,
-        # through inspect.iscoroutinefunction. For a function or method the answer is its code's
-        # coroutine flag, read here directly; anything else is asked the general way.
+        # through inspect.iscoroutinefunction. A function the app has registered is answered
+        # from what was worked out the first time; one made for a single request (Flask's
+        # after_this_request) is worked out each time and not kept, or the dict would grow.
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            sync = self._sync_function(func)
+            if self._registered(func):
+                self._sync_functions[func] = sync
+            return sync
+        except TypeError:  # a callable that cannot be a key
+            return self._sync_function(func)
+
+    def _sync_function(self, func):
+        # For a function or method the answer is its code's coroutine flag, read directly;
+        # anything else is asked the general way.
         code = getattr(func, "__code__", None)
         if code is not None and not code.co_flags & CO_COROUTINE:
             return func
         return super().ensure_sync(func)
+
+    def _registered(self, func) -> bool:
+        hooks = (self.before_request_funcs, self.after_request_funcs, self.teardown_request_funcs,
+                 self.template_context_processors, self.url_value_preprocessors)
+        return (any(func in functions for by_blueprint in hooks for functions in by_blueprint.values())
+                or func in self.teardown_appcontext_funcs or func in self.view_functions.values()
+                or any(func in handlers.values() for by_code in self.error_handler_spec.values()
+                       for handlers in by_code.values()))
 
 
 def create_app(test_config: dict | None = None, config_class: type[Config] | None = None) -> Flask:

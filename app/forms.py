@@ -230,9 +230,15 @@ def outbox_owner() -> str:
     form kept for someone else (signed out by the server with no chance to wipe the phone, and
     someone else signed in since) is forgotten, never sent as this person. A digest of their
     opaque passkey user handle: stable across sign-ins, and never their id."""
-    if not current_user.is_authenticated:
+    return outbox_owner_of(current_user)
+
+
+def outbox_owner_of(user) -> str:
+    """outbox_owner for the person the layout already holds (app/templating.py layout_page),
+    without asking the request's proxy for them three times."""
+    if not user.is_authenticated:
         return ""
-    return hashlib.sha256(b"outbox-owner:" + current_user.webauthn_user_handle).hexdigest()[:32]
+    return hashlib.sha256(b"outbox-owner:" + user.webauthn_user_handle).hexdigest()[:32]
 
 
 def register_form_helpers(app: Flask) -> None:

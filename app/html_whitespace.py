@@ -15,6 +15,7 @@ back to them unchanged.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from flask import Flask, Response, g
 
@@ -124,7 +125,12 @@ def opens_or_closes_a_kept_element(value: str) -> bool:
 # (tests/test_html_whitespace.py compares the two on random pieces and values;
 # tests/test_templating.py on the memoised layout, for each shape of page it tests).
 
-def page_plan(pieces: list[str], inside: list[bool] | None) -> tuple | None:
+def page_plan(pieces: list[str], inside: list[bool] | None) -> PagePlan | None:
+    parts = _page_parts(pieces, inside)
+    return None if parts is None else compiled_plan(parts)
+
+
+def _page_parts(pieces: list[str], inside: list[bool] | None) -> tuple | None:
     """How a whole page made of `pieces` (as pieces_without_indentation leaves them, with where
     they meet inside a kept element) with a value between each two is passed: a tuple of text
     that goes out as it is, numbers (a value inside a textarea, pre, script or style: as it is)
@@ -171,19 +177,48 @@ def page_plan(pieces: list[str], inside: list[bool] | None) -> tuple | None:
     return tuple(plan)
 
 
-def passed_page(plan: tuple, values: list[str]) -> str:
-    """The page of `plan` with `values` in, as the pass would make it whole; the pass after the
-    view is told so, and leaves it."""
-    out = []
-    for part in plan:
-        kind = type(part)
-        if kind is str:
-            out.append(part)
-        elif kind is int:
-            out.append(values[part])
+class PagePlan(NamedTuple):
+    """A page's plan (page_plan's parts) as passed_page uses it: the windows' texts and values in
+    one row, each window ended by a NUL (neither whitespace nor part of a tag, so no run or tag
+    the pass changes spans it, and the pass of the row is the pass of each window on its own),
+    passed in one pass; around them the page's text, values and windows in order (a window by
+    its number as ~number)."""
+    frame: tuple            # str: text as it is; int >= 0: a value as it is; int < 0: window ~int
+    windows: tuple          # str and value numbers, the windows one after another, NUL between
+    window_count: int
+    parts: tuple            # page_plan's parts: each window passed alone if a value holds a NUL
+
+
+def compiled_plan(parts: tuple) -> PagePlan:
+    frame: list = []
+    windows: list = []
+    window_count = 0
+    for part in parts:
+        if type(part) is tuple:
+            if window_count:
+                windows.append(_JUNCTION)
+            windows += part
+            frame.append(~window_count)
+            window_count += 1
         else:
-            out.append(without_indentation("".join(values[item] if type(item) is int else item for item in part)))
-    page = "".join(out)
+            frame.append(part)
+    return PagePlan(tuple(frame), tuple(windows), window_count, parts)
+
+
+def passed_page(plan: PagePlan | tuple, values: list[str]) -> str:
+    """The page of `plan` (page_plan's, or its parts) with `values` in, as the pass would make it
+    whole; the pass after the view is told so, and leaves it."""
+    if type(plan) is not PagePlan:
+        plan = compiled_plan(plan)
+    passed: list[str] = []
+    if plan.window_count:
+        passed = without_indentation(
+            "".join([values[item] if type(item) is int else item for item in plan.windows])).split(_JUNCTION)
+        if len(passed) != plan.window_count:  # a value held a NUL: each window on its own
+            passed = [without_indentation("".join(values[item] if type(item) is int else item for item in part))
+                      for part in plan.parts if type(part) is tuple]
+    page = "".join([part if type(part) is str else values[part] if part >= 0 else passed[~part]
+                    for part in plan.frame])
     g.page_passed = page
     return page
 

@@ -1,7 +1,8 @@
 """Security headers for every response, a CSP nonce per request, and no caching of personal pages."""
 from __future__ import annotations
 
-import secrets
+from binascii import b2a_base64
+from os import urandom
 
 from flask import Flask, g, request
 
@@ -10,10 +11,17 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+# The nonce's 18 random bytes as `secrets.token_urlsafe(18)` writes them (URL-safe base64, 24
+# characters, no padding), in C calls alone: the layout and the headers ask on every page.
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    request_globals = g._get_current_object()
+    nonce = request_globals.__dict__.get("csp_nonce")
+    if nonce is None:
+        nonce = request_globals.csp_nonce = b2a_base64(urandom(18), newline=False).translate(_URL_SAFE).decode()
+    return nonce
 
 
 def content_security_policy(nonce: str | None) -> str:

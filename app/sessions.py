@@ -13,8 +13,7 @@ from typing import Any
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import UserMixin, current_user, login_url, login_user, logout_user
 from sqlalchemy import Select, bindparam, inspect, select, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from .extensions import db, login_manager
 from .models import PatientProfile, Role, Team, User, UserSession, WithRole
@@ -26,10 +25,6 @@ from .timeutil import utcnow
 TOUCH_EVERY = timedelta(seconds=30)
 # How long a form posted after a timeout waits on the server for the person to sign in again.
 KEPT_POST_LIFETIME = timedelta(hours=1)
-
-
-def _touch_every() -> timedelta:
-    return min(TOUCH_EVERY, timedelta(seconds=current_app.config["SESSION_IDLE_SECONDS"] / 10))
 
 
 def _hash(token: str) -> str:
@@ -241,20 +236,50 @@ def tracked(model, values: Mapping[str, Any], **related):
     column not among them is read, with the others missing, when first asked for), without a
     query: the one already in the session if there is one. `related`:
     records its relationships hold (unless the session has them loaded already), so that reading
-    them makes no query either."""
-    session, mapper = db.session(), model.__mapper__
-    record = session.identity_map.get(mapper.identity_key_from_primary_key((values["id"],)))
-    if record is None:
-        record = mapper.class_manager.new_instance()
-        record.__dict__.update(values)
-        make_transient_to_detached(record)
-        session.add(record)
-    if related:
-        unloaded = inspect(record).unloaded
-        for relationship, value in related.items():
-            if relationship in unloaded:
-                set_committed_value(record, relationship, value)
+    them makes no query either.
+
+    A new record is made as the ORM makes one from a row it has loaded (sqlalchemy.orm.loading
+    `_instance` and `_populate_full`): its identity key, its session and the identity map set
+    directly, its values and related records written into its dict as loaded, the columns not read
+    marked expired (read together when first asked for). This is what `make_transient_to_detached`
+    and `Session.add` ended in, without their general work for any object (the save-update
+    cascade over every relationship, which has nothing to do for a record whose relationships are
+    all unloaded; each attribute expired one by one): a third of a patient page's fixed cost was
+    those two for three records (issue 12)."""
+    session = db.session()
+    identity_map = session.identity_map
+    identity_class, unread = _tracking_of(model, tuple(values))
+    key = (identity_class, (values["id"],), None)
+    record = identity_map.get(key)
+    if record is not None:
+        if related:
+            unloaded = inspect(record).unloaded
+            for relationship, value in related.items():
+                if relationship in unloaded:
+                    set_committed_value(record, relationship, value)
+        return record
+    record = model.__mapper__.class_manager.new_instance()
+    state = instance_state(record)
+    loaded = state.dict
+    loaded.update(values)
+    loaded.update(related)
+    state.key, state.identity_token = key, None
+    if unread:
+        state.expired_attributes.update(unread)
+    # A record in a session that has no transaction yet begins one, as `Session.add` did.
+    session._autobegin_t()
+    state.session_id = session.hash_key
+    identity_map._add_unpresent(state, key)
     return record
+
+
+@lru_cache(maxsize=32)
+def _tracking_of(model, keys: tuple[str, ...]) -> tuple:
+    """The identity class of `model`'s records and the columns a record made from values with these
+    keys has not read (expired: read together on first use, as `make_transient_to_detached` left
+    them)."""
+    mapper = model.__mapper__
+    return mapper._identity_class, frozenset(attribute.key for attribute in mapper.column_attrs) - set(keys)
 
 
 # The session row's columns that every request reads, as `SignedInSession`'s fields (the
@@ -354,55 +379,67 @@ def _tracked_staff(user, team) -> tuple:
 
 
 def _load_user(user_id: str) -> SignedInUser | None:
-    token = session.get("sid")
+    # The request's `g`, app and session taken once: each name of Flask's proxies is a look-up of
+    # the context (issue 12: a tenth of this function's calls were those look-ups).
+    request_globals, cookie = g._get_current_object(), session._get_current_object()
+    token = cookie.get("sid")
     if not token:
         return None
     from .errors import wants_json
 
-    figures = {} if wants_json() else current_app.extensions.get(_FIGURES_KEY, {})
-    row = read_rows(_session_statement(tuple(figures.items())), {"token_hash": _hash(token)}).first()
+    app = current_app._get_current_object()
+    figures = () if wants_json() else tuple(app.extensions.get(_FIGURES_KEY, {}).items())
+    row = read_rows(_session_statement(figures), {"token_hash": _hash(token)}).first()
     # By position: the records' columns repeat names (id, user_id, active...).
     if row is None or str(row[6]) != user_id or row[5] is not None:
         return None
     record = SignedInSession(row[0], row[1], row[2], row[3], row[4])
     now = utcnow()
-    cfg = current_app.config
-    idle = now - record.last_seen_at
-    age = now - record.created_at
-    if idle > timedelta(seconds=cfg["SESSION_IDLE_SECONDS"]) or age > timedelta(
-        seconds=cfg["SESSION_ABSOLUTE_SECONDS"]
-    ):
+    idle, (idle_limit, absolute_limit) = now - record.last_seen_at, _limits(app.config)
+    if idle > idle_limit or now - record.created_at > absolute_limit:
         _write_session(record, revoked_at=now)
         db.session.commit()
-        g.session_timed_out = True
+        request_globals.session_timed_out = True
         return None
     user_values, team, profile, patients_team, key_worker = _records(row)
     if not user_values["active"]:
         return None
     user = _signed_in_user(user_values, profile, patients_team, key_worker)
-    g.user_session = record
-    for name in figures:
-        setattr(g, name, row._mapping[name])
+    request_globals.user_session = record
+    # The figures are the row's last columns, in their order.
+    for (name, _column), value in zip(figures, row[len(row) - len(figures):], strict=True):
+        setattr(request_globals, name, value)
     # Kept as a value for the page's timer, which reads it while rendering.
-    g.session_last_seen_at = record.last_seen_at
-    if idle > _touch_every():
-        g.session_last_seen_at = now
+    request_globals.session_last_seen_at = record.last_seen_at
+    # Touched at most every TOUCH_EVERY, and never less often than a tenth of the idle timeout.
+    if idle > min(TOUCH_EVERY, idle_limit / 10):
+        request_globals.session_last_seen_at = now
         if _view_carries_the_touch():
             # Written with the view's own commit (`touch_with_this_commit`), or at the end of the
             # request if it stored nothing: one commit, not two. Not written now: on SQLite the
             # write would hold the database's write lock for the whole view.
-            g.session_touch_due = now
+            request_globals.session_touch_due = now
         else:
             _write_activity(record, now)
             db.session.commit()
             # That commit ended the transaction the values were read in, and another's change may
             # have landed since: the records are read again where asked (`current_patient`, the
             # staff's own below), never made from the earlier values (a version an edit is
-            # checked against, the team a red flag goes to). At most once every `_touch_every()`.
+            # checked against, the team a red flag goes to). At most once every TOUCH_EVERY.
             session_values_predate_this_transaction()
-    if user.is_staff and not g.get("session_values_predate_a_commit"):
-        g.staff_records = _tracked_staff(user_values, team)
+    if user.is_staff and not request_globals.get("session_values_predate_a_commit"):
+        request_globals.staff_records = _tracked_staff(user_values, team)
     return user
+
+
+def _limits(config) -> tuple[timedelta, timedelta]:
+    """The idle and absolute limits of a session, as timedeltas (made once per setting)."""
+    return _limits_of(config["SESSION_IDLE_SECONDS"], config["SESSION_ABSOLUTE_SECONDS"])
+
+
+@lru_cache(maxsize=8)
+def _limits_of(idle_seconds: int, absolute_seconds: int) -> tuple[timedelta, timedelta]:
+    return timedelta(seconds=idle_seconds), timedelta(seconds=absolute_seconds)
 
 
 def session_values_are_current() -> bool:

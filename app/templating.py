@@ -19,10 +19,12 @@ from typing import NamedTuple
 
 from flask import current_app, g, get_flashed_messages, has_request_context, request, url_for
 from jinja2 import ChainableUndefined, Template, Undefined, pass_context
+from jinja2.runtime import new_context
 from jinja2.filters import do_indent
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from .forms import outbox_owner_of
 from .html_whitespace import (KEPT_TAG, opens_or_closes_a_kept_element, page_plan, passed_page,
                               pieces_without_indentation)
 
@@ -32,6 +34,20 @@ class FastImportTemplate(Template):
         if ctx is not None and not ctx.globals_keys <= self._global_keys():
             return super()._get_default_module(ctx)
         return super()._get_default_module(None)
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        # Jinja copies the template's globals, a ChainMap over the environment's (about seventy),
+        # into each new context through the ChainMap's Python-level iteration and look-ups: a
+        # call per global, 170 calls a page, on every render and include. The same dict made
+        # with two C-level updates (the first map wins, as in the ChainMap) is handed over
+        # instead; Jinja's context takes the same values and the same keys from it.
+        globals_ = self.globals
+        if isinstance(globals_, ChainMap):
+            flat: dict = {}
+            for mapping in reversed(globals_.maps):
+                flat.update(mapping)
+            globals_ = flat
+        return new_context(self.environment, self.name, self.blocks, vars, shared, globals_, locals)
 
     def _global_keys(self) -> frozenset:
         maps = self.globals.maps if isinstance(self.globals, ChainMap) else [self.globals]
@@ -276,6 +292,10 @@ def _placeholder(number: int, markup: bool) -> str:
     return Markup(text) if markup else text
 
 
+# What markupsafe's escape replaces in a string, and with what (tests/test_templating.py compares).
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
 def _frozen(value, personal_values: list):
     """A hashable copy of a component's arguments, each personal value a numbered placeholder;
     None when the arguments hold something the memo cannot key on."""
@@ -289,7 +309,13 @@ def _frozen(value, personal_values: list):
         return None if _PLACEHOLDER_CHARACTER in value else value
     if kind is dict:
         return _frozen_mapping(value, personal_values)
-    if isinstance(value, Personal):
+    if kind is bool or kind is int or value is None:
+        # Flags that pick a page's text (app/main/home_page.py), by exact type as str above.
+        return (kind.__name__, value)
+    if kind is list:
+        items = [_frozen(item, personal_values) for item in value]
+        return None if None in items else ("list", tuple(items))
+    if kind is Personal or isinstance(value, Personal):
         if not value.value:
             return None  # an empty value would take another branch than its placeholder
         personal_values.append(value.value)
@@ -313,12 +339,37 @@ def _frozen(value, personal_values: list):
 
 
 def _frozen_mapping(value, personal_values: list):
+    # The kinds nearly every value of the layout's and the header's arguments is (a string, a
+    # flag, a person's value) are frozen here as _frozen freezes them, without a call for each:
+    # the layout's two dozen arguments are frozen on every page.
     items = []
     for key, item in value.items():
-        frozen = _frozen(item, personal_values)
-        if frozen is None or not isinstance(key, str) or _PLACEHOLDER_CHARACTER in key:
+        if type(key) is not str or _PLACEHOLDER_CHARACTER in key:
             return None
-        items.append((key, frozen))
+        kind = type(item)
+        if kind is str:
+            if _PLACEHOLDER_CHARACTER in item:
+                return None
+            frozen = item
+        elif kind is bool:
+            frozen = ("bool", item)
+        elif kind is int:
+            frozen = ("int", item)
+        elif kind is Markup:
+            if _PLACEHOLDER_CHARACTER in item:
+                return None
+            frozen = ("markup", str(item))
+        elif kind is Personal:
+            own = item.value
+            if not own:
+                return None  # an empty value would take another branch than its placeholder
+            frozen = ("personal", len(personal_values), type(own) is Markup or isinstance(own, Markup))
+            personal_values += (own,)
+        else:
+            frozen = _frozen(item, personal_values)
+            if frozen is None:
+                return None
+        items += ((key, frozen),)
     return ("dict", tuple(items))
 
 
@@ -343,6 +394,11 @@ def make_memoised_component(environment):
     def macro(name: str):
         if name == LAYOUT:
             return environment.get_template(LAYOUT_TEMPLATE).module.layout
+        if PAGE_MACRO in name:
+            # A page's own fixed shape (issue 12: the patient's home), "template:macro": kept the
+            # same way as a component, each person's values put in where it shows them.
+            template, _, own_macro = name.rpartition(":")
+            return getattr(environment.get_template(template).module, own_macro)
         return component_macro(environment, name, macro_name(name))
 
     @functools.lru_cache(maxsize=COMPONENT_MEMO_SIZE)
@@ -381,7 +437,9 @@ def make_memoised_component(environment):
         """The value as the component shows it; None when it has a tag that would change where
         the page's whitespace pass leaves text as it is (app/html_whitespace.py)."""
         if slot.escaped:
-            value = escape(value)
+            # A plain string or number as markupsafe's escape gives it, in one call rather than five.
+            kind = type(value)
+            value = value.translate(_HTML_ESCAPES) if kind is str else str(value) if kind is int else escape(value)
         elif opens_or_closes_a_kept_element(value):
             return None
         if slot.trimmed:
@@ -471,6 +529,8 @@ def _unwrapped(value):
 
 LAYOUT = "layout"
 LAYOUT_TEMPLATE = "base_layout.html"
+# memoised_component("main/_home.html:home_top", ...): a macro of one of the app's templates.
+PAGE_MACRO = ".html:"
 
 # The staff's menu: (endpoint, words, the paths it is current on).
 STAFF_NAV = (
@@ -555,7 +615,7 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
         page["session_warning_seconds"] = context["session_warning_seconds"]()
         page["session_seconds_left"] = personal(context["session_seconds_left"]())
         if patient:
-            page["outbox_owner"] = personal(context["outbox_owner"]())
+            page["outbox_owner"] = personal(outbox_owner_of(user))
         page["display_name"] = personal(user.display_name)
         # Both menus' Messages entry, with the count of unread messages when there are any.
         page["messages_html"] = personal(context["nav_text_html"]("Messages", g.get("unread_messages") or 0))

@@ -177,6 +177,22 @@ def test_a_page_passed_as_it_is_made_is_what_the_pass_makes_of_it_whole(app):
     assert planned > 2000, planned
 
 
+@pytest.mark.parametrize("values", [
+    ["a", "b"],
+    # A value holding what ends each window in the one pass over them all: passed one by one.
+    ["a\x00\n  <i>", "b"],
+    ["\x00", "\x00\x00"],
+])
+def test_a_pages_windows_are_passed_as_each_would_be_on_its_own(app, values):
+    layout = ["<p>\n  <b>", "</b>\n  <i>\n  <u>", "</u>\n  <p\n  >"]
+    texts, inside = html_whitespace.pieces_without_indentation(layout)
+    plan = html_whitespace.page_plan(texts, inside)
+    assert plan.window_count == 2
+    whole = "".join(text for pair in zip(layout, values + [""], strict=True) for text in pair)
+    with app.test_request_context():
+        assert html_whitespace.passed_page(plan, values) == without_indentation(whole)
+
+
 def test_the_pass_after_the_view_leaves_only_the_page_made_as_it_was_made(app, actors):
     from flask import Response, g
 

@@ -152,10 +152,14 @@ def test_the_offline_page_always_offers_999_and_111_to_dial_and_a_place_for_the_
     ("out_of_hours_name", "out_of_hours_phone", "expected"),
     [
         ("Acute oncology 24-hour line", "020 7946 0999",
-         {"name": "Acute oncology 24-hour line", "phone": "020 7946 0999", "dial": "02079460999"}),
-        (None, "+44 (20) 7946-0999", {"name": "Your 24-hour line", "phone": "+44 (20) 7946-0999", "dial": "+442079460999"}),
-        ("Acute oncology", None, {"name": None, "phone": None, "dial": None}),
-        (None, "", {"name": None, "phone": None, "dial": None}),
+         {"name": "Acute oncology 24-hour line", "phone": "020 7946 0999",
+          "link": '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'}),
+        (None, "+44 (20) 7946-0999", {"name": "Your 24-hour line", "phone": "+44 (20) 7946-0999",
+                                      "link": '<a href="tel:+442079460999" class="app-tel">+44 (20) 7946-0999</a>'}),
+        # Kept, but no link to dial: the phone keeps the page's own advice (the line, or 111).
+        ("Acute oncology", "020 7946 0999 ext 12", {"name": "Acute oncology", "phone": "020 7946 0999 ext 12", "link": None}),
+        ("Acute oncology", None, {"name": None, "phone": None, "link": None}),
+        (None, "", {"name": None, "phone": None, "link": None}),
     ],
 )
 def test_the_urgent_line_kept_on_the_phone_is_the_patients_own_teams(
@@ -174,7 +178,7 @@ def test_the_urgent_line_is_only_ever_the_signed_in_patients(app, client, actors
         db.session.get(Team, actors.team_b).out_of_hours_phone = "0161 496 0999"
         db.session.commit()
     sign_in_as(client, actors.patient_b)
-    assert client.get("/my-care/urgent-line").get_json()["dial"] == "01614960999"
+    assert 'href="tel:01614960999"' in client.get("/my-care/urgent-line").get_json()["link"]
     for staff in (actors.nurse_a, actors.admin):
         sign_in_as(client, staff)
         assert client.get("/my-care/urgent-line").status_code == 404
@@ -257,6 +261,28 @@ def test_the_home_page_shows_an_offer_with_who_and_when(app, patient, actors):
     assert 'href="/hna" role="button"' in page(patient.get("/my-care"))
     assert "Start the assessment Nurse A asked you to do" in body
     assert "Continue" not in body
+
+
+def test_home_is_made_from_its_kept_shapes_with_each_persons_values_put_in(app, patient, actors, monkeypatch):
+    """Home's text is rendered once per shape and kept (app/main/home_page.py, the components'
+    memo): a second view in the same state renders none of home's macros again, as long as every
+    personal value it is given is shown whole. An offer is another shape, kept in its turn."""
+    module = app.jinja_env.get_template("main/_home.html").module
+    rendered = []
+    def counting(name, macro):
+        return lambda page: rendered.append(name) or macro(page)
+
+    for name in ("home_top", "home_rest"):
+        monkeypatch.setattr(module, name, counting(name, getattr(module, name)))
+    for state in ("nothing sent", "offered"):
+        if state == "offered":
+            offer_from_nurse_a(app, actors)
+        patient.get("/my-care")
+        rendered_before = len(rendered)
+        body = page(patient.get("/my-care"))
+        assert len(rendered) == rendered_before, state
+    assert f"Nurse A asked you on {long_date(london_today())}." in body
+    assert "Start the assessment Nurse A asked you to do" in body
 
 
 def offer_from_nurse_a(app, actors):

@@ -2,12 +2,17 @@
 through an index, on SQLite and on PostgreSQL: each SELECT those pages send is EXPLAINed.
 
 With the demo's few rows PostgreSQL would choose a sequential scan anyway, so its planner is
-told to avoid one (enable_seqscan off): it still scans when no index can answer the query.
+told to avoid one (enable_seqscan off), and hash and merge joins, which read a side whole: it
+still scans when no index can answer the query, or it reads a whole index instead (an index scan with no Index Cond, kept only for its order or because
+the index holds every column asked for), which is as much a read of every row. SQLite's plan says
+the same as SCAN: of the table, or USING INDEX / COVERING INDEX (the whole index, in its order);
+a read through an index is SEARCH.
 """
 from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import text
 
 from app.extensions import db
@@ -26,8 +31,43 @@ PAGES = [
     ("patient", "/my-care/results"),
     ("patient", "/my-care/messages"),
 ]
-SQLITE_FULL_SCAN = re.compile(r"^SCAN (\w+)\b(?! USING (?:COVERING )?INDEX)")
-POSTGRES_FULL_SCAN = re.compile(r"Seq Scan on (\w+)")
+# A table read end to end: SCAN t, SCAN t USING INDEX i, SCAN t USING COVERING INDEX i; a
+# skip-scan, SEARCH t USING INDEX i (ANY(a) AND b=?), every entry of i's first column; or an
+# index SQLite builds for the statement from the whole table (SEARCH t USING AUTOMATIC INDEX). (A
+# SEARCH on an index's first columns is a read through an index.)
+SQLITE_FULL_SCAN = re.compile(r"^(?:SCAN (\w+)\b|SEARCH (\w+) .*\(ANY\(|SEARCH (\w+) USING AUTOMATIC )")
+# A table and its alias in a statement: FROM users AS users_1, JOIN users u.
+SQL_ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+(\w+)\s+(?:AS\s+)?(\w+)", re.IGNORECASE)
+POSTGRES_INDEX_SCANS = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
+# Each index's first column (none for an expression): a condition on later columns alone still
+# reads the whole index.
+POSTGRES_FIRST_COLUMNS = text(
+    "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+    "WHERE c.relnamespace = 'public'::regnamespace")
+
+
+def _on_first_column(condition: str, first_column: str | None) -> bool:
+    """Whether an Index Cond limits the index's first column (PostgreSQL writes the index's
+    column on the left of each condition: "((team_id = 1) AND ((role)::text = 'nurse'::text))")."""
+    if first_column is None:
+        return True
+    return any(part.lstrip("(").startswith(first_column) for part in condition.split(" AND "))
+
+
+def _postgres_full_scans(plan: dict, first_columns: dict, relation: str | None = None) -> set[str]:
+    """The tables a PostgreSQL plan (EXPLAIN's JSON) reads whole: a sequential scan, or an index
+    scan with no Index Cond on the index's first column (the whole index). A bitmap index scan
+    reads for its Bitmap Heap Scan's table."""
+    found = set()
+    relation = plan.get("Relation Name", relation)
+    kind = plan["Node Type"]
+    if kind == "Seq Scan" or (kind in POSTGRES_INDEX_SCANS and not _on_first_column(
+            plan.get("Index Cond", ""), first_columns.get(plan["Index Name"]))):
+        found.add(relation)
+    for inner in plan.get("Plans", []):
+        found |= _postgres_full_scans(inner, first_columns, relation)
+    return found
 
 
 def full_scans(connection, statement: str, parameters) -> set[str]:
@@ -36,14 +76,56 @@ def full_scans(connection, statement: str, parameters) -> set[str]:
     if connection.dialect.name == "sqlite":
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
         # SQLite names a table by its alias in the query (users_1 for a second join of users).
-        found = {re.sub(r"_\d+$", "", m.group(1)) if re.sub(r"_\d+$", "", m.group(1)) in tables else m.group(1)
-                 for row in rows if (m := SQLITE_FULL_SCAN.match(row[-1]))}
+        aliases = {alias: table for table, alias in SQL_ALIAS.findall(statement) if table in tables}
+        found = {aliases.get(name, name) for row in rows if (m := SQLITE_FULL_SCAN.match(row[-1]))
+                 for name in m.groups() if name}
     else:
         with connection.begin():
-            connection.execute(text("SET LOCAL enable_seqscan = off"))
-            rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
-        found = {m.group(1) for row in rows for m in POSTGRES_FULL_SCAN.finditer(row[0])}
+            first_columns = dict(connection.execute(POSTGRES_FIRST_COLUMNS).all())
+            # Nor a hash or merge join, which read their inner side whole: a join an index can
+            # answer then goes through it, and one no index can answer still reads a table whole.
+            connection.execute(text("SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; "
+                                    "SET LOCAL enable_mergejoin = off"))
+            explained = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar_one()
+        found = _postgres_full_scans(explained[0]["Plan"], first_columns)
     return found & tables
+
+
+# (what the query is, the query, its parameters, the tables it may read whole; which one of a
+# join's is the planner's choice): the check above must
+# see each way of reading a whole table on both databases, and let a read through an index pass.
+CASES = [
+    ("a filter no index answers", "SELECT id FROM patient_profiles WHERE tumour_pathway = :p",
+     {"p": "breast"}, {"patient_profiles"}),
+    ("the whole of an index, for its order", "SELECT id FROM patient_profiles WHERE tumour_pathway = :p "
+     "ORDER BY family_name", {"p": "breast"}, {"patient_profiles"}),
+    ("the whole of an index that holds every column asked for", "SELECT count(family_name) FROM patient_profiles",
+     {}, {"patient_profiles"}),
+    ("a join reading one side whole", "SELECT p.id FROM patient_profiles p JOIN users u ON u.id = p.user_id "
+     "WHERE u.display_name = :name", {"name": "David Hughes"}, {"users", "patient_profiles"}),
+    ("an index's later column alone", "SELECT id FROM users WHERE display_name = :name",
+     {"name": "David Hughes"}, {"users"}),
+    ("a correlated subquery no index answers", "SELECT p.id FROM patient_profiles p WHERE p.id = :id AND EXISTS "
+     "(SELECT 1 FROM hnas h WHERE h.status = p.tumour_pathway)", {"id": 1}, {"hnas"}),
+    ("a row by its key", "SELECT id FROM patient_profiles WHERE id = :id", {"id": 1}, set()),
+    ("a team's patients in name order", "SELECT id FROM patient_profiles WHERE team_id = :t ORDER BY family_name, "
+     "given_name", {"t": 1}, set()),
+    ("an index's first columns", "SELECT id FROM users WHERE team_id = :t AND role = :r", {"t": 1, "r": "nurse"},
+     set()),
+    ("a join through indexes on both sides", "SELECT u.display_name FROM patient_profiles p JOIN users u "
+     "ON u.id = p.user_id WHERE p.id = :id", {"id": 1}, set()),
+]
+
+
+@pytest.mark.parametrize(("what", "query", "values", "whole"), CASES, ids=[case[0] for case in CASES])
+def test_the_check_sees_every_way_of_reading_a_whole_table(app, what, query, values, whole):
+    with app.app_context(), db.engine.connect() as connection:
+        compiled = text(query).bindparams(**values).compile(dialect=connection.dialect)
+        statement = str(compiled)
+        parameters = (tuple(compiled.params[name] for name in compiled.positiontup) if connection.dialect.positional
+                      else compiled.params)
+        found = full_scans(connection, statement, parameters)
+    assert bool(found) == bool(whole) and found <= whole, found
 
 
 def test_the_main_pages_read_every_table_through_an_index(app):
@@ -60,3 +142,25 @@ def test_the_main_pages_read_every_table_through_an_index(app):
                     for table in full_scans(connection, statement, parameters):
                         scans.append(f"{url}: {table} in {' '.join(statement.split())[:300]}")
     assert not scans, "reads without an index:\n" + "\n".join(scans)
+
+
+# SQLite's plan lines, as EXPLAIN QUERY PLAN words them, and the table (or alias) each reads whole.
+SQLITE_PLAN_LINES = [
+    ("SCAN queue_items", "queue_items"),
+    ("SCAN users USING INDEX ix_users_team_role_name", "users"),
+    ("SCAN u USING COVERING INDEX ix_users_team_role_name", "u"),
+    ("SEARCH users USING INDEX ix_users_team_role_name (ANY(team_id) AND role=?)", "users"),
+    ("SEARCH q USING AUTOMATIC COVERING INDEX (reason=?)", "q"),
+    ("SEARCH q USING AUTOMATIC PARTIAL COVERING INDEX (reason=?)", "q"),
+    ("SEARCH users USING INDEX ix_users_team_role_name (team_id=? AND role=?)", None),
+    ("SEARCH patient_profiles USING INTEGER PRIMARY KEY (rowid=?)", None),
+    ("SEARCH messages USING COVERING INDEX ix_messages_thread_unread (thread_id=?)", None),
+    ("CORRELATED SCALAR SUBQUERY 1", None),
+    ("USE TEMP B-TREE FOR ORDER BY", None),
+]
+
+
+@pytest.mark.parametrize(("line", "whole"), SQLITE_PLAN_LINES, ids=[line for line, _ in SQLITE_PLAN_LINES])
+def test_each_sqlite_plan_line_that_reads_a_table_whole_is_seen(line, whole):
+    found = SQLITE_FULL_SCAN.match(line)
+    assert (next(name for name in found.groups() if name) if found else None) == whole

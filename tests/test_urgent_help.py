@@ -1,7 +1,10 @@
 """The "If you need help urgently" box (templates/partials/urgent_help.html, built by
-app/main/urgent_line.py urgent_help_box): whose 24-hour line it gives, and to whom."""
+app/main/urgent_line.py urgent_help_box): whose 24-hour line it gives, and to whom; and that the
+scripts giving the line with no signal dial only links the server made."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import MappingProxyType, SimpleNamespace
 
 import pytest
@@ -155,3 +158,43 @@ def test_one_function_holds_the_rule_for_which_24_hour_line():
     reading_the_phone = sorted(str(p.relative_to(root)) for p in (root / "templates").rglob("*.html")
                                if "out_of_hours" in p.read_text(encoding="utf-8"))
     assert reading_the_phone == ["templates/admin/team.html", "templates/nurse/patient.html"]
+
+
+# Any tel: in a script, in any spelling a script could make one with: 'tel:' + number,
+# `tel:${number}`, "TEL:", a scheme kept apart ('tel' then ':').
+_TEL_IN_A_SCRIPT = re.compile(r"""tel\s*:|['"`]tel['"`]""", re.IGNORECASE)
+# The fixed national numbers, written as they are dialled (HAZ-011's one exception, as in templates).
+_NATIONAL_LINK = re.compile(r"""<a href=\\?"tel:(999|111)\\?">\1</a>""")
+# offline-record.js's allow-list of links kept in a record rebuilt on the phone: it lets through
+# the links tel_link made (digits and a leading +), it makes none.
+_KEPT_LINKS_FILTER = ("static/js/offline-record.js", r"/^(tel:\+?[0-9]+|")
+
+
+def scripts_building_tel_links(text: str, path: str) -> list[str]:
+    """The tel: links a script writes itself, other than the national numbers' literal links."""
+    if path == _KEPT_LINKS_FILTER[0]:
+        text = text.replace(_KEPT_LINKS_FILTER[1], "", 1)
+    return _TEL_IN_A_SCRIPT.findall(_NATIONAL_LINK.sub("", text))
+
+
+@pytest.mark.hazard("HAZ-011")
+def test_no_script_makes_a_tel_link_from_a_number():
+    """tel_link (app/forms.py) makes every link that dials a team's or a person's number; the
+    scripts that show the person's own 24-hour line with no signal (urgent-line.js on the offline
+    page, symptoms.js's offline instruction) put in the link the server made for it
+    (urgent_line_of's "link"), never 'tel:' + a number of their own making."""
+    root = Path(__file__).resolve().parent.parent
+    scripts = [p for folder in ("static", "service-worker") for p in (root / folder).rglob("*.*js")
+               if p.suffix in {".js", ".mjs"} and "nhsuk" not in p.relative_to(root).parts]
+    assert (root / "static/js/urgent-line.js") in scripts and (root / "service-worker/service-worker.js") in scripts
+    makers = sorted(str(p.relative_to(root)) for p in scripts
+                    if scripts_building_tel_links(p.read_text(encoding="utf-8"), str(p.relative_to(root))))
+    assert makers == []
+    # The check sees each spelling (so it can fail) and lets through only what it must.
+    for written in ["link.href = 'tel:' + line.dial", "`tel:${number.dial}`", 'a.setAttribute("href", "TEL:" + n)',
+                    "new URL(n, 'tel' + ':')", "url.protocol = 'tel'", '\'<a href="tel:999">Call 999</a>\'',
+                    '\'<a href="tel:112">112</a>\'', "const LINKS = /^(tel:\\+?[0-9]+|mailto:)$/"]:
+        assert scripts_building_tel_links(written, "static/js/x.js"), written
+    assert not scripts_building_tel_links('\'<a href="tel:999">999</a>\', "<a href=\\"tel:111\\">111</a>"',
+                                          "static/js/x.js")
+    assert not scripts_building_tel_links("const LINKS = /^(tel:\\+?[0-9]+|mailto:)$/", _KEPT_LINKS_FILTER[0])

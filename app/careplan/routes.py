@@ -20,10 +20,10 @@ from ..timeutil import london_today, long_date
 from ..versioning import answer_conflict, is_own_retry, shown_version
 from ..triage.working_days import LONDON
 from ..untrusted import parse_id
-from . import bp, service
+from . import bp, patient_view, service
 from .forms import MAX_ROWS, fill, plan_form, suggested_review_date, validate_plan
-from .models import CarePlan, CarePlanItem
-from .service import OWNER_LABELS, OWNER_LABELS_FOR_PATIENT, SUPPORT_LABELS, SUPPORT_LABELS_FOR_PATIENT, ItemInput, PlanChanged
+from .models import CarePlan
+from .service import ItemInput, PlanChanged
 
 
 # ---------------------------------------------------------------- template helpers
@@ -35,18 +35,12 @@ def careplan_when(moment) -> str:
     return f"{long_date(moment)} at {moment.astimezone(LONDON):%H:%M}"
 
 
-@bp.app_template_global()
-def careplan_who(item: CarePlanItem | service.ItemOnPage, for_patient: bool = False) -> str:
-    labels = OWNER_LABELS_FOR_PATIENT if for_patient else OWNER_LABELS
-    label = labels[item.owner]
-    return f"{label} ({item.owner_name})" if item.owner_name else label
-
-
-@bp.app_template_global()
-def careplan_support(item: CarePlanItem | service.ItemOnPage, for_patient: bool = False) -> str | None:
-    if for_patient:
-        return SUPPORT_LABELS_FOR_PATIENT[item.support]
-    return SUPPORT_LABELS[item.support]
+# Who does a concern's action and what support it has, in words (service.who_words, support_words).
+bp.add_app_template_global(service.who_words, "careplan_who")
+bp.add_app_template_global(service.support_words, "careplan_support")
+# The plan as the person reads it, plain values for templates/careplan/_view.html (the nurse's
+# preview and the phone's offline copy; the person's own page puts theirs in through the memo).
+bp.add_app_template_global(patient_view.plan_view, "careplan_plan_view")
 
 
 @bp.app_template_global()
@@ -254,8 +248,8 @@ def patient_plan():
         # Every change since the person last looked: from the newest version they have opened.
         first_look = seen is None
         changes = service.changes_for_patient(service.changes_between(seen, plan)) if seen else None
-    page = render_template("careplan/patient_plan.html", profile=profile, plan=plan, changes=changes,
-                           first_look=first_look)
+    page = render_template("careplan/patient_plan.html",
+                           plan_page=patient_view.plan_page(profile, plan, changes, first_look))
     # Marked seen, audited and committed (with the session's due activity) after rendering: a
     # commit expires every loaded row, which the page would read again, and SQLite's write lock
     # is held from the first write to the commit only.

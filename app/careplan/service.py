@@ -86,6 +86,17 @@ class ItemInput:
         )
 
 
+def who_words(item, for_patient: bool = False) -> str:
+    """Who will do a concern's action (a stored item or an ItemOnPage), for the team or the person."""
+    label = (OWNER_LABELS_FOR_PATIENT if for_patient else OWNER_LABELS)[item.owner]
+    return f"{label} ({item.owner_name})" if item.owner_name else label
+
+
+def support_words(item, for_patient: bool = False) -> str | None:
+    """What support a concern has, for the team or the person."""
+    return (SUPPORT_LABELS_FOR_PATIENT if for_patient else SUPPORT_LABELS)[item.support]
+
+
 # ---------------------------------------------------------------- reading
 
 

@@ -26,7 +26,7 @@ from ..pathways import PATHWAYS
 from ..timeutil import long_date, london_today
 from ..versioning import Switch, answer_conflict, conflict_message, is_own_retry, last_changed_by, set_active, shown_version
 from ..untrusted import parse_id
-from . import bp
+from . import bp, patient_page
 from .forms import GP_COPY_SENT_PHRASES, INTENT_LABELS, GpCopyForm, PlanForm, SummaryForm, SurveillanceTestForm
 from .models import FOLLOW_UP_TYPE_LABELS, EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from .service import (TEST_CHANGES, content_for, plan_and_tests_of, plan_of, stored_profile_version, team_contact_lines,
@@ -406,10 +406,8 @@ def _set_test_active(profile: PatientProfile, active: bool):
 def patient_follow_up():
     profile = current_patient()
     plan, tests = plan_and_tests_of(profile)
-    page = render_template(
-        "followup/patient_follow_up.html", profile=profile, plan=plan, tests=tests,
-        content=content_for(profile), today=london_today(),
-    )
+    page = render_template("followup/patient_follow_up.html", follow_up_page=patient_page.follow_up_page(
+        plan, tests, content_for(profile), profile.team, london_today()))
     # Audited and committed (with the session's due activity) after rendering, as the plan's page.
     audit("followup.view", patient=profile, commit=True)
     return page

@@ -44,7 +44,8 @@ def nav_text_html(text: str, count: int = 0) -> Markup:
     the word "unread" for screen readers only, so the menu stays short on a phone)."""
     if not count:
         return escape(text)
-    return Markup('{} ({}<span class="nhsuk-u-visually-hidden"> unread</span>)').format(text, count)
+    # An f-string of the escaped values, not Markup.format: the layout asks on every page.
+    return Markup(f'{escape(text)} ({escape(count)}<span class="nhsuk-u-visually-hidden"> unread</span>)')
 
 
 # Where the links of PATIENT_NAV are kept for each app, by the site's root path.

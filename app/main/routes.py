@@ -11,7 +11,7 @@ from ..extensions import db
 from ..followup.pathway_content import emergency_sign_text
 from ..models import Role
 from ..timeutil import london_today
-from . import bp, offline_record
+from . import bp, home_page, offline_record
 from .health import read_one_row
 from .patient_nav import current_patient_nav_entries, nav_text_html, patient_menu
 from .service import home_records
@@ -67,14 +67,11 @@ def patient_home():
     # Read once here and handed to both the list of things to do and the cards below it; the
     # header's unread count was read with the session (app/sessions.py).
     records = home_records(profile, today, unread_messages=g.get("unread_messages"))
+    follow_up = followup_service.patient_cards(records.tests, records.has_follow_up_plan, records.has_summary)
     return render_template(
         "main/patient_home.html", profile=profile,
-        things_to_do=things_to_do(profile, today, records),
-        care_plan=records.care_plan,
-        follow_up=followup_service.patient_cards(records.tests, records.has_follow_up_plan, records.has_summary),
-        hna_draft=records.draft, hna_offered_at=records.draft.offered_at if records.draft else None,
-        hna_last_sent=records.last_sent,
-        hna_reply=records.reply,
+        home_top=home_page.home_top(profile, things_to_do(profile, today, records)),
+        home_rest=home_page.home_rest(profile, records, follow_up),
     )
 
 

@@ -14,7 +14,10 @@ from enum import IntEnum
 from typing import Any
 
 from ..models import PatientProfile
+from ..reentry.models import RequestStatus
+from ..reminders.rules import CARE_PLAN_REVIEW_DAYS_BEFORE, NO_RESULT_DAYS, gp_review_dates
 from ..timeutil import utcnow
+from ..triage.models import ItemStatus
 
 # A test due within this many days is something to arrange now.
 DUE_SOON_DAYS = 28
@@ -107,8 +110,6 @@ def message_things(unread: int) -> list[ToDo]:
 def request_things(requests, now: datetime) -> list[ToDo]:
     """Each open request to be seen (re-entry): an appointment to go to, a request past the
     team's response target with no answer yet, or where it stands; nothing once closed."""
-    from ..reentry.models import RequestStatus
-
     things = []
     for request in requests:
         if request.status is RequestStatus.CLOSED:
@@ -129,16 +130,12 @@ def request_things(requests, now: datetime) -> list[ToDo]:
 
 def waiting_result_things(samples, today: date) -> list[ToDo]:
     """A sample taken with no result after the weeks results usually take: ask the team."""
-    from ..reminders.rules import NO_RESULT_DAYS
-
     return [ToDo(Urgency.LATE, "no_result", sample.taken_on, sample)
             for sample in samples if today >= sample.taken_on + timedelta(days=NO_RESULT_DAYS)]
 
 
 def gp_review_things(diagnosed_on: date | None, today: date) -> list[ToDo]:
     """The GP practice's Cancer Care Reviews, from the day to ask about each until it is due."""
-    from ..reminders.rules import gp_review_dates
-
     if diagnosed_on is None:
         return []
     return [ToDo(Urgency.DUE_SOON, f"gp_review_{which}", due_by)
@@ -147,8 +144,6 @@ def gp_review_things(diagnosed_on: date | None, today: date) -> list[ToDo]:
 
 def care_plan_review_things(plan, today: date) -> list[ToDo]:
     """The care plan's review, in the week before its date and on the day."""
-    from ..reminders.rules import CARE_PLAN_REVIEW_DAYS_BEFORE
-
     if plan is None or plan.review_date is None:
         return []
     if plan.review_date - timedelta(days=CARE_PLAN_REVIEW_DAYS_BEFORE) <= today <= plan.review_date:
@@ -161,8 +156,6 @@ def hna_reply(item, due_without_item=None) -> dict:
     will contact them (its open queue item's due date; with no item, `due_without_item`, the
     target the team's pages compute), whether that date has passed, or that the team has already
     dealt with it. `item`: its queue item's status, due date and who has it, None when it has none."""
-    from ..triage.models import ItemStatus
-
     if item is not None and item.status is ItemStatus.RESOLVED:
         return {"by": None, "late": False, "done": True, "taken_by": None}
     due = item.due_at if item is not None else due_without_item

@@ -67,11 +67,15 @@ def urgent_line_here(context, public_page=False) -> TeamLine | None:
 
 
 def urgent_line_of(profile) -> dict:
-    """{name, phone, dial} of the person's team's 24-hour line; all None where it has none."""
+    """{name, phone, link} of the person's team's 24-hour line, for the phone to keep; all None
+    where it has none. `link` is tel_link's HTML, so that the scripts showing the line with no
+    signal (urgent-line.js, symptoms.js) dial what every page dials and make no tel: link of
+    their own (HAZ-011); None where the phone cannot be dialled, and the page's own advice
+    (your team's line, or 111) stays."""
     line = team_urgent_line(profile.team)
     if line is None:
-        return {"name": None, "phone": None, "dial": None}
-    return {"name": line.name, "phone": line.phone, "dial": dial_digits(line.phone)}
+        return {"name": None, "phone": None, "link": None}
+    return {"name": line.name, "phone": line.phone, "link": str(tel_link(line.phone)) if dial_digits(line.phone) else None}
 
 
 # The box's words (templates/partials/urgent_help.html includes it). Written here, not in a

@@ -21,4 +21,4 @@ def href_around(endpoint: str, id_argument: str) -> tuple[str, str]:
     return before, after
 
 
-from . import queue_routes, routes  # noqa: E402,F401
+from . import queue_routes, routes, team_filters  # noqa: E402,F401

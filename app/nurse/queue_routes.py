@@ -7,8 +7,9 @@ at: if a colleague changed the item meanwhile, the answer is 409 and nothing is 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit import audit
@@ -33,12 +34,6 @@ from . import bp, queue_view
 from .queue_forms import REVISION_MISSING_RESOLVE, AssignForm, ClaimForm, ReleaseForm, ResolveForm
 
 PAGE_SIZE = 50
-STATUS_LABELS = {
-    "open": "All open items",
-    "mine": "Open items I have",
-    "unassigned": "Open items nobody has",
-    "resolved": "Resolved items",
-}
 
 
 # ---------------------------------------------------------------- template helpers
@@ -101,10 +96,12 @@ def queue():
     next_url = url_for("nurse.queue", **kept, after=page.next_after) if page.next_after else None
     first_url = url_for("nurse.queue", **kept) if after else None
     # Rendered before the audit commits, which would expire the nurses the filter lists.
+    lines = queue_view.queue_lines(page.items, utcnow(), current_user.id, queue_view.item_href_prefix())
+    tag_html = partial(current_app.jinja_env.globals["memoised_component"], "tag")
     html = render_template(
-        "nurse/queue.html", lines=queue_view.queue_lines(page.items, utcnow(), current_user.id, queue_view.item_href_prefix()),
+        "nurse/queue.html", lines=lines, rows=queue_view.queue_rows_html(lines, tag_html),
         filters=filters, nurses=nurses, summary=summary,
-        status_labels=STATUS_LABELS, pathways=PATHWAYS, next_url=next_url, first_url=first_url,
+        status_labels=queue_view.STATUS_LABELS, status_items=queue_view.STATUS_ITEMS, next_url=next_url, first_url=first_url,
         no_team=team_id is None,
     )
     # Filters and counts only: never a name or what was typed in the search box.

@@ -3,14 +3,18 @@
 The page used to ask template helpers per cell (the design system's tag macro twice a row, the
 deadline in working time once or twice a row, `current_user` through its proxy for who has it):
 most of the page's time with 50 rows. Here every line is plain values, deadlines shared by many
-items (each is the end of a working day) are put into words once, and the template only prints.
-The item page and the patient page's queue list say the same through the same functions.
+items (each is the end of a working day) are put into words once, and the table's rows are
+printed by one Python function of the lines (`queue_rows_html`). The item page and the patient
+page's queue list say the same through the same functions.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from . import href_prefix
 from ..timeutil import short_date_time
@@ -20,6 +24,15 @@ from ..triage.service import QueueRow
 from ..triage import working_days
 
 URGENT_RANK = min(KIND_RANK.values())
+
+STATUS_LABELS = {
+    "open": "All open items",
+    "mine": "Open items I have",
+    "unassigned": "Open items nobody has",
+    "resolved": "Resolved items",
+}
+# The "Show" select's items, the same for everyone: which one is chosen is the select's `value`.
+STATUS_ITEMS = [{"value": value, "text": label} for value, label in STATUS_LABELS.items()]
 
 
 def is_overdue(status: ItemStatus, due_at: datetime, now: datetime) -> bool:
@@ -81,3 +94,48 @@ def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href
             href=f"{href_prefix}{row.id}",
         ))
     return lines
+
+
+OVERDUE_TAG = {"text": "Overdue", "classes": "nhsuk-tag--red"}
+
+
+def queue_rows_html(lines: list[QueueLine], tag_html: Callable[[dict], Markup]) -> Markup:
+    """The queue table's rows, one `<tr>` a line: the one place that knows a line's markup.
+
+    A Python function of the line rather than a template loop: printing a line's ten values
+    through Jinja (an attribute lookup, an escape and a Markup for each, the loop's own calls)
+    was most of what a long queue page cost beyond the layout (issue 12), and a line memoised
+    whole was slower still. Every value a person or the service wrote is escaped, as the
+    template's autoescape did; tests/nurse/test_queue_view.py compares the rows with the
+    template's for a table of lines. `tag_html`: the design system's tag through the components'
+    memo (`memoised_component("tag", ...)` bound), asked once per kind of line on the page.
+    """
+    tags: dict[str, Markup] = {}
+    rows = []
+    for line in lines:
+        tag = tags.get(line.kind_label)
+        if tag is None:
+            tag = tags[line.kind_label] = tag_html({"text": line.kind_label, "classes": line.kind_tag_class})
+        if line.overdue:
+            overdue = tags.get(OVERDUE_TAG["text"])
+            if overdue is None:
+                overdue = tags[OVERDUE_TAG["text"]] = tag_html(OVERDUE_TAG)
+            tag = f"{tag} {overdue}"
+        if line.resolved:
+            response = f"{escape(line.response_when)}<span class=\"app-queue-secondary\">{escape(line.response_words)}</span>"
+        elif line.overdue:
+            response = (f"<strong>{escape(line.response_words)}</strong>"
+                        f"<span class=\"app-queue-secondary\">{escape(line.response_when)}</span>")
+        else:
+            response = f"{escape(line.response_words)}<span class=\"app-queue-secondary\">{escape(line.response_when)}</span>"
+        rows.append(
+            f"<tr class=\"nhsuk-table__row{' app-queue-row--urgent' if line.urgent else ''}\">\n"
+            f"<td class=\"nhsuk-table__cell\">{tag}</td>\n"
+            f"<td class=\"nhsuk-table__cell\"><a href=\"{escape(line.href)}\">{escape(line.patient_name)}</a>"
+            f"<span class=\"app-queue-secondary app-queue-nowrap\">{escape(line.nhs_number)}</span></td>\n"
+            f"<td class=\"nhsuk-table__cell\">{escape(line.reason)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{escape(line.received)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{response}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{escape(line.who_has)}</td>\n"
+            "</tr>")
+    return Markup("\n".join(rows))

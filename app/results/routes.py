@@ -299,7 +299,7 @@ def monitoring():
     shown = monitoring_page(current_user.team_id, filters, london_today(), after=after)
     query = {"pathway": filters.pathway or "", "key_worker": filters.key_worker_id or ""}
     page = render_template(
-        "results/monitoring.html", page=shown, filters=filters, pathways=PATHWAYS, reason_labels=REASON_LABELS,
+        "results/monitoring.html", page=shown, filters=filters, reason_labels=REASON_LABELS,
         nurses=team_nurses(current_user.team_id),
         results_href=href_around("results.nurse_results", "patient_id"),
         next_url=url_for("results.monitoring", after=shown.next_after, **query) if shown.next_after else None,

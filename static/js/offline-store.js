@@ -132,7 +132,7 @@ export async function remove (id) {
   await tx(OUTBOX, 'readwrite', s => request(s.delete(id)))
 }
 
-// The signed-in person's team 24-hour line ({name, phone, dial}; phone null when the team has
+// The signed-in person's team 24-hour line ({name, phone, link}; phone null when the team has
 // none), replaced whenever a page of theirs loads, forgotten on any page nobody's line is for.
 export async function keepUrgentLine (line) {
   await storeIsThisPagesPersons()

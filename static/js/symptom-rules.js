@@ -37,8 +37,11 @@ export function levelOffline (rules, symptomId, severity, daysSinceStart) {
   return WATCH
 }
 
-const NHS_111 = { name: 'NHS 111', phone: '111', dial: '111' }
-const EMERGENCY_SERVICES = { name: 'Emergency services', phone: '999', dial: '999' }
+// Each number to call with its link: the fixed national numbers written as they are dialled
+// (HAZ-011's one exception), the person's own line as the server made it (tel_link, kept in the
+// rules as urgent_line.link): no link that dials is made from a number here.
+const NHS_111 = { name: 'NHS 111', link: '<a href="tel:111">111</a>' }
+const EMERGENCY_SERVICES = { name: 'Emergency services', link: '<a href="tel:999">999</a>' }
 
 function numbersToCall (level, line) {
   if (level === EMERGENCY) return line ? [EMERGENCY_SERVICES, line] : [EMERGENCY_SERVICES]
@@ -50,7 +53,8 @@ function numbersToCall (level, line) {
 // (999 and the person's own 24-hour line where kept), and the plain fact that the team has not
 // been told yet.
 export function offlineInstruction (rules, level) {
-  const line = rules.urgent_line && rules.urgent_line.dial ? rules.urgent_line : null
+  const kept = rules.urgent_line
+  const line = kept && kept.name && kept.link ? { name: kept.name, link: kept.link } : null
   return {
     level,
     advice: rules.advice[level],

@@ -7,6 +7,7 @@
 import * as outbox from './offline-store.js'
 import { entryFor, fieldsOf, fillAndPost, isSomeoneElses, sendEntry } from './form-outbox.js'
 import { levelOffline, offlineInstruction } from './symptom-rules.js'
+import { rebuilt } from './offline-record.js'
 
 const SCOPE = 'symptoms'
 
@@ -40,10 +41,13 @@ function element (tag, text, className) {
   return node
 }
 
-function callLink (number) {
-  const link = element('a', `${number.name}: ${number.phone}`)
-  link.href = 'tel:' + number.dial
-  return link
+// "Name: number", the number a link that dials it: the link as symptom-rules.js gives it (999
+// and 111 written as dialled, the person's own line as the server made it), put in through the
+// offline record's allow-list, never made here (HAZ-011).
+function callItem (number) {
+  const item = element('li')
+  item.append(`${number.name}: `, rebuilt(number.link))
+  return item
 }
 
 // What to do now, decided on this phone: the same words the server would give, the numbers to
@@ -58,11 +62,7 @@ function showOfflineInstruction (form, instruction) {
   callout.append(heading, element('p', instruction.advice))
   if (instruction.call.length) {
     const list = element('ul')
-    for (const number of instruction.call) {
-      const item = element('li')
-      item.append(callLink(number))
-      list.append(item)
-    }
+    for (const number of instruction.call) list.append(callItem(number))
     callout.append(list)
   }
   callout.append(element('p', instruction.notice))

@@ -4,7 +4,10 @@
 // fill it in from there. Another person's page (staff, another patient) forgets it, and signing
 // out wipes it with everything else, so the next person on the phone never sees it. After an
 // idle timeout it stays: the number matters most when signal is gone (SECURITY.md).
+// The link that dials it is the one the server made (tel_link, HAZ-011: app/main/urgent_line.py
+// urgent_line_of), put in through the offline record's allow-list; no link that dials is made here.
 import { forgetKeptForPerson, isAvailable, keepUrgentLine, keptUrgentLine } from './offline-store.js'
+import { rebuilt } from './offline-record.js'
 
 async function refresh (url) {
   let response
@@ -20,14 +23,13 @@ async function refresh (url) {
   // Signed out meanwhile (401): the line stays until sign-out or the next person's page.
   if (!response.ok) return
   const line = await response.json()
-  await keepUrgentLine({ name: line.name || null, phone: line.phone || null, dial: line.dial || null })
+  await keepUrgentLine({ name: line.name || null, phone: line.phone || null, link: line.link || null })
 }
 
 function fill (slot, line) {
-  const link = document.createElement('a')
-  link.href = 'tel:' + line.dial
-  link.className = 'app-tel'
-  link.textContent = line.phone
+  const link = rebuilt(line.link)
+  // Only a link that dials: otherwise the page's own advice (your team's line, or 111) stays.
+  if (!link.querySelector('a[href]')) return
   slot.replaceChildren(`${line.name}: call `, link, ', at any time of day or night')
 }
 
@@ -39,8 +41,9 @@ export async function initUrgentLine (root) {
     const slots = root.querySelectorAll('[data-urgent-line]')
     if (!slots.length) return
     const line = await keptUrgentLine()
-    // No line kept, or a team without one: the page's own advice (your team's line, or 111) stays.
-    if (line && line.phone && line.dial) slots.forEach(slot => fill(slot, line))
+    // No line kept (or kept before lines came with their link), or a team without one: the
+    // page's own advice (your team's line, or 111) stays.
+    if (line && line.name && line.link) slots.forEach(slot => fill(slot, line))
   } catch (e) {
     // An enhancement: the page already says to call 999 or 111.
   }

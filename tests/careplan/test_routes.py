@@ -369,6 +369,35 @@ def test_the_patient_sees_their_own_current_plan_and_what_changed(app, new_clien
     assert "You do not have a care and support plan yet" in html and "Painkillers" not in html
 
 
+def test_the_patients_page_is_made_from_its_kept_shape_with_their_values_put_in(app, new_client, actors, monkeypatch):
+    """Rendered once per shape and kept (app/careplan/patient_view.py, the components' memo): a
+    view of the same shape renders the page's macro no more, as long as every personal value it
+    is given is shown whole, and another version's words go into it, escaped."""
+    module = app.jinja_env.get_template("careplan/_patient_page.html").module
+    rendered = []
+    monkeypatch.setattr(module, "plan_page", lambda page, _macro=module.plan_page: rendered.append(page) or _macro(page))
+    referral = service.Support.REFERRAL
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        helpline = make_service("Hospital psychology", actors.team_a, phone="020 7946 0123").id
+        make_plan(patient, nurse, [item("Pain", agreed="Painkillers"),
+                                   item("Worry", agreed="Talk", support=referral, service_id=helpline)])
+    own = new_client()
+    sign_in_as(own, actors.patient_a)
+    own.get("/my-care/plan")
+    own.get("/my-care/plan")  # the shape of a plan looked at before, with nothing changed since
+    rendered_before = len(rendered)
+    with app.app_context():
+        patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)
+        make_plan(patient, nurse, [item("Pain & <tiredness>", agreed="Rest"),
+                                   item("Worry", agreed="Talk more", support=referral, service_id=helpline)])
+    own.get("/my-care/plan")  # what changed: a shape of its own
+    html = page(own.get("/my-care/plan"))
+    assert len(rendered) == rendered_before + 1
+    assert "Pain &amp; &lt;tiredness&gt;" in html and "Talk more" in html and 'href="tel:02079460123"' in html
+    assert "Painkillers" not in html
+
+
 def test_the_patient_sees_every_change_since_they_last_looked(app, new_client, actors):
     with app.app_context():
         patient, nurse = db.session.get(PatientProfile, actors.profile_a), db.session.get(User, actors.nurse_a)

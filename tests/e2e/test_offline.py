@@ -83,3 +83,48 @@ def test_the_offline_page_gives_the_persons_own_team_line_and_never_the_previous
     expect(main).not_to_contain_text(A_LINE)
     expect(main.locator('a[href="tel:02079460999"]')).to_have_count(0)
     expect(main.locator("[data-urgent-line]")).to_contain_text("or 111 if you do not have it")
+
+
+# Numbers as a team may have typed them, and hostile text: each made into a link (or plain text)
+# by tel_link on the server, then put into a page by the phone's scripts through the offline
+# record's allow-list (static/js/offline-record.js rebuilt).
+NUMBERS_AS_TYPED = ["020 7946 0999", "+44 (20) 7946-0999", "+44 20 7946.0123", "02079460999", "111",
+                    "020 7946 0999 ext 12", "020 7946 0999 or 0161 496 0000", "not a phone", "",
+                    '020 7946 0999" onclick="alert(1)', "<script>alert(1)</script>", "javascript:alert(1)",
+                    "+44 20 7946 0999 +1"]
+# Links no server made: none of them may dial or run anything on the phone.
+LINKS_NO_SERVER_MADE = ['<a href="javascript:alert(1)">020 7946 0999</a>', '<a href="tel:020 7946">x</a>',
+                        '<a href="tel:0207;javascript:alert(1)">x</a>', '<a href="tel:+44+20">x</a>',
+                        '<a href=" tel:02079460999">x</a>']
+# A handler in a link is left out, whatever its href.
+A_HANDLER = '<a href="tel:02079460999" onclick="alert(1)">x</a>'
+
+
+@pytest.mark.hazard("HAZ-011")
+def test_the_phone_puts_in_the_link_the_server_made_and_dials_the_same_digits(open_page):
+    """The line the phone shows with no signal dials what tel_link (the one Python rule) dials:
+    every link it makes comes through the allow-list unchanged, what it shows as plain text stays
+    text, and a link no server made loses its href and any handler."""
+    from app.forms import dial_digits, tel_link
+
+    tab = open_page("phone")
+    # Parsing A_HANDLER into the inert document, Chromium reports the page's CSP refusing it.
+    tab.allow_console("inline event handler|script-src-attr blocked inline")
+    tab.goto("/offline")
+    made = [str(tel_link(number)) for number in NUMBERS_AS_TYPED]
+    shown = tab.page.evaluate("""async made => {
+        const { rebuilt } = await import('/static/js/offline-record.js')
+        return made.map(html => {
+            const box = document.createElement('div')
+            box.append(rebuilt(html))
+            return { text: box.textContent, hrefs: [...box.querySelectorAll('a')].map(a => a.getAttribute('href')),
+                     handlers: box.querySelectorAll('[onclick], script').length }
+        })
+    }""", [*made, *LINKS_NO_SERVER_MADE, A_HANDLER])
+    for number, link in zip(NUMBERS_AS_TYPED, shown[:len(NUMBERS_AS_TYPED)], strict=True):
+        dial = dial_digits(number)
+        assert link == {"text": number, "hrefs": [f"tel:{dial}"] if dial else [], "handlers": 0}, number
+    assert [link["hrefs"] for link in shown[len(NUMBERS_AS_TYPED):-1]] == [[None]] * len(LINKS_NO_SERVER_MADE)
+    assert shown[-1] == {"text": "x", "hrefs": ["tel:02079460999"], "handlers": 0}
+    assert all(link["handlers"] == 0 for link in shown)
+    assert sum(bool(dial_digits(number)) for number in NUMBERS_AS_TYPED) >= 4  # the table has links to check

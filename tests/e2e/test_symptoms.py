@@ -148,10 +148,10 @@ def test_what_two_scripts_keep_at_once_on_a_fresh_phone_can_both_be_read_back(op
     line, rules = tab.page.evaluate("""async () => {
         const store = await import('/static/js/offline-store.js')
         await Promise.all([
-            store.keepUrgentLine({ name: 'Acute oncology line', phone: '020 7946 0999', dial: '02079460999' }),
+            store.keepUrgentLine({ name: 'Acute oncology line', phone: '020 7946 0999', link: '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>' }),
             store.keepSymptomRules({ version: 'pathways-v2', urgent_line: null }),
         ])
         return [await store.keptUrgentLine(), await store.keptSymptomRules()]
     }""")
-    assert line == {"name": "Acute oncology line", "phone": "020 7946 0999", "dial": "02079460999"}
+    assert line == {"name": "Acute oncology line", "phone": "020 7946 0999", "link": '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'}
     assert rules == {"version": "pathways-v2", "urgent_line": None}

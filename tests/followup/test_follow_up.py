@@ -301,6 +301,34 @@ def test_patient_sees_their_own_plan_in_plain_english(app, patient, actors, toda
     assert audits(app, "followup.view")[-1].patient_id == actors.profile_a
 
 
+def test_the_page_is_made_from_its_kept_shape_with_the_persons_values_put_in(app, patient, actors, monkeypatch):
+    """Rendered once per shape and kept (app/followup/patient_page.py, the components' memo): a
+    second view renders the page's macro no more, as long as every personal value it is given is
+    shown whole; another test's values go into the same shape."""
+    module = app.jinja_env.get_template("followup/_patient_page.html").module
+    rendered = []
+    monkeypatch.setattr(module, "follow_up_page", lambda page, _macro=module.follow_up_page:
+                        rendered.append(page) or _macro(page))
+    with app.app_context():
+        db.session.add_all([
+            FollowUpPlan(patient_id=actors.profile_a, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                         open_access_until=date(2030, 3, 14), updated_by_id=actors.nurse_a),
+            SurveillanceTest(patient_id=actors.profile_a, name="Mammogram", interval_months=12,
+                             next_due=date(2031, 1, 9), arranged_by="The breast unit", notes="Bring <your> letter"),
+        ])
+        db.session.commit()
+    patient.get("/my-care/follow-up")
+    rendered_before = len(rendered)
+    with app.app_context():
+        test = db.session.scalar(select(SurveillanceTest).where(SurveillanceTest.patient_id == actors.profile_a))
+        test.name, test.notes = "Breast MRI & scan", "Another <note>"
+        db.session.commit()
+    html = patient.get("/my-care/follow-up").get_data(as_text=True)
+    assert len(rendered) == rendered_before
+    assert "Breast MRI &amp; scan" in html and "Another &lt;note&gt;" in html
+    assert "Mammogram" not in html and "your&gt; letter" not in html
+
+
 def test_the_emergency_box_gives_the_24_hour_line_and_home_says_when_a_test_is_overdue(app, patient, actors, today):
     with app.app_context():
         team = db.session.get(PatientProfile, actors.profile_a).team

@@ -75,3 +75,62 @@ def test_due_words_at_one_moment_are_due_in_words(due):
     words = due_words_at(NOW)
     assert words(due) == due_in_words(due, NOW)
     assert words(due) == due_in_words(due, NOW)  # asked again: the same
+
+
+# The queue page's rows as its template printed them before queue_rows_html: the reference.
+TEMPLATE_ROWS = """{%- set tags = {} -%}
+  {% for line in lines %}
+    {%- if line.kind_label not in tags %}{% set _ = tags.update({line.kind_label: memoised_component("tag", {"text": line.kind_label, "classes": line.kind_tag_class})}) %}{% endif -%}
+    {%- if line.overdue and "Overdue" not in tags %}{% set _ = tags.update({"Overdue": memoised_component("tag", {"text": "Overdue", "classes": "nhsuk-tag--red"})}) %}{% endif %}
+    <tr class="nhsuk-table__row{% if line.urgent %} app-queue-row--urgent{% endif %}">
+      <td class="nhsuk-table__cell">{{ tags[line.kind_label] }}{% if line.overdue %} {{ tags["Overdue"] }}{% endif %}</td>
+      <td class="nhsuk-table__cell"><a href="{{ line.href }}">{{ line.patient_name }}</a><span class="app-queue-secondary app-queue-nowrap">{{ line.nhs_number }}</span></td>
+      <td class="nhsuk-table__cell">{{ line.reason }}</td>
+      <td class="nhsuk-table__cell">{{ line.received }}</td>
+      {% if line.resolved %}
+      <td class="nhsuk-table__cell">{{ line.response_when }}<span class="app-queue-secondary">{{ line.response_words }}</span></td>
+      {% else %}
+      <td class="nhsuk-table__cell">{% if line.overdue %}<strong>{{ line.response_words }}</strong>{% else %}{{ line.response_words }}{% endif %}<span class="app-queue-secondary">{{ line.response_when }}</span></td>
+      {% endif %}
+      <td class="nhsuk-table__cell">{{ line.who_has }}</td>
+    </tr>
+  {% endfor %}"""
+
+
+def rows_of_every_kind() -> list[QueueRow]:
+    """A line of each kind, open and overdue, open and not, resolved; names and reasons holding
+    what must be escaped; a colleague's and one's own."""
+    rows = []
+    for number, kind in enumerate(ItemKind):
+        rows.append(row(kind, due_at=DUE_PAST if number % 2 else DUE_LATER,
+                        assignee_id=(None, ME, COLLEAGUE)[number % 3],
+                        assignee_name=(None, "Sam Taylor", "Al <i>\"Quoted\"</i> & 'co'")[number % 3]))
+    rows.append(row(ItemKind.RED_FLAG, ItemStatus.RESOLVED, DUE_PAST, ME, "Sam Taylor", Outcome.PHONED,
+                    datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)))
+    rows.append(row(ItemKind.HNA_NEW, ItemStatus.RESOLVED, DUE_LATER, COLLEAGUE, "<b>Bo</b>", Outcome.NO_ACTION_NEEDED,
+                    datetime(2026, 11, 26, 11, 0, tzinfo=timezone.utc)))
+    return [given._replace(id=number + 1, reason=f"Said: <script>alert({number})</script> & \"{number}\" 'it'",
+                           given_name="Ann & <Co>", family_name="O'Able")
+            for number, given in enumerate(rows)]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 8])
+def test_the_rows_are_what_the_template_printed(app, count):
+    from app.html_whitespace import without_indentation
+    from app.nurse.queue_view import queue_rows_html
+
+    lines = queue_lines(rows_of_every_kind()[:count], NOW, ME, HREF)
+    assert len(lines) == count
+    with app.test_request_context("/nurse/queue"):
+        memoised_component = app.jinja_env.globals["memoised_component"]
+        expected = app.jinja_env.from_string(TEMPLATE_ROWS).render(lines=lines)
+        rows = queue_rows_html(lines, lambda params: memoised_component("tag", params))
+    # Within the table's body, as the page prints either (its whitespace pass after).
+    assert without_indentation(f"<tbody>\n  {rows}\n  </tbody>") == without_indentation(
+        f"<tbody>\n  {expected}\n  </tbody>")
+    assert rows.count("<tr") == count and "<script>" not in rows
+    if count == 8:
+        # The table holds every variant of a line the template knew.
+        for shown in ("Overdue", "app-queue-row--urgent", "<strong>Overdue by", "Phoned the patient",
+                      "&lt;b&gt;Bo&lt;/b&gt;", "O&#39;Able"):
+            assert shown in rows

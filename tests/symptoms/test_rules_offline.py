@@ -94,8 +94,9 @@ def test_the_phone_follows_a_watch_symptoms_own_rules_as_the_server_does(tmp_pat
 
 @pytest.mark.hazard("HAZ-016")
 def test_offline_an_emergency_says_call_999_and_the_own_line_and_never_that_the_team_knows(tmp_path):
-    rules = {**offline_rules("prostate"), "urgent_line": {"name": "Acute oncology", "phone": "020 7946 0999", "dial": "02079460999"}}
-    no_line = {**rules, "urgent_line": {"name": None, "phone": None, "dial": None}}
+    own_link = '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'
+    rules = {**offline_rules("prostate"), "urgent_line": {"name": "Acute oncology", "phone": "020 7946 0999", "link": own_link}}
+    no_line = {**rules, "urgent_line": {"name": None, "phone": None, "link": None}}
     shown = run_js(
         tmp_path,
         "const at = (r, id, severity, days) => rules.offlineInstruction(r, rules.levelOffline(r, id, severity, days))\n"
@@ -106,10 +107,15 @@ def test_offline_an_emergency_says_call_999_and_the_own_line_and_never_that_the_
     )
     emergency, emergency_no_line, red_flag, red_flag_no_line, watch, unknown_days = shown
     assert emergency["level"] == "emergency" and emergency["advice"] == rules["advice"]["emergency"]
-    assert [c["dial"] for c in emergency["call"]] == ["999", "02079460999"]
-    assert [c["dial"] for c in emergency_no_line["call"]] == ["999"]
-    assert [c["dial"] for c in red_flag["call"]] == ["02079460999"]
-    assert [c["dial"] for c in red_flag_no_line["call"]] == ["111"]
+    call_999, call_111 = ("Emergency services", '<a href="tel:999">999</a>'), ("NHS 111", '<a href="tel:111">111</a>')
+    own_line = ("Acute oncology", own_link)  # as the server made it (urgent_line_of), never rebuilt
+
+    def calls(instruction):
+        return [(c["name"], c["link"]) for c in instruction["call"]]
+    assert calls(emergency) == [call_999, own_line]
+    assert calls(emergency_no_line) == [call_999]
+    assert calls(red_flag) == [own_line]
+    assert calls(red_flag_no_line) == [call_111]
     assert (watch["level"], watch["call"]) == ("watch", [])
     assert unknown_days["level"] == "red_flag"  # no start date: a red flag, the safe side
     for instruction in shown:
@@ -143,7 +149,7 @@ def test_the_rules_to_keep_are_the_persons_own_pathway_with_their_24_hour_line(a
     assert [s["id"] for s in kept["symptoms"][:4]] == EMERGENCIES
     assert {s["level"] for s in kept["symptoms"][:4]} == {"emergency"} and all(s["text"] for s in kept["symptoms"])
     assert "999" in kept["advice"]["emergency"]
-    assert kept["urgent_line"]["dial"] == "02079460999"
+    assert kept["urgent_line"]["link"] == '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'
     assert {"id": "bowel_habit_change", "text": "A change in your bowel habit", "level": "red_flag", "after_days": 21} in kept["symptoms"]
 
 
@@ -151,7 +157,7 @@ def test_the_rules_to_keep_are_the_persons_own_pathway_with_their_24_hour_line(a
 def test_the_rules_to_keep_are_only_ever_the_signed_in_patients(app, client, actors):
     set_line(app, actors.team_b, "0161 496 0999")
     sign_in_as(client, actors.patient_b)
-    assert client.get("/my-care/symptom-rules").get_json()["urgent_line"]["dial"] == "01614960999"
+    assert 'href="tel:01614960999"' in client.get("/my-care/symptom-rules").get_json()["urgent_line"]["link"]
     for staff in (actors.nurse_a, actors.admin):
         sign_in_as(client, staff)
         assert client.get("/my-care/symptom-rules").status_code == 404
@@ -165,4 +171,4 @@ def test_on_a_pathway_with_no_rules_the_emergencies_are_still_kept(app, client, 
     sign_in_as(client, actors.patient_a)
     kept = client.get("/my-care/symptom-rules").get_json()
     assert kept["pathway"] is None and [s["id"] for s in kept["symptoms"]] == EMERGENCIES
-    assert kept["urgent_line"] == {"name": None, "phone": None, "dial": None}
+    assert kept["urgent_line"] == {"name": None, "phone": None, "link": None}

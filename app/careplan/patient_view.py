@@ -1,0 +1,87 @@
+"""The care plan as the person reads it, as values for templates/careplan/_view.html: the
+person's own page (through the components' memo, issue 12), the nurse's preview of that page and
+the copy kept on the person's phone for reading offline, so all three read alike from one text.
+
+On the person's page each value is marked personal (`mark`): the page's text is rendered once
+per shape and kept, their values put in (app/templating.py memoised_component); what decides
+which text is shown (a summary or none, an item with support or without, which support) is part
+of the memo's key. Elsewhere the values go in as they are (`mark` the identity).
+"""
+from __future__ import annotations
+
+from ..forms import tel_link
+from ..timeutil import long_date
+from .models import Support
+from .service import support_words, who_words
+
+
+def as_it_is(value):
+    return value
+
+
+def plan_view(plan, level: int = 2, id_prefix: str = "concern", preview: bool = False, mark=as_it_is) -> dict:
+    """`plan`: a stored version or a service.PlanOnPage. `level`: the heading level to start from;
+    `id_prefix` keeps ids unique where the nurse's own rendering is on the same page; `preview`:
+    the nurse's preview (no link to the needs assessment)."""
+    return {
+        "created_by": mark(plan.created_by.display_name),
+        "created_on": mark(long_date(plan.created_at)),
+        "summary": mark(plan.summary) if plan.summary else None,
+        "level": level,
+        "concerns": [_item(item, mark, f"{id_prefix}-{plan.version}-{number}")
+                  for number, item in enumerate(plan.items, start=1)],
+        "review_on": mark(long_date(plan.review_date)),
+        "preview": preview,
+    }
+
+
+def _item(item, mark, anchor: str) -> dict:
+    shown = {"anchor": mark(anchor), "concern": mark(item.concern),
+             "agreed": mark(item.agreed) if item.agreed else "Nothing recorded",
+             "action": mark(item.action) if item.action else "No action needed",
+             "who": mark(who_words(item, True)), "support": None}
+    if item.support is not Support.NONE:
+        shown["support"] = support_words(item, True)
+        shown["service"] = _service(item.service, mark) if item.service else None
+    return shown
+
+
+def _service(service, mark) -> dict:
+    website = service.website
+    return {
+        "name": mark(service.name),
+        "description": mark(service.description) if service.description else None,
+        "phone": mark(tel_link(service.phone)) if service.phone else None,
+        "hours": mark(service.hours) if service.hours else None,
+        "email": mark(service.email) if service.email else None,
+        # Only a web address is made a link (never a javascript: or data: one).
+        "website": mark(website) if website and website.startswith(("https://", "http://")) else None,
+        "address": mark(service.address) if service.address else None,
+    }
+
+
+def plan_page(profile, plan, changes: list | None, first_look: bool | None) -> dict:
+    """The person's own plan page (templates/careplan/_patient_page.html) as the memo takes it:
+    `plan` their current version (a service.PlanOnPage) or None, `changes` what changed since they
+    last looked (None when they have not looked before), `first_look` whether they never have."""
+    from flask import request
+
+    from ..templating import personal
+
+    team, key_worker = profile.team, profile.key_worker
+    page = {"script_root": request.script_root, "plan": plan is not None,
+            "key_worker": personal(key_worker.display_name) if key_worker else None,
+            "team_name": personal(team.name), "team_phone": personal(tel_link(team.phone)) if team.phone else None,
+            "team_hours": personal(team.hours) if team.hours else None,
+            "gp_name": personal(profile.gp_practice_name) if profile.gp_practice_name else None}
+    if page["gp_name"] is not None:
+        page["gp_phone"] = personal(tel_link(profile.gp_practice_phone)) if profile.gp_practice_phone else None
+    if plan is not None:
+        page["printed_as"] = personal(f"{profile.full_name}, NHS number {profile.nhs_number_display}")
+        page["changes"] = None if changes is None else {
+            "note": personal(plan.change_note) if plan.change_note else None,
+            "lines": [personal(line) for line in changes]}
+        page["first_look"] = bool(first_look) and changes is None
+        page["first_plan"] = plan.version == 1
+        page["view"] = plan_view(plan, mark=personal)
+    return page

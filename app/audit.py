@@ -54,13 +54,17 @@ def audit(
     of the unit of work (with the person and the patient cascaded into it) several times the
     statement's own cost (issue 12).
     """
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user.id
+    current = request._get_current_object() if has_request_context() else None
+    if actor is None and current is not None:
+        # The signed-in person through the proxy once (each read of `current_user` looks it up
+        # again: two were a tenth of this call's Python calls on every staff page).
+        signed_in = current_user._get_current_object()
+        if signed_in.is_authenticated:
+            actor = signed_in.id
     # A refused request's subject may quote what was sent: PostgreSQL cannot store a NUL, and
     # the log's reader must not be shown terminal escapes.
     if subject is not None:
         subject = without_control_characters(subject)
-    current = request._get_current_object() if has_request_context() else None
     db.session.connection().execute(_insert_statement(), {
         "occurred_at": utcnow(),
         "actor_id": actor if actor is None or isinstance(actor, int) else _id_of(actor),

@@ -11,13 +11,13 @@ from typing import Any, Mapping, NamedTuple
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Integer, Select, Update, bindparam, or_, select, update
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..triage import service as triage
-from ..triage.models import HNA_SOURCE, OUTCOME_LABELS, ItemStatus, QueueItem, source_key, source_key_of
+from ..triage.models import HNA_SOURCE, OUTCOME_LABELS, ItemStatus, Outcome, QueueItem, source_key, source_key_of
 from ..triage.queue import ItemKind, kind_for_hna
 from ..triage.working_days import due_in_words, response_deadline
 from ..models import PatientProfile, User, stored_value_in_sql
@@ -519,23 +519,44 @@ def emergency_advice(questionnaire: Questionnaire, concern_ids, pathway: str) ->
 # ---------------------------------------------------------------- the team's reply
 
 
-def queue_items_for(hnas) -> dict:
-    """Each HNA's queue item (raised as "hna:<id>"), in one query: {hna id: QueueItem}. What the
-    team's pages say about the reply, so they say what the queue says."""
+class HNAQueueItem(NamedTuple):
+    """An HNA's queue item as the team's pages and the reply's target read it: plain values, who
+    resolved it in the same row (no ORM objects: loading the item and two people through joined
+    loads was most of what the HNA review page read, issue 12)."""
+
+    id: int
+    source_key: str
+    kind: ItemKind
+    status: ItemStatus
+    outcome: Outcome | None
+    received_at: datetime
+    due_at: datetime
+    resolved_at: datetime | None
+    resolved_by_name: str | None
+
+
+def queue_items_for(hnas) -> dict[int, HNAQueueItem]:
+    """Each HNA's queue item (raised as "hna:<id>"), in one query: {hna id: HNAQueueItem}. What
+    the team's pages say about the reply, so they say what the queue says."""
     keys = {source_key(HNA_SOURCE, hna.id): hna.id for hna in hnas}
     if not keys:
         return {}
-    items = db.session.scalars(_queue_items_statement(), {"source_keys": list(keys)})
-    return {keys[item.source_key]: item for item in items}
+    rows = read_rows(_queue_items_statement(), {"source_keys": list(keys)})
+    return {keys[item.source_key]: item for item in map(HNAQueueItem._make, rows)}
+
+
+_RESOLVER = aliased(User)
 
 
 @cache
 def _queue_items_statement() -> Select:
     """Built once per process, the keys a bound parameter expanded as sent (issue 12): building
-    it, its joined loads above all, cost more than running it."""
-    return (select(QueueItem).where(QueueItem.source_key.in_(bindparam("source_keys", expanding=True)))
-            # Both people in the same query: pages name who has it or who dealt with it.
-            .options(joinedload(QueueItem.resolved_by), joinedload(QueueItem.assignee)))
+    it cost more than running it."""
+    return (select(QueueItem.id, QueueItem.source_key, QueueItem.kind, QueueItem.status, QueueItem.outcome,
+                   QueueItem.received_at, QueueItem.due_at, QueueItem.resolved_at, _RESOLVER.display_name)
+            # Who dealt with it, in the same statement (by the users' primary key).
+            .outerjoin(_RESOLVER, _RESOLVER.id == QueueItem.resolved_by_id)
+            .where(QueueItem.source_key.in_(bindparam("source_keys", expanding=True))))
 
 
 def is_queue_item_of(item, hna_id):
@@ -591,7 +612,7 @@ def reply_state(hna: HNA, item, now) -> dict:
                 "words": due_in_words(due, now)}
     if item.status is ItemStatus.RESOLVED:
         outcome = OUTCOME_LABELS[item.outcome] if item.outcome else "Resolved"
-        who = f" by {item.resolved_by.display_name}" if item.resolved_by else ""
+        who = f" by {item.resolved_by_name}" if item.resolved_by_name else ""
         return {"item": item, "done": True, "due_at": item.due_at, "overdue": False,
                 "words": f"Done: {outcome}{who} on {long_date(item.resolved_at)}"}
     return {"item": item, "done": False, "due_at": item.due_at, "overdue": now > item.due_at,

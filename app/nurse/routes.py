@@ -66,7 +66,7 @@ def patients():
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     page = render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
-                           patient_href=href_prefix("nurse.patient", "patient_id"))
+                           rows=patient_list.patient_rows_html(rows, href_prefix("nurse.patient", "patient_id")))
     # Never what was typed in the search box (a name or NHS number): only that there was a search.
     audit("patient.list", searched=bool(query), results=len(rows), commit=True)
     return page

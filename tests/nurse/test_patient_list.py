@@ -80,3 +80,42 @@ def test_the_list_shows_who_has_a_result_waiting_for_review(app, actors, nurse):
     rows = page.split('<tr class="nhsuk-table__row">')[1:]
     assert len(rows) == 2
     assert [flagged_name in row for row in rows if "Result needs review" in row] == [True]
+
+
+# The patient list's rows as its template printed them before patient_rows_html: the reference.
+TEMPLATE_PATIENT_ROWS = """{% for p in patients %}
+    <tr class="nhsuk-table__row">
+      <td class="nhsuk-table__cell"><a href="{{ patient_href }}{{ p.id }}">{{ p.family_name }}, {{ p.given_name }}</a>{% if p.needs_review %} <strong class="nhsuk-tag nhsuk-tag--red">Result needs review</strong>{% endif %}</td>
+      <td class="nhsuk-table__cell nhsuk-u-nowrap">{{ p.nhs_number_display }}</td>
+      <td class="nhsuk-table__cell">{{ pathway_name(p.tumour_pathway) }}</td>
+      <td class="nhsuk-table__cell">{{ p.key_worker_name or "None" }}</td>
+      <td class="nhsuk-table__cell">{{ "Yes" if p.signed_up else "Not yet" }}</td>
+    </tr>
+  {% endfor %}"""
+
+
+def list_rows_of_every_kind():
+    from app.nurse.patient_list import PatientListRow
+
+    return [
+        PatientListRow(1, "Able", "Ann", "9434765919", "breast", "Sam Taylor", True, False),
+        PatientListRow(22, "O'Brien & <Sons>", "\"Bo\" <b>", "9990012342", "lung", None, False, True),
+        PatientListRow(333, "Cole", "Cy", "9990024685", "not_a_pathway<i>", "Al <script>x</script>", True, True),
+        PatientListRow(4444, "Dee", "Di", "9990037027", "head_and_neck", "", False, False),
+    ]
+
+
+@pytest.mark.parametrize("count", [0, 1, 4])
+@pytest.mark.parametrize("href", ["/nurse/patients/", "/care/nurse/patients/"])
+def test_the_rows_are_what_the_template_printed(app, count, href):
+    from app.html_whitespace import without_indentation
+    from app.nurse.patient_list import patient_rows_html
+
+    people = list_rows_of_every_kind()[:count]
+    with app.test_request_context("/nurse/patients"):
+        expected = app.jinja_env.from_string(TEMPLATE_PATIENT_ROWS).render(patients=people, patient_href=href)
+    rows = patient_rows_html(people, href)
+    # Within the table's body, as the page prints either (its whitespace pass after).
+    assert without_indentation(f"<tbody>\n  {rows}\n  </tbody>") == without_indentation(
+        f"<tbody>\n  {expected}\n  </tbody>")
+    assert rows.count("<tr") == count and "<script>" not in rows and "<b>" not in rows

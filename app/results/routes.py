@@ -22,6 +22,7 @@ from ..pathways import PATHWAYS
 from ..untrusted import id_or_none, parse_id
 from ..versioning import answer_conflict, shown_version
 from . import bp, service
+from .chart import chart_svg
 from .csv_import import COLUMNS, ImportFileError, read_csv
 from .monitoring import REASON_LABELS, MonitoringFilters, monitoring_page
 from .forms import ImportForm, ResultForm, RuleForm, SampleForm
@@ -37,6 +38,10 @@ def _own_test(profile: PatientProfile, test_id):
 
 def _results_url(profile: PatientProfile) -> str:
     return url_for("results.nurse_results", patient_id=profile.id)
+
+
+# The person's results page draws each series (templates/results/patient_results.html).
+bp.add_app_template_global(chart_svg, "results_chart_svg")
 
 
 # ---------------------------------------------------------------- nurse: a person's results

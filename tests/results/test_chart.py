@@ -33,3 +33,23 @@ def test_points_are_placed_by_date_and_value():
 
 def test_one_reading_is_not_a_chart():
     assert series_chart([(date(2026, 1, 1), D("1"), False)]) is None
+
+
+def test_the_svg_draws_every_point_tick_and_the_level_and_escapes_the_tests_name():
+    from app.results.chart import chart_svg
+
+    chart = series_chart([
+        (date(2026, 1, 1), D("1"), False), (date(2026, 7, 1), D("5"), True), (date(2026, 4, 1), D("2.5"), False),
+    ], limit=D("4"))
+    svg = chart_svg(chart, "chart-7", "PSA <b>& co</b>")
+    assert svg.startswith('<svg class="app-chart" viewBox="0 0 600 300" role="img" aria-labelledby="chart-7-title"')
+    assert ('<title id="chart-7-title">PSA &lt;b&gt;&amp; co&lt;/b&gt; results from 1 January 2026 to 1 July 2026'
+            ' as a line chart. The same results are in the table below.</title>') in svg
+    assert svg.count('<line class="app-chart__grid"') == 5 and '>3.75</text>' in svg
+    assert f'<line class="app-chart__limit" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{chart.limit_y:.1f}"' in svg
+    assert svg.count('<circle class="app-chart__point"') == 2
+    assert svg.count('<circle class="app-chart__point app-chart__point--flagged"') == 1
+    assert f'<polyline class="app-chart__line" points="{chart.line}"/>' in svg
+    assert '>1 January 2026</text>' in svg and '>1 July 2026</text>' in svg and svg.endswith("</svg>")
+    assert "app-chart__limit" not in chart_svg(series_chart([(date(2026, 1, 1), D("1"), False),
+                                                            (date(2026, 2, 1), D("2"), False)]), "chart-8", "PSA")

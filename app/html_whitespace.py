@@ -219,16 +219,18 @@ def passed_page(plan: PagePlan | tuple, values: list[str]) -> str:
                       for part in plan.parts if type(part) is tuple]
     page = "".join([part if type(part) is str else values[part] if part >= 0 else passed[~part]
                     for part in plan.frame])
-    g.page_passed = page
+    g._get_current_object().page_passed = page
     return page
 
 
 def init_html_whitespace(app: Flask) -> None:
     @app.after_request
     def send_pages_without_indentation(response: Response) -> Response:
+        passed = g._get_current_object().__dict__.pop("page_passed", None)
+        # A page made by passed_page, sent as it was made: its body is that page's bytes (a view
+        # may answer with something else), compared without reading the response's type first.
+        if passed is not None and type(response.response) is list and response.response == [passed.encode()]:
+            return response
         if response.mimetype == "text/html" and not response.direct_passthrough and not response.is_streamed:
-            html = response.get_data(as_text=True)
-            # A page made by passed_page, as it was made (a view may answer with something else).
-            if html != g.pop("page_passed", None):
-                response.set_data(without_indentation(html))
+            response.set_data(without_indentation(response.get_data(as_text=True)))
         return response

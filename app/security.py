@@ -4,6 +4,7 @@ from __future__ import annotations
 from binascii import b2a_base64
 from os import urandom
 
+import flask
 from flask import Flask, g, request
 
 
@@ -82,12 +83,37 @@ def static_file_security_headers() -> dict[str, str]:
 # What `set_security_headers` sends on every response, after the policy with its nonce, and the
 # names it replaces: whatever a view set under any of them is dropped, and Expires too.
 _FIXED_HEADERS = [*COMMON_HEADERS.items(), ("Cache-Control", NO_STORE)]
+_FIXED_HEADERS_OVER_HTTPS = [*_FIXED_HEADERS, ("Strict-Transport-Security", HSTS)]
 _REPLACED = frozenset(name.lower() for name in ("Content-Security-Policy", *COMMON_HEADERS, "Cache-Control", "Expires"))
 _REPLACED_OVER_HTTPS = _REPLACED | {"strict-transport-security"}
+# The names nearly every response carries that are none of those, as Werkzeug and Flask write
+# them: kept without asking for their lower case.
+_NEVER_REPLACED = frozenset(("Content-Type", "Content-Length", "Vary", "Set-Cookie", "Location"))
+
+
+class SecureResponse(flask.Response):
+    """The app's response: the security headers go in as it is sent (get_wsgi_response), in one
+    step over the plain list of headers the server is given. Put in the Headers object any
+    earlier, each was checked as it was set and again as Werkzeug copied the headers to send
+    them, and the list of names to replace was looked through for each: half the calls of the
+    response's own work, on every request. set_security_headers decides them for this response,
+    the nonce in."""
+
+    # (the lower-case names dropped from what the view and hooks set, the headers added), or None
+    security_headers: tuple[frozenset, list] | None = None
+
+    def get_wsgi_response(self, environ):
+        app_iter, status, headers = super().get_wsgi_response(environ)
+        if self.security_headers is not None:
+            replaced, added = self.security_headers
+            headers = [item for item in headers if item[0] in _NEVER_REPLACED or item[0].lower() not in replaced]
+            headers += added
+        return app_iter, status, headers
 
 
 def init_security(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.response_class = SecureResponse
 
     @app.after_request
     def set_security_headers(response):
@@ -95,14 +121,14 @@ def init_security(app: Flask) -> None:
         # 404 under /static/) may hold health data or a session's state, so no cache or back
         # button keeps it (Cache-Control: no-store). Static files never get here: WhiteNoise
         # serves them (app/assets.py).
-        # Written as one new list: setting each header in turn looks through every header
-        # already there, about a tenth of a small request's time.
         secure = request.is_secure
         replaced = _REPLACED_OVER_HTTPS if secure else _REPLACED
-        headers = [item for item in response.headers if item[0].lower() not in replaced]
-        headers.append(("Content-Security-Policy", _policy_with_nonce(csp_nonce())))
-        headers += _FIXED_HEADERS
-        if secure:
-            headers.append(("Strict-Transport-Security", HSTS))
-        response.headers[:] = headers
+        added = [("Content-Security-Policy", _policy_with_nonce(csp_nonce())),
+                 *(_FIXED_HEADERS_OVER_HTTPS if secure else _FIXED_HEADERS)]
+        if isinstance(response, SecureResponse):
+            response.security_headers = (replaced, added)
+        else:
+            # A response of another class (a hook run before this one may make one): the headers
+            # set on it now, written as one new list.
+            response.headers[:] = [item for item in response.headers if item[0].lower() not in replaced] + added
         return response

@@ -591,19 +591,22 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
     """The page in its layout (templates/base.html), the layout from the memo; its blocks as the
     page's templates rendered them."""
     environment = context.environment
+    # The request and its globals read once, not through their proxies for each value.
+    this_request = request._get_current_object()
+    request_globals = g._get_current_object()
     user = context.get("current_user")
     public_page = context.get("public_page")
     form = context.get("form")
     form_errors = bool(form and environment.getattr(form, "errors"))
     signed_in = bool(user.is_authenticated and not public_page)
     page = {
-        "post": request.method == "POST",
+        "post": this_request.method == "POST",
         "form_errors": form_errors,
         "title": _personal_unless_empty(title),
         "public_page": bool(public_page),
         "signed_in": signed_in,
         "nonce": personal(context["csp_nonce"]()),
-        "script_root": request.script_root,
+        "script_root": this_request.script_root,
     }
     if not public_page:
         page["csrf_token"] = personal(context["csrf_token"]())
@@ -618,13 +621,13 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
             page["outbox_owner"] = personal(outbox_owner_of(user))
         page["display_name"] = personal(user.display_name)
         # Both menus' Messages entry, with the count of unread messages when there are any.
-        page["messages_html"] = personal(context["nav_text_html"]("Messages", g.get("unread_messages") or 0))
+        page["messages_html"] = personal(context["nav_text_html"]("Messages", request_globals.get("unread_messages") or 0))
         page["staff"] = staff = bool(user.is_staff)
         if staff:
             page["admin"] = admin = bool(user.is_admin)
-            page["nav_current"] = current_staff_nav_entries(request.path, admin)
+            page["nav_current"] = current_staff_nav_entries(this_request.path, admin)
         elif patient:
-            page["nav_current"] = context["current_patient_nav_entries"](request.path)
+            page["nav_current"] = context["current_patient_nav_entries"](this_request.path)
     else:
         page["patient"] = False
     page["before_content"] = _personal_unless_empty(before_content)

@@ -1,6 +1,7 @@
 """Every response carries the security headers; pages hold no inline script or style."""
 from __future__ import annotations
 
+import itertools
 import re
 from html.parser import HTMLParser
 
@@ -193,15 +194,29 @@ def test_headers_a_view_set_are_replaced_by_the_policys_own(app_config):
         response.headers["X-Kept"] = "kept"
         return response
 
-    response = app.test_client().get("/test-headers-a-view-set", base_url="https://localhost")
-    headers = response.headers
-    assert headers.getlist("Cache-Control") == ["no-store"]
-    assert "Expires" not in headers
-    assert headers.getlist("X-Frame-Options") == ["DENY"]
-    assert len(headers.getlist("Content-Security-Policy")) == 1
-    assert headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'self' 'nonce-")
-    assert headers.getlist("Strict-Transport-Security") == [HSTS]
-    assert headers["X-Kept"] == "kept"
+    @app.after_request
+    def a_hook_answering_with_a_response_of_its_own(response):
+        # Run before the security headers' hook (Flask runs hooks last registered first), with a
+        # response of Werkzeug's own class, which the app's does not send its headers for.
+        if request.path != "/test-headers-a-hook-set":
+            return response
+        from werkzeug.wrappers import Response
+
+        return Response("<p>y</p>", headers=list(view_with_its_own_headers().headers.items()))
+
+    from flask import request
+
+    for path, scheme in itertools.product(("/test-headers-a-view-set", "/test-headers-a-hook-set"), ("https", "http")):
+        response = app.test_client().get(path, base_url=f"{scheme}://localhost")
+        headers = response.headers
+        assert headers.getlist("Cache-Control") == ["no-store"]
+        assert "Expires" not in headers
+        assert headers.getlist("X-Frame-Options") == ["DENY"]
+        assert len(headers.getlist("Content-Security-Policy")) == 1
+        assert headers["Content-Security-Policy"].startswith("default-src 'self'; script-src 'self' 'nonce-")
+        assert headers.getlist("Strict-Transport-Security") == ([HSTS] if scheme == "https" else [])
+        assert headers["X-Kept"] == "kept"
+        assert headers.getlist("Content-Type") == ["text/html; charset=utf-8"]
 
 
 def test_static_files_may_be_cached(client):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased
@@ -16,6 +17,7 @@ from ..authz import own_patient_record, patient_record_for_staff
 from ..extensions import db
 from ..idempotency import Once, add_once
 from ..models import STAFF_ROLES, PatientProfile, User
+from ..plain_rows import read_rows
 from ..timeutil import utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
@@ -125,15 +127,26 @@ def unread_in(thread: MessageThread, from_patient: bool) -> int:
 
 @dataclass(frozen=True)
 class ThreadLine:
+    """A thread of the team's list of unread messages."""
+
     thread: MessageThread
     unread: int
     last_sent_at: object
 
 
-def threads_of(profile: PatientProfile, reader_is_patient: bool = True) -> list[ThreadLine]:
-    """The person's threads, the newest message first, with how many are unread by the reader."""
-    rows = db.session.execute(_threads_statement(reader_is_patient), {"patient_id": profile.id}).all()
-    return [ThreadLine(thread, count, last) for thread, count, last in rows]
+class PatientThreadLine(NamedTuple):
+    """A thread as the person's list of messages shows it."""
+
+    id: int
+    subject: str
+    unread: int
+    last_sent_at: object
+
+
+def threads_of(profile: PatientProfile, reader_is_patient: bool = True) -> list[PatientThreadLine]:
+    """The person's threads, the newest message first, with how many are unread by the reader:
+    plain values of the columns the list shows (issue 12: no ORM threads made for display)."""
+    return [PatientThreadLine(*row) for row in read_rows(_threads_statement(reader_is_patient), {"patient_id": profile.id})]
 
 
 @cache
@@ -141,7 +154,7 @@ def _threads_statement(reader_is_patient: bool):
     """Built once per process (per reader) with the person as a bound parameter (issue 12):
     building a statement cost more than running it."""
     unread = func.count(Message.id).filter(Message.from_patient.is_(not reader_is_patient), Message.read_at.is_(None))
-    return (select(MessageThread, unread, func.max(Message.sent_at))
+    return (select(MessageThread.id, MessageThread.subject, unread, func.max(Message.sent_at))
             .join(Message, Message.thread_id == MessageThread.id, isouter=True)
             .where(MessageThread.patient_id == bindparam("patient_id", type_=Integer))
             .group_by(MessageThread.id)

@@ -45,32 +45,19 @@ VOLUME_TABLES = {"users", "patient_profiles", "hnas", "symptom_entries", "queue_
                  "surveillance_tests", "test_results", "care_plans", "audit_events", "user_sessions"}
 
 
-def _scanned_table(line: str) -> str:
-    words = line.replace("->", "").split()
-    return words[words.index("on") + 1] if "on" in words else words[1]
-
-
 def full_scans(engine, statements) -> list[str]:
-    """The statements whose plan reads a whole table that grows with volume (no index narrows it)."""
+    """The statements whose plan reads a whole table that grows with volume (no index narrows
+    it), by tests/test_query_plans.py's one check: a sequential scan, or a whole index read for its
+    order or its columns (PostgreSQL told to avoid reading a table whole where an index can answer)."""
+    from tests.test_query_plans import full_scans as tables_read_whole
+
     found = []
     with engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()
         distinct = {s: p for s, p in reversed(statements) if s.lstrip().upper().startswith("SELECT")}
         for statement, parameters in distinct.items():
-            if engine.dialect.name == "sqlite":
-                cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
-                plan = [row[3] for row in cursor.fetchall()]
-                bad = [line for line in plan if line.startswith("SCAN ") and " USING " not in line
-                       and _scanned_table(line) in VOLUME_TABLES]
-            else:
-                # With few rows PostgreSQL reads small tables whole by choice; told not to, it still
-                # does where no index can answer (as tests/test_query_plans.py asks it).
-                cursor.execute("SET enable_seqscan = off")
-                cursor.execute(f"EXPLAIN {statement}", parameters)
-                plan = [row[0] for row in cursor.fetchall()]
-                bad = [line.strip() for line in plan if "Seq Scan" in line and _scanned_table(line) in VOLUME_TABLES]
-            if bad:
-                found.append(f"{'; '.join(bad)}  <-  {' '.join(statement.split())[:160]}")
+            growing = tables_read_whole(connection, statement, parameters) & VOLUME_TABLES
+            if growing:
+                found.append(f"{', '.join(sorted(growing))} read whole  <-  {' '.join(statement.split())[:160]}")
     return found
 
 

@@ -3,9 +3,12 @@ and the team's read-only view of submitted HNAs."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from ..audit import audit
 from ..authz import (
@@ -52,6 +55,21 @@ def step_urls(steps: list[str]) -> list[str]:
     prefix = sample[:-1] if sample.endswith("/x") else None
     return [prefix + slug(step) if prefix is not None and _PLAIN_SLUG.fullmatch(slug(step)) else step_url(step)
             for step in steps]
+
+
+def journey_links(steps: list[str]) -> tuple[tuple[str, ...], Markup]:
+    """The journey's step addresses (step_urls) and the question page's `data-journey` value (as
+    `| tojson | forceescape` printed it): the same for everyone on the same journey (a
+    questionnaire version's steps), so made once per journey and site root, not on every page."""
+    return _journey_links(tuple(steps), request.script_root)
+
+
+@lru_cache(maxsize=64)
+def _journey_links(steps: tuple[str, ...], script_root: str) -> tuple[tuple[str, ...], Markup]:
+    urls = step_urls(list(steps))
+    policies = current_app.jinja_env.policies  # as Jinja's tojson filter dumps
+    json = htmlsafe_json_dumps(urls, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+    return tuple(urls), escape(str(json))
 
 
 @bp.app_template_global()
@@ -173,7 +191,7 @@ def question(step: str):
         draft = latest[0]
     returning = request.args.get("return") == "check"
     # The page's own, the previous and the next step's addresses are among the journey's.
-    journey_urls = step_urls(steps)
+    journey_urls, journey_json = journey_links(steps)
     return _question_page(
         status,
         "hna/question.html",
@@ -185,7 +203,7 @@ def question(step: str):
         else (journey_urls[position - 1] if position > 0 else url_for("hna.start")),
         next_url=journey_urls[position + 1] if following else url_for("hna.check"),
         return_url=url_for("hna.check") if returning else None,
-        journey_urls=journey_urls,
+        journey_json=journey_json,
         chosen_concerns=[] if offline_copy else list((draft.answers or {}).get("concerns", {})),
         position=position + 1, total=len(steps),
         pathway_point_choices=PATHWAY_POINT_CHOICES,

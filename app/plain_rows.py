@@ -24,18 +24,20 @@ What a kept read sends is decided once, when the statement is kept: each paramet
 supplied by every read (keyed by its bind's own key) or the statement's own value (the value it was
 built with, or given by `.params()`), never a value an earlier read supplied. Everything else goes
 through Core every time: a statement read once (built for one request); one whose compiled SQL
-depends on its parameters (expanding IN lists, literal values rendered at execution); a read that
-writes (INSERT/UPDATE/DELETE, whose Python-side defaults Core computes per execution); one with
+depends on its parameters (expanding IN lists, literal values rendered at execution); a DELETE, or
+an INSERT or UPDATE leaving Core a Python-side default or onupdate to compute; one with
 execution options (the statement's or the connection's); a read that keys a value by a bind's
 compiled name (Core takes `id_1` too) rather than by the bind's own key; a read while the
 connection has listeners of its own, or its engine `before_execute`/`after_execute` ones.
 
 `write_row` is the same for one INSERT or UPDATE whose written rows nobody reads back (a JSON
-save's own row, its idempotency record; issue 12: Core's execution was about 95 Python calls of
-such a save's INSERT, its driver's work a tenth of them): kept from its second execution with the
-same columns supplied, sent straight to the cursor, its rowcount answered. Kept only when Core
-would send exactly what is kept: never a statement computing anything per execution (a column's
-Python-side default or onupdate not supplied, RETURNING, an expanding or literal parameter).
+save's own row, its idempotency record, an audit event; issue 12: Core's execution was about 95
+Python calls of such a save's INSERT, its driver's work a tenth of them): kept from its second
+execution with the same columns supplied, sent straight to the cursor, its rowcount answered. An
+INSERT or UPDATE with RETURNING (the new row's id) is read with `read_rows`, kept the same way.
+Kept only when Core would send exactly what is kept: never one computing anything per execution
+(a column's Python-side default or onupdate not supplied, a key Core asks back by itself, an
+expanding or literal parameter).
 """
 from __future__ import annotations
 
@@ -119,31 +121,33 @@ class _Kept:
         if statement._execution_options:
             return None
         if getattr(statement, "is_select", False) and not statement.is_dml:
-            writes = False
+            dml = False
         elif getattr(statement, "is_insert", False) or getattr(statement, "is_update", False):
-            writes = True
+            dml = True
         else:
             return None
         try:
-            # A write's SQL names the columns its values supply (an INSERT's VALUES), as Core
-            # compiles it for those values.
-            compiled = (statement.compile(dialect=dialect, column_keys=list(values)) if writes
+            # An INSERT's or UPDATE's SQL names the columns its values supply (an INSERT's
+            # VALUES), as Core compiles it for those values.
+            compiled = (statement.compile(dialect=dialect, column_keys=list(values)) if dml
                         else statement.compile(dialect=dialect))
         except Exception:  # noqa: BLE001  (not a statement Core compiles alone: Core's path says why)
             return None
         if (compiled.has_out_parameters or compiled.post_compile_params or compiled.literal_execute_params
                 or getattr(compiled, "_render_postcompile", False) or compiled.escaped_bind_names):
             return None
-        if writes:
-            # Anything Core works out per execution (a Python-side default or onupdate, rows sent
-            # back) or a statement with rows to read: Core every time.
-            if (compiled.insert_prefetch or compiled.update_prefetch or compiled.returning
-                    or compiled.implicit_returning or compiled._result_columns or compiled.isdelete):
-                return None
-        elif (compiled.isinsert or compiled.isupdate or compiled.isdelete
-                or compiled._textual_ordered_columns or compiled._loose_column_name_matching
-                or not compiled._result_columns):
+        # Anything Core works out per execution of an INSERT or UPDATE (a Python-side default or
+        # onupdate not supplied, a key it asks back by itself): Core every time.
+        if dml and (compiled.insert_prefetch or compiled.update_prefetch or compiled.implicit_returning
+                    or compiled.isdelete):
             return None
+        # Rows to read: a SELECT's, or what an INSERT or UPDATE sends back (RETURNING).
+        has_rows = bool(compiled._result_columns)
+        if has_rows and (compiled._textual_ordered_columns or compiled._loose_column_name_matching):
+            return None
+        if not dml and not has_rows:
+            return None
+        writes = not has_rows
         supplied = frozenset(values)
         binds = {}
         for bind, name in compiled.bind_names.items():

@@ -399,3 +399,27 @@ def test_a_kept_write_is_never_a_kept_read(app, actors):
             plain_rows.write_row(statement, {"team_id": actors.team_a, "name": f"Team {n}"})
         assert read_rows(statement, {"team_id": actors.team_a, "name": "Team 9"}).rowcount == 1
         db.session.rollback()
+
+
+def test_an_insert_returning_its_id_is_kept_and_reads_what_core_reads(app, actors):
+    """An INSERT sending back the new row's id with every column given (a symptom sent's entry):
+    kept from its second read, each read the id of its own new row, one statement each."""
+    statement = insert(SESSIONS).returning(SESSIONS.c.id, SESSIONS.c.token_hash)
+    sent = []
+
+    def keep(_conn, _cursor, sql, *_args):
+        sent.append(sql)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            rows = [read_rows(statement, _session_values(actors.patient_a, n)).one() for n in range(3)]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        assert isinstance(plain_rows._KEPT[db.engine.dialect][statement], plain_rows._Kept)
+        stored = db.session.execute(select(SESSIONS.c.id, SESSIONS.c.token_hash).where(SESSIONS.c.method == "test")
+                                    .order_by(SESSIONS.c.id)).all()
+        db.session.rollback()
+    assert [tuple(row) for row in rows] == [tuple(row) for row in stored]
+    assert len({row.id for row in rows}) == 3
+    assert len(sent) == 3 and len(set(sent)) == 1

@@ -118,10 +118,9 @@ def patient(patient_id: int):
     hna = hna_service.needs_assessment_of(profile.id)
     records = patient_page.records_of(profile)
     page = render_template(
-        "nurse/patient.html", profile=profile, team=profile.team,
-        hna_draft=hna.draft, hna_offered_at=hna.draft.offered_at if hna.draft else None,
-        hna_last_sent=hna.last_sent, sign_in=records.sign_in,
-        pathway_point_labels=STAFF_PATHWAY_POINT_LABELS,
+        "nurse/patient.html", profile=profile, sign_in=records.sign_in,
+        details=patient_page.patient_details_page(profile, hna, STAFF_PATHWAY_POINT_LABELS),
+        contacts=patient_page.patient_contacts_page(profile, profile.team, records.sign_in),
         queue_items=queue_view.queue_lines(triage_service.open_items_for_patient(profile.id), utcnow(),
                                            current_user.id, queue_view.item_href_prefix()),
         care_plan=records.care_plan, follow_up=records.follow_up,

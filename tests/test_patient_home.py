@@ -153,13 +153,15 @@ def test_the_offline_page_always_offers_999_and_111_to_dial_and_a_place_for_the_
     [
         ("Acute oncology 24-hour line", "020 7946 0999",
          {"name": "Acute oncology 24-hour line", "phone": "020 7946 0999",
-          "link": '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'}),
+          "link": '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>', "dial": "02079460999"}),
         (None, "+44 (20) 7946-0999", {"name": "Your 24-hour line", "phone": "+44 (20) 7946-0999",
-                                      "link": '<a href="tel:+442079460999" class="app-tel">+44 (20) 7946-0999</a>'}),
-        # Kept, but no link to dial: the phone keeps the page's own advice (the line, or 111).
-        ("Acute oncology", "020 7946 0999 ext 12", {"name": "Acute oncology", "phone": "020 7946 0999 ext 12", "link": None}),
-        ("Acute oncology", None, {"name": None, "phone": None, "link": None}),
-        (None, "", {"name": None, "phone": None, "link": None}),
+                                      "link": '<a href="tel:+442079460999" class="app-tel">+44 (20) 7946-0999</a>',
+                                      "dial": "+442079460999"}),
+        # Kept, but no link to dial: the phone shows the line's name and number as plain text.
+        ("Acute oncology", "020 7946 0999 ext 12",
+         {"name": "Acute oncology", "phone": "020 7946 0999 ext 12", "link": None, "dial": None}),
+        ("Acute oncology", None, {"name": None, "phone": None, "link": None, "dial": None}),
+        (None, "", {"name": None, "phone": None, "link": None, "dial": None}),
     ],
 )
 def test_the_urgent_line_kept_on_the_phone_is_the_patients_own_teams(

@@ -198,3 +198,37 @@ def test_no_script_makes_a_tel_link_from_a_number():
     assert not scripts_building_tel_links('\'<a href="tel:999">999</a>\', "<a href=\\"tel:111\\">111</a>"',
                                           "static/js/x.js")
     assert not scripts_building_tel_links("const LINKS = /^(tel:\\+?[0-9]+|mailto:)$/", _KEPT_LINKS_FILTER[0])
+
+
+@pytest.mark.hazard("HAZ-002")
+@pytest.mark.hazard("HAZ-011")
+def test_both_lines_for_the_phone_still_carry_dial_for_scripts_a_generation_older(app, client, actors):
+    """A phone may run scripts from its service worker's cache for a while after a release (a new
+    worker takes over when the person says so): the scripts before lines came with their link
+    keep {name, phone, dial} from these two answers and dial `dial`. Without it they store dial
+    null over a good line, and their offline page and symptom instruction fall back to 111."""
+    from app.extensions import db
+    from app.models import Team
+    from tests.helpers import sign_in_as
+
+    with app.app_context():
+        team = db.session.get(Team, actors.team_a)
+        team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology", "+44 (20) 7946-0999"
+        db.session.commit()
+    sign_in_as(client, actors.patient_a)
+    kept = [client.get("/my-care/urgent-line").get_json(), client.get("/my-care/symptom-rules").get_json()["urgent_line"]]
+    link = '<a href="tel:+442079460999" class="app-tel">+44 (20) 7946-0999</a>'
+    assert kept == [{"name": "Acute oncology", "phone": "+44 (20) 7946-0999", "link": link, "dial": "+442079460999"}] * 2
+
+
+@pytest.mark.hazard("HAZ-011")
+def test_no_current_script_reads_the_dial_kept_for_older_ones():
+    """`dial` is sent only for scripts a generation older; the current ones use the link the
+    server made, or the number as plain text (test_no_script_makes_a_tel_link_from_a_number)."""
+    root = Path(__file__).resolve().parent.parent
+    reading_dial = re.compile(r"""\.dial\b|\[\s*['"`]dial['"`]\s*\]|\bdial\s*[:=]|\{[^}]*\bdial\b[^}]*\}\s*=""")
+    readers = sorted(str(p.relative_to(root)) for p in (root / "static/js").glob("*.js")
+                     if reading_dial.search(p.read_text(encoding="utf-8")))
+    assert readers == []
+    for written in ["line.dial", "rules.urgent_line['dial']", "{ dial: line.dial }", "const { name, dial } = line"]:
+        assert reading_dial.search(written), written

@@ -71,11 +71,18 @@ def urgent_line_of(profile) -> dict:
     where it has none. `link` is tel_link's HTML, so that the scripts showing the line with no
     signal (urgent-line.js, symptoms.js) dial what every page dials and make no tel: link of
     their own (HAZ-011); None where the phone cannot be dialled, and the page's own advice
-    (your team's line, or 111) stays."""
+    (your team's line, or 111) stays.
+    `dial` (the digits to dial, None where there are none) is for scripts a generation older only:
+    a phone runs the scripts in its service worker's cache until the person lets a new worker
+    take over (static/js/sw-register.js), and those scripts keep {name, phone, dial} and dial
+    `dial`; without it they would overwrite a good line with dial null and fall back to 111
+    offline (HAZ-002). The current scripts never read it (tests/test_urgent_help.py). Keep it
+    for at least one service-worker generation after 2026-12-07 (the release that sent `link`)."""
     line = team_urgent_line(profile.team)
     if line is None:
-        return {"name": None, "phone": None, "link": None}
-    return {"name": line.name, "phone": line.phone, "link": str(tel_link(line.phone)) if dial_digits(line.phone) else None}
+        return {"name": None, "phone": None, "link": None, "dial": None}
+    dial = dial_digits(line.phone) or None
+    return {"name": line.name, "phone": line.phone, "link": str(tel_link(line.phone)) if dial else None, "dial": dial}
 
 
 # The box's words (templates/partials/urgent_help.html includes it). Written here, not in a

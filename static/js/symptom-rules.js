@@ -39,7 +39,8 @@ export function levelOffline (rules, symptomId, severity, daysSinceStart) {
 
 // Each number to call with its link: the fixed national numbers written as they are dialled
 // (HAZ-011's one exception), the person's own line as the server made it (tel_link, kept in the
-// rules as urgent_line.link): no link that dials is made from a number here.
+// rules as urgent_line.link, or its number as plain text where it has none): no link that dials
+// is made from a number here.
 const NHS_111 = { name: 'NHS 111', link: '<a href="tel:111">111</a>' }
 const EMERGENCY_SERVICES = { name: 'Emergency services', link: '<a href="tel:999">999</a>' }
 
@@ -52,9 +53,12 @@ function numbersToCall (level, line) {
 // What to show at once for a level decided offline: the rules' advice, the numbers to call
 // (999 and the person's own 24-hour line where kept), and the plain fact that the team has not
 // been told yet.
+// A line kept with no link (rules kept before lines came with their link, {name, phone, dial},
+// or a number that cannot be dialled) is still the person's own line to call: its number is
+// shown as plain text (link null), never replaced by 111 (HAZ-002); no link is made here.
 export function offlineInstruction (rules, level) {
   const kept = rules.urgent_line
-  const line = kept && kept.name && kept.link ? { name: kept.name, link: kept.link } : null
+  const line = kept && kept.name && kept.phone ? { name: kept.name, phone: kept.phone, link: kept.link || null } : null
   return {
     level,
     advice: rules.advice[level],

@@ -43,10 +43,11 @@ function element (tag, text, className) {
 
 // "Name: number", the number a link that dials it: the link as symptom-rules.js gives it (999
 // and 111 written as dialled, the person's own line as the server made it), put in through the
-// offline record's allow-list, never made here (HAZ-011).
+// offline record's allow-list, never made here (HAZ-011). A line kept with no link (before lines
+// came with their link) is its number as plain text.
 function callItem (number) {
   const item = element('li')
-  item.append(`${number.name}: `, rebuilt(number.link))
+  item.append(`${number.name}: `, number.link ? rebuilt(number.link) : number.phone)
   return item
 }
 
@@ -141,7 +142,9 @@ async function init () {
   const next = await syncAll(form)
   if (next) window.location.assign(next)
   window.addEventListener('online', async () => {
-    const sent = await syncAll(form)
+    // The rules (and the line in them) kept anew at once, beside the sending: they may be in an
+    // older shape.
+    const [sent] = await Promise.all([syncAll(form), keepRules(form)])
     if (sent) window.location.assign(sent)
   })
 }

@@ -26,24 +26,37 @@ async function refresh (url) {
   await keepUrgentLine({ name: line.name || null, phone: line.phone || null, link: line.link || null })
 }
 
+// The team's line as the server made it (its link). A line with no link (kept by the scripts
+// before lines came with their link, as {name, phone, dial}, or a number that cannot be dialled)
+// is given as its name and number in plain text, as tel_link shows such a number: never the
+// advice for a phone that keeps no line, when the person's own line is known (HAZ-002), and no
+// link is made here (HAZ-011).
 function fill (slot, line) {
-  const link = rebuilt(line.link)
-  // Only a link that dials: otherwise the page's own advice (your team's line, or 111) stays.
-  if (!link.querySelector('a[href]')) return
-  slot.replaceChildren(`${line.name}: call `, link, ', at any time of day or night')
+  const link = line.link ? rebuilt(line.link) : null
+  const number = link && link.querySelector('a[href]') ? link : line.phone
+  slot.replaceChildren(`${line.name}: call `, number, ', at any time of day or night')
+}
+
+async function fillSlots (root) {
+  const slots = root.querySelectorAll('[data-urgent-line]')
+  if (!slots.length) return
+  const line = await keptUrgentLine()
+  // No line kept, or a team without one: the page's own advice (your team's line, or 111) stays.
+  if (line && line.name && line.phone) slots.forEach(slot => fill(slot, line))
 }
 
 export async function initUrgentLine (root) {
   if (!isAvailable()) return
-  const body = root.body
+  const url = root.body.dataset.urgentLineUrl
   try {
-    if (body.dataset.urgentLineUrl) await refresh(body.dataset.urgentLineUrl)
-    const slots = root.querySelectorAll('[data-urgent-line]')
-    if (!slots.length) return
-    const line = await keptUrgentLine()
-    // No line kept (or kept before lines came with their link), or a team without one: the
-    // page's own advice (your team's line, or 111) stays.
-    if (line && line.name && line.link) slots.forEach(slot => fill(slot, line))
+    if (url) {
+      await refresh(url)
+      // Loaded with no signal, or keeping a line in an older shape: kept anew the moment the
+      // phone is back online, not at the person's next page. Only on a page that names its
+      // person (it has the URL): the offline page cannot tell whose line a fetch would bring.
+      window.addEventListener('online', () => refresh(url).then(() => fillSlots(root)).catch(() => {}))
+    }
+    await fillSlots(root)
   } catch (e) {
     // An enhancement: the page already says to call 999 or 111.
   }

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Team
+from app.timeutil import london_today
 from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
 
 A_LINE = "020 7946 0999"
@@ -128,3 +129,73 @@ def test_the_phone_puts_in_the_link_the_server_made_and_dials_the_same_digits(op
     assert shown[-1] == {"text": "x", "hrefs": ["tel:02079460999"], "handlers": 0}
     assert all(link["handlers"] == 0 for link in shown)
     assert sum(bool(dial_digits(number)) for number in NUMBERS_AS_TYPED) >= 4  # the table has links to check
+
+
+# What the phone keeps, read back through offline-store.js (sealed in IndexedDB): whether the
+# urgent line and the symptom rules' copy of it are in the shape with the server's link.
+KEPT_WITH_LINK = """async () => {
+    const store = await import('/static/js/offline-store.js')
+    const line = await store.keptUrgentLine()
+    const rules = await store.keptSymptomRules()
+    return [!!(line && line.link), !!(rules && rules.urgent_line && rules.urgent_line.link)]
+}"""
+# As scripts a generation older kept them (before lines came with their link): {name, phone, dial}.
+KEEP_THE_OLD_SHAPE = """async line => {
+    const store = await import('/static/js/offline-store.js')
+    await store.keepUrgentLine(line)
+    await store.keepSymptomRules({ ...(await store.keptSymptomRules()), urgent_line: line })
+}"""
+
+
+@pytest.mark.hazard("HAZ-002")
+@pytest.mark.hazard("HAZ-016")
+def test_a_line_kept_before_lines_came_with_their_link_is_still_given_offline_and_renewed_online(
+        app, live_server, open_page, actors):
+    """A phone that kept its line with scripts a generation older has no link for it: offline,
+    the offline page and the symptom instruction still give the team's line (its name and
+    number as plain text, never 111 in its place), and the phone keeps it anew, with its link,
+    as soon as it is back online."""
+    from app.models import PatientProfile
+
+    with app.app_context():
+        team = db.session.get(PatientProfile, actors.profile_a).team
+        team.out_of_hours_name, team.out_of_hours_phone = "Acute oncology line", A_LINE
+        db.session.commit()
+    old_shape = {"name": "Acute oncology line", "phone": A_LINE, "dial": "02079460999"}
+    tab = open_page("phone", service_worker=True)
+    tab.allow_console(OFFLINE_NOISE)
+    page = tab.page
+    sign_in_browser(tab, live_server, actors.patient_a)
+    tab.goto("/my-care/symptoms/new")
+    wait_until_offline_ready(page)
+    wait_until(page, KEPT_WITH_LINK, lambda kept: kept == [True, True], what="for the line and the rules to be kept")
+
+    # Back online on a page of theirs, the phone asks for both again at once.
+    tab.context.set_offline(True)
+    page.evaluate(KEEP_THE_OLD_SHAPE, old_shape)
+    assert page.evaluate(KEPT_WITH_LINK) == [False, False]
+    tab.context.set_offline(False)
+    wait_until(page, KEPT_WITH_LINK, lambda kept: kept == [True, True], what="for the line to be kept anew online")
+
+    # Offline with the old shape kept: an emergency's instruction gives 999 and the team's line.
+    tab.context.set_offline(True)
+    page.evaluate(KEEP_THE_OLD_SHAPE, old_shape)
+    page.get_by_label("A high temperature", exact=False).check()
+    page.locator("input[name=severity][value=severe]").check()
+    today = london_today()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.locator("input[name=new_or_worse][value=yes]").check()
+    page.get_by_role("button", name="Send").click()
+    instruction = page.locator("[data-symptom-offline]")
+    instruction.get_by_text("Call now: this could be an emergency").wait_for()
+    expect(instruction.locator("li")).to_have_text(["Emergency services: 999", f"Acute oncology line: {A_LINE}"])
+    expect(instruction.locator('a[href="tel:999"]')).to_have_count(1)
+    expect(instruction.locator("a")).to_have_count(1)  # no link made on the phone (HAZ-011)
+
+    # And the offline page gives it too, not the advice for a phone that keeps no line.
+    main = offline_page(tab, live_server)
+    line = main.locator("[data-urgent-line]")
+    expect(line).to_have_text(f"Acute oncology line: call {A_LINE}, at any time of day or night")
+    expect(line.locator("a")).to_have_count(0)

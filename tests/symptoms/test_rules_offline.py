@@ -122,6 +122,30 @@ def test_offline_an_emergency_says_call_999_and_the_own_line_and_never_that_the_
         assert instruction["teamTold"] is False and "has not been told yet" in instruction["notice"]
 
 
+@pytest.mark.hazard("HAZ-002")
+@pytest.mark.hazard("HAZ-016")
+def test_offline_a_line_kept_before_lines_came_with_their_link_is_still_the_number_to_call(tmp_path):
+    """Rules kept by an older symptoms.js hold the line as {name, phone, dial}, with no link; a
+    line whose number cannot be dialled has link null. Either way the person's own line is the
+    number to call, shown as plain text (no link is made on the phone, HAZ-011), never 111 in
+    its place; a team with no line still gets 999 and 111."""
+    old_shape = {"name": "Acute oncology", "phone": "020 7946 0999", "dial": "02079460999"}
+    no_link = {"name": "Acute oncology", "phone": "020 7946 0999 ext 12", "link": None}
+    no_line_old_shape = {"name": None, "phone": None, "dial": None}
+    cases = [{**offline_rules("prostate"), "urgent_line": line} for line in (old_shape, no_link, no_line_old_shape)]
+    shown = run_js(
+        tmp_path,
+        "return data.cases.flatMap(r => ['possible_sepsis', 'blood_in_urine'].map(id =>"
+        " rules.offlineInstruction(r, rules.levelOffline(r, id, 'mild')).call))",
+        cases=cases,
+    )
+    call_999 = {"name": "Emergency services", "link": '<a href="tel:999">999</a>'}
+    call_111 = {"name": "NHS 111", "link": '<a href="tel:111">111</a>'}
+    old_line = {"name": "Acute oncology", "phone": "020 7946 0999", "link": None}
+    undiallable = {"name": "Acute oncology", "phone": "020 7946 0999 ext 12", "link": None}
+    assert shown == [[call_999, old_line], [old_line], [call_999, undiallable], [undiallable], [call_999], [call_111]]
+
+
 def test_a_red_flag_with_a_duration_and_no_start_date_counts_as_reached_offline(tmp_path):
     levels = run_js(tmp_path, "return [rules.levelOffline(data.r, 'bowel_habit_change', 'mild'),"
                               " rules.levelOffline(data.r, 'bowel_habit_change', 'mild', 20)]",
@@ -171,4 +195,4 @@ def test_on_a_pathway_with_no_rules_the_emergencies_are_still_kept(app, client, 
     sign_in_as(client, actors.patient_a)
     kept = client.get("/my-care/symptom-rules").get_json()
     assert kept["pathway"] is None and [s["id"] for s in kept["symptoms"]] == EMERGENCIES
-    assert kept["urgent_line"] == {"name": None, "phone": None, "link": None}
+    assert kept["urgent_line"] == {"name": None, "phone": None, "link": None, "dial": None}

@@ -293,7 +293,15 @@ def _placeholder(number: int, markup: bool) -> str:
 
 
 # What markupsafe's escape replaces in a string, and with what (tests/test_templating.py compares).
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def escaped_text(value) -> str:
+    """markupsafe's `escape(value)` as a plain str, a plain string's in one call (escape is five:
+    it makes Markup twice); for text put in HTML that is marked safe whole afterwards."""
+    if type(value) is str:
+        return value.translate(HTML_ESCAPES)
+    return str(escape(value))
 
 
 def _frozen(value, personal_values: list):
@@ -312,8 +320,10 @@ def _frozen(value, personal_values: list):
     if kind is bool or kind is int or value is None:
         # Flags that pick a page's text (app/main/home_page.py), by exact type as str above.
         return (kind.__name__, value)
-    if kind is list:
-        items = [_frozen(item, personal_values) for item in value]
+    if kind is list or kind is tuple:
+        # A list of mappings (a component's rows or items) freezes each without going through here.
+        items = [_frozen_mapping(item, personal_values) if type(item) is dict else _frozen(item, personal_values)
+                 for item in value]
         return None if None in items else ("list", tuple(items))
     if kind is Personal or isinstance(value, Personal):
         if not value.value:
@@ -363,8 +373,15 @@ def _frozen_mapping(value, personal_values: list):
             own = item.value
             if not own:
                 return None  # an empty value would take another branch than its placeholder
-            frozen = ("personal", len(personal_values), type(own) is Markup or isinstance(own, Markup))
+            frozen = ("personal", len(personal_values),
+                      type(own) is Markup or (type(own) is not str and isinstance(own, Markup)))
             personal_values += (own,)
+        elif kind is dict:
+            frozen = _frozen_mapping(item, personal_values)
+            if frozen is None:
+                return None
+        elif item is None:
+            frozen = ("NoneType", None)
         else:
             frozen = _frozen(item, personal_values)
             if frozen is None:
@@ -438,8 +455,7 @@ def make_memoised_component(environment):
         the page's whitespace pass leaves text as it is (app/html_whitespace.py)."""
         if slot.escaped:
             # A plain string or number as markupsafe's escape gives it, in one call rather than five.
-            kind = type(value)
-            value = value.translate(_HTML_ESCAPES) if kind is str else str(value) if kind is int else escape(value)
+            value = str(value) if type(value) is int else escaped_text(value)
         elif opens_or_closes_a_kept_element(value):
             return None
         if slot.trimmed:
@@ -455,12 +471,17 @@ def make_memoised_component(environment):
         frozen = _frozen(params, personal_values)
         memoised = rendered_with_placeholders(name, frozen) if frozen is not None else None
         if memoised is not None:
-            values = []
+            values: list = []
             for slot in memoised.slots:
-                value = put_in(slot, personal_values[slot.number])
-                if value is None:
-                    break
-                values.append(value)
+                value = personal_values[slot.number]
+                # Most values are text the component escapes and shows as it is: put in here.
+                if type(value) is str and slot.escaped and not (slot.trimmed or slot.indent or slot.kept):
+                    value = value.translate(HTML_ESCAPES)
+                else:
+                    value = put_in(slot, value)
+                    if value is None:
+                        break
+                values += (value,)
             else:
                 if memoised.plan is not None:
                     return Markup(passed_page(memoised.plan, values))

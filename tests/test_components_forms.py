@@ -181,6 +181,12 @@ RADIOS = [
     {"idPrefix": "", "name": None, "items": [{"value": "1", "text": "x"}, {"value": "2", "text": "y"}]},
     # plain items (components/forms._plain_radio_item): words that are only spaces, none at all
     {"name": "blank", "items": [{"value": "1", "text": "   "}, {"value": "2", "text": ""}, {"value": "3"}]},
+    # plain items' values of every type they are read as: numbers, markup, undefined, more than a line
+    {"name": "typed", "value": 3,
+     "items": [{"value": 3, "text": Markup("<b>Three</b> & more")}, {"value": UNDEFINED, "text": 5, "id": 7},
+               {"value": "x", "text": UNDEFINED, "checked": UNDEFINED, "id": UNDEFINED},
+               {"value": "y", "text": " two\n  lines <&> ", "checked": "yes", "id": 'q"<id>'},
+               {"value": 0, "text": 0, "checked": 0, "id": 0}, {"value": None, "text": None, "checked": None}]},
     {"name": "hint-none-id", "hint": {"text": "h", "id": None}, "errorMessage": {"text": "e", "id": "own-error"},
      "fieldset": {"legend": "A string legend"}, "items": [{"value": "1", "text": "x", "hint": {"text": "ih", "id": None}}]},
     {},

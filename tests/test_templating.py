@@ -394,6 +394,6 @@ def test_an_argument_holding_a_placeholders_character_is_rendered_directly(app, 
 def test_the_memos_escape_of_a_string_is_markupsafes(text):
     from markupsafe import escape
 
-    from app.templating import _HTML_ESCAPES
+    from app.templating import HTML_ESCAPES
 
-    assert text.translate(_HTML_ESCAPES) == str(escape(text))
+    assert text.translate(HTML_ESCAPES) == str(escape(text))

@@ -18,7 +18,7 @@ from collections import abc
 from jinja2 import Undefined
 from markupsafe import Markup, escape
 
-from ..templating import LINE_BREAK
+from ..templating import HTML_ESCAPES, LINE_BREAK, escaped_text
 from . import HEADING_SIZES, DesignSystem, component, indented, joined_classes, modifier
 
 
@@ -468,26 +468,53 @@ def _choice_item(kind: str, params: dict, item: dict, index: int, id_prefix: str
 PLAIN_RADIO_ITEM_KEYS = frozenset({"value", "text", "checked", "id"})
 
 
+# What a plain radio item's label prints around its words: _heading_content(words, 6).
+_PLAIN_LABEL_TEXT_BEFORE = f"\n\n\n{spaces(10)}"
+_PLAIN_LABEL_TEXT_AFTER = f"\n{spaces(8)}\n\n\n{spaces(6)}"
+# The types a plain item's values have when given (a missing key reads ABSENT): anything else may
+# be Jinja's Undefined, which reads as ABSENT too.
+_PLAIN_VALUE_TYPES = frozenset({str, int, bool, _Absent, Markup, type(None)})
+
+
 def _plain_radio_item(item: dict, index: int, id_prefix: str, params_value, input_end: tuple[str, str]) -> str:
     """`_choice_item("radios", ...)` for an item of PLAIN_RADIO_ITEM_KEYS (a plain dict, not yet
     through `nested`): `params_value` is the radios' `value`, `input_end` what every input of the
-    group ends with (its disabled attribute and the attributes macro's whitespace)."""
-    item_id = get(item, "id")
-    item_id = item_id if item_id else id_prefix + (f"-{index}" if index > 1 else "")
-    one_line(item_id)
-    checked = get(item, "checked")
-    value = get(item, "value")
-    if not checked:
-        checked = (value == params_value and checked != False) if params_value else False  # noqa: E712
-    text = get(item, "text")
-    # `content` of the label's text (no html: a plain item has none), and its `for`, without the
-    # general helpers' look-ups when the id is a plain string (as `optional_attribute` prints one).
-    text = indented(escape(text).strip(), 8) if text else None
-    label_for = f' for="{escape(item_id)}"' if type(item_id) is str else optional_attribute("for", item_id)
-    label = "" if text is None else (
-        f'<label class="nhsuk-label nhsuk-radios__label"{label_for} >{_heading_content(text, 6)}</label>')
-    return (f'<div class="nhsuk-radios__item">\n<input class="nhsuk-radios__input" id="{escape(item_id)}"'
-            f'{input_end[0]}{out(value)}"{" checked" if checked else ""}{input_end[1]}>\n{label}\n</div>')
+    group ends with (its disabled attribute and the attributes macro's whitespace). Written for
+    few calls (each value read and escaped once, in C where it is a plain string): it runs for
+    every item of every scale."""
+    item_id, checked, value, text = (item.get("id", ABSENT), item.get("checked", ABSENT),
+                                     item.get("value", ABSENT), item.get("text", ABSENT))
+    if type(item_id) not in _PLAIN_VALUE_TYPES:
+        item_id = get(item, "id")
+    if type(checked) not in _PLAIN_VALUE_TYPES:
+        checked = get(item, "checked")
+    if type(value) not in _PLAIN_VALUE_TYPES:
+        value = get(item, "value")
+    if type(text) not in _PLAIN_VALUE_TYPES:
+        text = get(item, "text")
+    if item_id is ABSENT or not item_id:
+        item_id = id_prefix + (f"-{index}" if index > 1 else "")
+    if type(item_id) is str:
+        if LINE_BREAK.search(item_id):
+            raise NotWrittenFor
+        id_html = item_id.translate(HTML_ESCAPES)
+        label_for = f' for="{id_html}"'
+    else:
+        one_line(item_id)
+        id_html = escaped_text(item_id)
+        label_for = optional_attribute("for", item_id)
+    if checked is ABSENT or not checked:
+        checked = ((value == params_value and checked != False)  # noqa: E712
+                   if params_value is not ABSENT and params_value else False)
+    # `content` of the label's text (no html: a plain item has none).
+    label = ""
+    if text is not ABSENT and text:
+        words = indented(escaped_text(text).strip(), 8)
+        label = (f'<label class="nhsuk-label nhsuk-radios__label"{label_for} >'
+                 f'{_PLAIN_LABEL_TEXT_BEFORE}{words}{_PLAIN_LABEL_TEXT_AFTER}</label>')
+    value_html = "" if value is ABSENT else escaped_text(value)
+    return (f'<div class="nhsuk-radios__item">\n<input class="nhsuk-radios__input" id="{id_html}"'
+            f'{input_end[0]}{value_html}"{" checked" if checked else ""}{input_end[1]}>\n{label}\n</div>')
 
 
 def hint_and_error(hint_param: dict, error: dict, id_prefix: str, described_by: str,

@@ -28,22 +28,37 @@ def plan_view(plan, level: int = 2, id_prefix: str = "concern", preview: bool = 
         "created_on": mark(long_date(plan.created_at)),
         "summary": mark(plan.summary) if plan.summary else None,
         "level": level,
-        "concerns": [_item(item, mark, f"{id_prefix}-{plan.version}-{number}")
-                  for number, item in enumerate(plan.items, start=1)],
+        "concerns": concerns_view(plan, for_patient=True, id_prefix=id_prefix, mark=mark),
         "review_on": mark(long_date(plan.review_date)),
         "preview": preview,
     }
 
 
-def _item(item, mark, anchor: str) -> dict:
+def concerns_view(plan, for_patient: bool = False, id_prefix: str = "concern", mark=as_it_is) -> list[dict]:
+    """A plan's concerns as templates/careplan/_view.html `concern_sections` shows them: the one
+    source of both the person's wording (`for_patient`, in `plan_view`) and the team's (the
+    nurse's plan, a version and the editor's clash, through templates/careplan/_items.html), so
+    that a change of wording or of what is made a link is made once."""
+    return [_item(item, mark, f"{id_prefix}-{plan.version}-{number}", for_patient)
+            for number, item in enumerate(plan.items, start=1)]
+
+
+def _item(item, mark, anchor: str, for_patient: bool) -> dict:
     shown = {"anchor": mark(anchor), "concern": mark(item.concern),
              "agreed": mark(item.agreed) if item.agreed else "Nothing recorded",
              "action": mark(item.action) if item.action else "No action needed",
-             "who": mark(who_words(item, True)), "support": None}
+             "who": mark(who_words(item, for_patient)), "support": None}
     if item.support is not Support.NONE:
-        shown["support"] = support_words(item, True)
+        shown["support"] = support_words(item, for_patient)
         shown["service"] = _service(item.service, mark) if item.service else None
     return shown
+
+
+def is_web_address(address: str | None) -> bool:
+    """Whether a service's website is made a link: only an http or https address (its scheme in
+    any case, as browsers read it), never a javascript: or data: one, nor one relative to this
+    site or with anything before its scheme."""
+    return bool(address) and address[:8].lower().startswith(("https://", "http://"))
 
 
 def _service(service, mark) -> dict:
@@ -54,8 +69,7 @@ def _service(service, mark) -> dict:
         "phone": mark(tel_link(service.phone)) if service.phone else None,
         "hours": mark(service.hours) if service.hours else None,
         "email": mark(service.email) if service.email else None,
-        # Only a web address is made a link (never a javascript: or data: one).
-        "website": mark(website) if website and website.startswith(("https://", "http://")) else None,
+        "website": mark(website) if is_web_address(website) else None,
         "address": mark(service.address) if service.address else None,
     }
 

@@ -35,12 +35,11 @@ def careplan_when(moment) -> str:
     return f"{long_date(moment)} at {moment.astimezone(LONDON):%H:%M}"
 
 
-# Who does a concern's action and what support it has, in words (service.who_words, support_words).
-bp.add_app_template_global(service.who_words, "careplan_who")
-bp.add_app_template_global(service.support_words, "careplan_support")
 # The plan as the person reads it, plain values for templates/careplan/_view.html (the nurse's
 # preview and the phone's offline copy; the person's own page puts theirs in through the memo).
 bp.add_app_template_global(patient_view.plan_view, "careplan_plan_view")
+# A plan's concerns in the team's words, from the same values (templates/careplan/_items.html).
+bp.add_app_template_global(patient_view.concerns_view, "careplan_concerns")
 
 
 @bp.app_template_global()

@@ -157,7 +157,7 @@ def test_one_function_holds_the_rule_for_which_24_hour_line():
     # a patient); every page a patient sees gives the line through team_urgent_line.
     reading_the_phone = sorted(str(p.relative_to(root)) for p in (root / "templates").rglob("*.html")
                                if "out_of_hours" in p.read_text(encoding="utf-8"))
-    assert reading_the_phone == ["templates/admin/team.html", "templates/nurse/patient.html"]
+    assert reading_the_phone == ["templates/admin/team.html", "templates/nurse/_patient_page.html"]
 
 
 # Any tel: in a script, in any spelling a script could make one with: 'tel:' + number,

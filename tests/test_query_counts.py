@@ -16,6 +16,7 @@ from app.demo import seed_demo
 from app.extensions import db
 from app.models import PatientProfile, User
 from app.hna.models import HNA, HNAStatus
+from app.messages.models import MessageThread
 from app.reentry.models import ReentryRequest
 from app.symptoms.models import SymptomEntry
 from app.triage.models import ItemStatus, QueueItem
@@ -27,7 +28,8 @@ CEILINGS = {"patient": 6, "queue": 10}
 OVER_CEILING: dict[str, str] = {}
 
 # (who, path, budget). {david}: David Hughes's patient id; {request}: his request to be seen;
-# {hna}: his submitted HNA; {item}: his team's first open queue item; {entry}: his symptom entry.
+# {hna}: his submitted HNA; {item}: his team's first open queue item; {entry}: his symptom entry;
+# {thread}: his message thread.
 PAGES = [
     ("patient", "/my-care", 2),
     ("hna_patient", "/hna/questions/distress", 2),
@@ -40,6 +42,9 @@ PAGES = [
     ("patient", "/my-care/symptoms/{entry}", 3),
     ("patient", "/my-care/results", 3),
     ("patient", "/my-care/messages", 2),
+    # A thread read again: the session, the thread (its owner checked), its messages with their
+    # authors' names; nothing written when nothing was unread (it was 7 with the ORM's loads).
+    ("patient", "/my-care/messages/{thread}", 3),
     ("patient", "/my-care/ask-to-be-seen", 4),
     ("patient", "/my-care/requests/{request}", 3),
     ("nurse", "/nurse/queue", 4),
@@ -105,11 +110,13 @@ def signed_in_demo(app):
         item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.status == ItemStatus.OPEN)
                                     .order_by(QueueItem.id))
         entry_id = db.session.scalar(select(SymptomEntry.id).where(SymptomEntry.patient_id == david))
+        thread_id = db.session.scalar(select(MessageThread.id).where(MessageThread.patient_id == david))
     clients = {}
     for who, user_id in people.items():
         clients[who] = app.test_client()
         sign_in_as(clients[who], user_id)
-    return clients, {"david": david, "request": request_id, "hna": hna_id, "item": item_id, "entry": entry_id}
+    return clients, {"david": david, "request": request_id, "hna": hna_id, "item": item_id, "entry": entry_id,
+                     "thread": thread_id}
 
 
 @pytest.fixture

@@ -70,15 +70,18 @@ def patient_threads():
 def patient_thread(thread_id: int):
     thread = service.own_thread(thread_id)
     if request.method == "GET":
-        service.open_thread(thread, True, _me())
-        db.session.commit()
-        return render_template("messages/patient_thread.html", thread=thread, form=_fresh_form())
+        messages = service.messages_of(thread)
+        if service.open_thread(thread, True, None, messages):
+            db.session.commit()
+        return render_template("messages/patient_thread.html", thread=thread, messages=messages, form=_fresh_form())
     form = MessageForm()
     if not form.validate():
-        return render_template("messages/patient_thread.html", thread=thread, form=form)
+        return render_template("messages/patient_thread.html", thread=thread, messages=service.messages_of(thread),
+                               form=form)
     problem = _send(thread, form)
     if problem:
-        return render_template("messages/patient_thread.html", thread=thread, form=form, problem=problem), 409
+        return render_template("messages/patient_thread.html", thread=thread, messages=service.messages_of(thread),
+                               form=form, problem=problem), 409
     flash(SENT, "success")
     return redirect(url_for("messages.patient_thread", thread_id=thread.id))
 
@@ -135,14 +138,16 @@ def nurse_thread(patient_id: int, thread_id: int):
     profile, thread = service.thread_for_staff(patient_id, thread_id)
     context = dict(profile=profile, thread=thread, work=service.open_work(thread))
     if request.method == "GET":
-        service.open_thread(thread, False, _me())
+        messages = service.messages_of(thread)
+        service.open_thread(thread, False, _me(), messages)
         db.session.commit()
-        return render_template("messages/nurse_thread.html", form=_fresh_form(), **context)
+        return render_template("messages/nurse_thread.html", form=_fresh_form(), messages=messages, **context)
     form = MessageForm()
     if not form.validate():
-        return render_template("messages/nurse_thread.html", form=form, **context)
+        return render_template("messages/nurse_thread.html", form=form, messages=service.messages_of(thread), **context)
     problem = _send(thread, form)
     if problem:
-        return render_template("messages/nurse_thread.html", form=form, problem=problem, **context), 409
+        return render_template("messages/nurse_thread.html", form=form, problem=problem,
+                               messages=service.messages_of(thread), **context), 409
     flash("Reply sent.", "success")
     return redirect(url_for("messages.nurse_thread", patient_id=profile.id, thread_id=thread.id))

@@ -16,7 +16,7 @@ from ..audit import audit
 from ..authz import own_patient_record, patient_record_for_staff
 from ..extensions import db
 from ..idempotency import Once, add_once
-from ..models import STAFF_ROLES, PatientProfile, User
+from ..models import STAFF_ROLES, PatientProfile, PersonOnPage, User
 from ..plain_rows import read_rows
 from ..timeutil import utcnow
 from ..triage import service as triage
@@ -134,6 +134,35 @@ class ThreadLine:
     last_sent_at: object
 
 
+class MessageOnPage(NamedTuple):
+    """A message as a thread's page shows it (templates/messages/_thread.html): who wrote it, by
+    name, as `Message.author` would give it; and whether it was unread (open_thread)."""
+
+    id: int
+    from_patient: bool
+    author: PersonOnPage
+    sent_at: object
+    body: str
+    unread: bool
+
+
+def messages_of(thread: MessageThread) -> list[MessageOnPage]:
+    """The thread's messages, oldest first (as `MessageThread.messages`), each with its author's
+    name: one statement of plain values, where the thread's messages and then each author were
+    loaded as ORM objects one statement at a time (issue 12)."""
+    return [MessageOnPage(message_id, from_patient, PersonOnPage(name), sent_at, body, read_at is None)
+            for message_id, from_patient, name, sent_at, body, read_at
+            in read_rows(_messages_statement(), {"thread_id": thread.id})]
+
+
+@cache
+def _messages_statement():
+    return (select(Message.id, Message.from_patient, User.display_name, Message.sent_at, Message.body, Message.read_at)
+            .join(User, User.id == Message.author_id)
+            .where(Message.thread_id == bindparam("thread_id", type_=Integer))
+            .order_by(Message.id))
+
+
 class PatientThreadLine(NamedTuple):
     """A thread as the person's list of messages shows it."""
 
@@ -174,16 +203,21 @@ def team_threads_with_unread(team_id: int) -> list[ThreadLine]:
     return [ThreadLine(thread, count, first) for thread, count, first in rows]
 
 
-def open_thread(thread: MessageThread, reader_is_patient: bool, by: User) -> None:
-    """The reader opened the thread: the other side's messages are read now. The caller commits."""
-    db.session.execute(
-        update(Message)
-        .where(Message.thread_id == thread.id, Message.from_patient.is_(not reader_is_patient), Message.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.session.expire(thread)
+def open_thread(thread: MessageThread, reader_is_patient: bool, by: User | None, shown: list[MessageOnPage]) -> bool:
+    """The reader opened the thread: the other side's messages its page `shown` them (messages_of),
+    unread until now, are read now, in one statement, and none when there are none (most views:
+    no write at all); a message sent after the page read them stays unread until it is shown.
+    Staff's opening is audited (as `by`). Whether anything was written: the caller commits then."""
+    unread = [message.id for message in shown if message.from_patient is not reader_is_patient and message.unread]
+    if unread:
+        db.session.execute(
+            update(Message)
+            .where(Message.thread_id == thread.id, Message.id.in_(unread), Message.read_at.is_(None))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False)
+        )
     if not reader_is_patient:
         audit("message.view", patient=thread.patient_id, subject=f"thread:{thread.id}", actor=by)
+    return bool(unread) or not reader_is_patient
 
 
 # ---------------------------------------------------------------- sending

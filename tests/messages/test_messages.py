@@ -291,3 +291,25 @@ def test_unread_counts_are_in_the_nurses_header_and_the_patients_menu(app, actor
 
     nurse.get(nurse_url)
     assert re.search(r'href="/nurse/messages"[^>]*>\s*Messages\s*<', nurse.get("/nurse/queue").get_data(as_text=True))
+
+
+def test_opening_a_thread_reads_only_the_messages_its_page_shows(app, actors, item_id):
+    """A reply sent after the page read the thread's messages stays unread (the header counts it,
+    home lists it) until a page shows it: open_thread marks only what it was shown."""
+    from app.idempotency import new_form_token
+
+    with app.app_context():
+        nurse = db.session.get(User, actors.nurse_a)
+        thread = service.start_thread(db.session.get(QueueItem, item_id), nurse)
+        service.send(thread, nurse, new_form_token(), "First reply")
+        db.session.commit()
+        shown = service.messages_of(thread)
+        service.send(thread, nurse, new_form_token(), "Sent while the page was being made")
+        db.session.flush()
+        assert service.open_thread(thread, True, None, shown) is True
+        db.session.commit()
+        read = dict(db.session.execute(select(Message.body, Message.read_at.is_not(None))
+                                       .where(Message.thread_id == thread.id)).all())
+        assert read == {"First reply": True, "Sent while the page was being made": False}
+        # Nothing unread shown: no write (and nothing for the caller to commit).
+        assert service.open_thread(thread, True, None, service.messages_of(thread)[:1]) is False

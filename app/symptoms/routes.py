@@ -23,6 +23,9 @@ from . import bp, rules, service
 from .forms import SymptomForm, check_symptom
 from .rules import Level
 
+# A new-symptom form acts once, posted by its page or sent by the outbox (`add_once`'s scope).
+LOG_ONCE = "symptoms.log"
+
 
 def _form(profile, **kwargs) -> SymptomForm:
     form = SymptomForm(**kwargs)
@@ -81,7 +84,7 @@ def new():
         return {"symptom_entry_id": entry.id}
 
     content = {"patient": profile.id, **details.__dict__}
-    once = add_once(current_user.id, "symptoms.log", form.form_token.data, content, make)
+    once = add_once(current_user.id, LOG_ONCE, form.form_token.data, content, make)
     if once.status in (Once.OUT_OF_DATE, Once.TOKEN_USED):
         form.form_token.data = new_form_token()
         message = ("This page was out of date, so your symptom has not been sent yet. Check it below, then "
@@ -113,10 +116,34 @@ def api_log():
         return error_body("bad_request", "Send the symptom form's fields, as JSON."), 400
     # The form's own rules on the form's field names, with no form built (forms.check_symptom);
     # the CSRF token came in the X-CSRFToken header, checked for every post.
-    checked = check_symptom(formdata_from_json(body), rules.reportable_ids(service.pathway_of(profile)), london_today())
+    typed = formdata_from_json(body)
+    checked = check_symptom(typed, rules.reportable_ids(service.pathway_of(profile)), london_today())
     if checked.errors:
         return error_body("invalid", "Check the symptom: some answers need changing.", errors=checked.errors), 422
-    entry = service.log_symptom(profile, checked.details)
+    made = []
+
+    def make() -> dict:
+        made.append(service.log_symptom(profile, checked.details))
+        return {"symptom_entry_id": made[0].id}
+
+    # The page's form token came with its fields: the rendered form acts once whichever way it
+    # is sent (add_once, as `new` does), so sending it again after the back button, or posting
+    # the page after a JSON answer, finds what it made. The Idempotency-Key only knows this
+    # request's retries.
+    once = add_once(current_user.id, LOG_ONCE, typed.get("form_token"),
+                    {"patient": profile.id, **checked.details.__dict__}, make)
+    if once.status is Once.TOKEN_USED:
+        # Refused, so the outbox posts the page's form, which says so with what was typed (and
+        # any emergency's instruction to call).
+        return error_body("form_already_used", "This form was already used to send a symptom, so this one "
+                                               "has not been sent yet."), 409
+    if once.status is Once.OUT_OF_DATE:
+        make()  # no usable form token (kept on a phone before tokens): the Idempotency-Key alone
+    if not made:  # Once.ALREADY: this form, as it is, logged a moment ago
+        entry_id = once.made["symptom_entry_id"]
+        return {"entry_id": entry_id, "level": service.entry_to_advise_on(profile, entry_id).level,
+                "next_url": url_for("symptoms.logged", entry_id=entry_id)}, 201
+    entry = made[0]
     audit("symptoms.log", patient=profile.id, subject=f"symptom-entry:{entry.id}", level=entry.level,
           rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id, via="outbox")
     return {"entry_id": entry.id, "level": entry.level,

@@ -475,3 +475,57 @@ def test_a_send_run_again_after_a_write_clash_reads_the_person_and_their_team_ag
     (item,) = queue(app)
     assert (response.get_json()["level"], entry.queue_item_id) == ("red_flag", item.id)
     assert (item.team_id, item.due_at) == (actors.team_a, response_deadline(MONDAY_MORNING, 1))
+
+
+# A rendered form acts once, whichever way it is sent: the outbox's JSON carries the page's
+# form token (static/js/form-outbox.js sends every field), and a page post or another JSON send
+# of the same form (the back button, then Send again; a JSON answer refused, then the page's own
+# post) finds what it made. Each case: how the form is sent the first time, then the second.
+def _sent_as_json(patient, fields, key):
+    return patient.post_json("/my-care/symptoms/api/log", fields, headers={"Idempotency-Key": key})
+
+
+def _sent_as_page(patient, fields, _key):
+    return patient.post_form("/my-care/symptoms/new", fields)
+
+
+def _entry_named_by(response) -> str:
+    return response.get_json()["next_url"] if response.is_json else response.headers["Location"]
+
+
+@pytest.mark.parametrize("first, second", [
+    (_sent_as_json, _sent_as_json), (_sent_as_json, _sent_as_page), (_sent_as_page, _sent_as_json),
+], ids=["json then json", "json then page", "page then json"])
+def test_one_rendered_form_logs_once_sent_as_json_or_as_a_page(app, patient, clock, first, second):
+    clock(MONDAY_MORNING)
+    fields = {**symptom_form(symptom="new_lump"), "form_token": form_token(patient)}
+    made = first(patient, fields, "outbox-entry-0001")
+    again = second(patient, fields, "outbox-entry-0002")
+    assert made.status_code in (201, 303) and again.status_code in (201, 303)
+    assert _entry_named_by(again) == _entry_named_by(made)
+    assert len(entries(app)) == 1 and len(queue(app)) == 1
+
+
+def test_a_used_form_sent_as_json_with_another_symptom_is_refused_and_its_page_keeps_what_was_typed(app, patient, clock):
+    clock(MONDAY_MORNING)
+    token = form_token(patient)
+    log(patient, symptom="tiredness", form_token=token)
+    other = {**symptom_form(symptom="possible_sepsis", note="Shivering"), "form_token": token}
+    refused = patient.post_json("/my-care/symptoms/api/log", other, headers={"Idempotency-Key": "outbox-entry-0001"})
+    # A 4xx: the outbox posts the page's form itself, which says why, with what was typed and,
+    # for an emergency, the instruction to call (test_a_used_form_sent_with_another_symptom_...).
+    assert refused.status_code == 409 and refused.get_json()["error"] == "form_already_used"
+    assert len(entries(app)) == 1
+    shown = page(patient.post_form("/my-care/symptoms/new", other))
+    assert "already used to send a symptom" in shown and "Shivering" in shown
+    assert "Call now: this could be an emergency" in shown
+
+
+def test_a_json_symptom_without_a_form_token_is_still_logged_once_per_key(app, patient, clock):
+    """An entry kept on a phone before form tokens, or a form whose token is not usable: the
+    Idempotency-Key alone keeps its retries from logging it twice, as before."""
+    clock(MONDAY_MORNING)
+    for key in ("outbox-entry-0001", "outbox-entry-0001"):
+        assert patient.post_json("/my-care/symptoms/api/log", symptom_form(symptom="tiredness"),
+                                 headers={"Idempotency-Key": key}).status_code == 201
+    assert len(entries(app)) == 1

@@ -2,7 +2,7 @@
 directly (issue 12); what a read gives, what it counts as and how it fails stay Core's."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import bindparam, event, exc, func, insert, select, text, update
@@ -285,7 +285,9 @@ def test_a_driver_error_while_fetching_is_core_s_error(app, actors):
 # sends (the same SQL, each value through its type's processor), answering the rows written,
 # counted as a statement; one needing Core's work per execution goes through Core every time.
 SESSIONS = UserSession.__table__
-AT = utcnow()
+# A fixed instant, not the clock at collection (tests/test_dates_at_run_time.py): the writes only
+# compare what is stored with what was sent.
+AT = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def _session_values(user_id, n, token=None):

@@ -34,11 +34,11 @@ def random_calls(app, component, space, seed, count=150):
 # ---------------------------------------------------------------- card
 
 CARDS = [
-    # templates/careplan/_patient_home.html, followup/_patient_home.html, admin/index.html
+    # templates/main/_home.html (the care plan and follow-up cards), admin/index.html
     {"href": "/my-care/plan", "clickable": True, "heading": "View your plan", "headingLevel": 3,
      "description": "Updated on 1 May 2026. Next review by 1 August 2026."},
     {"href": "/admin/staff", "heading": "Staff", "headingLevel": 2, "description": "Add & <remove> staff", "clickable": True},
-    # templates/main/_feeling_unwell.html
+    # templates/main/_unwell_card.html
     {"variant": "urgent", "heading": "Feeling unwell?", "headingLevel": 2,
      "descriptionHtml": Markup("<p>Call <a href=\"tel:111\">111</a></p>\n  <ul>\n    <li>Now</li>\n  </ul>"),
      "attributes": {"id": "feeling-unwell"}},

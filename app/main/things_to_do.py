@@ -2,9 +2,10 @@
 records, in one order (`in_order`, a plain rule over plain data).
 
 The records are read by app/main/service.py `home_records` (each area's rule for which are the
-person's, read in few statements). The wording lives in templates/main/_things_to_do.html, one
-block per `kind`. A new area adds its kinds here (with their urgency), its read there and a block
-in the template; the order rule stays the one below.
+person's, read in few statements). The wording lives in templates/main/_home.html (thing_item), one
+block per `kind`, given its values by app/main/home_page.py (`_thing`). A new area adds its kinds
+here (with their urgency), its read there, a block in the template and its values in home_page;
+the order rule stays the one below.
 """
 from __future__ import annotations
 

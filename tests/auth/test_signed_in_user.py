@@ -190,3 +190,37 @@ def test_what_a_member_of_staff_was_not_read_with_the_session_is_read_when_asked
     with app.app_context():
         email = db.session.get(User, actors.nurse_a).email
     assert inside_a_signed_in_request(client, actors.nurse_a, check) == (email, True, True)
+
+
+def test_a_patient_read_for_staff_is_the_record_the_orm_would_load(app, client, actors):
+    """authz.patient_for_staff reads the record by one plain statement and makes it tracked
+    (sessions.read_tracked): the same values as the ORM's load, in the session, the same record
+    when read again, its relationships loaded when asked, and a change to it written with its
+    version checked, as a record the ORM loaded."""
+    from sqlalchemy import inspect
+
+    from app.authz import patient_for_staff
+    from app.models import PatientProfile
+
+    columns = [attribute.key for attribute in inspect(PatientProfile).column_attrs]
+    with app.app_context():
+        loaded = db.session.get(PatientProfile, actors.profile_a)
+        expected = {key: getattr(loaded, key) for key in columns}
+        user_id = loaded.user.id
+
+    def check():
+        profile = patient_for_staff(actors.profile_a)
+        values = {key: getattr(profile, key) for key in columns}
+        with no_statements():
+            again = patient_for_staff(actors.profile_a)
+        state = inspect(profile)
+        read = (values, again is profile, state.persistent, bool(db.session.dirty), profile.team.name,
+                profile.user.id)
+        profile.given_name = "Annie"
+        db.session.commit()
+        return (*read, profile.version)
+
+    assert inside_a_signed_in_request(client, actors.nurse_a, check) == (
+        expected, True, True, False, "Team A", user_id, expected["version"] + 1)
+    with app.app_context():
+        assert db.session.get(PatientProfile, actors.profile_a).given_name == "Annie"

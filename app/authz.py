@@ -61,14 +61,22 @@ nurse_required = roles_required(Role.NURSE)
 admin_required = roles_required(Role.ADMIN)
 
 
-def current_patient() -> PatientProfile:
-    """The signed-in patient's own record, tracked, with its team and key worker: made from the
-    values read with the session (no query), once a request (the same record each time, as
-    `current_user` held it when it was a tracked `User`)."""
+def _the_signed_in_patients() -> PatientProfile | SignedInPatient:
+    """The signed-in person's patient record as their session holds it (values read with it, or
+    their tracked record on the request that signed them in), refused (404, audited) for anyone
+    without one: where `current_patient` and `signed_in_patient` both start."""
     person = current_user._get_current_object()
     patient = person.patient_profile if person.is_authenticated else None
     if patient is None:
         refuse("patient.access_refused", subject="patient:self")
+    return patient
+
+
+def current_patient() -> PatientProfile:
+    """The signed-in patient's own record, tracked, with its team and key worker: made from the
+    values read with the session (no query), once a request (the same record each time, as
+    `current_user` held it when it was a tracked `User`)."""
+    patient = _the_signed_in_patients()
     if isinstance(patient, PatientProfile):  # the request that signed them in: a tracked `User`
         return patient
     profile = g.get("patient_record")
@@ -93,9 +101,7 @@ def signed_in_patient() -> PatientProfile | SignedInPatient:
     tracked record when there is one already (the request that signed them in) or when the values
     predate a commit made since (`current_patient` reads it again then): the values are those of
     this request's transaction, as `current_patient`'s are."""
-    patient = current_user.patient_profile if current_user.is_authenticated else None
-    if patient is None:
-        refuse("patient.access_refused", subject="patient:self")
+    patient = _the_signed_in_patients()
     if isinstance(patient, PatientProfile) or g.get("patient_record") is not None or not session_values_are_current():
         return current_patient()
     return patient

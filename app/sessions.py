@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -189,15 +188,38 @@ def read_with_the_session(app: Flask, name: str, column_of_user_id) -> None:
     app.extensions.setdefault(_FIGURES_KEY, {})[name] = column_of_user_id
 
 
+class RecordValues(dict):
+    """A record's columns as read with the session, by attribute name, read-only: answering both
+    as a record does (`team.out_of_hours_phone`) and as a mapping (`team["name"]`, `**team`), so
+    that code reading a team gets the same answer from these values as from a tracked `Team`
+    without a way of its own to read each. A dict underneath (a key read, and copying the values
+    into a record made from them, stay C's own work); its changing methods refuse. A column
+    named like a dict method is read by key (`__getattr__` is asked only for names a dict lacks)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def _read_only(self, *_args, **_kwargs):
+        raise TypeError("a record's values read with the session are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+
 @dataclass(frozen=True, slots=True)
 class SignedInPatient:
     """The signed-in patient's record as values: `values` its columns, `team` and `key_worker`
-    theirs, by attribute name (read-only). The layout reads their team's 24-hour line from it;
-    pages that work with the record get it tracked from `authz.current_patient`."""
+    theirs (`RecordValues`: by attribute or by key, read-only). The layout reads their team's
+    24-hour line from it; pages that work with the record get it tracked from
+    `authz.current_patient`."""
 
-    values: Mapping[str, Any]
-    team: Mapping[str, Any]
-    key_worker: Mapping[str, Any] | None
+    values: RecordValues
+    team: RecordValues
+    key_worker: RecordValues | None
 
     @property
     def id(self) -> int:
@@ -374,11 +396,11 @@ def _row_layout() -> tuple:
     return tuple(layout)
 
 
-def _values(row, keys: tuple[str, ...], start: int) -> Mapping[str, Any] | None:
+def _values(row, keys: tuple[str, ...], start: int) -> RecordValues | None:
     """A record's columns from the row, or None when the outer join found none."""
     if row[start] is None:
         return None
-    return MappingProxyType(dict(zip(keys, row[start:start + len(keys)], strict=True)))
+    return RecordValues(zip(keys, row[start:start + len(keys)], strict=True))
 
 
 def _records(row) -> list:

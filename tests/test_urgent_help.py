@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import MappingProxyType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 from flask import render_template_string
 from flask_login import AnonymousUserMixin
 
 from app.followup.pathway_content import emergency_signs
+from app.sessions import RecordValues
 
 RLO = "\u202e"
 LINE = ('<li>Acute oncology 24-hour line: call <a href="tel:02079460999" class="app-tel">020 7946 0999</a>, '
@@ -23,7 +24,7 @@ FILLED_BY_THE_PHONE = NO_LINE.replace("<li>", "<li data-urgent-line>")
 
 def team_columns(name="Acute oncology 24-hour line", phone="020 7946 0999"):
     """As the session reads it (sessions.SignedInPatient.team): the team's columns by name."""
-    return MappingProxyType({"name": "Team A", "out_of_hours_name": name, "out_of_hours_phone": phone})
+    return RecordValues({"name": "Team A", "out_of_hours_name": name, "out_of_hours_phone": phone})
 
 
 def patient(its_team):
@@ -97,6 +98,8 @@ EVERY_PLACE = [
     ("a patient whose team has a line", patient(team_columns()), False, LINE,
      macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
     ("the same line read from a record", patient(SimpleNamespace(**team_columns())), False, LINE,
+     macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
+    ("the same line as a memoised page passes it", patient(dict(team_columns())), False, LINE,
      macro_paragraph("Acute oncology 24-hour line", ACUTE_LINK)),
     ("a line with no name", patient(team_columns(name=None)), False,
      LINE.replace("Acute oncology 24-hour line", "Your 24-hour line"), macro_paragraph("Your 24-hour line", ACUTE_LINK)),

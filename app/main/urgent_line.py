@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from ..followup.pathway_content import emergency_signs
 from ..forms import dial_digits, tel_link
+from ..sessions import RecordValues
 
 
 DEFAULT_LINE_NAME = "Your 24-hour line"
@@ -26,27 +27,20 @@ class TeamLine(NamedTuple):
         return "your 24-hour line" if self.name == DEFAULT_LINE_NAME else self.name
 
 
-def _column(team, name):
-    # As a template reads it (attribute, else item): the session's team is a mapping of its
-    # columns (sessions.SignedInPatient), a record's an ORM Team.
-    try:
-        return getattr(team, name)
-    except AttributeError:
-        try:
-            return team[name]
-        except (TypeError, LookupError):
-            return None
-
-
 def team_urgent_line(team) -> TeamLine | None:
     """The one rule for which 24-hour line a team gives (HAZ-002): its out-of-hours phone under
     its name, or DEFAULT_LINE_NAME where it has none; None where the team (or its phone) is
     missing. The urgent-help box, the emergency partial, the urgent_line macro and the phone's
-    copy (urgent_line_of) all ask this; a template global."""
-    phone = team is not None and _column(team, "out_of_hours_phone")
+    copy (urgent_line_of) all ask this; a template global. `team`: a tracked `Team` or its values
+    as read with the session (`sessions.RecordValues`), read alike by attribute; a page memoised
+    by the components' memo gets its arguments back as plain dicts (the follow-up page's team
+    line), which are read as the session's values are."""
+    if type(team) is dict:
+        team = RecordValues(team)
+    phone = team is not None and team.out_of_hours_phone
     if not phone:
         return None
-    return TeamLine(_column(team, "out_of_hours_name") or DEFAULT_LINE_NAME, phone)
+    return TeamLine(team.out_of_hours_name or DEFAULT_LINE_NAME, phone)
 
 
 def _signed_in_patients_record(context, public_page):

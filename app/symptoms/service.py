@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
-from types import SimpleNamespace
 from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, Select, and_, bindparam, insert, literal, null, select, union_all, update
@@ -27,7 +26,7 @@ from ..extensions import db
 from ..hna.reply_time import when_team_sees_it
 from ..models import PatientProfile
 from ..plain_rows import read_rows, write_row
-from ..sessions import SignedInPatient
+from ..sessions import RecordValues, SignedInPatient
 from ..timeutil import clock_time, london_today, long_date, utcnow
 from ..triage import service as triage
 from ..triage.models import ItemStatus, QueueItem
@@ -87,13 +86,13 @@ class Sender(NamedTuple):
     id: int
     tumour_pathway: str | None
     team_id: int
-    team: SimpleNamespace
+    team: RecordValues
 
 
 def sender(patient: PatientProfile | SignedInPatient) -> PatientProfile | Sender:
     if isinstance(patient, PatientProfile):
         return patient
-    return Sender(patient.id, patient.values["tumour_pathway"], patient.team_id, SimpleNamespace(**patient.team))
+    return Sender(patient.id, patient.values["tumour_pathway"], patient.team_id, patient.team)
 
 
 # ---------------------------------------------------------------- reading

@@ -224,3 +224,38 @@ def test_a_patient_read_for_staff_is_the_record_the_orm_would_load(app, client, 
         expected, True, True, False, "Team A", user_id, expected["version"] + 1)
     with app.app_context():
         assert db.session.get(PatientProfile, actors.profile_a).given_name == "Annie"
+
+
+@pytest.mark.parametrize("read, expected", [
+    (lambda team: team.name, "Team A"),
+    (lambda team: team["name"], "Team A"),
+    (lambda team: team.out_of_hours_phone, None),
+    (lambda team: dict(team), {"name": "Team A", "out_of_hours_phone": None}),
+    (lambda team: vars_of(**team), {"name": "Team A", "out_of_hours_phone": None}),
+    (lambda team: team.get("missing", "no such column"), "no such column"),
+    (lambda team: "name" in team and len(team), 2),
+    (lambda team: getattr(team, "missing", "no such column"), "no such column"),
+])
+def test_a_records_values_read_with_the_session_answer_by_attribute_and_by_key(read, expected):
+    """sessions.RecordValues: the one object holding a record's columns read with the session
+    (a patient's team, record and key worker), read as a record is or as a mapping."""
+    from app.sessions import RecordValues
+
+    assert read(RecordValues({"name": "Team A", "out_of_hours_phone": None})) == expected
+
+
+def vars_of(**columns):
+    return columns
+
+
+def test_a_records_values_read_with_the_session_are_read_only():
+    from app.sessions import RecordValues
+
+    team = RecordValues({"name": "Team A"})
+    with pytest.raises(AttributeError):
+        team.name = "Team B"
+    with pytest.raises(TypeError):
+        team["name"] = "Team B"
+    with pytest.raises(KeyError):
+        team["missing"]
+    assert team.name == "Team A"

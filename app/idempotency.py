@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import cache, wraps
 from typing import Any, Callable
 
-from flask import current_app, jsonify, request
+from flask import Request, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import ForeignKey, Insert, Integer, JSON, String, UniqueConstraint, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -64,10 +64,10 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-def _fingerprint() -> str:
-    body = request.get_json(silent=True)
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")) if body is not None else request.get_data(as_text=True)
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+def _fingerprint(current: Request) -> str:
+    body = current.get_json(silent=True)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")) if body is not None else current.get_data(as_text=True)
+    return hashlib.sha256(f"{current.method} {current.path}\n{canonical}".encode()).hexdigest()
 
 
 def _find(user_id: int, key: str) -> IdempotencyRecord | None:
@@ -158,12 +158,15 @@ def idempotent(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "")
+        # The request and the person through their proxies once (each read of a proxy looks its
+        # object up again: issue 12, a save's every Python call counts).
+        current = request._get_current_object()
+        key = current.headers.get("Idempotency-Key", "")
         if not KEY_PATTERN.fullmatch(key):
             return json_error(400, "idempotency_key_required",
                               "Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.:")
-        fingerprint = _fingerprint()
-        user_id = current_user.id
+        fingerprint = _fingerprint(current)
+        user_id = current_user._get_current_object().id
         attempts = iter(range(ATTEMPTS))
 
         def stored_answer():
@@ -172,7 +175,7 @@ def idempotent(view):
                 return None
             # A retry or a double tap: routine, so not worth more than a debug line.
             current_app.logger.debug("Idempotency-Key %s on %s: %s", "replayed" if existing.request_fingerprint
-                                     == fingerprint else "reused for a different request", request.path, key)
+                                     == fingerprint else "reused for a different request", current.path, key)
             return _replay(existing, fingerprint)
 
         def attempt():

@@ -163,6 +163,40 @@ def test_one_function_holds_the_rule_for_which_24_hour_line():
     assert reading_the_phone == ["templates/admin/team.html", "templates/nurse/_patient_page.html"]
 
 
+# Python that may read a team's out-of-hours phone itself: the rule, the column, the team's
+# settings (admin edits them as they are), the demo's seeded team, and the follow-up page, which
+# hands the team's values to the rule through the components' memo (team_urgent_line reads them).
+_READS_THE_PHONE_ALLOWED = ["app/admin/forms.py", "app/admin/routes.py", "app/demo.py",
+                            "app/followup/patient_page.py", "app/main/urgent_line.py", "app/models.py",
+                            "app/sessions.py"]
+# A default name for the line as a string of its own, in any case ("24-hour line", 'Your 24-hour line').
+_DEFAULT_LINE_NAME = re.compile(r"""(['"])(your )?24-hour line\1""", re.IGNORECASE)
+
+
+def python_copies_of_the_line_rule(root: Path) -> tuple[list[str], list[str]]:
+    """(modules reading `out_of_hours_phone` outside the allow-list, modules writing a default name)."""
+    reading, naming = [], []
+    for path in sorted((root / "app").rglob("*.py")):
+        name, text = str(path.relative_to(root)), path.read_text(encoding="utf-8")
+        if "out_of_hours_phone" in text and name not in _READS_THE_PHONE_ALLOWED:
+            reading.append(name)
+        if _DEFAULT_LINE_NAME.search(text) and name != "app/main/urgent_line.py":
+            naming.append(name)
+    return reading, naming
+
+
+@pytest.mark.hazard("HAZ-002")
+def test_no_python_outside_the_rule_decides_the_24_hour_line():
+    """Staff pages and text built in Python (the nurse's view of a patient's contacts, the
+    follow-up contacts) give the line as team_urgent_line does: no module keeps its own copy of
+    "phone, else the default name"."""
+    root = Path(__file__).resolve().parent.parent
+    assert python_copies_of_the_line_rule(root) == ([], [])
+    # The check sees a copy (so it can fail).
+    assert _DEFAULT_LINE_NAME.search("f\"{team.out_of_hours_name or '24-hour line'}\"")
+    assert _DEFAULT_LINE_NAME.search('"Your 24-hour line"') and not _DEFAULT_LINE_NAME.search('"your 24-hour line now"')
+
+
 # Any tel: in a script, in any spelling a script could make one with: 'tel:' + number,
 # `tel:${number}`, "TEL:", a scheme kept apart ('tel' then ':').
 _TEL_IN_A_SCRIPT = re.compile(r"""tel\s*:|['"`]tel['"`]""", re.IGNORECASE)

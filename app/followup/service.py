@@ -150,8 +150,12 @@ def team_contact_lines(profile: PatientProfile) -> list[str]:
     lines = [", ".join(part for part in (f"Your cancer team: {team.name}", team.phone, team.hours) if part)]
     if profile.key_worker:
         lines.append(f"Your key worker: {profile.key_worker.display_name}")
-    if team.out_of_hours_phone:
-        lines.append(f"Out of hours: {team.out_of_hours_name or 'your 24-hour line'}, {team.out_of_hours_phone}")
+    # Named as the patient's pages name it (HAZ-002: one rule, team_urgent_line). Imported here:
+    # app.main imports this module (through reentry) while it loads.
+    from ..main.urgent_line import team_urgent_line
+
+    if out_of_hours := team_urgent_line(team):
+        lines.append(f"Out of hours: {out_of_hours.name_in_a_sentence}, {out_of_hours.phone}")
     if profile.gp_practice_name:
         lines.append(f"Your GP practice: {profile.gp_practice_name}" + (f", {profile.gp_practice_phone}" if profile.gp_practice_phone else ""))
     return lines

@@ -24,6 +24,7 @@ from ..careplan import service as careplan
 from ..careplan.models import CarePlan
 from ..followup import service as followup
 from ..followup import summaries
+from ..main.urgent_line import team_urgent_line
 from ..followup.models import EndOfTreatmentSummary, FollowUpPlan, FollowUpType, SurveillanceTest
 from ..extensions import generate_csrf_token
 from ..models import PasskeyCredential, PatientProfile, User, UserSession
@@ -179,7 +180,9 @@ def patient_details_page(profile: PatientProfile, hna, pathway_point_labels: dic
 
 def patient_contacts_page(profile: PatientProfile, team, sign_in: SignIn) -> dict:
     """`team`: the person's team, whose contacts the person sees."""
-    out_of_hours = (f"{team.out_of_hours_name or '24-hour line'}: {team.out_of_hours_phone}" if team.out_of_hours_phone
+    # The line as the patient's pages give it (HAZ-002: one rule, team_urgent_line, names it).
+    line = team_urgent_line(team)
+    out_of_hours = (f"{line.name}: {line.phone}" if line
                     else "Not recorded: patients are told to call 111, or 999 in an emergency")
     return {
         "edit_url": _own(url_for("nurse.edit_patient", patient_id=profile.id)),

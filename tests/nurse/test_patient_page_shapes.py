@@ -74,7 +74,7 @@ BEFORE = """{%- set edit_url = url_for('nurse.edit_patient', patient_id=profile.
   {"key": {"text": "Team phone"}, "value": {"text": personal(team.phone or "Not recorded")}},
   {"key": {"text": "Hours"}, "value": {"text": personal(team.hours or "Not recorded")}},
   {"key": {"text": "Email"}, "value": {"text": personal(team.email or "Not recorded")}},
-  {"key": {"text": "Out of hours"}, "value": {"text": personal(((team.out_of_hours_name or "24-hour line") ~ ": " ~ team.out_of_hours_phone) if team.out_of_hours_phone else "Not recorded: patients are told to call 111, or 999 in an emergency")}}
+  {"key": {"text": "Out of hours"}, "value": {"text": personal(((team.out_of_hours_name or "Your 24-hour line") ~ ": " ~ team.out_of_hours_phone) if team.out_of_hours_phone else "Not recorded: patients are told to call 111, or 999 in an emergency")}}
 ]}) }}
 
 <h2 class="nhsuk-heading-m">Signing in</h2>

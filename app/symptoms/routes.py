@@ -137,13 +137,17 @@ def api_log():
         # any emergency's instruction to call).
         return error_body("form_already_used", "This form was already used to send a symptom, so this one "
                                                "has not been sent yet."), 409
-    if once.status is Once.OUT_OF_DATE:
-        make()  # no usable form token (kept on a phone before tokens): the Idempotency-Key alone
-    if not made:  # Once.ALREADY: this form, as it is, logged a moment ago
+    if once.status is Once.ALREADY:
+        # This form, as it is, was logged a moment ago (sent again, or its page's post or another
+        # tab's send committed while this one was making it). Named by what add_once stored, never
+        # by `made`: an entry made here when the same token was stored meanwhile was rolled back
+        # with its savepoint, so it does not exist (and on SQLite its id may be reused).
         entry_id = once.made["symptom_entry_id"]
         return {"entry_id": entry_id, "level": service.entry_to_advise_on(profile, entry_id).level,
                 "next_url": url_for("symptoms.logged", entry_id=entry_id)}, 201
-    entry = made[0]
+    if once.status is Once.OUT_OF_DATE:
+        make()  # no usable form token (kept on a phone before tokens): the Idempotency-Key alone
+    entry = made[0]  # Once.MADE, or made just above
     audit("symptoms.log", patient=profile.id, subject=f"symptom-entry:{entry.id}", level=entry.level,
           rule=entry.rule, rules_version=entry.rules_version, queue_item=entry.queue_item_id, via="outbox")
     return {"entry_id": entry.id, "level": entry.level,

@@ -529,3 +529,37 @@ def test_a_json_symptom_without_a_form_token_is_still_logged_once_per_key(app, p
         assert patient.post_json("/my-care/symptoms/api/log", symptom_form(symptom="tiredness"),
                                  headers={"Idempotency-Key": key}).status_code == 201
     assert len(entries(app)) == 1
+
+
+@pytest.mark.hazard("HAZ-015")
+def test_a_json_send_racing_a_page_post_of_the_same_form_names_the_entry_the_page_made(app, patient, clock, monkeypatch):
+    """The page's post of the same form commits just after this JSON send looked for its token
+    (the outbox's send racing the page's fallback post, or two tabs syncing at once): the send's
+    own entry is rolled back with its token's record, so it must answer with the entry that exists,
+    its advice level, and audit nothing of its own."""
+    import app.idempotency as idempotency
+
+    clock(MONDAY_MORNING)
+    fields = {**symptom_form(symptom="new_lump"), "form_token": form_token(patient)}
+    posted = patient.post_form("/my-care/symptoms/new", fields)
+    assert posted.status_code == 303
+    (first,) = entries(app)
+    find = idempotency._find
+    misses = iter([True])
+
+    def misses_once_as_if_not_yet_committed(user_id, key):
+        return None if next(misses, False) else find(user_id, key)
+
+    monkeypatch.setattr(idempotency, "_find", misses_once_as_if_not_yet_committed)
+    sent = patient.post_json("/my-care/symptoms/api/log", fields, headers={"Idempotency-Key": "outbox-entry-0001"})
+    assert sent.status_code == 201, sent.get_data(as_text=True)[:2000]
+    assert (sent.get_json()["entry_id"], sent.get_json()["level"]) == (first.id, first.level)
+    assert sent.get_json()["next_url"] == f"/my-care/symptoms/{first.id}"
+    assert [entry.id for entry in entries(app)] == [first.id] and len(queue(app)) == 1
+    with app.app_context():
+        logs = db.session.scalars(select(AuditEvent.subject).where(AuditEvent.action == "symptoms.log")).all()
+    assert logs == [f"symptom-entry:{first.id}"]
+    # A retry with the same Idempotency-Key is answered what was stored: the same, existing entry.
+    again = patient.post_json("/my-care/symptoms/api/log", fields, headers={"Idempotency-Key": "outbox-entry-0001"})
+    assert again.get_json()["entry_id"] == first.id
+    assert patient.get(sent.get_json()["next_url"]).status_code == 200

@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 
 from app.demo import seed_demo
 from app.extensions import db
+from app.idempotency import new_form_token
 from app.models import PatientProfile, User
 from app.hna.models import HNA, HNAStatus
 from app.messages.models import MessageThread
@@ -163,16 +164,26 @@ def symptom(symptom_id: str) -> dict:
             "new_or_worse": "no", "note": "", "own_words": ""}
 
 
+def with_a_new_form_token(body: dict) -> dict:
+    """A symptom as the outbox sends it: with its page's form token, a new page each time (the
+    form acts once: add_once looks for the token and stores it with the entry)."""
+    return {**body, "form_token": new_form_token()}
+
+
 # The JSON writes a phone sends most (issue 12), each with a new Idempotency-Key: (who, path, body,
-# budget), counted on the third of three alike. The symptom is a watch symptom whose third entry in
-# 14 days is a red flag, merged into the open symptom item: the session; the same symptom's recent
-# entries (the repeats rule) with the open item and the entries already in it (for its words), in
-# one statement of plain values; the entry, written already linked to it; the stored answer; the
-# item's words; the audit event. A red flag at once reads the open item alone: as many.
+# budget), counted on the third of three alike. A symptom carries its page's form token, as the
+# outbox always sends it (with_a_new_form_token). The symptom is a watch symptom whose third entry
+# in 14 days is a red flag, merged into the open symptom item: the session; the form token's
+# look-up (add_once); SQLite's BEGIN (PostgreSQL's is not counted) and the
+# savepoint the form token's record is stored in; the same symptom's recent entries (the repeats
+# rule) with the open item and the entries already in it (for its words), in one statement of plain
+# values; the entry, written already linked to it; the item's words; the form token's record; the
+# savepoint released; the audit event; the stored answer. A red flag at once reads the open item
+# alone: as many. Measured: 11 on SQLite, 10 on PostgreSQL.
 WRITES = [
     ("hna_patient", "/api/hna/answers", {"step": "distress", "data": {"distress": 4}}, 4),
-    ("patient", "/my-care/symptoms/api/log", symptom("tiredness"), 6),
-    ("patient", "/my-care/symptoms/api/log", symptom("blood_in_urine"), 6),
+    ("patient", "/my-care/symptoms/api/log", symptom("tiredness"), 11),
+    ("patient", "/my-care/symptoms/api/log", symptom("blood_in_urine"), 11),
 ]
 
 
@@ -183,12 +194,13 @@ def test_each_json_write_makes_no_more_statements_than_its_budget(app, demo, who
     clients, _ = demo
     client = clients[who]
     headers = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
+    sent = with_a_new_form_token if path.startswith("/my-care/symptoms") else dict
     for number in (1, 2):
-        earlier = client.post(path, json=body, headers={**headers, "Idempotency-Key": f"query-count-{number}"})
+        earlier = client.post(path, json=sent(body), headers={**headers, "Idempotency-Key": f"query-count-{number}"})
         assert earlier.status_code in (200, 201), earlier.get_data(as_text=True)
 
     with app.app_context(), counting_statements() as statements:
-        response = client.post(path, json=body, headers={**headers, "Idempotency-Key": "query-count-3"})
+        response = client.post(path, json=sent(body), headers={**headers, "Idempotency-Key": "query-count-3"})
 
     assert response.status_code == earlier.status_code and "Idempotent-Replayed" not in response.headers
     if path.startswith("/my-care/symptoms"):
@@ -204,7 +216,9 @@ def test_a_red_flag_raising_a_new_queue_item_makes_no_more_statements_than_its_b
     demo's, one sent before and this one make a red flag by the repeats rule); the entry; the
     item (its source key names the entry made a moment ago, so no look-up for it first and no
     savepoint); the entry's link to it; the stored answer; the audit event. The item is raised
-    with its words, never rewritten in the same request."""
+    with its words, never rewritten in the same request. Sent with its page's form token, as the
+    outbox sends it: its look-up, and its record stored in a savepoint (SQLite also counts BEGIN).
+    Measured: 12 on SQLite, 11 on PostgreSQL."""
     clients, ids = demo
     with app.app_context():
         for item in db.session.scalars(select(QueueItem).where(QueueItem.patient_id == ids["david"],
@@ -214,12 +228,12 @@ def test_a_red_flag_raising_a_new_queue_item_makes_no_more_statements_than_its_b
     client = clients["patient"]
     headers = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json"}
     for number in range(sent_before):
-        before = client.post("/my-care/symptoms/api/log", json=date_fields(symptom(symptom_id), today),
+        before = client.post("/my-care/symptoms/api/log", json=with_a_new_form_token(date_fields(symptom(symptom_id), today)),
                              headers={**headers, "Idempotency-Key": f"query-count-before-{number}"})
         assert before.status_code == 201 and before.get_json()["level"] == "watch"
 
     with app.app_context(), counting_statements() as statements:
-        response = client.post("/my-care/symptoms/api/log", json=date_fields(symptom(symptom_id), today),
+        response = client.post("/my-care/symptoms/api/log", json=with_a_new_form_token(date_fields(symptom(symptom_id), today)),
                                headers={**headers, "Idempotency-Key": "query-count-raise"})
 
     assert response.status_code == 201 and response.get_json()["level"] == "red_flag"
@@ -227,4 +241,4 @@ def test_a_red_flag_raising_a_new_queue_item_makes_no_more_statements_than_its_b
         item = db.session.scalar(select(QueueItem).where(QueueItem.patient_id == ids["david"],
                                                          QueueItem.status == ItemStatus.OPEN))
         assert item.source_key == f"symptoms:entry:{response.get_json()['entry_id']}:v1" and item.revision == 1
-    assert len(statements) <= 7, "\n".join(s[:120] for s in statements)
+    assert len(statements) <= 12, "\n".join(s[:120] for s in statements)

@@ -156,8 +156,10 @@ def query_plan(statement) -> str:
     with whatever statistics the tables last had: none in a new schema, or those autovacuum took
     at some moment of an earlier test, or bench/generate.py's. With a few rows and such
     statistics two indexes can cost the same, and the planner chose one or the other from run to
-    run (the key worker's page was planned on ix_patient_profiles_team_name mid-session).
-    SQLite has no statistics unless a test leaves some (tests/test_bench_generate.py removes
+    run (the key worker's page was planned on ix_patient_profiles_team_name mid-session). The
+    test's rollback undoes the column statistics but not each table's row and page counts, which
+    ANALYZE writes in place: later tests plan with those (tests/test_query_plans.py sets them
+    aside for its EXPLAIN). SQLite has no statistics unless a test leaves some (tests/test_bench_generate.py removes
     those it makes), and plans from the schema alone: the same plan every run."""
     from sqlalchemy import text
 

@@ -196,13 +196,31 @@ class RecordValues(dict):
     into a record made from them, stay C's own work); its changing methods refuse. A column
     named like a dict method is read by key (`__getattr__` is asked only for names a dict lacks)."""
 
-    __slots__ = ()
+    # Set once, when the values are made: a second __init__ would refill them in place.
+    __slots__ = ("_made",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        try:
+            RecordValues._made.__get__(self)
+        except AttributeError:
+            dict.__init__(self, *args, **kwargs)
+            object.__setattr__(self, "_made", True)
+        else:
+            self._read_only()
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a record's values read with the session are read-only: {name}")
+
+    def __reduce__(self):
+        # copy, deepcopy and pickle make a new one from the values: rebuilding a dict subclass
+        # item by item would go through the refused __setitem__.
+        return (RecordValues, (dict(self),))
 
     def _read_only(self, *_args, **_kwargs):
         raise TypeError("a record's values read with the session are read-only")

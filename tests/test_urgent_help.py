@@ -49,6 +49,12 @@ BOXES = [
     ("a team with no line", patient(team_columns(phone=None)), False, NO_LINE),
     ("a team whose line is blank", patient(team_columns(phone="")), False, NO_LINE),
     ("a patient with no team", patient(None), False, NO_LINE),
+    # Values read without the line's columns (a narrower read, a memoised page's plain dict):
+    # no line, the general advice, rather than a patient page that fails (team_urgent_line).
+    ("values without the line's columns", patient(RecordValues({"name": "Team A"})), False, NO_LINE),
+    ("a plain dict without the line's columns", patient({"name": "Team A"}), False, NO_LINE),
+    ("values with a phone and no name column", patient(RecordValues({"out_of_hours_phone": "020 7946 0999"})), False,
+     LINE.replace("Acute oncology 24-hour line", "Your 24-hour line")),
     ("a patient, on a page kept for anyone", patient(team_columns()), True, FILLED_BY_THE_PHONE),
     ("a patient with no record", SimpleNamespace(is_authenticated=True, is_patient=True, patient_profile=None), False,
      FILLED_BY_THE_PHONE),

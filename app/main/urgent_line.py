@@ -30,17 +30,19 @@ class TeamLine(NamedTuple):
 def team_urgent_line(team) -> TeamLine | None:
     """The one rule for which 24-hour line a team gives (HAZ-002): its out-of-hours phone under
     its name, or DEFAULT_LINE_NAME where it has none; None where the team (or its phone) is
-    missing. The urgent-help box, the emergency partial, the urgent_line macro and the phone's
+    missing, or values read without it. The urgent-help box, the emergency partial, the urgent_line macro and the phone's
     copy (urgent_line_of) all ask this; a template global. `team`: a tracked `Team` or its values
     as read with the session (`sessions.RecordValues`), read alike by attribute; a page memoised
     by the components' memo gets its arguments back as plain dicts (the follow-up page's team
     line), which are read as the session's values are."""
     if type(team) is dict:
         team = RecordValues(team)
-    phone = team is not None and team.out_of_hours_phone
+    # Values read without the line's columns give no line (the box's general advice: your
+    # team's line, or 111) rather than an error on a patient page.
+    phone = getattr(team, "out_of_hours_phone", None)
     if not phone:
         return None
-    return TeamLine(team.out_of_hours_name or DEFAULT_LINE_NAME, phone)
+    return TeamLine(getattr(team, "out_of_hours_name", None) or DEFAULT_LINE_NAME, phone)
 
 
 def _signed_in_patients_record(context, public_page):

@@ -2,6 +2,8 @@
 and the tracked records made from them without a query for the code that needs records."""
 from __future__ import annotations
 
+import copy
+import pickle
 from contextlib import contextmanager
 
 import pytest
@@ -259,3 +261,62 @@ def test_a_records_values_read_with_the_session_are_read_only():
     with pytest.raises(KeyError):
         team["missing"]
     assert team.name == "Team A"
+
+
+# Ways to get a second RecordValues from one: each gives equal values, still a RecordValues.
+_COPIES = {
+    "copy.copy": copy.copy,
+    "copy.deepcopy": copy.deepcopy,
+    "pickle round trip": lambda values: pickle.loads(pickle.dumps(values)),
+    "pickle round trip, protocol 0": lambda values: pickle.loads(pickle.dumps(values, protocol=0)),
+}
+
+
+@pytest.mark.parametrize("how", list(_COPIES))
+def test_a_copy_of_a_records_values_is_equal_and_still_read_only(how):
+    from app.sessions import RecordValues
+
+    team = RecordValues({"name": "Team A", "out_of_hours_phone": "020 7946 0999"})
+    copied = _COPIES[how](team)
+    assert type(copied) is RecordValues and copied == team and copied.out_of_hours_phone == "020 7946 0999"
+    with pytest.raises(TypeError):
+        copied["name"] = "Team B"
+    with pytest.raises(TypeError):
+        copied.__init__({"name": "Team B"})
+    assert copied == team
+
+
+# Every way to change a dict in place, each refused: the values stay as read.
+_CHANGES = {
+    "__setitem__": lambda values: values.__setitem__("name", "Team B"),
+    "__delitem__": lambda values: values.__delitem__("name"),
+    "|=": lambda values: values.__ior__({"name": "Team B"}),
+    "clear": lambda values: values.clear(),
+    "pop": lambda values: values.pop("name"),
+    "popitem": lambda values: values.popitem(),
+    "setdefault": lambda values: values.setdefault("phone", "0"),
+    "update": lambda values: values.update(name="Team B"),
+    "__init__ again": lambda values: values.__init__({"name": "Team B"}),
+    "__init__ again, by keyword": lambda values: values.__init__(name="Team B"),
+    "dict.__init__ again": lambda values: values.__init__(),
+}
+
+
+@pytest.mark.parametrize("change", list(_CHANGES))
+def test_every_way_to_change_a_records_values_in_place_is_refused(change):
+    from app.sessions import RecordValues
+
+    team = RecordValues({"name": "Team A"})
+    with pytest.raises(TypeError):
+        _CHANGES[change](team)
+    assert team == {"name": "Team A"} and team.name == "Team A"
+
+
+def test_records_values_made_empty_are_still_filled_only_once():
+    """An empty RecordValues is made once too: a later __init__ cannot fill it."""
+    from app.sessions import RecordValues
+
+    nothing = RecordValues()
+    with pytest.raises(TypeError):
+        nothing.__init__({"name": "Team B"})
+    assert nothing == {}

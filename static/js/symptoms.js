@@ -143,8 +143,10 @@ async function init () {
   if (next) window.location.assign(next)
   window.addEventListener('online', async () => {
     // The rules (and the line in them) kept anew at once, beside the sending: they may be in an
-    // older shape.
-    const [sent] = await Promise.all([syncAll(form), keepRules(form)])
+    // older shape. Not awaited: what to do now about a sent symptom (a red flag's advice) is
+    // shown as soon as it is sent, never held back by a slow rules fetch.
+    keepRules(form)
+    const sent = await syncAll(form)
     if (sent) window.location.assign(sent)
   })
 }

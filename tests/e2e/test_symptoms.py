@@ -121,8 +121,14 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
     with app.app_context():
         assert db.session.scalars(select(SymptomEntry)).all() == []
 
+    # Back online, what to do now is shown once the entry is sent, even while the rules kept on
+    # the phone are still being fetched anew (here that fetch never answers).
+    rules_asked_for = []
+    page.route("**/my-care/symptom-rules", lambda route: rules_asked_for.append(route))  # held: no answer
     page.context.set_offline(False)
     page.wait_for_url(re.compile(r".*/my-care/symptoms/\d+$"))
+    assert rules_asked_for, "the rules were not fetched anew on reconnecting"
+    page.unroute("**/my-care/symptom-rules")
     page.get_by_text("Call now: this could be an emergency").first.wait_for()
     with app.app_context():
         (entry,) = db.session.scalars(select(SymptomEntry)).all()

@@ -24,6 +24,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from app.extensions import db
 from app.models import UserSession
 from app.sessions import _hash
+from app.timeutil import london_today
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -330,3 +331,16 @@ def sign_in_browser(tab: Tab, live_server: LiveServer, user_id: int) -> None:
     tab.context.add_cookies(
         [{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url}]
     )
+
+
+def send_a_severe_high_temperature_started_today(page) -> None:
+    """On the new-symptom page: a severe high temperature, new or worse, started today (an
+    emergency on every pathway), then Send. The date is read when the test runs."""
+    page.get_by_label("A high temperature", exact=False).check()
+    page.locator("input[name=severity][value=severe]").check()
+    today = london_today()
+    page.get_by_label("Day").fill(str(today.day))
+    page.get_by_label("Month").fill(str(today.month))
+    page.get_by_label("Year").fill(str(today.year))
+    page.locator("input[name=new_or_worse][value=yes]").check()
+    page.get_by_role("button", name="Send").click()

@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Team
-from app.timeutil import london_today
-from tests.e2e.conftest import OFFLINE_NOISE, sign_in_browser, wait_until
+from tests.e2e.conftest import OFFLINE_NOISE, send_a_severe_high_temperature_started_today, sign_in_browser, wait_until
 
 A_LINE = "020 7946 0999"
 
@@ -180,14 +179,7 @@ def test_a_line_kept_before_lines_came_with_their_link_is_still_given_offline_an
     # Offline with the old shape kept: an emergency's instruction gives 999 and the team's line.
     tab.context.set_offline(True)
     page.evaluate(KEEP_THE_OLD_SHAPE, old_shape)
-    page.get_by_label("A high temperature", exact=False).check()
-    page.locator("input[name=severity][value=severe]").check()
-    today = london_today()
-    page.get_by_label("Day").fill(str(today.day))
-    page.get_by_label("Month").fill(str(today.month))
-    page.get_by_label("Year").fill(str(today.year))
-    page.locator("input[name=new_or_worse][value=yes]").check()
-    page.get_by_role("button", name="Send").click()
+    send_a_severe_high_temperature_started_today(page)
     instruction = page.locator("[data-symptom-offline]")
     instruction.get_by_text("Call now: this could be an emergency").wait_for()
     expect(instruction.locator("li")).to_have_text(["Emergency services: 999", f"Acute oncology line: {A_LINE}"])

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.followup.models import FollowUpPlan, FollowUpType
 from app.models import PatientProfile
-from tests.e2e.conftest import sign_in_browser
+from tests.e2e.conftest import send_a_severe_high_temperature_started_today, sign_in_browser
 from tests.triage.helpers import item
 from app.timeutil import london_today
 from app.triage.queue import ItemKind
@@ -103,14 +103,7 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
     # The rules are kept on the phone once the page has loaded them.
     wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
     page.context.set_offline(True)
-    page.get_by_label("A high temperature", exact=False).check()
-    page.locator("input[name=severity][value=severe]").check()
-    today = london_today()
-    page.get_by_label("Day").fill(str(today.day))
-    page.get_by_label("Month").fill(str(today.month))
-    page.get_by_label("Year").fill(str(today.year))
-    page.locator("input[name=new_or_worse][value=yes]").check()
-    page.get_by_role("button", name="Send").click()
+    send_a_severe_high_temperature_started_today(page)
 
     instruction = page.locator("[data-symptom-offline]")
     instruction.get_by_text("Call now: this could be an emergency").wait_for()

@@ -244,11 +244,14 @@ def savepoint():
     a SAVEPOINT sent before any of those opens a transaction of its own, and its RELEASE commits
     it: the work would be stored for good, outside the request's transaction, and a later
     rollback, or a crash before the audit's commit, would leave it there. So on SQLite the
-    driver's transaction is opened first (a deferred BEGIN, just before the write, as the driver
-    itself would)."""
+    driver's transaction is opened first, and as a writer's: BEGIN IMMEDIATE takes the write lock
+    at once, waiting for it (the busy timeout) as the driver's own BEGIN just before a write does. A deferred BEGIN took its
+    snapshot at the savepoint's first read, and a write after another connection's commit then
+    failed at once ("database is locked", SQLITE_BUSY_SNAPSHOT: no busy timeout waits it out), so
+    under concurrent sends most forms acted on once were answered 409 busy."""
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     with db.session.begin_nested() as nested:
         yield nested
 

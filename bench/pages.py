@@ -119,7 +119,9 @@ function request()
   local person = people[(counter - 1) % #people + 1]
   headers["Cookie"] = person.cookie
   headers["X-CSRFToken"] = person.csrf
-  return wrk.format(nil, nil, headers, person.body)
+  -- A form token of its own (bench/pages.py FORM_TOKEN_SLOT): [A-Za-z0-9_-], 16 to 64 long.
+  local body = person.body:gsub("BENCHFORMTOKENSLOT", "bench" .. os.getenv("BENCH_RUN") .. "_" .. thread_id .. "_" .. counter)
+  return wrk.format(nil, nil, headers, body)
 end
 
 function done(summary, latency, requests)
@@ -185,11 +187,17 @@ class Endpoint:
         return self.body_of(writer) if self.body_of is not None and writer is not None else self.body
 
 
+# The rendered form's one-time token (idempotency.new_form_token) as the outbox sends it: each
+# request's body gets a token of its own in place of this (wrk's Lua, request_profile's requester),
+# so every send is a new form acted on once, with the token's statements, as a phone's is.
+FORM_TOKEN_SLOT = "BENCHFORMTOKENSLOT"
+
+
 def symptom_body(symptom_id: str, started_on) -> dict:
-    """The symptom form's fields as the phone's outbox sends them."""
+    """The symptom form's fields as the phone's outbox sends them (its token included)."""
     return {"symptom": symptom_id, "severity": "mild", "started_on-day": str(started_on.day),
             "started_on-month": str(started_on.month), "started_on-year": str(started_on.year),
-            "new_or_worse": "no", "note": "", "own_words": ""}
+            "new_or_worse": "no", "note": "", "own_words": "", "form_token": FORM_TOKEN_SLOT}
 
 
 def watch_symptom(pathway: str | None, today) -> str:

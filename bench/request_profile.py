@@ -73,6 +73,9 @@ def requester(client, endpoint: pages.Endpoint, headers: dict, writers: list[pag
     def call():
         number = next(counter)
         person_headers, body = sent_by[number % len(sent_by)]
+        if body is not None:
+            # A form sent once, as a phone sends it: its own one-time token (pages.FORM_TOKEN_SLOT).
+            body = body.replace(pages.FORM_TOKEN_SLOT, f"profile{os.getpid()}_{next(_KEYS):010d}")
         # Never a key sent before by the same person: the writers send to every writing endpoint.
         extra = {"Idempotency-Key": f"profile-{os.getpid()}-{next(_KEYS)}"} if endpoint.method == "POST" else {}
         response = client.open(endpoint.path, method=endpoint.method, data=body,

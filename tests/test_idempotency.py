@@ -54,23 +54,34 @@ def test_the_same_token_is_separate_per_person_and_per_scope(app, actors):
         assert services() == ["Once A"] * 3
 
 
-def test_two_posts_of_one_form_at_the_same_moment_make_one(app, actors):
+def test_two_posts_of_one_form_at_the_same_moment_make_one(app, actors, monkeypatch):
     """The second passes the "already made?" check before the first commits; the unique key then
-    refuses its record, and it is told what the first made."""
+    refuses its record, and it is told what the first made. (The first commits between the
+    second's look and its savepoint: once the savepoint has begun, a writer holds SQLite's lock
+    and the first would wait for it, as extensions.savepoint says.)"""
     from sqlalchemy.orm import Session
 
-    def first_commits_meanwhile() -> dict:
-        with Session(db.engine) as other:  # the other request, committed in between
-            service = Service(name="Once A", category=ServiceCategory.PSYCHOLOGICAL_SUPPORT)
-            other.add(service)
-            other.flush()
-            other.add(IdempotencyRecord(user_id=actors.nurse_a, key=f"test.add:{TOKEN}", status_code=303,
-                                        request_fingerprint=_fingerprint({"name": "Once A"}), response={"service_id": service.id}))
-            other.commit()
-        return add_service("Once A")()
+    from app import idempotency
 
+    looked = idempotency._find
+
+    def first_commits_after_the_look(user_id, key):
+        found = looked(user_id, key)
+        if found is None:
+            with Session(db.engine) as other:  # the other request, committed in between
+                service = Service(name="Once A", category=ServiceCategory.PSYCHOLOGICAL_SUPPORT)
+                other.add(service)
+                other.flush()
+                other.add(IdempotencyRecord(user_id=actors.nurse_a, key=f"test.add:{TOKEN}", status_code=303,
+                                            request_fingerprint=_fingerprint({"name": "Once A"}),
+                                            response={"service_id": service.id}))
+                other.commit()
+            monkeypatch.setattr(idempotency, "_find", looked)
+        return found
+
+    monkeypatch.setattr(idempotency, "_find", first_commits_after_the_look)
     with app.app_context():
-        result = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, first_commits_meanwhile)
+        result = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, add_service("Once A"))
         db.session.commit()
         assert result.status is Once.ALREADY and services() == ["Once A"]
         assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1

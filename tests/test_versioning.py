@@ -132,3 +132,42 @@ def test_savepoints_are_made_one_way():
     root = Path(__file__).resolve().parent.parent / "app"
     users = sorted(str(path.relative_to(root)) for path in root.rglob("*.py") if "begin_nested(" in path.read_text())
     assert users == ["extensions.py"]
+
+
+def test_a_write_after_a_read_in_a_savepoint_waits_for_no_snapshot(app, actors):
+    """A savepoint's read, another connection's write committed meanwhile, then the savepoint's
+    own write: on SQLite the savepoint's deferred BEGIN took its snapshot at the read, and the
+    write then failed at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, which no busy
+    timeout waits out). Every form acted on once (idempotency.add_once reads, then writes in a
+    savepoint) was refused that way under concurrent sends: bench/pages.py's symptom sent with its
+    form token answered 409 busy to most of them. A savepoint's transaction is a writer's from its
+    start on SQLite; PostgreSQL's rows never clashed."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app.extensions import db, savepoint
+    from app.models import Team
+
+    def another_connection_writes():
+        with db.engine.connect() as other:
+            sqlite = other.dialect.name == "sqlite"
+            if sqlite:  # it may wait a moment for the lock, not the app's 15 s
+                other.exec_driver_sql("PRAGMA busy_timeout = 200")
+            try:
+                other.execute(text("UPDATE teams SET name = name WHERE id = :id"), {"id": actors.team_b})
+                other.commit()
+            except OperationalError:
+                other.rollback()  # the savepoint holds the write lock: this writer waits its turn
+            finally:
+                if sqlite:
+                    from app.extensions import SQLITE_BUSY_TIMEOUT_MS
+                    other.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+
+    with app.app_context():
+        with savepoint():
+            assert db.session.get(Team, actors.team_a) is not None
+            another_connection_writes()
+            db.session.add(Team(name="Lung"))
+            db.session.flush()
+        db.session.commit()
+        assert "Lung" in teams()

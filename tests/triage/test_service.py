@@ -151,7 +151,10 @@ def test_an_item_raised_by_another_request_after_the_lookup_is_the_one_given_nev
         raced = []
 
         def the_other_request_first(_connection, _cursor, statement, *_):
-            if raced or not statement.startswith("INSERT INTO queue_items"):
+            # Just before this request's INSERT; on SQLite just before its savepoint's BEGIN
+            # IMMEDIATE (extensions.savepoint): from then on this request holds the write lock and
+            # the other would wait for its commit.
+            if raced or not statement.startswith(("INSERT INTO queue_items", "BEGIN IMMEDIATE")):
                 return
             raced.append(True)
             with engine.connect() as other:

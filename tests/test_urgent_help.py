@@ -260,6 +260,7 @@ def test_both_lines_for_the_phone_still_carry_dial_for_scripts_a_generation_olde
         db.session.commit()
     sign_in_as(client, actors.patient_a)
     kept = [client.get("/my-care/urgent-line").get_json(), client.get("/my-care/symptom-rules").get_json()["urgent_line"]]
+    kept[0].pop("owner")  # whose line it is (test_the_urgent_line_names_its_person_as_their_pages_do)
     link = '<a href="tel:+442079460999" class="app-tel">+44 (20) 7946-0999</a>'
     assert kept == [{"name": "Acute oncology", "phone": "+44 (20) 7946-0999", "link": link, "dial": "+442079460999"}] * 2
 
@@ -275,3 +276,26 @@ def test_no_current_script_reads_the_dial_kept_for_older_ones():
     assert readers == []
     for written in ["line.dial", "rules.urgent_line['dial']", "{ dial: line.dial }", "const { name, dial } = line"]:
         assert reading_dial.search(written), written
+
+
+def _page_owner(client) -> str:
+    match = re.search(r'data-outbox-owner="([0-9a-f]+)"', client.get("/my-care").get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_the_urgent_line_names_its_person_as_their_pages_do(app, client, actors):
+    """A tab loaded for person A long ago refreshes the line when the phone comes back online
+    (static/js/urgent-line.js), with whoever's cookie the phone now holds: the answer names its
+    person with the opaque id A's page carries (data-outbox-owner), so the script keeps and shows
+    it only on that person's page."""
+    from tests.helpers import sign_in_as
+
+    owners = {}
+    for person in (actors.patient_a, actors.patient_b):
+        sign_in_as(client, person)
+        owners[person] = client.get("/my-care/urgent-line").get_json()["owner"]
+        assert owners[person] == _page_owner(client)
+    assert owners[actors.patient_a] != owners[actors.patient_b]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", owner) for owner in owners.values())

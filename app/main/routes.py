@@ -9,6 +9,7 @@ from ..audit import audit
 from ..authz import current_patient, patient_required
 from ..extensions import db
 from ..followup.pathway_content import emergency_sign_text
+from ..forms import outbox_owner
 from ..models import Role
 from ..timeutil import london_today
 from . import bp, home_page, offline_record
@@ -98,9 +99,11 @@ def urgent_line():
     """The signed-in patient's own 24-hour line, for the offline page, which holds nothing
     personal: static/js/urgent-line.js keeps it on this phone for this person only (encrypted,
     wiped at sign-out) and fills it in there. `phone` is null where the team has none, and the
-    page then keeps its advice to call 111. Sent with no-store, like every dynamic response."""
+    page then keeps its advice to call 111. Sent with no-store, like every dynamic response.
+    `owner` names the person as their pages do (data-outbox-owner): a tab loaded for someone
+    else, refreshing with the cookie of whoever signed in since, ignores it (HAZ-003)."""
     line = urgent_line_of(current_patient())
-    return jsonify(line)
+    return jsonify(line | {"owner": outbox_owner()})
 
 
 @bp.get("/my-care/offline-record")

@@ -9,7 +9,10 @@
 import { forgetKeptForPerson, isAvailable, keepUrgentLine, keptUrgentLine } from './offline-store.js'
 import { rebuilt } from './offline-record.js'
 
-async function refresh (url) {
+// `owner`: the person this page was loaded for (body data-outbox-owner). A tab loaded long ago
+// refreshes with the cookie of whoever is signed in now: a line for someone else is neither kept
+// over this person's nor shown on their page (HAZ-003).
+async function refresh (url, owner) {
   let response
   try {
     response = await fetch(url, { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' } })
@@ -23,6 +26,7 @@ async function refresh (url) {
   // Signed out meanwhile (401): the line stays until sign-out or the next person's page.
   if (!response.ok) return
   const line = await response.json()
+  if (!owner || line.owner !== owner) return
   await keepUrgentLine({ name: line.name || null, phone: line.phone || null, link: line.link || null })
 }
 
@@ -48,13 +52,14 @@ async function fillSlots (root) {
 export async function initUrgentLine (root) {
   if (!isAvailable()) return
   const url = root.body.dataset.urgentLineUrl
+  const owner = root.body.dataset.outboxOwner
   try {
     if (url) {
-      await refresh(url)
+      await refresh(url, owner)
       // Loaded with no signal, or keeping a line in an older shape: kept anew the moment the
       // phone is back online, not at the person's next page. Only on a page that names its
       // person (it has the URL): the offline page cannot tell whose line a fetch would bring.
-      window.addEventListener('online', () => refresh(url).then(() => fillSlots(root)).catch(() => {}))
+      window.addEventListener('online', () => refresh(url, owner).then(() => fillSlots(root)).catch(() => {}))
     }
     await fillSlots(root)
   } catch (e) {

@@ -118,7 +118,10 @@ async function keepRules (form) {
 async function init () {
   const form = document.querySelector('form[data-symptom-form][data-api-url]')
   if (!form || !outbox.isAvailable()) return
-  if (navigator.onLine) await keepRules(form)
+  // Not awaited: on poor signal the rules fetch can hang, and the Send handler and the sending of
+  // what is kept on this phone (perhaps a red flag logged offline) must not wait for it. Offline,
+  // the instruction uses the rules kept last time, or the emergency one with none kept.
+  if (navigator.onLine) keepRules(form)
   form.addEventListener('submit', async event => {
     event.preventDefault()
     const data = fieldsOf(new FormData(form).entries())

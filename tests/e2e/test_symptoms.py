@@ -154,3 +154,30 @@ def test_what_two_scripts_keep_at_once_on_a_fresh_phone_can_both_be_read_back(op
     }""")
     assert line == {"name": "Acute oncology line", "phone": "020 7946 0999", "link": '<a href="tel:02079460999" class="app-tel">020 7946 0999</a>'}
     assert rules == {"version": "pathways-v2", "urgent_line": None}
+
+
+@pytest.mark.hazard("HAZ-016")
+def test_a_symptom_kept_on_the_phone_is_sent_when_the_page_opens_even_while_the_rules_fetch_hangs(
+        live_server, open_page, actors):
+    """On poor signal the rules fetch can hang with no answer: opening the symptom page must still
+    send what was kept on the phone (perhaps an emergency logged offline) and show what to do now,
+    not wait for the rules first."""
+    tab = open_page("phone")
+    tab.allow_console(r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR")
+    sign_in_browser(tab, live_server, actors.patient_a)
+    page = tab.page
+    tab.goto("/my-care/symptoms/new")
+    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
+    page.context.set_offline(True)
+    send_a_severe_high_temperature_started_today(page)
+    page.locator("[data-symptom-offline]").get_by_text("Call now: this could be an emergency").wait_for()
+    # Left while offline, so no page of this person's sees the phone come back online.
+    page.goto("about:blank")
+    rules_asked_for = []
+    page.context.route("**/my-care/symptom-rules", lambda route: rules_asked_for.append(route))  # held: no answer
+    page.context.set_offline(False)
+    tab.goto("/my-care/symptoms/new")
+    page.wait_for_url(re.compile(r".*/my-care/symptoms/\d+$"))
+    assert rules_asked_for, "the rules were not fetched anew when the page opened"
+    page.context.unroute("**/my-care/symptom-rules")
+    page.get_by_text("Call now: this could be an emergency").first.wait_for()

@@ -14,7 +14,7 @@ from ..audit import audit
 from ..authz import current_patient, patient_for_staff, patient_required, refuse, signed_in_patient, staff_required
 from ..extensions import db
 from ..errors import error_body
-from ..forms import formdata_from_json
+from ..forms import formdata_from_json, outbox_owner
 from ..idempotency import Once, add_once, idempotent, new_form_token
 from ..main.urgent_line import urgent_line_of
 from ..timeutil import london_today, utcnow
@@ -250,6 +250,10 @@ def offline_rules():
     """The symptom rules for the signed-in person's pathway, to keep on the phone so that an
     emergency logged with no connection shows its instruction at once, with the number to call
     (their own 24-hour line, null where the team has none: then 999 and 111). Sent with no-store,
-    like every dynamic response; ``version`` says when the copy kept on the phone is stale."""
+    like every dynamic response; ``version`` says when the copy kept on the phone is stale.
+    ``owner`` names the person as the symptom form does (data-outbox-owner): a page loaded for
+    someone else, refreshing with the cookie of whoever signed in since, ignores it (HAZ-003)."""
     profile = current_patient()
-    return jsonify({**rules.offline_rules(profile.tumour_pathway), "urgent_line": urgent_line_of(profile)})
+    return jsonify({
+        **rules.offline_rules(profile.tumour_pathway), "urgent_line": urgent_line_of(profile), "owner": outbox_owner(),
+    })

@@ -106,10 +106,15 @@ async function syncAll (form) {
   return next
 }
 
+// A page loaded long ago refreshes with the cookie of whoever is signed in now: rules (and a team
+// line) for someone else are never kept over this person's (HAZ-003).
 async function keepRules (form) {
+  const owner = form.dataset.outboxOwner
   try {
     const response = await fetch(form.dataset.rulesUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
-    if (response.ok) await outbox.keepSymptomRules(await response.json())
+    if (!response.ok) return
+    const rules = await response.json()
+    if (owner && rules.owner === owner) await outbox.keepSymptomRules(rules)
   } catch (e) {
     // Offline already: the copy kept last time is used.
   }

@@ -181,3 +181,29 @@ def test_a_symptom_kept_on_the_phone_is_sent_when_the_page_opens_even_while_the_
     assert rules_asked_for, "the rules were not fetched anew when the page opened"
     page.context.unroute("**/my-care/symptom-rules")
     page.get_by_text("Call now: this could be an emergency").first.wait_for()
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_rules_refreshed_for_someone_else_are_not_kept_for_the_pages_person(live_server, open_page, actors):
+    """A symptom page loaded for one person refreshes its rules on coming back online with the
+    cookie of whoever signed in since: rules naming someone else are not kept over theirs."""
+    tab = open_page("phone")
+    sign_in_browser(tab, live_server, actors.patient_a)
+    page = tab.page
+    tab.goto("/my-care/symptoms/new")
+    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
+    someone_elses = {"version": "someone-elses", "owner": "0" * 32, "advice": {}, "symptoms": [],
+                     "urgent_line": {"name": "Someone else's line", "phone": "0161 496 0999", "link": None}}
+    answered = []
+
+    def answer_as_someone_else(route):
+        route.fulfill(json=someone_elses)
+        answered.append(route)
+
+    page.route("**/my-care/symptom-rules", answer_as_someone_else)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    kept_version = "async () => (await (await import('/static/js/offline-store.js')).keptSymptomRules()).version"
+    for _ in range(10):  # keeping is asynchronous: give a wrong keep time to happen
+        page.wait_for_timeout(200)  # lets Playwright answer the route meanwhile
+        assert page.evaluate(kept_version) != "someone-elses"
+    assert answered, "the rules were not fetched anew on coming back online"

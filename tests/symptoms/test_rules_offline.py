@@ -3,6 +3,7 @@ and static/js/symptom-rules.js, which must give the same level as the server's e
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date, timedelta
@@ -185,6 +186,27 @@ def test_the_rules_to_keep_are_only_ever_the_signed_in_patients(app, client, act
     for staff in (actors.nurse_a, actors.admin):
         sign_in_as(client, staff)
         assert client.get("/my-care/symptom-rules").status_code == 404
+
+
+def _symptom_form_owner(client) -> str:
+    match = re.search(r'data-outbox-owner="([0-9a-f]+)"', client.get("/my-care/symptoms/new").get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+@pytest.mark.hazard("HAZ-003")
+def test_the_rules_to_keep_name_their_person_as_the_symptom_form_does(app, client, actors):
+    """A symptom page loaded for person A long ago refreshes its rules (and the team line in them)
+    when the phone comes back online, with whoever's cookie the phone holds now: the answer names
+    its person with the opaque id A's form carries (data-outbox-owner), so static/js/symptoms.js
+    keeps it only for that person."""
+    owners = {}
+    for person in (actors.patient_a, actors.patient_b):
+        sign_in_as(client, person)
+        owners[person] = client.get("/my-care/symptom-rules").get_json()["owner"]
+        assert owners[person] == _symptom_form_owner(client)
+    assert owners[actors.patient_a] != owners[actors.patient_b]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", owner) for owner in owners.values())
 
 
 @pytest.mark.hazard("HAZ-016")

@@ -82,6 +82,16 @@ def wait_until(condition, message: str, seconds: float = 10) -> None:
         time.sleep(0.2)
 
 
+def open_the_symptom_form_with_its_rules_kept(tab, live_server, user_id: int):
+    """The person signed in on `tab`, on the new-symptom form, once the page has kept their
+    symptom rules on the phone (what an offline send is judged by). Its Playwright page."""
+    sign_in_browser(tab, live_server, user_id)
+    page = tab.page
+    tab.goto("/my-care/symptoms/new")
+    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
+    return page
+
+
 @pytest.mark.hazard("HAZ-016")
 def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_when_back_online(
         app, live_server, open_page, actors):
@@ -97,11 +107,7 @@ def test_an_emergency_logged_offline_shows_the_call_now_instruction_and_is_sent_
 
     tab = open_page("phone")
     tab.allow_console(r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR")
-    sign_in_browser(tab, live_server, actors.patient_a)
-    page = tab.page
-    tab.goto("/my-care/symptoms/new")
-    # The rules are kept on the phone once the page has loaded them.
-    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
+    page = open_the_symptom_form_with_its_rules_kept(tab, live_server, actors.patient_a)
     page.context.set_offline(True)
     send_a_severe_high_temperature_started_today(page)
 
@@ -164,10 +170,7 @@ def test_a_symptom_kept_on_the_phone_is_sent_when_the_page_opens_even_while_the_
     not wait for the rules first."""
     tab = open_page("phone")
     tab.allow_console(r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_FAILED|net::ERR")
-    sign_in_browser(tab, live_server, actors.patient_a)
-    page = tab.page
-    tab.goto("/my-care/symptoms/new")
-    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
+    page = open_the_symptom_form_with_its_rules_kept(tab, live_server, actors.patient_a)
     page.context.set_offline(True)
     send_a_severe_high_temperature_started_today(page)
     page.locator("[data-symptom-offline]").get_by_text("Call now: this could be an emergency").wait_for()
@@ -188,10 +191,7 @@ def test_rules_refreshed_for_someone_else_are_not_kept_for_the_pages_person(live
     """A symptom page loaded for one person refreshes its rules on coming back online with the
     cookie of whoever signed in since: rules naming someone else are not kept over theirs."""
     tab = open_page("phone")
-    sign_in_browser(tab, live_server, actors.patient_a)
-    page = tab.page
-    tab.goto("/my-care/symptoms/new")
-    wait_until(lambda: rules_kept(page), "the symptom rules were not kept on the phone")
+    page = open_the_symptom_form_with_its_rules_kept(tab, live_server, actors.patient_a)
     someone_elses = {"version": "someone-elses", "owner": "0" * 32, "advice": {}, "symptoms": [],
                      "urgent_line": {"name": "Someone else's line", "phone": "0161 496 0999", "link": None}}
     answered = []

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("hna", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import question_page, routes  # noqa: E402,F401

@@ -54,36 +54,70 @@ def test_the_same_token_is_separate_per_person_and_per_scope(app, actors):
         assert services() == ["Once A"] * 3
 
 
-def test_two_posts_of_one_form_at_the_same_moment_make_one(app, actors, monkeypatch):
-    """The second passes the "already made?" check before the first commits; the unique key then
-    refuses its record, and it is told what the first made. (The first commits between the
-    second's look and its savepoint: once the savepoint has begun, a writer holds SQLite's lock
-    and the first would wait for it, as extensions.savepoint says.)"""
+def test_two_posts_of_one_form_at_the_same_moment_make_one(app, actors):
+    """The second arrives while the first is making what the form asks, its claim of the token
+    not yet committed: the second's claim waits for it (PostgreSQL: on the unique key; SQLite: the
+    first holds the write lock), stores nothing, makes nothing and is told what the first made."""
+    import threading
+    import time
+
+    first_is_making = threading.Event()
+    outcome = {}
+
+    def make_slowly() -> dict:
+        made = add_service("Once A")()
+        first_is_making.set()
+        time.sleep(0.3)  # the second's claim is sent meanwhile, and waits
+        return made
+
+    def first_post():
+        with app.app_context():
+            outcome["first"] = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, make_slowly)
+            db.session.commit()
+
+    first = threading.Thread(target=first_post)
+    first.start()
+    assert first_is_making.wait(10)
+    with app.app_context():
+        second = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, add_service("Once A"))
+        db.session.commit()
+        first.join(10)
+        assert outcome["first"].status is Once.MADE
+        assert second.status is Once.ALREADY and second.made == outcome["first"].made
+        assert services() == ["Once A"]
+        assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+
+
+def test_a_form_whose_token_another_post_stored_first_makes_nothing(app, actors, monkeypatch):
+    """The other post of the same form committed its record just before this one's claim: the
+    claim stores nothing, so nothing is made, and this post is told what the other made."""
     from sqlalchemy.orm import Session
 
     from app import idempotency
 
-    looked = idempotency._find
+    claim = idempotency._claim
 
-    def first_commits_after_the_look(user_id, key):
-        found = looked(user_id, key)
-        if found is None:
-            with Session(db.engine) as other:  # the other request, committed in between
-                service = Service(name="Once A", category=ServiceCategory.PSYCHOLOGICAL_SUPPORT)
-                other.add(service)
-                other.flush()
-                other.add(IdempotencyRecord(user_id=actors.nurse_a, key=f"test.add:{TOKEN}", status_code=303,
-                                            request_fingerprint=_fingerprint({"name": "Once A"}),
-                                            response={"service_id": service.id}))
-                other.commit()
-            monkeypatch.setattr(idempotency, "_find", looked)
-        return found
+    def the_other_commits_first(user_id, key, fingerprint):
+        with Session(db.engine) as other:
+            service = Service(name="Once A", category=ServiceCategory.PSYCHOLOGICAL_SUPPORT)
+            other.add(service)
+            other.flush()
+            other.add(IdempotencyRecord(user_id=actors.nurse_a, key=f"test.add:{TOKEN}", status_code=303,
+                                        request_fingerprint=_fingerprint({"name": "Once A"}),
+                                        response={"service_id": service.id}))
+            other.commit()
+            made = {"service_id": service.id}
+        monkeypatch.setattr(idempotency, "_claim", claim)
+        outcome["other"] = made
+        return claim(user_id, key, fingerprint)
 
-    monkeypatch.setattr(idempotency, "_find", first_commits_after_the_look)
+    outcome = {}
+    monkeypatch.setattr(idempotency, "_claim", the_other_commits_first)
     with app.app_context():
-        result = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, add_service("Once A"))
+        result = add_once(actors.nurse_a, "test.add", TOKEN, {"name": "Once A"}, add_service("Once B"))
         db.session.commit()
-        assert result.status is Once.ALREADY and services() == ["Once A"]
+        assert result.status is Once.ALREADY and result.made == outcome["other"]
+        assert services() == ["Once A"]
         assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
 
 

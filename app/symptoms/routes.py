@@ -139,9 +139,8 @@ def api_log():
                                                "has not been sent yet."), 409
     if once.status is Once.ALREADY:
         # This form, as it is, was logged a moment ago (sent again, or its page's post or another
-        # tab's send committed while this one was making it). Named by what add_once stored, never
-        # by `made`: an entry made here when the same token was stored meanwhile was rolled back
-        # with its savepoint, so it does not exist (and on SQLite its id may be reused).
+        # tab's send claimed its token first). Named by what add_once stored for the one that
+        # claimed it: nothing was made here (`made` is empty).
         entry_id = once.made["symptom_entry_id"]
         return {"entry_id": entry_id, "level": service.entry_to_advise_on(profile, entry_id).level,
                 "next_url": url_for("symptoms.logged", entry_id=entry_id)}, 201

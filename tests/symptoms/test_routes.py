@@ -533,10 +533,11 @@ def test_a_json_symptom_without_a_form_token_is_still_logged_once_per_key(app, p
 
 @pytest.mark.hazard("HAZ-015")
 def test_a_json_send_racing_a_page_post_of_the_same_form_names_the_entry_the_page_made(app, patient, clock, monkeypatch):
-    """The page's post of the same form commits just after this JSON send looked for its token
-    (the outbox's send racing the page's fallback post, or two tabs syncing at once): the send's
-    own entry is rolled back with its token's record, so it must answer with the entry that exists,
-    its advice level, and audit nothing of its own."""
+    """The page's post of the same form (the outbox's send racing the page's fallback post, or
+    two tabs syncing at once) holds the form token: this JSON send's claim of it is refused, and
+    its first look for the record that refused it misses it (as when that record was not yet
+    visible to it), so the send runs again as a write clash. It must make nothing, answer with the
+    entry that exists, its advice level, and audit nothing of its own."""
     import app.idempotency as idempotency
 
     clock(MONDAY_MORNING)

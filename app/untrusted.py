@@ -89,9 +89,12 @@ def json_too_deep(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 # What a JSON text must show for its parsed document to hold a control character or an integer
 # no column can store: a control character as it is (JSON allows DEL raw in a string), escaped
 # (\uXXXX, or \b and \f: \t, \n and \r are allowed), or a run of 10 digits (every integer outside
-# -2^31 .. 2^31-1 has at least 10). On the bytes, so that a UTF-16 or UTF-32 text, which
-# json.loads also reads, shows its NUL bytes and is walked.
-_MAY_HOLD_HOSTILE_VALUES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\\[ubf]|[0-9]{10}")
+# -2^31 .. 2^31-1 has at least 10) that could begin a number: JSON's grammar puts only a bracket,
+# comma, colon, space or minus sign before a number, never a letter, digit, underscore or quote,
+# so digits inside a word of a string ("form_0000000016", "07700900123" whole) need no walk. On
+# the bytes, so that a UTF-16 or UTF-32 text, which json.loads also reads, shows its NUL bytes
+# and is walked.
+_MAY_HOLD_HOSTILE_VALUES = re.compile(rb'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\\[ubf]|(?<![0-9A-Za-z_"])[0-9]{10}')
 
 
 def json_text_may_hold_hostile_values(text: bytes) -> bool:

@@ -103,6 +103,7 @@ def test_parsed_json_is_checked_for_control_characters_and_huge_integers(value, 
 HOSTILE_DOCUMENTS = [
     {"a": "x\x00"}, {"a": "\x08"}, {"a": "\x0c"}, {"a": "\x1b[31m"}, {"a": "\x7f"}, {"k\x01": 1},
     [2**31], [-(2**31) - 1], {"a": [[{"b": 2**63}]]}, {"a": ["ok", {"b": "\x00"}]},
+    {"form_token": "form_0000000016", "id": 12345678901}, ["07700900123", 10**12],
 ]
 
 
@@ -124,6 +125,11 @@ def test_a_json_text_that_may_hold_hostile_values_is_walked(document, ensure_asc
     (rb'{"text": "Caf\u00e9", "id": 1}', True),  # an escape the walks decide on
     (b'{"id": 2147483647}', True),  # 10 digits: the walks decide (and pass it)
     (rb'{"text": "a\\b"}', True),  # an escaped backslash before a b: walked, and passes
+    (b'{"form_token": "profile8877_0000000016"}', False),  # digits inside a word of a string
+    (b'{"phone": "07700900123", "nhs": "9434765919"}', False),  # a string of digits, whole
+    (b'{"note": "call 07700900123"}', True),  # digits after a space: the walks decide
+    (b'{"id":12345678901}', True), (b'[12345678901]', True), (b'[1,-12345678901]', True),  # numbers, however packed
+    (b'{"id":\n 12345678901}', True), (b'{"x": 1.12345678901}', True),
 ])
 def test_the_text_of_nearly_every_body_sent_needs_no_walk(text, may):
     assert untrusted.json_text_may_hold_hostile_values(text) is may

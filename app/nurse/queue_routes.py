@@ -63,8 +63,8 @@ def queue_who_has(item: QueueItem) -> str:
 # ---------------------------------------------------------------- the queue
 
 
-def _filters() -> service.QueueFilters:
-    args = request.args
+def _filters(args, user_id: int) -> service.QueueFilters:
+    """The queue's filters from the request's arguments (`request.args`, read once by the view)."""
     status = args.get("status", "open")
     pathway = args.get("pathway") or None
     key_worker = args.get("key_worker", "")
@@ -73,7 +73,7 @@ def _filters() -> service.QueueFilters:
         pathway=pathway if pathway in PATHWAYS else None,
         key_worker_id=id_or_none(key_worker),
         search=(args.get("q") or "").strip()[:100],
-        user_id=current_user.id,
+        user_id=user_id,
     )
 
 
@@ -81,9 +81,12 @@ def _filters() -> service.QueueFilters:
 @staff_required
 @carries_the_session_touch
 def queue():
-    filters = _filters()
-    team_id = current_user.team_id
-    after = (request.args.get("after") or "")[:100] or None
+    # The request's arguments and the signed-in nurse through their proxies once each (every
+    # read through a proxy looks the context up again).
+    args, nurse = request.args, current_user._get_current_object()
+    filters = _filters(args, nurse.id)
+    team_id = nurse.team_id
+    after = (args.get("after") or "")[:100] or None
     page, nurses, summary = service.QueuePage(), [], None
     if team_id is not None:
         page = service.queue_page(team_id, filters, after=after, limit=PAGE_SIZE)
@@ -96,7 +99,7 @@ def queue():
     next_url = url_for("nurse.queue", **kept, after=page.next_after) if page.next_after else None
     first_url = url_for("nurse.queue", **kept) if after else None
     # Rendered before the audit commits, which would expire the nurses the filter lists.
-    lines = queue_view.queue_lines(page.items, utcnow(), current_user.id, queue_view.item_href_prefix())
+    lines = queue_view.queue_lines(page.items, utcnow(), nurse.id, queue_view.item_href_prefix())
     tag_html = partial(current_app.jinja_env.globals["memoised_component"], "tag")
     html = render_template(
         "nurse/queue.html", lines=lines, rows=queue_view.queue_rows_html(lines, tag_html),

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import href_prefix
+from ..templating import HTML_ESCAPES
 from ..timeutil import short_date_time
 from ..triage.models import OUTCOME_LABELS, ItemStatus
 from ..triage.queue import KIND_LABELS, KIND_RANK, KIND_TAG_CLASSES
@@ -72,11 +71,14 @@ def item_href_prefix() -> str:
 def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href_prefix: str) -> list[QueueLine]:
     """`href_prefix`: `item_href_prefix()`, which each line's item id completes."""
     due_words = working_days.due_words_at(now)
-    # Deadlines are ends of working days, shared by many lines: each put into words once.
-    when_due = lru_cache(maxsize=None)(short_date_time)
+    # Deadlines are ends of working days, shared by many lines: each put into words once (a dict
+    # of this request's, not an lru_cache made on every request).
+    when_due: dict[datetime, str] = {}
     lines = []
     for row in rows:
         resolved = row.status is ItemStatus.RESOLVED
+        if not resolved and row.due_at not in when_due:
+            when_due[row.due_at] = short_date_time(row.due_at)
         lines.append(QueueLine(
             id=row.id,
             kind_label=KIND_LABELS[row.kind],
@@ -89,7 +91,7 @@ def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href
             reason=row.reason,
             received=short_date_time(row.received_at),
             response_words=OUTCOME_LABELS[row.outcome] if resolved else due_words(row.due_at),
-            response_when=short_date_time(row.resolved_at) if resolved else when_due(row.due_at),
+            response_when=short_date_time(row.resolved_at) if resolved else when_due[row.due_at],
             who_has=who_has(row.assignee_id, row.assignee_name, viewer_id),
             href=f"{href_prefix}{row.id}",
         ))
@@ -106,9 +108,10 @@ def queue_rows_html(lines: list[QueueLine], tag_html: Callable[[dict], Markup]) 
     through Jinja (an attribute lookup, an escape and a Markup for each, the loop's own calls)
     was most of what a long queue page cost beyond the layout (issue 12), and a line memoised
     whole was slower still. Every value a person or the service wrote is escaped, as the
-    template's autoescape did; tests/nurse/test_queue_view.py compares the rows with the
-    template's for a table of lines. `tag_html`: the design system's tag through the components'
-    memo (`memoised_component("tag", ...)` bound), asked once per kind of line on the page.
+    template's autoescape did (each value is a str, escaped by one str.translate with markupsafe's
+    table, `templating.HTML_ESCAPES`, rather than markupsafe's escape and a Markup per value);
+    tests/nurse/test_queue_view.py compares the rows with the template's for a table of lines.
+    `tag_html`: the design system's tag through the components' memo (`memoised_component("tag", ...)` bound), asked once per kind of line on the page.
     """
     tags: dict[str, Markup] = {}
     rows = []
@@ -122,20 +125,20 @@ def queue_rows_html(lines: list[QueueLine], tag_html: Callable[[dict], Markup]) 
                 overdue = tags[OVERDUE_TAG["text"]] = tag_html(OVERDUE_TAG)
             tag = f"{tag} {overdue}"
         if line.resolved:
-            response = f"{escape(line.response_when)}<span class=\"app-queue-secondary\">{escape(line.response_words)}</span>"
+            response = f"{line.response_when.translate(HTML_ESCAPES)}<span class=\"app-queue-secondary\">{line.response_words.translate(HTML_ESCAPES)}</span>"
         elif line.overdue:
-            response = (f"<strong>{escape(line.response_words)}</strong>"
-                        f"<span class=\"app-queue-secondary\">{escape(line.response_when)}</span>")
+            response = (f"<strong>{line.response_words.translate(HTML_ESCAPES)}</strong>"
+                        f"<span class=\"app-queue-secondary\">{line.response_when.translate(HTML_ESCAPES)}</span>")
         else:
-            response = f"{escape(line.response_words)}<span class=\"app-queue-secondary\">{escape(line.response_when)}</span>"
+            response = f"{line.response_words.translate(HTML_ESCAPES)}<span class=\"app-queue-secondary\">{line.response_when.translate(HTML_ESCAPES)}</span>"
         rows.append(
             f"<tr class=\"nhsuk-table__row{' app-queue-row--urgent' if line.urgent else ''}\">\n"
             f"<td class=\"nhsuk-table__cell\">{tag}</td>\n"
-            f"<td class=\"nhsuk-table__cell\"><a href=\"{escape(line.href)}\">{escape(line.patient_name)}</a>"
-            f"<span class=\"app-queue-secondary app-queue-nowrap\">{escape(line.nhs_number)}</span></td>\n"
-            f"<td class=\"nhsuk-table__cell\">{escape(line.reason)}</td>\n"
-            f"<td class=\"nhsuk-table__cell\">{escape(line.received)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\"><a href=\"{line.href.translate(HTML_ESCAPES)}\">{line.patient_name.translate(HTML_ESCAPES)}</a>"
+            f"<span class=\"app-queue-secondary app-queue-nowrap\">{line.nhs_number.translate(HTML_ESCAPES)}</span></td>\n"
+            f"<td class=\"nhsuk-table__cell\">{line.reason.translate(HTML_ESCAPES)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{line.received.translate(HTML_ESCAPES)}</td>\n"
             f"<td class=\"nhsuk-table__cell\">{response}</td>\n"
-            f"<td class=\"nhsuk-table__cell\">{escape(line.who_has)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{line.who_has.translate(HTML_ESCAPES)}</td>\n"
             "</tr>")
     return Markup("\n".join(rows))

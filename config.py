@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
+from sqlalchemy.engine import make_url
+
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 MIN_SECRET_KEY_LENGTH = 32
@@ -241,8 +243,15 @@ class Config:
         """On PostgreSQL, each process keeps one connection per thread and no more (no overflow:
         a request holds one connection, so needing more would be a leak, and a bounded count is
         what lets every process's pool fit the server's max_connections: README, production).
-        Options given in SQLALCHEMY_ENGINE_OPTIONS win. SQLite keeps SQLAlchemy's defaults."""
-        if not str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        Options given in SQLALCHEMY_ENGINE_OPTIONS win. SQLite keeps SQLAlchemy's defaults.
+
+        Through psycopg (3), connections are in autocommit mode (SQLAlchemy's isolation level
+        "AUTOCOMMIT"): a statement that only reads runs without a transaction of its own, and
+        the engine begins the transaction just before the first statement that is not a plain
+        read (app/extensions.py `begin_before_the_first_write`, which only that driver has: any
+        other is left to begin before every statement, as DB-API drivers do)."""
+        uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+        if not uri.startswith("postgresql"):
             return
         size = config.get("DATABASE_POOL_SIZE")
         size = threads_per_process() if size is None else size
@@ -255,6 +264,7 @@ class Config:
             "pool_timeout": config["DATABASE_POOL_TIMEOUT_SECONDS"],
             "connect_args": {"keepalives": 1, "keepalives_idle": idle, "keepalives_interval": interval,
                              "keepalives_count": count},
+            **({"isolation_level": "AUTOCOMMIT"} if make_url(uri).get_dialect().driver == "psycopg" else {}),
             **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
 

@@ -222,26 +222,11 @@ def register_static_files(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models_registry  # noqa: F401  (every table, for Alembic and create_all)
-    from .extensions import (CookieSessionInterface, csrf, db, end_a_read_with_a_commit, limiter, login_manager,
-                             migrate, prepare_engine)
+    from .extensions import CookieSessionInterface, csrf, db, limiter, login_manager, migrate, prepare_engine
 
     db.init_app(app)
     with app.app_context():
         prepare_engine(db.engine)
-        on_psycopg = db.engine.dialect.driver == "psycopg"
-
-    if on_psycopg:
-        # Decided once here, not asked at the end of every request on other engines.
-        # At the end of the application context, as the session's own end: Flask runs these in the
-        # reverse order of registration, so this runs just before Flask-SQLAlchemy closes the
-        # session (which rolls back); app/extensions.py says why. Not at a request's end: a
-        # request made inside an app context that is already working (a test client's request
-        # sent while a view runs, a request context pushed inside) shares its session, and its
-        # end would commit the connection's transaction under the outer work.
-        @app.teardown_appcontext
-        def end_reads_with_a_commit(error):
-            if error is None:
-                end_a_read_with_a_commit(db.session())
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     # Flask's signed cookie, its serializer made once (app/extensions.py, "signing").

@@ -19,10 +19,10 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import Map
 
-from .extensions import db
+from .extensions import committed_alone, db
 from .plain_rows import write_row
 from .models import AUDIT_LOG_REFUSAL, AuditErasurePermit, AuditEvent, AuditLogIsAppendOnly, PatientProfile, User
-from .sessions import SignedInUser, commit_with_the_touch
+from .sessions import SignedInUser, touch_committed, touch_with_this_commit
 from .timeutil import utcnow
 from .untrusted import without_control_characters
 
@@ -67,7 +67,7 @@ def audit(
     # the log's reader must not be shown terminal escapes.
     if subject is not None:
         subject = without_control_characters(subject)
-    write_row(_insert_statement(), {
+    values = {
         "occurred_at": utcnow(),
         "actor_id": actor if actor is None or isinstance(actor, int) else _id_of(actor),
         "action": action,
@@ -77,11 +77,22 @@ def audit(
         "detail": detail,
         "ip": current.remote_addr if current is not None else None,
         "path": _path_without_secrets(current) if current is not None else None,
-    })
-    if commit:
-        # The session's activity, when due, goes in the same commit (a view marked
-        # `sessions.carries_the_session_touch`): one commit, on SQLite one fsync, per audited read.
-        commit_with_the_touch()
+    }
+    if not commit:
+        write_row(_insert_statement(), values)
+        return
+    # The session's activity, when due, goes in the same commit (a view marked
+    # `sessions.carries_the_session_touch`): one commit, on SQLite one fsync, per audited read.
+    # Written before the event, so that the event finds it in the transaction.
+    touch_with_this_commit()
+    # The event of a page that only read (nothing written before it, nothing of the ORM's waiting)
+    # is the one statement to commit: on PostgreSQL it is sent alone, committed as it runs (one
+    # round trip instead of BEGIN, INSERT and COMMIT; issue 12). After a change it records it
+    # goes in that change's transaction, and the two commit together or not at all.
+    with committed_alone():
+        write_row(_insert_statement(), values)
+    db.session.commit()
+    touch_committed()
 
 
 @cache

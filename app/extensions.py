@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import os
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, exc
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from wtforms import ValidationError
 
@@ -271,7 +272,7 @@ def prepare_engine(engine) -> None:
     PostgreSQL a connection the server has ended replaced before a request uses it."""
     use_sqlite_wal(engine)
     replace_connections_the_server_ended(engine)
-    note_writes_in_each_transaction(engine)
+    begin_before_the_first_write(engine)
 
 
 def replace_connections_the_server_ended(engine) -> None:
@@ -310,66 +311,116 @@ def replace_connections_the_server_ended(engine) -> None:
             raise exc.DisconnectionError("the server ended the connection")
 
 
-# In a connection's `info` while its transaction has sent anything but a SELECT.
-_WROTE = "wrote in this transaction"
+# PostgreSQL: a transaction begins just before its first statement that is not a plain read.
+#
+# psycopg, as DB-API drivers do, sent BEGIN before a connection's first statement, so every
+# request paid a transaction around its reads: BEGIN, and at its end a COMMIT or a ROLLBACK, two
+# round trips of a page's three or four (~160 microseconds each on a loopback; issue 12). Its
+# connections are now in autocommit mode (config.py, `Config.database_pool`: SQLAlchemy's
+# documented isolation_level="AUTOCOMMIT"), so psycopg sends no BEGIN of its own, and the engine
+# sends one itself just before the first statement that is not a plain read. SQLAlchemy still
+# ends each transaction with the driver's commit() or rollback(), and psycopg sends COMMIT or
+# ROLLBACK only when a transaction is open: a request that only read sends neither, and its
+# connection goes back to the pool idle, its prepared statements kept (psycopg forgets them on
+# a ROLLBACK, and PostgreSQL then planned each of a page's statements anew on every request).
+#
+# Why reads outside a transaction see what they saw inside one: PostgreSQL's READ COMMITTED (its
+# default; nothing in the app asks for another level) takes a new snapshot for each statement,
+# in a transaction or not, so a read sees what was committed when it began either way. From the
+# first write on, everything is in one transaction as before (the reads after it included, so
+# they see its writes), and commits or rolls back as one. A plain read is a SELECT that locks
+# nothing and calls none of the functions whose effect belongs to a transaction (an advisory
+# lock to the transaction's end, a notification sent at the commit, a setting for the
+# transaction); anything else, a statement this cannot tell (a CTE, a SHOW, DDL) included, begins
+# the transaction: when in doubt, begin, as psycopg did. SQLite is untouched: its driver opens
+# a transaction only before a write already.
+_PLAIN_READ = re.compile(r"\s*select\b")
+_NOT_ONLY_A_READ = re.compile(
+    r"\bfor\s+(?:update|no\s+key\s+update|share|key\s+share)\b|pg_advisory|pg_notify|set_config|nextval|setval"
+    r"|pg_current_xact_id|txid_current")
+# Each statement's answer, worked out once: a request's statements are the same strings each time
+# (SQLAlchemy's compiled statements, kept ones of app/plain_rows.py), and a search of a long
+# statement's text took as long as a round trip. Bounded: statements whose text varies (an IN
+# list's length) must not grow it for ever.
+_ONLY_READS: dict[str, bool] = {}
+_ONLY_READS_LIMIT = 2000
+
+# In a connection's `info` while a statement sent is committed alone (`committed_alone`).
+_ALONE = "the next statement is committed alone"
 
 
-def note_writes_in_each_transaction(engine) -> None:
-    """On PostgreSQL, mark a connection's transaction once it sends anything but a SELECT, for
-    `end_a_read_with_a_commit`; the mark goes with the transaction's end. (A statement we did not
-    write as a SELECT, a savepoint or a SET included, counts as a write: when in doubt, the
-    request ends with the rollback it always had.)"""
+def only_reads(statement: str) -> bool:
+    """Whether a statement is a plain read, which PostgreSQL may run outside a transaction: a
+    SELECT that locks no rows and calls no function whose effect lasts to a transaction's end."""
+    known = _ONLY_READS.get(statement)
+    if known is None:
+        if len(_ONLY_READS) >= _ONLY_READS_LIMIT:
+            _ONLY_READS.clear()
+        text = statement.lower()
+        known = _ONLY_READS[statement] = (_PLAIN_READ.match(text) is not None
+                                          and _NOT_ONLY_A_READ.search(text) is None)
+    return known
+
+
+def begin_before_the_first_write(engine) -> None:
+    """On psycopg's engines, send BEGIN just before a transaction's first statement that is not a
+    plain read (`only_reads`), on a connection in autocommit mode that has no transaction open;
+    see above for why. A connection not in autocommit mode (an engine made with another
+    isolation level) is left to psycopg, which begins before every statement as before."""
     from sqlalchemy import event
 
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
+    from psycopg.pq import TransactionStatus
+
+    idle = TransactionStatus.IDLE
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _note_a_write(connection, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.startswith("SELECT "):
-            connection.info[_WROTE] = True
+    def _begin_before_a_write(connection, cursor, statement, _parameters, _context, _executemany):
+        if _ONLY_READS.get(statement) or only_reads(statement):  # (the first, on its own, is one call)
+            return
+        driver_connection = cursor.connection
+        if driver_connection.autocommit and driver_connection.pgconn.transaction_status == idle:
+            if connection.info.pop(_ALONE, False):
+                return  # the one statement `committed_alone` lets stand alone
+            # On the statement's own cursor, inside Core's handling of its execution: a failure
+            # here (a lost connection) is translated and handled as the statement's own would be.
+            # A simple query, as psycopg sends its own BEGIN (never prepared).
+            cursor.execute("BEGIN", prepare=False)
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _forget(connection):
-        connection.info.pop(_WROTE, None)
 
-
-def end_a_read_with_a_commit(session) -> None:
-    """End a request's transaction that only read with a COMMIT rather than the ROLLBACK that
-    closing the session would send (the same outcome: nothing was written).
-
-    Why: psycopg forgets every prepared statement on a ROLLBACK (and sends DEALLOCATE ALL), so a
-    page that only reads lost them at the end of every request and PostgreSQL parsed and planned
-    each of its statements anew every time: parsing and planning took 1.1 ms for the session's
-    statement and 1.4 ms for the home page's, of a patient page's 7 ms in process (issue 12;
-    PostgreSQL's statement log showed `bind <unnamed>` for each; 0.07 and 0.11 ms once prepared).
-    After a COMMIT they stay prepared (psycopg prepares a statement on its sixth use on a
-    connection) and each is only executed. Registered for psycopg's engines only (app/__init__.py).
-
-    Only when nothing could be lost: no ORM changes waiting to be flushed, no work queued to run
-    after a commit (`background.after_commit`), and no statement but SELECTs sent in the
-    transaction (`note_writes_in_each_transaction`); otherwise the rollback stands."""
-    if not session.in_transaction() or session.new or session.dirty or session.deleted or session.info:
-        return
-    transaction = session.get_transaction()
-    if transaction is None or not transaction.is_active:
-        # A failed flush the view caught without rolling back: only the rollback can end it.
-        return
+@contextmanager
+def committed_alone():
+    """Inside, the statement sent on the session's connection is committed by itself, without a
+    transaction around it (PostgreSQL's autocommit: one round trip instead of BEGIN, the statement
+    and COMMIT), when nothing else would be committed with it: no transaction open (nothing
+    written yet) and no changes of the ORM's waiting to be flushed by the commit. Otherwise, and
+    on SQLite, it goes in the transaction as any other. Only the first statement that would have
+    begun the transaction stands alone; one after it begins it. For a statement that stands alone (an
+    audit event of a page that only read, app/audit.py); the caller commits the session after it
+    as before, which then sends nothing (or, on SQLite, commits the statement). Anything written
+    with it must instead be written first, so that it is in the same transaction."""
+    session = db.session()
     connection = session.connection()
-    if connection.info.get(_WROTE) or not connection.in_transaction():
+    if connection.dialect.driver != "psycopg" or not _alone_is_safe(session, connection):
+        yield
         return
+    info = connection.info
+    info[_ALONE] = True
     try:
-        # The connection's transaction, not the session's commit: there is nothing of the ORM's to
-        # commit (checked above), and the session's commit would flush, fire its commit hooks and
-        # expire every record read, for a session closed next (three quarters of this function's
-        # Python calls on a patient page: 206 -> 55). Closing the session then ends its
-        # transaction's bookkeeping and returns the connection, idle, to the pool.
-        connection.commit()
-    except exc.SQLAlchemyError:
-        # The page has been made from what was read; a connection that failed now is the pool's
-        # to replace, as after a failed rollback. Closing the session rolls back what is left.
-        current_app.logger.warning("a read-only transaction could not be committed", exc_info=True)
+        yield
+    finally:
+        info.pop(_ALONE, None)
+
+
+def _alone_is_safe(session, connection) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    driver_connection = connection.connection.driver_connection
+    # `_is_clean`: the session's own test of whether a flush has anything to write (nothing
+    # new, deleted or modified), without building the sets `new`, `dirty` and `deleted` give.
+    return (driver_connection.autocommit and driver_connection.pgconn.transaction_status == TransactionStatus.IDLE
+            and session._is_clean())
 
 
 def _has_unread_input(socket_number: int) -> bool:

@@ -6,6 +6,10 @@ empty query on PostgreSQL, one round trip per request on top of the page's own. 
 hold the two halves of what replaced it: nothing but the request's own statements reaches the
 driver, and a connection the server ended while it sat in the pool is still never a failed
 request.
+
+On PostgreSQL, a request's reads also ran in a transaction: BEGIN before them and COMMIT or
+ROLLBACK after, two round trips of a page's three or four. Now only what writes is in one; the
+tests below count every round trip from libpq's own trace of what psycopg sends.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from app.models import PatientProfile, Team
+from tests.test_migrations import empty_database, migrations_app  # noqa: F401  (fixtures)
 
 
 @contextmanager
@@ -140,7 +145,10 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_
     assert patient.get(path).status_code == 200
 
 
-# ---------------------------------------------------------------- a read ends with a commit
+# ---------------------------------------------------------------- PostgreSQL: no transaction for a read
+# Statements that only read run without a transaction of their own, and a request's transaction
+# begins just before its first statement that is not a plain read (app/extensions.py
+# `begin_before_the_first_write`).
 
 
 def _prepared_statements_on_the_pooled_connection(app) -> int:
@@ -154,7 +162,7 @@ def _prepared_statements_on_the_pooled_connection(app) -> int:
 def test_a_page_that_only_reads_keeps_its_statements_prepared(app, patient, database_url):
     """psycopg forgets a connection's prepared statements on a ROLLBACK, which is how closing the
     session ended every read: PostgreSQL planned the session's and the page's statements anew on
-    every request (app/extensions.py `end_a_read_with_a_commit`)."""
+    every request. A read now ends with no transaction to roll back."""
     if not database_url.startswith("postgresql"):
         pytest.skip("prepared statements: PostgreSQL")
     with app.app_context():
@@ -167,14 +175,10 @@ def test_a_page_that_only_reads_keeps_its_statements_prepared(app, patient, data
 
 
 @pytest.mark.parametrize("inner", ["a request sent from inside", "a request context pushed inside"])
-def test_a_request_inside_an_app_context_leaves_the_outer_work_its_transaction(app, patient, database_url, inner):
+def test_a_request_inside_an_app_context_leaves_the_outer_work_its_transaction(app, patient, inner):
     """A request made inside another's application context (a test client's request sent while a
     view runs, a request context pushed by code already in an app context) shares its session:
-    the end of the inner request must not end the outer work's transaction under it. (It did on
-    PostgreSQL: the inner request's end committed the shared connection's transaction, and the
-    outer work's commit then failed, "This transaction is inactive".)"""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a read ends with a commit on PostgreSQL only")
+    the end of the inner request must not end the outer work's transaction under it."""
     with app.app_context():
         db.session.scalar(select(Team.id).limit(1))  # the outer work's transaction has begun
         if inner == "a request sent from inside":
@@ -196,53 +200,38 @@ def _a_team_named(app, name: str) -> bool:
 
 
 @pytest.mark.parametrize("how", ["statement", "orm object flushed", "orm object not flushed"])
-def test_a_request_that_wrote_without_committing_is_still_rolled_back(app, database_url, how):
+@pytest.mark.parametrize("read_first", [True, False], ids=["read first", "write first"])
+def test_a_request_that_wrote_without_committing_is_rolled_back_with_its_reads_outside(app, how, read_first):
     """What a view wrote but did not commit (refused half-way, or left on purpose) is never
-    committed by the end of the request."""
-    from app.extensions import end_a_read_with_a_commit
-
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a read ends with a commit on PostgreSQL only")
-
+    committed by the end of the request, whether a read ran before it outside the transaction
+    or not."""
     with app.test_request_context():
         session = db.session()
-        session.scalar(select(Team.id).limit(1))
+        if read_first:
+            session.scalar(select(Team.id).limit(1))
         if how == "statement":
             session.execute(insert(Team).values(name="Left unsaved"))
         else:
             session.add(Team(name="Left unsaved"))
             if how == "orm object flushed":
                 session.flush()
-        end_a_read_with_a_commit(session)
     # The request context has ended: Flask-SQLAlchemy closed the session.
     assert not _a_team_named(app, "Left unsaved")
 
 
-def test_work_queued_for_after_a_commit_is_not_run_by_the_end_of_a_read(app, database_url):
+def test_work_queued_for_after_a_commit_is_not_run_by_the_end_of_a_read(app):
     from app.background import after_commit
-    from app.extensions import end_a_read_with_a_commit
-
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a read ends with a commit on PostgreSQL only")
 
     ran = []
     with app.test_request_context():
-        session = db.session()
-        session.scalar(text("SELECT 1"))
+        db.session.scalar(text("SELECT 1"))
         after_commit(ran.append, "sent")
-        end_a_read_with_a_commit(session)
     assert ran == []
 
 
-def test_a_failed_write_the_view_caught_is_left_to_the_rollback(app, database_url):
+def test_a_failed_write_the_view_caught_is_left_to_the_rollback(app):
     """A view that caught a failed flush without rolling back still gets its page: the end of
-    the request leaves that transaction to the rollback instead of failing on it."""
-    from sqlalchemy.exc import IntegrityError
-
-    from app.extensions import end_a_read_with_a_commit
-
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a read ends with a commit on PostgreSQL only")
+    the request rolls that transaction back instead of failing on it."""
     with app.test_request_context():
         session = db.session()
         session.add(Team(name="Twice"))
@@ -250,38 +239,261 @@ def test_a_failed_write_the_view_caught_is_left_to_the_rollback(app, database_ur
         session.add(Team(name="Twice"))
         with pytest.raises(IntegrityError):
             session.flush()
-        end_a_read_with_a_commit(session)
     assert _a_team_named(app, "Twice")
 
 
-def test_the_end_of_a_read_commits_the_driver_s_transaction_not_the_session_s_work(app, database_url):
-    """A read's COMMIT only ends the database's transaction (its prepared statements kept): the
-    session's commit, with its hooks for work committed (after_commit) and its expiry of every
-    record read, is for views that store something, not for the end of a page that read."""
-    from sqlalchemy.orm import Session
+def test_every_write_after_the_first_is_in_its_transaction_and_a_rollback_takes_them_all(app):
+    """From the first statement that is not a plain read on, the work is one transaction: a
+    rollback takes back every write, the reads between them see the writes before them, and the
+    reads before the first write left nothing to take back."""
+    with app.test_request_context():
+        session = db.session()
+        assert session.scalar(select(Team.id).where(Team.name == "First")) is None
+        session.execute(insert(Team).values(name="First"))
+        assert session.scalar(select(Team.id).where(Team.name == "First")) is not None
+        session.execute(insert(Team).values(name="Second"))
+        session.rollback()
+        assert session.scalar(select(Team.id).where(Team.name.in_(["First", "Second"]))) is None
+    assert not _a_team_named(app, "First") and not _a_team_named(app, "Second")
 
-    from app.extensions import end_a_read_with_a_commit
 
+def test_a_read_leaves_the_driver_with_no_transaction_open(app, database_url):
+    """A read on PostgreSQL runs in no transaction: the connection is idle after it, with nothing
+    to commit or roll back at the end of the request (each of which was a round trip)."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("a read ends with a commit on PostgreSQL only")
+        pytest.skip("psycopg's autocommit: PostgreSQL")
     import psycopg
 
-    hooks = []
+    with app.test_request_context():
+        session = db.session()
+        session.scalar(select(Team.id).limit(1))
+        driver = session.connection().connection.driver_connection
+        after_a_read = driver.info.transaction_status
+        session.execute(insert(Team).values(name="Begun"))
+        after_a_write = driver.info.transaction_status
+        session.rollback()
+    assert after_a_read == psycopg.pq.TransactionStatus.IDLE
+    assert after_a_write == psycopg.pq.TransactionStatus.INTRANS
 
-    def after_commit(_session):
-        hooks.append("after_commit")
 
-    event.listen(Session, "after_commit", after_commit)
+# Which statements may run outside a transaction: only a SELECT that locks nothing and calls none
+# of PostgreSQL's functions whose effect belongs to a transaction. Anything else begins one.
+ONLY_READS = [
+    ("SELECT users.id FROM users WHERE users.id = %(id_1)s::INTEGER", True),
+    ("  select 1", True),
+    ("SELECT count(*) FROM pg_prepared_statements", True),
+    ("SELECT patient_profiles.team_id FROM patient_profiles WHERE patient_profiles.id = %(id)s FOR SHARE", False),
+    ("SELECT care_plans.id FROM care_plans FOR UPDATE", False),
+    ("SELECT care_plans.id FROM care_plans FOR NO KEY UPDATE OF care_plans", False),
+    ("select id from care_plans for key share", False),
+    ("SELECT care_plans.id FROM care_plans FOR\nUPDATE SKIP LOCKED", False),
+    ("SELECT pg_advisory_xact_lock(42)", False),
+    ("SELECT pg_notify('queue', 'changed')", False),
+    ("SELECT set_config('app.actor', '7', true)", False),
+    ("SELECT nextval('users_id_seq')", False),
+    ("SELECT pg_current_xact_id()", False),
+    ("INSERT INTO audit_events (action) VALUES (%(action)s)", False),
+    ("UPDATE care_plans SET seen_by_patient_at=%(now)s WHERE care_plans.id = %(plan_id)s", False),
+    ("DELETE FROM idempotency_records WHERE created_at < %(before)s", False),
+    ("SAVEPOINT sa_savepoint_1", False),
+    ("SET LOCAL lock_timeout = '1s'", False),
+    ("LOCK TABLE queue_items IN SHARE MODE", False),
+    ("WITH moved AS (UPDATE queue_items SET team_id = 2 RETURNING id) SELECT id FROM moved", False),
+    ("SHOW transaction_isolation", False),
+    ("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)", False),
+    ("SELECTED", False),
+]
+
+
+@pytest.mark.parametrize(("statement", "reads_only"), ONLY_READS)
+def test_only_a_plain_select_runs_outside_a_transaction(statement, reads_only):
+    from app.extensions import only_reads
+
+    assert only_reads(statement) is reads_only
+    assert only_reads(statement) is reads_only  # the answer kept is the same
+
+
+# ---------------------------------------------------------------- round trips on PostgreSQL
+
+
+@contextmanager
+def round_trips(engine):
+    """What each round trip to PostgreSQL carried while inside, on connections opened inside (the
+    pool is emptied first): libpq's own trace of the protocol (psycopg's `PGconn.trace`), so that
+    everything the driver sends is seen, its own BEGIN, COMMIT, ROLLBACK and DEALLOCATE included.
+    A round trip ends when the server says it is ready for the next query (ReadyForQuery); each is
+    named by its statement's first word (a prepared statement's by the statement it was prepared
+    from), upper case. The list is filled in when the block ends."""
+    import tempfile
+
+    import psycopg
+
+    traced = []
+
+    def trace(dbapi_connection, _record):
+        log = tempfile.TemporaryFile()
+        dbapi_connection.pgconn.trace(log.fileno())
+        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        traced.append((dbapi_connection, log))
+
+    names: list[str] = []
+    engine.dispose()
+    event.listen(engine, "connect", trace)
     try:
-        with app.test_request_context():
-            session = db.session()
-            team = session.scalars(select(Team).limit(1)).first()
-            dbapi_connection = session.connection().connection.dbapi_connection
-            end_a_read_with_a_commit(session)
-            committed = dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-            expired = team is not None and "name" not in team.__dict__
+        yield names
     finally:
-        event.remove(Session, "after_commit", after_commit)
-    assert committed
-    assert hooks == []
-    assert not expired
+        event.remove(engine, "connect", trace)
+        for dbapi_connection, log in traced:
+            with log:
+                if not dbapi_connection.closed:
+                    dbapi_connection.pgconn.untrace()  # flushes the trace
+                log.seek(0)
+                names.extend(_round_trips_in(log.read().decode()))
+        engine.dispose()
+
+
+def _round_trips_in(trace: str) -> list[str]:
+    """Each round trip's first word, from libpq's trace: a line per message, `F` (sent) or `B`
+    (received), its length, its type and its fields, strings in double quotes as they are."""
+    import re
+
+    messages: list[list[str]] = []
+    for line in trace.splitlines():
+        message_line = re.match(r"([FB])\t\d+\t(\w+)\t?(.*)", line)
+        if message_line is not None:
+            messages.append(list(message_line.groups()))
+        elif messages:
+            messages[-1][2] += "\n" + line  # a statement or value sent or received holds a line break
+    prepared: dict[str, str] = {}  # psycopg's name of a prepared statement: its first word
+    trips, sent = [], None
+    for direction, message, fields in messages:
+        fields = fields.strip()
+        if direction == "F" and message == "Query":  # a simple query: BEGIN, COMMIT, ROLLBACK, ...
+            sent = sent or re.match(r'"\s*([^"\s]+)', fields).group(1)
+        elif direction == "F" and message == "Parse":  # "name" "statement" ...
+            name, first_word = re.match(r'"([^"]*)" "\s*([^"\s]+)', fields).groups()
+            prepared[name] = first_word
+            sent = sent or first_word
+        elif direction == "F" and message == "Bind":  # "portal" "prepared statement's name" ...
+            name = re.match(r'"[^"]*" "([^"]*)"', fields).group(1)
+            sent = sent or prepared.get(name, f"unknown prepared statement {name}")
+        elif direction == "B" and message == "ReadyForQuery":
+            if sent is not None:
+                trips.append(sent.upper())
+            sent = None
+    return trips
+
+
+@pytest.fixture
+def demo(app, database_url, monkeypatch):
+    """The demo's people signed in (tests/test_query_counts.py), on PostgreSQL, with the sessions'
+    clock standing still: a person's activity is written at most every 30 s, and a slow run must
+    not find that write in a page's round trips."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("round trips to PostgreSQL")
+    from app import sessions
+    from app.timeutil import utcnow
+    from tests.test_query_counts import signed_in_demo
+
+    signed_in = signed_in_demo(app)
+    now = utcnow()
+    monkeypatch.setattr(sessions, "utcnow", lambda: now)
+    with app.app_context():
+        engine = db.engine
+    return (*signed_in, engine)
+
+
+TRANSACTION = {"BEGIN", "COMMIT", "ROLLBACK"}
+
+
+def test_no_page_sends_a_transaction_to_only_read_or_to_store_the_audit_of_its_read(app, demo):
+    """Every main page, seen a second time (the first may store something: a plan marked seen):
+    each round trip is one of its own statements, with no BEGIN, COMMIT or ROLLBACK around them;
+    a staff page's audit of its read is one INSERT, committed as it runs, after the reads."""
+    from tests.test_query_counts import PAGES
+
+    clients, ids, engine = demo
+    failures = []
+    for who, path, _budget in PAGES:
+        url = path.format(**ids)
+        clients[who].get(url)
+        with round_trips(engine) as trips:
+            assert clients[who].get(url).status_code == 200, url
+        writes = [trip for trip in trips if trip != "SELECT"]
+        if writes not in ([], ["INSERT"]) or (writes and trips[-1] != "INSERT"):
+            failures.append(f"{url} as {who}: {trips}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_patient_page_that_only_reads_sends_its_reads_alone(demo):
+    clients, _ids, engine = demo
+    clients["patient"].get("/my-care")
+    with round_trips(engine) as trips:
+        assert clients["patient"].get("/my-care").status_code == 200
+    assert trips == ["SELECT", "SELECT"]
+
+
+def test_a_staff_page_sends_its_reads_and_then_the_audit_of_them_alone(demo):
+    clients, _ids, engine = demo
+    clients["nurse"].get("/nurse/patients")
+    with round_trips(engine) as trips:
+        assert clients["nurse"].get("/nurse/patients").status_code == 200
+    assert trips == ["SELECT", "SELECT", "INSERT"]
+
+
+def test_a_change_and_the_audit_that_records_it_commit_together(app, demo):
+    """The patient's first look at a new care plan version marks it seen and audits the view:
+    one transaction, begun just before the mark, committed once after the audit."""
+    from app.careplan.models import CarePlan
+
+    clients, ids, engine = demo
+    with app.app_context():
+        assert db.session.scalar(select(CarePlan.seen_by_patient_at).where(
+            CarePlan.patient_id == ids["david"]).order_by(CarePlan.version.desc()).limit(1)) is None
+        db.session.remove()
+    with round_trips(engine) as trips:
+        assert clients["patient"].get("/my-care/plan").status_code == 200
+    first_write = trips.index("BEGIN")
+    assert set(trips[:first_write]) == {"SELECT"}
+    assert trips[first_write:] == ["BEGIN", "UPDATE", "INSERT", "COMMIT"]
+
+
+@pytest.mark.parametrize(("who", "path", "body"), [
+    ("hna_patient", "/api/hna/answers", {"step": "distress", "data": {"distress": 4}}),
+    # A symptom: its form token's record is stored in a savepoint (idempotency.add_once).
+    ("patient", "/my-care/symptoms/api/log", "symptom"),
+])
+def test_a_save_begins_just_before_its_first_write_and_commits_once(app, demo, today, who, path, body):
+    from app.idempotency import new_form_token
+    from tests.helpers import date_fields
+    from tests.test_query_counts import symptom
+
+    clients, _ids, engine = demo
+    client = clients[who]
+    if body == "symptom":
+        body = {**date_fields(symptom("tiredness"), today), "form_token": new_form_token()}
+    headers = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json", "Idempotency-Key": "round-trips-1"}
+    with round_trips(engine) as trips:
+        response = client.post(path, json=body, headers=headers)
+    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    assert trips.count("BEGIN") == 1 and trips.count("COMMIT") == 1 and "ROLLBACK" not in trips, trips
+    begin = trips.index("BEGIN")
+    assert set(trips[:begin]) == {"SELECT"}, trips
+    assert trips[begin + 1] != "SELECT", "BEGIN comes just before the first write"
+    assert trips[-1] == "COMMIT", trips
+
+
+@pytest.mark.usefixtures("migrations_app")
+def test_the_migrations_still_run_in_one_transaction(database_url):
+    """Alembic's DDL on PostgreSQL is transactional: a migration that fails half-way leaves nothing.
+    Its first statement that is not a read begins the one transaction, committed at the end."""
+    import flask_migrate
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("transactional DDL: PostgreSQL (SQLite's is opened by migrations/env.py)")
+    with round_trips(db.engine) as trips:
+        flask_migrate.upgrade()
+    begin = trips.index("BEGIN")
+    assert set(trips[:begin]) == {"SELECT"}, trips[:begin + 2]
+    assert trips.count("BEGIN") == 1 and trips.count("COMMIT") == 1 and trips[-1] == "COMMIT", trips
+    assert "ROLLBACK" not in trips

@@ -22,6 +22,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from wtforms import ValidationError
 
+from .sqlite_writes import queue_writers
+
 # Named constraints so that Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -246,7 +248,8 @@ def savepoint():
     it: the work would be stored for good, outside the request's transaction, and a later
     rollback, or a crash before the audit's commit, would leave it there. So on SQLite the
     driver's transaction is opened first, and as a writer's: BEGIN IMMEDIATE takes the write lock
-    at once, waiting for it (the busy timeout) as the driver's own BEGIN just before a write does. A deferred BEGIN took its
+    at once, waiting its turn for it (app/sqlite_writes.py's queue of writers, then the busy
+    timeout) as the driver's own BEGIN just before a write does. A deferred BEGIN took its
     snapshot at the savepoint's first read, and a write after another connection's commit then
     failed at once ("database is locked", SQLITE_BUSY_SNAPSHOT: no busy timeout waits it out), so
     under concurrent sends most forms acted on once were answered 409 busy."""
@@ -268,9 +271,11 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def prepare_engine(engine) -> None:
-    """What each database needs on its connections: SQLite's pragmas once per connection, and on
-    PostgreSQL a connection the server has ended replaced before a request uses it."""
+    """What each database needs on its connections: SQLite's pragmas once per connection and its
+    writers queued for the write lock on an OS lock (app/sqlite_writes.py); on PostgreSQL a
+    connection the server has ended replaced before a request uses it."""
     use_sqlite_wal(engine)
+    queue_writers(engine, SQLITE_BUSY_TIMEOUT_MS / 1000)
     replace_connections_the_server_ended(engine)
     begin_before_the_first_write(engine)
 

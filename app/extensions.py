@@ -350,7 +350,7 @@ _NOT_ONLY_A_READ = re.compile(
 _ONLY_READS: dict[str, bool] = {}
 _ONLY_READS_LIMIT = 2000
 
-# In a connection's `info` while a statement sent is committed alone (`committed_alone`).
+# In a connection's `info` inside `committed_alone`: True until its statement is sent, then False.
 _ALONE = "the next statement is committed alone"
 
 
@@ -386,8 +386,12 @@ def begin_before_the_first_write(engine) -> None:
             return
         driver_connection = cursor.connection
         if driver_connection.autocommit and driver_connection.pgconn.transaction_status == idle:
-            if connection.info.pop(_ALONE, False):
-                return  # the one statement `committed_alone` lets stand alone
+            alone = connection.info.get(_ALONE)
+            if alone is not None:
+                if alone:
+                    connection.info[_ALONE] = False
+                    return  # the one statement `committed_alone` lets stand alone
+                raise RuntimeError("committed_alone covers one statement: a second would not commit with it")
             # On the statement's own cursor, inside Core's handling of its execution: a failure
             # here (a lost connection) is translated and handled as the statement's own would be.
             # A simple query, as psycopg sends its own BEGIN (never prepared).
@@ -400,11 +404,12 @@ def committed_alone():
     transaction around it (PostgreSQL's autocommit: one round trip instead of BEGIN, the statement
     and COMMIT), when nothing else would be committed with it: no transaction open (nothing
     written yet) and no changes of the ORM's waiting to be flushed by the commit. Otherwise, and
-    on SQLite, it goes in the transaction as any other. Only the first statement that would have
-    begun the transaction stands alone; one after it begins it. For a statement that stands alone (an
-    audit event of a page that only read, app/audit.py); the caller commits the session after it
-    as before, which then sends nothing (or, on SQLite, commits the statement). Anything written
-    with it must instead be written first, so that it is in the same transaction."""
+    on SQLite, it goes in the transaction as any other. For one statement (an audit event of a
+    page that only read, app/audit.py; a person's activity, app/sessions.py): a second statement
+    that writes inside would be committed apart from the first, so it is refused (RuntimeError);
+    anything to be committed with the statement must be written before it, and then it joins
+    that transaction. The caller commits the session after it as before, which then sends
+    nothing (or, on SQLite, commits the statement)."""
     session = db.session()
     connection = session.connection()
     if connection.dialect.driver != "psycopg" or not _alone_is_safe(session, connection):

@@ -14,7 +14,7 @@ from flask_login import UserMixin, current_user, login_url, login_user, logout_u
 from sqlalchemy import Select, bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
-from .extensions import db, login_manager
+from .extensions import committed_alone, db, login_manager
 from .models import PatientProfile, Role, Team, User, UserSession, WithRole
 from .plain_rows import read_rows
 from .timeutil import utcnow
@@ -484,7 +484,10 @@ def _load_user(user_id: str) -> SignedInUser | None:
             # write would hold the database's write lock for the whole view.
             request_globals.session_touch_due = now
         else:
-            _write_activity(record, now)
+            # Nothing is written before it: on PostgreSQL one statement committed as it runs
+            # (`committed_alone`: one round trip, not BEGIN, UPDATE and COMMIT).
+            with committed_alone():
+                _write_activity(record, now)
             db.session.commit()
             # That commit ended the transaction the values were read in, and another's change may
             # have landed since: the records are read again where asked (`current_patient`, the
@@ -552,8 +555,10 @@ def touch_committed() -> None:
 
 
 def commit_with_the_touch() -> None:
-    """Commit the current transaction with the session's due activity in it: one commit."""
-    touch_with_this_commit()
+    """Commit the current transaction with the session's due activity in it: one commit (on
+    PostgreSQL, when the transaction holds nothing else, the one statement committed as it runs)."""
+    with committed_alone():
+        touch_with_this_commit()
     db.session.commit()
     touch_committed()
 

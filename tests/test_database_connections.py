@@ -14,6 +14,7 @@ tests below count every round trip from libpq's own trace of what psycopg sends.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, event, insert, select, text, update
@@ -497,3 +498,78 @@ def test_the_migrations_still_run_in_one_transaction(database_url):
     assert set(trips[:begin]) == {"SELECT"}, trips[:begin + 2]
     assert trips.count("BEGIN") == 1 and trips.count("COMMIT") == 1 and trips[-1] == "COMMIT", trips
     assert "ROLLBACK" not in trips
+
+
+def _sessions_clock_moved_on(monkeypatch, seconds: int) -> None:
+    """The sessions' clock (standing still in `demo`) moved on past the time a person's activity is
+    written again (sessions.TOUCH_EVERY)."""
+    from app import sessions
+
+    later = sessions.utcnow() + timedelta(seconds=seconds)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+
+
+def test_a_person_s_activity_written_before_a_page_is_one_statement_committed_alone(demo, monkeypatch):
+    from app.sessions import TOUCH_EVERY
+
+    clients, _ids, engine = demo
+    clients["patient"].get("/my-care")
+    _sessions_clock_moved_on(monkeypatch, int(TOUCH_EVERY.total_seconds()) + 1)
+    with round_trips(engine) as trips:
+        assert clients["patient"].get("/my-care").status_code == 200
+    # The session; its activity; the page's reads (the records read again after that commit).
+    assert trips[:2] == ["SELECT", "UPDATE"] and set(trips[2:]) == {"SELECT"}, trips
+
+
+def test_a_person_s_activity_due_with_an_audited_read_goes_in_the_audit_s_one_commit(demo, monkeypatch):
+    """A staff page that carries the activity's write (sessions.carries_the_session_touch) stores it
+    with the audit of its read: one transaction, one commit, as on SQLite's one fsync."""
+    from app.sessions import TOUCH_EVERY
+
+    clients, _ids, engine = demo
+    clients["nurse"].get("/nurse/patients")
+    _sessions_clock_moved_on(monkeypatch, int(TOUCH_EVERY.total_seconds()) + 1)
+    with round_trips(engine) as trips:
+        assert clients["nurse"].get("/nurse/patients").status_code == 200
+    assert trips == ["SELECT", "SELECT", "BEGIN", "UPDATE", "INSERT", "COMMIT"]
+
+
+def test_a_save_answered_from_its_earlier_send_writes_the_activity_due_alone(demo, monkeypatch):
+    """A save sent again (the phone did not hear the answer) stores nothing: its attempt is rolled
+    back and the stored answer read. The person's activity, due, is then the one thing to write."""
+    from app.sessions import TOUCH_EVERY
+
+    clients, _ids, engine = demo
+    client = clients["hna_patient"]
+    headers = {"X-CSRFToken": client.csrf_token(), "Accept": "application/json", "Idempotency-Key": "sent-twice"}
+    body = {"step": "distress", "data": {"distress": 4}}
+    assert client.post("/api/hna/answers", json=body, headers=headers).status_code in (200, 201)
+    _sessions_clock_moved_on(monkeypatch, int(TOUCH_EVERY.total_seconds()) + 1)
+    with round_trips(engine) as trips:
+        response = client.post("/api/hna/answers", json=body, headers=headers)
+    assert response.headers.get("Idempotent-Replayed") == "true"
+    after_the_attempt = trips[len(trips) - trips[::-1].index("ROLLBACK"):]
+    assert after_the_attempt[-1] == "UPDATE" and set(after_the_attempt) <= {"SELECT", "UPDATE"}, trips
+
+
+def test_committed_alone_covers_one_statement_and_joins_a_transaction_already_open(app, database_url):
+    """Two writes inside would be two commits, the first standing whatever became of the second:
+    refused. After a write, a statement inside joins that write's transaction, and a rollback
+    takes both back."""
+    from app.extensions import committed_alone
+
+    with app.test_request_context():
+        session = db.session()
+        with committed_alone():
+            session.execute(insert(Team).values(name="Alone"))
+            if database_url.startswith("postgresql"):
+                with pytest.raises(RuntimeError, match="one statement"):
+                    session.execute(insert(Team).values(name="Second"))
+        session.commit()
+        session.execute(insert(Team).values(name="First of two"))
+        with committed_alone():
+            session.execute(insert(Team).values(name="Second of two"))
+        session.rollback()
+    assert _a_team_named(app, "Alone")
+    assert not _a_team_named(app, "Second")
+    assert not _a_team_named(app, "First of two") and not _a_team_named(app, "Second of two")

@@ -41,13 +41,17 @@ Never queued: an in-memory database (no file, one connection's own), and a conne
 already holds its process's turn through another connection (a thread waiting on itself would wait
 out the deadline; it goes straight to SQLite's lock and its busy timeout, as before).
 
-The lock file is never deleted: a process holding its flock on a deleted file would exclude nobody.
+The lock file is made with the database's permissions (and owner, made by root), as SQLite makes
+its -wal and -shm files; a process that cannot open it does not queue (logged once), and its writes
+go to SQLite's lock as before. It is never deleted: a process holding its flock on a deleted file
+would exclude nobody.
 Its flock belongs to the process's own open file (opened on first write in each process, close on
 exec): a forked child, which shares its parent's open files, opens its own (`os.register_at_fork`).
 """
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import sqlite3
@@ -62,6 +66,8 @@ LOCKED_MESSAGE = "database is locked"
 # not in autocommit mode; a BEGIN sent as SQL opens one in any mode.
 _OPENS_A_TRANSACTION = re.compile(r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*(INSERT|UPDATE|DELETE|REPLACE|BEGIN)\b",
                                   re.IGNORECASE | re.DOTALL)
+
+logger = logging.getLogger(__name__)
 
 # Each process's queue of each database file, by the file's absolute path (two engines on one
 # file, as the tests make, share it).
@@ -112,7 +118,7 @@ def queue_for(path: str, timeout_seconds: float) -> WriteQueue:
     with _QUEUES_LOCK:
         queue = _QUEUES.get(path)
         if queue is None:
-            queue = _QUEUES[path] = WriteQueue(path + "-write-lock", timeout_seconds)
+            queue = _QUEUES[path] = WriteQueue(path, timeout_seconds)
         queue.timeout_seconds = timeout_seconds
         return queue
 
@@ -178,8 +184,9 @@ class QueuedWriterConnection(sqlite3.Connection):
 class WriteQueue:
     """One process's place in the queue of one database file's writers."""
 
-    def __init__(self, lock_path: str, timeout_seconds: float) -> None:
-        self.lock_path = lock_path
+    def __init__(self, database_path: str, timeout_seconds: float) -> None:
+        self.database_path = database_path
+        self.lock_path = database_path + "-write-lock"
         self.timeout_seconds = timeout_seconds
         self.connection_class = type("QueuedWriterConnection", (QueuedWriterConnection,), {"write_queue": self})
         self._start_afresh()
@@ -189,13 +196,15 @@ class WriteQueue:
         self._turn = threading.Lock()
         self._holder: int | None = None
         self._file: _FileWaiter | None = None
+        # The lock file could not be opened: this process's writers are not queued (below).
+        self._unavailable = False
 
     def enter(self) -> bool:
         """Wait for this process's turn, then for the file's; False (not queued) when this thread
         holds the turn already, through another connection. Raises sqlite3.OperationalError
         ("database is locked") when the deadline passes first."""
         me = threading.get_ident()
-        if self._holder == me:
+        if self._holder == me or self._unavailable:
             return False
         started = None
         if not self._turn.acquire(False):
@@ -203,14 +212,30 @@ class WriteQueue:
             if not self._turn.acquire(True, self.timeout_seconds):
                 raise sqlite3.OperationalError(LOCKED_MESSAGE)
         try:
-            if self._file is None:
-                self._file = _FileWaiter(self.lock_path)
+            if self._file is None and not self._open_the_lock_file():
+                self._turn.release()
+                return False
             self._file.lock(started, self.timeout_seconds)
         except BaseException:
             self._turn.release()
             raise
         self._holder = me
         return True
+
+    def _open_the_lock_file(self) -> bool:
+        """Open the lock file, made as SQLite makes its -wal and -shm files: with the database's
+        permissions and, made by root (a `flask` command), its owner, so that the service's user
+        can open it too. One that cannot be opened (a read-only folder, another user's file) must
+        not stop the writes: they go to SQLite's lock and its busy timeout, as before the queue,
+        and the reason is logged once."""
+        try:
+            self._file = _FileWaiter(self.lock_path, self.database_path)
+            return True
+        except OSError as error:
+            self._unavailable = True
+            logger.warning("SQLite's writers are not queued in this process (%s cannot be opened: %s); "
+                           "they wait for the write lock in SQLite's busy handler", self.lock_path, error)
+            return False
 
     def leave(self) -> None:
         """Give the turn back: to another process first (the file), then to this one's threads."""
@@ -228,8 +253,15 @@ class _FileWaiter:
     over with its deadline. A writer that gave up leaves the thread waiting: what it gets is
     handed to the process's next writer, or given straight back if none waits."""
 
-    def __init__(self, lock_path: str) -> None:
-        self.fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    def __init__(self, lock_path: str, database_path: str) -> None:
+        database = os.stat(database_path)
+        self.fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, database.st_mode & 0o777)
+        try:
+            if os.geteuid() == 0 and os.fstat(self.fd).st_uid != database.st_uid:
+                os.fchown(self.fd, database.st_uid, database.st_gid)
+        except OSError:
+            os.close(self.fd)
+            raise
         self._state = threading.Condition(threading.Lock())
         self._in_the_kernel = False  # the thread is (about to be) blocked in flock
         self._wanted = False  # a writer waits for the hand-over

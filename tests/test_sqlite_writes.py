@@ -9,7 +9,9 @@ wrote waited in the queue alone, and was let through only once the holder's tran
 the benchmarks' to print (bench/pages.py), not a test's to assert."""
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import sqlite3
 import subprocess
 import sys
@@ -267,6 +269,30 @@ def test_a_forked_child_queues_on_a_lock_file_of_its_own_not_its_parents(tmp_pat
         child.join(PATIENT_SECONDS)
     assert child.exitcode == 0
     assert notes(engine) == ["zero", "first", "second"]
+
+
+def test_the_lock_file_is_made_with_the_databases_permissions(tmp_path):
+    """As SQLite makes its -wal and -shm files: whoever may write the database may queue."""
+    engine = queued_engine(tmp_path / "db.sqlite")
+    (tmp_path / "db.sqlite").chmod(0o640)
+    WriterInAnotherThread(engine).finish()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "db.sqlite-write-lock").stat().st_mode & 0o777 == 0o640 & ~umask
+
+
+def test_writers_that_cannot_open_the_lock_file_still_write_unqueued_and_it_is_logged(tmp_path, caplog):
+    (tmp_path / "db.sqlite-write-lock").mkdir()  # in the way: it cannot be opened as a file
+    engine = queued_engine(tmp_path / "db.sqlite")
+    with caplog.at_level(logging.WARNING, logger="app.sqlite_writes"):
+        with engine.connect() as first:
+            _insert(first)
+            assert not first.connection.dbapi_connection.holds_the_write_turn
+            first.commit()
+        WriterInAnotherThread(engine).finish()
+    assert notes(engine) == ["first", "second"]
+    logged = [record.getMessage() for record in caplog.records if "not queued" in record.getMessage()]
+    assert len(logged) == 1 and "db.sqlite-write-lock" in logged[0]  # once, naming the file
 
 
 @pytest.mark.parametrize(("url", "path"), [

@@ -74,15 +74,20 @@ def _service(service, mark) -> dict:
     }
 
 
-def plan_page(profile, plan, changes: list | None, first_look: bool | None) -> dict:
+def plan_page(patient, plan, changes: list | None, first_look: bool | None) -> dict:
     """The person's own plan page (templates/careplan/_patient_page.html) as the memo takes it:
+    `patient` their record or their values read with the session (`authz.signed_in_patient`),
     `plan` their current version (a service.PlanOnPage) or None, `changes` what changed since they
     last looked (None when they have not looked before), `first_look` whether they never have."""
     from flask import request
 
+    from ..models import PatientProfile
+    from ..sessions import SignedInPatient
     from ..templating import personal
 
-    team, key_worker = profile.team, profile.key_worker
+    # Their columns read by name alike from either (`RecordValues` answers by attribute).
+    profile = patient.values if isinstance(patient, SignedInPatient) else patient
+    team, key_worker = patient.team, patient.key_worker
     page = {"script_root": request.script_root, "plan": plan is not None,
             "key_worker": personal(key_worker.display_name) if key_worker else None,
             "team_name": personal(team.name), "team_phone": personal(tel_link(team.phone)) if team.phone else None,
@@ -91,7 +96,9 @@ def plan_page(profile, plan, changes: list | None, first_look: bool | None) -> d
     if page["gp_name"] is not None:
         page["gp_phone"] = personal(tel_link(profile.gp_practice_phone)) if profile.gp_practice_phone else None
     if plan is not None:
-        page["printed_as"] = personal(f"{profile.full_name}, NHS number {profile.nhs_number_display}")
+        # The record's own ways of writing a name and an NHS number, applied to the columns.
+        page["printed_as"] = personal(f"{PatientProfile.full_name.fget(profile)}, "
+                                      f"NHS number {PatientProfile.nhs_number_display.fget(profile)}")
         page["changes"] = None if changes is None else {
             "note": personal(plan.change_note) if plan.change_note else None,
             "lines": [personal(line) for line in changes]}

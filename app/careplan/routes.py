@@ -1,6 +1,6 @@
 """Care plan pages: the nurse's plan, history and editor, and the patient's own plan.
 
-Every page checks ownership first (`patient_for_staff`, `current_patient`) and is audited.
+Every page checks ownership first (`patient_for_staff`, `signed_in_patient`) and is audited.
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required, submitted_hna_for_staff
+from ..authz import patient_for_staff, patient_required, refuse, signed_in_patient, staff_required, submitted_hna_for_staff
 from ..extensions import db
 from ..sessions import carries_the_session_touch, current_user_record
 from ..hna.models import HNA
@@ -240,7 +240,9 @@ def _saved_message(profile: PatientProfile, queue_items) -> str:
 @patient_required
 @carries_the_session_touch
 def patient_plan():
-    profile = current_patient()
+    # The person as read with their session: the page reads their columns, team and key worker,
+    # and their record made tracked (`current_patient`) was a thirtieth of the page's Python calls.
+    profile = signed_in_patient()
     plan, seen = service.plan_for_patient_page(profile)
     changes = first_look = None
     if plan is not None:
@@ -254,6 +256,6 @@ def patient_plan():
     # is held from the first write to the commit only.
     if plan is not None:
         service.mark_seen(plan)
-    audit("careplan.patient_view", patient=profile, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}",
+    audit("careplan.patient_view", patient=profile.id, subject=f"care-plan:{plan.id}" if plan else f"patient:{profile.id}",
           commit=True)
     return page

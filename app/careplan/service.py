@@ -22,6 +22,7 @@ from ..extensions import db
 from ..hna.models import HNA
 from ..models import PatientProfile, PersonOnPage, User
 from ..plain_rows import read_rows
+from ..sessions import SignedInPatient
 from ..timeutil import utcnow
 from ..triage.queue import ItemKind
 from .models import ActionOwner, CarePlan, CarePlanItem, Support
@@ -129,7 +130,7 @@ def _current_plan_statement(with_items: bool):
 _ITEMS_AND_SERVICES = joinedload(CarePlan.items).joinedload(CarePlanItem.service)
 
 
-def plan_for_patient_page(patient: PatientProfile) -> tuple[PlanOnPage | None, PlanOnPage | None]:
+def plan_for_patient_page(patient: PatientProfile | SignedInPatient) -> tuple[PlanOnPage | None, PlanOnPage | None]:
     """The current version and `last_seen_before` it (what changed since is shown), each with its
     items and their services, as plain values (`PlanOnPage`), for the person's plan page: one
     statement, and a second only when there is an earlier version they opened."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import audit
-from ..authz import current_patient, patient_for_staff, patient_required, refuse, staff_required
+from ..authz import current_patient, patient_for_staff, patient_required, refuse, signed_in_patient, staff_required
 from ..extensions import db
 from ..forms import tel_link
 from ..sessions import carries_the_session_touch, current_user_record
@@ -404,12 +404,14 @@ def _set_test_active(profile: PatientProfile, active: bool):
 @patient_required
 @carries_the_session_touch
 def patient_follow_up():
-    profile = current_patient()
-    plan, tests = plan_and_tests_of(profile)
+    # The person as read with their session: the page only reads their pathway and team, and
+    # their record made tracked (`current_patient`) was a thirtieth of the page's Python calls.
+    patient = signed_in_patient()
+    plan, tests = plan_and_tests_of(patient)
     page = render_template("followup/patient_follow_up.html", follow_up_page=patient_page.follow_up_page(
-        plan, tests, content_for(profile), profile.team, london_today()))
+        plan, tests, content_for(patient), patient.team, london_today()))
     # Audited and committed (with the session's due activity) after rendering, as the plan's page.
-    audit("followup.view", patient=profile, commit=True)
+    audit("followup.view", patient=patient.id, commit=True)
     return page
 
 

@@ -13,6 +13,7 @@ from ..audit import audit
 from ..extensions import db
 from ..models import PatientProfile, User
 from ..plain_rows import read_rows
+from ..sessions import SignedInPatient
 from ..timeutil import london_today
 from ..untrusted import id_or_none
 from .models import FollowUpPlan, FollowUpType, SurveillanceTest
@@ -78,7 +79,7 @@ TEST_ON_PAGE_COLUMNS = (SurveillanceTest.id, SurveillanceTest.name, Surveillance
                  SurveillanceTest.next_due, SurveillanceTest.arranged_by, SurveillanceTest.notes)
 
 
-def plan_and_tests_of(profile: PatientProfile) -> tuple[PlanOnPage | None, list[TestOnPage]]:
+def plan_and_tests_of(profile: PatientProfile | SignedInPatient) -> tuple[PlanOnPage | None, list[TestOnPage]]:
     """`plan_of` and `tests_of` (the active ones, in the same order) in one statement, for the
     person's page that shows both, as plain values of the columns it shows: each active test is
     a row with the plan beside it (one row, with no test, when there are none)."""
@@ -136,10 +137,12 @@ def stored_profile_version(profile: PatientProfile) -> int:
     return db.session.get(PatientProfile, profile.id).version
 
 
-def content_for(profile: PatientProfile) -> PathwayContent | None:
-    """The pathway content for the person's tumour pathway, or None for an unknown pathway."""
+def content_for(profile: PatientProfile | SignedInPatient) -> PathwayContent | None:
+    """The pathway content for the person's tumour pathway, or None for an unknown pathway: from
+    their record, or from their values read with the session (`authz.signed_in_patient`)."""
+    pathway = profile.values["tumour_pathway"] if isinstance(profile, SignedInPatient) else profile.tumour_pathway
     try:
-        return pathway_content(profile.tumour_pathway)
+        return pathway_content(pathway)
     except PathwayContentError:
         return None
 

@@ -1,0 +1,89 @@
+"""The person's own care plan and follow-up pages read them as their session read them
+(`authz.signed_in_patient`: their columns, team and key worker as values, issue 12) and show
+exactly what the same pages show from their tracked record (`authz.current_patient`), for a table
+of people: with and without a key worker, a GP practice (with and without its phone), a team
+phone and hours, a plan and follow-up or none. Each view is audited against the person."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app import authz
+from app.careplan import routes as careplan_routes
+from app.extensions import db
+from app.followup import routes as followup_routes
+from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
+from app.models import AuditEvent, PatientProfile, Team, User
+from tests.careplan.helpers import make_plan
+
+
+
+def _page_snapshot():
+    """scripts/page_snapshot.py, whose `mask` hides what differs between two views of one page
+    (the CSRF token, the nonce): loaded as tests/test_page_snapshot.py loads it."""
+    if "page_snapshot" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "page_snapshot", Path(__file__).resolve().parent.parent / "scripts" / "page_snapshot.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # its dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules["page_snapshot"]
+
+
+page_snapshot = _page_snapshot()
+
+PAGES = [("/my-care/plan", careplan_routes, "careplan.patient_view"),
+         ("/my-care/follow-up", followup_routes, "followup.view")]
+
+# (key worker, GP practice name, GP phone, team phone, team hours, with a plan and follow-up)
+PEOPLE = [
+    (True, "Riverside Surgery", "0161 496 0000", "0161 496 0123", "Mon to Fri, 9am to 5pm", True),
+    (False, None, None, None, None, True),
+    (True, "Hill & <Dale> Practice", None, None, "Weekdays", True),
+    (False, "Riverside Surgery", "0161 496 0000", "0161 496 0123", None, False),
+]
+
+
+def _set_up(app, actors, key_worker, gp_name, gp_phone, team_phone, team_hours, with_plans) -> None:
+    with app.app_context():
+        profile = db.session.get(PatientProfile, actors.profile_a)
+        profile.key_worker_id = actors.nurse_a if key_worker else None
+        profile.gp_practice_name, profile.gp_practice_phone = gp_name, gp_phone
+        team = db.session.get(Team, actors.team_a)
+        team.phone, team.hours = team_phone, team_hours
+        db.session.commit()
+        if with_plans:
+            make_plan(profile, db.session.get(User, actors.nurse_a), summary="Feeling more settled.")
+            db.session.add_all([
+                FollowUpPlan(patient_id=profile.id, follow_up_type=FollowUpType.SUPPORTED_SELF_MANAGEMENT,
+                             open_access_until=date(2030, 3, 14), updated_by_id=actors.nurse_a),
+                SurveillanceTest(patient_id=profile.id, name="Mammogram", interval_months=12,
+                                 next_due=date(2031, 1, 9), arranged_by="The breast unit"),
+            ])
+            db.session.commit()
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize(("path", "routes", "action"), PAGES)
+def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patient, actors, monkeypatch,
+                                                                     person, path, routes, action):
+    _set_up(app, actors, *person)
+    patient.get(path)  # a first look: the plan is marked seen, so both views below show the same
+    made, tracked = [], authz.tracked
+    monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
+        model, *args, **kwargs))
+    from_values = patient.get(path)
+    assert from_values.status_code == 200 and made == []
+    monkeypatch.setattr(routes, "signed_in_patient", authz.current_patient)
+    from_record = patient.get(path)
+    assert from_record.status_code == 200 and made  # the tracked record this time
+    assert page_snapshot.mask(from_values.get_data(as_text=True)) == page_snapshot.mask(from_record.get_data(as_text=True))
+    with app.app_context():
+        viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    assert len(viewed) == 3 and {event.patient_id for event in viewed} == {actors.profile_a}
+    assert {event.actor_id for event in viewed} == {actors.patient_a}

@@ -15,8 +15,9 @@ What: just before a connection's transaction starts on a file database (the driv
 which Python's sqlite3 sends before the transaction's first INSERT, UPDATE, DELETE or REPLACE, or a
 BEGIN sent as SQL: `extensions.savepoint`'s BEGIN IMMEDIATE), it takes its turn on a lock that
 every process using the file shares, and gives it back as soon as the transaction is over: right
-after the driver's COMMIT or ROLLBACK (a failed COMMIT that SQLite left open keeps it until the
-rollback that follows), when the connection is closed or invalidated, or when the process dies
+after the driver's COMMIT or ROLLBACK (a failed COMMIT that SQLite left open, as a deferred
+foreign key's, keeps it, as SQLite keeps its write lock, until the driver's rollback: none of the
+schema's keys is deferred), when the connection is closed or invalidated, or when the process dies
 (the kernel drops a dead process's flock). The queue only puts writers in line in front of
 SQLite's own lock, which still guards every write: a writer outside the queue (a statement that
 opens no transaction of the driver's, another program, `sqlite3` at a shell) is waited for, and
@@ -34,8 +35,9 @@ How the turn is taken, promptly at every step:
 - the deadline is the busy timeout's (15 s, `extensions.SQLITE_BUSY_TIMEOUT_MS`): then the
   statement fails with SQLite's own error, "database is locked", which the app already answers
   as a write clash (`idempotency.is_write_clash`: retried, then 409 busy).
-No library does this: filelock and fasteners wait for a taken lock by polling it (sleeping 50 ms
-between tries by default): the same sleeping wait as SQLite's.
+No library does this: filelock and fasteners wait for a taken lock by polling it (by default
+filelock sleeps 50 ms between tries, fasteners 10 ms growing to 100 ms): the same sleeping wait as
+SQLite's.
 
 Never queued: an in-memory database (no file, one connection's own), and a connection whose thread
 already holds its process's turn through another connection (a thread waiting on itself would wait

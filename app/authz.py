@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .audit import audit
 from .extensions import db, login_manager
 from .models import PasskeyCredential, PatientProfile, Role, Team, User
-from .sessions import SignedInPatient, read_tracked, session_values_are_current, tracked
+from .sessions import RecordValues, SignedInPatient, read_tracked, session_values_are_current, tracked
 
 
 def refuse(action: str, **detail) -> NoReturn:
@@ -105,6 +105,12 @@ def signed_in_patient() -> PatientProfile | SignedInPatient:
     if isinstance(patient, PatientProfile) or g.get("patient_record") is not None or not session_values_are_current():
         return current_patient()
     return patient
+
+
+def patient_columns(patient: PatientProfile | SignedInPatient) -> PatientProfile | RecordValues:
+    """The person's columns by attribute name (`columns.diagnosed_on`), alike from the two things
+    `signed_in_patient` gives: their tracked record, or their values read with the session."""
+    return patient.values if isinstance(patient, SignedInPatient) else patient
 
 
 def patient_for_staff(patient_id: int) -> PatientProfile:

@@ -1,8 +1,9 @@
-"""The person's own care plan and follow-up pages read them as their session read them
+"""The person's own home, care plan and follow-up pages read them as their session read them
 (`authz.signed_in_patient`: their columns, team and key worker as values, issue 12) and show
 exactly what the same pages show from their tracked record (`authz.current_patient`), for a table
 of people: with and without a key worker, a GP practice (with and without its phone), a team
-phone and hours, a plan and follow-up or none. Each view is audited against the person."""
+phone and hours, a diagnosis date that brings the GP practice's review, a plan and follow-up or
+none. Each view of the plan pages is audited against the person."""
 from __future__ import annotations
 
 import importlib.util
@@ -15,10 +16,12 @@ from sqlalchemy import select
 
 from app import authz
 from app.careplan import routes as careplan_routes
+from app.main import routes as main_routes
 from app.extensions import db
 from app.followup import routes as followup_routes
 from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
 from app.models import AuditEvent, PatientProfile, Team, User
+from app.reminders.rules import GP_FIRST_PROMPT_MONTHS, add_months
 from tests.careplan.helpers import make_plan
 
 
@@ -37,23 +40,27 @@ def _page_snapshot():
 
 page_snapshot = _page_snapshot()
 
-PAGES = [("/my-care/plan", careplan_routes, "careplan.patient_view"),
+# (path, the module whose view asks for the person, the audit of a view or None)
+PAGES = [("/my-care", main_routes, None),
+         ("/my-care/plan", careplan_routes, "careplan.patient_view"),
          ("/my-care/follow-up", followup_routes, "followup.view")]
 
-# (key worker, GP practice name, GP phone, team phone, team hours, with a plan and follow-up)
+# (key worker, GP practice name, GP phone, team phone, team hours, diagnosed (the GP practice's
+# first review due now), with a plan and follow-up)
 PEOPLE = [
-    (True, "Riverside Surgery", "0161 496 0000", "0161 496 0123", "Mon to Fri, 9am to 5pm", True),
-    (False, None, None, None, None, True),
-    (True, "Hill & <Dale> Practice", None, None, "Weekdays", True),
-    (False, "Riverside Surgery", "0161 496 0000", "0161 496 0123", None, False),
+    (True, "Riverside Surgery", "0161 496 0000", "0161 496 0123", "Mon to Fri, 9am to 5pm", True, True),
+    (False, None, None, None, None, False, True),
+    (True, "Hill & <Dale> Practice", None, None, "Weekdays", True, True),
+    (False, "Riverside Surgery", "0161 496 0000", "0161 496 0123", None, False, False),
 ]
 
 
-def _set_up(app, actors, key_worker, gp_name, gp_phone, team_phone, team_hours, with_plans) -> None:
+def _set_up(app, actors, today, key_worker, gp_name, gp_phone, team_phone, team_hours, diagnosed, with_plans) -> None:
     with app.app_context():
         profile = db.session.get(PatientProfile, actors.profile_a)
         profile.key_worker_id = actors.nurse_a if key_worker else None
         profile.gp_practice_name, profile.gp_practice_phone = gp_name, gp_phone
+        profile.diagnosed_on = add_months(today, -GP_FIRST_PROMPT_MONTHS) if diagnosed else None
         team = db.session.get(Team, actors.team_a)
         team.phone, team.hours = team_phone, team_hours
         db.session.commit()
@@ -70,9 +77,9 @@ def _set_up(app, actors, key_worker, gp_name, gp_phone, team_phone, team_hours, 
 
 @pytest.mark.parametrize("person", PEOPLE)
 @pytest.mark.parametrize(("path", "routes", "action"), PAGES)
-def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patient, actors, monkeypatch,
+def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patient, actors, monkeypatch, today,
                                                                      person, path, routes, action):
-    _set_up(app, actors, *person)
+    _set_up(app, actors, today, *person)
     patient.get(path)  # a first look: the plan is marked seen, so both views below show the same
     made, tracked = [], authz.tracked
     monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
@@ -83,6 +90,11 @@ def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patie
     from_record = patient.get(path)
     assert from_record.status_code == 200 and made  # the tracked record this time
     assert page_snapshot.mask(from_values.get_data(as_text=True)) == page_snapshot.mask(from_record.get_data(as_text=True))
+    if path == "/my-care":
+        diagnosed = person[5]
+        assert ("Your GP practice: support after your diagnosis" in from_values.get_data(as_text=True)) is diagnosed
+    if action is None:
+        return
     with app.app_context():
         viewed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
     assert len(viewed) == 3 and {event.patient_id for event in viewed} == {actors.profile_a}

@@ -81,12 +81,11 @@ def plan_page(patient, plan, changes: list | None, first_look: bool | None) -> d
     last looked (None when they have not looked before), `first_look` whether they never have."""
     from flask import request
 
+    from ..authz import patient_columns
     from ..models import PatientProfile
-    from ..sessions import SignedInPatient
     from ..templating import personal
 
-    # Their columns read by name alike from either (`RecordValues` answers by attribute).
-    profile = patient.values if isinstance(patient, SignedInPatient) else patient
+    profile = patient_columns(patient)
     team, key_worker = patient.team, patient.key_worker
     page = {"script_root": request.script_root, "plan": plan is not None,
             "key_worker": personal(key_worker.display_name) if key_worker else None,

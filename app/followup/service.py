@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import Integer, and_, bindparam, select
 
 from ..audit import audit
+from ..authz import patient_columns
 from ..extensions import db
 from ..models import PatientProfile, User
 from ..plain_rows import read_rows
@@ -140,9 +141,8 @@ def stored_profile_version(profile: PatientProfile) -> int:
 def content_for(profile: PatientProfile | SignedInPatient) -> PathwayContent | None:
     """The pathway content for the person's tumour pathway, or None for an unknown pathway: from
     their record, or from their values read with the session (`authz.signed_in_patient`)."""
-    pathway = profile.values["tumour_pathway"] if isinstance(profile, SignedInPatient) else profile.tumour_pathway
     try:
-        return pathway_content(pathway)
+        return pathway_content(patient_columns(profile).tumour_pathway)
     except PathwayContentError:
         return None
 

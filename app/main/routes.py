@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..assets import service_worker_script
 from ..audit import audit
-from ..authz import current_patient, patient_required
+from ..authz import current_patient, patient_columns, patient_required, signed_in_patient
 from ..extensions import db
 from ..followup.pathway_content import emergency_sign_text
 from ..forms import outbox_owner
@@ -56,23 +56,27 @@ def patient_home():
     from ..hna import service as hna_service
     from ..sessions import take_kept_post
 
-    profile = current_patient()
     # Signing in lands here: an answer posted after the last session timed out is saved now,
-    # before the page reads anything (committing would expire what it had read).
+    # into their tracked draft, before the page reads anything.
     kept = take_kept_post()
     if kept is not None:
-        if hna_service.restore_kept_answer(hna_service.current_draft(profile), kept):
+        if hna_service.restore_kept_answer(hna_service.current_draft(current_patient()), kept):
             flash("We saved the answer you gave before you were signed out.", "success")
         db.session.commit()
+    # The person as read with their session (their record read again after that commit): the
+    # page only reads their columns, team and key worker, and their record made tracked
+    # (`current_patient`) was a thirtieth of the page's Python calls.
+    patient = signed_in_patient()
+    columns = patient_columns(patient)
     today = london_today()
     # Read once here and handed to both the list of things to do and the cards below it; the
     # header's unread count was read with the session (app/sessions.py).
-    records = home_records(profile, today, unread_messages=g.get("unread_messages"))
+    records = home_records(columns, today, unread_messages=g.get("unread_messages"))
     follow_up = followup_service.patient_cards(records.tests, records.has_follow_up_plan, records.has_summary)
     return render_template(
-        "main/patient_home.html", profile=profile,
-        home_top=home_page.home_top(profile, things_to_do(profile, today, records)),
-        home_rest=home_page.home_rest(profile, records, follow_up),
+        "main/patient_home.html", team=patient.team,
+        home_top=home_page.home_top(columns, things_to_do(columns, today, records)),
+        home_rest=home_page.home_rest(patient, records, follow_up),
     )
 
 

@@ -33,6 +33,7 @@ from ..hna import service as hna_service
 from ..hna.models import HNA
 from ..messages import service as messages
 from ..models import PatientProfile, PersonOnPage, User
+from ..sessions import RecordValues
 from ..plain_rows import read_rows
 from ..reentry import service as reentry
 from ..reentry.models import ReentryRequest, RequestStatus
@@ -218,9 +219,11 @@ def _open_requests(profile: PatientProfile, row) -> list[RequestOnHome]:
     return [_request_on_home(each) for each in read_rows(_open_requests_statement(), {"patient_id": profile.id})]
 
 
-def home_records(profile: PatientProfile, today: date, unread_messages: int | None = None) -> HomeRecords:
-    """Everything the home page shows about the person. `unread_messages`: the header's count,
-    when the session's load has read it already (app/sessions.py)."""
+def home_records(profile: PatientProfile | RecordValues, today: date, unread_messages: int | None = None) -> HomeRecords:
+    """Everything the home page shows about the person (`profile`: their record, or their columns
+    as read with the session, `authz.patient_columns`; its id is all that is read of it here).
+    `unread_messages`: the header's count, when the session's load has read it already
+    (app/sessions.py)."""
     rows = read_rows(_home_row(), {"patient_id": profile.id, "today": today}).all()
     row, first_test_column = rows[0], len(rows[0]) - len(followup.TEST_ON_PAGE_COLUMNS)
     last_sent = SentOnHome(*row[_SENT_PART]) if row[_SENT_PART.start] is not None else None

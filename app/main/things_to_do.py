@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 from ..models import PatientProfile
+from ..sessions import RecordValues
 from ..reentry.models import RequestStatus
 from ..reminders.rules import CARE_PLAN_REVIEW_DAYS_BEFORE, NO_RESULT_DAYS, gp_review_dates
 from ..timeutil import utcnow
@@ -165,9 +166,10 @@ def hna_reply(item, due_without_item=None) -> dict:
     return {"by": due, "late": utcnow() > due, "done": False, "taken_by": taken_by}
 
 
-def things_to_do(patient: PatientProfile, today: date, records=None) -> list[ToDo]:
+def things_to_do(patient: PatientProfile | RecordValues, today: date, records=None) -> list[ToDo]:
     """Everything the patient needs to do now, most urgent first, from what the home page read
-    (app/main/service.py `home_records`; read here when not given)."""
+    (app/main/service.py `home_records`; read here when not given). `patient`: their record, or
+    their columns as read with the session (`authz.patient_columns`)."""
     if records is None:
         from .service import home_records
 

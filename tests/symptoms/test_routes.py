@@ -539,6 +539,7 @@ def test_a_json_send_racing_a_page_post_of_the_same_form_names_the_entry_the_pag
     visible to it), so the send runs again as a write clash. It must make nothing, answer with the
     entry that exists, its advice level, and audit nothing of its own."""
     import app.idempotency as idempotency
+    import app.symptoms.service as service
 
     clock(MONDAY_MORNING)
     fields = {**symptom_form(symptom="new_lump"), "form_token": form_token(patient)}
@@ -552,8 +553,13 @@ def test_a_json_send_racing_a_page_post_of_the_same_form_names_the_entry_the_pag
         return None if next(misses, False) else find(user_id, key)
 
     monkeypatch.setattr(idempotency, "_find", misses_once_as_if_not_yet_committed)
+    # Nothing is made, not even to be rolled back: the token is claimed before the entry is made.
+    made = []
+    log_symptom = service.log_symptom
+    monkeypatch.setattr(service, "log_symptom", lambda *args, **kwargs: made.append(1) or log_symptom(*args, **kwargs))
     sent = patient.post_json("/my-care/symptoms/api/log", fields, headers={"Idempotency-Key": "outbox-entry-0001"})
     assert sent.status_code == 201, sent.get_data(as_text=True)[:2000]
+    assert made == []
     assert (sent.get_json()["entry_id"], sent.get_json()["level"]) == (first.id, first.level)
     assert sent.get_json()["next_url"] == f"/my-care/symptoms/{first.id}"
     assert [entry.id for entry in entries(app)] == [first.id] and len(queue(app)) == 1

@@ -15,6 +15,7 @@ values that need escaping.
 from __future__ import annotations
 
 from jinja2 import pass_context
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from ..templating import escaped_text
@@ -42,3 +43,30 @@ def radios_with_answer(context, params: dict, answer) -> Markup:
             {**item, "checked": True} if item.get("value") == answer else item for item in items]})
     end = start + len(tag)
     return Markup(f"{unchecked[:end]} checked{unchecked[end:]}")
+
+
+@bp.app_template_global()
+@pass_context
+def question_form_tag(context, *, action_url: str, step: str, hna, offline_copy: bool, next_url: str,
+                      return_url: str | None, journey_json: Markup, chosen_concerns: list) -> Markup:
+    """The question's form's start tag, as templates/hna/question.html printed it with a dozen
+    `{{ }}` (each an escape and a Markup, and a lookup through the context: a tenth of the page's
+    own work): every value escaped as autoescape escapes it (`escaped_text`: a plain string in one
+    str.translate, anything else as markupsafe's escape), the chosen concerns as `| tojson |
+    forceescape` printed them. tests/hna/test_question_page.py compares it with the template's
+    for a table of forms."""
+    url_for = context["url_for"]
+    policies = context.environment.policies  # as Jinja's tojson filter dumps
+    chosen = htmlsafe_json_dumps(chosen_concerns, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+    hna_id = "" if offline_copy else f' data-hna-id="{escaped_text(hna.id)}"'
+    signature = f'{escaped_text(hna.questionnaire_version_id)}-{"self" if hna.offered_by_id is None else "offered"}'
+    returning = f' data-return-url="{escaped_text(return_url)}"' if return_url else ""
+    shell = ' data-shell="1"' if offline_copy else ""
+    return Markup(
+        f'<form method="post" action="{escaped_text(action_url)}" novalidate\n'
+        f'        data-module="hna-question" data-step="{escaped_text(step)}"{hna_id}\n'
+        f'        data-journey-signature="{signature}"\n'
+        f'        data-api-url="{escaped_text(url_for("hna.api_save"))}"\n'
+        f'        data-next-url="{escaped_text(next_url)}" data-later-url="{escaped_text(url_for("hna.start"))}"{returning}\n'
+        f'        data-journey="{escaped_text(journey_json)}"\n'
+        f'        data-chosen="{escaped_text(str(chosen))}"{shell}>')

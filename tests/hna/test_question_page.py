@@ -100,3 +100,45 @@ def test_a_refused_answer_is_shown_back_unchecked_and_the_saved_one_checked_agai
     assert checked_values(html, "distress") == ["8"]
     with app.app_context():
         assert db.session.scalar(select(HNA.answers)).get("distress") == 8
+
+
+# The form's start tag as templates/hna/question.html printed it before question_form_tag.
+TEMPLATE_FORM_TAG = """<form method="post" action="{{ action_url }}" novalidate
+        data-module="hna-question" data-step="{{ step }}"{% if not offline_copy %} data-hna-id="{{ hna.id }}"{% endif %}
+        data-journey-signature="{{ hna.questionnaire_version_id }}-{{ 'self' if hna.offered_by_id is none else 'offered' }}"
+        data-api-url="{{ url_for('hna.api_save') }}"
+        data-next-url="{{ next_url }}" data-later-url="{{ url_for('hna.start') }}"{% if return_url %} data-return-url="{{ return_url }}"{% endif %}
+        data-journey="{{ journey_json }}"
+        data-chosen="{{ chosen_concerns | tojson | forceescape }}"{% if offline_copy %} data-shell="1"{% endif %}>"""
+
+
+class _Draft:
+    def __init__(self, id, questionnaire_version_id, offered_by_id):
+        self.id, self.questionnaire_version_id, self.offered_by_id = id, questionnaire_version_id, offered_by_id
+
+
+FORMS = [
+    # (the form's values, the site's root)
+    (dict(action_url="/hna/questions/distress", step="distress", hna=_Draft(7, 3, None), offline_copy=False,
+          next_url="/hna/questions/domain-physical", return_url=None, chosen_concerns=[]), ""),
+    (dict(action_url="/hna/questions/distress?return=check", step="distress", hna=_Draft(7, 3, 12), offline_copy=False,
+          next_url="/hna/check", return_url="/hna/check", chosen_concerns=["pain", "tiredness"]), ""),
+    (dict(action_url="/hna/questions/top", step="top", hna=_Draft(None, 3, None), offline_copy=True,
+          next_url="/hna/questions/anything_else", return_url=None, chosen_concerns=[]), "/mount"),
+    # What must be escaped, wherever it might come from.
+    (dict(action_url='/a?x=1&y="2"<3>', step="matters:odd id/with ?&#'", hna=_Draft(9, 4, 1), offline_copy=False,
+          next_url="/n?a=1&b='2'", return_url='/r?"&<>', chosen_concerns=["a<b>", "c&d", "e'f\"g", "</script>"]), "/x&y"),
+]
+
+
+@pytest.mark.parametrize(("form", "root"), FORMS)
+def test_the_form_tag_is_what_the_template_printed(app, form, root):
+    from markupsafe import Markup
+
+    journey = Markup('[&#34;/hna/questions/point&#34;, &#34;/hna/questions/a&amp;b&#34;]')
+    with app.test_request_context("/hna/questions/distress", environ_overrides={"SCRIPT_NAME": root}):
+        expected = app.jinja_env.from_string(TEMPLATE_FORM_TAG).render(**form, journey_json=journey)
+        ours = app.jinja_env.from_string("{{ question_form_tag(**form) }}").render(
+            form={**form, "journey_json": journey})
+    assert ours == expected
+    assert "<script>" not in ours and "</script>" not in ours

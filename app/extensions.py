@@ -336,13 +336,16 @@ def replace_connections_the_server_ended(engine) -> None:
 # they see its writes), and commits or rolls back as one. A plain read is a SELECT that locks
 # nothing and calls none of the functions whose effect belongs to a transaction (an advisory
 # lock to the transaction's end, a notification sent at the commit, a setting for the
-# transaction); anything else, a statement this cannot tell (a CTE, a SHOW, DDL) included, begins
-# the transaction: when in doubt, begin, as psycopg did. SQLite is untouched: its driver opens
-# a transaction only before a write already.
+# transaction), and makes no table (SELECT ... INTO); anything else, a statement this cannot
+# tell (a CTE, a SHOW, DDL) included, begins the transaction: when in doubt, begin, as psycopg
+# did. "advisory" whole, not "pg_advisory": pg_try_advisory_xact_lock is a transaction's lock too.
+# A new way of reading must be checked against this: a server-side cursor (`yield_per`,
+# `stream_results`; nothing in the app streams) needs a transaction, which a plain SELECT here
+# does not open. SQLite is untouched: its driver opens a transaction only before a write already.
 _PLAIN_READ = re.compile(r"\s*select\b")
 _NOT_ONLY_A_READ = re.compile(
-    r"\bfor\s+(?:update|no\s+key\s+update|share|key\s+share)\b|pg_advisory|pg_notify|set_config|nextval|setval"
-    r"|pg_current_xact_id|txid_current")
+    r"\bfor\s+(?:update|no\s+key\s+update|share|key\s+share)\b|advisory|pg_notify|set_config|nextval|setval"
+    r"|pg_current_xact_id|txid_current|\binto\b")
 # Each statement's answer, worked out once: a request's statements are the same strings each time
 # (SQLAlchemy's compiled statements, kept ones of app/plain_rows.py), and a search of a long
 # statement's text took as long as a round trip. Bounded: statements whose text varies (an IN

@@ -277,6 +277,23 @@ def test_a_read_leaves_the_driver_with_no_transaction_open(app, database_url):
     assert after_a_write == psycopg.pq.TransactionStatus.INTRANS
 
 
+def test_a_transaction_advisory_lock_taken_first_is_held_until_the_end_of_the_transaction(app, database_url):
+    """A request whose first statement takes a transaction's advisory lock (the try_ form
+    included) must hold it until its commit or rollback: run outside a transaction, the lock
+    would be let go as the statement ended and another connection would get it meanwhile."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's advisory locks")
+    from sqlalchemy import text
+
+    with app.test_request_context():
+        assert db.session.scalar(text("SELECT pg_try_advisory_xact_lock(4242)")) is True
+        with db.engine.connect() as other:
+            other_got_it = other.scalar(text("SELECT pg_try_advisory_xact_lock(4242)"))
+            other.rollback()
+        db.session.rollback()
+    assert other_got_it is False
+
+
 # Which statements may run outside a transaction: only a SELECT that locks nothing and calls none
 # of PostgreSQL's functions whose effect belongs to a transaction. Anything else begins one.
 ONLY_READS = [
@@ -289,6 +306,10 @@ ONLY_READS = [
     ("select id from care_plans for key share", False),
     ("SELECT care_plans.id FROM care_plans FOR\nUPDATE SKIP LOCKED", False),
     ("SELECT pg_advisory_xact_lock(42)", False),
+    ("SELECT pg_try_advisory_xact_lock(42)", False),
+    ("SELECT pg_try_advisory_lock(42)", False),
+    ("SELECT * INTO copied_teams FROM teams", False),
+    ("SELECT teams.id INTO TEMPORARY kept_teams FROM teams", False),
     ("SELECT pg_notify('queue', 'changed')", False),
     ("SELECT set_config('app.actor', '7', true)", False),
     ("SELECT nextval('users_id_seq')", False),
@@ -461,7 +482,7 @@ def test_a_change_and_the_audit_that_records_it_commit_together(app, demo):
 
 @pytest.mark.parametrize(("who", "path", "body"), [
     ("hna_patient", "/api/hna/answers", {"step": "distress", "data": {"distress": 4}}),
-    # A symptom: its form token's record is stored in a savepoint (idempotency.add_once).
+    # A symptom: its form token is claimed before the entry is made (idempotency.add_once).
     ("patient", "/my-care/symptoms/api/log", "symptom"),
 ])
 def test_a_save_begins_just_before_its_first_write_and_commits_once(app, demo, today, who, path, body):

@@ -1,10 +1,14 @@
 """Every Flask extension object, created unbound and bound in the app factory."""
+import binascii
 import hashlib
 import hmac
+import json
 import os
 import re
+import zlib
+from binascii import a2b_base64, b2a_base64
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import flask_limiter
 import flask_login
@@ -12,8 +16,10 @@ import flask_wtf
 import flask_wtf.csrf
 import itsdangerous
 import itsdangerous.signer
-from itsdangerous.encoding import want_bytes
+from itsdangerous.encoding import int_to_bytes, want_bytes
 from flask import current_app, g, request, session
+from flask.globals import request_ctx
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -54,6 +60,34 @@ class Limiter(flask_limiter.Limiter):
         if in_middleware and not self._limits_before_any_view(request.endpoint):
             return None
         return super()._check_request_limit(callable_name, in_middleware)
+
+    # After the view, Flask-Limiter's after-request hook deducts what a limit counts only by the
+    # response (deduct_when) and writes the X-RateLimit headers of the limit checked, and its
+    # teardown empties the request's limiter context: ~60 Python calls, on every request, that
+    # made that context (for the request's limits) only to find it empty. A request in which no
+    # limit was checked has no such context (Flask-Limiter makes it, on the request context, when
+    # a check first asks for it), so there is nothing to deduct, write or empty: each hook runs
+    # Flask-Limiter's own only in a request that has one (a limited view's, whatever it answers).
+
+    def init_app(self, app) -> None:
+        super().init_app(app)
+        inject_headers = flask_limiter.Limiter._Limiter__inject_headers
+        after = app.after_request_funcs.setdefault(None, [])
+        after[:] = [self._write_headers_if_a_limit_was_checked
+                    if isinstance(hook, partial) and hook.func is inject_headers and hook.args == (self,) else hook
+                    for hook in after]
+        teardown = app.teardown_request_funcs.setdefault(None, [])
+        teardown[:] = [self._empty_the_context_if_a_limit_was_checked if hook == self._Limiter__release_context
+                       else hook for hook in teardown]
+
+    def _write_headers_if_a_limit_was_checked(self, response):
+        if not hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            return response
+        return self._Limiter__inject_headers(response)
+
+    def _empty_the_context_if_a_limit_was_checked(self, error=None) -> None:
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            self._Limiter__release_context(error)
 
     def _limits_before_any_view(self, endpoint) -> bool:
         manager = self.limit_manager
@@ -112,18 +146,135 @@ class KeptKeySigner(itsdangerous.TimestampSigner):
             key = _DERIVED_KEYS[which] = super().derive_key(secret)
         return key
 
+    def sign(self, value) -> bytes:
+        """TimestampSigner.sign (the value, its time and their signature, each after the separator)
+        in C calls, where the signature is OneShotHMAC's (a page's CSRF token: ~35 Python calls
+        through itsdangerous' layers)."""
+        if not isinstance(self.algorithm, OneShotHMAC):
+            return super().sign(value)
+        stamped = want_bytes(value) + self.sep + _url_safe_base64(int_to_bytes(self.get_timestamp()))
+        return stamped + self.sep + _url_safe_base64(hmac.digest(self.derive_key(), stamped, self.algorithm.digest_name))
+
+    def value_signed_as_itsdangerous_writes_it(self, signed_value, max_age) -> bytes | None:
+        """The value of a signed value in the one form itsdangerous writes (its signature one of
+        the keys' HMAC in URL-safe base64 without padding; its time at most 8 bytes, within a
+        datetime's years, and, with `max_age`, neither older than that nor in the future), read in
+        C calls; None for anything else, which `KeptSerializer.loads` then gives to itsdangerous
+        to accept or refuse with its own error. Only ever accepts what itsdangerous accepts."""
+        if not isinstance(self.algorithm, OneShotHMAC):
+            return None
+        stamped, sep, signature = want_bytes(signed_value).rpartition(self.sep)
+        if not sep:
+            return None
+        digest_name = self.algorithm.digest_name
+        # Newest key first, as Signer.verify_signature tries them.
+        for secret in reversed(self.secret_keys):
+            if hmac.compare_digest(_url_safe_base64(hmac.digest(self.derive_key(secret), stamped, digest_name)),
+                                   signature):
+                break
+        else:
+            return None
+        value, sep, stamp = stamped.rpartition(self.sep)
+        if not sep:
+            return None
+        try:
+            # itsdangerous' base64_decode and bytes_to_int: padded, URL-safe, at most 8 bytes.
+            time_bytes = a2b_base64((stamp + b"=" * (-len(stamp) % 4)).translate(_FROM_URL_SAFE))
+        except binascii.Error:
+            return None
+        signed_at = int.from_bytes(time_bytes, "big")
+        if len(time_bytes) > 8 or signed_at > _LAST_TIMESTAMP_OF_A_DATETIME:
+            return None
+        if max_age is not None:
+            age = self.get_timestamp() - signed_at
+            if age > max_age or age < 0:
+                return None
+        return value
+
+
+# itsdangerous' loads makes the signing time's datetime (and fails beyond the year 9999).
+_LAST_TIMESTAMP_OF_A_DATETIME = 253402300799
+_TO_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URL_SAFE = bytes.maketrans(b"-_", b"+/")
+
+
+def _url_safe_base64(data: bytes) -> bytes:
+    """itsdangerous' base64_encode of bytes: URL-safe base64 without its padding."""
+    return b2a_base64(data, newline=False).translate(_TO_URL_SAFE).rstrip(b"=")
+
+
+class KeptSerializer(itsdangerous.URLSafeTimedSerializer):
+    """itsdangerous' URL-safe timed serializer, with the usual token read and made in few calls.
+
+    Every request checks the session cookie and a page makes a CSRF token: through itsdangerous'
+    layers (a new signer for each, want_bytes, base64 through the base64 module, the time made a
+    datetime and dropped) reading one took ~140 Python calls and making one ~75 (issue 12). Here
+    the signer of the serializer's own salt is kept (a signer holds no state of a call), and a
+    token in the one form itsdangerous writes is read in C calls
+    (`KeptKeySigner.value_signed_as_itsdangerous_writes_it`, then its payload); any other token,
+    or one whose payload does not read, goes to itsdangerous' own `loads` from the start, which
+    reads it or refuses it with its own error. So a token is read as before, the same value or
+    the same error (tests/test_signing.py, a table of forms)."""
+
+    def make_signer(self, salt=None):
+        if salt is not None:
+            return super().make_signer(salt)
+        signer = self.__dict__.get("_kept_signer")
+        if signer is None:
+            signer = self._kept_signer = super().make_signer()
+        return signer
+
+    def loads(self, s, max_age=None, return_timestamp=False, salt=None):
+        if not return_timestamp and salt is None and not self.fallback_signers and self.is_text_serializer:
+            payload = self.make_signer().value_signed_as_itsdangerous_writes_it(s, max_age)
+            if payload is not None:
+                # URLSafeSerializerMixin.load_payload: a leading "." marks a compressed payload.
+                compressed = payload[:1] == b"."
+                encoded = payload[1:] if compressed else payload
+                try:
+                    data = a2b_base64((encoded + b"=" * (-len(encoded) % 4)).translate(_FROM_URL_SAFE))
+                    return self.serializer.loads((zlib.decompress(data) if compressed else data).decode())
+                except Exception:  # itsdangerous reads it again below, and raises its own error
+                    pass
+        return super().loads(s, max_age=max_age, return_timestamp=return_timestamp, salt=salt)
+
+    def dump_payload(self, obj) -> bytes:
+        """URLSafeSerializerMixin.dump_payload: the serializer's text, compressed when that makes it
+        shorter (then marked by a leading "."), in URL-safe base64."""
+        text = want_bytes(self.serializer.dumps(obj, **self.serializer_kwargs))
+        compressed = zlib.compress(text)
+        if len(compressed) < len(text) - 1:
+            return b"." + _url_safe_base64(compressed)
+        return _url_safe_base64(text)
+
 
 @lru_cache(maxsize=16)
 def kept_serializer(secret_keys: tuple, salt: str, serializer=None, signer_kwargs: tuple = ()):
     """The URL-safe timed serializer of these secret keys (oldest first, the current one last)
     and salt, made once; itsdangerous' serializers hold no state of a call, so one serves every
     request and thread."""
-    return itsdangerous.URLSafeTimedSerializer(list(secret_keys), salt=salt, serializer=serializer,
-                                               signer=KeptKeySigner, signer_kwargs=dict(signer_kwargs))
+    return KeptSerializer(list(secret_keys), salt=salt, serializer=serializer,
+                          signer=KeptKeySigner, signer_kwargs=dict(signer_kwargs))
+
+
+class SessionCookieSerializer(TaggedJSONSerializer):
+    """Flask's tagged JSON for the session cookie, reading a cookie with no list or dict inside its
+    top dict (this app's: the session's token, the person's id, the CSRF token's secret) without
+    walking it for tags: only the top dict itself could be one. Any other cookie is walked as Flask
+    walks it."""
+
+    def loads(self, value: str):
+        if value.count("{") == 1 and "[" not in value:
+            # The standard library's, as the app's JSON provider (Flask's default) reads it.
+            data = json.loads(value)
+            return self.untag(data) if isinstance(data, dict) else data
+        return super().loads(value)
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, with its serializer kept (`kept_serializer`)."""
+
+    serializer = SessionCookieSerializer()
 
     def get_signing_serializer(self, app):
         if not app.secret_key:
@@ -132,13 +283,34 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         return kept_serializer(keys, self.salt, self.serializer, (
             ("key_derivation", self.key_derivation), ("digest_method", self.digest_method)))
 
+    def save_session(self, app, session, response) -> None:
+        """Flask's, reading the cookie's name, domain, path and flags (seven config reads, ~25
+        Python calls) only when the cookie is set or deleted, which a request that changed nothing
+        in it (nearly every one: the session lives on the server) never does. What it sends is
+        Flask's in every case: Vary: Cookie when the session was read, and Flask's own
+        save_session whenever the cookie may be set or deleted."""
+        if session.accessed:
+            _vary_on_cookie(response)
+        if (not session and not session.modified) or (session and not self.should_set_cookie(app, session)):
+            return
+        super().save_session(app, session, response)
 
-def _csrf_serializer_and_field() -> tuple:
+
+def _vary_on_cookie(response) -> None:
+    """`response.vary.add("Cookie")`, writing the header at once when there is no Vary yet (the
+    same header, without parsing an empty set and writing it back through its update hook)."""
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
+
+
+def _csrf_serializer_and_field(app) -> tuple:
     """The kept serializer CSRF tokens are signed and checked with (WTF_CSRF_SECRET_KEY, else
     SECRET_KEY; Flask-WTF's salt) and the session key of the raw token, as Flask-WTF reads them:
     one reading for the maker and the check."""
-    config = current_app.config
-    secret_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    config = app.config
+    secret_key = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     if not secret_key:
         raise RuntimeError("A secret key is required to use CSRF.")
     return kept_serializer((secret_key,), "wtf-csrf-token"), config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
@@ -148,11 +320,13 @@ def validate_csrf_token(data) -> None:
     """Flask-WTF's `validate_csrf` (the same checks, in the same order, with the same messages),
     through a kept serializer: the token is signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and
     must carry the session's own token. Raises wtforms' ValidationError."""
-    serializer, field_name = _csrf_serializer_and_field()
-    time_limit = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    # Flask's proxies looked up once each (each name is a look-up of the context).
+    app, cookie = current_app._get_current_object(), session._get_current_object()
+    serializer, field_name = _csrf_serializer_and_field(app)
+    time_limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
     if not data:
         raise ValidationError("The CSRF token is missing.")
-    if field_name not in session:
+    if field_name not in cookie:
         raise ValidationError("The CSRF session token is missing.")
     try:
         token = serializer.loads(data, max_age=time_limit)
@@ -160,7 +334,7 @@ def validate_csrf_token(data) -> None:
         raise ValidationError("The CSRF token has expired.") from exc
     except itsdangerous.BadData as exc:
         raise ValidationError("The CSRF token is invalid.") from exc
-    if not hmac.compare_digest(session[field_name], token):
+    if not hmac.compare_digest(cookie[field_name], token):
         raise ValidationError("The CSRF tokens do not match.")
 
 
@@ -170,19 +344,27 @@ def generate_csrf_token() -> str:
     use) signed with WTF_CSRF_SECRET_KEY or SECRET_KEY and the time. Every page's layout asks for
     it (app/templating.py layout_page): a new serializer and key derivation for each was most of
     its cost. Nothing is kept across requests but the serializer."""
-    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
-    token = g.get(field_name)
+    # Flask's proxies looked up once each (each name is a look-up of the context).
+    app, request_globals = current_app._get_current_object(), g._get_current_object()
+    field_name = app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    token = request_globals.get(field_name)
     if token is None:
-        serializer, field_name = _csrf_serializer_and_field()
-        if field_name not in session:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+        serializer, field_name = _csrf_serializer_and_field(app)
+        cookie = session._get_current_object()
+        if field_name not in cookie:
+            cookie[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
         try:
-            token = serializer.dumps(session[field_name])
+            token = serializer.dumps(cookie[field_name])
         except TypeError:
-            session[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
-            token = serializer.dumps(session[field_name])
-        setattr(g, field_name, token)
+            cookie[field_name] = hashlib.sha1(os.urandom(64)).hexdigest()
+            token = serializer.dumps(cookie[field_name])
+        setattr(request_globals, field_name, token)
     return token
+
+
+# The bodies Werkzeug parses into `request.form` (werkzeug.formparser.FormDataParser.parse): any
+# other body leaves the form empty.
+FORM_MIMETYPES = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
 class CSRFProtect(flask_wtf.CSRFProtect):
@@ -221,6 +403,19 @@ class CSRFProtect(flask_wtf.CSRFProtect):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True  # as Flask-WTF marks a request whose token was checked
 
+    def _get_csrf_token(self):
+        # Flask-WTF's: the form's field, then the headers. A body that is not a form (every JSON
+        # save) has no form fields, so the token can only be in a header: Flask-WTF parsed its empty
+        # form to look through anyway (~60 Python calls a save). A form is looked through as before.
+        current = request._get_current_object()
+        if current.mimetype in FORM_MIMETYPES:
+            return super()._get_csrf_token()
+        for header_name in current_app.config["WTF_CSRF_HEADERS"]:
+            token = current.headers.get(header_name)
+            if token:
+                return token
+        return None
+
 
 class LoginManager(flask_login.LoginManager):
     """Flask-Login's, asking whether session protection is on before working out the browser's
@@ -233,6 +428,15 @@ class LoginManager(flask_login.LoginManager):
         if not mode or mode not in ("basic", "strong"):
             return False
         return super()._session_protection_failed()
+
+    def _update_remember_cookie(self, response):
+        # Flask-Login's after-request hook, returning at once (not through Flask's proxies three
+        # times) when there is nothing to do: no remember cookie to set or clear, and none
+        # refreshed on every request. Otherwise Flask-Login's own.
+        if "_remember" not in session._get_current_object() and not current_app.config.get(
+                "REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+            return response
+        return super()._update_remember_cookie(response)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -91,6 +91,26 @@ _REPLACED_OVER_HTTPS = _REPLACED | {"strict-transport-security"}
 _NEVER_REPLACED = frozenset(("Content-Type", "Content-Length", "Vary", "Set-Cookie", "Location"))
 
 
+# Names Werkzeug's get_wsgi_headers never changes, as Werkzeug and Flask write them.
+_NOT_ADJUSTED = frozenset(("Content-Type", "Vary", "Set-Cookie", "Cache-Control", "ETag", "Last-Modified"))
+
+
+def _sent_as_they_are(headers: list) -> bool:
+    """Whether Werkzeug's get_wsgi_headers, for a status it leaves alone (2xx to 5xx but 204 and
+    304), sends these headers as they are: a Content-Length is there (Werkzeug adds one only when
+    missing), and no Location or Content-Location (Werkzeug makes those absolute URIs)."""
+    has_length = False
+    for name, _value in headers:
+        if name == "Content-Length":
+            has_length = True
+        elif name not in _NOT_ADJUSTED:
+            lowered = name.lower()
+            if lowered in ("location", "content-location"):
+                return False
+            has_length = has_length or lowered == "content-length"
+    return has_length
+
+
 class SecureResponse(flask.Response):
     """The app's response: the security headers go in as it is sent (get_wsgi_response), in one
     step over the plain list of headers the server is given. Put in the Headers object any
@@ -103,7 +123,14 @@ class SecureResponse(flask.Response):
     security_headers: tuple[frozenset, list] | None = None
 
     def get_wsgi_response(self, environ):
-        app_iter, status, headers = super().get_wsgi_response(environ)
+        plain = self.headers.to_wsgi_list()
+        if self.status_code >= 200 and self.status_code not in (204, 304) and _sent_as_they_are(plain):
+            # What Werkzeug's get_wsgi_response gives when its get_wsgi_headers has nothing to
+            # change (a copy of the headers, checked again one by one as it was made: ~40 Python
+            # calls a response): a page or JSON answer whose length is known, with no Location.
+            app_iter, status, headers = self.get_app_iter(environ), self.status, plain
+        else:
+            app_iter, status, headers = super().get_wsgi_response(environ)
         if self.security_headers is not None:
             replaced, added = self.security_headers
             headers = [item for item in headers if item[0] in _NEVER_REPLACED or item[0].lower() not in replaced]

@@ -5,6 +5,8 @@ in the X-CSRFToken header.
 """
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from flask import url_for
 
@@ -329,3 +331,28 @@ def test_every_token_a_page_or_script_gets_is_made_by_the_apps_one_maker(app, cl
         assert response.status_code == 200, address
     sign_in_as(client, actors.nurse_a)
     assert client.get("/nurse/patients/new").status_code == 200
+
+
+def test_the_token_is_looked_for_where_flask_wtf_looks(app):
+    # app/extensions.py CSRFProtect._get_csrf_token looks only in the headers when the body is not
+    # a form (it has no form fields): the same token as Flask-WTF's own, for every kind of body.
+    import flask_wtf
+
+    from app.extensions import csrf
+
+    bodies = {
+        "form": ({"csrf_token": "in-form"}, None),
+        "prefixed form field": ({"plan-csrf_token": "prefixed"}, None),
+        "empty form field": ({"csrf_token": ""}, None),
+        "multipart form": ({"csrf_token": "multipart"}, "multipart/form-data"),
+        "JSON": ('{"csrf_token": "in-json"}', "application/json"),
+        "JSON with a charset": ('{"csrf_token": "in-json"}', "application/json; charset=utf-8"),
+        "text": ("csrf_token=in-text", "text/plain"),
+        "no type": (b"csrf_token=untyped", ""),
+        "no body": (None, None),
+    }
+    for (name, (data, content_type)), header in itertools.product(bodies.items(), [None, "in-header", ""]):
+        headers = {"X-CSRFToken": header} if header is not None else {}
+        with app.test_request_context("/anywhere", method="POST", data=data, content_type=content_type,
+                                      headers=headers):
+            assert csrf._get_csrf_token() == flask_wtf.CSRFProtect._get_csrf_token(csrf), (name, header)

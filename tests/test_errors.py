@@ -1,6 +1,8 @@
 """Error pages: plain English for people, JSON for scripts, never a stack trace."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.conftest import base_test_config
@@ -152,3 +154,32 @@ def test_a_script_whose_person_is_signed_out_gets_one_401_answer_never_a_redirec
     response = client.open(path, method=method, headers=headers, **kwargs)
     assert response.status_code == 401
     assert response.get_json() == {"error": "signed_out", "detail": "Sign in again to continue."}
+
+
+ACCEPT_HEADERS = [None, "", "text/html", "application/json", "*/*", "application/*", "text/*",
+                  "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                  "application/json, text/plain, */*", "text/html;q=0.1, */*", "text/html;q=0.5, application/json",
+                  "application/json;q=0.5, text/html", "APPLICATION/JSON", "application/problem+json",
+                  "*", "text/html;q=0, application/json;q=0", "image/png", "application/json;q=abc, text/html"]
+CONTENT_TYPES = [None, "application/json", "application/json; charset=utf-8", "application/merge-patch+json",
+                 "application/x-www-form-urlencoded", "text/plain", "APPLICATION/JSON"]
+
+
+def test_a_script_is_told_apart_as_werkzeug_reads_the_request(app):
+    # wants_json reads the Accept header once per process (kept by its text) and skips parsing a
+    # Content-Type that is not there: the same answer as asking Werkzeug's request each time.
+    from flask import request
+
+    from app.errors import wants_json
+
+    answers = set()
+    for accept, content_type, path in itertools.product(ACCEPT_HEADERS, CONTENT_TYPES, ["/", "/api/x", "/apis"]):
+        headers = {name: value for name, value in (("Accept", accept), ("Content-Type", content_type))
+                   if value is not None}
+        with app.test_request_context(path, headers=headers):
+            best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+            werkzeugs = request.is_json or request.path.startswith("/api/") or (
+                best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"])
+            assert wants_json() is werkzeugs, (accept, content_type, path)
+            answers.add((werkzeugs, accept is not None and content_type is None and path == "/"))
+    assert answers == {(True, True), (False, True), (True, False), (False, False)}

@@ -318,3 +318,61 @@ def test_every_dynamic_response_on_every_route_is_no_store(app, actors, new_clie
     missing = new_client().get("/static/no-such-file.css")
     assert missing.headers["Cache-Control"] == "no-store"
     assert stored == []
+
+
+def _responses():
+    """(name, make a response of a class, request method): every way Werkzeug's get_wsgi_headers
+    may change what it sends, and the usual ones it leaves alone."""
+    def page(cls):
+        return cls("<p>page</p>", mimetype="text/html")
+
+    def with_headers(*pairs, status=200, body="x"):
+        def make(cls):
+            response = cls(body, status=status)
+            for name, value in pairs:
+                response.headers[name] = value
+            return response
+        return make
+
+    def streamed(cls):
+        return cls(iter([b"a", b"bc"]), mimetype="text/plain")
+
+    def without_length(cls):
+        response = cls("abc")
+        del response.headers["Content-Length"]
+        return response
+
+    return {
+        "page": (page, "GET"),
+        "page, HEAD": (page, "HEAD"),
+        "JSON, 201": (with_headers(("Content-Type", "application/json"), status=201, body="{}"), "POST"),
+        "redirect, relative": (with_headers(("Location", "/next?a=é"), status=303, body=""), "GET"),
+        "lower-case location": (with_headers(("location", "/next"), status=200), "GET"),
+        "content location": (with_headers(("Content-Location", "/é"), status=200), "GET"),
+        "no content": (with_headers(("Content-Length", "0"), status=204, body=""), "GET"),
+        "not modified": (with_headers(("Content-Type", "text/html"), ("Content-Encoding", "gzip"), status=304), "GET"),
+        "streamed": (streamed, "GET"),
+        "length removed": (without_length, "GET"),
+        "lower-case length": (with_headers(("content-length", "1")), "GET"),
+        "cookie and vary": (with_headers(("Set-Cookie", "a=b; Path=/"), ("Vary", "Cookie"), ("X-Other", "1")), "GET"),
+        "error": (with_headers(status=500), "GET"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_responses()))
+def test_a_response_is_sent_as_werkzeug_sends_it(app, name):
+    # SecureResponse skips Werkzeug's copy of the headers when Werkzeug would change none of them;
+    # with no security headers decided (none set yet), what it sends is Werkzeug's, byte for byte.
+    import flask
+
+    from app.security import SecureResponse
+
+    make, method = _responses()[name]
+    with app.test_request_context("/here/page", method=method, base_url="https://example.org"):
+        from flask import request
+
+        sent = []
+        for cls in (SecureResponse, flask.Response):
+            app_iter, status, headers = make(cls).get_wsgi_response(request.environ)
+            sent.append((b"".join(app_iter), status, headers))
+    assert sent[0] == sent[1]

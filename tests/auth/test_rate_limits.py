@@ -168,3 +168,86 @@ def test_with_no_limit_anywhere_a_view_is_never_refused():
     client = _bare_app_with({}).test_client()
 
     assert [client.get("/page").status_code for _ in range(5)] == [200] * 5
+
+
+# After the view (app/extensions.py Limiter): Flask-Limiter's after-request and teardown hooks
+# run only in a request in which a limit was checked.
+
+
+def _app_with_limited_views():
+    """A Flask app with its own limiter of the app's class, writing the X-RateLimit headers, and a
+    probe that sees, after every hook, whether the request has a limiter context."""
+    from flask import Flask
+    from flask.globals import request_ctx
+
+    from app.extensions import Limiter
+
+    bare = Flask("limits")
+    bare.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=True)
+    contexts = []
+
+    @bare.teardown_request
+    def probe(_error):  # registered first, so run after the limiter's teardown
+        contexts.append(getattr(request_ctx, "_limiter_request_context", None))
+
+    own = Limiter(key_func=lambda: "one-address", headers_enabled=True)
+    own.init_app(bare)
+
+    @bare.get("/page")
+    def page():
+        return "page"
+
+    @bare.get("/limited")
+    @own.limit("2 per minute")
+    def limited():
+        return "limited"
+
+    @bare.get("/failures-counted")
+    @own.limit("2 per minute", deduct_when=lambda response: response.status_code == 400)
+    def failures_counted():
+        from flask import request
+
+        return ("failed", 400) if request.args.get("fail") else "fine"
+
+    return bare, contexts
+
+
+def test_a_limited_view_still_gets_its_headers_and_its_context_emptied():
+    bare, contexts = _app_with_limited_views()
+    client = bare.test_client()
+
+    first, second, third = (client.get("/limited") for _ in range(3))
+
+    assert (first.headers["X-RateLimit-Limit"], first.headers["X-RateLimit-Remaining"]) == ("2", "1")
+    assert second.headers["X-RateLimit-Remaining"] == "0"
+    assert third.status_code == 429 and "Retry-After" in third.headers
+    # Flask-Limiter's teardown ran: each request's context emptied of the limits it checked.
+    assert len(contexts) == 3 and all(not context[next(iter(context))].view_rate_limits for context in contexts)
+
+
+def test_a_limit_counting_only_some_answers_still_counts_them_after_the_view():
+    client = _app_with_limited_views()[0].test_client()
+
+    assert [client.get("/failures-counted").status_code for _ in range(4)] == [200] * 4
+    assert [client.get("/failures-counted?fail=1").status_code for _ in range(3)] == [400, 400, 429]
+
+
+def test_a_request_no_limit_was_checked_in_makes_no_limiter_context_and_gets_no_headers():
+    bare, contexts = _app_with_limited_views()
+
+    response = bare.test_client().get("/page")
+
+    assert response.status_code == 200 and contexts == [None]
+    assert not any(name.startswith("X-RateLimit") for name in response.headers.keys())
+
+
+def test_the_apps_own_limiter_hooks_are_the_ones_that_look_first(app):
+    import flask_limiter
+
+    from app.extensions import limiter
+
+    assert limiter._write_headers_if_a_limit_was_checked in app.after_request_funcs[None]
+    assert limiter._empty_the_context_if_a_limit_was_checked in app.teardown_request_funcs[None]
+    assert not any(getattr(hook, "func", None) is flask_limiter.Limiter._Limiter__inject_headers
+                   for hook in app.after_request_funcs[None])
+    assert flask_limiter.Limiter._Limiter__release_context.__get__(limiter) not in app.teardown_request_funcs[None]

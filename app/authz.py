@@ -19,7 +19,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .audit import audit
 from .extensions import db, login_manager
 from .models import PasskeyCredential, PatientProfile, Role, Team, User
-from .sessions import RecordValues, SignedInPatient, read_tracked, session_values_are_current, tracked
+from .sessions import (RecordValues, SignedInPatient, read_tracked, session_values_are_current, signed_in_person,
+                       tracked)
 
 
 def refuse(action: str, **detail) -> NoReturn:
@@ -40,9 +41,9 @@ def roles_required(*roles: Role) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
             # Flask-Login's login_required and the role in one look-up of the person (it asked
-            # its proxy three times, and Flask twice). Its two exceptions never arise here: an
+            # its proxy three times, and Flask twice; `signed_in_person`). Its two exceptions never arise here: an
             # OPTIONS request is answered by Flask before any view, and LOGIN_DISABLED is not set.
-            person = current_user._get_current_object()
+            person = signed_in_person()
             if not person.is_authenticated:
                 return login_manager.unauthorized()
             if person.role not in roles:
@@ -65,7 +66,7 @@ def _the_signed_in_patients() -> PatientProfile | SignedInPatient:
     """The signed-in person's patient record as their session holds it (values read with it, or
     their tracked record on the request that signed them in), refused (404, audited) for anyone
     without one: where `current_patient` and `signed_in_patient` both start."""
-    person = current_user._get_current_object()
+    person = signed_in_person()
     patient = person.patient_profile if person.is_authenticated else None
     if patient is None:
         refuse("patient.access_refused", subject="patient:self")
@@ -117,7 +118,7 @@ def patient_for_staff(patient_id: int) -> PatientProfile:
     """A patient record that the signed-in member of staff may see, or 404 (audited). Read as the
     session's `read_tracked` reads a record (the ORM's get cost most of a staff page's fixed cost)."""
     profile = read_tracked(PatientProfile, patient_id)
-    person = current_user._get_current_object()
+    person = signed_in_person()
     if profile is None or not person.is_staff or person.team_id is None or profile.team_id != person.team_id:
         refuse("patient.access_refused", subject=f"patient:{patient_id}")
     return profile
@@ -126,12 +127,8 @@ def patient_for_staff(patient_id: int) -> PatientProfile:
 def team_record_for_staff(record, action: str, subject: str):
     """`record` (anything with a `team_id` and a `patient_id`, e.g. a queue item) if it is the
     signed-in member of staff's team's and so is its patient now, or 404 (audited)."""
-    if (
-        record is None
-        or not current_user.is_staff
-        or current_user.team_id is None
-        or record.team_id != current_user.team_id
-    ):
+    person = signed_in_person()
+    if record is None or not person.is_staff or person.team_id is None or record.team_id != person.team_id:
         refuse(action, subject=subject)
     return _keeping_patient(record, patient_for_staff(record.patient_id))
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import UserMixin, current_user, login_url, login_user, logout_user
+from flask_login.utils import _user_context_processor
 from sqlalchemy import Select, bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
@@ -262,6 +263,22 @@ class SignedInUser(UserMixin, WithRole):
     team_id: int | None
     webauthn_user_handle: bytes
     patient_profile: SignedInPatient | None
+
+
+def signed_in_person():
+    """The person this request is for, as `current_user` answers (Flask-Login's `_get_user`): the
+    person Flask-Login keeps in `g` once it has loaded them (every request has, before its view:
+    `load_the_session_before_the_view`; signing in or out replaces them there), read in one
+    look-up rather than through the proxy's (~12 Python calls each time, three or four times a
+    page). Loaded as Flask-Login loads them when they are not there yet."""
+    person = g._get_current_object().__dict__.get("_login_user")
+    return person if person is not None else current_user._get_current_object()
+
+
+def _signed_in_person_for_templates() -> dict:
+    # Flask-Login's context processor (`_user_context_processor`: the same `current_user` value),
+    # through `signed_in_person`.
+    return {"current_user": signed_in_person()}
 
 
 def current_user_record() -> User:
@@ -598,6 +615,9 @@ def init_sessions(app: Flask) -> None:
     login_manager.session_protection = None
 
     app.after_request(_write_a_touch_still_due)
+    processors = app.template_context_processors[None]
+    processors[:] = [_signed_in_person_for_templates if processor is _user_context_processor else processor
+                     for processor in processors]
 
     @app.before_request
     def load_the_session_before_the_view() -> None:

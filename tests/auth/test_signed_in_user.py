@@ -320,3 +320,53 @@ def test_records_values_made_empty_are_still_filled_only_once():
     with pytest.raises(TypeError):
         nothing.__init__({"name": "Team B"})
     assert nothing == {}
+
+
+@pytest.mark.parametrize("who", ["patient_a", "nurse_a", "admin"])
+def test_the_signed_in_person_is_current_user_in_one_look_up(app, client, actors, who):
+    # sessions.signed_in_person reads the person where Flask-Login keeps them for the request: the
+    # same object as current_user, and what templates are given as `current_user`, signed in,
+    # signed out or signed in anew during the request.
+    from flask_login import AnonymousUserMixin, login_user, logout_user
+    from flask_login.utils import _user_context_processor
+
+    from app.sessions import _signed_in_person_for_templates, signed_in_person
+
+    def check():
+        seen = [(signed_in_person(), current_user._get_current_object(),
+                 _signed_in_person_for_templates()["current_user"], _user_context_processor()["current_user"])]
+        logout_user()
+        seen.append((signed_in_person(), current_user._get_current_object(),
+                     _signed_in_person_for_templates()["current_user"], _user_context_processor()["current_user"]))
+        login_user(db.session.get(User, getattr(actors, who)))
+        seen.append((signed_in_person(), current_user._get_current_object(),
+                     _signed_in_person_for_templates()["current_user"], _user_context_processor()["current_user"]))
+        return seen
+
+    signed_in, signed_out, signed_in_anew = inside_a_signed_in_request(client, getattr(actors, who), check)
+    for ours, flask_logins, for_templates, flask_logins_for_templates in (signed_in, signed_out, signed_in_anew):
+        assert ours is flask_logins is for_templates is flask_logins_for_templates
+    assert signed_in[0].id == signed_in_anew[0].id == getattr(actors, who)
+    assert isinstance(signed_out[0], AnonymousUserMixin)
+
+
+def test_the_person_is_loaded_when_asked_for_before_flask_login_has(app, client, actors):
+    from flask import g
+
+    from app.sessions import signed_in_person
+
+    sign_in_as(client, actors.nurse_a)
+    cookie = client.get_cookie("session").value
+    with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):  # no hook run yet
+        assert "_login_user" not in g
+        person = signed_in_person()
+        assert person.id == actors.nurse_a and person is current_user._get_current_object()
+
+
+def test_templates_are_given_the_person_by_signed_in_person_only(app):
+    from flask_login.utils import _user_context_processor
+
+    from app.sessions import _signed_in_person_for_templates
+
+    processors = app.template_context_processors[None]
+    assert _signed_in_person_for_templates in processors and _user_context_processor not in processors

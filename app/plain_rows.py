@@ -45,11 +45,26 @@ from collections.abc import Mapping
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import psycopg._queries
 from sqlalchemy import Executable, Result
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 
 from .extensions import db
+
+# psycopg turns each statement's `%(name)s` placeholders into PostgreSQL's `$1` form before sending
+# it, and keeps what it made (an lru_cache of 128 statements) only for a statement of at most
+# MAX_CACHED_STATEMENT_LENGTH bytes, 4096 in psycopg 3.3.9: its guard against the endless
+# variety of long statements an ORM may make (an INSERT of n rows, an IN list of n values). Ours
+# are built once with bound parameters, the same text every request, but the patient home's one
+# statement is 4608 bytes (a dozen rules of other areas as subqueries, each bound value with its
+# type's cast): converted anew on every view, about 400 Python calls, a ninth of the page on
+# PostgreSQL (issue 12). Making it shorter would mean restating those areas' rules in the home's
+# statement. Set once, here, as the app starts; the module's other limit (50 parameters) stands.
+# tests/test_statement_lengths.py pins psycopg's version and checks that every main page's
+# statements are kept converted.
+PSYCOPG_KEPT_STATEMENT_LENGTH = 8192
+psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = PSYCOPG_KEPT_STATEMENT_LENGTH
 
 
 def read_rows(statement: Executable, values: Mapping[str, Any] | None = None) -> Result:

@@ -1,4 +1,4 @@
-"""The person's own home, care plan and follow-up pages read them as their session read them
+"""The person's own home, care plan, follow-up and HNA question pages read them as their session read them
 (`authz.signed_in_patient`: their columns, team and key worker as values, issue 12) and show
 exactly what the same pages show from their tracked record (`authz.current_patient`), for a table
 of people: with and without a key worker, a GP practice (with and without its phone), a team
@@ -19,6 +19,8 @@ from app.careplan import routes as careplan_routes
 from app.main import routes as main_routes
 from app.extensions import db
 from app.followup import routes as followup_routes
+from app.hna import routes as hna_routes
+from app.hna import service as hna_service
 from app.followup.models import FollowUpPlan, FollowUpType, SurveillanceTest
 from app.models import AuditEvent, PatientProfile, Team, User
 from app.reminders.rules import GP_FIRST_PROMPT_MONTHS, add_months
@@ -43,7 +45,9 @@ page_snapshot = _page_snapshot()
 # (path, the module whose view asks for the person, the audit of a view or None)
 PAGES = [("/my-care", main_routes, None),
          ("/my-care/plan", careplan_routes, "careplan.patient_view"),
-         ("/my-care/follow-up", followup_routes, "followup.view")]
+         ("/my-care/follow-up", followup_routes, "followup.view"),
+         # A question whose concerns include emergencies: the advice is the person's pathway's.
+         ("/hna/questions/domain-physical", hna_routes, None)]
 
 # (key worker, GP practice name, GP phone, team phone, team hours, diagnosed (the GP practice's
 # first review due now), with a plan and follow-up)
@@ -80,6 +84,10 @@ def _set_up(app, actors, today, key_worker, gp_name, gp_phone, team_phone, team_
 def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patient, actors, monkeypatch, today,
                                                                      person, path, routes, action):
     _set_up(app, actors, today, *person)
+    if path.startswith("/hna/"):
+        with app.app_context():
+            hna_service.start_or_resume(db.session.get(PatientProfile, actors.profile_a))
+            db.session.commit()
     patient.get(path)  # a first look: the plan is marked seen, so both views below show the same
     made, tracked = [], authz.tracked
     monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
@@ -93,6 +101,8 @@ def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patie
     if path == "/my-care":
         diagnosed = person[5]
         assert ("Your GP practice: support after your diagnosis" in from_values.get_data(as_text=True)) is diagnosed
+    if path.startswith("/hna/"):  # the pathway's words for an emergency, read from the values
+        assert "You told us about something that can be an emergency" in from_values.get_data(as_text=True)
     if action is None:
         return
     with app.app_context():

@@ -14,6 +14,7 @@ from ..audit import audit
 from ..authz import (
     current_patient,
     own_hna,
+    patient_columns,
     patient_required,
     refuse,
     signed_in_patient,
@@ -141,7 +142,9 @@ def question(step: str):
         return _stash_and_sign_in(step)
     if not current_user.is_patient:
         refuse("access.refused", role=current_user.role.value)
-    patient = current_patient()
+    # Their record as read with the session (issue 12): the page reads its id (their draft, read
+    # and saved to by id alone) and their pathway (the emergency advice), and writes nothing to it.
+    patient = signed_in_patient()
     draft = service.draft_to_answer(patient)
     if draft is None:
         return redirect(url_for("hna.start"))
@@ -211,7 +214,7 @@ def question(step: str):
         crisis_route=rules.shows_crisis_route(step),
         # Shown as soon as such a concern is ticked (the same words on every pathway).
         emergency_by_concern={
-            item.id: service.emergency_advice(questionnaire, [item.id], patient.tumour_pathway)
+            item.id: service.emergency_advice(questionnaire, [item.id], patient_columns(patient).tumour_pathway)
             for item in (questionnaire.domain(step[len("domain:"):]).items if step.startswith("domain:") else ())
         },
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from . import href_prefix
-from ..templating import HTML_ESCAPES
+from ..templating import escaped_text
 from ..timeutil import short_date_time
 from ..triage.models import OUTCOME_LABELS, ItemStatus
 from ..triage.queue import KIND_LABELS, KIND_RANK, KIND_TAG_CLASSES
@@ -108,8 +108,11 @@ def queue_rows_html(lines: list[QueueLine], tag_html: Callable[[dict], Markup]) 
     through Jinja (an attribute lookup, an escape and a Markup for each, the loop's own calls)
     was most of what a long queue page cost beyond the layout (issue 12), and a line memoised
     whole was slower still. Every value a person or the service wrote is escaped, as the
-    template's autoescape did (each value is a str, escaped by one str.translate with markupsafe's
-    table, `templating.HTML_ESCAPES`, rather than markupsafe's escape and a Markup per value);
+    template's autoescape did, by `templating.escaped_text` (markupsafe's escape as a plain str, a
+    string's in one str.translate, rather than an escape and a Markup per value), the one way
+    Python code escapes text: nine values a line cost a call each more than the table inlined
+    (3009 -> 3041 Python calls per demo queue), for the one place that knows how and what it
+    does with a value that is not a plain str (a Markup, a number, None) instead of an error;
     tests/nurse/test_queue_view.py compares the rows with the template's for a table of lines.
     `tag_html`: the design system's tag through the components' memo (`memoised_component("tag", ...)` bound), asked once per kind of line on the page.
     """
@@ -125,20 +128,20 @@ def queue_rows_html(lines: list[QueueLine], tag_html: Callable[[dict], Markup]) 
                 overdue = tags[OVERDUE_TAG["text"]] = tag_html(OVERDUE_TAG)
             tag = f"{tag} {overdue}"
         if line.resolved:
-            response = f"{line.response_when.translate(HTML_ESCAPES)}<span class=\"app-queue-secondary\">{line.response_words.translate(HTML_ESCAPES)}</span>"
+            response = f"{escaped_text(line.response_when)}<span class=\"app-queue-secondary\">{escaped_text(line.response_words)}</span>"
         elif line.overdue:
-            response = (f"<strong>{line.response_words.translate(HTML_ESCAPES)}</strong>"
-                        f"<span class=\"app-queue-secondary\">{line.response_when.translate(HTML_ESCAPES)}</span>")
+            response = (f"<strong>{escaped_text(line.response_words)}</strong>"
+                        f"<span class=\"app-queue-secondary\">{escaped_text(line.response_when)}</span>")
         else:
-            response = f"{line.response_words.translate(HTML_ESCAPES)}<span class=\"app-queue-secondary\">{line.response_when.translate(HTML_ESCAPES)}</span>"
+            response = f"{escaped_text(line.response_words)}<span class=\"app-queue-secondary\">{escaped_text(line.response_when)}</span>"
         rows.append(
             f"<tr class=\"nhsuk-table__row{' app-queue-row--urgent' if line.urgent else ''}\">\n"
             f"<td class=\"nhsuk-table__cell\">{tag}</td>\n"
-            f"<td class=\"nhsuk-table__cell\"><a href=\"{line.href.translate(HTML_ESCAPES)}\">{line.patient_name.translate(HTML_ESCAPES)}</a>"
-            f"<span class=\"app-queue-secondary app-queue-nowrap\">{line.nhs_number.translate(HTML_ESCAPES)}</span></td>\n"
-            f"<td class=\"nhsuk-table__cell\">{line.reason.translate(HTML_ESCAPES)}</td>\n"
-            f"<td class=\"nhsuk-table__cell\">{line.received.translate(HTML_ESCAPES)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\"><a href=\"{escaped_text(line.href)}\">{escaped_text(line.patient_name)}</a>"
+            f"<span class=\"app-queue-secondary app-queue-nowrap\">{escaped_text(line.nhs_number)}</span></td>\n"
+            f"<td class=\"nhsuk-table__cell\">{escaped_text(line.reason)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{escaped_text(line.received)}</td>\n"
             f"<td class=\"nhsuk-table__cell\">{response}</td>\n"
-            f"<td class=\"nhsuk-table__cell\">{line.who_has.translate(HTML_ESCAPES)}</td>\n"
+            f"<td class=\"nhsuk-table__cell\">{escaped_text(line.who_has)}</td>\n"
             "</tr>")
     return Markup("\n".join(rows))

@@ -1,9 +1,11 @@
 """What each line of the queue page says (app/nurse/queue_view.py): plain values, one table."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from markupsafe import Markup
 
 from app.nurse.queue_view import item_href_prefix, queue_lines, who_has
 from app.triage.models import ItemStatus, Outcome
@@ -134,3 +136,24 @@ def test_the_rows_are_what_the_template_printed(app, count):
         for shown in ("Overdue", "app-queue-row--urgent", "<strong>Overdue by", "Phoned the patient",
                       "&lt;b&gt;Bo&lt;/b&gt;", "O&#39;Able"):
             assert shown in rows
+
+
+@pytest.mark.parametrize("field, value", [
+    # Text already made safe (a Markup) is printed as it is, as autoescape printed it: never twice.
+    ("patient_name", Markup("Ann <abbr>&amp;</abbr> Bo")),
+    ("reason", Markup("<em>Fever</em> &amp; chills")),
+    ("who_has", Markup("Sam &lt;Taylor&gt;")),
+    # A str of another type is escaped as autoescape escaped it.
+    ("response_words", type("Words", (str,), {})("Due <today> & 'soon'")),
+])
+def test_a_value_that_is_not_a_plain_str_is_printed_as_the_template_printed_it(app, field, value):
+    from app.html_whitespace import without_indentation
+    from app.nurse.queue_view import queue_rows_html
+
+    lines = [dataclasses.replace(line, **{field: value}) for line in queue_lines(rows_of_every_kind()[:2], NOW, ME, HREF)]
+    with app.test_request_context("/nurse/queue"):
+        memoised_component = app.jinja_env.globals["memoised_component"]
+        expected = app.jinja_env.from_string(TEMPLATE_ROWS).render(lines=lines)
+        rows = queue_rows_html(lines, lambda params: memoised_component("tag", params))
+    assert without_indentation(f"<tbody>\n  {rows}\n  </tbody>") == without_indentation(
+        f"<tbody>\n  {expected}\n  </tbody>")

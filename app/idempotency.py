@@ -43,7 +43,11 @@ from .sessions import (
 )
 from .timeutil import UTCDateTime, utcnow
 
-KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
+# A client's Idempotency-Key: never a ':', which is the server's own, in the key of a form token's
+# record (`add_once`: "<scope>:<token>", in the same table and the same person's keys), so that no
+# key a client sends can name such a record and be answered from it, or store an answer in its
+# place. Phones make theirs with crypto.randomUUID() or in hex (static/js/form-outbox.js newKey).
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_.-]{8,100}")
 # Each clash means another save has just been committed, so a fresh attempt usually succeeds.
 ATTEMPTS = 4
 BUSY_RETRY_AFTER_SECONDS = 2
@@ -177,7 +181,7 @@ def idempotent(view):
         key = current.headers.get("Idempotency-Key", "")
         if not KEY_PATTERN.fullmatch(key):
             return json_error(400, "idempotency_key_required",
-                              "Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.:")
+                              "Send an Idempotency-Key header of 8 to 100 letters, numbers or -_.")
         fingerprint = _fingerprint(current)
         user_id = current_user._get_current_object().id
         attempts = iter(range(ATTEMPTS))

@@ -132,3 +132,33 @@ def test_each_form_token_is_new_and_usable():
 
     tokens = {new_form_token() for _ in range(50)}
     assert len(tokens) == 50 and all(FORM_TOKEN.fullmatch(t) for t in tokens)
+
+
+# (Idempotency-Key a phone sends -> its status): ':' is the server's own, in the key of a form
+# token's record (`add_once`: "<scope>:<token>"), so no client key can name such a record.
+CLIENT_KEYS = [
+    ("0b6f7f3c-5d1e-4c1a-9a51-3c1f2e8d9b70", 200),  # crypto.randomUUID() (static/js/form-outbox.js newKey)
+    ("9f86d081884c7d659a2feaa0c55ad015", 200),      # its fallback: 16 random bytes in hex
+    ("outbox.entry_0001", 200),
+    (f"symptoms.log:{TOKEN}", 400),                  # a form token's record's key
+    ("reentry.ask:" + TOKEN, 400),
+    ("client:0b6f7f3c", 400),
+]
+
+
+@pytest.mark.parametrize(("key", "status"), CLIENT_KEYS)
+def test_a_client_key_can_never_name_a_form_tokens_record(app, actors, patient, key, status):
+    with app.app_context():
+        # The person's own form, sent with its token: its record's key is "symptoms.log:<token>".
+        assert add_once(actors.patient_a, "symptoms.log", TOKEN, {"name": "Once A"},
+                        add_service("Once A")).status is Once.MADE
+        add_once(actors.patient_a, "reentry.ask", TOKEN, {"name": "Once B"}, add_service("Once B"))
+        db.session.commit()
+        records = db.session.scalar(select(func.count()).select_from(IdempotencyRecord))
+    response = patient.post_json("/api/hna/answers", {"step": "distress", "data": {"distress": 1}},
+                                 headers={"Idempotency-Key": key})
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_json()["error"] == "idempotency_key_required"
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == records

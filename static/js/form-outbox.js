@@ -21,8 +21,9 @@
 import * as outbox from './offline-store.js'
 import { csrfToken, postJSON } from './csrf.js'
 
-// Idempotency keys the server accepts: 8 to 100 of these (app/idempotency.py KEY_PATTERN).
-export const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,100}$/
+// Idempotency keys the server accepts: 8 to 100 of these (app/idempotency.py KEY_PATTERN; ':' is
+// the server's own).
+export const KEY_PATTERN = /^[A-Za-z0-9_.-]{8,100}$/
 
 export function newKey () {
   if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Date, Integer, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
@@ -33,7 +33,6 @@ from ..hna import service as hna_service
 from ..hna.models import HNA
 from ..messages import service as messages
 from ..models import PatientProfile, PersonOnPage, User
-from ..sessions import RecordValues
 from ..plain_rows import read_rows
 from ..reentry import service as reentry
 from ..reentry.models import ReentryRequest, RequestStatus
@@ -42,6 +41,9 @@ from ..results.models import TestResult
 from ..symptoms import service as symptoms
 from ..triage.models import ItemStatus, QueueItem
 from .things_to_do import ACT_TODAY_LEVELS, hna_reply
+
+if TYPE_CHECKING:  # for annotations only: the domain rules need no Flask at run time
+    from ..sessions import RecordValues
 
 
 class CarePlanOnHome(NamedTuple):

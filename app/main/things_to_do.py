@@ -12,14 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import PatientProfile
-from ..sessions import RecordValues
 from ..reentry.models import RequestStatus
 from ..reminders.rules import CARE_PLAN_REVIEW_DAYS_BEFORE, NO_RESULT_DAYS, gp_review_dates
 from ..timeutil import utcnow
 from ..triage.models import ItemStatus
+
+if TYPE_CHECKING:  # for annotations only: the domain rules need no Flask at run time
+    from ..sessions import RecordValues
 
 # A test due within this many days is something to arrange now.
 DUE_SOON_DAYS = 28

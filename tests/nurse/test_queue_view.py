@@ -116,20 +116,28 @@ def rows_of_every_kind() -> list[QueueRow]:
             for number, given in enumerate(rows)]
 
 
-@pytest.mark.parametrize("count", [0, 1, 3, 8])
-def test_the_rows_are_what_the_template_printed(app, count):
+def rows_printed_as_the_template_printed_them(app, lines):
+    """The queue's rows as queue_rows_html prints them, checked against the old template's rows
+    for the same lines, within the table's body as the page prints either (its whitespace pass
+    after)."""
     from app.html_whitespace import without_indentation
     from app.nurse.queue_view import queue_rows_html
 
-    lines = queue_lines(rows_of_every_kind()[:count], NOW, ME, HREF)
-    assert len(lines) == count
     with app.test_request_context("/nurse/queue"):
         memoised_component = app.jinja_env.globals["memoised_component"]
         expected = app.jinja_env.from_string(TEMPLATE_ROWS).render(lines=lines)
         rows = queue_rows_html(lines, lambda params: memoised_component("tag", params))
-    # Within the table's body, as the page prints either (its whitespace pass after).
     assert without_indentation(f"<tbody>\n  {rows}\n  </tbody>") == without_indentation(
         f"<tbody>\n  {expected}\n  </tbody>")
+    return rows
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 8])
+def test_the_rows_are_what_the_template_printed(app, count):
+
+    lines = queue_lines(rows_of_every_kind()[:count], NOW, ME, HREF)
+    assert len(lines) == count
+    rows = rows_printed_as_the_template_printed_them(app, lines)
     assert rows.count("<tr") == count and "<script>" not in rows
     if count == 8:
         # The table holds every variant of a line the template knew.
@@ -147,13 +155,6 @@ def test_the_rows_are_what_the_template_printed(app, count):
     ("response_words", type("Words", (str,), {})("Due <today> & 'soon'")),
 ])
 def test_a_value_that_is_not_a_plain_str_is_printed_as_the_template_printed_it(app, field, value):
-    from app.html_whitespace import without_indentation
-    from app.nurse.queue_view import queue_rows_html
 
     lines = [dataclasses.replace(line, **{field: value}) for line in queue_lines(rows_of_every_kind()[:2], NOW, ME, HREF)]
-    with app.test_request_context("/nurse/queue"):
-        memoised_component = app.jinja_env.globals["memoised_component"]
-        expected = app.jinja_env.from_string(TEMPLATE_ROWS).render(lines=lines)
-        rows = queue_rows_html(lines, lambda params: memoised_component("tag", params))
-    assert without_indentation(f"<tbody>\n  {rows}\n  </tbody>") == without_indentation(
-        f"<tbody>\n  {expected}\n  </tbody>")
+    rows_printed_as_the_template_printed_them(app, lines)

@@ -123,15 +123,18 @@ def test_a_view_without_limits_is_not_checked_before_it_runs(app, client, monkey
     assert resolved == ["auth.sign_in_options"]
 
 
-def _bare_app_with(limiter_arguments: dict):
+def _bare_app_with(limiter_arguments: dict, *, first_teardown=None):
     """A Flask app with its own limiter of the app's class (the app's limiter is one object shared
-    by every app a test process makes, so a default limit set on it would stay for the next test)."""
+    by every app a test process makes, so a default limit set on it would stay for the next test),
+    and the limiter. `first_teardown`, registered before the limiter's, runs after it."""
     from flask import Flask
 
     from app.extensions import Limiter
 
     bare = Flask("limits")
     bare.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=True)
+    if first_teardown is not None:
+        bare.teardown_request(first_teardown)
     own = Limiter(key_func=lambda: "one-address", **limiter_arguments)
     own.init_app(bare)
 
@@ -144,7 +147,7 @@ def _bare_app_with(limiter_arguments: dict):
     def limited():
         return "limited"
 
-    return bare
+    return bare, own
 
 
 LIMITS_CHECKED_BEFORE_THE_VIEW = {
@@ -157,7 +160,7 @@ LIMITS_CHECKED_BEFORE_THE_VIEW = {
 @pytest.mark.parametrize("arguments, path", LIMITS_CHECKED_BEFORE_THE_VIEW.values(),
                          ids=LIMITS_CHECKED_BEFORE_THE_VIEW.keys())
 def test_limits_set_for_every_view_still_apply_to_each(arguments, path):
-    client = _bare_app_with(arguments).test_client()
+    client = _bare_app_with(arguments)[0].test_client()
 
     statuses = [client.get(path).status_code for _ in range(3)]
 
@@ -165,7 +168,7 @@ def test_limits_set_for_every_view_still_apply_to_each(arguments, path):
 
 
 def test_with_no_limit_anywhere_a_view_is_never_refused():
-    client = _bare_app_with({}).test_client()
+    client = _bare_app_with({})[0].test_client()
 
     assert [client.get("/page").status_code for _ in range(5)] == [200] * 5
 
@@ -177,30 +180,14 @@ def test_with_no_limit_anywhere_a_view_is_never_refused():
 def _app_with_limited_views():
     """A Flask app with its own limiter of the app's class, writing the X-RateLimit headers, and a
     probe that sees, after every hook, whether the request has a limiter context."""
-    from flask import Flask
     from flask.globals import request_ctx
 
-    from app.extensions import Limiter
-
-    bare = Flask("limits")
-    bare.config.update(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ENABLED=True)
     contexts = []
 
-    @bare.teardown_request
     def probe(_error):  # registered first, so run after the limiter's teardown
         contexts.append(getattr(request_ctx, "_limiter_request_context", None))
 
-    own = Limiter(key_func=lambda: "one-address", headers_enabled=True)
-    own.init_app(bare)
-
-    @bare.get("/page")
-    def page():
-        return "page"
-
-    @bare.get("/limited")
-    @own.limit("2 per minute")
-    def limited():
-        return "limited"
+    bare, own = _bare_app_with({"headers_enabled": True}, first_teardown=probe)
 
     @bare.get("/failures-counted")
     @own.limit("2 per minute", deduct_when=lambda response: response.status_code == 400)

@@ -84,8 +84,9 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 # Threads in a process that may each hold a database connection at once, as the Procfile and
-# compose.yaml start them: a web worker's gunicorn threads, the consumer's task threads.
-THREAD_VARIABLES = {"WEB_THREADS": 4, "TASK_WORKERS": 4}
+# compose.yaml start them: a web worker's gunicorn threads, the consumer's task threads. Both
+# variables are read in every process (each sees its own), so a web worker's pool is the larger.
+THREAD_VARIABLES = {"WEB_THREADS": 1, "TASK_WORKERS": 4}
 
 
 class Config:

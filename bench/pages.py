@@ -743,7 +743,9 @@ def shapes() -> list[Shape]:
     return [
         Shape("the Procfile's"),
         Shape(reuse_port, ["--reuse-port"]),
-        Shape(f"{reuse_port}, 1 thread", ["--reuse-port"], {"WEB_THREADS": "1"}),
+        # The Procfile's earlier threads (4 until 2026-12-07), and a middle way.
+        Shape("4 threads", [], {"WEB_THREADS": "4"}),
+        Shape("2 threads", [], {"WEB_THREADS": "2"}),
         # With more than one thread gunicorn would run gthread workers instead.
         Shape("sync workers", ["--worker-class gthread", "--worker-class sync"], {"WEB_THREADS": "1"}),
         Shape(f"{reuse_port}, no log", ["--reuse-port", "--access-logfile -"]),

@@ -205,7 +205,7 @@ POSTGRES = "postgresql+psycopg://app@db.internal/care"
 @pytest.mark.parametrize(
     ("variables", "pool_size"),
     [
-        ({}, 4),  # the Procfile's defaults: 4 gunicorn threads, 4 task threads
+        ({}, 4),  # the Procfile's defaults: 1 gunicorn thread, 4 task threads (the larger)
         ({"WEB_THREADS": "8"}, 8),  # a web worker with 8 threads
         ({"TASK_WORKERS": "6", "WEB_THREADS": "2"}, 6),  # the consumer with 6 task threads
         ({"WEB_THREADS": "1", "TASK_WORKERS": "1"}, 1),

@@ -160,10 +160,13 @@ def current_session() -> SignedInSession | None:
     return g.get("user_session")
 
 
-def session_seconds_left() -> int:
-    """Seconds until the idle timeout as the server counts it, for the page's warning timer."""
-    idle = current_app.config["SESSION_IDLE_SECONDS"]
-    last_seen_at = g.get("session_last_seen_at")
+def session_seconds_left(request_globals=None, idle: int | None = None) -> int:
+    """Seconds until the idle timeout as the server counts it, for the page's warning timer.
+    The layout passes the request's `g` and the idle limit it has read already (each a look-up
+    through Flask's proxies otherwise)."""
+    if idle is None:
+        idle = current_app.config["SESSION_IDLE_SECONDS"]
+    last_seen_at = (g if request_globals is None else request_globals).get("session_last_seen_at")
     if last_seen_at is None:
         return idle
     return max(0, int(idle - (utcnow() - last_seen_at).total_seconds()))

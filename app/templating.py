@@ -17,7 +17,8 @@ import re
 from collections import ChainMap, abc
 from typing import NamedTuple
 
-from flask import current_app, g, get_flashed_messages, has_request_context, request, url_for
+from flask import g, get_flashed_messages, has_request_context, request, url_for
+from flask.globals import request_ctx
 from jinja2 import ChainableUndefined, Template, Undefined, pass_context
 from jinja2.runtime import new_context
 from jinja2.filters import do_indent
@@ -601,10 +602,23 @@ def _flashed_messages(notification_banner):
             "type": "success" if category == "success" else _MISSING,
             "titleText": "Success" if category == "success" else "Important",
         }) + _FLASH_AFTER
-        for category, message in get_flashed_messages(with_categories=True))
+        for category, message in _messages_flashed())
     if not banners:
         return Markup(_FLASHES_BEFORE + _FLASHES_AFTER)
     return personal(Markup(_FLASHES_BEFORE + banners + _FLASHES_AFTER))
+
+
+def _messages_flashed() -> list:
+    """Flask's `get_flashed_messages(with_categories=True)`, answered without it when none were
+    flashed (nearly every page): the request's context read once, not through Flask's proxies
+    three times (~15 Python calls a page). Left as Flask leaves it (its `flashes` set to the empty
+    list: a message flashed later in this request is not shown in it, as before); Flask's own
+    function whenever there are messages or the context has read them already."""
+    context = request_ctx._get_current_object()
+    if context.flashes is None and "_flashes" not in context.session:
+        context.flashes = []
+        return context.flashes
+    return get_flashed_messages(with_categories=True)
 
 
 @pass_context
@@ -637,7 +651,7 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
         page["patient"] = patient
         page["session_idle_seconds"] = context["session_idle_seconds"]()
         page["session_warning_seconds"] = context["session_warning_seconds"]()
-        page["session_seconds_left"] = personal(context["session_seconds_left"]())
+        page["session_seconds_left"] = personal(context["session_seconds_left"](request_globals, page["session_idle_seconds"]))
         if patient:
             page["outbox_owner"] = personal(outbox_owner_of(user))
         page["display_name"] = personal(user.display_name)
@@ -648,7 +662,7 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
             page["admin"] = admin = bool(user.is_admin)
             page["nav_current"] = current_staff_nav_entries(this_request.path, admin)
         elif patient:
-            page["nav_current"] = context["current_patient_nav_entries"](this_request.path)
+            page["nav_current"] = context["current_patient_nav_entries"](this_request.path, this_request.script_root)
     else:
         page["patient"] = False
     page["before_content"] = _personal_unless_empty(before_content)
@@ -657,5 +671,6 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
         page["error_summary"] = personal(context["errorSummary"](
             {"titleText": "There is a problem", "errorList": context["error_summary_items"](form)}))
     page["content"] = _personal_unless_empty(content)
-    page["demo_mode"] = bool(current_app.config["DEMO_MODE"])
+    # The app's configuration from the template's environment (Flask's keeps its app), not the proxy.
+    page["demo_mode"] = bool(environment.app.config["DEMO_MODE"])
     return context["memoised_component"](LAYOUT, page)

@@ -133,3 +133,41 @@ def test_an_unread_count_is_shown_only_on_its_own_entry(app):
         'Messages (2<span class="nhsuk-u-visually-hidden"> unread</span>)']
     assert "unread" not in " ".join(words_of(item) for item in without)
     assert [words_of(item) for item in without] == [item["text"] for item in without]
+
+
+@pytest.mark.parametrize("script_root, path", [
+    ("", "/my-care"),
+    ("", "/my-care/plan"),
+    ("", "/my-care/plan/print"),
+    ("", "/my-care/planned"),
+    ("", "/account/passkeys/3/rename"),
+    ("", "/nowhere"),
+    ("/prefix", "/prefix/my-care"),
+    ("/prefix", "/prefix/my-care/follow-up"),
+    ("/prefix", "/my-care/plan"),
+])
+def test_the_entries_kept_for_a_path_are_those_its_links_make_current(app, script_root, path):
+    # current_patient_nav_entries keeps its answer per app, root path and path: asked again, and
+    # asked with the root path given (as the layout asks), it is what is_current says of each link.
+    from app.main.patient_nav import _links, current_patient_nav_entries
+
+    with app.test_request_context(path.removeprefix(script_root) or "/", base_url=f"http://localhost{script_root}"):
+        expected = tuple(entry.endpoint for entry, href, _ in _links() if is_current(href, path, entry.exact))
+        answers = {current_patient_nav_entries(path), current_patient_nav_entries(path, script_root),
+                   current_patient_nav_entries(path)}
+
+    assert answers == {expected}
+
+
+def test_the_paths_kept_are_bounded_and_forgotten_paths_are_worked_out_again(app, monkeypatch):
+    from app.main import patient_nav
+
+    monkeypatch.setattr(patient_nav, "KEPT_PATHS", 3)
+    with app.test_request_context("/my-care"):
+        answers = [patient_nav.current_patient_nav_entries(f"/my-care/messages/{number}") for number in range(7)]
+        kept = app.extensions[patient_nav._CURRENT_KEY]
+        home = patient_nav.current_patient_nav_entries("/my-care")
+
+    assert len(kept) <= 3
+    assert set(answers) == {("messages.patient_threads",)}
+    assert home == ("main.patient_home",)

@@ -397,3 +397,30 @@ def test_the_memos_escape_of_a_string_is_markupsafes(text):
     from app.templating import HTML_ESCAPES
 
     assert text.translate(HTML_ESCAPES) == str(escape(text))
+
+
+@pytest.mark.parametrize("flashed, read_before", [
+    ([], False),
+    ([("info", "Sign in to continue")], False),
+    ([("success", "Saved"), ("info", "Two <b>things</b>")], False),
+    ([], True),
+    ([("success", "Saved")], True),
+])
+def test_the_layouts_flashed_messages_are_flasks_and_leave_the_request_as_flask_does(app, flashed, read_before):
+    # templating._messages_flashed answers without Flask's get_flashed_messages when nothing was
+    # flashed: the same messages, and the request's context and session left as Flask leaves them.
+    from flask import flash, get_flashed_messages, session
+    from flask.globals import request_ctx
+
+    from app.templating import _messages_flashed
+
+    def state_after(read):
+        with app.test_request_context("/my-care"):
+            for category, message in flashed:
+                flash(message, category)
+            if read_before:
+                get_flashed_messages(with_categories=True)
+            answer = read()
+            return list(answer), request_ctx.flashes, dict(session)
+
+    assert state_after(_messages_flashed) == state_after(lambda: get_flashed_messages(with_categories=True))

@@ -48,27 +48,46 @@ def nav_text_html(text: str, count: int = 0) -> Markup:
     return Markup(f'{escape(text)} ({escape(count)}<span class="nhsuk-u-visually-hidden"> unread</span>)')
 
 
-# Where the links of PATIENT_NAV are kept for each app, by the site's root path.
+# Where the links of PATIENT_NAV are kept for each app, by the site's root path; and the entries
+# current at each path the layout has asked about, by the root path and the path.
 _LINKS_KEY = "patient_nav_links"
+_CURRENT_KEY = "patient_nav_current"
+# The most paths whose current entries are kept for an app (a path may hold a record's id, so
+# there is no end to them): past it they are forgotten and worked out again as asked.
+KEPT_PATHS = 2048
 
 
-def _links() -> tuple[tuple[NavEntry, str, Markup], ...]:
+def _links(script_root: str | None = None) -> tuple[tuple[NavEntry, str, Markup], ...]:
     """Each entry with its link and its words as HTML: the same for everyone on every page, so
     built once per app and root path rather than on every page (ten URL builds and escapes were
     a twentieth of a page that reads nothing of its own, bench/request_profile.py)."""
+    if script_root is None:
+        script_root = request.script_root
     built = current_app.extensions.setdefault(_LINKS_KEY, {})
-    links = built.get(request.script_root)
+    links = built.get(script_root)
     if links is None:
-        links = built[request.script_root] = tuple(
+        links = built[script_root] = tuple(
             (entry, url_for(entry.endpoint), nav_text_html(entry.text)) for entry in PATIENT_NAV)
     return links
 
 
-def current_patient_nav_entries(path: str) -> tuple[str, ...]:
+def current_patient_nav_entries(path: str, script_root: str | None = None) -> tuple[str, ...]:
     """The endpoints of the entries current at `path` (a page under two entries makes both
     current): all the menu takes from the page, so the layout's memo keys on it rather than on
-    the path (app/templating.py layout_page)."""
-    return tuple(entry.endpoint for entry, href, _ in _links() if is_current(href, path, entry.exact))
+    the path (app/templating.py layout_page). The layout passes the request's root path, which
+    it has read. Worked out once per app, root path and path (the same for everyone: the
+    links and the path alone decide it), as the links are: on every patient page it cost ten
+    comparisons and their calls (~40 Python calls)."""
+    if script_root is None:
+        script_root = request.script_root
+    known = current_app.extensions.setdefault(_CURRENT_KEY, {})
+    current = known.get((script_root, path))
+    if current is None:
+        if len(known) >= KEPT_PATHS:
+            known.clear()
+        current = known[script_root, path] = tuple(
+            entry.endpoint for entry, href, _ in _links(script_root) if is_current(href, path, entry.exact))
+    return current
 
 
 def patient_menu(current: tuple[str, ...], words: dict | None = None) -> list[dict]:

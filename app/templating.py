@@ -278,8 +278,9 @@ class Personal:
         self.value = value
 
 
-def personal(value) -> Personal:
-    return Personal(value)
+# The class itself (a function making one was a second Python call for each value, a dozen to
+# seventy a page).
+personal = Personal
 
 
 _MARK = "\u2003"  # an em space: whitespace to `trim`, never in the design system's templates
@@ -626,6 +627,11 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
     """The page in its layout (templates/base.html), the layout from the memo; its blocks as the
     page's templates rendered them."""
     environment = context.environment
+    # The app's template globals this asks for (the nonce, the token, the timer's figures, the
+    # menu's, the components) read from the environment's own dict: through the context, each
+    # was two Python calls (Context.__getitem__, resolve_or_missing), a dozen a page. No page
+    # passes a value of the same name to shadow one.
+    functions = environment.globals
     # The request and its globals read once, not through their proxies for each value.
     this_request = request._get_current_object()
     request_globals = g._get_current_object()
@@ -640,37 +646,37 @@ def layout_page(context, title: Markup, head: Markup, before_content: Markup, co
         "title": _personal_unless_empty(title),
         "public_page": bool(public_page),
         "signed_in": signed_in,
-        "nonce": personal(context["csp_nonce"]()),
+        "nonce": personal(functions["csp_nonce"]()),
         "script_root": this_request.script_root,
     }
     if not public_page:
-        page["csrf_token"] = personal(context["csrf_token"]())
+        page["csrf_token"] = personal(functions["csrf_token"]())
     page["head"] = _personal_unless_empty(head)
     if signed_in:
         patient = bool(user.is_patient)
         page["patient"] = patient
-        page["session_idle_seconds"] = context["session_idle_seconds"]()
-        page["session_warning_seconds"] = context["session_warning_seconds"]()
-        page["session_seconds_left"] = personal(context["session_seconds_left"](request_globals, page["session_idle_seconds"]))
+        page["session_idle_seconds"] = functions["session_idle_seconds"]()
+        page["session_warning_seconds"] = functions["session_warning_seconds"]()
+        page["session_seconds_left"] = personal(functions["session_seconds_left"](request_globals, page["session_idle_seconds"]))
         if patient:
             page["outbox_owner"] = personal(outbox_owner_of(user))
         page["display_name"] = personal(user.display_name)
         # Both menus' Messages entry, with the count of unread messages when there are any.
-        page["messages_html"] = personal(context["nav_text_html"]("Messages", request_globals.get("unread_messages") or 0))
+        page["messages_html"] = personal(functions["nav_text_html"]("Messages", request_globals.get("unread_messages") or 0))
         page["staff"] = staff = bool(user.is_staff)
         if staff:
             page["admin"] = admin = bool(user.is_admin)
             page["nav_current"] = current_staff_nav_entries(this_request.path, admin)
         elif patient:
-            page["nav_current"] = context["current_patient_nav_entries"](this_request.path, this_request.script_root)
+            page["nav_current"] = functions["current_patient_nav_entries"](this_request.path, this_request.script_root)
     else:
         page["patient"] = False
     page["before_content"] = _personal_unless_empty(before_content)
-    page["flashed_messages"] = _flashed_messages(context["notificationBanner"])
+    page["flashed_messages"] = _flashed_messages(functions["notificationBanner"])
     if form_errors:
-        page["error_summary"] = personal(context["errorSummary"](
-            {"titleText": "There is a problem", "errorList": context["error_summary_items"](form)}))
+        page["error_summary"] = personal(functions["errorSummary"](
+            {"titleText": "There is a problem", "errorList": functions["error_summary_items"](form)}))
     page["content"] = _personal_unless_empty(content)
     # The app's configuration from the template's environment (Flask's keeps its app), not the proxy.
     page["demo_mode"] = bool(environment.app.config["DEMO_MODE"])
-    return context["memoised_component"](LAYOUT, page)
+    return functions["memoised_component"](LAYOUT, page)

@@ -7,6 +7,7 @@ so a moved URL cannot leave a dead link in the menu.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
@@ -39,9 +40,12 @@ def is_current(href: str, path: str, exact: bool) -> bool:
     return path == href or (not exact and path.startswith(href.rstrip("/") + "/"))
 
 
+@lru_cache(maxsize=256)
 def nav_text_html(text: str, count: int = 0) -> Markup:
     """A menu entry's words, with how many are unread when there are any ("Messages (2 unread)",
-    the word "unread" for screen readers only, so the menu stays short on a phone)."""
+    the word "unread" for screen readers only, so the menu stays short on a phone). Kept for each
+    entry's words and count (a Markup, which nothing changes): the layout asks on every page, and
+    escaping them again cost a dozen Python calls each time."""
     if not count:
         return escape(text)
     # An f-string of the escaped values, not Markup.format: the layout asks on every page.

@@ -97,15 +97,14 @@ def queue():
     }
     kept = {k: v for k, v in current.items() if v}
     next_url = url_for("nurse.queue", **kept, after=page.next_after) if page.next_after else None
-    first_url = url_for("nurse.queue", **kept) if after else None
+    first_url = url_for("nurse.queue", **kept) if after and team_id is not None else None
     # Rendered before the audit commits, which would expire the nurses the filter lists.
     lines = queue_view.queue_lines(page.items, utcnow(), nurse.id, queue_view.item_href_prefix())
     tag_html = partial(current_app.jinja_env.globals["memoised_component"], "tag")
     html = render_template(
-        "nurse/queue.html", lines=lines, rows=queue_view.queue_rows_html(lines, tag_html),
-        filters=filters, nurses=nurses, summary=summary,
-        status_labels=queue_view.STATUS_LABELS, status_items=queue_view.STATUS_ITEMS, next_url=next_url, first_url=first_url,
-        no_team=team_id is None,
+        "nurse/queue.html", next_url=next_url, first_url=first_url,
+        page=queue_view.queue_page_values(summary, filters, nurses, queue_view.queue_rows_html(lines, tag_html),
+                                          continued=bool(after)),
     )
     # Filters and counts only: never a name or what was typed in the search box.
     audit("queue.list", status=filters.status, pathway=filters.pathway,

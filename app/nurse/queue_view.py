@@ -15,11 +15,12 @@ from datetime import datetime
 from markupsafe import Markup
 
 from . import href_prefix
-from ..templating import escaped_text
+from .team_filters import key_worker_select, pathway_select
+from ..templating import escaped_text, personal
 from ..timeutil import short_date_time
 from ..triage.models import OUTCOME_LABELS, ItemStatus
 from ..triage.queue import KIND_LABELS, KIND_RANK, KIND_TAG_CLASSES
-from ..triage.service import QueueRow
+from ..triage.service import QueueRow, TeamNurse
 from ..triage import working_days
 
 URGENT_RANK = min(KIND_RANK.values())
@@ -145,3 +146,40 @@ def queue_rows_html(lines: list[QueueLine], tag_html: Callable[[dict], Markup]) 
             f"<td class=\"nhsuk-table__cell\">{escaped_text(line.who_has)}</td>\n"
             "</tr>")
     return Markup("\n".join(rows))
+
+
+def status_select(status: str) -> dict:
+    """The "Show" select's arguments: the items the same for everyone, `value` chooses."""
+    return {"id": "status", "name": "status", "label": {"text": "Show"}, "items": STATUS_ITEMS, "value": status}
+
+
+_NOT_IN_A_TEAM = {"no_team": True}
+
+
+def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], rows: Markup, continued: bool) -> dict:
+    """What templates/nurse/_queue_page.html shows, for the components' memo: the shape's key
+    (which list, which pathway, which key worker's place in the team's list, whether this page
+    follows another, whether there is a search, a row, an urgent or overdue item, one open item
+    or several) and, marked personal, the values only this view shows (the counts, the search's
+    words, each nurse's id and name, the rows). `summary`: None for a nurse in no team.
+
+    Built once per view where the template built the selects' arguments and printed a dozen
+    values each through autoescape (a third of the queue's own work on the demo's queue, issue
+    12). A count is given as its digits (a str), so that none is empty and every one, 0 open
+    items too, is put in rather than the page rendered directly; the urgent and overdue counts
+    only when not 0, as the page shows them only then."""
+    if summary is None:
+        return _NOT_IN_A_TEAM
+    status, search = filters.status, filters.search
+    return {
+        "no_team": False,
+        "open": personal(str(summary["open"])), "one_open": summary["open"] == 1,
+        "urgent": personal(str(summary["urgent"])) if summary["urgent"] else None,
+        "overdue": personal(str(summary["overdue"])) if summary["overdue"] else None,
+        "status_select": status_select(status),
+        "pathway_select": pathway_select(filters.pathway),
+        "key_worker_select": key_worker_select(nurses, filters.key_worker_id),
+        "search": personal(search) if search else None,
+        "rows": personal(rows) if rows else None,
+        "status_label": STATUS_LABELS[status], "resolved": status == "resolved", "continued": continued,
+    }

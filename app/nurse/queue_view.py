@@ -71,15 +71,19 @@ def item_href_prefix() -> str:
 
 def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href_prefix: str) -> list[QueueLine]:
     """`href_prefix`: `item_href_prefix()`, which each line's item id completes."""
-    due_words = working_days.due_words_at(now)
-    # Deadlines are ends of working days, shared by many lines: each put into words once (a dict
-    # of this request's, not an lru_cache made on every request).
-    when_due: dict[datetime, str] = {}
+    # Deadlines are ends of working days, shared by many lines: each put into words and printed
+    # once (a dict of this request's, not a cache made on every request).
+    when_due: dict[datetime, tuple[str, str]] = {}
     lines = []
     for row in rows:
         resolved = row.status is ItemStatus.RESOLVED
-        if not resolved and row.due_at not in when_due:
-            when_due[row.due_at] = short_date_time(row.due_at)
+        if resolved:
+            response_words, response_when = OUTCOME_LABELS[row.outcome], short_date_time(row.resolved_at)
+        else:
+            due = when_due.get(row.due_at)
+            if due is None:
+                due = when_due[row.due_at] = (working_days.due_in_words(row.due_at, now), short_date_time(row.due_at))
+            response_words, response_when = due
         lines.append(QueueLine(
             id=row.id,
             kind_label=KIND_LABELS[row.kind],
@@ -91,8 +95,8 @@ def queue_lines(rows: list[QueueRow], now: datetime, viewer_id: int | None, href
             nhs_number=f"{row.nhs_number[:3]} {row.nhs_number[3:6]} {row.nhs_number[6:]}",
             reason=row.reason,
             received=short_date_time(row.received_at),
-            response_words=OUTCOME_LABELS[row.outcome] if resolved else due_words(row.due_at),
-            response_when=short_date_time(row.resolved_at) if resolved else when_due[row.due_at],
+            response_words=response_words,
+            response_when=response_when,
             who_has=who_has(row.assignee_id, row.assignee_name, viewer_id),
             href=f"{href_prefix}{row.id}",
         ))

@@ -6,7 +6,6 @@ clock times are `app.timeutil`'s.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,7 +17,7 @@ import holidays
 from ..timeutil import LONDON, clock_time
 
 __all__ = [
-    "LONDON", "WorkingHours", "clock_time", "day_words", "due_in_words", "due_words_at", "first_working_day_from",
+    "LONDON", "WorkingHours", "clock_time", "day_words", "due_in_words", "first_working_day_from",
     "is_overdue", "is_working_day", "next_working_day", "response_deadline", "working_days_in",
     "working_hours_between", "working_time_overdue",
 ]
@@ -147,16 +146,6 @@ def due_in_words(due: datetime, now: datetime, hours: WorkingHours = WorkingHour
     if late >= timedelta(hours=1):
         return f"Overdue by {_plural(late // timedelta(hours=1), 'working hour')}"
     return f"Overdue: was due by {clock_time(due)} {day_words(due, now)}"
-
-
-def due_words_at(now: datetime, hours: WorkingHours = WorkingHours()) -> Callable[[datetime], str]:
-    """`due_in_words` for many deadlines at one moment, each distinct deadline worked out once:
-    a deadline is the end of a working day, so a page of items shares a few."""
-    @lru_cache(maxsize=None)
-    def words(due: datetime) -> str:
-        return due_in_words(due, now, hours)
-
-    return words
 
 
 def is_overdue(due: datetime, now: datetime) -> bool:

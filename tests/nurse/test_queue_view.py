@@ -11,7 +11,7 @@ from app.nurse.queue_view import item_href_prefix, queue_lines, who_has
 from app.triage.models import ItemStatus, Outcome
 from app.triage.queue import ItemKind
 from app.triage.service import QueueRow
-from app.triage.working_days import due_in_words, due_words_at
+from app.triage.working_days import due_in_words
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=timezone.utc)  # a Thursday afternoon
 DUE_PAST = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)
@@ -73,10 +73,11 @@ def test_who_has_it(assignee_id, name, words):
     DUE_PAST, DUE_LATER, NOW, NOW - timedelta(minutes=30), NOW - timedelta(hours=3), NOW + timedelta(days=40),
     datetime(2026, 1, 2, 17, 0, tzinfo=timezone.utc),
 ])
-def test_due_words_at_one_moment_are_due_in_words(due):
-    words = due_words_at(NOW)
-    assert words(due) == due_in_words(due, NOW)
-    assert words(due) == due_in_words(due, NOW)  # asked again: the same
+def test_lines_sharing_a_deadline_say_it_as_due_in_words_says_it(due):
+    # Two open lines with the deadline (put into words once for both) and one with another.
+    lines = queue_lines([row(due_at=due), row(due_at=due), row(due_at=DUE_LATER + timedelta(days=7))], NOW, ME, HREF)
+    assert [line.response_words for line in lines[:2]] == [due_in_words(due, NOW)] * 2
+    assert lines[2].response_words == due_in_words(DUE_LATER + timedelta(days=7), NOW)
 
 
 # The queue page's rows as its template printed them before queue_rows_html: the reference.

@@ -20,7 +20,7 @@ from .audit import audit
 from .extensions import db, login_manager
 from .models import PasskeyCredential, PatientProfile, Role, Team, User
 from .sessions import (RecordValues, SignedInPatient, read_tracked, session_values_are_current, signed_in_person,
-                       tracked)
+                       tracked_in)
 
 
 def refuse(action: str, **detail) -> NoReturn:
@@ -80,13 +80,16 @@ def current_patient() -> PatientProfile:
     patient = _the_signed_in_patients()
     if isinstance(patient, PatientProfile):  # the request that signed them in: a tracked `User`
         return patient
-    profile = g.get("patient_record")
-    if profile is None and not session_values_are_current():
-        profile = g.patient_record = db.session.get(PatientProfile, patient.values["id"], options=_WITH_TEAM_AND_KEY_WORKER)
+    request_globals = g._get_current_object()  # looked up once, not through the proxy for each use
+    profile = request_globals.get("patient_record")
+    if profile is None and not session_values_are_current(request_globals):
+        profile = request_globals.patient_record = db.session.get(
+            PatientProfile, patient.values["id"], options=_WITH_TEAM_AND_KEY_WORKER)
     if profile is None:
-        profile = g.patient_record = tracked(
-            PatientProfile, patient.values, team=tracked(Team, patient.team),
-            key_worker=patient.key_worker and tracked(User, patient.key_worker))
+        session = db.session()  # the request's session looked up once for the three records
+        profile = request_globals.patient_record = tracked_in(session, PatientProfile, patient.values, {
+            "team": tracked_in(session, Team, patient.team, {}),
+            "key_worker": patient.key_worker and tracked_in(session, User, patient.key_worker, {})})
     return profile
 
 
@@ -103,7 +106,9 @@ def signed_in_patient() -> PatientProfile | SignedInPatient:
     predate a commit made since (`current_patient` reads it again then): the values are those of
     this request's transaction, as `current_patient`'s are."""
     patient = _the_signed_in_patients()
-    if isinstance(patient, PatientProfile) or g.get("patient_record") is not None or not session_values_are_current():
+    request_globals = g._get_current_object()  # looked up once, not through the proxy twice
+    if (isinstance(patient, PatientProfile) or request_globals.get("patient_record") is not None
+            or not session_values_are_current(request_globals)):
         return current_patient()
     return patient
 

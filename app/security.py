@@ -148,7 +148,8 @@ def init_security(app: Flask) -> None:
         # 404 under /static/) may hold health data or a session's state, so no cache or back
         # button keeps it (Cache-Control: no-store). Static files never get here: WhiteNoise
         # serves them (app/assets.py).
-        secure = request.is_secure
+        # The request and its globals looked up once each, not through Flask's proxies.
+        secure = request._get_current_object().is_secure
         replaced = _REPLACED_OVER_HTTPS if secure else _REPLACED
         added = [("Content-Security-Policy", _policy_with_nonce(csp_nonce())),
                  *(_FIXED_HEADERS_OVER_HTTPS if secure else _FIXED_HEADERS)]

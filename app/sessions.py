@@ -306,7 +306,12 @@ def tracked(model, values: Mapping[str, Any], **related):
     cascade over every relationship, which has nothing to do for a record whose relationships are
     all unloaded; each attribute expired one by one): a third of a patient page's fixed cost was
     those two for three records (issue 12)."""
-    session = db.session()
+    return tracked_in(db.session(), model, values, related)
+
+
+def tracked_in(session, model, values: Mapping[str, Any], related: Mapping[str, Any]):
+    """`tracked`, in this session (the request's `db.session()`, looked up once by a caller that
+    makes several records: each look-up of the scoped session is seven Python calls)."""
     identity_map = session.identity_map
     identity_class, unread = _tracking_of(model, tuple(values))
     key = (identity_class, (values["id"],), None)
@@ -458,8 +463,9 @@ def _tracked_staff(user, team) -> tuple:
     """A member of staff's own `User` and team, tracked for the request (kept in `g`; no query):
     her pages' records name her (a key worker, an author, an assignee) and her team, and the
     session finds them there rather than reading each, as when `current_user` was her `User`."""
-    team = team and tracked(Team, team)
-    return tracked(User, user, team=team, patient_profile=None), team
+    session = db.session()  # looked up once for the two records
+    team = team and tracked_in(session, Team, team, {})
+    return tracked_in(session, User, user, {"team": team, "patient_profile": None}), team
 
 
 def _load_user(user_id: str) -> SignedInUser | None:
@@ -529,10 +535,11 @@ def _limits_of(idle_seconds: int, absolute_seconds: int) -> tuple[timedelta, tim
     return timedelta(seconds=idle_seconds), timedelta(seconds=absolute_seconds)
 
 
-def session_values_are_current() -> bool:
+def session_values_are_current(request_globals=None) -> bool:
     """Whether records may be made from the values read with the session (`tracked`): not once
-    the transaction they were read in has ended (`session_values_predate_this_transaction`)."""
-    return not g.get("session_values_predate_a_commit", False)
+    the transaction they were read in has ended (`session_values_predate_this_transaction`).
+    `request_globals`: the request's `g`, when the caller has looked it up already."""
+    return not (g if request_globals is None else request_globals).get("session_values_predate_a_commit", False)
 
 
 def session_values_predate_this_transaction() -> None:
@@ -588,7 +595,8 @@ def _write_a_touch_still_due(response):
     from an earlier save): the activity is written alone, as it would have been before the view.
     The view has committed or rolled back by now; the rollback only makes sure that nothing it
     left half done is committed with the touch."""
-    if g.get("session_touch_due") is not None and current_session() is not None:
+    # The request's globals looked up once, not through the proxy (every request ends here).
+    if g._get_current_object().__dict__.get("session_touch_due") is not None and current_session() is not None:
         db.session.rollback()
         commit_with_the_touch()
     return response

@@ -435,3 +435,34 @@ def test_a_staff_read_when_the_sessions_activity_is_due_writes_both_in_one_commi
         assert db.session.get(UserSession, session_id).last_seen_at == now
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before + 1
     assert commits == 1
+
+
+@pytest.mark.parametrize("record", ["a patient stored", "a patient not yet flushed", "a user stored",
+                                    "a user made from the session's values", "the signed-in person's values"])
+def test_the_id_an_event_names_is_the_records_identity_as_sqlalchemy_gives_it(app, actors, record):
+    # audit._id_of reads the identity key from the record's instance state directly: the same id
+    # as inspect(record).identity gives (after the flush it makes for a record not yet stored).
+    from sqlalchemy import inspect
+
+    from app.audit import _id_of
+    from app.models import PatientProfile, Role, User
+    from app.sessions import SignedInUser, tracked
+
+    with app.app_context():
+        if record == "a patient stored":
+            made = db.session.get(PatientProfile, actors.profile_a)
+        elif record == "a patient not yet flushed":
+            made = make_patient(db.session.get(Team, actors.team_a), "Nia", "New")
+        elif record == "a user stored":
+            made = db.session.get(User, actors.nurse_a)
+        elif record == "a user made from the session's values":
+            stored = db.session.get(User, actors.nurse_a)
+            db.session.expunge(stored)
+            made = tracked(User, {"id": stored.id, "display_name": stored.display_name})
+        else:
+            made = SignedInUser(actors.nurse_a, Role.NURSE, "Sam", actors.team_a, b"handle", None)
+
+        named = _id_of(made)
+
+        expected = made.id if isinstance(made, SignedInUser) else inspect(made).identity[0]
+        assert named == expected and named is not None

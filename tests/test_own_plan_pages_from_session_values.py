@@ -89,9 +89,9 @@ def test_the_page_from_the_session_values_is_the_page_from_the_record(app, patie
             hna_service.start_or_resume(db.session.get(PatientProfile, actors.profile_a))
             db.session.commit()
     patient.get(path)  # a first look: the plan is marked seen, so both views below show the same
-    made, tracked = [], authz.tracked
-    monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
-        model, *args, **kwargs))
+    made, tracked_in = [], authz.tracked_in
+    monkeypatch.setattr(authz, "tracked_in", lambda session, model, *args: made.append(model) or tracked_in(
+        session, model, *args))
     from_values = patient.get(path)
     assert from_values.status_code == 200 and made == []
     monkeypatch.setattr(routes, "signed_in_patient", authz.current_patient)

@@ -40,9 +40,9 @@ def test_an_answer_saved_to_a_draft_makes_no_record_of_the_patient_and_a_new_dra
     made from their record, in their team."""
     from app import authz
 
-    made, tracked = [], authz.tracked
-    monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
-        model, *args, **kwargs))
+    made, tracked_in = [], authz.tracked_in
+    monkeypatch.setattr(authz, "tracked_in", lambda session, model, *args: made.append(model) or tracked_in(
+        session, model, *args))
     headers = {"X-CSRFToken": patient.csrf_token(), "Accept": "application/json"}
 
     def answer(distress: int):

@@ -349,9 +349,9 @@ def test_a_symptom_sent_makes_no_record_of_the_person_and_a_red_flag_has_their_t
         db.session.commit()
     clock(MONDAY_MORNING)
     patient.csrf_token()  # a page first: the record made for it is not the send's
-    made, tracked = [], authz.tracked
-    monkeypatch.setattr(authz, "tracked", lambda model, *args, **kwargs: made.append(model) or tracked(
-        model, *args, **kwargs))
+    made, tracked_in = [], authz.tracked_in
+    monkeypatch.setattr(authz, "tracked_in", lambda session, model, *args: made.append(model) or tracked_in(
+        session, model, *args))
     headers = {"X-CSRFToken": patient.csrf_token(), "Accept": "application/json"}
     made.clear()
     watch = patient.post("/my-care/symptoms/api/log", json=symptom_form(symptom="tiredness"),

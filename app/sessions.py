@@ -571,14 +571,17 @@ def _view_carries_the_touch() -> bool:
 def touch_with_this_commit() -> None:
     """Put the session's due activity into the transaction about to be committed. If that commit
     fails, it is due still (the next attempt, or the end of the request, writes it)."""
-    due, record = g.get("session_touch_due"), current_session()
+    # The request's globals looked up once (every save and audited read asks, through the proxy
+    # twice before): the due time and the session row, as `current_session` reads it.
+    request_globals = g._get_current_object()
+    due, record = request_globals.get("session_touch_due"), request_globals.get("user_session")
     if due is not None and record is not None:
         _write_activity(record, due)
 
 
 def touch_committed() -> None:
     """The commit that `touch_with_this_commit` prepared has happened."""
-    g.pop("session_touch_due", None)
+    g._get_current_object().pop("session_touch_due", None)
 
 
 def commit_with_the_touch() -> None:

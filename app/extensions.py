@@ -24,6 +24,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from psycopg.pq import TransactionStatus
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from wtforms import ValidationError
@@ -557,8 +558,14 @@ _NOT_ONLY_A_READ = re.compile(
 _ONLY_READS: dict[str, bool] = {}
 _ONLY_READS_LIMIT = 2000
 
-# In a connection's `info` inside `committed_alone`: True until its statement is sent, then False.
-_ALONE = "the next statement is committed alone"
+# A psycopg connection's libpq state when no transaction is open.
+_PG_IDLE = TransactionStatus.IDLE
+
+# An attribute of the psycopg connection inside `committed_alone`: True until its statement is
+# sent, then False. On the driver's connection, not SQLAlchemy's `Connection.info`: the dialect's
+# execution events below are given the driver's cursor, and a kept statement (app/plain_rows.py)
+# no execution context to reach SQLAlchemy's connection from.
+_ALONE = "_mycc_next_statement_committed_alone"
 
 
 def only_reads(statement: str) -> bool:
@@ -578,31 +585,43 @@ def begin_before_the_first_write(engine) -> None:
     """On psycopg's engines, send BEGIN just before a transaction's first statement that is not a
     plain read (`only_reads`), on a connection in autocommit mode that has no transaction open;
     see above for why. A connection not in autocommit mode (an engine made with another
-    isolation level) is left to psycopg, which begins before every statement as before."""
+    isolation level) is left to psycopg, which begins before every statement as before.
+
+    On the dialect's execution (`do_execute`, `do_executemany`, `do_execute_no_params`, as
+    app/sqlite_writes.py queues SQLite's writers), not the connection's `before_cursor_execute`:
+    one listener of the connection's events set the engine's `_has_events`, and SQLAlchemy then
+    joined the engine's events into every new Connection's and dispatched the connection's other
+    events (its creation, each begin, commit and rollback, after each statement) on every request
+    and statement that fired none of them: ~120 Python calls of a PostgreSQL patient home page
+    (tests/test_database_connections.py keeps the engine without them). Raised in here, an error
+    (a lost connection while sending BEGIN) is SQLAlchemy's translated driver error, as the
+    statement's own would be, and the BEGIN is sent on the statement's own cursor just before
+    the dialect sends the statement, after every `before_cursor_execute` listener (a test's
+    count of statements, which never counted BEGIN)."""
     from sqlalchemy import event
 
     if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
         return
-    from psycopg.pq import TransactionStatus
+    for execution in ("do_execute", "do_executemany", "do_execute_no_params"):
+        event.listen(engine, execution, _begin_before_a_write)
 
-    idle = TransactionStatus.IDLE
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _begin_before_a_write(connection, cursor, statement, _parameters, _context, _executemany):
-        if _ONLY_READS.get(statement) or only_reads(statement):  # (the first, on its own, is one call)
-            return
-        driver_connection = cursor.connection
-        if driver_connection.autocommit and driver_connection.pgconn.transaction_status == idle:
-            alone = connection.info.get(_ALONE)
-            if alone is not None:
-                if alone:
-                    connection.info[_ALONE] = False
-                    return  # the one statement `committed_alone` lets stand alone
-                raise RuntimeError("committed_alone covers one statement: a second would not commit with it")
-            # On the statement's own cursor, inside Core's handling of its execution: a failure
-            # here (a lost connection) is translated and handled as the statement's own would be.
-            # A simple query, as psycopg sends its own BEGIN (never prepared).
-            cursor.execute("BEGIN", prepare=False)
+def _begin_before_a_write(cursor, statement, *_parameters_and_context) -> bool:
+    """Before each statement SQLAlchemy sends to psycopg: BEGIN first if it is the first of a
+    transaction that is not a plain read. False: the dialect then executes the statement."""
+    if _ONLY_READS.get(statement) or only_reads(statement):  # (the first, on its own, is one call)
+        return False
+    driver_connection = cursor.connection
+    if driver_connection.autocommit and driver_connection.pgconn.transaction_status == _PG_IDLE:
+        alone = getattr(driver_connection, _ALONE, None)
+        if alone is not None:
+            if alone:
+                setattr(driver_connection, _ALONE, False)
+                return False  # the one statement `committed_alone` lets stand alone
+            raise RuntimeError("committed_alone covers one statement: a second would not commit with it")
+        # A simple query, as psycopg sends its own BEGIN (never prepared).
+        cursor.execute("BEGIN", prepare=False)
+    return False
 
 
 @contextmanager
@@ -622,21 +641,19 @@ def committed_alone():
     if connection.dialect.driver != "psycopg" or not _alone_is_safe(session, connection):
         yield
         return
-    info = connection.info
-    info[_ALONE] = True
+    driver_connection = connection.connection.driver_connection
+    setattr(driver_connection, _ALONE, True)
     try:
         yield
     finally:
-        info.pop(_ALONE, None)
+        delattr(driver_connection, _ALONE)
 
 
 def _alone_is_safe(session, connection) -> bool:
-    from psycopg.pq import TransactionStatus
-
     driver_connection = connection.connection.driver_connection
     # `_is_clean`: the session's own test of whether a flush has anything to write (nothing
     # new, deleted or modified), without building the sets `new`, `dirty` and `deleted` give.
-    return (driver_connection.autocommit and driver_connection.pgconn.transaction_status == TransactionStatus.IDLE
+    return (driver_connection.autocommit and driver_connection.pgconn.transaction_status == _PG_IDLE
             and session._is_clean())
 
 

@@ -15,7 +15,8 @@ statement that every request reads. Kept, only the driver runs, with the same SQ
 parameters (each bound value through its type's processor, as Core sends it), the same rows (each
 column through its type's result processor) and the same named rows; it goes through
 `Connection._cursor_execute`, Core's own path for statements it sends itself, so the engine's
-cursor events (the statement counts of tests/test_query_counts.py, `extensions.begin_before_the_first_write` on PostgreSQL)
+cursor events (the statement counts of tests/test_query_counts.py), the dialect's execution
+events (`extensions.begin_before_the_first_write` on PostgreSQL, SQLite's writers' queue)
 and the translation of driver errors, a lost connection's included, are as before; an error while
 fetching the rows (SQLite steps through rows after the first in `fetchall()`) is translated, and
 seen by `handle_error`, through `Connection._handle_dbapi_exception` as Core's result does.

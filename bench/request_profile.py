@@ -89,6 +89,10 @@ def requester(client, endpoint: pages.Endpoint, headers: dict, writers: list[pag
 
 
 def count_statements(engine, call) -> int:
+    """Statements the call sends, counted on the dialect's execution events: a listener of the
+    connection's (`before_cursor_execute`) would stay on the engine after its removal (its
+    `_has_events`), and every request profiled after it would pay SQLAlchemy's connection events,
+    which the app's engines never listen to (tests/test_database_connections.py)."""
     from sqlalchemy import event
 
     statements = []
@@ -96,11 +100,14 @@ def count_statements(engine, call) -> int:
     def count(*_args):
         statements.append(1)
 
-    event.listen(engine, "before_cursor_execute", count)
+    executions = ("do_execute", "do_executemany", "do_execute_no_params")
+    for execution in executions:
+        event.listen(engine, execution, count)
     try:
         call()
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for execution in executions:
+            event.remove(engine, execution, count)
     return len(statements)
 
 

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, event, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from app import create_app
 from app.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from app.models import PatientProfile, Team
 from tests.test_migrations import empty_database, migrations_app  # noqa: F401  (fixtures)
@@ -144,6 +145,26 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_request_uses_
         assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
         db.session.remove()
     assert patient.get(path).status_code == 200
+
+
+def test_the_app_s_engine_has_no_listener_of_a_connection_s_events(database_url, tmp_path):
+    """What the app does around each statement is on the dialect's execution events (SQLite's
+    writers' queue, PostgreSQL's BEGIN before a first write) and the pool's (a connection the
+    server ended replaced on checkout), never on the connection's events (`before_cursor_execute`
+    and the rest): one such listener makes SQLAlchemy join the engine's events into every
+    connection it makes and dispatch its begin, rollback, commit and after-statement events on
+    every request, ~120 Python calls of a PostgreSQL patient home page (issue 12). A new app's
+    engine: tests that count statements add such listeners to the shared one."""
+    from tests.conftest import base_test_config
+
+    app = create_app(base_test_config(database_url, tmp_path))
+    with app.app_context():
+        engine = db.engine
+        listened = [name for name in ("before_cursor_execute", "after_cursor_execute", "before_execute",
+                                      "after_execute", "begin", "commit", "rollback", "engine_connect")
+                    if getattr(engine.dispatch, name)]
+        assert (engine._has_events, listened) == (False, [])
+        engine.dispose()
 
 
 # ---------------------------------------------------------------- PostgreSQL: no transaction for a read

@@ -8,6 +8,7 @@ demo mode or testing switched on, or with insecure cookies: see `Config.validate
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import timedelta
@@ -20,6 +21,21 @@ BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
 MIN_SECRET_KEY_LENGTH = 32
 APP_ENVS = ("development", "production")
+
+
+def json_from_the_database(data: bytes) -> Any:
+    """A JSON value as psycopg hands it over (bytes in the connection's encoding), read as
+    `json.loads` reads bytes, without its look at them for a UTF-16 or UTF-32 encoding
+    (`json.detect_encoding`: 5 of the 17 Python calls each value took; a team's response targets
+    are read with every signed-in request). PostgreSQL has no UTF-16 or UTF-32 client encoding,
+    and JSON text holds no NUL byte, so that look always answered UTF-8 (with its byte-order
+    mark, when one leads: dropped, as here). The same values; what it refuses, refused
+    (tests/test_config.py, a table of documents)."""
+    return _JSON_DECODER.decode(data.decode("utf-8-sig", "surrogatepass"))
+
+
+# `json.loads`' own decoder, which it uses when given no options.
+_JSON_DECODER = json.JSONDecoder()
 
 
 class ConfigError(RuntimeError):
@@ -250,7 +266,8 @@ class Config:
         "AUTOCOMMIT"): a statement that only reads runs without a transaction of its own, and
         the engine begins the transaction just before the first statement that is not a plain
         read (app/extensions.py `begin_before_the_first_write`, which only that driver has: any
-        other is left to begin before every statement, as DB-API drivers do)."""
+        other is left to begin before every statement, as DB-API drivers do), and its JSON
+        values are read by `json_from_the_database`."""
         uri = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
         if not uri.startswith("postgresql"):
             return
@@ -265,7 +282,8 @@ class Config:
             "pool_timeout": config["DATABASE_POOL_TIMEOUT_SECONDS"],
             "connect_args": {"keepalives": 1, "keepalives_idle": idle, "keepalives_interval": interval,
                              "keepalives_count": count},
-            **({"isolation_level": "AUTOCOMMIT"} if make_url(uri).get_dialect().driver == "psycopg" else {}),
+            **({"isolation_level": "AUTOCOMMIT", "json_deserializer": json_from_the_database}
+               if make_url(uri).get_dialect().driver == "psycopg" else {}),
             **config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
         }
 

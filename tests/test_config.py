@@ -1,6 +1,7 @@
 """Settings: production refuses anything unsafe; database URLs are read the way we run them."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,66 @@ def test_sqlite_keeps_sqlalchemys_own_pool(monkeypatch, tmp_path):
     monkeypatch.setenv("WEB_THREADS", "8")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pool.sqlite'}"})
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+
+
+# Documents as psycopg hands a json or jsonb value to its loader: bytes of the connection's
+# encoding (UTF-8), a byte-order mark or not, and documents json.loads refuses.
+JSON_DOCUMENTS = [
+    b'{"red": 7, "amber": 14, "green": 28}',
+    b"{}",
+    b"[]",
+    b"null",
+    b'  [1, 2.5, -3e2, true, false, null, "x"]  ',
+    '{"name": "Siân Ó Dálaigh", "emoji": "\U0001F4AC", "tab": "\\t"}'.encode(),
+    b'"\\ud83d\\udcac"',
+    b'"\xed\xa0\x80"',  # a lone surrogate, as json.loads' surrogatepass reads it
+    b'\xef\xbb\xbf{"after a byte-order mark": 1}',
+    b'{"deep": ' + b"[" * 50 + b"]" * 50 + b"}",
+    b"",
+    b"{",
+    b'{"a": 1,}',
+    b"NaN",
+    b'"unterminated',
+    b'{"a": 1} trailing',
+    b"\xff\xfe",  # UTF-16's byte-order mark: json.loads reads UTF-16 (and refuses ''); no PostgreSQL sends it
+]
+
+
+@pytest.mark.parametrize("document", JSON_DOCUMENTS)
+def test_a_json_value_from_postgresql_reads_as_json_loads_reads_it(document):
+    from config import json_from_the_database
+
+    try:
+        expected = json.loads(document)
+    except ValueError:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+        with pytest.raises(ValueError):
+            json_from_the_database(document)
+    else:
+        read = json_from_the_database(document)
+        assert read == expected or (read != read and expected != expected)
+        assert json.dumps(read) == json.dumps(expected)
+
+
+def test_postgresql_json_values_are_read_by_json_from_the_database(database_url, tmp_path):
+    """Set on the engine through psycopg's adapters (SQLAlchemy's json_deserializer), and what
+    the server sends for json and jsonb reads back as the document written."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from config import json_from_the_database
+    from tests.conftest import base_test_config
+
+    assert create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES}).config["SQLALCHEMY_ENGINE_OPTIONS"][
+        "json_deserializer"] is json_from_the_database
+    if not database_url.startswith("postgresql"):
+        pytest.skip("psycopg's JSON loaders: PostgreSQL")
+    app = create_app(base_test_config(database_url, tmp_path))
+    documents = [document.decode() for document in JSON_DOCUMENTS[:7]]
+    with app.app_context():
+        assert db.engine.dialect._json_deserializer is json_from_the_database
+        for document in documents:
+            as_json, as_jsonb = db.session.execute(
+                text("SELECT CAST(:document AS json), CAST(:document AS jsonb)"), {"document": document}).one()
+            assert as_json == as_jsonb == json.loads(document), document
+        db.session.remove()
+        db.engine.dispose()

@@ -440,7 +440,26 @@ class LoginManager(flask_login.LoginManager):
         return super()._update_remember_cookie(response)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    """Flask-SQLAlchemy, ending an app context's session in one look-up of its scope.
+
+    Flask-SQLAlchemy's teardown (`scoped_session.remove`) asked for the app context's key three
+    times (whether it has a session, the session, then forgetting it: ~15 Python calls through
+    Flask's proxies, on every request) and closed the session before forgetting it, so a close
+    that raised (its connection's rollback failing) left the session in the registry under the
+    id of an app context that was gone, which a later app context at the same address would be
+    given: a transaction and tracked records of another request. Here the session is taken out
+    of the registry first and then closed, as `remove` closes it (its transaction rolled back,
+    its connection back to the pool, its records expunged)."""
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        sessions = self.session.registry
+        session = sessions.registry.pop(sessions.scopefunc(), None)
+        if session is not None:
+            session.close()
+
+
+db = Database(model_class=Base)
 
 
 @contextmanager

@@ -615,3 +615,33 @@ def test_committed_alone_covers_one_statement_and_joins_a_transaction_already_op
     assert _a_team_named(app, "Alone")
     assert not _a_team_named(app, "Second")
     assert not _a_team_named(app, "First of two") and not _a_team_named(app, "Second of two")
+
+
+def test_a_session_whose_close_fails_is_still_forgotten_with_its_app_context(app, monkeypatch):
+    """Sessions are kept per app context, by the context's id: one left behind by a failed close
+    (its connection's rollback refused) would be given to a later app context at the same
+    address, with its transaction and tracked records. The teardown forgets it first."""
+    context = app.app_context()
+    context.push()
+    session = db.session()
+    scope = db.session.registry.scopefunc()
+    session.execute(select(1))
+
+    def refused(_session):
+        raise RuntimeError("the rollback failed")
+
+    monkeypatch.setattr(type(session), "close", refused)
+    with pytest.raises(RuntimeError, match="the rollback failed"):
+        context.pop()
+    monkeypatch.undo()
+    left_behind = db.session.registry.registry.pop(scope, None)
+    session.close()  # its connection back to the pool (the test's own clean-up)
+    assert left_behind is None
+
+
+def test_the_teardown_closes_the_request_s_session_and_gives_back_its_connection(app, patient):
+    with app.app_context():
+        pool = db.engine.pool
+    assert patient.get("/my-care").status_code == 200
+    assert pool.checkedout() == 0
+    assert not db.session.registry.registry

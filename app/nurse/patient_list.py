@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import aliased
 
@@ -21,6 +21,7 @@ from ..models import PasskeyCredential, PatientProfile, User
 from ..pathways import pathway_name
 from ..plain_rows import read_rows
 from ..results.service import has_result_to_review
+from ..templating import escaped_text, personal
 
 
 class PatientListRow(NamedTuple):
@@ -97,20 +98,36 @@ def patient_rows_html(rows: list[PatientListRow], patient_href: str) -> Markup:
     A Python function of the rows rather than a template loop, as the queue's (app/nurse/
     queue_view.py queue_rows_html, issue 12): a team's page is up to 50 people, and printing each
     row's values through Jinja cost several calls a value. Every value is escaped as the
-    template's autoescape did; tests/nurse/test_patient_list.py compares the rows with the
+    template's autoescape did, by `templating.escaped_text` (the one way Python code escapes
+    text, as the queue's rows: a string's in one str.translate, where markupsafe's escape made a
+    Markup of each value); tests/nurse/test_patient_list.py compares the rows with the
     template's for a table of rows. `patient_href`: the person's page's address but its id.
     """
-    href = escape(patient_href)
+    href = escaped_text(patient_href)
     return Markup("\n".join(
         f"<tr class=\"nhsuk-table__row\">\n"
-        f"<td class=\"nhsuk-table__cell\"><a href=\"{href}{row.id}\">{escape(row.family_name)}, "
-        f"{escape(row.given_name)}</a>{_NEEDS_REVIEW_TAG if row.needs_review else ''}</td>\n"
-        f"<td class=\"nhsuk-table__cell nhsuk-u-nowrap\">{escape(row.nhs_number_display)}</td>\n"
-        f"<td class=\"nhsuk-table__cell\">{escape(pathway_name(row.tumour_pathway))}</td>\n"
-        f"<td class=\"nhsuk-table__cell\">{escape(row.key_worker_name or 'None')}</td>\n"
+        f"<td class=\"nhsuk-table__cell\"><a href=\"{href}{row.id}\">{escaped_text(row.family_name)}, "
+        f"{escaped_text(row.given_name)}</a>{_NEEDS_REVIEW_TAG if row.needs_review else ''}</td>\n"
+        f"<td class=\"nhsuk-table__cell nhsuk-u-nowrap\">{escaped_text(row.nhs_number_display)}</td>\n"
+        f"<td class=\"nhsuk-table__cell\">{escaped_text(pathway_name(row.tumour_pathway))}</td>\n"
+        f"<td class=\"nhsuk-table__cell\">{escaped_text(row.key_worker_name or 'None')}</td>\n"
         f"<td class=\"nhsuk-table__cell\">{'Yes' if row.signed_up else 'Not yet'}</td>\n"
         "</tr>"
         for row in rows))
 
 
 _NEEDS_REVIEW_TAG = ' <strong class="nhsuk-tag nhsuk-tag--red">Result needs review</strong>'
+
+
+def patients_page_values(count: int, query: str, rows: Markup, new_patient_href: str) -> dict:
+    """What templates/nurse/_patients_page.html shows, for the components' memo: the shape's key
+    (whether there is a search, a row, one person or several; the address of the page for a new
+    patient, the same for everyone at a site root) and, marked personal, what only this view shows
+    (how many people, as digits, the search's words, the rows). Built once per view where the
+    template printed each value through autoescape (issue 12)."""
+    return {
+        "count": personal(str(count)), "one": count == 1,
+        "query": personal(query) if query else None,
+        "rows": personal(rows) if rows else None,
+        "new_patient_href": new_patient_href,
+    }

@@ -100,11 +100,14 @@ def queue():
     first_url = url_for("nurse.queue", **kept) if after and team_id is not None else None
     # Rendered before the audit commits, which would expire the nurses the filter lists.
     lines = queue_view.queue_lines(page.items, utcnow(), nurse.id, queue_view.item_href_prefix())
-    tag_html = partial(current_app.jinja_env.globals["memoised_component"], "tag")
+    template_globals = current_app.jinja_env.globals
+    tag_html = partial(template_globals["memoised_component"], "tag")
     html = render_template(
         "nurse/queue.html", next_url=next_url, first_url=first_url,
         page=queue_view.queue_page_values(summary, filters, nurses, queue_view.queue_rows_html(lines, tag_html),
-                                          continued=bool(after)),
+                                          continued=bool(after),
+                                          # The queue's own address as the templates' url_for keeps it (once per site root).
+                                          action=template_globals["url_for"]("nurse.queue")),
     )
     # Filters and counts only: never a name or what was typed in the search box.
     audit("queue.list", status=filters.status, pathway=filters.pathway,

@@ -160,11 +160,13 @@ def status_select(status: str) -> dict:
 _NOT_IN_A_TEAM = {"no_team": True}
 
 
-def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], rows: Markup, continued: bool) -> dict:
+def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], rows: Markup, continued: bool,
+                      action: str) -> dict:
     """What templates/nurse/_queue_page.html shows, for the components' memo: the shape's key
     (which list, which pathway, which key worker's place in the team's list, whether this page
     follows another, whether there is a search, a row, an urgent or overdue item, one open item
-    or several) and, marked personal, the values only this view shows (the counts, the search's
+    or several; the form's address, the queue's, the same for everyone at a site root) and,
+    marked personal, the values only this view shows (the counts, the search's
     words, each nurse's id and name, the rows). `summary`: None for a nurse in no team.
 
     Built once per view where the template built the selects' arguments and printed a dozen
@@ -176,7 +178,7 @@ def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], ro
         return _NOT_IN_A_TEAM
     status, search = filters.status, filters.search
     return {
-        "no_team": False,
+        "no_team": False, "action": action,
         "open": personal(str(summary["open"])), "one_open": summary["open"] == 1,
         "urgent": personal(str(summary["urgent"])) if summary["urgent"] else None,
         "overdue": personal(str(summary["overdue"])) if summary["overdue"] else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
@@ -63,10 +63,12 @@ def invitation(patient_id: int):
 def patients():
     query = (request.args.get("q") or "").strip()[:100]
     rows = patient_list.team_patients(current_user.team_id, query, limit=PAGE_SIZE + 1)
-    has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    page = render_template("nurse/patients.html", patients=rows, query=query, has_more=has_more,
-                           rows=patient_list.patient_rows_html(rows, href_prefix("nurse.patient", "patient_id")))
+    # The new patient page's address as the templates' url_for keeps it (once per site root).
+    new_patient_href = current_app.jinja_env.globals["url_for"]("nurse.new_patient")
+    page = render_template("nurse/patients.html", page=patient_list.patients_page_values(
+        len(rows), query, patient_list.patient_rows_html(rows, href_prefix("nurse.patient", "patient_id")),
+        new_patient_href))
     # Never what was typed in the search box (a name or NHS number): only that there was a search.
     audit("patient.list", searched=bool(query), results=len(rows), commit=True)
     return page

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from flask import url_for
+
 import pytest
 from markupsafe import Markup
 
@@ -95,7 +97,7 @@ def render_both(app, summary, given, nurses, rows, continued):
             rows=Markup(rows), status_items=STATUS_ITEMS, status_labels=STATUS_LABELS,
             first_url="/nurse/queue" if continued else None))
         pages = [without_indentation(memoised.render(
-            page=queue_page_values(summary, given, nurses, Markup(rows), continued))) for _ in range(2)]
+            page=queue_page_values(summary, given, nurses, Markup(rows), continued, url_for("nurse.queue")))) for _ in range(2)]
     return expected, pages
 
 
@@ -114,9 +116,9 @@ def test_no_team_s_values_are_kept_in_the_memo(app):
     memo.cache_clear()
     template = app.jinja_env.from_string(MEMOISED)
     first_team = queue_page_values({"open": 17, "urgent": 4, "overdue": 9}, filters(search="Alice Ng", key_worker_id=1),
-                                   [TeamNurse(1, "Nurse Nadia")], Markup("<tr><td>Row of Alice</td></tr>"), False)
+                                   [TeamNurse(1, "Nurse Nadia")], Markup("<tr><td>Row of Alice</td></tr>"), False, "/q")
     second_team = queue_page_values({"open": 23, "urgent": 6, "overdue": 8}, filters(search="Bob Oyelaran", key_worker_id=2),
-                                    [TeamNurse(2, "Nurse Omar")], Markup("<tr><td>Row of Bob</td></tr>"), False)
+                                    [TeamNurse(2, "Nurse Omar")], Markup("<tr><td>Row of Bob</td></tr>"), False, "/q")
     with app.test_request_context("/nurse/queue"):
         first = template.render(page=first_team)
         second = template.render(page=second_team)

@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, wraps
@@ -28,7 +29,8 @@ from typing import Any, Callable
 from flask import Request, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import (
-    ForeignKey, Insert, Integer, JSON, Select, String, UniqueConstraint, Update, bindparam, insert, select, update,
+    ForeignKey, Insert, Integer, JSON, Select, String, UniqueConstraint, Update, and_, bindparam, insert, or_, select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -54,6 +56,9 @@ BUSY_RETRY_AFTER_SECONDS = 2
 # Answers that say nothing was done and may differ on a retry (signed out, refused, a clash,
 # too many requests; and any 5xx): never stored.
 NOT_STORED = frozenset({401, 403, 409, 429})
+# A form token's record as claimed (`_claim`), before the form's answer is written into it: the
+# status its page's post answers with (303, see other).
+CLAIM_STATUS = 303
 # PostgreSQL: serialization failure, deadlock, lock not available.
 _CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
@@ -69,6 +74,14 @@ class IdempotencyRecord(db.Model):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# A form token claimed inside an `idempotent` view, and what its form made: (claimed by, its
+# record's key, the content's fingerprint, what `make` returned), for `_store` to write.
+_AnswerDue = tuple[int, str, str, dict[str, Any]]
+# Set by `idempotent` around each attempt of its view: the answers `add_once` leaves for `_store`.
+# Outside such a view (a page's post) None, and `add_once` writes its answer itself.
+_ANSWERS_DUE: ContextVar[list[_AnswerDue] | None] = ContextVar("form_token_answers_due", default=None)
 
 
 def _fingerprint(current: Request) -> str:
@@ -93,17 +106,33 @@ def _find_statement() -> Select:
                    records.c.key == bindparam("key", type_=String)))
 
 
-def _store(user_id: int, key: str, fingerprint: str, status_code: int, response: dict[str, Any]) -> None:
+def _store(user_id: int, key: str, fingerprint: str, status_code: int, response: dict[str, Any],
+           answers_due: list[_AnswerDue] = ()) -> bool:
     """The record, inserted at once by a statement built once, in the session's transaction
     (issue 12: added to the session, it cost the ORM's unit of work at commit, a third of an
     empty JSON save's own time; sent through Core's execution, about 95 Python calls a save),
     through `plain_rows.write_row`, kept compiled and sent to the driver: its time is given here
     (a default computed by Core would keep it from being kept). Nothing pending is flushed first,
-    as before: a Core INSERT never autoflushed."""
-    write_row(_store_statement(), {
-        "user_id": user_id, "key": key, "request_fingerprint": fingerprint, "status_code": status_code,
-        "response": response, "created_at": utcnow(),
-    })
+    as before: a Core INSERT never autoflushed.
+
+    With `answers_due` (form tokens the view claimed through `add_once`, and what each made), the
+    same statement writes each into its claim (`_store_with_answers_statement`). False when the
+    key is stored already (the upsert passes its row over instead of failing: only a claim's row
+    may be updated); a key stored already without answers due fails on the unique key
+    (IntegrityError), as before."""
+    values = {"user_id": user_id, "key": key, "request_fingerprint": fingerprint, "status_code": status_code,
+              "response": response, "created_at": utcnow()}
+    if not answers_due:
+        write_row(_store_statement(), values)
+        return True
+    for number, (claimed_by, claimed_key, claimed_fingerprint, made) in enumerate(answers_due):
+        values |= {f"claimed_by_{number}": claimed_by, f"claimed_key_{number}": claimed_key,
+                   f"claimed_fingerprint_{number}": claimed_fingerprint, f"made_{number}": made}
+    statement = _store_with_answers_statement(db.session.connection().dialect.name, len(answers_due))
+    # Each claim's row is updated (its claim is this transaction's own), the key's inserted: one
+    # row written each, or the key was there (PostgreSQL: committed by a request that held it
+    # until now).
+    return write_row(statement, values) == 1 + len(answers_due)
 
 
 @cache
@@ -111,6 +140,37 @@ def _store_statement() -> Insert:
     # inline(): nothing reads the record's id, so no RETURNING of it (PostgreSQL and SQLite
     # would send it back, and SQLAlchemy would read it, on every save).
     return insert(IdempotencyRecord.__table__).inline()
+
+
+@cache
+def _store_with_answers_statement(dialect_name: str, claims: int) -> Insert:
+    """The key's record and what each of `claims` form tokens claimed in this transaction made,
+    in one statement (issue 12: the answer's own UPDATE was one statement of every symptom sent
+    with its form token, a round trip on PostgreSQL): an INSERT of the key's row and each claim's,
+    whose clash on (user_id, key) updates a claim's answer only, the row named as a claim with
+    its fingerprint (a client's key never holds the ':' of a claim's, KEY_PATTERN); a clash of
+    the key's row writes nothing, and `_store` counts the rows written. Built once per database
+    and number of claims; no RETURNING (inline), as `_store_statement`."""
+    records = IdempotencyRecord.__table__
+    c = records.c
+    rows = [{"user_id": bindparam("user_id", type_=Integer), "key": bindparam("key", type_=String),
+             "request_fingerprint": bindparam("request_fingerprint", type_=String),
+             "status_code": bindparam("status_code", type_=Integer),
+             "response": bindparam("response", type_=c.response.type),
+             "created_at": bindparam("created_at", type_=c.created_at.type)}]
+    rows += [{"user_id": bindparam(f"claimed_by_{number}", type_=Integer),
+              "key": bindparam(f"claimed_key_{number}", type_=String),
+              "request_fingerprint": bindparam(f"claimed_fingerprint_{number}", type_=String),
+              "status_code": CLAIM_STATUS, "response": bindparam(f"made_{number}", type_=c.response.type),
+              "created_at": bindparam("created_at", type_=c.created_at.type)} for number in range(claims)]
+    statement = _UPSERT_INSERT[dialect_name](records).values(rows).inline()
+    excluded = statement.excluded
+    a_claim = or_(*(and_(excluded.user_id == bindparam(f"claimed_by_{number}", type_=Integer),
+                         excluded.key == bindparam(f"claimed_key_{number}", type_=String))
+                    for number in range(claims)))
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "key"], set_={"response": excluded.response},
+        where=and_(a_claim, c.request_fingerprint == excluded.request_fingerprint))
 
 
 def _replay(record, fingerprint: str):
@@ -200,6 +260,9 @@ def idempotent(view):
                 replay = stored_answer()
                 if replay is not None:
                     return replay
+            # What the view's `add_once` claims made, written with its answer (`_store`).
+            answers_due: list[_AnswerDue] = []
+            collecting = _ANSWERS_DUE.set(answers_due)
             try:
                 body, status = view(*args, **kwargs)
             except Exception:
@@ -208,6 +271,8 @@ def idempotent(view):
                 if replay is not None:
                     return replay
                 raise
+            finally:
+                _ANSWERS_DUE.reset(collecting)
             if status >= 500 or status in NOT_STORED:
                 db.session.rollback()
                 replay = stored_answer()
@@ -218,15 +283,20 @@ def idempotent(view):
                 # Stored in the same transaction as the view's changes: when the same key races
                 # itself, or comes again, only one passes the unique key and the others run
                 # again, find it and answer what it answered.
-                _store(user_id, key, fingerprint, status, body)
-                db.session.commit()
-            except IntegrityError:
+                stored = _store(user_id, key, fingerprint, status, body, answers_due)
+                if stored:
+                    db.session.commit()
+                else:
+                    not_stored = StaleDataError(f"Idempotency-Key {key} was stored by another request")
+            except IntegrityError as clash:
+                stored, not_stored = False, clash
+            if not stored:
                 # Most often the key itself, stored already: a replay, answered as stored. Any
                 # other unique key is a write clash, for write_with_retries to log and retry.
                 db.session.rollback()
                 replay = stored_answer()
                 if replay is None:
-                    raise
+                    raise not_stored
                 return replay
             touch_committed()
             response = jsonify(body)
@@ -273,7 +343,8 @@ def add_once(user_id: int, scope: str, token: str | None, content: dict[str, Any
     """Run `make` (which adds records, flushes and returns a JSON-able dict naming what it made)
     at most once for this person, scope and form token. The token is claimed first, with a
     fingerprint of `content`, in the caller's transaction (`_claim`): only the claim that
-    stores it runs `make`, and what `make` made is written into the claim (`_answer_made`).
+    stores it runs `make`, and what `make` made is written into the claim (`_answer_made`; in an
+    `idempotent` view, by the statement storing the view's answer, `_store`).
     When the same form arrives twice, even at the same moment, the unique key lets one claim
     through; the other (PostgreSQL: waiting until the first commits; SQLite: the first holds
     the write lock) stores nothing and is told what the first made, so nothing is ever made
@@ -298,7 +369,14 @@ def add_once(user_id: int, scope: str, token: str | None, content: dict[str, Any
             return OnceResult(Once.TOKEN_USED)
         return OnceResult(Once.ALREADY, earlier.response)
     made = make()
-    _answer_made(user_id, key, made)
+    answers_due = _ANSWERS_DUE.get()
+    if answers_due is None:
+        _answer_made(user_id, key, made)
+    else:
+        # Inside an `idempotent` view: written into the claim by the statement that stores the
+        # view's answer, in this same transaction, before anything commits (the views commit
+        # only there), so a post of the same form that waited for the claim finds it answered.
+        answers_due.append((user_id, key, fingerprint, made))
     return OnceResult(Once.MADE, made)
 
 
@@ -307,7 +385,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> bool:
     stored (this transaction makes what the form asks). Its answer is written by `_answer_made`
     once made. Kept compiled (`plain_rows.write_row`), as `_store`."""
     return write_row(_claim_statement(db.session.connection().dialect.name), {
-        "user_id": user_id, "key": key, "request_fingerprint": fingerprint, "status_code": 303,
+        "user_id": user_id, "key": key, "request_fingerprint": fingerprint, "status_code": CLAIM_STATUS,
         "response": {}, "created_at": utcnow(),
     }) == 1
 

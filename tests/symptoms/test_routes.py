@@ -531,6 +531,59 @@ def test_a_json_symptom_without_a_form_token_is_still_logged_once_per_key(app, p
     assert len(entries(app)) == 1
 
 
+def _form_token_record(app, token: str):
+    from app.idempotency import IdempotencyRecord
+
+    with app.app_context():
+        return db.session.scalars(select(IdempotencyRecord).where(
+            IdempotencyRecord.key == f"symptoms.log:{token}")).one_or_none()
+
+
+@pytest.mark.parametrize("raises_an_item", [False, True], ids=["watch", "red flag"])
+def test_a_json_send_writes_what_its_form_made_into_its_token_with_its_stored_answer(app, patient, clock,
+                                                                                     raises_an_item):
+    """Sent as JSON, what the form made goes into its token's record in the statement that stores
+    the answer under the Idempotency-Key (idempotency._store), not in one of its own: both are
+    there, each as it should be, and a page post of the same form is told of the same entry."""
+    from app.idempotency import IdempotencyRecord
+
+    clock(MONDAY_MORNING)
+    fields = {**symptom_form(symptom="new_lump" if raises_an_item else "tiredness"), "form_token": form_token(patient)}
+    sent = patient.post_json("/my-care/symptoms/api/log", fields, headers={"Idempotency-Key": "outbox-entry-0001"})
+    assert sent.status_code == 201, sent.get_data(as_text=True)[:2000]
+    (entry,) = entries(app)
+    claim = _form_token_record(app, fields["form_token"])
+    assert (claim.status_code, claim.response) == (303, {"symptom_entry_id": entry.id})
+    with app.app_context():
+        keyed = db.session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key == "outbox-entry-0001")).one()
+    assert (keyed.status_code, keyed.response["entry_id"]) == (201, entry.id)
+    assert keyed.request_fingerprint != claim.request_fingerprint
+    assert len(queue(app)) == (1 if raises_an_item else 0)
+    posted = patient.post_form("/my-care/symptoms/new", fields)
+    assert posted.headers["Location"].endswith(f"/my-care/symptoms/{entry.id}") and len(entries(app)) == 1
+
+
+def test_a_key_stored_already_sent_with_a_new_form_makes_nothing_and_claims_nothing(app, patient, clock):
+    """An Idempotency-Key used before, sent with another form (a new token): the view runs (the
+    first attempt does not look the key up), claims the new token and makes its entry, but the
+    statement storing the answer finds the key stored and writes nothing; everything is rolled
+    back, the new token stays unclaimed, and the key's reuse for another request is refused."""
+    clock(MONDAY_MORNING)
+    first = {**symptom_form(symptom="tiredness"), "form_token": form_token(patient)}
+    assert patient.post_json("/my-care/symptoms/api/log", first,
+                             headers={"Idempotency-Key": "outbox-entry-0001"}).status_code == 201
+    other = {**symptom_form(symptom="new_lump"), "form_token": form_token(patient)}
+    reused = patient.post_json("/my-care/symptoms/api/log", other, headers={"Idempotency-Key": "outbox-entry-0001"})
+    assert reused.status_code == 422 and reused.get_json()["error"] == "key_reused"
+    assert [entry.symptom_id for entry in entries(app)] == ["tiredness"] and queue(app) == []
+    assert _form_token_record(app, other["form_token"]) is None
+    assert _form_token_record(app, first["form_token"]).response == {"symptom_entry_id": entries(app)[0].id}
+    # The other form is still unsent, so it can be sent under a key of its own.
+    assert patient.post_json("/my-care/symptoms/api/log", other,
+                             headers={"Idempotency-Key": "outbox-entry-0002"}).status_code == 201
+    assert len(entries(app)) == 2 and len(queue(app)) == 1
+
+
 @pytest.mark.hazard("HAZ-015")
 def test_a_json_send_racing_a_page_post_of_the_same_form_names_the_entry_the_page_made(app, patient, clock, monkeypatch):
     """The page's post of the same form (the outbox's send racing the page's fallback post, or

@@ -37,3 +37,34 @@ def test_the_summary_links_each_field_and_can_be_made_for_some_fields_only():
         {"text": "Tell us what is worrying you", "href": "#worry"}, {"text": "Phone too long", "href": "#phone"},
         {"text": "Enter a date", "href": "#started-day"}]
     assert error_summary_items((form.phone,)) == [{"text": "Phone too long", "href": "#phone"}]
+
+
+# A JSON body as the outbox sends a form -> the formdata a page's post of it would give, as
+# (name, text) pairs in order: texts kept, a list's texts each, anything else left out.
+JSON_BODIES = [
+    ({"symptom": "tiredness", "note": "", "started_on-day": "7"},
+     [("symptom", "tiredness"), ("note", ""), ("started_on-day", "7")]),
+    ({}, []),
+    ({"concerns": ["pain", "tiredness"], "worry": "ache"}, [("concerns", "pain"), ("concerns", "tiredness"), ("worry", "ache")]),
+    ({"concerns": [], "worry": "ache"}, [("worry", "ache")]),
+    ({"concerns": ["pain", 3, None, {"a": "b"}], "worry": "ache"}, [("concerns", "pain"), ("worry", "ache")]),
+    ({"distress": 4, "worry": "ache"}, [("worry", "ache")]),
+    ({"worry": None, "flag": True, "nested": {"a": "b"}}, []),
+    ({"worry": "ache", "phone": 1.5}, [("worry", "ache")]),
+    ({"worry": "<script>", "token": "A" * 22}, [("worry", "<script>"), ("token", "A" * 22)]),
+    ([("worry", "ache")], []),  # not an object
+    ("worry=ache", []),
+    (None, []),
+]
+
+
+@pytest.mark.parametrize(("body", "pairs"), JSON_BODIES)
+def test_a_form_sent_as_json_is_read_as_the_page_would_post_it(body, pairs):
+    from app.forms import formdata_from_json
+
+    formdata = formdata_from_json(body)
+    assert isinstance(formdata, MultiDict)
+    assert list(formdata.items(multi=True)) == pairs
+    for name in {name for name, _ in pairs}:
+        assert formdata.getlist(name) == [text for key, text in pairs if key == name]
+        assert formdata.get(name) == next(text for key, text in pairs if key == name)

@@ -33,6 +33,43 @@ def test_saving_an_answer_starts_a_draft_and_says_where_next(app, patient):
         assert db.session.scalar(select(HNA)).answers["distress"] == 5
 
 
+def an_answer_for(step: str) -> dict:
+    """An answer each step of the journey takes: where they are, a distress score, no concerns in
+    a domain (so no top concerns to choose), nothing else to add."""
+    if step == "point":
+        return {"pathway_point": "during_treatment"}
+    if step == "distress":
+        return {"distress": 4}
+    if step.startswith("domain:"):
+        return {"none": True}
+    if step == "top":
+        return {"top_concerns": []}
+    return {"text": ""}
+
+
+@pytest.mark.parametrize("script_root", ["", "/mount"])
+def test_each_answer_saved_says_the_next_question_as_the_page_links_it(app, patient, script_root):
+    """next_url of an answer saved on each step of the journey, in order: the next step's page,
+    as step_url makes it (the journey's addresses are made once per journey and site root), and
+    the check page after the last; under a site root too."""
+    from app.hna import service
+    from app.hna.routes import step_url
+
+    assert save(patient, "distress", {"distress": 5}).status_code == 200
+    with app.app_context():
+        draft = db.session.scalar(select(HNA))
+        steps = service.journey(draft, service.questionnaire_of(draft))
+    with app.test_request_context("/api/hna/answers", environ_overrides={"SCRIPT_NAME": script_root}):
+        expected = [step_url(step) for step in steps[1:]] + [f"{script_root}/hna/check"]
+    assert len(steps) > 5 and expected[0].startswith(f"{script_root}/hna/questions/")
+    for step, next_url in zip(steps, expected, strict=True):
+        headers = {"X-CSRFToken": patient.csrf_token(), "Accept": "application/json", "Idempotency-Key": key()}
+        response = patient.post("/api/hna/answers", json={"step": step, "data": an_answer_for(step)},
+                                headers=headers, environ_overrides={"SCRIPT_NAME": script_root})
+        assert response.status_code == 200, (step, response.get_data(as_text=True))
+        assert response.get_json()["next_url"] == next_url, step
+
+
 def test_an_answer_saved_to_a_draft_makes_no_record_of_the_patient_and_a_new_draft_is_their_teams(
         app, patient, monkeypatch):
     """An answer saved names the person's draft by their id, read with the session: their record,

@@ -159,6 +159,20 @@ def test_the_entries_kept_for_a_path_are_those_its_links_make_current(app, scrip
     assert answers == {expected}
 
 
+def test_one_path_asked_under_two_root_paths_gets_each_root_s_own_answer(app):
+    # One app asked the same path under two root paths: the kept answer of one must not answer the
+    # other (review of 2306062: with the root path left out of the key, every test above passed).
+    from app.main.patient_nav import current_patient_nav_entries
+
+    with app.test_request_context("/my-care/plan"):
+        at_root = current_patient_nav_entries("/prefix/my-care/plan")
+    with app.test_request_context("/my-care/plan", base_url="http://localhost/prefix"):
+        under_prefix = current_patient_nav_entries("/prefix/my-care/plan")
+
+    assert at_root == ()
+    assert under_prefix == ("careplan.patient_plan",)
+
+
 def test_the_paths_kept_are_bounded_and_forgotten_paths_are_worked_out_again(app, monkeypatch):
     from app.main import patient_nav
 
@@ -171,3 +185,16 @@ def test_the_paths_kept_are_bounded_and_forgotten_paths_are_worked_out_again(app
     assert len(kept) <= 3
     assert set(answers) == {("messages.patient_threads",)}
     assert home == ("main.patient_home",)
+
+
+def test_a_menu_entry_s_words_as_markup_and_as_text_are_kept_apart():
+    # The words are kept per argument: a Markup (escaped already) and a str of the same characters
+    # must not be given each other's answer (review of 1f7a36e).
+    from markupsafe import Markup
+
+    from app.main.patient_nav import nav_text_html
+
+    nav_text_html.cache_clear()
+    assert nav_text_html(Markup("a&amp;b")) == Markup("a&amp;b")
+    assert nav_text_html("a&amp;b") == Markup("a&amp;amp;b")
+    assert nav_text_html(Markup("a&amp;b"), 2) != nav_text_html("a&amp;b", 2)

@@ -40,7 +40,8 @@ def is_current(href: str, path: str, exact: bool) -> bool:
     return path == href or (not exact and path.startswith(href.rstrip("/") + "/"))
 
 
-@lru_cache(maxsize=256)
+# typed: a Markup and a str of the same characters are different words (one is escaped already).
+@lru_cache(maxsize=256, typed=True)
 def nav_text_html(text: str, count: int = 0) -> Markup:
     """A menu entry's words, with how many are unread when there are any ("Messages (2 unread)",
     the word "unread" for screen readers only, so the menu stays short on a phone). Kept for each

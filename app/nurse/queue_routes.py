@@ -98,7 +98,7 @@ def queue():
     kept = {k: v for k, v in current.items() if v}
     next_url = url_for("nurse.queue", **kept, after=page.next_after) if page.next_after else None
     first_url = url_for("nurse.queue", **kept) if after and team_id is not None else None
-    # Rendered before the audit commits, which would expire the nurses the filter lists.
+    # Rendered before the audit commits: the page goes out once its read is recorded.
     lines = queue_view.queue_lines(page.items, utcnow(), nurse.id, queue_view.item_href_prefix())
     template_globals = current_app.jinja_env.globals
     tag_html = partial(template_globals["memoised_component"], "tag")
@@ -107,7 +107,8 @@ def queue():
         page=queue_view.queue_page_values(summary, filters, nurses, queue_view.queue_rows_html(lines, tag_html),
                                           continued=bool(after),
                                           # The queue's own address as the templates' url_for keeps it (once per site root).
-                                          action=template_globals["url_for"]("nurse.queue")),
+                                          action=template_globals["url_for"]("nurse.queue"),
+                                          select_html=partial(template_globals["memoised_component"], "select")),
     )
     # Filters and counts only: never a name or what was typed in the search box.
     audit("queue.list", status=filters.status, pathway=filters.pathway,

@@ -161,13 +161,19 @@ _NOT_IN_A_TEAM = {"no_team": True}
 
 
 def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], rows: Markup, continued: bool,
-                      action: str) -> dict:
+                      action: str, select_html: Callable[[dict], Markup]) -> dict:
     """What templates/nurse/_queue_page.html shows, for the components' memo: the shape's key
     (which list, which pathway, which key worker's place in the team's list, whether this page
     follows another, whether there is a search, a row, an urgent or overdue item, one open item
     or several; the form's address, the queue's, the same for everyone at a site root) and,
-    marked personal, the values only this view shows (the counts, the search's
-    words, each nurse's id and name, the rows). `summary`: None for a nurse in no team.
+    marked personal, the values only this view shows (the counts, the search's words, the rows).
+
+    The three selects are put in as one personal value, each rendered by `select_html` (the
+    components' memo's "select") as its own entry, and the list's name too: kept in the page's
+    shape, which filter is chosen and how many nurses the team has multiplied the page's shapes
+    (a team of six browsing its filters made 840, each a miss, until the memo held nothing else,
+    pushing out the layout every page shares); as entries of their own they add up (a few dozen).
+    `summary`: None for a nurse in no team.
 
     Built once per view where the template built the selects' arguments and printed a dozen
     values each through autoescape (a third of the queue's own work on the demo's queue, issue
@@ -182,10 +188,9 @@ def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], ro
         "open": personal(str(summary["open"])), "one_open": summary["open"] == 1,
         "urgent": personal(str(summary["urgent"])) if summary["urgent"] else None,
         "overdue": personal(str(summary["overdue"])) if summary["overdue"] else None,
-        "status_select": status_select(status),
-        "pathway_select": pathway_select(filters.pathway),
-        "key_worker_select": key_worker_select(nurses, filters.key_worker_id),
+        "selects": personal(select_html(status_select(status)) + select_html(pathway_select(filters.pathway))
+                            + select_html(key_worker_select(nurses, filters.key_worker_id))),
         "search": personal(search) if search else None,
         "rows": personal(rows) if rows else None,
-        "status_label": STATUS_LABELS[status], "resolved": status == "resolved", "continued": continued,
+        "status_label": personal(STATUS_LABELS[status]), "resolved": status == "resolved", "continued": continued,
     }

@@ -4,6 +4,7 @@ printed before, for a table of teams, counts, filters and searches, whether the 
 serves it; and no team's counts, nurse, search or row is kept in the memo."""
 from __future__ import annotations
 
+from functools import partial
 from types import SimpleNamespace
 
 from flask import url_for
@@ -86,6 +87,11 @@ CASES = [
 ]
 
 
+def select_html(app):
+    """The selects as the view renders them: each through the components' memo."""
+    return partial(app.jinja_env.globals["memoised_component"], "select")
+
+
 def render_both(app, summary, given, nurses, rows, continued):
     """The content as the old template printed it, and from the memo twice (the first render may
     fill the memo, the second is served from it), each as the page's whitespace pass leaves it."""
@@ -97,7 +103,8 @@ def render_both(app, summary, given, nurses, rows, continued):
             rows=Markup(rows), status_items=STATUS_ITEMS, status_labels=STATUS_LABELS,
             first_url="/nurse/queue" if continued else None))
         pages = [without_indentation(memoised.render(
-            page=queue_page_values(summary, given, nurses, Markup(rows), continued, url_for("nurse.queue")))) for _ in range(2)]
+            page=queue_page_values(summary, given, nurses, Markup(rows), continued, url_for("nurse.queue"),
+                                   select_html(app)))) for _ in range(2)]
     return expected, pages
 
 
@@ -116,9 +123,11 @@ def test_no_team_s_values_are_kept_in_the_memo(app):
     memo.cache_clear()
     template = app.jinja_env.from_string(MEMOISED)
     first_team = queue_page_values({"open": 17, "urgent": 4, "overdue": 9}, filters(search="Alice Ng", key_worker_id=1),
-                                   [TeamNurse(1, "Nurse Nadia")], Markup("<tr><td>Row of Alice</td></tr>"), False, "/q")
+                                   [TeamNurse(1, "Nurse Nadia")], Markup("<tr><td>Row of Alice</td></tr>"), False, "/q",
+                                   select_html(app))
     second_team = queue_page_values({"open": 23, "urgent": 6, "overdue": 8}, filters(search="Bob Oyelaran", key_worker_id=2),
-                                    [TeamNurse(2, "Nurse Omar")], Markup("<tr><td>Row of Bob</td></tr>"), False, "/q")
+                                    [TeamNurse(2, "Nurse Omar")], Markup("<tr><td>Row of Bob</td></tr>"), False, "/q",
+                                    select_html(app))
     with app.test_request_context("/nurse/queue"):
         first = template.render(page=first_team)
         second = template.render(page=second_team)
@@ -126,4 +135,32 @@ def test_no_team_s_values_are_kept_in_the_memo(app):
         assert value in first and value not in second
     for value in ("23 open items", ">6 red flag", ">8 overdue", "Bob Oyelaran", "Nurse Omar", 'value="2"', "Row of Bob"):
         assert value in second
-    assert (memo.cache_info().misses, memo.cache_info().hits) == (1, 1)
+    # The page's shape and its three selects: each made by the first team's page, served to the second's.
+    assert (memo.cache_info().misses, memo.cache_info().hits) == (4, 4)
+
+
+def test_one_team_browsing_its_filters_stays_within_the_memo(app):
+    """Every filter a team's nurse can choose, with and without a search and rows: the page's
+    shape is keyed by its flags only, each select is its own small entry (their counts add up, not
+    multiply), so browsing the queue never fills the memo the layout and every page's components
+    share (review of ff263a8: 840 shapes, every one a miss, the memo full of queue pages)."""
+    import itertools
+
+    from app.nurse.team_filters import PATHWAY_ITEMS
+    from app.templating import COMPONENT_MEMO_SIZE
+
+    memo = app.jinja_env.globals["memoised_component"]
+    memo.cache_clear()
+    template = app.jinja_env.from_string(MEMOISED)
+    nurses = [TeamNurse(number, f"Nurse {number}") for number in range(1, 7)]
+    row = Markup("<tr><td>x</td></tr>")
+    with app.test_request_context("/nurse/queue"):
+        for status, pathway, key_worker in itertools.product(
+                STATUS_LABELS, [item["value"] or None for item in PATHWAY_ITEMS], [None] + [nurse.id for nurse in nurses]):
+            for search, rows in (("", row), ("", ""), ("smith", row)):
+                template.render(page=queue_page_values(
+                    {"open": 5, "urgent": 1, "overdue": 2}, filters(status, pathway, key_worker, search), nurses, rows,
+                    False, "/nurse/queue", select_html(app)))
+    info = memo.cache_info()
+    assert info.currsize < COMPONENT_MEMO_SIZE // 4, info
+    assert info.hits > 10 * info.misses, info

@@ -163,10 +163,10 @@ _NOT_IN_A_TEAM = {"no_team": True}
 def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], rows: Markup, continued: bool,
                       action: str, select_html: Callable[[dict], Markup]) -> dict:
     """What templates/nurse/_queue_page.html shows, for the components' memo: the shape's key
-    (which list, which pathway, which key worker's place in the team's list, whether this page
-    follows another, whether there is a search, a row, an urgent or overdue item, one open item
-    or several; the form's address, the queue's, the same for everyone at a site root) and,
-    marked personal, the values only this view shows (the counts, the search's words, the rows).
+    (whether the list is the resolved one, whether this page follows another, whether there is a
+    search, a row, an urgent or overdue item, one open item or several; the form's address, the
+    queue's, the same for everyone at a site root) and, marked personal, the values only this
+    view shows (the counts, the list's name, the selects, the search's words, the rows).
 
     The three selects are put in as one personal value, each rendered by `select_html` (the
     components' memo's "select") as its own entry, and the list's name too: kept in the page's

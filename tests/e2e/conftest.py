@@ -81,16 +81,60 @@ class LiveServer:
         self.app.config.update(settings)
 
 
+# Where `closing_every_response` leaves the response it was given, for the handler to close.
+_RESPONSE = "tests.e2e.response"
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     """No line per request in the test output; errors are still logged."""
 
     def log_request(self, code="-", size="-"):
         pass
 
+    def connection_dropped(self, error, environ=None):
+        # werkzeug closes the app's response only after draining what the client sent; when the
+        # browser has reset the connection (a cancelled fetch) that drain raises first, and the
+        # response (WhiteNoise's open file) was left to the garbage collector, whose
+        # ResourceWarning pytest made the next test's error (tests/e2e/test_live_server.py).
+        response = (environ or {}).pop(_RESPONSE, None)
+        if response is not None:
+            response.close()
+        super().connection_dropped(error, environ)
+
+
+class _ClosedOnce:
+    """The app's response, closed once whoever asks first: werkzeug when it gets that far, or
+    the handler when the connection dropped."""
+
+    def __init__(self, response):
+        self._response = response
+        self._closed = False
+
+    def __iter__(self):
+        return iter(self._response)
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            close = getattr(self._response, "close", None)
+            if close is not None:
+                close()
+
+
+def closing_every_response(app):
+    """The app served so that the handler can close each response itself (`_RESPONSE`)."""
+
+    def serving(environ, start_response):
+        response = environ[_RESPONSE] = _ClosedOnce(app(environ, start_response))
+        return response
+
+    return serving
+
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("localhost", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    server = make_server("localhost", 0, closing_every_response(app), threaded=True,
+                         request_handler=QuietRequestHandler)
     url = f"http://localhost:{server.server_port}"
     # The passkey origin is the exact origin the browser sees.
     app.config["WEBAUTHN_ORIGINS"] = [url]

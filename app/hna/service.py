@@ -286,14 +286,6 @@ def journey(hna: HNA, questionnaire: Questionnaire) -> list[str]:
     return steps
 
 
-def neighbours(hna: HNA, questionnaire: Questionnaire, step: str) -> tuple[str | None, str | None]:
-    steps = journey(hna, questionnaire)
-    if step not in steps:
-        raise StepNotFound(step)
-    i = steps.index(step)
-    return (steps[i - 1] if i > 0 else None, steps[i + 1] if i + 1 < len(steps) else None)
-
-
 def resume_step(hna: HNA, questionnaire: Questionnaire) -> str:
     """Where to take someone who comes back: the first unanswered page after their last one."""
     steps = journey(hna, questionnaire)

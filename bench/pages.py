@@ -33,6 +33,12 @@ folder; on PostgreSQL a new database on the given server, dropped afterwards); p
 nurse are signed in by session rows made directly in it, as the browser tests do. Every server
 this starts listens on 127.0.0.1 only and is stopped at the end, whatever happens.
 
+Beside the saves, the durable save floor (`DurableSaves`): a route of the bare endpoint's server
+that stores the body it is sent as one row and commits it through the database driver alone, as
+the app commits (SQLite's journal, `synchronous` and write queue). No save can cost less, so it
+says how much of a save's ratio is the commit's wait for the disk; a line under the table sets
+each save against it.
+
 The pages are read by one person each. The writing endpoints (the HNA autosave, a symptom sent)
 are loaded by many people (`WRITERS_PER_SECOND` per second of the run, made by bench/generate.py
 beside the demo, each with their own session and an open assessment): wrk's script takes each
@@ -58,6 +64,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -147,8 +154,9 @@ end
 
 
 def bare_app():
-    """The baseline: Flask with one JSON route and nothing else."""
-    from flask import Flask
+    """The baseline: Flask with one JSON route and nothing else; and, beside it, the durable save
+    floor (`DurableSaves`), measured as an endpoint of its own, never as the baseline."""
+    from flask import Flask, request
 
     # No templates: gunicorn.conf.py compiles an app's templates before forking, and "bare" would
     # otherwise find this repository's (its root is the current folder) without their filters.
@@ -158,7 +166,96 @@ def bare_app():
     def hello():
         return {"ok": True}
 
+    saves = bare.extensions["durable_saves"] = DurableSaves(os.environ.get(FLOOR_DATABASE_ENV, ""))
+
+    @bare.post(FLOOR_PATH)
+    def durable_save():
+        saves.store(request.get_data(as_text=True))
+        return {"ok": True}, 201
+
     return bare
+
+
+# The durable save floor: the least any save can cost on this machine and database, whatever
+# the framework. A bare Flask route that stores the body it is sent as one row and commits it
+# durably, through the database driver alone: no session, no sign-in, no CSRF, no Idempotency-
+# Key, no audit, no ORM. Every save of the app does all of that besides, so none can be faster
+# than this; it says how much of a save's ratio to bare Flask is the commit's wait for the disk
+# (SQLite's synchronous FULL: an fsync of the WAL per commit; PostgreSQL's fsync of its WAL,
+# unless the server is told not to: the test server, scripts/test-postgres-server, is).
+FLOOR_PATH = "/durable-save"
+FLOOR_DATABASE_ENV = "BENCH_FLOOR_DATABASE_URL"
+FLOOR_TABLE = "bench_durable_saves"
+
+
+class DurableSaves:
+    """Rows stored and committed one a request in the database at `url` (a SQLAlchemy URL: the
+    bench's own database), one connection per thread, opened at its first save (after gunicorn
+    forks). SQLite's connection is the app's as far as a commit goes: WAL, the app's busy timeout,
+    its `synchronous` left at SQLite's default as the app leaves it (tests/test_bench_floor.py
+    compares them), and its writers queued for the write lock as the app's are (app/sqlite_writes.py)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+
+    def connection(self):
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    def _connect(self):
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            import sqlite3
+
+            from app.extensions import SQLITE_BUSY_TIMEOUT_MS
+            from app.sqlite_writes import database_file, queue_for
+
+            path = database_file(url)
+            connection = sqlite3.connect(path, factory=queue_for(path, SQLITE_BUSY_TIMEOUT_MS / 1000).connection_class,
+                                         check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            return connection
+        import psycopg
+
+        return psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+
+    def make_table(self) -> None:
+        connection = self.connection()
+        key = "INTEGER PRIMARY KEY" if self._is_sqlite(connection) else "BIGSERIAL PRIMARY KEY"
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id {key}, body TEXT NOT NULL)")
+        connection.commit()
+
+    def store(self, body: str) -> None:
+        connection = self.connection()
+        if self._is_sqlite(connection):
+            # The app's turn on the write lock, as its engine takes it before the driver's BEGIN.
+            if connection.write_queue.enter():
+                connection.holds_the_write_turn = True
+            connection.execute(f"INSERT INTO {FLOOR_TABLE} (body) VALUES (?)", (body,))
+        else:
+            connection.execute(f"INSERT INTO {FLOOR_TABLE} (body) VALUES (%s)", (body,))
+        connection.commit()
+
+    def count(self) -> int:
+        return self.connection().execute(f"SELECT count(*) FROM {FLOOR_TABLE}").fetchone()[0]
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    @staticmethod
+    def _is_sqlite(connection) -> bool:
+        import sqlite3
+
+        return isinstance(connection, sqlite3.Connection)
 
 
 @dataclass
@@ -174,7 +271,9 @@ class Writer:
 @dataclass
 class Endpoint:
     label: str
-    who: str  # "none", "patient", "hna_patient", "nurse", or "writers": each request the next of them
+    # "none", "patient", "hna_patient", "nurse", or "writers": each request the next of them; "bare":
+    # nobody, served by the bare endpoint's server (the durable save floor)
+    who: str
     path: str
     goal: str | None  # key into GOALS
     method: str = "GET"
@@ -227,6 +326,14 @@ def endpoints(symptom_date) -> list[Endpoint]:
                  None, json_headers, lambda writer: symptom_body(writer.symptom, symptom_date)),
         Endpoint("nurse queue /nurse/queue", "nurse", "/nurse/queue", "queue"),
     ]
+
+
+def floor_endpoint(symptom_date) -> Endpoint:
+    """The durable save floor (`DurableSaves`), served by the bare endpoint's server: sent the
+    symptom form's fields, as a symptom is sent, and held to no goal of its own."""
+    return Endpoint("durable save floor (bare Flask, 1 row)", "bare", FLOOR_PATH, None, "POST",
+                    symptom_body("a-symptom", symptom_date),
+                    {"Content-Type": "application/json", "Accept": "application/json"})
 
 
 # ---------------------------------------------------------------- the database
@@ -648,6 +755,11 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
     signed_in = seed(database, instance, writers=WRITERS_PER_SECOND * pace.seconds * pace.rounds)
     writers = signed_in["writers"]
     plan = [endpoint for endpoint in endpoints(date.today()) if chosen(endpoint, only)]
+    # The floor beside the saves (before the first), or alone when --only names it.
+    floor = floor_endpoint(date.today())
+    saves = [index for index, endpoint in enumerate(plan) if endpoint.goal == "write"]
+    if saves or (only and chosen(floor, only)):
+        plan.insert(saves[0] if saves else len(plan), floor)
     # Each server lives at most as long as its whole share of the run could take.
     lifetime = 300 + len(plan) * (2 * pace.seconds * pace.rounds + pace.seconds + 20) * 2
     print(f"\n{database.name}: the Procfile's gunicorn, {WORKERS} workers, wrk -t {WRK_THREADS} -c {CONNECTIONS}; "
@@ -659,7 +771,9 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
           f"endpoint's, median (steady on a busy machine: what the ratio would be with all the CPU both could use); "
           f"1 worker: runs in which one worker held all {CONNECTIONS} connections")
     env = app_environment(database, instance)
-    with (Gunicorn("bench.pages:bare_app()", {}, lifetime, log=folder / "bare.log") as bare,
+    DurableSaves(database.url).make_table()
+    with (Gunicorn("bench.pages:bare_app()", {FLOOR_DATABASE_ENV: database.url}, lifetime,
+                   log=folder / "bare.log") as bare,
           Gunicorn("wsgi:app", env, lifetime, log=folder / f"app-{database.name}.log") as server):
         bare.wait_ready("/")
         server.wait_ready("/healthz")
@@ -667,7 +781,7 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
         baseline = Load(bare)
         rows = []
         for endpoint in plan:
-            load = load_of(server, endpoint, signed_in, writers)
+            load = load_of(bare if endpoint.who == "bare" else server, endpoint, signed_in, writers)
             rows.append((endpoint, alternate(baseline, [load], pace, folder)[0]))
     # 409 busy: a save clashed with another of the same person's and the phone is asked to send
     # it again (Retry-After); counted apart, as they say so about the load, not the endpoint.
@@ -690,6 +804,12 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
               f"{measured.server_ms_per_request:13.2f} {ratio_text(measured.cpu_ratio):>9} {measured.one_worker_runs:>8} "
               f"{measured.total('conflicts'):5d} "
               f"{measured.errors:6d}  {wanted}")
+    floors = [measured for endpoint, measured in rows if endpoint.who == "bare"]
+    measured_saves = [(endpoint, measured) for endpoint, measured in rows if endpoint.goal == "write"]
+    if floors and measured_saves:
+        print("  the saves beside the durable save floor (its requests/s over theirs; it does none of their work but "
+              "the commit): " + "; ".join(f"{endpoint.label} {ratio_text(floors[0].rps / measured.rps)}"
+                                         for endpoint, measured in measured_saves))
     print(pace.cpu_report())
 
 

@@ -22,7 +22,7 @@ QUICK_RUNS = {
     "page_weight.py": (r"first visit[^\n]*\d+(\.\d+)? ?kB", 600),
     "request_profile.py": (r"patient home /my-care\s+\d+\.\d+\s+1/\d+\s+\d+", 300),
     "pages.py": (r"patient home /my-care\s+\d+\s+\d+\.\d+\s+\d+\.\d+[\s\S]*durable save floor \(bare Flask, 1 row\)\s+\d+"
-                 r"[\s\S]*the saves beside the durable save floor[^\n]*HNA JSON autosave 1/\d", 600),
+                 r"[\s\S]*the durable save floor's commits here: [^\n]*HNA JSON autosave 1/\d", 600),
     "volume.py": (r"\d+\.\d+x ", 600),
     "lighthouse.py": (r"\n[^\n]+ +\d{1,3} +\d{1,3} +\d{1,3} +\d+\.\d\d ", 900),
     "load.py": (r"symptom sent \(JSON\)\s+\d+[^\n]*\nsubmissions accepted[\s\S]*lost: 0, stored without an answer: 0, "

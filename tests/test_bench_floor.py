@@ -5,6 +5,8 @@ timeout, its writers queued as the app's are; each save one row, committed, its 
 back. Its figures are the benchmark's to print, not a test's."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import sqlite3
 
 import pytest
@@ -52,18 +54,40 @@ def test_each_save_is_one_row_committed_with_its_write_turn_given_back(tmp_path,
         for body in bodies:
             response = bare.test_client().post(pages.FLOOR_PATH, data=body, content_type="application/json")
             assert response.status_code == 201
+        # Read by another connection: each row was committed, none left in an open transaction.
+        with contextlib.closing(sqlite3.connect(path)) as reader:
+            stored = [body for (body,) in reader.execute(f"SELECT body FROM {pages.FLOOR_TABLE} ORDER BY id")]
+        assert stored == bodies
+        # The turn was given back by the save's commit (before the connection is closed, which
+        # would give it back too): another process's writer takes the lock file's flock at once.
+        with open(f"{path}-write-lock", "rb") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
     finally:
         bare.extensions["durable_saves"].close()
-    # Read by another connection: each row was committed, none left in an open transaction.
-    with sqlite3.connect(path) as reader:
-        stored = [body for (body,) in reader.execute(f"SELECT body FROM {pages.FLOOR_TABLE} ORDER BY id")]
-    assert stored == bodies
-    # The turn was given back: another process's writer takes the lock file's flock at once.
-    import fcntl
 
-    with open(f"{path}-write-lock", "rb") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+def test_a_failed_save_gives_the_write_lock_back(tmp_path):
+    path = tmp_path / "bench.sqlite"
+    saves = pages.DurableSaves(f"sqlite:///{path}")
+    saves.make_table()
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            saves.store(None)  # the body is NOT NULL
+        assert not saves.connection().in_transaction
+        with open(f"{path}-write-lock", "rb") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    finally:
+        saves.close()
+
+
+def test_the_floor_says_what_its_commits_wait_for(tmp_path):
+    saves = pages.DurableSaves(f"sqlite:///{tmp_path / 'bench.sqlite'}")
+    try:
+        assert saves.how_commits_wait() == "synchronous=FULL"
+    finally:
+        saves.close()
 
 
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="the PostgreSQL pass (TEST_DATABASE_URL) checks it there")
@@ -74,6 +98,7 @@ def test_the_floor_stores_and_commits_on_postgresql():
         before = saves.count()
         saves.store('{"symptom": "cough"}')
         saves.store('{"symptom": "fever"}')
+        assert saves.how_commits_wait().startswith("fsync=")
         reader = pages.DurableSaves(TEST_DATABASE_URL)
         try:
             assert reader.count() == before + 2

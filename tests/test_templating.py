@@ -424,3 +424,24 @@ def test_the_layouts_flashed_messages_are_flasks_and_leave_the_request_as_flask_
             return list(answer), request_ctx.flashes, dict(session)
 
     assert state_after(_messages_flashed) == state_after(lambda: get_flashed_messages(with_categories=True))
+
+
+@pytest.mark.parametrize("path", ["/my-care", "/my-care/follow-up", "/my-care/plan"])
+def test_a_kept_page_shape_links_each_root_path_to_its_own(patient, path):
+    # The patient pages' kept shapes (memoised_component) hold links made by url_for: the root
+    # path is in each shape's key, so one process served under a path prefix and at the root
+    # links each request to its own (the home page's fails with the root path out of its keys).
+    # Static files are served at /static/ whatever the root (app/assets.py), so are not counted.
+    under_prefix = patient.get(path, base_url="http://localhost/prefix")
+    at_root = patient.get(path)
+    again_under_prefix = patient.get(path, base_url="http://localhost/prefix")
+    assert under_prefix.status_code == at_root.status_code == again_under_prefix.status_code == 200
+
+    def app_links(response) -> list[str]:
+        return [href for href in re.findall(r'href="(/[^"]*)"', response.get_data(as_text=True))
+                if not href.startswith("/static/")]
+
+    assert app_links(at_root) and not [href for href in app_links(at_root) if href.startswith("/prefix")]
+    for response in (under_prefix, again_under_prefix):
+        assert app_links(response) and all(href.startswith("/prefix/") for href in app_links(response))
+    assert len(app_links(under_prefix)) == len(app_links(at_root))

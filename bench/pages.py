@@ -22,7 +22,7 @@ by one core. The last line says how the machine's CPU was shared: the servers, w
 work on the machine, which the figures share it with.
 
 `--shapes` serves the app and the bare endpoint in the Procfile's shape and in each variant of
-it (`shapes()`: threads, sync workers, `--reuse-port`, the access log) at once, and sets each
+it (`shapes()`: threads, sync workers, a third worker, `--reuse-port`, the access log) at once, and sets each
 one's runs against the same baseline, the bare endpoint in the Procfile's shape, measured beside
 it. `--profile-served` runs the app with BENCH_PROFILE_DIR set, for which gunicorn.conf.py
 profiles each worker, and prints what a served request costs inside the Flask app and around it.

@@ -775,9 +775,9 @@ def run(database: Database, pace: Pace, folder: Path, only: str | None) -> None:
     plan = [endpoint for endpoint in endpoints(date.today()) if chosen(endpoint, only)]
     # The floor beside the saves (before the first), or alone when --only names it.
     floor = floor_endpoint(date.today())
-    saves = [index for index, endpoint in enumerate(plan) if endpoint.goal == "write"]
-    if saves or (only and chosen(floor, only)):
-        plan.insert(saves[0] if saves else len(plan), floor)
+    save_places = [index for index, endpoint in enumerate(plan) if endpoint.goal == "write"]
+    if save_places or (only and chosen(floor, only)):
+        plan.insert(save_places[0] if save_places else len(plan), floor)
     # Each server lives at most as long as its whole share of the run could take.
     lifetime = 300 + len(plan) * (2 * pace.seconds * pace.rounds + pace.seconds + 20) * 2
     print(f"\n{database.name}: the Procfile's gunicorn, {WORKERS} workers, wrk -t {WRK_THREADS} -c {CONNECTIONS}; "
@@ -895,8 +895,8 @@ def shapes() -> list[Shape]:
         Shape("2 threads", [], {"WEB_THREADS": "2"}),
         # With more than one thread gunicorn would run gthread workers instead.
         Shape("sync workers", ["--worker-class gthread", "--worker-class sync"], {"WEB_THREADS": "1"}),
-        # A third process on the two cores: one works while another waits for the disk (the
-        # saves' commit, README "Why the saves' 1/3 is not met"); the issue's goals are for two.
+        # A third process on the two cores, to work while another waits for the disk (the saves'
+        # commit): it did not help (README "Why the saves' 1/3 is not met"); the goals are for two.
         Shape("3 workers", [], {"WEB_CONCURRENCY": "3"}),
         Shape(f"{reuse_port}, no log", ["--reuse-port", "--access-logfile -"]),
     ]

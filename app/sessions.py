@@ -156,8 +156,10 @@ def _write_activity(record: SignedInSession, at: datetime) -> None:
     _write_session(record, UserSession.last_seen_at < at, last_seen_at=at)
 
 
-def current_session() -> SignedInSession | None:
-    return g.get("user_session")
+def current_session(request_globals=None) -> SignedInSession | None:
+    """The request's session row, as read at its start. `request_globals`: the request's `g`,
+    when the caller has looked it up already."""
+    return (g if request_globals is None else request_globals).get("user_session")
 
 
 def session_seconds_left(request_globals=None, idle: int | None = None) -> int:
@@ -572,9 +574,9 @@ def touch_with_this_commit() -> None:
     """Put the session's due activity into the transaction about to be committed. If that commit
     fails, it is due still (the next attempt, or the end of the request, writes it)."""
     # The request's globals looked up once (every save and audited read asks, through the proxy
-    # twice before): the due time and the session row, as `current_session` reads it.
+    # twice before): the due time and the session row.
     request_globals = g._get_current_object()
-    due, record = request_globals.get("session_touch_due"), request_globals.get("user_session")
+    due, record = request_globals.get("session_touch_due"), current_session(request_globals)
     if due is not None and record is not None:
         _write_activity(record, due)
 
@@ -599,7 +601,8 @@ def _write_a_touch_still_due(response):
     The view has committed or rolled back by now; the rollback only makes sure that nothing it
     left half done is committed with the touch."""
     # The request's globals looked up once, not through the proxy (every request ends here).
-    if g._get_current_object().__dict__.get("session_touch_due") is not None and current_session() is not None:
+    request_globals = g._get_current_object()
+    if request_globals.get("session_touch_due") is not None and current_session(request_globals) is not None:
         db.session.rollback()
         commit_with_the_touch()
     return response

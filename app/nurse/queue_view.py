@@ -15,7 +15,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from . import href_prefix
-from .team_filters import key_worker_select, pathway_select
+from .team_filters import team_selects_html
 from ..templating import escaped_text, personal
 from ..timeutil import short_date_time
 from ..triage.models import OUTCOME_LABELS, ItemStatus
@@ -188,8 +188,7 @@ def queue_page_values(summary: dict | None, filters, nurses: list[TeamNurse], ro
         "open": personal(str(summary["open"])), "one_open": summary["open"] == 1,
         "urgent": personal(str(summary["urgent"])) if summary["urgent"] else None,
         "overdue": personal(str(summary["overdue"])) if summary["overdue"] else None,
-        "selects": personal(select_html(status_select(status)) + select_html(pathway_select(filters.pathway))
-                            + select_html(key_worker_select(nurses, filters.key_worker_id))),
+        "selects": personal(select_html(status_select(status)) + team_selects_html(select_html, nurses, filters)),
         "search": personal(search) if search else None,
         "rows": personal(rows) if rows else None,
         "status_label": personal(STATUS_LABELS[status]), "resolved": status == "resolved", "continued": continued,

@@ -11,7 +11,8 @@ is selected (an item without `selected` is not, as one with `selected: false`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -42,10 +43,15 @@ def key_worker_select(nurses: Iterable[TeamNurse], key_worker_id: int | None) ->
     return {"id": "key_worker", "name": "key_worker", "label": {"text": "Key worker"}, "items": items}
 
 
+def team_selects_html(select_html: Callable[[dict], Markup], nurses: Iterable[TeamNurse], filters) -> Markup:
+    """Both selects (`filters.pathway`, `filters.key_worker_id`), one after the other, each
+    rendered by `select_html` (the components' memo's "select"): for the remote monitoring
+    page's template (below) and the queue's page values (app/nurse/queue_view.py)."""
+    return select_html(pathway_select(filters.pathway)) + select_html(key_worker_select(nurses, filters.key_worker_id))
+
+
 @bp.app_template_global()
 @pass_context
 def pathway_and_key_worker_selects(context, nurses: Iterable[TeamNurse], filters) -> Markup:
-    """Both selects (`filters.pathway`, `filters.key_worker_id`), one after the other."""
-    memoised_component = context.environment.globals["memoised_component"]
-    return (memoised_component("select", pathway_select(filters.pathway))
-            + memoised_component("select", key_worker_select(nurses, filters.key_worker_id)))
+    """`team_selects_html` for a template."""
+    return team_selects_html(partial(context.environment.globals["memoised_component"], "select"), nurses, filters)
